@@ -1,0 +1,17 @@
+/**
+ * One wording for every synth-time error: the prop, what is expected, what was given and how to fix it.
+ * Lowercase, no trailing period (STYLE.md §5).
+ */
+export function propError(prop: string, expected: string, got: unknown, fix?: string): Error {
+  const shown = typeof got === 'string' ? `'${got}'` : JSON.stringify(got);
+  return new Error(`'${prop}' must be ${expected}, got ${shown}${fix ? `: ${fix}` : ''}`);
+}
+
+/** Throws when `value` is given and is not an integer within [min, max]. */
+export function checkInteger(prop: string, value: number | undefined, min: number, max?: number, fix?: string): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;
+    throw propError(prop, range, value, fix);
+  }
+}

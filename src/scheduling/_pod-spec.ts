@@ -1,0 +1,283 @@
+/**
+ * The one pod-spec renderer: turns a GPU workload's resolved props into a `k8s.PodSpec` for any target
+ * (Knative revision template, Deployment, Job). GPU resources, placement, hardening, scratch volumes and
+ * image pinning are decided here, so a fix reaches every workload at once.
+ */
+import { Size, SizeRoundingBehavior } from 'cdk8s';
+import { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
+import { checkPinnedImage } from './_image';
+import { GpuNodePool } from './gpu-node-pool';
+import { GpuResource } from './gpu-resource';
+import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
+import { checkInteger, propError } from '../_errors';
+
+/** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
+export enum PodTarget {
+  /** A Knative revision template: pod-level fields that need a feature flag are left out unless asked for. */
+  KNATIVE = 'knative',
+  /** A Deployment, StatefulSet or Job template: the full pod spec. */
+  WORKLOAD = 'workload',
+}
+
+const DEFAULT_USER = 1000;
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** GpuWorkloadProps with every default applied and every value checked. */
+export interface ResolvedGpuPod {
+  readonly image: string;
+  readonly imagePullPolicy: string;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env: Record<string, EnvValue>;
+  readonly gpu: GpuResource;
+  readonly gpuCount: number;
+  readonly nodePool: GpuNodePool;
+  readonly resources: k8s.ResourceRequirements;
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly fsGroup?: number;
+  readonly runAsNonRoot: boolean;
+  readonly readOnlyRootFilesystem: boolean;
+  readonly sharedMemorySize?: Size;
+  readonly tmpSize: Size;
+  readonly volumeMounts: WorkloadVolumeMount[];
+  readonly serviceAccountName?: string;
+}
+
+/** Applies defaults to and validates the props every GPU workload shares. Throws on the first bad value. */
+export function resolveGpuPod(props: GpuWorkloadProps): ResolvedGpuPod {
+  checkPinnedImage('image', props.image, props.requireImageDigest ?? false);
+  const gpuCount = props.gpuCount ?? 1;
+  checkInteger('gpuCount', gpuCount, 1, undefined, 'a GPU workload needs at least one GPU; MIG slices are requested with GpuResource.mig()');
+  for (const name of Object.keys(props.env ?? {})) checkEnvName(name);
+  const security = props.security ?? {};
+  checkInteger('security.runAsUser', security.runAsUser, 0);
+  checkInteger('security.runAsGroup', security.runAsGroup, 0);
+  checkInteger('security.fsGroup', security.fsGroup, 0);
+  const allowRoot = security.allowRoot ?? false;
+  if (!allowRoot && security.runAsUser === 0) {
+    throw propError('security.runAsUser', 'a non-zero uid while runAsNonRoot is on', 0, 'set security.allowRoot to true to run as root (not recommended)');
+  }
+  const sharedMemory = props.sharedMemory ?? true;
+  if (!sharedMemory && props.sharedMemorySize) {
+    throw propError('sharedMemorySize', 'unset when sharedMemory is false', props.sharedMemorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) + 'Mi');
+  }
+  const sharedMemorySize = sharedMemory ? props.sharedMemorySize ?? Size.gibibytes(1) : undefined;
+  const tmpSize = props.tmpSize ?? Size.gibibytes(1);
+  quantity('sharedMemorySize', sharedMemorySize);
+  quantity('tmpSize', tmpSize);
+  for (const mount of props.volumeMounts ?? []) {
+    if (!mount.path.startsWith('/')) throw propError('volumeMounts[].path', 'an absolute path', mount.path);
+    if (['/tmp', '/dev/shm'].includes(mount.path)) {
+      throw propError('volumeMounts[].path', 'a path other than /tmp and /dev/shm, which are mounted as scratch', mount.path, 'use tmpSize or sharedMemorySize to size them');
+    }
+  }
+  return {
+    image: props.image,
+    imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
+    command: props.command,
+    args: props.args,
+    env: { ...(props.env ?? {}) },
+    gpu: props.gpu ?? GpuResource.NVIDIA,
+    gpuCount,
+    nodePool: props.nodePool ?? GpuNodePool.nvidia(),
+    resources: resolveResources(props, gpuCount),
+    runAsUser: security.runAsUser ?? (allowRoot ? undefined : DEFAULT_USER),
+    runAsGroup: security.runAsGroup ?? (allowRoot ? undefined : DEFAULT_USER),
+    fsGroup: security.fsGroup,
+    runAsNonRoot: !allowRoot,
+    readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
+    sharedMemorySize,
+    tmpSize,
+    volumeMounts: [...(props.volumeMounts ?? [])],
+    serviceAccountName: props.serviceAccount?.name,
+  };
+}
+
+function resolveResources(props: GpuWorkloadProps, gpuCount: number): k8s.ResourceRequirements {
+  const gpu = (props.gpu ?? GpuResource.NVIDIA).name;
+  const cpu = props.resources?.cpu;
+  const memory = props.resources?.memory;
+  let cpuRequest: Cpu | undefined = cpu ? cpu.request : Cpu.units(1);
+  let cpuLimit = cpu?.limit;
+  const memoryRequest = memory ? memory.request : Size.gibibytes(4);
+  const memoryLimit = memory?.limit ?? memoryRequest;
+  if (props.guaranteedQos) {
+    if (cpuRequest && cpuLimit && cpuRequest.amount !== cpuLimit.amount) {
+      throw propError('resources.cpu', 'a request equal to the limit when guaranteedQos is set', `${cpuRequest.amount} request, ${cpuLimit.amount} limit`, 'drop one of them or make them equal');
+    }
+    if (memoryRequest && memoryLimit && quantity('resources.memory', memoryRequest) !== quantity('resources.memory', memoryLimit)) {
+      throw propError('resources.memory', 'a request equal to the limit when guaranteedQos is set', `${quantity('', memoryRequest)} request, ${quantity('', memoryLimit)} limit`, 'drop one of them or make them equal');
+    }
+    cpuRequest = cpuRequest ?? cpuLimit;
+    cpuLimit = cpuLimit ?? cpuRequest;
+    if (!cpuRequest || !memoryLimit) {
+      throw propError('resources', 'a CPU and a memory amount when guaranteedQos is set', 'none', 'set resources.cpu.request and resources.memory.request');
+    }
+  }
+  const requests: Record<string, k8s.Quantity> = { [gpu]: k8s.Quantity.fromNumber(gpuCount) };
+  const limits: Record<string, k8s.Quantity> = { [gpu]: k8s.Quantity.fromNumber(gpuCount) };
+  if (cpuRequest) requests.cpu = k8s.Quantity.fromString(cpuRequest.amount);
+  if (cpuLimit) limits.cpu = k8s.Quantity.fromString(cpuLimit.amount);
+  if (memoryRequest) requests.memory = k8s.Quantity.fromString(quantity('resources.memory.request', memoryRequest)!);
+  if (memoryLimit) limits.memory = k8s.Quantity.fromString(quantity('resources.memory.limit', memoryLimit)!);
+  const kib = (size: Size) => size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (memoryRequest && memoryLimit && kib(memoryLimit) < kib(memoryRequest)) {
+    throw propError('resources.memory.limit', `at least the request (${quantity('', memoryRequest)})`, quantity('', memoryLimit));
+  }
+  return { requests, limits };
+}
+
+/** Renders a Size as the shortest exact binary quantity (`4Gi`, `512Mi`, `100Ki`). */
+export function quantity(prop: string, size: Size | undefined): string | undefined {
+  if (!size) return undefined;
+  const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(kib) || kib <= 0) {
+    throw propError(prop, 'a positive whole number of KiB', kib + 'Ki');
+  }
+  if (kib % (1024 * 1024) === 0) return `${kib / (1024 * 1024)}Gi`;
+  if (kib % 1024 === 0) return `${kib / 1024}Mi`;
+  return `${kib}Ki`;
+}
+
+/** Throws unless `name` is a valid environment variable name. */
+export function checkEnvName(name: string): void {
+  if (!ENV_NAME.test(name)) {
+    throw propError('env', 'keyed by valid variable names ([-._a-zA-Z][-._a-zA-Z0-9]*)', name);
+  }
+}
+
+/** The hardened container security context every container in this library gets. */
+export function containerSecurityContext(pod: ResolvedGpuPod): k8s.SecurityContext {
+  return {
+    runAsNonRoot: pod.runAsNonRoot ? true : undefined,
+    runAsUser: pod.runAsUser,
+    runAsGroup: pod.runAsGroup,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: pod.readOnlyRootFilesystem,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Renders env vars in the order given, secrets and config maps as references only. */
+export function renderEnv(env: Record<string, EnvValue>): k8s.EnvVar[] | undefined {
+  const vars = Object.entries(env).map(([name, value]) => ({ name, value: value.value, valueFrom: value.valueFrom }));
+  return vars.length > 0 ? vars : undefined;
+}
+
+/** A container other than the main one (init containers, sidecars): hardened, no GPU. */
+export interface AuxiliaryContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env?: Record<string, EnvValue>;
+  readonly volumeMounts?: k8s.VolumeMount[];
+  readonly resources: k8s.ResourceRequirements;
+}
+
+/** What a workload adds to the shared pod: its main container's name, ports, probes and extra parts. */
+export interface PodSpecInput {
+  readonly target: PodTarget;
+  readonly containerName: string;
+  readonly ports?: k8s.ContainerPort[];
+  readonly readinessProbe?: k8s.Probe;
+  readonly startupProbe?: k8s.Probe;
+  readonly livenessProbe?: k8s.Probe;
+  /** Mounts of the main container beyond scratch and `volumeMounts` (e.g. model weights). */
+  readonly extraMounts?: k8s.VolumeMount[];
+  readonly extraVolumes?: k8s.Volume[];
+  readonly initContainers?: AuxiliaryContainer[];
+  readonly sidecars?: AuxiliaryContainer[];
+  readonly restartPolicy?: string;
+  readonly subdomain?: string;
+  readonly hostname?: string;
+}
+
+/** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
+export function renderPodSpec(pod: ResolvedGpuPod, input: PodSpecInput): k8s.PodSpec {
+  if (!DNS_LABEL.test(input.containerName)) throw propError('containerName', 'a DNS label', input.containerName);
+  const scratchMounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const scratchVolumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('tmpSize', pod.tmpSize)!) } }];
+  if (pod.sharedMemorySize) {
+    scratchMounts.push({ name: 'dshm', mountPath: '/dev/shm' });
+    const sizeLimit = k8s.Quantity.fromString(quantity('sharedMemorySize', pod.sharedMemorySize)!);
+    scratchVolumes.push({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit } });
+  }
+  const userVolumes = pod.volumeMounts.map((m) => m.volume._toKube());
+  const userMounts = pod.volumeMounts.map((m) => ({ name: m.volume.name, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath }));
+  const security = containerSecurityContext(pod);
+  const auxiliary = (c: AuxiliaryContainer): k8s.Container => ({
+    name: c.name,
+    image: c.image,
+    imagePullPolicy: pod.imagePullPolicy,
+    command: c.command,
+    args: c.args,
+    env: renderEnv(c.env ?? {}),
+    resources: c.resources,
+    securityContext: security,
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
+  });
+  const main: k8s.Container = {
+    name: input.containerName,
+    image: pod.image,
+    imagePullPolicy: pod.imagePullPolicy,
+    command: pod.command,
+    args: pod.args,
+    env: renderEnv(pod.env),
+    ports: input.ports,
+    resources: pod.resources,
+    securityContext: security,
+    readinessProbe: input.readinessProbe,
+    startupProbe: input.startupProbe,
+    livenessProbe: input.livenessProbe,
+    volumeMounts: [...scratchMounts, ...(input.extraMounts ?? []), ...userMounts],
+  };
+  const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
+  const initContainers = (input.initContainers ?? []).map(auxiliary);
+  const placement = pod.nodePool;
+  const matchExpressions = placement.requiredNodeAffinity?.map((q) => q._toKube());
+  const affinity: k8s.Affinity | undefined = matchExpressions
+    ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } }
+    : undefined;
+  // On Knative the pod-level security context needs a feature flag; the container-level one carries the
+  // hardening instead, and the pod-level one is only emitted when a pod-only field (fsGroup) asks for it.
+  const podSecurity: k8s.PodSecurityContext | undefined = input.target === PodTarget.KNATIVE
+    ? (pod.fsGroup !== undefined ? { fsGroup: pod.fsGroup } : undefined)
+    : {
+      runAsNonRoot: pod.runAsNonRoot ? true : undefined,
+      runAsUser: pod.runAsUser,
+      runAsGroup: pod.runAsGroup,
+      fsGroup: pod.fsGroup,
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+  return {
+    serviceAccountName: pod.serviceAccountName,
+    automountServiceAccountToken: pod.serviceAccountName ? undefined : false,
+    securityContext: podSecurity,
+    nodeSelector: placement.nodeSelector,
+    affinity,
+    tolerations: placement.tolerations?.map((t) => t._toKube()),
+    restartPolicy: input.restartPolicy,
+    hostname: input.hostname,
+    subdomain: input.subdomain,
+    initContainers: initContainers.length > 0 ? initContainers : undefined,
+    containers: [main, ...(input.sidecars ?? []).map(auxiliary)],
+    volumes,
+  };
+}
+
+function dedupeVolumes(volumes: k8s.Volume[]): k8s.Volume[] {
+  const byName = new Map<string, k8s.Volume>();
+  for (const v of volumes) {
+    const seen = byName.get(v.name);
+    if (seen && JSON.stringify(seen) !== JSON.stringify(v)) {
+      throw propError('volumeMounts', 'volumes with unique names', v.name, 'give each volume its own name');
+    }
+    byName.set(v.name, v);
+  }
+  return [...byName.values()];
+}

@@ -1,0 +1,46 @@
+import { Size } from 'cdk8s';
+import { propError } from '../_errors';
+
+/**
+ * A GPU model as NVIDIA GPU Feature Discovery labels it (`nvidia.com/gpu.product`), with its memory.
+ *
+ * Used to place workloads on a product and to check that models fit in GPU memory.
+ */
+export class GpuProduct {
+  /** NVIDIA A100 SXM4 40 GB. */
+  public static readonly A100_SXM4_40GB = new GpuProduct('NVIDIA-A100-SXM4-40GB', Size.gibibytes(40));
+  /** NVIDIA A100 SXM4 80 GB. */
+  public static readonly A100_SXM4_80GB = new GpuProduct('NVIDIA-A100-SXM4-80GB', Size.gibibytes(80));
+  /** NVIDIA A100 PCIe 40 GB. */
+  public static readonly A100_PCIE_40GB = new GpuProduct('NVIDIA-A100-PCIE-40GB', Size.gibibytes(40));
+  /** NVIDIA H100 SXM5 80 GB (HBM3). */
+  public static readonly H100_80GB_HBM3 = new GpuProduct('NVIDIA-H100-80GB-HBM3', Size.gibibytes(80));
+  /** NVIDIA L4, 24 GB. */
+  public static readonly L4 = new GpuProduct('NVIDIA-L4', Size.gibibytes(24));
+  /** NVIDIA L40S, 48 GB. */
+  public static readonly L40S = new GpuProduct('NVIDIA-L40S', Size.gibibytes(48));
+  /** NVIDIA A10G, 24 GB (AWS g5). */
+  public static readonly A10G = new GpuProduct('NVIDIA-A10G', Size.gibibytes(24));
+  /** NVIDIA Tesla T4, 16 GB. */
+  public static readonly T4 = new GpuProduct('Tesla-T4', Size.gibibytes(16));
+  /** NVIDIA Tesla V100 SXM2, 16 GB. */
+  public static readonly V100_SXM2_16GB = new GpuProduct('Tesla-V100-SXM2-16GB', Size.gibibytes(16));
+
+  /**
+   * A product not listed here, by its exact `nvidia.com/gpu.product` label value.
+   * @param memory the memory of one GPU, needed for memory-budget checks
+   */
+  public static of(label: string, memory?: Size): GpuProduct {
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(label)) {
+      throw propError('GpuProduct.of(label)', "a Kubernetes label value such as 'NVIDIA-A100-SXM4-40GB'", label, 'copy the value from a node\'s nvidia.com/gpu.product label');
+    }
+    return new GpuProduct(label, memory);
+  }
+
+  private constructor(
+    /** The `nvidia.com/gpu.product` label value. */
+    public readonly label: string,
+    /** Memory of one GPU, when known. */
+    public readonly memory?: Size,
+  ) {}
+}

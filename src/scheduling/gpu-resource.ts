@@ -1,0 +1,49 @@
+import { propError } from '../_errors';
+
+const MIG_PROFILE = /^[1-7]g\.\d+gb(\+me)?$/;
+const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * The extended resource a workload asks the device plugin for.
+ *
+ * Always rendered as a request equal to the limit: Kubernetes does not overcommit extended resources.
+ */
+export class GpuResource {
+  /** A whole NVIDIA GPU (`nvidia.com/gpu`), advertised by the NVIDIA device plugin or GPU Operator. */
+  public static readonly NVIDIA = new GpuResource('nvidia.com/gpu');
+  /**
+   * A time-sliced share of an NVIDIA GPU, as the device plugin advertises it when its sharing config sets
+   * `renameByDefault: true` (`nvidia.com/gpu.shared`).
+   */
+  public static readonly NVIDIA_SHARED = new GpuResource('nvidia.com/gpu.shared');
+  /** An AMD GPU (`amd.com/gpu`), advertised by the ROCm device plugin. */
+  public static readonly AMD = new GpuResource('amd.com/gpu');
+  /** An Intel GPU (`gpu.intel.com/i915`), advertised by the Intel GPU device plugin. */
+  public static readonly INTEL = new GpuResource('gpu.intel.com/i915');
+
+  /**
+   * A MIG slice of an NVIDIA A100/H100-class GPU under the device plugin's `mixed` strategy
+   * (`nvidia.com/mig-<profile>`, e.g. `1g.10gb`, `3g.40gb`).
+   */
+  public static mig(profile: string): GpuResource {
+    if (!MIG_PROFILE.test(profile)) {
+      throw propError('GpuResource.mig(profile)', "a MIG profile such as '1g.10gb' or '3g.40gb'", profile, 'use the profile name `nvidia-smi mig -lgip` prints');
+    }
+    return new GpuResource(`nvidia.com/mig-${profile}`, profile);
+  }
+
+  /** Any other vendor's extended resource, by its fully qualified name (`vendor.example.com/gpu`). */
+  public static custom(name: string): GpuResource {
+    if (!RESOURCE_NAME.test(name)) {
+      throw propError('GpuResource.custom(name)', "a qualified extended resource name such as 'vendor.example.com/gpu'", name);
+    }
+    return new GpuResource(name);
+  }
+
+  private constructor(
+    /** The resource name, e.g. `nvidia.com/gpu`. */
+    public readonly name: string,
+    /** The MIG profile when this is a MIG slice. */
+    public readonly migProfile?: string,
+  ) {}
+}

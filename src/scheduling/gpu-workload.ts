@@ -1,0 +1,150 @@
+import { Size } from 'cdk8s';
+import { ContainerResources, EnvValue, ImagePullPolicy, IServiceAccount, Volume } from 'cdk8s-plus-27';
+import { GpuNodePool } from './gpu-node-pool';
+import { GpuResource } from './gpu-resource';
+
+/**
+ * How the containers of a GPU workload are locked down. Every field has a hardened default; each opt-out is
+ * one explicit prop.
+ *
+ * Always on, not configurable: `allowPrivilegeEscalation: false`, all capabilities dropped, seccomp
+ * `RuntimeDefault`.
+ */
+export interface WorkloadSecurityOptions {
+  /**
+   * User the containers run as.
+   * @default 1000 (unset when `allowRoot` is true)
+   */
+  readonly runAsUser?: number;
+  /**
+   * Group the containers run as.
+   * @default 1000 (unset when `allowRoot` is true)
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Group that owns mounted volumes (pod-level `fsGroup`), for writable PVCs.
+   * On Knative this needs the `kubernetes.podspec-securitycontext` feature flag.
+   * @default - not set
+   */
+  readonly fsGroup?: number;
+  /**
+   * Mount the root filesystem read-only. Writable scratch is mounted at `/tmp` (and `/dev/shm`) either way.
+   * @default true
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+  /**
+   * Opt out of `runAsNonRoot`, for images that must start as root. Avoid it.
+   * @default false
+   */
+  readonly allowRoot?: boolean;
+}
+
+/** A volume mounted into the main container. */
+export interface WorkloadVolumeMount {
+  /** The volume (cdk8s-plus `Volume.fromPersistentVolumeClaim`, `Volume.fromSecret`, `Volume.fromConfigMap` ...). */
+  readonly volume: Volume;
+  /** Where it is mounted. */
+  readonly path: string;
+  /**
+   * Mount read-only.
+   * @default true
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Mount only this path inside the volume.
+   * @default - the whole volume
+   */
+  readonly subPath?: string;
+}
+
+/**
+ * What every GPU workload in this library shares: the container, its GPUs, placement, resources and
+ * hardening. `GpuInferenceService`, the Triton server and training jobs all extend it.
+ */
+export interface GpuWorkloadProps {
+  /** Image of the main container; must be pinned (a tag other than `latest`, or a digest). */
+  readonly image: string;
+  /**
+   * Require the image to be pinned by digest (`@sha256:...`), not only by tag.
+   * @default false
+   */
+  readonly requireImageDigest?: boolean;
+  /**
+   * When the kubelet pulls the image. `IfNotPresent` reuses the node's cache, which matters for multi-GB
+   * CUDA images and cold starts.
+   * @default ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /**
+   * Entrypoint override.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+  /**
+   * Arguments to the entrypoint.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+  /**
+   * Environment variables: literals (`EnvValue.fromValue`) or references (`EnvValue.fromSecretValue`,
+   * `EnvValue.fromConfigMap`). Secrets are only ever referenced, never inlined.
+   * @default - none
+   */
+  readonly env?: Record<string, EnvValue>;
+  /**
+   * The GPU resource to request.
+   * @default GpuResource.NVIDIA
+   */
+  readonly gpu?: GpuResource;
+  /**
+   * GPUs (or MIG slices) the main container gets, as a request equal to the limit.
+   * @default 1
+   */
+  readonly gpuCount?: number;
+  /**
+   * Where the pods may run.
+   * @default GpuNodePool.nvidia() - any node, tolerating the `nvidia.com/gpu` NoSchedule taint
+   */
+  readonly nodePool?: GpuNodePool;
+  /**
+   * CPU and memory of the main container. A memory request without a limit gets the request as its limit.
+   * @default - cpu request 1 (no limit), memory request and limit 4Gi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Make the pod Guaranteed QoS: CPU and memory limits equal to the requests.
+   * @default false
+   */
+  readonly guaranteedQos?: boolean;
+  /**
+   * Container hardening.
+   * @default - non-root (uid/gid 1000), read-only root filesystem, no privilege escalation, all capabilities
+   * dropped, seccomp RuntimeDefault
+   */
+  readonly security?: WorkloadSecurityOptions;
+  /**
+   * Mount a memory-backed `/dev/shm`. PyTorch data loaders and NCCL need more than the runtime's 64 MiB.
+   * @default true
+   */
+  readonly sharedMemory?: boolean;
+  /**
+   * Size limit of `/dev/shm`; counts against the container's memory limit.
+   * @default Size.gibibytes(1)
+   */
+  readonly sharedMemorySize?: Size;
+  /**
+   * Size limit of the writable `/tmp` scratch volume.
+   * @default Size.gibibytes(1)
+   */
+  readonly tmpSize?: Size;
+  /**
+   * Extra volumes mounted into the main container.
+   * @default - none
+   */
+  readonly volumeMounts?: WorkloadVolumeMount[];
+  /**
+   * Service account the pods run as.
+   * @default - the namespace's default service account
+   */
+  readonly serviceAccount?: IServiceAccount;
+}

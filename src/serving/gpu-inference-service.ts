@@ -1,0 +1,528 @@
+import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
+import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
+import { checkInteger, propError } from '../_errors';
+import { IEventSink, SinkDestination } from '../eventing/event-sink';
+import { Service as KnativeService } from '../imports/serving.knative.dev';
+import { checkPinnedImage } from '../scheduling/_image';
+import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { GpuWorkloadProps } from '../scheduling/gpu-workload';
+
+/** The protocol of the one port Knative routes to; the port name tells Knative which it is. */
+export enum ServingProtocol {
+  /** HTTP/1.1 (port name `http1`). */
+  HTTP1 = 'http1',
+  /** HTTP/2 without TLS, for gRPC (port name `h2c`). */
+  H2C = 'h2c',
+}
+
+/** Knative's autoscaler implementations. */
+export enum AutoscalerClass {
+  /** Knative Pod Autoscaler: request-driven, scales to zero. */
+  KPA = 'kpa.autoscaling.knative.dev',
+  /** Kubernetes HPA on CPU or memory: never scales to zero. */
+  HPA = 'hpa.autoscaling.knative.dev',
+}
+
+/** The metric the autoscaler targets. */
+export enum ScalingMetric {
+  /** In-flight requests per replica (KPA). */
+  CONCURRENCY = 'concurrency',
+  /** Requests per second per replica (KPA). */
+  RPS = 'rps',
+  /** CPU utilization (HPA). */
+  CPU = 'cpu',
+  /** Memory utilization (HPA). */
+  MEMORY = 'memory',
+}
+
+/** An HTTP GET probe on the serving port; Knative fills in the port. */
+export interface HttpProbeOptions {
+  /**
+   * Path to GET.
+   * @default '/'
+   */
+  readonly path?: string;
+  /**
+   * Delay before the first probe.
+   * @default - none
+   */
+  readonly initialDelay?: Duration;
+  /**
+   * How often to probe.
+   * @default Duration.seconds(10)
+   */
+  readonly period?: Duration;
+  /**
+   * How long one probe may take.
+   * @default Duration.seconds(1)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Consecutive failures before the probe gives up.
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+}
+
+/**
+ * Model weights downloaded before the server starts, from an S3-compatible store (MinIO, Ceph, S3) into a
+ * shared emptyDir, by a pinned and hardened `mc mirror` init container.
+ */
+export interface ModelWeightsOptions {
+  /** Endpoint of the store, e.g. `http://minio.minio.svc.cluster.local:9000`. */
+  readonly endpoint: string;
+  /** Bucket holding the weights. */
+  readonly bucket: string;
+  /**
+   * Object prefix to mirror.
+   * @default - the whole bucket
+   */
+  readonly prefix?: string;
+  /** Secret holding the access key and secret key; read by reference only. */
+  readonly credentials: ISecret;
+  /**
+   * Key in `credentials` holding the access key id.
+   * @default 'AWS_ACCESS_KEY_ID'
+   */
+  readonly accessKeyIdKey?: string;
+  /**
+   * Key in `credentials` holding the secret access key.
+   * @default 'AWS_SECRET_ACCESS_KEY'
+   */
+  readonly secretAccessKeyKey?: string;
+  /**
+   * Where the weights appear in the serving container (mounted read-only).
+   * @default '/models'
+   */
+  readonly mountPath?: string;
+  /**
+   * Size limit of the emptyDir the weights land in.
+   * @default Size.gibibytes(10)
+   */
+  readonly sizeLimit?: Size;
+  /**
+   * The MinIO client image; must be pinned.
+   * @default GpuInferenceService.DEFAULT_MC_IMAGE
+   */
+  readonly image?: string;
+}
+
+/** Props of GpuInferenceService. */
+export interface GpuInferenceServiceProps extends GpuWorkloadProps {
+  /**
+   * Metadata of the Knative Service. Labels are copied to the pods.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * Annotations on the revision template (the pods), beside the ones this construct sets.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * The port the server listens on. Knative forbids its own ports 8008, 8012, 8013, 8022, 9090 and 9091.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * The protocol of `port`.
+   * @default ServingProtocol.HTTP1
+   */
+  readonly protocol?: ServingProtocol;
+  /**
+   * Only reachable inside the cluster (`networking.knative.dev/visibility: cluster-local`), as event-driven
+   * services usually are.
+   * @default false
+   */
+  readonly clusterLocal?: boolean;
+  /**
+   * Fewest replicas Knative keeps running.
+   * @default 0 - scales to zero when idle
+   */
+  readonly minScale?: number;
+  /**
+   * Most replicas Knative runs; caps GPU spend.
+   * @default - the cluster's `max-scale` (unbounded unless configured)
+   */
+  readonly maxScale?: number;
+  /**
+   * Replicas a new revision starts with. 0 needs `allow-zero-initial-scale` in `config-autoscaler`.
+   * @default - the cluster's `initial-scale` (1)
+   */
+  readonly initialScale?: number;
+  /**
+   * Replicas to scale to from zero at once, so a burst does not wait for several cold starts.
+   * @default - 1
+   */
+  readonly activationScale?: number;
+  /**
+   * How long a scale-down decision must hold before replicas are removed; smooths bursty GPU traffic.
+   * @default - the cluster's `scale-down-delay` (0s)
+   */
+  readonly scaleDownDelay?: Duration;
+  /**
+   * The autoscaling window (KPA only), 6s to 1h.
+   * @default - the cluster's `stable-window` (60s)
+   */
+  readonly window?: Duration;
+  /**
+   * The autoscaler.
+   * @default AutoscalerClass.KPA
+   */
+  readonly autoscalerClass?: AutoscalerClass;
+  /**
+   * The metric the autoscaler targets.
+   * @default - ScalingMetric.CONCURRENCY for KPA, ScalingMetric.CPU for HPA
+   */
+  readonly metric?: ScalingMetric;
+  /**
+   * The per-replica target of `metric` (concurrent requests, requests/s, or a percentage for cpu/memory).
+   * @default - the cluster's default (100 concurrent requests)
+   */
+  readonly target?: number;
+  /**
+   * Percentage of `target` the autoscaler aims for, 1 to 100.
+   * @default - the cluster's default (70)
+   */
+  readonly targetUtilizationPercentage?: number;
+  /**
+   * Hard limit of requests one replica handles at once (`containerConcurrency`); 0 means unlimited. A GPU
+   * model server that batches usually wants a small number here.
+   * @default - 0, unlimited
+   */
+  readonly containerConcurrency?: number;
+  /**
+   * Request timeout (`timeoutSeconds`); at most the cluster's `max-revision-timeout-seconds` (600s by default).
+   * @default - the cluster's `revision-timeout-seconds` (300s)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long to wait for the first byte of a response (`responseStartTimeoutSeconds`); at most `timeout`.
+   * @default - `timeout`
+   */
+  readonly responseStartTimeout?: Duration;
+  /**
+   * How long a request may stay idle (`idleTimeoutSeconds`); at most `timeout`.
+   * @default - the cluster default (0, no idle timeout)
+   */
+  readonly idleTimeout?: Duration;
+  /**
+   * How long a new revision may take to become ready (`serving.knative.dev/progress-deadline`). GPU pods
+   * pull multi-GB images and load weights: minutes, not seconds.
+   * @default Duration.minutes(10)
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * Readiness probe on the serving port.
+   * @default - Knative's default TCP probe on the serving port
+   */
+  readonly readinessProbe?: HttpProbeOptions;
+  /**
+   * Startup probe on the serving port; size its budget (period × failureThreshold) for model loading.
+   * @default - none
+   */
+  readonly startupProbe?: HttpProbeOptions;
+  /**
+   * Liveness probe on the serving port.
+   * @default - none
+   */
+  readonly livenessProbe?: HttpProbeOptions;
+  /**
+   * Download model weights before the server starts.
+   * @default - none: the image carries its weights
+   */
+  readonly modelWeights?: ModelWeightsOptions;
+}
+
+/** Ports the queue-proxy and the activator own; the webhook rejects them as container ports. */
+const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];
+/** Environment variables Knative sets itself; the webhook rejects them. */
+const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const RESERVED_ANNOTATION_PREFIXES = ['autoscaling.knative.dev/', 'serving.knative.dev/'];
+const MAX_REVISION_TIMEOUT = 600;
+
+/**
+ * A GPU model server as a Knative Serving `Service` that scales to zero when idle.
+ *
+ * Creates: one `serving.knative.dev/v1` Service whose revision template requests GPUs (request == limit),
+ * tolerates GPU taints, runs hardened (non-root, read-only root filesystem with `/tmp` and `/dev/shm`
+ * scratch, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault) and carries the
+ * autoscaling annotations; optionally an init container that downloads model weights.
+ *
+ * Prerequisites: Knative Serving 1.2x, the NVIDIA device plugin (or GPU Operator), and the Knative feature
+ * flags listed in `requiredKnativeFeatures` (add a `KnativeFeatures` to the app to emit them; synth fails
+ * otherwise, because a default install would reject the Service).
+ *
+ * @example
+ * new GpuInferenceService(chart, 'classifier', {
+ *   image: 'registry.example.com/resnet50-flask:1.4.0',
+ *   gpuCount: 1,
+ *   maxScale: 50,
+ * });
+ */
+export class GpuInferenceService extends Construct implements IEventSink, IKnativeFeatureConsumer {
+  /** The pinned MinIO client image used to download model weights. */
+  public static readonly DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
+
+  /** The Knative Service object (escape hatch: `ApiObject.of(...)`, `addJsonPatch`). */
+  public readonly apiObject: ApiObject;
+  /** Name of the Knative Service. */
+  public readonly name: string;
+  /** Namespace of the Knative Service, when known at synth. */
+  public readonly namespace?: string;
+  /** The port the server listens on. */
+  public readonly port: number;
+  /** Fewest replicas Knative keeps running. */
+  public readonly minScale: number;
+  /** How long a new revision may take to become ready. */
+  public readonly progressDeadline: Duration;
+
+  private readonly pod: ResolvedGpuPod;
+  private readonly props: GpuInferenceServiceProps;
+  private readonly protocol: ServingProtocol;
+
+  public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
+    super(scope, id);
+    this.props = props;
+    this.pod = resolveGpuPod(props);
+    this.port = props.port ?? 8080;
+    this.protocol = props.protocol ?? ServingProtocol.HTTP1;
+    this.minScale = props.minScale ?? 0;
+    this.progressDeadline = props.progressDeadline ?? Duration.minutes(10);
+    validateServingProps(props, this.port);
+    for (const name of Object.keys(props.env ?? {})) {
+      if (RESERVED_ENV.includes(name)) {
+        throw propError('env', `free of the variables Knative sets (${RESERVED_ENV.join(', ')})`, name, 'Knative sets PORT to the serving port; read it instead of setting it');
+      }
+    }
+
+    const labels: Record<string, string> = { ...(props.metadata?.labels ?? {}) };
+    if (props.clusterLocal) labels['networking.knative.dev/visibility'] = 'cluster-local';
+    this.apiObject = new ApiObject(this, 'Resource', {
+      // The generated Knative class is only used for its GVK: its toJson re-maps the spec through types that
+      // model quantities as wrapper objects, so the core PodSpec this library renders is emitted as wire JSON
+      // and checked against the CRD schema in the tests instead.
+      ...KnativeService.GVK,
+      metadata: { ...props.metadata, labels: Object.keys(labels).length ? labels : undefined },
+      spec: Lazy.any({ produce: () => this.renderSpec() }),
+    });
+    this.name = this.apiObject.name;
+    if (!DNS_1035.test(this.name) || this.name.length > 63) {
+      throw propError('metadata.name', 'a DNS-1035 label of at most 63 characters (lowercase letters, digits, -; starting with a letter)', this.name);
+    }
+    this.namespace = this.apiObject.metadata.namespace;
+
+    registerKnativeFeatureConsumer(this);
+    this.node.addValidation({
+      validate: () => {
+        const missing = missingKnativeFeatures(this);
+        if (missing.length === 0) return [];
+        return [
+          `'${this.name}' needs Knative feature flags that a default install rejects: ${missing.map((f) => `${f.flag} (${f.field})`).join(', ')}; ` +
+          "add `new KnativeFeatures(chart, 'knative-features')` to emit config-features, or declare flags the cluster already enables with `new KnativeFeatures(chart, 'knative-features', { emitConfigMap: false, enabled: [...] })`",
+        ];
+      },
+    });
+  }
+
+  /** The `config-features` flags this service's pod spec needs (including the ones enabled by default). */
+  public get requiredKnativeFeatures(): KnativeFeature[] {
+    return knativeFeaturesOf(k8s.toJson_PodSpec(this.renderPodSpec()));
+  }
+
+  /**
+   * The longest a cold start may take before Knative gives up: the startup probe's budget when one is set,
+   * else the progress deadline. Event delivery retries should cover it.
+   */
+  public get coldStartBudget(): Duration {
+    const probe = this.props.startupProbe;
+    if (!probe) return this.progressDeadline;
+    const seconds = (probe.initialDelay?.toSeconds() ?? 0) + (probe.period?.toSeconds() ?? 10) * (probe.failureThreshold ?? 3);
+    return Duration.seconds(Math.min(seconds, this.progressDeadline.toSeconds()));
+  }
+
+  /** The in-cluster URL of the service (`http://<name>.<namespace>.svc.cluster.local`). */
+  public get url(): string {
+    return `http://${this.name}.${this.namespace ?? 'default'}.svc.cluster.local`;
+  }
+
+  /** Delivers events to this service through its Knative address. */
+  public toSinkDestination(): SinkDestination {
+    return { ref: { apiVersion: KnativeService.GVK.apiVersion, kind: KnativeService.GVK.kind, name: this.name, namespace: this.namespace } };
+  }
+
+  private renderSpec(): any {
+    const p = this.props;
+    const seconds = (d?: Duration) => d?.toSeconds();
+    return {
+      template: {
+        metadata: {
+          labels: this.props.metadata?.labels,
+          annotations: this.templateAnnotations(),
+        },
+        spec: {
+          containerConcurrency: p.containerConcurrency,
+          timeoutSeconds: seconds(p.timeout),
+          responseStartTimeoutSeconds: seconds(p.responseStartTimeout),
+          idleTimeoutSeconds: seconds(p.idleTimeout),
+          ...k8s.toJson_PodSpec(this.renderPodSpec()),
+        },
+      },
+    };
+  }
+
+  private templateAnnotations(): Record<string, string> {
+    const p = this.props;
+    const a: Record<string, string> = { ...(p.podAnnotations ?? {}) };
+    const set = (key: string, value: string | number | undefined) => {
+      if (value !== undefined) a[key] = String(value);
+    };
+    const hpa = p.autoscalerClass === AutoscalerClass.HPA;
+    set('autoscaling.knative.dev/class', p.autoscalerClass ?? AutoscalerClass.KPA);
+    set('autoscaling.knative.dev/metric', p.metric ?? (hpa ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY));
+    set('autoscaling.knative.dev/min-scale', this.minScale);
+    set('autoscaling.knative.dev/max-scale', p.maxScale);
+    set('autoscaling.knative.dev/initial-scale', p.initialScale);
+    set('autoscaling.knative.dev/activation-scale', p.activationScale);
+    set('autoscaling.knative.dev/scale-down-delay', p.scaleDownDelay && `${p.scaleDownDelay.toSeconds()}s`);
+    set('autoscaling.knative.dev/window', p.window && `${p.window.toSeconds()}s`);
+    set('autoscaling.knative.dev/target', p.target);
+    set('autoscaling.knative.dev/target-utilization-percentage', p.targetUtilizationPercentage);
+    set('serving.knative.dev/progress-deadline', `${this.progressDeadline.toSeconds()}s`);
+    return Object.fromEntries(Object.entries(a).sort(([x], [y]) => x.localeCompare(y)));
+  }
+
+  private renderPodSpec(): k8s.PodSpec {
+    const p = this.props;
+    const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
+    return renderPodSpec(this.pod, {
+      target: PodTarget.KNATIVE,
+      containerName: 'model',
+      ports: [{ containerPort: this.port, name: this.protocol }],
+      readinessProbe: p.readinessProbe && httpProbe(p.readinessProbe),
+      startupProbe: p.startupProbe && httpProbe(p.startupProbe),
+      livenessProbe: p.livenessProbe && httpProbe(p.livenessProbe),
+      extraMounts: weights && [weights.mount],
+      extraVolumes: weights && [weights.volume],
+      initContainers: weights && [weights.container],
+    });
+  }
+}
+
+function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
+  checkInteger('port', port, 1, 65535);
+  if (RESERVED_PORTS.includes(port)) {
+    throw propError('port', `a port Knative does not reserve (not ${RESERVED_PORTS.join(', ')})`, port, 'serve on 8080 or another free port');
+  }
+  checkInteger('minScale', p.minScale, 0);
+  checkInteger('maxScale', p.maxScale, 0);
+  checkInteger('initialScale', p.initialScale, 0);
+  checkInteger('activationScale', p.activationScale, 1);
+  checkInteger('containerConcurrency', p.containerConcurrency, 0, 1000, "Knative's container-concurrency-max-limit is 1000 by default");
+  checkInteger('targetUtilizationPercentage', p.targetUtilizationPercentage, 1, 100);
+  const minScale = p.minScale ?? 0;
+  if (p.maxScale !== undefined && p.maxScale > 0 && p.maxScale < minScale) {
+    throw propError('maxScale', `at least minScale (${minScale})`, p.maxScale);
+  }
+  if (p.initialScale === 0) {
+    throw propError('initialScale', 'at least 1 on a default install', 0, "enable 'allow-zero-initial-scale' in config-autoscaler first, then leave initialScale unset and set it there");
+  }
+  if (p.activationScale !== undefined && p.maxScale !== undefined && p.maxScale > 0 && p.activationScale > p.maxScale) {
+    throw propError('activationScale', `at most maxScale (${p.maxScale})`, p.activationScale);
+  }
+  const hpa = p.autoscalerClass === AutoscalerClass.HPA;
+  if (hpa && minScale === 0) {
+    throw propError('minScale', 'at least 1 with AutoscalerClass.HPA, which cannot scale to zero', 0, 'set minScale: 1, or use AutoscalerClass.KPA to scale to zero');
+  }
+  if (p.metric !== undefined) {
+    const allowed = hpa ? [ScalingMetric.CPU, ScalingMetric.MEMORY] : [ScalingMetric.CONCURRENCY, ScalingMetric.RPS];
+    if (!allowed.includes(p.metric)) {
+      throw propError('metric', `one of ${allowed.join(', ')} with the ${hpa ? 'HPA' : 'KPA'} autoscaler`, p.metric, hpa ? 'use AutoscalerClass.KPA for request-driven metrics' : 'use AutoscalerClass.HPA for cpu or memory');
+    }
+  }
+  if (p.target !== undefined && !(p.target > 0)) throw propError('target', 'a positive number', p.target);
+  if (p.window !== undefined) {
+    if (hpa) throw propError('window', 'unset with AutoscalerClass.HPA (a KPA setting)', `${p.window.toSeconds()}s`);
+    const w = p.window.toSeconds();
+    if (w < 6 || w > 3600) throw propError('window', 'between 6s and 1h', `${w}s`);
+  }
+  if (p.scaleDownDelay !== undefined && p.scaleDownDelay.toSeconds() > 3600) {
+    throw propError('scaleDownDelay', 'at most 1h', `${p.scaleDownDelay.toSeconds()}s`);
+  }
+  const timeout = p.timeout?.toSeconds();
+  if (timeout !== undefined && (timeout < 1 || timeout > MAX_REVISION_TIMEOUT)) {
+    throw propError('timeout', `between 1s and ${MAX_REVISION_TIMEOUT}s (Knative's max-revision-timeout-seconds)`, `${timeout}s`, 'raise max-revision-timeout-seconds in config-defaults before asking for longer requests');
+  }
+  for (const [prop, value] of [['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout]] as const) {
+    const s = value?.toSeconds();
+    if (s === undefined) continue;
+    const max = timeout ?? MAX_REVISION_TIMEOUT;
+    if (s < 0 || s > max) throw propError(prop, `between 0s and the request timeout (${max}s)`, `${s}s`);
+  }
+  if (p.progressDeadline !== undefined && p.progressDeadline.toSeconds() < 1) {
+    throw propError('progressDeadline', 'at least 1s', `${p.progressDeadline.toSeconds()}s`);
+  }
+  for (const key of Object.keys(p.podAnnotations ?? {})) {
+    const prefix = RESERVED_ANNOTATION_PREFIXES.find((x) => key.startsWith(x));
+    if (prefix) throw propError('podAnnotations', `free of ${prefix}* keys, which typed props set`, key, 'use the matching prop (minScale, maxScale, target, progressDeadline ...)');
+  }
+  for (const [prop, probe] of [['readinessProbe', p.readinessProbe], ['startupProbe', p.startupProbe], ['livenessProbe', p.livenessProbe]] as const) {
+    if (!probe) continue;
+    if (probe.path !== undefined && !probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
+    checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
+    if (probe.period !== undefined && probe.period.toSeconds() < 1) throw propError(`${prop}.period`, 'at least 1s', `${probe.period.toSeconds()}s`);
+  }
+  const w = p.modelWeights;
+  if (w) {
+    if (!/^https?:\/\/[^/\s:]+(:\d+)?\/?$/.test(w.endpoint)) {
+      throw propError('modelWeights.endpoint', 'an http(s) URL of the store with no path, e.g. http://minio.minio:9000', w.endpoint);
+    }
+    if (!BUCKET.test(w.bucket)) throw propError('modelWeights.bucket', 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', w.bucket);
+    if (w.mountPath !== undefined && (!w.mountPath.startsWith('/') || ['/tmp', '/dev/shm'].includes(w.mountPath))) {
+      throw propError('modelWeights.mountPath', 'an absolute path other than /tmp and /dev/shm', w.mountPath);
+    }
+    checkPinnedImage('modelWeights.image', w.image ?? GpuInferenceService.DEFAULT_MC_IMAGE);
+  }
+}
+
+function httpProbe(o: HttpProbeOptions): k8s.Probe {
+  return {
+    httpGet: { path: o.path ?? '/' } as k8s.HttpGetAction,
+    initialDelaySeconds: o.initialDelay?.toSeconds(),
+    periodSeconds: o.period?.toSeconds() ?? 10,
+    timeoutSeconds: o.timeout?.toSeconds() ?? 1,
+    failureThreshold: o.failureThreshold ?? 3,
+  };
+}
+
+function modelWeightsParts(w: ModelWeightsOptions) {
+  const url = new URL(w.endpoint);
+  const mountPath = w.mountPath ?? '/models';
+  const source = ['weights', w.bucket, ...(w.prefix ? [w.prefix.replace(/^\/+|\/+$/g, '')] : [])].join('/');
+  const secret = w.credentials;
+  return {
+    volume: { name: 'model-weights', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('modelWeights.sizeLimit', w.sizeLimit ?? Size.gibibytes(10))!) } } as k8s.Volume,
+    mount: { name: 'model-weights', mountPath, readOnly: true } as k8s.VolumeMount,
+    container: {
+      name: 'model-weights',
+      image: w.image ?? GpuInferenceService.DEFAULT_MC_IMAGE,
+      command: ['mc'],
+      args: ['--config-dir', '/tmp/.mc', 'mirror', '--overwrite', '--quiet', source, mountPath],
+      env: {
+        AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret, key: w.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
+        AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret, key: w.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
+        // mc reads an alias from MC_HOST_<alias>; the kubelet expands $(VAR) from the secret refs above.
+        MC_HOST_weights: EnvValue.fromValue(`${url.protocol}//$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@${url.host}`),
+      },
+      volumeMounts: [{ name: 'model-weights', mountPath }],
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
+        limits: { memory: k8s.Quantity.fromString('512Mi') },
+      },
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { propError } from '../_errors';
+
+/**
+ * A flag in Knative Serving's `config-features` ConfigMap that lets the admission webhook accept a pod-spec
+ * field. Names and defaults are Knative Serving's (`pkg/apis/config/features.go`).
+ */
+export class KnativeFeature {
+  /** `spec.affinity`. */
+  public static readonly AFFINITY = new KnativeFeature('kubernetes.podspec-affinity', 'affinity');
+  /** `spec.nodeSelector`. */
+  public static readonly NODE_SELECTOR = new KnativeFeature('kubernetes.podspec-nodeselector', 'nodeSelector');
+  /** `spec.tolerations`. */
+  public static readonly TOLERATIONS = new KnativeFeature('kubernetes.podspec-tolerations', 'tolerations');
+  /** `spec.topologySpreadConstraints`. */
+  public static readonly TOPOLOGY_SPREAD_CONSTRAINTS = new KnativeFeature('kubernetes.podspec-topologyspreadconstraints', 'topologySpreadConstraints');
+  /** Pod-level `spec.securityContext` (fsGroup, supplementalGroups ...). */
+  public static readonly SECURITY_CONTEXT = new KnativeFeature('kubernetes.podspec-securitycontext', 'securityContext');
+  /** `spec.initContainers`. */
+  public static readonly INIT_CONTAINERS = new KnativeFeature('kubernetes.podspec-init-containers', 'initContainers');
+  /** `persistentVolumeClaim` volumes. */
+  public static readonly PERSISTENT_VOLUME_CLAIM = new KnativeFeature('kubernetes.podspec-persistent-volume-claim', 'volumes[].persistentVolumeClaim');
+  /** Writable mounts of `persistentVolumeClaim` volumes. */
+  public static readonly PERSISTENT_VOLUME_WRITE = new KnativeFeature('kubernetes.podspec-persistent-volume-write', 'volumeMounts[] of a claim without readOnly');
+  /** `emptyDir` volumes; enabled by default. */
+  public static readonly EMPTY_DIR = new KnativeFeature('kubernetes.podspec-volumes-emptydir', 'volumes[].emptyDir', true);
+  /** `hostPath` volumes. */
+  public static readonly HOST_PATH = new KnativeFeature('kubernetes.podspec-volumes-hostpath', 'volumes[].hostPath');
+  /** `csi` volumes. */
+  public static readonly CSI = new KnativeFeature('kubernetes.podspec-volumes-csi', 'volumes[].csi');
+  /** `env[].valueFrom.fieldRef` and `resourceFieldRef`. */
+  public static readonly FIELD_REF = new KnativeFeature('kubernetes.podspec-fieldref', 'env[].valueFrom.fieldRef');
+  /** `spec.runtimeClassName`. */
+  public static readonly RUNTIME_CLASS_NAME = new KnativeFeature('kubernetes.podspec-runtimeclassname', 'runtimeClassName');
+  /** `spec.priorityClassName`. */
+  public static readonly PRIORITY_CLASS_NAME = new KnativeFeature('kubernetes.podspec-priorityclassname', 'priorityClassName');
+  /** `spec.schedulerName`. */
+  public static readonly SCHEDULER_NAME = new KnativeFeature('kubernetes.podspec-schedulername', 'schedulerName');
+  /** `securityContext.capabilities.add`. */
+  public static readonly ADD_CAPABILITIES = new KnativeFeature('kubernetes.containerspec-addcapabilities', 'capabilities.add');
+  /** More than one container; enabled by default. */
+  public static readonly MULTI_CONTAINER = new KnativeFeature('multi-container', 'containers[1..]', true);
+
+  private constructor(
+    /** The key in `config-features`. */
+    public readonly flag: string,
+    /** The pod-spec field it gates. */
+    public readonly field: string,
+    /** Whether a default Knative install already enables it. */
+    public readonly enabledByDefault: boolean = false,
+  ) {}
+}
+
+/** Reads which feature flags a rendered pod spec (wire format) needs, in a stable order. */
+export function knativeFeaturesOf(spec: any): KnativeFeature[] {
+  const needs = new Set<KnativeFeature>();
+  const containers: any[] = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
+  if (spec.affinity) needs.add(KnativeFeature.AFFINITY);
+  if (spec.nodeSelector) needs.add(KnativeFeature.NODE_SELECTOR);
+  if (spec.tolerations) needs.add(KnativeFeature.TOLERATIONS);
+  if (spec.topologySpreadConstraints) needs.add(KnativeFeature.TOPOLOGY_SPREAD_CONSTRAINTS);
+  if (spec.securityContext && Object.keys(spec.securityContext).length > 0) needs.add(KnativeFeature.SECURITY_CONTEXT);
+  if (spec.initContainers?.length) needs.add(KnativeFeature.INIT_CONTAINERS);
+  if (spec.runtimeClassName) needs.add(KnativeFeature.RUNTIME_CLASS_NAME);
+  if (spec.priorityClassName) needs.add(KnativeFeature.PRIORITY_CLASS_NAME);
+  if (spec.schedulerName) needs.add(KnativeFeature.SCHEDULER_NAME);
+  if ((spec.containers ?? []).length > 1) needs.add(KnativeFeature.MULTI_CONTAINER);
+  const claims = new Set<string>();
+  for (const v of spec.volumes ?? []) {
+    if (v.emptyDir) needs.add(KnativeFeature.EMPTY_DIR);
+    if (v.hostPath) needs.add(KnativeFeature.HOST_PATH);
+    if (v.csi) needs.add(KnativeFeature.CSI);
+    if (v.persistentVolumeClaim) {
+      needs.add(KnativeFeature.PERSISTENT_VOLUME_CLAIM);
+      if (!v.persistentVolumeClaim.readOnly) claims.add(v.name);
+    }
+  }
+  for (const c of containers) {
+    if (c.securityContext?.capabilities?.add?.length) needs.add(KnativeFeature.ADD_CAPABILITIES);
+    if ((c.env ?? []).some((e: any) => e.valueFrom?.fieldRef || e.valueFrom?.resourceFieldRef)) needs.add(KnativeFeature.FIELD_REF);
+    if ((c.volumeMounts ?? []).some((m: any) => claims.has(m.name) && !m.readOnly)) needs.add(KnativeFeature.PERSISTENT_VOLUME_WRITE);
+  }
+  return [...needs].sort((a, b) => a.flag.localeCompare(b.flag));
+}
+
+/** Something in the app whose output needs Knative feature flags. */
+export interface IKnativeFeatureConsumer extends IConstruct {
+  /** The flags its output needs, including the ones enabled by default. */
+  readonly requiredKnativeFeatures: KnativeFeature[];
+}
+
+const consumers = new WeakMap<IConstruct, IKnativeFeatureConsumer[]>();
+const declarations = new WeakMap<IConstruct, KnativeFeatures[]>();
+
+/** Registers a construct whose output needs feature flags, so the app's KnativeFeatures can see it. */
+export function registerKnativeFeatureConsumer(consumer: IKnativeFeatureConsumer): void {
+  const root = consumer.node.root;
+  const list = consumers.get(root) ?? [];
+  list.push(consumer);
+  consumers.set(root, list);
+}
+
+/**
+ * The flags of `consumer` that a default install rejects and no KnativeFeatures in the app enables:
+ * what the admission webhook would refuse.
+ */
+export function missingKnativeFeatures(consumer: IKnativeFeatureConsumer): KnativeFeature[] {
+  const declared = declarations.get(consumer.node.root) ?? [];
+  return consumer.requiredKnativeFeatures.filter((f) => !f.enabledByDefault && !declared.some((d) => d.enables(f)));
+}
+
+/** Props of KnativeFeatures. */
+export interface KnativeFeaturesProps {
+  /**
+   * Emit the `config-features` ConfigMap. Set to false when the operator manages Knative's configuration
+   * elsewhere (the Knative Operator's `KnativeServing` resource, a Helm chart): the construct then only
+   * declares which flags the cluster enables, and synth fails if a service needs one that is not listed.
+   * @default true
+   */
+  readonly emitConfigMap?: boolean;
+  /**
+   * Flags to enable (or, with `emitConfigMap: false`, that the cluster is known to enable) beyond what the
+   * app's services need.
+   * @default - none
+   */
+  readonly enabled?: KnativeFeature[];
+  /**
+   * Namespace of Knative Serving.
+   * @default 'knative-serving'
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * The Knative Serving `config-features` settings the app's GpuInferenceServices need.
+ *
+ * A default Knative install rejects nodeSelector, tolerations, affinity, init containers, PVCs and pod
+ * security contexts. Each GpuInferenceService knows which flags its output needs; synth fails if a needed
+ * flag is enabled neither by default nor by a KnativeFeatures in the same app. Add one per app.
+ *
+ * Creates: a `ConfigMap` `config-features` in `knative-serving` whose data enables exactly the flags the app's
+ * services need (plus `enabled`), unless `emitConfigMap` is false. Apply it with a server-side-apply or
+ * strategic-merge tool: it only carries the keys this app needs, and Knative keeps its defaults for the rest.
+ *
+ * @example
+ * new KnativeFeatures(chart, 'knative-features');
+ */
+export class KnativeFeatures extends Construct {
+  /** The ConfigMap, when emitted. */
+  public readonly configMap?: ApiObject;
+  private readonly emitConfigMap: boolean;
+  private readonly extra: KnativeFeature[];
+
+  public constructor(scope: Construct, id: string, props: KnativeFeaturesProps = {}) {
+    super(scope, id);
+    this.emitConfigMap = props.emitConfigMap ?? true;
+    this.extra = [...(props.enabled ?? [])];
+    const root = this.node.root;
+    if ((declarations.get(root) ?? []).some((d) => d.emitConfigMap) && this.emitConfigMap) {
+      throw propError('KnativeFeatures', 'declared once per app with emitConfigMap', 'a second one', `'${this.node.path}' would emit a second config-features ConfigMap`);
+    }
+    declarations.set(root, [...(declarations.get(root) ?? []), this]);
+    if (this.emitConfigMap) {
+      // Data is produced at synth, when every service of the app exists.
+      this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
+        metadata: { name: 'config-features', namespace: props.namespace ?? 'knative-serving', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
+        data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
+      });
+    }
+  }
+
+  /** The flags enabled: `enabled` plus, when emitting the ConfigMap, whatever the app's services need. */
+  public get enabledFlags(): KnativeFeature[] {
+    const all = new Set<KnativeFeature>(this.extra);
+    if (this.emitConfigMap) {
+      for (const c of consumers.get(this.node.root) ?? []) {
+        for (const f of c.requiredKnativeFeatures) if (!f.enabledByDefault) all.add(f);
+      }
+    }
+    return [...all].sort((a, b) => a.flag.localeCompare(b.flag));
+  }
+
+  /** Whether this declaration enables `feature`. */
+  public enables(feature: KnativeFeature): boolean {
+    return this.extra.includes(feature) || this.emitConfigMap;
+  }
+}

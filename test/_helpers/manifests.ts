@@ -1,0 +1,147 @@
+/**
+ * The test suite's schema gate: every object a test or an example synthesizes goes through `validateManifests`.
+ * - core kinds: kubernetes-models (Kubernetes 1.33 schemas);
+ * - custom kinds: the pinned upstream CRD schemas in crds/, made strict (unknown fields are errors except under
+ *   `x-kubernetes-preserve-unknown-fields`) and checked with ajv;
+ * - anything else: an error, never a pass.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ValidateFunction } from 'ajv';
+import { App, Chart } from 'cdk8s';
+import * as YAML from 'yaml';
+
+const CRD_DIR = path.join(__dirname, '..', '..', 'crds');
+
+/** The ObjectMeta fields a manifest author may set, strict. */
+const OBJECT_META = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 },
+    namespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+    finalizers: { type: 'array', items: { type: 'string' } },
+    ownerReferences: { type: 'array' },
+  },
+};
+
+function strictify(node: any, isRoot = false): any {
+  if (Array.isArray(node)) return node.map((n) => strictify(n));
+  if (node === null || typeof node !== 'object') return node;
+  const out: any = {};
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = k === 'properties' || k === 'patternProperties'
+      ? Object.fromEntries(Object.entries(v as any).map(([pk, pv]) => [pk, strictify(pv)]))
+      : strictify(v);
+  }
+  if (out['x-kubernetes-int-or-string']) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  if (out.nullable && out.type) out.type = [out.type, 'null'];
+  if (out.type === 'object' && out.properties && !out['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) {
+    out.additionalProperties = false;
+  }
+  if (isRoot) out.properties = { ...out.properties, metadata: OBJECT_META };
+  return out;
+}
+
+function loadCrdValidators(): Map<string, ValidateFunction> {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  for (const f of ['int32', 'int64', 'double', 'float', 'byte', 'date-time', 'uri', 'date', 'duration', 'password']) ajv.addFormat(f, true);
+  const validators = new Map<string, ValidateFunction>();
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith('.yaml')) files.push(p);
+    }
+  };
+  walk(CRD_DIR);
+  for (const file of files.sort()) {
+    for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
+      const crd = doc.toJS();
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      for (const version of crd.spec.versions) {
+        if (!version.served) continue;
+        const key = `${crd.spec.group}/${version.name}|${crd.spec.names.kind}`;
+        validators.set(key, ajv.compile(strictify(version.schema.openAPIV3Schema, true)));
+      }
+    }
+  }
+  return validators;
+}
+
+let crdValidators: Map<string, ValidateFunction> | undefined;
+
+/** The kinds the pinned CRDs define, as `group/version|Kind`. */
+export function customKinds(): string[] {
+  crdValidators = crdValidators ?? loadCrdValidators();
+  return [...crdValidators.keys()];
+}
+
+function coreModel(apiVersion: string, kind: string): any {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : [undefined, apiVersion];
+  const modulePath = group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(modulePath)[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Problems with one object, empty when it is valid. */
+export function problemsOf(obj: any): string[] {
+  const id = `${obj?.apiVersion} ${obj?.kind} '${obj?.metadata?.name}'`;
+  if (!obj?.apiVersion || !obj?.kind) return [`${id}: no apiVersion or kind`];
+  crdValidators = crdValidators ?? loadCrdValidators();
+  const crd = crdValidators.get(`${obj.apiVersion}|${obj.kind}`);
+  if (crd) {
+    if (crd(obj)) return [];
+    return (crd.errors ?? []).map((e) => `${id}: ${e.instancePath || '/'} ${e.message}${e.params && (e.params as any).additionalProperty ? ` '${(e.params as any).additionalProperty}'` : ''}`);
+  }
+  const Model = coreModel(obj.apiVersion, obj.kind);
+  if (!Model) return [`${id}: no schema (neither a Kubernetes 1.33 kind nor a CRD in crds/)`];
+  try {
+    new Model(obj).validate();
+    return [];
+  } catch (e: any) {
+    return [`${id}: ${e.message}`];
+  }
+}
+
+/** Throws with every problem found when any object fails its schema. */
+export function validateManifests(objects: any[]): void {
+  const problems = objects.flatMap(problemsOf);
+  if (problems.length > 0) throw new Error(`schema validation failed:\n${problems.join('\n')}`);
+}
+
+/** Synthesizes the whole app (running construct validations), checks every object, returns them. */
+export function synthApp(app: App): any[] {
+  const objects = YAML.parseAllDocuments(app.synthYaml()).map((d) => d.toJS()).filter((o) => o);
+  validateManifests(objects);
+  return objects;
+}
+
+/** synthApp for the app that holds `chart`. */
+export function synth(chart: Chart): any[] {
+  return synthApp(chart.node.root as App);
+}
+
+/** The objects of one kind, picked by apiVersion and kind, never by index. */
+export function ofKind(objects: any[], apiVersion: string, kind: string): any[] {
+  return objects.filter((o) => o.apiVersion === apiVersion && o.kind === kind);
+}
+
+/** The single object of one kind; fails when there is not exactly one. */
+export function oneOf(objects: any[], apiVersion: string, kind: string): any {
+  const found = ofKind(objects, apiVersion, kind);
+  if (found.length !== 1) throw new Error(`expected one ${apiVersion} ${kind}, found ${found.length}`);
+  return found[0];
+}
