@@ -1,0 +1,34 @@
+import { checkPinnedImage } from '../../src/scheduling/_image';
+
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+describe('checkPinnedImage', () => {
+  test.each([
+    'nvcr.io/nvidia/pytorch:24.05-py3',
+    'registry.example.com:5000/team/model:1.0.0',
+    'busybox:1.36',
+    `ghcr.io/org/model@${DIGEST}`,
+    `ghcr.io/org/model:1.2@${DIGEST}`,
+  ])('accepts %s', (image) => {
+    expect(() => checkPinnedImage('image', image)).not.toThrow();
+  });
+
+  test('accepts a digest when one is required', () => {
+    expect(() => checkPinnedImage('image', `model@${DIGEST}`, true)).not.toThrow();
+  });
+
+  test.each([
+    ['model', /pinned to a tag other than 'latest'/],
+    ['model:latest', /pinned to a tag other than 'latest'/],
+    ['registry.example.com:5000/model', /pinned to a tag other than 'latest'/],
+    ['Model:1.0', /a valid image reference/],
+    ['model:1.0 ', /a valid image reference/],
+    ['model@sha256:abc', /a digest of the form sha256:<64 hex characters>/],
+  ])('fails on %s', (image, message) => {
+    expect(() => checkPinnedImage('image', image)).toThrow(message);
+  });
+
+  test('fails on a tag when a digest is required', () => {
+    expect(() => checkPinnedImage('triton.image', 'model:1.0', true)).toThrow(/'triton.image' must be pinned by digest because requireImageDigest is set, got 'model:1.0'/);
+  });
+});

@@ -1,0 +1,70 @@
+import { Testing, Size } from 'cdk8s';
+import { Volume } from 'cdk8s-plus-27';
+import { GpuNodePool, GpuResource } from '../../src';
+import { PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
+
+const IMAGE = 'nvcr.io/nvidia/pytorch:24.05-py3';
+
+describe('renderPodSpec', () => {
+  test('workload target: full pod-level hardening, GPUs, scratch, placement', () => {
+    const pod = resolveGpuPod({ image: IMAGE, gpuCount: 2, gpu: GpuResource.NVIDIA, security: { fsGroup: 1000 } });
+    const spec = renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'trainer', restartPolicy: 'Never', hostname: 'h', subdomain: 's' });
+    expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(spec.restartPolicy).toBe('Never');
+    expect(spec.hostname).toBe('h');
+    expect(spec.subdomain).toBe('s');
+    const main = spec.containers.find((c) => c.name === 'trainer')!;
+    expect(main.resources?.limits?.['nvidia.com/gpu'].value).toBe(2);
+    expect(main.resources?.requests?.['nvidia.com/gpu'].value).toBe(2);
+    expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+
+  test('knative target: the pod-level context only when a pod-only field asks for it', () => {
+    const spec = renderPodSpec(resolveGpuPod({ image: IMAGE }), { target: PodTarget.KNATIVE, containerName: 'model' });
+    expect(spec.securityContext).toBeUndefined();
+  });
+
+  test('user volumes: read-only by default, the same volume mounted twice is declared once', () => {
+    const chart = Testing.chart();
+    const data = Volume.fromPersistentVolumeClaim(chart, 'data', { name: 'datasets' } as any, { name: 'data' });
+    const pod = resolveGpuPod({
+      image: IMAGE,
+      nodePool: GpuNodePool.custom({}),
+      volumeMounts: [{ volume: data, path: '/data' }, { volume: data, path: '/labels', subPath: 'labels', readOnly: false }],
+    });
+    const spec = renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' });
+    expect(spec.volumes?.filter((v) => v.name === 'data')).toHaveLength(1);
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data', readOnly: true, subPath: undefined });
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/labels', readOnly: false, subPath: 'labels' });
+    expect(spec.tolerations).toBeUndefined();
+  });
+
+  test('quantities are exact binary units', () => {
+    expect(quantity('x', Size.gibibytes(4))).toBe('4Gi');
+    expect(quantity('x', Size.mebibytes(1536))).toBe('1536Mi');
+    expect(quantity('x', Size.kibibytes(100))).toBe('100Ki');
+  });
+
+  test('fails on a mount over the scratch paths', () => {
+    const volume = Volume.fromEmptyDir(Testing.chart(), 'v', 'v');
+    expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/tmp' }] }))
+      .toThrow(/'volumeMounts\[\].path' must be a path other than \/tmp and \/dev\/shm, which are mounted as scratch, got '\/tmp': use tmpSize/);
+  });
+
+  test('fails on a relative mount path', () => {
+    const volume = Volume.fromEmptyDir(Testing.chart(), 'v', 'v');
+    expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: 'data' }] })).toThrow(/'volumeMounts\[\].path' must be an absolute path, got 'data'/);
+  });
+
+  test('fails on two different volumes with one name', () => {
+    const chart = Testing.chart();
+    const a = Volume.fromEmptyDir(chart, 'a', 'same');
+    const b = Volume.fromEmptyDir(chart, 'b', 'same', { sizeLimit: Size.gibibytes(1) });
+    const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume: a, path: '/a' }, { volume: b, path: '/b' }] });
+    expect(() => renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' })).toThrow(/'volumeMounts' must be volumes with unique names, got 'same'/);
+  });
+
+  test('fails on a fractional KiB size', () => {
+    expect(() => quantity('tmpSize', Size.kibibytes(0.5))).toThrow(/'tmpSize' must be a positive whole number of KiB/);
+  });
+});

@@ -1,0 +1,360 @@
+import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount } from 'cdk8s-plus-27';
+import {
+  AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
+  KnativeFeature, KnativeFeatures, ScalingMetric, ServingProtocol,
+} from '../../src';
+import { oneOf, synth } from '../_helpers/manifests';
+
+const IMAGE = 'registry.example.com/ml/resnet50-flask:1.4.0';
+const KSVC = ['serving.knative.dev/v1', 'Service'] as const;
+
+function build(props: Partial<GpuInferenceServiceProps> = {}, features = true) {
+  const chart = Testing.chart();
+  const service = new GpuInferenceService(chart, 'classifier', { image: IMAGE, ...props });
+  if (features) new KnativeFeatures(chart, 'features');
+  return { chart, service };
+}
+
+function ksvc(props: Partial<GpuInferenceServiceProps> = {}) {
+  const { chart } = build(props);
+  return oneOf(synth(chart), ...KSVC);
+}
+
+const container = (svc: any) => svc.spec.template.spec.containers.find((c: any) => c.name === 'model');
+const annotations = (svc: any) => svc.spec.template.metadata.annotations;
+
+describe('GpuInferenceService', () => {
+  test('defaults', () => {
+    const { chart } = build();
+    expect(synth(chart)).toMatchSnapshot();
+  });
+
+  test('every prop', () => {
+    const chart = Testing.chart();
+    const creds = Secret.fromSecretName(chart, 'creds', 'minio-reader');
+    const hf = Secret.fromSecretName(chart, 'hf', 'hf-token');
+    new GpuInferenceService(chart, 'classifier', {
+      metadata: { name: 'resnet50', namespace: 'ml', labels: { team: 'vision' }, annotations: { owner: 'vision' } },
+      podAnnotations: { 'prometheus.io/scrape': 'true' },
+      image: `${IMAGE}@sha256:${'a'.repeat(64)}`,
+      requireImageDigest: true,
+      imagePullPolicy: ImagePullPolicy.ALWAYS,
+      command: ['python'],
+      args: ['serve.py'],
+      env: { MODEL: EnvValue.fromValue('resnet50'), HF_TOKEN: EnvValue.fromSecretValue({ secret: hf, key: 'token' }) },
+      gpu: GpuResource.mig('3g.40gb'),
+      gpuCount: 2,
+      nodePool: GpuNodePool.nvidia({ products: [GpuProduct.A100_SXM4_80GB] }),
+      resources: { cpu: { request: Cpu.units(4) }, memory: { request: Size.gibibytes(16) } },
+      guaranteedQos: true,
+      security: { runAsUser: 2000, runAsGroup: 3000, fsGroup: 3000, readOnlyRootFilesystem: true },
+      sharedMemorySize: Size.gibibytes(4),
+      tmpSize: Size.mebibytes(512),
+      serviceAccount: ServiceAccount.fromServiceAccountName(chart, 'sa', 'inference'),
+      port: 9000,
+      protocol: ServingProtocol.H2C,
+      clusterLocal: true,
+      minScale: 1,
+      maxScale: 10,
+      initialScale: 2,
+      activationScale: 2,
+      scaleDownDelay: Duration.minutes(15),
+      window: Duration.seconds(120),
+      autoscalerClass: AutoscalerClass.KPA,
+      metric: ScalingMetric.RPS,
+      target: 40,
+      targetUtilizationPercentage: 80,
+      containerConcurrency: 8,
+      timeout: Duration.minutes(5),
+      responseStartTimeout: Duration.minutes(2),
+      idleTimeout: Duration.minutes(1),
+      progressDeadline: Duration.minutes(20),
+      readinessProbe: { path: '/v2/health/ready', period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 2 },
+      startupProbe: { path: '/v2/health/ready', initialDelay: Duration.seconds(10), period: Duration.seconds(10), failureThreshold: 90 },
+      livenessProbe: { path: '/v2/health/live' },
+      modelWeights: {
+        endpoint: 'https://minio.minio.svc:9000',
+        bucket: 'models',
+        prefix: '/resnet50/1/',
+        credentials: creds,
+        accessKeyIdKey: 'accesskey',
+        secretAccessKeyKey: 'secretkey',
+        mountPath: '/models',
+        sizeLimit: Size.gibibytes(20),
+        image: 'minio/mc:RELEASE.2024-05-24T09-08-49Z',
+      },
+    });
+    new KnativeFeatures(chart, 'features');
+    expect(synth(chart)).toMatchSnapshot();
+  });
+
+  test('requests GPUs as request == limit, with the default resource', () => {
+    const c = container(ksvc({ gpuCount: 2 }));
+    expect(c.resources.requests['nvidia.com/gpu']).toBe(2);
+    expect(c.resources.limits['nvidia.com/gpu']).toBe(2);
+  });
+
+  test('MIG and other vendors use their own resource name', () => {
+    expect(container(ksvc({ gpu: GpuResource.mig('1g.10gb') })).resources.limits).toHaveProperty(['nvidia.com/mig-1g.10gb'], 1);
+    expect(container(ksvc({ gpu: GpuResource.AMD })).resources.requests).toHaveProperty(['amd.com/gpu'], 1);
+    expect(container(ksvc({ gpu: GpuResource.custom('habana.ai/gaudi') })).resources.limits).toHaveProperty(['habana.ai/gaudi'], 1);
+  });
+
+  test('hardened container by default, pod-level context left out (it needs a Knative flag)', () => {
+    const svc = ksvc();
+    expect(container(svc).securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsGroup: 1000,
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(svc.spec.template.spec.securityContext).toBeUndefined();
+    expect(svc.spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('writable /tmp and memory-backed /dev/shm with size limits', () => {
+    const svc = ksvc({ sharedMemorySize: Size.gibibytes(2) });
+    const volumes = svc.spec.template.spec.volumes;
+    expect(volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
+    expect(volumes).toContainEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } });
+    expect(container(svc).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'dshm', mountPath: '/dev/shm' }]);
+  });
+
+  test('opt-outs are explicit: sharedMemory false, writable root, root user', () => {
+    const svc = ksvc({ sharedMemory: false, security: { readOnlyRootFilesystem: false, allowRoot: true } });
+    expect(svc.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['tmp']);
+    const sc = container(svc).securityContext;
+    expect(sc.readOnlyRootFilesystem).toBe(false);
+    expect(sc.runAsNonRoot).toBeUndefined();
+    expect(sc.runAsUser).toBeUndefined();
+    expect(sc.allowPrivilegeEscalation).toBe(false);
+    expect(sc.capabilities).toEqual({ drop: ['ALL'] });
+  });
+
+  test('cpu and memory: defaults, limit follows the memory request, guaranteed QoS copies requests', () => {
+    expect(container(ksvc()).resources).toEqual({
+      requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': 1 },
+      limits: { 'memory': '4Gi', 'nvidia.com/gpu': 1 },
+    });
+    const g = container(ksvc({ guaranteedQos: true, resources: { cpu: { limit: Cpu.millis(1500) }, memory: { request: Size.mebibytes(6144) } } }));
+    expect(g.resources).toEqual({
+      requests: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': 1 },
+      limits: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': 1 },
+    });
+  });
+
+  test('one port named after the protocol', () => {
+    expect(container(ksvc()).ports).toEqual([{ containerPort: 8080, name: 'http1' }]);
+    expect(container(ksvc({ port: 8001, protocol: ServingProtocol.H2C })).ports).toEqual([{ containerPort: 8001, name: 'h2c' }]);
+  });
+
+  test('scales to zero by default with the KPA on concurrency, and a GPU-sized progress deadline', () => {
+    expect(annotations(ksvc())).toEqual({
+      'autoscaling.knative.dev/class': 'kpa.autoscaling.knative.dev',
+      'autoscaling.knative.dev/metric': 'concurrency',
+      'autoscaling.knative.dev/min-scale': '0',
+      'serving.knative.dev/progress-deadline': '600s',
+    });
+  });
+
+  test('autoscaling props become annotations and spec fields', () => {
+    const svc = ksvc({
+      minScale: 1,
+      maxScale: 50,
+      initialScale: 3,
+      activationScale: 2,
+      scaleDownDelay: Duration.minutes(10),
+      window: Duration.minutes(2),
+      target: 8,
+      targetUtilizationPercentage: 90,
+      metric: ScalingMetric.RPS,
+      containerConcurrency: 4,
+      timeout: Duration.seconds(120),
+      responseStartTimeout: Duration.seconds(60),
+      idleTimeout: Duration.seconds(30),
+    });
+    expect(annotations(svc)).toMatchObject({
+      'autoscaling.knative.dev/min-scale': '1',
+      'autoscaling.knative.dev/max-scale': '50',
+      'autoscaling.knative.dev/initial-scale': '3',
+      'autoscaling.knative.dev/activation-scale': '2',
+      'autoscaling.knative.dev/scale-down-delay': '600s',
+      'autoscaling.knative.dev/window': '120s',
+      'autoscaling.knative.dev/target': '8',
+      'autoscaling.knative.dev/target-utilization-percentage': '90',
+      'autoscaling.knative.dev/metric': 'rps',
+    });
+    expect(svc.spec.template.spec).toMatchObject({
+      containerConcurrency: 4, timeoutSeconds: 120, responseStartTimeoutSeconds: 60, idleTimeoutSeconds: 30,
+    });
+  });
+
+  test('HPA class defaults to the cpu metric', () => {
+    const a = annotations(ksvc({ autoscalerClass: AutoscalerClass.HPA, minScale: 1, target: 70 }));
+    expect(a['autoscaling.knative.dev/class']).toBe('hpa.autoscaling.knative.dev');
+    expect(a['autoscaling.knative.dev/metric']).toBe('cpu');
+  });
+
+  test('probes are HTTP GETs on the serving port (Knative fills in the port)', () => {
+    const c = container(ksvc({ startupProbe: { path: '/healthz', period: Duration.seconds(5), failureThreshold: 120 }, readinessProbe: {} }));
+    expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz' }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 120 });
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(c.livenessProbe).toBeUndefined();
+  });
+
+  test('IfNotPresent pull policy by default, for multi-GB images', () => {
+    expect(container(ksvc()).imagePullPolicy).toBe('IfNotPresent');
+  });
+
+  test('model weights: hardened, pinned init container fills a shared emptyDir from the store, credentials by reference', () => {
+    const { chart } = build({
+      modelWeights: {
+        endpoint: 'http://minio.minio:9000',
+        bucket: 'models',
+        prefix: 'resnet50/v1',
+        credentials: Secret.fromSecretName(Testing.chart(), 'c', 'minio-reader'),
+      },
+    });
+    const spec = oneOf(synth(chart), ...KSVC).spec.template.spec;
+    const init = spec.initContainers.find((c: any) => c.name === 'model-weights');
+    expect(init.image).toBe(GpuInferenceService.DEFAULT_MC_IMAGE);
+    expect(init.args).toEqual(['--config-dir', '/tmp/.mc', 'mirror', '--overwrite', '--quiet', 'weights/models/resnet50/v1', '/models']);
+    expect(init.env).toContainEqual({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'minio-reader', key: 'AWS_SECRET_ACCESS_KEY' } } });
+    expect(init.env).toContainEqual({ name: 'MC_HOST_weights', value: 'http://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@minio.minio:9000' });
+    expect(init.securityContext.runAsNonRoot).toBe(true);
+    expect(init.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(init.resources.limits['nvidia.com/gpu']).toBeUndefined();
+    expect(spec.volumes).toContainEqual({ name: 'model-weights', emptyDir: { sizeLimit: '10Gi' } });
+    expect(container({ spec: { template: { spec } } }).volumeMounts).toContainEqual({ name: 'model-weights', mountPath: '/models', readOnly: true });
+    expect(JSON.stringify(spec)).not.toMatch(/"value":"[A-Za-z0-9+/]{20,}"/);
+  });
+
+  test('env: literals in order, secrets and config maps by reference', () => {
+    const chart = Testing.chart();
+    const secret = Secret.fromSecretName(chart, 's', 'api-keys');
+    new GpuInferenceService(chart, 'svc', { image: IMAGE, env: { B: EnvValue.fromValue('2'), A: EnvValue.fromSecretValue({ secret, key: 'a' }) } });
+    new KnativeFeatures(chart, 'f');
+    const env = container(oneOf(synth(chart), ...KSVC)).env;
+    expect(env).toEqual([{ name: 'B', value: '2' }, { name: 'A', valueFrom: { secretKeyRef: { name: 'api-keys', key: 'a' } } }]);
+  });
+
+  test('placement: one product is a node selector, several a required affinity; GPU taint tolerated by default', () => {
+    const one = ksvc({ nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }) }).spec.template.spec;
+    expect(one.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4' });
+    expect(one.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    const many = ksvc({ nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4, GpuProduct.T4] }) }).spec.template.spec;
+    expect(many.nodeSelector).toBeUndefined();
+    expect(many.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-L4', 'Tesla-T4'] }] },
+    ]);
+  });
+
+  test('knows the Knative feature flags its output needs', () => {
+    expect(build().service.requiredKnativeFeatures.map((f) => f.flag)).toEqual([
+      'kubernetes.podspec-tolerations',
+      'kubernetes.podspec-volumes-emptydir',
+    ]);
+    const { service } = build({
+      nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4, GpuProduct.T4] }),
+      security: { fsGroup: 1000 },
+      modelWeights: { endpoint: 'http://minio:9000', bucket: 'models', credentials: Secret.fromSecretName(Testing.chart(), 'c', 'x') },
+    });
+    expect(service.requiredKnativeFeatures).toEqual([
+      KnativeFeature.AFFINITY,
+      KnativeFeature.INIT_CONTAINERS,
+      KnativeFeature.SECURITY_CONTEXT,
+      KnativeFeature.TOLERATIONS,
+      KnativeFeature.EMPTY_DIR,
+    ]);
+    const bare = build({ nodePool: GpuNodePool.custom({}) }).service;
+    expect(bare.requiredKnativeFeatures).toEqual([KnativeFeature.EMPTY_DIR]);
+  });
+
+  test('a service that needs no gated flag synthesizes without KnativeFeatures', () => {
+    const { chart } = build({ nodePool: GpuNodePool.custom({}) }, false);
+    expect(oneOf(synth(chart), ...KSVC).metadata.name).toBe('test-classifier-c82aff7d');
+  });
+
+  test('exposes an address for event delivery and a cold-start budget', () => {
+    const chart = Testing.chart({ namespace: 'ml' } as any);
+    const svc = new GpuInferenceService(chart, 'c', { image: IMAGE, metadata: { name: 'resnet50', namespace: 'ml' } });
+    expect(svc.toSinkDestination()).toEqual({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'resnet50', namespace: 'ml' } });
+    expect(svc.url).toBe('http://resnet50.ml.svc.cluster.local');
+    expect(svc.coldStartBudget.toSeconds()).toBe(600);
+    const probed = new GpuInferenceService(chart, 'p', { image: IMAGE, startupProbe: { initialDelay: Duration.seconds(10), period: Duration.seconds(5), failureThreshold: 24 } });
+    expect(probed.coldStartBudget.toSeconds()).toBe(130);
+  });
+
+  test('cluster-local visibility label', () => {
+    expect(ksvc({ clusterLocal: true }).metadata.labels).toEqual({ 'networking.knative.dev/visibility': 'cluster-local' });
+  });
+
+  test('escape hatch: JSON patches on the Knative Service', () => {
+    const { chart, service } = build();
+    ApiObject.of(service.apiObject).addJsonPatch(JsonPatch.add('/spec/template/spec/runtimeClassName', 'nvidia'));
+    expect(oneOf(synth(chart), ...KSVC).spec.template.spec.runtimeClassName).toBe('nvidia');
+  });
+
+  describe('fails', () => {
+    const cases: Array<[string, Partial<GpuInferenceServiceProps>, RegExp]> = [
+      ['fails on an image with no tag', { image: 'registry.example.com/resnet50' }, /'image' must be pinned to a tag other than 'latest' or to a digest, got 'registry.example.com\/resnet50'/],
+      ['fails on the latest tag', { image: 'resnet50:latest' }, /'image' must be pinned .* got 'resnet50:latest': use e.g. 'resnet50:1.2.3'/],
+      ['fails on a tag when a digest is required', { requireImageDigest: true }, /'image' must be pinned by digest because requireImageDigest is set/],
+      ['fails on a malformed digest', { image: 'resnet50@sha256:xyz' }, /'image' must be a digest of the form sha256:<64 hex characters>/],
+      ['fails on zero GPUs', { gpuCount: 0 }, /'gpuCount' must be an integer >= 1, got 0/],
+      ['fails on a fractional GPU count', { gpuCount: 1.5 }, /'gpuCount' must be an integer >= 1, got 1.5/],
+      ['fails on a reserved port', { port: 8012 }, /'port' must be a port Knative does not reserve \(not 8008, 8012, 8013, 8022, 9090, 9091\), got 8012/],
+      ['fails on a port out of range', { port: 70000 }, /'port' must be an integer between 1 and 65535, got 70000/],
+      ['fails on a reserved env var', { env: { PORT: EnvValue.fromValue('8080') } }, /'env' must be free of the variables Knative sets \(PORT, K_SERVICE, K_CONFIGURATION, K_REVISION\), got 'PORT'/],
+      ['fails on K_SERVICE in env', { env: { K_SERVICE: EnvValue.fromValue('x') } }, /got 'K_SERVICE'/],
+      ['fails on an invalid env name', { env: { '1BAD': EnvValue.fromValue('x') } }, /'env' must be keyed by valid variable names .* got '1BAD'/],
+      ['fails on a negative min scale', { minScale: -1 }, /'minScale' must be an integer >= 0, got -1/],
+      ['fails when max scale is below min scale', { minScale: 5, maxScale: 2 }, /'maxScale' must be at least minScale \(5\), got 2/],
+      ['fails on min scale 0 with the HPA class', { autoscalerClass: AutoscalerClass.HPA }, /'minScale' must be at least 1 with AutoscalerClass.HPA, which cannot scale to zero, got 0: set minScale: 1/],
+      ['fails on a KPA metric with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.RPS }, /'metric' must be one of cpu, memory with the HPA autoscaler, got 'rps'/],
+      ['fails on an HPA metric with the KPA class', { metric: ScalingMetric.CPU }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'cpu'/],
+      ['fails on a utilization above 100', { targetUtilizationPercentage: 120 }, /'targetUtilizationPercentage' must be an integer between 1 and 100, got 120/],
+      ['fails on container concurrency above the cluster limit', { containerConcurrency: 5000 }, /'containerConcurrency' must be an integer between 0 and 1000, got 5000/],
+      ['fails on initial scale 0', { initialScale: 0 }, /'initialScale' must be at least 1 on a default install, got 0: enable 'allow-zero-initial-scale'/],
+      ['fails on activation scale 0', { activationScale: 0 }, /'activationScale' must be an integer >= 1, got 0/],
+      ['fails on activation scale above max scale', { maxScale: 2, activationScale: 3 }, /'activationScale' must be at most maxScale \(2\), got 3/],
+      ['fails on a window out of range', { window: Duration.seconds(2) }, /'window' must be between 6s and 1h, got '2s'/],
+      ['fails on a window with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, window: Duration.seconds(60) }, /'window' must be unset with AutoscalerClass.HPA/],
+      ['fails on a scale-down delay above 1h', { scaleDownDelay: Duration.hours(2) }, /'scaleDownDelay' must be at most 1h, got '7200s'/],
+      ['fails on a timeout above the revision maximum', { timeout: Duration.minutes(20) }, /'timeout' must be between 1s and 600s .* got '1200s': raise max-revision-timeout-seconds/],
+      ['fails on a response-start timeout above the timeout', { timeout: Duration.seconds(60), responseStartTimeout: Duration.seconds(90) }, /'responseStartTimeout' must be between 0s and the request timeout \(60s\), got '90s'/],
+      ['fails on a reserved pod annotation', { podAnnotations: { 'autoscaling.knative.dev/min-scale': '1' } }, /'podAnnotations' must be free of autoscaling.knative.dev\/\* keys, which typed props set, got 'autoscaling.knative.dev\/min-scale'/],
+      ['fails on a relative probe path', { readinessProbe: { path: 'healthz' } }, /'readinessProbe.path' must be an absolute path starting with '\/', got 'healthz'/],
+      ['fails on an invalid service name', { metadata: { name: 'ResNet_50' } }, /'metadata.name' must be a DNS-1035 label .* got 'ResNet_50'/],
+      ['fails on root uid without allowRoot', { security: { runAsUser: 0 } }, /'security.runAsUser' must be a non-zero uid while runAsNonRoot is on, got 0: set security.allowRoot/],
+      ['fails on guaranteed QoS with a limit above the request', { guaranteedQos: true, resources: { cpu: { request: Cpu.units(1), limit: Cpu.units(2) } } }, /'resources.cpu' must be a request equal to the limit when guaranteedQos is set, got '1 request, 2 limit'/],
+      ['fails on a memory limit below the request', { resources: { memory: { request: Size.gibibytes(8), limit: Size.gibibytes(4) } } }, /'resources.memory.limit' must be at least the request \(8Gi\), got '4Gi'/],
+      ['fails on shared memory size with shared memory off', { sharedMemory: false, sharedMemorySize: Size.gibibytes(1) }, /'sharedMemorySize' must be unset when sharedMemory is false/],
+      ['fails on a model-weights endpoint with a path', { modelWeights: { endpoint: 'minio:9000/models', bucket: 'models', credentials: undefined as any } }, /'modelWeights.endpoint' must be an http\(s\) URL of the store with no path/],
+      ['fails on an invalid bucket name', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'Models_Bucket', credentials: undefined as any } }, /'modelWeights.bucket' must be an S3 bucket name .* got 'Models_Bucket'/],
+      ['fails on an unpinned model-weights image', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'models', credentials: undefined as any, image: 'minio/mc' } }, /'modelWeights.image' must be pinned/],
+    ];
+    test.each(cases)('%s', (_name, props, message) => {
+      expect(() => build(props)).toThrow(message);
+    });
+
+    test('fails at synth when a needed feature flag is enabled nowhere, naming the flags and the fix', () => {
+      const { chart } = build({ nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }) }, false);
+      expect(() => synth(chart)).toThrow(
+        /'test-classifier-c82aff7d' needs Knative feature flags that a default install rejects: kubernetes.podspec-nodeselector \(nodeSelector\), kubernetes.podspec-tolerations \(tolerations\); add `new KnativeFeatures/,
+      );
+    });
+
+    test('fails at synth when a declared cluster lacks a flag the service needs', () => {
+      const chart = Testing.chart();
+      new GpuInferenceService(chart, 'svc', { image: IMAGE, metadata: { name: 'svc' } });
+      new KnativeFeatures(chart, 'features', { emitConfigMap: false, enabled: [KnativeFeature.NODE_SELECTOR] });
+      expect(() => synth(chart)).toThrow(/'svc' needs Knative feature flags .*: kubernetes.podspec-tolerations \(tolerations\)/);
+    });
+  });
+});
