@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { checkKnativePodSpec } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
@@ -153,7 +154,7 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps {
    */
   readonly initialScale?: number;
   /**
-   * Replicas to scale to from zero at once, so a burst does not wait for several cold starts.
+   * Replicas to scale to from zero at once (at least 2), so a burst does not wait for several cold starts.
    * @default - 1
    */
   readonly activationScale?: number;
@@ -236,10 +237,6 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps {
   readonly modelWeights?: ModelWeightsOptions;
 }
 
-/** Ports the queue-proxy and the activator own; the webhook rejects them as container ports. */
-const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];
-/** Environment variables Knative sets itself; the webhook rejects them. */
-const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const RESERVED_ANNOTATION_PREFIXES = ['autoscaling.knative.dev/', 'serving.knative.dev/'];
@@ -281,24 +278,20 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   /** How long a new revision may take to become ready. */
   public readonly progressDeadline: Duration;
 
-  private readonly pod: ResolvedGpuPod;
   private readonly props: GpuInferenceServiceProps;
+  /** Rendered once: the props are immutable, and the webhook rules are checked on the result. */
+  private readonly podSpec: k8s.PodSpec;
   private readonly protocol: ServingProtocol;
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
     this.props = props;
-    this.pod = resolveGpuPod(props);
+    const pod = resolveGpuPod(props);
     this.port = props.port ?? 8080;
     this.protocol = props.protocol ?? ServingProtocol.HTTP1;
     this.minScale = props.minScale ?? 0;
     this.progressDeadline = props.progressDeadline ?? Duration.minutes(10);
     validateServingProps(props, this.port);
-    for (const name of Object.keys(props.env ?? {})) {
-      if (RESERVED_ENV.includes(name)) {
-        throw propError('env', `free of the variables Knative sets (${RESERVED_ENV.join(', ')})`, name, 'Knative sets PORT to the serving port; read it instead of setting it');
-      }
-    }
 
     const labels: Record<string, string> = { ...(props.metadata?.labels ?? {}) };
     if (props.clusterLocal) labels['networking.knative.dev/visibility'] = 'cluster-local';
@@ -316,6 +309,9 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     }
     this.namespace = this.apiObject.metadata.namespace;
 
+    this.podSpec = this.renderPodSpec(pod);
+    checkKnativePodSpec(this.podSpec);
+
     registerKnativeFeatureConsumer(this);
     this.node.addValidation({
       validate: () => {
@@ -331,7 +327,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   /** The `config-features` flags this service's pod spec needs (including the ones enabled by default). */
   public get requiredKnativeFeatures(): KnativeFeature[] {
-    return knativeFeaturesOf(k8s.toJson_PodSpec(this.renderPodSpec()));
+    return knativeFeaturesOf(k8s.toJson_PodSpec(this.podSpec));
   }
 
   /**
@@ -369,7 +365,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
           timeoutSeconds: seconds(p.timeout),
           responseStartTimeoutSeconds: seconds(p.responseStartTimeout),
           idleTimeoutSeconds: seconds(p.idleTimeout),
-          ...k8s.toJson_PodSpec(this.renderPodSpec()),
+          ...k8s.toJson_PodSpec(this.podSpec),
         },
       },
     };
@@ -396,10 +392,10 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return Object.fromEntries(Object.entries(a).sort(([x], [y]) => x.localeCompare(y)));
   }
 
-  private renderPodSpec(): k8s.PodSpec {
+  private renderPodSpec(pod: ResolvedGpuPod): k8s.PodSpec {
     const p = this.props;
     const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
-    return renderPodSpec(this.pod, {
+    return renderPodSpec(pod, {
       target: PodTarget.KNATIVE,
       containerName: 'model',
       ports: [{ containerPort: this.port, name: this.protocol }],
@@ -415,13 +411,10 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
 function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   checkInteger('port', port, 1, 65535);
-  if (RESERVED_PORTS.includes(port)) {
-    throw propError('port', `a port Knative does not reserve (not ${RESERVED_PORTS.join(', ')})`, port, 'serve on 8080 or another free port');
-  }
   checkInteger('minScale', p.minScale, 0);
   checkInteger('maxScale', p.maxScale, 0);
   checkInteger('initialScale', p.initialScale, 0);
-  checkInteger('activationScale', p.activationScale, 1);
+  checkInteger('activationScale', p.activationScale, 2, undefined, 'Knative requires activation-scale > 1; leave it unset to activate one replica');
   checkInteger('containerConcurrency', p.containerConcurrency, 0, 1000, "Knative's container-concurrency-max-limit is 1000 by default");
   checkInteger('targetUtilizationPercentage', p.targetUtilizationPercentage, 1, 100);
   const minScale = p.minScale ?? 0;
@@ -433,6 +426,9 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   }
   if (p.activationScale !== undefined && p.maxScale !== undefined && p.maxScale > 0 && p.activationScale > p.maxScale) {
     throw propError('activationScale', `at most maxScale (${p.maxScale})`, p.activationScale);
+  }
+  if (p.activationScale !== undefined && p.activationScale < minScale) {
+    throw propError('activationScale', `at least minScale (${minScale})`, p.activationScale);
   }
   const hpa = p.autoscalerClass === AutoscalerClass.HPA;
   if (hpa && minScale === 0) {

@@ -1,0 +1,56 @@
+/**
+ * The rules Knative Serving's admission webhook applies to a revision's pod spec
+ * (`pkg/apis/serving/k8s_validation.go`), checked on the rendered spec so a rejected Service never leaves synth.
+ * Feature-flagged fields are not checked here: `knativeFeaturesOf` reports them.
+ */
+import { k8s } from 'cdk8s-plus-27';
+import { propError } from '../_errors';
+
+/** Ports the queue-proxy and the activator own. */
+export const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];
+/** Variables Knative sets in the serving container (sidecars and init containers may set PORT). */
+export const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
+const RESERVED_PATHS = ['/', '/dev', '/dev/log'];
+const PORT_NAMES = ['http1', 'h2c', ''];
+
+/** Throws on the first thing in `spec` that Knative's webhook would reject. */
+export function checkKnativePodSpec(spec: k8s.PodSpec): void {
+  const ports = spec.containers.flatMap((c) => (c.ports ?? []).map((p) => ({ container: c.name, port: p })));
+  if (ports.length > 1) {
+    throw propError('ports', 'a single port across all containers (Knative routes to exactly one)', ports.map((p) => `${p.container}:${p.port.containerPort}`).join(', '), 'expose other ports (metrics) without declaring them');
+  }
+  for (const { port } of ports) {
+    if (!PORT_NAMES.includes(port.name ?? '')) {
+      throw propError('ports[0].name', "'http1' or 'h2c'", port.name, 'choose the protocol with ServingProtocol');
+    }
+  }
+  const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    if (c.name === 'queue-proxy') throw propError('containers[].name', "a name other than 'queue-proxy', which Knative reserves", c.name);
+    for (const p of c.ports ?? []) {
+      if (RESERVED_PORTS.includes(p.containerPort)) {
+        throw propError('port', `a port Knative does not reserve (not ${RESERVED_PORTS.join(', ')})`, p.containerPort, 'serve on 8080 or another free port');
+      }
+    }
+    const serving = (c.ports ?? []).length > 0;
+    for (const e of c.env ?? []) {
+      if (RESERVED_ENV.includes(e.name) && (serving || e.name !== 'PORT')) {
+        throw propError('env', `free of the variables Knative sets (${RESERVED_ENV.join(', ')})`, e.name, 'Knative sets PORT to the serving port; read it instead of setting it');
+      }
+    }
+    const seen = new Set<string>();
+    for (const m of c.volumeMounts ?? []) {
+      const path = m.mountPath.replace(/\/+$/, '') || '/';
+      if (RESERVED_PATHS.includes(path)) throw propError('volumeMounts[].path', `a path Knative does not reserve (not ${RESERVED_PATHS.join(', ')})`, m.mountPath);
+      if (seen.has(path)) throw propError('volumeMounts[].path', `unique within container '${c.name}'`, m.mountPath);
+      seen.add(path);
+      const v = volumes.get(m.name);
+      if (v && !v.emptyDir && !v.persistentVolumeClaim && !m.readOnly) {
+        throw propError('volumeMounts[].readOnly', `true for the ${Object.keys(v).filter((k) => k !== 'name').join('/')} volume '${m.name}' (Knative only allows writable emptyDir and PVC mounts)`, false, 'leave readOnly unset');
+      }
+      if (v?.persistentVolumeClaim?.readOnly && !m.readOnly) {
+        throw propError('volumeMounts[].readOnly', `true for '${m.name}', whose claim is mounted read-only`, false);
+      }
+    }
+  }
+}
