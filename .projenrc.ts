@@ -39,6 +39,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     ignorePatterns: ['src/imports/**', '*.js', '*.d.ts', 'node_modules/', 'dist/', 'lib/', 'coverage/'],
   },
   jestOptions: {
+    // jest 30 and eslint-import-resolver-typescript 4 pull unrs-resolver, whose optional per-platform bindings
+    // the registry here does not carry, so `npm ci` rejects the lock file: stay on jest 29 / resolver 3.6.
+    jestVersion: '^29',
     // CI fails on snapshot drift; `npm run test:update` rewrites snapshots on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
@@ -52,6 +55,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   gitignore: ['/dist/', '/crds/.merged/'],
 });
+
+// eslint-import-resolver-typescript 4 pulls unrs-resolver (see jestVersion above): pin the 3.6 line.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@~3.6.3');
 
 // `cdk8s import` reads one merged multi-document file per upstream bundle (importing several files into one
 // folder overwrites the API-group file), so the task merges the pinned copies first. Offline: local files only.
