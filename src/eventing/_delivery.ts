@@ -66,7 +66,9 @@ export function coverageSeconds(policy: BackoffPolicy, delaySeconds: number, ret
 }
 
 /** The fewest retries (at least `min`, at most 20) whose coverage reaches `budgetSeconds`, or undefined. */
-export function retriesToCover(policy: BackoffPolicy, delaySeconds: number, budgetSeconds: number, timeoutSeconds?: number, min = 0): number | undefined {
+export function retriesToCover(
+  policy: BackoffPolicy, delaySeconds: number, budgetSeconds: number, timeoutSeconds?: number, min = 0,
+): number | undefined {
   for (let n = min; n <= MAX_COMPUTED_RETRY; n++) {
     if (coverageSeconds(policy, delaySeconds, n, timeoutSeconds) >= budgetSeconds) return n;
   }

@@ -195,7 +195,8 @@ export class EventTrigger extends Construct {
 
   /** How long a delivery keeps trying: the backoff between attempts plus one timeout per attempt when set. */
   public get deliveryWindow(): Duration {
-    const seconds = coverageSeconds(this.backoffPolicy, this.backoffDelay.toMilliseconds() / 1000, this.retry, this.timeout && this.timeout.toMilliseconds() / 1000);
+    const timeout = this.timeout && this.timeout.toMilliseconds() / 1000;
+    const seconds = coverageSeconds(this.backoffPolicy, this.backoffDelay.toMilliseconds() / 1000, this.retry, timeout);
     return Duration.millis(Math.round(seconds * 1000));
   }
 

@@ -1,4 +1,4 @@
-import { Duration, JsonPatch, Testing } from 'cdk8s';
+import { Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import { chart } from './_fixtures';
 import { BackoffPolicy, Broker, BrokerClass, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink } from '../../src';
 import { oneOf, synth } from '../_helpers/manifests';
@@ -104,7 +104,7 @@ describe('Broker', () => {
 
   test('synthesizes in a chart without namespace', () => {
     const app = Testing.app();
-    const c = new (require('cdk8s').Chart)(app, 'no-ns');
+    const c = new Chart(app, 'no-ns');
     new Broker(c, 'events');
     expect(oneOf(synth(c), BROKER, 'Broker').metadata.namespace).toBeUndefined();
   });

@@ -146,7 +146,8 @@ describe('EventTrigger', () => {
   test('fails linear backoff that is too short for the cold start', () => {
     const c = chart();
     expect(() => new EventTrigger(c, 't', {
-      broker: Broker.fromBrokerName('default'), subscriber: classifier(c, { startupProbe: undefined }),
+      broker: Broker.fromBrokerName('default'),
+      subscriber: classifier(c, { startupProbe: undefined }),
       delivery: { deadLetterSink: errorsSink, retry: 3, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.seconds(5) },
     })).toThrow(/'delivery' must keep retrying for the cold-start budget of 'resnet50' \(600s; it scales to zero\), got 15s: 3 retries with linear backoff from PT5S wait 15s \(0s \+ 5s \+ 10s\); set delivery.retry to 16 \(600s\)/);
   });
@@ -165,8 +166,11 @@ describe('EventTrigger', () => {
 
   test('fails filterAttributes together with filters', () => {
     expect(() => new EventTrigger(chart(), 't', {
-      broker: Broker.fromBrokerName('default'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink },
-      filterAttributes: { type: 'x' }, filters: [TriggerFilter.eventType('y')],
+      broker: Broker.fromBrokerName('default'),
+      subscriber: errorsSink,
+      delivery: { deadLetterSink: errorsSink },
+      filterAttributes: { type: 'x' },
+      filters: [TriggerFilter.eventType('y')],
     })).toThrow("'filterAttributes' must be unset when filters are given (Knative lets filters override it), got 'type': express the exact matches as TriggerFilter.exact() in filters");
   });
 
