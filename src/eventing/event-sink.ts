@@ -1,3 +1,6 @@
+import { Duration } from 'cdk8s';
+import { propError } from '../_errors';
+
 /** A reference to a Kubernetes object that Knative can resolve to an address (a Knative `KReference`). */
 export interface KnativeReference {
   /** API version of the referent, e.g. `serving.knative.dev/v1`. */
@@ -33,4 +36,50 @@ export interface SinkDestination {
 export interface IEventSink {
   /** The destination in Knative's `Destination` shape. */
   toSinkDestination(): SinkDestination;
+}
+
+/**
+ * An event sink that may scale to zero, so the first delivery after an idle period waits for a cold start.
+ * `GpuInferenceService` is one. EventTrigger checks that its delivery retries outlast `coldStartBudget`.
+ */
+export interface IColdStartEventSink extends IEventSink {
+  /** Fewest replicas kept running; 0 means deliveries may hit a cold start. */
+  readonly minScale: number;
+  /** The longest a cold start may take before the platform gives up. */
+  readonly coldStartBudget: Duration;
+  /** Name shown in messages. */
+  readonly name: string;
+}
+
+/** Factories for event sinks created elsewhere: any addressable object, or a URI. */
+export class EventSink {
+  /**
+   * Any addressable object by reference: a Knative Service, a Broker, a Channel, or a core `v1` Service.
+   * @param ref the object
+   * @param path a path resolved against the object's address, e.g. `/events`
+   */
+  public static fromReference(ref: KnativeReference, path?: string): IEventSink {
+    for (const field of ['apiVersion', 'kind', 'name'] as const) {
+      if (!ref[field]) throw propError(`ref.${field}`, 'a non-empty string', ref[field] ?? 'none');
+    }
+    if (path !== undefined && !path.startsWith('/')) throw propError('path', "a path starting with '/'", path);
+    const destination: SinkDestination = { ref: { ...ref }, uri: path };
+    return { toSinkDestination: () => destination };
+  }
+
+  /** An absolute http(s) URI, e.g. an endpoint outside the cluster. */
+  public static fromUri(uri: string): IEventSink {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(uri);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+      throw propError('uri', 'an absolute http(s) URL', uri, 'use EventSink.fromReference() for objects in the cluster');
+    }
+    return { toSinkDestination: () => ({ uri }) };
+  }
+
+  private constructor() {}
 }

@@ -95,6 +95,50 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedGpuPod {
   };
 }
 
+/** What a workload without a GPU (an event adapter, a setup Job) gives the shared renderer. */
+export interface CpuPodProps {
+  /** The prop that named the image, for error messages. */
+  readonly imageProp: string;
+  readonly image: string;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env?: Record<string, EnvValue>;
+  readonly resources: k8s.ResourceRequirements;
+  /** Size limit of the `/tmp` scratch volume; defaults to 64Mi. */
+  readonly tmpSize?: Size;
+  readonly serviceAccountName?: string;
+}
+
+/**
+ * Resolves a pod that needs no GPU: the same hardening as a GPU pod (non-root uid/gid 1000, read-only root with
+ * a `/tmp` scratch volume, no privilege escalation, capabilities dropped, seccomp RuntimeDefault, pinned image),
+ * but no GPU resources, no GPU placement and no `/dev/shm`.
+ */
+export function resolveCpuPod(props: CpuPodProps): ResolvedGpuPod {
+  checkPinnedImage(props.imageProp, props.image);
+  for (const name of Object.keys(props.env ?? {})) checkEnvName(name);
+  const tmpSize = props.tmpSize ?? Size.mebibytes(64);
+  quantity('tmpSize', tmpSize);
+  return {
+    image: props.image,
+    imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+    command: props.command,
+    args: props.args,
+    env: { ...(props.env ?? {}) },
+    gpu: GpuResource.NVIDIA,
+    gpuCount: 0,
+    nodePool: GpuNodePool.custom({}),
+    resources: props.resources,
+    runAsUser: DEFAULT_USER,
+    runAsGroup: DEFAULT_USER,
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    tmpSize,
+    volumeMounts: [],
+    serviceAccountName: props.serviceAccountName,
+  };
+}
+
 function resolveResources(props: GpuWorkloadProps, gpuCount: number): k8s.ResourceRequirements {
   const gpu = (props.gpu ?? GpuResource.NVIDIA).name;
   const cpu = props.resources?.cpu;

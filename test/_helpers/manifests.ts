@@ -45,7 +45,8 @@ function strictify(node: any, isRoot = false): any {
   if (out.type === 'object' && out.properties && !out['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) {
     out.additionalProperties = false;
   }
-  if (isRoot) out.properties = { ...out.properties, metadata: OBJECT_META };
+  // apiVersion and kind are always allowed at the root, whether or not a CRD's schema lists them (Eventing's don't).
+  if (isRoot) out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, ...out.properties, metadata: OBJECT_META };
   return out;
 }
 

@@ -1,0 +1,114 @@
+/**
+ * Internal: validation, the retry arithmetic Knative's dispatcher uses, and the wire form of a `delivery` spec.
+ */
+import { Duration } from 'cdk8s';
+import { BackoffPolicy, DeliveryFormat, DeliveryOptions } from './delivery';
+import { IColdStartEventSink, IEventSink, SinkDestination } from './event-sink';
+import { checkInteger, propError } from '../_errors';
+
+/** Retries used when a trigger's subscriber does not scale to zero and none are given. */
+export const DEFAULT_RETRY = 3;
+/** The most retries a computed default goes up to. */
+const MAX_COMPUTED_RETRY = 20;
+export const DEFAULT_BACKOFF_DELAY = Duration.seconds(1);
+
+/** Throws on the first value Knative's webhook would reject or that contradicts another. */
+export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
+  checkInteger(`${prop}.retry`, o.retry, 0, 2147483647);
+  if (o.backoffDelay !== undefined && o.backoffDelay.toMilliseconds() <= 0) {
+    throw propError(`${prop}.backoffDelay`, 'longer than 0s (Knative would retry at once)', isoDuration(o.backoffDelay));
+  }
+  if (o.timeout !== undefined && o.timeout.toMilliseconds() <= 0) {
+    throw propError(`${prop}.timeout`, 'longer than 0s', isoDuration(o.timeout), "Knative's webhook rejects a zero timeout");
+  }
+  if (o.deadLetterSink && o.dropUndeliverableEvents) {
+    throw propError(`${prop}.dropUndeliverableEvents`, 'unset when a deadLetterSink is given', true, 'keep one of them');
+  }
+  if (o.deadLetterSink) checkDestination(`${prop}.deadLetterSink`, o.deadLetterSink.toSinkDestination());
+}
+
+/** Throws unless the destination is a reference, an absolute URI, or a reference plus a path. */
+export function checkDestination(prop: string, d: SinkDestination): void {
+  if (!d.ref && !d.uri) throw propError(prop, 'a reference or a URI', 'neither');
+  if (!d.ref && d.uri && !/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(d.uri)) {
+    throw propError(`${prop}.uri`, 'an absolute URI when there is no reference', d.uri);
+  }
+}
+
+/** A Duration as the ISO-8601 duration Knative parses (`PT1S`, `PT1M30S`, `PT0.5S`). */
+export function isoDuration(d: Duration): string {
+  const ms = d.toMilliseconds();
+  if (ms === 0) return 'PT0S';
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  const hours = Math.floor(rest / 3600000);
+  rest -= hours * 3600000;
+  const minutes = Math.floor(rest / 60000);
+  rest -= minutes * 60000;
+  const seconds = rest / 1000;
+  return `${sign}PT${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${seconds ? `${seconds}S` : ''}`;
+}
+
+/**
+ * The total wait between attempts for `retries` retries, in seconds, as Knative's dispatcher computes it
+ * (retryablehttp calls the backoff with the retry index 0, 1, 2 ...): exponential `delay × 2^i`, linear
+ * `delay × i`.
+ */
+export function backoffSeconds(policy: BackoffPolicy, delaySeconds: number, retries: number): number {
+  let total = 0;
+  for (let i = 0; i < retries; i++) total += policy === BackoffPolicy.EXPONENTIAL ? delaySeconds * 2 ** i : delaySeconds * i;
+  return total;
+}
+
+/** How long a delivery keeps trying, in seconds: the backoff plus, when set, one timeout per attempt. */
+export function coverageSeconds(policy: BackoffPolicy, delaySeconds: number, retries: number, timeoutSeconds?: number): number {
+  return backoffSeconds(policy, delaySeconds, retries) + (timeoutSeconds ?? 0) * (retries + 1);
+}
+
+/** The fewest retries (at least `min`, at most 20) whose coverage reaches `budgetSeconds`, or undefined. */
+export function retriesToCover(
+  policy: BackoffPolicy, delaySeconds: number, budgetSeconds: number, timeoutSeconds?: number, min = 0,
+): number | undefined {
+  for (let n = min; n <= MAX_COMPUTED_RETRY; n++) {
+    if (coverageSeconds(policy, delaySeconds, n, timeoutSeconds) >= budgetSeconds) return n;
+  }
+  return undefined;
+}
+
+/** The sink's scale-to-zero facts when it has them (GpuInferenceService does), read by duck typing. */
+export function coldStartOf(sink: IEventSink): IColdStartEventSink | undefined {
+  const s = sink as Partial<IColdStartEventSink>;
+  if (typeof s.minScale === 'number' && s.coldStartBudget instanceof Duration) return sink as IColdStartEventSink;
+  return undefined;
+}
+
+/** The wire form of a destination. */
+export function renderDestination(d: SinkDestination): any {
+  return {
+    ref: d.ref && { apiVersion: d.ref.apiVersion, kind: d.ref.kind, name: d.ref.name, namespace: d.ref.namespace },
+    uri: d.uri,
+  };
+}
+
+/** The delivery fields to render, already resolved. */
+export interface DeliverySpecInput {
+  readonly retry?: number;
+  readonly backoffPolicy?: BackoffPolicy;
+  readonly backoffDelay?: Duration;
+  readonly timeout?: Duration;
+  readonly deadLetterSink?: IEventSink;
+  readonly format?: DeliveryFormat;
+}
+
+/** The wire form of a delivery spec; undefined when empty. */
+export function renderDelivery(d: DeliverySpecInput): any {
+  const spec = {
+    deadLetterSink: d.deadLetterSink && renderDestination(d.deadLetterSink.toSinkDestination()),
+    retry: d.retry,
+    backoffPolicy: d.backoffPolicy,
+    backoffDelay: d.backoffDelay && isoDuration(d.backoffDelay),
+    timeout: d.timeout && isoDuration(d.timeout),
+    format: d.format,
+  };
+  return Object.values(spec).some((v) => v !== undefined) ? spec : undefined;
+}

@@ -1,0 +1,87 @@
+/**
+ * Internal: a small HTTP service whose code is a script shipped in this library (the MinIO adapter, the
+ * dead-letter logger), run by `node` on a pinned image with the script mounted from a ConfigMap. No custom image
+ * to build: the code reviewed in the library is the code that runs, and the pod template carries its checksum so
+ * a new library version rolls the pods.
+ */
+import { createHash } from 'crypto';
+import { ApiObject } from 'cdk8s';
+import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
+
+/** Node.js 22 LTS on Alpine, pinned. Its `node` user is uid 1000, which the hardened pods run as. */
+export const DEFAULT_NODE_IMAGE = 'node:22.20.0-alpine3.22';
+export const SCRIPT_PORT = 8080;
+const SCRIPT_DIR = '/opt/app';
+
+export interface NodeScriptServiceOptions {
+  /** Name of the ConfigMap, Deployment and Service. */
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly fileName: string;
+  readonly script: string;
+  readonly imageProp: string;
+  readonly image: string;
+  readonly env: Record<string, EnvValue>;
+  readonly replicas: number;
+}
+
+export interface NodeScriptService {
+  readonly configMap: ApiObject;
+  readonly deployment: ApiObject;
+  readonly service: ApiObject;
+}
+
+/** Creates the ConfigMap, Deployment (through the shared pod renderer) and Service of a node script. */
+export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions): NodeScriptService {
+  const selector = { 'app.kubernetes.io/name': o.labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': o.labels['app.kubernetes.io/instance'] };
+  const configMap = new k8s.KubeConfigMap(scope, 'Code', {
+    metadata: { name: o.name, labels: o.labels },
+    data: { [o.fileName]: o.script },
+  });
+  const pod = resolveCpuPod({
+    imageProp: o.imageProp,
+    image: o.image,
+    command: ['node', `${SCRIPT_DIR}/${o.fileName}`],
+    env: { PORT: EnvValue.fromValue(String(SCRIPT_PORT)), ...o.env },
+    resources: {
+      requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+      limits: { memory: k8s.Quantity.fromString('128Mi') },
+    },
+  });
+  const probe = (failureThreshold: number): k8s.Probe => ({
+    httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http') },
+    periodSeconds: 10,
+    timeoutSeconds: 2,
+    failureThreshold,
+  });
+  const deployment = new k8s.KubeDeployment(scope, 'Deployment', {
+    metadata: { name: o.name, labels: o.labels },
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+      template: {
+        metadata: { labels: o.labels, annotations: { 'checksum/script': createHash('sha256').update(o.script).digest('hex') } },
+        spec: renderPodSpec(pod, {
+          target: PodTarget.WORKLOAD,
+          containerName: 'app',
+          ports: [{ containerPort: SCRIPT_PORT, name: 'http' }],
+          readinessProbe: probe(3),
+          livenessProbe: probe(6),
+          extraMounts: [{ name: 'code', mountPath: SCRIPT_DIR, readOnly: true }],
+          extraVolumes: [{ name: 'code', configMap: { name: o.name, defaultMode: 0o444 } }],
+        }),
+      },
+    },
+  });
+  const service = new k8s.KubeService(scope, 'Service', {
+    metadata: { name: o.name, labels: o.labels },
+    spec: {
+      selector,
+      ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }],
+    },
+  });
+  return { configMap, deployment, service };
+}

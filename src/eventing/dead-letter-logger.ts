@@ -1,0 +1,80 @@
+import { ApiObject, Names } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
+import { deadLetterLoggerScript } from './adapter/dead-letter-logger';
+import { IEventSink, SinkDestination } from './event-sink';
+import { checkInteger, propError } from '../_errors';
+
+/** Props of DeadLetterLogger. */
+export interface DeadLetterLoggerProps {
+  /**
+   * Name of the ConfigMap, Deployment and Service.
+   * @default - a DNS label generated from the construct path
+   */
+  readonly name?: string;
+  /**
+   * Replicas; keep at least one running, a dead-letter sink that is down loses events.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * The Node.js image that runs the logger; must be pinned, have `node` on the PATH and run as uid 1000.
+   * @default DeadLetterLogger.DEFAULT_IMAGE
+   */
+  readonly image?: string;
+}
+
+/**
+ * A dead-letter sink that writes every undeliverable event, with the failure Knative attached
+ * (`knativeerrordest`, `knativeerrorcode`, `knativeerrordata`), as one JSON line to its log for later analysis.
+ *
+ * Creates: a `ConfigMap` with the logger's code (shipped in this library as plain Node.js, built-in modules
+ * only), a hardened `Deployment` that runs it on a pinned Node.js image, and a `Service`, which is the sink
+ * (`v1` Service reference). It always answers 202, so a dead letter is never refused.
+ *
+ * Prerequisites: none beyond Kubernetes; collect the pods' logs to keep the events.
+ *
+ * @example
+ * const errors = new DeadLetterLogger(chart, 'errors');
+ * new Broker(chart, 'events', { delivery: { deadLetterSink: errors } });
+ */
+export class DeadLetterLogger extends Construct implements IEventSink {
+  /** Node.js 22 LTS on Alpine, pinned. */
+  public static readonly DEFAULT_IMAGE = DEFAULT_NODE_IMAGE;
+
+  /** Name of the Service that receives the dead letters. */
+  public readonly name: string;
+  /** The ConfigMap holding the logger's code. */
+  public readonly configMap: ApiObject;
+  /** The logger Deployment. */
+  public readonly deployment: ApiObject;
+  /** The Service that is the sink. */
+  public readonly service: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: DeadLetterLoggerProps = {}) {
+    super(scope, id);
+    checkInteger('replicas', props.replicas, 1, undefined, 'a dead-letter sink with no replica refuses every dead letter');
+    this.name = props.name ?? Names.toDnsLabel(this, { maxLen: 63 });
+    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
+      throw propError('name', 'a DNS-1035 label of at most 63 characters (lowercase letters, digits, -; starting with a letter)', this.name);
+    }
+    const parts = nodeScriptService(this, {
+      name: this.name,
+      labels: { 'app.kubernetes.io/name': 'dead-letter-logger', 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' },
+      fileName: 'dead-letter-logger.js',
+      script: deadLetterLoggerScript(),
+      imageProp: 'image',
+      image: props.image ?? DeadLetterLogger.DEFAULT_IMAGE,
+      env: {},
+      replicas: props.replicas ?? 1,
+    });
+    this.configMap = parts.configMap;
+    this.deployment = parts.deployment;
+    this.service = parts.service;
+  }
+
+  /** Delivers to the logger's Service. */
+  public toSinkDestination(): SinkDestination {
+    return { ref: { apiVersion: 'v1', kind: 'Service', name: this.name, namespace: this.service.metadata.namespace } };
+  }
+}

@@ -1,0 +1,256 @@
+import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  backoffSeconds, checkDeliveryOptions, checkDestination, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY,
+  isoDuration, renderDelivery, renderDestination, retriesToCover,
+} from './_delivery';
+import { IBroker } from './broker';
+import { BackoffPolicy, ColdStartCheck, DeliveryFormat, DeliveryOptions } from './delivery';
+import { IEventSink, SinkDestination } from './event-sink';
+import { EventingFeature } from './eventing-feature';
+import { TriggerFilter } from './filters';
+import { propError } from '../_errors';
+import { Trigger as KnativeTrigger } from '../imports/eventing.knative.dev';
+
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Props of EventTrigger. */
+export interface EventTriggerProps {
+  /**
+   * Metadata of the Trigger; it must live in the broker's namespace.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /** The broker whose events the trigger subscribes to. */
+  readonly broker: IBroker;
+  /** Where matching events go: a GpuInferenceService, any addressable (`EventSink.fromReference`) or a URI. */
+  readonly subscriber: IEventSink;
+  /**
+   * A path on the subscriber's address, e.g. `/batch`.
+   * @default - the subscriber's address as is
+   */
+  readonly subscriberPath?: string;
+  /**
+   * Exact matches on CloudEvents attributes (`spec.filter.attributes`), e.g. `{ type: 'com.example.classify' }`.
+   * Cannot be combined with `filters`, which would override it.
+   * @default - none
+   */
+  readonly filterAttributes?: Record<string, string>;
+  /**
+   * Filter expressions (`spec.filters`), all of which must be true. More with `addFilter()`.
+   * @default - none: every event of the broker
+   */
+  readonly filters?: TriggerFilter[];
+  /**
+   * Retries, backoff, timeout and the dead-letter sink. Unset fields are taken from the broker's delivery
+   * defaults (when the Broker is built here), then from the defaults below; the result is always written on the
+   * trigger, so what runs is what the YAML says.
+   * @default - exponential backoff from 1s, enough retries for the subscriber's cold start (at least 3),
+   * the broker's dead-letter sink
+   */
+  readonly delivery?: DeliveryOptions;
+  /**
+   * What happens when the subscriber scales to zero and the delivery (backoff plus per-attempt timeouts) gives
+   * up before the subscriber's cold-start budget (startup probe budget or progress deadline).
+   * @default ColdStartCheck.FAIL
+   */
+  readonly coldStartCheck?: ColdStartCheck;
+}
+
+/**
+ * A Knative Trigger: subscribes a GpuInferenceService (or any addressable, or a URI) to a Broker's events, with
+ * filters, retries and a dead-letter sink, so an event that cannot be delivered is kept, not dropped.
+ *
+ * Creates: one `eventing.knative.dev/v1` Trigger.
+ *
+ * Checks at synth: the filters the webhook would reject; a dead-letter sink is configured unless
+ * `dropUndeliverableEvents` says otherwise; and when the subscriber scales to zero, that retries × backoff (+
+ * timeouts) outlast its cold-start budget, computed as Knative's dispatcher waits (exponential: `delay × 2^i`
+ * before retry i+1).
+ *
+ * Prerequisites: Knative Eventing 1.2x and a broker class; `filters` need the `new-trigger-filters` flag and
+ * `delivery.timeout` the `delivery-timeout` flag (both on by default, listed in `requiredEventingFeatures`).
+ *
+ * @example
+ * new EventTrigger(chart, 'images', {
+ *   broker,
+ *   subscriber: classifier,
+ *   filters: [TriggerFilter.prefix('type', 'io.min.s3.ObjectCreated:'), TriggerFilter.suffix('subject', '.jpg')],
+ *   delivery: { deadLetterSink: errorLogger },
+ * });
+ */
+export class EventTrigger extends Construct {
+  /** The Trigger object (escape hatch: `addJsonPatch`). */
+  public readonly apiObject: ApiObject;
+  /** Name of the Trigger. */
+  public readonly name: string;
+  /** Namespace of the Trigger, when known at synth. */
+  public readonly namespace?: string;
+  /** Retries rendered on the trigger. */
+  public readonly retry: number;
+  /** Backoff policy rendered on the trigger. */
+  public readonly backoffPolicy: BackoffPolicy;
+  /** Base backoff delay rendered on the trigger. */
+  public readonly backoffDelay: Duration;
+  /** Per-attempt timeout rendered on the trigger, if any. */
+  public readonly timeout?: Duration;
+  /** Where undeliverable events go; undefined only when dropping them was asked for. */
+  public readonly deadLetterSink?: IEventSink;
+
+  private readonly broker: IBroker;
+  private readonly subscriber: SinkDestination;
+  private readonly filterAttributes?: Record<string, string>;
+  private readonly filters: TriggerFilter[] = [];
+  private readonly format?: DeliveryFormat;
+
+  public constructor(scope: Construct, id: string, props: EventTriggerProps) {
+    super(scope, id);
+    this.broker = props.broker;
+    const own = props.delivery ?? {};
+    checkDeliveryOptions('delivery', own);
+    const inherited = props.broker.delivery ?? {};
+
+    this.subscriber = subscriberDestination(props);
+    const brokerRef = props.broker.toSinkDestination().ref;
+    if (brokerRef && this.subscriber.ref && !props.subscriberPath && sameRef(brokerRef, this.subscriber.ref)) {
+      throw propError('subscriber', 'something other than the trigger\'s own broker', props.broker.name, 'a trigger that delivers to its broker sends every event around again');
+    }
+
+    if (props.filterAttributes && props.filters?.length) {
+      throw propError('filterAttributes', 'unset when filters are given (Knative lets filters override it)', Object.keys(props.filterAttributes).join(','), 'express the exact matches as TriggerFilter.exact() in filters');
+    }
+    if (props.filterAttributes) {
+      if (Object.keys(props.filterAttributes).length === 0) throw propError('filterAttributes', 'at least one attribute, or unset', '{}');
+      TriggerFilter._checkAttributes('filterAttributes', props.filterAttributes);
+      this.filterAttributes = { ...props.filterAttributes };
+    }
+    this.filters.push(...(props.filters ?? []));
+
+    // Dead letters: the trigger's own, else the broker's; dropping them is only ever explicit.
+    const drop = own.dropUndeliverableEvents ?? (own.deadLetterSink ? false : inherited.dropUndeliverableEvents ?? false);
+    if (own.dropUndeliverableEvents && inherited.deadLetterSink) {
+      throw propError('delivery.dropUndeliverableEvents', 'unset when the broker has a dead-letter sink', true, `Knative falls back to the dead-letter sink of broker '${props.broker.name}'; remove it there to drop events`);
+    }
+    this.deadLetterSink = own.deadLetterSink ?? (drop ? undefined : inherited.deadLetterSink);
+    if (!this.deadLetterSink && !drop) {
+      throw propError('delivery.deadLetterSink', 'set so that events which exhaust their retries are kept', 'none',
+        "pass a sink on the trigger or on the broker's delivery defaults, or set delivery.dropUndeliverableEvents to true to drop them on purpose");
+    }
+
+    this.backoffPolicy = own.backoffPolicy ?? inherited.backoffPolicy ?? BackoffPolicy.EXPONENTIAL;
+    this.backoffDelay = own.backoffDelay ?? inherited.backoffDelay ?? DEFAULT_BACKOFF_DELAY;
+    this.timeout = own.timeout ?? inherited.timeout;
+    this.format = own.format ?? inherited.format;
+    const cold = coldStartOf(props.subscriber);
+    const scalesToZero = cold !== undefined && cold.minScale === 0;
+    const delay = this.backoffDelay.toMilliseconds() / 1000;
+    const timeout = this.timeout && this.timeout.toMilliseconds() / 1000;
+    this.retry = own.retry ?? inherited.retry ?? (scalesToZero
+      ? retriesToCover(this.backoffPolicy, delay, cold.coldStartBudget.toSeconds(), timeout, DEFAULT_RETRY) ?? 20
+      : DEFAULT_RETRY);
+
+    const check = props.coldStartCheck ?? ColdStartCheck.FAIL;
+    if (scalesToZero && check !== ColdStartCheck.SKIP) {
+      const problem = this.coldStartProblem(cold.name, cold.coldStartBudget.toSeconds(), delay, timeout);
+      if (problem && check === ColdStartCheck.FAIL) throw new Error(problem);
+      if (problem) {
+        this.node.addMetadata('warning', problem);
+        process.emitWarning(`[${this.node.path}] ${problem}`, 'ColdStartWarning');
+      }
+    }
+
+    // Rendered as wire JSON: the generated class's toJson would drop `delivery.timeout`, which the CRD keeps
+    // through x-kubernetes-preserve-unknown-fields.
+    this.apiObject = new ApiObject(this, 'Resource', {
+      ...KnativeTrigger.GVK,
+      metadata: props.metadata,
+      spec: Lazy.any({ produce: () => this.renderSpec() }),
+    });
+    this.name = this.apiObject.name;
+    if (!DNS_1123_SUBDOMAIN.test(this.name) || this.name.length > 253) {
+      throw propError('metadata.name', 'a DNS-1123 subdomain (lowercase letters, digits, - and .)', this.name);
+    }
+    this.namespace = this.apiObject.metadata.namespace;
+    if (props.broker.namespace && this.namespace && props.broker.namespace !== this.namespace) {
+      throw propError('metadata.namespace', `the broker's namespace ('${props.broker.namespace}')`, this.namespace,
+        'a Trigger subscribes to a broker in its own namespace; create the trigger in the broker\'s chart');
+    }
+  }
+
+  /** Adds filter expressions; an event must pass all of them. */
+  public addFilter(...filters: TriggerFilter[]): void {
+    if (this.filterAttributes) {
+      throw propError('filters', 'unused when filterAttributes is set (Knative lets filters override it)', `${filters.length} filter(s)`, 'express the exact matches as TriggerFilter.exact() instead');
+    }
+    this.filters.push(...filters);
+  }
+
+  /** The Knative Eventing feature flags this trigger's spec needs (all on by default in Eventing 1.22). */
+  public get requiredEventingFeatures(): EventingFeature[] {
+    const features: EventingFeature[] = [];
+    if (this.timeout) features.push(EventingFeature.DELIVERY_TIMEOUT);
+    if (this.filters.length > 0) features.push(EventingFeature.NEW_TRIGGER_FILTERS);
+    return features;
+  }
+
+  /** How long a delivery keeps trying: the backoff between attempts plus one timeout per attempt when set. */
+  public get deliveryWindow(): Duration {
+    const timeout = this.timeout && this.timeout.toMilliseconds() / 1000;
+    const seconds = coverageSeconds(this.backoffPolicy, this.backoffDelay.toMilliseconds() / 1000, this.retry, timeout);
+    return Duration.millis(Math.round(seconds * 1000));
+  }
+
+  private coldStartProblem(name: string, budget: number, delay: number, timeout?: number): string | undefined {
+    const covered = coverageSeconds(this.backoffPolicy, delay, this.retry, timeout);
+    if (covered >= budget) return undefined;
+    const waits = Array.from({ length: Math.min(this.retry, 4) }, (_, i) => `${round(backoffSeconds(this.backoffPolicy, delay, i + 1) - backoffSeconds(this.backoffPolicy, delay, i))}s`);
+    const shown = this.retry > 4 ? `${waits.join(' + ')} + ...` : waits.join(' + ') || 'no wait';
+    const backoff = `${this.retry} ${this.retry === 1 ? 'retry' : 'retries'} with ${this.backoffPolicy} backoff from ${isoDuration(this.backoffDelay)} wait ${round(backoffSeconds(this.backoffPolicy, delay, this.retry))}s (${shown})`;
+    const timeouts = timeout ? ` and ${this.retry + 1} attempts × ${round(timeout)}s timeout add ${round(timeout * (this.retry + 1))}s` : '';
+    const needed = retriesToCover(this.backoffPolicy, delay, budget, timeout, 0);
+    const fix = [
+      needed !== undefined ? `set delivery.retry to ${needed} (${round(coverageSeconds(this.backoffPolicy, delay, needed, timeout))}s)` : 'raise delivery.retry',
+      'raise delivery.backoffDelay',
+      `keep '${name}' warm with minScale >= 1`,
+      'or set coldStartCheck to ColdStartCheck.WARN',
+    ].join(', ');
+    return `'delivery' must keep retrying for the cold-start budget of '${name}' (${round(budget)}s; it scales to zero), ` +
+      `got ${round(covered)}s: ${backoff}${timeouts}; ${fix}`;
+  }
+
+  private renderSpec(): any {
+    return {
+      broker: this.broker.name,
+      filter: this.filterAttributes && { attributes: this.filterAttributes },
+      filters: this.filters.length > 0 ? this.filters.map((f) => f._toJson()) : undefined,
+      subscriber: renderDestination(this.subscriber),
+      delivery: renderDelivery({
+        deadLetterSink: this.deadLetterSink,
+        retry: this.retry,
+        backoffPolicy: this.backoffPolicy,
+        backoffDelay: this.backoffDelay,
+        timeout: this.timeout,
+        format: this.format,
+      }),
+    };
+  }
+}
+
+function subscriberDestination(props: EventTriggerProps): SinkDestination {
+  const d = props.subscriber.toSinkDestination();
+  checkDestination('subscriber', d);
+  const path = props.subscriberPath;
+  if (path === undefined) return d;
+  if (!path.startsWith('/')) throw propError('subscriberPath', "a path starting with '/'", path);
+  if (!d.ref) throw propError('subscriberPath', 'unset for a URI subscriber', path, `put the path into the URI (${d.uri})`);
+  if (d.uri) throw propError('subscriberPath', 'unset when the subscriber already has a path', path, `the subscriber resolves to '${d.uri}'`);
+  return { ref: d.ref, uri: path };
+}
+
+function sameRef(a: { apiVersion: string; kind: string; name: string; namespace?: string }, b: typeof a): boolean {
+  return a.apiVersion === b.apiVersion && a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

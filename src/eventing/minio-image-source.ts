@@ -1,0 +1,376 @@
+import { createHash } from 'crypto';
+import { ApiObject, Chart, Lazy, Names } from 'cdk8s';
+import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checkDestination, renderDestination } from './_delivery';
+import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
+import { adapterScript } from './adapter/minio-cloudevents-adapter';
+import { IEventSink } from './event-sink';
+import { TriggerFilter } from './filters';
+import { checkInteger, propError } from '../_errors';
+import { SinkBinding } from '../imports/sources.knative.dev';
+import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
+
+/** Bucket events MinIO can notify about, as `mc event add --event` names them. */
+export enum MinioBucketEvent {
+  /** Objects created (`s3:ObjectCreated:*`: Put, Post, Copy, CompleteMultipartUpload ...). */
+  PUT = 'put',
+  /** Objects removed (`s3:ObjectRemoved:*`). */
+  DELETE = 'delete',
+  /** Objects read (`s3:ObjectAccessed:*`). */
+  GET = 'get',
+}
+
+/** The `s3:<Category>:` of each event kind, as it appears in a record's eventName. */
+const CATEGORY: Record<MinioBucketEvent, string> = {
+  [MinioBucketEvent.PUT]: 'ObjectCreated',
+  [MinioBucketEvent.DELETE]: 'ObjectRemoved',
+  [MinioBucketEvent.GET]: 'ObjectAccessed',
+};
+
+/** Props of MinIOImageSource. */
+export interface MinIOImageSourceProps {
+  /**
+   * Base name of the objects this construct creates.
+   * @default - a DNS label generated from the construct path
+   */
+  readonly name?: string;
+  /** The MinIO S3 endpoint, as the setup Job and the event `source` see it, e.g. `http://minio.minio.svc.cluster.local:9000`. */
+  readonly endpoint: string;
+  /** The bucket to watch, e.g. `upload-bucket`. */
+  readonly bucket: string;
+  /**
+   * Credentials of a MinIO user allowed to configure notifications (`admin:ConfigUpdate`, `admin:ServerInfo`,
+   * `admin:ServiceRestart`, `s3:GetBucketNotification`, `s3:PutBucketNotification`). Read by reference only.
+   */
+  readonly credentials: ISecret;
+  /**
+   * Key in `credentials` holding the access key.
+   * @default 'AWS_ACCESS_KEY_ID'
+   */
+  readonly accessKeyIdKey?: string;
+  /**
+   * Key in `credentials` holding the secret key.
+   * @default 'AWS_SECRET_ACCESS_KEY'
+   */
+  readonly secretAccessKeyKey?: string;
+  /** Secret holding the token MinIO sends as `Authorization: Bearer <token>` and the adapter checks. */
+  readonly authToken: ISecret;
+  /**
+   * Key in `authToken` holding the token.
+   * @default 'token'
+   */
+  readonly authTokenKey?: string;
+  /** Where the CloudEvents go: usually a Broker. */
+  readonly sink: IEventSink;
+  /**
+   * An absolute directory on the MinIO servers' persistent storage where MinIO queues events while the adapter
+   * is unreachable (`queue_dir`), and from which it replays them.
+   */
+  readonly queueDir: string;
+  /**
+   * Most events MinIO queues (`queue_limit`).
+   * @default - MinIO's default (100000)
+   */
+  readonly queueLimit?: number;
+  /**
+   * The bucket events to send.
+   * @default [MinioBucketEvent.PUT]
+   */
+  readonly events?: MinioBucketEvent[];
+  /**
+   * Only objects whose key starts with this (`mc event add --prefix`).
+   * @default - any key
+   */
+  readonly prefix?: string;
+  /**
+   * Only objects whose key ends with one of these, e.g. `['.jpg', '.png']` (one `mc event add --suffix` each).
+   * @default - any key
+   */
+  readonly suffixes?: string[];
+  /**
+   * The MinIO webhook target id: `notify_webhook:<id>`, ARN `arn:minio:sqs::<id>:webhook`.
+   * @default - the base name with `-` replaced by `_`
+   */
+  readonly targetId?: string;
+  /**
+   * MinIO loads a new or changed webhook target only after `mc admin service restart`. When true the setup Job
+   * restarts MinIO when, and only when, the target is new or its configuration changed; when false it fails
+   * with instructions instead.
+   * @default true
+   */
+  readonly restartMinio?: boolean;
+  /**
+   * Prefix of the CloudEvents `type`: `<prefix>.<eventName without "s3:">`, e.g. `io.min.s3.ObjectCreated:Put`.
+   * Use `com.amazonaws.s3` to reuse consumers of AWS S3 CloudEvents (the CloudEvents S3 adapter convention).
+   * @default 'io.min.s3'
+   */
+  readonly eventTypePrefix?: string;
+  /**
+   * CloudEvents extension attributes added to every event (the SinkBinding's `ceOverrides`).
+   * @default - none
+   */
+  readonly extensions?: Record<string, string>;
+  /**
+   * Adapter replicas.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * The Node.js image that runs the adapter; must be pinned, have `node` on the PATH and run as uid 1000.
+   * @default MinIOImageSource.DEFAULT_ADAPTER_IMAGE
+   */
+  readonly adapterImage?: string;
+  /**
+   * The MinIO client image of the setup Job; must be pinned and have `/bin/sh`.
+   * @default MinIOImageSource.DEFAULT_MC_IMAGE
+   */
+  readonly mcImage?: string;
+}
+
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const UNSAFE_FILTER = /[\s*?[\]'"\\$`]/;
+
+/**
+ * The setup Job's script: constant text, every value comes from the environment, so nothing from props is ever
+ * interpreted by the shell. Safe to re-run: `mc admin config set` writes the same values, MinIO is only
+ * restarted when the target is new or changed, and `mc event add --ignore-existing` skips rules that exist.
+ */
+export const SETUP_SCRIPT = `set -eu
+set -f
+mc alias set minio "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null
+target="notify_webhook:$TARGET_ID"
+arn="arn:minio:sqs::$TARGET_ID:webhook"
+before="$(mc admin config get minio "$target" 2>/dev/null || true)"
+set -- endpoint="$WEBHOOK_ENDPOINT" auth_token="$WEBHOOK_AUTH_TOKEN" queue_dir="$QUEUE_DIR"
+if [ -n "$QUEUE_LIMIT" ]; then set -- "$@" queue_limit="$QUEUE_LIMIT"; fi
+mc admin config set minio "$target" "$@"
+after="$(mc admin config get minio "$target")"
+case "$(mc admin info minio --json)" in
+  *"\\"$arn\\""*) active=yes ;;
+  *) active=no ;;
+esac
+if [ "$before" != "$after" ] || [ "$active" = no ]; then
+  if [ "$RESTART_MINIO" != true ]; then
+    echo "webhook target $arn is new or changed, and MinIO loads it only after a restart: run 'mc admin service restart', then run this Job again" >&2
+    exit 1
+  fi
+  echo "webhook target $arn is new or changed: restarting MinIO to load it"
+  mc admin service restart minio
+fi
+for suffix in \${SUFFIXES:-""}; do
+  set -- "minio/$BUCKET" "$arn" --event "$EVENTS" --ignore-existing
+  if [ -n "$PREFIX" ]; then set -- "$@" --prefix "$PREFIX"; fi
+  if [ -n "$suffix" ]; then set -- "$@" --suffix "$suffix"; fi
+  mc event add "$@"
+done
+mc event ls "minio/$BUCKET" "$arn"
+`;
+
+/**
+ * MinIO bucket notifications as CloudEvents on a Knative broker: uploads to a bucket trigger event-driven
+ * inference, and an event is never lost on the way (MinIO queues and retries until the adapter accepted it, and
+ * the adapter only accepts once the broker did).
+ *
+ * Knative has no MinIO source, and a broker rejects anything that is not a CloudEvent (HTTP 400). This creates:
+ * - a `ConfigMap` with the adapter's code (shipped in this library as plain Node.js, built-in modules only) and a
+ *   hardened `Deployment` that runs it on a pinned Node.js image, plus a `Service` MinIO posts to;
+ * - a `sources.knative.dev/v1` `SinkBinding` that injects the sink's address as `K_SINK` into the Deployment;
+ * - a `Job` (pinned `mc`, credentials from Secrets) that sets the `notify_webhook` target with the auth token and
+ *   a queue directory, and runs `mc event add` for the bucket, events and prefix/suffix filters; safe to re-run.
+ *   Its name carries a hash of its settings, so a change makes a new Job.
+ *
+ * Each record becomes one binary-mode CloudEvent: `type` `io.min.s3.ObjectCreated:Put` (the CloudEvents S3 adapter
+ * convention with a MinIO prefix), `source` `<endpoint>/<bucket>`, `subject` the object key, `time` the event
+ * time, `id` a SHA-256 of the record (stable across MinIO's retries), `data` the record. `eventFilter()` gives
+ * the Trigger filters that match exactly these events.
+ *
+ * Prerequisites: Knative Eventing 1.2x (SinkBinding; in `inclusion` mode label the namespace
+ * `bindings.knative.dev/include=true`), a MinIO reachable from the cluster, the two Secrets, and a chart
+ * namespace (MinIO reaches the adapter by its cluster DNS name).
+ *
+ * @example
+ * const uploads = new MinIOImageSource(chart, 'uploads', {
+ *   endpoint: 'http://minio.minio.svc.cluster.local:9000',
+ *   bucket: 'upload-bucket',
+ *   suffixes: ['.jpg', '.png'],
+ *   credentials: Secret.fromSecretName(chart, 'minio-admin', 'minio-notify-admin'),
+ *   authToken: Secret.fromSecretName(chart, 'webhook-token', 'minio-webhook-token'),
+ *   queueDir: '/export/.minio-events',
+ *   sink: broker,
+ * });
+ */
+export class MinIOImageSource extends Construct {
+  /** Node.js 22 LTS on Alpine, pinned. Its `node` user is uid 1000, as the hardened pod runs. */
+  public static readonly DEFAULT_ADAPTER_IMAGE = DEFAULT_NODE_IMAGE;
+  /** The pinned MinIO client image of the setup Job. */
+  public static readonly DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
+
+  /** The ConfigMap holding the adapter's code. */
+  public readonly configMap: ApiObject;
+  /** The adapter Deployment. */
+  public readonly deployment: ApiObject;
+  /** The Service MinIO posts notifications to. */
+  public readonly service: ApiObject;
+  /** The SinkBinding that gives the adapter its `K_SINK`. */
+  public readonly sinkBinding: ApiObject;
+  /** The setup Job. */
+  public readonly setupJob: ApiObject;
+  /** The URL MinIO posts to. */
+  public readonly webhookEndpoint: string;
+  /** The MinIO ARN of the webhook target, `arn:minio:sqs::<id>:webhook`. */
+  public readonly targetArn: string;
+  /** The `source` of every event: `<endpoint>/<bucket>`. */
+  public readonly eventSource: string;
+  /** The `type` prefixes of the events, one per event kind, e.g. `io.min.s3.ObjectCreated:`. */
+  public readonly eventTypePrefixes: string[];
+
+  private readonly props: MinIOImageSourceProps;
+  private readonly events: MinioBucketEvent[];
+
+  public constructor(scope: Construct, id: string, props: MinIOImageSourceProps) {
+    super(scope, id);
+    this.props = props;
+    const endpoint = props.endpoint.replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/\s:]+(:\d+)?$/.test(endpoint)) {
+      throw propError('endpoint', 'an http(s) URL of MinIO with no path, e.g. http://minio.minio.svc.cluster.local:9000', props.endpoint);
+    }
+    if (!BUCKET.test(props.bucket)) throw propError('bucket', 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', props.bucket);
+    if (!props.queueDir.startsWith('/') || /\s/.test(props.queueDir)) {
+      throw propError('queueDir', 'an absolute path on the MinIO servers without whitespace', props.queueDir, 'MinIO rejects a relative queue_dir');
+    }
+    checkInteger('queueLimit', props.queueLimit, 1);
+    checkInteger('replicas', props.replicas, 1);
+    this.events = [...new Set(props.events ?? [MinioBucketEvent.PUT])];
+    if (this.events.length === 0) throw propError('events', 'at least one bucket event', 'none');
+    if (props.prefix !== undefined && (props.prefix === '' || UNSAFE_FILTER.test(props.prefix))) {
+      throw propError('prefix', 'a non-empty key prefix without whitespace, quotes or glob characters', props.prefix);
+    }
+    const suffixes = props.suffixes ?? [];
+    for (const suffix of suffixes) {
+      if (suffix === '' || UNSAFE_FILTER.test(suffix)) throw propError('suffixes', 'non-empty key suffixes without whitespace, quotes or glob characters', suffix);
+    }
+    if (new Set(suffixes).size !== suffixes.length) throw propError('suffixes', 'distinct suffixes', suffixes.join(','));
+    const typePrefix = props.eventTypePrefix ?? 'io.min.s3';
+    if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(typePrefix)) {
+      throw propError('eventTypePrefix', 'a reverse-DNS prefix such as io.min.s3', typePrefix);
+    }
+    for (const name of Object.keys(props.extensions ?? {})) {
+      if (!/^[a-z0-9]{1,20}$/.test(name)) throw propError('extensions', 'keyed by CloudEvents extension names (lowercase letters and digits)', name);
+    }
+    const sink = props.sink.toSinkDestination();
+    checkDestination('sink', sink);
+
+    const base = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
+    if (!DNS_1035.test(base) || base.length > 40) {
+      throw propError('name', 'a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter)', base);
+    }
+    const targetId = props.targetId ?? base.replace(/-/g, '_');
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(targetId)) throw propError('targetId', 'letters, digits and _ (at most 64)', targetId);
+    const namespace = Chart.of(this).namespace;
+    if (!namespace) {
+      throw propError('namespace', 'known at synth (set it on the chart)', 'none', 'MinIO reaches the adapter by its cluster DNS name, which includes the namespace');
+    }
+
+    this.targetArn = `arn:minio:sqs::${targetId}:webhook`;
+    this.eventSource = `${endpoint}/${props.bucket}`;
+    this.eventTypePrefixes = this.events.map((e) => `${typePrefix}.${CATEGORY[e]}:`);
+    const adapterName = `${base}-adapter`;
+    this.webhookEndpoint = `http://${adapterName}.${namespace}.svc.cluster.local/`;
+    const labels = { 'app.kubernetes.io/name': 'minio-cloudevents-adapter', 'app.kubernetes.io/instance': base, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' };
+
+    const adapter = nodeScriptService(new Construct(this, 'Adapter'), {
+      name: adapterName,
+      labels,
+      fileName: 'minio-cloudevents-adapter.js',
+      script: adapterScript(),
+      imageProp: 'adapterImage',
+      image: props.adapterImage ?? MinIOImageSource.DEFAULT_ADAPTER_IMAGE,
+      env: {
+        MINIO_ENDPOINT: EnvValue.fromValue(endpoint),
+        CE_TYPE_PREFIX: EnvValue.fromValue(typePrefix),
+        MINIO_WEBHOOK_AUTH_TOKEN: EnvValue.fromSecretValue({ secret: props.authToken, key: props.authTokenKey ?? 'token' }),
+      },
+      replicas: props.replicas ?? 1,
+    });
+    this.configMap = adapter.configMap;
+    this.deployment = adapter.deployment;
+    this.service = adapter.service;
+
+    this.sinkBinding = new SinkBinding(this, 'SinkBinding', {
+      metadata: { name: base, labels },
+      spec: Lazy.any({
+        produce: () => ({
+          subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: adapterName },
+          sink: renderDestination(sink),
+          ceOverrides: props.extensions && Object.keys(props.extensions).length > 0 ? { extensions: { ...props.extensions } } : undefined,
+        }),
+      }),
+    });
+
+    const accessKey = props.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID';
+    const secretKey = props.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY';
+    const settings: Record<string, string> = {
+      MINIO_ENDPOINT: endpoint,
+      TARGET_ID: targetId,
+      WEBHOOK_ENDPOINT: this.webhookEndpoint,
+      QUEUE_DIR: props.queueDir,
+      QUEUE_LIMIT: props.queueLimit === undefined ? '' : String(props.queueLimit),
+      BUCKET: props.bucket,
+      EVENTS: this.events.join(','),
+      PREFIX: props.prefix ?? '',
+      SUFFIXES: suffixes.join(' '),
+      RESTART_MINIO: String(props.restartMinio ?? true),
+      MC_CONFIG_DIR: '/tmp/.mc',
+    };
+    const mcImage = props.mcImage ?? MinIOImageSource.DEFAULT_MC_IMAGE;
+    const secretRefs = [props.credentials.name, accessKey, secretKey, props.authToken.name, props.authTokenKey ?? 'token'];
+    const jobPod = resolveCpuPod({
+      imageProp: 'mcImage',
+      image: mcImage,
+      command: ['/bin/sh', '-c', SETUP_SCRIPT],
+      env: {
+        ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, EnvValue.fromValue(v)])),
+        MINIO_ACCESS_KEY: EnvValue.fromSecretValue({ secret: props.credentials, key: accessKey }),
+        MINIO_SECRET_KEY: EnvValue.fromSecretValue({ secret: props.credentials, key: secretKey }),
+        WEBHOOK_AUTH_TOKEN: EnvValue.fromSecretValue({ secret: props.authToken, key: props.authTokenKey ?? 'token' }),
+      },
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+        limits: { memory: k8s.Quantity.fromString('256Mi') },
+      },
+    });
+    const hash = sha256(JSON.stringify([settings, mcImage, secretRefs, SETUP_SCRIPT])).slice(0, 8);
+    this.setupJob = new k8s.KubeJob(this, 'Setup', {
+      metadata: { name: `${base}-setup-${hash}`, labels },
+      spec: {
+        backoffLimit: 4,
+        activeDeadlineSeconds: 900,
+        template: {
+          metadata: { labels },
+          spec: renderPodSpec(jobPod, { target: PodTarget.WORKLOAD, containerName: 'mc', restartPolicy: 'OnFailure' }),
+        },
+      },
+    });
+  }
+
+  /**
+   * The Trigger filter that matches this source's events: its `source`, the `type` prefixes of its event kinds,
+   * and the key prefix and suffixes on `subject`.
+   */
+  public eventFilter(): TriggerFilter {
+    const parts: TriggerFilter[] = [TriggerFilter.exact('source', this.eventSource)];
+    const types = this.eventTypePrefixes.map((p) => TriggerFilter.prefix('type', p));
+    parts.push(types.length === 1 ? types[0] : TriggerFilter.any(...types));
+    if (this.props.prefix) parts.push(TriggerFilter.prefix('subject', this.props.prefix));
+    const suffixes = (this.props.suffixes ?? []).map((s) => TriggerFilter.suffix('subject', s));
+    if (suffixes.length === 1) parts.push(suffixes[0]);
+    if (suffixes.length > 1) parts.push(TriggerFilter.any(...suffixes));
+    return TriggerFilter.all(...parts);
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,200 @@
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkDestination, renderDestination } from './_delivery';
+import { IEventSink } from './event-sink';
+import { propError } from '../_errors';
+import { PingSource as KnativePingSource } from '../imports/sources.knative.dev';
+
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** robfig/cron's standard descriptors, which Knative's webhook accepts (but not `@every`). */
+const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+const FIELDS: { name: string; min: number; max: number; names?: string[]; question?: boolean }[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31, question: true },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day of week', min: 0, max: 6, names: DAYS, question: true },
+];
+
+/** Props of PingSource. */
+export interface PingSourceProps {
+  /**
+   * Metadata of the PingSource.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * When to send, as a five-field cron expression (`'0 2 * * *'`) or a descriptor (`@daily`, `@hourly` ...).
+   * `@every` is not supported by Knative.
+   */
+  readonly schedule: string;
+  /**
+   * IANA time zone the schedule is read in, e.g. `Europe/Berlin`.
+   * @default - the time zone of the PingSource adapter (UTC in the upstream image)
+   */
+  readonly timezone?: string;
+  /**
+   * A JSON object sent as the event data (`contentType` becomes `application/json`).
+   * @default - no data
+   */
+  readonly data?: Record<string, any>;
+  /**
+   * Binary event data, base64-encoded; exclusive with `data`.
+   * @default - no data
+   */
+  readonly dataBase64?: string;
+  /**
+   * Media type of the data.
+   * @default - `application/json` with `data`; required with `dataBase64`
+   */
+  readonly contentType?: string;
+  /** Where the events go: usually a Broker. */
+  readonly sink: IEventSink;
+  /**
+   * CloudEvents extension attributes added to every event (`ceOverrides.extensions`).
+   * @default - none
+   */
+  readonly extensions?: Record<string, string>;
+}
+
+/**
+ * A Knative PingSource: sends a CloudEvent on a cron schedule, e.g. the nightly batch run of a model.
+ *
+ * Creates: one `sources.knative.dev/v1` PingSource. Its events have type `dev.knative.sources.ping` and source
+ * `/apis/v1/namespaces/<namespace>/pingsources/<name>` (see `eventType` and `eventSource` to filter on them).
+ *
+ * Prerequisites: Knative Eventing 1.2x (the PingSource adapter ships with eventing-core).
+ *
+ * @example
+ * new PingSource(chart, 'nightly', {
+ *   schedule: '0 2 * * *',
+ *   timezone: 'Europe/Berlin',
+ *   data: { job: 'nightly-batch', prefix: 'incoming/' },
+ *   sink: broker,
+ * });
+ */
+export class PingSource extends Construct {
+  /** The `type` of every PingSource event. */
+  public static readonly EVENT_TYPE = 'dev.knative.sources.ping';
+
+  /** The PingSource object (escape hatch: `addJsonPatch`). */
+  public readonly apiObject: ApiObject;
+  /** Name of the PingSource. */
+  public readonly name: string;
+  /** Namespace of the PingSource, when known at synth. */
+  public readonly namespace?: string;
+
+  public constructor(scope: Construct, id: string, props: PingSourceProps) {
+    super(scope, id);
+    checkSchedule(props.schedule);
+    if (props.timezone !== undefined) checkTimezone(props.timezone);
+    if (props.data !== undefined && props.dataBase64 !== undefined) {
+      throw propError('dataBase64', 'unset when data is given (Knative accepts one of them)', props.dataBase64);
+    }
+    if (props.data !== undefined && (props.data === null || typeof props.data !== 'object' || Array.isArray(props.data))) {
+      throw propError('data', 'a JSON object (Knative parses application/json data into an object)', props.data);
+    }
+    if (props.data !== undefined && props.contentType !== undefined && props.contentType !== 'application/json') {
+      throw propError('contentType', "unset or 'application/json' with data", props.contentType, 'send other media types with dataBase64');
+    }
+    if (props.dataBase64 !== undefined) {
+      if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(props.dataBase64) || props.dataBase64 === '') {
+        throw propError('dataBase64', 'standard base64', props.dataBase64);
+      }
+      if (!props.contentType) throw propError('contentType', 'set with dataBase64', 'none', "e.g. 'application/octet-stream'");
+      if (props.contentType === 'application/json') {
+        const decoded = Buffer.from(props.dataBase64, 'base64').toString('utf8');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(decoded);
+        } catch {
+          parsed = undefined;
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+          throw propError('dataBase64', 'a base64-encoded JSON object with contentType application/json', props.dataBase64);
+        }
+      }
+    }
+    for (const name of Object.keys(props.extensions ?? {})) {
+      if (!/^[a-z0-9]{1,20}$/.test(name)) throw propError('extensions', 'keyed by CloudEvents extension names (lowercase letters and digits)', name);
+    }
+    const sink = props.sink.toSinkDestination();
+    checkDestination('sink', sink);
+
+    this.apiObject = new KnativePingSource(this, 'Resource', {
+      metadata: props.metadata,
+      spec: Lazy.any({
+        produce: () => ({
+          schedule: props.schedule,
+          timezone: props.timezone,
+          contentType: props.data !== undefined ? 'application/json' : props.contentType,
+          data: props.data !== undefined ? JSON.stringify(props.data) : undefined,
+          dataBase64: props.dataBase64,
+          sink: renderDestination(sink),
+          ceOverrides: props.extensions && Object.keys(props.extensions).length > 0 ? { extensions: { ...props.extensions } } : undefined,
+        }),
+      }),
+    });
+    this.name = this.apiObject.name;
+    if (!DNS_1123_SUBDOMAIN.test(this.name) || this.name.length > 253) {
+      throw propError('metadata.name', 'a DNS-1123 subdomain (lowercase letters, digits, - and .)', this.name);
+    }
+    this.namespace = this.apiObject.metadata.namespace;
+  }
+
+  /** The `source` attribute of this PingSource's events. */
+  public get eventSource(): string {
+    return `/apis/v1/namespaces/${this.namespace ?? 'default'}/pingsources/${this.name}`;
+  }
+}
+
+function checkSchedule(schedule: string): void {
+  const trimmed = schedule.trim();
+  if (/^(CRON_)?TZ=/.test(trimmed)) {
+    throw propError('schedule', 'a cron expression without a time zone prefix', schedule, 'set the time zone with the timezone prop');
+  }
+  if (trimmed.startsWith('@')) {
+    if (trimmed.startsWith('@every')) throw propError('schedule', 'a cron expression or descriptor other than @every (Knative rejects @every)', schedule);
+    if (!DESCRIPTORS.includes(trimmed)) throw propError('schedule', `a cron expression or one of ${DESCRIPTORS.join(', ')}`, schedule);
+    return;
+  }
+  const fields = trimmed.split(/\s+/);
+  if (fields.length !== 5) {
+    throw propError('schedule', 'five cron fields (minute hour day-of-month month day-of-week)', schedule, "e.g. '0 2 * * *' for 02:00 every day");
+  }
+  fields.forEach((field, i) => checkCronField(schedule, field, FIELDS[i]));
+}
+
+function checkCronField(schedule: string, field: string, spec: typeof FIELDS[number]): void {
+  const bad = () => propError('schedule', `a valid ${spec.name} field (${spec.min}-${spec.max}${spec.names ? ` or ${spec.names[0]}-${spec.names[spec.names.length - 1]}` : ''}, *, ranges, lists and steps)`, schedule);
+  const value = (text: string): number => {
+    const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
+    const n = named >= 0 ? named + (spec.min === 1 ? 1 : 0) : /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(n >= spec.min && n <= spec.max)) throw bad();
+    return n;
+  };
+  for (const part of field.split(',')) {
+    if (part === '?' && spec.question) continue;
+    const [range, step, extra] = part.split('/');
+    if (extra !== undefined || (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0))) throw bad();
+    if (range === '*') continue;
+    const [from, to, more] = range.split('-');
+    if (more !== undefined) throw bad();
+    const start = value(from);
+    if (to !== undefined && value(to) < start) throw bad();
+  }
+}
+
+function checkTimezone(timezone: string): void {
+  let valid = timezone !== '' && !/^(local)$/i.test(timezone);
+  if (valid) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    } catch {
+      valid = false;
+    }
+  }
+  if (!valid) throw propError('timezone', 'an IANA time zone name', timezone, "e.g. 'Europe/Berlin' or 'UTC'");
+}

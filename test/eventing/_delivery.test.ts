@@ -1,0 +1,34 @@
+import { Duration } from 'cdk8s';
+import { BackoffPolicy } from '../../src';
+import { backoffSeconds, coverageSeconds, isoDuration, retriesToCover } from '../../src/eventing/_delivery';
+
+describe('delivery arithmetic', () => {
+  test('exponential backoff waits delay × 2^i before retry i+1, as the dispatcher does', () => {
+    expect(backoffSeconds(BackoffPolicy.EXPONENTIAL, 1, 0)).toBe(0);
+    expect(backoffSeconds(BackoffPolicy.EXPONENTIAL, 1, 3)).toBe(1 + 2 + 4);
+    expect(backoffSeconds(BackoffPolicy.EXPONENTIAL, 2, 10)).toBe(2 * 1023);
+  });
+
+  test('linear backoff waits delay × i: the first retry is immediate', () => {
+    expect(backoffSeconds(BackoffPolicy.LINEAR, 5, 1)).toBe(0);
+    expect(backoffSeconds(BackoffPolicy.LINEAR, 5, 4)).toBe(5 * (0 + 1 + 2 + 3));
+  });
+
+  test('a per-attempt timeout counts once per attempt (retries + 1)', () => {
+    expect(coverageSeconds(BackoffPolicy.EXPONENTIAL, 1, 3, 30)).toBe(7 + 4 * 30);
+  });
+
+  test('finds the fewest retries that cover a budget, from a minimum', () => {
+    expect(retriesToCover(BackoffPolicy.EXPONENTIAL, 1, 600, undefined, 3)).toBe(10);
+    expect(retriesToCover(BackoffPolicy.EXPONENTIAL, 1, 5, undefined, 3)).toBe(3);
+    expect(retriesToCover(BackoffPolicy.LINEAR, 0.001, 1e9)).toBeUndefined();
+  });
+
+  test('renders ISO-8601 durations Knative parses', () => {
+    expect(isoDuration(Duration.seconds(1))).toBe('PT1S');
+    expect(isoDuration(Duration.millis(500))).toBe('PT0.5S');
+    expect(isoDuration(Duration.seconds(90))).toBe('PT1M30S');
+    expect(isoDuration(Duration.hours(2))).toBe('PT2H');
+    expect(isoDuration(Duration.seconds(0))).toBe('PT0S');
+  });
+});

@@ -1,0 +1,111 @@
+import { Chart, Duration, JsonPatch, Testing } from 'cdk8s';
+import { chart } from './_fixtures';
+import { BackoffPolicy, Broker, BrokerClass, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink } from '../../src';
+import { oneOf, synth } from '../_helpers/manifests';
+
+const BROKER = 'eventing.knative.dev/v1';
+
+describe('Broker', () => {
+  test('defaults: the channel-based broker class, nothing else', () => {
+    const c = chart();
+    new Broker(c, 'events');
+    const broker = oneOf(synth(c), BROKER, 'Broker');
+    expect(broker).toMatchSnapshot();
+    expect(broker.metadata.annotations).toEqual({ 'eventing.knative.dev/broker.class': 'MTChannelBasedBroker' });
+    expect(broker.spec).toEqual({});
+  });
+
+  test('every prop', () => {
+    const c = chart();
+    const errors = new DeadLetterLogger(c, 'errors', { name: 'errors' });
+    const broker = new Broker(c, 'events', {
+      metadata: { name: 'kafka-events', labels: { team: 'ml' } },
+      brokerClass: BrokerClass.KAFKA,
+      config: { apiVersion: 'v1', kind: 'ConfigMap', name: 'kafka-broker-config', namespace: 'knative-eventing' },
+      delivery: {
+        retry: 6,
+        backoffPolicy: BackoffPolicy.LINEAR,
+        backoffDelay: Duration.millis(500),
+        timeout: Duration.seconds(90),
+        deadLetterSink: errors,
+        format: DeliveryFormat.JSON,
+      },
+    });
+    const out = oneOf(synth(c), BROKER, 'Broker');
+    expect(out).toMatchSnapshot();
+    expect(out.metadata.annotations['eventing.knative.dev/broker.class']).toBe('Kafka');
+    expect(out.spec.delivery).toEqual({
+      deadLetterSink: { ref: { apiVersion: 'v1', kind: 'Service', name: 'errors', namespace: 'ml-events' } },
+      retry: 6,
+      backoffPolicy: 'linear',
+      backoffDelay: 'PT0.5S',
+      timeout: 'PT1M30S',
+      format: 'json',
+    });
+    expect(broker.requiredEventingFeatures).toEqual([EventingFeature.DELIVERY_TIMEOUT]);
+  });
+
+  test('sets both backoff policy and delay when only retry is given, or Knative would retry without waiting', () => {
+    const c = chart();
+    new Broker(c, 'events', { delivery: { retry: 2 } });
+    expect(oneOf(synth(c), BROKER, 'Broker').spec.delivery).toEqual({ retry: 2, backoffPolicy: 'exponential', backoffDelay: 'PT1S' });
+  });
+
+  test('a custom class and the escape hatch', () => {
+    const c = chart();
+    const broker = new Broker(c, 'events', { brokerClass: BrokerClass.of('RabbitMQBroker') });
+    broker.apiObject.addJsonPatch(JsonPatch.add('/metadata/labels', { patched: 'yes' }));
+    const out = oneOf(synth(c), BROKER, 'Broker');
+    expect(out.metadata.annotations['eventing.knative.dev/broker.class']).toBe('RabbitMQBroker');
+    expect(out.metadata.labels).toEqual({ patched: 'yes' });
+  });
+
+  test('is a sink by reference, and fromBrokerName refers to one created elsewhere', () => {
+    const c = chart();
+    const broker = new Broker(c, 'events', { metadata: { name: 'events' } });
+    expect(broker.toSinkDestination()).toEqual({ ref: { apiVersion: BROKER, kind: 'Broker', name: 'events', namespace: 'ml-events' } });
+    const existing = Broker.fromBrokerName('default', 'team-a');
+    expect(existing.name).toBe('default');
+    expect(existing.toSinkDestination()).toEqual({ ref: { apiVersion: BROKER, kind: 'Broker', name: 'default', namespace: 'team-a' } });
+  });
+
+  test('fails a broker class annotation that contradicts brokerClass', () => {
+    expect(() => new Broker(chart(), 'events', {
+      metadata: { annotations: { 'eventing.knative.dev/broker.class': 'Kafka' } },
+    })).toThrow("'metadata.annotations['eventing.knative.dev/broker.class']' must be unset or equal to brokerClass (MTChannelBasedBroker), got 'Kafka': set the class with brokerClass");
+  });
+
+  test('fails a config reference without a name', () => {
+    expect(() => new Broker(chart(), 'events', { config: { apiVersion: 'v1', kind: 'ConfigMap', name: '' } }))
+      .toThrow("'config.name' must be a non-empty string, got ''");
+  });
+
+  test('fails a zero backoff delay', () => {
+    expect(() => new Broker(chart(), 'events', { delivery: { backoffDelay: Duration.seconds(0) } }))
+      .toThrow("'delivery.backoffDelay' must be longer than 0s (Knative would retry at once), got 'PT0S'");
+  });
+
+  test('fails a negative retry count', () => {
+    expect(() => new Broker(chart(), 'events', { delivery: { retry: -1 } })).toThrow("'delivery.retry' must be an integer between 0 and 2147483647, got -1");
+  });
+
+  test('fails a dead-letter sink together with dropUndeliverableEvents', () => {
+    expect(() => new Broker(chart(), 'events', { delivery: { deadLetterSink: EventSink.fromUri('http://errors.example.com/'), dropUndeliverableEvents: true } }))
+      .toThrow("'delivery.dropUndeliverableEvents' must be unset when a deadLetterSink is given, got true: keep one of them");
+  });
+
+  test('fails a name that is not a DNS subdomain', () => {
+    expect(() => Broker.fromBrokerName('My_Broker')).toThrow("'name' must be a DNS-1123 subdomain (lowercase letters, digits, - and .), got 'My_Broker'");
+  });
+
+  test('fails an invalid custom class name', () => {
+    expect(() => BrokerClass.of('not a class')).toThrow("'brokerClass' must be a broker class name, got 'not a class'");
+  });
+
+  test('synthesizes in a chart without namespace', () => {
+    const app = Testing.app();
+    const c = new Chart(app, 'no-ns');
+    new Broker(c, 'events');
+    expect(oneOf(synth(c), BROKER, 'Broker').metadata.namespace).toBeUndefined();
+  });
+});

@@ -1,0 +1,27 @@
+import { EventSink } from '../../src';
+
+describe('EventSink', () => {
+  test('fromReference renders the reference and an optional path', () => {
+    expect(EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'logger' }).toSinkDestination())
+      .toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: 'logger' } });
+    expect(EventSink.fromReference({ apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'c', namespace: 'x' }, '/in').toSinkDestination())
+      .toEqual({ ref: { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'c', namespace: 'x' }, uri: '/in' });
+  });
+
+  test('fromUri keeps an absolute URL', () => {
+    expect(EventSink.fromUri('https://hooks.example.com/events').toSinkDestination()).toEqual({ uri: 'https://hooks.example.com/events' });
+  });
+
+  test('fails a reference without a kind', () => {
+    expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: '', name: 'x' })).toThrow("'ref.kind' must be a non-empty string, got ''");
+  });
+
+  test('fails a relative path', () => {
+    expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'x' }, 'events')).toThrow("'path' must be a path starting with '/', got 'events'");
+  });
+
+  test('fails a URI that is not absolute http(s)', () => {
+    expect(() => EventSink.fromUri('/events')).toThrow("'uri' must be an absolute http(s) URL, got '/events': use EventSink.fromReference() for objects in the cluster");
+    expect(() => EventSink.fromUri('ftp://example.com/x')).toThrow("'uri' must be an absolute http(s) URL");
+  });
+});

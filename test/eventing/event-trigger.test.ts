@@ -1,0 +1,216 @@
+import { Duration } from 'cdk8s';
+import { chart, classifier } from './_fixtures';
+import {
+  BackoffPolicy, Broker, ColdStartCheck, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink, EventTrigger, TriggerFilter,
+} from '../../src';
+import { oneOf, synth } from '../_helpers/manifests';
+
+const TRIGGER = 'eventing.knative.dev/v1';
+const errorsSink = EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'errors' });
+
+describe('EventTrigger', () => {
+  test('defaults: exponential retries sized to the cold start, the broker\'s dead-letter sink', () => {
+    const c = chart();
+    const broker = new Broker(c, 'events', { metadata: { name: 'events' }, delivery: { deadLetterSink: new DeadLetterLogger(c, 'errors', { name: 'errors' }) } });
+    const trigger = new EventTrigger(c, 'classify', { broker, subscriber: classifier(c) });
+    const out = oneOf(synth(c), TRIGGER, 'Trigger');
+    expect(out).toMatchSnapshot();
+    // 300s budget, exponential from 1s: 2^9 - 1 = 511s is the first sum above it
+    expect(trigger.retry).toBe(9);
+    expect(out.spec.delivery).toEqual({
+      deadLetterSink: { ref: { apiVersion: 'v1', kind: 'Service', name: 'errors', namespace: 'ml-events' } },
+      retry: 9,
+      backoffPolicy: 'exponential',
+      backoffDelay: 'PT1S',
+    });
+    expect(out.spec.subscriber).toEqual({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'resnet50', namespace: 'ml-events' } });
+    expect(out.spec.broker).toBe('events');
+    expect(trigger.deliveryWindow.toSeconds()).toBe(511);
+    expect(trigger.requiredEventingFeatures).toEqual([]);
+  });
+
+  test('every prop', () => {
+    const c = chart();
+    const broker = Broker.fromBrokerName('default', 'ml-events');
+    const trigger = new EventTrigger(c, 'classify', {
+      metadata: { name: 'classify-uploads', labels: { team: 'ml' } },
+      broker,
+      subscriber: classifier(c),
+      subscriberPath: '/v1/classify',
+      filters: [TriggerFilter.prefix('type', 'io.min.s3.ObjectCreated:')],
+      delivery: {
+        retry: 4,
+        backoffPolicy: BackoffPolicy.EXPONENTIAL,
+        backoffDelay: Duration.seconds(2),
+        timeout: Duration.seconds(60),
+        deadLetterSink: errorsSink,
+        format: DeliveryFormat.BINARY,
+      },
+      coldStartCheck: ColdStartCheck.FAIL,
+    });
+    trigger.addFilter(TriggerFilter.suffix('subject', '.jpg'));
+    const out = oneOf(synth(c), TRIGGER, 'Trigger');
+    expect(out).toMatchSnapshot();
+    expect(out.spec.filters).toEqual([{ prefix: { type: 'io.min.s3.ObjectCreated:' } }, { suffix: { subject: '.jpg' } }]);
+    expect(out.spec.subscriber.uri).toBe('/v1/classify');
+    expect(out.spec.delivery.timeout).toBe('PT1M');
+    expect(trigger.requiredEventingFeatures).toEqual([EventingFeature.DELIVERY_TIMEOUT, EventingFeature.NEW_TRIGGER_FILTERS]);
+  });
+
+  test('the exact-match attribute map', () => {
+    const c = chart();
+    new EventTrigger(c, 't', {
+      broker: Broker.fromBrokerName('default'),
+      subscriber: EventSink.fromUri('https://hooks.example.com/x'),
+      filterAttributes: { type: 'ai.example.classify.requested', source: '/clients/web' },
+      delivery: { deadLetterSink: errorsSink },
+    });
+    const out = oneOf(synth(c), TRIGGER, 'Trigger');
+    expect(out.spec.filter).toEqual({ attributes: { type: 'ai.example.classify.requested', source: '/clients/web' } });
+    expect(out.spec.filters).toBeUndefined();
+    expect(out.spec.delivery.retry).toBe(3);
+  });
+
+  test('inherits every unset delivery field from the Broker and writes it on the trigger', () => {
+    const c = chart();
+    const broker = new Broker(c, 'events', { delivery: { deadLetterSink: errorsSink, retry: 12, backoffDelay: Duration.seconds(3), timeout: Duration.seconds(20) } });
+    new EventTrigger(c, 't', { broker, subscriber: classifier(c), delivery: { retry: 11 } });
+    expect(oneOf(synth(c), TRIGGER, 'Trigger').spec.delivery).toEqual({
+      deadLetterSink: { ref: { apiVersion: 'v1', kind: 'Service', name: 'errors' } },
+      retry: 11,
+      backoffPolicy: 'exponential',
+      backoffDelay: 'PT3S',
+      timeout: 'PT20S',
+    });
+  });
+
+  test('a warm subscriber gets 3 retries and no cold-start check', () => {
+    const c = chart();
+    const t = new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: classifier(c, { minScale: 1 }), delivery: { deadLetterSink: errorsSink, retry: 1 } });
+    expect(t.retry).toBe(1);
+    const u = new EventTrigger(c, 'u', { broker: Broker.fromBrokerName('default'), subscriber: classifier(chart(), { minScale: 1 }), delivery: { deadLetterSink: errorsSink } });
+    expect(u.retry).toBe(3);
+  });
+
+  test('counts per-attempt timeouts toward the cold start', () => {
+    const c = chart();
+    // 3 retries: 7s backoff + 4 × 75s = 307s >= 300s
+    const t = new EventTrigger(c, 't', {
+      broker: Broker.fromBrokerName('default'),
+      subscriber: classifier(c),
+      delivery: { deadLetterSink: errorsSink, retry: 3, timeout: Duration.seconds(75) },
+    });
+    expect(t.deliveryWindow.toSeconds()).toBe(307);
+  });
+
+  test('drops undeliverable events only when asked to', () => {
+    const c = chart();
+    new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/'), delivery: { dropUndeliverableEvents: true } });
+    expect(oneOf(synth(c), TRIGGER, 'Trigger').spec.delivery.deadLetterSink).toBeUndefined();
+  });
+
+  test('warns instead of failing with ColdStartCheck.WARN', () => {
+    const c = chart();
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const t = new EventTrigger(c, 't', {
+        broker: Broker.fromBrokerName('default'), subscriber: classifier(c), delivery: { deadLetterSink: errorsSink, retry: 3 }, coldStartCheck: ColdStartCheck.WARN,
+      });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toContain("[test/t] 'delivery' must keep retrying for the cold-start budget of 'resnet50' (300s");
+      expect(t.node.metadata.map((m) => m.type)).toEqual(['warning']);
+      expect(oneOf(synth(c), TRIGGER, 'Trigger').spec.delivery.retry).toBe(3);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test('ColdStartCheck.SKIP does not check', () => {
+    const c = chart();
+    expect(() => new EventTrigger(c, 't', {
+      broker: Broker.fromBrokerName('default'), subscriber: classifier(c), delivery: { deadLetterSink: errorsSink, retry: 0 }, coldStartCheck: ColdStartCheck.SKIP,
+    })).not.toThrow();
+  });
+
+  test('fails retries that give up before the subscriber\'s cold start, with the numbers', () => {
+    const c = chart();
+    expect(() => new EventTrigger(c, 't', {
+      broker: Broker.fromBrokerName('default'), subscriber: classifier(c), delivery: { deadLetterSink: errorsSink, retry: 5, timeout: Duration.seconds(10) },
+    })).toThrow(
+      "'delivery' must keep retrying for the cold-start budget of 'resnet50' (300s; it scales to zero), got 91s: " +
+      '5 retries with exponential backoff from PT1S wait 31s (1s + 2s + 4s + 8s + ...) and 6 attempts × 10s timeout add 60s; ' +
+      "set delivery.retry to 8 (345s), raise delivery.backoffDelay, keep 'resnet50' warm with minScale >= 1, or set coldStartCheck to ColdStartCheck.WARN",
+    );
+  });
+
+  test('fails linear backoff that is too short for the cold start', () => {
+    const c = chart();
+    expect(() => new EventTrigger(c, 't', {
+      broker: Broker.fromBrokerName('default'),
+      subscriber: classifier(c, { startupProbe: undefined }),
+      delivery: { deadLetterSink: errorsSink, retry: 3, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.seconds(5) },
+    })).toThrow(/'delivery' must keep retrying for the cold-start budget of 'resnet50' \(600s; it scales to zero\), got 15s: 3 retries with linear backoff from PT5S wait 15s \(0s \+ 5s \+ 10s\); set delivery.retry to 16 \(600s\)/);
+  });
+
+  test('fails without a dead-letter sink unless dropping is explicit', () => {
+    expect(() => new EventTrigger(chart(), 't', { broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/') }))
+      .toThrow("'delivery.deadLetterSink' must be set so that events which exhaust their retries are kept, got 'none': pass a sink on the trigger or on the broker's delivery defaults, or set delivery.dropUndeliverableEvents to true to drop them on purpose");
+  });
+
+  test('fails dropUndeliverableEvents when the broker has a dead-letter sink Knative would fall back to', () => {
+    const c = chart();
+    const broker = new Broker(c, 'events', { metadata: { name: 'events' }, delivery: { deadLetterSink: errorsSink } });
+    expect(() => new EventTrigger(c, 't', { broker, subscriber: EventSink.fromUri('https://x.example.com/'), delivery: { dropUndeliverableEvents: true } }))
+      .toThrow("'delivery.dropUndeliverableEvents' must be unset when the broker has a dead-letter sink, got true: Knative falls back to the dead-letter sink of broker 'events'; remove it there to drop events");
+  });
+
+  test('fails filterAttributes together with filters', () => {
+    expect(() => new EventTrigger(chart(), 't', {
+      broker: Broker.fromBrokerName('default'),
+      subscriber: errorsSink,
+      delivery: { deadLetterSink: errorsSink },
+      filterAttributes: { type: 'x' },
+      filters: [TriggerFilter.eventType('y')],
+    })).toThrow("'filterAttributes' must be unset when filters are given (Knative lets filters override it), got 'type': express the exact matches as TriggerFilter.exact() in filters");
+  });
+
+  test('fails addFilter on a trigger with filterAttributes', () => {
+    const t = new EventTrigger(chart(), 't', { broker: Broker.fromBrokerName('default'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink }, filterAttributes: { type: 'x' } });
+    expect(() => t.addFilter(TriggerFilter.eventType('y'))).toThrow("'filters' must be unused when filterAttributes is set (Knative lets filters override it), got '1 filter(s)'");
+  });
+
+  test('fails an invalid attribute name in filterAttributes', () => {
+    expect(() => new EventTrigger(chart(), 't', {
+      broker: Broker.fromBrokerName('default'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink }, filterAttributes: { 'Content-Type': 'x' },
+    })).toThrow("'filterAttributes.attribute' must be a CloudEvents attribute name (lowercase letters and digits, starting with a letter), got 'Content-Type'");
+  });
+
+  test('fails a subscriberPath on a URI subscriber', () => {
+    expect(() => new EventTrigger(chart(), 't', {
+      broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/'), subscriberPath: '/a', delivery: { deadLetterSink: errorsSink },
+    })).toThrow("'subscriberPath' must be unset for a URI subscriber, got '/a': put the path into the URI (https://x.example.com/)");
+  });
+
+  test('fails a relative subscriberPath', () => {
+    const c = chart();
+    expect(() => new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: classifier(c), subscriberPath: 'batch', delivery: { deadLetterSink: errorsSink } }))
+      .toThrow("'subscriberPath' must be a path starting with '/', got 'batch'");
+  });
+
+  test('fails a trigger that delivers to its own broker', () => {
+    const c = chart();
+    const broker = new Broker(c, 'events', { metadata: { name: 'events' } });
+    expect(() => new EventTrigger(c, 't', { broker, subscriber: broker, delivery: { deadLetterSink: errorsSink } }))
+      .toThrow("'subscriber' must be something other than the trigger's own broker, got 'events'");
+  });
+
+  test('fails a trigger outside the broker\'s namespace', () => {
+    expect(() => new EventTrigger(chart('team-b'), 't', { broker: Broker.fromBrokerName('events', 'team-a'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink } }))
+      .toThrow("'metadata.namespace' must be the broker's namespace ('team-a'), got 'team-b'");
+  });
+
+  test('fails a zero timeout', () => {
+    expect(() => new EventTrigger(chart(), 't', { broker: Broker.fromBrokerName('default'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink, timeout: Duration.seconds(0) } }))
+      .toThrow("'delivery.timeout' must be longer than 0s, got 'PT0S': Knative's webhook rejects a zero timeout");
+  });
+});

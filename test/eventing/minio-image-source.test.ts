@@ -1,0 +1,260 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-27';
+import { chart } from './_fixtures';
+import { Broker, MinioBucketEvent, MinIOImageSource, MinIOImageSourceProps } from '../../src';
+import { adapterScript } from '../../src/eventing/adapter/minio-cloudevents-adapter';
+import { SETUP_SCRIPT } from '../../src/eventing/minio-image-source';
+import { oneOf, synth } from '../_helpers/manifests';
+
+function source(c = chart(), props: Partial<MinIOImageSourceProps> = {}): MinIOImageSource {
+  return new MinIOImageSource(c, 'uploads', {
+    endpoint: 'http://minio.minio.svc.cluster.local:9000',
+    bucket: 'upload-bucket',
+    credentials: Secret.fromSecretName(c, 'admin', 'minio-notify-admin'),
+    authToken: Secret.fromSecretName(c, 'token', 'minio-webhook-token'),
+    queueDir: '/export/.minio-events',
+    sink: Broker.fromBrokerName('events'),
+    ...props,
+  });
+}
+
+/** Objects with the (long) scripts replaced, for readable snapshots; the scripts are checked on their own. */
+function readable(objects: any[]): any[] {
+  return objects.map((o) => {
+    const copy = JSON.parse(JSON.stringify(o));
+    if (copy.kind === 'ConfigMap') for (const k of Object.keys(copy.data)) copy.data[k] = `<adapter script, ${o.data[k].length} characters>`;
+    if (copy.kind === 'Job') copy.spec.template.spec.containers[0].command[2] = '<SETUP_SCRIPT>';
+    return copy;
+  });
+}
+
+describe('MinIOImageSource', () => {
+  test('defaults', () => {
+    const c = chart();
+    source(c);
+    expect(readable(synth(c))).toMatchSnapshot();
+  });
+
+  test('every prop', () => {
+    const c = chart();
+    const s = source(c, {
+      name: 'uploads',
+      accessKeyIdKey: 'rootUser',
+      secretAccessKeyKey: 'rootPassword',
+      authTokenKey: 'webhook-token',
+      queueLimit: 50000,
+      events: [MinioBucketEvent.PUT, MinioBucketEvent.DELETE],
+      prefix: 'incoming/',
+      suffixes: ['.jpg', '.png'],
+      targetId: 'KNATIVE',
+      restartMinio: false,
+      eventTypePrefix: 'com.amazonaws.s3',
+      extensions: { pipeline: 'resnet50' },
+      replicas: 2,
+      adapterImage: 'node:22.20.0-alpine3.22@sha256:' + 'a'.repeat(64),
+      mcImage: 'quay.io/minio/mc:RELEASE.2024-05-24T09-08-49Z',
+    });
+    const objects = synth(c);
+    expect(readable(objects)).toMatchSnapshot();
+    expect(s.targetArn).toBe('arn:minio:sqs::KNATIVE:webhook');
+    expect(s.eventTypePrefixes).toEqual(['com.amazonaws.s3.ObjectCreated:', 'com.amazonaws.s3.ObjectRemoved:']);
+    const env = Object.fromEntries(oneOf(objects, 'batch/v1', 'Job').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({ EVENTS: 'put,delete', PREFIX: 'incoming/', SUFFIXES: '.jpg .png', QUEUE_LIMIT: '50000', RESTART_MINIO: 'false', TARGET_ID: 'KNATIVE' });
+    expect(env.MINIO_ACCESS_KEY).toEqual({ secretKeyRef: { name: 'minio-notify-admin', key: 'rootUser' } });
+    expect(oneOf(objects, 'sources.knative.dev/v1', 'SinkBinding').spec.ceOverrides).toEqual({ extensions: { pipeline: 'resnet50' } });
+  });
+
+  test('ships the adapter code from the library in a ConfigMap and runs it with node on a hardened pod', () => {
+    const c = chart();
+    source(c, { name: 'uploads' });
+    const objects = synth(c);
+    expect(oneOf(objects, 'v1', 'ConfigMap').data['minio-cloudevents-adapter.js']).toBe(adapterScript());
+    const deployment = oneOf(objects, 'apps/v1', 'Deployment');
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.image).toBe(MinIOImageSource.DEFAULT_ADAPTER_IMAGE);
+    expect(container.command).toEqual(['node', '/opt/app/minio-cloudevents-adapter.js']);
+    expect(container.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.resources.limits).not.toHaveProperty('nvidia.com/gpu');
+    expect(deployment.spec.template.spec.tolerations).toBeUndefined();
+    expect(container.env.find((e: any) => e.name === 'MINIO_WEBHOOK_AUTH_TOKEN').valueFrom).toEqual({ secretKeyRef: { name: 'minio-webhook-token', key: 'token' } });
+    expect(deployment.spec.template.metadata.annotations['checksum/script']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('binds the adapter to the sink and tells MinIO where to post', () => {
+    const c = chart();
+    const s = source(c, { name: 'uploads' });
+    const objects = synth(c);
+    expect(oneOf(objects, 'sources.knative.dev/v1', 'SinkBinding').spec).toEqual({
+      subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'uploads-adapter' },
+      sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'events' } },
+    });
+    expect(oneOf(objects, 'v1', 'Service').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    expect(s.webhookEndpoint).toBe('http://uploads-adapter.ml-events.svc.cluster.local/');
+    const env = oneOf(objects, 'batch/v1', 'Job').spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'WEBHOOK_ENDPOINT').value).toBe(s.webhookEndpoint);
+    expect(env.find((e: any) => e.name === 'WEBHOOK_AUTH_TOKEN').valueFrom).toEqual({ secretKeyRef: { name: 'minio-webhook-token', key: 'token' } });
+  });
+
+  test('never puts a secret value in the output: credentials and token are references', () => {
+    const c = chart();
+    source(c);
+    const text = JSON.stringify(synth(c));
+    for (const name of ['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY', 'WEBHOOK_AUTH_TOKEN', 'MINIO_WEBHOOK_AUTH_TOKEN']) {
+      expect(text).toMatch(new RegExp(`"name":"${name}","valueFrom":\\{"secretKeyRef"`));
+    }
+  });
+
+  test('names the setup Job after a hash of its settings, so a change makes a new Job', () => {
+    const a = chart();
+    source(a, { name: 'uploads' });
+    const b = chart();
+    source(b, { name: 'uploads', suffixes: ['.jpg'] });
+    const nameA = oneOf(synth(a), 'batch/v1', 'Job').metadata.name;
+    expect(nameA).toMatch(/^uploads-setup-[0-9a-f]{8}$/);
+    expect(oneOf(synth(b), 'batch/v1', 'Job').metadata.name).not.toBe(nameA);
+  });
+
+  test('eventFilter matches exactly the events the source sends', () => {
+    const s = source(chart(), { prefix: 'incoming/', suffixes: ['.jpg', '.png'] });
+    expect(s.eventFilter()._toJson()).toEqual({
+      all: [
+        { exact: { source: 'http://minio.minio.svc.cluster.local:9000/upload-bucket' } },
+        { prefix: { type: 'io.min.s3.ObjectCreated:' } },
+        { prefix: { subject: 'incoming/' } },
+        { any: [{ suffix: { subject: '.jpg' } }, { suffix: { subject: '.png' } }] },
+      ],
+    });
+    const two = source(chart(), { events: [MinioBucketEvent.PUT, MinioBucketEvent.DELETE] });
+    expect(two.eventFilter()._toJson().all[1]).toEqual({ any: [{ prefix: { type: 'io.min.s3.ObjectCreated:' } }, { prefix: { type: 'io.min.s3.ObjectRemoved:' } }] });
+  });
+
+  test.each<[string, Partial<MinIOImageSourceProps>, string]>([
+    ['an endpoint with a path', { endpoint: 'http://minio:9000/s3' }, "'endpoint' must be an http(s) URL of MinIO with no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'http://minio:9000/s3'"],
+    ['an invalid bucket', { bucket: 'Upload_Bucket' }, "'bucket' must be an S3 bucket name (3-63 lowercase letters, digits, . and -), got 'Upload_Bucket'"],
+    ['a relative queue directory', { queueDir: 'events' }, "'queueDir' must be an absolute path on the MinIO servers without whitespace, got 'events': MinIO rejects a relative queue_dir"],
+    ['a suffix with a glob character', { suffixes: ['*.jpg'] }, "'suffixes' must be non-empty key suffixes without whitespace, quotes or glob characters, got '*.jpg'"],
+    ['duplicate suffixes', { suffixes: ['.jpg', '.jpg'] }, "'suffixes' must be distinct suffixes, got '.jpg,.jpg'"],
+    ['an empty prefix', { prefix: '' }, "'prefix' must be a non-empty key prefix without whitespace, quotes or glob characters, got ''"],
+    ['no events', { events: [] }, "'events' must be at least one bucket event, got 'none'"],
+    ['an invalid target id', { targetId: 'my-target' }, "'targetId' must be letters, digits and _ (at most 64), got 'my-target'"],
+    ['an invalid type prefix', { eventTypePrefix: 'IO.Min' }, "'eventTypePrefix' must be a reverse-DNS prefix such as io.min.s3, got 'IO.Min'"],
+    ['a floating adapter image', { adapterImage: 'node:latest' }, "'adapterImage' must be pinned to a tag other than 'latest' or to a digest, got 'node:latest'"],
+    ['an unpinned mc image', { mcImage: 'minio/mc' }, "'mcImage' must be pinned to a tag other than 'latest' or to a digest, got 'minio/mc'"],
+    ['zero replicas', { replicas: 0 }, "'replicas' must be an integer >= 1, got 0"],
+    ['a name that is not a DNS label', { name: '9uploads' }, "'name' must be a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter), got '9uploads'"],
+    ['an invalid extension name', { extensions: { 'my-ext': 'x' } }, "'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'my-ext'"],
+  ])('fails %s', (_name, props, message) => {
+    expect(() => source(chart(), props)).toThrow(message);
+  });
+
+  test('fails in a chart without a namespace', () => {
+    expect(() => source(new Chart(Testing.app(), 'no-namespace'))).toThrow("'namespace' must be known at synth (set it on the chart), got 'none': MinIO reaches the adapter by its cluster DNS name, which includes the namespace");
+  });
+});
+
+/**
+ * The setup script for real, under /bin/sh, against a fake `mc` that keeps MinIO's state in files: what the Job
+ * does on the first run, on a re-run, after a change, and when it may not restart MinIO.
+ */
+describe('MinIOImageSource setup Job script', () => {
+  const FAKE_MC = `#!/bin/sh
+state="$FAKE_MINIO"
+echo "mc $*" >> "$state/calls"
+case "$1 $2 $3" in
+  "alias set minio") exit 0 ;;
+  "admin config get") [ -f "$state/config" ] && cat "$state/config" && exit 0; echo "no such target" >&2; exit 1 ;;
+  "admin config set") shift 3; echo "$*" > "$state/config"; exit 0 ;;
+  "admin info minio")
+    if [ -f "$state/loaded" ]; then echo '{"info":{"sqsARN":["arn:minio:sqs::'"$(cat "$state/loaded-id")"':webhook"]}}'; else echo '{"info":{"sqsARN":[]}}'; fi; exit 0 ;;
+  "admin service restart") cp "$state/config" "$state/loaded"; echo "$TARGET_ID" > "$state/loaded-id"; exit 0 ;;
+  "event add minio/upload-bucket"|"event ls minio/upload-bucket") exit 0 ;;
+esac
+echo "unexpected: mc $*" >&2
+exit 2
+`;
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-'));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.mkdirSync(path.join(dir, 'state'));
+    fs.writeFileSync(path.join(dir, 'bin', 'mc'), FAKE_MC, { mode: 0o755 });
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs the Job's script with the Job's own environment (secrets replaced by test values). */
+  function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string) {
+    const c = chart();
+    source(c, { name: 'uploads', ...props });
+    const job = oneOf(synth(c), 'batch/v1', 'Job');
+    const container = job.spec.template.spec.containers[0];
+    expect(container.command).toEqual(['/bin/sh', '-c', SETUP_SCRIPT]);
+    const env: Record<string, string> = { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, FAKE_MINIO: path.join(dir, 'state') };
+    for (const e of container.env) env[e.name] = e.value ?? `secret:${e.valueFrom.secretKeyRef.key}`;
+    fs.writeFileSync(path.join(dir, 'state', 'calls'), '');
+    const result = spawnSync(shell ?? container.command[0], container.command.slice(1), { env, encoding: 'utf8' });
+    const calls = fs.readFileSync(path.join(dir, 'state', 'calls'), 'utf8').trim().split('\n');
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+  }
+
+  test('first run: sets the target with token and queue, restarts MinIO once, adds one rule per suffix', () => {
+    const r = run({ suffixes: ['.jpg', '.png'], queueLimit: 1000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([
+      'mc alias set minio http://minio.minio.svc.cluster.local:9000 secret:AWS_ACCESS_KEY_ID secret:AWS_SECRET_ACCESS_KEY',
+      'mc admin config get minio notify_webhook:uploads',
+      'mc admin config set minio notify_webhook:uploads endpoint=http://uploads-adapter.ml-events.svc.cluster.local/ auth_token=secret:token queue_dir=/export/.minio-events queue_limit=1000',
+      'mc admin config get minio notify_webhook:uploads',
+      'mc admin info minio --json',
+      'mc admin service restart minio',
+      'mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .jpg',
+      'mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .png',
+      'mc event ls minio/upload-bucket arn:minio:sqs::uploads:webhook',
+    ]);
+  });
+
+  test('runs the same under bash, the /bin/sh of the mc image (ubi-micro)', () => {
+    const r = run({ suffixes: ['.jpg'] }, 'bash');
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain('mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .jpg');
+  });
+
+  test('a re-run with the same settings does not restart MinIO', () => {
+    expect(run({ suffixes: ['.jpg'] }).status).toBe(0);
+    const again = run({ suffixes: ['.jpg'] });
+    expect(again.status).toBe(0);
+    expect(again.calls).not.toContain('mc admin service restart minio');
+    expect(again.calls).toContain('mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .jpg');
+  });
+
+  test('a changed target restarts MinIO again', () => {
+    expect(run().status).toBe(0);
+    const changed = run({ queueDir: '/data/.events' });
+    expect(changed.status).toBe(0);
+    expect(changed.calls).toContain('mc admin service restart minio');
+  });
+
+  test('without suffixes or prefix: one rule for the whole bucket', () => {
+    const r = run({ events: [MinioBucketEvent.PUT, MinioBucketEvent.DELETE] });
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith('mc event add'))).toEqual(['mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put,delete --ignore-existing']);
+  });
+
+  test('with a prefix, each rule carries it', () => {
+    const r = run({ prefix: 'incoming/', suffixes: ['.jpg'] });
+    expect(r.calls.filter((c) => c.startsWith('mc event add'))).toEqual(['mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --prefix incoming/ --suffix .jpg']);
+  });
+
+  test('fails with instructions, before adding rules, when the target is new and restarting MinIO is not allowed', () => {
+    const r = run({ restartMinio: false });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("webhook target arn:minio:sqs::uploads:webhook is new or changed, and MinIO loads it only after a restart: run 'mc admin service restart', then run this Job again");
+    expect(r.calls.some((c) => c.startsWith('mc event add'))).toBe(false);
+  });
+});

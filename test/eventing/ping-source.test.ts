@@ -1,0 +1,93 @@
+import { chart } from './_fixtures';
+import { Broker, PingSource } from '../../src';
+import { oneOf, synth } from '../_helpers/manifests';
+
+const SOURCES = 'sources.knative.dev/v1';
+const broker = () => Broker.fromBrokerName('events');
+
+describe('PingSource', () => {
+  test('defaults: a schedule and a sink', () => {
+    const c = chart();
+    const ping = new PingSource(c, 'tick', { schedule: '*/5 * * * *', sink: broker() });
+    const out = oneOf(synth(c), SOURCES, 'PingSource');
+    expect(out).toMatchSnapshot();
+    expect(out.spec).toEqual({ schedule: '*/5 * * * *', sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'events' } } });
+    expect(ping.eventSource).toBe(`/apis/v1/namespaces/ml-events/pingsources/${ping.name}`);
+    expect(PingSource.EVENT_TYPE).toBe('dev.knative.sources.ping');
+  });
+
+  test('every prop: the nightly 02:00 batch run with JSON data', () => {
+    const c = chart();
+    new PingSource(c, 'nightly', {
+      metadata: { name: 'nightly-batch', labels: { job: 'batch' } },
+      schedule: '0 2 * * *',
+      timezone: 'Europe/Berlin',
+      data: { job: 'nightly-batch', bucket: 'upload-bucket', limits: { images: 10000 } },
+      sink: broker(),
+      extensions: { pipeline: 'resnet50' },
+    });
+    const out = oneOf(synth(c), SOURCES, 'PingSource');
+    expect(out).toMatchSnapshot();
+    expect(out.spec.contentType).toBe('application/json');
+    expect(JSON.parse(out.spec.data)).toEqual({ job: 'nightly-batch', bucket: 'upload-bucket', limits: { images: 10000 } });
+    expect(out.spec.timezone).toBe('Europe/Berlin');
+    expect(out.spec.ceOverrides).toEqual({ extensions: { pipeline: 'resnet50' } });
+  });
+
+  test('binary data with its media type, and descriptors', () => {
+    const c = chart();
+    new PingSource(c, 'bin', { schedule: '@daily', dataBase64: Buffer.from('hello').toString('base64'), contentType: 'text/plain', sink: broker() });
+    const out = oneOf(synth(c), SOURCES, 'PingSource');
+    expect(out.spec).toMatchObject({ schedule: '@daily', dataBase64: 'aGVsbG8=', contentType: 'text/plain' });
+    expect(() => new PingSource(chart(), 'p', { schedule: '30 1-5/2 1,15 JAN-MAR mon-fri', sink: broker() })).not.toThrow();
+  });
+
+  test.each([
+    ['@every 1h', "'schedule' must be a cron expression or descriptor other than @every (Knative rejects @every), got '@every 1h'"],
+    ['0 2 * *', "'schedule' must be five cron fields (minute hour day-of-month month day-of-week), got '0 2 * *': e.g. '0 2 * * *' for 02:00 every day"],
+    ['0 24 * * *', "'schedule' must be a valid hour field (0-23, *, ranges, lists and steps), got '0 24 * * *'"],
+    ['0 2 * * 7', "'schedule' must be a valid day of week field (0-6 or SUN-SAT, *, ranges, lists and steps), got '0 2 * * 7'"],
+    ['*/0 * * * *', "'schedule' must be a valid minute field"],
+    ['CRON_TZ=UTC 0 2 * * *', "'schedule' must be a cron expression without a time zone prefix, got 'CRON_TZ=UTC 0 2 * * *': set the time zone with the timezone prop"],
+    ['@fortnightly', "'schedule' must be a cron expression or one of @yearly"],
+  ])('fails the schedule %s', (schedule, message) => {
+    expect(() => new PingSource(chart(), 'p', { schedule, sink: broker() })).toThrow(message);
+  });
+
+  test('fails an unknown time zone', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '0 2 * * *', timezone: 'Mars/Olympus', sink: broker() }))
+      .toThrow("'timezone' must be an IANA time zone name, got 'Mars/Olympus': e.g. 'Europe/Berlin' or 'UTC'");
+  });
+
+  test('fails data together with dataBase64', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', data: { a: 1 }, dataBase64: 'YQ==', contentType: 'text/plain', sink: broker() }))
+      .toThrow("'dataBase64' must be unset when data is given (Knative accepts one of them), got 'YQ=='");
+  });
+
+  test('fails data that is not a JSON object', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', data: [1, 2] as any, sink: broker() }))
+      .toThrow("'data' must be a JSON object (Knative parses application/json data into an object), got [1,2]");
+  });
+
+  test('fails dataBase64 without a content type, or that is not base64', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', dataBase64: 'YQ==', sink: broker() }))
+      .toThrow("'contentType' must be set with dataBase64, got 'none': e.g. 'application/octet-stream'");
+    expect(() => new PingSource(chart(), 'q', { schedule: '@hourly', dataBase64: 'not base64!', contentType: 'text/plain', sink: broker() }))
+      .toThrow("'dataBase64' must be standard base64, got 'not base64!'");
+  });
+
+  test('fails base64 data that is not a JSON object when contentType is application/json', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', dataBase64: Buffer.from('[1]').toString('base64'), contentType: 'application/json', sink: broker() }))
+      .toThrow("'dataBase64' must be a base64-encoded JSON object with contentType application/json");
+  });
+
+  test('fails another content type with JSON data', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', data: { a: 1 }, contentType: 'text/plain', sink: broker() }))
+      .toThrow("'contentType' must be unset or 'application/json' with data, got 'text/plain': send other media types with dataBase64");
+  });
+
+  test('fails an invalid extension name', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', sink: broker(), extensions: { 'Bad-Name': 'x' } }))
+      .toThrow("'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'Bad-Name'");
+  });
+});
