@@ -5,3 +5,7 @@ export * from './scheduling/gpu-workload';
 export * from './serving/knative-features';
 export * from './serving/gpu-inference-service';
 export * from './eventing/event-sink';
+export * from './training/distributed-training-job';
+export * from './training/gpu-notebook';
+export * from './multicluster/cluster-target';
+export * from './multicluster/karmada-placement';
