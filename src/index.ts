@@ -13,3 +13,7 @@ export * from './eventing/event-trigger';
 export * from './eventing/ping-source';
 export * from './eventing/minio-image-source';
 export * from './eventing/dead-letter-logger';
+export * from './training/distributed-training-job';
+export * from './training/gpu-notebook';
+export * from './multicluster/cluster-target';
+export * from './multicluster/karmada-placement';

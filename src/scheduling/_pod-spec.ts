@@ -6,6 +6,7 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { checkPinnedImage } from './_image';
+import { renderNodePlacement } from './_placement';
 import { GpuNodePool } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
@@ -282,11 +283,7 @@ export function renderPodSpec(pod: ResolvedGpuPod, input: PodSpecInput): k8s.Pod
   };
   const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
   const initContainers = (input.initContainers ?? []).map(auxiliary);
-  const placement = pod.nodePool;
-  const matchExpressions = placement.requiredNodeAffinity?.map((q) => q._toKube());
-  const affinity: k8s.Affinity | undefined = matchExpressions
-    ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } }
-    : undefined;
+  const placement = renderNodePlacement(pod.nodePool);
   // On Knative the pod-level security context needs a feature flag; the container-level one carries the
   // hardening instead, and the pod-level one is only emitted when a pod-only field (fsGroup) asks for it.
   const podSecurity: k8s.PodSecurityContext | undefined = input.target === PodTarget.KNATIVE
@@ -303,8 +300,8 @@ export function renderPodSpec(pod: ResolvedGpuPod, input: PodSpecInput): k8s.Pod
     automountServiceAccountToken: pod.serviceAccountName ? undefined : false,
     securityContext: podSecurity,
     nodeSelector: placement.nodeSelector,
-    affinity,
-    tolerations: placement.tolerations?.map((t) => t._toKube()),
+    affinity: placement.affinity,
+    tolerations: placement.tolerations,
     restartPolicy: input.restartPolicy,
     hostname: input.hostname,
     subdomain: input.subdomain,

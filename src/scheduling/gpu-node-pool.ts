@@ -1,9 +1,107 @@
+import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
-import { propError } from '../_errors';
+import { checkInteger, propError } from '../_errors';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+
+// GPU Feature Discovery (NVIDIA k8s-device-plugin, docs/gpu-feature-discovery): per-GPU memory in MiB, the
+// number of GPUs, the MIG strategy in use and the sharing strategy (none, time-slicing, mps).
+const GFD_MEMORY_LABEL = 'nvidia.com/gpu.memory';
+const GFD_COUNT_LABEL = 'nvidia.com/gpu.count';
+const GFD_MIG_STRATEGY_LABEL = 'nvidia.com/mig.strategy';
+const GFD_SHARING_LABEL = 'nvidia.com/gpu.sharing-strategy';
+// Well-known Kubernetes label the cloud providers set to the VM/instance type.
+const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+// GKE: accelerator type, MIG partition size, GPU sharing and the node pool name.
+const GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
+const GKE_PARTITION_LABEL = 'cloud.google.com/gke-gpu-partition-size';
+const GKE_SHARING_LABEL = 'cloud.google.com/gke-gpu-sharing-strategy';
+const GKE_MAX_CLIENTS_LABEL = 'cloud.google.com/gke-max-shared-clients-per-gpu';
+const GKE_NODEPOOL_LABEL = 'cloud.google.com/gke-nodepool';
+// EKS: Cluster Autoscaler's accelerator convention (set on the node group by you), the managed node group
+// name, Karpenter's and EKS Auto Mode's GPU-name labels, Auto Mode's compute type, Karpenter's node pool.
+const EKS_ACCELERATOR_LABEL = 'k8s.amazonaws.com/accelerator';
+const EKS_NODEGROUP_LABEL = 'eks.amazonaws.com/nodegroup';
+const KARPENTER_GPU_NAME_LABEL = 'karpenter.k8s.aws/instance-gpu-name';
+const EKS_AUTO_GPU_NAME_LABEL = 'eks.amazonaws.com/instance-gpu-name';
+const EKS_COMPUTE_TYPE_LABEL = 'eks.amazonaws.com/compute-type';
+const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
+// AKS: set to `nvidia` on NVIDIA GPU VM sizes; the node pool (agent pool) name.
+const AKS_ACCELERATOR_LABEL = 'kubernetes.azure.com/accelerator';
+const AKS_AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const MIG_PROFILE = /^[1-7]g\.\d+gb(\+me)?$/;
+
+/**
+ * How a node's GPUs are shared between containers, as GPU Feature Discovery (`nvidia.com/gpu.sharing-strategy`)
+ * and GKE (`cloud.google.com/gke-gpu-sharing-strategy`) label it.
+ */
+export enum GpuSharing {
+  /** Exclusive GPUs: nodes whose GPUs are not shared (keeps training off time-sliced nodes). */
+  NONE = 'none',
+  /** Time-slicing: containers take turns on a GPU, no memory or fault isolation. */
+  TIME_SLICING = 'time-slicing',
+  /** NVIDIA MPS: containers run concurrently on a GPU with a share of its memory. */
+  MPS = 'mps',
+}
+
+/** The MIG strategy the NVIDIA device plugin runs with (`nvidia.com/mig.strategy`). */
+export enum MigStrategy {
+  /** Every GPU of a node is split into identical slices, advertised as `nvidia.com/gpu`. */
+  SINGLE = 'single',
+  /** Slices are advertised per profile, as `nvidia.com/mig-<profile>` (see `GpuResource.mig()`). */
+  MIXED = 'mixed',
+}
+
+/** Who provisions the GPU nodes of an EKS cluster; decides which node labels exist. */
+export enum EksNodeProvisioner {
+  /** EKS managed node groups (labels: `eks.amazonaws.com/nodegroup`, instance type). */
+  MANAGED_NODE_GROUP = 'managed-node-group',
+  /** Self-managed Karpenter (labels: `karpenter.k8s.aws/instance-gpu-name`, `karpenter.sh/nodepool`). */
+  KARPENTER = 'karpenter',
+  /** EKS Auto Mode (labels: `eks.amazonaws.com/instance-gpu-name`, `eks.amazonaws.com/compute-type: auto`). */
+  AUTO_MODE = 'auto-mode',
+}
+
+/**
+ * A GKE accelerator type, the value of the `cloud.google.com/gke-accelerator` node label.
+ */
+export class GkeAccelerator {
+  /** NVIDIA T4 (N1 machines). */
+  public static readonly NVIDIA_TESLA_T4 = new GkeAccelerator('nvidia-tesla-t4', GpuProduct.T4);
+  /** NVIDIA V100 16 GB (N1 machines). */
+  public static readonly NVIDIA_TESLA_V100 = new GkeAccelerator('nvidia-tesla-v100', GpuProduct.V100_SXM2_16GB);
+  /** NVIDIA A100 40 GB (A2 machines). */
+  public static readonly NVIDIA_TESLA_A100 = new GkeAccelerator('nvidia-tesla-a100', GpuProduct.A100_SXM4_40GB);
+  /** NVIDIA A100 80 GB (A2 ultra machines). */
+  public static readonly NVIDIA_A100_80GB = new GkeAccelerator('nvidia-a100-80gb', GpuProduct.A100_SXM4_80GB);
+  /** NVIDIA L4 (G2 machines). */
+  public static readonly NVIDIA_L4 = new GkeAccelerator('nvidia-l4', GpuProduct.L4);
+  /** NVIDIA H100 80 GB (A3 machines). */
+  public static readonly NVIDIA_H100_80GB = new GkeAccelerator('nvidia-h100-80gb', GpuProduct.H100_80GB_HBM3);
+  /** NVIDIA H100 80 GB (A3 Mega machines). */
+  public static readonly NVIDIA_H100_MEGA_80GB = new GkeAccelerator('nvidia-h100-mega-80gb', GpuProduct.H100_80GB_HBM3);
+
+  /**
+   * An accelerator type not listed here, by its exact label value.
+   * @param product the GPU it is, for memory-budget checks
+   */
+  public static of(value: string, product?: GpuProduct): GkeAccelerator {
+    checkLabelValue('GkeAccelerator.of(value)', value, "copy the value from a node's cloud.google.com/gke-accelerator label");
+    return new GkeAccelerator(value, product);
+  }
+
+  private constructor(
+    /** The `cloud.google.com/gke-accelerator` label value. */
+    public readonly value: string,
+    /** The GPU product, when known. */
+    public readonly product?: GpuProduct,
+  ) {}
+}
 
 /**
  * Where GPU pods may run: node labels they require and node taints they tolerate.
@@ -46,11 +144,165 @@ export interface NvidiaNodePoolOptions {
   readonly tolerations?: NodeTaintQuery[];
 }
 
+/** Options for on-prem (or any self-managed) NVIDIA GPU nodes labelled by GPU Feature Discovery. */
+export interface OnPremNodePoolOptions {
+  /**
+   * GPU products to run on, matched on `nvidia.com/gpu.product`: one product is a node selector, several are
+   * a required node affinity.
+   * @default - any product
+   */
+  readonly products?: GpuProduct[];
+  /**
+   * Least memory per GPU, matched on `nvidia.com/gpu.memory` (MiB) with a `Gt` node affinity. GFD reports the
+   * memory the driver sees, a little below the marketing size (an L4 reports about 23034 MiB, not 24 GiB).
+   * @default - any memory
+   */
+  readonly minGpuMemory?: Size;
+  /**
+   * Least number of GPUs on the node, matched on `nvidia.com/gpu.count` with a `Gt` node affinity; use it to
+   * keep a multi-GPU pod off small nodes it would never fit on anyway.
+   * @default - any count
+   */
+  readonly minGpuCount?: number;
+  /**
+   * MIG strategy of the nodes (`nvidia.com/mig.strategy`).
+   * @default - any
+   */
+  readonly migStrategy?: MigStrategy;
+  /**
+   * GPU sharing of the nodes (`nvidia.com/gpu.sharing-strategy`); `GpuSharing.NONE` keeps pods off
+   * time-sliced and MPS nodes.
+   * @default - any
+   */
+  readonly sharing?: GpuSharing;
+  /**
+   * Taints the pods tolerate.
+   * @default - `nvidia.com/gpu` with effect NoSchedule
+   */
+  readonly tolerations?: NodeTaintQuery[];
+}
+
+/** Options for GPU nodes of an Amazon EKS cluster. */
+export interface EksNodePoolOptions {
+  /**
+   * Who provisions the GPU nodes; decides which labels the other options match.
+   * @default EksNodeProvisioner.MANAGED_NODE_GROUP
+   */
+  readonly provisioner?: EksNodeProvisioner;
+  /**
+   * EC2 instance types to run on (`node.kubernetes.io/instance-type`, e.g. `g5.12xlarge`, `p4d.24xlarge`).
+   * @default - any instance type
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * GPU names to run on, lowercase as AWS labels them (`a10g`, `l4`, `a100`, `h100`): matched on
+   * `karpenter.k8s.aws/instance-gpu-name` (Karpenter) or `eks.amazonaws.com/instance-gpu-name` (Auto Mode).
+   * Managed node groups carry no such label: use `instanceTypes` there.
+   * @default - any GPU
+   */
+  readonly gpuNames?: string[];
+  /**
+   * Managed node group to run on (`eks.amazonaws.com/nodegroup`). Managed node groups only.
+   * @default - any node group
+   */
+  readonly nodeGroup?: string;
+  /**
+   * Karpenter NodePool to run on (`karpenter.sh/nodepool`). Karpenter and Auto Mode only.
+   * @default - any NodePool
+   */
+  readonly karpenterNodePool?: string;
+  /**
+   * Value of `k8s.amazonaws.com/accelerator`, the label Cluster Autoscaler's AWS provider reads to know a
+   * node group has GPUs. AWS does not set it: only use it when your node groups carry it.
+   * @default - not matched
+   */
+  readonly accelerator?: string;
+  /**
+   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement).
+   * @default - unknown
+   */
+  readonly products?: GpuProduct[];
+  /**
+   * Taints the pods tolerate.
+   * @default - `nvidia.com/gpu` with effect NoSchedule, the taint GPU node groups and Karpenter GPU NodePools
+   * conventionally carry (any value)
+   */
+  readonly tolerations?: NodeTaintQuery[];
+}
+
+/** Options for GPU nodes of a GKE Standard cluster. */
+export interface GkeNodePoolOptions {
+  /**
+   * Accelerator types to run on (`cloud.google.com/gke-accelerator`): one is a node selector, several a
+   * required node affinity. Also sets the pool's products for memory-budget checks.
+   * @default - any accelerator
+   */
+  readonly accelerators?: GkeAccelerator[];
+  /**
+   * MIG partition size of the nodes (`cloud.google.com/gke-gpu-partition-size`, e.g. `1g.10gb`). GKE exposes
+   * each partition as one `nvidia.com/gpu` (single strategy): keep `GpuResource.NVIDIA` as the resource.
+   * @default - whole GPUs
+   */
+  readonly gpuPartitionSize?: string;
+  /**
+   * GPU sharing of the nodes (`cloud.google.com/gke-gpu-sharing-strategy`: `time-sharing` or `mps`);
+   * `GpuSharing.NONE` requires the label to be absent.
+   * @default - any
+   */
+  readonly sharing?: GpuSharing;
+  /**
+   * Containers sharing one GPU (`cloud.google.com/gke-max-shared-clients-per-gpu`); needs `sharing`.
+   * @default - any
+   */
+  readonly maxSharedClientsPerGpu?: number;
+  /**
+   * GKE node pool to run on (`cloud.google.com/gke-nodepool`).
+   * @default - any node pool
+   */
+  readonly nodePoolName?: string;
+  /**
+   * Taints the pods tolerate.
+   * @default - `nvidia.com/gpu` with effect NoSchedule: GKE taints GPU nodes `nvidia.com/gpu=present:NoSchedule`
+   * when the cluster also has non-GPU node pools
+   */
+  readonly tolerations?: NodeTaintQuery[];
+}
+
+/** Options for GPU nodes of an AKS cluster. */
+export interface AksNodePoolOptions {
+  /**
+   * VM sizes to run on (`node.kubernetes.io/instance-type`, e.g. `Standard_NC24ads_A100_v4`); AKS labels the
+   * accelerator only as `nvidia`, so the VM size is what picks the GPU model.
+   * @default - any NVIDIA GPU VM size
+   */
+  readonly vmSizes?: string[];
+  /**
+   * AKS node pool to run on (`kubernetes.azure.com/agentpool`).
+   * @default - any node pool
+   */
+  readonly agentPool?: string;
+  /**
+   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement).
+   * @default - unknown
+   */
+  readonly products?: GpuProduct[];
+  /**
+   * Taints the pods tolerate.
+   * @default - `sku=gpu:NoSchedule`, the taint AKS documents for GPU node pools
+   */
+  readonly tolerations?: NodeTaintQuery[];
+}
+
 /**
  * A placement profile for GPU pods: node selector, required node affinity and tolerations.
  *
  * Every workload in this library takes one (`nodePool`), so one profile places inference services, Triton
- * servers and training jobs the same way.
+ * servers, training jobs and notebooks the same way. The factories speak each platform's node labels:
+ * `onPrem()` (GPU Feature Discovery), `eks()`, `gke()`, `aks()`; `custom()` spells anything else out.
+ *
+ * @example
+ * const onPrem = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_80GB] });
+ * const cloud = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB] });
  */
 export class GpuNodePool {
   /**
@@ -58,12 +310,129 @@ export class GpuNodePool {
    */
   public static nvidia(options: NvidiaNodePoolOptions = {}): GpuNodePool {
     const products = options.products ?? [];
-    const tolerations = options.tolerations ?? [NodeTaintQuery.exists('nvidia.com/gpu', { effect: TaintEffect.NO_SCHEDULE })];
+    const tolerations = options.tolerations ?? [gpuTaintToleration()];
     if (products.length === 1) {
       return new GpuNodePool({ nodeSelector: { [GFD_PRODUCT_LABEL]: products[0].label }, tolerations, products });
     }
     const affinity = products.length > 1 ? [NodeLabelQuery.in(GFD_PRODUCT_LABEL, products.map((p) => p.label))] : undefined;
     return new GpuNodePool({ requiredNodeAffinity: affinity, tolerations, products: products.length ? products : undefined });
+  }
+
+  /**
+   * On-prem NVIDIA GPU nodes labelled by GPU Feature Discovery (the GPU Operator deploys it): product, memory,
+   * GPU count, MIG strategy and sharing labels.
+   */
+  public static onPrem(options: OnPremNodePoolOptions = {}): GpuNodePool {
+    const products = options.products ?? [];
+    if (products.length > 0 && options.migStrategy === MigStrategy.SINGLE) {
+      throw propError('onPrem.products', 'unset with MigStrategy.SINGLE', products.map((p) => p.label).join(','),
+        "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on such nodes; select them with migStrategy and minGpuMemory instead");
+    }
+    if (products.length > 0 && options.sharing !== undefined && options.sharing !== GpuSharing.NONE) {
+      throw propError('onPrem.products', `unset with GpuSharing.${sharingName(options.sharing)}`, products.map((p) => p.label).join(','),
+        "GFD appends '-SHARED' to nvidia.com/gpu.product on shared nodes; select them with sharing and minGpuMemory instead");
+    }
+    checkInteger('onPrem.minGpuCount', options.minGpuCount, 1);
+    const selector: Record<string, string> = {};
+    const affinity: NodeLabelQuery[] = [];
+    selectOneOrMany(selector, affinity, GFD_PRODUCT_LABEL, products.map((p) => p.label), 'onPrem.products');
+    if (options.minGpuMemory) {
+      const mib = options.minGpuMemory.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+      if (!Number.isInteger(mib) || mib < 1) {
+        throw propError('onPrem.minGpuMemory', 'a positive whole number of MiB, the unit of nvidia.com/gpu.memory', `${mib}Mi`);
+      }
+      affinity.push(NodeLabelQuery.gt(GFD_MEMORY_LABEL, [String(mib - 1)]));
+    }
+    if (options.minGpuCount !== undefined && options.minGpuCount > 1) {
+      affinity.push(NodeLabelQuery.gt(GFD_COUNT_LABEL, [String(options.minGpuCount - 1)]));
+    }
+    if (options.migStrategy) selector[GFD_MIG_STRATEGY_LABEL] = options.migStrategy;
+    if (options.sharing) selector[GFD_SHARING_LABEL] = options.sharing;
+    return new GpuNodePool({
+      nodeSelector: selector,
+      requiredNodeAffinity: affinity,
+      tolerations: options.tolerations ?? [gpuTaintToleration()],
+      products,
+    });
+  }
+
+  /** GPU nodes of an Amazon EKS cluster: managed node groups, Karpenter or EKS Auto Mode. */
+  public static eks(options: EksNodePoolOptions = {}): GpuNodePool {
+    const provisioner = options.provisioner ?? EksNodeProvisioner.MANAGED_NODE_GROUP;
+    const managed = provisioner === EksNodeProvisioner.MANAGED_NODE_GROUP;
+    const gpuNames = options.gpuNames ?? [];
+    if (managed && gpuNames.length > 0) {
+      throw propError('eks.gpuNames', 'unset with EksNodeProvisioner.MANAGED_NODE_GROUP, whose nodes carry no GPU-name label', gpuNames.join(','),
+        "match instanceTypes (e.g. 'g5.12xlarge') instead, or set provisioner to KARPENTER or AUTO_MODE");
+    }
+    if (!managed && options.nodeGroup !== undefined) {
+      throw propError('eks.nodeGroup', 'unset unless provisioner is EksNodeProvisioner.MANAGED_NODE_GROUP', options.nodeGroup, 'use karpenterNodePool to pick a Karpenter NodePool');
+    }
+    if (managed && options.karpenterNodePool !== undefined) {
+      throw propError('eks.karpenterNodePool', 'unset with EksNodeProvisioner.MANAGED_NODE_GROUP', options.karpenterNodePool, 'use nodeGroup to pick a managed node group');
+    }
+    for (const name of gpuNames) {
+      if (name !== name.toLowerCase()) throw propError('eks.gpuNames', "lowercase GPU names as AWS labels them ('a10g', 'l4', 'h100')", name);
+    }
+    const selector: Record<string, string> = {};
+    const affinity: NodeLabelQuery[] = [];
+    if (provisioner === EksNodeProvisioner.AUTO_MODE) selector[EKS_COMPUTE_TYPE_LABEL] = 'auto';
+    selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.instanceTypes ?? [], 'eks.instanceTypes');
+    const gpuNameLabel = provisioner === EksNodeProvisioner.AUTO_MODE ? EKS_AUTO_GPU_NAME_LABEL : KARPENTER_GPU_NAME_LABEL;
+    selectOneOrMany(selector, affinity, gpuNameLabel, gpuNames, 'eks.gpuNames');
+    if (options.nodeGroup !== undefined) selector[EKS_NODEGROUP_LABEL] = options.nodeGroup;
+    if (options.karpenterNodePool !== undefined) selector[KARPENTER_NODEPOOL_LABEL] = options.karpenterNodePool;
+    if (options.accelerator !== undefined) selector[EKS_ACCELERATOR_LABEL] = options.accelerator;
+    return new GpuNodePool({
+      nodeSelector: selector,
+      requiredNodeAffinity: affinity,
+      tolerations: options.tolerations ?? [gpuTaintToleration()],
+      products: options.products,
+    });
+  }
+
+  /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
+  public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
+    const accelerators = options.accelerators ?? [];
+    if (options.gpuPartitionSize !== undefined && !MIG_PROFILE.test(options.gpuPartitionSize)) {
+      throw propError('gke.gpuPartitionSize', "a MIG partition size such as '1g.10gb' or '3g.40gb'", options.gpuPartitionSize);
+    }
+    checkInteger('gke.maxSharedClientsPerGpu', options.maxSharedClientsPerGpu, 2);
+    if (options.maxSharedClientsPerGpu !== undefined && (options.sharing === undefined || options.sharing === GpuSharing.NONE)) {
+      throw propError('gke.maxSharedClientsPerGpu', 'unset unless sharing is GpuSharing.TIME_SLICING or GpuSharing.MPS', options.maxSharedClientsPerGpu);
+    }
+    const selector: Record<string, string> = {};
+    const affinity: NodeLabelQuery[] = [];
+    selectOneOrMany(selector, affinity, GKE_ACCELERATOR_LABEL, accelerators.map((a) => a.value), 'gke.accelerators');
+    if (options.gpuPartitionSize !== undefined) selector[GKE_PARTITION_LABEL] = options.gpuPartitionSize;
+    if (options.sharing === GpuSharing.NONE) {
+      affinity.push(NodeLabelQuery.doesNotExist(GKE_SHARING_LABEL));
+    } else if (options.sharing !== undefined) {
+      selector[GKE_SHARING_LABEL] = options.sharing === GpuSharing.TIME_SLICING ? 'time-sharing' : 'mps';
+    }
+    if (options.maxSharedClientsPerGpu !== undefined) selector[GKE_MAX_CLIENTS_LABEL] = String(options.maxSharedClientsPerGpu);
+    if (options.nodePoolName !== undefined) selector[GKE_NODEPOOL_LABEL] = options.nodePoolName;
+    const products = accelerators.map((a) => a.product).filter((p): p is GpuProduct => p !== undefined);
+    return new GpuNodePool({
+      nodeSelector: selector,
+      requiredNodeAffinity: affinity,
+      tolerations: options.tolerations ?? [gpuTaintToleration()],
+      products: products.length === accelerators.length ? dedupe(products) : undefined,
+    });
+  }
+
+  /** GPU nodes of an AKS cluster: NVIDIA VM sizes (`kubernetes.azure.com/accelerator: nvidia`). */
+  public static aks(options: AksNodePoolOptions = {}): GpuNodePool {
+    const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
+    const affinity: NodeLabelQuery[] = [];
+    selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.vmSizes ?? [], 'aks.vmSizes');
+    if (options.agentPool !== undefined) selector[AKS_AGENTPOOL_LABEL] = options.agentPool;
+    return new GpuNodePool({
+      nodeSelector: selector,
+      requiredNodeAffinity: affinity,
+      tolerations: options.tolerations ?? [NodeTaintQuery.is('sku', 'gpu', { effect: TaintEffect.NO_SCHEDULE })],
+      products: options.products,
+    });
   }
 
   /** Any placement, spelled out. */
@@ -82,10 +451,10 @@ export class GpuNodePool {
 
   private constructor(options: GpuNodePoolOptions) {
     for (const [key, value] of Object.entries(options.nodeSelector ?? {})) {
-      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) {
+      if (!LABEL_KEY.test(key)) {
         throw propError('nodeSelector', 'keyed by valid label names', key);
       }
-      if (value !== '' && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(value)) {
+      if (value !== '' && !LABEL_VALUE.test(value)) {
         throw propError(`nodeSelector['${key}']`, 'a valid label value (63 characters of [A-Za-z0-9-_.])', value);
       }
     }
@@ -94,6 +463,31 @@ export class GpuNodePool {
     this.tolerations = nonEmpty(options.tolerations);
     this.products = nonEmpty(options.products);
   }
+}
+
+/** The `nvidia.com/gpu:NoSchedule` taint, with any value (`present`, `true` ...). */
+function gpuTaintToleration(): NodeTaintQuery {
+  return NodeTaintQuery.exists('nvidia.com/gpu', { effect: TaintEffect.NO_SCHEDULE });
+}
+
+/** One value is a node selector entry, several an `In` expression; every value must be a label value. */
+function selectOneOrMany(selector: Record<string, string>, affinity: NodeLabelQuery[], key: string, values: string[], prop: string): void {
+  for (const value of values) checkLabelValue(prop, value);
+  if (new Set(values).size !== values.length) throw propError(prop, 'free of duplicates', values.join(','));
+  if (values.length === 1) selector[key] = values[0];
+  if (values.length > 1) affinity.push(NodeLabelQuery.in(key, values));
+}
+
+function checkLabelValue(prop: string, value: string, fix?: string): void {
+  if (!LABEL_VALUE.test(value)) throw propError(prop, 'valid label values (63 characters of [A-Za-z0-9-_.])', value, fix);
+}
+
+function sharingName(sharing: GpuSharing): string {
+  return sharing === GpuSharing.MPS ? 'MPS' : 'TIME_SLICING';
+}
+
+function dedupe<T>(items: T[]): T[] {
+  return [...new Set(items)];
 }
 
 function nonEmpty<T>(items?: T[]): T[] | undefined {

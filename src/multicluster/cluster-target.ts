@@ -1,0 +1,166 @@
+import { ApiObject, Chart, ChartProps } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { propError } from '../_errors';
+import { GpuNodePool } from '../scheduling/gpu-node-pool';
+
+// cdk8s's Chart answers `instanceof` for any chart, subclasses included: mark cluster charts explicitly.
+const CLUSTER_CHART = Symbol.for('cdk8s-gpu-inference.ClusterChart');
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$/;
+
+/** Props of ClusterTarget. */
+export interface ClusterTargetProps {
+  /**
+   * Name of the cluster; with Karmada, the member cluster's name as registered (`kubectl get clusters`).
+   */
+  readonly name: string;
+  /** Where GPU pods run in this cluster; pass it as `nodePool` to the workloads of its chart. */
+  readonly nodePool: GpuNodePool;
+  /**
+   * Namespace of the cluster's chart.
+   * @default - the chart's namespace, or none
+   */
+  readonly namespace?: string;
+  /**
+   * Registry that serves the same images inside this cluster (an on-prem mirror, a cloud pull-through cache),
+   * `host[:port]`. With Karmada, an OverridePolicy rewrites the registry of the images propagated here.
+   * @default - images are pulled from where they are named
+   */
+  readonly registryMirror?: string;
+}
+
+/**
+ * A cluster the same workloads are synthesized for: its name and its GPU node pool.
+ *
+ * @example
+ * const onPrem = new ClusterTarget({ name: 'on-prem', nodePool: GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] }) });
+ */
+export class ClusterTarget {
+  /** Name of the cluster. */
+  public readonly name: string;
+  /** Where GPU pods run in this cluster. */
+  public readonly nodePool: GpuNodePool;
+  /** Namespace of the cluster's chart, when set. */
+  public readonly namespace?: string;
+  /** Registry mirror used in this cluster, when set. */
+  public readonly registryMirror?: string;
+
+  public constructor(props: ClusterTargetProps) {
+    if (!DNS_LABEL.test(props.name) || props.name.length > 63) {
+      throw propError('name', 'a DNS label (lowercase letters, digits, -; at most 63 characters)', props.name);
+    }
+    if (props.namespace !== undefined && (!DNS_LABEL.test(props.namespace) || props.namespace.length > 63)) {
+      throw propError('namespace', 'a DNS label', props.namespace);
+    }
+    if (props.registryMirror !== undefined && !REGISTRY.test(props.registryMirror)) {
+      throw propError('registryMirror', "a registry host with an optional port, e.g. 'registry.on-prem.example:5000'", props.registryMirror,
+        'leave out the scheme and any repository path');
+    }
+    this.name = props.name;
+    this.nodePool = props.nodePool;
+    this.namespace = props.namespace;
+    this.registryMirror = props.registryMirror;
+  }
+}
+
+/** Props of ClusterChart. */
+export interface ClusterChartProps extends ChartProps {
+  /** The cluster this chart is applied to. */
+  readonly target: ClusterTarget;
+  /**
+   * Take part in the app-wide check that every cluster chart runs the same image reference per repository
+   * (the same pinned tag or digest on-prem and in the cloud).
+   * @default true
+   */
+  readonly requireIdenticalImages?: boolean;
+}
+
+/**
+ * One chart per cluster: an app holds one `ClusterChart` per `ClusterTarget`, each synthesized to its own
+ * file (`<id>.k8s.yaml`) and applied to its own cluster by GitOps.
+ *
+ * Creates no objects itself. Validates at synth that all cluster charts of the app (with
+ * `requireIdenticalImages`) use one image reference per repository, so the on-prem run and the cloud burst
+ * train with the same bits.
+ *
+ * @example
+ * for (const target of [onPrem, cloud]) {
+ *   const chart = new ClusterChart(app, target.name, { target, namespace: 'ml' });
+ *   new DistributedTrainingJob(chart, 'train', { image, script: 'train.py', nodePool: target.nodePool });
+ * }
+ */
+export class ClusterChart extends Chart {
+  /** Whether `x` is a ClusterChart (`instanceof` answers true for any cdk8s Chart). */
+  public static isClusterChart(x: any): x is ClusterChart {
+    return x !== null && typeof x === 'object' && CLUSTER_CHART in x;
+  }
+
+  /** The cluster chart that holds `construct`; throws when there is none. */
+  public static enclosing(construct: IConstruct): ClusterChart {
+    const found = [...construct.node.scopes].reverse().find((s): s is ClusterChart => ClusterChart.isClusterChart(s));
+    if (!found) throw new Error(`'${construct.node.path}' must be inside a ClusterChart, got none: create it under new ClusterChart(app, id, { target })`);
+    return found;
+  }
+
+  /** The cluster this chart is applied to. */
+  public readonly target: ClusterTarget;
+  /** Whether this chart takes part in the identical-images check. */
+  public readonly requireIdenticalImages: boolean;
+
+  public constructor(scope: Construct, id: string, props: ClusterChartProps) {
+    super(scope, id, { ...props, namespace: props.namespace ?? props.target.namespace });
+    Object.defineProperty(this, CLUSTER_CHART, { value: true });
+    this.target = props.target;
+    this.requireIdenticalImages = props.requireIdenticalImages ?? true;
+    this.node.addValidation({ validate: () => this.checkIdenticalImages() });
+  }
+
+  /** Runs once per app, in the first cluster chart that takes part. */
+  private checkIdenticalImages(): string[] {
+    const charts = this.node.root.node.findAll()
+      .filter((c): c is ClusterChart => ClusterChart.isClusterChart(c))
+      .filter((c) => c.requireIdenticalImages);
+    if (charts[0] !== this) return [];
+    const seen = new Map<string, Map<string, string[]>>();
+    for (const chart of charts) {
+      // ApiObject.toJson, not Chart.toJson: the latter validates the app again, which lands here.
+      const manifests = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
+      for (const image of imagesOf(manifests)) {
+        const refs = seen.get(repositoryOf(image)) ?? new Map<string, string[]>();
+        refs.set(image, [...(refs.get(image) ?? []), chart.target.name]);
+        seen.set(repositoryOf(image), refs);
+      }
+    }
+    const problems: string[] = [];
+    for (const [repository, refs] of [...seen.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      if (refs.size < 2) continue;
+      const got = [...refs.entries()].map(([ref, targets]) => `${ref} (${[...new Set(targets)].join(', ')})`).join(', ');
+      problems.push(propError('image', `one reference for ${repository} in every cluster target`, got,
+        'pin the same tag or digest everywhere, or set requireIdenticalImages: false on a chart that must differ').message);
+    }
+    return problems;
+  }
+}
+
+/** Every container image of the manifests: containers and initContainers at any depth. */
+function imagesOf(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    node.forEach((n) => imagesOf(n, out));
+  } else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
+        for (const c of value) if (typeof c?.image === 'string') out.push(c.image);
+      }
+      imagesOf(value, out);
+    }
+  }
+  return out;
+}
+
+/** `registry/path` without tag or digest. */
+function repositoryOf(image: string): string {
+  const name = image.split('@')[0];
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(0, colon) : name;
+}

@@ -1,0 +1,242 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ClusterTarget } from './cluster-target';
+import { propError } from '../_errors';
+import {
+  OverridePolicy,
+  OverridePolicySpecOverrideRules,
+  OverridePolicySpecOverrideRulesOverridersImageOverriderComponent as ImageComponent,
+  OverridePolicySpecOverrideRulesOverridersImageOverriderOperator as ImageOperator,
+  OverridePolicySpecOverrideRulesOverridersPlaintext as PlaintextPatch,
+  OverridePolicySpecOverrideRulesOverridersPlaintextOperator as PlaintextOperator,
+  PropagationPolicy,
+  PropagationPolicySpecPlacement,
+  PropagationPolicySpecPlacementReplicaSchedulingReplicaSchedulingType as ReplicaSchedulingType,
+} from '../imports/policy.karmada.io';
+import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
+import { GpuNodePool } from '../scheduling/gpu-node-pool';
+
+/** An object in the Karmada control plane, by API version, kind and name. */
+export interface KarmadaResourceRef {
+  /** API version, e.g. `batch/v1`. */
+  readonly apiVersion: string;
+  /** Kind, e.g. `Job`. */
+  readonly kind: string;
+  /** Name of the object. */
+  readonly name: string;
+  /**
+   * Namespace of the object.
+   * @default - the policy's namespace
+   */
+  readonly namespace?: string;
+}
+
+/** What Karmada needs to know to place a GPU workload. */
+export interface WorkloadPlacement {
+  /** The object whose pods need GPUs; it lands on one cluster (or every cluster, when duplicated). */
+  readonly workload: KarmadaResourceRef;
+  /** JSON pointer to the pod spec inside the workload, e.g. `/spec/template/spec`. */
+  readonly podSpecPath: string;
+  /** The node pool the pod spec was rendered with: what the per-cluster overrides replace. */
+  readonly nodePool: GpuNodePool;
+  /**
+   * Objects that must exist in every cluster the workload may land in (e.g. a headless Service).
+   * @default - none
+   */
+  readonly companions?: KarmadaResourceRef[];
+}
+
+/** A workload Karmada can place across member clusters (DistributedTrainingJob, GpuNotebook ...). */
+export interface IPlaceableWorkload {
+  /** Its object, pod spec path, node pool and companions. */
+  readonly workloadPlacement: WorkloadPlacement;
+}
+
+/** Options of PlaceableWorkload.fromApiObject. */
+export interface PlaceableApiObjectOptions {
+  /**
+   * JSON pointer to the pod spec inside the object.
+   * @default '/spec/template/spec' (Deployment, Job, Knative Service)
+   */
+  readonly podSpecPath?: string;
+  /**
+   * Objects that must exist wherever the workload lands.
+   * @default - none
+   */
+  readonly companions?: ApiObject[];
+}
+
+/** Makes any generated object placeable, e.g. `GpuInferenceService.apiObject`. */
+export class PlaceableWorkload {
+  /**
+   * A workload from its ApiObject and the node pool its pods were rendered with.
+   */
+  public static fromApiObject(apiObject: ApiObject, nodePool: GpuNodePool, options: PlaceableApiObjectOptions = {}): IPlaceableWorkload {
+    const ref = (o: ApiObject): KarmadaResourceRef => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.name, namespace: o.metadata.namespace });
+    const podSpecPath = options.podSpecPath ?? '/spec/template/spec';
+    if (!/^(\/[^/~]+)+$/.test(podSpecPath)) throw propError('podSpecPath', "a JSON pointer such as '/spec/template/spec'", podSpecPath);
+    const companions = options.companions?.map(ref);
+    return { workloadPlacement: { workload: ref(apiObject), podSpecPath, nodePool, companions: companions?.length ? companions : undefined } };
+  }
+
+  private constructor() {}
+}
+
+/** How the workload is spread over the targets. */
+export enum KarmadaPlacementMode {
+  /**
+   * One cluster: the first target that satisfies the scheduling restrictions, in order (`clusterAffinities`).
+   * Put on-prem first and the cloud after it to burst only when on-prem cannot take the job.
+   */
+  FIRST_AVAILABLE = 'first-available',
+  /** Every target runs a full copy (`clusterAffinity` with `Duplicated` replicas), e.g. a notebook everywhere. */
+  DUPLICATED = 'duplicated',
+}
+
+/** Props of KarmadaPlacement. */
+export interface KarmadaPlacementProps {
+  /** The workload to place. */
+  readonly workload: IPlaceableWorkload;
+  /** Member clusters, in order of preference. */
+  readonly targets: ClusterTarget[];
+  /**
+   * How the workload is spread over the targets.
+   * @default KarmadaPlacementMode.FIRST_AVAILABLE
+   */
+  readonly mode?: KarmadaPlacementMode;
+  /**
+   * Emit an OverridePolicy that rewrites the pod placement (nodeSelector, node affinity, tolerations) to each
+   * target's node pool, and the image registry to its `registryMirror`.
+   * @default true
+   */
+  readonly overridePlacement?: boolean;
+  /**
+   * Propagate what the pods reference (ConfigMaps, Secrets, ServiceAccounts, PVCs) along with the workload
+   * (`propagateDeps`).
+   * @default true
+   */
+  readonly propagateDeps?: boolean;
+  /**
+   * Name of the policies (the companions' policy gets a `-companions` suffix).
+   * @default - the workload's name
+   */
+  readonly name?: string;
+}
+
+const AFFINITY_NAME_MAX = 32;
+
+/**
+ * Places a GPU workload on Karmada member clusters: apply the workload and these policies to the Karmada
+ * control plane, and Karmada propagates the workload to the chosen cluster.
+ *
+ * Creates: a `policy.karmada.io/v1alpha1` PropagationPolicy for the workload (FIRST_AVAILABLE: one cluster
+ * group per target, tried in order; DUPLICATED: every target), one for its companions on every target (a
+ * headless Service must exist wherever the Job may land), and an OverridePolicy with one rule per target
+ * whose node pool or registry differs from what the workload was rendered with.
+ *
+ * Prerequisites: Karmada 1.5+ (cluster affinity groups), the targets registered as member clusters under
+ * their `name`.
+ *
+ * @example
+ * new KarmadaPlacement(chart, 'burst', { workload: job, targets: [onPrem, cloud] });
+ */
+export class KarmadaPlacement extends Construct {
+  /** The workload's PropagationPolicy. */
+  public readonly propagationPolicy: ApiObject;
+  /** The companions' PropagationPolicy, when the workload has companions. */
+  public readonly companionPolicy?: ApiObject;
+  /** The OverridePolicy, when a target needs another placement or registry. */
+  public readonly overridePolicy?: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: KarmadaPlacementProps) {
+    super(scope, id);
+    const placement = props.workload.workloadPlacement;
+    const mode = props.mode ?? KarmadaPlacementMode.FIRST_AVAILABLE;
+    const targets = props.targets;
+    if (targets.length === 0) throw propError('targets', 'at least one cluster target', '[]');
+    const names = targets.map((t) => t.name);
+    if (new Set(names).size !== names.length) throw propError('targets', 'clusters with unique names', names.join(','));
+    if (mode === KarmadaPlacementMode.FIRST_AVAILABLE) {
+      for (const name of names) {
+        if (name.length > AFFINITY_NAME_MAX) {
+          throw propError('targets[].name', `at most ${AFFINITY_NAME_MAX} characters, the limit of a Karmada affinityName`, name);
+        }
+      }
+    }
+    const name = props.name ?? placement.workload.name;
+    const namespace = placement.workload.namespace;
+    const selector = (r: KarmadaResourceRef) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name });
+    const duplicated = { replicaSchedulingType: ReplicaSchedulingType.DUPLICATED };
+
+    const workloadPlacement: PropagationPolicySpecPlacement = mode === KarmadaPlacementMode.FIRST_AVAILABLE
+      ? { clusterAffinities: targets.map((t) => ({ affinityName: t.name, clusterNames: [t.name] })), replicaScheduling: duplicated }
+      : { clusterAffinity: { clusterNames: names }, replicaScheduling: duplicated };
+    this.propagationPolicy = new PropagationPolicy(this, 'Resource', {
+      metadata: { name, namespace },
+      spec: {
+        resourceSelectors: [selector(placement.workload)],
+        propagateDeps: props.propagateDeps ?? true,
+        placement: workloadPlacement,
+      },
+    });
+
+    if (placement.companions?.length) {
+      this.companionPolicy = new PropagationPolicy(this, 'Companions', {
+        metadata: { name: `${name}-companions`, namespace },
+        spec: {
+          resourceSelectors: placement.companions.map(selector),
+          placement: { clusterAffinity: { clusterNames: names }, replicaScheduling: duplicated },
+        },
+      });
+    }
+
+    if (props.overridePlacement ?? true) {
+      const base = placementJson(renderNodePlacement(placement.nodePool));
+      const rules: OverridePolicySpecOverrideRules[] = [];
+      for (const target of targets) {
+        const plaintext = placementPatches(placement.podSpecPath, base, placementJson(renderNodePlacement(target.nodePool)));
+        const imageOverrider = target.registryMirror
+          ? [{ component: ImageComponent.REGISTRY, operator: ImageOperator.REPLACE, value: target.registryMirror }]
+          : undefined;
+        if (plaintext.length === 0 && !imageOverrider) continue;
+        rules.push({
+          targetCluster: { clusterNames: [target.name] },
+          overriders: { plaintext: plaintext.length ? plaintext : undefined, imageOverrider },
+        });
+      }
+      if (rules.length > 0) {
+        this.overridePolicy = new OverridePolicy(this, 'Override', {
+          metadata: { name, namespace },
+          spec: { resourceSelectors: [selector(placement.workload)], overrideRules: rules },
+        });
+      }
+    }
+  }
+}
+
+/** The placement fields as wire JSON, so they can be compared and written into a patch. */
+function placementJson(p: NodePlacement): Record<string, unknown> {
+  return {
+    nodeSelector: p.nodeSelector,
+    affinity: p.affinity && k8s.toJson_Affinity(p.affinity),
+    tolerations: p.tolerations?.map((t) => k8s.toJson_Toleration(t)),
+  };
+}
+
+/** JSON-patch style overriders turning the base placement into the target's: add, replace or remove each field. */
+function placementPatches(podSpecPath: string, base: Record<string, unknown>, target: Record<string, unknown>): PlaintextPatch[] {
+  const patches: PlaintextPatch[] = [];
+  for (const field of ['nodeSelector', 'affinity', 'tolerations']) {
+    const before = base[field];
+    const after = target[field];
+    if (JSON.stringify(before) === JSON.stringify(after)) continue;
+    const path = `${podSpecPath}/${field}`;
+    if (after === undefined) {
+      patches.push({ path, operator: PlaintextOperator.REMOVE });
+    } else {
+      patches.push({ path, operator: before === undefined ? PlaintextOperator.ADD : PlaintextOperator.REPLACE, value: after });
+    }
+  }
+  return patches;
+}

@@ -1,0 +1,523 @@
+import { ApiObject, ApiObjectMetadata, Duration, Names, Size, SizeRoundingBehavior } from 'cdk8s';
+import { EnvFieldPaths, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checkInteger, propError } from '../_errors';
+import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
+import { checkEnvName, PodTarget, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { GpuResource } from '../scheduling/gpu-resource';
+import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
+
+/** NCCL's log levels (`NCCL_DEBUG`). */
+export enum NcclDebugLevel {
+  /** Prints the NCCL version only. */
+  VERSION = 'VERSION',
+  /** Prints an explicit message when NCCL fails. */
+  WARN = 'WARN',
+  /** Prints debug information: transports, topology, rings. The level to use when a job hangs at start. */
+  INFO = 'INFO',
+  /** Prints replayable trace information on every call. */
+  TRACE = 'TRACE',
+}
+
+/**
+ * NCCL environment knobs. Each one is set only when given: NCCL picks its transports itself otherwise.
+ */
+export interface NcclOptions {
+  /**
+   * `NCCL_DEBUG`.
+   * @default - NCCL's default (no debug output)
+   */
+  readonly debug?: NcclDebugLevel;
+  /**
+   * `NCCL_DEBUG_SUBSYS`, e.g. `['INIT', 'NET']`.
+   * @default - NCCL's default (INIT, BOOTSTRAP, ENV)
+   */
+  readonly debugSubsystems?: string[];
+  /**
+   * `NCCL_SOCKET_IFNAME`: the interface(s) NCCL's socket transport and bootstrap use, e.g. `eth0` (the pod
+   * network on most CNIs), `^lo,docker` (exclude), `=net1` (exact).
+   * @default - NCCL picks an interface, preferring ib* over others
+   */
+  readonly socketIfname?: string;
+  /**
+   * `NCCL_IB_DISABLE=1`: do not use InfiniBand/RoCE verbs, only sockets. Set it on clusters without RDMA
+   * devices in the pods, to skip the probing.
+   * @default - unset: NCCL uses IB when it finds it
+   */
+  readonly ibDisable?: boolean;
+  /**
+   * `NCCL_P2P_DISABLE=1`: no direct GPU-to-GPU transfers (NVLink/PCIe) inside a node; a workaround for
+   * broken P2P on some PCIe topologies and VMs.
+   * @default - unset
+   */
+  readonly p2pDisable?: boolean;
+  /**
+   * Any other `NCCL_*` variable, e.g. `{ NCCL_NET_GDR_LEVEL: 'PHB' }`.
+   * @default - none
+   */
+  readonly extraEnv?: Record<string, string>;
+}
+
+/**
+ * A dataset or checkpoint volume: a PersistentVolumeClaim (ReadWriteMany or ReadOnlyMany when several pods
+ * mount it on different nodes) or any cdk8s-plus `Volume` (CSI, NFS ...). Exactly one of `claim`, `volume`.
+ */
+export interface TrainingVolume {
+  /**
+   * The claim to mount. When it is a `PersistentVolumeClaim` created in this app, its access modes are
+   * checked against the number of nodes.
+   * @default - `volume` is used
+   */
+  readonly claim?: IPersistentVolumeClaim;
+  /**
+   * Any volume (e.g. `Volume.fromCsi(...)`, `Volume.fromNfs(...)`). A hostPath volume needs `allowHostPath`.
+   * @default - `claim` is used
+   */
+  readonly volume?: Volume;
+  /**
+   * Where it is mounted.
+   * @default '/data' for the dataset, '/checkpoints' for checkpoints
+   */
+  readonly mountPath?: string;
+  /**
+   * Mount only this path inside the volume.
+   * @default - the whole volume
+   */
+  readonly subPath?: string;
+}
+
+/** An `nvidia-smi` liveness probe: a GPU that fell off the bus fails the pod instead of hanging the job. */
+export interface GpuHealthCheckOptions {
+  /**
+   * How often to run `nvidia-smi`.
+   * @default Duration.minutes(1)
+   */
+  readonly period?: Duration;
+  /**
+   * How long one run may take.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Consecutive failures before the container is killed.
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+}
+
+/** Props of DistributedTrainingJob. `gpuCount` is the GPUs of each pod, one torchrun worker per GPU. */
+export interface DistributedTrainingJobProps extends GpuWorkloadProps {
+  /**
+   * Metadata of the Job (the headless Service gets the same name). Labels are copied to the pods.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * Annotations on the pods.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * Pods (torchrun `--nnodes`), one per node-sized slot; the Job runs them all at once (completions =
+   * parallelism = nodes). 1 is a single pod with `gpuCount` GPUs (`torchrun --standalone`).
+   * @default 1
+   */
+  readonly nodes?: number;
+  /** The training script torchrun starts in every worker, e.g. `/workspace/train.py` (or a module, see `module`). */
+  readonly script: string;
+  /**
+   * Arguments to the training script.
+   * @default - none
+   */
+  readonly scriptArgs?: string[];
+  /**
+   * `script` is a Python module (`torchrun --module`), e.g. `mypkg.train`.
+   * @default false
+   */
+  readonly module?: boolean;
+  /**
+   * How torchrun is started; for images without the `torchrun` entry point use
+   * `['python', '-m', 'torch.distributed.run']`.
+   * @default ['torchrun']
+   */
+  readonly launcher?: string[];
+  /**
+   * Port of the rendezvous store (torchrun `--master-port`), served by the pod of completion index 0.
+   * @default 29500
+   */
+  readonly rendezvousPort?: number;
+  /**
+   * How long the other pods wait for pod 0's store (torchrun `--rdzv-conf=timeout=`); cover the image pull
+   * and scheduling of pod 0.
+   * @default - torchrun's static rendezvous default (600s)
+   */
+  readonly rendezvousTimeout?: Duration;
+  /**
+   * NCCL environment variables.
+   * @default - none: NCCL's defaults
+   */
+  readonly nccl?: NcclOptions;
+  /**
+   * Dataset volume, mounted read-only.
+   * @default - none
+   */
+  readonly dataset?: TrainingVolume;
+  /**
+   * Checkpoint volume, mounted read-write; the script resumes from it after a retry. Unless `security.fsGroup`
+   * is set, the pods get `fsGroup` = their group so the volume is writable by the non-root user.
+   * @default - none
+   */
+  readonly checkpoints?: TrainingVolume;
+  /**
+   * Allow a hostPath volume as dataset or checkpoints. It ties the job to the nodes that have the path and
+   * gives the pod a window on the node's filesystem; prefer a CSI or NFS volume.
+   * @default false
+   */
+  readonly allowHostPath?: boolean;
+  /**
+   * Failed pods the Job tolerates before it fails (`backoffLimit`). Every pod counts: when one pod fails, its
+   * peers lose NCCL and fail too, so one crash of an N-pod job counts about N.
+   * @default - `nodes`: one crash of the whole group is retried (from the last checkpoint)
+   */
+  readonly backoffLimit?: number;
+  /**
+   * Retry pods that were disrupted (preemption, eviction, node drain or shutdown: the `DisruptionTarget`
+   * condition) without counting them against `backoffLimit` (podFailurePolicy `Ignore`).
+   * @default true
+   */
+  readonly retryOnDisruption?: boolean;
+  /**
+   * Exit codes of the trainer container that fail the whole Job at once (podFailurePolicy `FailJob`),
+   * 1 to 255. torchrun exits 1 when a worker raised; with several pods it also exits 1 when a peer vanished,
+   * so for nodes > 1 a rule on 1 would turn one preempted pod into a failed job: reserve an exit code for
+   * unrecoverable errors in the script (`sys.exit(3)` on a bad config) and list it here.
+   * @default - [1] with one pod (an exception in the script fails fast), none with several pods
+   */
+  readonly failFastExitCodes?: number[];
+  /**
+   * Longest the Job may run, retries included (`activeDeadlineSeconds`); a cap on GPU spend.
+   * @default - no deadline
+   */
+  readonly activeDeadline?: Duration;
+  /**
+   * Delete the finished Job and its pods after this long (`ttlSecondsAfterFinished`). Leave it unset when a
+   * GitOps tool applies the Job: it would re-create the deleted Job and train again.
+   * @default - kept until deleted
+   */
+  readonly ttlAfterFinished?: Duration;
+  /**
+   * Run `nvidia-smi` as a liveness probe (the NVIDIA container toolkit mounts it into GPU containers).
+   * @default - no liveness probe
+   */
+  readonly gpuHealthCheck?: GpuHealthCheckOptions;
+}
+
+const CONTAINER = 'trainer';
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const RESERVED_ENV = ['NODE_RANK', 'RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'GROUP_RANK', 'MASTER_ADDR', 'MASTER_PORT'];
+const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+
+/**
+ * PyTorch DDP across `nodes` pods × `gpuCount` GPUs, launched by torchrun.
+ *
+ * Creates: a `batch/v1` Job in Indexed completion mode (completions = parallelism = nodes, restartPolicy
+ * Never, podFailurePolicy, backoffLimit) and, for more than one pod, a headless Service whose name is the
+ * pods' subdomain, so pod `i` is reachable as `<job>-<i>.<job>`. Every pod runs
+ * `torchrun --nnodes=N --nproc-per-node=M --node-rank=$(NODE_RANK) --master-addr=<job>-0.<job> --master-port=29500 <script>`
+ * with `NODE_RANK` read from the pod's `batch.kubernetes.io/job-completion-index` annotation.
+ *
+ * Rendezvous is torchrun's static one: the pod of index 0 hosts the store because its rank is 0, the others
+ * retry until its DNS record exists (the Service publishes not-ready addresses). The c10d backend is not used:
+ * it decides which pod hosts the store by matching the endpoint host against the pod's own name and
+ * addresses, which fails while pod 0's DNS record does not exist yet, and it assigns node ranks in arrival
+ * order rather than by completion index.
+ *
+ * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
+ * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
+ * `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`) unless `env` sets them. `/dev/shm` is memory-backed.
+ * InfiniBand/RoCE needs RDMA devices and `IPC_LOCK`, which these defaults do not grant.
+ *
+ * Prerequisites: Kubernetes 1.27+ (podFailurePolicy, Indexed Jobs with pod hostnames), the NVIDIA device
+ * plugin, a PyTorch 2.x image with torchrun.
+ *
+ * @example
+ * new DistributedTrainingJob(chart, 'resnet', {
+ *   image: 'registry.example.com/ml/train:2.4.0-cuda12.4',
+ *   script: '/workspace/train.py',
+ *   nodes: 4,
+ *   gpuCount: 4,
+ * });
+ */
+export class DistributedTrainingJob extends Construct implements IPlaceableWorkload {
+  /** The Job (escape hatch: `ApiObject.of(...)`, `addJsonPatch`). */
+  public readonly job: ApiObject;
+  /** The headless Service that gives the pods stable DNS names; only with more than one pod. */
+  public readonly service?: ApiObject;
+  /** Name of the Job (and of the Service). */
+  public readonly name: string;
+  /** Pods of the Job (torchrun `--nnodes`). */
+  public readonly nodes: number;
+  /** Workers per pod (torchrun `--nproc-per-node`), one per GPU. */
+  public readonly gpusPerNode: number;
+  /** `host:port` of the rendezvous store (pod 0), or undefined with one pod (standalone). */
+  public readonly rendezvousEndpoint?: string;
+
+  private readonly pod: ResolvedGpuPod;
+
+  public constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
+    super(scope, id);
+    this.nodes = props.nodes ?? 1;
+    checkInteger('nodes', this.nodes, 1, 1000);
+    validateTrainingProps(props, this.nodes);
+    const port = props.rendezvousPort ?? 29500;
+    const lastIndexSuffix = `-${this.nodes - 1}`;
+    this.name = props.metadata?.name ?? Names.toDnsLabel(this, { maxLen: 63 - lastIndexSuffix.length });
+    if (!DNS_1035.test(this.name) || this.name.length + lastIndexSuffix.length > 63) {
+      throw propError('metadata.name', `a DNS-1035 label (lowercase letters, digits, -; starting with a letter) short enough for the pod hostname '<name>${lastIndexSuffix}' to fit 63 characters`,
+        this.name, 'the name is also the headless Service name and the prefix of every pod hostname');
+    }
+    const multiNode = this.nodes > 1;
+    const serviceName = this.name;
+    this.rendezvousEndpoint = multiNode ? `${this.name}-0.${serviceName}:${port}` : undefined;
+
+    const volumeMounts: WorkloadVolumeMount[] = [...(props.volumeMounts ?? [])];
+    const dataset = props.dataset && this.trainingVolume('dataset', props.dataset, '/data', true, props);
+    const checkpoints = props.checkpoints && this.trainingVolume('checkpoints', props.checkpoints, '/checkpoints', false, props);
+    if (dataset) volumeMounts.push(dataset);
+    if (checkpoints) volumeMounts.push(checkpoints);
+    if (dataset && checkpoints && dataset.path === checkpoints.path) {
+      throw propError('checkpoints.mountPath', 'a path other than the dataset mount path', checkpoints.path);
+    }
+
+    const security = props.security ?? {};
+    this.pod = resolveGpuPod({
+      ...props,
+      // A writable checkpoint volume needs the pod's group on its files; NFS-like volumes ignore fsGroup.
+      security: checkpoints && security.fsGroup === undefined && !security.allowRoot
+        ? { ...security, fsGroup: security.runAsGroup ?? 1000 }
+        : props.security,
+      command: [...(props.launcher ?? ['torchrun'])],
+      args: torchrunArgs(props, this.nodes, this.name, serviceName, port),
+      env: { ...trainingEnv(props, multiNode), ...(props.env ?? {}) },
+      volumeMounts,
+    });
+    this.gpusPerNode = this.pod.gpuCount;
+
+    const spec = renderPodSpec(this.pod, {
+      target: PodTarget.WORKLOAD,
+      containerName: CONTAINER,
+      ports: multiNode ? [{ containerPort: port, name: 'rendezvous' }] : undefined,
+      livenessProbe: props.gpuHealthCheck && gpuLivenessProbe(props.gpuHealthCheck),
+      restartPolicy: 'Never',
+      subdomain: multiNode ? serviceName : undefined,
+    });
+
+    if (multiNode) {
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata: { name: serviceName, labels: props.metadata?.labels },
+        spec: {
+          clusterIp: 'None',
+          // Peers resolve pod 0 while it starts; torch retries the connection, not a missing DNS record.
+          publishNotReadyAddresses: true,
+          selector: { 'batch.kubernetes.io/job-name': this.name },
+          ports: [{ name: 'rendezvous', port, targetPort: k8s.IntOrString.fromNumber(port) }],
+        },
+      });
+    }
+
+    this.job = new k8s.KubeJob(this, 'Resource', {
+      metadata: { ...props.metadata, name: this.name },
+      spec: {
+        completionMode: 'Indexed',
+        completions: this.nodes,
+        parallelism: this.nodes,
+        backoffLimit: props.backoffLimit ?? this.nodes,
+        activeDeadlineSeconds: props.activeDeadline?.toSeconds(),
+        ttlSecondsAfterFinished: props.ttlAfterFinished?.toSeconds(),
+        podFailurePolicy: podFailurePolicy(props, this.nodes),
+        template: { metadata: podMetadata(props), spec },
+      },
+    });
+  }
+
+  /** The Job for Karmada: its pod spec and node pool, with the headless Service as a companion. */
+  public get workloadPlacement(): WorkloadPlacement {
+    const namespace = this.job.metadata.namespace;
+    return {
+      workload: { apiVersion: this.job.apiVersion, kind: this.job.kind, name: this.job.name, namespace },
+      podSpecPath: '/spec/template/spec',
+      nodePool: this.pod.nodePool,
+      companions: this.service ? [{ apiVersion: this.service.apiVersion, kind: this.service.kind, name: this.service.name, namespace }] : undefined,
+    };
+  }
+
+  /** Total torchrun workers (`nodes × gpusPerNode`), the `WORLD_SIZE` the script sees. */
+  public get worldSize(): number {
+    return this.nodes * this.gpusPerNode;
+  }
+
+  private trainingVolume(role: string, v: TrainingVolume, defaultPath: string, readOnly: boolean,
+    props: DistributedTrainingJobProps): WorkloadVolumeMount {
+    if ((v.claim === undefined) === (v.volume === undefined)) {
+      throw propError(role, 'exactly one of claim and volume', v.claim && v.volume ? 'both' : 'neither',
+        'use { claim: PersistentVolumeClaim.fromClaimName(...) } or { volume: Volume.fromCsi(...) }');
+    }
+    const path = v.mountPath ?? defaultPath;
+    if (!path.startsWith('/')) throw propError(`${role}.mountPath`, 'an absolute path', path);
+    if (v.claim instanceof PersistentVolumeClaim && this.nodes > 1) {
+      const allowed = readOnly
+        ? [PersistentVolumeAccessMode.READ_ONLY_MANY, PersistentVolumeAccessMode.READ_WRITE_MANY]
+        : [PersistentVolumeAccessMode.READ_WRITE_MANY];
+      const modes = v.claim.accessModes ?? [];
+      if (!modes.some((m) => allowed.includes(m))) {
+        throw propError(`${role}.claim`, `a claim with access mode ${allowed.join(' or ')} when ${this.nodes} pods on different nodes mount it`,
+          modes.join(',') || 'no access mode', 'use a ReadWriteMany storage class (NFS, CephFS, EFS, Filestore, Azure Files, a CSI driver) or train on one node');
+      }
+    }
+    const volume = v.volume ?? Volume.fromPersistentVolumeClaim(this, `${role}-volume`, v.claim!, { name: role, readOnly });
+    if (volume._toKube().hostPath !== undefined && !props.allowHostPath) {
+      throw propError(`${role}.volume`, 'a volume other than hostPath', volume.name,
+        'use a PersistentVolumeClaim or a CSI/NFS volume, or set allowHostPath to true if the path exists on every GPU node');
+    }
+    return { volume, path, readOnly, subPath: v.subPath };
+  }
+}
+
+function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {
+  if (p.command !== undefined) {
+    throw propError('command', 'unset: the command is the torchrun launcher', p.command.join(' '), 'use launcher to change how torchrun is started');
+  }
+  if (p.args !== undefined) {
+    throw propError('args', 'unset: the arguments are built from nodes, gpuCount, script and scriptArgs', p.args.join(' '), 'put the training arguments in scriptArgs');
+  }
+  if (!p.script || /\s/.test(p.script)) {
+    throw propError('script', 'a script path or module name without whitespace', p.script ?? '', 'put the arguments in scriptArgs');
+  }
+  if (p.launcher !== undefined && p.launcher.length === 0) throw propError('launcher', 'a non-empty command', '[]');
+  checkInteger('rendezvousPort', p.rendezvousPort, 1, 65535);
+  checkInteger('backoffLimit', p.backoffLimit, 0);
+  if (p.rendezvousTimeout !== undefined && p.rendezvousTimeout.toSeconds() < 1) {
+    throw propError('rendezvousTimeout', 'at least 1s', `${p.rendezvousTimeout.toSeconds()}s`);
+  }
+  if (nodes === 1 && p.rendezvousTimeout !== undefined) {
+    throw propError('rendezvousTimeout', 'unset with one pod, which runs torchrun --standalone', `${p.rendezvousTimeout.toSeconds()}s`);
+  }
+  if (p.gpu === GpuResource.NVIDIA_SHARED && (p.gpuCount ?? 1) > 1) {
+    throw propError('gpuCount', '1 with GpuResource.NVIDIA_SHARED', p.gpuCount,
+      'time-sliced replicas can be the same physical GPU and NCCL rejects two ranks on one device; request whole GPUs (GpuResource.NVIDIA)');
+  }
+  for (const code of p.failFastExitCodes ?? []) {
+    checkInteger('failFastExitCodes', code, 1, 255, 'exit code 0 is success and cannot fail a Job');
+  }
+  if (new Set(p.failFastExitCodes ?? []).size !== (p.failFastExitCodes ?? []).length) {
+    throw propError('failFastExitCodes', 'free of duplicates', (p.failFastExitCodes ?? []).join(','));
+  }
+  if (p.activeDeadline !== undefined && p.activeDeadline.toSeconds() < 1) {
+    throw propError('activeDeadline', 'at least 1s', `${p.activeDeadline.toSeconds()}s`);
+  }
+  if (p.ttlAfterFinished !== undefined && p.ttlAfterFinished.toSeconds() < 0) {
+    throw propError('ttlAfterFinished', 'zero or more', `${p.ttlAfterFinished.toSeconds()}s`);
+  }
+  const h = p.gpuHealthCheck;
+  if (h) {
+    checkInteger('gpuHealthCheck.failureThreshold', h.failureThreshold, 1);
+    if (h.period !== undefined && h.period.toSeconds() < 1) throw propError('gpuHealthCheck.period', 'at least 1s', `${h.period.toSeconds()}s`);
+    if (h.timeout !== undefined && h.timeout.toSeconds() < 1) throw propError('gpuHealthCheck.timeout', 'at least 1s', `${h.timeout.toSeconds()}s`);
+  }
+  for (const name of Object.keys(p.env ?? {})) {
+    if (RESERVED_ENV.includes(name) || name.startsWith('PET_')) {
+      throw propError('env', `free of the variables torchrun and this construct set (${RESERVED_ENV.join(', ')}, PET_*)`, name,
+        'nodes, gpuCount and the rendezvous props set them');
+    }
+  }
+  for (const name of Object.keys(ncclEnv(p.nccl ?? {}))) {
+    if (name in (p.env ?? {})) throw propError('env', `free of ${name}, which the nccl prop sets`, name, 'set it in one place');
+  }
+  for (const name of Object.keys(p.nccl?.extraEnv ?? {})) {
+    checkEnvName(name);
+    if (!name.startsWith('NCCL_')) throw propError('nccl.extraEnv', 'keyed by NCCL_* variables', name, 'put other variables in env');
+  }
+  // /dev/shm is memory-backed: what the script writes there counts against the container's memory limit.
+  const memoryLimit = p.resources?.memory?.limit ?? p.resources?.memory?.request ?? Size.gibibytes(4);
+  const shm = (p.sharedMemory ?? true) ? p.sharedMemorySize ?? Size.gibibytes(1) : undefined;
+  const kib = (s: Size) => s.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (shm && kib(shm) >= kib(memoryLimit)) {
+    throw propError('sharedMemorySize', `less than the memory limit (${kib(memoryLimit) / 1024}Mi), which /dev/shm counts against`, `${kib(shm) / 1024}Mi`,
+      'raise resources.memory or lower sharedMemorySize');
+  }
+}
+
+function torchrunArgs(p: DistributedTrainingJobProps, nodes: number, job: string, service: string, port: number): string[] {
+  const perNode = `--nproc-per-node=${p.gpuCount ?? 1}`;
+  const args = nodes === 1
+    ? ['--standalone', '--nnodes=1', perNode]
+    : [`--nnodes=${nodes}`, perNode, '--node-rank=$(NODE_RANK)', `--master-addr=${job}-0.${service}`, `--master-port=${port}`];
+  if (p.rendezvousTimeout) args.push(`--rdzv-conf=timeout=${p.rendezvousTimeout.toSeconds()}`);
+  if (p.module) args.push('--module');
+  return [...args, p.script, ...(p.scriptArgs ?? [])];
+}
+
+/** NODE_RANK from the completion index, torch's writable directories on /tmp, the NCCL knobs. */
+function trainingEnv(p: DistributedTrainingJobProps, multiNode: boolean): Record<string, EnvValue> {
+  const env: Record<string, EnvValue> = {};
+  if (multiNode) env.NODE_RANK = EnvValue.fromFieldRef(EnvFieldPaths.POD_ANNOTATION, { key: COMPLETION_INDEX_ANNOTATION });
+  const user = p.env ?? {};
+  const writable: Record<string, string> = {
+    HOME: '/tmp',
+    XDG_CACHE_HOME: '/tmp/.cache',
+    TRITON_CACHE_DIR: '/tmp/.triton',
+    TORCHINDUCTOR_CACHE_DIR: '/tmp/torchinductor',
+  };
+  for (const [name, value] of Object.entries(writable)) {
+    if (!(name in user)) env[name] = EnvValue.fromValue(value);
+  }
+  for (const [name, value] of Object.entries(ncclEnv(p.nccl ?? {}))) env[name] = EnvValue.fromValue(value);
+  return env;
+}
+
+function ncclEnv(n: NcclOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (n.debug) env.NCCL_DEBUG = n.debug;
+  if (n.debugSubsystems?.length) env.NCCL_DEBUG_SUBSYS = n.debugSubsystems.join(',');
+  if (n.socketIfname !== undefined) {
+    if (!/^[\^=]?[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/.test(n.socketIfname)) {
+      throw propError('nccl.socketIfname', "interface names or prefixes, comma-separated, optionally starting with ^ (exclude) or = (exact), e.g. 'eth0'", n.socketIfname);
+    }
+    env.NCCL_SOCKET_IFNAME = n.socketIfname;
+  }
+  if (n.ibDisable) env.NCCL_IB_DISABLE = '1';
+  if (n.p2pDisable) env.NCCL_P2P_DISABLE = '1';
+  for (const [name, value] of Object.entries(n.extraEnv ?? {})) {
+    if (name in env) throw propError('nccl.extraEnv', `free of ${name}, which a typed nccl option sets`, name);
+    env[name] = value;
+  }
+  return env;
+}
+
+function podFailurePolicy(p: DistributedTrainingJobProps, nodes: number): k8s.PodFailurePolicy | undefined {
+  const rules: k8s.PodFailurePolicyRule[] = [];
+  if (p.retryOnDisruption ?? true) {
+    rules.push({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
+  }
+  const codes = [...(p.failFastExitCodes ?? (nodes === 1 ? [1] : []))].sort((a, b) => a - b);
+  if (codes.length > 0) {
+    // cdk8s-plus-27's types mark onPodConditions required (Kubernetes 1.27); it is optional since 1.28.
+    rules.push({ action: 'FailJob', onExitCodes: { containerName: CONTAINER, operator: 'In', values: codes } } as k8s.PodFailurePolicyRule);
+  }
+  return rules.length > 0 ? { rules } : undefined;
+}
+
+function podMetadata(p: DistributedTrainingJobProps): k8s.ObjectMeta | undefined {
+  const labels = p.metadata?.labels && Object.keys(p.metadata.labels).length ? { ...p.metadata.labels } : undefined;
+  const annotations = p.podAnnotations && Object.keys(p.podAnnotations).length ? { ...p.podAnnotations } : undefined;
+  return labels || annotations ? { labels, annotations } : undefined;
+}
+
+function gpuLivenessProbe(h: GpuHealthCheckOptions): k8s.Probe {
+  return {
+    exec: { command: ['nvidia-smi'] },
+    periodSeconds: h.period?.toSeconds() ?? 60,
+    timeoutSeconds: h.timeout?.toSeconds() ?? 30,
+    failureThreshold: h.failureThreshold ?? 3,
+  };
+}

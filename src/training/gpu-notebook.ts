@@ -1,0 +1,296 @@
+import { ApiObject, ApiObjectMetadata, Names, Size } from 'cdk8s';
+import {
+  ContainerResources, EnvValue, ImagePullPolicy, IPersistentVolumeClaim, IServiceAccount, ISecret, k8s,
+  PersistentVolumeAccessMode, PersistentVolumeClaim, Volume,
+} from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checkInteger, propError } from '../_errors';
+import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
+import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { GpuNodePool } from '../scheduling/gpu-node-pool';
+import { GpuResource } from '../scheduling/gpu-resource';
+import { WorkloadSecurityOptions } from '../scheduling/gpu-workload';
+
+/** How the notebook is reached. */
+export enum NotebookServiceType {
+  /** Inside the cluster only; reach it with `kubectl port-forward svc/<name> 8888`. */
+  CLUSTER_IP = 'ClusterIP',
+  /** On a port of every node: anyone who reaches a node reaches the notebook (the token still guards it). */
+  NODE_PORT = 'NodePort',
+}
+
+/** Props of GpuNotebook. */
+export interface GpuNotebookProps {
+  /**
+   * Metadata of the Deployment and Service. Labels are copied to the pod.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * JupyterLab image; must be pinned. The default is Jupyter Docker Stacks' CUDA 12 PyTorch image, whose
+   * user is `jovyan` (uid 1000, gid 100) with HOME `/home/jovyan`.
+   * @default GpuNotebook.DEFAULT_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * When the kubelet pulls the image.
+   * @default ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /**
+   * Secret holding the Jupyter token, read by reference into `JUPYTER_TOKEN`.
+   */
+  readonly tokenSecret: ISecret;
+  /**
+   * Key of the token in `tokenSecret`.
+   * @default 'token'
+   */
+  readonly tokenKey?: string;
+  /**
+   * Port JupyterLab listens on (`JUPYTER_PORT`).
+   * @default 8888
+   */
+  readonly port?: number;
+  /**
+   * How the notebook is reached.
+   * @default NotebookServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: NotebookServiceType;
+  /**
+   * Fixed node port, 30000-32767; only with `NotebookServiceType.NODE_PORT`.
+   * @default - the cluster picks one
+   */
+  readonly nodePort?: number;
+  /**
+   * The workspace claim, mounted at `workspacePath`. A ReadWriteOnce claim is enough: the Deployment runs one
+   * pod and replaces it with the Recreate strategy.
+   * @default - a 20Gi ReadWriteOnce PersistentVolumeClaim of the default storage class
+   */
+  readonly workspace?: IPersistentVolumeClaim;
+  /**
+   * Size of the workspace claim this construct creates.
+   * @default Size.gibibytes(20)
+   */
+  readonly workspaceSize?: Size;
+  /**
+   * Storage class of the workspace claim this construct creates.
+   * @default - the cluster's default storage class
+   */
+  readonly workspaceStorageClass?: string;
+  /**
+   * Home directory of the image's user: a writable scratch volume, so the root filesystem stays read-only.
+   * @default '/home/jovyan'
+   */
+  readonly homePath?: string;
+  /**
+   * Where the workspace is mounted; Docker Stacks images open `~/work`.
+   * @default - `<homePath>/work`
+   */
+  readonly workspacePath?: string;
+  /**
+   * Size limit of the home scratch volume (pip --user installs, caches, kernel runtime files); lost on restart.
+   * @default Size.gibibytes(5)
+   */
+  readonly homeSize?: Size;
+  /**
+   * The GPU resource to request.
+   * @default GpuResource.NVIDIA
+   */
+  readonly gpu?: GpuResource;
+  /**
+   * GPUs of the notebook.
+   * @default 1
+   */
+  readonly gpuCount?: number;
+  /**
+   * Where the pod may run.
+   * @default GpuNodePool.nvidia()
+   */
+  readonly nodePool?: GpuNodePool;
+  /**
+   * CPU and memory.
+   * @default - cpu request 1, memory 8Gi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Extra environment variables (literals or references).
+   * @default - none
+   */
+  readonly env?: Record<string, EnvValue>;
+  /**
+   * Size of the memory-backed `/dev/shm` (PyTorch data loaders).
+   * @default Size.gibibytes(1)
+   */
+  readonly sharedMemorySize?: Size;
+  /**
+   * Container hardening. Opt out of the read-only root filesystem (`readOnlyRootFilesystem: false`) only to
+   * `pip install` into the image's conda environment; `pip install --user` works with the default.
+   * @default - uid 1000, gid 100, fsGroup 100 (Docker Stacks' jovyan/users), read-only root filesystem
+   */
+  readonly security?: WorkloadSecurityOptions;
+  /**
+   * Service account of the pod.
+   * @default - the namespace's default service account, without a mounted token
+   */
+  readonly serviceAccount?: IServiceAccount;
+}
+
+const CONTAINER = 'notebook';
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A JupyterLab on a GPU for development, the same on every cluster.
+ *
+ * Creates: a Deployment with one pod (Recreate strategy: the GPU and the ReadWriteOnce workspace are never
+ * held by two pods), a Service (ClusterIP unless NodePort is asked for), and a workspace
+ * PersistentVolumeClaim unless one is given. The token comes from a Secret by reference (`JUPYTER_TOKEN`),
+ * never from the manifest. The pod runs non-root with a read-only root filesystem; its home directory is a
+ * scratch volume and the workspace persists.
+ *
+ * Prerequisites: the NVIDIA device plugin, a default storage class (or `workspace`), the token Secret.
+ *
+ * @example
+ * new GpuNotebook(chart, 'lab', {
+ *   tokenSecret: Secret.fromSecretName(chart, 'token', 'jupyter-token'),
+ *   nodePool: GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] }),
+ * });
+ */
+export class GpuNotebook extends Construct implements IPlaceableWorkload {
+  /** Jupyter Docker Stacks' CUDA 12 PyTorch notebook, pinned. */
+  public static readonly DEFAULT_IMAGE = 'quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18';
+
+  /** The Deployment (escape hatch). */
+  public readonly deployment: ApiObject;
+  /** The Service. */
+  public readonly service: ApiObject;
+  /** The workspace claim this construct created, if any. */
+  public readonly workspaceClaim?: PersistentVolumeClaim;
+  /** Name of the Deployment and Service. */
+  public readonly name: string;
+  /** Port JupyterLab listens on. */
+  public readonly port: number;
+
+  private readonly pod: ResolvedGpuPod;
+
+  public constructor(scope: Construct, id: string, props: GpuNotebookProps) {
+    super(scope, id);
+    this.port = props.port ?? 8888;
+    checkInteger('port', this.port, 1024, 65535, 'the notebook runs as non-root and cannot bind ports below 1024');
+    const serviceType = props.serviceType ?? NotebookServiceType.CLUSTER_IP;
+    if (props.nodePort !== undefined) {
+      if (serviceType !== NotebookServiceType.NODE_PORT) {
+        throw propError('nodePort', 'unset unless serviceType is NotebookServiceType.NODE_PORT', props.nodePort, 'the notebook is ClusterIP by default; ask for NodePort explicitly');
+      }
+      checkInteger('nodePort', props.nodePort, 30000, 32767, "the apiserver's default service-node-port-range");
+    }
+    if (props.workspace && (props.workspaceSize || props.workspaceStorageClass)) {
+      throw propError('workspaceSize', 'unset when workspace is given (it sizes the claim this construct creates)', props.workspaceSize ? 'set' : props.workspaceStorageClass);
+    }
+    const homePath = props.homePath ?? '/home/jovyan';
+    const workspacePath = props.workspacePath ?? `${homePath}/work`;
+    for (const [prop, path] of [['homePath', homePath], ['workspacePath', workspacePath]] as const) {
+      if (!path.startsWith('/') || ['/', '/tmp', '/dev/shm'].includes(path)) throw propError(prop, 'an absolute path other than /, /tmp and /dev/shm', path);
+    }
+    if (workspacePath === homePath) throw propError('workspacePath', 'a path other than homePath, which is scratch', workspacePath);
+    const tokenKey = props.tokenKey ?? 'token';
+    for (const name of Object.keys(props.env ?? {})) {
+      if (['JUPYTER_TOKEN', 'JUPYTER_PORT', 'HOME'].includes(name)) {
+        throw propError('env', 'free of JUPYTER_TOKEN, JUPYTER_PORT and HOME, which typed props set', name, 'use tokenSecret, port and homePath');
+      }
+    }
+
+    this.name = props.metadata?.name ?? Names.toDnsLabel(this);
+    if (!DNS_1035.test(this.name) || this.name.length > 63) {
+      throw propError('metadata.name', 'a DNS-1035 label (lowercase letters, digits, -; starting with a letter; at most 63 characters), as the Service name needs', this.name);
+    }
+
+    let claim = props.workspace;
+    if (!claim) {
+      this.workspaceClaim = new PersistentVolumeClaim(this, 'Workspace', {
+        metadata: { name: `${this.name}-workspace` },
+        accessModes: [PersistentVolumeAccessMode.READ_WRITE_ONCE],
+        storage: props.workspaceSize ?? Size.gibibytes(20),
+        storageClassName: props.workspaceStorageClass,
+      });
+      claim = this.workspaceClaim;
+    }
+    const workspace = Volume.fromPersistentVolumeClaim(this, 'WorkspaceVolume', claim, { name: 'workspace' });
+
+    const security = props.security ?? {};
+    this.pod = resolveGpuPod({
+      image: props.image ?? GpuNotebook.DEFAULT_IMAGE,
+      imagePullPolicy: props.imagePullPolicy,
+      env: {
+        HOME: EnvValue.fromValue(homePath),
+        JUPYTER_PORT: EnvValue.fromValue(String(this.port)),
+        JUPYTER_TOKEN: EnvValue.fromSecretValue({ secret: props.tokenSecret, key: tokenKey }),
+        ...(props.env ?? {}),
+      },
+      gpu: props.gpu,
+      gpuCount: props.gpuCount,
+      nodePool: props.nodePool,
+      resources: props.resources ?? { memory: { request: Size.gibibytes(8) } },
+      sharedMemorySize: props.sharedMemorySize,
+      security: {
+        ...security,
+        runAsUser: security.runAsUser ?? (security.allowRoot ? undefined : 1000),
+        runAsGroup: security.runAsGroup ?? (security.allowRoot ? undefined : 100),
+        fsGroup: security.fsGroup ?? 100,
+      },
+      volumeMounts: [{ volume: workspace, path: workspacePath, readOnly: false }],
+      serviceAccount: props.serviceAccount,
+    });
+
+    const http = (probe: Partial<k8s.Probe>): k8s.Probe => ({
+      httpGet: { path: '/api', port: k8s.IntOrString.fromString('http') },
+      ...probe,
+    });
+    const spec = renderPodSpec(this.pod, {
+      target: PodTarget.WORKLOAD,
+      containerName: CONTAINER,
+      ports: [{ containerPort: this.port, name: 'http' }],
+      // /api answers without the token; a cold CUDA image takes a while to start the server.
+      startupProbe: http({ periodSeconds: 5, failureThreshold: 60 }),
+      readinessProbe: http({ periodSeconds: 10 }),
+      livenessProbe: http({ periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 }),
+      extraMounts: [{ name: 'home', mountPath: homePath }],
+      extraVolumes: [{ name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('homeSize', props.homeSize ?? Size.gibibytes(5))!) } }],
+    });
+
+    const selector = { 'app.kubernetes.io/name': 'gpu-notebook', 'app.kubernetes.io/instance': this.name };
+    const labels = { ...(props.metadata?.labels ?? {}), ...selector };
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { ...props.metadata, name: this.name },
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: selector },
+        template: { metadata: { labels }, spec },
+      },
+    });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.name, labels: props.metadata?.labels },
+      spec: {
+        type: serviceType,
+        selector,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), nodePort: props.nodePort }],
+      },
+    });
+  }
+
+  /** The in-cluster URL of the notebook. */
+  public get url(): string {
+    return `http://${this.name}.${this.deployment.metadata.namespace ?? 'default'}.svc.cluster.local:${this.port}/lab`;
+  }
+
+  /** The Deployment for Karmada, with its Service as a companion. */
+  public get workloadPlacement(): WorkloadPlacement {
+    const namespace = this.deployment.metadata.namespace;
+    return {
+      workload: { apiVersion: this.deployment.apiVersion, kind: this.deployment.kind, name: this.deployment.name, namespace },
+      podSpecPath: '/spec/template/spec',
+      nodePool: this.pod.nodePool,
+      companions: [{ apiVersion: this.service.apiVersion, kind: this.service.kind, name: this.service.name, namespace }],
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { buildApp, GKE_BURST, ON_PREM, TRAINING_IMAGE } from '../../examples/hybrid-cloud/main';
+import { ofKind, synthApp, validateManifests } from '../_helpers/manifests';
+
+const POLICY = 'policy.karmada.io/v1alpha1';
+
+/** Synthesizes to files: one per chart, as each cluster's GitOps repo gets it. */
+function synthFiles(karmada?: boolean): Record<string, any[]> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cloud-'));
+  buildApp({ outdir, karmada }).synth();
+  const files: Record<string, any[]> = {};
+  for (const file of fs.readdirSync(outdir).sort()) {
+    files[file] = YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8')).map((d) => d.toJS()).filter((o) => o);
+    validateManifests(files[file]);
+  }
+  return files;
+}
+
+describe('examples/hybrid-cloud', () => {
+  const files = synthFiles();
+  const trainer = (job: any) => job.spec.template.spec.containers[0];
+
+  test('one chart per cluster, plus the Karmada control plane', () => {
+    expect(Object.keys(files)).toEqual(['gke-burst.k8s.yaml', 'karmada.k8s.yaml', 'on-prem.k8s.yaml']);
+    expect(Object.keys(synthFiles(false))).toEqual(['gke-burst.k8s.yaml', 'on-prem.k8s.yaml']);
+  });
+
+  test('the schema gate accepts the whole app', () => {
+    expect(synthApp(buildApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cloud-')) })).length).toBeGreaterThan(0);
+  });
+
+  test('identical images on every cluster', () => {
+    const images = Object.values(files).flat()
+      .filter((o) => o.kind === 'Job')
+      .map((j) => trainer(j).image);
+    expect(new Set(images)).toEqual(new Set([TRAINING_IMAGE]));
+  });
+
+  test('on-prem: a 4-GPU A100 run and the notebook, on the GFD-labelled pool', () => {
+    const [daily] = ofKind(files['on-prem.k8s.yaml'], 'batch/v1', 'Job');
+    expect(trainer(daily).args.slice(0, 3)).toEqual(['--standalone', '--nnodes=1', '--nproc-per-node=4']);
+    expect(daily.spec.template.spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-40GB', 'nvidia.com/gpu.sharing-strategy': 'none' });
+    expect(ofKind(files['on-prem.k8s.yaml'], 'apps/v1', 'Deployment')).toHaveLength(1);
+  });
+
+  test('GKE: 16 GPUs (4 × 4 H100), tolerating GKE\'s GPU taint, capped at 12 hours', () => {
+    const [burst] = ofKind(files['gke-burst.k8s.yaml'], 'batch/v1', 'Job');
+    expect(burst.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, activeDeadlineSeconds: 43200 });
+    expect(trainer(burst).resources.limits['nvidia.com/gpu']).toBe(4);
+    const spec = burst.spec.template.spec;
+    expect(spec.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-h100-80gb' });
+    expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    // No TTL: GitOps re-applies a deleted Job; the GPUs are released when the pods end.
+    expect(burst.spec.ttlSecondsAfterFinished).toBeUndefined();
+    expect(ofKind(files['gke-burst.k8s.yaml'], 'v1', 'Service')).toHaveLength(1);
+  });
+
+  test('Karmada: on-prem first, GKE when on-prem cannot take the job', () => {
+    const policies = ofKind(files['karmada.k8s.yaml'], POLICY, 'PropagationPolicy');
+    const job = policies.find((p) => p.metadata.name === 'resnet50-burst');
+    expect(job.spec.placement.clusterAffinities.map((a: any) => a.clusterNames)).toEqual([[ON_PREM.name], [GKE_BURST.name]]);
+    const companions = policies.find((p) => p.metadata.name === 'resnet50-burst-companions');
+    expect(companions.spec.placement.clusterAffinity.clusterNames).toEqual([ON_PREM.name, GKE_BURST.name]);
+  });
+
+  test('Karmada: GKE gets GKE\'s placement, on-prem its registry mirror', () => {
+    const [override] = ofKind(files['karmada.k8s.yaml'], POLICY, 'OverridePolicy');
+    const rule = (cluster: string) => override.spec.overrideRules.find((r: any) => r.targetCluster.clusterNames[0] === cluster);
+    expect(rule(ON_PREM.name).overriders).toEqual({ imageOverrider: [{ component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }] });
+    const gkeJob = ofKind(files['gke-burst.k8s.yaml'], 'batch/v1', 'Job')[0].spec.template.spec;
+    expect(rule(GKE_BURST.name).overriders.plaintext).toEqual([
+      { path: '/spec/template/spec/nodeSelector', operator: 'replace', value: gkeJob.nodeSelector },
+      { path: '/spec/template/spec/affinity', operator: 'add', value: gkeJob.affinity },
+    ]);
+  });
+});

@@ -1,0 +1,99 @@
+import { Chart, Testing } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-27';
+import { ClusterChart, ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuNodePool, GpuNotebook, GpuProduct } from '../../src';
+import { ofKind, synthApp } from '../_helpers/manifests';
+
+const onPrem = () => new ClusterTarget({ name: 'on-prem', namespace: 'ml', nodePool: GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] }) });
+const cloud = () => new ClusterTarget({ name: 'gke', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB] }), registryMirror: 'us-docker.pkg.dev' });
+
+describe('ClusterTarget', () => {
+  test('keeps its name, pool, namespace and mirror', () => {
+    const target = cloud();
+    expect(target.name).toBe('gke');
+    expect(target.nodePool.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-h100-80gb' });
+    expect(target.registryMirror).toBe('us-docker.pkg.dev');
+    expect(target.namespace).toBeUndefined();
+  });
+
+  test('fails on a name that is not a DNS label', () => {
+    expect(() => new ClusterTarget({ name: 'On_Prem', nodePool: GpuNodePool.nvidia() })).toThrow("'name' must be a DNS label (lowercase letters, digits, -; at most 63 characters), got 'On_Prem'");
+  });
+
+  test('fails on a registry mirror with a scheme or path', () => {
+    expect(() => new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirror: 'https://harbor.example.com/ml' }))
+      .toThrow("'registryMirror' must be a registry host with an optional port");
+  });
+
+  test('fails on an invalid namespace', () => {
+    expect(() => new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), namespace: 'ML' })).toThrow("'namespace' must be a DNS label, got 'ML'");
+  });
+});
+
+describe('ClusterChart', () => {
+  test('one chart per cluster, each with its own pool and the target\'s namespace', () => {
+    const app = Testing.app();
+    for (const target of [onPrem(), cloud()]) {
+      const chart = new ClusterChart(app, target.name, { target });
+      new DistributedTrainingJob(chart, 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py', nodePool: target.nodePool });
+    }
+    const objects = synthApp(app);
+    const jobs = ofKind(objects, 'batch/v1', 'Job');
+    expect(jobs.map((j) => j.spec.template.spec.nodeSelector)).toEqual([
+      { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-40GB' },
+      { 'cloud.google.com/gke-accelerator': 'nvidia-h100-80gb' },
+    ]);
+    expect(jobs.map((j) => j.metadata.namespace)).toEqual(['ml', undefined]);
+    expect(app.charts.map((c) => c.node.id)).toEqual(['on-prem', 'gke']);
+  });
+
+  test('an explicit namespace wins over the target\'s', () => {
+    const chart = new ClusterChart(Testing.app(), 'c', { target: onPrem(), namespace: 'other' });
+    expect(chart.namespace).toBe('other');
+  });
+
+  test('ClusterChart.enclosing finds the enclosing chart', () => {
+    const app = Testing.app();
+    const chart = new ClusterChart(app, 'c', { target: onPrem() });
+    const job = new DistributedTrainingJob(chart, 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py' });
+    expect(ClusterChart.enclosing(job).target.name).toBe('on-prem');
+  });
+
+  test('isClusterChart tells cluster charts from plain ones (instanceof cannot)', () => {
+    const app = Testing.app();
+    expect(ClusterChart.isClusterChart(new ClusterChart(app, 'c', { target: onPrem() }))).toBe(true);
+    expect(ClusterChart.isClusterChart(new Chart(app, 'plain'))).toBe(false);
+  });
+
+  test('fails to find a cluster chart around a plain chart', () => {
+    const chart = new Chart(Testing.app(), 'plain');
+    expect(() => ClusterChart.enclosing(chart)).toThrow("'plain' must be inside a ClusterChart, got none");
+  });
+
+  test('identical images everywhere synthesize', () => {
+    const app = Testing.app();
+    for (const target of [onPrem(), cloud()]) {
+      const chart = new ClusterChart(app, target.name, { target });
+      new DistributedTrainingJob(chart, 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py', nodePool: target.nodePool });
+      new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), nodePool: target.nodePool });
+    }
+    expect(() => synthApp(app)).not.toThrow();
+  });
+
+  test('fails at synth when the clusters run different tags of one image', () => {
+    const app = Testing.app();
+    const tags = ['1.0.0', '1.1.0'];
+    [onPrem(), cloud()].forEach((target, i) => {
+      const chart = new ClusterChart(app, target.name, { target });
+      new DistributedTrainingJob(chart, 'train', { image: `registry.example.com/train:${tags[i]}`, script: 'train.py' });
+    });
+    expect(() => app.synth()).toThrow(
+      "'image' must be one reference for registry.example.com/train in every cluster target, got 'registry.example.com/train:1.0.0 (on-prem), registry.example.com/train:1.1.0 (gke)'");
+  });
+
+  test('a chart can opt out of the check', () => {
+    const app = Testing.app();
+    new DistributedTrainingJob(new ClusterChart(app, 'a', { target: onPrem() }), 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py' });
+    new DistributedTrainingJob(new ClusterChart(app, 'b', { target: cloud(), requireIdenticalImages: false }), 'train', { image: 'registry.example.com/train:2.0.0', script: 'train.py' });
+    expect(() => synthApp(app)).not.toThrow();
+  });
+});

@@ -1,0 +1,139 @@
+import { Testing } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-27';
+import {
+  ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KarmadaPlacement,
+  KarmadaPlacementMode, KnativeFeatures, PlaceableWorkload,
+} from '../../src';
+import { ofKind, oneOf, synth } from '../_helpers/manifests';
+
+const POLICY = 'policy.karmada.io/v1alpha1';
+const IMAGE = 'registry.example.com/ml/train:2.4.1';
+const onPremPool = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] });
+const onPrem = new ClusterTarget({ name: 'on-prem', nodePool: onPremPool, registryMirror: 'harbor.dc1.example.com' });
+const gke = new ClusterTarget({ name: 'gke-burst', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB, GkeAccelerator.NVIDIA_A100_80GB] }) });
+const aks = new ClusterTarget({ name: 'aks', nodePool: GpuNodePool.aks() });
+
+function trainingChart() {
+  const chart = Testing.chart();
+  const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image: IMAGE, script: 'train.py', nodes: 4, gpuCount: 4, nodePool: onPremPool });
+  return { chart, job };
+}
+
+describe('KarmadaPlacement', () => {
+  test('defaults: a training job, on-prem first, then the cloud', () => {
+    const { chart, job } = trainingChart();
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [onPrem, gke] });
+    expect(ofKind(synth(chart), POLICY, 'PropagationPolicy').concat(ofKind(synth(chart), POLICY, 'OverridePolicy'))).toMatchSnapshot();
+  });
+
+  test('every prop: a notebook duplicated everywhere, no overrides', () => {
+    const chart = Testing.chart();
+    const notebook = new GpuNotebook(chart, 'lab', { metadata: { name: 'lab' }, tokenSecret: Secret.fromSecretName(chart, 't', 't') });
+    new KarmadaPlacement(chart, 'placement', {
+      workload: notebook, targets: [onPrem, gke, aks], mode: KarmadaPlacementMode.DUPLICATED, overridePlacement: false, propagateDeps: false, name: 'lab-everywhere',
+    });
+    expect(ofKind(synth(chart), POLICY, 'PropagationPolicy')).toMatchSnapshot();
+    expect(ofKind(synth(chart), POLICY, 'OverridePolicy')).toHaveLength(0);
+  });
+
+  test('FIRST_AVAILABLE: one affinity group per target, in order, one whole copy of the Job', () => {
+    const { chart, job } = trainingChart();
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [onPrem, gke] });
+    const policy = ofKind(synth(chart), POLICY, 'PropagationPolicy').find((p) => p.metadata.name === 'burst');
+    expect(policy.metadata.namespace).toBe('ml');
+    expect(policy.spec.resourceSelectors).toEqual([{ apiVersion: 'batch/v1', kind: 'Job', name: 'burst' }]);
+    expect(policy.spec.placement).toEqual({
+      clusterAffinities: [{ affinityName: 'on-prem', clusterNames: ['on-prem'] }, { affinityName: 'gke-burst', clusterNames: ['gke-burst'] }],
+      replicaScheduling: { replicaSchedulingType: 'Duplicated' },
+    });
+    expect(policy.spec.propagateDeps).toBe(true);
+  });
+
+  test('the headless Service goes to every target the Job may land on', () => {
+    const { chart, job } = trainingChart();
+    const placement = new KarmadaPlacement(chart, 'placement', { workload: job, targets: [onPrem, gke] });
+    const companions = ofKind(synth(chart), POLICY, 'PropagationPolicy').find((p) => p.metadata.name === 'burst-companions');
+    expect(companions.spec).toEqual({
+      resourceSelectors: [{ apiVersion: 'v1', kind: 'Service', name: 'burst' }],
+      placement: { clusterAffinity: { clusterNames: ['on-prem', 'gke-burst'] }, replicaScheduling: { replicaSchedulingType: 'Duplicated' } },
+    });
+    expect(placement.companionPolicy).toBeDefined();
+  });
+
+  test('overrides: the registry mirror where the placement matches, the placement where it differs', () => {
+    const { chart, job } = trainingChart();
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [onPrem, gke] });
+    const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+    expect(rules).toEqual([
+      { targetCluster: { clusterNames: ['on-prem'] }, overriders: { imageOverrider: [{ component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }] } },
+      {
+        targetCluster: { clusterNames: ['gke-burst'] },
+        overriders: {
+          plaintext: [
+            { path: '/spec/template/spec/nodeSelector', operator: 'remove' },
+            {
+              path: '/spec/template/spec/affinity',
+              operator: 'add',
+              value: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cloud.google.com/gke-accelerator', operator: 'In', values: ['nvidia-h100-80gb', 'nvidia-a100-80gb'] }] }] } } },
+            },
+          ],
+        },
+      },
+    ]);
+  });
+
+  test('the override values are what the renderer gives a workload on that pool', () => {
+    const { chart, job } = trainingChart();
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [aks] });
+    const patches = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules[0].overriders.plaintext;
+    const direct = Testing.chart();
+    new DistributedTrainingJob(direct, 'train', { image: IMAGE, script: 'train.py', nodePool: aks.nodePool });
+    const spec = oneOf(synth(direct), 'batch/v1', 'Job').spec.template.spec;
+    expect(patches).toEqual([
+      { path: '/spec/template/spec/nodeSelector', operator: 'replace', value: spec.nodeSelector },
+      { path: '/spec/template/spec/tolerations', operator: 'replace', value: spec.tolerations },
+    ]);
+  });
+
+  test('no OverridePolicy when every target matches and has no mirror', () => {
+    const { chart, job } = trainingChart();
+    const placement = new KarmadaPlacement(chart, 'placement', { workload: job, targets: [new ClusterTarget({ name: 'dc2', nodePool: onPremPool })] });
+    expect(ofKind(synth(chart), POLICY, 'OverridePolicy')).toHaveLength(0);
+    expect(placement.overridePolicy).toBeUndefined();
+  });
+
+  test('any ApiObject is placeable, e.g. a GpuInferenceService', () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+    const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
+    new KnativeFeatures(chart, 'features');
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke], mode: KarmadaPlacementMode.DUPLICATED });
+    const policy = ofKind(synth(chart), POLICY, 'PropagationPolicy')[0];
+    expect(policy.spec.resourceSelectors).toEqual([{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'classifier' }]);
+    expect(policy.spec.placement.clusterAffinity).toEqual({ clusterNames: ['on-prem', 'gke-burst'] });
+  });
+
+  describe('validation', () => {
+    test('fails without targets', () => {
+      const { chart, job } = trainingChart();
+      expect(() => new KarmadaPlacement(chart, 'p', { workload: job, targets: [] })).toThrow("'targets' must be at least one cluster target, got '[]'");
+    });
+
+    test('fails on duplicate targets', () => {
+      const { chart, job } = trainingChart();
+      expect(() => new KarmadaPlacement(chart, 'p', { workload: job, targets: [gke, gke] })).toThrow("'targets' must be clusters with unique names, got 'gke-burst,gke-burst'");
+    });
+
+    test('fails on a target name too long for a Karmada affinity group', () => {
+      const { chart, job } = trainingChart();
+      const long = new ClusterTarget({ name: 'a-very-long-cluster-name-in-europe-west4', nodePool: onPremPool });
+      expect(() => new KarmadaPlacement(chart, 'p', { workload: job, targets: [long] })).toThrow("'targets[].name' must be at most 32 characters, the limit of a Karmada affinityName");
+    });
+
+    test('fails on a pod spec path that is not a JSON pointer', () => {
+      const { chart, job } = trainingChart();
+      expect(() => PlaceableWorkload.fromApiObject(job.job, onPremPool, { podSpecPath: 'spec.template.spec' })).toThrow("'podSpecPath' must be a JSON pointer");
+      expect(chart).toBeDefined();
+    });
+  });
+});

@@ -1,0 +1,237 @@
+import { Size, Testing } from 'cdk8s';
+import { k8s, NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
+import { DistributedTrainingJob, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuSharing, MigStrategy } from '../../src';
+import { renderNodePlacement } from '../../src/scheduling/_placement';
+import { oneOf, synth } from '../_helpers/manifests';
+
+/** The pod-spec fields a pool renders, as wire JSON. */
+function placement(pool: GpuNodePool) {
+  const p = renderNodePlacement(pool);
+  return JSON.parse(JSON.stringify({
+    nodeSelector: p.nodeSelector,
+    affinity: p.affinity && k8s.toJson_Affinity(p.affinity),
+    tolerations: p.tolerations?.map((t) => k8s.toJson_Toleration(t)),
+  }));
+}
+
+const expressions = (pool: GpuNodePool) =>
+  placement(pool).affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
+const GPU_TOLERATION = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+
+describe('GpuNodePool', () => {
+  describe('nvidia()', () => {
+    test('defaults: any node, tolerating the nvidia.com/gpu taint', () => {
+      expect(placement(GpuNodePool.nvidia())).toEqual({ tolerations: [GPU_TOLERATION] });
+    });
+
+    test('one product is a node selector, several an In affinity', () => {
+      expect(placement(GpuNodePool.nvidia({ products: [GpuProduct.L4] })).nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4' });
+      expect(expressions(GpuNodePool.nvidia({ products: [GpuProduct.L4, GpuProduct.T4] }))).toEqual([
+        { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-L4', 'Tesla-T4'] },
+      ]);
+      expect(GpuNodePool.nvidia({ products: [GpuProduct.L4, GpuProduct.T4] }).products).toEqual([GpuProduct.L4, GpuProduct.T4]);
+    });
+
+    test('custom tolerations replace the default', () => {
+      const pool = GpuNodePool.nvidia({ tolerations: [NodeTaintQuery.is('dedicated', 'ml', { effect: TaintEffect.NO_SCHEDULE })] });
+      expect(placement(pool).tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'ml', effect: 'NoSchedule' }]);
+    });
+  });
+
+  describe('onPrem()', () => {
+    test('defaults: the nvidia.com/gpu toleration only', () => {
+      expect(placement(GpuNodePool.onPrem())).toEqual({ tolerations: [GPU_TOLERATION] });
+    });
+
+    test('every option', () => {
+      const pool = GpuNodePool.onPrem({
+        products: [GpuProduct.A100_SXM4_80GB, GpuProduct.H100_80GB_HBM3],
+        minGpuMemory: Size.gibibytes(40),
+        minGpuCount: 4,
+        migStrategy: MigStrategy.MIXED,
+        sharing: GpuSharing.NONE,
+        tolerations: [NodeTaintQuery.exists('nvidia.com/gpu', { effect: TaintEffect.NO_SCHEDULE }), NodeTaintQuery.is('dc', 'lab1')],
+      });
+      expect(placement(pool)).toMatchSnapshot();
+    });
+
+    test('GPU memory is a Gt on the MiB label: at least 40Gi is more than 40959', () => {
+      expect(expressions(GpuNodePool.onPrem({ minGpuMemory: Size.gibibytes(40) }))).toEqual([
+        { key: 'nvidia.com/gpu.memory', operator: 'Gt', values: ['40959'] },
+      ]);
+    });
+
+    test('GPU count is a Gt on nvidia.com/gpu.count; a minimum of 1 adds nothing', () => {
+      expect(expressions(GpuNodePool.onPrem({ minGpuCount: 8 }))).toEqual([{ key: 'nvidia.com/gpu.count', operator: 'Gt', values: ['7'] }]);
+      expect(placement(GpuNodePool.onPrem({ minGpuCount: 1 })).affinity).toBeUndefined();
+    });
+
+    test('MIG strategy and sharing select on the GFD labels', () => {
+      expect(placement(GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, sharing: GpuSharing.TIME_SLICING })).nodeSelector).toEqual({
+        'nvidia.com/mig.strategy': 'single',
+        'nvidia.com/gpu.sharing-strategy': 'time-slicing',
+      });
+    });
+
+    test('fails when products meet MigStrategy.SINGLE, whose product label GFD rewrites', () => {
+      expect(() => GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], migStrategy: MigStrategy.SINGLE }))
+        .toThrow("'onPrem.products' must be unset with MigStrategy.SINGLE, got 'NVIDIA-A100-SXM4-40GB': GFD rewrites nvidia.com/gpu.product");
+    });
+
+    test('fails when products meet a shared GPU strategy', () => {
+      expect(() => GpuNodePool.onPrem({ products: [GpuProduct.L4], sharing: GpuSharing.MPS }))
+        .toThrow("'onPrem.products' must be unset with GpuSharing.MPS, got 'NVIDIA-L4': GFD appends '-SHARED'");
+    });
+
+    test('fails on a GPU memory that is not whole MiB', () => {
+      expect(() => GpuNodePool.onPrem({ minGpuMemory: Size.kibibytes(1536) })).toThrow("'onPrem.minGpuMemory' must be a positive whole number of MiB");
+    });
+
+    test('fails on a GPU count below 1', () => {
+      expect(() => GpuNodePool.onPrem({ minGpuCount: 0 })).toThrow("'onPrem.minGpuCount' must be an integer >= 1, got 0");
+    });
+  });
+
+  describe('eks()', () => {
+    test('defaults: managed node groups, the nvidia.com/gpu toleration', () => {
+      expect(placement(GpuNodePool.eks())).toEqual({ tolerations: [GPU_TOLERATION] });
+    });
+
+    test('managed node group: instance types, node group, accelerator label', () => {
+      const pool = GpuNodePool.eks({ instanceTypes: ['g5.12xlarge', 'g5.48xlarge'], nodeGroup: 'gpu-a10g', accelerator: 'nvidia-a10g', products: [GpuProduct.A10G] });
+      expect(placement(pool)).toMatchSnapshot();
+      expect(pool.products).toEqual([GpuProduct.A10G]);
+    });
+
+    test('Karpenter: GPU names on karpenter.k8s.aws/instance-gpu-name, the NodePool', () => {
+      const pool = GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['h100'], karpenterNodePool: 'gpu' });
+      expect(placement(pool).nodeSelector).toEqual({ 'karpenter.k8s.aws/instance-gpu-name': 'h100', 'karpenter.sh/nodepool': 'gpu' });
+    });
+
+    test('Auto Mode: eks.amazonaws.com labels and compute-type auto', () => {
+      const pool = GpuNodePool.eks({ provisioner: EksNodeProvisioner.AUTO_MODE, gpuNames: ['l4', 'a10g'], instanceTypes: ['g6.12xlarge'] });
+      expect(placement(pool)).toMatchSnapshot();
+    });
+
+    test('fails on GPU names with managed node groups, which have no such label', () => {
+      expect(() => GpuNodePool.eks({ gpuNames: ['a10g'] })).toThrow("'eks.gpuNames' must be unset with EksNodeProvisioner.MANAGED_NODE_GROUP");
+    });
+
+    test('fails on a node group with Karpenter', () => {
+      expect(() => GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, nodeGroup: 'gpu' })).toThrow("'eks.nodeGroup' must be unset unless provisioner is");
+    });
+
+    test('fails on a Karpenter NodePool with managed node groups', () => {
+      expect(() => GpuNodePool.eks({ karpenterNodePool: 'gpu' })).toThrow("'eks.karpenterNodePool' must be unset with EksNodeProvisioner.MANAGED_NODE_GROUP");
+    });
+
+    test('fails on upper-case GPU names', () => {
+      expect(() => GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['A10G'] })).toThrow("'eks.gpuNames' must be lowercase GPU names");
+    });
+
+    test('fails on duplicate instance types', () => {
+      expect(() => GpuNodePool.eks({ instanceTypes: ['g5.xlarge', 'g5.xlarge'] })).toThrow("'eks.instanceTypes' must be free of duplicates");
+    });
+  });
+
+  describe('gke()', () => {
+    test('defaults: the nvidia.com/gpu toleration GKE\'s nvidia.com/gpu=present taint needs', () => {
+      expect(placement(GpuNodePool.gke())).toEqual({ tolerations: [GPU_TOLERATION] });
+    });
+
+    test('one accelerator is a node selector and gives the pool its product', () => {
+      const pool = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4] });
+      expect(placement(pool).nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4' });
+      expect(pool.products).toEqual([GpuProduct.L4]);
+    });
+
+    test('every option: accelerators, MIG partition, time-sharing, node pool', () => {
+      const pool = GpuNodePool.gke({
+        accelerators: [GkeAccelerator.NVIDIA_A100_80GB, GkeAccelerator.NVIDIA_H100_80GB],
+        gpuPartitionSize: '1g.10gb',
+        sharing: GpuSharing.TIME_SLICING,
+        maxSharedClientsPerGpu: 4,
+        nodePoolName: 'a100-mig',
+        tolerations: [NodeTaintQuery.exists('nvidia.com/gpu')],
+      });
+      expect(placement(pool)).toMatchSnapshot();
+    });
+
+    test('GpuSharing.MPS is mps; GpuSharing.NONE requires the sharing label to be absent', () => {
+      expect(placement(GpuNodePool.gke({ sharing: GpuSharing.MPS })).nodeSelector).toEqual({ 'cloud.google.com/gke-gpu-sharing-strategy': 'mps' });
+      expect(expressions(GpuNodePool.gke({ sharing: GpuSharing.NONE }))).toEqual([{ key: 'cloud.google.com/gke-gpu-sharing-strategy', operator: 'DoesNotExist' }]);
+    });
+
+    test('an accelerator without a known product leaves the products unknown', () => {
+      expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4, GkeAccelerator.of('nvidia-b200')] }).products).toBeUndefined();
+      expect(GkeAccelerator.of('nvidia-b200', GpuProduct.of('NVIDIA-B200', Size.gibibytes(180))).product?.label).toBe('NVIDIA-B200');
+    });
+
+    test('fails on a partition size that is not a MIG profile', () => {
+      expect(() => GpuNodePool.gke({ gpuPartitionSize: '10gb' })).toThrow("'gke.gpuPartitionSize' must be a MIG partition size such as '1g.10gb'");
+    });
+
+    test('fails on shared clients without a sharing strategy', () => {
+      expect(() => GpuNodePool.gke({ maxSharedClientsPerGpu: 2 })).toThrow("'gke.maxSharedClientsPerGpu' must be unset unless sharing is");
+    });
+
+    test('fails on fewer than two shared clients', () => {
+      expect(() => GpuNodePool.gke({ sharing: GpuSharing.TIME_SLICING, maxSharedClientsPerGpu: 1 })).toThrow("'gke.maxSharedClientsPerGpu' must be an integer >= 2, got 1");
+    });
+
+    test('fails on an accelerator that is not a label value', () => {
+      expect(() => GkeAccelerator.of('NVIDIA L4')).toThrow("'GkeAccelerator.of(value)' must be valid label values");
+    });
+  });
+
+  describe('aks()', () => {
+    test('defaults: NVIDIA VM sizes, tolerating sku=gpu:NoSchedule', () => {
+      expect(placement(GpuNodePool.aks())).toEqual({
+        nodeSelector: { 'kubernetes.azure.com/accelerator': 'nvidia' },
+        tolerations: [{ key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
+      });
+    });
+
+    test('VM sizes and the agent pool', () => {
+      const pool = GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4', 'Standard_NC48ads_A100_v4'], agentPool: 'gpunp', products: [GpuProduct.A100_PCIE_40GB] });
+      expect(placement(pool)).toMatchSnapshot();
+    });
+
+    test('fails on a VM size that is not a label value', () => {
+      expect(() => GpuNodePool.aks({ vmSizes: ['Standard NC24'] })).toThrow("'aks.vmSizes' must be valid label values");
+    });
+  });
+
+  describe('custom()', () => {
+    test('renders what it is given', () => {
+      const pool = GpuNodePool.custom({
+        nodeSelector: { 'example.com/gpu': 'true' },
+        requiredNodeAffinity: [NodeLabelQuery.in('example.com/zone', ['a', 'b'])],
+        tolerations: [NodeTaintQuery.any()],
+      });
+      expect(placement(pool)).toMatchSnapshot();
+    });
+
+    test('fails on an invalid node selector key', () => {
+      expect(() => GpuNodePool.custom({ nodeSelector: { 'bad key': 'x' } })).toThrow("'nodeSelector' must be keyed by valid label names, got 'bad key'");
+    });
+  });
+
+  test('every factory places a workload the apiserver accepts', () => {
+    const pools = [
+      GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
+      GpuNodePool.onPrem({ minGpuMemory: Size.gibibytes(40), minGpuCount: 2, sharing: GpuSharing.NONE }),
+      GpuNodePool.eks({ provisioner: EksNodeProvisioner.AUTO_MODE, gpuNames: ['l4', 'a10g'] }),
+      GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4], sharing: GpuSharing.NONE }),
+      GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'] }),
+    ];
+    for (const pool of pools) {
+      const chart = Testing.chart();
+      new DistributedTrainingJob(chart, 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py', nodePool: pool });
+      const spec = oneOf(synth(chart), 'batch/v1', 'Job').spec.template.spec;
+      const expected = placement(pool);
+      expect({ nodeSelector: spec.nodeSelector, affinity: spec.affinity, tolerations: spec.tolerations }).toEqual(
+        { nodeSelector: expected.nodeSelector, affinity: expected.affinity, tolerations: expected.tolerations });
+    }
+  });
+});

@@ -1,0 +1,301 @@
+import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import { EnvValue, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import {
+  DistributedTrainingJob, DistributedTrainingJobProps, EksNodeProvisioner, GpuNodePool, GpuProduct, GpuResource, GpuSharing, NcclDebugLevel,
+} from '../../src';
+import { ofKind, oneOf, synth } from '../_helpers/manifests';
+
+const IMAGE = 'registry.example.com/ml/train:2.4.1-cuda12.4';
+
+function build(props: Partial<DistributedTrainingJobProps> = {}) {
+  const chart = Testing.chart();
+  const job = new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: '/workspace/train.py', ...props });
+  const objects = synth(chart);
+  const manifest = oneOf(objects, 'batch/v1', 'Job');
+  const pod = manifest.spec.template.spec;
+  const trainer = pod.containers.find((c: any) => c.name === 'trainer');
+  return { chart, job, objects, manifest, pod, trainer };
+}
+
+const envOf = (trainer: any) => Object.fromEntries(trainer.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+describe('DistributedTrainingJob', () => {
+  test('defaults: one pod, one GPU, torchrun --standalone', () => {
+    const { objects } = build();
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('every prop', () => {
+    const chart = Testing.chart();
+    const checkpoints = new PersistentVolumeClaim(chart, 'ckpt', {
+      metadata: { name: 'ckpt' }, accessModes: [PersistentVolumeAccessMode.READ_WRITE_MANY], storage: Size.gibibytes(100),
+    });
+    new DistributedTrainingJob(chart, 'train', {
+      metadata: { name: 'resnet', labels: { team: 'vision' }, annotations: { owner: 'ml' } },
+      podAnnotations: { 'example.com/trace': 'on' },
+      image: IMAGE,
+      script: 'mypkg.train',
+      module: true,
+      scriptArgs: ['--epochs', '90'],
+      launcher: ['python', '-m', 'torch.distributed.run'],
+      nodes: 3,
+      gpuCount: 8,
+      rendezvousPort: 23456,
+      rendezvousTimeout: Duration.minutes(15),
+      nccl: { debug: NcclDebugLevel.INFO, debugSubsystems: ['INIT', 'NET'], socketIfname: '^lo,docker', ibDisable: true, p2pDisable: true, extraEnv: { NCCL_NET_GDR_LEVEL: 'PHB' } },
+      dataset: { volume: Volume.fromNfs(chart, 'imagenet', 'imagenet', { server: 'nfs.example.com', path: '/exports/imagenet' }), mountPath: '/datasets', subPath: 'train' },
+      checkpoints: { claim: checkpoints, mountPath: '/ckpt' },
+      backoffLimit: 6,
+      retryOnDisruption: true,
+      failFastExitCodes: [42, 3],
+      activeDeadline: Duration.hours(48),
+      ttlAfterFinished: Duration.days(1),
+      gpuHealthCheck: { period: Duration.minutes(2), timeout: Duration.seconds(20), failureThreshold: 2 },
+      nodePool: GpuNodePool.onPrem({ products: [GpuProduct.H100_80GB_HBM3], sharing: GpuSharing.NONE }),
+      resources: { memory: { request: Size.gibibytes(256) } },
+      sharedMemorySize: Size.gibibytes(64),
+      tmpSize: Size.gibibytes(20),
+      env: { WANDB_MODE: EnvValue.fromValue('offline'), HOME: EnvValue.fromValue('/scratch') },
+      security: { runAsUser: 2000, runAsGroup: 2000 },
+    });
+    expect(synth(chart)).toMatchSnapshot();
+  });
+
+  describe('Indexed Job and headless Service', () => {
+    const { objects, manifest, pod, job } = build({ metadata: { name: 'resnet' }, nodes: 4, gpuCount: 4 });
+
+    test('one index per pod, all at once', () => {
+      expect(manifest.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4 });
+      expect(job.nodes).toBe(4);
+      expect(job.gpusPerNode).toBe(4);
+      expect(job.worldSize).toBe(16);
+    });
+
+    test('restartPolicy Never, which podFailurePolicy requires', () => {
+      expect(pod.restartPolicy).toBe('Never');
+    });
+
+    test('the pods\' subdomain is a headless Service that publishes not-ready pods', () => {
+      const service = oneOf(objects, 'v1', 'Service');
+      expect(pod.subdomain).toBe('resnet');
+      expect(pod.hostname).toBeUndefined();
+      expect(service.metadata.name).toBe('resnet');
+      expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: { 'batch.kubernetes.io/job-name': 'resnet' } });
+      expect(job.rendezvousEndpoint).toBe('resnet-0.resnet:29500');
+    });
+
+    test('the escape hatch reaches the Job', () => {
+      const chart = Testing.chart();
+      const j = new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py' });
+      ApiObject.of(j.job).addJsonPatch(JsonPatch.add('/spec/suspend', true));
+      expect(oneOf(synth(chart), 'batch/v1', 'Job').spec.suspend).toBe(true);
+    });
+  });
+
+  describe('torchrun', () => {
+    test('multi-node: static rendezvous on pod 0, node rank from the completion index', () => {
+      const { trainer } = build({ metadata: { name: 'resnet' }, nodes: 2, gpuCount: 4, scriptArgs: ['--lr', '0.1'] });
+      expect(trainer.command).toEqual(['torchrun']);
+      expect(trainer.args).toEqual([
+        '--nnodes=2', '--nproc-per-node=4', '--node-rank=$(NODE_RANK)', '--master-addr=resnet-0.resnet', '--master-port=29500',
+        '/workspace/train.py', '--lr', '0.1',
+      ]);
+      expect(envOf(trainer).NODE_RANK).toEqual({ fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } });
+      expect(trainer.ports).toEqual([{ containerPort: 29500, name: 'rendezvous' }]);
+    });
+
+    test('single node: --standalone, no Service, no subdomain, no node rank', () => {
+      const { objects, pod, trainer, job } = build({ gpuCount: 2 });
+      expect(trainer.args).toEqual(['--standalone', '--nnodes=1', '--nproc-per-node=2', '/workspace/train.py']);
+      expect(ofKind(objects, 'v1', 'Service')).toHaveLength(0);
+      expect(pod.subdomain).toBeUndefined();
+      expect(envOf(trainer).NODE_RANK).toBeUndefined();
+      expect(job.rendezvousEndpoint).toBeUndefined();
+    });
+
+    test('launcher, module, port and rendezvous timeout', () => {
+      const { trainer } = build({ metadata: { name: 'lm' }, nodes: 2, launcher: ['python', '-m', 'torch.distributed.run'], module: true, script: 'lm.train', rendezvousPort: 23456, rendezvousTimeout: Duration.minutes(20) });
+      expect(trainer.command).toEqual(['python', '-m', 'torch.distributed.run']);
+      expect(trainer.args).toEqual([
+        '--nnodes=2', '--nproc-per-node=1', '--node-rank=$(NODE_RANK)', '--master-addr=lm-0.lm', '--master-port=23456', '--rdzv-conf=timeout=1200', '--module', 'lm.train',
+      ]);
+    });
+  });
+
+  describe('failure handling', () => {
+    test('one pod: disruptions retried, exit 1 (the script raised) fails the Job, backoffLimit 1', () => {
+      const { manifest } = build();
+      expect(manifest.spec.backoffLimit).toBe(1);
+      expect(manifest.spec.podFailurePolicy.rules).toEqual([
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [1] } },
+      ]);
+    });
+
+    test('several pods: no FailJob on 1, which a lost peer also causes; backoffLimit = nodes', () => {
+      const { manifest } = build({ nodes: 4 });
+      expect(manifest.spec.backoffLimit).toBe(4);
+      expect(manifest.spec.podFailurePolicy.rules).toEqual([{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
+    });
+
+    test('fail-fast exit codes are sorted, as the apiserver requires', () => {
+      const { manifest } = build({ nodes: 2, failFastExitCodes: [42, 3] });
+      expect(manifest.spec.podFailurePolicy.rules[1].onExitCodes.values).toEqual([3, 42]);
+    });
+
+    test('no rules, no podFailurePolicy', () => {
+      const { manifest } = build({ retryOnDisruption: false, failFastExitCodes: [] });
+      expect(manifest.spec.podFailurePolicy).toBeUndefined();
+    });
+
+    test('deadline and TTL', () => {
+      const { manifest } = build({ activeDeadline: Duration.hours(12), ttlAfterFinished: Duration.hours(1) });
+      expect(manifest.spec.activeDeadlineSeconds).toBe(43200);
+      expect(manifest.spec.ttlSecondsAfterFinished).toBe(3600);
+    });
+
+    test('no TTL by default: a GitOps tool would re-create the deleted Job', () => {
+      expect(build().manifest.spec.ttlSecondsAfterFinished).toBeUndefined();
+    });
+
+    test('the nvidia-smi liveness probe', () => {
+      expect(build({ gpuHealthCheck: {} }).trainer.livenessProbe).toEqual({ exec: { command: ['nvidia-smi'] }, periodSeconds: 60, timeoutSeconds: 30, failureThreshold: 3 });
+      expect(build().trainer.livenessProbe).toBeUndefined();
+    });
+  });
+
+  describe('pod', () => {
+    test('hardened: non-root, read-only root, no capabilities, seccomp', () => {
+      const { trainer, pod } = build();
+      expect(trainer.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.automountServiceAccountToken).toBe(false);
+    });
+
+    test('torch\'s writable directories live on /tmp unless env sets them', () => {
+      const env = envOf(build({ env: { HOME: EnvValue.fromValue('/scratch') } }).trainer);
+      expect(env).toMatchObject({ HOME: '/scratch', XDG_CACHE_HOME: '/tmp/.cache', TRITON_CACHE_DIR: '/tmp/.triton', TORCHINDUCTOR_CACHE_DIR: '/tmp/torchinductor' });
+    });
+
+    test('memory-backed /dev/shm', () => {
+      const { pod } = build({ resources: { memory: { request: Size.gibibytes(32) } }, sharedMemorySize: Size.gibibytes(8) });
+      expect(pod.volumes.find((v: any) => v.name === 'dshm')).toEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } });
+    });
+
+    test('NCCL knobs become NCCL_* variables', () => {
+      const env = envOf(build({ nccl: { debug: NcclDebugLevel.INFO, debugSubsystems: ['INIT', 'NET'], socketIfname: 'eth0', ibDisable: true, p2pDisable: true, extraEnv: { NCCL_ALGO: 'Ring' } } }).trainer);
+      expect(env).toMatchObject({ NCCL_DEBUG: 'INFO', NCCL_DEBUG_SUBSYS: 'INIT,NET', NCCL_SOCKET_IFNAME: 'eth0', NCCL_IB_DISABLE: '1', NCCL_P2P_DISABLE: '1', NCCL_ALGO: 'Ring' });
+      expect(Object.keys(envOf(build().trainer)).filter((n) => n.startsWith('NCCL_'))).toEqual([]);
+    });
+
+    test('the node pool decides placement (any factory)', () => {
+      const { pod } = build({ nodePool: GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['h100'] }) });
+      expect(pod.nodeSelector).toEqual({ 'karpenter.k8s.aws/instance-gpu-name': 'h100' });
+      expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    });
+
+    test('pod labels and annotations', () => {
+      const { manifest } = build({ metadata: { labels: { team: 'vision' } }, podAnnotations: { a: 'b' } });
+      expect(manifest.spec.template.metadata).toEqual({ labels: { team: 'vision' }, annotations: { a: 'b' } });
+      expect(build().manifest.spec.template.metadata).toBeUndefined();
+    });
+  });
+
+  describe('volumes', () => {
+    test('dataset read-only at /data, checkpoints read-write at /checkpoints, no hostPath', () => {
+      const chart = Testing.chart();
+      const data = new PersistentVolumeClaim(chart, 'data', { metadata: { name: 'data' }, accessModes: [PersistentVolumeAccessMode.READ_ONLY_MANY], storage: Size.tebibytes(1) });
+      const ckpt = PersistentVolumeClaim.fromClaimName(chart, 'ckpt', 'ckpt');
+      new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', nodes: 2, dataset: { claim: data }, checkpoints: { claim: ckpt } });
+      const pod = oneOf(synth(chart), 'batch/v1', 'Job').spec.template.spec;
+      expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([
+        { name: 'dataset', mountPath: '/data', readOnly: true },
+        { name: 'checkpoints', mountPath: '/checkpoints', readOnly: false },
+      ]));
+      expect(pod.volumes).toEqual(expect.arrayContaining([
+        { name: 'dataset', persistentVolumeClaim: { claimName: 'data', readOnly: true } },
+        { name: 'checkpoints', persistentVolumeClaim: { claimName: 'ckpt', readOnly: false } },
+      ]));
+      expect(pod.volumes.some((v: any) => v.hostPath)).toBe(false);
+      // fsGroup makes the checkpoint volume writable by the non-root group.
+      expect(pod.securityContext.fsGroup).toBe(1000);
+    });
+
+    test('a CSI volume as dataset', () => {
+      const chart = Testing.chart();
+      const csi = Volume.fromCsi(chart, 'csi', 'fuse.csi.example.com', { name: 'bucket', readOnly: true });
+      new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', dataset: { volume: csi } });
+      const pod = oneOf(synth(chart), 'batch/v1', 'Job').spec.template.spec;
+      expect(pod.volumes.find((v: any) => v.name === 'bucket').csi.driver).toBe('fuse.csi.example.com');
+      expect(pod.securityContext.fsGroup).toBeUndefined();
+    });
+
+    test('hostPath only when allowed', () => {
+      const chart = Testing.chart();
+      const host = Volume.fromHostPath(chart, 'host', 'local-data', { path: '/mnt/data' });
+      new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', dataset: { volume: host }, allowHostPath: true });
+      expect(oneOf(synth(chart), 'batch/v1', 'Job').spec.template.spec.volumes.find((v: any) => v.name === 'local-data').hostPath.path).toBe('/mnt/data');
+    });
+  });
+
+  describe('validation', () => {
+    const fails = (props: Partial<DistributedTrainingJobProps>, message: string) => {
+      const chart = Testing.chart();
+      expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', ...props })).toThrow(message);
+    };
+
+    test('fails on a command, which is the launcher', () => fails({ command: ['python'] }, "'command' must be unset: the command is the torchrun launcher"));
+    test('fails on args, which torchrun gets', () => fails({ args: ['--x'] }, "'args' must be unset: the arguments are built from nodes"));
+    test('fails on a script with arguments in it', () => fails({ script: 'train.py --lr 1' }, "'script' must be a script path or module name without whitespace"));
+    test('fails on zero nodes', () => fails({ nodes: 0 }, "'nodes' must be an integer between 1 and 1000, got 0"));
+    test('fails on an empty launcher', () => fails({ launcher: [] }, "'launcher' must be a non-empty command"));
+    test('fails on variables torchrun sets', () => fails({ env: { WORLD_SIZE: EnvValue.fromValue('8') } }, "'env' must be free of the variables torchrun and this construct set"));
+    test('fails on PET_ variables', () => fails({ env: { PET_NNODES: EnvValue.fromValue('2') } }, "got 'PET_NNODES'"));
+    test('fails on an NCCL variable set twice', () => fails({ nccl: { debug: NcclDebugLevel.INFO }, env: { NCCL_DEBUG: EnvValue.fromValue('WARN') } }, "'env' must be free of NCCL_DEBUG, which the nccl prop sets"));
+    test('fails on non-NCCL extra variables', () => fails({ nccl: { extraEnv: { FOO: 'x' } } }, "'nccl.extraEnv' must be keyed by NCCL_* variables, got 'FOO'"));
+    test('fails on an invalid socket interface', () => fails({ nccl: { socketIfname: 'eth0; rm' } }, "'nccl.socketIfname' must be interface names or prefixes"));
+    test('fails on exit code 0', () => fails({ failFastExitCodes: [0] }, "'failFastExitCodes' must be an integer between 1 and 255, got 0: exit code 0 is success"));
+    test('fails on duplicate exit codes', () => fails({ failFastExitCodes: [3, 3] }, "'failFastExitCodes' must be free of duplicates"));
+    test('fails on several time-sliced GPUs per pod', () => fails({ gpu: GpuResource.NVIDIA_SHARED, gpuCount: 2 }, "'gpuCount' must be 1 with GpuResource.NVIDIA_SHARED, got 2: time-sliced replicas"));
+    test('fails on a rendezvous timeout with one pod', () => fails({ rendezvousTimeout: Duration.minutes(5) }, "'rendezvousTimeout' must be unset with one pod"));
+    test('fails on /dev/shm as large as the memory limit', () => fails({ sharedMemorySize: Size.gibibytes(4) }, "'sharedMemorySize' must be less than the memory limit (4096Mi)"));
+    test('fails on a name that cannot be a Service', () => fails({ metadata: { name: '1st-run' } }, "'metadata.name' must be a DNS-1035 label"));
+    test('fails on a name too long for the pod hostnames', () => fails({ metadata: { name: 'a'.repeat(62) }, nodes: 10 }, "short enough for the pod hostname '<name>-9'"));
+    test('fails on an unpinned image', () => fails({ image: 'pytorch/pytorch:latest' }, "'image' must be pinned to a tag other than 'latest'"));
+
+    test('fails on a ReadWriteOnce checkpoint claim mounted by several pods', () => {
+      const chart = Testing.chart();
+      const rwo = new PersistentVolumeClaim(chart, 'rwo', { accessModes: [PersistentVolumeAccessMode.READ_WRITE_ONCE], storage: Size.gibibytes(10) });
+      expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', nodes: 2, checkpoints: { claim: rwo } }))
+        .toThrow("'checkpoints.claim' must be a claim with access mode ReadWriteMany when 2 pods on different nodes mount it, got 'ReadWriteOnce'");
+    });
+
+    test('fails on a hostPath dataset by default', () => {
+      const chart = Testing.chart();
+      const host = Volume.fromHostPath(chart, 'host', 'local-data', { path: '/mnt/data' });
+      expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', dataset: { volume: host } }))
+        .toThrow("'dataset.volume' must be a volume other than hostPath, got 'local-data'");
+    });
+
+    test('fails on a volume that is both or neither claim and volume', () => {
+      const chart = Testing.chart();
+      const claim = PersistentVolumeClaim.fromClaimName(chart, 'c', 'c');
+      const volume = Volume.fromEmptyDir(chart, 'e', 'e');
+      expect(() => new DistributedTrainingJob(chart, 'a', { image: IMAGE, script: 'train.py', dataset: { claim, volume } })).toThrow("'dataset' must be exactly one of claim and volume, got 'both'");
+      expect(() => new DistributedTrainingJob(chart, 'b', { image: IMAGE, script: 'train.py', checkpoints: {} })).toThrow("'checkpoints' must be exactly one of claim and volume, got 'neither'");
+    });
+
+    test('fails on dataset and checkpoints at one path', () => {
+      const chart = Testing.chart();
+      const claim = PersistentVolumeClaim.fromClaimName(chart, 'c', 'c');
+      expect(() => new DistributedTrainingJob(chart, 'a', { image: IMAGE, script: 'train.py', dataset: { claim, mountPath: '/x' }, checkpoints: { claim, mountPath: '/x' } }))
+        .toThrow("'checkpoints.mountPath' must be a path other than the dataset mount path, got '/x'");
+    });
+  });
+});

@@ -1,0 +1,133 @@
+import { Size, Testing } from 'cdk8s';
+import { Cpu, EnvValue, ImagePullPolicy, PersistentVolumeClaim, Secret, ServiceAccount } from 'cdk8s-plus-27';
+import { GkeAccelerator, GpuNodePool, GpuNotebook, GpuNotebookProps, GpuResource, NotebookServiceType } from '../../src';
+import { ofKind, oneOf, synth } from '../_helpers/manifests';
+
+function build(props: Partial<GpuNotebookProps> = {}) {
+  const chart = Testing.chart();
+  const notebook = new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 'token', 'jupyter-token'), ...props });
+  const objects = synth(chart);
+  const deployment = oneOf(objects, 'apps/v1', 'Deployment');
+  const pod = deployment.spec.template.spec;
+  return { chart, notebook, objects, deployment, pod, container: pod.containers[0], service: oneOf(objects, 'v1', 'Service') };
+}
+
+describe('GpuNotebook', () => {
+  test('defaults', () => {
+    expect(build().objects).toMatchSnapshot();
+  });
+
+  test('every prop', () => {
+    const chart = Testing.chart();
+    new GpuNotebook(chart, 'lab', {
+      metadata: { name: 'dev-lab', labels: { team: 'vision' } },
+      image: 'quay.io/jupyter/pytorch-notebook:cuda12-2024-09-30',
+      imagePullPolicy: ImagePullPolicy.ALWAYS,
+      tokenSecret: Secret.fromSecretName(chart, 'token', 'lab-secret'),
+      tokenKey: 'jupyter-token',
+      port: 9999,
+      serviceType: NotebookServiceType.NODE_PORT,
+      nodePort: 30888,
+      workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws', 'team-workspace'),
+      homePath: '/home/dev',
+      workspacePath: '/workspace',
+      homeSize: Size.gibibytes(10),
+      gpu: GpuResource.NVIDIA_SHARED,
+      gpuCount: 1,
+      nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4] }),
+      resources: { cpu: { request: Cpu.units(4) }, memory: { request: Size.gibibytes(16) } },
+      env: { PIP_INDEX_URL: EnvValue.fromValue('https://pypi.example.com/simple') },
+      sharedMemorySize: Size.gibibytes(2),
+      security: { runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001 },
+      serviceAccount: ServiceAccount.fromServiceAccountName(chart, 'sa', 'notebook'),
+    });
+    expect(synth(chart)).toMatchSnapshot();
+  });
+
+  test('ClusterIP by default; NodePort only on request', () => {
+    expect(build().service.spec.type).toBe('ClusterIP');
+    expect(build().service.spec.ports[0].nodePort).toBeUndefined();
+    const nodePort = build({ serviceType: NotebookServiceType.NODE_PORT, nodePort: 31000 }).service.spec;
+    expect(nodePort.type).toBe('NodePort');
+    expect(nodePort.ports[0].nodePort).toBe(31000);
+  });
+
+  test('the token is a Secret reference, never a literal', () => {
+    const { container } = build({ tokenKey: 'tok' });
+    const token = container.env.find((e: any) => e.name === 'JUPYTER_TOKEN');
+    expect(token).toEqual({ name: 'JUPYTER_TOKEN', valueFrom: { secretKeyRef: { name: 'jupyter-token', key: 'tok' } } });
+  });
+
+  test('a 20Gi ReadWriteOnce workspace claim, mounted read-write at ~/work', () => {
+    const { objects, container, pod, notebook } = build();
+    const pvc = oneOf(objects, 'v1', 'PersistentVolumeClaim');
+    expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
+    expect(notebook.workspaceClaim).toBeDefined();
+    expect(container.volumeMounts).toEqual(expect.arrayContaining([{ name: 'workspace', mountPath: '/home/jovyan/work', readOnly: false }]));
+    expect(pod.volumes.find((v: any) => v.name === 'workspace').persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
+  });
+
+  test('a given workspace claim: no claim created', () => {
+    const chart = Testing.chart();
+    new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws', 'mine') });
+    expect(ofKind(synth(chart), 'v1', 'PersistentVolumeClaim')).toHaveLength(0);
+  });
+
+  test('one pod, replaced with Recreate: the GPU and the RWO claim are never held twice', () => {
+    expect(build().deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+  });
+
+  test('hardened as jovyan: uid 1000, gid 100, fsGroup 100, read-only root, home on scratch', () => {
+    const { container, pod } = build();
+    expect(container.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 100, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.securityContext.fsGroup).toBe(100);
+    expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'home', emptyDir: { sizeLimit: '5Gi' } }]));
+    expect(container.env).toEqual(expect.arrayContaining([{ name: 'HOME', value: '/home/jovyan' }, { name: 'JUPYTER_PORT', value: '8888' }]));
+  });
+
+  test('a pinned image by default', () => {
+    expect(build().container.image).toBe(GpuNotebook.DEFAULT_IMAGE);
+    expect(GpuNotebook.DEFAULT_IMAGE).toMatch(/:cuda12-\d{4}-\d{2}-\d{2}$/);
+  });
+
+  test('probes on /api, which answers without the token', () => {
+    const { container } = build();
+    for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/api', port: 'http' });
+    }
+  });
+
+  test('one GPU on the node pool', () => {
+    const { container, pod } = build({ nodePool: GpuNodePool.aks() });
+    expect(container.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.azure.com/accelerator': 'nvidia' });
+  });
+
+  test('url and Karmada placement', () => {
+    const { notebook } = build({ metadata: { name: 'lab' } });
+    expect(notebook.url).toBe('http://lab.default.svc.cluster.local:8888/lab');
+    expect(notebook.workloadPlacement.workload).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'lab', namespace: undefined });
+    expect(notebook.workloadPlacement.companions).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'lab', namespace: undefined }]);
+  });
+
+  describe('validation', () => {
+    const fails = (props: Partial<GpuNotebookProps>, message: string) => {
+      const chart = Testing.chart();
+      expect(() => new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), ...props })).toThrow(message);
+    };
+    test('fails on a node port without NodePort', () => fails({ nodePort: 30001 }, "'nodePort' must be unset unless serviceType is NotebookServiceType.NODE_PORT"));
+    test('fails on a node port out of range', () => fails({ serviceType: NotebookServiceType.NODE_PORT, nodePort: 8080 }, "'nodePort' must be an integer between 30000 and 32767, got 8080"));
+    test('fails on a privileged port', () => fails({ port: 80 }, "'port' must be an integer between 1024 and 65535, got 80: the notebook runs as non-root"));
+    test('fails on a size for a given workspace', () => {
+      const chart = Testing.chart();
+      expect(() => new GpuNotebook(chart, 'lab', {
+        tokenSecret: Secret.fromSecretName(chart, 't', 't'), workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws', 'mine'), workspaceSize: Size.gibibytes(5),
+      })).toThrow("'workspaceSize' must be unset when workspace is given");
+    });
+    test('fails on a token in env', () => fails({ env: { JUPYTER_TOKEN: EnvValue.fromValue('secret') } }, "'env' must be free of JUPYTER_TOKEN, JUPYTER_PORT and HOME"));
+    test('fails on a workspace at home', () => fails({ homePath: '/home/me', workspacePath: '/home/me' }, "'workspacePath' must be a path other than homePath"));
+    test('fails on a relative home', () => fails({ homePath: 'home' }, "'homePath' must be an absolute path other than /, /tmp and /dev/shm, got 'home'"));
+    test('fails on a name that cannot be a Service', () => fails({ metadata: { name: '9lab' } }, "'metadata.name' must be a DNS-1035 label"));
+    test('fails on an unpinned image', () => fails({ image: 'quay.io/jupyter/pytorch-notebook:latest' }, "'image' must be pinned to a tag other than 'latest'"));
+  });
+});
