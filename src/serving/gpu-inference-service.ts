@@ -6,7 +6,7 @@ import { checkInteger, propError } from '../_errors';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { Service as KnativeService } from '../imports/serving.knative.dev';
 import { checkPinnedImage } from '../scheduling/_image';
-import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
 import { GpuWorkloadProps } from '../scheduling/gpu-workload';
 
 /** The protocol of the one port Knative routes to; the port name tells Knative which it is. */
@@ -284,6 +284,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   private readonly pod: ResolvedGpuPod;
   private readonly props: GpuInferenceServiceProps;
   private readonly protocol: ServingProtocol;
+  private readonly extraParts: Array<() => ExtraPodParts> = [];
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
@@ -355,6 +356,21 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return { ref: { apiVersion: KnativeService.GVK.apiVersion, kind: KnativeService.GVK.kind, name: this.name, namespace: this.namespace } };
   }
 
+  /**
+   * Adds volumes, mounts of the serving container and init containers to the pod spec, for constructs that
+   * build on this service (TritonKnativeService lays its model repository out this way). `produce` runs at
+   * synth, and its parts go through the shared pod-spec renderer, so hardening and the Knative feature-flag
+   * check cover them.
+   * @internal
+   */
+  public _addPodParts(produce: () => {
+    readonly volumes?: k8s.Volume[];
+    readonly mounts?: k8s.VolumeMount[];
+    readonly initContainers?: AuxiliaryContainer[];
+  }): void {
+    this.extraParts.push(produce);
+  }
+
   private renderSpec(): any {
     const p = this.props;
     const seconds = (d?: Duration) => d?.toSeconds();
@@ -399,6 +415,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   private renderPodSpec(): k8s.PodSpec {
     const p = this.props;
     const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
+    const extra = this.extraParts.map((produce) => produce());
     return renderPodSpec(this.pod, {
       target: PodTarget.KNATIVE,
       containerName: 'model',
@@ -406,11 +423,22 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       readinessProbe: p.readinessProbe && httpProbe(p.readinessProbe),
       startupProbe: p.startupProbe && httpProbe(p.startupProbe),
       livenessProbe: p.livenessProbe && httpProbe(p.livenessProbe),
-      extraMounts: weights && [weights.mount],
-      extraVolumes: weights && [weights.volume],
-      initContainers: weights && [weights.container],
+      extraMounts: nonEmpty([...(weights ? [weights.mount] : []), ...extra.flatMap((x) => x.mounts ?? [])]),
+      extraVolumes: nonEmpty([...(weights ? [weights.volume] : []), ...extra.flatMap((x) => x.volumes ?? [])]),
+      initContainers: nonEmpty([...(weights ? [weights.container] : []), ...extra.flatMap((x) => x.initContainers ?? [])]),
     });
   }
+}
+
+/** Pod-spec parts another construct adds to a GpuInferenceService (internal, not exported). */
+type ExtraPodParts = {
+  readonly volumes?: k8s.Volume[];
+  readonly mounts?: k8s.VolumeMount[];
+  readonly initContainers?: AuxiliaryContainer[];
+};
+
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
 }
 
 function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
