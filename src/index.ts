@@ -5,3 +5,4 @@ export * from './scheduling/gpu-workload';
 export * from './serving/knative-features';
 export * from './serving/gpu-inference-service';
 export * from './eventing/event-sink';
+export * from './triton/model-config';
