@@ -6,3 +6,4 @@ export * from './serving/knative-features';
 export * from './serving/gpu-inference-service';
 export * from './eventing/event-sink';
 export * from './triton/model-config';
+export * from './triton/triton-model-repo';
