@@ -7,3 +7,6 @@ export * from './serving/gpu-inference-service';
 export * from './eventing/event-sink';
 export * from './triton/model-config';
 export * from './triton/triton-model-repo';
+export * from './triton/triton-workload';
+export * from './triton/triton-server';
+export * from './triton/triton-knative-service';
