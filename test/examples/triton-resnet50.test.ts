@@ -65,6 +65,11 @@ describe('examples/triton-resnet50', () => {
     expect(features.data).toMatchObject({ 'kubernetes.podspec-init-containers': 'enabled' });
   });
 
+  test('is deterministic: two builds give the same YAML', () => {
+    const again = (dir: string) => buildApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), dir)) }).synthYaml();
+    expect(again('triton-a-')).toBe(again('triton-b-'));
+  });
+
   test('synthesizes to its outdir', () => {
     app.synth();
     expect(fs.readdirSync(outdir)).toEqual(['triton-resnet50.k8s.yaml']);
