@@ -17,3 +17,8 @@ export * from './training/distributed-training-job';
 export * from './training/gpu-notebook';
 export * from './multicluster/cluster-target';
 export * from './multicluster/karmada-placement';
+export * from './triton/model-config';
+export * from './triton/triton-model-repo';
+export * from './triton/triton-workload';
+export * from './triton/triton-server';
+export * from './triton/triton-knative-service';

@@ -61,9 +61,16 @@ export interface WorkloadVolumeMount {
  * What every GPU workload in this library shares: the container, its GPUs, placement, resources and
  * hardening. `GpuInferenceService`, the Triton server and training jobs all extend it.
  */
-export interface GpuWorkloadProps {
+export interface GpuWorkloadProps extends GpuPodProps {
   /** Image of the main container; must be pinned (a tag other than `latest`, or a digest). */
   readonly image: string;
+}
+
+/**
+ * GpuWorkloadProps without the image, for workloads that bring a default image of their own (the Triton
+ * server) and take it as an optional prop.
+ */
+export interface GpuPodProps {
   /**
    * Require the image to be pinned by digest (`@sha256:...`), not only by tag.
    * @default false

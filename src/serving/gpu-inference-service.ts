@@ -7,7 +7,7 @@ import { checkInteger, propError } from '../_errors';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { Service as KnativeService } from '../imports/serving.knative.dev';
 import { checkPinnedImage } from '../scheduling/_image';
-import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
 import { GpuWorkloadProps } from '../scheduling/gpu-workload';
 
 /** The protocol of the one port Knative routes to; the port name tells Knative which it is. */
@@ -279,14 +279,16 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   public readonly progressDeadline: Duration;
 
   private readonly props: GpuInferenceServiceProps;
-  /** Rendered once: the props are immutable, and the webhook rules are checked on the result. */
-  private readonly podSpec: k8s.PodSpec;
+  private readonly pod: ResolvedGpuPod;
+  private readonly extraParts: Array<() => ExtraPodParts> = [];
+  /** Rendered once at synth (the props are immutable; `_addPodParts` clears it), checked against the webhook rules. */
+  private renderedPodSpec?: k8s.PodSpec;
   private readonly protocol: ServingProtocol;
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
     this.props = props;
-    const pod = resolveGpuPod(props);
+    this.pod = resolveGpuPod(props);
     this.port = props.port ?? 8080;
     this.protocol = props.protocol ?? ServingProtocol.HTTP1;
     this.minScale = props.minScale ?? 0;
@@ -309,8 +311,8 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     }
     this.namespace = this.apiObject.metadata.namespace;
 
-    this.podSpec = this.renderPodSpec(pod);
-    checkKnativePodSpec(this.podSpec);
+    // Fail at once on what the props alone break; parts added later are checked again when rendered at synth.
+    checkKnativePodSpec(this.renderPodSpec());
 
     registerKnativeFeatureConsumer(this);
     this.node.addValidation({
@@ -349,6 +351,22 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   /** Delivers events to this service through its Knative address. */
   public toSinkDestination(): SinkDestination {
     return { ref: { apiVersion: KnativeService.GVK.apiVersion, kind: KnativeService.GVK.kind, name: this.name, namespace: this.namespace } };
+  }
+
+  /**
+   * Adds volumes, mounts of the serving container and init containers to the pod spec, for constructs that
+   * build on this service (TritonKnativeService lays its model repository out this way). `produce` runs at
+   * synth, and its parts go through the shared pod-spec renderer, so hardening and the Knative feature-flag
+   * check cover them.
+   * @internal
+   */
+  public _addPodParts(produce: () => {
+    readonly volumes?: k8s.Volume[];
+    readonly mounts?: k8s.VolumeMount[];
+    readonly initContainers?: AuxiliaryContainer[];
+  }): void {
+    this.extraParts.push(produce);
+    this.renderedPodSpec = undefined;
   }
 
   private renderSpec(): any {
@@ -392,21 +410,41 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return Object.fromEntries(Object.entries(a).sort(([x], [y]) => x.localeCompare(y)));
   }
 
-  private renderPodSpec(pod: ResolvedGpuPod): k8s.PodSpec {
+  private get podSpec(): k8s.PodSpec {
+    if (!this.renderedPodSpec) {
+      this.renderedPodSpec = this.renderPodSpec();
+      checkKnativePodSpec(this.renderedPodSpec);
+    }
+    return this.renderedPodSpec;
+  }
+
+  private renderPodSpec(): k8s.PodSpec {
     const p = this.props;
     const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
-    return renderPodSpec(pod, {
+    const extra = this.extraParts.map((produce) => produce());
+    return renderPodSpec(this.pod, {
       target: PodTarget.KNATIVE,
       containerName: 'model',
       ports: [{ containerPort: this.port, name: this.protocol }],
       readinessProbe: p.readinessProbe && httpProbe(p.readinessProbe),
       startupProbe: p.startupProbe && httpProbe(p.startupProbe),
       livenessProbe: p.livenessProbe && httpProbe(p.livenessProbe),
-      extraMounts: weights && [weights.mount],
-      extraVolumes: weights && [weights.volume],
-      initContainers: weights && [weights.container],
+      extraMounts: nonEmpty([...(weights ? [weights.mount] : []), ...extra.flatMap((x) => x.mounts ?? [])]),
+      extraVolumes: nonEmpty([...(weights ? [weights.volume] : []), ...extra.flatMap((x) => x.volumes ?? [])]),
+      initContainers: nonEmpty([...(weights ? [weights.container] : []), ...extra.flatMap((x) => x.initContainers ?? [])]),
     });
   }
+}
+
+/** Pod-spec parts another construct adds to a GpuInferenceService (internal, not exported). */
+type ExtraPodParts = {
+  readonly volumes?: k8s.Volume[];
+  readonly mounts?: k8s.VolumeMount[];
+  readonly initContainers?: AuxiliaryContainer[];
+};
+
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
 }
 
 function validateServingProps(p: GpuInferenceServiceProps, port: number): void {

@@ -1,0 +1,223 @@
+/**
+ * A writer for protobuf text format (the `config.pbtxt` syntax of Triton's `model_config.proto`).
+ *
+ * Internal: the typed model config builds a PbMessage and renders it. The output is deterministic (fields in the
+ * order they were set, map entries sorted by key) and parses with `protoc --encode=inference.ModelConfig`.
+ * Style follows Triton's documentation: repeated scalars as `dims: [ 3, 224, 224 ]`, repeated messages as
+ * `input [ { ... }, { ... } ]`, messages as `name { ... }`, maps as one `name { key: ... value: ... }` entry per key.
+ */
+
+type Node =
+  | { readonly kind: 'scalar'; readonly name: string; readonly text: string }
+  | { readonly kind: 'scalars'; readonly name: string; readonly texts: string[] }
+  | { readonly kind: 'message'; readonly name: string; readonly message: PbMessage }
+  | { readonly kind: 'messages'; readonly name: string; readonly messages: PbMessage[] };
+
+const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
+const ENUM_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** Bounds of the integer field types of proto3. */
+export enum PbInt {
+  INT32 = 'int32',
+  UINT32 = 'uint32',
+  INT64 = 'int64',
+  UINT64 = 'uint64',
+}
+
+const INT_RANGE: Record<PbInt, [number, number]> = {
+  [PbInt.INT32]: [-(2 ** 31), 2 ** 31 - 1],
+  [PbInt.UINT32]: [0, 2 ** 32 - 1],
+  // JavaScript numbers are exact up to 2^53; larger values cannot be given exactly, so they are refused.
+  [PbInt.INT64]: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  [PbInt.UINT64]: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * Escapes a string the way protobuf's own text printer does (C escapes; bytes outside printable ASCII as
+ * three-digit octal escapes of their UTF-8 encoding), so the literal survives any text-format parser.
+ */
+export function escapeString(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    switch (byte) {
+      case 0x0a: out += '\\n'; break;
+      case 0x0d: out += '\\r'; break;
+      case 0x09: out += '\\t'; break;
+      case 0x22: out += '\\"'; break;
+      case 0x27: out += "\\'"; break;
+      case 0x5c: out += '\\\\'; break;
+      default:
+        out += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '\\' + byte.toString(8).padStart(3, '0');
+    }
+  }
+  return `"${out}"`;
+}
+
+function intText(field: string, value: number, type: PbInt): string {
+  const [min, max] = INT_RANGE[type];
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`pbtxt: field '${field}' must be an ${type} (${min}..${max}), got ${value}`);
+  }
+  return String(value);
+}
+
+function floatText(field: string, value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`pbtxt: field '${field}' must be a finite number, got ${value}`);
+  return String(value);
+}
+
+function enumText(field: string, value: string): string {
+  if (!ENUM_NAME.test(value)) throw new Error(`pbtxt: field '${field}' must be an enum value name, got '${value}'`);
+  return value;
+}
+
+/** One text-format message, built field by field. Setters skip `undefined` and empty lists. */
+export class PbMessage {
+  private readonly nodes: Node[] = [];
+
+  /** A string field. */
+  public string(name: string, value: string | undefined): this {
+    if (value !== undefined) this.push({ kind: 'scalar', name, text: escapeString(value) });
+    return this;
+  }
+
+  /** An integer field of the given proto type. */
+  public int(name: string, value: number | undefined, type: PbInt = PbInt.INT32): this {
+    if (value !== undefined) this.push({ kind: 'scalar', name, text: intText(name, value, type) });
+    return this;
+  }
+
+  /** A float or double field. */
+  public float(name: string, value: number | undefined): this {
+    if (value !== undefined) this.push({ kind: 'scalar', name, text: floatText(name, value) });
+    return this;
+  }
+
+  /** A bool field. */
+  public bool(name: string, value: boolean | undefined): this {
+    if (value !== undefined) this.push({ kind: 'scalar', name, text: value ? 'true' : 'false' });
+    return this;
+  }
+
+  /** An enum field, by value name. */
+  public enum(name: string, value: string | undefined): this {
+    if (value !== undefined) this.push({ kind: 'scalar', name, text: enumText(name, value) });
+    return this;
+  }
+
+  /** A repeated integer field. */
+  public ints(name: string, values: number[] | undefined, type: PbInt = PbInt.INT32): this {
+    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map((v) => intText(name, v, type)) });
+    return this;
+  }
+
+  /** A repeated float field. */
+  public floats(name: string, values: number[] | undefined): this {
+    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map((v) => floatText(name, v)) });
+    return this;
+  }
+
+  /** A repeated bool field. */
+  public bools(name: string, values: boolean[] | undefined): this {
+    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map((v) => (v ? 'true' : 'false')) });
+    return this;
+  }
+
+  /** A repeated string field. */
+  public strings(name: string, values: string[] | undefined): this {
+    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map(escapeString) });
+    return this;
+  }
+
+  /** A message field; an empty message is still written (`all { }` means "set"). */
+  public message(name: string, message: PbMessage | undefined): this {
+    if (message !== undefined) this.push({ kind: 'message', name, message });
+    return this;
+  }
+
+  /** A repeated message field. */
+  public messages(name: string, messages: PbMessage[] | undefined): this {
+    if (messages && messages.length > 0) this.push({ kind: 'messages', name, messages: [...messages] });
+    return this;
+  }
+
+  /** A `map<string, string>` field, entries sorted by key. */
+  public stringMap(name: string, map: Record<string, string> | undefined): this {
+    for (const key of sortedKeys(map)) {
+      this.message(name, new PbMessage().string('key', key).string('value', map![key]));
+    }
+    return this;
+  }
+
+  /** A `map<string, Message>` field, entries sorted by key. */
+  public messageMap(name: string, map: Record<string, PbMessage> | undefined): this {
+    for (const key of sortedKeys(map)) {
+      this.message(name, new PbMessage().string('key', key).message('value', map![key]));
+    }
+    return this;
+  }
+
+  /** A map with integer keys (`map<uint64, Message>`), entries sorted by key. */
+  public intKeyMap(name: string, entries: Array<[number, PbMessage]> | undefined, keyType: PbInt): this {
+    const sorted = [...(entries ?? [])].sort(([a], [b]) => a - b);
+    for (const [key, value] of sorted) {
+      this.message(name, new PbMessage().int('key', key, keyType).message('value', value));
+    }
+    return this;
+  }
+
+  /** True when no field is set. */
+  public get isEmpty(): boolean {
+    return this.nodes.length === 0;
+  }
+
+  /** The message as text, one field per line, indented by two spaces per level, ending in a newline. */
+  public render(): string {
+    return this.renderLines(0).join('\n') + '\n';
+  }
+
+  /** The fields as lines at `depth` levels of indentation. */
+  public renderLines(depth: number): string[] {
+    const pad = '  '.repeat(depth);
+    const out: string[] = [];
+    for (const node of this.nodes) {
+      switch (node.kind) {
+        case 'scalar':
+          out.push(`${pad}${node.name}: ${node.text}`);
+          break;
+        case 'scalars':
+          out.push(`${pad}${node.name}: [ ${node.texts.join(', ')} ]`);
+          break;
+        case 'message':
+          out.push(...block(`${pad}${node.name} `, node.message, depth));
+          break;
+        case 'messages':
+          out.push(`${pad}${node.name} [`);
+          node.messages.forEach((m, i) => {
+            const body = block(`${pad}  `, m, depth + 1);
+            if (i < node.messages.length - 1) body[body.length - 1] += ',';
+            out.push(...body);
+          });
+          out.push(`${pad}]`);
+          break;
+      }
+    }
+    return out;
+  }
+
+  private push(node: Node): void {
+    if (!FIELD_NAME.test(node.name)) throw new Error(`pbtxt: invalid field name '${node.name}'`);
+    this.nodes.push(node);
+  }
+}
+
+function block(head: string, message: PbMessage, depth: number): string[] {
+  if (message.isEmpty) return [`${head}{ }`];
+  const pad = '  '.repeat(depth);
+  return [`${head}{`, ...message.renderLines(depth + 1), `${pad}}`];
+}
+
+function sortedKeys(map: Record<string, unknown> | undefined): string[] {
+  // Code-point order, independent of locale, so the same map always renders the same way.
+  return Object.keys(map ?? {}).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

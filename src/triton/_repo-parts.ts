@@ -1,0 +1,29 @@
+/** Internal shapes shared by the model repository and the Triton workloads; never exported from the index. */
+import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { AuxiliaryContainer } from '../scheduling/_pod-spec';
+
+/** How the artifacts reach the pod. */
+export enum ArtifactKind {
+  S3_COPY = 's3-copy',
+  S3_NATIVE = 's3-native',
+  PVC = 'pvc',
+}
+
+/** An S3 endpoint split into the parts Triton's `s3://` URL and `mc` need. */
+export interface ParsedEndpoint {
+  readonly scheme: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What lays a repository out in a Triton pod. */
+export interface RepoPodParts {
+  /** The `--model-repository` value. */
+  readonly repository: string;
+  /** Environment of the Triton container (credentials by reference). */
+  readonly env: Record<string, EnvValue>;
+  readonly volumes: k8s.Volume[];
+  /** Mounts of the Triton container. */
+  readonly mounts: k8s.VolumeMount[];
+  readonly initContainers: AuxiliaryContainer[];
+}

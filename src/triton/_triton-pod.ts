@@ -1,0 +1,233 @@
+/**
+ * What the two Triton workloads share: the tritonserver flags, its environment, its probes and the synth-time
+ * checks that need both the repository and the server (GPU indices, GPU memory, explicit models).
+ */
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { wholeSeconds } from './_duration';
+import { RepoPodParts } from './_repo-parts';
+import { TritonModelRepo } from './triton-model-repo';
+import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
+import { checkInteger, propError } from '../_errors';
+import { checkEnvName, quantity, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { GpuResource } from '../scheduling/gpu-resource';
+
+/** The pinned default image: Triton 25.12 (Triton 2.64.0, CUDA 13.1; GPUs of compute capability 7.5 and later). */
+export const DEFAULT_TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-py3';
+
+export const HTTP_PORT = 8000;
+export const GRPC_PORT = 8001;
+export const METRICS_PORT = 8002;
+
+/** The APIs restricted by default: everything an inference client does not need, except health. */
+const DEFAULT_RESTRICTED = [
+  TritonApi.MODEL_REPOSITORY, TritonApi.MODEL_CONFIG, TritonApi.SHARED_MEMORY, TritonApi.STATISTICS, TritonApi.TRACE, TritonApi.LOGGING,
+];
+const RESTRICTED_ENV = 'TRITON_RESTRICTED_API_VALUE';
+const HEADER = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+/** Flags this library sets from typed props; extraArgs may not repeat them. */
+const MANAGED_FLAGS: Record<string, string> = {
+  'model-repository': 'repository',
+  'model-store': 'repository',
+  'model-control-mode': 'modelControl',
+  'repository-poll-secs': 'modelControl',
+  'load-model': 'modelControl',
+  'strict-readiness': 'strictReadiness',
+  'exit-on-error': 'exitOnError',
+  'disable-auto-complete-config': 'disableAutoCompleteConfig',
+  'allow-metrics': 'metrics',
+  'allow-gpu-metrics': 'gpuMetrics',
+  'metrics-interval-ms': 'metricsInterval',
+  'cache-config': 'responseCacheSize',
+  'http-restricted-api': 'restrictedApi',
+  'grpc-restricted-protocol': 'restrictedApi',
+  'http-port': 'the fixed port 8000',
+  'grpc-port': 'the fixed port 8001',
+  'metrics-port': 'the fixed port 8002',
+};
+
+/** Everything a Triton workload renders its pod from. */
+export interface TritonPod {
+  readonly pod: ResolvedGpuPod;
+  readonly parts: RepoPodParts;
+  readonly startupTimeout: Duration;
+  readonly metrics: boolean;
+}
+
+/** Resolves and checks the props both workloads share; throws on the first bad value. */
+export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
+  if (props.args !== undefined) {
+    throw propError('args', 'unset: the tritonserver flags are built from typed props', props.args, 'use extraArgs for flags this construct does not manage');
+  }
+  const control = props.modelControl ?? ModelControl.NONE;
+  const metrics = props.metrics ?? true;
+  const startupTimeout = props.startupTimeout ?? Duration.minutes(5);
+  wholeSeconds('startupTimeout', startupTimeout, 10);
+  if (props.gpuMetrics !== undefined && !metrics) throw propError('gpuMetrics', 'unset when metrics is false', props.gpuMetrics);
+  if (props.metricsInterval !== undefined) {
+    if (!metrics) throw propError('metricsInterval', 'unset when metrics is false', `${props.metricsInterval.toMilliseconds()}ms`);
+    checkInteger('metricsInterval', props.metricsInterval.toMilliseconds(), 1, undefined, 'a whole number of milliseconds');
+  }
+  if (props.responseCacheSize !== undefined) quantity('responseCacheSize', props.responseCacheSize);
+  if (props.gpuMemory !== undefined) quantity('gpuMemory', props.gpuMemory);
+  if (props.gpuMemoryOverhead !== undefined) {
+    const overhead = props.gpuMemoryOverhead.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Number.isInteger(overhead) || overhead < 0) throw propError('gpuMemoryOverhead', 'a whole number of KiB, 0 or more', `${overhead}Ki`);
+  }
+  const restricted = props.restrictedApi;
+  if (restricted) {
+    if (!HEADER.test(restricted.header)) throw propError('restrictedApi.header', 'an HTTP header name (letters, digits, -)', restricted.header);
+    const apis = restricted.apis ?? DEFAULT_RESTRICTED;
+    if (apis.length === 0) throw propError('restrictedApi.apis', 'at least one API', apis);
+    if (apis.includes(TritonApi.HEALTH)) {
+      throw propError('restrictedApi.apis', 'free of TritonApi.HEALTH: the kubelet\'s probes cannot send the secret header', apis);
+    }
+    if (new Set(apis).size !== apis.length) throw propError('restrictedApi.apis', 'distinct APIs', apis);
+  }
+  if (control.mode === 'explicit' && !(restricted && (restricted.apis ?? DEFAULT_RESTRICTED).includes(TritonApi.MODEL_REPOSITORY))) {
+    throw propError('restrictedApi', 'set and covering TritonApi.MODEL_REPOSITORY with ModelControl.explicit (loading a model runs its code)', restricted ? restricted.apis : 'none',
+      'restrict the model repository API to a secret header, or keep ModelControl.NONE');
+  }
+  for (const arg of props.extraArgs ?? []) {
+    const m = /^--([a-z0-9][a-z0-9-]*)(=.*)?$/.exec(arg);
+    if (!m) throw propError('extraArgs', 'flags of the form --name or --name=value', arg);
+    const owner = MANAGED_FLAGS[m[1]];
+    if (owner) throw propError('extraArgs', `free of --${m[1]}, which this construct sets`, arg, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
+  }
+
+  const parts = props.repository._podParts();
+  const env: Record<string, EnvValue> = { ...(props.env ?? {}) };
+  const add = (name: string, value: EnvValue, why: string) => {
+    if (name in env) throw propError('env', `free of ${name}, which ${why} sets`, name);
+    env[name] = value;
+  };
+  for (const name of Object.keys(env)) checkEnvName(name);
+  // Triton and the framework runtimes write caches under $HOME; the root filesystem is read-only.
+  if (!('HOME' in env)) env.HOME = EnvValue.fromValue('/tmp');
+  for (const [name, value] of Object.entries(parts.env)) add(name, value, 'the S3 model repository');
+  if (restricted) add(RESTRICTED_ENV, EnvValue.fromSecretValue({ secret: restricted.secret, key: restricted.secretKey }), 'restrictedApi');
+
+  const image = props.image ?? DEFAULT_TRITON_IMAGE;
+  const pod = resolveGpuPod({ ...props, image, env, args: tritonArgs(props, parts.repository, control, metrics) });
+  return { pod, parts, startupTimeout, metrics };
+}
+
+function tritonArgs(props: TritonWorkloadProps, repository: string, control: ModelControl, metrics: boolean): string[] {
+  const args = ['tritonserver', `--model-repository=${repository}`, `--model-control-mode=${control.mode}`];
+  if (control.pollSeconds !== undefined) args.push(`--repository-poll-secs=${control.pollSeconds}`);
+  for (const m of control.startupModels ?? []) args.push(`--load-model=${m}`);
+  args.push(`--strict-readiness=${props.strictReadiness ?? true}`);
+  args.push(`--exit-on-error=${props.exitOnError ?? true}`);
+  if (props.disableAutoCompleteConfig ?? true) args.push('--disable-auto-complete-config');
+  args.push(`--allow-metrics=${metrics}`);
+  if (metrics) args.push(`--allow-gpu-metrics=${props.gpuMetrics ?? true}`);
+  if (props.metricsInterval) args.push(`--metrics-interval-ms=${props.metricsInterval.toMilliseconds()}`);
+  if (props.responseCacheSize) args.push(`--cache-config=local,size=${props.responseCacheSize.toKibibytes() * 1024}`);
+  const r = props.restrictedApi;
+  if (r) {
+    // The kubelet expands $(VAR) from the container's environment, where the value is a Secret reference.
+    const setting = `${(r.apis ?? DEFAULT_RESTRICTED).join(',')}:${r.header}=$(${RESTRICTED_ENV})`;
+    args.push(`--http-restricted-api=${setting}`, `--grpc-restricted-protocol=${setting}`);
+  }
+  return [...args, ...(props.extraArgs ?? [])];
+}
+
+/** An HTTP GET probe on a Triton health endpoint, on the named container port. */
+export function healthProbe(path: string, port: string, period: number, failureThreshold: number, timeout: number): k8s.Probe {
+  return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds: period, timeoutSeconds: timeout, failureThreshold };
+}
+
+/** The startup probe's failure threshold for a budget, probing every 10 seconds. */
+export function startupFailureThreshold(timeout: Duration): number {
+  return Math.ceil(timeout.toSeconds() / 10);
+}
+
+/** The Prometheus scrape annotations the common `kubernetes-pods` scrape job reads. */
+export function scrapeAnnotations(): Record<string, string> {
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT), 'prometheus.io/path': '/metrics' };
+}
+
+/** The annotation carrying the config hash: a config change rolls the pods. */
+export const CONFIG_HASH_ANNOTATION = 'triton.cdk8s-gpu-inference.dev/config-sha256';
+
+/** The memory of one GPU the server gets, and where that number comes from; undefined when unknown. */
+export function gpuMemoryOf(props: TritonWorkloadProps): { size: Size; from: string } | undefined {
+  if (props.gpuMemory) return { size: props.gpuMemory, from: 'gpuMemory' };
+  const gpu = props.gpu ?? GpuResource.NVIDIA;
+  if (gpu.migProfile) {
+    // The profile names its memory in decimal GB (3g.40gb); nvidia-smi reports slightly more, so this errs safe.
+    const gb = Number(/\.(\d+)gb/.exec(gpu.migProfile)![1]);
+    return { size: Size.mebibytes(Math.floor((gb * 1e9) / 2 ** 20)), from: `MIG profile ${gpu.migProfile}` };
+  }
+  const products = props.nodePool?.products ?? [];
+  if (products.length > 0 && products.every((p) => p.memory)) {
+    const smallest = [...products].sort((a, b) => kib(a.memory!) - kib(b.memory!))[0];
+    return { size: smallest.memory!, from: products.length > 1 ? `${smallest.label}, the smallest of the pool's products` : smallest.label };
+  }
+  return undefined;
+}
+
+function kib(size: Size): number {
+  return size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+}
+
+function fmt(kibibytes: number): string {
+  return quantity('', Size.kibibytes(kibibytes))!;
+}
+
+/** The checks that need the repository and the server together; messages for node.addValidation. */
+export function validateAgainstServer(props: TritonWorkloadProps, gpuCount: number): string[] {
+  const repo: TritonModelRepo = props.repository;
+  const errors: string[] = [];
+  const models = repo.models;
+  for (const model of models) {
+    model.config.instanceGroups.forEach((g, i) => {
+      const beyond = (g.gpus ?? []).filter((x) => x >= gpuCount);
+      if (beyond.length > 0) {
+        errors.push(propError(`model[${model.name}].instanceGroups[${i}].gpus`, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, g.gpus,
+          `raise gpuCount to ${Math.max(...beyond) + 1}, or place the instances on GPUs the server gets`).message);
+      }
+    });
+    if ((props.disableAutoCompleteConfig ?? true) && (!(model.config.props.inputs?.length) || !(model.config.props.outputs?.length))) {
+      errors.push(propError(`model[${model.name}]`, 'inputs and outputs while disableAutoCompleteConfig is on (Triton loads the config as written)', 'none',
+        'declare the inputs and outputs, or set disableAutoCompleteConfig: false to let the backend fill them in').message);
+    }
+    if (model.config.props.responseCache && !props.responseCacheSize) {
+      errors.push(propError(`model[${model.name}].responseCache`, 'backed by a server cache', 'no cache', 'set responseCacheSize on the Triton workload').message);
+    }
+  }
+  for (const name of (props.modelControl ?? ModelControl.NONE).startupModels ?? []) {
+    if (!repo.findModel(name)) {
+      errors.push(propError('modelControl', `to load models of the repository (${models.map((m) => m.name).join(', ')})`, name).message);
+    }
+  }
+  errors.push(...checkGpuMemory(props, gpuCount));
+  return errors;
+}
+
+function checkGpuMemory(props: TritonWorkloadProps, gpuCount: number): string[] {
+  const sized = props.repository.models.filter((m) => m.gpuMemoryPerInstance && !m.isEnsemble);
+  if (sized.length === 0) return [];
+  const memory = gpuMemoryOf(props);
+  if (!memory) {
+    return [propError('gpuMemory', 'known to check the GPU memory the models state (gpuMemoryPerInstance)', 'unknown',
+      'set gpuMemory, request a MIG slice (GpuResource.mig), or place the pods with GpuNodePool.nvidia({ products: [...] })').message];
+  }
+  const overhead = kib(props.gpuMemoryOverhead ?? Size.gibibytes(1));
+  const errors: string[] = [];
+  for (let gpu = 0; gpu < gpuCount; gpu++) {
+    const terms: string[] = [];
+    let total = overhead;
+    for (const m of sized) {
+      const n = m.instancesOnGpu(gpu, gpuCount);
+      if (n === 0) continue;
+      total += n * kib(m.gpuMemoryPerInstance!);
+      terms.push(`${n} x ${fmt(kib(m.gpuMemoryPerInstance!))} (${m.name})`);
+    }
+    if (terms.length > 0 && total > kib(memory.size)) {
+      errors.push(propError(`GPU ${gpu} memory`, `at most ${fmt(kib(memory.size))} (${memory.from})`, `${terms.join(' + ')} + ${fmt(overhead)} overhead = ${fmt(total)}`,
+        'lower instance counts, spread instances over more GPUs, or use a GPU with more memory').message);
+    }
+  }
+  return errors;
+}

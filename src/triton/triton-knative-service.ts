@@ -1,0 +1,248 @@
+import { ApiObjectMetadata, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
+  validateAgainstServer,
+} from './_triton-pod';
+import { TritonModel } from './triton-model-repo';
+import { MetricsScraping } from './triton-server';
+import { TritonWorkloadProps } from './triton-workload';
+import { propError } from '../_errors';
+import { IEventSink, SinkDestination } from '../eventing/event-sink';
+import { GpuInferenceService, ServingProtocol } from '../serving/gpu-inference-service';
+
+/** Props of TritonKnativeService. */
+export interface TritonKnativeServiceProps extends TritonWorkloadProps {
+  /**
+   * Metadata of the Knative Service.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * The one port Knative routes to: HTTP/1 on 8000 (`http1`) or gRPC on 8001 (`h2c`).
+   * @default ServingProtocol.HTTP1
+   */
+  readonly protocol?: ServingProtocol;
+  /**
+   * Only reachable inside the cluster.
+   * @default false
+   */
+  readonly clusterLocal?: boolean;
+  /**
+   * Fewest replicas.
+   * @default 0 - scales to zero when idle
+   */
+  readonly minScale?: number;
+  /**
+   * Most replicas; caps GPU spend.
+   * @default - the cluster's max-scale
+   */
+  readonly maxScale?: number;
+  /**
+   * Replicas a new revision starts with.
+   * @default - the cluster's initial-scale (1)
+   */
+  readonly initialScale?: number;
+  /**
+   * Replicas to start at once when scaling from zero.
+   * @default - 1
+   */
+  readonly activationScale?: number;
+  /**
+   * How long a scale-down decision must hold.
+   * @default - the cluster's scale-down-delay (0s)
+   */
+  readonly scaleDownDelay?: Duration;
+  /**
+   * The KPA stable window, 6s to 1h.
+   * @default - the cluster's stable-window (60s)
+   */
+  readonly window?: Duration;
+  /**
+   * Hard limit of requests in flight per replica (`containerConcurrency`).
+   * @default - what the instances batch at once: the sum over models of (maxBatchSize with dynamic or sequence
+   * batching, else 1) x instance count
+   */
+  readonly containerConcurrency?: number;
+  /**
+   * Concurrency per replica the autoscaler aims for.
+   * @default - the batch the models prefer: the sum over models of (largest preferred batch size, else
+   * maxBatchSize, with batching; else 1) x instance count
+   */
+  readonly target?: number;
+  /**
+   * Percentage of `target` the autoscaler aims for.
+   * @default - the cluster's default (70)
+   */
+  readonly targetUtilizationPercentage?: number;
+  /**
+   * Request timeout.
+   * @default - the cluster's revision-timeout-seconds (300s)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long a new revision may take to become ready: image pull, artifact copy and model load.
+   * @default - startupTimeout + 5 minutes, at least 10 minutes
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * How Prometheus finds the metrics on port 8002: annotations or nothing. (A PodMonitor needs a named
+   * metrics port, and Knative allows only the serving port.)
+   * @default MetricsScraping.ANNOTATIONS
+   */
+  readonly metricsScraping?: MetricsScraping;
+}
+
+/**
+ * NVIDIA Triton Inference Server on Knative Serving, scaling to zero: a GpuInferenceService running
+ * `tritonserver`, for bursty or occasional traffic.
+ *
+ * Creates: a `serving.knative.dev/v1` Service (through GpuInferenceService and the shared pod renderer) with
+ * exactly one port, 8000 `http1` or 8001 `h2c`; the model repository laid out from its ConfigMap and artifact
+ * source; containerConcurrency and target derived from the models' batching (`maxBatchSize` x instances)
+ * unless set; Prometheus scrape annotations for port 8002, which Triton still serves though Knative does not
+ * route it.
+ *
+ * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c,
+ * Knative rewrites probes to the serving port, where HTTP GETs would hit the gRPC server, so Knative's default
+ * TCP readiness probe is used: Triton opens its ports only after loading the models.
+ *
+ * Prerequisites: those of GpuInferenceService (add a `KnativeFeatures` to the app: init containers and PVCs
+ * need feature flags).
+ *
+ * @example
+ * new TritonKnativeService(chart, 'triton', {
+ *   repository: repo,
+ *   maxScale: 10,
+ *   nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
+ * });
+ */
+export class TritonKnativeService extends Construct implements IEventSink {
+  /** The underlying GpuInferenceService. */
+  public readonly service: GpuInferenceService;
+  /** Name of the Knative Service. */
+  public readonly name: string;
+  /** The serving port: 8000 (http1) or 8001 (h2c). */
+  public readonly port: number;
+  /** containerConcurrency as set or derived. */
+  public readonly containerConcurrency: number;
+  /** The autoscaling target as set or derived. */
+  public readonly target: number;
+
+  public constructor(scope: Construct, id: string, props: TritonKnativeServiceProps) {
+    super(scope, id);
+    const triton = resolveTritonPod(props);
+    const protocol = props.protocol ?? ServingProtocol.HTTP1;
+    this.port = protocol === ServingProtocol.H2C ? GRPC_PORT : HTTP_PORT;
+    const scraping = props.metricsScraping ?? MetricsScraping.ANNOTATIONS;
+    if (scraping !== MetricsScraping.ANNOTATIONS && scraping !== MetricsScraping.NONE) {
+      throw propError('metricsScraping', 'ANNOTATIONS or NONE on Knative (a monitor needs a named metrics port; Knative allows only the serving port)', scraping, 'use TritonServer for PodMonitor or ServiceMonitor scraping');
+    }
+    const gpuCount = triton.pod.gpuCount;
+    const derived = deriveConcurrency(props.repository.models, gpuCount);
+    if ((props.containerConcurrency === undefined || props.target === undefined) && derived.concurrency === 0) {
+      throw propError('repository', 'models added before the TritonKnativeService is created, to derive containerConcurrency and target', 'no models', 'add the models first, or set containerConcurrency and target');
+    }
+    this.containerConcurrency = props.containerConcurrency ?? derived.concurrency;
+    if (props.containerConcurrency === undefined && this.containerConcurrency > 1000) {
+      throw propError('containerConcurrency', 'at most 1000 (Knative\'s container-concurrency-max-limit)', `${this.containerConcurrency} (derived from the models' batch sizes x instances)`, 'set containerConcurrency explicitly');
+    }
+    this.target = props.target ?? Math.min(derived.target, this.containerConcurrency || derived.target);
+    const progressDeadline = props.progressDeadline ?? Duration.seconds(Math.max(600, triton.startupTimeout.toSeconds() + 300));
+    if (progressDeadline.toMilliseconds() <= triton.startupTimeout.toMilliseconds()) {
+      throw propError('progressDeadline', `longer than startupTimeout (${triton.startupTimeout.toSeconds()}s), or Knative gives up while the models still load`, `${progressDeadline.toMilliseconds() / 1000}s`);
+    }
+    const http = protocol === ServingProtocol.HTTP1;
+    const p = props;
+    const pod = triton.pod;
+
+    this.service = new GpuInferenceService(this, 'Service', {
+      metadata: p.metadata,
+      image: pod.image,
+      requireImageDigest: p.requireImageDigest,
+      imagePullPolicy: p.imagePullPolicy,
+      command: p.command,
+      args: pod.args,
+      env: pod.env,
+      gpu: p.gpu,
+      gpuCount: p.gpuCount,
+      nodePool: p.nodePool,
+      resources: p.resources,
+      guaranteedQos: p.guaranteedQos,
+      security: p.security,
+      sharedMemory: p.sharedMemory,
+      sharedMemorySize: p.sharedMemorySize,
+      tmpSize: p.tmpSize,
+      volumeMounts: p.volumeMounts,
+      serviceAccount: p.serviceAccount,
+      podAnnotations: {
+        ...(p.podAnnotations ?? {}),
+        ...(scraping === MetricsScraping.ANNOTATIONS && triton.metrics ? scrapeAnnotations() : {}),
+        [CONFIG_HASH_ANNOTATION]: p.repository.configHash,
+      },
+      port: this.port,
+      protocol,
+      clusterLocal: p.clusterLocal,
+      minScale: p.minScale,
+      maxScale: p.maxScale,
+      initialScale: p.initialScale,
+      activationScale: p.activationScale,
+      scaleDownDelay: p.scaleDownDelay,
+      window: p.window,
+      containerConcurrency: this.containerConcurrency,
+      target: this.target,
+      targetUtilizationPercentage: p.targetUtilizationPercentage,
+      timeout: p.timeout,
+      progressDeadline,
+      startupProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) } : undefined,
+      readinessProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 } : undefined,
+      livenessProbe: http ? { path: '/v2/health/live', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
+    });
+    this.name = this.service.name;
+    this.service._addPodParts(() => {
+      const parts = p.repository._podParts();
+      return { volumes: parts.volumes, mounts: parts.mounts, initContainers: parts.initContainers };
+    });
+
+    this.node.addValidation({
+      validate: () => {
+        const errors = validateAgainstServer(p, gpuCount);
+        const now = deriveConcurrency(p.repository.models, gpuCount);
+        const stale = (p.containerConcurrency === undefined && now.concurrency !== this.containerConcurrency)
+          || (p.target === undefined && now.target !== derived.target);
+        if (stale) {
+          errors.push(propError('repository', 'complete when the TritonKnativeService is created (containerConcurrency and target are derived from its models then)',
+            'models added later', 'create the service after the last addModel(), or set containerConcurrency and target').message);
+        }
+        return errors;
+      },
+    });
+  }
+
+  /** The in-cluster URL of the service. */
+  public get url(): string {
+    return this.service.url;
+  }
+
+  /** Delivers events to the Knative Service. */
+  public toSinkDestination(): SinkDestination {
+    return this.service.toSinkDestination();
+  }
+}
+
+/** What the instances of the repository's models process at once, and what they prefer to batch. */
+function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurrency: number; target: number } {
+  let concurrency = 0;
+  let target = 0;
+  for (const m of models) {
+    if (m.isEnsemble) continue;
+    const c = m.config.props;
+    const instances = m.instanceCount(gpuCount);
+    const batching = !!(c.dynamicBatching || c.sequenceBatching) && m.config.maxBatchSize > 0;
+    const perInstance = batching ? m.config.maxBatchSize : 1;
+    const preferred = c.dynamicBatching?.preferredBatchSizes?.length ? Math.max(...c.dynamicBatching.preferredBatchSizes) : perInstance;
+    concurrency += perInstance * instances;
+    target += (batching ? preferred : 1) * instances;
+  }
+  return { concurrency, target };
+}

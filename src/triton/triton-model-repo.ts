@@ -1,0 +1,482 @@
+import { createHash } from 'crypto';
+import { ApiObjectMetadata, Size } from 'cdk8s';
+import { ConfigMap, EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ArtifactKind, ParsedEndpoint, RepoPodParts } from './_repo-parts';
+import { InstanceGroupKind, TritonModelConfig, TritonModelConfigProps } from './model-config';
+import { checkInteger, propError } from '../_errors';
+import { checkPinnedImage } from '../scheduling/_image';
+import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ENDPOINT = /^(https?):\/\/([^/\s:@]+)(?::(\d+))?\/?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const REGION = /^[a-z0-9-]+$/;
+/** A ConfigMap holds at most 1 MiB of data. */
+const CONFIGMAP_LIMIT = 1024 * 1024;
+
+/** Where an S3-compatible store (MinIO, Ceph RGW, AWS S3) keeps the model artifacts. */
+export interface S3ArtifactOptions {
+  /** Endpoint of the store with scheme, e.g. `http://minio.minio.svc.cluster.local:9000`; no path. */
+  readonly endpoint: string;
+  /** Bucket holding the repository. */
+  readonly bucket: string;
+  /**
+   * Key prefix of the repository inside the bucket; artifacts live at `<prefix>/<model>/<version>/<file>`.
+   * @default - the bucket root
+   */
+  readonly prefix?: string;
+  /** Secret holding the access key id and secret access key; only ever referenced, never read. */
+  readonly credentials: ISecret;
+  /**
+   * Key in `credentials` holding the access key id.
+   * @default 'AWS_ACCESS_KEY_ID'
+   */
+  readonly accessKeyIdKey?: string;
+  /**
+   * Key in `credentials` holding the secret access key.
+   * @default 'AWS_SECRET_ACCESS_KEY'
+   */
+  readonly secretAccessKeyKey?: string;
+}
+
+/** Options for copying artifacts from an S3-compatible store into the pod before Triton starts. */
+export interface S3CopyOptions extends S3ArtifactOptions {
+  /**
+   * The MinIO client image that copies; must be pinned.
+   * @default GpuInferenceService.DEFAULT_MC_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * Size limit of the emptyDir the repository is copied into.
+   * @default Size.gibibytes(10)
+   */
+  readonly sizeLimit?: Size;
+}
+
+/** Options for Triton reading its repository straight from an S3-compatible store. */
+export interface S3NativeOptions extends S3ArtifactOptions {
+  /**
+   * Region sent with requests (`AWS_DEFAULT_REGION`); MinIO accepts its default.
+   * @default 'us-east-1'
+   */
+  readonly region?: string;
+  /**
+   * Size limit of the emptyDir Triton downloads the repository into (`TRITON_AWS_MOUNT_DIRECTORY`).
+   * @default Size.gibibytes(10)
+   */
+  readonly localCacheSize?: Size;
+}
+
+/** Options for artifacts on a PersistentVolumeClaim. */
+export interface PersistentVolumeClaimArtifactOptions {
+  /**
+   * Folder in the volume that holds `<model>/<version>/<file>`.
+   * @default - the volume root
+   */
+  readonly subPath?: string;
+}
+
+/** How the model artifacts (`<model>/<version>/<file>`) reach Triton. */
+export class ModelArtifactSource {
+  /**
+   * Copy from an S3-compatible store into an emptyDir with pinned, hardened `mc mirror` init containers, one per
+   * served model version: only the versions the version policy serves are copied. Configs come from the
+   * repository's ConfigMap.
+   */
+  public static fromS3(options: S3CopyOptions): ModelArtifactSource {
+    const endpoint = checkS3('ModelArtifactSource.fromS3', options);
+    checkPinnedImage('ModelArtifactSource.fromS3: image', options.image ?? DEFAULT_MC_IMAGE);
+    return new ModelArtifactSource(ArtifactKind.S3_COPY, options, endpoint, undefined, undefined);
+  }
+
+  /**
+   * Triton reads the repository itself from the store (`--model-repository=s3://host:port/bucket/prefix`), with
+   * AWS credential variables taken from the Secret. Triton then reads each model's `config.pbtxt` from the
+   * bucket too: publish the files the repository renders (`TritonModelRepo.configFiles`, also kept in its
+   * ConfigMap) to `<prefix>/<model>/config.pbtxt`, and give ensembles a placeholder object in their version
+   * folder.
+   */
+  public static fromS3Native(options: S3NativeOptions): ModelArtifactSource {
+    const endpoint = checkS3('ModelArtifactSource.fromS3Native', options);
+    if (options.region !== undefined && !REGION.test(options.region)) {
+      throw propError('ModelArtifactSource.fromS3Native: region', 'a region name such as us-east-1', options.region);
+    }
+    return new ModelArtifactSource(ArtifactKind.S3_NATIVE, options, endpoint, undefined, undefined);
+  }
+
+  /** Mount the served version folders from a PersistentVolumeClaim, read-only. Configs come from the ConfigMap. */
+  public static fromPersistentVolumeClaim(claim: IPersistentVolumeClaim, options: PersistentVolumeClaimArtifactOptions = {}): ModelArtifactSource {
+    const sub = options.subPath === undefined ? undefined : options.subPath.replace(/^\/+|\/+$/g, '');
+    if (sub !== undefined && (sub === '' || sub.split('/').some((s) => s === '..' || s === '.'))) {
+      throw propError('ModelArtifactSource.fromPersistentVolumeClaim: subPath', 'a relative folder without . or .. segments', options.subPath);
+    }
+    return new ModelArtifactSource(ArtifactKind.PVC, undefined, undefined, claim, sub);
+  }
+
+  private constructor(
+    /** @internal */ public readonly _kind: ArtifactKind,
+    /** @internal */ public readonly _s3: S3CopyOptions & S3NativeOptions | undefined,
+    /** @internal */ public readonly _endpoint: ParsedEndpoint | undefined,
+    /** @internal */ public readonly _claim: IPersistentVolumeClaim | undefined,
+    /** @internal */ public readonly _subPath: string | undefined,
+  ) {}
+
+  /** Whether Triton reads the repository from the store itself (configs included). */
+  public get isNative(): boolean {
+    return this._kind === ArtifactKind.S3_NATIVE;
+  }
+}
+
+/** The pinned MinIO client image the copy init containers use (the one GpuInferenceService uses). */
+const DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
+
+function checkS3(factory: string, o: S3ArtifactOptions): ParsedEndpoint {
+  const m = ENDPOINT.exec(o.endpoint);
+  if (!m) throw propError(`${factory}: endpoint`, 'an http(s) URL of the store with no path, e.g. http://minio.minio.svc.cluster.local:9000', o.endpoint);
+  if (!BUCKET.test(o.bucket)) throw propError(`${factory}: bucket`, 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', o.bucket);
+  if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
+    throw propError(`${factory}: prefix`, 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
+  }
+  for (const [prop, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey]] as const) {
+    if (key !== undefined && !SECRET_KEY.test(key)) throw propError(`${factory}: ${prop}`, 'a Secret key ([-._a-zA-Z0-9]+)', key);
+  }
+  const scheme = m[1];
+  return { scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
+}
+
+function normalizePrefix(prefix: string | undefined): string {
+  return (prefix ?? '').replace(/^\/+|\/+$/g, '');
+}
+
+/** A model of the repository: its config, the versions present as artifacts, its GPU memory footprint. */
+export interface TritonModelProps extends TritonModelConfigProps {
+  /**
+   * Versions present as artifacts (version folders `1`, `2` ...). The version policy picks the served ones
+   * from these, and only those are copied or mounted.
+   * @default [1]
+   */
+  readonly versions?: number[];
+  /**
+   * GPU memory one instance of the model uses (weights, activations at the largest batch, workspace), for the
+   * GPU memory budget the Triton workloads check.
+   * @default - unknown: the model is left out of the budget check
+   */
+  readonly gpuMemoryPerInstance?: Size;
+}
+
+/** A model in a TritonModelRepo. */
+export class TritonModel {
+  /** Model name. */
+  public readonly name: string;
+  /** The checked configuration. */
+  public readonly config: TritonModelConfig;
+  /** Versions present as artifacts, ascending. */
+  public readonly versions: number[];
+  /** The versions the version policy serves, ascending: the version folders the repository lays out. */
+  public readonly servedVersions: number[];
+  /** GPU memory of one instance, when stated. */
+  public readonly gpuMemoryPerInstance?: Size;
+
+  public constructor(props: TritonModelProps) {
+    this.config = new TritonModelConfig(props);
+    this.name = props.name;
+    const versions = props.versions ?? [1];
+    const prop = `model[${props.name}].versions`;
+    if (versions.length === 0) throw propError(prop, 'at least one version present in the repository', versions);
+    for (const v of versions) checkInteger(prop, v, 1, undefined, 'version folders are positive integers; Triton ignores 0 and non-numeric folders');
+    if (new Set(versions).size !== versions.length) throw propError(prop, 'distinct versions', versions);
+    this.versions = [...versions].sort((a, b) => a - b);
+    const policy = this.config.versionPolicy;
+    if (policy.kind === 'specific') {
+      const missing = policy.versions!.filter((v) => !this.versions.includes(v));
+      if (missing.length > 0) {
+        throw propError(`model[${props.name}].versionPolicy`, `specific versions present as artifacts (${this.versions.join(', ')})`, policy.versions,
+          `add ${missing.join(', ')} to 'versions', or drop ${missing.length > 1 ? 'them' : 'it'} from the policy`);
+      }
+    }
+    this.servedVersions = policy.select(this.versions);
+    if (props.gpuMemoryPerInstance !== undefined) quantity(`model[${props.name}].gpuMemoryPerInstance`, props.gpuMemoryPerInstance);
+    this.gpuMemoryPerInstance = props.gpuMemoryPerInstance;
+  }
+
+  /** Whether this is an ensemble (no instances, no artifacts). */
+  public get isEnsemble(): boolean {
+    return this.config.platform.isEnsemble;
+  }
+
+  /** How many instances Triton creates for this model on a server with `gpuCount` GPUs. */
+  public instanceCount(gpuCount: number): number {
+    return this.config.instanceGroups.reduce((n, g) => n + (g.count ?? 1) * (isGpuGroup(g.kind) ? g.gpus?.length ?? gpuCount : 1), 0);
+  }
+
+  /** How many instances of this model land on GPU `index` of a server with `gpuCount` GPUs. */
+  public instancesOnGpu(index: number, gpuCount: number): number {
+    return this.config.instanceGroups
+      .filter((g) => isGpuGroup(g.kind) && (g.gpus ?? range(gpuCount)).includes(index))
+      .reduce((n, g) => n + (g.count ?? 1), 0);
+  }
+}
+
+function isGpuGroup(kind: InstanceGroupKind | undefined): boolean {
+  return kind === undefined || kind === InstanceGroupKind.GPU || kind === InstanceGroupKind.AUTO;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Props of TritonModelRepo. */
+export interface TritonModelRepoProps {
+  /** Where the artifacts come from. */
+  readonly artifacts: ModelArtifactSource;
+  /**
+   * Metadata of the ConfigMap holding the configs.
+   * @default - a name generated from the construct path
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * Models to start with; more with `addModel()`.
+   * @default - none
+   */
+  readonly models?: TritonModelProps[];
+  /**
+   * Where the repository appears in the Triton container.
+   * @default '/models'
+   */
+  readonly mountPath?: string;
+}
+
+/**
+ * A Triton model repository: typed, checked model configs rendered to `config.pbtxt`, and the artifacts they
+ * serve laid out as `<repo>/<model>/config.pbtxt` and `<repo>/<model>/<version>/<file>`.
+ *
+ * Creates: one `ConfigMap` whose keys `<model>.pbtxt` hold the configs (plus inline label files). The Triton
+ * workloads (`TritonServer`, `TritonKnativeService`) mount it: an emptyDir is the repository root, each config is
+ * mounted at `<model>/config.pbtxt`, and the served version folders are copied from S3 by init containers or
+ * mounted from a PVC. With `ModelArtifactSource.fromS3Native()` Triton reads the whole repository from the
+ * bucket instead.
+ *
+ * Checked at synth: unique model names, ensemble steps that name models of this repository (and versions they
+ * serve), specific versions present as artifacts, and every single-model rule of TritonModelConfig.
+ *
+ * @example
+ * const repo = new TritonModelRepo(chart, 'models', {
+ *   artifacts: ModelArtifactSource.fromS3({
+ *     endpoint: 'http://minio.minio.svc.cluster.local:9000',
+ *     bucket: 'models',
+ *     credentials: Secret.fromSecretName(chart, 'minio', 'minio-model-reader'),
+ *   }),
+ * });
+ * repo.addModel({
+ *   name: 'resnet50',
+ *   platform: ModelPlatform.PYTORCH_LIBTORCH,
+ *   maxBatchSize: 32,
+ *   inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+ *   outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
+ *   dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
+ * });
+ */
+export class TritonModelRepo extends Construct {
+  /** The ConfigMap holding the configs. */
+  public readonly configMap: ConfigMap;
+  /** Where the artifacts come from. */
+  public readonly artifacts: ModelArtifactSource;
+  /** Where the repository appears in the Triton container. */
+  public readonly mountPath: string;
+
+  private readonly _models: TritonModel[] = [];
+  private readonly data: Record<string, string> = {};
+
+  public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
+    super(scope, id);
+    this.artifacts = props.artifacts;
+    this.mountPath = (props.mountPath ?? '/models').replace(/\/+$/, '');
+    if (!/^\/[A-Za-z0-9_.\/-]+$/.test(this.mountPath) || ['/tmp', '/dev/shm', '/dev', '/'].includes(this.mountPath) || this.mountPath.split('/').includes('..')) {
+      throw propError('mountPath', 'an absolute path other than /, /dev, /tmp and /dev/shm', props.mountPath);
+    }
+    this.configMap = new ConfigMap(this, 'Configs', { metadata: props.metadata });
+    for (const m of props.models ?? []) this.addModel(m);
+
+    this.node.addValidation({ validate: () => this.validateRepo() });
+  }
+
+  /** The models, in the order they were added. */
+  public get models(): TritonModel[] {
+    return [...this._models];
+  }
+
+  /** The model named `name`, if the repository has it. */
+  public findModel(name: string): TritonModel | undefined {
+    return this._models.find((m) => m.name === name);
+  }
+
+  /** Adds a model; its config is checked and rendered at once. */
+  public addModel(props: TritonModelProps): TritonModel {
+    if (this.findModel(props.name)) {
+      throw propError('name', 'unique within the repository (one folder per model)', props.name, 'rename one of the models');
+    }
+    const model = new TritonModel(props);
+    const entries: Record<string, string> = { [`${model.name}.pbtxt`]: model.config.toPbtxt() };
+    for (const f of model.config.labelFiles) {
+      if (f.labels) entries[labelKey(model.name, f.fileName)] = f.labels.join('\n') + '\n';
+    }
+    for (const key of Object.keys(entries)) {
+      if (key in this.data) throw propError(`model[${model.name}]`, 'ConfigMap keys that no other model uses', key, 'rename the model or its label file');
+    }
+    for (const [key, value] of Object.entries(entries)) {
+      this.data[key] = value;
+      this.configMap.addData(key, value);
+    }
+    this._models.push(model);
+    return model;
+  }
+
+  /** The rendered config files, keyed by their path in the repository (`<model>/config.pbtxt`). */
+  public get configFiles(): Record<string, string> {
+    return Object.fromEntries(this._models.map((m) => [`${m.name}/config.pbtxt`, this.data[`${m.name}.pbtxt`]]));
+  }
+
+  /** A short hash of everything in the ConfigMap; pods carry it so a config change rolls them. */
+  public get configHash(): string {
+    const hash = createHash('sha256');
+    for (const key of Object.keys(this.data).sort()) hash.update(`${key}\0${this.data[key]}\0`);
+    return hash.digest('hex').slice(0, 16);
+  }
+
+  /**
+   * The volumes, mounts, init containers, environment and `--model-repository` value that lay this repository
+   * out in a Triton pod.
+   * @internal
+   */
+  public _podParts(): RepoPodParts {
+    const a = this.artifacts;
+    if (a._kind === ArtifactKind.S3_NATIVE) return this.nativeParts();
+    const root = this.mountPath;
+    const volumes: k8s.Volume[] = [];
+    const mounts: k8s.VolumeMount[] = [];
+    const initContainers: AuxiliaryContainer[] = [];
+    const copy = a._kind === ArtifactKind.S3_COPY;
+    const rootSize = copy ? a._s3!.sizeLimit ?? Size.gibibytes(10) : Size.mebibytes(16);
+    volumes.push({ name: 'model-repository', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('artifacts.sizeLimit', rootSize)!) } });
+    // The root is writable so the kubelet can create the mount points of the configs and version folders in it;
+    // Triton never writes to it with model control mode none.
+    mounts.push({ name: 'model-repository', mountPath: root });
+    volumes.push({ name: 'model-configs', configMap: { name: this.configMap.name } });
+    if (a._kind === ArtifactKind.PVC) {
+      volumes.push({ name: 'model-artifacts', persistentVolumeClaim: { claimName: a._claim!.name, readOnly: true } });
+    }
+    const ensembles = this._models.filter((m) => m.isEnsemble);
+    if (ensembles.length > 0) volumes.push({ name: 'ensemble-version', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } });
+    const pvcPath = (...parts: string[]) => [a._subPath, ...parts].filter((x) => x !== undefined).join('/');
+    const fetchNames = new Set<string>();
+    for (const model of this._models) {
+      const dir = `${root}/${model.name}`;
+      mounts.push({ name: 'model-configs', mountPath: `${dir}/config.pbtxt`, subPath: `${model.name}.pbtxt`, readOnly: true });
+      for (const f of model.config.labelFiles) {
+        if (f.labels) {
+          mounts.push({ name: 'model-configs', mountPath: `${dir}/${f.fileName}`, subPath: labelKey(model.name, f.fileName), readOnly: true });
+        } else if (a._kind === ArtifactKind.PVC) {
+          mounts.push({ name: 'model-artifacts', mountPath: `${dir}/${f.fileName}`, subPath: pvcPath(model.name, f.fileName), readOnly: true });
+        } else {
+          initContainers.push(this.mcContainer(fetchNames, `${model.name}-${f.fileName}`, ['cp', '--quiet', this.s3Source(model.name, f.fileName), `${dir}/${f.fileName}`]));
+        }
+      }
+      for (const v of model.servedVersions) {
+        const target = `${dir}/${v}`;
+        if (model.isEnsemble) {
+          mounts.push({ name: 'ensemble-version', mountPath: target, readOnly: true });
+        } else if (a._kind === ArtifactKind.PVC) {
+          mounts.push({ name: 'model-artifacts', mountPath: target, subPath: pvcPath(model.name, String(v)), readOnly: true });
+        } else {
+          initContainers.push(this.mcContainer(fetchNames, `${model.name}-v${v}`, ['mirror', '--quiet', this.s3Source(model.name, String(v)), target]));
+        }
+      }
+    }
+    return { repository: root, env: {}, volumes, mounts, initContainers };
+  }
+
+  /** The `--model-repository` value Triton is started with. */
+  public get repositoryLocation(): string {
+    const a = this.artifacts;
+    if (a._kind !== ArtifactKind.S3_NATIVE) return this.mountPath;
+    const e = a._endpoint!;
+    const path = [a._s3!.bucket, normalizePrefix(a._s3!.prefix)].filter((x) => x !== '').join('/');
+    // Triton speaks HTTP to a host:port store unless the host is prefixed with https://.
+    return `s3://${e.scheme === 'https' ? 'https://' : ''}${e.host}:${e.port}/${path}`;
+  }
+
+  private nativeParts(): RepoPodParts {
+    const s3 = this.artifacts._s3!;
+    const cache = '/var/cache/triton-models';
+    return {
+      repository: this.repositoryLocation,
+      env: {
+        AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret: s3.credentials, key: s3.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
+        AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret: s3.credentials, key: s3.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
+        AWS_DEFAULT_REGION: EnvValue.fromValue(s3.region ?? 'us-east-1'),
+        TRITON_AWS_MOUNT_DIRECTORY: EnvValue.fromValue(cache),
+      },
+      volumes: [{ name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('localCacheSize', s3.localCacheSize ?? Size.gibibytes(10))!) } }],
+      mounts: [{ name: 'model-cache', mountPath: cache }],
+      initContainers: [],
+    };
+  }
+
+  private s3Source(...parts: string[]): string {
+    const s3 = this.artifacts._s3!;
+    return ['models', s3.bucket, normalizePrefix(s3.prefix), ...parts].filter((x) => x !== '').join('/');
+  }
+
+  private mcContainer(names: Set<string>, what: string, command: string[]): AuxiliaryContainer {
+    const s3 = this.artifacts._s3!;
+    const e = this.artifacts._endpoint!;
+    const secret = s3.credentials;
+    let name = ('fetch-' + what.toLowerCase().replace(/[^a-z0-9-]+/g, '-')).replace(/-+/g, '-').slice(0, 57).replace(/-+$/, '');
+    for (let i = 2; names.has(name); i++) name = `${name.slice(0, 57)}-${i}`;
+    names.add(name);
+    return {
+      name,
+      image: s3.image ?? DEFAULT_MC_IMAGE,
+      command: ['mc'],
+      args: ['--config-dir', '/tmp/.mc', ...command],
+      env: {
+        AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret, key: s3.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
+        AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret, key: s3.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
+        // mc reads the alias `models` from MC_HOST_models; the kubelet expands $(VAR) from the references above.
+        MC_HOST_models: EnvValue.fromValue(`${e.scheme}://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@${e.host}:${e.port}`),
+      },
+      volumeMounts: [{ name: 'model-repository', mountPath: this.mountPath }],
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
+        limits: { memory: k8s.Quantity.fromString('512Mi') },
+      },
+    };
+  }
+
+  private validateRepo(): string[] {
+    const errors: string[] = [];
+    if (this._models.length === 0) {
+      errors.push(propError('models', 'at least one model', 0, 'call addModel()').message);
+    }
+    for (const model of this._models) {
+      for (const [i, step] of (model.config.props.ensembleSteps ?? []).entries()) {
+        const target = this.findModel(step.modelName);
+        if (!target) {
+          errors.push(propError(`model[${model.name}].ensembleSteps[${i}].modelName`, `a model of this repository (${this._models.map((m) => m.name).join(', ')})`, step.modelName, 'add the model with addModel()').message);
+        } else if (step.modelVersion !== undefined && step.modelVersion !== -1 && !target.servedVersions.includes(step.modelVersion)) {
+          errors.push(propError(`model[${model.name}].ensembleSteps[${i}].modelVersion`, `a version '${target.name}' serves (${target.servedVersions.join(', ')})`, step.modelVersion).message);
+        }
+      }
+    }
+    const size = Object.entries(this.data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    if (size > CONFIGMAP_LIMIT) {
+      errors.push(propError('models', `configs and inline labels within a ConfigMap's 1 MiB (${CONFIGMAP_LIMIT} bytes)`, `${size} bytes`, 'split the models across repositories or ship long label files as artifacts').message);
+    }
+    return errors;
+  }
+}
+
+function labelKey(model: string, file: string): string {
+  return `${model}--${file}`;
+}

@@ -1,0 +1,381 @@
+import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { wholeSeconds } from './_duration';
+import {
+  CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
+  scrapeAnnotations, startupFailureThreshold, TritonPod, validateAgainstServer,
+} from './_triton-pod';
+import { TritonWorkloadProps } from './triton-workload';
+import { checkInteger, propError } from '../_errors';
+import { PodMonitor, ServiceMonitor } from '../imports/monitoring.coreos.com';
+import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
+
+/** How Prometheus finds Triton's metrics (port 8002, `/metrics`). */
+export enum MetricsScraping {
+  /** `prometheus.io/scrape`, `prometheus.io/port` and `prometheus.io/path` pod annotations. */
+  ANNOTATIONS = 'annotations',
+  /** A Prometheus Operator `PodMonitor` (monitoring.coreos.com/v1). */
+  POD_MONITOR = 'pod-monitor',
+  /** A Prometheus Operator `ServiceMonitor` on the Service's `metrics` port. */
+  SERVICE_MONITOR = 'service-monitor',
+  /** Nothing: metrics are served but not advertised. */
+  NONE = 'none',
+}
+
+/** When the topology spread may be broken. */
+export enum SpreadPolicy {
+  /** Prefer spreading, schedule anyway (`ScheduleAnyway`): never leaves a replica pending for spread's sake. */
+  PREFERRED = 'ScheduleAnyway',
+  /** Never break the spread (`DoNotSchedule`). */
+  REQUIRED = 'DoNotSchedule',
+}
+
+/**
+ * The HorizontalPodAutoscaler (autoscaling/v2) of a TritonServer.
+ *
+ * It scales on the average time requests wait in Triton's queue, a Pods metric served by prometheus-adapter
+ * from Triton's `nv_inference_queue_duration_us` and `nv_inference_request_success` counters, with CPU
+ * utilization beside it as the fallback: when the custom metric cannot be read, the HPA still scales up on CPU
+ * (and does not scale down). The adapter rule (Helm values of prometheus-community/prometheus-adapter):
+ *
+ * ```yaml
+ * rules:
+ *   custom:
+ *     - seriesQuery: 'nv_inference_queue_duration_us{namespace!="",pod!=""}'
+ *       resources:
+ *         overrides:
+ *           namespace: { resource: namespace }
+ *           pod: { resource: pod }
+ *       name:
+ *         matches: nv_inference_queue_duration_us
+ *         as: avg_time_queue_us
+ *       metricsQuery: >-
+ *         sum(delta(nv_inference_queue_duration_us{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>)
+ *         / (1 + sum(delta(nv_inference_request_success{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>))
+ * ```
+ */
+export interface TritonAutoscalingOptions {
+  /**
+   * Fewest replicas.
+   * @default 2 - one can be drained while the other serves
+   */
+  readonly minReplicas?: number;
+  /**
+   * Most replicas; caps GPU spend.
+   * @default 4
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Scale on the queue-time metric. Turn off on clusters without prometheus-adapter: CPU only.
+   * @default true
+   */
+  readonly queueTime?: boolean;
+  /**
+   * Average queue time per request to hold.
+   * @default Duration.millis(50)
+   */
+  readonly queueTimeTarget?: Duration;
+  /**
+   * Name under which prometheus-adapter serves the queue-time metric (the rule's `name.as`), in microseconds.
+   * @default 'avg_time_queue_us'
+   */
+  readonly queueTimeMetric?: string;
+  /**
+   * CPU utilization target, in percent of the CPU request.
+   * @default 80
+   */
+  readonly cpuUtilization?: number;
+  /**
+   * How long a lower recommendation must hold before replicas are removed.
+   * @default Duration.minutes(5)
+   */
+  readonly scaleDownStabilization?: Duration;
+}
+
+/** Props of TritonServer. */
+export interface TritonServerProps extends TritonWorkloadProps {
+  /**
+   * Metadata of the Deployment; its name is shared by the Service, the HPA, the PDB and the monitor.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * A fixed replica count, without an autoscaler.
+   * @default - autoscaled (see `autoscaling`)
+   */
+  readonly replicas?: number;
+  /**
+   * The autoscaler; unset with `replicas`.
+   * @default - 2 to 4 replicas on queue time, CPU as fallback
+   */
+  readonly autoscaling?: TritonAutoscalingOptions;
+  /**
+   * Replicas a voluntary disruption (drain, upgrade) may take down at once (PodDisruptionBudget).
+   * @default 1
+   */
+  readonly maxUnavailable?: number;
+  /**
+   * Node label keys the replicas spread across.
+   * @default ['kubernetes.io/hostname'] - across nodes
+   */
+  readonly spreadTopologyKeys?: string[];
+  /**
+   * Whether the spread may be broken.
+   * @default SpreadPolicy.PREFERRED
+   */
+  readonly spreadPolicy?: SpreadPolicy;
+  /**
+   * How Prometheus finds the metrics.
+   * @default MetricsScraping.ANNOTATIONS
+   */
+  readonly metricsScraping?: MetricsScraping;
+  /**
+   * Labels of the PodMonitor or ServiceMonitor, for the Prometheus `podMonitorSelector`/`serviceMonitorSelector`
+   * (e.g. `{ release: 'kube-prometheus-stack' }`).
+   * @default - none
+   */
+  readonly monitorLabels?: Record<string, string>;
+  /**
+   * Scrape interval of the PodMonitor or ServiceMonitor.
+   * @default - Prometheus' global interval
+   */
+  readonly scrapeInterval?: Duration;
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/**
+ * NVIDIA Triton Inference Server as an always-on, autoscaled Deployment, for high, steady traffic.
+ *
+ * Creates: a `Deployment` running `tritonserver` on GPUs through the shared pod renderer (non-root uid 1000,
+ * read-only root filesystem with `/tmp` and `/dev/shm`, no privilege escalation, capabilities dropped, seccomp
+ * RuntimeDefault, GPU request == limit, GPU node placement), with the model repository laid out from its
+ * ConfigMap and artifact source; a `Service` with ports http 8000, grpc 8001 and metrics 8002; an
+ * `autoscaling/v2` HorizontalPodAutoscaler on queue time with CPU fallback (or fixed `replicas`); a
+ * `PodDisruptionBudget`; topology spread across nodes; Prometheus scraping by annotations, or a PodMonitor /
+ * ServiceMonitor on request.
+ *
+ * Triton runs with `--model-control-mode=none`, `--strict-readiness`, `--exit-on-error` and
+ * `--disable-auto-complete-config` by default. Probes: startup and readiness on `/v2/health/ready` (the startup
+ * probe's budget is `startupTimeout`), liveness on `/v2/health/live`.
+ *
+ * Checked at synth: instance-group GPU indices below `gpuCount`, the GPU memory budget of models that state
+ * `gpuMemoryPerInstance`, and the models' configs (see TritonModelRepo).
+ *
+ * Prerequisites: the NVIDIA device plugin or GPU Operator; for queue-time autoscaling, prometheus-adapter with
+ * the rule in TritonAutoscalingOptions; for monitors, the Prometheus Operator CRDs.
+ *
+ * @example
+ * new TritonServer(chart, 'triton', {
+ *   repository: repo,
+ *   gpuCount: 1,
+ *   nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
+ *   autoscaling: { minReplicas: 2, maxReplicas: 8, queueTimeTarget: Duration.millis(30) },
+ * });
+ */
+export class TritonServer extends Construct {
+  /** The pinned default image, Triton 25.12 (`nvcr.io/nvidia/tritonserver:25.12-py3`). */
+  public static readonly DEFAULT_IMAGE = DEFAULT_TRITON_IMAGE;
+
+  /** The Deployment (escape hatch: `addJsonPatch`). */
+  public readonly deployment: ApiObject;
+  /** The Service. */
+  public readonly service: ApiObject;
+  /** The HorizontalPodAutoscaler, unless `replicas` is fixed. */
+  public readonly autoscaler?: ApiObject;
+  /** The PodDisruptionBudget. */
+  public readonly disruptionBudget: ApiObject;
+  /** The PodMonitor or ServiceMonitor, when asked for. */
+  public readonly monitor?: ApiObject;
+  /** Name of the Deployment and the Service. */
+  public readonly name: string;
+  /** Namespace, when known at synth. */
+  public readonly namespace?: string;
+  /** GPUs each replica gets. */
+  public readonly gpuCount: number;
+
+  private readonly props: TritonServerProps;
+  private readonly triton: TritonPod;
+  private readonly selector: Record<string, string>;
+  private readonly scraping: MetricsScraping;
+
+  public constructor(scope: Construct, id: string, props: TritonServerProps) {
+    super(scope, id);
+    this.props = props;
+    this.triton = resolveTritonPod(props);
+    this.gpuCount = this.triton.pod.gpuCount;
+    this.scraping = props.metricsScraping ?? MetricsScraping.ANNOTATIONS;
+    validateDeploymentProps(props, this.triton.metrics);
+
+    this.deployment = new ApiObject(this, 'Deployment', {
+      ...k8s.KubeDeployment.GVK,
+      metadata: props.metadata,
+      spec: Lazy.any({ produce: () => k8s.toJson_DeploymentSpec(this.renderDeploymentSpec()) }),
+    });
+    this.name = this.deployment.name;
+    this.namespace = this.deployment.metadata.namespace;
+    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
+      throw propError('metadata.name', 'a DNS-1035 label of at most 63 characters (it also names the Service)', this.name);
+    }
+    this.selector = { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': this.name };
+    const labels = { ...(props.metadata?.labels ?? {}), ...this.selector };
+    const meta = { name: this.name, namespace: this.namespace, labels };
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: meta,
+      spec: {
+        selector: this.selector,
+        ports: [
+          { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
+          { name: 'grpc', port: GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') },
+          { name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics') },
+        ],
+      },
+    });
+
+    if (props.replicas === undefined) this.autoscaler = this.createAutoscaler(meta);
+
+    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: meta,
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
+        selector: { matchLabels: this.selector },
+        // A crash-looping replica must not block node drains.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+
+    const endpoint = { port: 'metrics', path: '/metrics', interval: props.scrapeInterval && `${props.scrapeInterval.toSeconds()}s` };
+    const monitorMeta = { name: this.name, namespace: this.namespace, labels: props.monitorLabels };
+    if (this.scraping === MetricsScraping.POD_MONITOR) {
+      this.monitor = new PodMonitor(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, podMetricsEndpoints: [endpoint] } });
+    } else if (this.scraping === MetricsScraping.SERVICE_MONITOR) {
+      this.monitor = new ServiceMonitor(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, endpoints: [endpoint] } });
+    }
+
+    this.node.addValidation({ validate: () => validateAgainstServer(props, this.gpuCount) });
+  }
+
+  /** In-cluster URL of the HTTP endpoint. */
+  public get url(): string {
+    return `http://${this.name}.${this.namespace ?? 'default'}.svc.cluster.local:${HTTP_PORT}`;
+  }
+
+  /** In-cluster `host:port` of the gRPC endpoint. */
+  public get grpcEndpoint(): string {
+    return `${this.name}.${this.namespace ?? 'default'}.svc.cluster.local:${GRPC_PORT}`;
+  }
+
+  private createAutoscaler(meta: k8s.ObjectMeta): ApiObject {
+    const a = this.props.autoscaling ?? {};
+    const metrics: k8s.MetricSpecV2[] = [];
+    if (a.queueTime ?? true) {
+      const micros = (a.queueTimeTarget ?? Duration.millis(50)).toMilliseconds() * 1000;
+      metrics.push({
+        type: 'Pods',
+        pods: {
+          metric: { name: a.queueTimeMetric ?? 'avg_time_queue_us' },
+          target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(micros)) },
+        },
+      });
+    }
+    metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 80 } } });
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: meta,
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        minReplicas: a.minReplicas ?? 2,
+        maxReplicas: a.maxReplicas ?? 4,
+        metrics,
+        behavior: { scaleDown: { stabilizationWindowSeconds: (a.scaleDownStabilization ?? Duration.minutes(5)).toSeconds() } },
+      },
+    });
+  }
+
+  private renderDeploymentSpec(): k8s.DeploymentSpec {
+    const p = this.props;
+    const t = this.triton;
+    const parts = p.repository._podParts();
+    const spec = renderPodSpec(t.pod, {
+      target: PodTarget.WORKLOAD,
+      containerName: 'tritonserver',
+      ports: [
+        { name: 'http', containerPort: HTTP_PORT },
+        { name: 'grpc', containerPort: GRPC_PORT },
+        { name: 'metrics', containerPort: METRICS_PORT },
+      ],
+      startupProbe: healthProbe('/v2/health/ready', 'http', 10, startupFailureThreshold(t.startupTimeout), 5),
+      readinessProbe: healthProbe('/v2/health/ready', 'http', 5, 3, 2),
+      livenessProbe: healthProbe('/v2/health/live', 'http', 10, 3, 5),
+      extraMounts: parts.mounts,
+      extraVolumes: parts.volumes,
+      initContainers: parts.initContainers,
+    });
+    const annotations: Record<string, string> = {
+      ...(p.podAnnotations ?? {}),
+      ...(this.scraping === MetricsScraping.ANNOTATIONS && t.metrics ? scrapeAnnotations() : {}),
+      [CONFIG_HASH_ANNOTATION]: p.repository.configHash,
+    };
+    return {
+      replicas: p.replicas,
+      // Rolling out waits for model loading; the budget grows with the startup probe's.
+      progressDeadlineSeconds: Math.max(600, t.startupTimeout.toSeconds() + 300),
+      selector: { matchLabels: this.selector },
+      template: {
+        metadata: {
+          labels: { ...(p.metadata?.labels ?? {}), ...this.selector },
+          annotations: Object.fromEntries(Object.entries(annotations).sort(([x], [y]) => x.localeCompare(y))),
+        },
+        spec: {
+          ...spec,
+          topologySpreadConstraints: (p.spreadTopologyKeys ?? ['kubernetes.io/hostname']).map((topologyKey) => ({
+            maxSkew: 1,
+            topologyKey,
+            whenUnsatisfiable: p.spreadPolicy ?? SpreadPolicy.PREFERRED,
+            labelSelector: { matchLabels: this.selector },
+            // Count only the pods of the same rollout, so a rolling update does not skew the spread.
+            matchLabelKeys: ['pod-template-hash'],
+          })),
+        },
+      },
+    };
+  }
+}
+
+function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
+  checkInteger('replicas', p.replicas, 1);
+  if (p.replicas !== undefined && p.autoscaling !== undefined) {
+    throw propError('autoscaling', 'unset when replicas is fixed', 'both', 'drop replicas to autoscale, or autoscaling to run a fixed count');
+  }
+  const a = p.autoscaling ?? {};
+  checkInteger('autoscaling.minReplicas', a.minReplicas, 1);
+  checkInteger('autoscaling.maxReplicas', a.maxReplicas, 1);
+  const min = a.minReplicas ?? 2;
+  const max = a.maxReplicas ?? 4;
+  if (max < min) throw propError('autoscaling.maxReplicas', `at least minReplicas (${min})`, max);
+  checkInteger('autoscaling.cpuUtilization', a.cpuUtilization, 1);
+  if (a.queueTimeTarget !== undefined && !(a.queueTimeTarget.toMilliseconds() >= 1)) {
+    throw propError('autoscaling.queueTimeTarget', 'at least 1ms', `${a.queueTimeTarget.toMilliseconds()}ms`);
+  }
+  if (a.queueTimeMetric !== undefined && !METRIC_NAME.test(a.queueTimeMetric)) {
+    throw propError('autoscaling.queueTimeMetric', 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)', a.queueTimeMetric);
+  }
+  if ((a.queueTime ?? true) && p.replicas === undefined && !metrics) {
+    throw propError('autoscaling.queueTime', 'false when metrics is false (the queue-time metric comes from Triton\'s metrics)', true, 'set autoscaling.queueTime: false to scale on CPU only, or enable metrics');
+  }
+  if (a.scaleDownStabilization !== undefined && wholeSeconds('autoscaling.scaleDownStabilization', a.scaleDownStabilization) > 3600) {
+    throw propError('autoscaling.scaleDownStabilization', 'at most 1h', `${a.scaleDownStabilization.toSeconds()}s`);
+  }
+  checkInteger('maxUnavailable', p.maxUnavailable, 1, undefined, 'a budget of 0 would block every node drain');
+  const keys = p.spreadTopologyKeys ?? [];
+  for (const key of keys) if (!LABEL_KEY.test(key)) throw propError('spreadTopologyKeys', 'node label keys', key);
+  if (new Set(keys).size !== keys.length) throw propError('spreadTopologyKeys', 'distinct keys', keys);
+  const scraping = p.metricsScraping ?? MetricsScraping.ANNOTATIONS;
+  const monitor = scraping === MetricsScraping.POD_MONITOR || scraping === MetricsScraping.SERVICE_MONITOR;
+  if (monitor && !metrics) throw propError('metricsScraping', 'ANNOTATIONS or NONE when metrics is false', scraping);
+  if (!monitor && p.monitorLabels !== undefined) throw propError('monitorLabels', 'unset unless metricsScraping is a PodMonitor or ServiceMonitor', p.monitorLabels);
+  if (!monitor && p.scrapeInterval !== undefined) throw propError('scrapeInterval', 'unset unless metricsScraping is a PodMonitor or ServiceMonitor', `${p.scrapeInterval.toMilliseconds()}ms`);
+  if (p.scrapeInterval !== undefined) wholeSeconds('scrapeInterval', p.scrapeInterval, 1);
+}

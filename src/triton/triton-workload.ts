@@ -1,0 +1,171 @@
+import { Duration, Size } from 'cdk8s';
+import { ISecret } from 'cdk8s-plus-27';
+import { wholeSeconds } from './_duration';
+import { TritonModelRepo } from './triton-model-repo';
+import { propError } from '../_errors';
+import { GpuPodProps } from '../scheduling/gpu-workload';
+
+/** The HTTP API / gRPC protocol groups Triton can put behind a shared-secret header (`--http-restricted-api`). */
+export enum TritonApi {
+  /** Health endpoints. Cannot be restricted here: the kubelet's probes use them. */
+  HEALTH = 'health',
+  /** Server and model metadata. */
+  METADATA = 'metadata',
+  /** Inference. */
+  INFERENCE = 'inference',
+  /** Shared-memory registration. */
+  SHARED_MEMORY = 'shared-memory',
+  /** Model configuration. */
+  MODEL_CONFIG = 'model-config',
+  /** Model repository: index, load, unload. */
+  MODEL_REPOSITORY = 'model-repository',
+  /** Statistics. */
+  STATISTICS = 'statistics',
+  /** Trace settings. */
+  TRACE = 'trace',
+  /** Log settings. */
+  LOGGING = 'logging',
+}
+
+/**
+ * Triton's restricted APIs (`--http-restricted-api` and `--grpc-restricted-protocol`): requests to these APIs
+ * must carry a header whose value is a shared secret. The value is read from a Secret through an environment
+ * variable reference; it never appears in the manifest.
+ */
+export interface TritonRestrictedApiOptions {
+  /**
+   * The header clients send: `<header>` over HTTP, `triton-grpc-protocol-<header>` metadata over gRPC.
+   */
+  readonly header: string;
+  /** Secret holding the expected header value. */
+  readonly secret: ISecret;
+  /** Key of the value in `secret`. */
+  readonly secretKey: string;
+  /**
+   * APIs behind the header.
+   * @default - model-repository, model-config, shared-memory, statistics, trace and logging: everything but
+   * health, metadata and inference
+   */
+  readonly apis?: TritonApi[];
+}
+
+/** How Triton loads and unloads models (`--model-control-mode`). */
+export class ModelControl {
+  /**
+   * Load every model at startup and never change them (`none`): what Triton's secure deployment guide
+   * recommends, since dynamic loading can run arbitrary code.
+   */
+  public static readonly NONE = new ModelControl('none', undefined, undefined);
+
+  /** Poll the repository for changes (`poll`, `--repository-poll-secs`). */
+  public static poll(interval: Duration): ModelControl {
+    const seconds = wholeSeconds('ModelControl.poll(interval)', interval, 1);
+    return new ModelControl('poll', seconds, undefined);
+  }
+
+  /**
+   * Load only `models` at startup (`--load-model`), and more through the model repository API. Requires
+   * `restrictedApi` covering the model-repository API.
+   */
+  public static explicit(models: string[]): ModelControl {
+    if (new Set(models).size !== models.length) throw propError('ModelControl.explicit(models)', 'distinct model names', models);
+    return new ModelControl('explicit', undefined, [...models]);
+  }
+
+  private constructor(
+    /** The `--model-control-mode` value. */
+    public readonly mode: string,
+    /** `--repository-poll-secs`, for poll. */
+    public readonly pollSeconds: number | undefined,
+    /** `--load-model` values, for explicit. */
+    public readonly startupModels: string[] | undefined,
+  ) {}
+}
+
+/**
+ * What both Triton workloads (TritonServer, TritonKnativeService) share: the tritonserver container, its
+ * flags, its model repository and the GPU pod it runs in.
+ */
+export interface TritonWorkloadProps extends GpuPodProps {
+  /** The model repository the server serves. */
+  readonly repository: TritonModelRepo;
+  /**
+   * The Triton image; must be pinned.
+   * @default TritonServer.DEFAULT_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * How models are loaded.
+   * @default ModelControl.NONE
+   */
+  readonly modelControl?: ModelControl;
+  /**
+   * `/v2/health/ready` reports ready only when every model is ready (`--strict-readiness`).
+   * @default true
+   */
+  readonly strictReadiness?: boolean;
+  /**
+   * Exit when a model fails to load at startup (`--exit-on-error`), so a broken model crash-loops visibly
+   * instead of serving the others half-broken.
+   * @default true
+   */
+  readonly exitOnError?: boolean;
+  /**
+   * Do not let backends fill in missing config fields (`--disable-auto-complete-config`): the config.pbtxt
+   * this library renders is the whole truth. Every model then needs inputs and outputs.
+   * @default true
+   */
+  readonly disableAutoCompleteConfig?: boolean;
+  /**
+   * Put administrative APIs behind a shared-secret header.
+   * @default - none restricted (required with ModelControl.explicit)
+   */
+  readonly restrictedApi?: TritonRestrictedApiOptions;
+  /**
+   * Serve Prometheus metrics on port 8002 (`--allow-metrics`).
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
+   * Include GPU metrics (`--allow-gpu-metrics`).
+   * @default true
+   */
+  readonly gpuMetrics?: boolean;
+  /**
+   * How often metrics are collected (`--metrics-interval-ms`).
+   * @default - Triton's default (2s)
+   */
+  readonly metricsInterval?: Duration;
+  /**
+   * Size of the in-memory response cache (`--cache-config=local,size=<bytes>`); models opt in with
+   * `responseCache: true`. Counts against the container's memory.
+   * @default - no cache
+   */
+  readonly responseCacheSize?: Size;
+  /**
+   * More tritonserver flags (`--name=value`). Flags this construct manages are refused; use their props.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
+  /**
+   * How long Triton may take to load the models before the startup probe gives up and the container restarts.
+   * @default Duration.minutes(5)
+   */
+  readonly startupTimeout?: Duration;
+  /**
+   * Memory of one GPU (or MIG slice) for the GPU memory budget check.
+   * @default - from the MIG profile of `gpu`, else from the products of `nodePool` (the smallest)
+   */
+  readonly gpuMemory?: Size;
+  /**
+   * GPU memory Triton and the framework runtimes take besides the model instances (CUDA context, allocator
+   * pools), per GPU.
+   * @default Size.gibibytes(1)
+   */
+  readonly gpuMemoryOverhead?: Size;
+  /**
+   * Annotations on the pods, beside the ones this construct sets.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+}

@@ -1,0 +1,85 @@
+/**
+ * The config.pbtxt gate: every model configuration a test or an example produces is parsed by `protoc` against
+ * Triton's own `model_config.proto` (pinned in ../shared/triton). Missing protoc or a missing proto is a failure,
+ * never a skip: CI installs protobuf-compiler (.ci/run).
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { synthApp } from './manifests';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** ../shared/triton beside the checkout, where the pinned model_config.proto lives. */
+export const TRITON_PROTO_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'triton');
+const PROTO = 'model_config.proto';
+
+function protocArgs(mode: string): string[] {
+  if (!fs.existsSync(path.join(TRITON_PROTO_DIR, PROTO))) {
+    throw new Error(`${PROTO} not found in ${TRITON_PROTO_DIR}: the pbtxt gate needs ../shared/triton beside the checkout`);
+  }
+  return [mode, `--proto_path=${TRITON_PROTO_DIR}`, PROTO];
+}
+
+function runProtoc(args: string[], input: string | Buffer): Buffer {
+  const result = spawnSync('protoc', args, { input, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) {
+    throw new Error(`protoc could not run (${result.error.message}): install protobuf-compiler, as .ci/run does`);
+  }
+  if (result.status !== 0) {
+    throw new Error(`protoc ${args[0]} failed:\n${result.stderr.toString()}`);
+  }
+  return result.stdout;
+}
+
+/** Parses `text` as an `inference.ModelConfig`; throws with protoc's message when it does not parse. */
+export function encodeModelConfig(text: string): Buffer {
+  return runProtoc(protocArgs('--encode=inference.ModelConfig'), text);
+}
+
+/** protoc's own rendering of a config: what Triton's parser sees, for semantic comparisons. */
+export function canonicalModelConfig(text: string): string {
+  return runProtoc(protocArgs('--decode=inference.ModelConfig'), encodeModelConfig(text)).toString();
+}
+
+/** Fails the test unless `text` parses as a Triton model configuration. */
+export function expectValidPbtxt(text: string): void {
+  encodeModelConfig(text);
+}
+
+/** Every `*.pbtxt` data entry of every ConfigMap among `objects`, keyed `<configmap>/<key>`. */
+export function pbtxtEntries(objects: any[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of objects) {
+    if (o.apiVersion !== 'v1' || o.kind !== 'ConfigMap') continue;
+    for (const [key, value] of Object.entries(o.data ?? {})) {
+      if (key.endsWith('.pbtxt')) out[`${o.metadata.name}/${key}`] = value as string;
+    }
+  }
+  return out;
+}
+
+/** Checks every config.pbtxt among `objects` with protoc; returns how many were checked. */
+export function checkAllPbtxt(objects: any[]): number {
+  const entries = pbtxtEntries(objects);
+  for (const [where, text] of Object.entries(entries)) {
+    try {
+      expectValidPbtxt(text);
+    } catch (e: any) {
+      throw new Error(`${where}: ${e.message}`);
+    }
+  }
+  return Object.keys(entries).length;
+}
+
+/** synthApp (schema gate) plus the pbtxt gate on every ConfigMap it produced. */
+export function synthAppChecked(app: App): any[] {
+  const objects = synthApp(app);
+  checkAllPbtxt(objects);
+  return objects;
+}
+
+/** The protoc version string, proving the tool is there (`libprotoc 3.21.12`). */
+export function protocVersion(): string {
+  return execFileSync('protoc', ['--version']).toString().trim();
+}

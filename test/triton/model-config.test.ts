@@ -1,0 +1,354 @@
+import { Duration } from 'cdk8s';
+import {
+  InputFormat, InstanceGroupKind, ModelPlatform, ModelPriority, ModelVersionPolicy, QueueTimeoutAction,
+  SequenceBatchingStrategy, SequenceControlKind, TensorDataType, TritonModelConfig, TritonModelConfigProps, WarmupData,
+} from '../../src';
+import { canonicalModelConfig, expectValidPbtxt } from '../_helpers/protoc';
+
+/** The story: ResNet50 as TorchScript, two instances on GPU 0, dynamic batching 4/8/16 within 100 ms. */
+const RESNET50: TritonModelConfigProps = {
+  name: 'resnet50',
+  platform: ModelPlatform.PYTORCH_LIBTORCH,
+  maxBatchSize: 32,
+  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
+  instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }],
+  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
+};
+
+const render = (props: TritonModelConfigProps) => {
+  const text = new TritonModelConfig(props).toPbtxt();
+  expectValidPbtxt(text);
+  return text;
+};
+
+const simple = (extra: Partial<TritonModelConfigProps> = {}): TritonModelConfigProps => ({
+  name: 'm',
+  platform: ModelPlatform.ONNXRUNTIME_ONNX,
+  maxBatchSize: 8,
+  inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [4] }],
+  outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2] }],
+  ...extra,
+});
+
+describe('TritonModelConfig', () => {
+  test('renders the ResNet50 story as Triton documents it', () => {
+    expect(render(RESNET50)).toBe([
+      'name: "resnet50"',
+      'platform: "pytorch_libtorch"',
+      'max_batch_size: 32',
+      'input [',
+      '  {',
+      '    name: "INPUT__0"',
+      '    data_type: TYPE_FP32',
+      '    dims: [ 3, 224, 224 ]',
+      '  }',
+      ']',
+      'output [',
+      '  {',
+      '    name: "OUTPUT__0"',
+      '    data_type: TYPE_FP32',
+      '    dims: [ 1000 ]',
+      '  }',
+      ']',
+      'instance_group [',
+      '  {',
+      '    kind: KIND_GPU',
+      '    count: 2',
+      '    gpus: [ 0 ]',
+      '  }',
+      ']',
+      'dynamic_batching {',
+      '  preferred_batch_size: [ 4, 8, 16 ]',
+      '  max_queue_delay_microseconds: 100000',
+      '}',
+      '',
+    ].join('\n'));
+  });
+
+  test('means to protoc exactly what the hand-written Triton config means', () => {
+    const handWritten = `
+      name: "resnet50"
+      platform: "pytorch_libtorch"
+      max_batch_size : 32
+      input [ { name: "INPUT__0", data_type: TYPE_FP32, dims: [ 3, 224, 224 ] } ]
+      output [ { name: "OUTPUT__0", data_type: TYPE_FP32, dims: [ 1000 ] } ]
+      instance_group [ { count: 2, kind: KIND_GPU, gpus: [ 0 ] } ]
+      dynamic_batching { preferred_batch_size: [ 4, 8, 16 ], max_queue_delay_microseconds: 100000 }`;
+    expect(canonicalModelConfig(new TritonModelConfig(RESNET50).toPbtxt())).toBe(canonicalModelConfig(handWritten));
+  });
+
+  test('snapshot: defaults', () => {
+    expect(render({ name: 'minimal', platform: ModelPlatform.TENSORRT_PLAN })).toMatchSnapshot();
+  });
+
+  test('snapshot: every field', () => {
+    const text = render({
+      name: 'everything',
+      platform: ModelPlatform.ONNXRUNTIME_ONNX,
+      maxBatchSize: 64,
+      inputs: [
+        { name: 'image', dataType: TensorDataType.UINT8, dims: [-1, -1, 3], format: InputFormat.NHWC, allowRaggedBatch: true },
+        { name: 'mask', dataType: TensorDataType.BOOL, dims: [1], reshape: [], optional: true },
+        { name: 'shape', dataType: TensorDataType.INT32, dims: [2], isShapeTensor: true },
+      ],
+      outputs: [
+        { name: 'scores', dataType: TensorDataType.FP16, dims: [1000], labels: ['cat', 'dog'] },
+        { name: 'boxes', dataType: TensorDataType.FP32, dims: [-1, 4], reshape: [-1, 2, 2], labelFilename: 'boxes.txt' },
+      ],
+      instanceGroups: [
+        {
+          name: 'gpu',
+          kind: InstanceGroupKind.GPU,
+          count: 2,
+          gpus: [0, 1],
+          rateLimiter: { resources: [{ name: 'R1', count: 2 }, { name: 'shared', count: 1, global: true }], priority: 2 },
+          profiles: ['0'],
+          passive: false,
+          hostPolicy: 'numa0',
+        },
+        { kind: InstanceGroupKind.CPU, count: 1 },
+      ],
+      dynamicBatching: {
+        preferredBatchSizes: [16, 32],
+        maxQueueDelay: Duration.millis(5),
+        preserveOrdering: true,
+        priorityLevels: 3,
+        defaultPriorityLevel: 2,
+        defaultQueuePolicy: {
+          timeoutAction: QueueTimeoutAction.DELAY, defaultTimeout: Duration.seconds(1), allowTimeoutOverride: true, maxQueueSize: 128,
+        },
+        priorityQueuePolicies: [
+          { priorityLevel: 3, policy: { maxQueueSize: 16 } },
+          { priorityLevel: 1, policy: { timeoutAction: QueueTimeoutAction.REJECT, defaultTimeout: Duration.millis(200) } },
+        ],
+      },
+      optimization: {
+        cudaGraphs: true,
+        cudaBusyWaitEvents: true,
+        cudaOutputCopyStream: true,
+        graphLevel: 1,
+        priority: ModelPriority.MAX,
+        gpuExecutionAccelerators: [{ name: 'tensorrt', parameters: { precision_mode: 'FP16', max_workspace_size_bytes: '1073741824' } }],
+        cpuExecutionAccelerators: [{ name: 'openvino' }],
+        inputPinnedMemory: false,
+        outputPinnedMemory: true,
+        gatherKernelBufferThreshold: 1024,
+        eagerBatching: true,
+      },
+      warmup: [
+        { name: 'zeros', batchSize: 8, inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3] } }, count: 2 },
+        { name: 'random', inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3], data: WarmupData.RANDOM } } },
+        { name: 'file', inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3], data: WarmupData.fromFile('cat.raw') } } },
+      ],
+      versionPolicy: ModelVersionPolicy.specific([3, 1]),
+      parameters: { intra_op_thread_count: '4', cudnn_conv_algo_search: 'HEURISTIC' },
+      responseCache: true,
+      defaultModelFilename: 'detector.onnx',
+      decoupled: true,
+    });
+    expect(text).toMatchSnapshot();
+  });
+
+  test('renders durations in microseconds', () => {
+    const text = render(simple({
+      dynamicBatching: {
+        maxQueueDelay: Duration.millis(100),
+        defaultQueuePolicy: { defaultTimeout: Duration.seconds(2), timeoutAction: QueueTimeoutAction.REJECT },
+      },
+    }));
+    expect(text).toContain('max_queue_delay_microseconds: 100000');
+    expect(text).toContain('default_timeout_microseconds: 2000000');
+  });
+
+  test('renders parameters as a map of ModelParameter, sorted by key', () => {
+    const text = render(simple({ parameters: { b: '2', a: 'x "quoted"' } }));
+    expect(text).toContain('parameters {\n  key: "a"\n  value {\n    string_value: "x \\"quoted\\""\n  }\n}\nparameters {\n  key: "b"');
+  });
+
+  test('renders platforms as platform and backends as backend', () => {
+    expect(render(simple({ platform: ModelPlatform.PYTHON }))).toContain('backend: "python"');
+    expect(render(simple({ platform: ModelPlatform.custom('vllm') }))).toContain('backend: "vllm"');
+    const trt = render(simple({ platform: ModelPlatform.TENSORRT_PLAN }));
+    expect(trt).toContain('platform: "tensorrt_plan"');
+    expect(trt).not.toContain('backend:');
+    expect(ModelPlatform.TENSORFLOW_SAVEDMODEL.defaultModelFilename).toBe('model.savedmodel');
+  });
+
+  test('renders each version policy (a oneof)', () => {
+    expect(render(simple({ versionPolicy: ModelVersionPolicy.latest(2) }))).toContain('version_policy {\n  latest {\n    num_versions: 2\n  }\n}');
+    expect(render(simple({ versionPolicy: ModelVersionPolicy.all() }))).toContain('version_policy {\n  all { }\n}');
+    expect(render(simple({ versionPolicy: ModelVersionPolicy.specific([2, 1]) }))).toContain('specific {\n    versions: [ 1, 2 ]');
+  });
+
+  test('version policies select the served versions', () => {
+    expect(ModelVersionPolicy.latest(2).select([1, 3, 2])).toEqual([2, 3]);
+    expect(ModelVersionPolicy.latest().select([5, 4])).toEqual([5]);
+    expect(ModelVersionPolicy.all().select([2, 1])).toEqual([1, 2]);
+    expect(ModelVersionPolicy.specific([1, 3]).select([1, 2, 3])).toEqual([1, 3]);
+  });
+
+  test('renders the sequence batcher with each strategy and control inputs', () => {
+    const controls = [
+      { name: 'START', controls: [{ kind: SequenceControlKind.START, int32FalseTrue: [0, 1] }] },
+      { name: 'READY', controls: [{ kind: SequenceControlKind.READY, boolFalseTrue: [false, true] }] },
+      { name: 'END', controls: [{ kind: SequenceControlKind.END, fp32FalseTrue: [0, 1] }] },
+      { name: 'CORRID', controls: [{ kind: SequenceControlKind.CORRID, dataType: TensorDataType.UINT64 }] },
+    ];
+    const direct = render(simple({
+      sequenceBatching: {
+        strategy: SequenceBatchingStrategy.direct({ maxQueueDelay: Duration.millis(1), minimumSlotUtilization: 0.5 }),
+        maxSequenceIdle: Duration.seconds(5),
+        controlInputs: controls,
+      },
+    }));
+    expect(direct).toContain('direct {\n    max_queue_delay_microseconds: 1000\n    minimum_slot_utilization: 0.5\n  }');
+    expect(direct).toContain('max_sequence_idle_microseconds: 5000000');
+    expect(direct).toContain('data_type: TYPE_UINT64');
+    const oldest = render(simple({
+      sequenceBatching: {
+        strategy: SequenceBatchingStrategy.oldest({ maxCandidateSequences: 4, preferredBatchSizes: [2, 4], preserveOrdering: true }),
+        iterativeSequence: true,
+      },
+    }));
+    expect(oldest).toContain('oldest {\n    max_candidate_sequences: 4\n    preferred_batch_size: [ 2, 4 ]\n    preserve_ordering: true\n  }');
+    expect(oldest).toContain('iterative_sequence: true');
+  });
+
+  test('renders an ensemble with its steps and maps', () => {
+    const text = render({
+      name: 'pipeline',
+      platform: ModelPlatform.ENSEMBLE,
+      maxBatchSize: 8,
+      inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+      outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
+      ensembleSteps: [
+        { modelName: 'preprocess', inputMap: { INPUT: 'RAW' }, outputMap: { OUTPUT: 'image' } },
+        { modelName: 'resnet50', modelVersion: 1, inputMap: { INPUT__0: 'image' }, outputMap: { OUTPUT__0: 'SCORES' } },
+      ],
+    });
+    expect(text).toContain('ensemble_scheduling {\n  step [\n    {\n      model_name: "preprocess"\n      model_version: -1\n      input_map {\n        key: "INPUT"\n        value: "RAW"\n      }');
+    expect(text).toContain('model_version: 1');
+    expect(new TritonModelConfig({ ...RESNET50, name: 'x' }).instanceGroups).toHaveLength(1);
+  });
+
+  test('is deterministic', () => {
+    expect(new TritonModelConfig(RESNET50).toPbtxt()).toBe(new TritonModelConfig({ ...RESNET50 }).toPbtxt());
+  });
+
+  test('fills in Triton\'s default instance group and lists label files', () => {
+    const c = new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2], labels: ['a', 'b'] }] }));
+    expect(c.instanceGroups).toEqual([{ kind: InstanceGroupKind.GPU, count: 1 }]);
+    expect(c.labelFiles).toEqual([{ fileName: 'labels.txt', labels: ['a', 'b'] }]);
+    expect(c.toPbtxt()).toContain('label_filename: "labels.txt"');
+  });
+
+  test('fails on a preferred batch size above maxBatchSize', () => {
+    expect(() => new TritonModelConfig({ ...RESNET50, dynamicBatching: { preferredBatchSizes: [4, 8, 64] } }))
+      .toThrow("'model[resnet50].dynamicBatching.preferredBatchSizes' must be batch sizes within 1..maxBatchSize (32), got [4,8,64]: drop 64 or raise maxBatchSize to at least 64");
+  });
+
+  test('fails on a preferred batch size of 0 or a repeated one', () => {
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { preferredBatchSizes: [0] } }))).toThrow(/within 1\.\.maxBatchSize \(8\), got \[0\]/);
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { preferredBatchSizes: [2, 2] } }))).toThrow(/must be distinct batch sizes/);
+  });
+
+  test('fails on dynamic batching without a batch dimension', () => {
+    expect(() => new TritonModelConfig({ ...RESNET50, maxBatchSize: 0, dynamicBatching: {} }))
+      .toThrow(/'model\[resnet50\]\.maxBatchSize' must be greater than 0 when dynamicBatching is set.*got 0: set maxBatchSize/);
+  });
+
+  test('fails on more than one scheduling kind', () => {
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: {}, sequenceBatching: {} })))
+      .toThrow("'model[m].scheduling' must be at most one of dynamicBatching, sequenceBatching and ensembleSteps (a oneof in model_config.proto), got 'dynamicBatching and sequenceBatching'");
+  });
+
+  test('fails on ensemble steps without the ensemble platform, and the reverse', () => {
+    const step = { modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'y' } };
+    expect(() => new TritonModelConfig(simple({ ensembleSteps: [step] }))).toThrow(/ensembleSteps' must be only set with ModelPlatform.ENSEMBLE, got 'onnxruntime_onnx'/);
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.ENSEMBLE }))).toThrow(/ensembleSteps' must be at least one step for ModelPlatform.ENSEMBLE/);
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.ENSEMBLE, ensembleSteps: [{ modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'y' } }], instanceGroups: [{}] })))
+      .toThrow(/instanceGroups' must be unset for an ensemble/);
+  });
+
+  test('fails on an ensemble whose tensors do not connect', () => {
+    const base = simple({ platform: ModelPlatform.ENSEMBLE });
+    expect(() => new TritonModelConfig({ ...base, ensembleSteps: [{ modelName: 'a', inputMap: { i: 'nowhere' }, outputMap: { o: 'y' } }] }))
+      .toThrow(/must be tensors that are ensemble inputs or some step's output, got 'nowhere': add an input 'nowhere'/);
+    expect(() => new TritonModelConfig({ ...base, ensembleSteps: [{ modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'z' } }] }))
+      .toThrow(/'model\[m\]\.outputs\[y\]' must be written by a step's outputMap/);
+    expect(() => new TritonModelConfig({ ...base, inputs: [...base.inputs!, { name: 'extra', dataType: TensorDataType.FP32, dims: [1] }], ensembleSteps: [{ modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'y' } }] }))
+      .toThrow(/'model\[m\]\.inputs\[extra\]' must be read by a step's inputMap/);
+    expect(() => new TritonModelConfig({ ...base, ensembleSteps: [{ modelName: 'm', inputMap: { i: 'x' }, outputMap: { o: 'y' } }] }))
+      .toThrow(/modelName' must be another model than the ensemble itself/);
+  });
+
+  test('fails on dims Triton refuses', () => {
+    expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [3, 0] }] })))
+      .toThrow("'model[m].inputs[x].dims' must be integers >= 1, or -1 for a variable-size dimension, got [3,0]");
+    expect(() => new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [] }] })))
+      .toThrow(/outputs\[y\]\.dims' must be at least one dimension/);
+    expect(() => new TritonModelConfig(simple({ maxBatchSize: 0, inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [1], reshape: [] }] })))
+      .toThrow(/reshape' must be non-empty for a model that does not batch/);
+  });
+
+  test('fails on duplicate tensor names', () => {
+    expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [1] }, { name: 'x', dataType: TensorDataType.FP32, dims: [1] }] })))
+      .toThrow("'model[m].inputs' must be tensors with distinct names, got 'x'");
+  });
+
+  test('fails on GPUs listed for a CPU instance group, repeated GPUs, or no instances', () => {
+    expect(() => new TritonModelConfig(simple({ instanceGroups: [{ kind: InstanceGroupKind.CPU, gpus: [0] }] })))
+      .toThrow("'model[m].instanceGroups[0].gpus' must be unset for KIND_CPU, got [0]: use InstanceGroupKind.GPU to place instances on GPUs");
+    expect(() => new TritonModelConfig(simple({ instanceGroups: [{ gpus: [0, 0] }] }))).toThrow(/must be distinct GPU indices/);
+    expect(() => new TritonModelConfig(simple({ instanceGroups: [{ count: 0 }] }))).toThrow(/instanceGroups\[0\]\.count' must be an integer >= 1, got 0/);
+  });
+
+  test('fails on a model name that cannot be a folder and a ConfigMap key', () => {
+    expect(() => new TritonModelConfig(simple({ name: 'my/model' }))).toThrow(/'name' must be a model name of letters, digits, _ \. -.*got 'my\/model'/);
+    expect(() => new TritonModelConfig(simple({ name: '.hidden' }))).toThrow(/'name' must be a model name/);
+  });
+
+  test('fails on warmup requests the model cannot take', () => {
+    const input = { x: { dataType: TensorDataType.FP32, dims: [4] } };
+    expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', batchSize: 16, inputs: input }] })))
+      .toThrow("'model[m].warmup[w].batchSize' must be an integer between 1 and 8, got 16");
+    expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { nope: { dataType: TensorDataType.FP32, dims: [4] } } }] })))
+      .toThrow(/warmup\[w\]\.inputs' must be keyed by the model's inputs \(x\), got 'nope'/);
+    expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [-1] } } }] })))
+      .toThrow(/warmup shapes are concrete: no -1/);
+  });
+
+  test('fails on priorities and queue policies that contradict each other', () => {
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { priorityLevels: 2, defaultPriorityLevel: 3 } })))
+      .toThrow("'model[m].dynamicBatching.defaultPriorityLevel' must be an integer between 1 and 2, got 3");
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { priorityQueuePolicies: [{ priorityLevel: 1, policy: {} }] } })))
+      .toThrow(/priorityQueuePolicies' must be unset unless priorityLevels is set/);
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { defaultQueuePolicy: { timeoutAction: QueueTimeoutAction.DELAY } } })))
+      .toThrow(/timeoutAction' must be unset unless a timeout can happen/);
+  });
+
+  test('fails on sequence controls Triton refuses', () => {
+    expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'S', controls: [{ kind: SequenceControlKind.START, int32FalseTrue: [0, 1, 2] }] }] } })))
+      .toThrow("'model[m].sequenceBatching.controls[CONTROL_SEQUENCE_START].int32FalseTrue' must be exactly two values (false, true), got [0,1,2]");
+    expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'C', controls: [{ kind: SequenceControlKind.CORRID, int32FalseTrue: [0, 1] }] }] } })))
+      .toThrow(/must be no false\/true values/);
+    expect(() => new TritonModelConfig(simple({ sequenceBatching: { strategy: SequenceBatchingStrategy.oldest({ preferredBatchSizes: [16] }) } })))
+      .toThrow(/strategy\.preferredBatchSizes' must be batch sizes within 1\.\.maxBatchSize \(8\)/);
+  });
+
+  test('fails on label files that are not plain files or carry line breaks', () => {
+    expect(() => new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2], labelFilename: 'config.pbtxt' }] })))
+      .toThrow(/labelFilename' must be a plain file name in the model folder, other than config.pbtxt/);
+    expect(() => new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2], labels: ['a\nb'] }] })))
+      .toThrow(/labels without line breaks/);
+  });
+
+  test('fails on bad version policies, backends and warmup files', () => {
+    expect(() => ModelVersionPolicy.specific([])).toThrow("'ModelVersionPolicy.specific(versions)' must be at least one version, got []");
+    expect(() => ModelVersionPolicy.latest(0)).toThrow(/must be an integer >= 1, got 0/);
+    expect(() => ModelPlatform.custom('My Backend')).toThrow(/must be a backend name/);
+    expect(() => WarmupData.fromFile('../etc/passwd')).toThrow(/must be a plain file name/);
+    expect(() => SequenceBatchingStrategy.direct({ minimumSlotUtilization: 2 })).toThrow(/between 0 and 1/);
+  });
+});

@@ -1,0 +1,202 @@
+import { App, Chart, Duration, Size, Testing } from 'cdk8s';
+import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import {
+  GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping, ModelArtifactSource,
+  ModelPlatform, ServingProtocol, TensorDataType, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
+  TritonModelRepo,
+} from '../../src';
+import { oneOf } from '../_helpers/manifests';
+import { synthAppChecked } from '../_helpers/protoc';
+
+const KSVC = 'serving.knative.dev/v1';
+
+const RESNET50: TritonModelProps = {
+  name: 'resnet50',
+  platform: ModelPlatform.PYTORCH_LIBTORCH,
+  maxBatchSize: 32,
+  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
+  instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }],
+  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
+};
+
+function setup(models: TritonModelProps[] = [RESNET50], features = true) {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', { namespace: 'ml' });
+  const repo = new TritonModelRepo(chart, 'repo', {
+    artifacts: ModelArtifactSource.fromS3({
+      endpoint: 'http://minio.minio.svc.cluster.local:9000',
+      bucket: 'models',
+      credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader'),
+    }),
+    models,
+  });
+  if (features) new KnativeFeatures(chart, 'knative-features');
+  return { app, chart, repo };
+}
+
+function knative(props: Partial<TritonKnativeServiceProps> = {}, models?: TritonModelProps[]) {
+  const s = setup(models);
+  const triton = new TritonKnativeService(s.chart, 'triton', { repository: s.repo, metadata: { name: 'resnet50' }, ...props });
+  return { ...s, triton };
+}
+
+const ksvcOf = (app: App) => oneOf(synthAppChecked(app), KSVC, 'Service');
+const containerOf = (app: App) => ksvcOf(app).spec.template.spec.containers[0];
+
+describe('TritonKnativeService', () => {
+  test('snapshot: defaults', () => {
+    const { app } = knative();
+    expect(synthAppChecked(app)).toMatchSnapshot();
+  });
+
+  test('snapshot: every prop', () => {
+    const { app } = knative({
+      metadata: { name: 'resnet50-grpc', labels: { team: 'vision' } },
+      protocol: ServingProtocol.H2C,
+      clusterLocal: true,
+      minScale: 1,
+      maxScale: 8,
+      initialScale: 2,
+      activationScale: 2,
+      scaleDownDelay: Duration.minutes(5),
+      window: Duration.seconds(120),
+      containerConcurrency: 48,
+      target: 24,
+      targetUtilizationPercentage: 80,
+      timeout: Duration.seconds(60),
+      progressDeadline: Duration.minutes(20),
+      metricsScraping: MetricsScraping.NONE,
+      nodePool: GpuNodePool.nvidia({ products: [GpuProduct.A10G] }),
+      gpuMemoryOverhead: Size.mebibytes(512),
+      startupTimeout: Duration.minutes(8),
+      podAnnotations: { 'example.com/owner': 'vision' },
+    }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
+    expect(synthAppChecked(app)).toMatchSnapshot();
+  });
+
+  test('serves exactly one port: 8000 http1 by default', () => {
+    const { app, triton } = knative();
+    expect(containerOf(app).ports).toEqual([{ containerPort: 8000, name: 'http1' }]);
+    expect(triton.port).toBe(8000);
+    expect(triton.url).toBe('http://resnet50.ml.svc.cluster.local');
+  });
+
+  test('serves gRPC on 8001 h2c, leaving readiness to Knative\'s TCP probe', () => {
+    const { app } = knative({ protocol: ServingProtocol.H2C });
+    const c = containerOf(app);
+    expect(c.ports).toEqual([{ containerPort: 8001, name: 'h2c' }]);
+    expect(c.readinessProbe).toBeUndefined();
+    expect(c.startupProbe).toBeUndefined();
+    expect(c.livenessProbe).toBeUndefined();
+  });
+
+  test('probes Triton\'s health endpoints over HTTP/1, with the startup budget', () => {
+    const { app } = knative({ startupTimeout: Duration.minutes(10) });
+    const c = containerOf(app);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/v2/health/live' });
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: '/v2/health/ready' }, periodSeconds: 10, failureThreshold: 60 });
+    expect(ksvcOf(app).spec.template.metadata.annotations['serving.knative.dev/progress-deadline']).toBe('900s');
+  });
+
+  test('derives containerConcurrency and target from max_batch_size x instances', () => {
+    const { app, triton } = knative();
+    // 2 instances x max_batch_size 32; target: 2 instances x the largest preferred batch (16).
+    expect([triton.containerConcurrency, triton.target]).toEqual([64, 32]);
+    const ksvc = ksvcOf(app);
+    expect(ksvc.spec.template.spec.containerConcurrency).toBe(64);
+    expect(ksvc.spec.template.metadata.annotations['autoscaling.knative.dev/target']).toBe('32');
+  });
+
+  test('adds up the models, counts non-batching models once per instance and skips ensembles', () => {
+    const plain: TritonModelProps = { name: 'plain', platform: ModelPlatform.ONNXRUNTIME_ONNX, maxBatchSize: 8, inputs: RESNET50.inputs, outputs: RESNET50.outputs };
+    const { triton } = knative({ gpuCount: 2 }, [RESNET50, plain]);
+    // resnet50: 2 instances on GPU 0 -> 64 / 32; plain: 1 instance on each of 2 GPUs, no dynamic batching -> 2 / 2.
+    expect([triton.containerConcurrency, triton.target]).toEqual([66, 34]);
+  });
+
+  test('keeps containerConcurrency and target when set', () => {
+    const { triton } = knative({ containerConcurrency: 10, target: 5 });
+    expect([triton.containerConcurrency, triton.target]).toEqual([10, 5]);
+  });
+
+  test('keeps metrics scrapeable through annotations, and rolls a new revision on config changes', () => {
+    const { app, repo } = knative();
+    expect(ksvcOf(app).spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '8002',
+      'prometheus.io/path': '/metrics',
+      'triton.cdk8s-gpu-inference.dev/config-sha256': repo.configHash,
+    });
+  });
+
+  test('lays the repository out through the shared renderer: hardened init containers, config mounts', () => {
+    const { app, triton } = knative();
+    const spec = ksvcOf(app).spec.template.spec;
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['fetch-resnet50-v1']);
+    expect(spec.initContainers[0].securityContext)
+      .toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'model-configs', mountPath: '/models/resnet50/config.pbtxt', subPath: 'resnet50.pbtxt', readOnly: true });
+    expect(spec.containers[0].securityContext).toMatchObject({ runAsUser: 1000, readOnlyRootFilesystem: true });
+    expect(triton.service.requiredKnativeFeatures).toContain(KnativeFeature.INIT_CONTAINERS);
+  });
+
+  test('asks for the PVC feature flag when artifacts come from a claim', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test');
+    const claim = PersistentVolumeClaim.fromClaimName(chart, 'claim', 'model-store');
+    const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+    const triton = new TritonKnativeService(chart, 'triton', { repository: repo });
+    expect(triton.service.requiredKnativeFeatures).toContain(KnativeFeature.PERSISTENT_VOLUME_CLAIM);
+    expect(triton.service.requiredKnativeFeatures).not.toContain(KnativeFeature.PERSISTENT_VOLUME_WRITE);
+  });
+
+  test('is an event sink', () => {
+    const { triton } = knative();
+    expect(triton.toSinkDestination()).toEqual({ ref: { apiVersion: KSVC, kind: 'Service', name: 'resnet50', namespace: 'ml' } });
+  });
+
+  test('fails at synth without the Knative feature flags its pod needs', () => {
+    const s = setup([RESNET50], false);
+    new TritonKnativeService(s.chart, 'triton', { repository: s.repo });
+    expect(() => synthAppChecked(s.app)).toThrow(/needs Knative feature flags that a default install rejects: kubernetes\.podspec-init-containers/);
+  });
+
+  test('fails on a PodMonitor or ServiceMonitor, which Knative\'s single port cannot serve', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, metricsScraping: MetricsScraping.POD_MONITOR }))
+      .toThrow(/'metricsScraping' must be ANNOTATIONS or NONE on Knative.*got 'pod-monitor': use TritonServer/);
+  });
+
+  test('fails when the derived containerConcurrency exceeds Knative\'s limit', () => {
+    const { chart, repo } = setup([{ ...RESNET50, maxBatchSize: 512, instanceGroups: [{ count: 4 }] }]);
+    expect(() => new TritonKnativeService(chart, 'triton', { repository: repo }))
+      .toThrow("'containerConcurrency' must be at most 1000 (Knative's container-concurrency-max-limit), got '2048 (derived from the models' batch sizes x instances)': set containerConcurrency explicitly");
+  });
+
+  test('fails at synth when models are added after the service derived its concurrency', () => {
+    const { app, chart, repo } = setup();
+    new TritonKnativeService(chart, 'triton', { repository: repo });
+    repo.addModel({ ...RESNET50, name: 'resnet101' });
+    expect(() => synthAppChecked(app)).toThrow(/'repository' must be complete when the TritonKnativeService is created/);
+  });
+
+  test('fails when no models exist yet to derive from', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test');
+    const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromS3({ endpoint: 'http://m:9000', bucket: 'models', credentials: Secret.fromSecretName(chart, 'c', 'c') }) });
+    expect(() => new TritonKnativeService(chart, 'triton', { repository: repo })).toThrow(/'repository' must be models added before the TritonKnativeService is created/);
+  });
+
+  test('fails on a progress deadline shorter than the model loading budget', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, startupTimeout: Duration.minutes(15), progressDeadline: Duration.minutes(10) }))
+      .toThrow("'progressDeadline' must be longer than startupTimeout (900s), or Knative gives up while the models still load, got '600s'");
+  });
+
+  test('fails at synth on GPU indices beyond the GPUs the service gets', () => {
+    const { app } = knative({}, [{ ...RESNET50, instanceGroups: [{ gpus: [1] }] }]);
+    expect(() => synthAppChecked(app)).toThrow(/instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\)/);
+  });
+});

@@ -1,0 +1,248 @@
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import {
+  ModelArtifactSource, ModelPlatform, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo,
+} from '../../src';
+import { oneOf } from '../_helpers/manifests';
+import { checkAllPbtxt, synthAppChecked } from '../_helpers/protoc';
+
+const chart = () => new Chart(Testing.app(), 'test', { namespace: 'ml' });
+
+const s3 = (c: Chart) => ModelArtifactSource.fromS3({
+  endpoint: 'http://minio.minio.svc.cluster.local:9000',
+  bucket: 'models',
+  prefix: 'triton/',
+  credentials: Secret.fromSecretName(c, 'creds', 'minio-reader'),
+});
+
+const RESNET50: TritonModelProps = {
+  name: 'resnet50',
+  platform: ModelPlatform.PYTORCH_LIBTORCH,
+  maxBatchSize: 32,
+  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
+  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
+};
+
+const PREPROCESS: TritonModelProps = {
+  name: 'preprocess',
+  platform: ModelPlatform.PYTHON,
+  maxBatchSize: 32,
+  inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+  outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+};
+
+const ENSEMBLE: TritonModelProps = {
+  name: 'classify',
+  platform: ModelPlatform.ENSEMBLE,
+  maxBatchSize: 32,
+  inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+  outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
+  ensembleSteps: [
+    { modelName: 'preprocess', inputMap: { RAW: 'RAW' }, outputMap: { IMAGE: 'image' } },
+    { modelName: 'resnet50', inputMap: { INPUT__0: 'image' }, outputMap: { OUTPUT__0: 'SCORES' } },
+  ],
+};
+
+describe('TritonModelRepo', () => {
+  test('snapshot: defaults', () => {
+    const c = chart();
+    new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });
+    const objects = synthAppChecked(c.node.root as any);
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('snapshot: every prop', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', {
+      artifacts: ModelArtifactSource.fromS3({
+        endpoint: 'https://s3.example.com',
+        bucket: 'ml-models',
+        prefix: 'prod/triton',
+        credentials: Secret.fromSecretName(c, 'creds', 's3-reader'),
+        accessKeyIdKey: 'key-id',
+        secretAccessKeyKey: 'secret',
+        image: 'minio/mc:RELEASE.2024-05-24T09-08-49Z',
+        sizeLimit: Size.gibibytes(20),
+      }),
+      metadata: { name: 'resnet-repo', labels: { team: 'vision' } },
+      mountPath: '/opt/models',
+      models: [{ ...RESNET50, versions: [1, 2], versionPolicy: ModelVersionPolicy.all() }, PREPROCESS],
+    });
+    repo.addModel(ENSEMBLE);
+    const objects = synthAppChecked(c.node.root as any);
+    expect(objects).toMatchSnapshot();
+    expect(repo._podParts().initContainers.map((x) => x.name)).toEqual(['fetch-resnet50-v1', 'fetch-resnet50-v2', 'fetch-preprocess-v1']);
+  });
+
+  test('holds each config in a ConfigMap key ending in .pbtxt, checked by protoc', () => {
+    const c = chart();
+    new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, PREPROCESS, ENSEMBLE] });
+    const objects = synthAppChecked(c.node.root as any);
+    const cm = oneOf(objects, 'v1', 'ConfigMap');
+    expect(Object.keys(cm.data).sort()).toEqual(['classify.pbtxt', 'preprocess.pbtxt', 'resnet50.pbtxt']);
+    expect(cm.data['resnet50.pbtxt']).toContain('max_batch_size: 32');
+    expect(checkAllPbtxt(objects)).toBe(3);
+  });
+
+  test('copies only the served versions from S3, one pinned mc init container each', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
+    const model = repo.addModel({ ...RESNET50, versions: [1, 2, 3], versionPolicy: ModelVersionPolicy.latest(2) });
+    expect(model.servedVersions).toEqual([2, 3]);
+    const parts = repo._podParts();
+    expect(parts.repository).toBe('/models');
+    expect(parts.initContainers.map((x) => [x.name, x.image, ...(x.args ?? [])])).toEqual([
+      ['fetch-resnet50-v2', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/2', '/models/resnet50/2'],
+      ['fetch-resnet50-v3', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/3', '/models/resnet50/3'],
+    ]);
+    const env = parts.initContainers[0].env!;
+    expect(env.AWS_SECRET_ACCESS_KEY.valueFrom).toEqual({ secretKeyRef: { name: 'minio-reader', key: 'AWS_SECRET_ACCESS_KEY' } });
+    expect(env.MC_HOST_models.value).toBe('http://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@minio.minio.svc.cluster.local:9000');
+  });
+
+  test('mounts each config at <model>/config.pbtxt over a writable emptyDir root', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });
+    const parts = repo._podParts();
+    expect(parts.mounts).toEqual([
+      { name: 'model-repository', mountPath: '/models' },
+      { name: 'model-configs', mountPath: '/models/resnet50/config.pbtxt', subPath: 'resnet50.pbtxt', readOnly: true },
+    ]);
+    expect(parts.volumes).toContainEqual({ name: 'model-configs', configMap: { name: repo.configMap.name } });
+  });
+
+  test('mounts the served version folders from a PVC, read-only', () => {
+    const c = chart();
+    const claim = PersistentVolumeClaim.fromClaimName(c, 'claim', 'model-store');
+    const repo = new TritonModelRepo(c, 'repo', {
+      artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim, { subPath: '/triton/' }),
+      models: [{ ...RESNET50, versions: [1, 2], versionPolicy: ModelVersionPolicy.specific([1]) }],
+    });
+    const parts = repo._podParts();
+    expect(parts.initContainers).toEqual([]);
+    expect(parts.volumes).toContainEqual({ name: 'model-artifacts', persistentVolumeClaim: { claimName: 'model-store', readOnly: true } });
+    expect(parts.mounts).toContainEqual({ name: 'model-artifacts', mountPath: '/models/resnet50/1', subPath: 'triton/resnet50/1', readOnly: true });
+    expect(parts.mounts.filter((m) => m.name === 'model-artifacts')).toHaveLength(1);
+  });
+
+  test('lets Triton read s3:// itself, with credentials from the Secret and a local cache', () => {
+    const c = chart();
+    const secret = Secret.fromSecretName(c, 'creds', 'minio-reader');
+    const http = new TritonModelRepo(c, 'http', {
+      artifacts: ModelArtifactSource.fromS3Native({ endpoint: 'http://minio.minio:9000', bucket: 'models', prefix: 'triton', credentials: secret }),
+      models: [RESNET50],
+    });
+    expect(http.repositoryLocation).toBe('s3://minio.minio:9000/models/triton');
+    const https = new TritonModelRepo(c, 'https', {
+      artifacts: ModelArtifactSource.fromS3Native({ endpoint: 'https://s3.example.com', bucket: 'models', credentials: secret, region: 'eu-west-1' }),
+      models: [RESNET50],
+    });
+    expect(https.repositoryLocation).toBe('s3://https://s3.example.com:443/models');
+    const parts = https._podParts();
+    expect(parts.repository).toBe('s3://https://s3.example.com:443/models');
+    expect(parts.env.AWS_ACCESS_KEY_ID.valueFrom).toEqual({ secretKeyRef: { name: 'minio-reader', key: 'AWS_ACCESS_KEY_ID' } });
+    expect(parts.env.AWS_DEFAULT_REGION.value).toBe('eu-west-1');
+    expect(parts.env.TRITON_AWS_MOUNT_DIRECTORY.value).toBe('/var/cache/triton-models');
+    expect(parts.mounts).toEqual([{ name: 'model-cache', mountPath: '/var/cache/triton-models' }]);
+    expect(https.artifacts.isNative).toBe(true);
+  });
+
+  test('gives ensembles an empty version folder instead of artifacts', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, PREPROCESS, ENSEMBLE] });
+    const parts = repo._podParts();
+    expect(parts.mounts).toContainEqual({ name: 'ensemble-version', mountPath: '/models/classify/1', readOnly: true });
+    expect(parts.initContainers.map((x) => x.name)).toEqual(['fetch-resnet50-v1', 'fetch-preprocess-v1']);
+  });
+
+  test('serves inline labels from the ConfigMap and copies the others with the artifacts', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
+    repo.addModel({ ...RESNET50, outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000], labels: ['tench', 'goldfish'] }] });
+    repo.addModel({ ...PREPROCESS, outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 224, 224], labelFilename: 'classes.txt' }] });
+    const objects = synthAppChecked(c.node.root as any);
+    expect(oneOf(objects, 'v1', 'ConfigMap').data['resnet50--labels.txt']).toBe('tench\ngoldfish\n');
+    const parts = repo._podParts();
+    expect(parts.mounts).toContainEqual({ name: 'model-configs', mountPath: '/models/resnet50/labels.txt', subPath: 'resnet50--labels.txt', readOnly: true });
+    expect(parts.initContainers.find((x) => x.name === 'fetch-preprocess-classes-txt')?.args).toEqual(
+      ['--config-dir', '/tmp/.mc', 'cp', '--quiet', 'models/models/triton/preprocess/classes.txt', '/models/preprocess/classes.txt']);
+  });
+
+  test('changes its config hash when a config changes, and only then', () => {
+    const hash = (props: TritonModelProps) => {
+      const c = chart();
+      return new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [props] }).configHash;
+    };
+    expect(hash(RESNET50)).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash(RESNET50)).toBe(hash({ ...RESNET50 }));
+    expect(hash(RESNET50)).not.toBe(hash({ ...RESNET50, maxBatchSize: 16 }));
+  });
+
+  test('lists its config files by repository path', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });
+    expect(Object.keys(repo.configFiles)).toEqual(['resnet50/config.pbtxt']);
+    expect(repo.configFiles['resnet50/config.pbtxt']).toBe(repo.findModel('resnet50')!.config.toPbtxt());
+  });
+
+  test('fails on two models with one name', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });
+    expect(() => repo.addModel(RESNET50)).toThrow("'name' must be unique within the repository (one folder per model), got 'resnet50': rename one of the models");
+  });
+
+  test('fails on specific versions that are not present as artifacts', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
+    expect(() => repo.addModel({ ...RESNET50, versions: [1, 2], versionPolicy: ModelVersionPolicy.specific([2, 3]) }))
+      .toThrow("'model[resnet50].versionPolicy' must be specific versions present as artifacts (1, 2), got [2,3]: add 3 to 'versions', or drop it from the policy");
+    expect(() => repo.addModel({ ...RESNET50, versions: [0] })).toThrow(/'model\[resnet50\]\.versions' must be an integer >= 1, got 0/);
+    expect(() => repo.addModel({ ...RESNET50, versions: [] })).toThrow(/must be at least one version/);
+  });
+
+  test('fails at synth on an ensemble step naming a model the repository lacks', () => {
+    const c = chart();
+    new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, ENSEMBLE] });
+    expect(() => synthAppChecked(c.node.root as any))
+      .toThrow("'model[classify].ensembleSteps[0].modelName' must be a model of this repository (resnet50, classify), got 'preprocess': add the model with addModel()");
+  });
+
+  test('fails at synth on an ensemble step pinned to a version the model does not serve', () => {
+    const c = chart();
+    const steps = ENSEMBLE.ensembleSteps!.map((s) => (s.modelName === 'resnet50' ? { ...s, modelVersion: 2 } : s));
+    new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, PREPROCESS, { ...ENSEMBLE, ensembleSteps: steps }] });
+    expect(() => synthAppChecked(c.node.root as any)).toThrow(/ensembleSteps\[1\]\.modelVersion' must be a version 'resnet50' serves \(1\), got 2/);
+  });
+
+  test('fails at synth on an empty repository', () => {
+    const c = chart();
+    new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
+    expect(() => synthAppChecked(c.node.root as any)).toThrow("'models' must be at least one model, got 0: call addModel()");
+  });
+
+  test('fails at synth when the configs outgrow a ConfigMap', () => {
+    const c = chart();
+    const labels = Array.from({ length: 70000 }, (_, i) => `class-number-${i}`);
+    new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [{ ...RESNET50, outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000], labels }] }] });
+    expect(() => synthAppChecked(c.node.root as any)).toThrow(/within a ConfigMap's 1 MiB/);
+  });
+
+  test('fails on S3 locations that cannot be reached as written', () => {
+    const c = chart();
+    const credentials = Secret.fromSecretName(c, 'creds', 'x');
+    expect(() => ModelArtifactSource.fromS3({ endpoint: 'minio:9000', bucket: 'models', credentials }))
+      .toThrow("'ModelArtifactSource.fromS3: endpoint' must be an http(s) URL of the store with no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'minio:9000'");
+    expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'My_Bucket', credentials })).toThrow(/bucket' must be an S3 bucket name/);
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'http://minio:9000', bucket: 'models', prefix: 'a/../b', credentials })).toThrow(/prefix' must be a key prefix without \. or \.\. segments/);
+    expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'models', credentials, image: 'minio/mc:latest' })).toThrow(/pinned to a tag other than 'latest'/);
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'http://minio:9000', bucket: 'models', credentials, region: 'EU West' })).toThrow(/region' must be a region name/);
+  });
+
+  test('fails on a PVC subPath or mount path that escapes', () => {
+    const c = chart();
+    const claim = PersistentVolumeClaim.fromClaimName(c, 'claim', 'store');
+    expect(() => ModelArtifactSource.fromPersistentVolumeClaim(claim, { subPath: '../etc' })).toThrow(/subPath' must be a relative folder/);
+    expect(() => new TritonModelRepo(c, 'repo', { artifacts: s3(c), mountPath: '/tmp' })).toThrow("'mountPath' must be an absolute path other than /, /dev, /tmp and /dev/shm, got '/tmp'");
+  });
+});

@@ -1,0 +1,361 @@
+import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import { Cpu, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import {
+  GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource, ModelControl, ModelPlatform,
+  SpreadPolicy, TensorDataType, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
+} from '../../src';
+import { ofKind, oneOf } from '../_helpers/manifests';
+import { synthAppChecked } from '../_helpers/protoc';
+
+const RESNET50: TritonModelProps = {
+  name: 'resnet50',
+  platform: ModelPlatform.PYTORCH_LIBTORCH,
+  maxBatchSize: 32,
+  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
+  instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }],
+  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
+};
+
+function setup(models: TritonModelProps[] = [RESNET50]) {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', { namespace: 'ml' });
+  const repo = new TritonModelRepo(chart, 'repo', {
+    artifacts: ModelArtifactSource.fromS3({
+      endpoint: 'http://minio.minio.svc.cluster.local:9000',
+      bucket: 'models',
+      credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader'),
+    }),
+    models,
+  });
+  return { app, chart, repo };
+}
+
+function server(props: Partial<TritonServerProps> = {}, models?: TritonModelProps[]) {
+  const s = setup(models);
+  const triton = new TritonServer(s.chart, 'triton', { repository: s.repo, metadata: { name: 'resnet50' }, ...props });
+  return { ...s, triton };
+}
+
+const deploymentOf = (app: App) => oneOf(synthAppChecked(app), 'apps/v1', 'Deployment');
+const containerOf = (app: App) => deploymentOf(app).spec.template.spec.containers.find((c: any) => c.name === 'tritonserver');
+
+describe('TritonServer', () => {
+  test('snapshot: defaults', () => {
+    const { app } = server();
+    expect(synthAppChecked(app)).toMatchSnapshot();
+  });
+
+  test('snapshot: every prop', () => {
+    const { app, chart, repo } = setup([{ ...RESNET50, responseCache: true, gpuMemoryPerInstance: Size.gibibytes(2) }]);
+    new TritonServer(chart, 'triton', {
+      repository: repo,
+      metadata: { name: 'resnet50', labels: { team: 'vision' } },
+      image: 'nvcr.io/nvidia/tritonserver:25.12-py3@sha256:' + 'a'.repeat(64),
+      requireImageDigest: true,
+      gpuCount: 2,
+      gpu: GpuResource.NVIDIA,
+      nodePool: GpuNodePool.nvidia({ products: [GpuProduct.A100_SXM4_80GB] }),
+      resources: { cpu: { request: Cpu.units(4), limit: Cpu.units(4) }, memory: { request: Size.gibibytes(16) } },
+      guaranteedQos: true,
+      sharedMemorySize: Size.gibibytes(2),
+      tmpSize: Size.gibibytes(2),
+      modelControl: ModelControl.explicit(['resnet50']),
+      restrictedApi: { header: 'admin-key', secret: Secret.fromSecretName(chart, 'admin', 'triton-admin'), secretKey: 'key', apis: [TritonApi.MODEL_REPOSITORY, TritonApi.MODEL_CONFIG] },
+      strictReadiness: true,
+      exitOnError: true,
+      disableAutoCompleteConfig: true,
+      metrics: true,
+      gpuMetrics: false,
+      metricsInterval: Duration.seconds(5),
+      responseCacheSize: Size.mebibytes(256),
+      extraArgs: ['--log-format=ISO8601'],
+      startupTimeout: Duration.minutes(15),
+      gpuMemory: Size.gibibytes(80),
+      gpuMemoryOverhead: Size.mebibytes(1536),
+      podAnnotations: { 'example.com/owner': 'vision' },
+      autoscaling: { minReplicas: 3, maxReplicas: 12, queueTimeTarget: Duration.millis(20), queueTimeMetric: 'triton_queue_us', cpuUtilization: 70, scaleDownStabilization: Duration.minutes(10) },
+      maxUnavailable: 2,
+      spreadTopologyKeys: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'],
+      spreadPolicy: SpreadPolicy.REQUIRED,
+      metricsScraping: MetricsScraping.POD_MONITOR,
+      monitorLabels: { release: 'kube-prometheus-stack' },
+      scrapeInterval: Duration.seconds(15),
+    });
+    expect(synthAppChecked(app)).toMatchSnapshot();
+  });
+
+  test('starts tritonserver with model control mode none and the hardening flags by default', () => {
+    const { app } = server();
+    expect(containerOf(app).args).toEqual([
+      'tritonserver',
+      '--model-repository=/models',
+      '--model-control-mode=none',
+      '--strict-readiness=true',
+      '--exit-on-error=true',
+      '--disable-auto-complete-config',
+      '--allow-metrics=true',
+      '--allow-gpu-metrics=true',
+    ]);
+    expect(containerOf(app).image).toBe('nvcr.io/nvidia/tritonserver:25.12-py3');
+    expect(TritonServer.DEFAULT_IMAGE).toMatch(/^nvcr\.io\/nvidia\/tritonserver:\d{2}\.\d{2}-py3$/);
+  });
+
+  test('runs hardened as uid 1000 with a read-only root, /tmp and /dev/shm', () => {
+    const { app } = server();
+    const d = deploymentOf(app);
+    const c = containerOf(app);
+    expect(c.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(d.spec.template.spec.securityContext).toMatchObject({ runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/tmp', '/dev/shm', '/models', '/models/resnet50/config.pbtxt']));
+    expect(c.env).toContainEqual({ name: 'HOME', value: '/tmp' });
+    expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
+  });
+
+  test('probes /v2/health/live and /v2/health/ready, with a startup budget sized by startupTimeout', () => {
+    const { app } = server({ startupTimeout: Duration.minutes(20) });
+    const c = containerOf(app);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: '/v2/health/ready', port: 'http' }, periodSeconds: 10, failureThreshold: 120 });
+    expect(deploymentOf(app).spec.progressDeadlineSeconds).toBe(1500);
+  });
+
+  test('exposes http 8000, grpc 8001 and metrics 8002 on the container and the Service', () => {
+    const { app, triton } = server();
+    expect(containerOf(app).ports).toEqual([
+      { name: 'http', containerPort: 8000 },
+      { name: 'grpc', containerPort: 8001 },
+      { name: 'metrics', containerPort: 8002 },
+    ]);
+    const svc = oneOf(synthAppChecked(app), 'v1', 'Service');
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([['http', 8000, 'http'], ['grpc', 8001, 'grpc'], ['metrics', 8002, 'metrics']]);
+    expect(svc.spec.selector).toEqual(deploymentOf(app).spec.selector.matchLabels);
+    expect(triton.url).toBe('http://resnet50.ml.svc.cluster.local:8000');
+    expect(triton.grpcEndpoint).toBe('resnet50.ml.svc.cluster.local:8001');
+  });
+
+  test('autoscales with autoscaling/v2 on the queue-time Pods metric with CPU as fallback, leaving replicas to the HPA', () => {
+    const { app } = server({ autoscaling: { queueTimeTarget: Duration.millis(30), maxReplicas: 6 } });
+    const objects = synthAppChecked(app);
+    const hpa = oneOf(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'resnet50' });
+    expect(hpa.spec.metrics).toEqual([
+      { type: 'Pods', pods: { metric: { name: 'avg_time_queue_us' }, target: { type: 'AverageValue', averageValue: '30000' } } },
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+    ]);
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 6]);
+    expect(oneOf(objects, 'apps/v1', 'Deployment').spec.replicas).toBeUndefined();
+  });
+
+  test('scales on CPU only when the queue-time metric is off', () => {
+    const { app } = server({ autoscaling: { queueTime: false } });
+    const hpa = oneOf(synthAppChecked(app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
+    expect(hpa.spec.metrics.map((m: any) => m.type)).toEqual(['Resource']);
+  });
+
+  test('runs a fixed replica count without an HPA', () => {
+    const { app, triton } = server({ replicas: 3 });
+    const objects = synthAppChecked(app);
+    expect(ofKind(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler')).toHaveLength(0);
+    expect(oneOf(objects, 'apps/v1', 'Deployment').spec.replicas).toBe(3);
+    expect(triton.autoscaler).toBeUndefined();
+  });
+
+  test('has a PodDisruptionBudget that never blocks drains on crash-looping pods', () => {
+    const { app } = server();
+    const pdb = oneOf(synthAppChecked(app), 'policy/v1', 'PodDisruptionBudget');
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'resnet50' } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    });
+  });
+
+  test('spreads replicas across nodes, counting only the current rollout', () => {
+    const { app } = server({ spreadTopologyKeys: ['topology.kubernetes.io/zone'], spreadPolicy: SpreadPolicy.REQUIRED });
+    expect(deploymentOf(app).spec.template.spec.topologySpreadConstraints).toEqual([{
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'resnet50' } },
+      matchLabelKeys: ['pod-template-hash'],
+    }]);
+  });
+
+  test('advertises metrics with scrape annotations by default and carries the config hash', () => {
+    const { app, repo } = server();
+    expect(deploymentOf(app).spec.template.metadata.annotations).toEqual({
+      'prometheus.io/path': '/metrics',
+      'prometheus.io/port': '8002',
+      'prometheus.io/scrape': 'true',
+      'triton.cdk8s-gpu-inference.dev/config-sha256': repo.configHash,
+    });
+  });
+
+  test('creates a PodMonitor or a ServiceMonitor on request, instead of annotations', () => {
+    const pod = server({ metricsScraping: MetricsScraping.POD_MONITOR, monitorLabels: { release: 'prom' } });
+    const objects = synthAppChecked(pod.app);
+    const pm = oneOf(objects, 'monitoring.coreos.com/v1', 'PodMonitor');
+    expect(pm.metadata.labels).toEqual({ release: 'prom' });
+    expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics' }]);
+    expect(oneOf(objects, 'apps/v1', 'Deployment').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
+    const svc = server({ metricsScraping: MetricsScraping.SERVICE_MONITOR, scrapeInterval: Duration.seconds(10) });
+    const sm = oneOf(synthAppChecked(svc.app), 'monitoring.coreos.com/v1', 'ServiceMonitor');
+    expect(sm.spec).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'resnet50' } }, endpoints: [{ port: 'metrics', path: '/metrics', interval: '10s' }] });
+  });
+
+  test('passes the restricted-API secret by reference and loads explicit models', () => {
+    const { app, chart, repo } = setup();
+    new TritonServer(chart, 'triton', {
+      repository: repo,
+      modelControl: ModelControl.explicit(['resnet50']),
+      restrictedApi: { header: 'admin-key', secret: Secret.fromSecretName(chart, 'admin', 'triton-admin'), secretKey: 'token' },
+    });
+    const objects = synthAppChecked(app);
+    const c = ofKind(objects, 'apps/v1', 'Deployment')[0].spec.template.spec.containers[0];
+    expect(c.args).toEqual(expect.arrayContaining([
+      '--model-control-mode=explicit',
+      '--load-model=resnet50',
+      '--http-restricted-api=model-repository,model-config,shared-memory,statistics,trace,logging:admin-key=$(TRITON_RESTRICTED_API_VALUE)',
+      '--grpc-restricted-protocol=model-repository,model-config,shared-memory,statistics,trace,logging:admin-key=$(TRITON_RESTRICTED_API_VALUE)',
+    ]));
+    expect(c.env).toContainEqual({ name: 'TRITON_RESTRICTED_API_VALUE', valueFrom: { secretKeyRef: { name: 'triton-admin', key: 'token' } } });
+  });
+
+  test('renders poll mode, the response cache, metric flags and extra args', () => {
+    const { app } = server({
+      modelControl: ModelControl.poll(Duration.seconds(30)),
+      responseCacheSize: Size.mebibytes(64),
+      gpuMetrics: false,
+      metricsInterval: Duration.millis(500),
+      extraArgs: ['--log-verbose=1'],
+    });
+    expect(containerOf(app).args).toEqual(expect.arrayContaining([
+      '--model-control-mode=poll', '--repository-poll-secs=30', '--allow-gpu-metrics=false', '--metrics-interval-ms=500',
+      '--cache-config=local,size=67108864', '--log-verbose=1',
+    ]));
+  });
+
+  test('points Triton at s3:// with credentials from the Secret in native S3 mode', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test');
+    const repo = new TritonModelRepo(chart, 'repo', {
+      artifacts: ModelArtifactSource.fromS3Native({ endpoint: 'http://minio.minio:9000', bucket: 'models', prefix: 'triton', credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader') }),
+      models: [RESNET50],
+    });
+    new TritonServer(chart, 'triton', { repository: repo });
+    const objects = synthAppChecked(app);
+    const spec = oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec;
+    expect(spec.containers[0].args[1]).toBe('--model-repository=s3://minio.minio:9000/models/triton');
+    expect(spec.containers[0].env.map((e: any) => e.name)).toEqual(['HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'TRITON_AWS_MOUNT_DIRECTORY']);
+    expect(JSON.stringify(spec)).not.toContain('secretAccessKey');
+    expect(spec.initContainers).toBeUndefined();
+  });
+
+  test('mounts version folders from a PVC', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test');
+    const claim = PersistentVolumeClaim.fromClaimName(chart, 'claim', 'model-store');
+    const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+    new TritonServer(chart, 'triton', { repository: repo });
+    const spec = oneOf(synthAppChecked(app), 'apps/v1', 'Deployment').spec.template.spec;
+    expect(spec.volumes).toContainEqual({ name: 'model-artifacts', persistentVolumeClaim: { claimName: 'model-store', readOnly: true } });
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'model-artifacts', mountPath: '/models/resnet50/1', subPath: 'resnet50/1', readOnly: true });
+  });
+
+  test('accepts models that fit the GPU memory budget of a MIG slice', () => {
+    const { app } = server({ gpu: GpuResource.mig('3g.40gb') }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(8) }]);
+    expect(() => synthAppChecked(app)).not.toThrow();
+  });
+
+  test('escape hatch: the Deployment takes JSON patches', () => {
+    const { app, triton } = server();
+    triton.deployment.addJsonPatch(JsonPatch.add('/spec/revisionHistoryLimit', 3));
+    expect(deploymentOf(app).spec.revisionHistoryLimit).toBe(3);
+  });
+
+  test('fails at synth on instance-group GPU indices beyond the GPUs the server gets', () => {
+    const { app } = server({ gpuCount: 1 }, [{ ...RESNET50, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [0, 1] }] }]);
+    expect(() => synthAppChecked(app)).toThrow(
+      "'model[resnet50].instanceGroups[0].gpus' must be GPU indices below the server's gpuCount (1); the container sees GPUs 0..0, got [0,1]: raise gpuCount to 2, or place the instances on GPUs the server gets");
+  });
+
+  test('fails at synth when the model instances outgrow the GPU memory, with the numbers', () => {
+    const l4 = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+    const { app } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(12) }]);
+    expect(() => synthAppChecked(app)).toThrow(
+      "'GPU 0 memory' must be at most 24Gi (NVIDIA-L4), got '2 x 12Gi (resnet50) + 1Gi overhead = 25Gi': lower instance counts, spread instances over more GPUs, or use a GPU with more memory");
+  });
+
+  test('fails at synth when a MIG slice is too small, counting the profile in decimal gigabytes', () => {
+    const { app } = server({ gpu: GpuResource.mig('1g.10gb') }, [{ ...RESNET50, gpuMemoryPerInstance: Size.mebibytes(4352) }]);
+    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 9536Mi \(MIG profile 1g\.10gb\), got '2 x 4352Mi \(resnet50\) \+ 1Gi overhead = 9728Mi'/);
+  });
+
+  test('fails at synth when a model states its memory but the GPU memory is unknown', () => {
+    const { app } = server({}, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(1) }]);
+    expect(() => synthAppChecked(app)).toThrow(/'gpuMemory' must be known to check the GPU memory the models state/);
+  });
+
+  test('fails at synth on a model without inputs while auto-complete is off', () => {
+    const { app } = server({}, [{ name: 'bare', platform: ModelPlatform.ONNXRUNTIME_ONNX }]);
+    expect(() => synthAppChecked(app)).toThrow(/'model\[bare\]' must be inputs and outputs while disableAutoCompleteConfig is on/);
+  });
+
+  test('fails at synth on a response cache without a server cache', () => {
+    const { app } = server({}, [{ ...RESNET50, responseCache: true }]);
+    expect(() => synthAppChecked(app)).toThrow("'model[resnet50].responseCache' must be backed by a server cache, got 'no cache': set responseCacheSize on the Triton workload");
+  });
+
+  test('fails at synth on explicit loading of a model the repository lacks', () => {
+    const { app, chart, repo } = setup();
+    new TritonServer(chart, 'triton', {
+      repository: repo,
+      modelControl: ModelControl.explicit(['resnet101']),
+      restrictedApi: { header: 'k', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' },
+    });
+    expect(() => synthAppChecked(app)).toThrow(/'modelControl' must be to load models of the repository \(resnet50\), got 'resnet101'/);
+  });
+
+  test('fails on explicit model control without a restricted model-repository API', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'triton', { repository: repo, modelControl: ModelControl.explicit(['resnet50']) }))
+      .toThrow(/'restrictedApi' must be set and covering TritonApi\.MODEL_REPOSITORY with ModelControl\.explicit/);
+  });
+
+  test('fails on restricting the health API the probes need', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'triton', { repository: repo, restrictedApi: { header: 'k', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v', apis: [TritonApi.HEALTH] } }))
+      .toThrow(/'restrictedApi\.apis' must be free of TritonApi\.HEALTH/);
+  });
+
+  test('fails on flags this construct manages, given as args or extraArgs', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'a', { repository: repo, extraArgs: ['--model-control-mode=explicit'] }))
+      .toThrow("'extraArgs' must be free of --model-control-mode, which this construct sets, got '--model-control-mode=explicit': use the 'modelControl' prop instead");
+    expect(() => new TritonServer(chart, 'b', { repository: repo, extraArgs: ['--http-port=9000'] })).toThrow(/use the fixed port 8000 instead/);
+    expect(() => new TritonServer(chart, 'c', { repository: repo, args: ['--foo'] })).toThrow(/'args' must be unset/);
+  });
+
+  test('fails on replicas and autoscaling together, or a budget of zero', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'a', { repository: repo, replicas: 2, autoscaling: {} })).toThrow(/'autoscaling' must be unset when replicas is fixed/);
+    expect(() => new TritonServer(chart, 'b', { repository: repo, autoscaling: { minReplicas: 4, maxReplicas: 2 } })).toThrow("'autoscaling.maxReplicas' must be at least minReplicas (4), got 2");
+    expect(() => new TritonServer(chart, 'c', { repository: repo, maxUnavailable: 0 })).toThrow(/'maxUnavailable' must be an integer >= 1, got 0: a budget of 0 would block every node drain/);
+  });
+
+  test('fails on metrics consumers when metrics are off', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'a', { repository: repo, metrics: false })).toThrow(/'autoscaling\.queueTime' must be false when metrics is false/);
+    expect(() => new TritonServer(chart, 'b', { repository: repo, metrics: false, replicas: 1, metricsScraping: MetricsScraping.POD_MONITOR })).toThrow(/'metricsScraping' must be ANNOTATIONS or NONE when metrics is false/);
+    expect(() => new TritonServer(chart, 'c', { repository: repo, monitorLabels: { a: 'b' } })).toThrow(/'monitorLabels' must be unset unless metricsScraping is a PodMonitor or ServiceMonitor/);
+  });
+
+  test('fails on an unpinned image, a bad header or a sub-second poll', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'a', { repository: repo, image: 'nvcr.io/nvidia/tritonserver:latest' })).toThrow(/pinned to a tag other than 'latest'/);
+    expect(() => new TritonServer(chart, 'b', { repository: repo, restrictedApi: { header: 'bad header', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' } })).toThrow(/'restrictedApi\.header' must be an HTTP header name/);
+    expect(() => ModelControl.poll(Duration.millis(500))).toThrow("'ModelControl.poll(interval)' must be a whole number of seconds, at least 1s, got '500ms'");
+  });
+});
