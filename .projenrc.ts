@@ -72,6 +72,12 @@ for (const bundle of CRD_BUNDLES) {
   importTask.exec(`cdk8s import crds/.merged/${bundle}.yaml -l typescript -o src/imports --check-upgrade=false`);
 }
 
+const bench = project.addTask('bench', {
+  description: 'Synth benchmark: library vs plain ApiObjects at 1..1,000 stacks, and import cost; writes docs/benchmarks.md',
+});
+bench.spawn(project.compileTask);
+bench.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/bench.ts');
+
 project.addTask('synth:examples', {
   description: 'Synthesize every app under examples/ into dist/examples/<app>/',
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/synth-examples.ts',

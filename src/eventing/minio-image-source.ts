@@ -8,8 +8,12 @@ import { adapterScript } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
 import { checkInteger, propError } from '../_errors';
-import { SinkBinding } from '../imports/sources.knative.dev';
+import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
+/** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sources = (): typeof sourcesTypes => require('../imports/sources.knative.dev');
+
 
 /** Bucket events MinIO can notify about, as `mc event add --event` names them. */
 export enum MinioBucketEvent {
@@ -298,7 +302,7 @@ export class MinIOImageSource extends Construct {
     this.deployment = adapter.deployment;
     this.service = adapter.service;
 
-    this.sinkBinding = new SinkBinding(this, 'SinkBinding', {
+    this.sinkBinding = new (sources().SinkBinding)(this, 'SinkBinding', {
       metadata: { name: base, labels },
       spec: Lazy.any({
         produce: () => ({

@@ -3,7 +3,11 @@ import { Construct } from 'constructs';
 import { checkDestination, renderDestination } from './_delivery';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
-import { PingSource as KnativePingSource } from '../imports/sources.knative.dev';
+import type * as sourcesTypes from '../imports/sources.knative.dev';
+/** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sources = (): typeof sourcesTypes => require('../imports/sources.knative.dev');
+
 
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** robfig/cron's standard descriptors, which Knative's webhook accepts (but not `@every`). */
@@ -123,7 +127,7 @@ export class PingSource extends Construct {
     const sink = props.sink.toSinkDestination();
     checkDestination('sink', sink);
 
-    this.apiObject = new KnativePingSource(this, 'Resource', {
+    this.apiObject = new (sources().PingSource)(this, 'Resource', {
       metadata: props.metadata,
       spec: Lazy.any({
         produce: () => ({

@@ -3,19 +3,13 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClusterTarget } from './cluster-target';
 import { propError } from '../_errors';
-import {
-  OverridePolicy,
-  OverridePolicySpecOverrideRules,
-  OverridePolicySpecOverrideRulesOverridersImageOverriderComponent as ImageComponent,
-  OverridePolicySpecOverrideRulesOverridersImageOverriderOperator as ImageOperator,
-  OverridePolicySpecOverrideRulesOverridersPlaintext as PlaintextPatch,
-  OverridePolicySpecOverrideRulesOverridersPlaintextOperator as PlaintextOperator,
-  PropagationPolicy,
-  PropagationPolicySpecPlacement,
-  PropagationPolicySpecPlacementReplicaSchedulingReplicaSchedulingType as ReplicaSchedulingType,
-} from '../imports/policy.karmada.io';
+import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
+/** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
+
 
 /** An object in the Karmada control plane, by API version, kind and name. */
 export interface KarmadaResourceRef {
@@ -167,12 +161,12 @@ export class KarmadaPlacement extends Construct {
     const name = props.name ?? placement.workload.name;
     const namespace = placement.workload.namespace;
     const selector = (r: KarmadaResourceRef) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name });
-    const duplicated = { replicaSchedulingType: ReplicaSchedulingType.DUPLICATED };
+    const duplicated = { replicaSchedulingType: karmada().PropagationPolicySpecPlacementReplicaSchedulingReplicaSchedulingType.DUPLICATED };
 
-    const workloadPlacement: PropagationPolicySpecPlacement = mode === KarmadaPlacementMode.FIRST_AVAILABLE
+    const workloadPlacement: karmadaTypes.PropagationPolicySpecPlacement = mode === KarmadaPlacementMode.FIRST_AVAILABLE
       ? { clusterAffinities: targets.map((t) => ({ affinityName: t.name, clusterNames: [t.name] })), replicaScheduling: duplicated }
       : { clusterAffinity: { clusterNames: names }, replicaScheduling: duplicated };
-    this.propagationPolicy = new PropagationPolicy(this, 'Resource', {
+    this.propagationPolicy = new (karmada().PropagationPolicy)(this, 'Resource', {
       metadata: { name, namespace },
       spec: {
         resourceSelectors: [selector(placement.workload)],
@@ -182,7 +176,7 @@ export class KarmadaPlacement extends Construct {
     });
 
     if (placement.companions?.length) {
-      this.companionPolicy = new PropagationPolicy(this, 'Companions', {
+      this.companionPolicy = new (karmada().PropagationPolicy)(this, 'Companions', {
         metadata: { name: `${name}-companions`, namespace },
         spec: {
           resourceSelectors: placement.companions.map(selector),
@@ -193,11 +187,15 @@ export class KarmadaPlacement extends Construct {
 
     if (props.overridePlacement ?? true) {
       const base = placementJson(renderNodePlacement(placement.nodePool));
-      const rules: OverridePolicySpecOverrideRules[] = [];
+      const rules: karmadaTypes.OverridePolicySpecOverrideRules[] = [];
       for (const target of targets) {
         const plaintext = placementPatches(placement.podSpecPath, base, placementJson(renderNodePlacement(target.nodePool)));
         const imageOverrider = target.registryMirror
-          ? [{ component: ImageComponent.REGISTRY, operator: ImageOperator.REPLACE, value: target.registryMirror }]
+          ? [{
+            component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
+            operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
+            value: target.registryMirror,
+          }]
           : undefined;
         if (plaintext.length === 0 && !imageOverrider) continue;
         rules.push({
@@ -206,7 +204,7 @@ export class KarmadaPlacement extends Construct {
         });
       }
       if (rules.length > 0) {
-        this.overridePolicy = new OverridePolicy(this, 'Override', {
+        this.overridePolicy = new (karmada().OverridePolicy)(this, 'Override', {
           metadata: { name, namespace },
           spec: { resourceSelectors: [selector(placement.workload)], overrideRules: rules },
         });
@@ -225,7 +223,10 @@ function placementJson(p: NodePlacement): Record<string, unknown> {
 }
 
 /** JSON-patch style overriders turning the base placement into the target's: add, replace or remove each field. */
+type PlaintextPatch = karmadaTypes.OverridePolicySpecOverrideRulesOverridersPlaintext;
+
 function placementPatches(podSpecPath: string, base: Record<string, unknown>, target: Record<string, unknown>): PlaintextPatch[] {
+  const operator = karmada().OverridePolicySpecOverrideRulesOverridersPlaintextOperator;
   const patches: PlaintextPatch[] = [];
   for (const field of ['nodeSelector', 'affinity', 'tolerations']) {
     const before = base[field];
@@ -233,9 +234,9 @@ function placementPatches(podSpecPath: string, base: Record<string, unknown>, ta
     if (JSON.stringify(before) === JSON.stringify(after)) continue;
     const path = `${podSpecPath}/${field}`;
     if (after === undefined) {
-      patches.push({ path, operator: PlaintextOperator.REMOVE });
+      patches.push({ path, operator: operator.REMOVE });
     } else {
-      patches.push({ path, operator: before === undefined ? PlaintextOperator.ADD : PlaintextOperator.REPLACE, value: after });
+      patches.push({ path, operator: before === undefined ? operator.ADD : operator.REPLACE, value: after });
     }
   }
   return patches;

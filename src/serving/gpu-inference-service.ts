@@ -5,10 +5,17 @@ import { checkKnativePodSpec } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
-import { Service as KnativeService } from '../imports/serving.knative.dev';
+
+import type * as servingTypes from '../imports/serving.knative.dev';
 import { checkPinnedImage } from '../scheduling/_image';
 import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { podSpecToWire } from '../scheduling/_wire';
 import { GpuWorkloadProps } from '../scheduling/gpu-workload';
+
+/** The generated Knative Serving module, loaded on first use: importing the library should not parse it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const serving = (): typeof servingTypes => require('../imports/serving.knative.dev');
+
 
 /** The protocol of the one port Knative routes to; the port name tells Knative which it is. */
 export enum ServingProtocol {
@@ -281,8 +288,12 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   private readonly props: GpuInferenceServiceProps;
   private readonly pod: ResolvedGpuPod;
   private readonly extraParts: Array<() => ExtraPodParts> = [];
-  /** Rendered once at synth (the props are immutable; `_addPodParts` clears it), checked against the webhook rules. */
-  private renderedPodSpec?: k8s.PodSpec;
+  /**
+   * The pod spec in wire format and the feature flags it needs, rendered once at synth and checked against the
+   * webhook rules (the props are immutable; `_addPodParts` clears it). cdk8s validates the whole app once per
+   * chart, so this must not be recomputed per validation.
+   */
+  private rendered?: { readonly json: any; readonly features: KnativeFeature[] };
   private readonly protocol: ServingProtocol;
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
@@ -301,7 +312,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       // The generated Knative class is only used for its GVK: its toJson re-maps the spec through types that
       // model quantities as wrapper objects, so the core PodSpec this library renders is emitted as wire JSON
       // and checked against the CRD schema in the tests instead.
-      ...KnativeService.GVK,
+      ...serving().Service.GVK,
       metadata: { ...props.metadata, labels: Object.keys(labels).length ? labels : undefined },
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
@@ -311,8 +322,9 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     }
     this.namespace = this.apiObject.metadata.namespace;
 
-    // Fail at once on what the props alone break; parts added later are checked again when rendered at synth.
-    checkKnativePodSpec(this.renderPodSpec());
+    // Render and check now: what the props break fails at once, and the result is reused at synth unless
+    // _addPodParts adds more (then it is rendered and checked again).
+    void this.renderedPod;
 
     registerKnativeFeatureConsumer(this);
     this.node.addValidation({
@@ -329,7 +341,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   /** The `config-features` flags this service's pod spec needs (including the ones enabled by default). */
   public get requiredKnativeFeatures(): KnativeFeature[] {
-    return knativeFeaturesOf(k8s.toJson_PodSpec(this.podSpec));
+    return this.renderedPod.features;
   }
 
   /**
@@ -350,7 +362,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   /** Delivers events to this service through its Knative address. */
   public toSinkDestination(): SinkDestination {
-    return { ref: { apiVersion: KnativeService.GVK.apiVersion, kind: KnativeService.GVK.kind, name: this.name, namespace: this.namespace } };
+    return { ref: { apiVersion: serving().Service.GVK.apiVersion, kind: serving().Service.GVK.kind, name: this.name, namespace: this.namespace } };
   }
 
   /**
@@ -366,7 +378,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     readonly initContainers?: AuxiliaryContainer[];
   }): void {
     this.extraParts.push(produce);
-    this.renderedPodSpec = undefined;
+    this.rendered = undefined;
   }
 
   private renderSpec(): any {
@@ -383,7 +395,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
           timeoutSeconds: seconds(p.timeout),
           responseStartTimeoutSeconds: seconds(p.responseStartTimeout),
           idleTimeoutSeconds: seconds(p.idleTimeout),
-          ...k8s.toJson_PodSpec(this.podSpec),
+          ...this.renderedPod.json,
         },
       },
     };
@@ -410,12 +422,14 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return Object.fromEntries(Object.entries(a).sort(([x], [y]) => x.localeCompare(y)));
   }
 
-  private get podSpec(): k8s.PodSpec {
-    if (!this.renderedPodSpec) {
-      this.renderedPodSpec = this.renderPodSpec();
-      checkKnativePodSpec(this.renderedPodSpec);
+  private get renderedPod(): { readonly json: any; readonly features: KnativeFeature[] } {
+    if (!this.rendered) {
+      const spec = this.renderPodSpec();
+      checkKnativePodSpec(spec);
+      const json = podSpecToWire(spec);
+      this.rendered = { json, features: knativeFeaturesOf(json) };
     }
-    return this.renderedPodSpec;
+    return this.rendered;
   }
 
   private renderPodSpec(): k8s.PodSpec {

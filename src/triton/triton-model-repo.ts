@@ -287,6 +287,8 @@ export class TritonModelRepo extends Construct {
 
   private readonly _models: TritonModel[] = [];
   private readonly data: Record<string, string> = {};
+  /** Bytes of `data`, kept as models are added: cdk8s runs validations once per chart of the app. */
+  private dataBytes = 0;
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
@@ -326,6 +328,7 @@ export class TritonModelRepo extends Construct {
     }
     for (const [key, value] of Object.entries(entries)) {
       this.data[key] = value;
+      this.dataBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
       this.configMap.addData(key, value);
     }
     this._models.push(model);
@@ -469,7 +472,7 @@ export class TritonModelRepo extends Construct {
         }
       }
     }
-    const size = Object.entries(this.data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    const size = this.dataBytes;
     if (size > CONFIGMAP_LIMIT) {
       errors.push(propError('models', `configs and inline labels within a ConfigMap's 1 MiB (${CONFIGMAP_LIMIT} bytes)`, `${size} bytes`, 'split the models across repositories or ship long label files as artifacts').message);
     }

@@ -8,8 +8,12 @@ import {
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { checkInteger, propError } from '../_errors';
-import { PodMonitor, ServiceMonitor } from '../imports/monitoring.coreos.com';
+import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
+/** The generated Prometheus Operator module, loaded on first use: it is large and many apps never need it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const monitoring = (): typeof monitoringTypes => require('../imports/monitoring.coreos.com');
+
 
 /** How Prometheus finds Triton's metrics (port 8002, `/metrics`). */
 export enum MetricsScraping {
@@ -250,9 +254,9 @@ export class TritonServer extends Construct {
     const endpoint = { port: 'metrics', path: '/metrics', interval: props.scrapeInterval && `${props.scrapeInterval.toSeconds()}s` };
     const monitorMeta = { name: this.name, namespace: this.namespace, labels: props.monitorLabels };
     if (this.scraping === MetricsScraping.POD_MONITOR) {
-      this.monitor = new PodMonitor(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, podMetricsEndpoints: [endpoint] } });
+      this.monitor = new (monitoring().PodMonitor)(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, podMetricsEndpoints: [endpoint] } });
     } else if (this.scraping === MetricsScraping.SERVICE_MONITOR) {
-      this.monitor = new ServiceMonitor(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, endpoints: [endpoint] } });
+      this.monitor = new (monitoring().ServiceMonitor)(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, endpoints: [endpoint] } });
     }
 
     this.node.addValidation({ validate: () => validateAgainstServer(props, this.gpuCount) });

@@ -1,0 +1,87 @@
+/**
+ * The apps the benchmark synthesizes. A stack is what a platform team adds per model: a GpuInferenceService,
+ * an EventTrigger to it and a TritonModelRepo with one model. The baseline emits byte-identical YAML through
+ * plain cdk8s ApiObjects: what the same manifests cost with no library at all.
+ *
+ * Both builders take the library as an argument so the benchmark can load the compiled package (lib/), as a
+ * user's app does.
+ */
+import type * as cdk8s from 'cdk8s';
+import { Duration as cdk8sDuration } from 'cdk8s';
+import * as plus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+
+type Lib = typeof import('../../src');
+
+export const NAMESPACE = 'ml';
+
+/**
+ * How stacks map to charts:
+ * - `single-chart`: one chart holds every stack (each stack a construct scope);
+ * - `chart-per-stack`: one chart per stack. cdk8s 2.x validates and resolves dependencies over the whole app
+ *   once per chart, so this layout is quadratic in the app's size for any cdk8s app, with or without the library.
+ */
+export enum Layout {
+  SINGLE_CHART = 'single-chart',
+  CHART_PER_STACK = 'chart-per-stack',
+}
+
+/** Builds the library app with `n` stacks into `outdir`. */
+export function buildLibraryApp(c: typeof cdk8s, lib: Lib, n: number, outdir: string, layout: Layout): cdk8s.App {
+  const app = new c.App({ outdir });
+  const shared = new c.Chart(app, 'shared', { namespace: NAMESPACE });
+  new lib.KnativeFeatures(shared, 'knative-features');
+  const deadLetters = lib.EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'dead-letters', namespace: NAMESPACE });
+  const broker = lib.Broker.fromBrokerName('default', NAMESPACE);
+  const all = layout === Layout.SINGLE_CHART ? new c.Chart(app, 'stacks', { namespace: NAMESPACE }) : undefined;
+  for (let i = 0; i < n; i++) {
+    const stack: Construct = all ? new Construct(all, `stack-${i}`) : new c.Chart(app, `stack-${i}`, { namespace: NAMESPACE });
+    const service = new lib.GpuInferenceService(stack, 'classifier', {
+      image: 'registry.example.com/ml/resnet50:1.4.0',
+      maxScale: 10,
+      containerConcurrency: 16,
+      startupProbe: { path: '/healthz', period: c.Duration.seconds(10), failureThreshold: 30 },
+    });
+    new lib.EventTrigger(stack, 'uploads', {
+      broker,
+      subscriber: service,
+      filters: [lib.TriggerFilter.exact('type', 'io.min.s3.ObjectCreated:Put')],
+      delivery: { deadLetterSink: deadLetters },
+    });
+    addModelRepo(lib, stack, i);
+  }
+  return app;
+}
+
+/** One Triton model per stack. */
+function addModelRepo(lib: Lib, stack: Construct, i: number): void {
+  const repo = new lib.TritonModelRepo(stack, 'models', {
+    artifacts: lib.ModelArtifactSource.fromPersistentVolumeClaim(plus.PersistentVolumeClaim.fromClaimName(stack, 'claim', `models-${i}`)),
+  });
+  repo.addModel({
+    name: 'resnet50',
+    platform: lib.ModelPlatform.PYTORCH_LIBTORCH,
+    maxBatchSize: 32,
+    inputs: [{ name: 'INPUT__0', dataType: lib.TensorDataType.FP32, dims: [3, 224, 224] }],
+    outputs: [{ name: 'OUTPUT__0', dataType: lib.TensorDataType.FP32, dims: [1000] }],
+    instanceGroups: [{ kind: lib.InstanceGroupKind.GPU, count: 2, gpus: [0] }],
+    dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: cdk8sDuration.millis(100) },
+  });
+}
+
+/** The objects of every chart of a synthesized app, by chart id, in order. */
+export type Manifests = Array<{ chart: string; objects: any[] }>;
+
+export function manifestsOf(app: cdk8s.App): Manifests {
+  return app.charts.map((chart) => ({ chart: chart.node.id, objects: chart.toJson() }));
+}
+
+/** Builds the baseline app: the same objects as plain ApiObjects, chart by chart. */
+export function buildBaselineApp(c: typeof cdk8s, manifests: Manifests, outdir: string): cdk8s.App {
+  const app = new c.App({ outdir });
+  for (const { chart, objects } of manifests) {
+    const scope = new c.Chart(app, chart);
+    objects.forEach((obj, j) => new c.ApiObject(scope, `o${j}`, obj));
+  }
+  return app;
+}
