@@ -53,7 +53,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/dist/', '/crds/.merged/'],
+  gitignore: ['/dist/', '/crds/.merged/', '/scripts/bench/.out/'],
 });
 
 // eslint-import-resolver-typescript 4 pulls unrs-resolver (see jestVersion above): pin the 3.6 line.

@@ -12,6 +12,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as ts from 'typescript';
 
 const root = path.join(__dirname, '..');
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,100,1000').split(',').map(Number);
@@ -22,10 +23,19 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gpu-bench-'));
 
 interface Sample { readonly ms: number; readonly rssMb: number }
 
+// The children run as plain JavaScript (no ts-node hooks in the measured processes): transpile the two bench
+// modules next to their sources, where node_modules resolves, and load the compiled library from lib/.
+const outDir = path.join(__dirname, 'bench', '.out');
+fs.mkdirSync(outDir, { recursive: true });
+for (const name of ['child', 'stacks']) {
+  const source = fs.readFileSync(path.join(__dirname, 'bench', `${name}.ts`), 'utf8');
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+  fs.writeFileSync(path.join(outDir, `${name}.js`), js.outputText);
+}
+
 function child(mode: string, n: number, outdir = '', manifests = '', layout = ''): Sample {
-  const script = path.join(__dirname, 'bench', 'child.ts');
-  const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', script, mode, String(n), outdir, manifests, layout], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'scripts', 'tsconfig.json') }, maxBuffer: 64 * 1024 * 1024,
+  const out = execFileSync(process.execPath, [path.join(outDir, 'child.js'), mode, String(n), outdir, manifests, layout], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, BENCH_ROOT: root }, maxBuffer: 64 * 1024 * 1024,
   });
   return JSON.parse(out.trim().split('\n').pop()!);
 }

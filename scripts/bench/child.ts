@@ -10,7 +10,7 @@ import * as path from 'path';
 
 const [mode, nArg, outdir, manifestsFile, layout] = process.argv.slice(2);
 const n = Number(nArg);
-const root = path.join(__dirname, '..', '..');
+const root = process.env.BENCH_ROOT ?? path.join(__dirname, '..', '..');
 const compiled = path.join(root, 'lib', 'index.js');
 
 function report(ms: number): void {

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
-import { ApiObjectMetadata, Size } from 'cdk8s';
-import { ConfigMap, EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
+import { ApiObject, ApiObjectMetadata, Lazy, Size } from 'cdk8s';
+import { EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactKind, ParsedEndpoint, RepoPodParts } from './_repo-parts';
 import { InstanceGroupKind, TritonModelConfig, TritonModelConfigProps } from './model-config';
@@ -278,8 +278,8 @@ export interface TritonModelRepoProps {
  * });
  */
 export class TritonModelRepo extends Construct {
-  /** The ConfigMap holding the configs. */
-  public readonly configMap: ConfigMap;
+  /** The ConfigMap holding the configs (`<model>.pbtxt` keys); `.name` is its name. */
+  public readonly configMap: ApiObject;
   /** Where the artifacts come from. */
   public readonly artifacts: ModelArtifactSource;
   /** Where the repository appears in the Triton container. */
@@ -297,7 +297,12 @@ export class TritonModelRepo extends Construct {
     if (!/^\/[A-Za-z0-9_.\/-]+$/.test(this.mountPath) || ['/tmp', '/dev/shm', '/dev', '/'].includes(this.mountPath) || this.mountPath.split('/').includes('..')) {
       throw propError('mountPath', 'an absolute path other than /, /dev, /tmp and /dev/shm', props.mountPath);
     }
-    this.configMap = new ConfigMap(this, 'Configs', { metadata: props.metadata });
+    // A plain KubeConfigMap, not cdk8s-plus's ConfigMap: one construct less per repository, and its data is read
+    // once at synth (npm run bench).
+    this.configMap = new k8s.KubeConfigMap(this, 'Configs', {
+      metadata: props.metadata,
+      data: Lazy.any({ produce: () => ({ ...this.data }) }),
+    });
     for (const m of props.models ?? []) this.addModel(m);
 
     this.node.addValidation({ validate: () => this.validateRepo() });
@@ -329,7 +334,6 @@ export class TritonModelRepo extends Construct {
     for (const [key, value] of Object.entries(entries)) {
       this.data[key] = value;
       this.dataBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
-      this.configMap.addData(key, value);
     }
     this._models.push(model);
     return model;
