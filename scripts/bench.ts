@@ -29,7 +29,8 @@ const outDir = path.join(__dirname, 'bench', '.out');
 fs.mkdirSync(outDir, { recursive: true });
 for (const name of ['child', 'stacks']) {
   const source = fs.readFileSync(path.join(__dirname, 'bench', `${name}.ts`), 'utf8');
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  const js = ts.transpileModule(source, { compilerOptions });
   fs.writeFileSync(path.join(outDir, `${name}.js`), js.outputText);
 }
 
