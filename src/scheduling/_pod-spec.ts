@@ -24,8 +24,8 @@ const DEFAULT_USER = 1000;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** GpuWorkloadProps with every default applied and every value checked. */
-export interface ResolvedGpuPod {
+/** A pod's props with every default applied and every value checked: a GPU workload's (resolveGpuPod) or a helper's without GPUs (resolveCpuPod). */
+export interface ResolvedPod {
   readonly image: string;
   readonly imagePullPolicy: string;
   readonly command?: string[];
@@ -47,7 +47,7 @@ export interface ResolvedGpuPod {
 }
 
 /** Applies defaults to and validates the props every GPU workload shares. Throws on the first bad value. */
-export function resolveGpuPod(props: GpuWorkloadProps): ResolvedGpuPod {
+export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   checkPinnedImage('image', props.image, props.requireImageDigest ?? false);
   const gpuCount = props.gpuCount ?? 1;
   checkInteger('gpuCount', gpuCount, 1, undefined, 'a GPU workload needs at least one GPU; MIG slices are requested with GpuResource.mig()');
@@ -115,7 +115,7 @@ export interface CpuPodProps {
  * a `/tmp` scratch volume, no privilege escalation, capabilities dropped, seccomp RuntimeDefault, pinned image),
  * but no GPU resources, no GPU placement and no `/dev/shm`.
  */
-export function resolveCpuPod(props: CpuPodProps): ResolvedGpuPod {
+export function resolveCpuPod(props: CpuPodProps): ResolvedPod {
   checkPinnedImage(props.imageProp, props.image);
   for (const name of Object.keys(props.env ?? {})) checkEnvName(name);
   const tmpSize = props.tmpSize ?? Size.mebibytes(64);
@@ -194,7 +194,7 @@ export function checkEnvName(name: string): void {
 }
 
 /** The hardened container security context every container in this library gets. */
-export function containerSecurityContext(pod: ResolvedGpuPod): k8s.SecurityContext {
+export function containerSecurityContext(pod: ResolvedPod): k8s.SecurityContext {
   return {
     runAsNonRoot: pod.runAsNonRoot ? true : undefined,
     runAsUser: pod.runAsUser,
@@ -243,7 +243,7 @@ export interface PodSpecInput {
 }
 
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
-export function renderPodSpec(pod: ResolvedGpuPod, input: PodSpecInput): k8s.PodSpec {
+export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpec {
   if (!DNS_LABEL.test(input.containerName)) throw propError('containerName', 'a DNS label', input.containerName);
   const scratchMounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
   const scratchVolumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('tmpSize', pod.tmpSize)!) } }];

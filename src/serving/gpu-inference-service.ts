@@ -8,7 +8,7 @@ import { IEventSink, SinkDestination } from '../eventing/event-sink';
 
 import type * as servingTypes from '../imports/serving.knative.dev';
 import { checkPinnedImage } from '../scheduling/_image';
-import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { podSpecToWire } from '../scheduling/_wire';
 import { GpuWorkloadProps } from '../scheduling/gpu-workload';
 
@@ -286,7 +286,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   public readonly progressDeadline: Duration;
 
   private readonly props: GpuInferenceServiceProps;
-  private readonly pod: ResolvedGpuPod;
+  private readonly pod: ResolvedPod;
   private readonly extraParts: Array<() => ExtraPodParts> = [];
   /**
    * The pod spec in wire format and the feature flags it needs, rendered once at synth and checked against the

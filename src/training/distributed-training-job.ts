@@ -3,7 +3,7 @@ import { EnvFieldPaths, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeA
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
 import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { checkEnvName, PodTarget, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { checkEnvName, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
 
@@ -262,7 +262,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
   /** `host:port` of the rendezvous store (pod 0), or undefined with one pod (standalone). */
   public readonly rendezvousEndpoint?: string;
 
-  private readonly pod: ResolvedGpuPod;
+  private readonly pod: ResolvedPod;
 
   public constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);

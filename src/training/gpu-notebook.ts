@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
 import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { WorkloadSecurityOptions } from '../scheduling/gpu-workload';
@@ -170,7 +170,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
   /** Port JupyterLab listens on. */
   public readonly port: number;
 
-  private readonly pod: ResolvedGpuPod;
+  private readonly pod: ResolvedPod;
 
   public constructor(scope: Construct, id: string, props: GpuNotebookProps) {
     super(scope, id);

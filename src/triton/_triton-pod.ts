@@ -9,7 +9,7 @@ import { RepoPodParts } from './_repo-parts';
 import { TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { checkInteger, propError } from '../_errors';
-import { checkEnvName, quantity, resolveGpuPod, ResolvedGpuPod } from '../scheduling/_pod-spec';
+import { checkEnvName, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuResource } from '../scheduling/gpu-resource';
 
 /** The pinned default image: Triton 25.12 (Triton 2.64.0, CUDA 13.1; GPUs of compute capability 7.5 and later). */
@@ -48,7 +48,7 @@ const MANAGED_FLAGS: Record<string, string> = {
 
 /** Everything a Triton workload renders its pod from. */
 export interface TritonPod {
-  readonly pod: ResolvedGpuPod;
+  readonly pod: ResolvedPod;
   readonly parts: RepoPodParts;
   readonly startupTimeout: Duration;
   readonly metrics: boolean;
