@@ -12,7 +12,7 @@
  * node autoscaler removes the nodes. `activeDeadline` caps the spend of a run that hangs.
  */
 import { App, AppProps, Chart, Duration, Size } from 'cdk8s';
-import { Cpu, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { Cpu, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   ClusterChart, ClusterTarget, DistributedTrainingJob, DistributedTrainingJobProps, GkeAccelerator, GpuNodePool, GpuNotebook,
@@ -37,16 +37,29 @@ export const GKE_BURST = new ClusterTarget({
   nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB], sharing: GpuSharing.NONE }),
 });
 
+/** The ReadWriteMany claim every run checkpoints to; each cluster chart creates its own, on its own storage class. */
+export const CHECKPOINT_CLAIM = 'resnet50-checkpoints';
+
+function checkpointClaim(scope: Construct, storageClassName: string): PersistentVolumeClaim {
+  return new PersistentVolumeClaim(scope, 'checkpoints', {
+    metadata: { name: CHECKPOINT_CLAIM },
+    accessModes: [PersistentVolumeAccessMode.READ_WRITE_MANY],
+    storage: Size.gibibytes(500),
+    storageClassName,
+  });
+}
+
 /**
- * What every run shares: the image, the script, NCCL over the pod network, and a ReadWriteMany checkpoint
- * claim of the same name in every cluster (each cluster keeps its own copy).
+ * What every run shares: the image, the script, NCCL over the pod network, and the ReadWriteMany checkpoint
+ * claim of the same name in every cluster (each cluster keeps its own copy). The Karmada chart only refers to it:
+ * the member clusters' charts create it.
  */
 function trainingProps(scope: Construct, overrides: Partial<DistributedTrainingJobProps> & { nodePool: GpuNodePool }): DistributedTrainingJobProps {
   return {
     image: TRAINING_IMAGE,
     script: '/workspace/train.py',
     scriptArgs: ['--arch', 'resnet50', '--epochs', '90', '--checkpoint-dir', '/checkpoints/resnet50'],
-    checkpoints: { claim: PersistentVolumeClaim.fromClaimName(scope, `${overrides.metadata?.name}-checkpoints`, 'resnet50-checkpoints') },
+    checkpoints: { claim: (scope.node.tryFindChild('checkpoints') as PersistentVolumeClaim | undefined) ?? PersistentVolumeClaim.fromClaimName(scope, `${overrides.metadata?.name}-checkpoints`, CHECKPOINT_CLAIM) },
     resources: { cpu: { request: Cpu.units(12) }, memory: { request: Size.gibibytes(64) } },
     sharedMemorySize: Size.gibibytes(16),
     nccl: { debug: NcclDebugLevel.WARN, socketIfname: 'eth0', ibDisable: true },
@@ -81,6 +94,7 @@ export function buildApp(props: HybridCloudProps = {}): App {
 
   // On-prem: the everyday 1 × 4 A100 run and the team's notebook.
   const onPrem = new ClusterChart(app, ON_PREM.name, { target: ON_PREM });
+  checkpointClaim(onPrem, 'cephfs');
   new DistributedTrainingJob(onPrem, 'daily', trainingProps(onPrem, { metadata: { name: 'resnet50-daily' }, nodePool: ON_PREM.nodePool, gpuCount: 4 }));
   new GpuNotebook(onPrem, 'notebook', {
     metadata: { name: 'resnet50-lab' },
@@ -90,6 +104,8 @@ export function buildApp(props: HybridCloudProps = {}): App {
 
   // GKE: the 16-GPU burst, applied only when it is needed (and removed after).
   const cloud = new ClusterChart(app, GKE_BURST.name, { target: GKE_BURST });
+  // GKE's Filestore CSI driver provides ReadWriteMany through its standard-rwx class.
+  checkpointClaim(cloud, 'standard-rwx');
   new DistributedTrainingJob(cloud, 'burst', burstProps(cloud, GKE_BURST.nodePool));
 
   if (karmada ?? true) {

@@ -39,7 +39,7 @@ if (mode === 'import-library' || mode === 'import-plus') {
     const app = stacks.buildLibraryApp(c, lib, n, outdir, layout);
     app.synth();
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (mode === 'manifests') fs.writeFileSync(manifestsFile, JSON.stringify(stacks.manifestsOf(app)));
+    if (mode === 'manifests') fs.writeFileSync(manifestsFile, JSON.stringify(stacks.manifestsOf(c, app)));
     report(ms);
   }
 }

@@ -69,19 +69,27 @@ function addModelRepo(lib: Lib, stack: Construct, i: number): void {
   });
 }
 
-/** The objects of every chart of a synthesized app, by chart id, in order. */
-export type Manifests = Array<{ chart: string; objects: any[] }>;
+/** The objects of every chart of a synthesized app, by chart id, in order, with the charts each depends on. */
+export type Manifests = Array<{ chart: string; dependsOn: string[]; objects: any[] }>;
 
-export function manifestsOf(app: cdk8s.App): Manifests {
-  return app.charts.map((chart) => ({ chart: chart.node.id, objects: chart.toJson() }));
+/** Call after `app.synth()`, which records the chart dependencies (e.g. services after config-features). */
+export function manifestsOf(c: typeof cdk8s, app: cdk8s.App): Manifests {
+  return app.charts.map((chart) => ({
+    chart: chart.node.id,
+    dependsOn: chart.node.dependencies.filter((d) => d instanceof c.Chart).map((d) => d.node.id),
+    objects: chart.toJson(),
+  }));
 }
 
-/** Builds the baseline app: the same objects as plain ApiObjects, chart by chart. */
+/** Builds the baseline app: the same objects as plain ApiObjects, chart by chart, with the same chart order. */
 export function buildBaselineApp(c: typeof cdk8s, manifests: Manifests, outdir: string): cdk8s.App {
   const app = new c.App({ outdir });
-  for (const { chart, objects } of manifests) {
+  const charts = new Map<string, cdk8s.Chart>();
+  for (const { chart, dependsOn, objects } of manifests) {
     const scope = new c.Chart(app, chart);
+    for (const dep of dependsOn) scope.addDependency(charts.get(dep)!);
     objects.forEach((obj, j) => new c.ApiObject(scope, `o${j}`, obj));
+    charts.set(chart, scope);
   }
   return app;
 }

@@ -228,7 +228,8 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps {
    */
   readonly readinessProbe?: HttpProbeOptions;
   /**
-   * Startup probe on the serving port; size its budget (period × failureThreshold) for model loading.
+   * Startup probe on the serving port (named explicitly: Knative does not fill it in for startup probes); size its
+   * budget (period × failureThreshold) for model loading.
    * @default - none
    */
   readonly startupProbe?: HttpProbeOptions;
@@ -441,7 +442,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       containerName: 'model',
       ports: [{ containerPort: this.port, name: this.protocol }],
       readinessProbe: p.readinessProbe && httpProbe(p.readinessProbe),
-      startupProbe: p.startupProbe && httpProbe(p.startupProbe),
+      startupProbe: p.startupProbe && httpProbe(p.startupProbe, this.port),
       livenessProbe: p.livenessProbe && httpProbe(p.livenessProbe),
       extraMounts: nonEmpty([...(weights ? [weights.mount] : []), ...extra.flatMap((x) => x.mounts ?? [])]),
       extraVolumes: nonEmpty([...(weights ? [weights.volume] : []), ...extra.flatMap((x) => x.volumes ?? [])]),
@@ -537,9 +538,13 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   }
 }
 
-function httpProbe(o: HttpProbeOptions): k8s.Probe {
+/**
+ * An HTTP GET probe. Knative fills in the port of readiness and liveness probes (and rejects any other), but the
+ * revision reconciler does not rewrite startup probes: those name the serving port themselves.
+ */
+function httpProbe(o: HttpProbeOptions, port?: number): k8s.Probe {
   return {
-    httpGet: { path: o.path ?? '/' } as k8s.HttpGetAction,
+    httpGet: { path: o.path ?? '/', port: port === undefined ? undefined : k8s.IntOrString.fromNumber(port) } as k8s.HttpGetAction,
     initialDelaySeconds: o.initialDelay?.toSeconds(),
     periodSeconds: o.period?.toSeconds() ?? 10,
     timeoutSeconds: o.timeout?.toSeconds() ?? 1,

@@ -100,6 +100,7 @@ export function registerKnativeFeatureConsumer(consumer: IKnativeFeatureConsumer
   const list = consumers.get(root) ?? [];
   list.push(consumer);
   consumers.set(root, list);
+  for (const d of declarations.get(root) ?? []) d._orderBefore(consumer);
 }
 
 /**
@@ -141,8 +142,13 @@ export interface KnativeFeaturesProps {
  * flag is enabled neither by default nor by a KnativeFeatures in the same app. Add one per app.
  *
  * Creates: a `ConfigMap` `config-features` in `knative-serving` whose data enables exactly the flags the app's
- * services need (plus `enabled`), unless `emitConfigMap` is false. Apply it with a server-side-apply or
- * strategic-merge tool: it only carries the keys this app needs, and Knative keeps its defaults for the rest.
+ * services need (plus `enabled`), unless `emitConfigMap` is false. The app's services depend on it, so cdk8s writes
+ * it first. It only carries the keys this app needs: apply it with server-side apply and a field manager of the
+ * app's own (`kubectl apply --server-side --field-manager=<app>`, Flux, or Argo CD's `ServerSideApply=true`) so
+ * that Knative keeps its defaults and other apps' keys survive; a client-side `kubectl apply` of a second app's
+ * config-features would remove the first app's keys. Where one platform owns Knative's configuration (the Knative
+ * Operator rewrites config-features from its `KnativeServing` resource), enable the flags there and declare them
+ * here with `emitConfigMap: false`.
  *
  * @example
  * new KnativeFeatures(chart, 'knative-features');
@@ -168,7 +174,17 @@ export class KnativeFeatures extends Construct {
         metadata: { name: 'config-features', namespace: props.namespace ?? 'knative-serving', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
+      for (const c of consumers.get(root) ?? []) this._orderBefore(c);
     }
+  }
+
+  /**
+   * Makes `consumer` depend on the emitted ConfigMap, so that cdk8s writes the flags before the services that need
+   * them (earlier in the same file, or in an earlier-numbered file): the webhook reads them at admission.
+   * @internal
+   */
+  public _orderBefore(consumer: IConstruct): void {
+    if (this.configMap) consumer.node.addDependency(this.configMap);
   }
 
   /** The flags enabled: `enabled` plus, when emitting the ConfigMap, whatever the app's services need. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { buildApp, GKE_BURST, ON_PREM, TRAINING_IMAGE } from '../../examples/hybrid-cloud/main';
+import { buildApp, CHECKPOINT_CLAIM, GKE_BURST, ON_PREM, TRAINING_IMAGE } from '../../examples/hybrid-cloud/main';
 import { ofKind, synthApp, validateManifests } from '../_helpers/manifests';
 
 const POLICY = 'policy.karmada.io/v1alpha1';
@@ -30,6 +30,18 @@ describe('examples/hybrid-cloud', () => {
 
   test('the schema gate accepts the whole app', () => {
     expect(synthApp(buildApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cloud-')) })).length).toBeGreaterThan(0);
+  });
+
+  test('each cluster chart creates the ReadWriteMany checkpoint claim its jobs mount, on its own storage class', () => {
+    for (const [file, storageClassName] of [['on-prem.k8s.yaml', 'cephfs'], ['gke-burst.k8s.yaml', 'standard-rwx']]) {
+      const [claim] = ofKind(files[file], 'v1', 'PersistentVolumeClaim');
+      expect(claim.metadata.name).toBe(CHECKPOINT_CLAIM);
+      expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName });
+      const mounted = ofKind(files[file], 'batch/v1', 'Job').flatMap((j) => j.spec.template.spec.volumes ?? [])
+        .filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName);
+      expect(mounted).toContain(CHECKPOINT_CLAIM);
+    }
+    expect(ofKind(files['karmada.k8s.yaml'], 'v1', 'PersistentVolumeClaim')).toEqual([]);
   });
 
   test('identical images on every cluster', () => {

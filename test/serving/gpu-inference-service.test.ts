@@ -1,4 +1,5 @@
-import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import * as fs from 'fs';
+import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount } from 'cdk8s-plus-27';
 import {
   AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
@@ -200,9 +201,9 @@ describe('GpuInferenceService', () => {
     expect(a['autoscaling.knative.dev/metric']).toBe('cpu');
   });
 
-  test('probes are HTTP GETs on the serving port (Knative fills in the port)', () => {
-    const c = container(ksvc({ startupProbe: { path: '/healthz', period: Duration.seconds(5), failureThreshold: 120 }, readinessProbe: {} }));
-    expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz' }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 120 });
+  test('probes are HTTP GETs on the serving port: Knative fills it in for readiness and liveness, startup names it', () => {
+    const c = container(ksvc({ port: 9000, startupProbe: { path: '/healthz', period: Duration.seconds(5), failureThreshold: 120 }, readinessProbe: {} }));
+    expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz', port: 9000 }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 120 });
     expect(c.readinessProbe).toEqual({ httpGet: { path: '/' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
     expect(c.livenessProbe).toBeUndefined();
   });
@@ -292,6 +293,20 @@ describe('GpuInferenceService', () => {
 
   test('cluster-local visibility label', () => {
     expect(ksvc({ clusterLocal: true }).metadata.labels).toEqual({ 'networking.knative.dev/visibility': 'cluster-local' });
+  });
+
+  test('config-features comes before the services that need it, in the same chart or an earlier file', () => {
+    const { chart } = build();
+    const kinds = synth(chart).map((o) => o.kind);
+    expect(kinds).toEqual(['ConfigMap', 'Service']);
+    const app = Testing.app();
+    const serving = new Chart(app, 'serving');
+    const platform = new Chart(app, 'platform');
+    new GpuInferenceService(serving, 'svc', { image: IMAGE });
+    new KnativeFeatures(platform, 'features');
+    app.synth();
+    expect(app.charts.map((c) => c.node.id)).toEqual(['platform', 'serving']);
+    expect(fs.readdirSync(app.outdir).sort()).toEqual(['0000-platform.k8s.yaml', '0001-serving.k8s.yaml']);
   });
 
   test('escape hatch: JSON patches on the Knative Service', () => {
