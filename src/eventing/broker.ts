@@ -5,6 +5,7 @@ import { BackoffPolicy, DeliveryOptions } from './delivery';
 import { IEventSink, KnativeReference, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { propError } from '../_errors';
+import { DNS_1123_SUBDOMAIN } from '../_names';
 import type * as eventingTypes from '../imports/eventing.knative.dev';
 /** The generated Knative Eventing module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,7 +14,6 @@ const eventing = (): typeof eventingTypes => require('../imports/eventing.knativ
 
 /** The annotation that picks the broker implementation. */
 export const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
-const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A broker implementation, set with the `eventing.knative.dev/broker.class` annotation. */
 export class BrokerClass {

@@ -10,13 +10,12 @@ import { IEventSink, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { TriggerFilter } from './filters';
 import { propError } from '../_errors';
+import { DNS_1123_SUBDOMAIN } from '../_names';
 import type * as eventingTypes from '../imports/eventing.knative.dev';
 /** The generated Knative Eventing module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const eventing = (): typeof eventingTypes => require('../imports/eventing.knative.dev');
 
-
-const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Props of EventTrigger. */
 export interface EventTriggerProps {

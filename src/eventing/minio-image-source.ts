@@ -8,6 +8,7 @@ import { adapterScript } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
 import { checkInteger, propError } from '../_errors';
+import { DNS_1035_LABEL } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
@@ -132,7 +133,6 @@ export interface MinIOImageSourceProps {
   readonly mcImage?: string;
 }
 
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const UNSAFE_FILTER = /[\s*?[\]'"\\$`]/;
 
@@ -267,7 +267,7 @@ export class MinIOImageSource extends Construct {
     checkDestination('sink', sink);
 
     const base = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
-    if (!DNS_1035.test(base) || base.length > 40) {
+    if (!DNS_1035_LABEL.test(base) || base.length > 40) {
       throw propError('name', 'a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter)', base);
     }
     const targetId = props.targetId ?? base.replace(/-/g, '_');

@@ -3,13 +3,13 @@ import { Construct } from 'constructs';
 import { checkDestination, renderDestination } from './_delivery';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
+import { DNS_1123_SUBDOMAIN } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sources = (): typeof sourcesTypes => require('../imports/sources.knative.dev');
 
 
-const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** robfig/cron's standard descriptors, which Knative's webhook accepts (but not `@every`). */
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];

@@ -1,11 +1,11 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { propError } from '../_errors';
+import { DNS_1123_LABEL } from '../_names';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
 // cdk8s's Chart answers `instanceof` for any chart, subclasses included: mark cluster charts explicitly.
 const CLUSTER_CHART = Symbol.for('cdk8s-gpu-inference.ClusterChart');
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$/;
 
 /** Props of ClusterTarget. */
@@ -46,10 +46,10 @@ export class ClusterTarget {
   public readonly registryMirror?: string;
 
   public constructor(props: ClusterTargetProps) {
-    if (!DNS_LABEL.test(props.name) || props.name.length > 63) {
+    if (!DNS_1123_LABEL.test(props.name) || props.name.length > 63) {
       throw propError('name', 'a DNS label (lowercase letters, digits, -; at most 63 characters)', props.name);
     }
-    if (props.namespace !== undefined && (!DNS_LABEL.test(props.namespace) || props.namespace.length > 63)) {
+    if (props.namespace !== undefined && (!DNS_1123_LABEL.test(props.namespace) || props.namespace.length > 63)) {
       throw propError('namespace', 'a DNS label', props.namespace);
     }
     if (props.registryMirror !== undefined && !REGISTRY.test(props.registryMirror)) {

@@ -11,6 +11,7 @@ import { GpuNodePool } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
 import { checkInteger, propError } from '../_errors';
+import { DNS_1123_LABEL } from '../_names';
 
 /** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
 export enum PodTarget {
@@ -22,7 +23,6 @@ export enum PodTarget {
 
 const DEFAULT_USER = 1000;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A pod's props with every default applied and every value checked: a GPU workload's (resolveGpuPod) or a helper's without GPUs (resolveCpuPod). */
 export interface ResolvedPod {
@@ -244,7 +244,7 @@ export interface PodSpecInput {
 
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
 export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpec {
-  if (!DNS_LABEL.test(input.containerName)) throw propError('containerName', 'a DNS label', input.containerName);
+  if (!DNS_1123_LABEL.test(input.containerName)) throw propError('containerName', 'a DNS label', input.containerName);
   const scratchMounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
   const scratchVolumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('tmpSize', pod.tmpSize)!) } }];
   if (pod.sharedMemorySize) {

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { checkKnativePodSpec } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
+import { DNS_1035_LABEL } from '../_names';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 
 import type * as servingTypes from '../imports/serving.knative.dev';
@@ -245,7 +246,6 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps {
   readonly modelWeights?: ModelWeightsOptions;
 }
 
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const RESERVED_ANNOTATION_PREFIXES = ['autoscaling.knative.dev/', 'serving.knative.dev/'];
 const MAX_REVISION_TIMEOUT = 600;
@@ -318,7 +318,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
     this.name = this.apiObject.name;
-    if (!DNS_1035.test(this.name) || this.name.length > 63) {
+    if (!DNS_1035_LABEL.test(this.name) || this.name.length > 63) {
       throw propError('metadata.name', 'a DNS-1035 label of at most 63 characters (lowercase letters, digits, -; starting with a letter)', this.name);
     }
     this.namespace = this.apiObject.metadata.namespace;

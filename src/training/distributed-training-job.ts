@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, Names, Size, SizeRoundingBehavi
 import { EnvFieldPaths, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
+import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuResource } from '../scheduling/gpu-resource';
@@ -213,7 +214,6 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
 }
 
 const CONTAINER = 'trainer';
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const RESERVED_ENV = ['NODE_RANK', 'RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'GROUP_RANK', 'MASTER_ADDR', 'MASTER_PORT'];
 const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 
@@ -272,7 +272,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     const port = props.rendezvousPort ?? 29500;
     const lastIndexSuffix = `-${this.nodes - 1}`;
     this.name = props.metadata?.name ?? Names.toDnsLabel(this, { maxLen: 63 - lastIndexSuffix.length });
-    if (!DNS_1035.test(this.name) || this.name.length + lastIndexSuffix.length > 63) {
+    if (!DNS_1035_LABEL.test(this.name) || this.name.length + lastIndexSuffix.length > 63) {
       throw propError('metadata.name', `a DNS-1035 label (lowercase letters, digits, -; starting with a letter) short enough for the pod hostname '<name>${lastIndexSuffix}' to fit 63 characters`,
         this.name, 'the name is also the headless Service name and the prefix of every pod hostname');
     }

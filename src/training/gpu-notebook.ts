@@ -5,6 +5,7 @@ import {
 } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
+import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
@@ -136,7 +137,6 @@ export interface GpuNotebookProps {
 }
 
 const CONTAINER = 'notebook';
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * A JupyterLab on a GPU for development, the same on every cluster.
@@ -200,7 +200,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     }
 
     this.name = props.metadata?.name ?? Names.toDnsLabel(this);
-    if (!DNS_1035.test(this.name) || this.name.length > 63) {
+    if (!DNS_1035_LABEL.test(this.name) || this.name.length > 63) {
       throw propError('metadata.name', 'a DNS-1035 label (lowercase letters, digits, -; starting with a letter; at most 63 characters), as the Service name needs', this.name);
     }
 
