@@ -10,6 +10,7 @@ import { TriggerFilter } from './filters';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
+import { DEFAULT_MC_IMAGE } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -209,7 +210,7 @@ export class MinIOImageSource extends Construct {
   /** Node.js 22 LTS on Alpine, pinned. Its `node` user is uid 1000, as the hardened pod runs. */
   public static readonly DEFAULT_ADAPTER_IMAGE = DEFAULT_NODE_IMAGE;
   /** The pinned MinIO client image of the setup Job. */
-  public static readonly DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
+  public static readonly DEFAULT_MC_IMAGE = DEFAULT_MC_IMAGE;
 
   /** The ConfigMap holding the adapter's code. */
   public readonly configMap: ApiObject;

@@ -1,5 +1,5 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
-import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkKnativePodSpec } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
@@ -9,9 +9,11 @@ import { IEventSink, SinkDestination } from '../eventing/event-sink';
 
 import type * as servingTypes from '../imports/serving.knative.dev';
 import { checkPinnedImage } from '../scheduling/_image';
+import { checkObjectStore, DEFAULT_MC_IMAGE, mcContainer, normalizePrefix } from '../scheduling/_mc';
 import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { podSpecToWire } from '../scheduling/_wire';
 import { GpuWorkloadProps } from '../scheduling/gpu-workload';
+import { ObjectStoreOptions } from '../scheduling/object-store';
 
 /** The generated Knative Serving module, loaded on first use: importing the library should not parse it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -77,30 +79,9 @@ export interface HttpProbeOptions {
 
 /**
  * Model weights downloaded before the server starts, from an S3-compatible store (MinIO, Ceph, S3) into a
- * shared emptyDir, by a pinned and hardened `mc mirror` init container.
+ * shared emptyDir, by a pinned and hardened `mc mirror` init container; `prefix` is what is mirrored.
  */
-export interface ModelWeightsOptions {
-  /** Endpoint of the store, e.g. `http://minio.minio.svc.cluster.local:9000`. */
-  readonly endpoint: string;
-  /** Bucket holding the weights. */
-  readonly bucket: string;
-  /**
-   * Object prefix to mirror.
-   * @default - the whole bucket
-   */
-  readonly prefix?: string;
-  /** Secret holding the access key and secret key; read by reference only. */
-  readonly credentials: ISecret;
-  /**
-   * Key in `credentials` holding the access key id.
-   * @default 'AWS_ACCESS_KEY_ID'
-   */
-  readonly accessKeyIdKey?: string;
-  /**
-   * Key in `credentials` holding the secret access key.
-   * @default 'AWS_SECRET_ACCESS_KEY'
-   */
-  readonly secretAccessKeyKey?: string;
+export interface ModelWeightsOptions extends ObjectStoreOptions {
   /**
    * Where the weights appear in the serving container (mounted read-only).
    * @default '/models'
@@ -246,7 +227,6 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps {
   readonly modelWeights?: ModelWeightsOptions;
 }
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const RESERVED_ANNOTATION_PREFIXES = ['autoscaling.knative.dev/', 'serving.knative.dev/'];
 const MAX_REVISION_TIMEOUT = 600;
 
@@ -271,7 +251,7 @@ const MAX_REVISION_TIMEOUT = 600;
  */
 export class GpuInferenceService extends Construct implements IEventSink, IKnativeFeatureConsumer {
   /** The pinned MinIO client image used to download model weights. */
-  public static readonly DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
+  public static readonly DEFAULT_MC_IMAGE = DEFAULT_MC_IMAGE;
 
   /** The Knative Service object (escape hatch: `ApiObject.of(...)`, `addJsonPatch`). */
   public readonly apiObject: ApiObject;
@@ -527,10 +507,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   }
   const w = p.modelWeights;
   if (w) {
-    if (!/^https?:\/\/[^/\s:]+(:\d+)?\/?$/.test(w.endpoint)) {
-      throw propError('modelWeights.endpoint', 'an http(s) URL of the store with no path, e.g. http://minio.minio:9000', w.endpoint);
-    }
-    if (!BUCKET.test(w.bucket)) throw propError('modelWeights.bucket', 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', w.bucket);
+    checkObjectStore(w, (field) => `modelWeights.${field}`);
     if (w.mountPath !== undefined && (!w.mountPath.startsWith('/') || ['/tmp', '/dev/shm'].includes(w.mountPath))) {
       throw propError('modelWeights.mountPath', 'an absolute path other than /tmp and /dev/shm', w.mountPath);
     }
@@ -553,29 +530,19 @@ function httpProbe(o: HttpProbeOptions, port?: number): k8s.Probe {
 }
 
 function modelWeightsParts(w: ModelWeightsOptions) {
-  const url = new URL(w.endpoint);
   const mountPath = w.mountPath ?? '/models';
-  const source = ['weights', w.bucket, ...(w.prefix ? [w.prefix.replace(/^\/+|\/+$/g, '')] : [])].join('/');
-  const secret = w.credentials;
+  const source = ['weights', w.bucket, normalizePrefix(w.prefix)].filter((x) => x !== '').join('/');
   return {
     volume: { name: 'model-weights', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('modelWeights.sizeLimit', w.sizeLimit ?? Size.gibibytes(10))!) } } as k8s.Volume,
     mount: { name: 'model-weights', mountPath, readOnly: true } as k8s.VolumeMount,
-    container: {
+    container: mcContainer({
       name: 'model-weights',
-      image: w.image ?? GpuInferenceService.DEFAULT_MC_IMAGE,
-      command: ['mc'],
-      args: ['--config-dir', '/tmp/.mc', 'mirror', '--overwrite', '--quiet', source, mountPath],
-      env: {
-        AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret, key: w.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
-        AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret, key: w.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
-        // mc reads an alias from MC_HOST_<alias>; the kubelet expands $(VAR) from the secret refs above.
-        MC_HOST_weights: EnvValue.fromValue(`${url.protocol}//$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@${url.host}`),
-      },
+      image: w.image,
+      store: w,
+      endpoint: checkObjectStore(w, (field) => `modelWeights.${field}`),
+      alias: 'weights',
+      args: ['mirror', '--overwrite', '--quiet', source, mountPath],
       volumeMounts: [{ name: 'model-weights', mountPath }],
-      resources: {
-        requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
-        limits: { memory: k8s.Quantity.fromString('512Mi') },
-      },
-    },
+    }),
   };
 }

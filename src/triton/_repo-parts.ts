@@ -9,13 +9,6 @@ export enum ArtifactKind {
   PVC = 'pvc',
 }
 
-/** An S3 endpoint split into the parts Triton's `s3://` URL and `mc` need. */
-export interface ParsedEndpoint {
-  readonly scheme: string;
-  readonly host: string;
-  readonly port: number;
-}
-
 /** What lays a repository out in a Triton pod. */
 export interface RepoPodParts {
   /** The `--model-repository` value. */

@@ -1,50 +1,27 @@
 import { createHash } from 'crypto';
 import { ApiObject, ApiObjectMetadata, Lazy, Size } from 'cdk8s';
-import { EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
+import { EnvValue, IPersistentVolumeClaim, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ArtifactKind, ParsedEndpoint, RepoPodParts } from './_repo-parts';
+import { ArtifactKind, RepoPodParts } from './_repo-parts';
 import { InstanceGroupKind, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { checkInteger, propError } from '../_errors';
 import { checkPinnedImage } from '../scheduling/_image';
+import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
 import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
+import { ObjectStoreOptions } from '../scheduling/object-store';
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const ENDPOINT = /^(https?):\/\/([^/\s:@]+)(?::(\d+))?\/?$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const REGION = /^[a-z0-9-]+$/;
 /** A ConfigMap holds at most 1 MiB of data. */
 const CONFIGMAP_LIMIT = 1024 * 1024;
 
-/** Where an S3-compatible store (MinIO, Ceph RGW, AWS S3) keeps the model artifacts. */
-export interface S3ArtifactOptions {
-  /** Endpoint of the store with scheme, e.g. `http://minio.minio.svc.cluster.local:9000`; no path. */
-  readonly endpoint: string;
-  /** Bucket holding the repository. */
-  readonly bucket: string;
-  /**
-   * Key prefix of the repository inside the bucket; artifacts live at `<prefix>/<model>/<version>/<file>`.
-   * @default - the bucket root
-   */
-  readonly prefix?: string;
-  /** Secret holding the access key id and secret access key; only ever referenced, never read. */
-  readonly credentials: ISecret;
-  /**
-   * Key in `credentials` holding the access key id.
-   * @default 'AWS_ACCESS_KEY_ID'
-   */
-  readonly accessKeyIdKey?: string;
-  /**
-   * Key in `credentials` holding the secret access key.
-   * @default 'AWS_SECRET_ACCESS_KEY'
-   */
-  readonly secretAccessKeyKey?: string;
-}
-
-/** Options for copying artifacts from an S3-compatible store into the pod before Triton starts. */
-export interface S3CopyOptions extends S3ArtifactOptions {
+/**
+ * Options for copying artifacts from an S3-compatible store into the pod before Triton starts; they live at
+ * `<prefix>/<model>/<version>/<file>`.
+ */
+export interface S3CopyOptions extends ObjectStoreOptions {
   /**
    * The MinIO client image that copies; must be pinned.
-   * @default GpuInferenceService.DEFAULT_MC_IMAGE
+   * @default GpuInferenceService.DEFAULT_MC_IMAGE (the one pinned `mc` image of the library)
    */
   readonly image?: string;
   /**
@@ -54,8 +31,8 @@ export interface S3CopyOptions extends S3ArtifactOptions {
   readonly sizeLimit?: Size;
 }
 
-/** Options for Triton reading its repository straight from an S3-compatible store. */
-export interface S3NativeOptions extends S3ArtifactOptions {
+/** Options for Triton reading its repository (`<prefix>/<model>/...`) straight from an S3-compatible store. */
+export interface S3NativeOptions extends ObjectStoreOptions {
   /**
    * Region sent with requests (`AWS_DEFAULT_REGION`); MinIO accepts its default.
    * @default 'us-east-1'
@@ -85,7 +62,7 @@ export class ModelArtifactSource {
    * repository's ConfigMap.
    */
   public static fromS3(options: S3CopyOptions): ModelArtifactSource {
-    const endpoint = checkS3('ModelArtifactSource.fromS3', options);
+    const endpoint = checkObjectStore(options, (f) => `ModelArtifactSource.fromS3: ${f}`);
     checkPinnedImage('ModelArtifactSource.fromS3: image', options.image ?? DEFAULT_MC_IMAGE);
     return new ModelArtifactSource(ArtifactKind.S3_COPY, options, endpoint, undefined, undefined);
   }
@@ -98,7 +75,7 @@ export class ModelArtifactSource {
    * folder.
    */
   public static fromS3Native(options: S3NativeOptions): ModelArtifactSource {
-    const endpoint = checkS3('ModelArtifactSource.fromS3Native', options);
+    const endpoint = checkObjectStore(options, (f) => `ModelArtifactSource.fromS3Native: ${f}`);
     if (options.region !== undefined && !REGION.test(options.region)) {
       throw propError('ModelArtifactSource.fromS3Native: region', 'a region name such as us-east-1', options.region);
     }
@@ -126,27 +103,6 @@ export class ModelArtifactSource {
   public get isNative(): boolean {
     return this._kind === ArtifactKind.S3_NATIVE;
   }
-}
-
-/** The pinned MinIO client image the copy init containers use (the one GpuInferenceService uses). */
-const DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
-
-function checkS3(factory: string, o: S3ArtifactOptions): ParsedEndpoint {
-  const m = ENDPOINT.exec(o.endpoint);
-  if (!m) throw propError(`${factory}: endpoint`, 'an http(s) URL of the store with no path, e.g. http://minio.minio.svc.cluster.local:9000', o.endpoint);
-  if (!BUCKET.test(o.bucket)) throw propError(`${factory}: bucket`, 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', o.bucket);
-  if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
-    throw propError(`${factory}: prefix`, 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
-  }
-  for (const [prop, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey]] as const) {
-    if (key !== undefined && !SECRET_KEY.test(key)) throw propError(`${factory}: ${prop}`, 'a Secret key ([-._a-zA-Z0-9]+)', key);
-  }
-  const scheme = m[1];
-  return { scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
-}
-
-function normalizePrefix(prefix: string | undefined): string {
-  return (prefix ?? '').replace(/^\/+|\/+$/g, '');
 }
 
 /** A model of the repository: its config, the versions present as artifacts, its GPU memory footprint. */
@@ -419,8 +375,7 @@ export class TritonModelRepo extends Construct {
     return {
       repository: this.repositoryLocation,
       env: {
-        AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret: s3.credentials, key: s3.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
-        AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret: s3.credentials, key: s3.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
+        ...credentialEnv(s3),
         AWS_DEFAULT_REGION: EnvValue.fromValue(s3.region ?? 'us-east-1'),
         TRITON_AWS_MOUNT_DIRECTORY: EnvValue.fromValue(cache),
       },
@@ -435,30 +390,20 @@ export class TritonModelRepo extends Construct {
     return ['models', s3.bucket, normalizePrefix(s3.prefix), ...parts].filter((x) => x !== '').join('/');
   }
 
-  private mcContainer(names: Set<string>, what: string, command: string[]): AuxiliaryContainer {
-    const s3 = this.artifacts._s3!;
-    const e = this.artifacts._endpoint!;
-    const secret = s3.credentials;
+  private mcContainer(names: Set<string>, what: string, args: string[]): AuxiliaryContainer {
     let name = ('fetch-' + what.toLowerCase().replace(/[^a-z0-9-]+/g, '-')).replace(/-+/g, '-').slice(0, 57).replace(/-+$/, '');
     for (let i = 2; names.has(name); i++) name = `${name.slice(0, 57)}-${i}`;
     names.add(name);
-    return {
+    const s3 = this.artifacts._s3!;
+    return mcContainer({
       name,
-      image: s3.image ?? DEFAULT_MC_IMAGE,
-      command: ['mc'],
-      args: ['--config-dir', '/tmp/.mc', ...command],
-      env: {
-        AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret, key: s3.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
-        AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret, key: s3.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
-        // mc reads the alias `models` from MC_HOST_models; the kubelet expands $(VAR) from the references above.
-        MC_HOST_models: EnvValue.fromValue(`${e.scheme}://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@${e.host}:${e.port}`),
-      },
+      image: s3.image,
+      store: s3,
+      endpoint: this.artifacts._endpoint!,
+      alias: 'models',
+      args,
       volumeMounts: [{ name: 'model-repository', mountPath: this.mountPath }],
-      resources: {
-        requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
-        limits: { memory: k8s.Quantity.fromString('512Mi') },
-      },
-    };
+    });
   }
 
   private validateRepo(): string[] {

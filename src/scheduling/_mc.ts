@@ -1,0 +1,86 @@
+/**
+ * The MinIO client (`mc`) containers that copy objects from an S3-compatible store into a pod before its server
+ * starts (GpuInferenceService model weights, TritonModelRepo artifacts), and the checks on where they copy from.
+ */
+import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { AuxiliaryContainer } from './_pod-spec';
+import { ObjectStoreOptions } from './object-store';
+import { propError } from '../_errors';
+
+/** The pinned MinIO client image every `mc` container in this library uses unless told otherwise. */
+export const DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ENDPOINT = /^(https?):\/\/([^/\s:@]+)(?::(\d+))?\/?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** An object-store endpoint split into the parts `mc` and Triton's `s3://` URLs need. */
+export interface ParsedEndpoint {
+  readonly scheme: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Throws on the first unusable field of `o`, naming it as `prop(field)`; returns the parsed endpoint.
+ */
+export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) => string): ParsedEndpoint {
+  const m = ENDPOINT.exec(o.endpoint);
+  if (!m) throw propError(prop('endpoint'), 'an http(s) URL of the store with no path, e.g. http://minio.minio.svc.cluster.local:9000', o.endpoint);
+  if (!BUCKET.test(o.bucket)) throw propError(prop('bucket'), 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', o.bucket);
+  if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
+    throw propError(prop('prefix'), 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
+  }
+  for (const [field, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey]] as const) {
+    if (key !== undefined && !SECRET_KEY.test(key)) throw propError(prop(field), 'a Secret key ([-._a-zA-Z0-9]+)', key);
+  }
+  const scheme = m[1];
+  return { scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
+}
+
+/** A key prefix without leading or trailing slashes ('' for the bucket root). */
+export function normalizePrefix(prefix: string | undefined): string {
+  return (prefix ?? '').replace(/^\/+|\/+$/g, '');
+}
+
+/** The store's credentials as AWS_* variables, by Secret reference. */
+export function credentialEnv(o: ObjectStoreOptions): Record<string, EnvValue> {
+  return {
+    AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret: o.credentials, key: o.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
+    AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret: o.credentials, key: o.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
+  };
+}
+
+/** What an `mc` container runs and where it writes. */
+export interface McContainerOptions {
+  readonly name: string;
+  readonly image?: string;
+  readonly store: ObjectStoreOptions;
+  readonly endpoint: ParsedEndpoint;
+  /** The alias the arguments address the store by (`<alias>/<bucket>/...`). */
+  readonly alias: string;
+  /** The `mc` subcommand and its arguments, e.g. `['mirror', '--quiet', src, dest]`. */
+  readonly args: string[];
+  readonly volumeMounts: k8s.VolumeMount[];
+}
+
+/** A hardened-by-the-renderer `mc` container reading the store with credentials by reference only. */
+export function mcContainer(o: McContainerOptions): AuxiliaryContainer {
+  const e = o.endpoint;
+  return {
+    name: o.name,
+    image: o.image ?? DEFAULT_MC_IMAGE,
+    command: ['mc'],
+    args: ['--config-dir', '/tmp/.mc', ...o.args],
+    env: {
+      ...credentialEnv(o.store),
+      // mc reads an alias from MC_HOST_<alias>; the kubelet expands $(VAR) from the secret references above.
+      [`MC_HOST_${o.alias}`]: EnvValue.fromValue(`${e.scheme}://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@${e.host}:${e.port}`),
+    },
+    volumeMounts: o.volumeMounts,
+    resources: {
+      requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
+      limits: { memory: k8s.Quantity.fromString('512Mi') },
+    },
+  };
+}

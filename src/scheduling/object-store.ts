@@ -1,0 +1,26 @@
+import { ISecret } from 'cdk8s-plus-27';
+
+/** Where objects live in an S3-compatible store (MinIO, Ceph RGW, AWS S3), and the Secret that opens it. */
+export interface ObjectStoreOptions {
+  /** Endpoint of the store with scheme and no path, e.g. `http://minio.minio.svc.cluster.local:9000`. */
+  readonly endpoint: string;
+  /** Bucket holding the objects. */
+  readonly bucket: string;
+  /**
+   * Key prefix inside the bucket.
+   * @default - the bucket root
+   */
+  readonly prefix?: string;
+  /** Secret holding the access key id and secret access key; only ever referenced, never read. */
+  readonly credentials: ISecret;
+  /**
+   * Key in `credentials` holding the access key id.
+   * @default 'AWS_ACCESS_KEY_ID'
+   */
+  readonly accessKeyIdKey?: string;
+  /**
+   * Key in `credentials` holding the secret access key.
+   * @default 'AWS_SECRET_ACCESS_KEY'
+   */
+  readonly secretAccessKeyKey?: string;
+}
