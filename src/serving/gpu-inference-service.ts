@@ -99,28 +99,8 @@ export interface ModelWeightsOptions extends ObjectStoreOptions {
   readonly image?: string;
 }
 
-/** Props of GpuInferenceService. */
-export interface GpuInferenceServiceProps extends GpuWorkloadProps {
-  /**
-   * Metadata of the Knative Service. Labels are copied to the pods.
-   * @default - a name generated from the construct path, the chart's namespace
-   */
-  readonly metadata?: ApiObjectMetadata;
-  /**
-   * Annotations on the revision template (the pods), beside the ones this construct sets.
-   * @default - none
-   */
-  readonly podAnnotations?: Record<string, string>;
-  /**
-   * The port the server listens on. Knative forbids its own ports 8008, 8012, 8013, 8022, 9090 and 9091.
-   * @default 8080
-   */
-  readonly port?: number;
-  /**
-   * The protocol of `port`.
-   * @default ServingProtocol.HTTP1
-   */
-  readonly protocol?: ServingProtocol;
+/** How a Knative Service is reached, scales and times out: what GpuInferenceService and TritonKnativeService share. */
+export interface KnativeScalingOptions {
   /**
    * Only reachable inside the cluster (`networking.knative.dev/visibility: cluster-local`), as event-driven
    * services usually are.
@@ -158,6 +138,40 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps {
    */
   readonly window?: Duration;
   /**
+   * Percentage of `target` the autoscaler aims for, 1 to 100.
+   * @default - the cluster's default (70)
+   */
+  readonly targetUtilizationPercentage?: number;
+  /**
+   * Request timeout (`timeoutSeconds`); at most the cluster's `max-revision-timeout-seconds` (600s by default).
+   * @default - the cluster's `revision-timeout-seconds` (300s)
+   */
+  readonly timeout?: Duration;
+}
+
+/** Props of GpuInferenceService. */
+export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScalingOptions {
+  /**
+   * Metadata of the Knative Service. Labels are copied to the pods.
+   * @default - a name generated from the construct path, the chart's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+  /**
+   * Annotations on the revision template (the pods), beside the ones this construct sets.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * The port the server listens on. Knative forbids its own ports 8008, 8012, 8013, 8022, 9090 and 9091.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * The protocol of `port`.
+   * @default ServingProtocol.HTTP1
+   */
+  readonly protocol?: ServingProtocol;
+  /**
    * The autoscaler.
    * @default AutoscalerClass.KPA
    */
@@ -173,21 +187,11 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps {
    */
   readonly target?: number;
   /**
-   * Percentage of `target` the autoscaler aims for, 1 to 100.
-   * @default - the cluster's default (70)
-   */
-  readonly targetUtilizationPercentage?: number;
-  /**
    * Hard limit of requests one replica handles at once (`containerConcurrency`); 0 means unlimited. A GPU
    * model server that batches usually wants a small number here.
    * @default - 0, unlimited
    */
   readonly containerConcurrency?: number;
-  /**
-   * Request timeout (`timeoutSeconds`); at most the cluster's `max-revision-timeout-seconds` (600s by default).
-   * @default - the cluster's `revision-timeout-seconds` (300s)
-   */
-  readonly timeout?: Duration;
   /**
    * How long to wait for the first byte of a response (`responseStartTimeoutSeconds`); at most `timeout`.
    * @default - `timeout`

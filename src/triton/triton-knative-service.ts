@@ -9,10 +9,10 @@ import { MetricsScraping } from './triton-server';
 import { TritonWorkloadProps } from './triton-workload';
 import { propError } from '../_errors';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
-import { GpuInferenceService, ServingProtocol } from '../serving/gpu-inference-service';
+import { GpuInferenceService, KnativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
 /** Props of TritonKnativeService. */
-export interface TritonKnativeServiceProps extends TritonWorkloadProps {
+export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeScalingOptions {
   /**
    * Metadata of the Knative Service.
    * @default - a name generated from the construct path, the chart's namespace
@@ -23,41 +23,6 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps {
    * @default ServingProtocol.HTTP1
    */
   readonly protocol?: ServingProtocol;
-  /**
-   * Only reachable inside the cluster.
-   * @default false
-   */
-  readonly clusterLocal?: boolean;
-  /**
-   * Fewest replicas.
-   * @default 0 - scales to zero when idle
-   */
-  readonly minScale?: number;
-  /**
-   * Most replicas; caps GPU spend.
-   * @default - the cluster's max-scale
-   */
-  readonly maxScale?: number;
-  /**
-   * Replicas a new revision starts with.
-   * @default - the cluster's initial-scale (1)
-   */
-  readonly initialScale?: number;
-  /**
-   * Replicas to start at once when scaling from zero.
-   * @default - 1
-   */
-  readonly activationScale?: number;
-  /**
-   * How long a scale-down decision must hold.
-   * @default - the cluster's scale-down-delay (0s)
-   */
-  readonly scaleDownDelay?: Duration;
-  /**
-   * The KPA stable window, 6s to 1h.
-   * @default - the cluster's stable-window (60s)
-   */
-  readonly window?: Duration;
   /**
    * Hard limit of requests in flight per replica (`containerConcurrency`).
    * @default - what the instances batch at once: the sum over models of (maxBatchSize with dynamic or sequence
@@ -70,16 +35,6 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps {
    * maxBatchSize, with batching; else 1) x instance count
    */
   readonly target?: number;
-  /**
-   * Percentage of `target` the autoscaler aims for.
-   * @default - the cluster's default (70)
-   */
-  readonly targetUtilizationPercentage?: number;
-  /**
-   * Request timeout.
-   * @default - the cluster's revision-timeout-seconds (300s)
-   */
-  readonly timeout?: Duration;
   /**
    * How long a new revision may take to become ready: image pull, artifact copy and model load.
    * @default - startupTimeout + 5 minutes, at least 10 minutes
