@@ -282,7 +282,7 @@ describe('GpuInferenceService', () => {
   });
 
   test('exposes an address for event delivery and a cold-start budget', () => {
-    const chart = Testing.chart({ namespace: 'ml' } as any);
+    const chart = Testing.chart();
     const svc = new GpuInferenceService(chart, 'c', { image: IMAGE, metadata: { name: 'resnet50', namespace: 'ml' } });
     expect(svc.toSinkDestination()).toEqual({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'resnet50', namespace: 'ml' } });
     expect(svc.url).toBe('http://resnet50.ml.svc.cluster.local');

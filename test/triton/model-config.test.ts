@@ -1,20 +1,11 @@
 import { Duration } from 'cdk8s';
+import { RESNET50 } from './_fixtures';
 import {
   InputFormat, InstanceGroupKind, ModelPlatform, ModelPriority, ModelVersionPolicy, QueueTimeoutAction,
   SequenceBatchingStrategy, SequenceControlKind, TensorDataType, TritonModelConfig, TritonModelConfigProps, WarmupData,
 } from '../../src';
 import { canonicalModelConfig, expectValidPbtxt } from '../_helpers/protoc';
 
-/** The story: ResNet50 as TorchScript, two instances on GPU 0, dynamic batching 4/8/16 within 100 ms. */
-const RESNET50: TritonModelConfigProps = {
-  name: 'resnet50',
-  platform: ModelPlatform.PYTORCH_LIBTORCH,
-  maxBatchSize: 32,
-  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
-  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
-  instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }],
-  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
-};
 
 const render = (props: TritonModelConfigProps) => {
   const text = new TritonModelConfig(props).toPbtxt();

@@ -1,8 +1,9 @@
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { RESNET50 } from './_fixtures';
 import {
-  GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping, ModelArtifactSource,
-  ModelPlatform, ServingProtocol, TensorDataType, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
+  GpuNodePool, GpuProduct, KnativeFeature, KnativeFeatures, MetricsScraping, ModelArtifactSource,
+  ModelPlatform, ServingProtocol, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
   TritonModelRepo,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
@@ -10,15 +11,6 @@ import { synthAppChecked } from '../_helpers/protoc';
 
 const KSVC = 'serving.knative.dev/v1';
 
-const RESNET50: TritonModelProps = {
-  name: 'resnet50',
-  platform: ModelPlatform.PYTORCH_LIBTORCH,
-  maxBatchSize: 32,
-  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
-  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
-  instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }],
-  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
-};
 
 function setup(models: TritonModelProps[] = [RESNET50], features = true) {
   const app = Testing.app();

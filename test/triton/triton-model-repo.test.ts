@@ -1,5 +1,6 @@
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { RESNET50 as STORY_RESNET50 } from './_fixtures';
 import {
   ModelArtifactSource, ModelPlatform, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo,
 } from '../../src';
@@ -15,14 +16,8 @@ const s3 = (c: Chart) => ModelArtifactSource.fromS3({
   credentials: Secret.fromSecretName(c, 'creds', 'minio-reader'),
 });
 
-const RESNET50: TritonModelProps = {
-  name: 'resnet50',
-  platform: ModelPlatform.PYTORCH_LIBTORCH,
-  maxBatchSize: 32,
-  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
-  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
-  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
-};
+/** The story's model without instance groups: the repository does not care where it runs. */
+const RESNET50: TritonModelProps = { ...STORY_RESNET50, instanceGroups: undefined };
 
 const PREPROCESS: TritonModelProps = {
   name: 'preprocess',

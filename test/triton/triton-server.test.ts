@@ -1,21 +1,13 @@
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { RESNET50 } from './_fixtures';
 import {
   GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource, ModelControl, ModelPlatform,
-  SpreadPolicy, TensorDataType, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
+  SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
 
-const RESNET50: TritonModelProps = {
-  name: 'resnet50',
-  platform: ModelPlatform.PYTORCH_LIBTORCH,
-  maxBatchSize: 32,
-  inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
-  outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000] }],
-  instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }],
-  dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
-};
 
 function setup(models: TritonModelProps[] = [RESNET50]) {
   const app = Testing.app();
