@@ -55,9 +55,8 @@ export function isoDuration(d: Duration): string {
  * `delay × i`.
  */
 export function backoffSeconds(policy: BackoffPolicy, delaySeconds: number, retries: number): number {
-  let total = 0;
-  for (let i = 0; i < retries; i++) total += policy === BackoffPolicy.EXPONENTIAL ? delaySeconds * 2 ** i : delaySeconds * i;
-  return total;
+  // The sums in closed form: delay × (2^n − 1), and delay × n(n − 1)/2.
+  return policy === BackoffPolicy.EXPONENTIAL ? delaySeconds * (2 ** retries - 1) : delaySeconds * retries * (retries - 1) / 2;
 }
 
 /** How long a delivery keeps trying, in seconds: the backoff plus, when set, one timeout per attempt. */

@@ -5,11 +5,8 @@ import { BackoffPolicy, DeliveryOptions } from './delivery';
 import { IEventSink, KnativeReference, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { propError } from '../_errors';
+import { KNATIVE_BROKER } from '../_kinds';
 import { DNS_1123_SUBDOMAIN } from '../_names';
-import type * as eventingTypes from '../imports/eventing.knative.dev';
-/** The generated Knative Eventing module, loaded on first use: it is large and many apps never need it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const eventing = (): typeof eventingTypes => require('../imports/eventing.knative.dev');
 
 
 /** The annotation that picks the broker implementation. */
@@ -97,7 +94,7 @@ export class Broker extends Construct implements IBroker {
     return {
       name,
       namespace,
-      toSinkDestination: () => ({ ref: { apiVersion: eventing().Broker.GVK.apiVersion, kind: eventing().Broker.GVK.kind, name, namespace } }),
+      toSinkDestination: () => ({ ref: { ...KNATIVE_BROKER, name, namespace } }),
     };
   }
 
@@ -133,7 +130,7 @@ export class Broker extends Construct implements IBroker {
     // Rendered as wire JSON: the generated class's toJson would drop `delivery.timeout` and `delivery.format`,
     // which the CRD keeps through x-kubernetes-preserve-unknown-fields.
     this.apiObject = new ApiObject(this, 'Resource', {
-      ...eventing().Broker.GVK,
+      ...KNATIVE_BROKER,
       metadata: { ...props.metadata, annotations },
       spec: Lazy.any({ produce: () => this.renderSpec(config) }),
     });
@@ -149,7 +146,7 @@ export class Broker extends Construct implements IBroker {
 
   /** Delivers to the broker's ingress. */
   public toSinkDestination(): SinkDestination {
-    return { ref: { apiVersion: eventing().Broker.GVK.apiVersion, kind: eventing().Broker.GVK.kind, name: this.name, namespace: this.namespace } };
+    return { ref: { ...KNATIVE_BROKER, name: this.name, namespace: this.namespace } };
   }
 
   private renderSpec(config?: KnativeReference): any {

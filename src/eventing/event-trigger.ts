@@ -10,11 +10,8 @@ import { IEventSink, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { TriggerFilter } from './filters';
 import { propError } from '../_errors';
+import { KNATIVE_TRIGGER } from '../_kinds';
 import { DNS_1123_SUBDOMAIN } from '../_names';
-import type * as eventingTypes from '../imports/eventing.knative.dev';
-/** The generated Knative Eventing module, loaded on first use: it is large and many apps never need it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const eventing = (): typeof eventingTypes => require('../imports/eventing.knative.dev');
 
 
 /** Props of EventTrigger. */
@@ -165,7 +162,7 @@ export class EventTrigger extends Construct {
     // Rendered as wire JSON: the generated class's toJson would drop `delivery.timeout`, which the CRD keeps
     // through x-kubernetes-preserve-unknown-fields.
     this.apiObject = new ApiObject(this, 'Resource', {
-      ...eventing().Trigger.GVK,
+      ...KNATIVE_TRIGGER,
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });

@@ -2,6 +2,7 @@ import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
+import { compareStrings } from '../_order';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
 // cdk8s's Chart answers `instanceof` for any chart, subclasses included: mark cluster charts explicitly.
@@ -132,7 +133,7 @@ export class ClusterChart extends Chart {
       }
     }
     const problems: string[] = [];
-    for (const [repository, refs] of [...seen.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [repository, refs] of [...seen.entries()].sort(([a], [b]) => compareStrings(a, b))) {
       if (refs.size < 2) continue;
       const got = [...refs.entries()].map(([ref, targets]) => `${ref} (${[...new Set(targets)].join(', ')})`).join(', ');
       problems.push(propError('image', `one reference for ${repository} in every cluster target`, got,

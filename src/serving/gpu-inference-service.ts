@@ -4,20 +4,16 @@ import { Construct } from 'constructs';
 import { checkKnativePodSpec } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
+import { KNATIVE_SERVICE } from '../_kinds';
 import { DNS_1035_LABEL } from '../_names';
+import { sortedRecord } from '../_order';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
-
-import type * as servingTypes from '../imports/serving.knative.dev';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, DEFAULT_MC_IMAGE, mcContainer, normalizePrefix } from '../scheduling/_mc';
 import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { podSpecToWire } from '../scheduling/_wire';
 import { GpuWorkloadProps } from '../scheduling/gpu-workload';
 import { ObjectStoreOptions } from '../scheduling/object-store';
-
-/** The generated Knative Serving module, loaded on first use: importing the library should not parse it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const serving = (): typeof servingTypes => require('../imports/serving.knative.dev');
 
 
 /** The protocol of the one port Knative routes to; the port name tells Knative which it is. */
@@ -294,10 +290,10 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     const labels: Record<string, string> = { ...(props.metadata?.labels ?? {}) };
     if (props.clusterLocal) labels['networking.knative.dev/visibility'] = 'cluster-local';
     this.apiObject = new ApiObject(this, 'Resource', {
-      // The generated Knative class is only used for its GVK: its toJson re-maps the spec through types that
-      // model quantities as wrapper objects, so the core PodSpec this library renders is emitted as wire JSON
-      // and checked against the CRD schema in the tests instead.
-      ...serving().Service.GVK,
+      // Not the generated Knative class: its toJson re-maps the spec through types that model quantities as
+      // wrapper objects, so the core PodSpec this library renders is emitted as wire JSON and checked against the
+      // CRD schema in the tests instead.
+      ...KNATIVE_SERVICE,
       metadata: { ...props.metadata, labels: Object.keys(labels).length ? labels : undefined },
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
@@ -347,7 +343,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   /** Delivers events to this service through its Knative address. */
   public toSinkDestination(): SinkDestination {
-    return { ref: { apiVersion: serving().Service.GVK.apiVersion, kind: serving().Service.GVK.kind, name: this.name, namespace: this.namespace } };
+    return { ref: { ...KNATIVE_SERVICE, name: this.name, namespace: this.namespace } };
   }
 
   /**
@@ -404,7 +400,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     set('autoscaling.knative.dev/target', p.target);
     set('autoscaling.knative.dev/target-utilization-percentage', p.targetUtilizationPercentage);
     set('serving.knative.dev/progress-deadline', `${this.progressDeadline.toSeconds()}s`);
-    return Object.fromEntries(Object.entries(a).sort(([x], [y]) => x.localeCompare(y)));
+    return sortedRecord(a);
   }
 
   private get renderedPod(): { readonly json: any; readonly features: KnativeFeature[] } {

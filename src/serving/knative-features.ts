@@ -2,6 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { propError } from '../_errors';
+import { compareStrings } from '../_order';
 
 /**
  * A flag in Knative Serving's `config-features` ConfigMap that lets the admission webhook accept a pod-spec
@@ -53,6 +54,8 @@ export class KnativeFeature {
   ) {}
 }
 
+const byFlag = (a: KnativeFeature, b: KnativeFeature) => compareStrings(a.flag, b.flag);
+
 /** Reads which feature flags a rendered pod spec (wire format) needs, in a stable order. */
 export function knativeFeaturesOf(spec: any): KnativeFeature[] {
   const needs = new Set<KnativeFeature>();
@@ -82,7 +85,7 @@ export function knativeFeaturesOf(spec: any): KnativeFeature[] {
     if ((c.env ?? []).some((e: any) => e.valueFrom?.fieldRef || e.valueFrom?.resourceFieldRef)) needs.add(KnativeFeature.FIELD_REF);
     if ((c.volumeMounts ?? []).some((m: any) => claims.has(m.name) && !m.readOnly)) needs.add(KnativeFeature.PERSISTENT_VOLUME_WRITE);
   }
-  return [...needs].sort((a, b) => a.flag.localeCompare(b.flag));
+  return [...needs].sort(byFlag);
 }
 
 /** Something in the app whose output needs Knative feature flags. */
@@ -197,7 +200,7 @@ export class KnativeFeatures extends Construct {
         for (const f of c.requiredKnativeFeatures) if (!f.enabledByDefault) all.add(f);
       }
     }
-    return [...all].sort((a, b) => a.flag.localeCompare(b.flag));
+    return [...all].sort(byFlag);
   }
 
   /** Whether this declaration enables `feature`. */

@@ -7,6 +7,8 @@
  * `input [ { ... }, { ... } ]`, messages as `name { ... }`, maps as one `name { key: ... value: ... }` entry per key.
  */
 
+import { compareStrings } from '../_order';
+
 type Node =
   | { readonly kind: 'scalar'; readonly name: string; readonly text: string }
   | { readonly kind: 'scalars'; readonly name: string; readonly texts: string[] }
@@ -218,6 +220,5 @@ function block(head: string, message: PbMessage, depth: number): string[] {
 }
 
 function sortedKeys(map: Record<string, unknown> | undefined): string[] {
-  // Code-point order, independent of locale, so the same map always renders the same way.
-  return Object.keys(map ?? {}).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.keys(map ?? {}).sort(compareStrings);
 }

@@ -8,6 +8,7 @@ import {
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { checkInteger, propError } from '../_errors';
+import { sortedRecord } from '../_order';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
 /** The generated Prometheus Operator module, loaded on first use: it is large and many apps never need it. */
@@ -330,7 +331,7 @@ export class TritonServer extends Construct {
       template: {
         metadata: {
           labels: { ...(p.metadata?.labels ?? {}), ...this.selector },
-          annotations: Object.fromEntries(Object.entries(annotations).sort(([x], [y]) => x.localeCompare(y))),
+          annotations: sortedRecord(annotations),
         },
         spec: {
           ...spec,
