@@ -16,6 +16,8 @@ type Node =
   | { readonly kind: 'messages'; readonly name: string; readonly messages: PbMessage[] };
 
 const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
+/** Printable ASCII without quotes or backslash: written as is. */
+const PLAIN = /^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
 const ENUM_NAME = /^[A-Z][A-Z0-9_]*$/;
 
 /** Bounds of the integer field types of proto3. */
@@ -39,6 +41,7 @@ const INT_RANGE: Record<PbInt, [number, number]> = {
  * three-digit octal escapes of their UTF-8 encoding), so the literal survives any text-format parser.
  */
 export function escapeString(value: string): string {
+  if (PLAIN.test(value)) return `"${value}"`;
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     switch (byte) {
@@ -56,7 +59,9 @@ export function escapeString(value: string): string {
 }
 
 function intText(field: string, value: number, type: PbInt): string {
-  const [min, max] = INT_RANGE[type];
+  const range = INT_RANGE[type];
+  const min = range[0];
+  const max = range[1];
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`pbtxt: field '${field}' must be an ${type} (${min}..${max}), got ${value}`);
   }
@@ -175,13 +180,14 @@ export class PbMessage {
 
   /** The message as text, one field per line, indented by two spaces per level, ending in a newline. */
   public render(): string {
-    return this.renderLines(0).join('\n') + '\n';
+    const out: string[] = [];
+    this.renderLines(0, out);
+    return out.join('\n') + '\n';
   }
 
-  /** The fields as lines at `depth` levels of indentation. */
-  public renderLines(depth: number): string[] {
+  /** Appends the fields to `out` as lines at `depth` levels of indentation. */
+  public renderLines(depth: number, out: string[]): void {
     const pad = '  '.repeat(depth);
-    const out: string[] = [];
     for (const node of this.nodes) {
       switch (node.kind) {
         case 'scalar':
@@ -191,20 +197,18 @@ export class PbMessage {
           out.push(`${pad}${node.name}: [ ${node.texts.join(', ')} ]`);
           break;
         case 'message':
-          out.push(...block(`${pad}${node.name} `, node.message, depth));
+          block(`${pad}${node.name} `, node.message, depth, out);
           break;
         case 'messages':
           out.push(`${pad}${node.name} [`);
-          node.messages.forEach((m, i) => {
-            const body = block(`${pad}  `, m, depth + 1);
-            if (i < node.messages.length - 1) body[body.length - 1] += ',';
-            out.push(...body);
-          });
+          for (let i = 0; i < node.messages.length; i++) {
+            block(`${pad}  `, node.messages[i], depth + 1, out);
+            if (i < node.messages.length - 1) out[out.length - 1] += ',';
+          }
           out.push(`${pad}]`);
           break;
       }
     }
-    return out;
   }
 
   private push(node: Node): void {
@@ -213,10 +217,15 @@ export class PbMessage {
   }
 }
 
-function block(head: string, message: PbMessage, depth: number): string[] {
-  if (message.isEmpty) return [`${head}{ }`];
-  const pad = '  '.repeat(depth);
-  return [`${head}{`, ...message.renderLines(depth + 1), `${pad}}`];
+/** Appends `head { ... }`, or `head{ }` for an empty message, to `out`. */
+function block(head: string, message: PbMessage, depth: number, out: string[]): void {
+  if (message.isEmpty) {
+    out.push(`${head}{ }`);
+    return;
+  }
+  out.push(`${head}{`);
+  message.renderLines(depth + 1, out);
+  out.push(`${'  '.repeat(depth)}}`);
 }
 
 function sortedKeys(map: Record<string, unknown> | undefined): string[] {

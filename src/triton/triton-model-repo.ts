@@ -243,8 +243,10 @@ export class TritonModelRepo extends Construct {
 
   private readonly _models: TritonModel[] = [];
   private readonly data: Record<string, string> = {};
-  /** Bytes of `data`, kept as models are added: cdk8s runs validations once per chart of the app. */
+  /** Bytes of `data`, kept as models are added. */
   private dataBytes = 0;
+  /** What `validateRepo` found; cleared by `addModel`. */
+  private problems?: string[];
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
@@ -253,15 +255,18 @@ export class TritonModelRepo extends Construct {
     if (!/^\/[A-Za-z0-9_.\/-]+$/.test(this.mountPath) || ['/tmp', '/dev/shm', '/dev', '/'].includes(this.mountPath) || this.mountPath.split('/').includes('..')) {
       throw propError('mountPath', 'an absolute path other than /, /dev, /tmp and /dev/shm', props.mountPath);
     }
-    // A plain KubeConfigMap, not cdk8s-plus's ConfigMap: one construct less per repository, and its data is read
-    // once at synth (npm run bench).
-    this.configMap = new k8s.KubeConfigMap(this, 'Configs', {
+    // A plain ApiObject of the core ConfigMap kind, neither cdk8s-plus's ConfigMap (one construct more) nor the
+    // generated KubeConfigMap, whose toJson copies the metadata and data key by key once more and was the largest
+    // synth cost a repository added (npm run bench). Its data are plain strings; the schema tests check the object.
+    this.configMap = new ApiObject(this, 'Configs', {
+      ...k8s.KubeConfigMap.GVK,
       metadata: props.metadata,
       data: Lazy.any({ produce: () => ({ ...this.data }) }),
     });
     for (const m of props.models ?? []) this.addModel(m);
 
-    this.node.addValidation({ validate: () => this.validateRepo() });
+    // cdk8s validates the whole app once more per chart: check once, again only after addModel().
+    this.node.addValidation({ validate: () => (this.problems ??= this.validateRepo()) });
   }
 
   /** The models, in the order they were added. */
@@ -292,6 +297,7 @@ export class TritonModelRepo extends Construct {
       this.dataBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
     }
     this._models.push(model);
+    this.problems = undefined;
     return model;
   }
 

@@ -15,6 +15,8 @@ describe('protoc gate', () => {
 describe('escapeString', () => {
   test('escapes like protobuf\'s own printer', () => {
     expect(escapeString('plain')).toBe('"plain"');
+    expect(escapeString(' !#&(~')).toBe('" !#&(~"');
+    expect(escapeString('')).toBe('""');
     expect(escapeString('a"b\\c\nd\te\rf\'g')).toBe('"a\\"b\\\\c\\nd\\te\\rf\\\'g"');
     expect(escapeString('é')).toBe('"\\303\\251"');
     expect(escapeString('\u0001\u007f')).toBe('"\\001\\177"');

@@ -216,6 +216,14 @@ describe('TritonModelRepo', () => {
     expect(() => synthAppChecked(c.node.root as any)).toThrow("'models' must be at least one model, got 0: call addModel()");
   });
 
+  test('checks the repository again after addModel: a finding of an earlier synth does not stick', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
+    expect(() => synthAppChecked(c.node.root as any)).toThrow("'models' must be at least one model, got 0");
+    repo.addModel(RESNET50);
+    expect(synthAppChecked(c.node.root as any).filter((o) => o.kind === 'ConfigMap')).toHaveLength(1);
+  });
+
   test('fails at synth when the configs outgrow a ConfigMap', () => {
     const c = chart();
     const labels = Array.from({ length: 70000 }, (_, i) => `class-number-${i}`);
