@@ -1,5 +1,5 @@
 /**
- * One measurement, in a fresh process: `child <mode> <n> <outdir> <manifests.json> <layout>`.
+ * One measurement, in a fresh process: `child <mode> <n> <outdir> <manifests.json> <layout> <naming>`.
  * - `library` / `baseline`: build and synthesize the app; prints { ms, rssMb }.
  * - `manifests`: synthesize the library app once and write its objects (the baseline's input).
  * - `import-library` / `import-plus`: time `require` of the compiled library or of cdk8s-plus-27 alone.
@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-const [mode, nArg, outdir, manifestsFile, layout] = process.argv.slice(2);
+const [mode, nArg, outdir, manifestsFile, layout, naming] = process.argv.slice(2);
 const n = Number(nArg);
 const root = process.env.BENCH_ROOT ?? path.join(__dirname, '..', '..');
 const compiled = path.join(root, 'lib', 'index.js');
@@ -36,7 +36,7 @@ if (mode === 'import-library' || mode === 'import-plus') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const lib = require(compiled);
     const start = process.hrtime.bigint();
-    const app = stacks.buildLibraryApp(c, lib, n, outdir, layout);
+    const app = stacks.buildLibraryApp(c, lib, n, outdir, layout, naming);
     app.synth();
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (mode === 'manifests') fs.writeFileSync(manifestsFile, JSON.stringify(stacks.manifestsOf(c, app)));

@@ -26,8 +26,20 @@ export enum Layout {
   CHART_PER_STACK = 'chart-per-stack',
 }
 
+/**
+ * How the stacks' objects get their names:
+ * - `explicit`: each construct is given `metadata.name`, as GitOps setups that want stable, readable names do;
+ * - `generated`: cdk8s generates them from the construct path (`Names.toDnsLabel`: path plus a hash). That is
+ *   cdk8s's work, not the library's, and the baseline, which gets the names with its input, does not repeat it.
+ */
+export enum Naming {
+  EXPLICIT = 'explicit',
+  GENERATED = 'generated',
+}
+
 /** Builds the library app with `n` stacks into `outdir`. */
-export function buildLibraryApp(c: typeof cdk8s, lib: Lib, n: number, outdir: string, layout: Layout): cdk8s.App {
+export function buildLibraryApp(c: typeof cdk8s, lib: Lib, n: number, outdir: string, layout: Layout, naming: Naming): cdk8s.App {
+  const named = (name: string) => (naming === Naming.EXPLICIT ? { metadata: { name } } : {});
   const app = new c.App({ outdir });
   const shared = new c.Chart(app, 'shared', { namespace: NAMESPACE });
   new lib.KnativeFeatures(shared, 'knative-features');
@@ -37,25 +49,28 @@ export function buildLibraryApp(c: typeof cdk8s, lib: Lib, n: number, outdir: st
   for (let i = 0; i < n; i++) {
     const stack: Construct = all ? new Construct(all, `stack-${i}`) : new c.Chart(app, `stack-${i}`, { namespace: NAMESPACE });
     const service = new lib.GpuInferenceService(stack, 'classifier', {
+      ...named(`classifier-${i}`),
       image: 'registry.example.com/ml/resnet50:1.4.0',
       maxScale: 10,
       containerConcurrency: 16,
       startupProbe: { path: '/healthz', period: c.Duration.seconds(10), failureThreshold: 30 },
     });
     new lib.EventTrigger(stack, 'uploads', {
+      ...named(`uploads-${i}`),
       broker,
       subscriber: service,
       filters: [lib.TriggerFilter.exact('type', 'io.min.s3.ObjectCreated:Put')],
       delivery: { deadLetterSink: deadLetters },
     });
-    addModelRepo(lib, stack, i);
+    addModelRepo(lib, stack, i, named(`models-${i}`));
   }
   return app;
 }
 
 /** One Triton model per stack. */
-function addModelRepo(lib: Lib, stack: Construct, i: number): void {
+function addModelRepo(lib: Lib, stack: Construct, i: number, named: { metadata?: cdk8s.ApiObjectMetadata }): void {
   const repo = new lib.TritonModelRepo(stack, 'models', {
+    ...named,
     artifacts: lib.ModelArtifactSource.fromPersistentVolumeClaim(plus.PersistentVolumeClaim.fromClaimName(stack, 'claim', `models-${i}`)),
   });
   repo.addModel({
