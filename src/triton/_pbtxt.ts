@@ -9,11 +9,16 @@
 
 import { compareStrings } from '../_order';
 
-type Node =
-  | { readonly kind: 'scalar'; readonly name: string; readonly text: string }
-  | { readonly kind: 'scalars'; readonly name: string; readonly texts: string[] }
-  | { readonly kind: 'message'; readonly name: string; readonly message: PbMessage }
-  | { readonly kind: 'messages'; readonly name: string; readonly messages: PbMessage[] };
+/** A field as set: a scalar field already as its `name: value` line, or its message(s). One shape for all. */
+interface Node {
+  /** `name: value`, or `name: [ v1, v2 ]` for a repeated scalar; undefined for a message field. */
+  readonly line: string | undefined;
+  readonly name: string;
+  /** The message of a message field, or the messages of a repeated one. */
+  readonly messages: PbMessage[] | undefined;
+  /** A repeated message field, written `name [ { ... }, { ... } ]`. */
+  readonly repeated: boolean;
+}
 
 const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
 /** Printable ASCII without quotes or backslash: written as is. */
@@ -84,67 +89,67 @@ export class PbMessage {
 
   /** A string field. */
   public string(name: string, value: string | undefined): this {
-    if (value !== undefined) this.push({ kind: 'scalar', name, text: escapeString(value) });
+    if (value !== undefined) this.scalar(name, escapeString(value));
     return this;
   }
 
   /** An integer field of the given proto type. */
   public int(name: string, value: number | undefined, type: PbInt = PbInt.INT32): this {
-    if (value !== undefined) this.push({ kind: 'scalar', name, text: intText(name, value, type) });
+    if (value !== undefined) this.scalar(name, intText(name, value, type));
     return this;
   }
 
   /** A float or double field. */
   public float(name: string, value: number | undefined): this {
-    if (value !== undefined) this.push({ kind: 'scalar', name, text: floatText(name, value) });
+    if (value !== undefined) this.scalar(name, floatText(name, value));
     return this;
   }
 
   /** A bool field. */
   public bool(name: string, value: boolean | undefined): this {
-    if (value !== undefined) this.push({ kind: 'scalar', name, text: value ? 'true' : 'false' });
+    if (value !== undefined) this.scalar(name, value ? 'true' : 'false');
     return this;
   }
 
   /** An enum field, by value name. */
   public enum(name: string, value: string | undefined): this {
-    if (value !== undefined) this.push({ kind: 'scalar', name, text: enumText(name, value) });
+    if (value !== undefined) this.scalar(name, enumText(name, value));
     return this;
   }
 
   /** A repeated integer field. */
   public ints(name: string, values: number[] | undefined, type: PbInt = PbInt.INT32): this {
-    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map((v) => intText(name, v, type)) });
+    if (values && values.length > 0) this.scalar(name, `[ ${values.map((v) => intText(name, v, type)).join(', ')} ]`);
     return this;
   }
 
   /** A repeated float field. */
   public floats(name: string, values: number[] | undefined): this {
-    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map((v) => floatText(name, v)) });
+    if (values && values.length > 0) this.scalar(name, `[ ${values.map((v) => floatText(name, v)).join(', ')} ]`);
     return this;
   }
 
   /** A repeated bool field. */
   public bools(name: string, values: boolean[] | undefined): this {
-    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map((v) => (v ? 'true' : 'false')) });
+    if (values && values.length > 0) this.scalar(name, `[ ${values.map((v) => (v ? 'true' : 'false')).join(', ')} ]`);
     return this;
   }
 
   /** A repeated string field. */
   public strings(name: string, values: string[] | undefined): this {
-    if (values && values.length > 0) this.push({ kind: 'scalars', name, texts: values.map(escapeString) });
+    if (values && values.length > 0) this.scalar(name, `[ ${values.map(escapeString).join(', ')} ]`);
     return this;
   }
 
   /** A message field; an empty message is still written (`all { }` means "set"). */
   public message(name: string, message: PbMessage | undefined): this {
-    if (message !== undefined) this.push({ kind: 'message', name, message });
+    if (message !== undefined) this.push({ line: undefined, name, messages: [message], repeated: false });
     return this;
   }
 
   /** A repeated message field. */
   public messages(name: string, messages: PbMessage[] | undefined): this {
-    if (messages && messages.length > 0) this.push({ kind: 'messages', name, messages: [...messages] });
+    if (messages && messages.length > 0) this.push({ line: undefined, name, messages: [...messages], repeated: true });
     return this;
   }
 
@@ -189,26 +194,24 @@ export class PbMessage {
   public renderLines(depth: number, out: string[]): void {
     const pad = '  '.repeat(depth);
     for (const node of this.nodes) {
-      switch (node.kind) {
-        case 'scalar':
-          out.push(`${pad}${node.name}: ${node.text}`);
-          break;
-        case 'scalars':
-          out.push(`${pad}${node.name}: [ ${node.texts.join(', ')} ]`);
-          break;
-        case 'message':
-          block(`${pad}${node.name} `, node.message, depth, out);
-          break;
-        case 'messages':
-          out.push(`${pad}${node.name} [`);
-          for (let i = 0; i < node.messages.length; i++) {
-            block(`${pad}  `, node.messages[i], depth + 1, out);
-            if (i < node.messages.length - 1) out[out.length - 1] += ',';
-          }
-          out.push(`${pad}]`);
-          break;
+      const messages = node.messages!;
+      if (node.line !== undefined) {
+        out.push(pad + node.line);
+      } else if (!node.repeated) {
+        block(`${pad}${node.name} `, messages[0], depth, out);
+      } else {
+        out.push(`${pad}${node.name} [`);
+        for (let i = 0; i < messages.length; i++) {
+          block(`${pad}  `, messages[i], depth + 1, out);
+          if (i < messages.length - 1) out[out.length - 1] += ',';
+        }
+        out.push(`${pad}]`);
       }
     }
+  }
+
+  private scalar(name: string, text: string): void {
+    this.push({ line: `${name}: ${text}`, name, messages: undefined, repeated: false });
   }
 
   private push(node: Node): void {

@@ -31,4 +31,12 @@ describe('checkPinnedImage', () => {
   test('fails on a tag when a digest is required', () => {
     expect(() => checkPinnedImage('triton.image', 'model:1.0', true)).toThrow(/'triton.image' must be pinned by digest because requireImageDigest is set, got 'model:1.0'/);
   });
+
+  test('a reference that passed once still fails where a digest is required', () => {
+    expect(() => checkPinnedImage('image', 'cached-model:2.0')).not.toThrow();
+    expect(() => checkPinnedImage('image', 'cached-model:2.0')).not.toThrow();
+    expect(() => checkPinnedImage('image', 'cached-model:2.0', true)).toThrow(/pinned by digest because requireImageDigest is set/);
+    expect(() => checkPinnedImage('image', `cached-model@${DIGEST}`, true)).not.toThrow();
+    expect(() => checkPinnedImage('image', `cached-model@${DIGEST}`)).not.toThrow();
+  });
 });
