@@ -161,29 +161,35 @@ function resolveResources(props: GpuWorkloadProps, gpuCount: number): k8s.Resour
       throw propError('resources', 'a CPU and a memory amount when guaranteedQos is set', 'none', 'set resources.cpu.request and resources.memory.request');
     }
   }
-  const requests: Record<string, k8s.Quantity> = { [gpu]: k8s.Quantity.fromNumber(gpuCount) };
-  const limits: Record<string, k8s.Quantity> = { [gpu]: k8s.Quantity.fromNumber(gpuCount) };
+  const gpuQuantity = k8s.Quantity.fromNumber(gpuCount);
+  const requests: Record<string, k8s.Quantity> = { [gpu]: gpuQuantity };
+  const limits: Record<string, k8s.Quantity> = { [gpu]: gpuQuantity };
   if (cpuRequest) requests.cpu = k8s.Quantity.fromString(cpuRequest.amount);
   if (cpuLimit) limits.cpu = k8s.Quantity.fromString(cpuLimit.amount);
-  if (memoryRequest) requests.memory = k8s.Quantity.fromString(quantity('resources.memory.request', memoryRequest)!);
-  if (memoryLimit) limits.memory = k8s.Quantity.fromString(quantity('resources.memory.limit', memoryLimit)!);
-  const kib = (size: Size) => size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (memoryRequest && memoryLimit && kib(memoryLimit) < kib(memoryRequest)) {
-    throw propError('resources.memory.limit', `at least the request (${quantity('', memoryRequest)})`, quantity('', memoryLimit));
+  const memoryRequested = quantity('resources.memory.request', memoryRequest);
+  const memoryLimited = memoryLimit === memoryRequest ? memoryRequested : quantity('resources.memory.limit', memoryLimit);
+  if (memoryRequested) requests.memory = k8s.Quantity.fromString(memoryRequested);
+  if (memoryLimited) limits.memory = k8s.Quantity.fromString(memoryLimited);
+  if (memoryRequest && memoryLimit && memoryLimit !== memoryRequest && kib(memoryLimit) < kib(memoryRequest)) {
+    throw propError('resources.memory.limit', `at least the request (${memoryRequested})`, memoryLimited);
   }
   return { requests, limits };
+}
+
+function kib(size: Size): number {
+  return size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
 }
 
 /** Renders a Size as the shortest exact binary quantity (`4Gi`, `512Mi`, `100Ki`). */
 export function quantity(prop: string, size: Size | undefined): string | undefined {
   if (!size) return undefined;
-  const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(kib) || kib <= 0) {
-    throw propError(prop, 'a positive whole number of KiB', kib + 'Ki');
+  const k = kib(size);
+  if (!Number.isInteger(k) || k <= 0) {
+    throw propError(prop, 'a positive whole number of KiB', k + 'Ki');
   }
-  if (kib % (1024 * 1024) === 0) return `${kib / (1024 * 1024)}Gi`;
-  if (kib % 1024 === 0) return `${kib / 1024}Mi`;
-  return `${kib}Ki`;
+  if (k % (1024 * 1024) === 0) return `${k / (1024 * 1024)}Gi`;
+  if (k % 1024 === 0) return `${k / 1024}Mi`;
+  return `${k}Ki`;
 }
 
 /** Throws unless `name` is a valid environment variable name. */

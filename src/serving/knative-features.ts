@@ -55,6 +55,8 @@ export class KnativeFeature {
 }
 
 const byFlag = (a: KnativeFeature, b: KnativeFeature) => compareStrings(a.flag, b.flag);
+/** Every flag, in flag order: what a pod spec needs is picked from it, so each service's list needs no sort. */
+const ALL_BY_FLAG = Object.values(KnativeFeature).filter((f): f is KnativeFeature => f instanceof KnativeFeature).sort(byFlag);
 
 /** Reads which feature flags a rendered pod spec (wire format) needs, in a stable order. */
 export function knativeFeaturesOf(spec: any): KnativeFeature[] {
@@ -85,7 +87,7 @@ export function knativeFeaturesOf(spec: any): KnativeFeature[] {
     if ((c.env ?? []).some((e: any) => e.valueFrom?.fieldRef || e.valueFrom?.resourceFieldRef)) needs.add(KnativeFeature.FIELD_REF);
     if ((c.volumeMounts ?? []).some((m: any) => claims.has(m.name) && !m.readOnly)) needs.add(KnativeFeature.PERSISTENT_VOLUME_WRITE);
   }
-  return [...needs].sort(byFlag);
+  return ALL_BY_FLAG.filter((f) => needs.has(f));
 }
 
 /** Something in the app whose output needs Knative feature flags. */

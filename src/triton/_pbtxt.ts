@@ -21,6 +21,8 @@ interface Node {
 }
 
 const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
+/** Field names already checked: the writer sets the same few dozen on every config. */
+const FIELD_NAMES = new Set<string>();
 /** Printable ASCII without quotes or backslash: written as is. */
 const PLAIN = /^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
 const ENUM_NAME = /^[A-Z][A-Z0-9_]*$/;
@@ -215,7 +217,10 @@ export class PbMessage {
   }
 
   private push(node: Node): void {
-    if (!FIELD_NAME.test(node.name)) throw new Error(`pbtxt: invalid field name '${node.name}'`);
+    if (!FIELD_NAMES.has(node.name)) {
+      if (!FIELD_NAME.test(node.name)) throw new Error(`pbtxt: invalid field name '${node.name}'`);
+      FIELD_NAMES.add(node.name);
+    }
     this.nodes.push(node);
   }
 }
