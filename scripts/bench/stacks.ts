@@ -9,7 +9,7 @@
 import type * as cdk8s from 'cdk8s';
 import { Duration as cdk8sDuration } from 'cdk8s';
 import * as plus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 
 type Lib = typeof import('../../src');
 
@@ -48,6 +48,7 @@ export function buildLibraryApp(c: typeof cdk8s, lib: Lib, n: number, outdir: st
   const all = layout === Layout.SINGLE_CHART ? new c.Chart(app, 'stacks', { namespace: NAMESPACE }) : undefined;
   for (let i = 0; i < n; i++) {
     const stack: Construct = all ? new Construct(all, `stack-${i}`) : new c.Chart(app, `stack-${i}`, { namespace: NAMESPACE });
+    if (all) STACK_SCOPES.add(stack);
     const service = new lib.GpuInferenceService(stack, 'classifier', {
       ...named(`classifier-${i}`),
       image: 'registry.example.com/ml/resnet50:1.4.0',
@@ -84,26 +85,54 @@ function addModelRepo(lib: Lib, stack: Construct, i: number, named: { metadata?:
   });
 }
 
-/** The objects of every chart of a synthesized app, by chart id, in order, with the charts each depends on. */
-export type Manifests = Array<{ chart: string; dependsOn: string[]; objects: any[] }>;
+/** The per-stack scopes the library app creates itself (single-chart layout): app structure, not the library's. */
+const STACK_SCOPES = new WeakSet<IConstruct>();
+
+/**
+ * The objects of every chart of a synthesized app, by chart id, in order, with the charts each depends on and, per
+ * object, the id of the app's own stack scope it was made in (null in `chart-per-stack`, where the chart is the
+ * stack).
+ */
+export type Manifests = Array<{ chart: string; dependsOn: string[]; objects: any[]; stacks: Array<string | null> }>;
 
 /** Call after `app.synth()`, which records the chart dependencies (e.g. services after config-features). */
 export function manifestsOf(c: typeof cdk8s, app: cdk8s.App): Manifests {
-  return app.charts.map((chart) => ({
-    chart: chart.node.id,
-    dependsOn: chart.node.dependencies.filter((d) => d instanceof c.Chart).map((d) => d.node.id),
-    objects: chart.toJson(),
-  }));
+  return app.charts.map((chart) => {
+    const stackOf = new Map<string, string | null>();
+    for (const o of chart.node.findAll()) {
+      if (!(o instanceof c.ApiObject) || c.Chart.of(o) !== chart) continue;
+      stackOf.set(`${o.kind}/${o.name}`, o.node.scopes.find((s) => STACK_SCOPES.has(s))?.node.id ?? null);
+    }
+    const objects = chart.toJson();
+    return {
+      chart: chart.node.id,
+      dependsOn: chart.node.dependencies.filter((d) => d instanceof c.Chart).map((d) => d.node.id),
+      objects,
+      stacks: objects.map((o: any) => stackOf.get(`${o.kind}/${o.metadata.name}`) ?? null),
+    };
+  });
 }
 
-/** Builds the baseline app: the same objects as plain ApiObjects, chart by chart, with the same chart order. */
+/**
+ * Builds the baseline app: the same app without the library. The same charts in the same order, the same stack
+ * scopes the app makes, and in them plain ApiObjects in place of the library's constructs.
+ */
 export function buildBaselineApp(c: typeof cdk8s, manifests: Manifests, outdir: string): cdk8s.App {
   const app = new c.App({ outdir });
   const charts = new Map<string, cdk8s.Chart>();
-  for (const { chart, dependsOn, objects } of manifests) {
+  for (const { chart, dependsOn, objects, stacks } of manifests) {
     const scope = new c.Chart(app, chart);
     for (const dep of dependsOn) scope.addDependency(charts.get(dep)!);
-    objects.forEach((obj, j) => new c.ApiObject(scope, `o${j}`, obj));
+    const scopes = new Map<string, Construct>();
+    objects.forEach((obj, j) => {
+      const stack = stacks[j];
+      let parent: Construct = scope;
+      if (stack !== null) {
+        parent = scopes.get(stack) ?? new Construct(scope, stack);
+        scopes.set(stack, parent);
+      }
+      new c.ApiObject(parent, `o${j}`, obj);
+    });
     charts.set(chart, scope);
   }
   return app;
