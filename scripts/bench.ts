@@ -22,7 +22,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 11);
 const repsFor = (n: number) => (n <= 100 ? 3 * REPS : REPS);
 const IMPORT_REPS = Number(process.env.BENCH_IMPORT_REPS ?? 21);
 /** `layout/naming` pairs (scripts/bench/stacks.ts); the targets are evaluated on the first. */
-const VARIANTS = (process.env.BENCH_VARIANTS ?? 'single-chart/explicit,single-chart/generated,chart-per-stack/explicit')
+const VARIANTS = (process.env.BENCH_VARIANTS ?? 'single-chart/explicit,single-chart/generated,chart-per-stack/explicit,chart-per-stack-folders/explicit')
   .split(',').map((v) => {
     const [layout, naming] = v.split('/');
     return { layout, naming, name: v };
@@ -55,10 +55,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** Whether two output folders hold the same files (folders included) with the same bytes. */
 function sameOutput(a: string, b: string): boolean {
   const files = fs.readdirSync(a).sort();
   if (files.join() !== fs.readdirSync(b).sort().join()) return false;
-  return files.every((f) => fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))));
+  return files.every((f) => {
+    const [x, y] = [path.join(a, f), path.join(b, f)];
+    return fs.statSync(x).isDirectory() ? fs.statSync(y).isDirectory() && sameOutput(x, y) : fs.readFileSync(x).equals(fs.readFileSync(y));
+  });
 }
 
 interface Row {
@@ -129,11 +133,13 @@ const lines = [
   '  library / baseline ratios (a slow minute of the machine counts against both apps), "round ratios" their range,',
   '  and "ratio of medians" the other way to read the same runs.',
   '- Variants (`layout/naming`):',
-  '  - `single-chart` puts every stack in one chart; `chart-per-stack` gives each stack its own chart. cdk8s 2.x',
-  '    validates and resolves dependencies over the whole app once per chart (`Chart.toJson`), so the second',
-  '    layout is quadratic for any cdk8s app, baseline included, and the library\'s share there grows with its',
+  '  - `single-chart` puts every stack in one chart; `chart-per-stack` gives each stack its own chart and file. cdk8s',
+  '    2.x writes each chart with `Chart.toJson`, which validates and resolves dependencies over the whole app again,',
+  '    so that layout is quadratic for any cdk8s app, baseline included, and the library\'s share there grows with its',
   '    larger construct tree: 8 constructs per stack (its scope or chart, a construct and its `Resource` per object,',
   '    the claim reference) against the baseline\'s 4 (its scope or chart and 3 `ApiObject`s).',
+  '    `chart-per-stack-folders` writes the same charts as a folder per chart and a file per object',
+  '    (`YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE`), which cdk8s does without `Chart.toJson`.',
   '  - `explicit` names every object (`metadata.name`); `generated` lets cdk8s name them from the construct path',
   '    (`Names.toDnsLabel`, a path hash per object). Generating names is cdk8s\'s work, which the baseline, given the',
   '    names with its input, does not repeat: that variant shows what it costs, not what the library adds.',

@@ -36,7 +36,7 @@ if (mode === 'import-library' || mode === 'import-plus') {
     const text = fs.readFileSync(manifestsFile, 'utf8');
     // The baseline creates its objects in the timed region, as any app does (JSON.parse is the cheapest way to):
     // objects made before the clock starts would skip their allocation and their garbage-collection work.
-    build = (out) => stacks.buildBaselineApp(c, JSON.parse(text), out);
+    build = (out) => stacks.buildBaselineApp(c, JSON.parse(text), out, layout);
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const lib = require(compiled);

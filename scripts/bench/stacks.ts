@@ -16,14 +16,23 @@ type Lib = typeof import('../../src');
 export const NAMESPACE = 'ml';
 
 /**
- * How stacks map to charts:
+ * How stacks map to charts and files:
  * - `single-chart`: one chart holds every stack (each stack a construct scope);
- * - `chart-per-stack`: one chart per stack. cdk8s 2.x validates and resolves dependencies over the whole app
- *   once per chart, so this layout is quadratic in the app's size for any cdk8s app, with or without the library.
+ * - `chart-per-stack`: one chart per stack, a file per chart. cdk8s 2.x synthesizes each chart with
+ *   `Chart.toJson`, which validates and resolves dependencies over the whole app again, so this layout is
+ *   quadratic in the app's size for any cdk8s app, with or without the library;
+ * - `chart-per-stack-folders`: the same charts written as a folder per chart and a file per object
+ *   (`YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE`), which cdk8s writes without `Chart.toJson`.
  */
 export enum Layout {
   SINGLE_CHART = 'single-chart',
   CHART_PER_STACK = 'chart-per-stack',
+  CHART_PER_STACK_FOLDERS = 'chart-per-stack-folders',
+}
+
+function newApp(c: typeof cdk8s, outdir: string, layout: Layout): cdk8s.App {
+  const folders = layout === Layout.CHART_PER_STACK_FOLDERS;
+  return new c.App({ outdir, yamlOutputType: folders ? c.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE : undefined });
 }
 
 /**
@@ -40,7 +49,7 @@ export enum Naming {
 /** Builds the library app with `n` stacks into `outdir`. */
 export function buildLibraryApp(c: typeof cdk8s, lib: Lib, n: number, outdir: string, layout: Layout, naming: Naming): cdk8s.App {
   const named = (name: string) => (naming === Naming.EXPLICIT ? { metadata: { name } } : {});
-  const app = new c.App({ outdir });
+  const app = newApp(c, outdir, layout);
   const shared = new c.Chart(app, 'shared', { namespace: NAMESPACE });
   new lib.KnativeFeatures(shared, 'knative-features');
   const deadLetters = lib.EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'dead-letters', namespace: NAMESPACE });
@@ -117,8 +126,8 @@ export function manifestsOf(c: typeof cdk8s, app: cdk8s.App): Manifests {
  * Builds the baseline app: the same app without the library. The same charts in the same order, the same stack
  * scopes the app makes, and in them plain ApiObjects in place of the library's constructs.
  */
-export function buildBaselineApp(c: typeof cdk8s, manifests: Manifests, outdir: string): cdk8s.App {
-  const app = new c.App({ outdir });
+export function buildBaselineApp(c: typeof cdk8s, manifests: Manifests, outdir: string, layout: Layout): cdk8s.App {
+  const app = newApp(c, outdir, layout);
   const charts = new Map<string, cdk8s.Chart>();
   for (const { chart, dependsOn, objects, stacks } of manifests) {
     const scope = new c.Chart(app, chart);
