@@ -55,8 +55,17 @@ export function isoDuration(d: Duration): string {
  * `delay × i`.
  */
 export function backoffSeconds(policy: BackoffPolicy, delaySeconds: number, retries: number): number {
-  // The sums in closed form: delay × (2^n − 1), and delay × n(n − 1)/2.
-  return policy === BackoffPolicy.EXPONENTIAL ? delaySeconds * (2 ** retries - 1) : delaySeconds * retries * (retries - 1) / 2;
+  let total = 0;
+  for (let i = 0; i < retries; i++) total += backoffStep(policy, delaySeconds, i);
+  return total;
+}
+
+/**
+ * The wait before retry `i + 1`. Summed term by term, in this order, everywhere: a closed form rounds fractional
+ * delays differently in the last bit, which moved `covered >= budget` both ways.
+ */
+function backoffStep(policy: BackoffPolicy, delaySeconds: number, i: number): number {
+  return policy === BackoffPolicy.EXPONENTIAL ? delaySeconds * 2 ** i : delaySeconds * i;
 }
 
 /** How long a delivery keeps trying, in seconds: the backoff plus, when set, one timeout per attempt. */
@@ -68,8 +77,11 @@ export function coverageSeconds(policy: BackoffPolicy, delaySeconds: number, ret
 export function retriesToCover(
   policy: BackoffPolicy, delaySeconds: number, budgetSeconds: number, timeoutSeconds?: number, min = 0,
 ): number | undefined {
+  // The backoff of n retries, grown one step per n (the same sums as coverageSeconds, without re-adding them).
+  let backoff = backoffSeconds(policy, delaySeconds, min);
   for (let n = min; n <= MAX_COMPUTED_RETRY; n++) {
-    if (coverageSeconds(policy, delaySeconds, n, timeoutSeconds) >= budgetSeconds) return n;
+    if (backoff + (timeoutSeconds ?? 0) * (n + 1) >= budgetSeconds) return n;
+    backoff += backoffStep(policy, delaySeconds, n);
   }
   return undefined;
 }

@@ -15,8 +15,8 @@ export function toWire(value: any): any {
 const { Quantity, IntOrString } = k8s;
 
 /**
- * The recursion, called on objects only, with plain loops: it runs on every pod spec of an app, first in V8's
- * interpreter, where each call and each Object.keys array counts (half the time of the first version).
+ * The recursion, called on objects only and never on primitives: it runs on every pod spec of an app, first in
+ * V8's interpreter, where each call counts. Own properties only, as `Object.keys` gives them.
  */
 function wireObject(value: object): any {
   if (Array.isArray(value)) {
@@ -29,7 +29,7 @@ function wireObject(value: object): any {
   }
   if (value instanceof Quantity || value instanceof IntOrString) return value.value;
   const out: Record<string, any> = {};
-  for (const key in value) {
+  for (const key of Object.keys(value)) {
     const v = (value as Record<string, any>)[key];
     if (v === undefined) continue;
     out[key] = v !== null && typeof v === 'object' ? wireObject(v) : v;

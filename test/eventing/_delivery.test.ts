@@ -24,6 +24,20 @@ describe('delivery arithmetic', () => {
     expect(retriesToCover(BackoffPolicy.LINEAR, 0.001, 1e9)).toBeUndefined();
   });
 
+  test('the fewest retries agree with coverageSeconds for fractional delays and timeouts, term by term', () => {
+    for (const policy of [BackoffPolicy.EXPONENTIAL, BackoffPolicy.LINEAR]) {
+      for (let delayMs = 10; delayMs <= 2000; delayMs += 7) {
+        for (const timeout of [undefined, 0.3, 1.7]) {
+          for (const budget of [1, 7, 57.3, 171, 600]) {
+            const delay = delayMs / 1000;
+            const expected = [...Array(21).keys()].find((n) => coverageSeconds(policy, delay, n, timeout) >= budget);
+            expect(retriesToCover(policy, delay, budget, timeout)).toBe(expected);
+          }
+        }
+      }
+    }
+  });
+
   test('renders ISO-8601 durations Knative parses', () => {
     expect(isoDuration(Duration.seconds(1))).toBe('PT1S');
     expect(isoDuration(Duration.millis(500))).toBe('PT0.5S');

@@ -152,6 +152,16 @@ describe('EventTrigger', () => {
     })).toThrow(/'delivery' must keep retrying for the cold-start budget of 'resnet50' \(600s; it scales to zero\), got 15s: 3 retries with linear backoff from PT5S wait 15s \(0s \+ 5s \+ 10s\); set delivery.retry to 16 \(600s\)/);
   });
 
+  test('accepts a fractional linear backoff that covers the cold start exactly (570ms × 0+1+...+24 = 171s)', () => {
+    const c = chart();
+    const trigger = new EventTrigger(c, 't', {
+      broker: Broker.fromBrokerName('default'),
+      subscriber: classifier(c, { startupProbe: { path: '/healthz', period: Duration.seconds(57), failureThreshold: 3 } }),
+      delivery: { deadLetterSink: errorsSink, retry: 25, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.millis(570) },
+    });
+    expect(trigger.deliveryWindow.toSeconds()).toBe(171);
+  });
+
   test('fails without a dead-letter sink unless dropping is explicit', () => {
     expect(() => new EventTrigger(chart(), 't', { broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/') }))
       .toThrow("'delivery.deadLetterSink' must be set so that events which exhaust their retries are kept, got 'none': pass a sink on the trigger or on the broker's delivery defaults, or set delivery.dropUndeliverableEvents to true to drop them on purpose");

@@ -2,7 +2,7 @@ import { Size, Testing } from 'cdk8s';
 import { k8s, Secret, Volume, EnvValue } from 'cdk8s-plus-27';
 import { GpuNodePool, GpuProduct, GpuResource } from '../../src';
 import { PodTarget, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
-import { podSpecToWire } from '../../src/scheduling/_wire';
+import { podSpecToWire, toWire } from '../../src/scheduling/_wire';
 
 /** Sorts keys so that key order, which YAML output sorts anyway, does not count. */
 const canonical = (x: any): any => JSON.parse(JSON.stringify(x, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v)
@@ -35,5 +35,14 @@ describe('podSpecToWire', () => {
     expect(canonical(wire)).toEqual(canonical(k8s.toJson_PodSpec(spec)));
     expect(wire.containers[0].resources.limits['nvidia.com/mig-3g.40gb']).toBe(2);
     expect(wire.containers[0].readinessProbe.httpGet.port).toBe('http');
+  });
+
+  test('keeps own properties only, drops undefined ones, and unwraps quantities and ports anywhere', () => {
+    const spec = Object.assign(Object.create({ inherited: 'not output' }), {
+      a: undefined,
+      b: [k8s.Quantity.fromString('1Gi'), null, { port: k8s.IntOrString.fromNumber(8080) }],
+    });
+    expect(toWire(spec)).toEqual({ b: ['1Gi', null, { port: 8080 }] });
+    expect(Object.keys(toWire(spec))).toEqual(['b']);
   });
 });
