@@ -89,12 +89,18 @@ for (const { layout, naming, name: variant } of VARIANTS) {
       for (const [mode, into, passes] of runs) {
         const outdir = path.join(work, `${mode}-${passes}-${tag}-${rep}`);
         into.push(child(mode, n, outdir, manifests, layout, naming, passes));
-        if (rep > 0 || passes > 1) fs.rmSync(outdir, { recursive: true, force: true });
+        if (rep > 0) fs.rmSync(outdir, { recursive: true, force: true });
         for (let pass = 1; pass < passes; pass++) fs.rmSync(`${outdir}-untimed-${pass}`, { recursive: true, force: true });
       }
     }
     if (!sameOutput(path.join(work, `library-1-${tag}-0`), path.join(work, `baseline-1-${tag}-0`))) {
       throw new Error(`library and baseline output differ for ${tag}: the baseline no longer measures the same YAML`);
+    }
+    // The second synth in a process (module-level caches filled) must write what the first did.
+    for (const mode of primary ? ['library', 'baseline'] : []) {
+      if (!sameOutput(path.join(work, `${mode}-1-${tag}-0`), path.join(work, `${mode}-2-${tag}-0`))) {
+        throw new Error(`the ${mode} app's second synth in one process differs from its first for ${tag}`);
+      }
     }
     rows.push(row);
     console.log(`${tag}: library ${median(row.lib.map((x) => x.ms)).toFixed(0)} ms, baseline ${median(row.base.map((x) => x.ms)).toFixed(0)} ms`);
@@ -115,6 +121,8 @@ const roundRatios = (r: Row) => r.lib.map((l, i) => l.ms / r.base[i].ms);
 const ratioOf = (r: Row) => median(roundRatios(r));
 const li = median(imports.library);
 const pi = median(imports.plus);
+/** Paired like the synth rounds: each round requires both, back to back. */
+const importRatio = median(imports.library.map((l, i) => l / imports.plus[i]));
 const lines = [
   '# Synth benchmark',
   '',
@@ -162,7 +170,7 @@ if (at(primary, 100) && at(primary, 1000)) {
   const s = med(at(primary, 1000)!.lib, 'ms') / 1000;
   lines.push(`| 1,000 stacks in under ${TARGETS.seconds1000} s | ${fmt(s, 2)} s | ${verdict(s < TARGETS.seconds1000)} |`);
 }
-lines.push(`| import ≤ ${TARGETS.importRatio}× cdk8s-plus-27 alone | ${fmt(li / pi, 2)}× | ${verdict(li / pi <= TARGETS.importRatio)} |`, '');
+lines.push(`| import ≤ ${TARGETS.importRatio}× cdk8s-plus-27 alone | ${fmt(importRatio, 2)}× | ${verdict(importRatio <= TARGETS.importRatio)} |`, '');
 
 for (const { name: variant } of VARIANTS) {
   const mine = rows.filter((r) => r.variant === variant);
@@ -201,7 +209,8 @@ lines.push(
   '|---|---:|',
   `| cdk8s-plus-27 | ${fmt(pi, 1)} |`,
   `| cdk8s-gpu-inference | ${fmt(li, 1)} |`,
-  `| ratio | ${fmt(li / pi, 2)} |`,
+  `| ratio (median of the rounds) | ${fmt(importRatio, 2)} |`,
+  `| ratio of medians | ${fmt(li / pi, 2)} |`,
   '',
   '## Machine and command',
   '',
