@@ -92,5 +92,6 @@ project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/scripts/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/docs/');
+project.addPackageIgnore('/proto/');
 
 project.synth();

@@ -1,7 +1,7 @@
 /**
  * The config.pbtxt gate: every model configuration a test or an example produces is parsed by `protoc` against
- * Triton's own `model_config.proto` (pinned in ../shared/triton). Missing protoc or a missing proto is a failure,
- * never a skip: CI installs protobuf-compiler (.ci/run).
+ * Triton's own `model_config.proto` (pinned in proto/triton, with its PROVENANCE). Missing protoc is a failure,
+ * never a skip: CI installs protobuf-compiler (.ci/run), and the README lists it as the one system prerequisite.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,13 +10,13 @@ import { App } from 'cdk8s';
 import { synthApp } from './manifests';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-/** ../shared/triton beside the checkout, where the pinned model_config.proto lives. */
-export const TRITON_PROTO_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'triton');
+/** Where the pinned model_config.proto lives in the repository. */
+export const TRITON_PROTO_DIR = path.join(REPO_ROOT, 'proto', 'triton');
 const PROTO = 'model_config.proto';
 
 function protocArgs(mode: string): string[] {
   if (!fs.existsSync(path.join(TRITON_PROTO_DIR, PROTO))) {
-    throw new Error(`${PROTO} not found in ${TRITON_PROTO_DIR}: the pbtxt gate needs ../shared/triton beside the checkout`);
+    throw new Error(`${PROTO} not found in ${TRITON_PROTO_DIR}: it is pinned in the repository (see proto/triton/PROVENANCE.md)`);
   }
   return [mode, `--proto_path=${TRITON_PROTO_DIR}`, PROTO];
 }
@@ -24,7 +24,7 @@ function protocArgs(mode: string): string[] {
 function runProtoc(args: string[], input: string | Buffer): Buffer {
   const result = spawnSync('protoc', args, { input, maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
-    throw new Error(`protoc could not run (${result.error.message}): install protobuf-compiler, as .ci/run does`);
+    throw new Error(`protoc could not run (${result.error.message}): install protoc (Debian/Ubuntu: apt-get install protobuf-compiler), as .ci/run does`);
   }
   if (result.status !== 0) {
     throw new Error(`protoc ${args[0]} failed:\n${result.stderr.toString()}`);

@@ -1,10 +1,19 @@
 import { escapeString, PbInt, PbMessage } from '../../src/triton/_pbtxt';
-import { canonicalModelConfig, expectValidPbtxt, protocVersion } from '../_helpers/protoc';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { canonicalModelConfig, expectValidPbtxt, protocVersion, TRITON_PROTO_DIR } from '../_helpers/protoc';
 
 describe('protoc gate', () => {
   test('protoc is installed and the pinned proto is found', () => {
     expect(protocVersion()).toMatch(/^libprotoc \d+\.\d+/);
     expect(() => expectValidPbtxt('name: "x"\n')).not.toThrow();
+  });
+
+  test('the pinned proto is the upstream file its PROVENANCE names, byte for byte', () => {
+    const provenance = fs.readFileSync(path.join(TRITON_PROTO_DIR, 'PROVENANCE.md'), 'utf8');
+    const pinned = /sha256 `([0-9a-f]{64})`/.exec(provenance)![1];
+    expect(createHash('sha256').update(fs.readFileSync(path.join(TRITON_PROTO_DIR, 'model_config.proto'))).digest('hex')).toBe(pinned);
   });
 
   test('fails on a field model_config.proto does not have', () => {
