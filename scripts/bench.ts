@@ -55,6 +55,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+const fmt = (x: number, d = 0) => x.toFixed(d);
+const med = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
+/**
+ * The ratio of two series measured in rounds: the median of the rounds' ratios. Each round runs both back to back,
+ * so a slow minute of the machine counts against both, which the ratio of the medians does not cancel.
+ */
+const pairedRatio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]));
+
 /** Whether two output folders hold the same files (folders included) with the same bytes. */
 function sameOutput(a: string, b: string): boolean {
   const files = fs.readdirSync(a).sort();
@@ -93,17 +101,15 @@ for (const { layout, naming, name: variant } of VARIANTS) {
         for (let pass = 1; pass < passes; pass++) fs.rmSync(`${outdir}-untimed-${pass}`, { recursive: true, force: true });
       }
     }
-    if (!sameOutput(path.join(work, `library-1-${tag}-0`), path.join(work, `baseline-1-${tag}-0`))) {
-      throw new Error(`library and baseline output differ for ${tag}: the baseline no longer measures the same YAML`);
-    }
+    const expectSame = (mode: string, passes: number, other: string, otherPasses: number, problem: string) => {
+      const dir = (m: string, p: number) => path.join(work, `${m}-${p}-${tag}-0`);
+      if (!sameOutput(dir(mode, passes), dir(other, otherPasses))) throw new Error(`${tag}: ${problem}`);
+    };
+    expectSame('library', 1, 'baseline', 1, 'library and baseline output differ: the baseline no longer measures the same YAML');
     // The second synth in a process (module-level caches filled) must write what the first did.
-    for (const mode of primary ? ['library', 'baseline'] : []) {
-      if (!sameOutput(path.join(work, `${mode}-1-${tag}-0`), path.join(work, `${mode}-2-${tag}-0`))) {
-        throw new Error(`the ${mode} app's second synth in one process differs from its first for ${tag}`);
-      }
-    }
+    if (primary) for (const m of ['library', 'baseline']) expectSame(m, 1, m, 2, `the ${m} app's second synth in one process differs from its first`);
     rows.push(row);
-    console.log(`${tag}: library ${median(row.lib.map((x) => x.ms)).toFixed(0)} ms, baseline ${median(row.base.map((x) => x.ms)).toFixed(0)} ms`);
+    console.log(`${tag}: library ${fmt(med(row.lib, 'ms'))} ms, baseline ${fmt(med(row.base, 'ms'))} ms`);
   }
 }
 
@@ -113,16 +119,12 @@ for (let rep = 0; rep < IMPORT_REPS; rep++) {
   for (const which of order) imports[which].push(child(`import-${which}`, 0).ms);
 }
 
-const fmt = (x: number, d = 0) => x.toFixed(d);
-const med = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
-/** The per-round ratios: each round runs both apps back to back, so a slow minute of the machine counts against both. */
+/** The rounds' library / baseline ratios, and the ratio of a row. */
 const roundRatios = (r: Row) => r.lib.map((l, i) => l.ms / r.base[i].ms);
-/** The ratio: the median of the per-round ratios, steadier than the ratio of the medians on a machine that drifts. */
-const ratioOf = (r: Row) => median(roundRatios(r));
+const ratioOf = (r: Row) => pairedRatio(r.lib.map((x) => x.ms), r.base.map((x) => x.ms));
 const li = median(imports.library);
 const pi = median(imports.plus);
-/** Paired like the synth rounds: each round requires both, back to back. */
-const importRatio = median(imports.library.map((l, i) => l / imports.plus[i]));
+const importRatio = pairedRatio(imports.library, imports.plus);
 const lines = [
   '# Synth benchmark',
   '',

@@ -4,9 +4,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // registry[:port]/path segments, lowercase, as the OCI distribution spec allows
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+|[.:][0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-/** References that passed the check without and with `requireDigest`. */
-const PINNED = new Set<string>();
-const PINNED_BY_DIGEST = new Set<string>();
+/** References that passed, each with whether it is pinned by digest (and so passes `requireDigest` too). */
+const PINNED = new Map<string, boolean>();
 
 /**
  * Throws unless `image` is pinned: a tag other than `latest`, or a digest (and a digest when `requireDigest`).
@@ -14,7 +13,8 @@ const PINNED_BY_DIGEST = new Set<string>();
  */
 export function checkPinnedImage(prop: string, image: string, requireDigest = false): void {
   // An app names the same few images on many workloads: each reference is parsed once.
-  if ((requireDigest ? PINNED_BY_DIGEST : PINNED).has(image)) return;
+  const byDigest = PINNED.get(image);
+  if (byDigest !== undefined && (byDigest || !requireDigest)) return;
   const at = image.indexOf('@');
   const name = at >= 0 ? image.slice(0, at) : image;
   const digest = at >= 0 ? image.slice(at + 1) : undefined;
@@ -36,6 +36,5 @@ export function checkPinnedImage(prop: string, image: string, requireDigest = fa
   if (digest === undefined && (tag === undefined || tag === 'latest')) {
     throw propError(prop, "pinned to a tag other than 'latest' or to a digest", image, `use e.g. '${repository}:1.2.3' or '${repository}@sha256:<digest>'`);
   }
-  PINNED.add(image);
-  if (digest !== undefined) PINNED_BY_DIGEST.add(image);
+  PINNED.set(image, digest !== undefined);
 }

@@ -40,7 +40,7 @@ export function checkKnativePodSpec(spec: k8s.PodSpec): void {
     }
     const seen = new Set<string>();
     for (const m of c.volumeMounts ?? []) {
-      const path = m.mountPath.endsWith('/') ? m.mountPath.replace(/\/+$/, '') || '/' : m.mountPath;
+      const path = m.mountPath.replace(/\/+$/, '') || '/';
       if (RESERVED_PATHS.includes(path)) throw propError('volumeMounts[].path', `a path Knative does not reserve (not ${RESERVED_PATHS.join(', ')})`, m.mountPath);
       if (seen.has(path)) throw propError('volumeMounts[].path', `unique within container '${c.name}'`, m.mountPath);
       seen.add(path);

@@ -54,9 +54,15 @@ export class KnativeFeature {
   ) {}
 }
 
-const byFlag = (a: KnativeFeature, b: KnativeFeature) => compareStrings(a.flag, b.flag);
-/** Every flag, in flag order: what a pod spec needs is picked from it, so each service's list needs no sort. */
-const ALL_BY_FLAG = Object.values(KnativeFeature).filter((f): f is KnativeFeature => f instanceof KnativeFeature).sort(byFlag);
+/** Every flag, in flag order: lists of flags are picked from it, so none needs sorting. */
+const ALL_BY_FLAG = Object.values(KnativeFeature)
+  .filter((f): f is KnativeFeature => f instanceof KnativeFeature)
+  .sort((a, b) => compareStrings(a.flag, b.flag));
+
+/** The flags of `set`, in flag order. */
+function inFlagOrder(set: ReadonlySet<KnativeFeature>): KnativeFeature[] {
+  return ALL_BY_FLAG.filter((f) => set.has(f));
+}
 
 /** Reads which feature flags a rendered pod spec (wire format) needs, in a stable order. */
 export function knativeFeaturesOf(spec: any): KnativeFeature[] {
@@ -87,7 +93,7 @@ export function knativeFeaturesOf(spec: any): KnativeFeature[] {
     if ((c.env ?? []).some((e: any) => e.valueFrom?.fieldRef || e.valueFrom?.resourceFieldRef)) needs.add(KnativeFeature.FIELD_REF);
     if ((c.volumeMounts ?? []).some((m: any) => claims.has(m.name) && !m.readOnly)) needs.add(KnativeFeature.PERSISTENT_VOLUME_WRITE);
   }
-  return ALL_BY_FLAG.filter((f) => needs.has(f));
+  return inFlagOrder(needs);
 }
 
 /** Something in the app whose output needs Knative feature flags. */
@@ -202,7 +208,7 @@ export class KnativeFeatures extends Construct {
         for (const f of c.requiredKnativeFeatures) if (!f.enabledByDefault) all.add(f);
       }
     }
-    return [...all].sort(byFlag);
+    return inFlagOrder(all);
   }
 
   /** Whether this declaration enables `feature`. */

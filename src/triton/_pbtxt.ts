@@ -9,16 +9,13 @@
 
 import { compareStrings } from '../_order';
 
-/** A field as set: a scalar field already as its `name: value` line, or its message(s). One shape for all. */
-interface Node {
-  /** `name: value`, or `name: [ v1, v2 ]` for a repeated scalar; undefined for a message field. */
-  readonly line: string | undefined;
-  readonly name: string;
-  /** The message of a message field, or the messages of a repeated one. */
-  readonly messages: PbMessage[] | undefined;
-  /** A repeated message field, written `name [ { ... }, { ... } ]`. */
-  readonly repeated: boolean;
-}
+/**
+ * A field as set: a scalar field already as its line (`name: value`, `name: [ v1, v2 ]`), or a message field with
+ * its message, or a repeated one (`name [ { ... }, { ... } ]`) with its messages.
+ */
+type Node =
+  | { readonly name: string; readonly line: string }
+  | { readonly name: string; readonly messages: PbMessage[]; readonly repeated: boolean };
 
 const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
 /** Field names already checked: the writer sets the same few dozen on every config. */
@@ -145,13 +142,13 @@ export class PbMessage {
 
   /** A message field; an empty message is still written (`all { }` means "set"). */
   public message(name: string, message: PbMessage | undefined): this {
-    if (message !== undefined) this.push({ line: undefined, name, messages: [message], repeated: false });
+    if (message !== undefined) this.push({ name, messages: [message], repeated: false });
     return this;
   }
 
   /** A repeated message field. */
   public messages(name: string, messages: PbMessage[] | undefined): this {
-    if (messages && messages.length > 0) this.push({ line: undefined, name, messages: [...messages], repeated: true });
+    if (messages && messages.length > 0) this.push({ name, messages: [...messages], repeated: true });
     return this;
   }
 
@@ -196,24 +193,23 @@ export class PbMessage {
   public renderLines(depth: number, out: string[]): void {
     const pad = '  '.repeat(depth);
     for (const node of this.nodes) {
-      const messages = node.messages!;
-      if (node.line !== undefined) {
+      if ('line' in node) {
         out.push(pad + node.line);
       } else if (!node.repeated) {
-        block(`${pad}${node.name} `, messages[0], depth, out);
+        block(`${pad}${node.name} `, node.messages[0], depth, out);
       } else {
         out.push(`${pad}${node.name} [`);
-        for (let i = 0; i < messages.length; i++) {
-          block(`${pad}  `, messages[i], depth + 1, out);
-          if (i < messages.length - 1) out[out.length - 1] += ',';
-        }
+        node.messages.forEach((m, i) => {
+          block(`${pad}  `, m, depth + 1, out);
+          if (i < node.messages.length - 1) out[out.length - 1] += ',';
+        });
         out.push(`${pad}]`);
       }
     }
   }
 
   private scalar(name: string, text: string): void {
-    this.push({ line: `${name}: ${text}`, name, messages: undefined, repeated: false });
+    this.push({ name, line: `${name}: ${text}` });
   }
 
   private push(node: Node): void {

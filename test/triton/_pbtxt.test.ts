@@ -1,7 +1,7 @@
-import { escapeString, PbInt, PbMessage } from '../../src/triton/_pbtxt';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { escapeString, PbInt, PbMessage } from '../../src/triton/_pbtxt';
 import { canonicalModelConfig, expectValidPbtxt, protocVersion, TRITON_PROTO_DIR } from '../_helpers/protoc';
 
 describe('protoc gate', () => {
