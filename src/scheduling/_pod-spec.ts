@@ -148,12 +148,15 @@ function resolveResources(props: GpuWorkloadProps, gpuCount: number): k8s.Resour
   let cpuLimit = cpu?.limit;
   const memoryRequest = memory ? memory.request : Size.gibibytes(4);
   const memoryLimit = memory?.limit ?? memoryRequest;
+  // Each size is rendered once, and checked under its own prop name.
+  const memoryRequested = quantity('resources.memory.request', memoryRequest);
+  const memoryLimited = memoryLimit === memoryRequest ? memoryRequested : quantity('resources.memory.limit', memoryLimit);
   if (props.guaranteedQos) {
     if (cpuRequest && cpuLimit && cpuRequest.amount !== cpuLimit.amount) {
       throw propError('resources.cpu', 'a request equal to the limit when guaranteedQos is set', `${cpuRequest.amount} request, ${cpuLimit.amount} limit`, 'drop one of them or make them equal');
     }
-    if (memoryRequest && memoryLimit && quantity('resources.memory', memoryRequest) !== quantity('resources.memory', memoryLimit)) {
-      throw propError('resources.memory', 'a request equal to the limit when guaranteedQos is set', `${quantity('', memoryRequest)} request, ${quantity('', memoryLimit)} limit`, 'drop one of them or make them equal');
+    if (memoryRequested && memoryLimited && memoryRequested !== memoryLimited) {
+      throw propError('resources.memory', 'a request equal to the limit when guaranteedQos is set', `${memoryRequested} request, ${memoryLimited} limit`, 'drop one of them or make them equal');
     }
     cpuRequest = cpuRequest ?? cpuLimit;
     cpuLimit = cpuLimit ?? cpuRequest;
@@ -166,8 +169,6 @@ function resolveResources(props: GpuWorkloadProps, gpuCount: number): k8s.Resour
   const limits: Record<string, k8s.Quantity> = { [gpu]: gpuQuantity };
   if (cpuRequest) requests.cpu = k8s.Quantity.fromString(cpuRequest.amount);
   if (cpuLimit) limits.cpu = k8s.Quantity.fromString(cpuLimit.amount);
-  const memoryRequested = quantity('resources.memory.request', memoryRequest);
-  const memoryLimited = memoryLimit === memoryRequest ? memoryRequested : quantity('resources.memory.limit', memoryLimit);
   if (memoryRequested) requests.memory = k8s.Quantity.fromString(memoryRequested);
   if (memoryLimited) limits.memory = k8s.Quantity.fromString(memoryLimited);
   if (memoryRequest && memoryLimit && memoryLimit !== memoryRequest && kib(memoryLimit) < kib(memoryRequest)) {
