@@ -1,12 +1,11 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { isClusterScope, markClusterScope } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
-// cdk8s's Chart answers `instanceof` for any chart, subclasses included: mark cluster charts explicitly.
-const CLUSTER_CHART = Symbol.for('cdk8s-gpu-inference.ClusterChart');
 const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$/;
 
 /** Props of ClusterTarget. */
@@ -93,7 +92,7 @@ export interface ClusterChartProps extends ChartProps {
 export class ClusterChart extends Chart {
   /** Whether `x` is a ClusterChart (`instanceof` answers true for any cdk8s Chart). */
   public static isClusterChart(x: any): x is ClusterChart {
-    return x !== null && typeof x === 'object' && CLUSTER_CHART in x;
+    return isClusterScope(x);
   }
 
   /** The cluster chart that holds `construct`; throws when there is none. */
@@ -110,7 +109,8 @@ export class ClusterChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: ClusterChartProps) {
     super(scope, id, { ...props, namespace: props.namespace ?? props.target.namespace });
-    Object.defineProperty(this, CLUSTER_CHART, { value: true });
+    // cdk8s's Chart answers `instanceof` for any chart, subclasses included: cluster charts are marked.
+    markClusterScope(this);
     this.target = props.target;
     this.requireIdenticalImages = props.requireIdenticalImages ?? true;
     this.node.addValidation({ validate: () => this.checkIdenticalImages() });

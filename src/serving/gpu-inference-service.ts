@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkKnativePodSpec } from './_knative-pod-rules';
-import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
+import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { DNS_1035_LABEL } from '../_names';
@@ -314,7 +314,8 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
         if (missing.length === 0) return [];
         return [
           `'${this.name}' needs Knative feature flags that a default install rejects: ${missing.map((f) => `${f.flag} (${f.field})`).join(', ')}; ` +
-          "add `new KnativeFeatures(chart, 'knative-features')` to emit config-features, or declare flags the cluster already enables with `new KnativeFeatures(chart, 'knative-features', { emitConfigMap: false, enabled: [...] })`",
+          `add \`new KnativeFeatures(chart, 'knative-features')\` in ${knativeFeaturesHome(this)} to emit config-features, ` +
+          "or declare flags the cluster already enables with `new KnativeFeatures(chart, 'knative-features', { emitConfigMap: false, enabled: [...] })`",
         ];
       },
     });

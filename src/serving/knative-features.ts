@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { clusterScopeOf } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { compareStrings } from '../_order';
 
@@ -102,25 +103,36 @@ export interface IKnativeFeatureConsumer extends IConstruct {
   readonly requiredKnativeFeatures: KnativeFeature[];
 }
 
+/**
+ * Consumers and declarations by cluster scope (`clusterScopeOf`): each cluster has its own Knative and its own
+ * config-features, so a ClusterChart's declarations count for its own services only. Without cluster charts the
+ * app is the one scope.
+ */
 const consumers = new WeakMap<IConstruct, IKnativeFeatureConsumer[]>();
 const declarations = new WeakMap<IConstruct, KnativeFeatures[]>();
 
-/** Registers a construct whose output needs feature flags, so the app's KnativeFeatures can see it. */
+/** Registers a construct whose output needs feature flags, so the KnativeFeatures of its cluster can see it. */
 export function registerKnativeFeatureConsumer(consumer: IKnativeFeatureConsumer): void {
-  const root = consumer.node.root;
-  const list = consumers.get(root) ?? [];
+  const scope = clusterScopeOf(consumer);
+  const list = consumers.get(scope) ?? [];
   list.push(consumer);
-  consumers.set(root, list);
-  for (const d of declarations.get(root) ?? []) d._orderBefore(consumer);
+  consumers.set(scope, list);
+  for (const d of declarations.get(scope) ?? []) d._orderBefore(consumer);
 }
 
 /**
- * The flags of `consumer` that a default install rejects and no KnativeFeatures in the app enables:
- * what the admission webhook would refuse.
+ * The flags of `consumer` that a default install rejects and no KnativeFeatures of its cluster (its ClusterChart,
+ * or the app without cluster charts) enables: what the admission webhook would refuse.
  */
 export function missingKnativeFeatures(consumer: IKnativeFeatureConsumer): KnativeFeature[] {
-  const declared = declarations.get(consumer.node.root) ?? [];
+  const declared = declarations.get(clusterScopeOf(consumer)) ?? [];
   return consumer.requiredKnativeFeatures.filter((f) => !f.enabledByDefault && !declared.some((d) => d.enables(f)));
+}
+
+/** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */
+export function knativeFeaturesHome(consumer: IConstruct): string {
+  const scope = clusterScopeOf(consumer);
+  return scope === consumer.node.root ? 'a chart of the app' : `the ClusterChart '${scope.node.path}' (each cluster reads its own config-features)`;
 }
 
 /** Props of KnativeFeatures. */
@@ -150,7 +162,9 @@ export interface KnativeFeaturesProps {
  *
  * A default Knative install rejects nodeSelector, tolerations, affinity, init containers, PVCs and pod
  * security contexts. Each GpuInferenceService knows which flags its output needs; synth fails if a needed
- * flag is enabled neither by default nor by a KnativeFeatures in the same app. Add one per app.
+ * flag is enabled neither by default nor by a KnativeFeatures of the same cluster. Add one per app, or, in an
+ * app with a `ClusterChart` per cluster, one in each cluster chart that holds services: each cluster's Knative
+ * reads its own config-features, and one chart's declaration does not count for another's services.
  *
  * Creates: a `ConfigMap` `config-features` in `knative-serving` whose data enables exactly the flags the app's
  * services need (plus `enabled`), unless `emitConfigMap` is false. Services in the same chart come after it in the
@@ -174,18 +188,19 @@ export class KnativeFeatures extends Construct {
     super(scope, id);
     this.emitConfigMap = props.emitConfigMap ?? true;
     this.extra = [...(props.enabled ?? [])];
-    const root = this.node.root;
-    if ((declarations.get(root) ?? []).some((d) => d.emitConfigMap) && this.emitConfigMap) {
-      throw propError('KnativeFeatures', 'declared once per app with emitConfigMap', 'a second one', `'${this.node.path}' would emit a second config-features ConfigMap`);
+    const cluster = clusterScopeOf(this);
+    if ((declarations.get(cluster) ?? []).some((d) => d.emitConfigMap) && this.emitConfigMap) {
+      throw propError('KnativeFeatures', 'declared once per cluster with emitConfigMap (once per ClusterChart, or once per app without cluster charts)', 'a second one',
+        `'${this.node.path}' would emit a second config-features ConfigMap to the same cluster`);
     }
-    declarations.set(root, [...(declarations.get(root) ?? []), this]);
+    declarations.set(cluster, [...(declarations.get(cluster) ?? []), this]);
     if (this.emitConfigMap) {
       // Data is produced at synth, when every service of the app exists.
       this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
         metadata: { name: 'config-features', namespace: props.namespace ?? 'knative-serving', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
-      for (const c of consumers.get(root) ?? []) this._orderBefore(c);
+      for (const c of consumers.get(cluster) ?? []) this._orderBefore(c);
     }
   }
 
@@ -200,11 +215,14 @@ export class KnativeFeatures extends Construct {
     if (this.configMap && Chart.of(this) === Chart.of(consumer)) consumer.node.addDependency(this.configMap);
   }
 
-  /** The flags enabled: `enabled` plus, when emitting the ConfigMap, whatever the app's services need. */
+  /**
+   * The flags enabled: `enabled` plus, when emitting the ConfigMap, whatever the services of its cluster need (its
+   * ClusterChart's, or the app's without cluster charts).
+   */
   public get enabledFlags(): KnativeFeature[] {
     const all = new Set<KnativeFeature>(this.extra);
     if (this.emitConfigMap) {
-      for (const c of consumers.get(this.node.root) ?? []) {
+      for (const c of consumers.get(clusterScopeOf(this)) ?? []) {
         for (const f of c.requiredKnativeFeatures) if (!f.enabledByDefault) all.add(f);
       }
     }

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
-import { GpuInferenceService, GpuNodePool, GpuProduct, KnativeFeature, KnativeFeatures } from '../../src';
+import { ClusterChart, ClusterTarget, GpuInferenceService, GpuNodePool, GpuProduct, KnativeFeature, KnativeFeatures } from '../../src';
 import { knativeFeaturesOf } from '../../src/serving/knative-features';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -99,6 +99,53 @@ describe('KnativeFeatures', () => {
   test('fails when a second KnativeFeatures in the app would emit config-features again', () => {
     const chart = Testing.chart();
     new KnativeFeatures(chart, 'one');
-    expect(() => new KnativeFeatures(chart, 'two')).toThrow(/'KnativeFeatures' must be declared once per app with emitConfigMap, got 'a second one': 'test\/two' would emit a second config-features ConfigMap/);
+    expect(() => new KnativeFeatures(chart, 'two')).toThrow(
+      /'KnativeFeatures' must be declared once per cluster with emitConfigMap \(once per ClusterChart, or once per app without cluster charts\), got 'a second one': 'test\/two' would emit a second config-features ConfigMap to the same cluster/,
+    );
+  });
+});
+
+describe('KnativeFeatures per cluster (ClusterChart)', () => {
+  const onPrem = new ClusterTarget({ name: 'on-prem', nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }) });
+  const cloud = new ClusterTarget({ name: 'cloud', nodePool: GpuNodePool.nvidia() });
+  const clusters = () => {
+    const app = Testing.app();
+    return { app, a: new ClusterChart(app, 'on-prem', { target: onPrem }), b: new ClusterChart(app, 'cloud', { target: cloud }) };
+  };
+
+  test('each cluster chart emits its own config-features, enabling what its own services need', () => {
+    const { a, b } = clusters();
+    new GpuInferenceService(a, 'svc', { image: IMAGE, nodePool: onPrem.nodePool, metadata: { name: 'svc' } });
+    new GpuInferenceService(b, 'svc', { image: IMAGE, nodePool: cloud.nodePool, metadata: { name: 'svc' } });
+    const fa = new KnativeFeatures(a, 'features');
+    const fb = new KnativeFeatures(b, 'features');
+    expect(configFeatures(Testing.synth(a)).data).toEqual({ 'kubernetes.podspec-nodeselector': 'enabled', 'kubernetes.podspec-tolerations': 'enabled' });
+    expect(configFeatures(Testing.synth(b)).data).toEqual({ 'kubernetes.podspec-tolerations': 'enabled' });
+    expect(fa.enabledFlags).toEqual([KnativeFeature.NODE_SELECTOR, KnativeFeature.TOLERATIONS]);
+    expect(fb.enabledFlags).toEqual([KnativeFeature.TOLERATIONS]);
+  });
+
+  test("one cluster chart's KnativeFeatures does not vouch for another cluster's services", () => {
+    const { app, a, b } = clusters();
+    new GpuInferenceService(a, 'svc', { image: IMAGE, nodePool: onPrem.nodePool, metadata: { name: 'svc' } });
+    new GpuInferenceService(b, 'svc', { image: IMAGE, nodePool: cloud.nodePool, metadata: { name: 'svc' } });
+    new KnativeFeatures(a, 'features');
+    expect(() => app.synth()).toThrow(
+      /\[cloud\/svc\] 'svc' needs Knative feature flags that a default install rejects: kubernetes.podspec-tolerations \(tolerations\); add `new KnativeFeatures\(chart, 'knative-features'\)` in the ClusterChart 'cloud' \(each cluster reads its own config-features\)/,
+    );
+  });
+
+  test('a KnativeFeatures outside the cluster charts counts for none of them', () => {
+    const { app, a } = clusters();
+    new GpuInferenceService(a, 'svc', { image: IMAGE, nodePool: onPrem.nodePool, metadata: { name: 'svc' } });
+    new KnativeFeatures(new Chart(app, 'knative'), 'features');
+    expect(() => app.synth()).toThrow(/\[on-prem\/svc\] 'svc' needs Knative feature flags .* in the ClusterChart 'on-prem'/);
+  });
+
+  test('a second emitting KnativeFeatures in the same cluster chart fails; a declaration beside it does not', () => {
+    const { a } = clusters();
+    new KnativeFeatures(a, 'one');
+    new KnativeFeatures(a, 'declared', { emitConfigMap: false, enabled: [KnativeFeature.AFFINITY] });
+    expect(() => new KnativeFeatures(a, 'two')).toThrow(/once per cluster with emitConfigMap .*'on-prem\/two' would emit a second config-features ConfigMap to the same cluster/);
   });
 });
