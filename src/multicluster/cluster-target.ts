@@ -1,6 +1,6 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { isClusterScope, markClusterScope } from '../_cluster-scope';
+import { clusterScopeOf, isClusterScope, markClusterScope } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
@@ -97,8 +97,8 @@ export class ClusterChart extends Chart {
 
   /** The cluster chart that holds `construct`; throws when there is none. */
   public static enclosing(construct: IConstruct): ClusterChart {
-    const found = [...construct.node.scopes].reverse().find((s): s is ClusterChart => ClusterChart.isClusterChart(s));
-    if (!found) throw new Error(`'${construct.node.path}' must be inside a ClusterChart, got none: create it under new ClusterChart(app, id, { target })`);
+    const found = clusterScopeOf(construct);
+    if (!ClusterChart.isClusterChart(found)) throw new Error(`'${construct.node.path}' must be inside a ClusterChart, got none: create it under new ClusterChart(app, id, { target })`);
     return found;
   }
 
