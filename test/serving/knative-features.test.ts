@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import { ClusterChart, ClusterTarget, GpuInferenceService, GpuNodePool, GpuProduct, KnativeFeature, KnativeFeatures } from '../../src';
 import { knativeFeaturesOf } from '../../src/serving/knative-features';
-import { oneOf, synth } from '../_helpers/manifests';
+import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
 
 const IMAGE = 'registry.example.com/ml/model:2.0.1';
 const configFeatures = (objects: any[]) => oneOf(objects, 'v1', 'ConfigMap');
@@ -114,11 +114,12 @@ describe('KnativeFeatures per cluster (ClusterChart)', () => {
   };
 
   test('each cluster chart emits its own config-features, enabling what its own services need', () => {
-    const { a, b } = clusters();
+    const { app, a, b } = clusters();
     new GpuInferenceService(a, 'svc', { image: IMAGE, nodePool: onPrem.nodePool, metadata: { name: 'svc' } });
     new GpuInferenceService(b, 'svc', { image: IMAGE, nodePool: cloud.nodePool, metadata: { name: 'svc' } });
     const fa = new KnativeFeatures(a, 'features');
     const fb = new KnativeFeatures(b, 'features');
+    expect(ofKind(synthApp(app), 'v1', 'ConfigMap')).toHaveLength(2); // the whole app passes the schema gate
     expect(configFeatures(Testing.synth(a)).data).toEqual({ 'kubernetes.podspec-nodeselector': 'enabled', 'kubernetes.podspec-tolerations': 'enabled' });
     expect(configFeatures(Testing.synth(b)).data).toEqual({ 'kubernetes.podspec-tolerations': 'enabled' });
     expect(fa.enabledFlags).toEqual([KnativeFeature.NODE_SELECTOR, KnativeFeature.TOLERATIONS]);
