@@ -24,8 +24,8 @@ export class KnativeFeature {
   public static readonly INIT_CONTAINERS = new KnativeFeature('kubernetes.podspec-init-containers', 'initContainers');
   /** `persistentVolumeClaim` volumes. */
   public static readonly PERSISTENT_VOLUME_CLAIM = new KnativeFeature('kubernetes.podspec-persistent-volume-claim', 'volumes[].persistentVolumeClaim');
-  /** Writable mounts of `persistentVolumeClaim` volumes. */
-  public static readonly PERSISTENT_VOLUME_WRITE = new KnativeFeature('kubernetes.podspec-persistent-volume-write', 'volumeMounts[] of a claim without readOnly');
+  /** `persistentVolumeClaim` volumes not marked `readOnly` (however they are mounted). */
+  public static readonly PERSISTENT_VOLUME_WRITE = new KnativeFeature('kubernetes.podspec-persistent-volume-write', 'volumes[].persistentVolumeClaim without readOnly');
   /** `emptyDir` volumes; enabled by default. */
   public static readonly EMPTY_DIR = new KnativeFeature('kubernetes.podspec-volumes-emptydir', 'volumes[].emptyDir', true);
   /** `hostPath` volumes. */
@@ -79,20 +79,20 @@ export function knativeFeaturesOf(spec: any): KnativeFeature[] {
   if (spec.priorityClassName) needs.add(KnativeFeature.PRIORITY_CLASS_NAME);
   if (spec.schedulerName) needs.add(KnativeFeature.SCHEDULER_NAME);
   if ((spec.containers ?? []).length > 1) needs.add(KnativeFeature.MULTI_CONTAINER);
-  const claims = new Set<string>();
   for (const v of spec.volumes ?? []) {
     if (v.emptyDir) needs.add(KnativeFeature.EMPTY_DIR);
     if (v.hostPath) needs.add(KnativeFeature.HOST_PATH);
     if (v.csi) needs.add(KnativeFeature.CSI);
     if (v.persistentVolumeClaim) {
       needs.add(KnativeFeature.PERSISTENT_VOLUME_CLAIM);
-      if (!v.persistentVolumeClaim.readOnly) claims.add(v.name);
+      // The webhook judges the volume, not its mounts: a claim not marked readOnly needs the write flag even where
+      // every mount of it is read-only (serving's k8s_validation_test.go, "PVC not read-only, mount read-only").
+      if (!v.persistentVolumeClaim.readOnly) needs.add(KnativeFeature.PERSISTENT_VOLUME_WRITE);
     }
   }
   for (const c of containers) {
     if (c.securityContext?.capabilities?.add?.length) needs.add(KnativeFeature.ADD_CAPABILITIES);
     if ((c.env ?? []).some((e: any) => e.valueFrom?.fieldRef || e.valueFrom?.resourceFieldRef)) needs.add(KnativeFeature.FIELD_REF);
-    if ((c.volumeMounts ?? []).some((m: any) => claims.has(m.name) && !m.readOnly)) needs.add(KnativeFeature.PERSISTENT_VOLUME_WRITE);
   }
   return inFlagOrder(needs);
 }

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { Secret } from 'cdk8s-plus-27';
+import { PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { ClusterChart, ClusterTarget, GpuInferenceService, GpuNodePool, GpuProduct, KnativeFeature, KnativeFeatures } from '../../src';
 import { knativeFeaturesOf } from '../../src/serving/knative-features';
 import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
@@ -94,6 +94,23 @@ describe('KnativeFeatures', () => {
     ]);
     expect(knativeFeaturesOf({ containers: [{ name: 'a', volumeMounts: [{ name: 'd', readOnly: true }] }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'c', readOnly: true } }] }))
       .toEqual([KnativeFeature.PERSISTENT_VOLUME_CLAIM]);
+  });
+
+  test('a claim not marked readOnly needs the write flag even when every mount of it is read-only, as the webhook judges it', () => {
+    const chart = Testing.chart();
+    const claim = PersistentVolumeClaim.fromClaimName(chart, 'claim', 'weights');
+    const svc = new GpuInferenceService(chart, 'svc', { image: IMAGE, volumeMounts: [{ volume: Volume.fromPersistentVolumeClaim(chart, 'v', claim), path: '/data' }] });
+    const readOnlyClaim = new GpuInferenceService(chart, 'ro', {
+      image: IMAGE, volumeMounts: [{ volume: Volume.fromPersistentVolumeClaim(chart, 'w', claim, { name: 'ro', readOnly: true }), path: '/data' }],
+    });
+    new KnativeFeatures(chart, 'features');
+    expect(svc.requiredKnativeFeatures).toContain(KnativeFeature.PERSISTENT_VOLUME_WRITE);
+    expect(readOnlyClaim.requiredKnativeFeatures).not.toContain(KnativeFeature.PERSISTENT_VOLUME_WRITE);
+    const objects = synth(chart);
+    const mounted = oneOf(objects.filter((o) => o.metadata.name === svc.name), 'serving.knative.dev/v1', 'Service').spec.template.spec;
+    expect(mounted.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.readOnly).toBe(false);
+    expect(mounted.containers[0].volumeMounts.find((m: any) => m.mountPath === '/data').readOnly).toBe(true);
+    expect(configFeatures(objects).data['kubernetes.podspec-persistent-volume-write']).toBe('enabled');
   });
 
   test('fails when a second KnativeFeatures in the app would emit config-features again', () => {
