@@ -290,6 +290,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   };
   const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
   const initContainers = (input.initContainers ?? []).map(auxiliary);
+  for (const c of [main, ...initContainers]) checkUniqueMountPaths(c);
   const placement = renderNodePlacement(pod.nodePool);
   // On Knative the pod-level security context needs a feature flag; the container-level one carries the
   // hardening instead, and the pod-level one is only emitted when a pod-only field (fsGroup) asks for it.
@@ -302,6 +303,8 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
       fsGroup: pod.fsGroup,
       seccompProfile: { type: 'RuntimeDefault' },
     };
+  const sidecars = (input.sidecars ?? []).map(auxiliary);
+  sidecars.forEach(checkUniqueMountPaths);
   return {
     serviceAccountName: pod.serviceAccountName,
     automountServiceAccountToken: pod.serviceAccountName ? undefined : false,
@@ -313,9 +316,25 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     hostname: input.hostname,
     subdomain: input.subdomain,
     initContainers: initContainers.length > 0 ? initContainers : undefined,
-    containers: [main, ...(input.sidecars ?? []).map(auxiliary)],
+    containers: [main, ...sidecars],
     volumes,
   };
+}
+
+/**
+ * Throws when two mounts of a container share a path (the apiserver refuses it: "must be unique"), e.g. a user
+ * mount on a path the library mounts: the model repository, model weights, scratch.
+ */
+function checkUniqueMountPaths(c: k8s.Container): void {
+  const seen = new Set<string>();
+  for (const m of c.volumeMounts ?? []) {
+    const path = m.mountPath.replace(/\/+$/, '') || '/';
+    if (seen.has(path)) {
+      throw propError('volumeMounts[].path', `unique within container '${c.name}'`, m.mountPath,
+        `another mount of '${c.name}' uses that path already; mount the volume elsewhere`);
+    }
+    seen.add(path);
+  }
 }
 
 function dedupeVolumes(volumes: k8s.Volume[]): k8s.Volume[] {

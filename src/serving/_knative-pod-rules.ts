@@ -38,12 +38,10 @@ export function checkKnativePodSpec(spec: k8s.PodSpec): void {
         throw propError('env', `free of the variables Knative sets (${RESERVED_ENV.join(', ')})`, e.name, 'Knative sets PORT to the serving port; read it instead of setting it');
       }
     }
-    const seen = new Set<string>();
     for (const m of c.volumeMounts ?? []) {
+      // Paths unique within a container: the shared renderer checks that for every target.
       const path = m.mountPath.replace(/\/+$/, '') || '/';
       if (RESERVED_PATHS.includes(path)) throw propError('volumeMounts[].path', `a path Knative does not reserve (not ${RESERVED_PATHS.join(', ')})`, m.mountPath);
-      if (seen.has(path)) throw propError('volumeMounts[].path', `unique within container '${c.name}'`, m.mountPath);
-      seen.add(path);
       const v = volumes.get(m.name);
       if (v && !v.emptyDir && !v.persistentVolumeClaim && !m.readOnly) {
         throw propError('volumeMounts[].readOnly', `true for the ${Object.keys(v).filter((k) => k !== 'name').join('/')} volume '${m.name}' (Knative only allows writable emptyDir and PVC mounts)`, false, 'leave readOnly unset');

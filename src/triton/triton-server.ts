@@ -260,7 +260,19 @@ export class TritonServer extends Construct {
       this.monitor = new (monitoring().ServiceMonitor)(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, endpoints: [endpoint] } });
     }
 
-    this.node.addValidation({ validate: () => validateAgainstServer(props, this.gpuCount) });
+    this.node.addValidation({
+      validate: () => {
+        const errors = validateAgainstServer(props, this.gpuCount);
+        // The pod spec is rendered at synth, when the repository has all its models. Rendering it here as well makes
+        // what it refuses (a user mount over the repository ...) fail validation, before cdk8s writes any chart.
+        try {
+          this.renderDeploymentSpec();
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+        return errors;
+      },
+    });
   }
 
   /** In-cluster URL of the HTTP endpoint. */

@@ -56,6 +56,21 @@ describe('renderPodSpec', () => {
     expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: 'data' }] })).toThrow(/'volumeMounts\[\].path' must be an absolute path, got 'data'/);
   });
 
+  test.each([PodTarget.WORKLOAD, PodTarget.KNATIVE])('fails on a user mount at a path the workload mounts already (%s)', (target) => {
+    const volume = Volume.fromEmptyDir(Testing.chart(), 'cache', 'cache');
+    const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/models/' }] });
+    const extraMounts = [{ name: 'model-repository', mountPath: '/models' }];
+    expect(() => renderPodSpec(pod, { target, containerName: 'main', extraMounts, extraVolumes: [{ name: 'model-repository', emptyDir: {} }] }))
+      .toThrow(/'volumeMounts\[\].path' must be unique within container 'main', got '\/models\/': another mount of 'main' uses that path already/);
+  });
+
+  test('fails on two mounts at one path in an init container', () => {
+    const pod = resolveGpuPod({ image: IMAGE });
+    const initContainers = [{ name: 'fetch', image: IMAGE, resources: {}, volumeMounts: [{ name: 'tmp', mountPath: '/tmp/' }] }];
+    expect(() => renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main', initContainers }))
+      .toThrow(/'volumeMounts\[\].path' must be unique within container 'fetch', got '\/tmp\/'/);
+  });
+
   test('fails on two different volumes with one name', () => {
     const chart = Testing.chart();
     const a = Volume.fromEmptyDir(chart, 'a', 'same');

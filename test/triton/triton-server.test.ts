@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
-import { Cpu, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { Cpu, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
   GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource, ModelControl, ModelPlatform,
@@ -298,6 +301,18 @@ describe('TritonServer', () => {
   test('fails at synth on a response cache without a server cache', () => {
     const { app } = server({}, [{ ...RESNET50, responseCache: true }]);
     expect(() => synthAppChecked(app)).toThrow("'model[resnet50].responseCache' must be backed by a server cache, got 'no cache': set responseCacheSize on the Triton workload");
+  });
+
+  test('fails validation on a user mount over the repository, before any chart is written', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'triton-'));
+    const app = new App({ outdir });
+    new Chart(app, 'a-first'); // written first, were the error left to the Deployment's rendering
+    const chart = new Chart(app, 'z-triton', { namespace: 'ml' });
+    const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
+    new TritonServer(chart, 'triton', { repository: repo, replicas: 1, volumeMounts: [{ volume: Volume.fromEmptyDir(chart, 'cache', 'cache'), path: '/models', readOnly: false }] });
+    expect(() => app.synth()).toThrow(/Validation failed[^]*\[z-triton\/triton\] 'volumeMounts\[\]\.path' must be unique within container 'tritonserver', got '\/models'/);
+    expect(fs.readdirSync(outdir)).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test('fails at synth on explicit loading of a model the repository lacks', () => {
