@@ -191,14 +191,24 @@ function checkCronField(schedule: string, field: string, spec: typeof FIELDS[num
   }
 }
 
+/**
+ * Knative reads the zone with Go's `time.LoadLocation`, an exact, case-sensitive look-up in the tz database, where
+ * JavaScript's `Intl` matches names in any case. A name is taken when `Intl` knows it and it is spelled as the
+ * database spells it: its canonical name, or a link (`US/Pacific`, `Etc/UTC`) whose every part starts with a
+ * capital, as every tz name does. `Local` is refused: it would be the controller's own zone.
+ */
 function checkTimezone(timezone: string): void {
-  let valid = timezone !== '' && !/^(local)$/i.test(timezone);
-  if (valid) {
+  let canonical: string | undefined;
+  if (timezone !== '' && !/^local$/i.test(timezone)) {
     try {
-      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
     } catch {
-      valid = false;
+      canonical = undefined;
     }
   }
-  if (!valid) throw propError('timezone', 'an IANA time zone name', timezone, "e.g. 'Europe/Berlin' or 'UTC'");
+  if (canonical === undefined) throw propError('timezone', 'an IANA time zone name', timezone, "e.g. 'Europe/Berlin' or 'UTC'");
+  const casedAsTz = timezone.split('/').every((part) => /^[A-Z]/.test(part));
+  if (timezone !== canonical && (!casedAsTz || timezone.toLowerCase() === canonical.toLowerCase())) {
+    throw propError('timezone', "an IANA time zone name spelled as the tz database does (Knative's look-up is case-sensitive)", timezone, `use '${canonical}'`);
+  }
 }

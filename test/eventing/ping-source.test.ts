@@ -59,6 +59,25 @@ describe('PingSource', () => {
       .toThrow("'timezone' must be an IANA time zone name, got 'Mars/Olympus': e.g. 'Europe/Berlin' or 'UTC'");
   });
 
+  test.each([
+    ['europe/berlin', 'Europe/Berlin'],
+    ['utc', 'UTC'],
+    ['us/pacific', 'America/Los_Angeles'],
+  ])("fails a time zone Go's case-sensitive look-up would not find: %s", (timezone, canonical) => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '0 2 * * *', timezone, sink: broker() }))
+      .toThrow(`'timezone' must be an IANA time zone name spelled as the tz database does (Knative's look-up is case-sensitive), got '${timezone}': use '${canonical}'`);
+  });
+
+  test.each(['Europe/Berlin', 'UTC', 'Etc/UTC', 'US/Pacific', 'Etc/GMT+5'])('takes the tz name %s and writes it as spelled', (timezone) => {
+    const c = chart();
+    new PingSource(c, 'p', { schedule: '0 2 * * *', timezone, sink: broker() });
+    expect(oneOf(synth(c), SOURCES, 'PingSource').spec.timezone).toBe(timezone);
+  });
+
+  test('fails the controller-local zone', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '0 2 * * *', timezone: 'Local', sink: broker() })).toThrow(/'timezone' must be an IANA time zone name, got 'Local'/);
+  });
+
   test('fails data together with dataBase64', () => {
     expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', data: { a: 1 }, dataBase64: 'YQ==', contentType: 'text/plain', sink: broker() }))
       .toThrow("'dataBase64' must be unset when data is given (Knative accepts one of them), got 'YQ=='");
