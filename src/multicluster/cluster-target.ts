@@ -68,8 +68,8 @@ export interface ClusterChartProps extends ChartProps {
   /** The cluster this chart is applied to. */
   readonly target: ClusterTarget;
   /**
-   * Take part in the app-wide check that every cluster chart runs the same image reference per repository
-   * (the same pinned tag or digest on-prem and in the cloud).
+   * Take part in the app-wide check that the cluster charts run the same image references per repository
+   * (the same pinned tags or digests on-prem and in the cloud).
    * @default true
    */
   readonly requireIdenticalImages?: boolean;
@@ -80,8 +80,8 @@ export interface ClusterChartProps extends ChartProps {
  * file (`<id>.k8s.yaml`) and applied to its own cluster by GitOps.
  *
  * Creates no objects itself. Validates at synth that all cluster charts of the app (with
- * `requireIdenticalImages`) use one image reference per repository, so the on-prem run and the cloud burst
- * train with the same bits.
+ * `requireIdenticalImages`) that run images of a repository run the same references of it, so the on-prem run
+ * and the cloud burst train with the same bits.
  *
  * @example
  * for (const target of [onPrem, cloud]) {
@@ -116,28 +116,35 @@ export class ClusterChart extends Chart {
     this.node.addValidation({ validate: () => this.checkIdenticalImages() });
   }
 
-  /** Runs once per app, in the first cluster chart that takes part. */
+  /**
+   * Runs once per app, in the first cluster chart that takes part. Per repository, every chart that runs an image
+   * of it must run the same references: one chart may run two tags (two models on two server versions) as long as
+   * the other clusters run both too.
+   */
   private checkIdenticalImages(): string[] {
     const charts = this.node.root.node.findAll()
       .filter((c): c is ClusterChart => ClusterChart.isClusterChart(c))
       .filter((c) => c.requireIdenticalImages);
     if (charts[0] !== this) return [];
-    const seen = new Map<string, Map<string, string[]>>();
+    /** repository → chart → the references of it the chart runs. */
+    const byRepository = new Map<string, Map<ClusterChart, Set<string>>>();
     for (const chart of charts) {
       // ApiObject.toJson, not Chart.toJson: the latter validates the app again, which lands here.
       const manifests = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
       for (const image of imagesOf(manifests)) {
-        const refs = seen.get(repositoryOf(image)) ?? new Map<string, string[]>();
-        refs.set(image, [...(refs.get(image) ?? []), chart.target.name]);
-        seen.set(repositoryOf(image), refs);
+        const repository = repositoryOf(image);
+        const perChart = byRepository.get(repository) ?? new Map<ClusterChart, Set<string>>();
+        perChart.set(chart, (perChart.get(chart) ?? new Set<string>()).add(image));
+        byRepository.set(repository, perChart);
       }
     }
     const problems: string[] = [];
-    for (const [repository, refs] of [...seen.entries()].sort(([a], [b]) => compareStrings(a, b))) {
-      if (refs.size < 2) continue;
-      const got = [...refs.entries()].map(([ref, targets]) => `${ref} (${[...new Set(targets)].join(', ')})`).join(', ');
-      problems.push(propError('image', `one reference for ${repository} in every cluster target`, got,
-        'pin the same tag or digest everywhere, or set requireIdenticalImages: false on a chart that must differ').message);
+    for (const [repository, perChart] of [...byRepository.entries()].sort(([a], [b]) => compareStrings(a, b))) {
+      const sets = [...perChart.values()].map((refs) => [...refs].sort(compareStrings).join(', '));
+      if (new Set(sets).size < 2) continue;
+      const got = [...perChart.entries()].map(([chart, refs]) => `${chart.target.name}: ${[...refs].sort(compareStrings).join(', ')}`).join('; ');
+      problems.push(propError('image', `the same references of ${repository} in every cluster target that runs it`, got,
+        'pin the same tags or digests everywhere, or set requireIdenticalImages: false on a chart that must differ').message);
     }
     return problems;
   }

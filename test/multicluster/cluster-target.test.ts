@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import { ClusterChart, ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuNodePool, GpuNotebook, GpuProduct } from '../../src';
 import { ofKind, synthApp } from '../_helpers/manifests';
@@ -87,7 +87,26 @@ describe('ClusterChart', () => {
       new DistributedTrainingJob(chart, 'train', { image: `registry.example.com/train:${tags[i]}`, script: 'train.py' });
     });
     expect(() => app.synth()).toThrow(
-      "'image' must be one reference for registry.example.com/train in every cluster target, got 'registry.example.com/train:1.0.0 (on-prem), registry.example.com/train:1.1.0 (gke)'");
+      "'image' must be the same references of registry.example.com/train in every cluster target that runs it, got 'on-prem: registry.example.com/train:1.0.0; gke: registry.example.com/train:1.1.0'");
+  });
+
+  test('one cluster may run two tags of a repository when every cluster runs both', () => {
+    const twoTags = (app: App, target: ClusterTarget, tags: string[]) => {
+      const chart = new ClusterChart(app, target.name, { target });
+      tags.forEach((tag, i) => new DistributedTrainingJob(chart, `train-${i}`, { image: `registry.example.com/train:${tag}`, script: 'train.py', nodePool: target.nodePool }));
+    };
+    const alone = Testing.app();
+    twoTags(alone, onPrem(), ['1.0.0', '2.0.0']);
+    expect(() => synthApp(alone)).not.toThrow();
+    const both = Testing.app();
+    twoTags(both, onPrem(), ['1.0.0', '2.0.0']);
+    twoTags(both, cloud(), ['2.0.0', '1.0.0']);
+    expect(() => synthApp(both)).not.toThrow();
+    const drift = Testing.app();
+    twoTags(drift, onPrem(), ['1.0.0', '2.0.0']);
+    twoTags(drift, cloud(), ['1.0.0']);
+    expect(() => drift.synth()).toThrow(
+      "got 'on-prem: registry.example.com/train:1.0.0, registry.example.com/train:2.0.0; gke: registry.example.com/train:1.0.0'");
   });
 
   test('a chart can opt out of the check', () => {
