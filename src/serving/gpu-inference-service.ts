@@ -269,12 +269,14 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   private readonly props: GpuInferenceServiceProps;
   private readonly pod: ResolvedPod;
   private readonly extraParts: Array<() => ExtraPodParts> = [];
+  private readonly extraAnnotations: Array<() => Record<string, string>> = [];
   /**
-   * The pod spec in wire format and the feature flags it needs, rendered once at synth and checked against the
-   * webhook rules (the props are immutable; `_addPodParts` clears it). cdk8s validates the whole app once per
-   * chart, so this must not be recomputed per validation.
+   * The pod spec in wire format and the feature flags it needs, rendered and checked against the webhook rules once
+   * (cdk8s validates the whole app once per chart, so not once per validation). The props are immutable; what
+   * `_addPodParts` adds can change until synth (a model added to a repository), so the render is kept with the
+   * parts it was made from and made again when they differ.
    */
-  private rendered?: { readonly json: any; readonly features: KnativeFeature[] };
+  private rendered?: { readonly json: any; readonly features: KnativeFeature[]; readonly partsKey: string };
   private readonly protocol: ServingProtocol;
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
@@ -303,8 +305,8 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     }
     this.namespace = this.apiObject.metadata.namespace;
 
-    // Render and check now: what the props break fails at once, and the result is reused at synth unless
-    // _addPodParts adds more (then it is rendered and checked again).
+    // Render and check now: what the props break fails at once, and the result is reused at synth unless the
+    // parts _addPodParts adds have changed since (then it is rendered and checked again).
     void this.renderedPod;
 
     registerKnativeFeatureConsumer(this);
@@ -360,7 +362,16 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     readonly initContainers?: AuxiliaryContainer[];
   }): void {
     this.extraParts.push(produce);
-    this.rendered = undefined;
+  }
+
+  /**
+   * Adds revision-template annotations produced at synth, for constructs that build on this service and whose
+   * state can change until then (TritonKnativeService's config hash, which must follow models added later so that
+   * a config change makes a new revision). Produced on every render, never kept.
+   * @internal
+   */
+  public _addTemplateAnnotations(produce: () => Record<string, string>): void {
+    this.extraAnnotations.push(produce);
   }
 
   private renderSpec(): any {
@@ -386,6 +397,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   private templateAnnotations(): Record<string, string> {
     const p = this.props;
     const a: Record<string, string> = { ...(p.podAnnotations ?? {}) };
+    for (const produce of this.extraAnnotations) Object.assign(a, produce());
     const set = (key: string, value: string | number | undefined) => {
       if (value !== undefined) a[key] = String(value);
     };
@@ -405,19 +417,20 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   }
 
   private get renderedPod(): { readonly json: any; readonly features: KnativeFeature[] } {
-    if (!this.rendered) {
-      const spec = this.renderPodSpec();
+    const extra = this.extraParts.map((produce) => produce());
+    const partsKey = extra.length > 0 ? JSON.stringify(extra) : '';
+    if (this.rendered?.partsKey !== partsKey) {
+      const spec = this.renderPodSpec(extra);
       checkKnativePodSpec(spec);
       const json = podSpecToWire(spec);
-      this.rendered = { json, features: knativeFeaturesOf(json) };
+      this.rendered = { json, features: knativeFeaturesOf(json), partsKey };
     }
-    return this.rendered;
+    return this.rendered!;
   }
 
-  private renderPodSpec(): k8s.PodSpec {
+  private renderPodSpec(extra: ExtraPodParts[]): k8s.PodSpec {
     const p = this.props;
     const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
-    const extra = this.extraParts.map((produce) => produce());
     return renderPodSpec(this.pod, {
       target: PodTarget.KNATIVE,
       containerName: 'model',

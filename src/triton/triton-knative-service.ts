@@ -133,7 +133,6 @@ export class TritonKnativeService extends Construct implements IEventSink {
       podAnnotations: {
         ...(p.podAnnotations ?? {}),
         ...(scraping === MetricsScraping.ANNOTATIONS && triton.metrics ? scrapeAnnotations() : {}),
-        [CONFIG_HASH_ANNOTATION]: p.repository.configHash,
       },
       port: this.port,
       protocol,
@@ -154,6 +153,8 @@ export class TritonKnativeService extends Construct implements IEventSink {
       livenessProbe: http ? { path: '/v2/health/live', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
     });
     this.name = this.service.name;
+    // At synth, so the hash covers models added after this service: a changed config makes a new revision.
+    this.service._addTemplateAnnotations(() => ({ [CONFIG_HASH_ANNOTATION]: p.repository.configHash }));
     this.service._addPodParts(() => {
       const parts = p.repository._podParts();
       return { volumes: parts.volumes, mounts: parts.mounts, initContainers: parts.initContainers };

@@ -123,6 +123,28 @@ describe('TritonKnativeService', () => {
     });
   });
 
+  test('the config hash follows models added after the service, so their config changes roll a new revision', () => {
+    const hashes = [16, 32].map((maxBatchSize) => {
+      const { app, repo } = knative({ containerConcurrency: 8, target: 4 });
+      const before = repo.configHash;
+      repo.addModel({ ...RESNET50, name: 'late', maxBatchSize });
+      const annotations = ksvcOf(app).spec.template.metadata.annotations;
+      expect(annotations['triton.cdk8s-gpu-inference.dev/config-sha256']).toBe(repo.configHash);
+      expect(repo.configHash).not.toBe(before);
+      return repo.configHash;
+    });
+    expect(hashes[0]).not.toBe(hashes[1]);
+  });
+
+  test('a model added after the pod spec was first rendered is mounted all the same', () => {
+    const { app, repo, triton } = knative({ containerConcurrency: 8, target: 4 });
+    expect(triton.service.requiredKnativeFeatures).toContain(KnativeFeature.INIT_CONTAINERS); // renders the pod spec
+    repo.addModel({ ...RESNET50, name: 'late' });
+    const spec = ksvcOf(app).spec.template.spec;
+    expect(spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toContain('/models/late/config.pbtxt');
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['fetch-resnet50-v1', 'fetch-late-v1']);
+  });
+
   test('lays the repository out through the shared renderer: hardened init containers, config mounts', () => {
     const { app, triton } = knative();
     const spec = ksvcOf(app).spec.template.spec;
