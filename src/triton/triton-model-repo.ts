@@ -3,7 +3,7 @@ import { ApiObject, ApiObjectMetadata, Lazy, Size } from 'cdk8s';
 import { EnvValue, IPersistentVolumeClaim, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactKind, RepoPodParts } from './_repo-parts';
-import { InstanceGroupKind, TritonModelConfig, TritonModelConfigProps } from './model-config';
+import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { checkInteger, propError } from '../_errors';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
@@ -412,20 +412,81 @@ export class TritonModelRepo extends Construct {
     });
   }
 
+  /**
+   * What Triton refuses when it loads an ensemble (core's `ensemble_utils.cc`), checked against the configs of the
+   * models its steps run: they exist and serve the version asked for, batch at least as large as the ensemble, map
+   * only their own inputs and outputs and every required input, and every ensemble tensor keeps one data type and a
+   * compatible shape. A step model that declares no inputs or outputs leaves them to Triton's auto-complete and is
+   * not checked there.
+   */
+  private ensembleProblems(ensemble: TritonModel): string[] {
+    const errors: string[] = [];
+    const ensembleBatches = ensemble.config.maxBatchSize > 0;
+    /** Ensemble tensor name → where its type and shape were first inferred. */
+    const tensors = new Map<string, EnsembleTensor>();
+    const tensorOf = (from: string, batching: boolean, t: ModelTensor): EnsembleTensor => {
+      const dims = t.reshape ?? t.dims;
+      return { from, dataType: t.dataType, dims, fullDims: batching ? [-1, ...dims] : dims };
+    };
+    for (const t of [...(ensemble.config.props.inputs ?? []), ...(ensemble.config.props.outputs ?? [])]) {
+      tensors.set(t.name, tensorOf(ensemble.name, ensembleBatches, t));
+    }
+    for (const [i, step] of (ensemble.config.props.ensembleSteps ?? []).entries()) {
+      const at = `model[${ensemble.name}].ensembleSteps[${i}]`;
+      const fail = (prop: string, expected: string, got: unknown, fix?: string) => errors.push(propError(`${at}.${prop}`, expected, got, fix).message);
+      const target = this.findModel(step.modelName);
+      if (!target) {
+        fail('modelName', `a model of this repository (${this._models.map((m) => m.name).join(', ')})`, step.modelName, 'add the model with addModel()');
+        continue;
+      }
+      if (step.modelVersion !== undefined && step.modelVersion !== -1 && !target.servedVersions.includes(step.modelVersion)) {
+        fail('modelVersion', `a version '${target.name}' serves (${target.servedVersions.join(', ')})`, step.modelVersion);
+      }
+      const stepBatch = target.config.maxBatchSize;
+      if (stepBatch !== 0 && stepBatch < ensemble.config.maxBatchSize) {
+        errors.push(propError(`model[${ensemble.name}].maxBatchSize`, `at most the max_batch_size of every model its steps run ('${target.name}' allows ${stepBatch})`,
+          ensemble.config.maxBatchSize, `lower the ensemble's maxBatchSize to ${stepBatch}`).message);
+      }
+      const inputs = target.config.props.inputs ?? [];
+      const outputs = target.config.props.outputs ?? [];
+      const consistent = (name: string, t: ModelTensor, prop: string) => {
+        const mine = tensorOf(target.name, stepBatch > 0, t);
+        const seen = tensors.get(name);
+        if (!seen) {
+          tensors.set(name, mine);
+        } else if (seen.dataType !== mine.dataType) {
+          fail(prop, `a tensor of one data type: ensemble tensor '${name}' is ${seen.dataType} from '${seen.from}'`, `${mine.dataType} from ${target.name}`);
+        } else if (!sameDims(seen.dims, mine.dims) && !sameDims(seen.fullDims, mine.fullDims)) {
+          fail(prop, `a tensor of one shape: ensemble tensor '${name}' is [${seen.fullDims}] from '${seen.from}'`, `[${mine.fullDims}] from ${target.name}`);
+        }
+      };
+      if (inputs.length > 0) {
+        for (const [input, tensor] of Object.entries(step.inputMap)) {
+          const t = inputs.find((x) => x.name === input);
+          if (!t) fail('inputMap', `keyed by inputs of '${target.name}' (${inputs.map((x) => x.name).join(', ')})`, input);
+          else consistent(tensor, t, `inputMap[${input}]`);
+        }
+        const unmapped = inputs.filter((t) => !t.optional && !(t.name in step.inputMap));
+        if (unmapped.length > 0) fail('inputMap', `to map every required input of '${target.name}'`, `none for ${unmapped.map((t) => t.name).join(', ')}`);
+      }
+      if (outputs.length > 0) {
+        for (const [output, tensor] of Object.entries(step.outputMap)) {
+          const t = outputs.find((x) => x.name === output);
+          if (!t) fail('outputMap', `keyed by outputs of '${target.name}' (${outputs.map((x) => x.name).join(', ')})`, output);
+          else consistent(tensor, t, `outputMap[${output}]`);
+        }
+      }
+    }
+    return errors;
+  }
+
   private validateRepo(): string[] {
     const errors: string[] = [];
     if (this._models.length === 0) {
       errors.push(propError('models', 'at least one model', 0, 'call addModel()').message);
     }
     for (const model of this._models) {
-      for (const [i, step] of (model.config.props.ensembleSteps ?? []).entries()) {
-        const target = this.findModel(step.modelName);
-        if (!target) {
-          errors.push(propError(`model[${model.name}].ensembleSteps[${i}].modelName`, `a model of this repository (${this._models.map((m) => m.name).join(', ')})`, step.modelName, 'add the model with addModel()').message);
-        } else if (step.modelVersion !== undefined && step.modelVersion !== -1 && !target.servedVersions.includes(step.modelVersion)) {
-          errors.push(propError(`model[${model.name}].ensembleSteps[${i}].modelVersion`, `a version '${target.name}' serves (${target.servedVersions.join(', ')})`, step.modelVersion).message);
-        }
-      }
+      if (model.config.props.ensembleSteps) errors.push(...this.ensembleProblems(model));
     }
     const size = this.dataBytes;
     if (size > CONFIGMAP_LIMIT) {
@@ -433,6 +494,19 @@ export class TritonModelRepo extends Construct {
     }
     return errors;
   }
+}
+
+/** An ensemble tensor as Triton infers it: data type and shape, with the batch dimension when its model batches. */
+interface EnsembleTensor {
+  readonly from: string;
+  readonly dataType: string;
+  readonly dims: number[];
+  readonly fullDims: number[];
+}
+
+/** Triton's `CompareDimsWithWildcard`: as long, and equal where neither is -1. */
+function sameDims(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === -1 || b[i] === -1 || d === b[i]);
 }
 
 function labelKey(model: string, file: string): string {

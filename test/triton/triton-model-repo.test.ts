@@ -210,6 +210,53 @@ describe('TritonModelRepo', () => {
     expect(() => synthAppChecked(c.node.root as any)).toThrow(/ensembleSteps\[1\]\.modelVersion' must be a version 'resnet50' serves \(1\), got 2/);
   });
 
+  describe('ensembles against the models their steps run (Triton core ensemble_utils.cc)', () => {
+    const withSteps = (ensemble: Partial<TritonModelProps>, models: TritonModelProps[] = [RESNET50, PREPROCESS]) => {
+      const c = chart();
+      new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [...models, { ...ENSEMBLE, ...ensemble }] });
+      return () => synthAppChecked(c.node.root as any);
+    };
+    const step = (i: number, change: object) => ENSEMBLE.ensembleSteps!.map((s, j) => (j === i ? { ...s, ...change } : s));
+
+    test('a consistent ensemble synthesizes', () => {
+      expect(withSteps({})).not.toThrow();
+    });
+
+    test('fails on an ensemble that batches more than a step model', () => {
+      expect(withSteps({}, [RESNET50, { ...PREPROCESS, maxBatchSize: 8 }]))
+        .toThrow("'model[classify].maxBatchSize' must be at most the max_batch_size of every model its steps run ('preprocess' allows 8), got 32: lower the ensemble's maxBatchSize to 8");
+    });
+
+    test('a step model that does not batch fits any ensemble batch size', () => {
+      expect(withSteps({}, [{ ...RESNET50, maxBatchSize: 0, dynamicBatching: undefined, inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [-1, 3, 224, 224] }], outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [-1, 1000] }] }, PREPROCESS]))
+        .not.toThrow();
+    });
+
+    test('fails on a mapping from an input the step model lacks, and on a required input left unmapped', () => {
+      expect(withSteps({ ensembleSteps: step(1, { inputMap: { input0: 'image' } }) })).toThrow(
+        /'model\[classify\]\.ensembleSteps\[1\]\.inputMap' must be keyed by inputs of 'resnet50' \(INPUT__0\), got 'input0'[^]*'model\[classify\]\.ensembleSteps\[1\]\.inputMap' must be to map every required input of 'resnet50', got 'none for INPUT__0'/);
+    });
+
+    test('fails on a mapping from an output the step model lacks', () => {
+      expect(withSteps({ ensembleSteps: step(0, { outputMap: { PIXELS: 'image' } }) }))
+        .toThrow(/'model\[classify\]\.ensembleSteps\[0\]\.outputMap' must be keyed by outputs of 'preprocess' \(IMAGE\), got 'PIXELS'/);
+    });
+
+    test('fails on an ensemble tensor of two data types', () => {
+      expect(withSteps({}, [RESNET50, { ...PREPROCESS, outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP16, dims: [3, 224, 224] }] }]))
+        .toThrow(/'model\[classify\]\.ensembleSteps\[1\]\.inputMap\[INPUT__0\]' must be a tensor of one data type: ensemble tensor 'image' is TYPE_FP16 from 'preprocess', got 'TYPE_FP32 from resnet50'/);
+    });
+
+    test('fails on an ensemble tensor of two shapes', () => {
+      expect(withSteps({}, [RESNET50, { ...PREPROCESS, outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 299, 299] }] }]))
+        .toThrow(/ensemble tensor 'image' is \[-1,3,299,299\] from 'preprocess', got '\[-1,3,224,224\] from resnet50'/);
+    });
+
+    test('leaves a step model without declared tensors to auto-complete', () => {
+      expect(withSteps({}, [{ ...RESNET50, inputs: undefined, outputs: undefined }, PREPROCESS])).not.toThrow();
+    });
+  });
+
   test('fails at synth on an empty repository', () => {
     const c = chart();
     new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
