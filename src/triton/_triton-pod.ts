@@ -4,10 +4,12 @@
  */
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
 import { wholeSeconds } from './_duration';
 import { RepoPodParts } from './_repo-parts';
 import { TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
+import { clusterScopeOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkEnvName, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuResource } from '../scheduling/gpu-resource';
@@ -173,6 +175,25 @@ function kib(size: Size): number {
 
 function fmt(kibibytes: number): string {
   return quantity('', Size.kibibytes(kibibytes))!;
+}
+
+/**
+ * Where the repository's ConfigMap lands against the workload that mounts it: a pod can only mount a ConfigMap of
+ * its own cluster and namespace, else it waits in ContainerCreating. Namespaces are compared where both are set.
+ */
+export function repositoryReachProblems(workload: IConstruct, namespace: string | undefined, repo: TritonModelRepo): string[] {
+  const problems: string[] = [];
+  const [mine, theirs] = [clusterScopeOf(workload), clusterScopeOf(repo)];
+  if (mine !== theirs) {
+    problems.push(propError('repository', `a TritonModelRepo of the workload's cluster ('${mine.node.path || 'the app'}')`, `one of ${theirs.node.path || 'the app'}`,
+      'create the repository in the same ClusterChart: its ConfigMap must exist where the pods run').message);
+  }
+  const repoNamespace = repo.configMap.metadata.namespace;
+  if (namespace && repoNamespace && namespace !== repoNamespace) {
+    problems.push(propError('repository', `a TritonModelRepo in the workload's namespace ('${namespace}')`, `one in ${repoNamespace}`,
+      "pods mount ConfigMaps of their own namespace only; create the repository in the workload's chart or namespace").message);
+  }
+  return problems;
 }
 
 /** The checks that need the repository and the server together; messages for node.addValidation. */

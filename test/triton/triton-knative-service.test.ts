@@ -136,6 +136,12 @@ describe('TritonKnativeService', () => {
     expect(hashes[0]).not.toBe(hashes[1]);
   });
 
+  test("fails validation on a repository of another namespace, whose ConfigMap the revision's pods cannot mount", () => {
+    const { app, repo } = setup();
+    new TritonKnativeService(new Chart(app, 'serving', { namespace: 'serving' }), 'triton', { repository: repo, metadata: { name: 'resnet50' } });
+    expect(() => synthAppChecked(app)).toThrow("[serving/triton] 'repository' must be a TritonModelRepo in the workload's namespace ('serving'), got 'one in ml'");
+  });
+
   test('a model added after the pod spec was first rendered is mounted all the same', () => {
     const { app, repo, triton } = knative({ containerConcurrency: 8, target: 4 });
     expect(triton.service.requiredKnativeFeatures).toContain(KnativeFeature.INIT_CONTAINERS); // renders the pod spec

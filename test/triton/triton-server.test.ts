@@ -5,8 +5,8 @@ import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
-  GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource, ModelControl, ModelPlatform,
-  SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
+  ClusterChart, ClusterTarget, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource, ModelControl,
+  ModelPlatform, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
@@ -313,6 +313,26 @@ describe('TritonServer', () => {
     expect(() => app.synth()).toThrow(/Validation failed[^]*\[z-triton\/triton\] 'volumeMounts\[\]\.path' must be unique within container 'tritonserver', got '\/models'/);
     expect(fs.readdirSync(outdir)).toEqual([]);
     fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('fails validation on a repository of another namespace, whose ConfigMap the pods cannot mount', () => {
+    const { app, repo } = setup();
+    new TritonServer(new Chart(app, 'serving', { namespace: 'serving' }), 'triton', { repository: repo, replicas: 1 });
+    expect(() => synthAppChecked(app)).toThrow(
+      "[serving/triton] 'repository' must be a TritonModelRepo in the workload's namespace ('serving'), got 'one in ml': pods mount ConfigMaps of their own namespace only",
+    );
+  });
+
+  test('fails validation on a repository of another cluster chart', () => {
+    const app = Testing.app();
+    const target = (name: string) => new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() });
+    const onPrem = new ClusterChart(app, 'on-prem', { target: target('on-prem'), namespace: 'ml' });
+    const cloud = new ClusterChart(app, 'cloud', { target: target('cloud'), namespace: 'ml' });
+    const repo = new TritonModelRepo(onPrem, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(onPrem, 'c', 'models')), models: [RESNET50] });
+    new TritonServer(onPrem, 'here', { repository: repo, replicas: 1 });
+    new TritonServer(cloud, 'there', { repository: repo, replicas: 1 });
+    expect(() => app.synth()).toThrow(/\[cloud\/there\] 'repository' must be a TritonModelRepo of the workload's cluster \('cloud'\), got 'one of on-prem'/);
+    expect(() => app.synth()).not.toThrow(/\[on-prem\/here\]/);
   });
 
   test('fails at synth on explicit loading of a model the repository lacks', () => {
