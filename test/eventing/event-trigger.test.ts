@@ -1,7 +1,8 @@
-import { Duration } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { chart, classifier } from './_fixtures';
 import {
-  BackoffPolicy, Broker, ColdStartCheck, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink, EventTrigger, TriggerFilter,
+  BackoffPolicy, Broker, ClusterChart, ClusterTarget, ColdStartCheck, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink, EventTrigger,
+  GpuNodePool, TriggerFilter,
 } from '../../src';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -130,6 +131,22 @@ describe('EventTrigger', () => {
     expect(() => new EventTrigger(c, 't', {
       broker: Broker.fromBrokerName('default'), subscriber: classifier(c), delivery: { deadLetterSink: errorsSink, retry: 0 }, coldStartCheck: ColdStartCheck.SKIP,
     })).not.toThrow();
+  });
+
+  test('fails on a broker, subscriber or dead-letter sink made for another cluster chart', () => {
+    const app = Testing.app();
+    const cluster = (name: string) => new ClusterChart(app, name, { target: new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() }), namespace: 'ml-events' });
+    const [onPrem, cloud] = [cluster('on-prem'), cluster('cloud')];
+    const broker = new Broker(onPrem, 'events', { metadata: { name: 'events' }, delivery: { dropUndeliverableEvents: true } });
+    const localBroker = new Broker(cloud, 'events', { metadata: { name: 'events' }, delivery: { dropUndeliverableEvents: true } });
+    expect(() => new EventTrigger(cloud, 'a', { broker, subscriber: classifier(cloud) }))
+      .toThrow("'broker' must be in the trigger's cluster ('cloud'), got 'on-prem/events of on-prem': create it in the same ClusterChart");
+    expect(() => new EventTrigger(cloud, 'b', { broker: localBroker, subscriber: classifier(onPrem) }))
+      .toThrow("'subscriber' must be in the trigger's cluster ('cloud'), got 'on-prem/classifier of on-prem'");
+    expect(() => new EventTrigger(cloud, 'c', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(onPrem, 'errors', { name: 'errors' }) } }))
+      .toThrow("'delivery.deadLetterSink' must be in the trigger's cluster ('cloud'), got 'on-prem/errors of on-prem'");
+    const ok = new EventTrigger(cloud, 'd', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(cloud, 'errors', { name: 'errors' }) } });
+    expect(ok.deadLetterSink).toBeInstanceOf(DeadLetterLogger);
   });
 
   test('fails retries that give up before the subscriber\'s cold start, with the numbers', () => {
