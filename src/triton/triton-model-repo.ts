@@ -291,6 +291,8 @@ export class TritonModelRepo extends Construct {
     }
     for (const key of Object.keys(entries)) {
       if (key in this.data) throw propError(`model[${model.name}]`, 'ConfigMap keys that no other model uses', key, 'rename the model or its label file');
+      // The apiserver's limit on ConfigMap keys (names and file names are already limited to [-._a-zA-Z0-9]).
+      if (key.length > 253) throw propError(`model[${model.name}]`, 'ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>--<label file>)', key, 'shorten the model or label file name');
     }
     for (const [key, value] of Object.entries(entries)) {
       this.data[key] = value;

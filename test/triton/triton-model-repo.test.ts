@@ -151,6 +151,14 @@ describe('TritonModelRepo', () => {
     expect(parts.initContainers.map((x) => x.name)).toEqual(['fetch-resnet50-v1', 'fetch-preprocess-v1']);
   });
 
+  test('fails on an inline label file whose ConfigMap key outgrows the 253 characters of a key', () => {
+    const repo = new TritonModelRepo(chart(), 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart(), 'c', 'models')) });
+    const name = 'm'.repeat(200);
+    const labelled = { ...RESNET50, name, outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000], labels: ['a'], labelFilename: `${'l'.repeat(60)}.txt` }] };
+    expect(() => repo.addModel(labelled)).toThrow(`'model[${name}]' must be ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>--<label file>), got '${name}--${'l'.repeat(60)}.txt'`);
+    expect(repo.models).toEqual([]);
+  });
+
   test('serves inline labels from the ConfigMap and copies the others with the artifacts', () => {
     const c = chart();
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
