@@ -188,8 +188,18 @@ export class KarmadaPlacement extends Construct {
     if (props.overridePlacement ?? true) {
       const base = placementJson(renderNodePlacement(placement.nodePool));
       const rules: karmadaTypes.OverridePolicySpecOverrideRules[] = [];
+      const knative = placement.workload.apiVersion.startsWith('serving.knative.dev/');
       for (const target of targets) {
-        const plaintext = placementPatches(placement.podSpecPath, base, placementJson(renderNodePlacement(target.nodePool)));
+        const targetJson = placementJson(renderNodePlacement(target.nodePool));
+        // Knative's webhook gates each of these fields behind a config-features flag; the app checked the flags of
+        // the service as rendered, not of fields an override adds in a member cluster.
+        const added = knative ? Object.keys(targetJson).filter((k) => targetJson[k] !== undefined && base[k] === undefined) : [];
+        if (added.length > 0) {
+          throw propError('targets', `node pools that add no Knative-gated pod fields to the Knative Service '${placement.workload.name}'`,
+            `${target.name} adds ${added.join(', ')}`,
+            'render the service with a node pool that already sets these fields, or make one ClusterChart per cluster with the service and its KnativeFeatures in each');
+        }
+        const plaintext = placementPatches(placement.podSpecPath, base, targetJson);
         const imageOverrider = target.registryMirror
           ? [{
             component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,

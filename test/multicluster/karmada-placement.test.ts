@@ -107,10 +107,37 @@ describe('KarmadaPlacement', () => {
     const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
     new KnativeFeatures(chart, 'features');
-    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke], mode: KarmadaPlacementMode.DUPLICATED });
+    new KarmadaPlacement(chart, 'placement', {
+      workload: PlaceableWorkload.fromApiObject(service.apiObject, pool),
+      targets: [onPrem, gke],
+      mode: KarmadaPlacementMode.DUPLICATED,
+      overridePlacement: false,
+    });
     const policy = ofKind(synth(chart), POLICY, 'PropagationPolicy')[0];
     expect(policy.spec.resourceSelectors).toEqual([{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'classifier' }]);
     expect(policy.spec.placement.clusterAffinity).toEqual({ clusterNames: ['on-prem', 'gke-burst'] });
+  });
+
+  test('fails when an override would add a Knative-gated field to a Knative Service in a member cluster', () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] }); // nodeSelector and tolerations, no affinity
+    const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
+    new KnativeFeatures(chart, 'features');
+    const workload = PlaceableWorkload.fromApiObject(service.apiObject, pool);
+    expect(() => new KarmadaPlacement(chart, 'placement', { workload, targets: [onPrem, gke] })).toThrow(
+      "'targets' must be node pools that add no Knative-gated pod fields to the Knative Service 'classifier', got 'gke-burst adds affinity': render the service with a node pool that already sets these fields",
+    );
+  });
+
+  test("an override that only changes a Knative Service's gated fields, not adds them, is written", () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+    const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
+    new KnativeFeatures(chart, 'features');
+    const other = new ClusterTarget({ name: 'other', nodePool: GpuNodePool.nvidia({ products: [GpuProduct.A100_SXM4_40GB] }) });
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [other] });
+    const [rule] = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+    expect(rule.overriders.plaintext.map((p: any) => `${p.operator} ${p.path}`)).toEqual(['replace /spec/template/spec/nodeSelector']);
   });
 
   describe('validation', () => {
