@@ -268,15 +268,15 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   private readonly props: GpuInferenceServiceProps;
   private readonly pod: ResolvedPod;
-  private readonly extraParts: Array<() => ExtraPodParts> = [];
+  private readonly extraParts: Array<{ readonly produce: () => ExtraPodParts; readonly revision: () => number }> = [];
   private readonly extraAnnotations: Array<() => Record<string, string>> = [];
   /**
    * The pod spec in wire format and the feature flags it needs, rendered and checked against the webhook rules once
    * (cdk8s validates the whole app once per chart, so not once per validation). The props are immutable; what
    * `_addPodParts` adds can change until synth (a model added to a repository), so the render is kept with the
-   * parts it was made from and made again when they differ.
+   * revisions of those parts and made again when one moves.
    */
-  private rendered?: { readonly json: any; readonly features: KnativeFeature[]; readonly partsKey: string };
+  private rendered?: { readonly json: any; readonly features: KnativeFeature[]; readonly revisions: string };
   private readonly protocol: ServingProtocol;
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
@@ -353,15 +353,11 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
    * Adds volumes, mounts of the serving container and init containers to the pod spec, for constructs that
    * build on this service (TritonKnativeService lays its model repository out this way). `produce` runs at
    * synth, and its parts go through the shared pod-spec renderer, so hardening and the Knative feature-flag
-   * check cover them.
+   * check cover them. `revision` changes whenever `produce` would give something else.
    * @internal
    */
-  public _addPodParts(produce: () => {
-    readonly volumes?: k8s.Volume[];
-    readonly mounts?: k8s.VolumeMount[];
-    readonly initContainers?: AuxiliaryContainer[];
-  }): void {
-    this.extraParts.push(produce);
+  public _addPodParts(produce: () => ExtraPodParts, revision: () => number): void {
+    this.extraParts.push({ produce, revision });
   }
 
   /**
@@ -417,20 +413,20 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   }
 
   private get renderedPod(): { readonly json: any; readonly features: KnativeFeature[] } {
-    const extra = this.extraParts.map((produce) => produce());
-    const partsKey = extra.length > 0 ? JSON.stringify(extra) : '';
-    if (this.rendered?.partsKey !== partsKey) {
-      const spec = this.renderPodSpec(extra);
+    const revisions = this.extraParts.map((x) => x.revision()).join();
+    if (this.rendered?.revisions !== revisions) {
+      const spec = this.renderPodSpec();
       checkKnativePodSpec(spec);
       const json = podSpecToWire(spec);
-      this.rendered = { json, features: knativeFeaturesOf(json), partsKey };
+      this.rendered = { json, features: knativeFeaturesOf(json), revisions };
     }
     return this.rendered!;
   }
 
-  private renderPodSpec(extra: ExtraPodParts[]): k8s.PodSpec {
+  private renderPodSpec(): k8s.PodSpec {
     const p = this.props;
     const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
+    const extra = this.extraParts.map((x) => x.produce());
     return renderPodSpec(this.pod, {
       target: PodTarget.KNATIVE,
       containerName: 'model',

@@ -158,7 +158,7 @@ export class TritonKnativeService extends Construct implements IEventSink {
     this.service._addPodParts(() => {
       const parts = p.repository._podParts();
       return { volumes: parts.volumes, mounts: parts.mounts, initContainers: parts.initContainers };
-    });
+    }, () => p.repository._revision);
 
     this.node.addValidation({
       validate: () => {

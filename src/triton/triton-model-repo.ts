@@ -247,6 +247,7 @@ export class TritonModelRepo extends Construct {
   private dataBytes = 0;
   /** What `validateRepo` found; cleared by `addModel`. */
   private problems?: string[];
+  private revision = 0;
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
@@ -300,7 +301,17 @@ export class TritonModelRepo extends Construct {
     }
     this._models.push(model);
     this.problems = undefined;
+    this.revision++;
     return model;
+  }
+
+  /**
+   * Counts the changes to the repository (each `addModel()`): what workloads render from it is kept under this
+   * number and rendered again when it moves, never once per validation pass.
+   * @internal
+   */
+  public get _revision(): number {
+    return this.revision;
   }
 
   /** The rendered config files, keyed by their path in the repository (`<model>/config.pbtxt`). */

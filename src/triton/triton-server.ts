@@ -205,6 +205,8 @@ export class TritonServer extends Construct {
   private readonly triton: TritonPod;
   private readonly selector: Record<string, string>;
   private readonly scraping: MetricsScraping;
+  /** The rendered Deployment spec and the repository revision it was rendered from. */
+  private rendered?: { readonly revision: number; readonly spec: any };
 
   public constructor(scope: Construct, id: string, props: TritonServerProps) {
     super(scope, id);
@@ -217,7 +219,7 @@ export class TritonServer extends Construct {
     this.deployment = new ApiObject(this, 'Deployment', {
       ...k8s.KubeDeployment.GVK,
       metadata: props.metadata,
-      spec: Lazy.any({ produce: () => k8s.toJson_DeploymentSpec(this.renderDeploymentSpec()) }),
+      spec: Lazy.any({ produce: () => this.deploymentSpec() }),
     });
     this.name = this.deployment.name;
     this.namespace = this.deployment.metadata.namespace;
@@ -263,10 +265,10 @@ export class TritonServer extends Construct {
     this.node.addValidation({
       validate: () => {
         const errors = [...validateAgainstServer(props, this.gpuCount), ...repositoryReachProblems(this, this.namespace, props.repository)];
-        // The pod spec is rendered at synth, when the repository has all its models. Rendering it here as well makes
-        // what it refuses (a user mount over the repository ...) fail validation, before cdk8s writes any chart.
+        // The spec is rendered at synth, when the repository has all its models. Rendering it in validation as well
+        // makes what it refuses (a user mount over the repository ...) fail before cdk8s writes any chart.
         try {
-          this.renderDeploymentSpec();
+          this.deploymentSpec();
         } catch (e) {
           errors.push((e as Error).message);
         }
@@ -309,6 +311,18 @@ export class TritonServer extends Construct {
         behavior: { scaleDown: { stabilizationWindowSeconds: (a.scaleDownStabilization ?? Duration.minutes(5)).toSeconds() } },
       },
     });
+  }
+
+  /**
+   * The Deployment spec as wire JSON, kept under the repository's revision: validation (once per chart, as cdk8s
+   * runs it) and synth share one render until a model is added.
+   */
+  private deploymentSpec(): any {
+    const revision = this.props.repository._revision;
+    if (this.rendered?.revision !== revision) {
+      this.rendered = { revision, spec: k8s.toJson_DeploymentSpec(this.renderDeploymentSpec()) };
+    }
+    return this.rendered.spec;
   }
 
   private renderDeploymentSpec(): k8s.DeploymentSpec {

@@ -142,6 +142,20 @@ describe('TritonKnativeService', () => {
     expect(() => synthAppChecked(app)).toThrow("[serving/triton] 'repository' must be a TritonModelRepo in the workload's namespace ('serving'), got 'one in ml'");
   });
 
+  test('renders the pod spec once per repository change, not once per validation pass', () => {
+    const app = Testing.app();
+    for (const id of ['a', 'b', 'c']) {
+      const chart = new Chart(app, id, { namespace: 'ml' });
+      if (id === 'a') new KnativeFeatures(chart, 'knative-features');
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
+      new TritonKnativeService(chart, 'triton', { repository: repo, metadata: { name: `resnet50-${id}` } });
+    }
+    const renders = jest.spyOn(TritonModelRepo.prototype, '_podParts');
+    app.synth();
+    expect(renders).toHaveBeenCalledTimes(3); // one render per server for the four validation passes and the synth
+    renders.mockRestore();
+  });
+
   test('a model added after the pod spec was first rendered is mounted all the same', () => {
     const { app, repo, triton } = knative({ containerConcurrency: 8, target: 4 });
     expect(triton.service.requiredKnativeFeatures).toContain(KnativeFeature.INIT_CONTAINERS); // renders the pod spec

@@ -310,9 +310,12 @@ describe('TritonServer', () => {
     const chart = new Chart(app, 'z-triton', { namespace: 'ml' });
     const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
     new TritonServer(chart, 'triton', { repository: repo, replicas: 1, volumeMounts: [{ volume: Volume.fromEmptyDir(chart, 'cache', 'cache'), path: '/models', readOnly: false }] });
-    expect(() => app.synth()).toThrow(/Validation failed[^]*\[z-triton\/triton\] 'volumeMounts\[\]\.path' must be unique within container 'tritonserver', got '\/models'/);
-    expect(fs.readdirSync(outdir)).toEqual([]);
-    fs.rmSync(outdir, { recursive: true, force: true });
+    try {
+      expect(() => app.synth()).toThrow(/Validation failed[^]*\[z-triton\/triton\] 'volumeMounts\[\]\.path' must be unique within container 'tritonserver', got '\/models'/);
+      expect(fs.readdirSync(outdir)).toEqual([]);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   test('fails validation on a repository of another namespace, whose ConfigMap the pods cannot mount', () => {
@@ -333,6 +336,19 @@ describe('TritonServer', () => {
     new TritonServer(cloud, 'there', { repository: repo, replicas: 1 });
     expect(() => app.synth()).toThrow(/\[cloud\/there\] 'repository' must be a TritonModelRepo of the workload's cluster \('cloud'\), got 'one of on-prem'/);
     expect(() => app.synth()).not.toThrow(/\[on-prem\/here\]/);
+  });
+
+  test('renders once per repository change, not once per validation pass (cdk8s validates the app once per chart)', () => {
+    const app = Testing.app();
+    for (const id of ['a', 'b', 'c']) {
+      const chart = new Chart(app, id, { namespace: 'ml' });
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
+      new TritonServer(chart, 'triton', { repository: repo, replicas: 1 });
+    }
+    const renders = jest.spyOn(TritonModelRepo.prototype, '_podParts');
+    app.synth();
+    expect(renders).toHaveBeenCalledTimes(3); // one render per server for the four validation passes and the synth
+    renders.mockRestore();
   });
 
   test('fails at synth on explicit loading of a model the repository lacks', () => {
