@@ -437,12 +437,11 @@ export class TritonModelRepo extends Construct {
     const ensembleBatches = ensemble.config.maxBatchSize > 0;
     /** Ensemble tensor name → where its type and shape were first inferred. */
     const tensors = new Map<string, EnsembleTensor>();
-    const tensorOf = (from: string, batching: boolean, t: ModelTensor): EnsembleTensor => {
-      const dims = t.reshape ?? t.dims;
-      return { from, dataType: t.dataType, dims, fullDims: batching ? [-1, ...dims] : dims };
-    };
+    const tensorOf = (from: string, batching: boolean, dataType: string, dims: number[]): EnsembleTensor =>
+      ({ from, dataType, dims, fullDims: batching ? [-1, ...dims] : dims });
+    // The ensemble's own tensors count with their reshape, the step models' as declared (`dims`), as Triton does.
     for (const t of [...(ensemble.config.props.inputs ?? []), ...(ensemble.config.props.outputs ?? [])]) {
-      tensors.set(t.name, tensorOf(ensemble.name, ensembleBatches, t));
+      tensors.set(t.name, tensorOf(ensemble.name, ensembleBatches, t.dataType, t.reshape ?? t.dims));
     }
     for (const [i, step] of (ensemble.config.props.ensembleSteps ?? []).entries()) {
       const at = `model[${ensemble.name}].ensembleSteps[${i}]`;
@@ -463,29 +462,35 @@ export class TritonModelRepo extends Construct {
       const inputs = target.config.props.inputs ?? [];
       const outputs = target.config.props.outputs ?? [];
       const consistent = (name: string, t: ModelTensor, prop: string) => {
-        const mine = tensorOf(target.name, stepBatch > 0, t);
+        const mine = tensorOf(target.name, stepBatch > 0, t.dataType, t.dims);
         const seen = tensors.get(name);
         if (!seen) {
           tensors.set(name, mine);
         } else if (seen.dataType !== mine.dataType) {
-          fail(prop, `a tensor of one data type: ensemble tensor '${name}' is ${seen.dataType} from '${seen.from}'`, `${mine.dataType} from ${target.name}`);
+          fail(prop, `a tensor of one data type: ensemble tensor '${name}' is ${seen.dataType} from '${seen.from}'`, `${mine.dataType} from ${target.name}`,
+            `give '${name}' one data type in both models`);
         } else if (!sameDims(seen.dims, mine.dims) && !sameDims(seen.fullDims, mine.fullDims)) {
-          fail(prop, `a tensor of one shape: ensemble tensor '${name}' is [${seen.fullDims}] from '${seen.from}'`, `[${mine.fullDims}] from ${target.name}`);
+          fail(prop, `a tensor of one shape: ensemble tensor '${name}' is [${seen.fullDims}] from '${seen.from}'`, `[${mine.fullDims}] from ${target.name}`,
+            `give '${name}' one shape in both models (-1 matches any size)`);
         }
       };
+      const names = (ts: ModelTensor[]) => ts.map((x) => x.name).join(', ');
       if (inputs.length > 0) {
         for (const [input, tensor] of Object.entries(step.inputMap)) {
           const t = inputs.find((x) => x.name === input);
-          if (!t) fail('inputMap', `keyed by inputs of '${target.name}' (${inputs.map((x) => x.name).join(', ')})`, input);
+          if (!t) fail('inputMap', `keyed by inputs of '${target.name}'`, input, `key it by one of ${names(inputs)}`);
           else consistent(tensor, t, `inputMap[${input}]`);
         }
         const unmapped = inputs.filter((t) => !t.optional && !(t.name in step.inputMap));
-        if (unmapped.length > 0) fail('inputMap', `to map every required input of '${target.name}'`, `none for ${unmapped.map((t) => t.name).join(', ')}`);
+        if (unmapped.length > 0) {
+          fail('inputMap', `a map of every required input of '${target.name}'`, `none for ${names(unmapped)}`,
+            `map ${names(unmapped)} to an ensemble tensor, or mark ${unmapped.length > 1 ? 'them' : 'it'} optional in '${target.name}'`);
+        }
       }
       if (outputs.length > 0) {
         for (const [output, tensor] of Object.entries(step.outputMap)) {
           const t = outputs.find((x) => x.name === output);
-          if (!t) fail('outputMap', `keyed by outputs of '${target.name}' (${outputs.map((x) => x.name).join(', ')})`, output);
+          if (!t) fail('outputMap', `keyed by outputs of '${target.name}'`, output, `key it by one of ${names(outputs)}`);
           else consistent(tensor, t, `outputMap[${output}]`);
         }
       }

@@ -242,22 +242,32 @@ describe('TritonModelRepo', () => {
 
     test('fails on a mapping from an input the step model lacks, and on a required input left unmapped', () => {
       expect(withSteps({ ensembleSteps: step(1, { inputMap: { input0: 'image' } }) })).toThrow(
-        /'model\[classify\]\.ensembleSteps\[1\]\.inputMap' must be keyed by inputs of 'resnet50' \(INPUT__0\), got 'input0'[^]*'model\[classify\]\.ensembleSteps\[1\]\.inputMap' must be to map every required input of 'resnet50', got 'none for INPUT__0'/);
+        /'model\[classify\]\.ensembleSteps\[1\]\.inputMap' must be keyed by inputs of 'resnet50', got 'input0': key it by one of INPUT__0[^]*'model\[classify\]\.ensembleSteps\[1\]\.inputMap' must be a map of every required input of 'resnet50', got 'none for INPUT__0': map INPUT__0 to an ensemble tensor, or mark it optional in 'resnet50'/);
     });
 
     test('fails on a mapping from an output the step model lacks', () => {
       expect(withSteps({ ensembleSteps: step(0, { outputMap: { PIXELS: 'image' } }) }))
-        .toThrow(/'model\[classify\]\.ensembleSteps\[0\]\.outputMap' must be keyed by outputs of 'preprocess' \(IMAGE\), got 'PIXELS'/);
+        .toThrow(/'model\[classify\]\.ensembleSteps\[0\]\.outputMap' must be keyed by outputs of 'preprocess', got 'PIXELS': key it by one of IMAGE/);
     });
 
     test('fails on an ensemble tensor of two data types', () => {
       expect(withSteps({}, [RESNET50, { ...PREPROCESS, outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP16, dims: [3, 224, 224] }] }]))
-        .toThrow(/'model\[classify\]\.ensembleSteps\[1\]\.inputMap\[INPUT__0\]' must be a tensor of one data type: ensemble tensor 'image' is TYPE_FP16 from 'preprocess', got 'TYPE_FP32 from resnet50'/);
+        .toThrow(/'model\[classify\]\.ensembleSteps\[1\]\.inputMap\[INPUT__0\]' must be a tensor of one data type: ensemble tensor 'image' is TYPE_FP16 from 'preprocess', got 'TYPE_FP32 from resnet50': give 'image' one data type in both models/);
     });
 
     test('fails on an ensemble tensor of two shapes', () => {
       expect(withSteps({}, [RESNET50, { ...PREPROCESS, outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 299, 299] }] }]))
         .toThrow(/ensemble tensor 'image' is \[-1,3,299,299\] from 'preprocess', got '\[-1,3,224,224\] from resnet50'/);
+    });
+
+    test("compares a step model's declared dims, not its reshape, as Triton does", () => {
+      const reshaped = { ...RESNET50, inputs: [{ name: 'INPUT__0', dataType: TensorDataType.FP32, dims: [3, 224, 224], reshape: [1, 3, 224, 224] }] };
+      expect(withSteps({}, [reshaped, PREPROCESS])).not.toThrow();
+    });
+
+    test('an optional input of a step model may stay unmapped', () => {
+      const optional = { ...RESNET50, inputs: [...RESNET50.inputs!, { name: 'MASK', dataType: TensorDataType.BOOL, dims: [1], optional: true }] };
+      expect(withSteps({}, [optional, PREPROCESS])).not.toThrow();
     });
 
     test('leaves a step model without declared tensors to auto-complete', () => {
