@@ -25,3 +25,16 @@ export function clusterScopeOf(construct: IConstruct): IConstruct {
   }
   return construct.node.root;
 }
+
+/** How messages name a cluster scope: its ClusterChart's path, or the app. */
+export function clusterScopeName(scope: IConstruct): string {
+  return isClusterScope(scope) ? `ClusterChart '${scope.node.path}'` : 'the app';
+}
+
+/**
+ * Whether `a` and `b` go to different clusters: both in one app, under different cluster scopes. Constructs of two
+ * apps are never compared (each app is synthesized and applied on its own).
+ */
+export function inOtherCluster(a: IConstruct, b: IConstruct): boolean {
+  return a.node.root === b.node.root && clusterScopeOf(a) !== clusterScopeOf(b);
+}

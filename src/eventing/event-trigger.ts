@@ -9,7 +9,7 @@ import { BackoffPolicy, ColdStartCheck, DeliveryFormat, DeliveryOptions } from '
 import { IEventSink, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { TriggerFilter } from './filters';
-import { clusterScopeOf } from '../_cluster-scope';
+import { clusterScopeName, clusterScopeOf, inOtherCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { KNATIVE_TRIGGER } from '../_kinds';
 import { DNS_1123_SUBDOMAIN } from '../_names';
@@ -113,11 +113,10 @@ export class EventTrigger extends Construct {
 
     // A broker, subscriber or dead-letter sink made in this app must go to the trigger's own cluster: Knative
     // resolves the references where the Trigger is applied.
-    const cluster = clusterScopeOf(this);
     for (const [prop, x] of [['broker', props.broker], ['subscriber', props.subscriber], ['delivery.deadLetterSink', own.deadLetterSink]] as const) {
-      if (x && Construct.isConstruct(x) && x.node.root === this.node.root && clusterScopeOf(x) !== cluster) {
-        throw propError(prop, `in the trigger's cluster ('${cluster.node.path || 'the app'}')`, `${x.node.path} of ${clusterScopeOf(x).node.path || 'the app'}`,
-          'create it in the same ClusterChart, or refer to one that cluster has by name');
+      if (x && Construct.isConstruct(x) && inOtherCluster(this, x)) {
+        throw propError(prop, `in the trigger's cluster (${clusterScopeName(clusterScopeOf(this))})`, x.node.path,
+          'create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
       }
     }
     this.subscriber = subscriberDestination(props);

@@ -9,7 +9,7 @@ import { wholeSeconds } from './_duration';
 import { RepoPodParts } from './_repo-parts';
 import { TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
-import { clusterScopeOf } from '../_cluster-scope';
+import { clusterScopeName, clusterScopeOf, inOtherCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkEnvName, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuResource } from '../scheduling/gpu-resource';
@@ -183,9 +183,8 @@ function fmt(kibibytes: number): string {
  */
 export function repositoryReachProblems(workload: IConstruct, namespace: string | undefined, repo: TritonModelRepo): string[] {
   const problems: string[] = [];
-  const [mine, theirs] = [clusterScopeOf(workload), clusterScopeOf(repo)];
-  if (mine !== theirs) {
-    problems.push(propError('repository', `a TritonModelRepo of the workload's cluster ('${mine.node.path || 'the app'}')`, `one of ${theirs.node.path || 'the app'}`,
+  if (inOtherCluster(workload, repo)) {
+    problems.push(propError('repository', `a TritonModelRepo of the workload's cluster (${clusterScopeName(clusterScopeOf(workload))})`, repo.node.path,
       'create the repository in the same ClusterChart: its ConfigMap must exist where the pods run').message);
   }
   const repoNamespace = repo.configMap.metadata.namespace;

@@ -140,11 +140,11 @@ describe('EventTrigger', () => {
     const broker = new Broker(onPrem, 'events', { metadata: { name: 'events' }, delivery: { dropUndeliverableEvents: true } });
     const localBroker = new Broker(cloud, 'events', { metadata: { name: 'events' }, delivery: { dropUndeliverableEvents: true } });
     expect(() => new EventTrigger(cloud, 'a', { broker, subscriber: classifier(cloud) }))
-      .toThrow("'broker' must be in the trigger's cluster ('cloud'), got 'on-prem/events of on-prem': create it in the same ClusterChart");
+      .toThrow("'broker' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/events': create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName");
     expect(() => new EventTrigger(cloud, 'b', { broker: localBroker, subscriber: classifier(onPrem) }))
-      .toThrow("'subscriber' must be in the trigger's cluster ('cloud'), got 'on-prem/classifier of on-prem'");
+      .toThrow("'subscriber' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/classifier'");
     expect(() => new EventTrigger(cloud, 'c', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(onPrem, 'errors', { name: 'errors' }) } }))
-      .toThrow("'delivery.deadLetterSink' must be in the trigger's cluster ('cloud'), got 'on-prem/errors of on-prem'");
+      .toThrow("'delivery.deadLetterSink' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/errors'");
     const ok = new EventTrigger(cloud, 'd', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(cloud, 'errors', { name: 'errors' }) } });
     expect(ok.deadLetterSink).toBeInstanceOf(DeadLetterLogger);
   });

@@ -326,6 +326,15 @@ describe('TritonServer', () => {
     );
   });
 
+  test('takes a repository of another app, which synthesizes its ConfigMap on its own, in the same namespace', () => {
+    const models = new Chart(Testing.app(), 'models', { namespace: 'ml' });
+    const repo = new TritonModelRepo(models, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(models, 'c', 'models')), models: [RESNET50] });
+    const serving = new Chart(Testing.app(), 'serving', { namespace: 'ml' });
+    new TritonServer(serving, 'triton', { repository: repo, replicas: 1 });
+    const volumes = deploymentOf(serving.node.root as App).spec.template.spec.volumes;
+    expect(volumes.find((v: any) => v.configMap)?.configMap.name).toBe(repo.configMap.name);
+  });
+
   test('fails validation on a repository of another cluster chart', () => {
     const app = Testing.app();
     const target = (name: string) => new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() });
@@ -334,7 +343,7 @@ describe('TritonServer', () => {
     const repo = new TritonModelRepo(onPrem, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(onPrem, 'c', 'models')), models: [RESNET50] });
     new TritonServer(onPrem, 'here', { repository: repo, replicas: 1 });
     new TritonServer(cloud, 'there', { repository: repo, replicas: 1 });
-    expect(() => app.synth()).toThrow(/\[cloud\/there\] 'repository' must be a TritonModelRepo of the workload's cluster \('cloud'\), got 'one of on-prem'/);
+    expect(() => app.synth()).toThrow(/\[cloud\/there\] 'repository' must be a TritonModelRepo of the workload's cluster \(ClusterChart 'cloud'\), got 'on-prem\/repo'/);
     expect(() => app.synth()).not.toThrow(/\[on-prem\/here\]/);
   });
 
