@@ -6,6 +6,7 @@ import { propError } from '../_errors';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
+import { KnativeFeature, knativeFeatureDeclared } from '../serving/knative-features';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
@@ -191,14 +192,7 @@ export class KarmadaPlacement extends Construct {
       const knative = placement.workload.apiVersion.startsWith('serving.knative.dev/');
       for (const target of targets) {
         const targetJson = placementJson(renderNodePlacement(target.nodePool));
-        // Knative's webhook gates each of these fields behind a config-features flag; the app checked the flags of
-        // the service as rendered, not of fields an override adds in a member cluster.
-        const added = knative ? Object.keys(targetJson).filter((k) => targetJson[k] !== undefined && base[k] === undefined) : [];
-        if (added.length > 0) {
-          throw propError('targets', `node pools that add no Knative-gated pod fields to the Knative Service '${placement.workload.name}'`,
-            `${target.name} adds ${added.join(', ')}`,
-            'render the service with a node pool that already sets these fields, or make one ClusterChart per cluster with the service and its KnativeFeatures in each');
-        }
+        if (knative) this.checkKnativeFields(placement.workload.name, target.name, base, targetJson);
         const plaintext = placementPatches(placement.podSpecPath, base, targetJson);
         const imageOverrider = target.registryMirror
           ? [{
@@ -221,7 +215,34 @@ export class KarmadaPlacement extends Construct {
       }
     }
   }
+
+  /**
+   * Knative's webhook gates each placement field behind a config-features flag, and the app only checked the flags of
+   * the service as rendered. A field an override adds for a member cluster must be on by default there or listed in
+   * `enabled` of a KnativeFeatures of this placement's cluster (checked at synth, wherever that is declared).
+   */
+  private checkKnativeFields(service: string, target: string, base: Record<string, unknown>, targetJson: Record<string, unknown>): void {
+    const added = Object.keys(targetJson).filter((k) => targetJson[k] !== undefined && base[k] === undefined);
+    this.node.addValidation({
+      validate: () => {
+        const missing = added.filter((k) => !knativeFeatureDeclared(this, PLACEMENT_FLAGS[k]));
+        if (missing.length === 0) return [];
+        const flags = missing.map((k) => PLACEMENT_FLAGS[k].flag).join(', ');
+        return [propError('targets', `node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service '${service}'`,
+          `${target} adds ${missing.join(', ')}`,
+          `list ${flags} in \`enabled\` of a KnativeFeatures beside this placement once the clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
+          'render the service with a node pool that sets these fields already, or make one ClusterChart per cluster with the service and its KnativeFeatures').message];
+      },
+    });
+  }
 }
+
+/** The Knative feature flag that gates each placement field. */
+const PLACEMENT_FLAGS: Record<string, KnativeFeature> = {
+  nodeSelector: KnativeFeature.NODE_SELECTOR,
+  affinity: KnativeFeature.AFFINITY,
+  tolerations: KnativeFeature.TOLERATIONS,
+};
 
 /** The placement fields as wire JSON, so they can be compared and written into a patch. */
 function placementJson(p: NodePlacement): Record<string, unknown> {

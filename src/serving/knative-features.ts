@@ -129,6 +129,14 @@ export function missingKnativeFeatures(consumer: IKnativeFeatureConsumer): Knati
   return consumer.requiredKnativeFeatures.filter((f) => !f.enabledByDefault && !declared.some((d) => d.enables(f)));
 }
 
+/**
+ * Whether `feature` is on by default or listed in `enabled` of a KnativeFeatures of `construct`'s cluster: what
+ * the app states the cluster enables, beyond the flags its services' own pod specs need.
+ */
+export function knativeFeatureDeclared(construct: IConstruct, feature: KnativeFeature): boolean {
+  return feature.enabledByDefault || (declarations.get(clusterScopeOf(construct)) ?? []).some((d) => d._lists(feature));
+}
+
 /** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */
 export function knativeFeaturesHome(consumer: IConstruct): string {
   const scope = clusterScopeOf(consumer);
@@ -227,6 +235,11 @@ export class KnativeFeatures extends Construct {
       }
     }
     return inFlagOrder(all);
+  }
+
+  /** Whether `enabled` lists `feature`. @internal */
+  public _lists(feature: KnativeFeature): boolean {
+    return this.extra.includes(feature);
   }
 
   /** Whether this declaration enables `feature`. */

@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import {
   ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KarmadaPlacement,
-  KarmadaPlacementMode, KnativeFeatures, PlaceableWorkload,
+  KarmadaPlacementMode, KnativeFeature, KnativeFeatures, PlaceableWorkload,
 } from '../../src';
 import { ofKind, oneOf, synth } from '../_helpers/manifests';
 
@@ -123,10 +123,23 @@ describe('KarmadaPlacement', () => {
     const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] }); // nodeSelector and tolerations, no affinity
     const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
     new KnativeFeatures(chart, 'features');
-    const workload = PlaceableWorkload.fromApiObject(service.apiObject, pool);
-    expect(() => new KarmadaPlacement(chart, 'placement', { workload, targets: [onPrem, gke] })).toThrow(
-      "'targets' must be node pools that add no Knative-gated pod fields to the Knative Service 'classifier', got 'gke-burst adds affinity': render the service with a node pool that already sets these fields",
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke] });
+    expect(() => synth(chart)).toThrow(
+      "[test/placement] 'targets' must be node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service 'classifier', " +
+      "got 'gke-burst adds affinity': list kubernetes.podspec-affinity in `enabled` of a KnativeFeatures beside this placement once the clusters enable it",
     );
+  });
+
+  test('an override may add a Knative-gated field that a KnativeFeatures of the app lists as enabled, declared before or after', () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+    const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
+    new KnativeFeatures(chart, 'features');
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke] });
+    new KnativeFeatures(chart, 'members', { emitConfigMap: false, enabled: [KnativeFeature.AFFINITY] });
+    const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+    const gkeRule = rules.find((r: any) => r.targetCluster.clusterNames[0] === 'gke-burst');
+    expect(gkeRule.overriders.plaintext.map((p: any) => `${p.operator} ${p.path}`)).toContain('add /spec/template/spec/affinity');
   });
 
   test("an override that only changes a Knative Service's gated fields, not adds them, is written", () => {
