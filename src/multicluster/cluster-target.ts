@@ -68,8 +68,8 @@ export interface ClusterChartProps extends ChartProps {
   /** The cluster this chart is applied to. */
   readonly target: ClusterTarget;
   /**
-   * Take part in the app-wide check that the cluster charts run the same image references per repository
-   * (the same pinned tags or digests on-prem and in the cloud).
+   * Take part in the app-wide check that the cluster charts run no conflicting image references per repository
+   * (the same pinned tags or digests on-prem and in the cloud; one cluster may run a part of another's).
    * @default true
    */
   readonly requireIdenticalImages?: boolean;
@@ -80,8 +80,8 @@ export interface ClusterChartProps extends ChartProps {
  * file (`<id>.k8s.yaml`) and applied to its own cluster by GitOps.
  *
  * Creates no objects itself. Validates at synth that all cluster charts of the app (with
- * `requireIdenticalImages`) that run images of a repository run the same references of it, so the on-prem run
- * and the cloud burst train with the same bits.
+ * `requireIdenticalImages`) run no references of a repository that conflict: one chart runs every reference of
+ * it the others run, so the on-prem run and the cloud burst train with the same bits.
  *
  * @example
  * for (const target of [onPrem, cloud]) {
@@ -117,9 +117,9 @@ export class ClusterChart extends Chart {
   }
 
   /**
-   * Runs once per app, in the first cluster chart that takes part. Per repository, every chart that runs an image
-   * of it must run the same references: one chart may run two tags (two models on two server versions) as long as
-   * the other clusters run both too.
+   * Runs once per app, in the first cluster chart that takes part. Per repository, one chart must run every
+   * reference the others run: a chart may run two tags (two models on two server versions), and another one of
+   * them, but no chart a tag the fullest one lacks.
    */
   private checkIdenticalImages(): string[] {
     const charts = this.node.root.node.findAll()
@@ -140,10 +140,11 @@ export class ClusterChart extends Chart {
     }
     const problems: string[] = [];
     for (const [repository, perChart] of [...byRepository.entries()].sort(([a], [b]) => compareStrings(a, b))) {
-      const sets = [...perChart.values()].map((refs) => [...refs].sort(compareStrings).join(', '));
-      if (new Set(sets).size < 2) continue;
+      const sets = [...perChart.values()];
+      // Fine when one cluster runs every reference any other runs: the others run a part of the same bits.
+      if (sets.some((all) => sets.every((refs) => [...refs].every((r) => all.has(r))))) continue;
       const got = [...perChart.entries()].map(([chart, refs]) => `${chart.target.name}: ${[...refs].sort(compareStrings).join(', ')}`).join('; ');
-      problems.push(propError('image', `the same references of ${repository} in every cluster target that runs it`, got,
+      problems.push(propError('image', `references of ${repository} that one cluster target runs all of`, got,
         'pin the same tags or digests everywhere, or set requireIdenticalImages: false on a chart that must differ').message);
     }
     return problems;
