@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDestination, renderDestination } from './_delivery';
+import { TZ_NAMES, TZ_VERSION } from './_tz-names';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
 import { DNS_1123_SUBDOMAIN } from '../_names';
@@ -191,24 +192,20 @@ function checkCronField(schedule: string, field: string, spec: typeof FIELDS[num
   }
 }
 
+/** The tz names, built on first use. */
+let tzNames: Set<string> | undefined;
+
 /**
- * Knative reads the zone with Go's `time.LoadLocation`, an exact, case-sensitive look-up in the tz database, where
- * JavaScript's `Intl` matches names in any case. A name is taken when `Intl` knows it and it is spelled as the
- * database spells it: its canonical name, or a link (`US/Pacific`, `Etc/UTC`) whose every part starts with a
- * capital, as every tz name does. `Local` is refused: it would be the controller's own zone.
+ * Knative reads the zone with Go's `time.LoadLocation`: an exact, case-sensitive look-up in the tz database (zones
+ * and links; `src/eventing/_tz-names.ts`, generated from tzdata). JavaScript's `Intl` matches names in any case, so
+ * it cannot tell. `Local` is refused: it would be the controller's own zone.
  */
 function checkTimezone(timezone: string): void {
-  let canonical: string | undefined;
-  if (timezone !== '' && !/^local$/i.test(timezone)) {
-    try {
-      canonical = new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
-    } catch {
-      canonical = undefined;
-    }
+  tzNames ??= new Set(TZ_NAMES.split(' '));
+  if (tzNames.has(timezone)) return;
+  const cased = [...tzNames].find((n) => n.toLowerCase() === timezone.toLowerCase());
+  if (cased) {
+    throw propError('timezone', "a tz database name spelled as the database does (Knative's look-up is case-sensitive)", timezone, `use '${cased}'`);
   }
-  if (canonical === undefined) throw propError('timezone', 'an IANA time zone name', timezone, "e.g. 'Europe/Berlin' or 'UTC'");
-  const casedAsTz = timezone.split('/').every((part) => /^[A-Z]/.test(part));
-  if (timezone !== canonical && (!casedAsTz || timezone.toLowerCase() === canonical.toLowerCase())) {
-    throw propError('timezone', "an IANA time zone name spelled as the tz database does (Knative's look-up is case-sensitive)", timezone, `use '${canonical}'`);
-  }
+  throw propError('timezone', `an IANA time zone name (tz database ${TZ_VERSION})`, timezone, "e.g. 'Europe/Berlin' or 'UTC'");
 }

@@ -1,5 +1,6 @@
 import { chart } from './_fixtures';
 import { Broker, PingSource } from '../../src';
+import { TZ_NAMES, TZ_VERSION } from '../../src/eventing/_tz-names';
 import { oneOf, synth } from '../_helpers/manifests';
 
 const SOURCES = 'sources.knative.dev/v1';
@@ -56,26 +57,37 @@ describe('PingSource', () => {
 
   test('fails an unknown time zone', () => {
     expect(() => new PingSource(chart(), 'p', { schedule: '0 2 * * *', timezone: 'Mars/Olympus', sink: broker() }))
-      .toThrow("'timezone' must be an IANA time zone name, got 'Mars/Olympus': e.g. 'Europe/Berlin' or 'UTC'");
+      .toThrow(`'timezone' must be an IANA time zone name (tz database ${TZ_VERSION}), got 'Mars/Olympus': e.g. 'Europe/Berlin' or 'UTC'`);
   });
 
   test.each([
     ['europe/berlin', 'Europe/Berlin'],
     ['utc', 'UTC'],
-    ['us/pacific', 'America/Los_Angeles'],
-  ])("fails a time zone Go's case-sensitive look-up would not find: %s", (timezone, canonical) => {
+    ['us/pacific', 'US/Pacific'],
+    ['Us/Pacific', 'US/Pacific'],
+    ['Etc/Utc', 'Etc/UTC'],
+    ['America/Argentina/Buenos_aires', 'America/Argentina/Buenos_Aires'],
+  ])("fails a time zone Go's case-sensitive look-up would not find: %s", (timezone, spelled) => {
     expect(() => new PingSource(chart(), 'p', { schedule: '0 2 * * *', timezone, sink: broker() }))
-      .toThrow(`'timezone' must be an IANA time zone name spelled as the tz database does (Knative's look-up is case-sensitive), got '${timezone}': use '${canonical}'`);
+      .toThrow(`'timezone' must be a tz database name spelled as the database does (Knative's look-up is case-sensitive), got '${timezone}': use '${spelled}'`);
   });
 
-  test.each(['Europe/Berlin', 'UTC', 'Etc/UTC', 'US/Pacific', 'Etc/GMT+5'])('takes the tz name %s and writes it as spelled', (timezone) => {
+  test.each(['Europe/Berlin', 'UTC', 'Etc/UTC', 'US/Pacific', 'Etc/GMT+5', 'Asia/Kolkata', 'Asia/Calcutta'])('takes the tz name %s and writes it as spelled', (timezone) => {
     const c = chart();
     new PingSource(c, 'p', { schedule: '0 2 * * *', timezone, sink: broker() });
     expect(oneOf(synth(c), SOURCES, 'PingSource').spec.timezone).toBe(timezone);
   });
 
+  test("the tz names are the database's, zones and links (scripts/tz-names.ts)", () => {
+    const names = TZ_NAMES.split(' ');
+    expect(names.length).toBeGreaterThan(550);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(['UTC', 'Etc/UTC', 'Europe/Berlin', 'America/Los_Angeles', 'US/Pacific', 'Asia/Kolkata', 'Asia/Calcutta']));
+    expect(names).not.toContain('Local');
+  });
+
   test('fails the controller-local zone', () => {
-    expect(() => new PingSource(chart(), 'p', { schedule: '0 2 * * *', timezone: 'Local', sink: broker() })).toThrow(/'timezone' must be an IANA time zone name, got 'Local'/);
+    expect(() => new PingSource(chart(), 'p', { schedule: '0 2 * * *', timezone: 'Local', sink: broker() })).toThrow(/'timezone' must be an IANA time zone name \(tz database \S+\), got 'Local'/);
   });
 
   test('fails data together with dataBase64', () => {
