@@ -326,14 +326,15 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
  * mount on a path the library mounts: the model repository, model weights, scratch.
  */
 function checkUniqueMountPaths(c: k8s.Container): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (const m of c.volumeMounts ?? []) {
     const path = m.mountPath.replace(/\/+$/, '') || '/';
-    if (seen.has(path)) {
+    const there = seen.get(path);
+    if (there !== undefined) {
       throw propError('volumeMounts[].path', `unique within container '${c.name}'`, m.mountPath,
-        `another mount of '${c.name}' uses that path already; mount the volume elsewhere`);
+        `volume '${there}' is mounted there already; mount '${m.name}' elsewhere`);
     }
-    seen.add(path);
+    seen.set(path, m.name);
   }
 }
 

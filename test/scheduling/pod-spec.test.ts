@@ -61,7 +61,7 @@ describe('renderPodSpec', () => {
     const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/models/' }] });
     const extraMounts = [{ name: 'model-repository', mountPath: '/models' }];
     expect(() => renderPodSpec(pod, { target, containerName: 'main', extraMounts, extraVolumes: [{ name: 'model-repository', emptyDir: {} }] }))
-      .toThrow(/'volumeMounts\[\].path' must be unique within container 'main', got '\/models\/': another mount of 'main' uses that path already/);
+      .toThrow(/'volumeMounts\[\].path' must be unique within container 'main', got '\/models\/': volume 'model-repository' is mounted there already; mount 'cache' elsewhere/);
   });
 
   test('fails on two mounts at one path in an init container', () => {
