@@ -1,12 +1,13 @@
 import { createHash } from 'crypto';
 import { ApiObject, Chart, Lazy, Names } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { checkDestination, renderDestination } from './_delivery';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { adapterScript } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
+import { clusterScopeOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
@@ -173,6 +174,9 @@ done
 mc event ls "minio/$BUCKET" "$arn"
 `;
 
+/** The webhook targets of the app's sources, by cluster: `<endpoint> <target id>` → the source's path. */
+const TARGETS = new WeakMap<IConstruct, Map<string, string>>();
+
 /**
  * MinIO bucket notifications as CloudEvents on a Knative broker: uploads to a bucket trigger event-driven
  * inference, and an event is never lost on the way (MinIO queues and retries until the adapter accepted it, and
@@ -277,6 +281,19 @@ export class MinIOImageSource extends Construct {
     if (!namespace) {
       throw propError('namespace', 'known at synth (set it on the chart)', 'none', 'MinIO reaches the adapter by its cluster DNS name, which includes the namespace');
     }
+
+    // One webhook target per id on a MinIO server: a second source with the same id would overwrite the first's
+    // target, and its bucket's events would go to the second adapter.
+    const cluster = clusterScopeOf(this);
+    const targets = TARGETS.get(cluster) ?? new Map<string, string>();
+    const key = `${endpoint} ${targetId}`;
+    const other = targets.get(key);
+    if (other !== undefined) {
+      throw propError('targetId', `unique per MinIO server (${endpoint}): '${other}' uses webhook target '${targetId}' already`, targetId,
+        'give one of the sources another name or targetId');
+    }
+    targets.set(key, this.node.path);
+    TARGETS.set(cluster, targets);
 
     this.targetArn = `arn:minio:sqs::${targetId}:webhook`;
     this.eventSource = `${endpoint}/${props.bucket}`;

@@ -151,6 +151,17 @@ describe('MinIOImageSource', () => {
     expect(() => source(chart(), props)).toThrow(message);
   });
 
+  test('fails on a second source with the webhook target of another on the same MinIO server', () => {
+    const app = Testing.app();
+    source(new Chart(app, 'a', { namespace: 'team-a' }), { name: 'uploads' });
+    expect(() => source(new Chart(app, 'b', { namespace: 'team-b' }), { name: 'uploads' })).toThrow(
+      "'targetId' must be unique per MinIO server (http://minio.minio.svc.cluster.local:9000): 'a/uploads' uses webhook target 'uploads' already, got 'uploads': give one of the sources another name or targetId");
+    const other = source(new Chart(app, 'c', { namespace: 'team-c' }), { name: 'uploads', targetId: 'team_c_uploads' });
+    expect(other.targetArn).toBe('arn:minio:sqs::team_c_uploads:webhook');
+    const elsewhere = source(new Chart(app, 'd', { namespace: 'team-d' }), { name: 'uploads', endpoint: 'http://minio.other.svc.cluster.local:9000' });
+    expect(elsewhere.targetArn).toBe('arn:minio:sqs::uploads:webhook');
+  });
+
   test('fails in a chart without a namespace', () => {
     expect(() => source(new Chart(Testing.app(), 'no-namespace'))).toThrow("'namespace' must be known at synth (set it on the chart), got 'none': MinIO reaches the adapter by its cluster DNS name, which includes the namespace");
   });
