@@ -3,10 +3,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClusterTarget } from './cluster-target';
 import { propError } from '../_errors';
+import { KNATIVE_SERVICE } from '../_kinds';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
-import { KnativeFeature, knativeFeatureDeclared } from '../serving/knative-features';
+import { knativeFeatureDeclared, knativeFeaturesOf } from '../serving/knative-features';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
@@ -189,7 +190,7 @@ export class KarmadaPlacement extends Construct {
     if (props.overridePlacement ?? true) {
       const base = placementJson(renderNodePlacement(placement.nodePool));
       const rules: karmadaTypes.OverridePolicySpecOverrideRules[] = [];
-      const knative = placement.workload.apiVersion.startsWith('serving.knative.dev/');
+      const knative = placement.workload.apiVersion === KNATIVE_SERVICE.apiVersion && placement.workload.kind === KNATIVE_SERVICE.kind;
       for (const target of targets) {
         const targetJson = placementJson(renderNodePlacement(target.nodePool));
         if (knative) this.checkKnativeFields(placement.workload.name, target.name, base, targetJson);
@@ -222,27 +223,21 @@ export class KarmadaPlacement extends Construct {
    * `enabled` of a KnativeFeatures of this placement's cluster (checked at synth, wherever that is declared).
    */
   private checkKnativeFields(service: string, target: string, base: Record<string, unknown>, targetJson: Record<string, unknown>): void {
-    const added = Object.keys(targetJson).filter((k) => targetJson[k] !== undefined && base[k] === undefined);
+    // The fields the override adds, read for their flags the way the service's own pod spec is read.
+    const added = Object.fromEntries(Object.entries(targetJson).filter(([k, v]) => v !== undefined && base[k] === undefined));
+    const gated = knativeFeaturesOf(added);
     this.node.addValidation({
       validate: () => {
-        const missing = added.filter((k) => !knativeFeatureDeclared(this, PLACEMENT_FLAGS[k]));
+        const missing = gated.filter((f) => !knativeFeatureDeclared(this, f));
         if (missing.length === 0) return [];
-        const flags = missing.map((k) => PLACEMENT_FLAGS[k].flag).join(', ');
         return [propError('targets', `node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service '${service}'`,
-          `${target} adds ${missing.join(', ')}`,
-          `list ${flags} in \`enabled\` of a KnativeFeatures beside this placement once the clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
+          `${target} adds ${missing.map((f) => f.field).join(', ')}`,
+          `list ${missing.map((f) => f.flag).join(', ')} in \`enabled\` of a KnativeFeatures beside this placement once the clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
           'render the service with a node pool that sets these fields already, or make one ClusterChart per cluster with the service and its KnativeFeatures').message];
       },
     });
   }
 }
-
-/** The Knative feature flag that gates each placement field. */
-const PLACEMENT_FLAGS: Record<string, KnativeFeature> = {
-  nodeSelector: KnativeFeature.NODE_SELECTOR,
-  affinity: KnativeFeature.AFFINITY,
-  tolerations: KnativeFeature.TOLERATIONS,
-};
 
 /** The placement fields as wire JSON, so they can be compared and written into a patch. */
 function placementJson(p: NodePlacement): Record<string, unknown> {

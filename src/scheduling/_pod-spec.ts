@@ -290,7 +290,8 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   };
   const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
   const initContainers = (input.initContainers ?? []).map(auxiliary);
-  for (const c of [main, ...initContainers]) checkUniqueMountPaths(c);
+  const sidecars = (input.sidecars ?? []).map(auxiliary);
+  for (const c of [main, ...initContainers, ...sidecars]) checkUniqueMountPaths(c);
   const placement = renderNodePlacement(pod.nodePool);
   // On Knative the pod-level security context needs a feature flag; the container-level one carries the
   // hardening instead, and the pod-level one is only emitted when a pod-only field (fsGroup) asks for it.
@@ -303,8 +304,6 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
       fsGroup: pod.fsGroup,
       seccompProfile: { type: 'RuntimeDefault' },
     };
-  const sidecars = (input.sidecars ?? []).map(auxiliary);
-  sidecars.forEach(checkUniqueMountPaths);
   return {
     serviceAccountName: pod.serviceAccountName,
     automountServiceAccountToken: pod.serviceAccountName ? undefined : false,
@@ -328,7 +327,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
 function checkUniqueMountPaths(c: k8s.Container): void {
   const seen = new Map<string, string>();
   for (const m of c.volumeMounts ?? []) {
-    const path = m.mountPath.replace(/\/+$/, '') || '/';
+    const path = mountPathKey(m.mountPath);
     const there = seen.get(path);
     if (there !== undefined) {
       throw propError('volumeMounts[].path', `unique within container '${c.name}'`, m.mountPath,
@@ -336,6 +335,11 @@ function checkUniqueMountPaths(c: k8s.Container): void {
     }
     seen.set(path, m.name);
   }
+}
+
+/** A mount path as the apiserver compares it: without trailing slashes (`/data/` is `/data`). */
+export function mountPathKey(path: string): string {
+  return path.replace(/\/+$/, '') || '/';
 }
 
 function dedupeVolumes(volumes: k8s.Volume[]): k8s.Volume[] {

@@ -5,6 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-27';
 import { propError } from '../_errors';
+import { mountPathKey } from '../scheduling/_pod-spec';
 
 /** Ports the queue-proxy and the activator own. */
 export const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];
@@ -40,7 +41,7 @@ export function checkKnativePodSpec(spec: k8s.PodSpec): void {
     }
     for (const m of c.volumeMounts ?? []) {
       // Paths unique within a container: the shared renderer checks that for every target.
-      const path = m.mountPath.replace(/\/+$/, '') || '/';
+      const path = mountPathKey(m.mountPath);
       if (RESERVED_PATHS.includes(path)) throw propError('volumeMounts[].path', `a path Knative does not reserve (not ${RESERVED_PATHS.join(', ')})`, m.mountPath);
       const v = volumes.get(m.name);
       if (v && !v.emptyDir && !v.persistentVolumeClaim && !m.readOnly) {

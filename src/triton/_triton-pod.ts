@@ -181,7 +181,7 @@ function fmt(kibibytes: number): string {
  * Where the repository's ConfigMap lands against the workload that mounts it: a pod can only mount a ConfigMap of
  * its own cluster and namespace, else it waits in ContainerCreating. Namespaces are compared where both are set.
  */
-export function repositoryReachProblems(workload: IConstruct, namespace: string | undefined, repo: TritonModelRepo): string[] {
+function repositoryReachProblems(workload: IConstruct, namespace: string | undefined, repo: TritonModelRepo): string[] {
   const problems: string[] = [];
   if (inOtherCluster(workload, repo)) {
     problems.push(propError('repository', `a TritonModelRepo of the workload's cluster (${clusterScopeName(clusterScopeOf(workload))})`, repo.node.path,
@@ -195,10 +195,13 @@ export function repositoryReachProblems(workload: IConstruct, namespace: string 
   return problems;
 }
 
-/** The checks that need the repository and the server together; messages for node.addValidation. */
-export function validateAgainstServer(props: TritonWorkloadProps, gpuCount: number): string[] {
+/**
+ * The checks that need the repository and the server together; messages for node.addValidation of `workload`
+ * (a TritonServer or TritonKnativeService in `namespace`).
+ */
+export function validateAgainstServer(workload: IConstruct, namespace: string | undefined, props: TritonWorkloadProps, gpuCount: number): string[] {
   const repo: TritonModelRepo = props.repository;
-  const errors: string[] = [];
+  const errors: string[] = repositoryReachProblems(workload, namespace, repo);
   const models = repo.models;
   for (const model of models) {
     model.config.instanceGroups.forEach((g, i) => {

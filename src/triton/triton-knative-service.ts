@@ -1,8 +1,8 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, repositoryReachProblems, resolveTritonPod, scrapeAnnotations,
-  startupFailureThreshold, validateAgainstServer,
+  CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
+  validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
 import { MetricsScraping } from './triton-server';
@@ -162,7 +162,7 @@ export class TritonKnativeService extends Construct implements IEventSink {
 
     this.node.addValidation({
       validate: () => {
-        const errors = [...validateAgainstServer(p, gpuCount), ...repositoryReachProblems(this, this.service.namespace, p.repository)];
+        const errors = validateAgainstServer(this, this.service.namespace, p, gpuCount);
         const now = deriveConcurrency(p.repository.models, gpuCount);
         const stale = (p.containerConcurrency === undefined && now.concurrency !== this.containerConcurrency)
           || (p.target === undefined && now.target !== derived.target);

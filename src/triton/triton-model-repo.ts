@@ -245,9 +245,10 @@ export class TritonModelRepo extends Construct {
   private readonly data: Record<string, string> = {};
   /** Bytes of `data`, kept as models are added. */
   private dataBytes = 0;
-  /** What `validateRepo` found; cleared by `addModel`. */
-  private problems?: string[];
+  /** Counts `addModel()` calls; see `_revision`. */
   private revision = 0;
+  /** What `validateRepo` found, and at which revision. */
+  private checked?: { readonly revision: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
@@ -266,8 +267,13 @@ export class TritonModelRepo extends Construct {
     });
     for (const m of props.models ?? []) this.addModel(m);
 
-    // cdk8s validates the whole app once more per chart: check once, again only after addModel().
-    this.node.addValidation({ validate: () => (this.problems ??= this.validateRepo()) });
+    // cdk8s validates the whole app once more per chart: check once per revision.
+    this.node.addValidation({
+      validate: () => {
+        if (this.checked?.revision !== this.revision) this.checked = { revision: this.revision, problems: this.validateRepo() };
+        return this.checked.problems;
+      },
+    });
   }
 
   /** The models, in the order they were added. */
@@ -300,7 +306,6 @@ export class TritonModelRepo extends Construct {
       this.dataBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
     }
     this._models.push(model);
-    this.problems = undefined;
     this.revision++;
     return model;
   }
@@ -475,24 +480,19 @@ export class TritonModelRepo extends Construct {
         }
       };
       const names = (ts: ModelTensor[]) => ts.map((x) => x.name).join(', ');
-      if (inputs.length > 0) {
-        for (const [input, tensor] of Object.entries(step.inputMap)) {
-          const t = inputs.find((x) => x.name === input);
-          if (!t) fail('inputMap', `keyed by inputs of '${target.name}'`, input, `key it by one of ${names(inputs)}`);
-          else consistent(tensor, t, `inputMap[${input}]`);
-        }
-        const unmapped = inputs.filter((t) => !t.optional && !(t.name in step.inputMap));
-        if (unmapped.length > 0) {
-          fail('inputMap', `a map of every required input of '${target.name}'`, `none for ${names(unmapped)}`,
-            `map ${names(unmapped)} to an ensemble tensor, or mark ${unmapped.length > 1 ? 'them' : 'it'} optional in '${target.name}'`);
+      const sides = [['inputMap', 'inputs', step.inputMap, inputs], ['outputMap', 'outputs', step.outputMap, outputs]] as const;
+      for (const [prop, kind, map, declared] of sides) {
+        if (declared.length === 0) continue; // left to auto-complete
+        for (const [name, tensor] of Object.entries(map)) {
+          const t = declared.find((x) => x.name === name);
+          if (!t) fail(prop, `keyed by ${kind} of '${target.name}'`, name, `key it by one of ${names(declared)}`);
+          else consistent(tensor, t, `${prop}[${name}]`);
         }
       }
-      if (outputs.length > 0) {
-        for (const [output, tensor] of Object.entries(step.outputMap)) {
-          const t = outputs.find((x) => x.name === output);
-          if (!t) fail('outputMap', `keyed by outputs of '${target.name}'`, output, `key it by one of ${names(outputs)}`);
-          else consistent(tensor, t, `outputMap[${output}]`);
-        }
+      const unmapped = inputs.filter((t) => !t.optional && !(t.name in step.inputMap));
+      if (unmapped.length > 0) {
+        fail('inputMap', `a map of every required input of '${target.name}'`, `none for ${names(unmapped)}`,
+          `map ${names(unmapped)} to an ensemble tensor, or mark ${unmapped.length > 1 ? 'them' : 'it'} optional in '${target.name}'`);
       }
     }
     return errors;

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { wholeSeconds } from './_duration';
 import {
   CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
-  repositoryReachProblems, scrapeAnnotations, startupFailureThreshold, TritonPod, validateAgainstServer,
+  scrapeAnnotations, startupFailureThreshold, TritonPod, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { checkInteger, propError } from '../_errors';
@@ -264,7 +264,7 @@ export class TritonServer extends Construct {
 
     this.node.addValidation({
       validate: () => {
-        const errors = [...validateAgainstServer(props, this.gpuCount), ...repositoryReachProblems(this, this.namespace, props.repository)];
+        const errors = validateAgainstServer(this, this.namespace, props, this.gpuCount);
         // The spec is rendered at synth, when the repository has all its models. Rendering it in validation as well
         // makes what it refuses (a user mount over the repository ...) fail before cdk8s writes any chart.
         try {
