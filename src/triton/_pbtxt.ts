@@ -63,9 +63,7 @@ export function escapeString(value: string): string {
 }
 
 function intText(field: string, value: number, type: PbInt): string {
-  const range = INT_RANGE[type];
-  const min = range[0];
-  const max = range[1];
+  const [min, max] = INT_RANGE[type];
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`pbtxt: field '${field}' must be an ${type} (${min}..${max}), got ${value}`);
   }
@@ -118,25 +116,25 @@ export class PbMessage {
 
   /** A repeated integer field. */
   public ints(name: string, values: number[] | undefined, type: PbInt = PbInt.INT32): this {
-    if (values && values.length > 0) this.scalar(name, `[ ${values.map((v) => intText(name, v, type)).join(', ')} ]`);
+    if (values && values.length > 0) this.list(name, values.map((v) => intText(name, v, type)));
     return this;
   }
 
   /** A repeated float field. */
   public floats(name: string, values: number[] | undefined): this {
-    if (values && values.length > 0) this.scalar(name, `[ ${values.map((v) => floatText(name, v)).join(', ')} ]`);
+    if (values && values.length > 0) this.list(name, values.map((v) => floatText(name, v)));
     return this;
   }
 
   /** A repeated bool field. */
   public bools(name: string, values: boolean[] | undefined): this {
-    if (values && values.length > 0) this.scalar(name, `[ ${values.map((v) => (v ? 'true' : 'false')).join(', ')} ]`);
+    if (values && values.length > 0) this.list(name, values.map((v) => (v ? 'true' : 'false')));
     return this;
   }
 
   /** A repeated string field. */
   public strings(name: string, values: string[] | undefined): this {
-    if (values && values.length > 0) this.scalar(name, `[ ${values.map(escapeString).join(', ')} ]`);
+    if (values && values.length > 0) this.list(name, values.map(escapeString));
     return this;
   }
 
@@ -210,6 +208,11 @@ export class PbMessage {
 
   private scalar(name: string, text: string): void {
     this.push({ name, line: `${name}: ${text}` });
+  }
+
+  /** A repeated scalar field, its values already as text: `name: [ v1, v2 ]`. */
+  private list(name: string, texts: string[]): void {
+    this.scalar(name, `[ ${texts.join(', ')} ]`);
   }
 
   private push(node: Node): void {
