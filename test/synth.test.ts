@@ -1,12 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { GpuInferenceService, GpuNodePool, GpuProduct } from '../src';
+import { tmpDir } from './_helpers/tmp';
 
 describe('synth', () => {
   test('fails on a validation error and writes no manifest', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-app-'));
+    const outdir = tmpDir('bad-app-');
     const app = new App({ outdir });
     const chart = new Chart(app, 'serving');
     new GpuInferenceService(chart, 'svc', { image: 'model:1.0.0', nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }) });

@@ -1,11 +1,9 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { buildApp, TRAINING_IMAGE } from '../../examples/distributed-training/main';
 import { ofKind, oneOf, synthApp } from '../_helpers/manifests';
+import { tmpDir } from '../_helpers/tmp';
 
 describe('examples/distributed-training', () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'distributed-training-'));
+  const outdir = tmpDir('distributed-training-');
   const objects = synthApp(buildApp({ outdir }));
   const jobs = ofKind(objects, 'batch/v1', 'Job');
   const job = (name: string) => jobs.find((j) => j.metadata.name === name);

@@ -1,9 +1,7 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildApp, CLASSIFY_REQUESTED, EventDrivenClassifierChart } from '../../examples/event-driven-classifier/main';
 import { ofKind, oneOf, synthApp } from '../_helpers/manifests';
+import { tmpDir } from '../_helpers/tmp';
 
 describe('examples/event-driven-classifier', () => {
   let app: App;
@@ -11,7 +9,7 @@ describe('examples/event-driven-classifier', () => {
   let story: EventDrivenClassifierChart;
 
   beforeAll(() => {
-    app = buildApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'event-driven-classifier-')) });
+    app = buildApp({ outdir: tmpDir('event-driven-classifier-') });
     objects = synthApp(app); // every object passes the schema gate
     story = app.node.findChild('event-driven-classifier') as EventDrivenClassifierChart;
   });

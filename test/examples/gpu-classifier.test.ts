@@ -1,10 +1,10 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { buildApp } from '../../examples/gpu-classifier/main';
 import { oneOf, synthApp } from '../_helpers/manifests';
+import { tmpDir } from '../_helpers/tmp';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-classifier-'));
+const tmp = () => tmpDir('gpu-classifier-');
 
 describe('examples/gpu-classifier', () => {
   const objects = synthApp(buildApp({ outdir: tmp() }));

@@ -1,15 +1,15 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { buildApp, CHECKPOINT_CLAIM, GKE_BURST, ON_PREM, TRAINING_IMAGE } from '../../examples/hybrid-cloud/main';
 import { ofKind, synthApp, validateManifests } from '../_helpers/manifests';
+import { tmpDir } from '../_helpers/tmp';
 
 const POLICY = 'policy.karmada.io/v1alpha1';
 
 /** Synthesizes to files: one per chart, as each cluster's GitOps repo gets it. */
 function synthFiles(karmada?: boolean): Record<string, any[]> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cloud-'));
+  const outdir = tmpDir('hybrid-cloud-');
   buildApp({ outdir, karmada }).synth();
   const files: Record<string, any[]> = {};
   for (const file of fs.readdirSync(outdir).sort()) {
@@ -29,7 +29,7 @@ describe('examples/hybrid-cloud', () => {
   });
 
   test('the schema gate accepts the whole app', () => {
-    expect(synthApp(buildApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cloud-')) })).length).toBeGreaterThan(0);
+    expect(synthApp(buildApp({ outdir: tmpDir('hybrid-cloud-') })).length).toBeGreaterThan(0);
   });
 
   test('each cluster chart creates the ReadWriteMany checkpoint claim its jobs mount, on its own storage class', () => {

@@ -1,12 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { buildApp } from '../../examples/triton-resnet50/main';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { canonicalModelConfig, checkAllPbtxt, synthAppChecked } from '../_helpers/protoc';
+import { tmpDir } from '../_helpers/tmp';
 
 describe('examples/triton-resnet50', () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'triton-resnet50-'));
+  const outdir = tmpDir('triton-resnet50-');
   const app = buildApp({ outdir });
   const objects = synthAppChecked(app);
   const deployment = oneOf(objects, 'apps/v1', 'Deployment');
@@ -66,7 +65,7 @@ describe('examples/triton-resnet50', () => {
   });
 
   test('is deterministic: two builds give the same YAML', () => {
-    const again = (dir: string) => buildApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), dir)) }).synthYaml();
+    const again = (dir: string) => buildApp({ outdir: tmpDir(dir) }).synthYaml();
     expect(again('triton-a-')).toBe(again('triton-b-'));
   });
 

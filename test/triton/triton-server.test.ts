@@ -1,6 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
@@ -10,6 +8,7 @@ import {
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
+import { tmpDir } from '../_helpers/tmp';
 
 
 function setup(models: TritonModelProps[] = [RESNET50]) {
@@ -304,18 +303,14 @@ describe('TritonServer', () => {
   });
 
   test('fails validation on a user mount over the repository, before any chart is written', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'triton-'));
+    const outdir = tmpDir('triton-');
     const app = new App({ outdir });
     new Chart(app, 'a-first'); // written first, were the error left to the Deployment's rendering
     const chart = new Chart(app, 'z-triton', { namespace: 'ml' });
     const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
     new TritonServer(chart, 'triton', { repository: repo, replicas: 1, volumeMounts: [{ volume: Volume.fromEmptyDir(chart, 'cache', 'cache'), path: '/models', readOnly: false }] });
-    try {
-      expect(() => app.synth()).toThrow(/Validation failed[^]*\[z-triton\/triton\] 'volumeMounts\[\]\.path' must be unique within container 'tritonserver', got '\/models'/);
-      expect(fs.readdirSync(outdir)).toEqual([]);
-    } finally {
-      fs.rmSync(outdir, { recursive: true, force: true });
-    }
+    expect(() => app.synth()).toThrow(/Validation failed[^]*\[z-triton\/triton\] 'volumeMounts\[\]\.path' must be unique within container 'tritonserver', got '\/models'/);
+    expect(fs.readdirSync(outdir)).toEqual([]);
   });
 
   test('fails validation on a repository of another namespace, whose ConfigMap the pods cannot mount', () => {
