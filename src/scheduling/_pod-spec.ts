@@ -60,6 +60,12 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   if (!allowRoot && security.runAsUser === 0) {
     throw propError('security.runAsUser', 'a non-zero uid while runAsNonRoot is on', 0, 'set security.allowRoot to true to run as root (not recommended)');
   }
+  const gpu = props.gpu ?? GpuResource.NVIDIA;
+  const nodePool = props.nodePool ?? GpuNodePool.nvidia();
+  if (gpu.migProfile && nodePool.advertisesMigAsGpu) {
+    throw propError('gpu', 'nvidia.com/gpu on a node pool that advertises its MIG slices as nvidia.com/gpu (GKE partitions, the single MIG strategy)', gpu.name,
+      'keep GpuResource.NVIDIA and pick the slice with the pool (gpuPartitionSize), or place the pods on nodes with the mixed strategy');
+  }
   const sharedMemory = props.sharedMemory ?? true;
   if (!sharedMemory && props.sharedMemorySize) {
     throw propError('sharedMemorySize', 'unset when sharedMemory is false', props.sharedMemorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) + 'Mi');
@@ -70,6 +76,7 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   quantity('tmpSize', tmpSize);
   for (const mount of props.volumeMounts ?? []) {
     if (!mount.path.startsWith('/')) throw propError('volumeMounts[].path', 'an absolute path', mount.path);
+    checkSubPath('volumeMounts[].subPath', mount.subPath);
     if (['/tmp', '/dev/shm'].includes(mount.path)) {
       throw propError('volumeMounts[].path', 'a path other than /tmp and /dev/shm, which are mounted as scratch', mount.path, 'use tmpSize or sharedMemorySize to size them');
     }
@@ -80,9 +87,9 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     command: props.command,
     args: props.args,
     env: { ...(props.env ?? {}) },
-    gpu: props.gpu ?? GpuResource.NVIDIA,
+    gpu,
     gpuCount,
-    nodePool: props.nodePool ?? GpuNodePool.nvidia(),
+    nodePool,
     resources: resolveResources(props, gpuCount),
     runAsUser: security.runAsUser ?? (allowRoot ? undefined : DEFAULT_USER),
     runAsGroup: security.runAsGroup ?? (allowRoot ? undefined : DEFAULT_USER),
@@ -94,6 +101,26 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     volumeMounts: [...(props.volumeMounts ?? [])],
     serviceAccountName: props.serviceAccount?.name,
   };
+}
+
+/**
+ * The MIG profile of the slices a pod's GPUs are, where that is certain: a `GpuResource.mig()` request, or
+ * `nvidia.com/gpu` on a pool of GPU partitions. Undefined for whole GPUs (or when the pool does not say).
+ */
+export function migSliceOf(pod: ResolvedPod): string | undefined {
+  return pod.gpu.migProfile ?? (pod.gpu.name === GpuResource.NVIDIA.name ? pod.nodePool.gpuPartitionSize : undefined);
+}
+
+/**
+ * Throws when a workload whose processes each drive one GPU (Triton, torchrun workers) would get several MIG
+ * slices: a CUDA process enumerates a single MIG device however many the container gets (NVIDIA's MIG user
+ * guide, "CUDA Device Enumeration"), so the second device never appears.
+ */
+export function checkOneMigSlice(pod: ResolvedPod, fix: string): void {
+  const slice = migSliceOf(pod);
+  if (slice !== undefined && pod.gpuCount > 1) {
+    throw propError('gpuCount', `1 with MIG slices (${slice}): a CUDA process sees a single MIG device, however many the pod gets`, pod.gpuCount, fix);
+  }
 }
 
 /** What a workload without a GPU (an event adapter, a setup Job) gives the shared renderer. */
@@ -191,6 +218,13 @@ export function quantity(prop: string, size: Size | undefined): string | undefin
   if (k % (1024 * 1024) === 0) return `${k / (1024 * 1024)}Gi`;
   if (k % 1024 === 0) return `${k / 1024}Mi`;
   return `${k}Ki`;
+}
+
+/** Throws unless `subPath` is what the apiserver accepts (validateLocalDescendingPath): relative, never above the volume. */
+export function checkSubPath(prop: string, subPath: string | undefined): void {
+  if (subPath !== undefined && (subPath.startsWith('/') || subPath.split('/').includes('..'))) {
+    throw propError(prop, "a relative path inside the volume (no leading '/', no '..')", subPath);
+  }
 }
 
 /** Throws unless `name` is a valid environment variable name. */

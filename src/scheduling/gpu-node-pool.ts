@@ -34,7 +34,8 @@ const AKS_AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const MIG_PROFILE = /^[1-7]g\.\d+gb(\+me)?$/;
+/** GKE partition sizes: MIG profiles without media extensions (a label value allows no '+'). */
+const GKE_PARTITION_SIZE = /^[1-7]g\.\d+gb$/;
 
 /**
  * How a node's GPUs are shared between containers, as GPU Feature Discovery (`nvidia.com/gpu.sharing-strategy`)
@@ -394,7 +395,7 @@ export class GpuNodePool {
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
     const accelerators = options.accelerators ?? [];
-    if (options.gpuPartitionSize !== undefined && !MIG_PROFILE.test(options.gpuPartitionSize)) {
+    if (options.gpuPartitionSize !== undefined && !GKE_PARTITION_SIZE.test(options.gpuPartitionSize)) {
       throw propError('gke.gpuPartitionSize', "a MIG partition size such as '1g.10gb' or '3g.40gb'", options.gpuPartitionSize);
     }
     checkInteger('gke.maxSharedClientsPerGpu', options.maxSharedClientsPerGpu, 2);
@@ -448,6 +449,22 @@ export class GpuNodePool {
   public readonly tolerations?: NodeTaintQuery[];
   /** GPU products the pool guarantees, when known. */
   public readonly products?: GpuProduct[];
+
+  /**
+   * The MIG profile every GPU of the pool is partitioned into, each partition advertised as one `nvidia.com/gpu`:
+   * the node selector's `cloud.google.com/gke-gpu-partition-size`. Undefined for whole GPUs.
+   */
+  public get gpuPartitionSize(): string | undefined {
+    return this.nodeSelector?.[GKE_PARTITION_LABEL];
+  }
+
+  /**
+   * Whether the pool's nodes advertise MIG slices as `nvidia.com/gpu` (GKE GPU partitions, or the device plugin's
+   * `single` MIG strategy), and so never a `nvidia.com/mig-<profile>` resource.
+   */
+  public get advertisesMigAsGpu(): boolean {
+    return this.gpuPartitionSize !== undefined || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE;
+  }
 
   private constructor(options: GpuNodePoolOptions) {
     for (const [key, value] of Object.entries(options.nodeSelector ?? {})) {

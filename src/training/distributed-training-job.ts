@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { checkEnvName, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
 
@@ -302,6 +302,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       volumeMounts,
     });
     this.gpusPerNode = this.pod.gpuCount;
+    checkOneMigSlice(this.pod, 'run one worker per pod (gpuCount: 1, more nodes), or request whole GPUs');
 
     const spec = renderPodSpec(this.pod, {
       target: PodTarget.WORKLOAD,
@@ -314,7 +315,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 
     if (multiNode) {
       this.service = new k8s.KubeService(this, 'Service', {
-        metadata: { name: serviceName, labels: props.metadata?.labels },
+        // In the Job's namespace: a pod's <hostname>.<subdomain> record only exists in its own namespace.
+        metadata: { name: serviceName, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
         spec: {
           clusterIp: 'None',
           // Peers resolve pod 0 while it starts; torch retries the connection, not a missing DNS record.
@@ -364,6 +366,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     }
     const path = v.mountPath ?? defaultPath;
     if (!path.startsWith('/')) throw propError(`${role}.mountPath`, 'an absolute path', path);
+    checkSubPath(`${role}.subPath`, v.subPath);
     if (v.claim instanceof PersistentVolumeClaim && this.nodes > 1) {
       const allowed = readOnly
         ? [PersistentVolumeAccessMode.READ_ONLY_MANY, PersistentVolumeAccessMode.READ_WRITE_MANY]
@@ -394,7 +397,7 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     throw propError('script', 'a script path or module name without whitespace', p.script ?? '', 'put the arguments in scriptArgs');
   }
   if (p.launcher !== undefined && p.launcher.length === 0) throw propError('launcher', 'a non-empty command', '[]');
-  checkInteger('rendezvousPort', p.rendezvousPort, 1, 65535);
+  checkInteger('rendezvousPort', p.rendezvousPort, 1024, 65535, 'the workers run as non-root without capabilities and cannot bind ports below 1024');
   checkInteger('backoffLimit', p.backoffLimit, 0);
   if (p.rendezvousTimeout !== undefined && p.rendezvousTimeout.toSeconds() < 1) {
     throw propError('rendezvousTimeout', 'at least 1s', `${p.rendezvousTimeout.toSeconds()}s`);
@@ -480,8 +483,9 @@ function ncclEnv(n: NcclOptions): Record<string, string> {
   if (n.debug) env.NCCL_DEBUG = n.debug;
   if (n.debugSubsystems?.length) env.NCCL_DEBUG_SUBSYS = n.debugSubsystems.join(',');
   if (n.socketIfname !== undefined) {
-    if (!/^[\^=]?[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/.test(n.socketIfname)) {
-      throw propError('nccl.socketIfname', "interface names or prefixes, comma-separated, optionally starting with ^ (exclude) or = (exact), e.g. 'eth0'", n.socketIfname);
+    // NCCL strips a leading ^ (exclude), then a leading = (exact match): '^=docker0' excludes exactly docker0.
+    if (!/^\^?=?[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/.test(n.socketIfname)) {
+      throw propError('nccl.socketIfname', "interface names or prefixes, comma-separated, optionally starting with ^ (exclude), = (exact) or ^= (exclude exactly), e.g. 'eth0'", n.socketIfname);
     }
     env.NCCL_SOCKET_IFNAME = n.socketIfname;
   }

@@ -207,7 +207,8 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     let claim = props.workspace;
     if (!claim) {
       this.workspaceClaim = new PersistentVolumeClaim(this, 'Workspace', {
-        metadata: { name: `${this.name}-workspace` },
+        // Next to the notebook's pod: a pod mounts claims of its own namespace only.
+        metadata: { name: `${this.name}-workspace`, namespace: props.metadata?.namespace },
         accessModes: [PersistentVolumeAccessMode.READ_WRITE_ONCE],
         storage: props.workspaceSize ?? Size.gibibytes(20),
         storageClassName: props.workspaceStorageClass,
@@ -269,7 +270,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       },
     });
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, labels: props.metadata?.labels },
+      metadata: { name: this.name, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
       spec: {
         type: serviceType,
         selector,

@@ -11,8 +11,7 @@ import { TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, clusterScopeOf, inOtherCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkEnvName, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
-import { GpuResource } from '../scheduling/gpu-resource';
+import { checkEnvName, checkOneMigSlice, migSliceOf, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 
 /** The pinned default image: Triton 25.12 (Triton 2.64.0, CUDA 13.1; GPUs of compute capability 7.5 and later). */
 export const DEFAULT_TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-py3';
@@ -111,6 +110,7 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
 
   const image = props.image ?? DEFAULT_TRITON_IMAGE;
   const pod = resolveGpuPod({ ...props, image, env, args: tritonArgs(props, parts.repository, control, metrics) });
+  checkOneMigSlice(pod, 'run one server per MIG slice (more replicas), or give the server whole GPUs');
   return { pod, parts, startupTimeout, metrics };
 }
 
@@ -153,13 +153,14 @@ export function scrapeAnnotations(): Record<string, string> {
 export const CONFIG_HASH_ANNOTATION = 'triton.cdk8s-gpu-inference.dev/config-sha256';
 
 /** The memory of one GPU the server gets, and where that number comes from; undefined when unknown. */
-export function gpuMemoryOf(props: TritonWorkloadProps): { size: Size; from: string } | undefined {
+export function gpuMemoryOf(props: TritonWorkloadProps, pod: ResolvedPod): { size: Size; from: string } | undefined {
   if (props.gpuMemory) return { size: props.gpuMemory, from: 'gpuMemory' };
-  const gpu = props.gpu ?? GpuResource.NVIDIA;
-  if (gpu.migProfile) {
+  // A MIG slice (requested, or every GPU of a partitioned pool) has the slice's memory, not the product's.
+  const slice = migSliceOf(pod);
+  if (slice) {
     // The profile names its memory in decimal GB (3g.40gb); nvidia-smi reports slightly more, so this errs safe.
-    const gb = Number(/\.(\d+)gb/.exec(gpu.migProfile)![1]);
-    return { size: Size.mebibytes(Math.floor((gb * 1e9) / 2 ** 20)), from: `MIG profile ${gpu.migProfile}` };
+    const gb = Number(/\.(\d+)gb/.exec(slice)![1]);
+    return { size: Size.mebibytes(Math.floor((gb * 1e9) / 2 ** 20)), from: `MIG profile ${slice}` };
   }
   const products = props.nodePool?.products ?? [];
   if (products.length > 0 && products.every((p) => p.memory)) {
@@ -199,7 +200,8 @@ function repositoryReachProblems(workload: IConstruct, namespace: string | undef
  * The checks that need the repository and the server together; messages for node.addValidation of `workload`
  * (a TritonServer or TritonKnativeService in `namespace`).
  */
-export function validateAgainstServer(workload: IConstruct, namespace: string | undefined, props: TritonWorkloadProps, gpuCount: number): string[] {
+export function validateAgainstServer(workload: IConstruct, namespace: string | undefined, props: TritonWorkloadProps, pod: ResolvedPod): string[] {
+  const gpuCount = pod.gpuCount;
   const repo: TritonModelRepo = props.repository;
   const errors: string[] = repositoryReachProblems(workload, namespace, repo);
   const models = repo.models;
@@ -208,7 +210,8 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
       const beyond = (g.gpus ?? []).filter((x) => x >= gpuCount);
       if (beyond.length > 0) {
         errors.push(propError(`model[${model.name}].instanceGroups[${i}].gpus`, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, g.gpus,
-          `raise gpuCount to ${Math.max(...beyond) + 1}, or place the instances on GPUs the server gets`).message);
+          migSliceOf(pod) ? 'place the instances on GPU 0: a MIG slice is the one GPU the server sees'
+            : `raise gpuCount to ${Math.max(...beyond) + 1}, or place the instances on GPUs the server gets`).message);
       }
     });
     if ((props.disableAutoCompleteConfig ?? true) && (!(model.config.props.inputs?.length) || !(model.config.props.outputs?.length))) {
@@ -220,18 +223,19 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
     }
   }
   for (const name of (props.modelControl ?? ModelControl.NONE).startupModels ?? []) {
-    if (!repo.findModel(name)) {
+    if (name !== '*' && !repo.findModel(name)) {
       errors.push(propError('modelControl', `to load models of the repository (${models.map((m) => m.name).join(', ')})`, name).message);
     }
   }
-  errors.push(...checkGpuMemory(props, gpuCount));
+  errors.push(...checkGpuMemory(props, pod));
   return errors;
 }
 
-function checkGpuMemory(props: TritonWorkloadProps, gpuCount: number): string[] {
+function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] {
+  const gpuCount = pod.gpuCount;
   const sized = props.repository.models.filter((m) => m.gpuMemoryPerInstance && !m.isEnsemble);
   if (sized.length === 0) return [];
-  const memory = gpuMemoryOf(props);
+  const memory = gpuMemoryOf(props, pod);
   if (!memory) {
     return [propError('gpuMemory', 'known to check the GPU memory the models state (gpuMemoryPerInstance)', 'unknown',
       'set gpuMemory, request a MIG slice (GpuResource.mig), or place the pods with GpuNodePool.nvidia({ products: [...] })').message];

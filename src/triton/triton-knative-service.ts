@@ -162,7 +162,7 @@ export class TritonKnativeService extends Construct implements IEventSink {
 
     this.node.addValidation({
       validate: () => {
-        const errors = validateAgainstServer(this, this.service.namespace, p, gpuCount);
+        const errors = validateAgainstServer(this, this.service.namespace, p, triton.pod);
         const now = deriveConcurrency(p.repository.models, gpuCount);
         const stale = (p.containerConcurrency === undefined && now.concurrency !== this.containerConcurrency)
           || (p.target === undefined && now.target !== derived.target);

@@ -264,7 +264,7 @@ export class TritonServer extends Construct {
 
     this.node.addValidation({
       validate: () => {
-        const errors = validateAgainstServer(this, this.namespace, props, this.gpuCount);
+        const errors = validateAgainstServer(this, this.namespace, props, this.triton.pod);
         // The spec is rendered at synth, when the repository has all its models. Rendering it in validation as well
         // makes what it refuses (a user mount over the repository ...) fail before cdk8s writes any chart.
         try {

@@ -64,11 +64,14 @@ export class ModelControl {
   }
 
   /**
-   * Load only `models` at startup (`--load-model`), and more through the model repository API. Requires
-   * `restrictedApi` covering the model-repository API.
+   * Load only `models` at startup (`--load-model`), and more through the model repository API; `['*']` loads
+   * every model of the repository at startup. Requires `restrictedApi` covering the model-repository API.
    */
   public static explicit(models: string[]): ModelControl {
     if (new Set(models).size !== models.length) throw propError('ModelControl.explicit(models)', 'distinct model names', models);
+    if (models.includes('*') && models.length > 1) {
+      throw propError('ModelControl.explicit(models)', "'*' alone (Triton refuses --load-model=* beside other --load-model flags)", models, "pass ['*'] to load every model, or name the models");
+    }
     return new ModelControl('explicit', undefined, [...models]);
   }
 

@@ -169,6 +169,8 @@ describe('GpuNodePool', () => {
 
     test('fails on a partition size that is not a MIG profile', () => {
       expect(() => GpuNodePool.gke({ gpuPartitionSize: '10gb' })).toThrow("'gke.gpuPartitionSize' must be a MIG partition size such as '1g.10gb'");
+      // A node label value allows no '+': a media-extension profile can never be a GKE partition label.
+      expect(() => GpuNodePool.gke({ gpuPartitionSize: '1g.10gb+me' })).toThrow("'gke.gpuPartitionSize' must be a MIG partition size such as '1g.10gb'");
     });
 
     test('fails on shared clients without a sharing strategy', () => {

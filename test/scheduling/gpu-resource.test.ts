@@ -12,7 +12,15 @@ describe('GpuResource', () => {
     const mig = GpuResource.mig('1g.10gb');
     expect(mig.name).toBe('nvidia.com/mig-1g.10gb');
     expect(mig.migProfile).toBe('1g.10gb');
-    expect(GpuResource.mig('1g.5gb+me').name).toBe('nvidia.com/mig-1g.5gb+me');
+  });
+
+  test('a media-extension profile gets the resource name the device plugin advertises (+ becomes .)', () => {
+    const me = GpuResource.mig('1g.5gb+me');
+    expect(me.name).toBe('nvidia.com/mig-1g.5gb.me');
+    expect(me.migProfile).toBe('1g.5gb+me');
+    // A resource name the apiserver accepts: custom() checks the qualified-name rule and refuses a '+'.
+    expect(GpuResource.custom(me.name).name).toBe(me.name);
+    expect(() => GpuResource.custom('nvidia.com/mig-1g.5gb+me')).toThrow(/qualified extended resource name/);
   });
 
   test('custom resources', () => {

@@ -1,7 +1,7 @@
 import { Testing, Size } from 'cdk8s';
 import { Volume } from 'cdk8s-plus-27';
-import { GpuNodePool, GpuResource } from '../../src';
-import { PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
+import { GpuNodePool, GpuResource, MigStrategy } from '../../src';
+import { checkOneMigSlice, migSliceOf, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 
 const IMAGE = 'nvcr.io/nvidia/pytorch:24.05-py3';
 
@@ -56,6 +56,13 @@ describe('renderPodSpec', () => {
     expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: 'data' }] })).toThrow(/'volumeMounts\[\].path' must be an absolute path, got 'data'/);
   });
 
+  test.each(['/data', 'a/../../b', '..'])('fails on a subPath the apiserver refuses (absolute or leaving the volume): %s', (subPath) => {
+    const volume = Volume.fromEmptyDir(Testing.chart(), 'v', 'v');
+    expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/data', subPath }] }))
+      .toThrow(`'volumeMounts[].subPath' must be a relative path inside the volume (no leading '/', no '..'), got '${subPath}'`);
+    expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/data', subPath: 'team/..data/run1' }] })).not.toThrow();
+  });
+
   test.each([PodTarget.WORKLOAD, PodTarget.KNATIVE])('fails on a user mount at a path the workload mounts already (%s)', (target) => {
     const volume = Volume.fromEmptyDir(Testing.chart(), 'cache', 'cache');
     const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/models/' }] });
@@ -81,5 +88,38 @@ describe('renderPodSpec', () => {
 
   test('fails on a fractional KiB size', () => {
     expect(() => quantity('tmpSize', Size.kibibytes(0.5))).toThrow(/'tmpSize' must be a positive whole number of KiB/);
+  });
+});
+
+describe('MIG slices', () => {
+  const partitioned = GpuNodePool.gke({ gpuPartitionSize: '1g.10gb' });
+
+  test('a pool knows when its GPUs are partitions, or MIG slices advertised as nvidia.com/gpu', () => {
+    expect(partitioned.gpuPartitionSize).toBe('1g.10gb');
+    expect(partitioned.advertisesMigAsGpu).toBe(true);
+    expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE }).advertisesMigAsGpu).toBe(true);
+    expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.MIXED }).advertisesMigAsGpu).toBe(false);
+    expect(GpuNodePool.nvidia().gpuPartitionSize).toBeUndefined();
+  });
+
+  test('the slice of a pod: a MIG request, or nvidia.com/gpu on a partitioned pool', () => {
+    expect(migSliceOf(resolveGpuPod({ image: IMAGE, gpu: GpuResource.mig('3g.40gb') }))).toBe('3g.40gb');
+    expect(migSliceOf(resolveGpuPod({ image: IMAGE, nodePool: partitioned }))).toBe('1g.10gb');
+    expect(migSliceOf(resolveGpuPod({ image: IMAGE }))).toBeUndefined();
+  });
+
+  test.each([
+    ['a GKE partition pool', partitioned],
+    ['a single-strategy pool', GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE })],
+  ])('fails on a nvidia.com/mig-* request on %s, which never advertises one', (_, nodePool) => {
+    expect(() => resolveGpuPod({ image: IMAGE, gpu: GpuResource.mig('1g.10gb'), nodePool }))
+      .toThrow(/'gpu' must be nvidia.com\/gpu on a node pool that advertises its MIG slices as nvidia.com\/gpu .*, got 'nvidia.com\/mig-1g.10gb': keep GpuResource.NVIDIA/);
+  });
+
+  test('one process per GPU cannot use a second MIG slice', () => {
+    expect(() => checkOneMigSlice(resolveGpuPod({ image: IMAGE, gpu: GpuResource.mig('1g.10gb'), gpuCount: 2 }), 'fix it'))
+      .toThrow("'gpuCount' must be 1 with MIG slices (1g.10gb): a CUDA process sees a single MIG device, however many the pod gets, got 2: fix it");
+    expect(() => checkOneMigSlice(resolveGpuPod({ image: IMAGE, nodePool: partitioned, gpuCount: 4 }), 'fix it')).toThrow(/MIG slices \(1g.10gb\)/);
+    expect(() => checkOneMigSlice(resolveGpuPod({ image: IMAGE, gpuCount: 4 }), 'fix it')).not.toThrow();
   });
 });

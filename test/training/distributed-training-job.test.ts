@@ -84,6 +84,12 @@ describe('DistributedTrainingJob', () => {
       expect(job.rendezvousEndpoint).toBe('resnet-0.resnet:29500');
     });
 
+    test("metadata.namespace places the headless Service in the Job's namespace, where the pods' DNS records need it", () => {
+      const { objects: placed, job: inNamespace } = build({ metadata: { name: 'resnet', namespace: 'training' }, nodes: 2 });
+      expect(placed.map((o: any) => `${o.kind}/${o.metadata.namespace}`).sort()).toEqual(['Job/training', 'Service/training']);
+      expect(inNamespace.workloadPlacement.companions).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'resnet', namespace: 'training' }]);
+    });
+
     test('the escape hatch reaches the Job', () => {
       const chart = Testing.chart();
       const j = new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py' });
@@ -260,6 +266,22 @@ describe('DistributedTrainingJob', () => {
     test('fails on an NCCL variable set twice', () => fails({ nccl: { debug: NcclDebugLevel.INFO }, env: { NCCL_DEBUG: EnvValue.fromValue('WARN') } }, "'env' must be free of NCCL_DEBUG, which the nccl prop sets"));
     test('fails on non-NCCL extra variables', () => fails({ nccl: { extraEnv: { FOO: 'x' } } }, "'nccl.extraEnv' must be keyed by NCCL_* variables, got 'FOO'"));
     test('fails on an invalid socket interface', () => fails({ nccl: { socketIfname: 'eth0; rm' } }, "'nccl.socketIfname' must be interface names or prefixes"));
+    test("takes NCCL's ^= (exclude exactly)", () => {
+      expect(envOf(build({ nccl: { socketIfname: '^=docker0' } }).trainer).NCCL_SOCKET_IFNAME).toBe('^=docker0');
+      fails({ nccl: { socketIfname: '=^eth0' } }, "'nccl.socketIfname' must be interface names or prefixes");
+    });
+    test('fails on a privileged rendezvous port', () => fails({ nodes: 2, rendezvousPort: 80 }, "'rendezvousPort' must be an integer between 1024 and 65535, got 80: the workers run as non-root"));
+    test.each([
+      ['a MIG request', { gpu: GpuResource.mig('3g.40gb') }],
+      ['a GKE partition pool', { nodePool: GpuNodePool.gke({ gpuPartitionSize: '3g.40gb' }) }],
+    ])('fails on several MIG slices per pod (%s): each worker process sees only the first', (_, props) => fails({ ...props, gpuCount: 2 },
+      "'gpuCount' must be 1 with MIG slices (3g.40gb): a CUDA process sees a single MIG device, however many the pod gets, got 2: run one worker per pod (gpuCount: 1, more nodes), or request whole GPUs"));
+    test('fails on a dataset subPath outside the volume', () => {
+      const chart = Testing.chart();
+      const claim = PersistentVolumeClaim.fromClaimName(chart, 'c', 'c');
+      expect(() => new DistributedTrainingJob(chart, 'a', { image: IMAGE, script: 'train.py', dataset: { claim, subPath: '../other-team' } }))
+        .toThrow("'dataset.subPath' must be a relative path inside the volume (no leading '/', no '..'), got '../other-team'");
+    });
     test('fails on exit code 0', () => fails({ failFastExitCodes: [0] }, "'failFastExitCodes' must be an integer between 1 and 255, got 0: exit code 0 is success"));
     test('fails on duplicate exit codes', () => fails({ failFastExitCodes: [3, 3] }, "'failFastExitCodes' must be free of duplicates"));
     test('fails on several time-sliced GPUs per pod', () => fails({ gpu: GpuResource.NVIDIA_SHARED, gpuCount: 2 }, "'gpuCount' must be 1 with GpuResource.NVIDIA_SHARED, got 2: time-sliced replicas"));

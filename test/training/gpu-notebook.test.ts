@@ -1,4 +1,4 @@
-import { Size, Testing } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, PersistentVolumeClaim, Secret, ServiceAccount } from 'cdk8s-plus-27';
 import { GkeAccelerator, GpuNodePool, GpuNotebook, GpuNotebookProps, GpuResource, NotebookServiceType } from '../../src';
 import { ofKind, oneOf, synth } from '../_helpers/manifests';
@@ -108,6 +108,17 @@ describe('GpuNotebook', () => {
     expect(notebook.url).toBe('http://lab.default.svc.cluster.local:8888/lab');
     expect(notebook.workloadPlacement.workload).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'lab', namespace: undefined });
     expect(notebook.workloadPlacement.companions).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'lab', namespace: undefined }]);
+  });
+
+  test.each([
+    ['a chart without a namespace', undefined],
+    ['a chart in another namespace', 'default-ns'],
+  ])('metadata.namespace places the claim and the Service next to the pod (%s)', (_, chartNamespace) => {
+    const chart = new Chart(Testing.app(), 'notebooks', { namespace: chartNamespace });
+    new GpuNotebook(chart, 'lab', { metadata: { name: 'lab', namespace: 'research' }, tokenSecret: Secret.fromSecretName(chart, 'token', 'jupyter-token') });
+    const objects = synth(chart);
+    expect(objects.map((o: any) => `${o.kind}/${o.metadata.namespace}`).sort())
+      .toEqual(['Deployment/research', 'PersistentVolumeClaim/research', 'Service/research']);
   });
 
   describe('validation', () => {

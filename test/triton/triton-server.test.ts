@@ -3,8 +3,8 @@ import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
-  ClusterChart, ClusterTarget, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource, ModelControl,
-  ModelPlatform, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
+  ClusterChart, ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource,
+  ModelControl, ModelPlatform, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
@@ -287,6 +287,26 @@ describe('TritonServer', () => {
     expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 9536Mi \(MIG profile 1g\.10gb\), got '2 x 4352Mi \(resnet50\) \+ 1Gi overhead = 9728Mi'/);
   });
 
+  test('budgets a model on a GKE partition pool against the partition, not the whole GPU', () => {
+    const pool = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_A100], gpuPartitionSize: '1g.5gb' });
+    const { app } = server({ nodePool: pool }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
+    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
+  });
+
+  test.each([
+    ['a MIG request', { gpu: GpuResource.mig('3g.40gb') }],
+    ['a GKE partition pool', { nodePool: GpuNodePool.gke({ gpuPartitionSize: '3g.40gb' }) }],
+  ])('fails on two GPUs that are MIG slices (%s): the server process sees one', (_, props) => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'triton', { repository: repo, gpuCount: 2, ...props }))
+      .toThrow("'gpuCount' must be 1 with MIG slices (3g.40gb): a CUDA process sees a single MIG device, however many the pod gets, got 2: run one server per MIG slice (more replicas), or give the server whole GPUs");
+  });
+
+  test('on a MIG slice, instances beyond GPU 0 are placed on GPU 0 (raising gpuCount cannot help)', () => {
+    const { app } = server({ gpu: GpuResource.mig('3g.40gb') }, [{ ...RESNET50, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [1] }] }]);
+    expect(() => synthAppChecked(app)).toThrow(/'model\[resnet50\]\.instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\).*: place the instances on GPU 0: a MIG slice is the one GPU the server sees/);
+  });
+
   test('fails at synth when a model states its memory but the GPU memory is unknown', () => {
     const { app } = server({}, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(1) }]);
     expect(() => synthAppChecked(app)).toThrow(/'gpuMemory' must be known to check the GPU memory the models state/);
@@ -363,6 +383,21 @@ describe('TritonServer', () => {
       restrictedApi: { header: 'k', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' },
     });
     expect(() => synthAppChecked(app)).toThrow(/'modelControl' must be to load models of the repository \(resnet50\), got 'resnet101'/);
+  });
+
+  test("explicit model control with ['*'] loads every model at startup (Triton's --load-model=*)", () => {
+    const { app, chart, repo } = setup();
+    new TritonServer(chart, 'triton', {
+      repository: repo,
+      modelControl: ModelControl.explicit(['*']),
+      restrictedApi: { header: 'k', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' },
+    });
+    expect(containerOf(app).args).toContain('--load-model=*');
+  });
+
+  test("fails on '*' beside named models, which Triton refuses", () => {
+    expect(() => ModelControl.explicit(['*', 'resnet50']))
+      .toThrow(/'ModelControl.explicit\(models\)' must be '\*' alone \(Triton refuses --load-model=\* beside other --load-model flags\)/);
   });
 
   test('fails on explicit model control without a restricted model-repository API', () => {
