@@ -21,6 +21,14 @@ export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
   if (o.timeout !== undefined && o.timeout.toMilliseconds() <= 0) {
     throw propError(`${prop}.timeout`, 'longer than 0s', isoDuration(o.timeout), "Knative's webhook rejects a zero timeout");
   }
+  // Knative reads these ISO-8601 durations with rickb777/date's period (v1), which keeps one decimal of a second:
+  // PT0.05S would be read as 0s (an immediate retry, a refused timeout), PT1.25S as 1.2s.
+  for (const [name, d] of [['backoffDelay', o.backoffDelay], ['timeout', o.timeout]] as const) {
+    if (d !== undefined && !Number.isInteger(d.toMilliseconds() / 100)) {
+      throw propError(`${prop}.${name}`, 'a whole number of tenths of a second (Knative reads one decimal of a second)', isoDuration(d),
+        `use ${isoDuration(Duration.millis(Math.max(100, Math.round(d.toMilliseconds() / 100) * 100)))}`);
+    }
+  }
   if (o.deadLetterSink && o.dropUndeliverableEvents) {
     throw propError(`${prop}.dropUndeliverableEvents`, 'unset when a deadLetterSink is given', true, 'keep one of them');
   }

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart, Lazy, Names } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { checkExtensions, renderCeOverrides } from './_ce-overrides';
 import { checkDestination, renderDestination } from './_delivery';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { adapterScript } from './adapter/minio-cloudevents-adapter';
@@ -136,7 +137,12 @@ export interface MinIOImageSourceProps {
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const UNSAFE_FILTER = /[\s*?[\]'"\\$`]/;
+/**
+ * What a key prefix or suffix may not hold: whitespace, quotes and glob characters (the mc rule), '%' and anything
+ * outside printable ASCII. The adapter percent-encodes those in the event's `subject` (the CloudEvents HTTP binding),
+ * and Knative's broker filters on the encoded text, where the raw filter would never match.
+ */
+const UNSAFE_FILTER = /[^\x21-\x7e]|[*?[\]'"\\$`%]/;
 
 /**
  * The setup Job's script: constant text, every value comes from the environment, so nothing from props is ever
@@ -147,23 +153,34 @@ export const SETUP_SCRIPT = `set -eu
 set -f
 mc alias set minio "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null
 target="notify_webhook:$TARGET_ID"
-arn="arn:minio:sqs::$TARGET_ID:webhook"
+# The target's ARN as MinIO lists it once loaded, with the server's region when it has one
+# (arn:minio:sqs:<region>:<id>:webhook); nothing while the target is not loaded.
+loaded_arn() {
+  info="$(mc admin info minio --json)"
+  case "$info" in
+    *":$TARGET_ID:webhook\\""*)
+      head="\${info%%:"$TARGET_ID":webhook\\"*}"
+      echo "arn:minio:sqs:\${head##*\\"arn:minio:sqs:}:$TARGET_ID:webhook" ;;
+  esac
+}
 before="$(mc admin config get minio "$target" 2>/dev/null || true)"
 set -- endpoint="$WEBHOOK_ENDPOINT" auth_token="$WEBHOOK_AUTH_TOKEN" queue_dir="$QUEUE_DIR"
 if [ -n "$QUEUE_LIMIT" ]; then set -- "$@" queue_limit="$QUEUE_LIMIT"; fi
 mc admin config set minio "$target" "$@"
 after="$(mc admin config get minio "$target")"
-case "$(mc admin info minio --json)" in
-  *"\\"$arn\\""*) active=yes ;;
-  *) active=no ;;
-esac
-if [ "$before" != "$after" ] || [ "$active" = no ]; then
+arn="$(loaded_arn)"
+if [ "$before" != "$after" ] || [ -z "$arn" ]; then
   if [ "$RESTART_MINIO" != true ]; then
-    echo "webhook target $arn is new or changed, and MinIO loads it only after a restart: run 'mc admin service restart', then run this Job again" >&2
+    echo "webhook target $target is new or changed, and MinIO loads it only after a restart: run 'mc admin service restart', then run this Job again" >&2
     exit 1
   fi
-  echo "webhook target $arn is new or changed: restarting MinIO to load it"
+  echo "webhook target $target is new or changed: restarting MinIO to load it"
   mc admin service restart minio
+  arn="$(loaded_arn)"
+  if [ -z "$arn" ]; then
+    echo "MinIO did not load webhook target $target after the restart: check 'mc admin config get minio $target' and the MinIO logs" >&2
+    exit 1
+  fi
 fi
 for suffix in \${SUFFIXES:-""}; do
   set -- "minio/$BUCKET" "$arn" --event "$EVENTS" --ignore-existing
@@ -254,20 +271,22 @@ export class MinIOImageSource extends Construct {
     this.events = [...new Set(props.events ?? [MinioBucketEvent.PUT])];
     if (this.events.length === 0) throw propError('events', 'at least one bucket event', 'none');
     if (props.prefix !== undefined && (props.prefix === '' || UNSAFE_FILTER.test(props.prefix))) {
-      throw propError('prefix', 'a non-empty key prefix without whitespace, quotes or glob characters', props.prefix);
+      throw propError('prefix', "a non-empty key prefix of printable ASCII without whitespace, quotes, '%' or glob characters", props.prefix,
+        'the adapter percent-encodes other characters in the subject, where this filter would never match; filter on a shorter prefix');
     }
     const suffixes = props.suffixes ?? [];
     for (const suffix of suffixes) {
-      if (suffix === '' || UNSAFE_FILTER.test(suffix)) throw propError('suffixes', 'non-empty key suffixes without whitespace, quotes or glob characters', suffix);
+      if (suffix === '' || UNSAFE_FILTER.test(suffix)) {
+        throw propError('suffixes', "non-empty key suffixes of printable ASCII without whitespace, quotes, '%' or glob characters", suffix,
+          'the adapter percent-encodes other characters in the subject, where this filter would never match');
+      }
     }
     if (new Set(suffixes).size !== suffixes.length) throw propError('suffixes', 'distinct suffixes', suffixes.join(','));
     const typePrefix = props.eventTypePrefix ?? 'io.min.s3';
     if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(typePrefix)) {
       throw propError('eventTypePrefix', 'a reverse-DNS prefix such as io.min.s3', typePrefix);
     }
-    for (const name of Object.keys(props.extensions ?? {})) {
-      if (!/^[a-z0-9]{1,20}$/.test(name)) throw propError('extensions', 'keyed by CloudEvents extension names (lowercase letters and digits)', name);
-    }
+    checkExtensions('extensions', props.extensions);
     const sink = props.sink.toSinkDestination();
     checkDestination('sink', sink);
 
@@ -326,7 +345,7 @@ export class MinIOImageSource extends Construct {
         produce: () => ({
           subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: adapterName },
           sink: renderDestination(sink),
-          ceOverrides: props.extensions && Object.keys(props.extensions).length > 0 ? { extensions: { ...props.extensions } } : undefined,
+          ceOverrides: renderCeOverrides(props.extensions),
         }),
       }),
     });

@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkExtensions, renderCeOverrides } from './_ce-overrides';
 import { checkDestination, renderDestination } from './_delivery';
 import { TZ_NAMES, TZ_VERSION } from './_tz-names';
 import { IEventSink } from './event-sink';
@@ -122,9 +123,7 @@ export class PingSource extends Construct {
         }
       }
     }
-    for (const name of Object.keys(props.extensions ?? {})) {
-      if (!/^[a-z0-9]{1,20}$/.test(name)) throw propError('extensions', 'keyed by CloudEvents extension names (lowercase letters and digits)', name);
-    }
+    checkExtensions('extensions', props.extensions);
     const sink = props.sink.toSinkDestination();
     checkDestination('sink', sink);
 
@@ -138,7 +137,7 @@ export class PingSource extends Construct {
           data: props.data !== undefined ? JSON.stringify(props.data) : undefined,
           dataBase64: props.dataBase64,
           sink: renderDestination(sink),
-          ceOverrides: props.extensions && Object.keys(props.extensions).length > 0 ? { extensions: { ...props.extensions } } : undefined,
+          ceOverrides: renderCeOverrides(props.extensions),
         }),
       }),
     });
@@ -157,6 +156,8 @@ export class PingSource extends Construct {
 
 function checkSchedule(schedule: string): void {
   const trimmed = schedule.trim();
+  // Knative parses the schedule as written (robfig/cron ParseStandard): '@daily ' is an unknown descriptor.
+  if (trimmed !== schedule) throw propError('schedule', 'a cron expression without leading or trailing whitespace', schedule, `use '${trimmed}'`);
   if (/^(CRON_)?TZ=/.test(trimmed)) {
     throw propError('schedule', 'a cron expression without a time zone prefix', schedule, 'set the time zone with the timezone prop');
   }

@@ -169,14 +169,22 @@ describe('EventTrigger', () => {
     })).toThrow(/'delivery' must keep retrying for the cold-start budget of 'resnet50' \(600s; it scales to zero\), got 15s: 3 retries with linear backoff from PT5S wait 15s \(0s \+ 5s \+ 10s\); set delivery.retry to 16 \(600s\)/);
   });
 
-  test('accepts a fractional linear backoff that covers the cold start exactly (570ms × 0+1+...+24 = 171s)', () => {
+  test('accepts a fractional linear backoff that covers the cold start exactly (300ms × 0+1+...+19 = 57s)', () => {
     const c = chart();
     const trigger = new EventTrigger(c, 't', {
       broker: Broker.fromBrokerName('default'),
-      subscriber: classifier(c, { startupProbe: { path: '/healthz', period: Duration.seconds(57), failureThreshold: 3 } }),
-      delivery: { deadLetterSink: errorsSink, retry: 25, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.millis(570) },
+      subscriber: classifier(c, { startupProbe: { path: '/healthz', period: Duration.seconds(19), failureThreshold: 3 } }),
+      delivery: { deadLetterSink: errorsSink, retry: 20, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.millis(300) },
     });
-    expect(trigger.deliveryWindow.toSeconds()).toBe(171);
+    expect(trigger.deliveryWindow.toSeconds()).toBe(57);
+  });
+
+  test.each([
+    ['backoffDelay', { backoffDelay: Duration.millis(5) }, "'delivery.backoffDelay' must be a whole number of tenths of a second (Knative reads one decimal of a second), got 'PT0.005S': use PT0.1S"],
+    ['timeout', { timeout: Duration.millis(1250) }, "'delivery.timeout' must be a whole number of tenths of a second (Knative reads one decimal of a second), got 'PT1.25S': use PT1.3S"],
+  ])('fails on a %s finer than Knative reads it', (_, delivery, message) => {
+    expect(() => new EventTrigger(chart(), 't', { broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/'), delivery: { deadLetterSink: errorsSink, ...delivery } }))
+      .toThrow(message);
   });
 
   test('fails without a dead-letter sink unless dropping is explicit', () => {

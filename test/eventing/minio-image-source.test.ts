@@ -136,9 +136,11 @@ describe('MinIOImageSource', () => {
     ['an endpoint with a path', { endpoint: 'http://minio:9000/s3' }, "'endpoint' must be an http(s) URL of MinIO with no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'http://minio:9000/s3'"],
     ['an invalid bucket', { bucket: 'Upload_Bucket' }, "'bucket' must be an S3 bucket name (3-63 lowercase letters, digits, . and -), got 'Upload_Bucket'"],
     ['a relative queue directory', { queueDir: 'events' }, "'queueDir' must be an absolute path on the MinIO servers without whitespace, got 'events': MinIO rejects a relative queue_dir"],
-    ['a suffix with a glob character', { suffixes: ['*.jpg'] }, "'suffixes' must be non-empty key suffixes without whitespace, quotes or glob characters, got '*.jpg'"],
+    ['a suffix with a glob character', { suffixes: ['*.jpg'] }, "'suffixes' must be non-empty key suffixes of printable ASCII without whitespace, quotes, '%' or glob characters, got '*.jpg'"],
+    ['a suffix the adapter percent-encodes in the subject', { suffixes: ['.größe'] }, "'suffixes' must be non-empty key suffixes of printable ASCII without whitespace, quotes, '%' or glob characters, got '.größe': the adapter percent-encodes other characters in the subject, where this filter would never match"],
+    ['a prefix with a %', { prefix: '100%/' }, "'prefix' must be a non-empty key prefix of printable ASCII without whitespace, quotes, '%' or glob characters, got '100%/'"],
     ['duplicate suffixes', { suffixes: ['.jpg', '.jpg'] }, "'suffixes' must be distinct suffixes, got '.jpg,.jpg'"],
-    ['an empty prefix', { prefix: '' }, "'prefix' must be a non-empty key prefix without whitespace, quotes or glob characters, got ''"],
+    ['an empty prefix', { prefix: '' }, "'prefix' must be a non-empty key prefix of printable ASCII without whitespace, quotes, '%' or glob characters, got ''"],
     ['no events', { events: [] }, "'events' must be at least one bucket event, got 'none'"],
     ['an invalid target id', { targetId: 'my-target' }, "'targetId' must be letters, digits and _ (at most 64), got 'my-target'"],
     ['an invalid type prefix', { eventTypePrefix: 'IO.Min' }, "'eventTypePrefix' must be a reverse-DNS prefix such as io.min.s3, got 'IO.Min'"],
@@ -147,6 +149,7 @@ describe('MinIOImageSource', () => {
     ['zero replicas', { replicas: 0 }, "'replicas' must be an integer >= 1, got 0"],
     ['a name that is not a DNS label', { name: '9uploads' }, "'name' must be a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter), got '9uploads'"],
     ['an invalid extension name', { extensions: { 'my-ext': 'x' } }, "'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'my-ext'"],
+    ['an extension named like a context attribute', { extensions: { type: 'x' } }, "'extensions' must be keyed by names other than the CloudEvents context attributes (data, datacontenttype, dataschema, id, source, specversion, subject, time, type), got 'type': an extension would replace the event's own attribute"],
   ])('fails %s', (_name, props, message) => {
     expect(() => source(chart(), props)).toThrow(message);
   });
@@ -180,7 +183,9 @@ case "$1 $2 $3" in
   "admin config get") [ -f "$state/config" ] && cat "$state/config" && exit 0; echo "no such target" >&2; exit 1 ;;
   "admin config set") shift 3; echo "$*" > "$state/config"; exit 0 ;;
   "admin info minio")
-    if [ -f "$state/loaded" ]; then echo '{"info":{"sqsARN":["arn:minio:sqs::'"$(cat "$state/loaded-id")"':webhook"]}}'; else echo '{"info":{"sqsARN":[]}}'; fi; exit 0 ;;
+    # MinIO lists every loaded target with the server's region (FAKE_REGION), here beside one whose id ends like ours.
+    other='"arn:minio:sqs:'"$FAKE_REGION"':x_'"$TARGET_ID"':webhook"'
+    if [ -f "$state/loaded" ]; then echo '{"info":{"sqsARN":['"$other"',"arn:minio:sqs:'"$FAKE_REGION"':'"$(cat "$state/loaded-id")"':webhook"]}}'; else echo '{"info":{"sqsARN":['"$other"']}}'; fi; exit 0 ;;
   "admin service restart") cp "$state/config" "$state/loaded"; echo "$TARGET_ID" > "$state/loaded-id"; exit 0 ;;
   "event add minio/upload-bucket"|"event ls minio/upload-bucket") exit 0 ;;
 esac
@@ -199,13 +204,13 @@ exit 2
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the Job's script with the Job's own environment (secrets replaced by test values). */
-  function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string) {
+  function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string, region = '') {
     const c = chart();
     source(c, { name: 'uploads', ...props });
     const job = oneOf(synth(c), 'batch/v1', 'Job');
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['/bin/sh', '-c', SETUP_SCRIPT]);
-    const env: Record<string, string> = { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, FAKE_MINIO: path.join(dir, 'state') };
+    const env: Record<string, string> = { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, FAKE_MINIO: path.join(dir, 'state'), FAKE_REGION: region };
     for (const e of container.env) env[e.name] = e.value ?? `secret:${e.valueFrom.secretKeyRef.key}`;
     fs.writeFileSync(path.join(dir, 'state', 'calls'), '');
     const result = spawnSync(shell ?? container.command[0], container.command.slice(1), { env, encoding: 'utf8' });
@@ -224,6 +229,7 @@ exit 2
       'mc admin config get minio notify_webhook:uploads',
       'mc admin info minio --json',
       'mc admin service restart minio',
+      'mc admin info minio --json',
       'mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .jpg',
       'mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .png',
       'mc event ls minio/upload-bucket arn:minio:sqs::uploads:webhook',
@@ -242,6 +248,26 @@ exit 2
     expect(again.status).toBe(0);
     expect(again.calls).not.toContain('mc admin service restart minio');
     expect(again.calls).toContain('mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .jpg');
+  });
+
+  test('a MinIO with a region: the rules name the ARN as MinIO lists it, and a re-run neither restarts nor fails', () => {
+    const first = run({ suffixes: ['.jpg'] }, undefined, 'us-east-1');
+    expect(first.status).toBe(0);
+    expect(first.calls).toContain('mc event add minio/upload-bucket arn:minio:sqs:us-east-1:uploads:webhook --event put --ignore-existing --suffix .jpg');
+    const again = run({ suffixes: ['.jpg'] }, undefined, 'us-east-1');
+    expect(again.status).toBe(0);
+    expect(again.calls).not.toContain('mc admin service restart minio');
+    expect(again.calls).toContain('mc event ls minio/upload-bucket arn:minio:sqs:us-east-1:uploads:webhook');
+    const noRestart = run({ suffixes: ['.jpg'], restartMinio: false }, 'bash', 'us-east-1');
+    expect(noRestart.status).toBe(0);
+  });
+
+  test('fails when MinIO still lacks the target after the restart (a config MinIO did not accept)', () => {
+    fs.writeFileSync(path.join(dir, 'bin', 'mc'), FAKE_MC.replace('cp "$state/config" "$state/loaded";', ''), { mode: 0o755 });
+    const r = run();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('MinIO did not load webhook target notify_webhook:uploads after the restart');
+    expect(r.calls.some((c) => c.startsWith('mc event add'))).toBe(false);
   });
 
   test('a changed target restarts MinIO again', () => {
@@ -265,7 +291,7 @@ exit 2
   test('fails with instructions, before adding rules, when the target is new and restarting MinIO is not allowed', () => {
     const r = run({ restartMinio: false });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("webhook target arn:minio:sqs::uploads:webhook is new or changed, and MinIO loads it only after a restart: run 'mc admin service restart', then run this Job again");
+    expect(r.stderr).toContain("webhook target notify_webhook:uploads is new or changed, and MinIO loads it only after a restart: run 'mc admin service restart', then run this Job again");
     expect(r.calls.some((c) => c.startsWith('mc event add'))).toBe(false);
   });
 });

@@ -121,4 +121,14 @@ describe('PingSource', () => {
     expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', sink: broker(), extensions: { 'Bad-Name': 'x' } }))
       .toThrow("'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'Bad-Name'");
   });
+
+  test('fails an extension named like a context attribute, which would replace it', () => {
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', sink: broker(), extensions: { specversion: '0.3' } }))
+      .toThrow("'extensions' must be keyed by names other than the CloudEvents context attributes (data, datacontenttype, dataschema, id, source, specversion, subject, time, type), got 'specversion'");
+  });
+
+  test.each(['@daily ', ' 0 2 * * *'])("fails a schedule with surrounding whitespace, which Knative's parser refuses: '%s'", (schedule) => {
+    expect(() => new PingSource(chart(), 'p', { schedule, sink: broker() }))
+      .toThrow(`'schedule' must be a cron expression without leading or trailing whitespace, got '${schedule}': use '${schedule.trim()}'`);
+  });
 });

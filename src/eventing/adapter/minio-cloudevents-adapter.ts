@@ -118,16 +118,18 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
     }
     const body = JSON.stringify(record);
     const id = crypto.createHash('sha256').update(body).digest('hex');
-    const headers: Record<string, string> = {
+    // Extensions first: a context attribute always keeps its own value (MinIOImageSource refuses such names too).
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(extensions)) headers[`ce-${name}`] = headerValue(value);
+    Object.assign(headers, {
       'content-type': 'application/json',
       'ce-specversion': '1.0',
       'ce-id': id,
       'ce-source': headerValue(`${endpoint}/${bucket}`),
       'ce-type': headerValue(`${typePrefix}.${eventName.slice('s3:'.length)}`),
       'ce-subject': headerValue(key),
-    };
+    });
     if (time !== undefined) headers['ce-time'] = time;
-    for (const [name, value] of Object.entries(extensions)) headers[`ce-${name}`] = headerValue(value);
     return { headers, body, id, subject: key };
   };
 
