@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClusterTarget } from './cluster-target';
@@ -41,6 +41,13 @@ export interface WorkloadPlacement {
    * @default - none
    */
   readonly companions?: KarmadaResourceRef[];
+  /**
+   * The workload's object in this app. A target's `registryMirror` needs it: its pod spec is read at synth for
+   * the path of every container and init container image, which Karmada's image overrider only finds on its own
+   * for the containers (not init containers) of a few core kinds.
+   * @default - unknown: targets with a registryMirror are refused
+   */
+  readonly apiObject?: ApiObject;
 }
 
 /** A workload Karmada can place across member clusters (DistributedTrainingJob, GpuNotebook ...). */
@@ -73,7 +80,9 @@ export class PlaceableWorkload {
     const podSpecPath = options.podSpecPath ?? '/spec/template/spec';
     if (!/^(\/[^/~]+)+$/.test(podSpecPath)) throw propError('podSpecPath', "a JSON pointer such as '/spec/template/spec'", podSpecPath);
     const companions = options.companions?.map(ref);
-    return { workloadPlacement: { workload: ref(apiObject), podSpecPath, nodePool, companions: companions?.length ? companions : undefined } };
+    return {
+      workloadPlacement: { workload: ref(apiObject), podSpecPath, nodePool, companions: companions?.length ? companions : undefined, apiObject },
+    };
   }
 
   private constructor() {}
@@ -195,13 +204,14 @@ export class KarmadaPlacement extends Construct {
         const targetJson = placementJson(renderNodePlacement(target.nodePool));
         if (knative) this.checkKnativeFields(placement.workload.name, target.name, base, targetJson);
         const plaintext = placementPatches(placement.podSpecPath, base, targetJson);
-        const imageOverrider = target.registryMirror
-          ? [{
-            component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
-            operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
-            value: target.registryMirror,
-          }]
-          : undefined;
+        const mirror = target.registryMirror;
+        if (mirror && !placement.apiObject) {
+          throw propError('targets[].registryMirror', 'set only for a workload whose object is known (WorkloadPlacement.apiObject), to name each of its images', `${target.name}: ${mirror}`,
+            'place it with PlaceableWorkload.fromApiObject, or add apiObject to its workloadPlacement');
+        }
+        // At synth, from the rendered pod spec: containers and init containers can be added until then (Triton's
+        // copy-in init containers follow the models of its repository).
+        const imageOverrider = mirror ? Lazy.any({ produce: () => imageOverriders(placement, mirror) }) : undefined;
         if (plaintext.length === 0 && !imageOverrider) continue;
         rules.push({
           targetCluster: { clusterNames: [target.name] },
@@ -237,6 +247,29 @@ export class KarmadaPlacement extends Construct {
       },
     });
   }
+}
+
+/**
+ * One registry overrider per image of the workload's pod spec, each with its path: without a path Karmada only
+ * rewrites the containers of a Pod, ReplicaSet, Deployment, DaemonSet, StatefulSet or Job, never their init
+ * containers, and nothing of other kinds (a Knative Service), which then pull from a registry the cluster may
+ * not reach (karmada pkg/util/overridemanager/imageoverride.go).
+ */
+function imageOverriders(placement: WorkloadPlacement, mirror: string): karmadaTypes.OverridePolicySpecOverrideRulesOverridersImageOverrider[] {
+  const json = placement.apiObject!.toJson();
+  let podSpec: any = json;
+  for (const key of placement.podSpecPath.split('/').slice(1)) podSpec = podSpec?.[key];
+  if (!podSpec || !Array.isArray(podSpec.containers)) {
+    throw propError('podSpecPath', `the path of the pod spec in ${placement.workload.kind} '${placement.workload.name}'`, placement.podSpecPath);
+  }
+  const paths = ['containers', 'initContainers'].flatMap((field) =>
+    ((podSpec[field] ?? []) as unknown[]).map((_, i) => `${placement.podSpecPath}/${field}/${i}/image`));
+  return paths.map((path) => ({
+    predicate: { path },
+    component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
+    operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
+    value: mirror,
+  }));
 }
 
 /** The placement fields as wire JSON, so they can be compared and written into a patch. */

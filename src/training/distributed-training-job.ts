@@ -349,6 +349,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       workload: { apiVersion: this.job.apiVersion, kind: this.job.kind, name: this.job.name, namespace },
       podSpecPath: '/spec/template/spec',
       nodePool: this.pod.nodePool,
+      apiObject: this.job,
       companions: this.service ? [{ apiVersion: this.service.apiVersion, kind: this.service.kind, name: this.service.name, namespace }] : undefined,
     };
   }

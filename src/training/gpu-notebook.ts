@@ -291,6 +291,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       workload: { apiVersion: this.deployment.apiVersion, kind: this.deployment.kind, name: this.deployment.name, namespace },
       podSpecPath: '/spec/template/spec',
       nodePool: this.pod.nodePool,
+      apiObject: this.deployment,
       companions: [{ apiVersion: this.service.apiVersion, kind: this.service.kind, name: this.service.name, namespace }],
     };
   }

@@ -81,7 +81,9 @@ describe('examples/hybrid-cloud', () => {
   test('Karmada: GKE gets GKE\'s placement, on-prem its registry mirror', () => {
     const [override] = ofKind(files['karmada.k8s.yaml'], POLICY, 'OverridePolicy');
     const rule = (cluster: string) => override.spec.overrideRules.find((r: any) => r.targetCluster.clusterNames[0] === cluster);
-    expect(rule(ON_PREM.name).overriders).toEqual({ imageOverrider: [{ component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }] });
+    expect(rule(ON_PREM.name).overriders).toEqual({
+      imageOverrider: [{ predicate: { path: '/spec/template/spec/containers/0/image' }, component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }],
+    });
     const gkeJob = ofKind(files['gke-burst.k8s.yaml'], 'batch/v1', 'Job')[0].spec.template.spec;
     expect(rule(GKE_BURST.name).overriders.plaintext).toEqual([
       { path: '/spec/template/spec/nodeSelector', operator: 'replace', value: gkeJob.nodeSelector },

@@ -65,7 +65,10 @@ describe('KarmadaPlacement', () => {
     new KarmadaPlacement(chart, 'placement', { workload: job, targets: [onPrem, gke] });
     const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
     expect(rules).toEqual([
-      { targetCluster: { clusterNames: ['on-prem'] }, overriders: { imageOverrider: [{ component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }] } },
+      {
+        targetCluster: { clusterNames: ['on-prem'] },
+        overriders: { imageOverrider: [{ predicate: { path: '/spec/template/spec/containers/0/image' }, component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }] },
+      },
       {
         targetCluster: { clusterNames: ['gke-burst'] },
         overriders: {
@@ -153,7 +156,42 @@ describe('KarmadaPlacement', () => {
     expect(rule.overriders.plaintext.map((p: any) => `${p.operator} ${p.path}`)).toEqual(['replace /spec/template/spec/nodeSelector']);
   });
 
+  test('a registry mirror names every image by its path: init containers, and kinds Karmada does not know (a Knative Service)', () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+    const service = new GpuInferenceService(chart, 'svc', {
+      metadata: { name: 'classifier' },
+      image: 'registry.example.com/svc:1.0.0',
+      nodePool: pool,
+      modelWeights: { endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'weights', credentials: Secret.fromSecretName(chart, 'minio', 'minio-reader') },
+    });
+    new KnativeFeatures(chart, 'features');
+    const mirrored = new ClusterTarget({ name: 'dc1', nodePool: pool, registryMirror: 'harbor.dc1.example.com' });
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [mirrored] });
+    const objects = synth(chart);
+    const [rule] = oneOf(objects, POLICY, 'OverridePolicy').spec.overrideRules;
+    expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
+    // Each path names an image of the object as applied: what Karmada's obtainImageValue reads.
+    const ksvc = oneOf(objects, 'serving.knative.dev/v1', 'Service');
+    expect(ksvc.spec.template.spec.initContainers[0].image).toMatch(/^minio\/mc:/);
+    expect(rule.overriders.imageOverrider.every((o: any) => o.component === 'Registry' && o.operator === 'replace' && o.value === 'harbor.dc1.example.com')).toBe(true);
+  });
+
   describe('validation', () => {
+    test('fails on a registry mirror for a workload whose object is unknown, which no image path can name', () => {
+      const { chart, job } = trainingChart();
+      const { apiObject, ...withoutObject } = job.workloadPlacement;
+      expect(apiObject).toBe(job.job);
+      expect(() => new KarmadaPlacement(chart, 'p', { workload: { workloadPlacement: withoutObject }, targets: [onPrem] }))
+        .toThrow("'targets[].registryMirror' must be set only for a workload whose object is known (WorkloadPlacement.apiObject), to name each of its images, got 'on-prem: harbor.dc1.example.com'");
+    });
+
+    test('fails at synth on a pod spec path that names no pod spec', () => {
+      const { chart, job } = trainingChart();
+      new KarmadaPlacement(chart, 'p', { workload: PlaceableWorkload.fromApiObject(job.job, onPremPool, { podSpecPath: '/spec/template' }), targets: [onPrem] });
+      expect(() => synth(chart)).toThrow("'podSpecPath' must be the path of the pod spec in Job 'burst', got '/spec/template'");
+    });
+
     test('fails without targets', () => {
       const { chart, job } = trainingChart();
       expect(() => new KarmadaPlacement(chart, 'p', { workload: job, targets: [] })).toThrow("'targets' must be at least one cluster target, got '[]'");
