@@ -15,16 +15,15 @@ export const DEFAULT_BACKOFF_DELAY = Duration.seconds(1);
 /** Throws on the first value Knative's webhook would reject or that contradicts another. */
 export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
   checkInteger(`${prop}.retry`, o.retry, 0, 2147483647);
-  if (o.backoffDelay !== undefined && o.backoffDelay.toMilliseconds() <= 0) {
-    throw propError(`${prop}.backoffDelay`, 'longer than 0s (Knative would retry at once)', isoDuration(o.backoffDelay));
-  }
-  if (o.timeout !== undefined && o.timeout.toMilliseconds() <= 0) {
-    throw propError(`${prop}.timeout`, 'longer than 0s', isoDuration(o.timeout), "Knative's webhook rejects a zero timeout");
-  }
-  // Knative reads these ISO-8601 durations with rickb777/date's period (v1), which keeps one decimal of a second:
-  // PT0.05S would be read as 0s (an immediate retry, a refused timeout), PT1.25S as 1.2s.
-  for (const [name, d] of [['backoffDelay', o.backoffDelay], ['timeout', o.timeout]] as const) {
-    if (d !== undefined && !Number.isInteger(d.toMilliseconds() / 100)) {
+  for (const [name, d, why, fix] of [
+    ['backoffDelay', o.backoffDelay, 'longer than 0s (Knative would retry at once)', undefined],
+    ['timeout', o.timeout, 'longer than 0s', "Knative's webhook rejects a zero timeout"],
+  ] as const) {
+    if (d === undefined) continue;
+    if (d.toMilliseconds() <= 0) throw propError(`${prop}.${name}`, why, isoDuration(d), fix);
+    // Knative reads these ISO-8601 durations with rickb777/date's period (v1), which keeps one decimal of a second:
+    // PT0.05S would be read as 0s (an immediate retry, a refused timeout), PT1.25S as 1.2s.
+    if (!Number.isInteger(d.toMilliseconds() / 100)) {
       throw propError(`${prop}.${name}`, 'a whole number of tenths of a second (Knative reads one decimal of a second)', isoDuration(d),
         `use ${isoDuration(Duration.millis(Math.max(100, Math.round(d.toMilliseconds() / 100) * 100)))}`);
     }

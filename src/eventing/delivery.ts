@@ -44,12 +44,13 @@ export interface DeliveryOptions {
    */
   readonly backoffPolicy?: BackoffPolicy;
   /**
-   * The base wait between retries (rendered as an ISO-8601 duration, e.g. `PT1S`).
+   * The base wait between retries (rendered as an ISO-8601 duration, e.g. `PT1S`), in tenths of a second:
+   * Knative reads one decimal of a second.
    * @default Duration.seconds(1)
    */
   readonly backoffDelay?: Duration;
   /**
-   * Timeout of each attempt (rendered as an ISO-8601 duration). Needs the Knative Eventing feature flag
+   * Timeout of each attempt (rendered as an ISO-8601 duration), in tenths of a second. Needs the Knative Eventing feature flag
    * `delivery-timeout` (beta, enabled by default since Eventing 1.7; see `requiredEventingFeatures`).
    * @default - no per-attempt timeout beyond the sender's own
    */

@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
 import { checkDestination, renderDestination } from './_delivery';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
-import { adapterScript } from './adapter/minio-cloudevents-adapter';
+import { adapterScript, ceHeaderValue } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
 import { clusterScopeOf } from '../_cluster-scope';
@@ -87,7 +87,8 @@ export interface MinIOImageSourceProps {
    */
   readonly events?: MinioBucketEvent[];
   /**
-   * Only objects whose key starts with this (`mc event add --prefix`).
+   * Only objects whose key starts with this (`mc event add --prefix`). `eventFilter()` matches it on `subject`,
+   * percent-encoded as the adapter sends it where it has characters outside printable ASCII or `%`.
    * @default - any key
    */
   readonly prefix?: string;
@@ -115,7 +116,8 @@ export interface MinIOImageSourceProps {
    */
   readonly eventTypePrefix?: string;
   /**
-   * CloudEvents extension attributes added to every event (the SinkBinding's `ceOverrides`).
+   * CloudEvents extension attributes added to every event (the SinkBinding's `ceOverrides`); never named like a
+   * context attribute (`type`, `source`, `id`, `subject` ...).
    * @default - none
    */
   readonly extensions?: Record<string, string>;
@@ -137,12 +139,7 @@ export interface MinIOImageSourceProps {
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-/**
- * What a key prefix or suffix may not hold: whitespace, quotes and glob characters (the mc rule), '%' and anything
- * outside printable ASCII. The adapter percent-encodes those in the event's `subject` (the CloudEvents HTTP binding),
- * and Knative's broker filters on the encoded text, where the raw filter would never match.
- */
-const UNSAFE_FILTER = /[^\x21-\x7e]|[*?[\]'"\\$`%]/;
+const UNSAFE_FILTER = /[\s*?[\]'"\\$`]/;
 
 /**
  * The setup Job's script: constant text, every value comes from the environment, so nothing from props is ever
@@ -270,17 +267,9 @@ export class MinIOImageSource extends Construct {
     checkInteger('replicas', props.replicas, 1);
     this.events = [...new Set(props.events ?? [MinioBucketEvent.PUT])];
     if (this.events.length === 0) throw propError('events', 'at least one bucket event', 'none');
-    if (props.prefix !== undefined && (props.prefix === '' || UNSAFE_FILTER.test(props.prefix))) {
-      throw propError('prefix', "a non-empty key prefix of printable ASCII without whitespace, quotes, '%' or glob characters", props.prefix,
-        'the adapter percent-encodes other characters in the subject, where this filter would never match; filter on a shorter prefix');
-    }
+    if (props.prefix !== undefined) checkKeyFilter('prefix', props.prefix);
     const suffixes = props.suffixes ?? [];
-    for (const suffix of suffixes) {
-      if (suffix === '' || UNSAFE_FILTER.test(suffix)) {
-        throw propError('suffixes', "non-empty key suffixes of printable ASCII without whitespace, quotes, '%' or glob characters", suffix,
-          'the adapter percent-encodes other characters in the subject, where this filter would never match');
-      }
-    }
+    for (const suffix of suffixes) checkKeyFilter('suffixes', suffix);
     if (new Set(suffixes).size !== suffixes.length) throw propError('suffixes', 'distinct suffixes', suffixes.join(','));
     const typePrefix = props.eventTypePrefix ?? 'io.min.s3';
     if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(typePrefix)) {
@@ -404,11 +393,19 @@ export class MinIOImageSource extends Construct {
     const parts: TriggerFilter[] = [TriggerFilter.exact('source', this.eventSource)];
     const types = this.eventTypePrefixes.map((p) => TriggerFilter.prefix('type', p));
     parts.push(types.length === 1 ? types[0] : TriggerFilter.any(...types));
-    if (this.props.prefix) parts.push(TriggerFilter.prefix('subject', this.props.prefix));
-    const suffixes = (this.props.suffixes ?? []).map((s) => TriggerFilter.suffix('subject', s));
+    // The subject as the broker holds it: the adapter's header encoding (non-ASCII, ' ', '"', '%' percent-encoded).
+    if (this.props.prefix) parts.push(TriggerFilter.prefix('subject', ceHeaderValue(this.props.prefix)));
+    const suffixes = (this.props.suffixes ?? []).map((s) => TriggerFilter.suffix('subject', ceHeaderValue(s)));
     if (suffixes.length === 1) parts.push(suffixes[0]);
     if (suffixes.length > 1) parts.push(TriggerFilter.any(...suffixes));
     return TriggerFilter.all(...parts);
+  }
+}
+
+/** A key prefix or suffix, as `mc event add` takes it: non-empty, without whitespace, quotes or glob characters. */
+function checkKeyFilter(prop: 'prefix' | 'suffixes', value: string): void {
+  if (value === '' || UNSAFE_FILTER.test(value)) {
+    throw propError(prop, `${prop === 'prefix' ? 'a non-empty key prefix' : 'non-empty key suffixes'} without whitespace, quotes or glob characters`, value);
   }
 }
 

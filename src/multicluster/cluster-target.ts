@@ -23,7 +23,10 @@ export interface ClusterTargetProps {
   readonly namespace?: string;
   /**
    * Registry that serves the same images inside this cluster (an on-prem mirror, a cloud pull-through cache),
-   * `host[:port]`. With Karmada, an OverridePolicy rewrites the registry of the images propagated here.
+   * `host[:port]`. With Karmada, an OverridePolicy rewrites the registry of every container and init container
+   * image propagated here, found in the workload's pod spec (`WorkloadPlacement.apiObject`); without that object
+   * only Karmada's own lookup applies (the containers, not the init containers, of a Pod, ReplicaSet, Deployment,
+   * DaemonSet, StatefulSet or Job), and other kinds are refused.
    * @default - images are pulled from where they are named
    */
   readonly registryMirror?: string;

@@ -42,10 +42,11 @@ export interface WorkloadPlacement {
    */
   readonly companions?: KarmadaResourceRef[];
   /**
-   * The workload's object in this app. A target's `registryMirror` needs it: its pod spec is read at synth for
+   * The workload's object in this app. A target's `registryMirror` uses it: its pod spec is read at synth for
    * the path of every container and init container image, which Karmada's image overrider only finds on its own
    * for the containers (not init containers) of a few core kinds.
-   * @default - unknown: targets with a registryMirror are refused
+   * @default - unknown: a registryMirror rewrites what Karmada finds (the containers of a Pod, ReplicaSet,
+   * Deployment, DaemonSet, StatefulSet or Job), and is refused for other kinds
    */
   readonly apiObject?: ApiObject;
 }
@@ -205,13 +206,7 @@ export class KarmadaPlacement extends Construct {
         if (knative) this.checkKnativeFields(placement.workload.name, target.name, base, targetJson);
         const plaintext = placementPatches(placement.podSpecPath, base, targetJson);
         const mirror = target.registryMirror;
-        if (mirror && !placement.apiObject) {
-          throw propError('targets[].registryMirror', 'set only for a workload whose object is known (WorkloadPlacement.apiObject), to name each of its images', `${target.name}: ${mirror}`,
-            'place it with PlaceableWorkload.fromApiObject, or add apiObject to its workloadPlacement');
-        }
-        // At synth, from the rendered pod spec: containers and init containers can be added until then (Triton's
-        // copy-in init containers follow the models of its repository).
-        const imageOverrider = mirror ? Lazy.any({ produce: () => imageOverriders(placement, mirror) }) : undefined;
+        const imageOverrider = mirror ? this.imageOverrider(placement, target.name, mirror) : undefined;
         if (plaintext.length === 0 && !imageOverrider) continue;
         rules.push({
           targetCluster: { clusterNames: [target.name] },
@@ -225,6 +220,28 @@ export class KarmadaPlacement extends Construct {
         });
       }
     }
+  }
+
+  /**
+   * The registry overriders of a target with a mirror: one per image, each by its path, read at synth from the
+   * rendered pod spec (containers and init containers can be added until then: Triton's copy-in init containers
+   * follow the models of its repository). Without the workload's object, Karmada's own lookup: the containers of the
+   * core kinds it knows, and nothing else, which is refused.
+   */
+  private imageOverrider(placement: WorkloadPlacement, target: string, mirror: string): ImageOverrider[] {
+    const registry = {
+      component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
+      operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
+      value: mirror,
+    };
+    if (placement.apiObject) return Lazy.any({ produce: () => imagePaths(placement).map((path) => ({ predicate: { path }, ...registry })) });
+    const { apiVersion, kind } = placement.workload;
+    if (!KARMADA_IMAGE_KINDS.includes(`${apiVersion}/${kind}`)) {
+      throw propError('targets[].registryMirror',
+        `set for a workload whose images Karmada finds (${KARMADA_IMAGE_KINDS.join(', ')}), or whose object is known (WorkloadPlacement.apiObject)`,
+        `${target}: ${mirror} for a ${kind}`, 'place it with PlaceableWorkload.fromApiObject, which names every image by its path');
+    }
+    return [registry];
   }
 
   /**
@@ -250,26 +267,21 @@ export class KarmadaPlacement extends Construct {
 }
 
 /**
- * One registry overrider per image of the workload's pod spec, each with its path: without a path Karmada only
- * rewrites the containers of a Pod, ReplicaSet, Deployment, DaemonSet, StatefulSet or Job, never their init
- * containers, and nothing of other kinds (a Knative Service), which then pull from a registry the cluster may
- * not reach (karmada pkg/util/overridemanager/imageoverride.go).
+ * The kinds whose images Karmada's image overrider finds without a path: only their containers, never their init
+ * containers, and nothing of other kinds (a Knative Service) (karmada pkg/util/overridemanager/imageoverride.go).
  */
-function imageOverriders(placement: WorkloadPlacement, mirror: string): karmadaTypes.OverridePolicySpecOverrideRulesOverridersImageOverrider[] {
+const KARMADA_IMAGE_KINDS = ['v1/Pod', 'apps/v1/ReplicaSet', 'apps/v1/Deployment', 'apps/v1/DaemonSet', 'apps/v1/StatefulSet', 'batch/v1/Job'];
+
+/** The path of every container and init container image of the workload's rendered pod spec. */
+function imagePaths(placement: WorkloadPlacement): string[] {
   const json = placement.apiObject!.toJson();
   let podSpec: any = json;
   for (const key of placement.podSpecPath.split('/').slice(1)) podSpec = podSpec?.[key];
   if (!podSpec || !Array.isArray(podSpec.containers)) {
     throw propError('podSpecPath', `the path of the pod spec in ${placement.workload.kind} '${placement.workload.name}'`, placement.podSpecPath);
   }
-  const paths = ['containers', 'initContainers'].flatMap((field) =>
+  return ['containers', 'initContainers'].flatMap((field) =>
     ((podSpec[field] ?? []) as unknown[]).map((_, i) => `${placement.podSpecPath}/${field}/${i}/image`));
-  return paths.map((path) => ({
-    predicate: { path },
-    component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
-    operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
-    value: mirror,
-  }));
 }
 
 /** The placement fields as wire JSON, so they can be compared and written into a patch. */
@@ -280,6 +292,8 @@ function placementJson(p: NodePlacement): Record<string, unknown> {
     tolerations: p.tolerations?.map((t) => k8s.toJson_Toleration(t)),
   };
 }
+
+type ImageOverrider = karmadaTypes.OverridePolicySpecOverrideRulesOverridersImageOverrider;
 
 /** JSON-patch style overriders turning the base placement into the target's: add, replace or remove each field. */
 type PlaintextPatch = karmadaTypes.OverridePolicySpecOverrideRulesOverridersPlaintext;

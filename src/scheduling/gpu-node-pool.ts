@@ -452,10 +452,12 @@ export class GpuNodePool {
 
   /**
    * The MIG profile every GPU of the pool is partitioned into, each partition advertised as one `nvidia.com/gpu`:
-   * the node selector's `cloud.google.com/gke-gpu-partition-size`. Undefined for whole GPUs.
+   * the node selector's `cloud.google.com/gke-gpu-partition-size`, when it is a partition size (`1g.10gb`).
+   * Undefined for whole GPUs.
    */
   public get gpuPartitionSize(): string | undefined {
-    return this.nodeSelector?.[GKE_PARTITION_LABEL];
+    const size = this.nodeSelector?.[GKE_PARTITION_LABEL];
+    return size !== undefined && GKE_PARTITION_SIZE.test(size) ? size : undefined;
   }
 
   /**
@@ -463,7 +465,7 @@ export class GpuNodePool {
    * `single` MIG strategy), and so never a `nvidia.com/mig-<profile>` resource.
    */
   public get advertisesMigAsGpu(): boolean {
-    return this.gpuPartitionSize !== undefined || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE;
+    return this.nodeSelector?.[GKE_PARTITION_LABEL] !== undefined || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE;
   }
 
   private constructor(options: GpuNodePoolOptions) {

@@ -51,7 +51,8 @@ export interface WorkloadVolumeMount {
    */
   readonly readOnly?: boolean;
   /**
-   * Mount only this path inside the volume.
+   * Mount only this path inside the volume: relative, never above it (no leading `/`, no `..`), as the apiserver
+   * requires.
    * @default - the whole volume
    */
   readonly subPath?: string;

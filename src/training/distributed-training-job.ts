@@ -81,7 +81,7 @@ export interface TrainingVolume {
    */
   readonly mountPath?: string;
   /**
-   * Mount only this path inside the volume.
+   * Mount only this path inside the volume: relative, never above it (no leading `/`, no `..`).
    * @default - the whole volume
    */
   readonly subPath?: string;
@@ -143,7 +143,8 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    */
   readonly launcher?: string[];
   /**
-   * Port of the rendezvous store (torchrun `--master-port`), served by the pod of completion index 0.
+   * Port of the rendezvous store (torchrun `--master-port`), served by the pod of completion index 0; 1024 or
+   * above, since the workers run as non-root without capabilities.
    * @default 29500
    */
   readonly rendezvousPort?: number;
@@ -398,7 +399,8 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     throw propError('script', 'a script path or module name without whitespace', p.script ?? '', 'put the arguments in scriptArgs');
   }
   if (p.launcher !== undefined && p.launcher.length === 0) throw propError('launcher', 'a non-empty command', '[]');
-  checkInteger('rendezvousPort', p.rendezvousPort, 1024, 65535, 'the workers run as non-root without capabilities and cannot bind ports below 1024');
+  checkInteger('rendezvousPort', p.rendezvousPort, 1024, 65535,
+    "the workers run as non-root without capabilities: a lower port binds only where the runtime sets net.ipv4.ip_unprivileged_port_start=0 (containerd 2 does, containerd 1.7 and CRI-O do not); torchrun's default is 29500");
   checkInteger('backoffLimit', p.backoffLimit, 0);
   if (p.rendezvousTimeout !== undefined && p.rendezvousTimeout.toSeconds() < 1) {
     throw propError('rendezvousTimeout', 'at least 1s', `${p.rendezvousTimeout.toSeconds()}s`);

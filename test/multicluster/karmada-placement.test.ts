@@ -1,10 +1,10 @@
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import {
   ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KarmadaPlacement,
   KarmadaPlacementMode, KnativeFeature, KnativeFeatures, PlaceableWorkload,
 } from '../../src';
-import { ofKind, oneOf, synth } from '../_helpers/manifests';
+import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
 
 const POLICY = 'policy.karmada.io/v1alpha1';
 const IMAGE = 'registry.example.com/ml/train:2.4.1';
@@ -177,13 +177,37 @@ describe('KarmadaPlacement', () => {
     expect(rule.overriders.imageOverrider.every((o: any) => o.component === 'Registry' && o.operator === 'replace' && o.value === 'harbor.dc1.example.com')).toBe(true);
   });
 
+  test('the placement in another chart than the workload (the hybrid layout) reads its images at synth', () => {
+    const app = Testing.app();
+    const workloads = new Chart(app, 'workloads', { namespace: 'ml' });
+    const control = new Chart(app, 'karmada', { namespace: 'ml' });
+    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+    const service = new GpuInferenceService(workloads, 'svc', {
+      metadata: { name: 'classifier' },
+      image: 'registry.example.com/svc:1.0.0',
+      nodePool: pool,
+      modelWeights: { endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'weights', credentials: Secret.fromSecretName(workloads, 'minio', 'minio-reader') },
+    });
+    new KnativeFeatures(workloads, 'features');
+    new KarmadaPlacement(control, 'placement', {
+      workload: PlaceableWorkload.fromApiObject(service.apiObject, pool),
+      targets: [new ClusterTarget({ name: 'dc1', nodePool: pool, registryMirror: 'harbor.dc1.example.com' })],
+    });
+    const [rule] = oneOf(synthApp(app), POLICY, 'OverridePolicy').spec.overrideRules;
+    expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
+  });
+
   describe('validation', () => {
-    test('fails on a registry mirror for a workload whose object is unknown, which no image path can name', () => {
+    test("a registry mirror for a workload whose object is unknown: Karmada's own lookup for a core kind, refused for any other", () => {
       const { chart, job } = trainingChart();
       const { apiObject, ...withoutObject } = job.workloadPlacement;
       expect(apiObject).toBe(job.job);
-      expect(() => new KarmadaPlacement(chart, 'p', { workload: { workloadPlacement: withoutObject }, targets: [onPrem] }))
-        .toThrow("'targets[].registryMirror' must be set only for a workload whose object is known (WorkloadPlacement.apiObject), to name each of its images, got 'on-prem: harbor.dc1.example.com'");
+      new KarmadaPlacement(chart, 'job', { workload: { workloadPlacement: withoutObject }, targets: [onPrem] });
+      const [rule] = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+      expect(rule.overriders.imageOverrider).toEqual([{ component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }]);
+      const ksvc = { ...withoutObject, workload: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'classifier' } };
+      expect(() => new KarmadaPlacement(chart, 'ksvc', { workload: { workloadPlacement: ksvc }, targets: [onPrem] }))
+        .toThrow("'targets[].registryMirror' must be set for a workload whose images Karmada finds (v1/Pod, apps/v1/ReplicaSet, apps/v1/Deployment, apps/v1/DaemonSet, apps/v1/StatefulSet, batch/v1/Job), or whose object is known (WorkloadPlacement.apiObject), got 'on-prem: harbor.dc1.example.com for a Service'");
     });
 
     test('fails at synth on a pod spec path that names no pod spec', () => {

@@ -100,6 +100,10 @@ describe('MIG slices', () => {
     expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE }).advertisesMigAsGpu).toBe(true);
     expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.MIXED }).advertisesMigAsGpu).toBe(false);
     expect(GpuNodePool.nvidia().gpuPartitionSize).toBeUndefined();
+    // A custom pool's label that is no partition size: still MIG as nvidia.com/gpu, but no size to budget with.
+    const custom = GpuNodePool.custom({ nodeSelector: { 'cloud.google.com/gke-gpu-partition-size': 'mig-1g' } });
+    expect(custom.gpuPartitionSize).toBeUndefined();
+    expect(custom.advertisesMigAsGpu).toBe(true);
   });
 
   test('the slice of a pod: a MIG request, or nvidia.com/gpu on a partitioned pool', () => {

@@ -302,7 +302,7 @@ describe('TritonServer', () => {
       .toThrow("'gpuCount' must be 1 with MIG slices (3g.40gb): a CUDA process sees a single MIG device, however many the pod gets, got 2: run one server per MIG slice (more replicas), or give the server whole GPUs");
   });
 
-  test('on a MIG slice, instances beyond GPU 0 are placed on GPU 0 (raising gpuCount cannot help)', () => {
+  test('fails at synth on instances beyond GPU 0 of a MIG slice, with a hint to place them on GPU 0 (raising gpuCount cannot help)', () => {
     const { app } = server({ gpu: GpuResource.mig('3g.40gb') }, [{ ...RESNET50, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [1] }] }]);
     expect(() => synthAppChecked(app)).toThrow(/'model\[resnet50\]\.instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\).*: place the instances on GPU 0: a MIG slice is the one GPU the server sees/);
   });

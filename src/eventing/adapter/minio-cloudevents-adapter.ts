@@ -12,7 +12,7 @@
  *
  * Runs on plain Node.js (18 or later) with built-in modules only. Run it directly
  * (`node lib/eventing/adapter/minio-cloudevents-adapter.js`) or, as MinIOImageSource does, from the script
- * `adapterScript()` renders: both run the same two functions below, which are self-contained on purpose
+ * `adapterScript()` renders: both run the same three functions below, which are self-contained on purpose
  * (their source text is what the ConfigMap carries).
  *
  * Environment:
@@ -70,8 +70,11 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
     endpoint = required('MINIO_ENDPOINT').replace(/\/+$/, '');
     const overrides = env.K_CE_OVERRIDES ? JSON.parse(env.K_CE_OVERRIDES) : {};
     extensions = overrides.extensions ?? {};
+    // The CloudEvents context attributes, which an extension must not replace (MinIOImageSource refuses them too).
+    const context = ['data', 'datacontenttype', 'dataschema', 'id', 'source', 'specversion', 'subject', 'time', 'type'];
     for (const [name, value] of Object.entries(extensions)) {
       if (!/^[a-z0-9]+$/.test(name) || typeof value !== 'string') throw new Error(`K_CE_OVERRIDES extension '${name}' must be a lowercase alphanumeric name with a string value`);
+      if (context.includes(name)) throw new Error(`K_CE_OVERRIDES extension '${name}' is a CloudEvents context attribute, which an extension must not replace`);
     }
     port = integer('PORT', 8080);
   } catch (err) {
@@ -84,13 +87,7 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
   const caCerts = env.K_CA_CERTS || undefined;
   const tokenDigest = crypto.createHash('sha256').update(token).digest();
 
-  // CloudEvents HTTP binding: a header value is percent-encoded (UTF-8) outside printable ASCII and for ' ', '"'
-  // and '%'; Node would refuse the raw characters anyway.
-  const headerValue = (value: string): string => Array.from(value).map((ch) => {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code >= 0x21 && code <= 0x7e && ch !== '"' && ch !== '%') return ch;
-    return Array.from(Buffer.from(ch, 'utf8')).map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
-  }).join('');
+  const headerValue = ceHeaderValue;
   const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
   interface OutgoingEvent { readonly headers: Record<string, string>; readonly body: string; readonly id: string; readonly subject: string }
@@ -118,18 +115,16 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
     }
     const body = JSON.stringify(record);
     const id = crypto.createHash('sha256').update(body).digest('hex');
-    // Extensions first: a context attribute always keeps its own value (MinIOImageSource refuses such names too).
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(extensions)) headers[`ce-${name}`] = headerValue(value);
-    Object.assign(headers, {
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
       'ce-specversion': '1.0',
       'ce-id': id,
       'ce-source': headerValue(`${endpoint}/${bucket}`),
       'ce-type': headerValue(`${typePrefix}.${eventName.slice('s3:'.length)}`),
       'ce-subject': headerValue(key),
-    });
+    };
     if (time !== undefined) headers['ce-time'] = time;
+    for (const [name, value] of Object.entries(extensions)) headers[`ce-${name}`] = headerValue(value);
     return { headers, body, id, subject: key };
   };
 
@@ -273,13 +268,29 @@ export function runMinioCloudEventsAdapter(start: (env: MinioAdapterEnvironment)
 }
 
 /**
- * The adapter as one standalone script: the source of the two functions above and the call that runs them.
+ * A CloudEvents HTTP-binding header value: percent-encoded (UTF-8) outside printable ASCII and for ' ', '"' and
+ * '%'; Node would refuse the raw characters anyway. Each character is encoded on its own, so the encoding of a
+ * prefix (or suffix) is a prefix (or suffix) of the encoding of the whole: `MinIOImageSource.eventFilter()`
+ * encodes its subject filters with it, since Knative's broker filters on the header value as received.
+ * Self-contained: its source text is shipped in the adapter script.
+ */
+export function ceHeaderValue(value: string): string {
+  return Array.from(value).map((ch) => {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code >= 0x21 && code <= 0x7e && ch !== '"' && ch !== '%') return ch;
+    return Array.from(Buffer.from(ch, 'utf8')).map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  }).join('');
+}
+
+/**
+ * The adapter as one standalone script: the source of the three functions of this module and the call that runs them.
  * This is what MinIOImageSource mounts from a ConfigMap and runs with `node`.
  */
 export function adapterScript(): string {
   return [
     "'use strict';",
     '// MinIO -> CloudEvents adapter, generated by cdk8s-gpu-inference from lib/eventing/adapter/minio-cloudevents-adapter.js.',
+    `const ceHeaderValue = ${ceHeaderValue.toString()};`,
     `const startMinioCloudEventsAdapter = ${startMinioCloudEventsAdapter.toString()};`,
     `const runMinioCloudEventsAdapter = ${runMinioCloudEventsAdapter.toString()};`,
     'runMinioCloudEventsAdapter(startMinioCloudEventsAdapter);',
