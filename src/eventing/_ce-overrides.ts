@@ -3,12 +3,10 @@
  * attributes added to every event, checked the same way.
  */
 import { propError } from '../_errors';
+import { ceContextAttributes } from './adapter/minio-cloudevents-adapter';
 
-/**
- * The CloudEvents v1.0 context attributes (and `data`): an extension of one of these names would replace the
- * event's own attribute (a `type` no filter matches, a `specversion` the broker refuses), which the spec forbids.
- */
-const CONTEXT_ATTRIBUTES = ['data', 'datacontenttype', 'dataschema', 'id', 'source', 'specversion', 'subject', 'time', 'type'];
+/** The context attributes, from the list the MinIO adapter ships (its refusal and this one agree). */
+const CONTEXT_ATTRIBUTES = ceContextAttributes();
 
 /** Throws unless every key of `extensions` is a CloudEvents extension name that no context attribute has. */
 export function checkExtensions(prop: string, extensions: Record<string, string> | undefined): void {

@@ -199,49 +199,28 @@ export class KarmadaPlacement extends Construct {
 
     if (props.overridePlacement ?? true) {
       const base = placementJson(renderNodePlacement(placement.nodePool));
-      const rules: karmadaTypes.OverridePolicySpecOverrideRules[] = [];
       const knative = placement.workload.apiVersion === KNATIVE_SERVICE.apiVersion && placement.workload.kind === KNATIVE_SERVICE.kind;
+      /** The targets whose placement or registry differs from what the workload was rendered with. */
+      const differing: DifferingTarget[] = [];
       for (const target of targets) {
         const targetJson = placementJson(renderNodePlacement(target.nodePool));
         if (knative) this.checkKnativeFields(placement.workload.name, target.name, base, targetJson);
         const plaintext = placementPatches(placement.podSpecPath, base, targetJson);
-        const mirror = target.registryMirror;
-        const imageOverrider = mirror ? this.imageOverrider(placement, target.name, mirror) : undefined;
-        if (plaintext.length === 0 && !imageOverrider) continue;
-        rules.push({
-          targetCluster: { clusterNames: [target.name] },
-          overriders: { plaintext: plaintext.length ? plaintext : undefined, imageOverrider },
-        });
+        if (target.registryMirror) checkMirrorReach(placement, target);
+        if (plaintext.length > 0 || target.registryMirror) differing.push({ target, plaintext });
       }
-      if (rules.length > 0) {
+      if (differing.length > 0) {
         this.overridePolicy = new (karmada().OverridePolicy)(this, 'Override', {
           metadata: { name, namespace },
-          spec: { resourceSelectors: [selector(placement.workload)], overrideRules: rules },
+          // At synth: a registry mirror names the images of the rendered pod spec, which can gain containers and
+          // init containers until then (Triton's copy-in init containers follow the models of its repository).
+          spec: {
+            resourceSelectors: [selector(placement.workload)],
+            overrideRules: Lazy.any({ produce: () => overrideRules(placement, differing) }),
+          },
         });
       }
     }
-  }
-
-  /**
-   * The registry overriders of a target with a mirror: one per image, each by its path, read at synth from the
-   * rendered pod spec (containers and init containers can be added until then: Triton's copy-in init containers
-   * follow the models of its repository). Without the workload's object, Karmada's own lookup: the containers of the
-   * core kinds it knows, and nothing else, which is refused.
-   */
-  private imageOverrider(placement: WorkloadPlacement, target: string, mirror: string): ImageOverrider[] {
-    const registry = {
-      component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
-      operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
-      value: mirror,
-    };
-    if (placement.apiObject) return Lazy.any({ produce: () => imagePaths(placement).map((path) => ({ predicate: { path }, ...registry })) });
-    const { apiVersion, kind } = placement.workload;
-    if (!KARMADA_IMAGE_KINDS.includes(`${apiVersion}/${kind}`)) {
-      throw propError('targets[].registryMirror',
-        `set for a workload whose images Karmada finds (${KARMADA_IMAGE_KINDS.join(', ')}), or whose object is known (WorkloadPlacement.apiObject)`,
-        `${target}: ${mirror} for a ${kind}`, 'place it with PlaceableWorkload.fromApiObject, which names every image by its path');
-    }
-    return [registry];
   }
 
   /**
@@ -272,6 +251,42 @@ export class KarmadaPlacement extends Construct {
  */
 const KARMADA_IMAGE_KINDS = ['v1/Pod', 'apps/v1/ReplicaSet', 'apps/v1/Deployment', 'apps/v1/DaemonSet', 'apps/v1/StatefulSet', 'batch/v1/Job'];
 
+/** A target whose rule overrides something: its placement patches, its registry, or both. */
+interface DifferingTarget {
+  readonly target: ClusterTarget;
+  readonly plaintext: PlaintextPatch[];
+}
+
+/**
+ * Refuses a registry mirror that would miss images: without the workload's object only Karmada's own lookup
+ * applies, which finds the containers of the core kinds it knows and nothing of other kinds.
+ */
+function checkMirrorReach(placement: WorkloadPlacement, target: ClusterTarget): void {
+  const { apiVersion, kind } = placement.workload;
+  if (placement.apiObject || KARMADA_IMAGE_KINDS.includes(`${apiVersion}/${kind}`)) return;
+  throw propError('targets[].registryMirror',
+    `set for a workload whose images Karmada finds (${KARMADA_IMAGE_KINDS.join(', ')}), or whose object is known (WorkloadPlacement.apiObject)`,
+    `${target.name}: ${target.registryMirror} for a ${kind}`, 'place it with PlaceableWorkload.fromApiObject, which names every image by its path');
+}
+
+/**
+ * One rule per differing target. A mirror's registry overrider names every image by its path, read once from the
+ * rendered pod spec for all targets; without the workload's object it is Karmada's own lookup (a core kind).
+ */
+function overrideRules(placement: WorkloadPlacement, differing: DifferingTarget[]): karmadaTypes.OverridePolicySpecOverrideRules[] {
+  const paths = placement.apiObject && differing.some((d) => d.target.registryMirror) ? imagePaths(placement) : undefined;
+  return differing.map(({ target, plaintext }) => {
+    const mirror = target.registryMirror;
+    const registry = mirror ? {
+      component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
+      operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
+      value: mirror,
+    } : undefined;
+    const imageOverrider = registry && (paths ? paths.map((path) => ({ predicate: { path }, ...registry })) : [registry]);
+    return { targetCluster: { clusterNames: [target.name] }, overriders: { plaintext: plaintext.length ? plaintext : undefined, imageOverrider } };
+  });
+}
+
 /** The path of every container and init container image of the workload's rendered pod spec. */
 function imagePaths(placement: WorkloadPlacement): string[] {
   const json = placement.apiObject!.toJson();
@@ -292,8 +307,6 @@ function placementJson(p: NodePlacement): Record<string, unknown> {
     tolerations: p.tolerations?.map((t) => k8s.toJson_Toleration(t)),
   };
 }
-
-type ImageOverrider = karmadaTypes.OverridePolicySpecOverrideRulesOverridersImageOverrider;
 
 /** JSON-patch style overriders turning the base placement into the target's: add, replace or remove each field. */
 type PlaintextPatch = karmadaTypes.OverridePolicySpecOverrideRulesOverridersPlaintext;

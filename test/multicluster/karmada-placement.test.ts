@@ -19,6 +19,20 @@ function trainingChart() {
   return { chart, job };
 }
 
+const L4_POOL = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+const mirrored = (name: string) => new ClusterTarget({ name, nodePool: L4_POOL, registryMirror: `harbor.${name}.example.com` });
+
+/** A Knative Service with an init container (the model-weights download) and the KnativeFeatures it needs. */
+function serviceWithWeights(chart: Chart): GpuInferenceService {
+  new KnativeFeatures(chart, 'features');
+  return new GpuInferenceService(chart, 'svc', {
+    metadata: { name: 'classifier' },
+    image: 'registry.example.com/svc:1.0.0',
+    nodePool: L4_POOL,
+    modelWeights: { endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'weights', credentials: Secret.fromSecretName(chart, 'minio', 'minio-reader') },
+  });
+}
+
 describe('KarmadaPlacement', () => {
   test('defaults: a training job, on-prem first, then the cloud', () => {
     const { chart, job } = trainingChart();
@@ -158,16 +172,8 @@ describe('KarmadaPlacement', () => {
 
   test('a registry mirror names every image by its path: init containers, and kinds Karmada does not know (a Knative Service)', () => {
     const chart = Testing.chart();
-    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
-    const service = new GpuInferenceService(chart, 'svc', {
-      metadata: { name: 'classifier' },
-      image: 'registry.example.com/svc:1.0.0',
-      nodePool: pool,
-      modelWeights: { endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'weights', credentials: Secret.fromSecretName(chart, 'minio', 'minio-reader') },
-    });
-    new KnativeFeatures(chart, 'features');
-    const mirrored = new ClusterTarget({ name: 'dc1', nodePool: pool, registryMirror: 'harbor.dc1.example.com' });
-    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [mirrored] });
+    const service = serviceWithWeights(chart);
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets: [mirrored('dc1')] });
     const objects = synth(chart);
     const [rule] = oneOf(objects, POLICY, 'OverridePolicy').spec.overrideRules;
     expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
@@ -181,20 +187,21 @@ describe('KarmadaPlacement', () => {
     const app = Testing.app();
     const workloads = new Chart(app, 'workloads', { namespace: 'ml' });
     const control = new Chart(app, 'karmada', { namespace: 'ml' });
-    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
-    const service = new GpuInferenceService(workloads, 'svc', {
-      metadata: { name: 'classifier' },
-      image: 'registry.example.com/svc:1.0.0',
-      nodePool: pool,
-      modelWeights: { endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'weights', credentials: Secret.fromSecretName(workloads, 'minio', 'minio-reader') },
-    });
-    new KnativeFeatures(workloads, 'features');
-    new KarmadaPlacement(control, 'placement', {
-      workload: PlaceableWorkload.fromApiObject(service.apiObject, pool),
-      targets: [new ClusterTarget({ name: 'dc1', nodePool: pool, registryMirror: 'harbor.dc1.example.com' })],
-    });
+    const service = serviceWithWeights(workloads);
+    new KarmadaPlacement(control, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets: [mirrored('dc1')] });
     const [rule] = oneOf(synthApp(app), POLICY, 'OverridePolicy').spec.overrideRules;
     expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
+  });
+
+  test('targets with mirrors share one read of the workload per synth', () => {
+    const chart = Testing.chart();
+    const service = serviceWithWeights(chart);
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets: [mirrored('dc1'), mirrored('dc2')] });
+    const reads = jest.spyOn(service.apiObject, 'toJson');
+    const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+    expect(rules.map((r: any) => r.overriders.imageOverrider.length)).toEqual([2, 2]);
+    // The Service's own synth, and one read for both rules.
+    expect(reads).toHaveBeenCalledTimes(2);
   });
 
   describe('validation', () => {

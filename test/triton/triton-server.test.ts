@@ -375,24 +375,24 @@ describe('TritonServer', () => {
     renders.mockRestore();
   });
 
-  test('fails at synth on explicit loading of a model the repository lacks', () => {
+  /** A server with explicit model control (which needs a restricted model-repository API) loading `models`. */
+  function explicitServer(models: string[]) {
     const { app, chart, repo } = setup();
     new TritonServer(chart, 'triton', {
       repository: repo,
-      modelControl: ModelControl.explicit(['resnet101']),
+      modelControl: ModelControl.explicit(models),
       restrictedApi: { header: 'k', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' },
     });
+    return app;
+  }
+
+  test('fails at synth on explicit loading of a model the repository lacks', () => {
+    const app = explicitServer(['resnet101']);
     expect(() => synthAppChecked(app)).toThrow(/'modelControl' must be to load models of the repository \(resnet50\), got 'resnet101'/);
   });
 
   test("explicit model control with ['*'] loads every model at startup (Triton's --load-model=*)", () => {
-    const { app, chart, repo } = setup();
-    new TritonServer(chart, 'triton', {
-      repository: repo,
-      modelControl: ModelControl.explicit(['*']),
-      restrictedApi: { header: 'k', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' },
-    });
-    expect(containerOf(app).args).toContain('--load-model=*');
+    expect(containerOf(explicitServer(['*'])).args).toContain('--load-model=*');
   });
 
   test("fails on '*' beside named models, which Triton refuses", () => {
