@@ -25,6 +25,8 @@ export interface NodeScriptServiceOptions {
   readonly image: string;
   readonly env: Record<string, EnvValue>;
   readonly replicas: number;
+  /** Pod-template annotations beside the script's checksum. */
+  readonly podAnnotations?: Record<string, string>;
 }
 
 export interface NodeScriptService {
@@ -63,7 +65,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
       template: {
-        metadata: { labels: o.labels, annotations: { 'checksum/script': createHash('sha256').update(o.script).digest('hex') } },
+        metadata: { labels: o.labels, annotations: { ...o.podAnnotations, 'checksum/script': createHash('sha256').update(o.script).digest('hex') } },
         spec: renderPodSpec(pod, {
           target: PodTarget.WORKLOAD,
           containerName: 'app',

@@ -62,13 +62,25 @@ export interface MinIOImageSourceProps {
    * @default 'AWS_SECRET_ACCESS_KEY'
    */
   readonly secretAccessKeyKey?: string;
-  /** Secret holding the token MinIO sends as `Authorization: Bearer <token>` and the adapter checks. */
+  /**
+   * Secret holding the token MinIO sends as `Authorization: Bearer <token>` and the adapter checks: one word
+   * without whitespace (MinIO sends a two-word token as it is and none of three or more; the setup Job and the
+   * adapter refuse those).
+   */
   readonly authToken: ISecret;
   /**
    * Key in `authToken` holding the token.
    * @default 'token'
    */
   readonly authTokenKey?: string;
+  /**
+   * Change it whenever the token in `authToken` changes: a new value makes a new setup Job, which sets the new token
+   * on MinIO and restarts MinIO to load it, and rolls the adapter's pods, which read the token when they start.
+   * Nothing else notices a rotated Secret: until both have the new token, MinIO's deliveries fail with 403 and
+   * wait in its queue directory.
+   * @default - none
+   */
+  readonly authTokenRevision?: string;
   /** Where the CloudEvents go: usually a Broker. */
   readonly sink: IEventSink;
   /**
@@ -132,12 +144,14 @@ export interface MinIOImageSourceProps {
    */
   readonly adapterImage?: string;
   /**
-   * The MinIO client image of the setup Job; must be pinned and have `/bin/sh`.
+   * The MinIO client image of the setup Job; must be pinned and have `/bin/sh` and `sha256sum` (coreutils; the setup Job fails with a message without it).
    * @default MinIOImageSource.DEFAULT_MC_IMAGE
    */
   readonly mcImage?: string;
 }
 
+/** The adapter pod annotation that carries `authTokenRevision`, so a new revision rolls the pods. */
+const AUTH_TOKEN_REVISION = 'cdk8s-gpu-inference/auth-token-revision';
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const UNSAFE_FILTER = /[\s*?[\]'"\\$`]/;
 
@@ -160,8 +174,19 @@ loaded_arn() {
       echo "arn:minio:sqs:\${head##*\\"arn:minio:sqs:}:$TARGET_ID:webhook" ;;
   esac
 }
+# MinIO sends a one-word token as "Authorization: Bearer <token>", which is what the adapter checks.
+case "$WEBHOOK_AUTH_TOKEN" in
+  ""|*[[:space:]]*)
+    echo "the webhook auth token must be one word without whitespace: MinIO sends it as 'Authorization: Bearer <token>', which the adapter checks" >&2
+    exit 1 ;;
+esac
+# MinIO redacts auth_token when it lists the config, but never a comment: the token's digest there makes a new
+# token a changed target, which MinIO loads only after a restart.
+command -v sha256sum >/dev/null || { echo "the mc image needs sha256sum (coreutils) to fingerprint the auth token" >&2; exit 1; }
+token_sha256="$(printf '%s' "$WEBHOOK_AUTH_TOKEN" | sha256sum)"
+token_sha256="\${token_sha256%% *}"
 before="$(mc admin config get minio "$target" 2>/dev/null || true)"
-set -- endpoint="$WEBHOOK_ENDPOINT" auth_token="$WEBHOOK_AUTH_TOKEN" queue_dir="$QUEUE_DIR"
+set -- endpoint="$WEBHOOK_ENDPOINT" auth_token="$WEBHOOK_AUTH_TOKEN" queue_dir="$QUEUE_DIR" comment="auth-token-sha256:$token_sha256"
 if [ -n "$QUEUE_LIMIT" ]; then set -- "$@" queue_limit="$QUEUE_LIMIT"; fi
 mc admin config set minio "$target" "$@"
 after="$(mc admin config get minio "$target")"
@@ -276,6 +301,9 @@ export class MinIOImageSource extends Construct {
       throw propError('eventTypePrefix', 'a reverse-DNS prefix such as io.min.s3', typePrefix);
     }
     checkExtensions('extensions', props.extensions);
+    if (props.authTokenRevision !== undefined && !/^[A-Za-z0-9][-._A-Za-z0-9]{0,62}$/.test(props.authTokenRevision)) {
+      throw propError('authTokenRevision', 'a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter)', props.authTokenRevision);
+    }
     const sink = props.sink.toSinkDestination();
     checkDestination('sink', sink);
 
@@ -323,6 +351,7 @@ export class MinIOImageSource extends Construct {
         MINIO_WEBHOOK_AUTH_TOKEN: EnvValue.fromSecretValue({ secret: props.authToken, key: props.authTokenKey ?? 'token' }),
       },
       replicas: props.replicas ?? 1,
+      podAnnotations: props.authTokenRevision === undefined ? undefined : { [AUTH_TOKEN_REVISION]: props.authTokenRevision },
     });
     this.configMap = adapter.configMap;
     this.deployment = adapter.deployment;
@@ -371,7 +400,7 @@ export class MinIOImageSource extends Construct {
         limits: { memory: k8s.Quantity.fromString('256Mi') },
       },
     });
-    const hash = sha256(JSON.stringify([settings, mcImage, secretRefs, SETUP_SCRIPT])).slice(0, 8);
+    const hash = sha256(JSON.stringify([settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null])).slice(0, 8);
     this.setupJob = new k8s.KubeJob(this, 'Setup', {
       metadata: { name: `${base}-setup-${hash}`, labels },
       spec: {

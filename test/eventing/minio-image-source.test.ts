@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -8,6 +9,8 @@ import { chart } from './_fixtures';
 import { Broker, MinioBucketEvent, MinIOImageSource, MinIOImageSourceProps } from '../../src';
 import { adapterScript, ceHeaderValue } from '../../src/eventing/adapter/minio-cloudevents-adapter';
 import { SETUP_SCRIPT } from '../../src/eventing/minio-image-source';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 import { oneOf, synth } from '../_helpers/manifests';
 
 function source(c = chart(), props: Partial<MinIOImageSourceProps> = {}): MinIOImageSource {
@@ -118,6 +121,21 @@ describe('MinIOImageSource', () => {
     expect(oneOf(synth(b), 'batch/v1', 'Job').metadata.name).not.toBe(nameA);
   });
 
+  test('a new authTokenRevision makes a new setup Job and rolls the adapter pods, which read the token at start', () => {
+    const objects = (revision?: string) => {
+      const c = chart();
+      source(c, { name: 'uploads', authTokenRevision: revision });
+      return synth(c);
+    };
+    const annotations = (o: any[]) => oneOf(o, 'apps/v1', 'Deployment').spec.template.metadata.annotations;
+    const jobName = (o: any[]) => oneOf(o, 'batch/v1', 'Job').metadata.name;
+    const [none, first, second] = [objects(), objects('2026-11-30'), objects('2026-12-01')];
+    expect(annotations(none)['cdk8s-gpu-inference/auth-token-revision']).toBeUndefined();
+    expect(annotations(first)['cdk8s-gpu-inference/auth-token-revision']).toBe('2026-11-30');
+    expect(annotations(second)['cdk8s-gpu-inference/auth-token-revision']).toBe('2026-12-01');
+    expect(new Set([jobName(none), jobName(first), jobName(second)]).size).toBe(3);
+  });
+
   test('eventFilter matches exactly the events the source sends', () => {
     const s = source(chart(), { prefix: 'incoming/', suffixes: ['.jpg', '.png'] });
     expect(s.eventFilter()._toJson()).toEqual({
@@ -150,6 +168,7 @@ describe('MinIOImageSource', () => {
     ['a floating adapter image', { adapterImage: 'node:latest' }, "'adapterImage' must be pinned to a tag other than 'latest' or to a digest, got 'node:latest'"],
     ['an unpinned mc image', { mcImage: 'minio/mc' }, "'mcImage' must be pinned to a tag other than 'latest' or to a digest, got 'minio/mc'"],
     ['zero replicas', { replicas: 0 }, "'replicas' must be an integer >= 1, got 0"],
+    ['an authTokenRevision with a space', { authTokenRevision: 'take 2' }, "'authTokenRevision' must be a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter), got 'take 2'"],
     ['a name that is not a DNS label', { name: '9uploads' }, "'name' must be a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter), got '9uploads'"],
     ['an invalid extension name', { extensions: { 'my-ext': 'x' } }, "'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'my-ext'"],
     ['an extension named like a context attribute', { extensions: { type: 'x' } }, "'extensions' must be keyed by names other than the CloudEvents context attributes (data, datacontenttype, dataschema, id, source, specversion, subject, time, type), got 'type': an extension would replace the event's own attribute"],
@@ -183,7 +202,8 @@ state="$FAKE_MINIO"
 echo "mc $*" >> "$state/calls"
 case "$1 $2 $3" in
   "alias set minio") exit 0 ;;
-  "admin config get") [ -f "$state/config" ] && cat "$state/config" && exit 0; echo "no such target" >&2; exit 1 ;;
+  # MinIO redacts secrets (auth_token) when it lists a target's config, never a comment.
+  "admin config get") [ -f "$state/config" ] && sed 's/ auth_token=[^ ]*//' "$state/config" && exit 0; echo "no such target" >&2; exit 1 ;;
   "admin config set") shift 3; echo "$*" > "$state/config"; exit 0 ;;
   "admin info minio")
     # MinIO lists every loaded target with the server's region (FAKE_REGION), here beside one whose id ends like ours.
@@ -207,7 +227,7 @@ exit 2
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the Job's script with the Job's own environment (secrets replaced by test values). */
-  function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string, region = '') {
+  function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string, region = '', token?: string) {
     const c = chart();
     source(c, { name: 'uploads', ...props });
     const job = oneOf(synth(c), 'batch/v1', 'Job');
@@ -215,6 +235,7 @@ exit 2
     expect(container.command).toEqual(['/bin/sh', '-c', SETUP_SCRIPT]);
     const env: Record<string, string> = { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, FAKE_MINIO: path.join(dir, 'state'), FAKE_REGION: region };
     for (const e of container.env) env[e.name] = e.value ?? `secret:${e.valueFrom.secretKeyRef.key}`;
+    if (token !== undefined) env.WEBHOOK_AUTH_TOKEN = token;
     fs.writeFileSync(path.join(dir, 'state', 'calls'), '');
     const result = spawnSync(shell ?? container.command[0], container.command.slice(1), { env, encoding: 'utf8' });
     const calls = fs.readFileSync(path.join(dir, 'state', 'calls'), 'utf8').trim().split('\n');
@@ -228,7 +249,8 @@ exit 2
     expect(r.calls).toEqual([
       'mc alias set minio http://minio.minio.svc.cluster.local:9000 secret:AWS_ACCESS_KEY_ID secret:AWS_SECRET_ACCESS_KEY',
       'mc admin config get minio notify_webhook:uploads',
-      'mc admin config set minio notify_webhook:uploads endpoint=http://uploads-adapter.ml-events.svc.cluster.local/ auth_token=secret:token queue_dir=/export/.minio-events queue_limit=1000',
+      'mc admin config set minio notify_webhook:uploads endpoint=http://uploads-adapter.ml-events.svc.cluster.local/ auth_token=secret:token ' +
+        `queue_dir=/export/.minio-events comment=auth-token-sha256:${sha256('secret:token')} queue_limit=1000`,
       'mc admin config get minio notify_webhook:uploads',
       'mc admin info minio --json',
       'mc admin service restart minio',
@@ -279,6 +301,24 @@ exit 2
     expect(changed.status).toBe(0);
     expect(changed.calls).toContain('mc admin service restart minio');
   });
+
+  test('a rotated token restarts MinIO, which lists the token redacted and so only by its digest in the comment', () => {
+    expect(run({}, undefined, '', 'old-token').status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'state', 'loaded'), 'utf8')).toContain('auth_token=old-token');
+    const rotated = run({}, undefined, '', 'new-token');
+    expect(rotated.status).toBe(0);
+    expect(rotated.calls).toContain('mc admin service restart minio');
+    expect(fs.readFileSync(path.join(dir, 'state', 'loaded'), 'utf8')).toContain('auth_token=new-token');
+    expect(run({}, undefined, '', 'new-token').calls).not.toContain('mc admin service restart minio');
+  });
+
+  test.each([['two words', 'Bearer abc'], ['a trailing newline', 'abc\n'], ['nothing', '']])(
+    'refuses a token of %s before it touches MinIO\'s config: MinIO would not send it as Bearer <token>', (_name, token) => {
+      const r = run({}, 'sh', '', token);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('the webhook auth token must be one word without whitespace');
+      expect(r.calls).toEqual(['mc alias set minio http://minio.minio.svc.cluster.local:9000 secret:AWS_ACCESS_KEY_ID secret:AWS_SECRET_ACCESS_KEY']);
+    });
 
   test('without suffixes or prefix: one rule for the whole bucket', () => {
     const r = run({ events: [MinioBucketEvent.PUT, MinioBucketEvent.DELETE] });

@@ -3,12 +3,14 @@
  *
  * It receives MinIO bucket notifications (the `notify_webhook` target's POST of `{ EventName, Key, Records }`),
  * checks MinIO's `Authorization: Bearer <auth_token>` header, and sends one binary-mode CloudEvent per record to
- * `K_SINK` (injected by a SinkBinding). It answers:
+ * `K_SINK` (injected by a SinkBinding). MinIO retries every answer outside 2xx, every 3 s and without end, and
+ * holds the events behind it in its queue directory meanwhile; so the adapter answers:
  * - 200 once every record was accepted by the sink;
- * - 400 for a payload that is not a MinIO notification (nothing is forwarded), 413 for one over the size limit;
- * - 401 without a token, 403 with a wrong one;
- * - 502/504 when the sink fails or times out, so MinIO keeps the event in its queue directory and retries:
- *   delivery is at least once, and a retried record keeps its CloudEvent id.
+ * - 502/504 when the sink fails or times out: MinIO keeps the event and retries, delivery is at least once, and a
+ *   retried record keeps its CloudEvent id;
+ * - 401 without a token, 403 with a wrong one: MinIO keeps the events until the token matches (a rotation);
+ * - 200 with `dropped` for a payload that no retry can forward (not a MinIO notification, or over the size
+ *   limit), logged at level `error` with the reason: answering 4xx would stop MinIO's queue behind it for good.
  *
  * Runs on plain Node.js (18 or later) with built-in modules only. Run it directly
  * (`node lib/eventing/adapter/minio-cloudevents-adapter.js`) or, as MinIOImageSource does, from the script
@@ -18,7 +20,8 @@
  * Environment:
  * - `K_SINK` (required): where the CloudEvents go; `K_CA_CERTS`: PEM trusted for an https sink;
  *   `K_CE_OVERRIDES`: `{"extensions": {...}}` added to every event (both set by the SinkBinding);
- * - `MINIO_WEBHOOK_AUTH_TOKEN` (required): the token MinIO sends;
+ * - `MINIO_WEBHOOK_AUTH_TOKEN` (required): the token MinIO sends, one word (MinIO prefixes it with `Bearer `;
+ *   a two-word token it sends as it is, and none of three or more words);
  * - `MINIO_ENDPOINT` (required): the MinIO URL; an event's `source` is `<MINIO_ENDPOINT>/<bucket>`;
  * - `CE_TYPE_PREFIX`: `type` is `<prefix>.<eventName without "s3:">` (default `io.min.s3`);
  * - `PORT` (default 8080), `HOST` (default 0.0.0.0), `SINK_TIMEOUT_MS` (default 30000),
@@ -67,6 +70,9 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
     sink = new URL(required('K_SINK'));
     if (sink.protocol !== 'http:' && sink.protocol !== 'https:') throw new Error(`K_SINK must be an http(s) URL, got '${sink.href}'`);
     token = required('MINIO_WEBHOOK_AUTH_TOKEN');
+    if (/\s/.test(token)) {
+      throw new Error('MINIO_WEBHOOK_AUTH_TOKEN must be one word without whitespace: MinIO sends only such a token as "Bearer <token>"');
+    }
     endpoint = required('MINIO_ENDPOINT').replace(/\/+$/, '');
     const overrides = env.K_CE_OVERRIDES ? JSON.parse(env.K_CE_OVERRIDES) : {};
     extensions = overrides.extensions ?? {};
@@ -177,7 +183,12 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
       req.resume();
       return;
     }
-    const tooLarge = () => reply(res, 413, { error: `notification larger than ${maxBody} bytes` }, { connection: 'close' });
+    /** Answers 2xx for what no retry can forward, so that MinIO's queue moves on; logged for an operator. */
+    const drop = (reason: string, fields: Record<string, unknown> = {}) => {
+      log('error', 'dropped a notification no retry can forward', { reason, ...fields });
+      reply(res, 200, { dropped: reason });
+    };
+    const tooLarge = () => drop(`notification larger than ${maxBody} bytes (MAX_BODY_BYTES)`);
     if (Number(req.headers['content-length'] ?? 0) > maxBody) {
       tooLarge();
       req.resume();
@@ -207,8 +218,7 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
       }
       events = payload.Records.map(toEvent);
     } catch (err) {
-      log('warn', 'rejected malformed notification', { error: (err as Error).message });
-      reply(res, 400, { error: (err as Error).message });
+      drop((err as Error).message, { body: Buffer.concat(chunks).toString('utf8') });
       return;
     }
     for (const event of events) {

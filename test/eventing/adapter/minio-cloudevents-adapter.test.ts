@@ -202,28 +202,31 @@ describe('MinIO CloudEvents adapter', () => {
     ['JSON without Records', JSON.stringify({ EventName: 's3:ObjectCreated:Put' })],
     ['empty Records', JSON.stringify({ Records: [] })],
     ['a CloudEvent instead of a notification', JSON.stringify({ specversion: '1.0', id: '1', source: '/x', type: 'x' })],
-  ])('fails %s with 400 and forwards nothing', async (_name, body) => {
+  ])('drops %s: answers 2xx so that MinIO, which retries anything else for good, moves on; logs it; forwards nothing', async (_name, body) => {
     await startAdapter();
     const res = await request(port, { body });
-    expect(res.status).toBe(400);
-    expect(JSON.parse(res.body).error).toBeTruthy();
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).dropped).toBeTruthy();
     expect(sink.received).toHaveLength(0);
+    const dropped = log.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.msg === 'dropped a notification no retry can forward');
+    expect(dropped).toMatchObject({ level: 'error', body });
   });
 
-  test('fails a batch with one malformed record with 400 and forwards none of it', async () => {
+  test('drops a batch with one malformed record whole, with the reason, and forwards none of it', async () => {
     await startAdapter();
     const payload = notification();
     payload.Records.push({ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: 'upload-bucket' }, object: {} } });
     const res = await request(port, { body: JSON.stringify(payload) });
-    expect(res.status).toBe(400);
-    expect(JSON.parse(res.body).error).toBe('Records[1].s3.object.key is missing');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).dropped).toBe('Records[1].s3.object.key is missing');
     expect(sink.received).toHaveLength(0);
   });
 
-  test('fails a notification over the size limit with 413', async () => {
+  test('drops a notification over the size limit with 2xx and forwards nothing', async () => {
     await startAdapter({ MAX_BODY_BYTES: '64' });
     const res = await request(port, { body: FIXTURE });
-    expect(res.status).toBe(413);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).dropped).toBe('notification larger than 64 bytes (MAX_BODY_BYTES)');
     expect(sink.received).toHaveLength(0);
   });
 
@@ -263,6 +266,9 @@ describe('MinIO CloudEvents adapter', () => {
     ['MINIO_WEBHOOK_AUTH_TOKEN', { MINIO_WEBHOOK_AUTH_TOKEN: '' }, 'environment variable MINIO_WEBHOOK_AUTH_TOKEN is required'],
     ['a non-http K_SINK', { K_SINK: 'ftp://example.com/' }, "K_SINK must be an http(s) URL, got 'ftp://example.com/'"],
     ['a bad PORT', { PORT: 'eighty' }, "environment variable PORT must be a non-negative integer, got 'eighty'"],
+    // MinIO sends "Bearer <token>" only for a one-word token: a two-word one as it is, none for more.
+    ['a two-word token', { MINIO_WEBHOOK_AUTH_TOKEN: 'Bearer abc' }, 'MINIO_WEBHOOK_AUTH_TOKEN must be one word without whitespace'],
+    ['a token with a trailing newline', { MINIO_WEBHOOK_AUTH_TOKEN: 'abc\n' }, 'MINIO_WEBHOOK_AUTH_TOKEN must be one word without whitespace'],
   ])('fails to start without valid %s', async (_name, env, message) => {
     await expect(startMinioCloudEventsAdapter({
       PORT: '0', HOST: '127.0.0.1', K_SINK: 'http://127.0.0.1:1/', MINIO_WEBHOOK_AUTH_TOKEN: TOKEN, MINIO_ENDPOINT: ENDPOINT, ...env,
