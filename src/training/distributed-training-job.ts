@@ -5,6 +5,7 @@ import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { toWire } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
 
@@ -190,10 +191,11 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   readonly retryOnDisruption?: boolean;
   /**
    * Exit codes of the trainer container that fail the whole Job at once (podFailurePolicy `FailJob`),
-   * 1 to 255. torchrun exits 1 when a worker raised; with several pods it also exits 1 when a peer vanished,
-   * so for nodes > 1 a rule on 1 would turn one preempted pod into a failed job: reserve an exit code for
-   * unrecoverable errors in the script (`sys.exit(3)` on a bad config) and list it here.
-   * @default - [1] with one pod (an exception in the script fails fast), none with several pods
+   * 1 to 255. torchrun exits 1 for every failure it sees: a worker that raised, a CUDA or Xid error, a peer that
+   * vanished, and its own SIGTERM (a failed liveness probe such as `gpuHealthCheck`, a deleted pod), none of
+   * which should end the Job. Reserve an exit code for unrecoverable errors in the script (`sys.exit(3)` on a bad
+   * config) and list it here.
+   * @default - none: every failure is retried within `backoffLimit`
    */
   readonly failFastExitCodes?: number[];
   /**
@@ -328,18 +330,25 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       });
     }
 
-    this.job = new k8s.KubeJob(this, 'Resource', {
+    // Wire JSON, not the generated KubeJob: its toJson re-maps the object (JSON patches included) through
+    // Kubernetes 1.27 types, which drop later fields such as podReplacementPolicy.
+    this.job = new ApiObject(this, 'Resource', {
+      ...k8s.KubeJob.GVK,
       metadata: { ...props.metadata, name: this.name },
-      spec: {
+      spec: toWire({
         completionMode: 'Indexed',
         completions: this.nodes,
         parallelism: this.nodes,
         backoffLimit: props.backoffLimit ?? this.nodes,
         activeDeadlineSeconds: props.activeDeadline?.toSeconds(),
         ttlSecondsAfterFinished: props.ttlAfterFinished?.toSeconds(),
-        podFailurePolicy: podFailurePolicy(props, this.nodes),
+        podFailurePolicy: podFailurePolicy(props),
+        // With several pods a replacement starts only once the pod it replaces has failed: both would be
+        // <job>-<i> in the headless Service, which publishes terminating pods too, and peers could reach the dying
+        // rendezvous store of pod 0. A podFailurePolicy implies it; without one the Job replaces terminating pods.
+        podReplacementPolicy: this.nodes > 1 ? 'Failed' : undefined,
         template: { metadata: podMetadata(props), spec },
-      },
+      }),
     });
   }
 
@@ -501,12 +510,12 @@ function ncclEnv(n: NcclOptions): Record<string, string> {
   return env;
 }
 
-function podFailurePolicy(p: DistributedTrainingJobProps, nodes: number): k8s.PodFailurePolicy | undefined {
+function podFailurePolicy(p: DistributedTrainingJobProps): k8s.PodFailurePolicy | undefined {
   const rules: k8s.PodFailurePolicyRule[] = [];
   if (p.retryOnDisruption ?? true) {
     rules.push({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
   }
-  const codes = [...(p.failFastExitCodes ?? (nodes === 1 ? [1] : []))].sort((a, b) => a - b);
+  const codes = [...(p.failFastExitCodes ?? [])].sort((a, b) => a - b);
   if (codes.length > 0) {
     // cdk8s-plus-27's types mark onPodConditions required (Kubernetes 1.27); it is optional since 1.28.
     rules.push({ action: 'FailJob', onExitCodes: { containerName: CONTAINER, operator: 'In', values: codes } } as k8s.PodFailurePolicyRule);

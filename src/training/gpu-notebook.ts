@@ -218,6 +218,12 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     const workspace = Volume.fromPersistentVolumeClaim(this, 'WorkspaceVolume', claim, { name: 'workspace' });
 
     const security = props.security ?? {};
+    if (security.runAsUser === 0) {
+      // Docker Stacks' start.sh, as root, writes /etc/sudoers.d and re-executes as jovyan with sudo: the read-only
+      // root filesystem and the dropped capabilities (SETUID, SETGID) stop both, and the pod crash-loops.
+      throw propError('security.runAsUser', 'a non-zero uid: the notebook image starts as root only to switch to jovyan with sudo, which the hardening stops', 0,
+        'leave it unset to run as jovyan (1000), or set the uid of the image\'s own user');
+    }
     this.pod = resolveGpuPod({
       image: props.image ?? GpuNotebook.DEFAULT_IMAGE,
       imagePullPolicy: props.imagePullPolicy,

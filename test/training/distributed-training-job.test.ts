@@ -129,19 +129,24 @@ describe('DistributedTrainingJob', () => {
   });
 
   describe('failure handling', () => {
-    test('one pod: disruptions retried, exit 1 (the script raised) fails the Job, backoffLimit 1', () => {
-      const { manifest } = build();
+    test('one pod: disruptions retried, no FailJob on exit 1 (torchrun also exits 1 on SIGTERM and GPU errors), backoffLimit 1', () => {
+      const { manifest } = build({ gpuHealthCheck: {} });
       expect(manifest.spec.backoffLimit).toBe(1);
-      expect(manifest.spec.podFailurePolicy.rules).toEqual([
-        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-        { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [1] } },
-      ]);
+      expect(manifest.spec.podFailurePolicy.rules).toEqual([{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
+      expect(manifest.spec.podReplacementPolicy).toBeUndefined();
     });
 
     test('several pods: no FailJob on 1, which a lost peer also causes; backoffLimit = nodes', () => {
       const { manifest } = build({ nodes: 4 });
       expect(manifest.spec.backoffLimit).toBe(4);
       expect(manifest.spec.podFailurePolicy.rules).toEqual([{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
+    });
+
+    test('several pods: a replacement starts only once the pod it replaces has failed, with or without a podFailurePolicy', () => {
+      const { manifest } = build({ nodes: 2, retryOnDisruption: false });
+      expect(manifest.spec.podFailurePolicy).toBeUndefined();
+      expect(manifest.spec.podReplacementPolicy).toBe('Failed');
+      expect(build({ nodes: 2 }).manifest.spec.podReplacementPolicy).toBe('Failed');
     });
 
     test('fail-fast exit codes are sorted, as the apiserver requires', () => {

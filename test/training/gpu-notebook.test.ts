@@ -126,6 +126,9 @@ describe('GpuNotebook', () => {
       const chart = Testing.chart();
       expect(() => new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), ...props })).toThrow(message);
     };
+    test('fails on root, which the image needs only to sudo to jovyan, and which the hardening stops', () => fails(
+      { security: { allowRoot: true, runAsUser: 0 } },
+      "'security.runAsUser' must be a non-zero uid: the notebook image starts as root only to switch to jovyan with sudo, which the hardening stops, got 0"));
     test('fails on a node port without NodePort', () => fails({ nodePort: 30001 }, "'nodePort' must be unset unless serviceType is NotebookServiceType.NODE_PORT"));
     test('fails on a node port out of range', () => fails({ serviceType: NotebookServiceType.NODE_PORT, nodePort: 8080 }, "'nodePort' must be an integer between 30000 and 32767, got 8080"));
     test('fails on a privileged port', () => fails({ port: 80 }, "'port' must be an integer between 1024 and 65535, got 80: the notebook runs as non-root"));
