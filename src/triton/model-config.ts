@@ -991,8 +991,8 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
     throw propError(`${where}.instanceGroups`, 'unset for an ensemble, which runs no instances of its own', p.instanceGroups.length, 'set instance groups on the models the steps run');
   }
 
-  checkTensors(where, 'inputs', p.inputs ?? [], maxBatchSize);
-  checkTensors(where, 'outputs', p.outputs ?? [], maxBatchSize);
+  checkTensors(where, 'inputs', p.inputs ?? [], maxBatchSize, p.platform);
+  checkTensors(where, 'outputs', p.outputs ?? [], maxBatchSize, p.platform);
   checkLabels(where, p.outputs ?? []);
 
   const d = p.dynamicBatching;
@@ -1068,7 +1068,10 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
   }
 }
 
-function checkTensors(where: string, prop: string, tensors: ModelTensor[], maxBatchSize: number): void {
+/** What Triton's model loader checks of each input and output (core's model_config_utils.cc, ValidateModelInput/Output). */
+function checkTensors(
+  where: string, prop: string, tensors: Array<ModelTensor & { readonly format?: InputFormat }>, maxBatchSize: number, platform: ModelPlatform,
+): void {
   const names = new Set<string>();
   for (const t of tensors) {
     if (!t.name) throw propError(`${where}.${prop}[].name`, 'a non-empty tensor name', t.name);
@@ -1090,7 +1093,39 @@ function checkTensors(where: string, prop: string, tensors: ModelTensor[], maxBa
       for (const dim of t.reshape) {
         if (!Number.isInteger(dim) || (dim < 1 && dim !== -1)) throw propError(`${at}.reshape`, 'integers >= 1, or -1', t.reshape);
       }
+      checkReshapeSize(`${at}.reshape`, t.dims, t.reshape);
     }
+    if ((t.format === InputFormat.NCHW || t.format === InputFormat.NHWC) && t.dims.length !== 3) {
+      throw propError(`${at}.dims`, `3 dimensions with format ${t.format} (an image without the batch dimension)`, t.dims, 'leave format unset for other shapes');
+    }
+    if (t.isShapeTensor && platform.platform !== ModelPlatform.TENSORRT_PLAN.platform && platform.backend !== 'tensorrt') {
+      throw propError(`${at}.isShapeTensor`, 'only set on a TensorRT model (Triton supports shape tensors only there)', platform.platform ?? platform.backend);
+    }
+  }
+}
+
+/**
+ * Throws unless `reshape` holds as many elements as `dims`, as Triton checks it (ValidateIOShape): the same count,
+ * or dims of one element reshaped to a scalar (`[]`); with variable-size dimensions, the same number of them and
+ * the same count in each stretch between them (`[2, 4, -1, 6]` to `[8, -1, 1, 6]`).
+ */
+function checkReshapeSize(prop: string, dims: number[], reshape: number[]): void {
+  /** Element counts of the stretches between the -1 dimensions; an empty shape has none. */
+  const stretches = (shape: number[]) => {
+    const counts = [1];
+    for (const d of shape) {
+      if (d === -1) counts.push(1);
+      else counts[counts.length - 1] *= d;
+    }
+    return counts;
+  };
+  const scalar = reshape.length === 0;
+  const fits = scalar
+    ? !dims.includes(-1) && stretches(dims)[0] === 1
+    : stretches(dims).join() === stretches(reshape).join();
+  if (!fits) {
+    throw propError(prop, `as many elements as dims [${dims.join(', ')}]${dims.includes(-1) ? ' between and around each -1, with as many -1' : ''}`, reshape,
+      'Triton refuses a reshape to another element count when it loads the model');
   }
 }
 

@@ -76,7 +76,7 @@ describe('TritonModelConfig', () => {
   test('snapshot: every field', () => {
     const text = render({
       name: 'everything',
-      platform: ModelPlatform.ONNXRUNTIME_ONNX,
+      platform: ModelPlatform.TENSORRT_PLAN, // shape tensors are TensorRT's only
       maxBatchSize: 64,
       inputs: [
         { name: 'image', dataType: TensorDataType.UINT8, dims: [-1, -1, 3], format: InputFormat.NHWC, allowRaggedBatch: true },
@@ -281,6 +281,37 @@ describe('TritonModelConfig', () => {
       .toThrow(/outputs\[y\]\.dims' must be at least one dimension/);
     expect(() => new TritonModelConfig(simple({ maxBatchSize: 0, inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [1], reshape: [] }] })))
       .toThrow(/reshape' must be non-empty for a model that does not batch/);
+  });
+
+  describe('the shape rules of Triton\'s model loader (ValidateModelInput/Output)', () => {
+    const input = (extra: object) => simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [4], ...extra }] });
+    test.each([
+      ['the same count', [2, 3, 4], [6, 4]],
+      ['one element to a scalar', [1], []],
+      ['the same stretches around -1', [2, 4, -1, 6], [8, -1, 1, 6]],
+    ])('takes a reshape to %s', (_name, dims, reshape) => {
+      expect(() => new TritonModelConfig(input({ dims, reshape }))).not.toThrow();
+    });
+    test.each([
+      ['another count', [4], [3], "'model[m].inputs[x].reshape' must be as many elements as dims [4], got [3]"],
+      ['a scalar from several elements', [2], [], "'model[m].inputs[x].reshape' must be as many elements as dims [2], got []"],
+      ['a -1 that dims lack', [4], [-1, 4], 'must be as many elements as dims [4], got [-1,4]'],
+      ['other stretches around -1', [2, -1, 6], [4, -1, 3], 'must be as many elements as dims [2, -1, 6] between and around each -1, with as many -1, got [4,-1,3]'],
+    ])('fails on a reshape to %s', (_name, dims, reshape, message) => {
+      expect(() => new TritonModelConfig(input({ dims, reshape }))).toThrow(message);
+    });
+    test('fails on an image format without 3 dims', () => {
+      expect(() => new TritonModelConfig(input({ dims: [3, 224], format: InputFormat.NCHW })))
+        .toThrow("'model[m].inputs[x].dims' must be 3 dimensions with format FORMAT_NCHW (an image without the batch dimension), got [3,224]");
+      expect(() => new TritonModelConfig(input({ dims: [224, 224, 3], format: InputFormat.NHWC }))).not.toThrow();
+    });
+    test('fails on a shape tensor outside TensorRT', () => {
+      const shape = { dataType: TensorDataType.INT64, dims: [2], isShapeTensor: true };
+      expect(() => new TritonModelConfig(input(shape)))
+        .toThrow("'model[m].inputs[x].isShapeTensor' must be only set on a TensorRT model (Triton supports shape tensors only there), got 'onnxruntime_onnx'");
+      expect(() => new TritonModelConfig({ ...input(shape), platform: ModelPlatform.TENSORRT_PLAN })).not.toThrow();
+      expect(() => new TritonModelConfig({ ...input(shape), platform: ModelPlatform.custom('tensorrt') })).not.toThrow();
+    });
   });
 
   test('fails on duplicate tensor names', () => {
