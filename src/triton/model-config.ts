@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { PbInt, PbMessage } from './_pbtxt';
 import { checkInteger, propError } from '../_errors';
+import { compareStrings } from '../_order';
 
 /** Tensor element types of Triton's model configuration (`DataType`, rendered as `TYPE_*`). */
 export enum TensorDataType {
@@ -769,6 +770,15 @@ export class TritonModelConfig {
       if (fileName) files.push({ fileName, labels: o.labels });
     }
     return files;
+  }
+
+  /** The files of the model's `warmup/` folder that its warmup requests read (`WarmupData.fromFile`), sorted. */
+  public get warmupFiles(): string[] {
+    const files = new Set<string>();
+    for (const w of this.props.warmup ?? []) {
+      for (const input of Object.values(w.inputs)) if (input.data?.fileName !== undefined) files.add(input.data.fileName);
+    }
+    return [...files].sort(compareStrings);
   }
 
   /** Renders `config.pbtxt`. Deterministic: the same config always gives the same text. */

@@ -58,8 +58,8 @@ export interface PersistentVolumeClaimArtifactOptions {
 export class ModelArtifactSource {
   /**
    * Copy from an S3-compatible store into an emptyDir with pinned, hardened `mc mirror` init containers, one per
-   * served model version: only the versions the version policy serves are copied. Configs come from the
-   * repository's ConfigMap.
+   * served model version: only the versions the version policy serves are copied (and label files that are not
+   * inline, and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the repository's ConfigMap.
    */
   public static fromS3(options: S3CopyOptions): ModelArtifactSource {
     const endpoint = checkObjectStore(options, (f) => `ModelArtifactSource.fromS3: ${f}`);
@@ -82,7 +82,10 @@ export class ModelArtifactSource {
     return new ModelArtifactSource(ArtifactKind.S3_NATIVE, options, endpoint, undefined, undefined);
   }
 
-  /** Mount the served version folders from a PersistentVolumeClaim, read-only. Configs come from the ConfigMap. */
+  /**
+   * Mount the served version folders from a PersistentVolumeClaim, read-only (and label files that are not inline,
+   * and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the ConfigMap.
+   */
   public static fromPersistentVolumeClaim(claim: IPersistentVolumeClaim, options: PersistentVolumeClaimArtifactOptions = {}): ModelArtifactSource {
     const sub = options.subPath === undefined ? undefined : options.subPath.replace(/^\/+|\/+$/g, '');
     if (sub !== undefined && (sub === '' || sub.split('/').some((s) => s === '..' || s === '.'))) {
@@ -367,6 +370,14 @@ export class TritonModelRepo extends Construct {
           mounts.push({ name: 'model-artifacts', mountPath: `${dir}/${f.fileName}`, subPath: pvcPath(model.name, f.fileName), readOnly: true });
         } else {
           initContainers.push(this.mcContainer(fetchNames, `${model.name}-${f.fileName}`, ['cp', '--quiet', this.s3Source(model.name, f.fileName), `${dir}/${f.fileName}`]));
+        }
+      }
+      if (model.config.warmupFiles.length > 0) {
+        // Triton reads WarmupData.fromFile from <model>/warmup/ when it loads the model, and fails the load without it.
+        if (a._kind === ArtifactKind.PVC) {
+          mounts.push({ name: 'model-artifacts', mountPath: `${dir}/warmup`, subPath: pvcPath(model.name, 'warmup'), readOnly: true });
+        } else {
+          initContainers.push(this.mcContainer(fetchNames, `${model.name}-warmup`, ['mirror', '--quiet', this.s3Source(model.name, 'warmup'), `${dir}/warmup`]));
         }
       }
       for (const v of model.servedVersions) {

@@ -2,7 +2,7 @@ import { Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { RESNET50 as STORY_RESNET50 } from './_fixtures';
 import {
-  ModelArtifactSource, ModelPlatform, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo,
+  ModelArtifactSource, ModelPlatform, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo, WarmupData,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
 import { checkAllPbtxt, synthAppChecked } from '../_helpers/protoc';
@@ -170,6 +170,22 @@ describe('TritonModelRepo', () => {
     expect(parts.mounts).toContainEqual({ name: 'model-configs', mountPath: '/models/resnet50/labels.txt', subPath: 'resnet50--labels.txt', readOnly: true });
     expect(parts.initContainers.find((x) => x.name === 'fetch-preprocess-classes-txt')?.args).toEqual(
       ['--config-dir', '/tmp/.mc', 'cp', '--quiet', 'models/models/triton/preprocess/classes.txt', '/models/preprocess/classes.txt']);
+  });
+
+  test('lays out the warmup/ folder Triton reads WarmupData.fromFile from, from either artifact source', () => {
+    const warmed: TritonModelProps = {
+      ...RESNET50,
+      warmup: [{ name: 'sample', batchSize: 1, inputs: { INPUT__0: { dataType: TensorDataType.FP32, dims: [3, 224, 224], data: WarmupData.fromFile('cat.bin') } } }],
+    };
+    const c = chart();
+    const fromS3 = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [warmed, PREPROCESS] });
+    const copies = fromS3._podParts().initContainers.map((x) => x.args);
+    expect(copies).toContainEqual(['--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/warmup', '/models/resnet50/warmup']);
+    expect(copies.filter((args) => args.some((a) => a.endsWith('/warmup')))).toHaveLength(1);
+    const d = chart();
+    const claim = PersistentVolumeClaim.fromClaimName(d, 'claim', 'models');
+    const fromClaim = new TritonModelRepo(d, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim, { subPath: 'triton' }), models: [warmed] });
+    expect(fromClaim._podParts().mounts).toContainEqual({ name: 'model-artifacts', mountPath: '/models/resnet50/warmup', subPath: 'triton/resnet50/warmup', readOnly: true });
   });
 
   test('changes its config hash when a config changes, and only then', () => {
