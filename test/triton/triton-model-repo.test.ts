@@ -181,7 +181,7 @@ describe('TritonModelRepo', () => {
     const fromS3 = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [warmed, PREPROCESS] });
     const copies = fromS3._podParts().initContainers.map((x) => x.args);
     expect(copies).toContainEqual(['--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/warmup', '/models/resnet50/warmup']);
-    expect(copies.filter((args) => args.some((a) => a.endsWith('/warmup')))).toHaveLength(1);
+    expect(copies.filter((args) => args?.some((a) => a.endsWith('/warmup')))).toHaveLength(1);
     const d = chart();
     const claim = PersistentVolumeClaim.fromClaimName(d, 'claim', 'models');
     const fromClaim = new TritonModelRepo(d, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim, { subPath: 'triton' }), models: [warmed] });
