@@ -121,7 +121,7 @@ for (let rep = 0; rep < IMPORT_REPS; rep++) {
 
 /** The rounds' library / baseline ratios, and the ratio of a row. */
 const roundRatios = (r: Row) => r.lib.map((l, i) => l.ms / r.base[i].ms);
-const ratioOf = (r: Row) => pairedRatio(r.lib.map((x) => x.ms), r.base.map((x) => x.ms));
+const ratioOf = (r: Row) => median(roundRatios(r));
 const li = median(imports.library);
 const pi = median(imports.plus);
 const importRatio = pairedRatio(imports.library, imports.plus);

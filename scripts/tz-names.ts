@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { compareStrings } from '../src/_order';
 
 const source = process.argv[2] ?? '/usr/share/zoneinfo/tzdata.zi';
 const lines = fs.readFileSync(source, 'utf8').split('\n');
@@ -18,7 +19,7 @@ for (const line of lines) {
   if (f[0] === 'Z') names.add(f[1]); // Z <zone> ...
   if (f[0] === 'L') names.add(f[2]); // L <target> <link>
 }
-const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const sorted = [...names].sort(compareStrings);
 // Lines of at most ~120 characters, for the linter and for diffs between tzdata releases.
 const chunks: string[] = [];
 for (const name of sorted) {

@@ -6,3 +6,9 @@ export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1123 subdomain: most other object names. */
 export const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
+export const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** Label value (non-empty): at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric. */
+export const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** An NVIDIA MIG profile (`1g.10gb`), with the media extensions (`+me`) that some profiles have. */
+export const MIG_PROFILE = /^[1-7]g\.\d+gb(\+me)?$/;

@@ -84,11 +84,8 @@ export function coverageSeconds(policy: BackoffPolicy, delaySeconds: number, ret
 export function retriesToCover(
   policy: BackoffPolicy, delaySeconds: number, budgetSeconds: number, timeoutSeconds?: number, min = 0,
 ): number | undefined {
-  // The backoff of n retries, grown one step per n (the same sums as coverageSeconds, without re-adding them).
-  let backoff = backoffSeconds(policy, delaySeconds, min);
   for (let n = min; n <= MAX_COMPUTED_RETRY; n++) {
-    if (backoff + (timeoutSeconds ?? 0) * (n + 1) >= budgetSeconds) return n;
-    backoff += backoffStep(policy, delaySeconds, n);
+    if (coverageSeconds(policy, delaySeconds, n, timeoutSeconds) >= budgetSeconds) return n;
   }
   return undefined;
 }

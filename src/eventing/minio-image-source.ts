@@ -10,7 +10,7 @@ import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
 import { clusterScopeOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { DNS_1035_LABEL } from '../_names';
+import { DNS_1035_LABEL, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { DEFAULT_MC_IMAGE } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
@@ -301,7 +301,7 @@ export class MinIOImageSource extends Construct {
       throw propError('eventTypePrefix', 'a reverse-DNS prefix such as io.min.s3', typePrefix);
     }
     checkExtensions('extensions', props.extensions);
-    if (props.authTokenRevision !== undefined && !/^[A-Za-z0-9][-._A-Za-z0-9]{0,62}$/.test(props.authTokenRevision)) {
+    if (props.authTokenRevision !== undefined && !LABEL_VALUE.test(props.authTokenRevision)) {
       throw propError('authTokenRevision', 'a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter)', props.authTokenRevision);
     }
     const sink = props.sink.toSinkDestination();

@@ -144,8 +144,10 @@ export class ClusterChart extends Chart {
     const problems: string[] = [];
     for (const [repository, perChart] of [...byRepository.entries()].sort(([a], [b]) => compareStrings(a, b))) {
       const sets = [...perChart.values()];
-      // Fine when one cluster runs every reference any other runs: the others run a part of the same bits.
-      if (sets.some((all) => sets.every((refs) => [...refs].every((r) => all.has(r))))) continue;
+      // Fine when one cluster runs every reference any other runs (its set is the union): the others run a part of
+      // the same bits.
+      const union = new Set(sets.flatMap((refs) => [...refs]));
+      if (sets.some((refs) => refs.size === union.size)) continue;
       const got = [...perChart.entries()].map(([chart, refs]) => `${chart.target.name}: ${[...refs].sort(compareStrings).join(', ')}`).join('; ');
       problems.push(propError('image', `references of ${repository} that one cluster target runs all of`, got,
         'pin the same tags or digests everywhere, or set requireIdenticalImages: false on a chart that must differ').message);

@@ -2,6 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
+import { LABEL_KEY, LABEL_VALUE, MIG_PROFILE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -32,10 +33,8 @@ const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
 const AKS_ACCELERATOR_LABEL = 'kubernetes.azure.com/accelerator';
 const AKS_AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** GKE partition sizes: MIG profiles without media extensions (a label value allows no '+'). */
-const GKE_PARTITION_SIZE = /^[1-7]g\.\d+gb$/;
+const isGkePartitionSize = (size: string) => MIG_PROFILE.test(size) && !size.includes('+');
 
 /**
  * How a node's GPUs are shared between containers, as GPU Feature Discovery (`nvidia.com/gpu.sharing-strategy`)
@@ -395,7 +394,7 @@ export class GpuNodePool {
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
     const accelerators = options.accelerators ?? [];
-    if (options.gpuPartitionSize !== undefined && !GKE_PARTITION_SIZE.test(options.gpuPartitionSize)) {
+    if (options.gpuPartitionSize !== undefined && !isGkePartitionSize(options.gpuPartitionSize)) {
       throw propError('gke.gpuPartitionSize', "a MIG partition size such as '1g.10gb' or '3g.40gb'", options.gpuPartitionSize);
     }
     checkInteger('gke.maxSharedClientsPerGpu', options.maxSharedClientsPerGpu, 2);
@@ -457,7 +456,7 @@ export class GpuNodePool {
    */
   public get gpuPartitionSize(): string | undefined {
     const size = this.nodeSelector?.[GKE_PARTITION_LABEL];
-    return size !== undefined && GKE_PARTITION_SIZE.test(size) ? size : undefined;
+    return size !== undefined && isGkePartitionSize(size) ? size : undefined;
   }
 
   /**

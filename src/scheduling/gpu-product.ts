@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
 import { propError } from '../_errors';
+import { LABEL_VALUE } from '../_names';
 
 /**
  * A GPU model as NVIDIA GPU Feature Discovery labels it (`nvidia.com/gpu.product`), with its memory.
@@ -31,7 +32,7 @@ export class GpuProduct {
    * @param memory the memory of one GPU, needed for memory-budget checks
    */
   public static of(label: string, memory?: Size): GpuProduct {
-    if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(label)) {
+    if (!LABEL_VALUE.test(label)) {
       throw propError('GpuProduct.of(label)', "a Kubernetes label value such as 'NVIDIA-A100-SXM4-40GB'", label, 'copy the value from a node\'s nvidia.com/gpu.product label');
     }
     return new GpuProduct(label, memory);

@@ -1,6 +1,6 @@
 import { propError } from '../_errors';
+import { MIG_PROFILE } from '../_names';
 
-const MIG_PROFILE = /^[1-7]g\.\d+gb(\+me)?$/;
 const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /**

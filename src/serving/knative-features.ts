@@ -125,7 +125,7 @@ export function registerKnativeFeatureConsumer(consumer: IKnativeFeatureConsumer
  * or the app without cluster charts) enables: what the admission webhook would refuse.
  */
 export function missingKnativeFeatures(consumer: IKnativeFeatureConsumer): KnativeFeature[] {
-  const declared = declarations.get(clusterScopeOf(consumer)) ?? [];
+  const declared = declaredFor(consumer);
   return consumer.requiredKnativeFeatures.filter((f) => !f.enabledByDefault && !declared.some((d) => d.enables(f)));
 }
 
@@ -134,7 +134,12 @@ export function missingKnativeFeatures(consumer: IKnativeFeatureConsumer): Knati
  * the app states the cluster enables, beyond the flags its services' own pod specs need.
  */
 export function knativeFeatureDeclared(construct: IConstruct, feature: KnativeFeature): boolean {
-  return feature.enabledByDefault || (declarations.get(clusterScopeOf(construct)) ?? []).some((d) => d._lists(feature));
+  return feature.enabledByDefault || declaredFor(construct).some((d) => d._lists(feature));
+}
+
+/** The KnativeFeatures of `construct`'s cluster. */
+function declaredFor(construct: IConstruct): KnativeFeatures[] {
+  return declarations.get(clusterScopeOf(construct)) ?? [];
 }
 
 /** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */
@@ -244,6 +249,6 @@ export class KnativeFeatures extends Construct {
 
   /** Whether this declaration enables `feature`. */
   public enables(feature: KnativeFeature): boolean {
-    return this.extra.includes(feature) || this.emitConfigMap;
+    return this._lists(feature) || this.emitConfigMap;
   }
 }

@@ -3,7 +3,7 @@ import { EnvFieldPaths, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeA
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
-import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
+import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
@@ -354,14 +354,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 
   /** The Job for Karmada: its pod spec and node pool, with the headless Service as a companion. */
   public get workloadPlacement(): WorkloadPlacement {
-    const namespace = this.job.metadata.namespace;
-    return {
-      workload: { apiVersion: this.job.apiVersion, kind: this.job.kind, name: this.job.name, namespace },
-      podSpecPath: '/spec/template/spec',
-      nodePool: this.pod.nodePool,
-      apiObject: this.job,
-      companions: this.service ? [{ apiVersion: this.service.apiVersion, kind: this.service.kind, name: this.service.name, namespace }] : undefined,
-    };
+    return PlaceableWorkload.fromApiObject(this.job, this.pod.nodePool, { companions: this.service ? [this.service] : [] }).workloadPlacement;
   }
 
   /** Total torchrun workers (`nodes × gpusPerNode`), the `WORLD_SIZE` the script sees. */

@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
-import { IPlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
+import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { GpuResource } from '../scheduling/gpu-resource';
@@ -292,13 +292,6 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
 
   /** The Deployment for Karmada, with its Service as a companion. */
   public get workloadPlacement(): WorkloadPlacement {
-    const namespace = this.deployment.metadata.namespace;
-    return {
-      workload: { apiVersion: this.deployment.apiVersion, kind: this.deployment.kind, name: this.deployment.name, namespace },
-      podSpecPath: '/spec/template/spec',
-      nodePool: this.pod.nodePool,
-      apiObject: this.deployment,
-      companions: [{ apiVersion: this.service.apiVersion, kind: this.service.kind, name: this.service.name, namespace }],
-    };
+    return PlaceableWorkload.fromApiObject(this.deployment, this.pod.nodePool, { companions: [this.service] }).workloadPlacement;
   }
 }

@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
 import { PbInt, PbMessage } from './_pbtxt';
 import { checkInteger, propError } from '../_errors';
-import { compareStrings } from '../_order';
 
 /** Tensor element types of Triton's model configuration (`DataType`, rendered as `TYPE_*`). */
 export enum TensorDataType {
@@ -772,13 +771,9 @@ export class TritonModelConfig {
     return files;
   }
 
-  /** The files of the model's `warmup/` folder that its warmup requests read (`WarmupData.fromFile`), sorted. */
-  public get warmupFiles(): string[] {
-    const files = new Set<string>();
-    for (const w of this.props.warmup ?? []) {
-      for (const input of Object.values(w.inputs)) if (input.data?.fileName !== undefined) files.add(input.data.fileName);
-    }
-    return [...files].sort(compareStrings);
+  /** Whether a warmup request reads a file of the model's `warmup/` folder (`WarmupData.fromFile`). @internal */
+  public get _readsWarmupFiles(): boolean {
+    return (this.props.warmup ?? []).some((w) => Object.values(w.inputs).some((input) => input.data?.fileName !== undefined));
   }
 
   /** Renders `config.pbtxt`. Deterministic: the same config always gives the same text. */
@@ -1120,7 +1115,7 @@ function checkTensors(
  * the same count in each stretch between them (`[2, 4, -1, 6]` to `[8, -1, 1, 6]`).
  */
 function checkReshapeSize(prop: string, dims: number[], reshape: number[]): void {
-  /** Element counts of the stretches between the -1 dimensions; an empty shape has none. */
+  /** Element counts of the stretches before, between and after the -1 dimensions. */
   const stretches = (shape: number[]) => {
     const counts = [1];
     for (const d of shape) {
@@ -1129,11 +1124,8 @@ function checkReshapeSize(prop: string, dims: number[], reshape: number[]): void
     }
     return counts;
   };
-  const scalar = reshape.length === 0;
-  const fits = scalar
-    ? !dims.includes(-1) && stretches(dims)[0] === 1
-    : stretches(dims).join() === stretches(reshape).join();
-  if (!fits) {
+  // An empty reshape is one stretch of one element: dims of one element fit it.
+  if (stretches(dims).join() !== stretches(reshape).join()) {
     throw propError(prop, `as many elements as dims [${dims.join(', ')}]${dims.includes(-1) ? ' between and around each -1, with as many -1' : ''}`, reshape,
       'Triton refuses a reshape to another element count when it loads the model');
   }

@@ -372,23 +372,19 @@ export class TritonModelRepo extends Construct {
           initContainers.push(this.mcContainer(fetchNames, `${model.name}-${f.fileName}`, ['cp', '--quiet', this.s3Source(model.name, f.fileName), `${dir}/${f.fileName}`]));
         }
       }
-      if (model.config.warmupFiles.length > 0) {
-        // Triton reads WarmupData.fromFile from <model>/warmup/ when it loads the model, and fails the load without it.
+      /** A folder of the model's artifacts, at the same place in the repository: mounted from a PVC, else mirrored. */
+      const folder = (sub: string, what: string) => {
         if (a._kind === ArtifactKind.PVC) {
-          mounts.push({ name: 'model-artifacts', mountPath: `${dir}/warmup`, subPath: pvcPath(model.name, 'warmup'), readOnly: true });
+          mounts.push({ name: 'model-artifacts', mountPath: `${dir}/${sub}`, subPath: pvcPath(model.name, sub), readOnly: true });
         } else {
-          initContainers.push(this.mcContainer(fetchNames, `${model.name}-warmup`, ['mirror', '--quiet', this.s3Source(model.name, 'warmup'), `${dir}/warmup`]));
+          initContainers.push(this.mcContainer(fetchNames, `${model.name}-${what}`, ['mirror', '--quiet', this.s3Source(model.name, sub), `${dir}/${sub}`]));
         }
-      }
+      };
+      // Triton reads WarmupData.fromFile from <model>/warmup/ when it loads the model, and fails the load without it.
+      if (model.config._readsWarmupFiles) folder('warmup', 'warmup');
       for (const v of model.servedVersions) {
-        const target = `${dir}/${v}`;
-        if (model.isEnsemble) {
-          mounts.push({ name: 'ensemble-version', mountPath: target, readOnly: true });
-        } else if (a._kind === ArtifactKind.PVC) {
-          mounts.push({ name: 'model-artifacts', mountPath: target, subPath: pvcPath(model.name, String(v)), readOnly: true });
-        } else {
-          initContainers.push(this.mcContainer(fetchNames, `${model.name}-v${v}`, ['mirror', '--quiet', this.s3Source(model.name, String(v)), target]));
-        }
+        if (model.isEnsemble) mounts.push({ name: 'ensemble-version', mountPath: `${dir}/${v}`, readOnly: true });
+        else folder(String(v), `v${v}`);
       }
     }
     return { repository: root, env: {}, volumes, mounts, initContainers };
