@@ -5,6 +5,7 @@ import { checkKnativePodSpec } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
+import { keyedMemo } from '../_memo';
 import { DNS_1035_LABEL } from '../_names';
 import { sortedRecord } from '../_order';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
@@ -269,14 +270,13 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   private readonly props: GpuInferenceServiceProps;
   private readonly pod: ResolvedPod;
   private readonly extraParts: Array<{ readonly produce: () => ExtraPodParts; readonly revision: () => number }> = [];
-  private readonly extraAnnotations: Array<() => Record<string, string>> = [];
   /**
-   * The pod spec in wire format and the feature flags it needs, rendered and checked against the webhook rules once
-   * (cdk8s validates the whole app once per chart, so not once per validation). The props are immutable; what
-   * `_addPodParts` adds can change until synth (a model added to a repository), so the render is kept with the
-   * revisions of those parts and made again when one moves.
+   * The pod spec in wire format, the feature flags it needs and the template annotations of the added parts,
+   * rendered and checked against the webhook rules once (cdk8s validates the whole app once per chart, so not once
+   * per validation). The props are immutable; what `_addPodParts` adds can change until synth (a model added to a
+   * repository), so the render is kept under the revisions of those parts and made again when one moves.
    */
-  private rendered?: { readonly json: any; readonly features: KnativeFeature[]; readonly revisions: string };
+  private readonly renderedPod = keyedMemo(() => this.extraParts.map((x) => x.revision()).join(), () => this.renderPod());
   private readonly protocol: ServingProtocol;
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
@@ -307,7 +307,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
     // Render and check now: what the props break fails at once, and the result is reused at synth unless the
     // parts _addPodParts adds have changed since (then it is rendered and checked again).
-    void this.renderedPod;
+    this.renderedPod();
 
     registerKnativeFeatureConsumer(this);
     this.node.addValidation({
@@ -325,7 +325,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   /** The `config-features` flags this service's pod spec needs (including the ones enabled by default). */
   public get requiredKnativeFeatures(): KnativeFeature[] {
-    return this.renderedPod.features;
+    return this.renderedPod().features;
   }
 
   /**
@@ -350,24 +350,14 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   }
 
   /**
-   * Adds volumes, mounts of the serving container and init containers to the pod spec, for constructs that
-   * build on this service (TritonKnativeService lays its model repository out this way). `produce` runs at
-   * synth, and its parts go through the shared pod-spec renderer, so hardening and the Knative feature-flag
-   * check cover them. `revision` changes whenever `produce` would give something else.
+   * Adds volumes, mounts of the serving container, init containers and revision-template annotations to the pod,
+   * for constructs that build on this service (TritonKnativeService lays its model repository out this way).
+   * `produce` runs at synth, and its parts go through the shared pod-spec renderer, so hardening and the Knative
+   * feature-flag check cover them. `revision` changes whenever `produce` would give something else.
    * @internal
    */
   public _addPodParts(produce: () => ExtraPodParts, revision: () => number): void {
     this.extraParts.push({ produce, revision });
-  }
-
-  /**
-   * Adds revision-template annotations produced at synth, for constructs that build on this service and whose
-   * state can change until then (TritonKnativeService's config hash, which must follow models added later so that
-   * a config change makes a new revision). Produced on every render, never kept.
-   * @internal
-   */
-  public _addTemplateAnnotations(produce: () => Record<string, string>): void {
-    this.extraAnnotations.push(produce);
   }
 
   private renderSpec(): any {
@@ -384,7 +374,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
           timeoutSeconds: seconds(p.timeout),
           responseStartTimeoutSeconds: seconds(p.responseStartTimeout),
           idleTimeoutSeconds: seconds(p.idleTimeout),
-          ...this.renderedPod.json,
+          ...this.renderedPod().json,
         },
       },
     };
@@ -393,7 +383,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   private templateAnnotations(): Record<string, string> {
     const p = this.props;
     const a: Record<string, string> = { ...(p.podAnnotations ?? {}) };
-    for (const produce of this.extraAnnotations) Object.assign(a, produce());
+    Object.assign(a, this.renderedPod().annotations);
     const set = (key: string, value: string | number | undefined) => {
       if (value !== undefined) a[key] = String(value);
     };
@@ -412,21 +402,17 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return sortedRecord(a);
   }
 
-  private get renderedPod(): { readonly json: any; readonly features: KnativeFeature[] } {
-    const revisions = this.extraParts.map((x) => x.revision()).join();
-    if (this.rendered?.revisions !== revisions) {
-      const spec = this.renderPodSpec();
-      checkKnativePodSpec(spec);
-      const json = podSpecToWire(spec);
-      this.rendered = { json, features: knativeFeaturesOf(json), revisions };
-    }
-    return this.rendered!;
+  private renderPod(): { readonly json: any; readonly features: KnativeFeature[]; readonly annotations: Record<string, string> } {
+    const extra = this.extraParts.map((x) => x.produce());
+    const spec = this.renderPodSpec(extra);
+    checkKnativePodSpec(spec);
+    const json = podSpecToWire(spec);
+    return { json, features: knativeFeaturesOf(json), annotations: Object.assign({}, ...extra.map((x) => x.annotations ?? {})) };
   }
 
-  private renderPodSpec(): k8s.PodSpec {
+  private renderPodSpec(extra: ExtraPodParts[]): k8s.PodSpec {
     const p = this.props;
     const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
-    const extra = this.extraParts.map((x) => x.produce());
     return renderPodSpec(this.pod, {
       target: PodTarget.KNATIVE,
       containerName: 'model',
@@ -446,6 +432,8 @@ type ExtraPodParts = {
   readonly volumes?: k8s.Volume[];
   readonly mounts?: k8s.VolumeMount[];
   readonly initContainers?: AuxiliaryContainer[];
+  /** Revision-template annotations (TritonKnativeService's config hash, so a config change makes a new revision). */
+  readonly annotations?: Record<string, string>;
 };
 
 function nonEmpty<T>(items: T[]): T[] | undefined {

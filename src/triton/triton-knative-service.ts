@@ -8,6 +8,7 @@ import { TritonModel } from './triton-model-repo';
 import { MetricsScraping } from './triton-server';
 import { TritonWorkloadProps } from './triton-workload';
 import { propError } from '../_errors';
+import { keyedMemo } from '../_memo';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { GpuInferenceService, KnativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
@@ -153,15 +154,17 @@ export class TritonKnativeService extends Construct implements IEventSink {
       livenessProbe: http ? { path: '/v2/health/live', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
     });
     this.name = this.service.name;
-    // At synth, so the hash covers models added after this service: a changed config makes a new revision.
-    this.service._addTemplateAnnotations(() => ({ [CONFIG_HASH_ANNOTATION]: p.repository.configHash }));
+    // At synth, so the layout and the config hash cover models added after this service: a changed config makes a
+    // new revision.
     this.service._addPodParts(() => {
       const parts = p.repository._podParts();
-      return { volumes: parts.volumes, mounts: parts.mounts, initContainers: parts.initContainers };
+      const annotations = { [CONFIG_HASH_ANNOTATION]: p.repository.configHash };
+      return { volumes: parts.volumes, mounts: parts.mounts, initContainers: parts.initContainers, annotations };
     }, () => p.repository._revision);
 
+    // What these checks read changes only with the repository's models: checked once per revision, not per pass.
     this.node.addValidation({
-      validate: () => {
+      validate: keyedMemo(() => p.repository._revision, () => {
         const errors = validateAgainstServer(this, this.service.namespace, p, triton.pod);
         const now = deriveConcurrency(p.repository.models, gpuCount);
         const stale = (p.containerConcurrency === undefined && now.concurrency !== this.containerConcurrency)
@@ -171,7 +174,7 @@ export class TritonKnativeService extends Construct implements IEventSink {
             'models added later', 'create the service after the last addModel(), or set containerConcurrency and target').message);
         }
         return errors;
-      },
+      }),
     });
   }
 

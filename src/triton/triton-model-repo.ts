@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ArtifactKind, RepoPodParts } from './_repo-parts';
 import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { checkInteger, propError } from '../_errors';
+import { keyedMemo } from '../_memo';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
 import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
@@ -250,8 +251,6 @@ export class TritonModelRepo extends Construct {
   private dataBytes = 0;
   /** Counts `addModel()` calls; see `_revision`. */
   private revision = 0;
-  /** What `validateRepo` found, and at which revision. */
-  private checked?: { readonly revision: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
@@ -271,12 +270,7 @@ export class TritonModelRepo extends Construct {
     for (const m of props.models ?? []) this.addModel(m);
 
     // cdk8s validates the whole app once more per chart: check once per revision.
-    this.node.addValidation({
-      validate: () => {
-        if (this.checked?.revision !== this.revision) this.checked = { revision: this.revision, problems: this.validateRepo() };
-        return this.checked.problems;
-      },
-    });
+    this.node.addValidation({ validate: keyedMemo(() => this.revision, () => this.validateRepo()) });
   }
 
   /** The models, in the order they were added. */

@@ -8,6 +8,7 @@ import {
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { checkInteger, propError } from '../_errors';
+import { keyedMemo } from '../_memo';
 import { sortedRecord } from '../_order';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
@@ -205,8 +206,11 @@ export class TritonServer extends Construct {
   private readonly triton: TritonPod;
   private readonly selector: Record<string, string>;
   private readonly scraping: MetricsScraping;
-  /** The rendered Deployment spec and the repository revision it was rendered from. */
-  private rendered?: { readonly revision: number; readonly spec: any };
+  /**
+   * The Deployment spec as wire JSON, kept under the repository's revision: validation (once per chart, as cdk8s
+   * runs it) and synth share one render until a model is added.
+   */
+  private readonly deploymentSpec = keyedMemo(() => this.props.repository._revision, () => k8s.toJson_DeploymentSpec(this.renderDeploymentSpec()));
 
   public constructor(scope: Construct, id: string, props: TritonServerProps) {
     super(scope, id);
@@ -262,8 +266,9 @@ export class TritonServer extends Construct {
       this.monitor = new (monitoring().ServiceMonitor)(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, endpoints: [endpoint] } });
     }
 
+    // What these checks read changes only with the repository's models: checked once per revision, not per pass.
     this.node.addValidation({
-      validate: () => {
+      validate: keyedMemo(() => props.repository._revision, () => {
         const errors = validateAgainstServer(this, this.namespace, props, this.triton.pod);
         // The spec is rendered at synth, when the repository has all its models. Rendering it in validation as well
         // makes what it refuses (a user mount over the repository ...) fail before cdk8s writes any chart.
@@ -273,7 +278,7 @@ export class TritonServer extends Construct {
           errors.push((e as Error).message);
         }
         return errors;
-      },
+      }),
     });
   }
 
@@ -311,18 +316,6 @@ export class TritonServer extends Construct {
         behavior: { scaleDown: { stabilizationWindowSeconds: (a.scaleDownStabilization ?? Duration.minutes(5)).toSeconds() } },
       },
     });
-  }
-
-  /**
-   * The Deployment spec as wire JSON, kept under the repository's revision: validation (once per chart, as cdk8s
-   * runs it) and synth share one render until a model is added.
-   */
-  private deploymentSpec(): any {
-    const revision = this.props.repository._revision;
-    if (this.rendered?.revision !== revision) {
-      this.rendered = { revision, spec: k8s.toJson_DeploymentSpec(this.renderDeploymentSpec()) };
-    }
-    return this.rendered.spec;
   }
 
   private renderDeploymentSpec(): k8s.DeploymentSpec {

@@ -375,6 +375,20 @@ describe('TritonServer', () => {
     renders.mockRestore();
   });
 
+  test('checks against the server once per repository change, not once per validation pass', () => {
+    const app = Testing.app();
+    for (const id of ['a', 'b', 'c']) {
+      const chart = new Chart(app, id, { namespace: 'ml' });
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
+      new TritonServer(chart, 'triton', { repository: repo, replicas: 1 });
+    }
+    const checks = jest.spyOn(TritonModelRepo.prototype, 'models', 'get');
+    app.synth();
+    const perServer = checks.mock.calls.length / 3;
+    checks.mockRestore();
+    expect(perServer).toBe(2); // what one check reads; four validation passes read it 8 times
+  });
+
   /** A server with explicit model control (which needs a restricted model-repository API) loading `models`. */
   function explicitServer(models: string[]) {
     const { app, chart, repo } = setup();
