@@ -203,9 +203,8 @@ export class KarmadaPlacement extends Construct {
       /** The targets whose placement or registry differs from what the workload was rendered with. */
       const differing: DifferingTarget[] = [];
       for (const target of targets) {
-        const targetJson = placementJson(renderNodePlacement(target.nodePool));
-        if (knative) this.checkKnativeFields(placement.workload.name, target.name, base, targetJson);
-        const plaintext = placementPatches(placement.podSpecPath, base, targetJson);
+        const plaintext = placementPatches(placement.podSpecPath, base, placementJson(renderNodePlacement(target.nodePool)));
+        if (knative) this.checkKnativeFields(placement.workload.name, target.name, placement.podSpecPath, plaintext);
         if (target.registryMirror) checkMirrorReach(placement, target);
         if (plaintext.length > 0 || target.registryMirror) differing.push({ target, plaintext });
       }
@@ -228,10 +227,12 @@ export class KarmadaPlacement extends Construct {
    * the service as rendered. A field an override adds for a member cluster must be on by default there or listed in
    * `enabled` of a KnativeFeatures of this placement's cluster (checked at synth, wherever that is declared).
    */
-  private checkKnativeFields(service: string, target: string, base: Record<string, unknown>, targetJson: Record<string, unknown>): void {
+  private checkKnativeFields(service: string, target: string, podSpecPath: string, plaintext: PlaintextPatch[]): void {
     // The fields the override adds, read for their flags the way the service's own pod spec is read.
-    const added = Object.fromEntries(Object.entries(targetJson).filter(([k, v]) => v !== undefined && base[k] === undefined));
+    const add = karmada().OverridePolicySpecOverrideRulesOverridersPlaintextOperator.ADD;
+    const added = Object.fromEntries(plaintext.filter((p) => p.operator === add).map((p) => [p.path.slice(podSpecPath.length + 1), p.value]));
     const gated = knativeFeaturesOf(added);
+    if (gated.length === 0) return;
     this.node.addValidation({
       validate: () => {
         const missing = gated.filter((f) => !knativeFeatureDeclared(this, f));
