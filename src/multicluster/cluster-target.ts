@@ -116,6 +116,8 @@ export class ClusterChart extends Chart {
     markClusterScope(this);
     this.target = props.target;
     this.requireIdenticalImages = props.requireIdenticalImages ?? true;
+    const charts = CLUSTER_CHARTS.get(this.node.root) ?? [];
+    CLUSTER_CHARTS.set(this.node.root, [...charts, this]);
     this.node.addValidation({ validate: () => this.checkIdenticalImages() });
   }
 
@@ -125,9 +127,7 @@ export class ClusterChart extends Chart {
    * them, but no chart a tag the fullest one lacks.
    */
   private checkIdenticalImages(): string[] {
-    const charts = this.node.root.node.findAll()
-      .filter((c): c is ClusterChart => ClusterChart.isClusterChart(c))
-      .filter((c) => c.requireIdenticalImages);
+    const charts = CLUSTER_CHARTS.get(this.node.root)!.filter((c) => c.requireIdenticalImages);
     if (charts[0] !== this) return [];
     /** repository → chart → the references of it the chart runs. */
     const byRepository = new Map<string, Map<ClusterChart, Set<string>>>();
@@ -155,6 +155,12 @@ export class ClusterChart extends Chart {
     return problems;
   }
 }
+
+/**
+ * The cluster charts of each app, in the order they were made: each chart's validation finds the others here
+ * instead of walking the whole app (cdk8s validates the app once more per chart it writes).
+ */
+const CLUSTER_CHARTS = new WeakMap<IConstruct, ClusterChart[]>();
 
 /** Every container image of the manifests: containers and initContainers at any depth. */
 function imagesOf(node: unknown, out: string[] = []): string[] {
