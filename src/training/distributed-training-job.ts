@@ -128,7 +128,9 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   /** The training script torchrun starts in every worker, e.g. `/workspace/train.py` (or a module, see `module`). */
   readonly script: string;
   /**
-   * Arguments to the training script.
+   * Arguments to the training script. They are container args: the kubelet replaces `$(NAME)` with the container's
+   * environment variable NAME (`$(NODE_RANK)` on a multi-node job, or one of `env`), keeps unknown names as written,
+   * and turns `$$` into `$` (write `$$(NAME)` for a literal `$(NAME)`).
    * @default - none
    */
   readonly scriptArgs?: string[];
