@@ -7,7 +7,7 @@ import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { wholeSeconds } from './_duration';
 import { RepoPodParts } from './_repo-parts';
-import { TritonModelRepo } from './triton-model-repo';
+import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, clusterScopeOf, inOtherCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
@@ -228,7 +228,25 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
     }
   }
   errors.push(...checkGpuMemory(props, pod));
+  errors.push(...checkTensorFlowBackend(models, pod.image));
   return errors;
+}
+
+/** An NGC Triton image (or a mirror of it) by release tag: `…/nvidia/tritonserver:<yy>.<mm>-…`. */
+const NGC_TRITON_TAG = /(^|\/)nvidia\/tritonserver:(\d{2})\.(\d{2})(-[^@]*)?(@|$)/;
+
+/**
+ * NGC Triton images ship no TensorFlow backend from release 25.03 on (deprecated there; 25.02 is the last image
+ * with it), and Triton fails to load a TensorFlow model without it. Images by digest alone, or built elsewhere,
+ * are not judged.
+ */
+function checkTensorFlowBackend(models: readonly TritonModel[], image: string): string[] {
+  const tag = NGC_TRITON_TAG.exec(image);
+  if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < 2503) return [];
+  return models.filter((m) => m.config.platform.platform?.startsWith('tensorflow_') || m.config.platform.backend === 'tensorflow').map((m) =>
+    propError(`model[${m.name}].platform`, 'served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on)',
+      `${m.config.platform.platform ?? m.config.platform.backend} on ${image}`,
+      'convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), pin nvcr.io/nvidia/tritonserver:25.02-py3, or use an image built with the TensorFlow backend').message);
 }
 
 function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] {

@@ -96,7 +96,10 @@ export class ModelPlatform {
   public static readonly ONNXRUNTIME_ONNX = new ModelPlatform('onnxruntime_onnx', undefined, 'model.onnx');
   /** A serialized TensorRT engine; artifact `model.plan`. */
   public static readonly TENSORRT_PLAN = new ModelPlatform('tensorrt_plan', undefined, 'model.plan');
-  /** A TensorFlow SavedModel; artifact directory `model.savedmodel`. */
+  /**
+   * A TensorFlow SavedModel; artifact directory `model.savedmodel`. NGC Triton images have no TensorFlow backend
+   * from 25.03 on (the default image included): serve it with 25.02 or an image built with that backend.
+   */
   public static readonly TENSORFLOW_SAVEDMODEL = new ModelPlatform('tensorflow_savedmodel', undefined, 'model.savedmodel');
   /** A pipeline of other models in the same repository; no artifact, `ensembleSteps` required. */
   public static readonly ENSEMBLE = new ModelPlatform('ensemble', undefined, undefined);

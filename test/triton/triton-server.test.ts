@@ -322,6 +322,22 @@ describe('TritonServer', () => {
     expect(() => synthAppChecked(app)).toThrow("'model[resnet50].responseCache' must be backed by a server cache, got 'no cache': set responseCacheSize on the Triton workload");
   });
 
+  test('fails at synth on a TensorFlow model served by an NGC image from 25.03 on, which has no TensorFlow backend', () => {
+    const savedModel = { ...RESNET50, name: 'tf', platform: ModelPlatform.TENSORFLOW_SAVEDMODEL };
+    expect(() => synthAppChecked(server({}, [savedModel]).app)).toThrow(
+      "'model[tf].platform' must be served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on), " +
+      "got 'tensorflow_savedmodel on nvcr.io/nvidia/tritonserver:25.12-py3': convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), " +
+      'pin nvcr.io/nvidia/tritonserver:25.02-py3, or use an image built with the TensorFlow backend');
+    const custom = { ...savedModel, name: 'tf-backend', platform: ModelPlatform.custom('tensorflow') };
+    const mirrored = server({ image: `mirror.example.com/nvidia/tritonserver:25.03-py3@sha256:${'a'.repeat(64)}` }, [custom]);
+    expect(() => synthAppChecked(mirrored.app)).toThrow(/'model\[tf-backend\]\.platform' must be served by an image with the TensorFlow backend/);
+    // 25.02 still ships it; an image by digest alone or one built elsewhere is not judged.
+    for (const image of ['nvcr.io/nvidia/tritonserver:25.02-py3', `nvcr.io/nvidia/tritonserver@sha256:${'b'.repeat(64)}`, 'registry.example.com/ml/triton-tf:2.64.0']) {
+      const { app } = server({ image }, [savedModel]);
+      expect(() => synthAppChecked(app)).not.toThrow();
+    }
+  });
+
   test('fails validation on a user mount over the repository, before any chart is written', () => {
     const outdir = tmpDir('triton-');
     const app = new App({ outdir });
