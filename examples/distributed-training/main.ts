@@ -61,8 +61,7 @@ export class DistributedTrainingChart extends Chart {
       rendezvousTimeout: Duration.minutes(15),
       dataset: { claim: imagenet },
       checkpoints: { claim: checkpoints },
-      // The script exits 3 on a bad configuration: no retry can fix that.
-      failFastExitCodes: [3],
+      // Two crashes of pod 0 (each fails all 4 pods), or up to 8 of the others; the rest restart in place.
       backoffLimit: 8,
       activeDeadline: Duration.days(2),
       gpuHealthCheck: { period: Duration.minutes(2) },

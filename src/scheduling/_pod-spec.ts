@@ -279,8 +279,6 @@ export interface PodSpecInput {
   readonly initContainers?: AuxiliaryContainer[];
   readonly sidecars?: AuxiliaryContainer[];
   readonly restartPolicy?: string;
-  readonly subdomain?: string;
-  readonly hostname?: string;
 }
 
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
@@ -346,8 +344,6 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     affinity: placement.affinity,
     tolerations: placement.tolerations,
     restartPolicy: input.restartPolicy,
-    hostname: input.hostname,
-    subdomain: input.subdomain,
     initContainers: initContainers.length > 0 ? initContainers : undefined,
     containers: [main, ...sidecars],
     volumes,

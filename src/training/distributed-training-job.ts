@@ -1,5 +1,5 @@
 import { ApiObject, ApiObjectMetadata, Duration, Names, Size, SizeRoundingBehavior } from 'cdk8s';
-import { EnvFieldPaths, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
@@ -129,8 +129,8 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   readonly script: string;
   /**
    * Arguments to the training script. They are container args: the kubelet replaces `$(NAME)` with the container's
-   * environment variable NAME (`$(NODE_RANK)` on a multi-node job, or one of `env`), keeps unknown names as written,
-   * and turns `$$` into `$` (write `$$(NAME)` for a literal `$(NAME)`).
+   * environment variable NAME (one of `env`), keeps unknown names as written, and turns `$$` into `$` (write
+   * `$$(NAME)` for a literal `$(NAME)`).
    * @default - none
    */
   readonly scriptArgs?: string[];
@@ -146,17 +146,25 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    */
   readonly launcher?: string[];
   /**
-   * Port of the rendezvous store (torchrun `--master-port`), served by the pod of completion index 0; 1024 or
-   * above, since the workers run as non-root without capabilities.
+   * Port of the rendezvous store (the port of torchrun's `--rdzv-endpoint`), served by the pod of completion
+   * index 0; 1024 or above, since the workers run as non-root without capabilities.
    * @default 29500
    */
   readonly rendezvousPort?: number;
   /**
-   * How long the other pods wait for pod 0's store (torchrun `--rdzv-conf=timeout=`); cover the image pull
-   * and scheduling of pod 0.
-   * @default - torchrun's static rendezvous default (600s)
+   * How long the pods wait for pod 0's store and for all `nodes` pods to join a round of the rendezvous
+   * (torchrun `--rdzv-conf=join_timeout=…,read_timeout=…`). Cover the scheduling and image pull of every pod: at
+   * the start, and for the replacement of a failed pod, which the others wait for.
+   * @default Duration.minutes(10)
    */
   readonly rendezvousTimeout?: Duration;
+  /**
+   * How often torchrun restarts the workers of a pod in place (`--max-restarts`): when one of them fails, or when
+   * the replacement of a failed peer pod joins. Every pod spends one restart per such incident; a pod out of
+   * restarts fails at the next one.
+   * @default - `backoffLimit`: the pods ride out as many incidents as the Job tolerates failed pods
+   */
+  readonly workerRestarts?: number;
   /**
    * NCCL environment variables.
    * @default - none: NCCL's defaults
@@ -180,9 +188,10 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    */
   readonly allowHostPath?: boolean;
   /**
-   * Failed pods the Job tolerates before it fails (`backoffLimit`). Every pod counts: when one pod fails, its
-   * peers lose NCCL and fail too, so one crash of an N-pod job counts about N.
-   * @default - `nodes`: one crash of the whole group is retried (from the last checkpoint)
+   * Failed pods the Job tolerates before it fails (`backoffLimit`). When a pod fails, the others restart their
+   * workers in place (`workerRestarts`) and wait for its replacement, so a crash counts one failed pod. Pod 0 is
+   * the exception: it hosts the rendezvous store, and when it fails every pod fails with it (`nodes` failed pods).
+   * @default - `nodes`: a crash of pod 0, or `nodes` crashes of other pods, is retried (from the last checkpoint)
    */
   readonly backoffLimit?: number;
   /**
@@ -193,10 +202,10 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   readonly retryOnDisruption?: boolean;
   /**
    * Exit codes of the trainer container that fail the whole Job at once (podFailurePolicy `FailJob`),
-   * 1 to 255. torchrun exits 1 for every failure it sees: a worker that raised, a CUDA or Xid error, a peer that
-   * vanished, and its own SIGTERM (a failed liveness probe such as `gpuHealthCheck`, a deleted pod), none of
-   * which should end the Job. Reserve an exit code for unrecoverable errors in the script (`sys.exit(3)` on a bad
-   * config) and list it here.
+   * 1 to 255. These are the launcher's exit codes, not the script's: torchrun exits 1 whatever its workers exit
+   * with, and for every failure it sees (a worker that raised, a CUDA or Xid error, a lost peer, its own
+   * SIGTERM from a failed liveness probe or a deleted pod), none of which should end the Job. List codes here
+   * with a `launcher` that passes an unrecoverable error of the script on as an exit code of its own.
    * @default - none: every failure is retried within `backoffLimit`
    */
   readonly failFastExitCodes?: number[];
@@ -220,29 +229,33 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
 
 const CONTAINER = 'trainer';
 const RESERVED_ENV = ['NODE_RANK', 'RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'GROUP_RANK', 'MASTER_ADDR', 'MASTER_PORT'];
-const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+/** The label the Job controller puts on each pod of an Indexed Job (Kubernetes 1.28+). */
+const COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';
+/** torchrun's default join timeout of the c10d rendezvous, also given as its store's read timeout. */
+const DEFAULT_RENDEZVOUS_TIMEOUT = Duration.minutes(10);
 
 /**
  * PyTorch DDP across `nodes` pods × `gpuCount` GPUs, launched by torchrun.
  *
  * Creates: a `batch/v1` Job in Indexed completion mode (completions = parallelism = nodes, restartPolicy
- * Never, podFailurePolicy, backoffLimit) and, for more than one pod, a headless Service whose name is the
- * pods' subdomain, so pod `i` is reachable as `<job>-<i>.<job>`. Every pod runs
- * `torchrun --nnodes=N --nproc-per-node=M --node-rank=$(NODE_RANK) --master-addr=<job>-0.<job> --master-port=29500 <script>`
- * with `NODE_RANK` read from the pod's `batch.kubernetes.io/job-completion-index` annotation.
+ * Never, podFailurePolicy, backoffLimit) and, for more than one pod, a headless Service `<job>-0` that selects
+ * the pod of completion index 0. Every pod runs
+ * `torchrun --nnodes=N --nproc-per-node=M --rdzv-backend=c10d --rdzv-endpoint=<job>-0:29500 --rdzv-id=<job> --max-restarts=R <script>`.
  *
- * Rendezvous is torchrun's static one: the pod of index 0 hosts the store because its rank is 0, the others
- * retry until its DNS record exists (the Service publishes not-ready addresses). The c10d backend is not used:
- * it decides which pod hosts the store by matching the endpoint host against the pod's own name and
- * addresses, which fails while pod 0's DNS record does not exist yet, and it assigns node ranks in arrival
- * order rather than by completion index.
+ * Rendezvous is torchrun's c10d one, so that a pod which fails can be replaced while the others keep going: they
+ * restart their workers in place and wait for the replacement to join a new round (torchrun's static rendezvous
+ * can form a group only once; a replacement pod could not join the running one, and every pod would fail in
+ * turn). Pod 0 hosts the store: the Job controller gives it the hostname `<job>-0`, which torch matches against
+ * the endpoint host without DNS, and the others reach it through the Service of that name, which publishes
+ * not-ready addresses. Node ranks are given in the order the pods join; use `RANK` (0 is the chief) rather than
+ * the completion index in the script.
  *
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
  * `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`) unless `env` sets them. `/dev/shm` is memory-backed.
  * InfiniBand/RoCE needs RDMA devices and `IPC_LOCK`, which these defaults do not grant.
  *
- * Prerequisites: Kubernetes 1.27+ (podFailurePolicy, Indexed Jobs with pod hostnames), the NVIDIA device
+ * Prerequisites: Kubernetes 1.28+ (podFailurePolicy, the completion-index pod label), the NVIDIA device
  * plugin, a PyTorch 2.x image with torchrun.
  *
  * @example
@@ -256,7 +269,7 @@ const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 export class DistributedTrainingJob extends Construct implements IPlaceableWorkload {
   /** The Job (escape hatch: `ApiObject.of(...)`, `addJsonPatch`). */
   public readonly job: ApiObject;
-  /** The headless Service that gives the pods stable DNS names; only with more than one pod. */
+  /** The headless Service `<job>-0` through which the pods reach pod 0's rendezvous store; only with more than one pod. */
   public readonly service?: ApiObject;
   /** Name of the Job (and of the Service). */
   public readonly name: string;
@@ -279,11 +292,13 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     this.name = props.metadata?.name ?? Names.toDnsLabel(this, { maxLen: 63 - lastIndexSuffix.length });
     if (!DNS_1035_LABEL.test(this.name) || this.name.length + lastIndexSuffix.length > 63) {
       throw propError('metadata.name', `a DNS-1035 label (lowercase letters, digits, -; starting with a letter) short enough for the pod hostname '<name>${lastIndexSuffix}' to fit 63 characters`,
-        this.name, 'the name is also the headless Service name and the prefix of every pod hostname');
+        this.name, 'the name is the prefix of every pod hostname and, with several pods, of the Service <name>-0');
     }
     const multiNode = this.nodes > 1;
-    const serviceName = this.name;
-    this.rendezvousEndpoint = multiNode ? `${this.name}-0.${serviceName}:${port}` : undefined;
+    // Pod 0's hostname: torch's c10d backend hosts the store in the pod whose hostname is the endpoint host.
+    const storeHost = `${this.name}-0`;
+    this.rendezvousEndpoint = multiNode ? `${storeHost}:${port}` : undefined;
+    const backoffLimit = props.backoffLimit ?? this.nodes;
 
     const volumeMounts: WorkloadVolumeMount[] = [...(props.volumeMounts ?? [])];
     const dataset = props.dataset && this.trainingVolume('dataset', props.dataset, '/data', true, props);
@@ -302,8 +317,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
         ? { ...security, fsGroup: security.runAsGroup ?? 1000 }
         : props.security,
       command: [...(props.launcher ?? ['torchrun'])],
-      args: torchrunArgs(props, this.nodes, this.name, serviceName, port),
-      env: { ...trainingEnv(props, multiNode), ...(props.env ?? {}) },
+      args: torchrunArgs(props, this.nodes, this.name, this.rendezvousEndpoint, props.workerRestarts ?? backoffLimit),
+      env: { ...trainingEnv(props), ...(props.env ?? {}) },
       volumeMounts,
     });
     this.gpusPerNode = this.pod.gpuCount;
@@ -315,18 +330,17 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       ports: multiNode ? [{ containerPort: port, name: 'rendezvous' }] : undefined,
       livenessProbe: props.gpuHealthCheck && gpuLivenessProbe(props.gpuHealthCheck),
       restartPolicy: 'Never',
-      subdomain: multiNode ? serviceName : undefined,
     });
 
     if (multiNode) {
       this.service = new k8s.KubeService(this, 'Service', {
-        // In the Job's namespace: a pod's <hostname>.<subdomain> record only exists in its own namespace.
-        metadata: { name: serviceName, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
+        // In the Job's namespace, where the pods resolve the short name.
+        metadata: { name: storeHost, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
         spec: {
           clusterIp: 'None',
-          // Peers resolve pod 0 while it starts; torch retries the connection, not a missing DNS record.
+          // The trainer has no readiness probe, and the others reach the store while pod 0 starts.
           publishNotReadyAddresses: true,
-          selector: { 'batch.kubernetes.io/job-name': this.name },
+          selector: { 'batch.kubernetes.io/job-name': this.name, [COMPLETION_INDEX_LABEL]: '0' },
           ports: [{ name: 'rendezvous', port, targetPort: k8s.IntOrString.fromNumber(port) }],
         },
       });
@@ -341,13 +355,13 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
         completionMode: 'Indexed',
         completions: this.nodes,
         parallelism: this.nodes,
-        backoffLimit: props.backoffLimit ?? this.nodes,
+        backoffLimit,
         activeDeadlineSeconds: props.activeDeadline?.toSeconds(),
         ttlSecondsAfterFinished: props.ttlAfterFinished?.toSeconds(),
         podFailurePolicy: podFailurePolicy(props),
-        // With several pods a replacement starts only once the pod it replaces has failed: both would be
-        // <job>-<i> in the headless Service, which publishes terminating pods too, and peers could reach the dying
-        // rendezvous store of pod 0. A podFailurePolicy implies it; without one the Job replaces terminating pods.
+        // With several pods a replacement starts only once the pod it replaces has failed: a new pod 0 and the
+        // terminating one would both be in the Service, which publishes not-ready addresses, and the others could
+        // reach the dying store. A podFailurePolicy implies it; without one the Job replaces terminating pods.
         podReplacementPolicy: this.nodes > 1 ? 'Failed' : undefined,
         template: { metadata: podMetadata(props), spec },
       }),
@@ -406,6 +420,10 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   checkInteger('rendezvousPort', p.rendezvousPort, 1024, 65535,
     "the workers run as non-root without capabilities: a lower port binds only where the runtime sets net.ipv4.ip_unprivileged_port_start=0 (containerd 2 does, containerd 1.7 and CRI-O do not); torchrun's default is 29500");
   checkInteger('backoffLimit', p.backoffLimit, 0);
+  checkInteger('workerRestarts', p.workerRestarts, 0);
+  if (nodes === 1 && p.workerRestarts !== undefined) {
+    throw propError('workerRestarts', 'unset with one pod, which the Job itself retries', p.workerRestarts, 'use backoffLimit');
+  }
   if (p.rendezvousTimeout !== undefined && p.rendezvousTimeout.toSeconds() < 1) {
     throw propError('rendezvousTimeout', 'at least 1s', `${p.rendezvousTimeout.toSeconds()}s`);
   }
@@ -457,20 +475,21 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   }
 }
 
-function torchrunArgs(p: DistributedTrainingJobProps, nodes: number, job: string, service: string, port: number): string[] {
+function torchrunArgs(p: DistributedTrainingJobProps, nodes: number, job: string, endpoint: string | undefined, restarts: number): string[] {
   const perNode = `--nproc-per-node=${p.gpuCount ?? 1}`;
-  const args = nodes === 1
+  // The store's read timeout (60s by default) also bounds how long a pod waits for pod 0 to listen.
+  const timeout = (p.rendezvousTimeout ?? DEFAULT_RENDEZVOUS_TIMEOUT).toSeconds();
+  const args = endpoint === undefined
     ? ['--standalone', '--nnodes=1', perNode]
-    : [`--nnodes=${nodes}`, perNode, '--node-rank=$(NODE_RANK)', `--master-addr=${job}-0.${service}`, `--master-port=${port}`];
-  if (p.rendezvousTimeout) args.push(`--rdzv-conf=timeout=${p.rendezvousTimeout.toSeconds()}`);
+    : [`--nnodes=${nodes}`, perNode, '--rdzv-backend=c10d', `--rdzv-endpoint=${endpoint}`, `--rdzv-id=${job}`,
+      `--rdzv-conf=join_timeout=${timeout},read_timeout=${timeout}`, `--max-restarts=${restarts}`];
   if (p.module) args.push('--module');
   return [...args, p.script, ...(p.scriptArgs ?? [])];
 }
 
-/** NODE_RANK from the completion index, torch's writable directories on /tmp, the NCCL knobs. */
-function trainingEnv(p: DistributedTrainingJobProps, multiNode: boolean): Record<string, EnvValue> {
+/** torch's writable directories on /tmp, the NCCL knobs. */
+function trainingEnv(p: DistributedTrainingJobProps): Record<string, EnvValue> {
   const env: Record<string, EnvValue> = {};
-  if (multiNode) env.NODE_RANK = EnvValue.fromFieldRef(EnvFieldPaths.POD_ANNOTATION, { key: COMPLETION_INDEX_ANNOTATION });
   const user = p.env ?? {};
   const writable: Record<string, string> = {
     HOME: '/tmp',

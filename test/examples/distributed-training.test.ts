@@ -15,13 +15,14 @@ describe('examples/distributed-training', () => {
     expect(trainer('resnet50-1x2').resources.limits['nvidia.com/gpu']).toBe(2);
   });
 
-  test('tomorrow: 4 pods × 4 GPUs with rendezvous on pod 0 of the headless Service', () => {
+  test('tomorrow: 4 pods × 4 GPUs with c10d rendezvous on pod 0, reached through its headless Service', () => {
     const ddp = job('resnet50-4x4');
     expect(ddp.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 8 });
-    expect(ddp.spec.template.spec.subdomain).toBe('resnet50-4x4');
-    expect(trainer('resnet50-4x4').args).toEqual(expect.arrayContaining(['--nnodes=4', '--nproc-per-node=4', '--node-rank=$(NODE_RANK)', '--master-addr=resnet50-4x4-0.resnet50-4x4']));
-    const service = ofKind(objects, 'v1', 'Service').find((s) => s.metadata.name === 'resnet50-4x4');
-    expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    expect(trainer('resnet50-4x4').args).toEqual(expect.arrayContaining([
+      '--nnodes=4', '--nproc-per-node=4', '--rdzv-backend=c10d', '--rdzv-endpoint=resnet50-4x4-0:29500', '--max-restarts=8',
+    ]));
+    const service = ofKind(objects, 'v1', 'Service').find((s) => s.metadata.name === 'resnet50-4x4-0');
+    expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: { 'batch.kubernetes.io/job-completion-index': '0' } });
     expect(ofKind(objects, 'v1', 'Service').find((s) => s.metadata.name === 'resnet50-1x2')).toBeUndefined();
   });
 
@@ -37,10 +38,9 @@ describe('examples/distributed-training', () => {
     expect(pvc.spec.accessModes).toEqual(['ReadWriteMany']);
   });
 
-  test('multi-node: a bad config fails fast, a lost node is retried, a dead GPU fails the pod', () => {
+  test('multi-node: a lost node is retried without counting, a dead GPU fails the pod', () => {
     const rules = job('resnet50-4x4').spec.podFailurePolicy.rules;
-    expect(rules.map((r: any) => r.action)).toEqual(['Ignore', 'FailJob']);
-    expect(rules[1].onExitCodes.values).toEqual([3]);
+    expect(rules).toEqual([{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
     expect(trainer('resnet50-4x4').livenessProbe.exec.command).toEqual(['nvidia-smi']);
     expect(job('resnet50-4x4').spec.activeDeadlineSeconds).toBe(172800);
   });

@@ -68,7 +68,7 @@ describe('KarmadaPlacement', () => {
     const placement = new KarmadaPlacement(chart, 'placement', { workload: job, targets: [onPrem, gke] });
     const companions = ofKind(synth(chart), POLICY, 'PropagationPolicy').find((p) => p.metadata.name === 'burst-companions');
     expect(companions.spec).toEqual({
-      resourceSelectors: [{ apiVersion: 'v1', kind: 'Service', name: 'burst' }],
+      resourceSelectors: [{ apiVersion: 'v1', kind: 'Service', name: 'burst-0' }],
       placement: { clusterAffinity: { clusterNames: ['on-prem', 'gke-burst'] }, replicaScheduling: { replicaSchedulingType: 'Duplicated' } },
     });
     expect(placement.companionPolicy).toBeDefined();

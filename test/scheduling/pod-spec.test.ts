@@ -8,11 +8,9 @@ const IMAGE = 'nvcr.io/nvidia/pytorch:24.05-py3';
 describe('renderPodSpec', () => {
   test('workload target: full pod-level hardening, GPUs, scratch, placement', () => {
     const pod = resolveGpuPod({ image: IMAGE, gpuCount: 2, gpu: GpuResource.NVIDIA, security: { fsGroup: 1000 } });
-    const spec = renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'trainer', restartPolicy: 'Never', hostname: 'h', subdomain: 's' });
+    const spec = renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'trainer', restartPolicy: 'Never' });
     expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(spec.restartPolicy).toBe('Never');
-    expect(spec.hostname).toBe('h');
-    expect(spec.subdomain).toBe('s');
     const main = spec.containers.find((c) => c.name === 'trainer')!;
     expect(main.resources?.limits?.['nvidia.com/gpu'].value).toBe(2);
     expect(main.resources?.requests?.['nvidia.com/gpu'].value).toBe(2);

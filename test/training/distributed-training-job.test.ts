@@ -46,6 +46,7 @@ describe('DistributedTrainingJob', () => {
       dataset: { volume: Volume.fromNfs(chart, 'imagenet', 'imagenet', { server: 'nfs.example.com', path: '/exports/imagenet' }), mountPath: '/datasets', subPath: 'train' },
       checkpoints: { claim: checkpoints, mountPath: '/ckpt' },
       backoffLimit: 6,
+      workerRestarts: 3,
       retryOnDisruption: true,
       failFastExitCodes: [42, 3],
       activeDeadline: Duration.hours(48),
@@ -75,19 +76,25 @@ describe('DistributedTrainingJob', () => {
       expect(pod.restartPolicy).toBe('Never');
     });
 
-    test('the pods\' subdomain is a headless Service that publishes not-ready pods', () => {
+    test("a headless Service named after pod 0's hostname selects pod 0 and publishes it while it starts", () => {
       const service = oneOf(objects, 'v1', 'Service');
-      expect(pod.subdomain).toBe('resnet');
+      // The Job controller sets each pod's hostname to <job>-<index>: pod 0 is 'resnet-0', the endpoint host.
+      expect(pod.subdomain).toBeUndefined();
       expect(pod.hostname).toBeUndefined();
-      expect(service.metadata.name).toBe('resnet');
-      expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: { 'batch.kubernetes.io/job-name': 'resnet' } });
-      expect(job.rendezvousEndpoint).toBe('resnet-0.resnet:29500');
+      expect(service.metadata.name).toBe('resnet-0');
+      expect(service.spec).toEqual({
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: { 'batch.kubernetes.io/job-name': 'resnet', 'batch.kubernetes.io/job-completion-index': '0' },
+        ports: [{ name: 'rendezvous', port: 29500, targetPort: 29500 }],
+      });
+      expect(job.rendezvousEndpoint).toBe('resnet-0:29500');
     });
 
-    test("metadata.namespace places the headless Service in the Job's namespace, where the pods' DNS records need it", () => {
+    test("metadata.namespace places the headless Service in the Job's namespace, where the pods resolve its short name", () => {
       const { objects: placed, job: inNamespace } = build({ metadata: { name: 'resnet', namespace: 'training' }, nodes: 2 });
       expect(placed.map((o: any) => `${o.kind}/${o.metadata.namespace}`).sort()).toEqual(['Job/training', 'Service/training']);
-      expect(inNamespace.workloadPlacement.companions).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'resnet', namespace: 'training' }]);
+      expect(inNamespace.workloadPlacement.companions).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'resnet-0', namespace: 'training' }]);
     });
 
     test('the escape hatch reaches the Job', () => {
@@ -99,15 +106,22 @@ describe('DistributedTrainingJob', () => {
   });
 
   describe('torchrun', () => {
-    test('multi-node: static rendezvous on pod 0, node rank from the completion index', () => {
+    test('multi-node: c10d rendezvous on pod 0, waiting 10 minutes for the store and the round, restarts = backoffLimit', () => {
       const { trainer } = build({ metadata: { name: 'resnet' }, nodes: 2, gpuCount: 4, scriptArgs: ['--lr', '0.1'] });
       expect(trainer.command).toEqual(['torchrun']);
       expect(trainer.args).toEqual([
-        '--nnodes=2', '--nproc-per-node=4', '--node-rank=$(NODE_RANK)', '--master-addr=resnet-0.resnet', '--master-port=29500',
-        '/workspace/train.py', '--lr', '0.1',
+        '--nnodes=2', '--nproc-per-node=4', '--rdzv-backend=c10d', '--rdzv-endpoint=resnet-0:29500', '--rdzv-id=resnet',
+        '--rdzv-conf=join_timeout=600,read_timeout=600', '--max-restarts=2', '/workspace/train.py', '--lr', '0.1',
       ]);
-      expect(envOf(trainer).NODE_RANK).toEqual({ fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } });
+      // Node ranks come from the rendezvous, not from the completion index.
+      expect(envOf(trainer).NODE_RANK).toBeUndefined();
       expect(trainer.ports).toEqual([{ containerPort: 29500, name: 'rendezvous' }]);
+    });
+
+    test('multi-node: the worker restarts follow backoffLimit unless set', () => {
+      expect(build({ nodes: 3, backoffLimit: 5 }).trainer.args).toContain('--max-restarts=5');
+      expect(build({ nodes: 3, backoffLimit: 5, workerRestarts: 1 }).trainer.args).toContain('--max-restarts=1');
+      expect(build({ nodes: 3, workerRestarts: 0 }).trainer.args).toContain('--max-restarts=0');
     });
 
     test('single node: --standalone, no Service, no subdomain, no node rank', () => {
@@ -123,7 +137,8 @@ describe('DistributedTrainingJob', () => {
       const { trainer } = build({ metadata: { name: 'lm' }, nodes: 2, launcher: ['python', '-m', 'torch.distributed.run'], module: true, script: 'lm.train', rendezvousPort: 23456, rendezvousTimeout: Duration.minutes(20) });
       expect(trainer.command).toEqual(['python', '-m', 'torch.distributed.run']);
       expect(trainer.args).toEqual([
-        '--nnodes=2', '--nproc-per-node=1', '--node-rank=$(NODE_RANK)', '--master-addr=lm-0.lm', '--master-port=23456', '--rdzv-conf=timeout=1200', '--module', 'lm.train',
+        '--nnodes=2', '--nproc-per-node=1', '--rdzv-backend=c10d', '--rdzv-endpoint=lm-0:23456', '--rdzv-id=lm',
+        '--rdzv-conf=join_timeout=1200,read_timeout=1200', '--max-restarts=2', '--module', 'lm.train',
       ]);
     });
   });
@@ -136,7 +151,7 @@ describe('DistributedTrainingJob', () => {
       expect(manifest.spec.podReplacementPolicy).toBeUndefined();
     });
 
-    test('several pods: no FailJob on 1, which a lost peer also causes; backoffLimit = nodes', () => {
+    test('several pods: no FailJob on 1, which a lost peer also causes; backoffLimit = nodes (a crash of pod 0 fails every pod)', () => {
       const { manifest } = build({ nodes: 4 });
       expect(manifest.spec.backoffLimit).toBe(4);
       expect(manifest.spec.podFailurePolicy.rules).toEqual([{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
@@ -291,6 +306,10 @@ describe('DistributedTrainingJob', () => {
     test('fails on duplicate exit codes', () => fails({ failFastExitCodes: [3, 3] }, "'failFastExitCodes' must be free of duplicates"));
     test('fails on several time-sliced GPUs per pod', () => fails({ gpu: GpuResource.NVIDIA_SHARED, gpuCount: 2 }, "'gpuCount' must be 1 with GpuResource.NVIDIA_SHARED, got 2: time-sliced replicas"));
     test('fails on a rendezvous timeout with one pod', () => fails({ rendezvousTimeout: Duration.minutes(5) }, "'rendezvousTimeout' must be unset with one pod"));
+    test('fails on worker restarts with one pod, or a negative count', () => {
+      fails({ workerRestarts: 2 }, "'workerRestarts' must be unset with one pod, which the Job itself retries, got 2: use backoffLimit");
+      fails({ nodes: 2, workerRestarts: -1 }, "'workerRestarts' must be an integer");
+    });
     test('fails on /dev/shm as large as the memory limit', () => fails({ sharedMemorySize: Size.gibibytes(4) }, "'sharedMemorySize' must be less than the memory limit (4096Mi)"));
     test('fails on a name that cannot be a Service', () => fails({ metadata: { name: '1st-run' } }, "'metadata.name' must be a DNS-1035 label"));
     test('fails on a name too long for the pod hostnames', () => fails({ metadata: { name: 'a'.repeat(62) }, nodes: 10 }, "short enough for the pod hostname '<name>-9'"));
