@@ -9,6 +9,7 @@ import { ApiObject } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
+import { wireApiObject } from '../scheduling/_wire';
 
 /** Node.js 22 LTS on Alpine, pinned. Its `node` user is uid 1000, which the hardened pods run as. */
 export const DEFAULT_NODE_IMAGE = 'node:22.20.0-alpine3.22';
@@ -38,10 +39,10 @@ export interface NodeScriptService {
 /** Creates the ConfigMap, Deployment (through the shared pod renderer) and Service of a node script. */
 export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions): NodeScriptService {
   const selector = { 'app.kubernetes.io/name': o.labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': o.labels['app.kubernetes.io/instance'] };
-  const configMap = new k8s.KubeConfigMap(scope, 'Code', {
+  const configMap = wireApiObject(scope, 'Code', k8s.KubeConfigMap, {
     metadata: { name: o.name, labels: o.labels },
     data: { [o.fileName]: o.script },
-  });
+  }, k8s.toJson_KubeConfigMapProps);
   const pod = resolveCpuPod({
     imageProp: o.imageProp,
     image: o.image,
@@ -58,7 +59,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
     timeoutSeconds: 2,
     failureThreshold,
   });
-  const deployment = new k8s.KubeDeployment(scope, 'Deployment', {
+  const deployment = wireApiObject(scope, 'Deployment', k8s.KubeDeployment, {
     metadata: { name: o.name, labels: o.labels },
     spec: {
       replicas: o.replicas,
@@ -77,13 +78,13 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
         }),
       },
     },
-  });
-  const service = new k8s.KubeService(scope, 'Service', {
+  }, k8s.toJson_KubeDeploymentProps);
+  const service = wireApiObject(scope, 'Service', k8s.KubeService, {
     metadata: { name: o.name, labels: o.labels },
     spec: {
       selector,
       ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }],
     },
-  });
+  }, k8s.toJson_KubeServiceProps);
   return { configMap, deployment, service };
 }

@@ -3,9 +3,12 @@
  * object with a spread per key; a pod spec goes through them on every Knative service, which showed up as the
  * library's largest per-service cost in `npm run bench`. The core PodSpec's typed field names are its wire
  * names, so the conversion only unwraps `Quantity` and `IntOrString` and drops undefined fields.
- * `test/scheduling/wire.test.ts` holds it equal to `k8s.toJson_PodSpec`.
+ * `test/scheduling/wire.test.ts` holds it equal to `k8s.toJson_PodSpec`. `wireApiObject` makes the core objects
+ * of the constructs: plain ApiObjects holding wire JSON, so that JSON patches reach the output as written.
  */
+import { ApiObject, ApiObjectMetadata, GroupVersionKind } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 
 export function toWire(value: any): any {
   if (value === undefined || value === null || typeof value !== 'object') return value;
@@ -40,4 +43,17 @@ function wireObject(value: object): any {
 /** The wire JSON of a pod spec. */
 export function podSpecToWire(spec: k8s.PodSpec): Record<string, any> {
   return toWire(spec);
+}
+
+/**
+ * A core object from typed cdk8s-plus `k8s` props (`KubeService`, `KubeDeployment`, ...), as a plain ApiObject that
+ * holds the object's wire JSON, converted once by the generated `toJson`. The generated classes themselves
+ * re-map the whole object through Kubernetes 1.27 types at every synth, JSON patches included, so a patch that
+ * adds a later field (a Service's `trafficDistribution`, a native sidecar's `restartPolicy`) would be dropped
+ * without a word. `metadata` goes to the ApiObject as given.
+ */
+export function wireApiObject<P extends { readonly metadata?: ApiObjectMetadata }>(
+  scope: Construct, id: string, kind: { readonly GVK: GroupVersionKind }, props: P, toJson: (props: P) => any): ApiObject {
+  const { metadata: _metadata, ...body } = toJson(props);
+  return new ApiObject(scope, id, { ...kind.GVK, metadata: props.metadata, ...body });
 }

@@ -208,8 +208,10 @@ export class KnativeFeatures extends Construct {
     }
     declarations.set(cluster, [...(declarations.get(cluster) ?? []), this]);
     if (this.emitConfigMap) {
-      // Data is produced at synth, when every service of the app exists.
-      this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
+      // Data is produced at synth, when every service of the app exists. A plain ApiObject: the generated
+      // KubeConfigMap would re-map the object, JSON patches included, through Kubernetes 1.27 types.
+      this.configMap = new ApiObject(this, 'Resource', {
+        ...k8s.KubeConfigMap.GVK,
         metadata: { name: 'config-features', namespace: props.namespace ?? 'knative-serving', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });

@@ -5,7 +5,7 @@ import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
-import { toWire } from '../scheduling/_wire';
+import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
 
@@ -333,7 +333,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     });
 
     if (multiNode) {
-      this.service = new k8s.KubeService(this, 'Service', {
+      this.service = wireApiObject(this, 'Service', k8s.KubeService, {
         // In the Job's namespace, where the pods resolve the short name.
         metadata: { name: storeHost, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
         spec: {
@@ -343,7 +343,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
           selector: { 'batch.kubernetes.io/job-name': this.name, [COMPLETION_INDEX_LABEL]: '0' },
           ports: [{ name: 'rendezvous', port, targetPort: k8s.IntOrString.fromNumber(port) }],
         },
-      });
+      }, k8s.toJson_KubeServiceProps);
     }
 
     // Wire JSON, not the generated KubeJob: its toJson re-maps the object (JSON patches included) through

@@ -8,6 +8,7 @@ import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { wireApiObject } from '../scheduling/_wire';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { WorkloadSecurityOptions } from '../scheduling/gpu-workload';
@@ -266,7 +267,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
 
     const selector = { 'app.kubernetes.io/name': 'gpu-notebook', 'app.kubernetes.io/instance': this.name };
     const labels = { ...(props.metadata?.labels ?? {}), ...selector };
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+    this.deployment = wireApiObject(this, 'Resource', k8s.KubeDeployment, {
       metadata: { ...props.metadata, name: this.name },
       spec: {
         replicas: 1,
@@ -274,15 +275,15 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         selector: { matchLabels: selector },
         template: { metadata: { labels }, spec },
       },
-    });
-    this.service = new k8s.KubeService(this, 'Service', {
+    }, k8s.toJson_KubeDeploymentProps);
+    this.service = wireApiObject(this, 'Service', k8s.KubeService, {
       metadata: { name: this.name, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
       spec: {
         type: serviceType,
         selector,
         ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), nodePort: props.nodePort }],
       },
-    });
+    }, k8s.toJson_KubeServiceProps);
   }
 
   /** The in-cluster URL of the notebook. */

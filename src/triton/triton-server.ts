@@ -12,6 +12,7 @@ import { keyedMemo } from '../_memo';
 import { sortedRecord } from '../_order';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
+import { wireApiObject } from '../scheduling/_wire';
 /** The generated Prometheus Operator module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const monitoring = (): typeof monitoringTypes => require('../imports/monitoring.coreos.com');
@@ -234,7 +235,7 @@ export class TritonServer extends Construct {
     const labels = { ...(props.metadata?.labels ?? {}), ...this.selector };
     const meta = { name: this.name, namespace: this.namespace, labels };
 
-    this.service = new k8s.KubeService(this, 'Service', {
+    this.service = wireApiObject(this, 'Service', k8s.KubeService, {
       metadata: meta,
       spec: {
         selector: this.selector,
@@ -244,11 +245,11 @@ export class TritonServer extends Construct {
           { name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics') },
         ],
       },
-    });
+    }, k8s.toJson_KubeServiceProps);
 
     if (props.replicas === undefined) this.autoscaler = this.createAutoscaler(meta);
 
-    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    this.disruptionBudget = wireApiObject(this, 'DisruptionBudget', k8s.KubePodDisruptionBudget, {
       metadata: meta,
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
@@ -256,7 +257,7 @@ export class TritonServer extends Construct {
         // A crash-looping replica must not block node drains.
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
-    });
+    }, k8s.toJson_KubePodDisruptionBudgetProps);
 
     const endpoint = { port: 'metrics', path: '/metrics', interval: props.scrapeInterval && `${props.scrapeInterval.toSeconds()}s` };
     const monitorMeta = { name: this.name, namespace: this.namespace, labels: props.monitorLabels };
@@ -306,7 +307,7 @@ export class TritonServer extends Construct {
       });
     }
     metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 80 } } });
-    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+    return wireApiObject(this, 'Autoscaler', k8s.KubeHorizontalPodAutoscalerV2, {
       metadata: meta,
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
@@ -315,7 +316,7 @@ export class TritonServer extends Construct {
         metrics,
         behavior: { scaleDown: { stabilizationWindowSeconds: (a.scaleDownStabilization ?? Duration.minutes(5)).toSeconds() } },
       },
-    });
+    }, k8s.toJson_KubeHorizontalPodAutoscalerV2Props);
   }
 
   private renderDeploymentSpec(): k8s.DeploymentSpec {

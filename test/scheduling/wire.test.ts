@@ -1,8 +1,8 @@
-import { Size, Testing } from 'cdk8s';
+import { JsonPatch, Size, Testing } from 'cdk8s';
 import { k8s, Secret, Volume, EnvValue } from 'cdk8s-plus-27';
 import { GpuNodePool, GpuProduct, GpuResource } from '../../src';
 import { PodTarget, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
-import { podSpecToWire, toWire } from '../../src/scheduling/_wire';
+import { podSpecToWire, toWire, wireApiObject } from '../../src/scheduling/_wire';
 
 /** Sorts keys so that key order, which YAML output sorts anyway, does not count. */
 const canonical = (x: any): any => JSON.parse(JSON.stringify(x, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v)
@@ -44,5 +44,30 @@ describe('podSpecToWire', () => {
     });
     expect(toWire(spec)).toEqual({ b: ['1Gi', null, { port: 8080 }] });
     expect(Object.keys(toWire(spec))).toEqual(['b']);
+  });
+});
+
+describe('wireApiObject', () => {
+  const props: k8s.KubeServiceProps = {
+    metadata: { name: 'web', namespace: 'ml', labels: { app: 'web' } },
+    spec: { clusterIp: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
+  };
+
+  test('emits what the generated class emits', () => {
+    const generated = Testing.chart();
+    new k8s.KubeService(generated, 'svc', props);
+    const wire = Testing.chart();
+    wireApiObject(wire, 'svc', k8s.KubeService, props, k8s.toJson_KubeServiceProps);
+    expect(Testing.synth(wire)).toEqual(Testing.synth(generated));
+    expect(Testing.synth(wire)[0].spec.clusterIP).toBe('None');
+  });
+
+  test('keeps a JSON patch that adds a field the generated Kubernetes 1.27 types lack, which the generated class drops', () => {
+    const generated = Testing.chart();
+    new k8s.KubeService(generated, 'svc', props).addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'PreferClose'));
+    expect(Testing.synth(generated)[0].spec.trafficDistribution).toBeUndefined();
+    const wire = Testing.chart();
+    wireApiObject(wire, 'svc', k8s.KubeService, props, k8s.toJson_KubeServiceProps).addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'PreferClose'));
+    expect(Testing.synth(wire)[0].spec.trafficDistribution).toBe('PreferClose');
   });
 });

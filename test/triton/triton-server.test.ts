@@ -269,6 +269,15 @@ describe('TritonServer', () => {
     expect(deploymentOf(app).spec.revisionHistoryLimit).toBe(3);
   });
 
+  test('escape hatch: a JSON patch may add fields newer than the Kubernetes 1.27 types (trafficDistribution, 1.30)', () => {
+    const { app, triton } = server();
+    triton.service.addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'PreferClose'));
+    triton.disruptionBudget.addJsonPatch(JsonPatch.add('/metadata/annotations', { 'example.com/owner': 'ml' }));
+    const objects = synthAppChecked(app);
+    expect(oneOf(objects, 'v1', 'Service').spec.trafficDistribution).toBe('PreferClose');
+    expect(oneOf(objects, 'policy/v1', 'PodDisruptionBudget').metadata.annotations).toEqual({ 'example.com/owner': 'ml' });
+  });
+
   test('fails at synth on instance-group GPU indices beyond the GPUs the server gets', () => {
     const { app } = server({ gpuCount: 1 }, [{ ...RESNET50, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [0, 1] }] }]);
     expect(() => synthAppChecked(app)).toThrow(
