@@ -159,9 +159,9 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    */
   readonly rendezvousTimeout?: Duration;
   /**
-   * How often torchrun restarts the workers of a pod in place (`--max-restarts`): when one of them fails, or when
-   * the replacement of a failed peer pod joins. Every pod spends one restart per such incident; a pod out of
-   * restarts fails at the next one.
+   * How often torchrun restarts the workers of a pod in place after they fail (`--max-restarts`): a worker that
+   * raised or hit a CUDA error, or lost a peer pod. Every pod spends at most one per incident (a restart because
+   * a replacement pod joins costs none); a pod out of restarts fails at the next one.
    * @default - `backoffLimit`: the pods ride out as many incidents as the Job tolerates failed pods
    */
   readonly workerRestarts?: number;
@@ -188,10 +188,12 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    */
   readonly allowHostPath?: boolean;
   /**
-   * Failed pods the Job tolerates before it fails (`backoffLimit`). When a pod fails, the others restart their
-   * workers in place (`workerRestarts`) and wait for its replacement, so a crash counts one failed pod. Pod 0 is
-   * the exception: it hosts the rendezvous store, and when it fails every pod fails with it (`nodes` failed pods).
-   * @default - `nodes`: a crash of pod 0, or `nodes` crashes of other pods, is retried (from the last checkpoint)
+   * Failed pods the Job tolerates before it fails (`backoffLimit`). A failed worker fails no pod: torchrun
+   * restarts the workers of every pod in place (`workerRestarts`), and only when those run out do all `nodes`
+   * pods fail. A lost pod (OOM kill, liveness kill, node failure) counts one: the others restart their workers and
+   * wait for its replacement. Pod 0 is the exception: it hosts the rendezvous store, and when it is lost every pod
+   * fails with it (`nodes` failed pods).
+   * @default - `nodes`: a loss of pod 0, or `nodes` losses of other pods, is retried (from the last checkpoint)
    */
   readonly backoffLimit?: number;
   /**
@@ -247,8 +249,11 @@ const DEFAULT_RENDEZVOUS_TIMEOUT = Duration.minutes(10);
  * can form a group only once; a replacement pod could not join the running one, and every pod would fail in
  * turn). Pod 0 hosts the store: the Job controller gives it the hostname `<job>-0`, which torch matches against
  * the endpoint host without DNS, and the others reach it through the Service of that name, which publishes
- * not-ready addresses. Node ranks are given in the order the pods join; use `RANK` (0 is the chief) rather than
- * the completion index in the script.
+ * not-ready addresses. torch ranks the pods by host name, so pod 0 is group rank 0 and its host name is the
+ * workers' `MASTER_ADDR`, which the Service resolves too (the other pods' host names do not resolve). The
+ * workers' own store runs on a free port of pod 0 (`TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`: torch 2.4+ shares the
+ * rendezvous store with the workers by default, whose restarts broke when pods had spent different numbers of
+ * restarts), and NCCL uses free ports too: a NetworkPolicy must let the Job's pods reach each other on any port.
  *
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
@@ -318,7 +323,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
         : props.security,
       command: [...(props.launcher ?? ['torchrun'])],
       args: torchrunArgs(props, this.nodes, this.name, this.rendezvousEndpoint, props.workerRestarts ?? backoffLimit),
-      env: { ...trainingEnv(props), ...(props.env ?? {}) },
+      env: { ...trainingEnv(props, multiNode), ...(props.env ?? {}) },
       volumeMounts,
     });
     this.gpusPerNode = this.pod.gpuCount;
@@ -487,17 +492,18 @@ function torchrunArgs(p: DistributedTrainingJobProps, nodes: number, job: string
   return [...args, p.script, ...(p.scriptArgs ?? [])];
 }
 
-/** torch's writable directories on /tmp, the NCCL knobs. */
-function trainingEnv(p: DistributedTrainingJobProps): Record<string, EnvValue> {
+/** torch's writable directories on /tmp, the workers' own store with several pods, the NCCL knobs. */
+function trainingEnv(p: DistributedTrainingJobProps, multiNode: boolean): Record<string, EnvValue> {
   const env: Record<string, EnvValue> = {};
   const user = p.env ?? {};
-  const writable: Record<string, string> = {
+  const defaults: Record<string, string> = {
     HOME: '/tmp',
     XDG_CACHE_HOME: '/tmp/.cache',
     TRITON_CACHE_DIR: '/tmp/.triton',
     TORCHINDUCTOR_CACHE_DIR: '/tmp/torchinductor',
+    ...(multiNode ? { TORCH_DISABLE_SHARE_RDZV_TCP_STORE: '1' } : {}),
   };
-  for (const [name, value] of Object.entries(writable)) {
+  for (const [name, value] of Object.entries(defaults)) {
     if (!(name in user)) env[name] = EnvValue.fromValue(value);
   }
   for (const [name, value] of Object.entries(ncclEnv(p.nccl ?? {}))) env[name] = EnvValue.fromValue(value);

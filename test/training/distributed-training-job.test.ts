@@ -115,6 +115,8 @@ describe('DistributedTrainingJob', () => {
       ]);
       // Node ranks come from the rendezvous, not from the completion index.
       expect(envOf(trainer).NODE_RANK).toBeUndefined();
+      // The workers get a store of their own on pod 0, not the shared rendezvous store of torch 2.4+.
+      expect(envOf(trainer).TORCH_DISABLE_SHARE_RDZV_TCP_STORE).toBe('1');
       expect(trainer.ports).toEqual([{ containerPort: 29500, name: 'rendezvous' }]);
     });
 
@@ -130,6 +132,7 @@ describe('DistributedTrainingJob', () => {
       expect(ofKind(objects, 'v1', 'Service')).toHaveLength(0);
       expect(pod.subdomain).toBeUndefined();
       expect(envOf(trainer).NODE_RANK).toBeUndefined();
+      expect(envOf(trainer).TORCH_DISABLE_SHARE_RDZV_TCP_STORE).toBeUndefined();
       expect(job.rendezvousEndpoint).toBeUndefined();
     });
 
@@ -204,7 +207,8 @@ describe('DistributedTrainingJob', () => {
       expect(pod.automountServiceAccountToken).toBe(false);
     });
 
-    test('torch\'s writable directories live on /tmp unless env sets them', () => {
+    test('torch\'s writable directories live on /tmp, and several pods give the workers a store of their own, unless env sets them', () => {
+      expect(envOf(build({ nodes: 2, env: { TORCH_DISABLE_SHARE_RDZV_TCP_STORE: EnvValue.fromValue('0') } }).trainer).TORCH_DISABLE_SHARE_RDZV_TCP_STORE).toBe('0');
       const env = envOf(build({ env: { HOME: EnvValue.fromValue('/scratch') } }).trainer);
       expect(env).toMatchObject({ HOME: '/scratch', XDG_CACHE_HOME: '/tmp/.cache', TRITON_CACHE_DIR: '/tmp/.triton', TORCHINDUCTOR_CACHE_DIR: '/tmp/torchinductor' });
     });
