@@ -61,7 +61,7 @@ export class DistributedTrainingChart extends Chart {
       rendezvousTimeout: Duration.minutes(15),
       dataset: { claim: imagenet },
       checkpoints: { claim: checkpoints },
-      // Two crashes of pod 0 (each fails all 4 pods), or up to 8 of the others; the rest restart in place.
+      // Two losses of pod 0 (each fails all 4 pods), or up to 8 of the others; the rest restart in place.
       backoffLimit: 8,
       activeDeadline: Duration.days(2),
       gpuHealthCheck: { period: Duration.minutes(2) },
