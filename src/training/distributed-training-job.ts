@@ -1,5 +1,5 @@
 import { ApiObject, ApiObjectMetadata, Duration, Names, Size, SizeRoundingBehavior } from 'cdk8s';
-import { EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
@@ -255,6 +255,9 @@ const DEFAULT_RENDEZVOUS_TIMEOUT = Duration.minutes(10);
  * rendezvous store with the workers by default, whose restarts broke when pods had spent different numbers of
  * restarts), and NCCL uses free ports too: a NetworkPolicy must let the Job's pods reach each other on any port.
  *
+ * Unless `resources` says otherwise, a pod requests one CPU and 4Gi of memory (request = limit) per worker
+ * (`gpuCount`): each worker is a process with its own CUDA context, model copy and data loaders.
+ *
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
  * `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`) unless `env` sets them. `/dev/shm` is memory-backed.
@@ -291,7 +294,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     super(scope, id);
     this.nodes = props.nodes ?? 1;
     checkInteger('nodes', this.nodes, 1, 1000);
-    validateTrainingProps(props, this.nodes);
+    const resources = trainingResources(props);
+    validateTrainingProps(props, this.nodes, resources);
     const port = props.rendezvousPort ?? 29500;
     const lastIndexSuffix = `-${this.nodes - 1}`;
     this.name = props.metadata?.name ?? Names.toDnsLabel(this, { maxLen: 63 - lastIndexSuffix.length });
@@ -317,6 +321,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     const security = props.security ?? {};
     this.pod = resolveGpuPod({
       ...props,
+      resources,
       // A writable checkpoint volume needs the pod's group on its files; NFS-like volumes ignore fsGroup.
       security: checkpoints && security.fsGroup === undefined && !security.allowRoot
         ? { ...security, fsGroup: security.runAsGroup ?? 1000 }
@@ -411,7 +416,20 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
   }
 }
 
-function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {
+/**
+ * `resources` with defaults that grow with the workers of a pod: each torchrun worker is a process with its own CUDA
+ * context, model copy and data loaders in host memory. One CPU and 4Gi per worker (the defaults of one GPU).
+ */
+function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
+  const workers = p.gpuCount ?? 1;
+  return {
+    ...p.resources,
+    cpu: p.resources?.cpu ?? { request: Cpu.units(workers) },
+    memory: p.resources?.memory ?? { request: Size.gibibytes(4 * workers) },
+  };
+}
+
+function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number, resources: ContainerResources): void {
   if (p.command !== undefined) {
     throw propError('command', 'unset: the command is the torchrun launcher', p.command.join(' '), 'use launcher to change how torchrun is started');
   }
@@ -471,7 +489,7 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     if (!name.startsWith('NCCL_')) throw propError('nccl.extraEnv', 'keyed by NCCL_* variables', name, 'put other variables in env');
   }
   // /dev/shm is memory-backed: what the script writes there counts against the container's memory limit.
-  const memoryLimit = p.resources?.memory?.limit ?? p.resources?.memory?.request ?? Size.gibibytes(4);
+  const memoryLimit = resources.memory?.limit ?? resources.memory?.request ?? Size.gibibytes(4);
   const shm = (p.sharedMemory ?? true) ? p.sharedMemorySize ?? Size.gibibytes(1) : undefined;
   const kib = (s: Size) => s.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   if (shm && kib(shm) >= kib(memoryLimit)) {

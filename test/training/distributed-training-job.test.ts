@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
-import { EnvValue, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { Cpu, EnvValue, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import {
   DistributedTrainingJob, DistributedTrainingJobProps, EksNodeProvisioner, GpuNodePool, GpuProduct, GpuResource, GpuSharing, NcclDebugLevel,
 } from '../../src';
@@ -211,6 +211,16 @@ describe('DistributedTrainingJob', () => {
       expect(envOf(build({ nodes: 2, env: { TORCH_DISABLE_SHARE_RDZV_TCP_STORE: EnvValue.fromValue('0') } }).trainer).TORCH_DISABLE_SHARE_RDZV_TCP_STORE).toBe('0');
       const env = envOf(build({ env: { HOME: EnvValue.fromValue('/scratch') } }).trainer);
       expect(env).toMatchObject({ HOME: '/scratch', XDG_CACHE_HOME: '/tmp/.cache', TRITON_CACHE_DIR: '/tmp/.triton', TORCHINDUCTOR_CACHE_DIR: '/tmp/torchinductor' });
+    });
+
+    test('one CPU and 4Gi (request = limit) per worker unless resources say otherwise', () => {
+      expect(build({}).trainer.resources).toMatchObject({ requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } });
+      expect(build({ gpuCount: 4 }).trainer.resources).toMatchObject({ requests: { cpu: '4', memory: '16Gi' }, limits: { memory: '16Gi' } });
+      const given = build({ gpuCount: 4, resources: { cpu: { request: Cpu.units(2) }, memory: { request: Size.gibibytes(24) } } }).trainer.resources;
+      expect(given).toMatchObject({ requests: { cpu: '2', memory: '24Gi' }, limits: { memory: '24Gi' } });
+      // /dev/shm is checked against the limit the pod gets: 6Gi fits two workers' 8Gi, not one worker's 4Gi.
+      expect(() => build({ gpuCount: 2, sharedMemorySize: Size.gibibytes(6) })).not.toThrow();
+      expect(() => build({ sharedMemorySize: Size.gibibytes(6) })).toThrow("'sharedMemorySize' must be less than the memory limit (4096Mi)");
     });
 
     test('memory-backed /dev/shm', () => {
