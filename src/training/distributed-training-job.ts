@@ -261,7 +261,9 @@ const DEFAULT_RENDEZVOUS_TIMEOUT = Duration.minutes(10);
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
  * `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`) unless `env` sets them. `/dev/shm` is memory-backed.
- * InfiniBand/RoCE needs RDMA devices and `IPC_LOCK`, which these defaults do not grant.
+ * InfiniBand/RoCE needs RDMA devices and `IPC_LOCK`, which these defaults do not grant. NCCL keeps its host
+ * buffers in `/dev/shm` (`NCCL_CUMEM_HOST_ENABLE=0`): its cuMem host buffers need NUMA calls that the runtime's
+ * default seccomp profile refuses without `CAP_SYS_NICE`.
  *
  * Prerequisites: Kubernetes 1.28+ (podFailurePolicy, the completion-index pod label), the NVIDIA device
  * plugin, a PyTorch 2.x image with torchrun.
@@ -510,7 +512,12 @@ function torchrunArgs(p: DistributedTrainingJobProps, nodes: number, job: string
   return [...args, p.script, ...(p.scriptArgs ?? [])];
 }
 
-/** torch's writable directories on /tmp, the workers' own store with several pods, the NCCL knobs. */
+/**
+ * torch's writable directories on /tmp, the workers' own store with several pods, NCCL's host buffers in /dev/shm,
+ * the NCCL knobs. The runtime's default seccomp profile lets the NUMA memory-policy calls through only with
+ * CAP_SYS_NICE, which the hardened pods drop: NCCL's cuMem host buffers need them, and NCCL before 2.26.3 fails
+ * there instead of falling back to /dev/shm (later ones fall back by themselves).
+ */
 function trainingEnv(p: DistributedTrainingJobProps, multiNode: boolean): Record<string, EnvValue> {
   const env: Record<string, EnvValue> = {};
   const user = p.env ?? {};
@@ -520,6 +527,7 @@ function trainingEnv(p: DistributedTrainingJobProps, multiNode: boolean): Record
     TRITON_CACHE_DIR: '/tmp/.triton',
     TORCHINDUCTOR_CACHE_DIR: '/tmp/torchinductor',
     ...(multiNode ? { TORCH_DISABLE_SHARE_RDZV_TCP_STORE: '1' } : {}),
+    NCCL_CUMEM_HOST_ENABLE: '0',
   };
   for (const [name, value] of Object.entries(defaults)) {
     if (!(name in user)) env[name] = EnvValue.fromValue(value);

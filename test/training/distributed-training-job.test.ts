@@ -231,7 +231,14 @@ describe('DistributedTrainingJob', () => {
     test('NCCL knobs become NCCL_* variables', () => {
       const env = envOf(build({ nccl: { debug: NcclDebugLevel.INFO, debugSubsystems: ['INIT', 'NET'], socketIfname: 'eth0', ibDisable: true, p2pDisable: true, extraEnv: { NCCL_ALGO: 'Ring' } } }).trainer);
       expect(env).toMatchObject({ NCCL_DEBUG: 'INFO', NCCL_DEBUG_SUBSYS: 'INIT,NET', NCCL_SOCKET_IFNAME: 'eth0', NCCL_IB_DISABLE: '1', NCCL_P2P_DISABLE: '1', NCCL_ALGO: 'Ring' });
-      expect(Object.keys(envOf(build().trainer)).filter((n) => n.startsWith('NCCL_'))).toEqual([]);
+      // Only the host-buffer default is set without knobs.
+      expect(Object.keys(envOf(build().trainer)).filter((n) => n.startsWith('NCCL_'))).toEqual(['NCCL_CUMEM_HOST_ENABLE']);
+    });
+
+    test('NCCL keeps its host buffers in /dev/shm (the NUMA calls of cuMem host buffers need CAP_SYS_NICE) unless told otherwise', () => {
+      expect(envOf(build().trainer).NCCL_CUMEM_HOST_ENABLE).toBe('0');
+      expect(envOf(build({ nccl: { extraEnv: { NCCL_CUMEM_HOST_ENABLE: '1' } } }).trainer).NCCL_CUMEM_HOST_ENABLE).toBe('1');
+      expect(envOf(build({ env: { NCCL_CUMEM_HOST_ENABLE: EnvValue.fromValue('1') } }).trainer).NCCL_CUMEM_HOST_ENABLE).toBe('1');
     });
 
     test('the node pool decides placement (any factory)', () => {
