@@ -281,7 +281,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
   public readonly job: ApiObject;
   /** The headless Service `<job>-0` through which the pods reach pod 0's rendezvous store; only with more than one pod. */
   public readonly service?: ApiObject;
-  /** Name of the Job (and of the Service). */
+  /** Name of the Job (its pods are `<name>-<index>`; the Service is `<name>-0`). */
   public readonly name: string;
   /** Pods of the Job (torchrun `--nnodes`). */
   public readonly nodes: number;
