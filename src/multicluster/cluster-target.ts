@@ -116,8 +116,7 @@ export class ClusterChart extends Chart {
     markClusterScope(this);
     this.target = props.target;
     this.requireIdenticalImages = props.requireIdenticalImages ?? true;
-    const charts = CLUSTER_CHARTS.get(this.node.root) ?? [];
-    CLUSTER_CHARTS.set(this.node.root, [...charts, this]);
+    clusterChartsOf(this.node.root).push(this);
     this.node.addValidation({ validate: () => this.checkIdenticalImages() });
   }
 
@@ -127,7 +126,7 @@ export class ClusterChart extends Chart {
    * them, but no chart a tag the fullest one lacks.
    */
   private checkIdenticalImages(): string[] {
-    const charts = CLUSTER_CHARTS.get(this.node.root)!.filter((c) => c.requireIdenticalImages);
+    const charts = clusterChartsOf(this.node.root).filter((c) => c.requireIdenticalImages && isAttached(c));
     if (charts[0] !== this) return [];
     /** repository → chart → the references of it the chart runs. */
     const byRepository = new Map<string, Map<ClusterChart, Set<string>>>();
@@ -157,10 +156,24 @@ export class ClusterChart extends Chart {
 }
 
 /**
- * The cluster charts of each app, in the order they were made: each chart's validation finds the others here
- * instead of walking the whole app (cdk8s validates the app once more per chart it writes).
+ * The cluster charts of an app, in the order they were made, kept on its root: each chart's validation finds the
+ * others here instead of walking the whole app (cdk8s validates the app once more per chart it writes). A global
+ * symbol, as for the cluster-scope mark, so two copies of the library in one app see each other's charts.
  */
-const CLUSTER_CHARTS = new WeakMap<IConstruct, ClusterChart[]>();
+const CLUSTER_CHARTS = Symbol.for('cdk8s-gpu-inference.ClusterChart.all');
+
+function clusterChartsOf(root: IConstruct): ClusterChart[] {
+  if (!(CLUSTER_CHARTS in root)) Object.defineProperty(root, CLUSTER_CHARTS, { value: [] });
+  return (root as any)[CLUSTER_CHARTS];
+}
+
+/** Whether `c` is still in its app's tree (`tryRemoveChild` takes a chart out). */
+function isAttached(c: IConstruct): boolean {
+  for (let x = c; x.node.scope; x = x.node.scope) {
+    if (x.node.scope.node.tryFindChild(x.node.id) !== x) return false;
+  }
+  return true;
+}
 
 /** Every container image of the manifests: containers and initContainers at any depth. */
 function imagesOf(node: unknown, out: string[] = []): string[] {

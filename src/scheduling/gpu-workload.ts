@@ -116,7 +116,8 @@ export interface GpuPodProps {
   readonly nodePool?: GpuNodePool;
   /**
    * CPU and memory of the main container. A memory request without a limit gets the request as its limit.
-   * @default - cpu request 1 (no limit), memory request and limit 4Gi
+   * @default - cpu request 1 (no limit), memory request and limit 4Gi; in a DistributedTrainingJob that per
+   * worker (`gpuCount`)
    */
   readonly resources?: ContainerResources;
   /**

@@ -110,7 +110,7 @@ export interface GpuHealthCheckOptions {
 /** Props of DistributedTrainingJob. `gpuCount` is the GPUs of each pod, one torchrun worker per GPU. */
 export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   /**
-   * Metadata of the Job (the headless Service gets the same name). Labels are copied to the pods.
+   * Metadata of the Job (the headless Service is named `<name>-0`). Labels are copied to the pods and the Service.
    * @default - a name generated from the construct path, the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
@@ -423,7 +423,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
  * context, model copy and data loaders in host memory. One CPU and 4Gi per worker (the defaults of one GPU).
  */
 function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
-  const workers = p.gpuCount ?? 1;
+  // A bad gpuCount gets its own error from the pod resolver, not one about memory derived from it.
+  const workers = Number.isInteger(p.gpuCount) && p.gpuCount! > 0 ? p.gpuCount! : 1;
   return {
     ...p.resources,
     cpu: p.resources?.cpu ?? { request: Cpu.units(workers) },

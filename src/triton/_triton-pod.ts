@@ -232,21 +232,23 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
   return errors;
 }
 
-/** An NGC Triton image (or a mirror of it) by release tag: `…/nvidia/tritonserver:<yy>.<mm>-…`. */
+/** An NGC Triton image (or a mirror of it) by release tag: `…/nvidia/tritonserver:<yy>.<mm>[-<variant>]`. */
 const NGC_TRITON_TAG = /(^|\/)nvidia\/tritonserver:(\d{2})\.(\d{2})(-[^@]*)?(@|$)/;
 
 /**
  * NGC Triton images ship no TensorFlow backend from release 25.03 on (deprecated there; 25.02 is the last image
- * with it), and Triton fails to load a TensorFlow model without it. Images by digest alone, or built elsewhere,
+ * with it), and Triton fails to load a TensorFlow model without it. Images by digest alone, built elsewhere, or
+ * whose tag variant names TensorFlow (`-tf…`, as NGC's former `-tf2-python-py3` and a build of one's own may)
  * are not judged.
  */
 function checkTensorFlowBackend(models: readonly TritonModel[], image: string): string[] {
   const tag = NGC_TRITON_TAG.exec(image);
-  if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < 2503) return [];
+  if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < 2503 || /(^|-)tf/.test(tag[4] ?? '')) return [];
   return models.filter((m) => m.config.platform.platform?.startsWith('tensorflow_') || m.config.platform.backend === 'tensorflow').map((m) =>
     propError(`model[${m.name}].platform`, 'served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on)',
       `${m.config.platform.platform ?? m.config.platform.backend} on ${image}`,
-      'convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), pin nvcr.io/nvidia/tritonserver:25.02-py3, or use an image built with the TensorFlow backend').message);
+      'convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), pin nvcr.io/nvidia/tritonserver:25.02-py3, ' +
+      'or use an image built with the TensorFlow backend (a tag variant naming it, such as 25.12-py3-tf, is taken to have it)').message);
 }
 
 function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] {

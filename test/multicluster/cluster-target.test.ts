@@ -113,6 +113,16 @@ describe('ClusterChart', () => {
       "got 'on-prem: registry.example.com/train:1.0.0, registry.example.com/train:2.0.0; gke: registry.example.com/train:1.0.0, registry.example.com/train:3.0.0'");
   });
 
+  test('a cluster chart taken out of the app neither runs nor counts in the check', () => {
+    const app = Testing.app();
+    new DistributedTrainingJob(new ClusterChart(app, 'gone', { target: onPrem() }), 'train', { image: 'registry.example.com/train:9.0.0', script: 'train.py' });
+    new DistributedTrainingJob(new ClusterChart(app, 'a', { target: onPrem() }), 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py' });
+    new DistributedTrainingJob(new ClusterChart(app, 'b', { target: cloud() }), 'train', { image: 'registry.example.com/train:2.0.0', script: 'train.py' });
+    app.node.tryRemoveChild('gone');
+    // The first chart made is gone: the check must still run, in the first chart left, over the charts left.
+    expect(() => app.synth()).toThrow("got 'on-prem: registry.example.com/train:1.0.0; gke: registry.example.com/train:2.0.0'");
+  });
+
   test('a chart can opt out of the check', () => {
     const app = Testing.app();
     new DistributedTrainingJob(new ClusterChart(app, 'a', { target: onPrem() }), 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py' });

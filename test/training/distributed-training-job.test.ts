@@ -327,6 +327,11 @@ describe('DistributedTrainingJob', () => {
     test('fails on duplicate exit codes', () => fails({ failFastExitCodes: [3, 3] }, "'failFastExitCodes' must be free of duplicates"));
     test('fails on several time-sliced GPUs per pod', () => fails({ gpu: GpuResource.NVIDIA_SHARED, gpuCount: 2 }, "'gpuCount' must be 1 with GpuResource.NVIDIA_SHARED, got 2: time-sliced replicas"));
     test('fails on a rendezvous timeout with one pod', () => fails({ rendezvousTimeout: Duration.minutes(5) }, "'rendezvousTimeout' must be unset with one pod"));
+    test('fails on a bad gpuCount with the gpuCount error, not one about the memory derived from it', () => {
+      fails({ gpuCount: 0 }, "'gpuCount' must be an integer");
+      fails({ gpuCount: -1 }, "'gpuCount' must be an integer");
+    });
+
     test('fails on worker restarts with one pod, or a negative count', () => {
       fails({ workerRestarts: 2 }, "'workerRestarts' must be unset with one pod, which the Job itself retries, got 2: use backoffLimit");
       fails({ nodes: 2, workerRestarts: -1 }, "'workerRestarts' must be an integer");

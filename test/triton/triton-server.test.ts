@@ -336,12 +336,15 @@ describe('TritonServer', () => {
     expect(() => synthAppChecked(server({}, [savedModel]).app)).toThrow(
       "'model[tf].platform' must be served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on), " +
       "got 'tensorflow_savedmodel on nvcr.io/nvidia/tritonserver:25.12-py3': convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), " +
-      'pin nvcr.io/nvidia/tritonserver:25.02-py3, or use an image built with the TensorFlow backend');
+      'pin nvcr.io/nvidia/tritonserver:25.02-py3, or use an image built with the TensorFlow backend (a tag variant naming it, such as 25.12-py3-tf, is taken to have it)');
     const custom = { ...savedModel, name: 'tf-backend', platform: ModelPlatform.custom('tensorflow') };
     const mirrored = server({ image: `mirror.example.com/nvidia/tritonserver:25.03-py3@sha256:${'a'.repeat(64)}` }, [custom]);
     expect(() => synthAppChecked(mirrored.app)).toThrow(/'model\[tf-backend\]\.platform' must be served by an image with the TensorFlow backend/);
-    // 25.02 still ships it; an image by digest alone or one built elsewhere is not judged.
-    for (const image of ['nvcr.io/nvidia/tritonserver:25.02-py3', `nvcr.io/nvidia/tritonserver@sha256:${'b'.repeat(64)}`, 'registry.example.com/ml/triton-tf:2.64.0']) {
+    // 25.02 still ships it; an image by digest alone, one built elsewhere or one whose tag variant names TensorFlow is not judged.
+    for (const image of [
+      'nvcr.io/nvidia/tritonserver:25.02-py3', `nvcr.io/nvidia/tritonserver@sha256:${'b'.repeat(64)}`, 'registry.example.com/ml/triton-tf:2.64.0',
+      'registry.example.com/nvidia/tritonserver:25.12-py3-tf', 'nvcr.io/nvidia/tritonserver:25.05-tf2-python-py3',
+    ]) {
       const { app } = server({ image }, [savedModel]);
       expect(() => synthAppChecked(app)).not.toThrow();
     }
