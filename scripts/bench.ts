@@ -57,11 +57,13 @@ const median = (xs: number[]) => {
 
 const fmt = (x: number, d = 0) => x.toFixed(d);
 const med = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
+/** The rounds' ratios of two series measured in rounds, a[i] / b[i]. */
+const ratios = (a: number[], b: number[]) => a.map((x, i) => x / b[i]);
 /**
  * The ratio of two series measured in rounds: the median of the rounds' ratios. Each round runs both back to back,
  * so a slow minute of the machine counts against both, which the ratio of the medians does not cancel.
  */
-const pairedRatio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]));
+const pairedRatio = (a: number[], b: number[]) => median(ratios(a, b));
 
 /** Whether two output folders hold the same files (folders included) with the same bytes. */
 function sameOutput(a: string, b: string): boolean {
@@ -120,7 +122,7 @@ for (let rep = 0; rep < IMPORT_REPS; rep++) {
 }
 
 /** The rounds' library / baseline ratios, and the ratio of a row. */
-const roundRatios = (r: Row) => r.lib.map((l, i) => l.ms / r.base[i].ms);
+const roundRatios = (r: Row) => ratios(r.lib.map((x) => x.ms), r.base.map((x) => x.ms));
 const ratioOf = (r: Row) => median(roundRatios(r));
 const li = median(imports.library);
 const pi = median(imports.plus);

@@ -7,10 +7,30 @@
 import { IConstruct } from 'constructs';
 
 const CLUSTER_SCOPE = Symbol.for('cdk8s-gpu-inference.ClusterChart');
+/** On an app's root: its marked scopes, in the order they were marked. */
+const CLUSTER_SCOPES = Symbol.for('cdk8s-gpu-inference.ClusterChart.all');
 
 /** Marks `scope` as the root of one cluster's objects. */
 export function markClusterScope(scope: IConstruct): void {
   Object.defineProperty(scope, CLUSTER_SCOPE, { value: true });
+  const root: any = scope.node.root;
+  if (!(CLUSTER_SCOPES in root)) Object.defineProperty(root, CLUSTER_SCOPES, { value: [] });
+  root[CLUSTER_SCOPES].push(scope);
+}
+
+/**
+ * The marked scopes of `root`'s app still in its tree (`tryRemoveChild` takes one out), in the order they were
+ * marked: found without walking the whole app, which cdk8s validates once more per chart it writes.
+ */
+export function clusterScopesOf(root: IConstruct): IConstruct[] {
+  return ((root as any)[CLUSTER_SCOPES] ?? []).filter(isAttached);
+}
+
+function isAttached(c: IConstruct): boolean {
+  for (let x = c; x.node.scope; x = x.node.scope) {
+    if (x.node.scope.node.tryFindChild(x.node.id) !== x) return false;
+  }
+  return true;
 }
 
 /** Whether `x` was marked by `markClusterScope`. */
@@ -26,8 +46,9 @@ export function clusterScopeOf(construct: IConstruct): IConstruct {
   return construct.node.root;
 }
 
-/** How messages name a cluster scope: its ClusterChart's path, or the app. */
-export function clusterScopeName(scope: IConstruct): string {
+/** How messages name the cluster of `construct`: its ClusterChart's path, or the app. */
+export function clusterScopeName(construct: IConstruct): string {
+  const scope = clusterScopeOf(construct);
   return isClusterScope(scope) ? `ClusterChart '${scope.node.path}'` : 'the app';
 }
 

@@ -9,7 +9,7 @@ import { ApiObject } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
-import { wireApiObject } from '../scheduling/_wire';
+import { toWire, wireApiObject } from '../scheduling/_wire';
 
 /** Node.js 22 LTS on Alpine, pinned. Its `node` user is uid 1000, which the hardened pods run as. */
 export const DEFAULT_NODE_IMAGE = 'node:22.20.0-alpine3.22';
@@ -78,7 +78,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
         }),
       },
     },
-  }, k8s.toJson_KubeDeploymentProps);
+  }, toWire);
   const service = wireApiObject(scope, 'Service', k8s.KubeService, {
     metadata: { name: o.name, labels: o.labels },
     spec: {

@@ -9,7 +9,7 @@ import { BackoffPolicy, ColdStartCheck, DeliveryFormat, DeliveryOptions } from '
 import { IEventSink, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { TriggerFilter } from './filters';
-import { clusterScopeName, clusterScopeOf, inOtherCluster } from '../_cluster-scope';
+import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { KNATIVE_TRIGGER } from '../_kinds';
 import { DNS_1123_SUBDOMAIN } from '../_names';
@@ -115,7 +115,7 @@ export class EventTrigger extends Construct {
     // resolves the references where the Trigger is applied.
     for (const [prop, x] of [['broker', props.broker], ['subscriber', props.subscriber], ['delivery.deadLetterSink', own.deadLetterSink]] as const) {
       if (x && Construct.isConstruct(x) && inOtherCluster(this, x)) {
-        throw propError(prop, `in the trigger's cluster (${clusterScopeName(clusterScopeOf(this))})`, x.node.path,
+        throw propError(prop, `in the trigger's cluster (${clusterScopeName(this)})`, x.node.path,
           'create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
       }
     }

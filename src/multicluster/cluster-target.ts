@@ -1,6 +1,6 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { clusterScopeOf, isClusterScope, markClusterScope } from '../_cluster-scope';
+import { clusterScopeOf, clusterScopesOf, isClusterScope, markClusterScope } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
@@ -116,7 +116,6 @@ export class ClusterChart extends Chart {
     markClusterScope(this);
     this.target = props.target;
     this.requireIdenticalImages = props.requireIdenticalImages ?? true;
-    clusterChartsOf(this.node.root).push(this);
     this.node.addValidation({ validate: () => this.checkIdenticalImages() });
   }
 
@@ -126,8 +125,10 @@ export class ClusterChart extends Chart {
    * them, but no chart a tag the fullest one lacks.
    */
   private checkIdenticalImages(): string[] {
-    const charts = clusterChartsOf(this.node.root).filter((c) => c.requireIdenticalImages && isAttached(c));
-    if (charts[0] !== this) return [];
+    const takesPart = (c: IConstruct): c is ClusterChart => ClusterChart.isClusterChart(c) && c.requireIdenticalImages;
+    const scopes = clusterScopesOf(this.node.root);
+    if (scopes.find(takesPart) !== this) return [];
+    const charts = scopes.filter(takesPart);
     /** repository → chart → the references of it the chart runs. */
     const byRepository = new Map<string, Map<ClusterChart, Set<string>>>();
     for (const chart of charts) {
@@ -153,26 +154,6 @@ export class ClusterChart extends Chart {
     }
     return problems;
   }
-}
-
-/**
- * The cluster charts of an app, in the order they were made, kept on its root: each chart's validation finds the
- * others here instead of walking the whole app (cdk8s validates the app once more per chart it writes). A global
- * symbol, as for the cluster-scope mark, so two copies of the library in one app see each other's charts.
- */
-const CLUSTER_CHARTS = Symbol.for('cdk8s-gpu-inference.ClusterChart.all');
-
-function clusterChartsOf(root: IConstruct): ClusterChart[] {
-  if (!(CLUSTER_CHARTS in root)) Object.defineProperty(root, CLUSTER_CHARTS, { value: [] });
-  return (root as any)[CLUSTER_CHARTS];
-}
-
-/** Whether `c` is still in its app's tree (`tryRemoveChild` takes a chart out). */
-function isAttached(c: IConstruct): boolean {
-  for (let x = c; x.node.scope; x = x.node.scope) {
-    if (x.node.scope.node.tryFindChild(x.node.id) !== x) return false;
-  }
-  return true;
 }
 
 /** Every container image of the manifests: containers and initContainers at any depth. */

@@ -7,7 +7,7 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
-import { knativeFeatureDeclared, knativeFeaturesOf } from '../serving/knative-features';
+import { KnativeFeature, knativeFeatureDeclared, knativeFeaturesOf } from '../serving/knative-features';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
@@ -200,11 +200,17 @@ export class KarmadaPlacement extends Construct {
     if (props.overridePlacement ?? true) {
       const base = placementJson(renderNodePlacement(placement.nodePool));
       const knative = placement.workload.apiVersion === KNATIVE_SERVICE.apiVersion && placement.workload.kind === KNATIVE_SERVICE.kind;
+      const baseFeatures = knative ? knativeFeaturesOf(base) : [];
       /** The targets whose placement or registry differs from what the workload was rendered with. */
       const differing: DifferingTarget[] = [];
       for (const target of targets) {
-        const plaintext = placementPatches(placement.podSpecPath, base, placementJson(renderNodePlacement(target.nodePool)));
-        if (knative) this.checkKnativeFields(placement.workload.name, target.name, placement.podSpecPath, plaintext);
+        const targetPlacement = placementJson(renderNodePlacement(target.nodePool));
+        const plaintext = placementPatches(placement.podSpecPath, base, targetPlacement);
+        if (knative) {
+          // The fields the override adds, read for their flags the way the service's own pod spec is read.
+          const added = knativeFeaturesOf(targetPlacement).filter((f) => !baseFeatures.includes(f));
+          this.checkKnativeFields(placement.workload.name, target.name, added);
+        }
         if (target.registryMirror) checkMirrorReach(placement, target);
         if (plaintext.length > 0 || target.registryMirror) differing.push({ target, plaintext });
       }
@@ -227,11 +233,7 @@ export class KarmadaPlacement extends Construct {
    * the service as rendered. A field an override adds for a member cluster must be on by default there or listed in
    * `enabled` of a KnativeFeatures of this placement's cluster (checked at synth, wherever that is declared).
    */
-  private checkKnativeFields(service: string, target: string, podSpecPath: string, plaintext: PlaintextPatch[]): void {
-    // The fields the override adds, read for their flags the way the service's own pod spec is read.
-    const add = karmada().OverridePolicySpecOverrideRulesOverridersPlaintextOperator.ADD;
-    const added = Object.fromEntries(plaintext.filter((p) => p.operator === add).map((p) => [p.path.slice(podSpecPath.length + 1), p.value]));
-    const gated = knativeFeaturesOf(added);
+  private checkKnativeFields(service: string, target: string, gated: KnativeFeature[]): void {
     if (gated.length === 0) return;
     this.node.addValidation({
       validate: () => {

@@ -47,7 +47,9 @@ export function podSpecToWire(spec: k8s.PodSpec): Record<string, any> {
 
 /**
  * A core object from typed cdk8s-plus `k8s` props (`KubeService`, `KubeDeployment`, ...), as a plain ApiObject that
- * holds the object's wire JSON, converted once by the generated `toJson`. The generated classes themselves
+ * holds the object's wire JSON, converted once by `toJson`: the generated `k8s.toJson_Kube*Props` where typed
+ * names differ from wire names (a Service's `clusterIp`), else the faster `toWire` (pod templates, and fields newer
+ * than the generated types, which their `toJson` would drop). The generated classes themselves
  * re-map the whole object through Kubernetes 1.27 types at every synth, JSON patches included, so a patch that
  * adds a later field (a Service's `trafficDistribution`, a native sidecar's `restartPolicy`) would be dropped
  * without a word. `metadata` goes to the ApiObject as given.

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { clusterScopeName, clusterScopeOf } from '../_cluster-scope';
+import { clusterScopeName, clusterScopeOf, isClusterScope } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { compareStrings } from '../_order';
 
@@ -144,8 +144,7 @@ function declaredFor(construct: IConstruct): KnativeFeatures[] {
 
 /** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */
 export function knativeFeaturesHome(consumer: IConstruct): string {
-  const scope = clusterScopeOf(consumer);
-  return scope === consumer.node.root ? 'a chart of the app' : `the ${clusterScopeName(scope)} (each cluster reads its own config-features)`;
+  return isClusterScope(clusterScopeOf(consumer)) ? `the ${clusterScopeName(consumer)} (each cluster reads its own config-features)` : 'a chart of the app';
 }
 
 /** Props of KnativeFeatures. */

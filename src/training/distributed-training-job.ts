@@ -358,12 +358,10 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       }, k8s.toJson_KubeServiceProps);
     }
 
-    // Wire JSON, not the generated KubeJob: its toJson re-maps the object (JSON patches included) through
-    // Kubernetes 1.27 types, which drop later fields such as podReplacementPolicy.
-    this.job = new ApiObject(this, 'Resource', {
-      ...k8s.KubeJob.GVK,
+    // Converted by toWire: the generated toJson_KubeJobProps knows only Kubernetes 1.27 fields, not podReplacementPolicy.
+    this.job = wireApiObject(this, 'Resource', k8s.KubeJob, {
       metadata: { ...props.metadata, name: this.name },
-      spec: toWire({
+      spec: {
         completionMode: 'Indexed',
         completions: this.nodes,
         parallelism: this.nodes,
@@ -376,8 +374,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
         // reach the dying store. A podFailurePolicy implies it; without one the Job replaces terminating pods.
         podReplacementPolicy: this.nodes > 1 ? 'Failed' : undefined,
         template: { metadata: podMetadata(props), spec },
-      }),
-    });
+      },
+    }, toWire);
   }
 
   /** The Job for Karmada: its pod spec and node pool, with the headless Service as a companion. */

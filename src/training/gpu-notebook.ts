@@ -8,7 +8,7 @@ import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
-import { wireApiObject } from '../scheduling/_wire';
+import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { WorkloadSecurityOptions } from '../scheduling/gpu-workload';
@@ -275,7 +275,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         selector: { matchLabels: selector },
         template: { metadata: { labels }, spec },
       },
-    }, k8s.toJson_KubeDeploymentProps);
+    }, toWire);
     this.service = wireApiObject(this, 'Service', k8s.KubeService, {
       metadata: { name: this.name, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
       spec: {

@@ -9,7 +9,7 @@ import { wholeSeconds } from './_duration';
 import { RepoPodParts } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
-import { clusterScopeName, clusterScopeOf, inOtherCluster } from '../_cluster-scope';
+import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkEnvName, checkOneMigSlice, migSliceOf, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 
@@ -185,7 +185,7 @@ function fmt(kibibytes: number): string {
 function repositoryReachProblems(workload: IConstruct, namespace: string | undefined, repo: TritonModelRepo): string[] {
   const problems: string[] = [];
   if (inOtherCluster(workload, repo)) {
-    problems.push(propError('repository', `a TritonModelRepo of the workload's cluster (${clusterScopeName(clusterScopeOf(workload))})`, repo.node.path,
+    problems.push(propError('repository', `a TritonModelRepo of the workload's cluster (${clusterScopeName(workload)})`, repo.node.path,
       'create the repository in the same ClusterChart: its ConfigMap must exist where the pods run').message);
   }
   const repoNamespace = repo.configMap.metadata.namespace;
@@ -244,9 +244,9 @@ const NGC_TRITON_TAG = /(^|\/)nvidia\/tritonserver:(\d{2})\.(\d{2})(-[^@]*)?(@|$
 function checkTensorFlowBackend(models: readonly TritonModel[], image: string): string[] {
   const tag = NGC_TRITON_TAG.exec(image);
   if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < 2503 || /(^|-)tf/.test(tag[4] ?? '')) return [];
-  return models.filter((m) => m.config.platform.platform?.startsWith('tensorflow_') || m.config.platform.backend === 'tensorflow').map((m) =>
+  return models.filter((m) => m.config.platform._runtime === 'tensorflow').map((m) =>
     propError(`model[${m.name}].platform`, 'served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on)',
-      `${m.config.platform.platform ?? m.config.platform.backend} on ${image}`,
+      `${m.config.platform._name} on ${image}`,
       'convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), pin nvcr.io/nvidia/tritonserver:25.02-py3, ' +
       'or use an image built with the TensorFlow backend (a tag variant naming it, such as 25.12-py3-tf, is taken to have it)').message);
 }

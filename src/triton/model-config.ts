@@ -129,7 +129,30 @@ export class ModelPlatform {
   public get isEnsemble(): boolean {
     return this.platform === 'ensemble';
   }
+
+  /** The `platform` or `backend` value, as messages name it. @internal */
+  public get _name(): string {
+    return (this.platform ?? this.backend)!;
+  }
+
+  /**
+   * The backend that runs the model: `backend`, or the one Triton maps the platform to (`tensorflow_*` →
+   * `tensorflow`, ...); none for an ensemble.
+   * @internal
+   */
+  public get _runtime(): string | undefined {
+    return this.backend ?? (this.platform && PLATFORM_BACKENDS[this.platform]);
+  }
 }
+
+/** Triton's platform → backend mapping (core `backend_model.cc`), for the platforms a config may name. */
+const PLATFORM_BACKENDS: Record<string, string> = {
+  tensorrt_plan: 'tensorrt',
+  tensorflow_savedmodel: 'tensorflow',
+  tensorflow_graphdef: 'tensorflow',
+  onnxruntime_onnx: 'onnxruntime',
+  pytorch_libtorch: 'pytorch',
+};
 
 /** Which versions of a model Triton serves (`version_policy`). */
 export class ModelVersionPolicy {
@@ -993,7 +1016,7 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
     throw propError(`${where}.ensembleSteps`, 'at least one step for ModelPlatform.ENSEMBLE', p.ensembleSteps ?? [], 'list the models the ensemble runs');
   }
   if (!ensemble && p.ensembleSteps) {
-    throw propError(`${where}.ensembleSteps`, 'only set with ModelPlatform.ENSEMBLE', p.platform.platform ?? p.platform.backend, 'use platform: ModelPlatform.ENSEMBLE');
+    throw propError(`${where}.ensembleSteps`, 'only set with ModelPlatform.ENSEMBLE', p.platform._name, 'use platform: ModelPlatform.ENSEMBLE');
   }
   if (ensemble && p.instanceGroups) {
     throw propError(`${where}.instanceGroups`, 'unset for an ensemble, which runs no instances of its own', p.instanceGroups.length, 'set instance groups on the models the steps run');
@@ -1106,8 +1129,8 @@ function checkTensors(
     if ((t.format === InputFormat.NCHW || t.format === InputFormat.NHWC) && t.dims.length !== 3) {
       throw propError(`${at}.dims`, `3 dimensions with format ${t.format} (an image without the batch dimension)`, t.dims, 'leave format unset for other shapes');
     }
-    if (t.isShapeTensor && platform.platform !== ModelPlatform.TENSORRT_PLAN.platform && platform.backend !== 'tensorrt') {
-      throw propError(`${at}.isShapeTensor`, 'only set on a TensorRT model (Triton supports shape tensors only there)', platform.platform ?? platform.backend);
+    if (t.isShapeTensor && platform._runtime !== 'tensorrt') {
+      throw propError(`${at}.isShapeTensor`, 'only set on a TensorRT model (Triton supports shape tensors only there)', platform._name);
     }
   }
 }

@@ -357,28 +357,29 @@ export class TritonModelRepo extends Construct {
     for (const model of this._models) {
       const dir = `${root}/${model.name}`;
       mounts.push({ name: 'model-configs', mountPath: `${dir}/config.pbtxt`, subPath: `${model.name}.pbtxt`, readOnly: true });
-      for (const f of model.config.labelFiles) {
-        if (f.labels) {
-          mounts.push({ name: 'model-configs', mountPath: `${dir}/${f.fileName}`, subPath: labelKey(model.name, f.fileName), readOnly: true });
-        } else if (a._kind === ArtifactKind.PVC) {
-          mounts.push({ name: 'model-artifacts', mountPath: `${dir}/${f.fileName}`, subPath: pvcPath(model.name, f.fileName), readOnly: true });
-        } else {
-          initContainers.push(this.mcContainer(fetchNames, `${model.name}-${f.fileName}`, ['cp', '--quiet', this.s3Source(model.name, f.fileName), `${dir}/${f.fileName}`]));
-        }
-      }
-      /** A folder of the model's artifacts, at the same place in the repository: mounted from a PVC, else mirrored. */
-      const folder = (sub: string, what: string) => {
+      /**
+       * A file (`cp`) or folder (`mirror`) of the model's artifacts, at the same place in the repository: mounted
+       * from a PVC, else copied in by an init container named after `what`.
+       */
+      const artifact = (sub: string, what: string, verb: 'cp' | 'mirror') => {
         if (a._kind === ArtifactKind.PVC) {
           mounts.push({ name: 'model-artifacts', mountPath: `${dir}/${sub}`, subPath: pvcPath(model.name, sub), readOnly: true });
         } else {
-          initContainers.push(this.mcContainer(fetchNames, `${model.name}-${what}`, ['mirror', '--quiet', this.s3Source(model.name, sub), `${dir}/${sub}`]));
+          initContainers.push(this.mcContainer(fetchNames, `${model.name}-${what}`, [verb, '--quiet', this.s3Source(model.name, sub), `${dir}/${sub}`]));
         }
       };
+      for (const f of model.config.labelFiles) {
+        if (f.labels) {
+          mounts.push({ name: 'model-configs', mountPath: `${dir}/${f.fileName}`, subPath: labelKey(model.name, f.fileName), readOnly: true });
+        } else {
+          artifact(f.fileName, f.fileName, 'cp');
+        }
+      }
       // Triton reads WarmupData.fromFile from <model>/warmup/ when it loads the model, and fails the load without it.
-      if (model.config._readsWarmupFiles) folder('warmup', 'warmup');
+      if (model.config._readsWarmupFiles) artifact('warmup', 'warmup', 'mirror');
       for (const v of model.servedVersions) {
         if (model.isEnsemble) mounts.push({ name: 'ensemble-version', mountPath: `${dir}/${v}`, readOnly: true });
-        else folder(String(v), `v${v}`);
+        else artifact(String(v), `v${v}`, 'mirror');
       }
     }
     return { repository: root, env: {}, volumes, mounts, initContainers };

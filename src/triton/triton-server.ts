@@ -9,10 +9,11 @@ import {
 import { TritonWorkloadProps } from './triton-workload';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
+import { DNS_1035_LABEL, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
-import { wireApiObject } from '../scheduling/_wire';
+import { toWire, wireApiObject } from '../scheduling/_wire';
 /** The generated Prometheus Operator module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const monitoring = (): typeof monitoringTypes => require('../imports/monitoring.coreos.com');
@@ -150,7 +151,6 @@ export interface TritonServerProps extends TritonWorkloadProps {
   readonly scrapeInterval?: Duration;
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /**
@@ -211,7 +211,7 @@ export class TritonServer extends Construct {
    * The Deployment spec as wire JSON, kept under the repository's revision: validation (once per chart, as cdk8s
    * runs it) and synth share one render until a model is added.
    */
-  private readonly deploymentSpec = keyedMemo(() => this.props.repository._revision, () => k8s.toJson_DeploymentSpec(this.renderDeploymentSpec()));
+  private readonly deploymentSpec = keyedMemo(() => this.props.repository._revision, () => toWire(this.renderDeploymentSpec()));
 
   public constructor(scope: Construct, id: string, props: TritonServerProps) {
     super(scope, id);
@@ -228,7 +228,7 @@ export class TritonServer extends Construct {
     });
     this.name = this.deployment.name;
     this.namespace = this.deployment.metadata.namespace;
-    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
+    if (!DNS_1035_LABEL.test(this.name) || this.name.length > 63) {
       throw propError('metadata.name', 'a DNS-1035 label of at most 63 characters (it also names the Service)', this.name);
     }
     this.selector = { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': this.name };

@@ -390,13 +390,19 @@ describe('TritonServer', () => {
     expect(() => app.synth()).not.toThrow(/\[on-prem\/here\]/);
   });
 
-  test('renders once per repository change, not once per validation pass (cdk8s validates the app once per chart)', () => {
+  /** Three charts, each with a repository and a server: cdk8s validates the app once per chart it writes. */
+  function threeServerApp() {
     const app = Testing.app();
     for (const id of ['a', 'b', 'c']) {
       const chart = new Chart(app, id, { namespace: 'ml' });
       const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
       new TritonServer(chart, 'triton', { repository: repo, replicas: 1 });
     }
+    return app;
+  }
+
+  test('renders once per repository change, not once per validation pass (cdk8s validates the app once per chart)', () => {
+    const app = threeServerApp();
     const renders = jest.spyOn(TritonModelRepo.prototype, '_podParts');
     app.synth();
     expect(renders).toHaveBeenCalledTimes(3); // one render per server for the four validation passes and the synth
@@ -404,12 +410,7 @@ describe('TritonServer', () => {
   });
 
   test('checks against the server once per repository change, not once per validation pass', () => {
-    const app = Testing.app();
-    for (const id of ['a', 'b', 'c']) {
-      const chart = new Chart(app, id, { namespace: 'ml' });
-      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [RESNET50] });
-      new TritonServer(chart, 'triton', { repository: repo, replicas: 1 });
-    }
+    const app = threeServerApp();
     const checks = jest.spyOn(TritonModelRepo.prototype, 'models', 'get');
     app.synth();
     const perServer = checks.mock.calls.length / 3;
