@@ -90,7 +90,7 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     gpu,
     gpuCount,
     nodePool,
-    resources: resolveResources(props, gpuCount),
+    resources: resolveResources(props, gpuCount, sharedMemorySize),
     runAsUser: security.runAsUser ?? (allowRoot ? undefined : DEFAULT_USER),
     runAsGroup: security.runAsGroup ?? (allowRoot ? undefined : DEFAULT_USER),
     fsGroup: security.fsGroup,
@@ -167,7 +167,7 @@ export function resolveCpuPod(props: CpuPodProps): ResolvedPod {
   };
 }
 
-function resolveResources(props: GpuWorkloadProps, gpuCount: number): k8s.ResourceRequirements {
+function resolveResources(props: GpuWorkloadProps, gpuCount: number, sharedMemorySize: Size | undefined): k8s.ResourceRequirements {
   const gpu = (props.gpu ?? GpuResource.NVIDIA).name;
   const cpu = props.resources?.cpu;
   const memory = props.resources?.memory;
@@ -200,6 +200,12 @@ function resolveResources(props: GpuWorkloadProps, gpuCount: number): k8s.Resour
   if (memoryLimited) limits.memory = k8s.Quantity.fromString(memoryLimited);
   if (memoryRequest && memoryLimit && memoryLimit !== memoryRequest && kib(memoryLimit) < kib(memoryRequest)) {
     throw propError('resources.memory.limit', `at least the request (${memoryRequested})`, memoryLimited);
+  }
+  // /dev/shm is memory-backed: what the pod writes there counts against the container's memory limit, so a size
+  // limit at or above it would end in the OOM killer, not in a full /dev/shm.
+  if (sharedMemorySize && memoryLimit && kib(sharedMemorySize) >= kib(memoryLimit)) {
+    throw propError('sharedMemorySize', `less than the memory limit (${memoryLimited}), which /dev/shm counts against`, quantity('sharedMemorySize', sharedMemorySize),
+      'raise resources.memory or lower sharedMemorySize');
   }
   return { requests, limits };
 }

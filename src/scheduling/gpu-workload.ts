@@ -137,7 +137,8 @@ export interface GpuPodProps {
    */
   readonly sharedMemory?: boolean;
   /**
-   * Size limit of `/dev/shm`; counts against the container's memory limit.
+   * Size limit of `/dev/shm`. It is memory: what the pod writes there counts against the container's memory
+   * limit, so it must be less than that limit.
    * @default Size.gibibytes(1)
    */
   readonly sharedMemorySize?: Size;

@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Duration, Names, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, Names, Size } from 'cdk8s';
 import { ContainerResources, Cpu, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkInteger, propError } from '../_errors';
@@ -297,7 +297,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     this.nodes = props.nodes ?? 1;
     checkInteger('nodes', this.nodes, 1, 1000);
     const resources = trainingResources(props);
-    validateTrainingProps(props, this.nodes, resources);
+    validateTrainingProps(props, this.nodes);
     const port = props.rendezvousPort ?? 29500;
     const lastIndexSuffix = `-${this.nodes - 1}`;
     this.name = props.metadata?.name ?? Names.toDnsLabel(this, { maxLen: 63 - lastIndexSuffix.length });
@@ -430,7 +430,7 @@ function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
   };
 }
 
-function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number, resources: ContainerResources): void {
+function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {
   if (p.command !== undefined) {
     throw propError('command', 'unset: the command is the torchrun launcher', p.command.join(' '), 'use launcher to change how torchrun is started');
   }
@@ -488,14 +488,6 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number, re
   for (const name of Object.keys(p.nccl?.extraEnv ?? {})) {
     checkEnvName(name);
     if (!name.startsWith('NCCL_')) throw propError('nccl.extraEnv', 'keyed by NCCL_* variables', name, 'put other variables in env');
-  }
-  // /dev/shm is memory-backed: what the script writes there counts against the container's memory limit.
-  const memoryLimit = resources.memory?.limit ?? resources.memory?.request ?? Size.gibibytes(4);
-  const shm = (p.sharedMemory ?? true) ? p.sharedMemorySize ?? Size.gibibytes(1) : undefined;
-  const kib = (s: Size) => s.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (shm && kib(shm) >= kib(memoryLimit)) {
-    throw propError('sharedMemorySize', `less than the memory limit (${kib(memoryLimit) / 1024}Mi), which /dev/shm counts against`, `${kib(shm) / 1024}Mi`,
-      'raise resources.memory or lower sharedMemorySize');
   }
 }
 

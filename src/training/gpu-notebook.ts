@@ -120,7 +120,8 @@ export interface GpuNotebookProps {
    */
   readonly env?: Record<string, EnvValue>;
   /**
-   * Size of the memory-backed `/dev/shm` (PyTorch data loaders).
+   * Size of the memory-backed `/dev/shm` (PyTorch data loaders). It must be less than the memory limit, which
+   * it counts against.
    * @default Size.gibibytes(1)
    */
   readonly sharedMemorySize?: Size;

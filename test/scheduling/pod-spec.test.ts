@@ -1,5 +1,5 @@
 import { Testing, Size } from 'cdk8s';
-import { Volume } from 'cdk8s-plus-27';
+import { k8s, Volume } from 'cdk8s-plus-27';
 import { GpuNodePool, GpuResource, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 
@@ -82,6 +82,31 @@ describe('renderPodSpec', () => {
     const b = Volume.fromEmptyDir(chart, 'b', 'same', { sizeLimit: Size.gibibytes(1) });
     const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume: a, path: '/a' }, { volume: b, path: '/b' }] });
     expect(() => renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' })).toThrow(/'volumeMounts' must be volumes with unique names, got 'same'/);
+  });
+
+  describe('/dev/shm is memory the container limit counts', () => {
+    const shm = (pod: ReturnType<typeof resolveGpuPod>) =>
+      renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' }).volumes?.find((v) => v.name === 'dshm');
+
+    test.each([
+      ['as large as the default limit', {}, Size.gibibytes(4), '4Gi', '4Gi'],
+      ['above a given limit', { memory: { request: Size.gibibytes(2), limit: Size.gibibytes(8) } }, Size.gibibytes(12), '8Gi', '12Gi'],
+      ['above the request, which is the limit when none is given', { memory: { request: Size.mebibytes(1536) } }, Size.gibibytes(2), '1536Mi', '2Gi'],
+    ])('fails on a size %s', (_name, resources, sharedMemorySize, limit, got) => {
+      expect(() => resolveGpuPod({ image: IMAGE, resources, sharedMemorySize })).toThrow(
+        `'sharedMemorySize' must be less than the memory limit (${limit}), which /dev/shm counts against, got '${got}': raise resources.memory or lower sharedMemorySize`);
+    });
+
+    test('is checked against the limit, not the request', () => {
+      const resources = { memory: { request: Size.gibibytes(2), limit: Size.gibibytes(8) } };
+      const pod = resolveGpuPod({ image: IMAGE, resources, sharedMemorySize: Size.gibibytes(4) });
+      expect(shm(pod)).toEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('4Gi') } });
+    });
+
+    test('is not checked without a memory limit or without /dev/shm', () => {
+      expect(shm(resolveGpuPod({ image: IMAGE, resources: { memory: {} }, sharedMemorySize: Size.gibibytes(64) }))?.emptyDir?.sizeLimit?.value).toBe('64Gi');
+      expect(shm(resolveGpuPod({ image: IMAGE, resources: { memory: { request: Size.mebibytes(512) } }, sharedMemory: false }))).toBeUndefined();
+    });
   });
 
   test('fails on a fractional KiB size', () => {

@@ -220,7 +220,7 @@ describe('DistributedTrainingJob', () => {
       expect(given).toMatchObject({ requests: { cpu: '2', memory: '24Gi' }, limits: { memory: '24Gi' } });
       // /dev/shm is checked against the limit the pod gets: 6Gi fits two workers' 8Gi, not one worker's 4Gi.
       expect(() => build({ gpuCount: 2, sharedMemorySize: Size.gibibytes(6) })).not.toThrow();
-      expect(() => build({ sharedMemorySize: Size.gibibytes(6) })).toThrow("'sharedMemorySize' must be less than the memory limit (4096Mi)");
+      expect(() => build({ sharedMemorySize: Size.gibibytes(6) })).toThrow("'sharedMemorySize' must be less than the memory limit (4Gi), which /dev/shm counts against, got '6Gi'");
     });
 
     test('memory-backed /dev/shm', () => {
@@ -336,7 +336,7 @@ describe('DistributedTrainingJob', () => {
       fails({ workerRestarts: 2 }, "'workerRestarts' must be unset with one pod, which the Job itself retries, got 2: use backoffLimit");
       fails({ nodes: 2, workerRestarts: -1 }, "'workerRestarts' must be an integer");
     });
-    test('fails on /dev/shm as large as the memory limit', () => fails({ sharedMemorySize: Size.gibibytes(4) }, "'sharedMemorySize' must be less than the memory limit (4096Mi)"));
+    test('fails on /dev/shm as large as the memory limit', () => fails({ sharedMemorySize: Size.gibibytes(4) }, "'sharedMemorySize' must be less than the memory limit (4Gi), which /dev/shm counts against, got '4Gi'"));
     test('fails on a name that cannot be a Service', () => fails({ metadata: { name: '1st-run' } }, "'metadata.name' must be a DNS-1035 label"));
     test('fails on a name too long for the pod hostnames', () => fails({ metadata: { name: 'a'.repeat(62) }, nodes: 10 }, "short enough for the pod hostname '<name>-9'"));
     test('fails on an unpinned image', () => fails({ image: 'pytorch/pytorch:latest' }, "'image' must be pinned to a tag other than 'latest'"));
