@@ -46,6 +46,24 @@ export function clusterScopeOf(construct: IConstruct): IConstruct {
   return construct.node.root;
 }
 
+/**
+ * State kept per cluster: the returned function gives the cluster scope of a construct (its ClusterChart, or the app
+ * without cluster charts) its own value, made by `init` on first use. For what one cluster's objects must agree on
+ * (its Knative config-features, the webhook targets of its MinIO servers), which another cluster's never touch.
+ */
+export function perCluster<T>(init: () => T): (construct: IConstruct) => T {
+  const state = new WeakMap<IConstruct, T>();
+  return (construct) => {
+    const scope = clusterScopeOf(construct);
+    let value = state.get(scope);
+    if (value === undefined) {
+      value = init();
+      state.set(scope, value);
+    }
+    return value;
+  };
+}
+
 /** How messages name the cluster of `construct`: its ClusterChart's path, or the app. */
 export function clusterScopeName(construct: IConstruct): string {
   const scope = clusterScopeOf(construct);

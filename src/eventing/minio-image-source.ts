@@ -1,14 +1,14 @@
 import { createHash } from 'crypto';
 import { ApiObject, Chart, Lazy, Names } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
 import { checkDestination, renderDestination } from './_delivery';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { adapterScript, ceHeaderValue } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
-import { clusterScopeOf } from '../_cluster-scope';
+import { perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
@@ -215,7 +215,7 @@ mc event ls "minio/$BUCKET" "$arn"
 `;
 
 /** The webhook targets of the app's sources, by cluster: `<endpoint> <target id>` → the source's path. */
-const TARGETS = new WeakMap<IConstruct, Map<string, string>>();
+const webhookTargets = perCluster(() => new Map<string, string>());
 
 /**
  * MinIO bucket notifications as CloudEvents on a Knative broker: uploads to a bucket trigger event-driven
@@ -321,8 +321,7 @@ export class MinIOImageSource extends Construct {
 
     // One webhook target per id on a MinIO server: a second source with the same id would overwrite the first's
     // target, and its bucket's events would go to the second adapter.
-    const cluster = clusterScopeOf(this);
-    const targets = TARGETS.get(cluster) ?? new Map<string, string>();
+    const targets = webhookTargets(this);
     const key = `${endpoint} ${targetId}`;
     const other = targets.get(key);
     if (other !== undefined) {
@@ -330,7 +329,6 @@ export class MinIOImageSource extends Construct {
         'give one of the sources another name or targetId');
     }
     targets.set(key, this.node.path);
-    TARGETS.set(cluster, targets);
 
     this.targetArn = `arn:minio:sqs::${targetId}:webhook`;
     this.eventSource = `${endpoint}/${props.bucket}`;

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { clusterScopeName, clusterScopeOf, isClusterScope } from '../_cluster-scope';
+import { clusterScopeName, clusterScopeOf, isClusterScope, perCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { compareStrings } from '../_order';
 
@@ -104,20 +104,16 @@ export interface IKnativeFeatureConsumer extends IConstruct {
 }
 
 /**
- * Consumers and declarations by cluster scope (`clusterScopeOf`): each cluster has its own Knative and its own
- * config-features, so a ClusterChart's declarations count for its own services only. Without cluster charts the
- * app is the one scope.
+ * Consumers and declarations per cluster: each cluster has its own Knative and its own config-features, so a
+ * ClusterChart's declarations count for its own services only. Without cluster charts the app is the one cluster.
  */
-const consumers = new WeakMap<IConstruct, IKnativeFeatureConsumer[]>();
-const declarations = new WeakMap<IConstruct, KnativeFeatures[]>();
+const featureState = perCluster(() => ({ consumers: new Array<IKnativeFeatureConsumer>(), declarations: new Array<KnativeFeatures>() }));
 
 /** Registers a construct whose output needs feature flags, so the KnativeFeatures of its cluster can see it. */
 export function registerKnativeFeatureConsumer(consumer: IKnativeFeatureConsumer): void {
-  const scope = clusterScopeOf(consumer);
-  const list = consumers.get(scope) ?? [];
-  list.push(consumer);
-  consumers.set(scope, list);
-  for (const d of declarations.get(scope) ?? []) d._orderBefore(consumer);
+  const { consumers, declarations } = featureState(consumer);
+  consumers.push(consumer);
+  for (const d of declarations) d._orderBefore(consumer);
 }
 
 /**
@@ -139,7 +135,7 @@ export function knativeFeatureDeclared(construct: IConstruct, feature: KnativeFe
 
 /** The KnativeFeatures of `construct`'s cluster. */
 function declaredFor(construct: IConstruct): KnativeFeatures[] {
-  return declarations.get(clusterScopeOf(construct)) ?? [];
+  return featureState(construct).declarations;
 }
 
 /** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */
@@ -200,12 +196,12 @@ export class KnativeFeatures extends Construct {
     super(scope, id);
     this.emitConfigMap = props.emitConfigMap ?? true;
     this.extra = [...(props.enabled ?? [])];
-    const cluster = clusterScopeOf(this);
-    if ((declarations.get(cluster) ?? []).some((d) => d.emitConfigMap) && this.emitConfigMap) {
+    const { consumers, declarations } = featureState(this);
+    if (declarations.some((d) => d.emitConfigMap) && this.emitConfigMap) {
       throw propError('KnativeFeatures', 'declared once per cluster with emitConfigMap (once per ClusterChart, or once per app without cluster charts)', 'a second one',
         `'${this.node.path}' would emit a second config-features ConfigMap to the same cluster`);
     }
-    declarations.set(cluster, [...(declarations.get(cluster) ?? []), this]);
+    declarations.push(this);
     if (this.emitConfigMap) {
       // Data is produced at synth, when every service of the app exists. A plain ApiObject: the generated
       // KubeConfigMap would re-map the object, JSON patches included, through Kubernetes 1.27 types.
@@ -214,7 +210,7 @@ export class KnativeFeatures extends Construct {
         metadata: { name: 'config-features', namespace: props.namespace ?? 'knative-serving', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
-      for (const c of consumers.get(cluster) ?? []) this._orderBefore(c);
+      for (const c of consumers) this._orderBefore(c);
     }
   }
 
@@ -236,7 +232,7 @@ export class KnativeFeatures extends Construct {
   public get enabledFlags(): KnativeFeature[] {
     const all = new Set<KnativeFeature>(this.extra);
     if (this.emitConfigMap) {
-      for (const c of consumers.get(clusterScopeOf(this)) ?? []) {
+      for (const c of featureState(this).consumers) {
         for (const f of c.requiredKnativeFeatures) if (!f.enabledByDefault) all.add(f);
       }
     }

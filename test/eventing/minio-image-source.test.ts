@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import { chart } from './_fixtures';
-import { Broker, MinioBucketEvent, MinIOImageSource, MinIOImageSourceProps } from '../../src';
+import { Broker, ClusterChart, ClusterTarget, GpuNodePool, MinioBucketEvent, MinIOImageSource, MinIOImageSourceProps } from '../../src';
 import { adapterScript, ceHeaderValue } from '../../src/eventing/adapter/minio-cloudevents-adapter';
 import { SETUP_SCRIPT } from '../../src/eventing/minio-image-source';
 
@@ -185,6 +185,14 @@ describe('MinIOImageSource', () => {
     expect(other.targetArn).toBe('arn:minio:sqs::team_c_uploads:webhook');
     const elsewhere = source(new Chart(app, 'd', { namespace: 'team-d' }), { name: 'uploads', endpoint: 'http://minio.other.svc.cluster.local:9000' });
     expect(elsewhere.targetArn).toBe('arn:minio:sqs::uploads:webhook');
+  });
+
+  test('keeps webhook targets per cluster: ClusterCharts reach MinIO servers of their own under the same endpoint', () => {
+    const app = Testing.app();
+    const clusterChart = (name: string) => new ClusterChart(app, name, { target: new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() }), namespace: 'ml' });
+    const onPrem = source(clusterChart('on-prem'), { name: 'uploads' });
+    const cloud = source(clusterChart('cloud'), { name: 'uploads' });
+    expect([onPrem.targetArn, cloud.targetArn]).toEqual(['arn:minio:sqs::uploads:webhook', 'arn:minio:sqs::uploads:webhook']);
   });
 
   test('fails in a chart without a namespace', () => {
