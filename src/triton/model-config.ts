@@ -228,13 +228,14 @@ export class WarmupData {
 /** Options of the direct sequence batching strategy. */
 export interface DirectStrategyOptions {
   /**
-   * How long a batch may wait for more sequences.
+   * How long a batch may wait for more sequences, until `minimumSlotUtilization` of its slots are ready. Triton
+   * ignores it while `minimumSlotUtilization` is 0, so it needs that set above 0.
    * @default - Duration.millis(0), no delay
    */
   readonly maxQueueDelay?: Duration;
   /**
-   * Fraction of batch slots (0 to 1) that must be filled before a batch runs.
-   * @default - 0
+   * Fraction of batch slots (0 to 1) that must be ready before a batch runs ahead of `maxQueueDelay`.
+   * @default - 0: a batch runs as soon as one slot is ready
    */
   readonly minimumSlotUtilization?: number;
 }
@@ -242,8 +243,8 @@ export interface DirectStrategyOptions {
 /** Options of the oldest-first sequence batching strategy. */
 export interface OldestStrategyOptions {
   /**
-   * Most sequences batched together.
-   * @default 1
+   * Most sequences the batcher keeps as candidates; more wait in a backlog.
+   * @default - Triton's default: maxBatchSize (at least 1)
    */
   readonly maxCandidateSequences?: number;
   /**
@@ -397,7 +398,7 @@ export interface ModelInstanceGroup {
    */
   readonly rateLimiter?: ModelRateLimiter;
   /**
-   * TensorRT optimization profiles the instances use.
+   * TensorRT optimization profiles the instances use, by index (`'0'`, `'1'` ...); TensorRT models only.
    * @default - all profiles
    */
   readonly profiles?: string[];
@@ -458,7 +459,8 @@ export interface ModelDynamicBatching {
    */
   readonly maxQueueDelay?: Duration;
   /**
-   * Return responses in the order requests arrived.
+   * Return responses in the order requests arrived. Triton allows it with one priority level only, and with no
+   * queue policy that delays timed-out requests (`QueueTimeoutAction.DELAY`).
    * @default false
    */
   readonly preserveOrdering?: boolean;
@@ -649,7 +651,7 @@ export interface ModelWarmup {
    * @default 1
    */
   readonly batchSize?: number;
-  /** Inputs by name. */
+  /** Inputs by name: the model's inputs, and the sequence control tensors for a stateful model. */
   readonly inputs: Record<string, WarmupInput>;
   /**
    * How many times the request runs.
@@ -700,12 +702,12 @@ export interface TritonModelConfigProps {
    */
   readonly ensembleSteps?: EnsembleStep[];
   /**
-   * Optimization settings.
+   * Optimization settings; not for an ensemble, which runs no model of its own.
    * @default - the backend's defaults
    */
   readonly optimization?: ModelOptimization;
   /**
-   * Warmup requests.
+   * Warmup requests; not for an ensemble (warm up the models of its steps).
    * @default - none
    */
   readonly warmup?: ModelWarmup[];
@@ -720,7 +722,8 @@ export interface TritonModelConfigProps {
    */
   readonly parameters?: Record<string, string>;
   /**
-   * Cache responses of this model; the server needs a cache (`responseCacheSize`).
+   * Cache responses of this model; the server needs a cache (`responseCacheSize`). Triton's cache serves the
+   * default and dynamic batchers only: not with sequenceBatching, and not for decoupled models.
    * @default false
    */
   readonly responseCache?: boolean;
@@ -842,8 +845,9 @@ export interface LabelFile {
   readonly labels?: string[];
 }
 
+/** A duration in whole microseconds, Triton's unit for delays and timeouts (checked by checkDelay). */
 function micros(d: Duration | undefined): number | undefined {
-  return d === undefined ? undefined : d.toMilliseconds() * 1000;
+  return d === undefined ? undefined : Math.round(d.toMilliseconds({ integral: false }) * 1000);
 }
 
 function mapValues<T>(record: Record<string, string> | undefined, f: (v: string) => T): Record<string, T> | undefined {
@@ -910,7 +914,8 @@ function dynamicBatchingPb(d: ModelDynamicBatching): PbMessage {
     .int('max_queue_delay_microseconds', micros(d.maxQueueDelay), PbInt.UINT64)
     .bool('preserve_ordering', d.preserveOrdering ? true : undefined)
     .int('priority_levels', d.priorityLevels, PbInt.UINT64)
-    .int('default_priority_level', d.defaultPriorityLevel, PbInt.UINT64)
+    // Triton requires a default level in 1..priority_levels; the lowest priority unless one is given.
+    .int('default_priority_level', d.defaultPriorityLevel ?? d.priorityLevels, PbInt.UINT64)
     .message('default_queue_policy', d.defaultQueuePolicy && queuePolicyPb(d.defaultQueuePolicy))
     .intKeyMap('priority_queue_policy', d.priorityQueuePolicies?.map((p) => [p.priorityLevel, queuePolicyPb(p.policy)]), PbInt.UINT64);
 }
@@ -1048,6 +1053,7 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
       seen.add(q.priorityLevel);
       checkQueuePolicy(`${where}.dynamicBatching.priorityQueuePolicies[${q.priorityLevel}]`, q.policy);
     }
+    if (d.preserveOrdering) checkPreserveOrdering(`${where}.dynamicBatching`, d);
   }
 
   const s = p.sequenceBatching;
@@ -1061,15 +1067,35 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
       checkPreferred(`${where}.sequenceBatching.strategy.preferredBatchSizes`, oldest.preferredBatchSizes, maxBatchSize);
       checkDelay(`${where}.sequenceBatching.strategy.maxQueueDelay`, oldest.maxQueueDelay);
     }
-    if (s.strategy?.directOptions) checkDelay(`${where}.sequenceBatching.strategy.maxQueueDelay`, s.strategy.directOptions.maxQueueDelay);
+    const direct = s.strategy?.directOptions;
+    if (direct) {
+      checkDelay(`${where}.sequenceBatching.strategy.maxQueueDelay`, direct.maxQueueDelay);
+      if (micros(direct.maxQueueDelay) && !direct.minimumSlotUtilization) {
+        throw propError(`${where}.sequenceBatching.strategy.maxQueueDelay`, 'unset unless minimumSlotUtilization is above 0 (Triton ignores the delay until then)',
+          `${micros(direct.maxQueueDelay)}us`, 'set minimumSlotUtilization to the share of slots a batch waits for, or drop the delay');
+      }
+    }
     checkControls(where, s.controlInputs ?? []);
   }
 
   if (p.ensembleSteps) checkEnsemble(where, p);
+  if (ensemble) {
+    for (const [prop, given] of [['optimization', p.optimization], ['warmup', p.warmup]] as const) {
+      if (given) throw propError(`${where}.${prop}`, 'unset for an ensemble (Triton refuses it there)', prop, `set ${prop} on the models the steps run`);
+    }
+  }
+  if (p.responseCache) {
+    const unsupported = p.sequenceBatching ? 'sequenceBatching' : p.decoupled ? 'decoupled' : undefined;
+    if (unsupported) {
+      throw propError(`${where}.responseCache`, `unset with ${unsupported}: Triton's response cache serves the default and dynamic batchers of non-decoupled models only`,
+        true, 'drop responseCache for this model');
+    }
+  }
 
-  (p.instanceGroups ?? []).forEach((g, i) => checkInstanceGroup(`${where}.instanceGroups[${i}]`, g));
+  (p.instanceGroups ?? []).forEach((g, i) => checkInstanceGroup(`${where}.instanceGroups[${i}]`, g, p.platform));
 
-  const inputNames = new Set((p.inputs ?? []).map((i) => i.name));
+  // Triton passes warmup inputs that are not model inputs to the model as extra inputs: a stateful model's controls.
+  const inputNames = new Set([...(p.inputs ?? []), ...(p.sequenceBatching?.controlInputs ?? [])].map((i) => i.name));
   for (const w of p.warmup ?? []) {
     const batch = w.batchSize ?? 1;
     checkInteger(`${where}.warmup[${w.name}].batchSize`, batch, 1, Math.max(1, maxBatchSize), maxBatchSize === 0 ? 'a model that does not batch is warmed up with batch size 1' : undefined);
@@ -1077,7 +1103,7 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
     if (Object.keys(w.inputs).length === 0) throw propError(`${where}.warmup[${w.name}].inputs`, 'at least one input', {});
     for (const [name, input] of Object.entries(w.inputs)) {
       if (inputNames.size > 0 && !inputNames.has(name)) {
-        throw propError(`${where}.warmup[${w.name}].inputs`, `keyed by the model's inputs (${[...inputNames].join(', ')})`, name);
+        throw propError(`${where}.warmup[${w.name}].inputs`, `keyed by the model's inputs and control tensors (${[...inputNames].join(', ')})`, name);
       }
       for (const dim of input.dims) checkInteger(`${where}.warmup[${w.name}].inputs[${name}].dims`, dim, 1, undefined, 'warmup shapes are concrete: no -1');
     }
@@ -1184,8 +1210,23 @@ function checkPreferred(prop: string, sizes: number[] | undefined, maxBatchSize:
   if (sizes && new Set(sizes).size !== sizes.length) throw propError(prop, 'distinct batch sizes', sizes);
 }
 
+/** Triton takes delays and timeouts in whole microseconds (`Duration.millis(0.1)` is 100us). */
 function checkDelay(prop: string, d: Duration | undefined): void {
-  if (d !== undefined && !(d.toMilliseconds() >= 0)) throw propError(prop, 'a non-negative duration', `${d.toMilliseconds()}ms`);
+  if (d === undefined) return;
+  const us = d.toMilliseconds({ integral: false }) * 1000;
+  if (!(Math.abs(us - Math.round(us)) < 1e-6)) throw propError(prop, 'a whole number of microseconds', `${us}us`);
+}
+
+/** Triton refuses `preserve_ordering` with several priority levels or with a queue policy that delays timed-out requests. */
+function checkPreserveOrdering(prop: string, d: ModelDynamicBatching): void {
+  if ((d.priorityLevels ?? 0) > 1) {
+    throw propError(`${prop}.preserveOrdering`, 'unset with more than one priority level', `${d.priorityLevels} levels`, 'drop preserveOrdering or the priority levels');
+  }
+  const policies = [d.defaultQueuePolicy, ...(d.priorityQueuePolicies ?? []).map((q) => q.policy)];
+  if (policies.some((q) => q?.timeoutAction === QueueTimeoutAction.DELAY && micros(q.defaultTimeout))) {
+    throw propError(`${prop}.preserveOrdering`, 'unset when a queue policy delays timed-out requests (QueueTimeoutAction.DELAY with a defaultTimeout)', true,
+      'use QueueTimeoutAction.REJECT, or drop preserveOrdering');
+  }
 }
 
 function checkQueuePolicy(prop: string, q: ModelQueuePolicy): void {
@@ -1223,8 +1264,15 @@ function checkControls(where: string, inputs: SequenceControlInput[]): void {
   }
 }
 
+/**
+ * The data flow of an ensemble as Triton checks it (ValidateEnsembleSchedulingConfig): each tensor written once,
+ * every read tensor an ensemble input or written by a step, every ensemble output written, and, starting from the
+ * ensemble inputs, each step runs once all its inputs are ready: a tensor that never becomes ready (the steps feed
+ * each other) or that nothing reads (and is no ensemble output) is refused.
+ */
 function checkEnsemble(where: string, p: TritonModelConfigProps): void {
   const inputs = new Set((p.inputs ?? []).map((i) => i.name));
+  const outputs = new Set((p.outputs ?? []).map((o) => o.name));
   const written = new Set<string>();
   const read = new Set<string>();
   for (const [i, s] of p.ensembleSteps!.entries()) {
@@ -1246,18 +1294,45 @@ function checkEnsemble(where: string, p: TritonModelConfigProps): void {
       throw propError(`${where}.ensembleSteps inputMap`, 'tensors that are ensemble inputs or some step\'s output', tensor, `add an input '${tensor}' to the ensemble or a step that writes it`);
     }
   }
-  for (const o of p.outputs ?? []) {
-    if (!written.has(o.name)) {
-      throw propError(`${where}.outputs[${o.name}]`, 'written by a step\'s outputMap', 'not written', `map a step output to '${o.name}'`);
-    }
+  for (const o of outputs) {
+    if (!written.has(o)) throw propError(`${where}.outputs[${o}]`, 'written by a step\'s outputMap', 'not written', `map a step output to '${o}'`);
   }
   for (const i of inputs) {
     if (!read.has(i)) throw propError(`${where}.inputs[${i}]`, 'read by a step\'s inputMap (Triton rejects unused ensemble tensors)', 'unused');
   }
+  for (const tensor of written) {
+    if (!read.has(tensor) && !outputs.has(tensor)) {
+      throw propError(`${where}.ensembleSteps outputMap`, 'tensors a later step reads, or ensemble outputs (Triton rejects unused ensemble tensors)', tensor,
+        `declare '${tensor}' as an output of the ensemble, or drop it from the step's outputMap`);
+    }
+  }
+  // Run the steps in data-flow order: a step is done once all its inputs are ready.
+  const ready = new Set(inputs);
+  const pending = [...p.ensembleSteps!];
+  for (let progress = true; progress;) {
+    progress = false;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      if (Object.values(pending[i].inputMap).every((t) => ready.has(t))) {
+        for (const t of Object.values(pending[i].outputMap)) ready.add(t);
+        pending.splice(i, 1);
+        progress = true;
+      }
+    }
+  }
+  if (pending.length > 0) {
+    const stuck = pending.map((s) => `${s.modelName} (waits for ${Object.values(s.inputMap).filter((t) => !ready.has(t)).join(', ')})`);
+    throw propError(`${where}.ensembleSteps`, 'steps whose inputs the ensemble inputs and earlier steps provide (no cycle)', stuck.join('; '),
+      'Triton never runs a step that waits for its own output, directly or through other steps');
+  }
 }
 
-function checkInstanceGroup(prop: string, g: ModelInstanceGroup): void {
+function checkInstanceGroup(prop: string, g: ModelInstanceGroup, platform: ModelPlatform): void {
   checkInteger(`${prop}.count`, g.count, 1);
+  if (g.profiles !== undefined) {
+    if (platform._runtime !== 'tensorrt') throw propError(`${prop}.profiles`, 'only set on a TensorRT model (optimization profiles are TensorRT\'s)', platform._name);
+    const bad = g.profiles.find((x) => !/^\d+$/.test(x));
+    if (bad !== undefined) throw propError(`${prop}.profiles`, 'profile indices (non-negative integers, as strings)', bad);
+  }
   const kind = g.kind ?? InstanceGroupKind.GPU;
   if (g.gpus !== undefined) {
     if (kind === InstanceGroupKind.CPU || kind === InstanceGroupKind.MODEL) {

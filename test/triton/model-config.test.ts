@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { RESNET50 } from './_fixtures';
 import {
-  InputFormat, InstanceGroupKind, ModelPlatform, ModelPriority, ModelVersionPolicy, QueueTimeoutAction,
+  EnsembleStep, InputFormat, InstanceGroupKind, ModelPlatform, ModelPriority, ModelVersionPolicy, QueueTimeoutAction,
   SequenceBatchingStrategy, SequenceControlKind, TensorDataType, TritonModelConfig, TritonModelConfigProps, WarmupData,
 } from '../../src';
 import { canonicalModelConfig, expectValidPbtxt } from '../_helpers/protoc';
@@ -103,7 +103,6 @@ describe('TritonModelConfig', () => {
       dynamicBatching: {
         preferredBatchSizes: [16, 32],
         maxQueueDelay: Duration.millis(5),
-        preserveOrdering: true,
         priorityLevels: 3,
         defaultPriorityLevel: 2,
         defaultQueuePolicy: {
@@ -134,11 +133,21 @@ describe('TritonModelConfig', () => {
       ],
       versionPolicy: ModelVersionPolicy.specific([3, 1]),
       parameters: { intra_op_thread_count: '4', cudnn_conv_algo_search: 'HEURISTIC' },
-      responseCache: true,
       defaultModelFilename: 'detector.onnx',
       decoupled: true,
     });
     expect(text).toMatchSnapshot();
+  });
+
+  test('renders preserve_ordering and the response cache, which Triton refuses with priorities and with decoupled models', () => {
+    const text = render(simple({ dynamicBatching: { preserveOrdering: true }, responseCache: true }));
+    expect(text).toContain('dynamic_batching {\n  preserve_ordering: true\n}');
+    expect(text).toContain('response_cache {\n  enable: true\n}');
+  });
+
+  test('gives priorities the lowest level as default, which Triton requires', () => {
+    expect(render(simple({ dynamicBatching: { priorityLevels: 3 } }))).toContain('priority_levels: 3\n  default_priority_level: 3');
+    expect(render(simple({ dynamicBatching: { priorityLevels: 3, defaultPriorityLevel: 1 } }))).toContain('default_priority_level: 1');
   });
 
   test('renders durations in microseconds', () => {
@@ -150,6 +159,9 @@ describe('TritonModelConfig', () => {
     }));
     expect(text).toContain('max_queue_delay_microseconds: 100000');
     expect(text).toContain('default_timeout_microseconds: 2000000');
+    expect(render(simple({ dynamicBatching: { maxQueueDelay: Duration.millis(0.1) } }))).toContain('max_queue_delay_microseconds: 100');
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { maxQueueDelay: Duration.millis(0.0005) } })))
+      .toThrow("'model[m].dynamicBatching.maxQueueDelay' must be a whole number of microseconds, got '0.5us'");
   });
 
   test('renders parameters as a map of ModelParameter, sorted by key', () => {
@@ -274,6 +286,47 @@ describe('TritonModelConfig', () => {
       .toThrow(/modelName' must be another model than the ensemble itself/);
   });
 
+  test('fails on ensemble tensors Triton finds unused or never ready (ValidateEnsembleSchedulingConfig)', () => {
+    const base = simple({ platform: ModelPlatform.ENSEMBLE });
+    // A step output nothing reads and no ensemble output names.
+    expect(() => new TritonModelConfig({ ...base, ensembleSteps: [{ modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'y', extra: 'UNUSED' } }] }))
+      .toThrow("'model[m].ensembleSteps outputMap' must be tensors a later step reads, or ensemble outputs (Triton rejects unused ensemble tensors), got 'UNUSED'");
+    // Two steps that wait for each other: every tensor is written and read, none becomes ready.
+    const cycle: EnsembleStep[] = [
+      { modelName: 'a', inputMap: { i: 'x', j: 'T2' }, outputMap: { o: 'T1' } },
+      { modelName: 'b', inputMap: { i: 'T1' }, outputMap: { o: 'T2', p: 'y' } },
+    ];
+    expect(() => new TritonModelConfig({ ...base, ensembleSteps: cycle }))
+      .toThrow("'model[m].ensembleSteps' must be steps whose inputs the ensemble inputs and earlier steps provide (no cycle), got 'a (waits for T2); b (waits for T1)'");
+    // Steps listed out of order are fine: Triton runs them by data flow.
+    const reversed: EnsembleStep[] = [
+      { modelName: 'b', inputMap: { i: 'T1' }, outputMap: { o: 'y' } },
+      { modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'T1' } },
+    ];
+    expect(() => new TritonModelConfig({ ...base, ensembleSteps: reversed })).not.toThrow();
+  });
+
+  test('fails on optimization or warmup for an ensemble, which Triton refuses there', () => {
+    const ensemble = simple({ platform: ModelPlatform.ENSEMBLE, ensembleSteps: [{ modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'y' } }] });
+    expect(() => new TritonModelConfig({ ...ensemble, optimization: { cudaGraphs: true } }))
+      .toThrow("'model[m].optimization' must be unset for an ensemble (Triton refuses it there), got 'optimization': set optimization on the models the steps run");
+    expect(() => new TritonModelConfig({ ...ensemble, warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [4] } } }] }))
+      .toThrow(/'model\[m\]\.warmup' must be unset for an ensemble/);
+  });
+
+  test('fails on the response cache with the sequence batcher or a decoupled model', () => {
+    expect(() => new TritonModelConfig(simple({ responseCache: true, sequenceBatching: {} })))
+      .toThrow("'model[m].responseCache' must be unset with sequenceBatching: Triton's response cache serves the default and dynamic batchers of non-decoupled models only, got true");
+    expect(() => new TritonModelConfig(simple({ responseCache: true, decoupled: true }))).toThrow(/'model\[m\]\.responseCache' must be unset with decoupled/);
+  });
+
+  test('fails on TensorRT profiles outside TensorRT or that are no profile index', () => {
+    expect(() => new TritonModelConfig(simple({ instanceGroups: [{ profiles: ['0'] }] })))
+      .toThrow("'model[m].instanceGroups[0].profiles' must be only set on a TensorRT model (optimization profiles are TensorRT's), got 'onnxruntime_onnx'");
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.TENSORRT_PLAN, instanceGroups: [{ profiles: ['fast'] }] })))
+      .toThrow("'model[m].instanceGroups[0].profiles' must be profile indices (non-negative integers, as strings), got 'fast'");
+  });
+
   test('fails on dims Triton refuses', () => {
     expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [3, 0] }] })))
       .toThrow("'model[m].inputs[x].dims' must be integers >= 1, or -1 for a variable-size dimension, got [3,0]");
@@ -336,7 +389,12 @@ describe('TritonModelConfig', () => {
     expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', batchSize: 16, inputs: input }] })))
       .toThrow("'model[m].warmup[w].batchSize' must be an integer between 1 and 8, got 16");
     expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { nope: { dataType: TensorDataType.FP32, dims: [4] } } }] })))
-      .toThrow(/warmup\[w\]\.inputs' must be keyed by the model's inputs \(x\), got 'nope'/);
+      .toThrow(/warmup\[w\]\.inputs' must be keyed by the model's inputs and control tensors \(x\), got 'nope'/);
+    // A stateful model is warmed up with its control tensors too: Triton passes them as extra inputs.
+    const controls = [{ name: 'START', controls: [{ kind: SequenceControlKind.START, int32FalseTrue: [0, 1] }] }];
+    const start = { dataType: TensorDataType.INT32, dims: [1] };
+    expect(render(simple({ sequenceBatching: { controlInputs: controls }, warmup: [{ name: 'w', inputs: { ...input, START: start } }] })))
+      .toContain('key: "START"');
     expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [-1] } } }] })))
       .toThrow(/warmup shapes are concrete: no -1/);
   });
@@ -350,6 +408,19 @@ describe('TritonModelConfig', () => {
       .toThrow(/timeoutAction' must be unset unless a timeout can happen/);
   });
 
+  test('fails on preserveOrdering with several priority levels or a delaying queue policy (Triton\'s ValidateModelConfig)', () => {
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { preserveOrdering: true, priorityLevels: 2 } })))
+      .toThrow("'model[m].dynamicBatching.preserveOrdering' must be unset with more than one priority level, got '2 levels': drop preserveOrdering or the priority levels");
+    const delay = { timeoutAction: QueueTimeoutAction.DELAY, defaultTimeout: Duration.seconds(1) };
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { preserveOrdering: true, defaultQueuePolicy: delay } })))
+      .toThrow(/preserveOrdering' must be unset when a queue policy delays timed-out requests/);
+    const oneLevel = { preserveOrdering: true, priorityLevels: 1 };
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { ...oneLevel, priorityQueuePolicies: [{ priorityLevel: 1, policy: delay }] } })))
+      .toThrow(/preserveOrdering' must be unset when a queue policy delays timed-out requests/);
+    const reject = { ...delay, timeoutAction: QueueTimeoutAction.REJECT };
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { ...oneLevel, defaultQueuePolicy: reject } }))).not.toThrow();
+  });
+
   test('fails on sequence controls Triton refuses', () => {
     expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'S', controls: [{ kind: SequenceControlKind.START, int32FalseTrue: [0, 1, 2] }] }] } })))
       .toThrow("'model[m].sequenceBatching.controls[CONTROL_SEQUENCE_START].int32FalseTrue' must be exactly two values (false, true), got [0,1,2]");
@@ -357,6 +428,9 @@ describe('TritonModelConfig', () => {
       .toThrow(/must be no false\/true values/);
     expect(() => new TritonModelConfig(simple({ sequenceBatching: { strategy: SequenceBatchingStrategy.oldest({ preferredBatchSizes: [16] }) } })))
       .toThrow(/strategy\.preferredBatchSizes' must be batch sizes within 1\.\.maxBatchSize \(8\)/);
+    const delayOnly = SequenceBatchingStrategy.direct({ maxQueueDelay: Duration.millis(1) });
+    expect(() => new TritonModelConfig(simple({ sequenceBatching: { strategy: delayOnly } })))
+      .toThrow("'model[m].sequenceBatching.strategy.maxQueueDelay' must be unset unless minimumSlotUtilization is above 0 (Triton ignores the delay until then), got '1000us'");
   });
 
   test('fails on label files that are not plain files or carry line breaks', () => {
