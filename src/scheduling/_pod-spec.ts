@@ -40,6 +40,8 @@ export interface ResolvedPod {
   readonly fsGroup?: number;
   readonly runAsNonRoot: boolean;
   readonly readOnlyRootFilesystem: boolean;
+  /** Every container gets CPU and memory limits equal to its requests (GpuWorkloadProps.guaranteedQos). */
+  readonly guaranteedQos: boolean;
   readonly sharedMemorySize?: Size;
   readonly tmpSize: Size;
   readonly volumeMounts: WorkloadVolumeMount[];
@@ -96,6 +98,7 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     fsGroup: security.fsGroup,
     runAsNonRoot: !allowRoot,
     readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
+    guaranteedQos: props.guaranteedQos ?? false,
     sharedMemorySize,
     tmpSize,
     volumeMounts: [...(props.volumeMounts ?? [])],
@@ -161,6 +164,7 @@ export function resolveCpuPod(props: CpuPodProps): ResolvedPod {
     runAsGroup: DEFAULT_USER,
     runAsNonRoot: true,
     readOnlyRootFilesystem: true,
+    guaranteedQos: false,
     tmpSize,
     volumeMounts: [],
     serviceAccountName: props.serviceAccountName,
@@ -178,8 +182,11 @@ function resolveResources(props: GpuWorkloadProps, gpuCount: number, sharedMemor
   // Each size is rendered once, and checked under its own prop name.
   const memoryRequested = quantity('resources.memory.request', memoryRequest);
   const memoryLimited = memoryLimit === memoryRequest ? memoryRequested : quantity('resources.memory.limit', memoryLimit);
+  if (cpuRequest && cpuLimit && millicores(cpuLimit) < millicores(cpuRequest)) {
+    throw propError('resources.cpu.limit', `at least the request (${cpuRequest.amount})`, cpuLimit.amount);
+  }
   if (props.guaranteedQos) {
-    if (cpuRequest && cpuLimit && cpuRequest.amount !== cpuLimit.amount) {
+    if (cpuRequest && cpuLimit && millicores(cpuRequest) !== millicores(cpuLimit)) {
       throw propError('resources.cpu', 'a request equal to the limit when guaranteedQos is set', `${cpuRequest.amount} request, ${cpuLimit.amount} limit`, 'drop one of them or make them equal');
     }
     if (memoryRequested && memoryLimited && memoryRequested !== memoryLimited) {
@@ -206,6 +213,25 @@ function resolveResources(props: GpuWorkloadProps, gpuCount: number, sharedMemor
   if (sharedMemorySize && memoryLimit && kib(sharedMemorySize) >= kib(memoryLimit)) {
     throw propError('sharedMemorySize', `less than the memory limit (${memoryLimited}), which /dev/shm counts against`, quantity('sharedMemorySize', sharedMemorySize),
       'raise resources.memory or lower sharedMemorySize');
+  }
+  return { requests, limits };
+}
+
+/** A cdk8s-plus Cpu amount (`2`, `0.5`, `250m`) in millicores. */
+function millicores(cpu: Cpu): number {
+  return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) : Number(cpu.amount) * 1000;
+}
+
+/**
+ * `r` with each CPU and memory limit equal to its request, the larger of the two: the kubelet counts a pod as
+ * Guaranteed only when every container, init containers included, has them equal (qos.go ComputePodQOS).
+ */
+function guaranteedResources(r: k8s.ResourceRequirements): k8s.ResourceRequirements {
+  const requests = { ...r.requests };
+  const limits = { ...r.limits };
+  for (const name of ['cpu', 'memory']) {
+    const amount = limits[name] ?? requests[name];
+    if (amount) requests[name] = limits[name] = amount;
   }
   return { requests, limits };
 }
@@ -307,7 +333,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     command: c.command,
     args: c.args,
     env: renderEnv(c.env ?? {}),
-    resources: c.resources,
+    resources: pod.guaranteedQos ? guaranteedResources(c.resources) : c.resources,
     securityContext: security,
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
   });

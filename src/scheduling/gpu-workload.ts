@@ -121,7 +121,8 @@ export interface GpuPodProps {
    */
   readonly resources?: ContainerResources;
   /**
-   * Make the pod Guaranteed QoS: CPU and memory limits equal to the requests.
+   * Make the pod Guaranteed QoS: CPU and memory limits equal to the requests in every container. The helper
+   * containers this library adds (model downloads) then get limits equal to their requests, the larger of the two.
    * @default false
    */
   readonly guaranteedQos?: boolean;

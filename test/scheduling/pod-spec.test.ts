@@ -1,7 +1,8 @@
 import { Testing, Size } from 'cdk8s';
-import { k8s, Volume } from 'cdk8s-plus-27';
+import { Cpu, k8s, Volume } from 'cdk8s-plus-27';
 import { GpuNodePool, GpuResource, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
+import { podSpecToWire } from '../../src/scheduling/_wire';
 
 const IMAGE = 'nvcr.io/nvidia/pytorch:24.05-py3';
 
@@ -82,6 +83,35 @@ describe('renderPodSpec', () => {
     const b = Volume.fromEmptyDir(chart, 'b', 'same', { sizeLimit: Size.gibibytes(1) });
     const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume: a, path: '/a' }, { volume: b, path: '/b' }] });
     expect(() => renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' })).toThrow(/'volumeMounts' must be volumes with unique names, got 'same'/);
+  });
+
+  test('fails on a CPU limit below the request, which the apiserver rejects; compares amounts, not their spelling', () => {
+    expect(() => resolveGpuPod({ image: IMAGE, resources: { cpu: { request: Cpu.units(4), limit: Cpu.units(2) } } }))
+      .toThrow("'resources.cpu.limit' must be at least the request (4), got '2'");
+    expect(() => resolveGpuPod({ image: IMAGE, resources: { cpu: { request: Cpu.millis(2500), limit: Cpu.units(2) } } }))
+      .toThrow("'resources.cpu.limit' must be at least the request (2500m), got '2'");
+    const equal = { cpu: { request: Cpu.millis(2000), limit: Cpu.units(2) }, memory: { request: Size.gibibytes(8) } };
+    expect(resolveGpuPod({ image: IMAGE, guaranteedQos: true, resources: equal }).resources.limits?.cpu.value).toBe('2');
+  });
+
+  test('guaranteedQos gives the helper containers limits equal to their requests: the kubelet counts every container', () => {
+    const resources = { cpu: { request: Cpu.units(2) }, memory: { request: Size.gibibytes(8) } };
+    const pod = resolveGpuPod({ image: IMAGE, guaranteedQos: true, resources });
+    const fetch = {
+      name: 'fetch',
+      image: IMAGE,
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
+        limits: { memory: k8s.Quantity.fromString('512Mi') },
+      },
+    };
+    const spec = podSpecToWire(renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
+    expect(spec.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '250m', memory: '512Mi' } });
+    expect(spec.containers[0].resources.requests).toEqual({ 'nvidia.com/gpu': 1, 'cpu': '2', 'memory': '8Gi' });
+    expect(spec.containers[0].resources.limits).toEqual(spec.containers[0].resources.requests);
+    // Without guaranteedQos the helpers keep their own requests and limits.
+    const burstable = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE }), { target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
+    expect(burstable.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } });
   });
 
   describe('/dev/shm is memory the container limit counts', () => {
