@@ -87,7 +87,7 @@ export class EventDrivenClassifierChart extends Chart {
         metadata: { name: 'classify-uploads' },
         broker: this.broker,
         subscriber: this.classifier,
-        // source = the bucket, type prefix io.min.s3.ObjectCreated:, subject suffix .jpg or .png
+        // source = the bucket, type one of the four io.min.s3.ObjectCreated uploads (not tag changes), subject suffix .jpg or .png
         filters: [this.uploads.eventFilter()],
         delivery,
       }),

@@ -22,13 +22,23 @@ const sources = (): typeof sourcesTypes => require('../imports/sources.knative.d
 
 /** Bucket events MinIO can notify about, as `mc event add --event` names them. */
 export enum MinioBucketEvent {
-  /** Objects created (`s3:ObjectCreated:*`: Put, Post, Copy, CompleteMultipartUpload ...). */
+  /**
+   * Objects created (`s3:ObjectCreated:*`: Put, Post, Copy, CompleteMultipartUpload). MinIO sends metadata changes
+   * under the same category (PutTagging, DeleteTagging, PutRetention, PutLegalHold); `eventFilter()` leaves those out.
+   */
   PUT = 'put',
   /** Objects removed (`s3:ObjectRemoved:*`). */
   DELETE = 'delete',
   /** Objects read (`s3:ObjectAccessed:*`). */
   GET = 'get',
 }
+
+/**
+ * The ObjectCreated events that write an object's data. MinIO's `put` subscription (ObjectCreatedAll in
+ * internal/event/name.go) also sends tag, retention and legal-hold changes: a classifier that tags the objects it
+ * read would otherwise trigger itself again on every one.
+ */
+const OBJECT_WRITES = ['Put', 'Post', 'Copy', 'CompleteMultipartUpload'];
 
 /** The `s3:<Category>:` of each event kind, as it appears in a record's eventName. */
 const CATEGORY: Record<MinioBucketEvent, string> = {
@@ -400,13 +410,15 @@ export class MinIOImageSource extends Construct {
       },
     });
     const hash = sha256(JSON.stringify([settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null])).slice(0, 8);
+    // A name of their own: the adapter's Service and Deployment select its name and instance labels.
+    const setupLabels = { ...labels, 'app.kubernetes.io/name': 'minio-cloudevents-setup' };
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {
-      metadata: { name: `${base}-setup-${hash}`, labels },
+      metadata: { name: `${base}-setup-${hash}`, labels: setupLabels },
       spec: {
         backoffLimit: 4,
         activeDeadlineSeconds: 900,
         template: {
-          metadata: { labels },
+          metadata: { labels: setupLabels },
           spec: renderPodSpec(jobPod, { target: PodTarget.WORKLOAD, containerName: 'mc', restartPolicy: 'OnFailure' }),
         },
       },
@@ -414,12 +426,15 @@ export class MinIOImageSource extends Construct {
   }
 
   /**
-   * The Trigger filter that matches this source's events: its `source`, the `type` prefixes of its event kinds,
-   * and the key prefix and suffixes on `subject`.
+   * The Trigger filter that matches this source's events: its `source`, the `type`s of its event kinds (for `PUT`
+   * the events that write an object's data, not its tag, retention or legal-hold changes), and the key prefix and
+   * suffixes on `subject`.
    */
   public eventFilter(): TriggerFilter {
     const parts: TriggerFilter[] = [TriggerFilter.exact('source', this.eventSource)];
-    const types = this.eventTypePrefixes.map((p) => TriggerFilter.prefix('type', p));
+    const types = this.events.flatMap((e, i) => (e === MinioBucketEvent.PUT
+      ? OBJECT_WRITES.map((w) => TriggerFilter.exact('type', this.eventTypePrefixes[i] + w))
+      : [TriggerFilter.prefix('type', this.eventTypePrefixes[i])]));
     parts.push(types.length === 1 ? types[0] : TriggerFilter.any(...types));
     // The subject as the broker holds it: the adapter's header encoding (non-ASCII, ' ', '"', '%' percent-encoded).
     if (this.props.prefix) parts.push(TriggerFilter.prefix('subject', ceHeaderValue(this.props.prefix)));

@@ -87,6 +87,17 @@ describe('MinIOImageSource', () => {
     expect(deployment.spec.template.metadata.annotations['checksum/script']).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test('the setup Job\'s pods are not selected by the adapter\'s Service or Deployment', () => {
+    const c = chart();
+    source(c, { name: 'uploads' });
+    const objects = synth(c);
+    const setupLabels = oneOf(objects, 'batch/v1', 'Job').spec.template.metadata.labels;
+    const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => setupLabels[k] === v);
+    expect(matches(oneOf(objects, 'v1', 'Service').spec.selector)).toBe(false);
+    expect(matches(oneOf(objects, 'apps/v1', 'Deployment').spec.selector.matchLabels)).toBe(false);
+    expect(setupLabels).toMatchObject({ 'app.kubernetes.io/name': 'minio-cloudevents-setup', 'app.kubernetes.io/instance': 'uploads' });
+  });
+
   test('binds the adapter to the sink and tells MinIO where to post', () => {
     const c = chart();
     const s = source(c, { name: 'uploads' });
@@ -136,12 +147,15 @@ describe('MinIOImageSource', () => {
     expect(new Set([jobName(none), jobName(first), jobName(second)]).size).toBe(3);
   });
 
-  test('eventFilter matches exactly the events the source sends', () => {
+  const writes = (prefix: string) => ({ any: ['Put', 'Post', 'Copy', 'CompleteMultipartUpload'].map((w) => ({ exact: { type: `${prefix}ObjectCreated:${w}` } })) });
+
+  test('eventFilter matches exactly the events the source sends, uploads without metadata changes', () => {
     const s = source(chart(), { prefix: 'incoming/', suffixes: ['.jpg', '.png'] });
     expect(s.eventFilter()._toJson()).toEqual({
       all: [
         { exact: { source: 'http://minio.minio.svc.cluster.local:9000/upload-bucket' } },
-        { prefix: { type: 'io.min.s3.ObjectCreated:' } },
+        // MinIO's put also sends ObjectCreated:PutTagging, :DeleteTagging, :PutRetention and :PutLegalHold.
+        writes('io.min.s3.'),
         { prefix: { subject: 'incoming/' } },
         { any: [{ suffix: { subject: '.jpg' } }, { suffix: { subject: '.png' } }] },
       ],
@@ -152,7 +166,9 @@ describe('MinIOImageSource', () => {
     expect(encoded[3]).toEqual({ any: [{ suffix: { subject: '.jpg' } }, { suffix: { subject: '100%25.png' } }] });
     expect(ceHeaderValue('Bilder/Größe/x.jpg').startsWith(ceHeaderValue('Bilder/Größe/'))).toBe(true);
     const two = source(chart(), { events: [MinioBucketEvent.PUT, MinioBucketEvent.DELETE] });
-    expect(two.eventFilter()._toJson().all[1]).toEqual({ any: [{ prefix: { type: 'io.min.s3.ObjectCreated:' } }, { prefix: { type: 'io.min.s3.ObjectRemoved:' } }] });
+    expect(two.eventFilter()._toJson().all[1]).toEqual({ any: [...writes('io.min.s3.').any, { prefix: { type: 'io.min.s3.ObjectRemoved:' } }] });
+    const aws = source(chart(), { eventTypePrefix: 'com.amazonaws.s3' }).eventFilter()._toJson().all[1];
+    expect(aws).toEqual(writes('com.amazonaws.s3.'));
   });
 
   test.each<[string, Partial<MinIOImageSourceProps>, string]>([

@@ -35,7 +35,8 @@ describe('examples/event-driven-classifier', () => {
     expect(triggers()['classify-uploads'].spec.filters).toEqual([{
       all: [
         { exact: { source: 'http://minio.minio.svc.cluster.local:9000/upload-bucket' } },
-        { prefix: { type: 'io.min.s3.ObjectCreated:' } },
+        // Uploads only: not MinIO's tag, retention and legal-hold events, which share the ObjectCreated category.
+        { any: ['Put', 'Post', 'Copy', 'CompleteMultipartUpload'].map((w) => ({ exact: { type: `io.min.s3.ObjectCreated:${w}` } })) },
         { any: [{ suffix: { subject: '.jpg' } }, { suffix: { subject: '.png' } }] },
       ],
     }]);
