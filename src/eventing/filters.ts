@@ -91,9 +91,14 @@ function checkCesql(expression: string): void {
   if (expression.trim() === '') throw propError('cesql', 'a CloudEvents SQL expression', expression);
   let depth = 0;
   let quote: string | undefined;
+  let escaped = false;
   for (const ch of expression) {
     if (quote) {
-      if (ch === quote) quote = undefined;
+      // In a literal a backslash escapes the next character, as in 'it\'s' (the CESQL lexer's string rule); a
+      // doubled quote closes and reopens the literal, which balances out.
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === quote) quote = undefined;
     } else if (ch === "'" || ch === '"') {
       quote = ch;
     } else if (ch === '(') {

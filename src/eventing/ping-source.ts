@@ -149,9 +149,16 @@ export class PingSource extends Construct {
     this.namespace = this.apiObject.metadata.namespace;
   }
 
-  /** The `source` attribute of this PingSource's events. */
+  /**
+   * The `source` attribute of this PingSource's events, which names its namespace: known at synth only when the
+   * chart or `metadata` sets it (a filter on a guessed namespace would drop every event without a word).
+   */
   public get eventSource(): string {
-    return `/apis/v1/namespaces/${this.namespace ?? 'default'}/pingsources/${this.name}`;
+    if (!this.namespace) {
+      throw propError('metadata.namespace', 'known at synth to name the event source', 'none',
+        'set the namespace on the chart or in metadata: the source is /apis/v1/namespaces/<namespace>/pingsources/<name>');
+    }
+    return `/apis/v1/namespaces/${this.namespace}/pingsources/${this.name}`;
   }
 }
 

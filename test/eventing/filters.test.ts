@@ -49,5 +49,12 @@ describe('TriggerFilter', () => {
     expect(() => TriggerFilter.cesql('(type = 1')).toThrow("'cesql' must be a CloudEvents SQL expression with closed quotes");
     expect(() => TriggerFilter.cesql('type = 1)')).toThrow("'cesql' must be a CloudEvents SQL expression with closed quotes");
     expect(() => TriggerFilter.cesql('  ')).toThrow("'cesql' must be a CloudEvents SQL expression, got '  '");
+    expect(() => TriggerFilter.cesql("subject = 'a\\'")).toThrow("'cesql' must be a CloudEvents SQL expression with closed quotes");
+  });
+
+  test('takes quotes escaped inside CESQL string literals, as the CloudEvents SQL lexer does', () => {
+    for (const expression of ["subject = 'it\\'s.jpg'", 'subject = "a\\"b"', "subject = 'it''s.jpg'", "subject LIKE '%\\\\'"]) {
+      expect(TriggerFilter.cesql(expression)._toJson()).toEqual({ cesql: expression });
+    }
   });
 });

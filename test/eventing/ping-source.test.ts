@@ -1,3 +1,4 @@
+import { Chart, Testing } from 'cdk8s';
 import { chart } from './_fixtures';
 import { Broker, PingSource } from '../../src';
 import { TZ_NAMES, TZ_VERSION } from '../../src/eventing/_tz-names';
@@ -15,6 +16,11 @@ describe('PingSource', () => {
     expect(out.spec).toEqual({ schedule: '*/5 * * * *', sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'events' } } });
     expect(ping.eventSource).toBe(`/apis/v1/namespaces/ml-events/pingsources/${ping.name}`);
     expect(PingSource.EVENT_TYPE).toBe('dev.knative.sources.ping');
+  });
+
+  test('eventSource needs the namespace: a guessed one would make a source filter drop every event', () => {
+    const ping = new PingSource(new Chart(Testing.app(), 'no-namespace'), 'tick', { schedule: '*/5 * * * *', sink: broker() });
+    expect(() => ping.eventSource).toThrow("'metadata.namespace' must be known at synth to name the event source, got 'none': set the namespace on the chart or in metadata");
   });
 
   test('every prop: the nightly 02:00 batch run with JSON data', () => {
