@@ -13,6 +13,11 @@ export const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];
 export const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
 const RESERVED_PATHS = ['/', '/dev', '/dev/log'];
 const PORT_NAMES = ['http1', 'h2c', ''];
+/**
+ * The volume sources a revision may use (the webhook's VolumeSourceMask; the flagged ones `knativeFeaturesOf`
+ * reports). Knative drops or refuses any other, e.g. nfs or awsElasticBlockStore.
+ */
+const VOLUME_SOURCES = ['secret', 'configMap', 'projected', 'emptyDir', 'persistentVolumeClaim', 'hostPath', 'csi'];
 
 /** Throws on the first thing in `spec` that Knative's webhook would reject. */
 export function checkKnativePodSpec(spec: k8s.PodSpec): void {
@@ -23,6 +28,13 @@ export function checkKnativePodSpec(spec: k8s.PodSpec): void {
   for (const { port } of ports) {
     if (!PORT_NAMES.includes(port.name ?? '')) {
       throw propError('ports[0].name', "'http1' or 'h2c'", port.name, 'choose the protocol with ServingProtocol');
+    }
+  }
+  for (const v of spec.volumes ?? []) {
+    const source = Object.keys(v).find((k) => k !== 'name' && (v as unknown as Record<string, unknown>)[k] !== undefined && !VOLUME_SOURCES.includes(k));
+    if (source) {
+      throw propError('volumeMounts[].volume', `a volume type a Knative revision may use (${VOLUME_SOURCES.join(', ')})`, `${source} volume '${v.name}'`,
+        'mount the data through a PersistentVolumeClaim, or copy it in with an init container');
     }
   }
   const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));

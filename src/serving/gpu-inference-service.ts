@@ -179,7 +179,9 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    */
   readonly metric?: ScalingMetric;
   /**
-   * The per-replica target of `metric` (concurrent requests, requests/s, or a percentage for cpu/memory).
+   * The per-replica target of `metric`: concurrent requests, requests/s, CPU utilization in percent, or, with
+   * ScalingMetric.MEMORY, the average memory in MiB (Knative gives the HPA an average value of target Mi, not a
+   * percentage). At least 0.01.
    * @default - the cluster's default (100 concurrent requests)
    */
   readonly target?: number;
@@ -471,7 +473,10 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
       throw propError('metric', `one of ${allowed.join(', ')} with the ${hpa ? 'HPA' : 'KPA'} autoscaler`, p.metric, hpa ? 'use AutoscalerClass.KPA for request-driven metrics' : 'use AutoscalerClass.HPA for cpu or memory');
     }
   }
-  if (p.target !== undefined && !(p.target > 0)) throw propError('target', 'a positive number', p.target);
+  if (p.target !== undefined && !(p.target >= 0.01)) throw propError('target', "at least 0.01 (Knative's smallest target)", p.target);
+  if (p.metric === ScalingMetric.MEMORY && p.target !== undefined && !Number.isInteger(p.target)) {
+    throw propError('target', 'a whole number of MiB with ScalingMetric.MEMORY (the HPA targets an average of target Mi per replica)', p.target);
+  }
   if (p.window !== undefined) {
     if (hpa) throw propError('window', 'unset with AutoscalerClass.HPA (a KPA setting)', `${p.window.toSeconds()}s`);
     const w = p.window.toSeconds();
@@ -492,6 +497,12 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   }
   if (p.progressDeadline !== undefined && p.progressDeadline.toSeconds() < 1) {
     throw propError('progressDeadline', 'at least 1s', `${p.progressDeadline.toSeconds()}s`);
+  }
+  for (const key of Object.keys(p.metadata?.annotations ?? {})) {
+    if (key.startsWith('autoscaling.knative.dev/')) {
+      throw propError('metadata.annotations', 'free of autoscaling.knative.dev/* keys, which Knative rejects on a Service', key,
+        'use the matching prop (minScale, maxScale, target ...), which sets it on the revision template');
+    }
   }
   for (const key of Object.keys(p.podAnnotations ?? {})) {
     const prefix = RESERVED_ANNOTATION_PREFIXES.find((x) => key.startsWith(x));

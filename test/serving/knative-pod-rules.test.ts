@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { Volume, Secret } from 'cdk8s-plus-27';
+import { PersistentVolumeClaim, Volume, Secret } from 'cdk8s-plus-27';
 import { GpuInferenceService } from '../../src';
 import { checkKnativePodSpec } from '../../src/serving/_knative-pod-rules';
 
@@ -46,6 +46,15 @@ describe('checkKnativePodSpec', () => {
     const volume = Volume.fromSecret(chart, 'v', Secret.fromSecretName(chart, 's', 'tls'));
     expect(() => new GpuInferenceService(chart, 'svc', { image: IMAGE, volumeMounts: [{ volume, path: '/etc/tls', readOnly: false }] }))
       .toThrow(/'volumeMounts\[\].readOnly' must be true for the secret volume 'secret-tls' \(Knative only allows writable emptyDir and PVC mounts\), got false/);
+  });
+
+  test('fails on a volume type a revision may not use (nfs), through the construct', () => {
+    const chart = Testing.chart();
+    const volume = Volume.fromNfs(chart, 'v', 'datasets', { server: 'nas.example.com', path: '/exports/datasets' });
+    expect(() => new GpuInferenceService(chart, 'svc', { image: IMAGE, volumeMounts: [{ volume, path: '/data' }] }))
+      .toThrow("'volumeMounts[].volume' must be a volume type a Knative revision may use (secret, configMap, projected, emptyDir, persistentVolumeClaim, hostPath, csi), got 'nfs volume 'datasets''");
+    const claim = Volume.fromPersistentVolumeClaim(chart, 'c', PersistentVolumeClaim.fromClaimName(chart, 'pvc', 'datasets'));
+    expect(() => new GpuInferenceService(chart, 'svc2', { image: IMAGE, volumeMounts: [{ volume: claim, path: '/data' }] })).not.toThrow();
   });
 
   test('fails on a writable mount of a read-only claim', () => {
