@@ -3,6 +3,7 @@
  * (Knative revision template, Deployment, Job). GPU resources, placement, hardening, scratch volumes and
  * image pinning are decided here, so a fix reaches every workload at once.
  */
+import { posix } from 'path';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { checkPinnedImage } from './_image';
@@ -79,7 +80,7 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   for (const mount of props.volumeMounts ?? []) {
     if (!mount.path.startsWith('/')) throw propError('volumeMounts[].path', 'an absolute path', mount.path);
     checkSubPath('volumeMounts[].subPath', mount.subPath);
-    if (['/tmp', '/dev/shm'].includes(mount.path)) {
+    if (['/tmp', '/dev/shm'].includes(mountPathKey(mount.path))) {
       throw propError('volumeMounts[].path', 'a path other than /tmp and /dev/shm, which are mounted as scratch', mount.path, 'use tmpSize or sharedMemorySize to size them');
     }
   }
@@ -399,9 +400,12 @@ function checkUniqueMountPaths(c: k8s.Container): void {
   }
 }
 
-/** A mount path as the apiserver compares it: without trailing slashes (`/data/` is `/data`). */
+/**
+ * A mount path as the runtime mounts it and Knative's webhook compares it (Go's path.Clean): `/data/`,
+ * `/data/.` and `//data` are `/data`, `/dev/./log` is `/dev/log`.
+ */
 export function mountPathKey(path: string): string {
-  return path.replace(/\/+$/, '') || '/';
+  return posix.normalize(path).replace(/\/+$/, '') || '/';
 }
 
 function dedupeVolumes(volumes: k8s.Volume[]): k8s.Volume[] {

@@ -50,6 +50,11 @@ describe('renderPodSpec', () => {
       .toThrow(/'volumeMounts\[\].path' must be a path other than \/tmp and \/dev\/shm, which are mounted as scratch, got '\/tmp': use tmpSize/);
   });
 
+  test.each(['/tmp/.', '//dev/shm', '/data/../tmp'])('fails on a mount over the scratch paths spelled otherwise (%s)', (path) => {
+    const volume = Volume.fromEmptyDir(Testing.chart(), 'v', 'v');
+    expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path }] })).toThrow("'volumeMounts[].path' must be a path other than /tmp and /dev/shm");
+  });
+
   test('fails on a relative mount path', () => {
     const volume = Volume.fromEmptyDir(Testing.chart(), 'v', 'v');
     expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: 'data' }] })).toThrow(/'volumeMounts\[\].path' must be an absolute path, got 'data'/);

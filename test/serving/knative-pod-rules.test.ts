@@ -41,6 +41,11 @@ describe('checkKnativePodSpec', () => {
       .toThrow(/'volumeMounts\[\].path' must be a path Knative does not reserve \(not \/, \/dev, \/dev\/log\), got '\/dev\/'/);
   });
 
+  test.each(['/dev/./log', '//dev', '/var/../dev/log/'])('fails on a reserved path spelled otherwise (%s), as Knative cleans paths', (mountPath) => {
+    expect(() => checkKnativePodSpec({ containers: [c({ volumeMounts: [{ name: 'v', mountPath }] })], volumes: [{ name: 'v', emptyDir: {} }] }))
+      .toThrow("'volumeMounts[].path' must be a path Knative does not reserve");
+  });
+
   test('fails on a writable secret mount, through the construct', () => {
     const chart = Testing.chart();
     const volume = Volume.fromSecret(chart, 'v', Secret.fromSecretName(chart, 's', 'tls'));
