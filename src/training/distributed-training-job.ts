@@ -190,15 +190,18 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   /**
    * Failed pods the Job tolerates before it fails (`backoffLimit`). A failed worker fails no pod: torchrun
    * restarts the workers of every pod in place (`workerRestarts`), and only when those run out do all `nodes`
-   * pods fail. A lost pod (OOM kill, liveness kill, node failure) counts one: the others restart their workers and
-   * wait for its replacement. Pod 0 is the exception: it hosts the rendezvous store, and when it is lost every pod
+   * pods fail. A lost pod (OOM kill, liveness kill) counts one: the others restart their workers and wait for its
+   * replacement. A pod lost to a node failure, drain or preemption carries the `DisruptionTarget` condition and
+   * counts nothing while `retryOnDisruption` is on. Pod 0 is the exception: it hosts the rendezvous store, and when it is lost every pod
    * fails with it (`nodes` failed pods).
    * @default - `nodes`: a loss of pod 0, or `nodes` losses of other pods, is retried (from the last checkpoint)
    */
   readonly backoffLimit?: number;
   /**
-   * Retry pods that were disrupted (preemption, eviction, node drain or shutdown: the `DisruptionTarget`
-   * condition) without counting them against `backoffLimit` (podFailurePolicy `Ignore`).
+   * Retry pods that were disrupted (preemption, eviction, node drain, shutdown or failure: the `DisruptionTarget`
+   * condition) without counting them against `backoffLimit` (podFailurePolicy `Ignore`). With several pods,
+   * turning it off without `failFastExitCodes` leaves the Job without a podFailurePolicy, and its
+   * `podReplacementPolicy: Failed` then needs Kubernetes 1.29 (alpha in 1.28, whose apiserver drops it).
    * @default true
    */
   readonly retryOnDisruption?: boolean;
