@@ -140,10 +140,23 @@ export interface KnativeScalingOptions {
    */
   readonly targetUtilizationPercentage?: number;
   /**
-   * Request timeout (`timeoutSeconds`); at most the cluster's `max-revision-timeout-seconds` (600s by default).
+   * Request timeout (`timeoutSeconds`); at most the cluster's `max-revision-timeout-seconds` (`maxRevisionTimeout`).
    * @default - the cluster's `revision-timeout-seconds` (300s)
    */
   readonly timeout?: Duration;
+  /**
+   * The cluster's `max-revision-timeout-seconds` (config-defaults), for a cluster that raised it: `timeout` and
+   * the other request timeouts are checked against it. Raise it in the cluster first: the webhook refuses a
+   * longer timeout.
+   * @default Duration.seconds(600) - Knative's default
+   */
+  readonly maxRevisionTimeout?: Duration;
+  /**
+   * The cluster's `container-concurrency-max-limit` (config-defaults), for a cluster that raised it:
+   * `containerConcurrency` is checked against it.
+   * @default 1000 - Knative's default
+   */
+  readonly containerConcurrencyMaxLimit?: number;
 }
 
 /** Props of GpuInferenceService. */
@@ -231,7 +244,9 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
 }
 
 const RESERVED_ANNOTATION_PREFIXES = ['autoscaling.knative.dev/', 'serving.knative.dev/'];
+/** Knative's defaults of max-revision-timeout-seconds and container-concurrency-max-limit (config-defaults). */
 const MAX_REVISION_TIMEOUT = 600;
+const CONTAINER_CONCURRENCY_MAX_LIMIT = 1000;
 
 /**
  * A GPU model server as a Knative Serving `Service` that scales to zero when idle.
@@ -448,7 +463,10 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   checkInteger('maxScale', p.maxScale, 0);
   checkInteger('initialScale', p.initialScale, 0);
   checkInteger('activationScale', p.activationScale, 2, undefined, 'Knative requires activation-scale > 1; leave it unset to activate one replica');
-  checkInteger('containerConcurrency', p.containerConcurrency, 0, 1000, "Knative's container-concurrency-max-limit is 1000 by default");
+  checkInteger('containerConcurrencyMaxLimit', p.containerConcurrencyMaxLimit, 1);
+  const concurrencyLimit = p.containerConcurrencyMaxLimit ?? CONTAINER_CONCURRENCY_MAX_LIMIT;
+  checkInteger('containerConcurrency', p.containerConcurrency, 0, concurrencyLimit,
+    `the cluster's container-concurrency-max-limit (${concurrencyLimit}); a cluster that raised it declares that with containerConcurrencyMaxLimit`);
   checkInteger('targetUtilizationPercentage', p.targetUtilizationPercentage, 1, 100);
   const minScale = p.minScale ?? 0;
   if (p.maxScale !== undefined && p.maxScale > 0 && p.maxScale < minScale) {
@@ -485,14 +503,17 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   if (p.scaleDownDelay !== undefined && p.scaleDownDelay.toSeconds() > 3600) {
     throw propError('scaleDownDelay', 'at most 1h', `${p.scaleDownDelay.toSeconds()}s`);
   }
+  const maxTimeout = p.maxRevisionTimeout?.toSeconds() ?? MAX_REVISION_TIMEOUT;
+  if (maxTimeout < 1) throw propError('maxRevisionTimeout', 'at least 1s', `${maxTimeout}s`);
   const timeout = p.timeout?.toSeconds();
-  if (timeout !== undefined && (timeout < 1 || timeout > MAX_REVISION_TIMEOUT)) {
-    throw propError('timeout', `between 1s and ${MAX_REVISION_TIMEOUT}s (Knative's max-revision-timeout-seconds)`, `${timeout}s`, 'raise max-revision-timeout-seconds in config-defaults before asking for longer requests');
+  if (timeout !== undefined && (timeout < 1 || timeout > maxTimeout)) {
+    throw propError('timeout', `between 1s and ${maxTimeout}s (the cluster's max-revision-timeout-seconds)`, `${timeout}s`,
+      'raise max-revision-timeout-seconds in config-defaults, then declare it with maxRevisionTimeout');
   }
   for (const [prop, value] of [['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout]] as const) {
     const s = value?.toSeconds();
     if (s === undefined) continue;
-    const max = timeout ?? MAX_REVISION_TIMEOUT;
+    const max = timeout ?? maxTimeout;
     if (s < 0 || s > max) throw propError(prop, `between 0s and the request timeout (${max}s)`, `${s}s`);
   }
   if (p.progressDeadline !== undefined && p.progressDeadline.toSeconds() < 1) {

@@ -100,8 +100,10 @@ export class TritonKnativeService extends Construct implements IEventSink {
       throw propError('repository', 'models added before the TritonKnativeService is created, to derive containerConcurrency and target', 'no models', 'add the models first, or set containerConcurrency and target');
     }
     this.containerConcurrency = props.containerConcurrency ?? derived.concurrency;
-    if (props.containerConcurrency === undefined && this.containerConcurrency > 1000) {
-      throw propError('containerConcurrency', 'at most 1000 (Knative\'s container-concurrency-max-limit)', `${this.containerConcurrency} (derived from the models' batch sizes x instances)`, 'set containerConcurrency explicitly');
+    const concurrencyLimit = props.containerConcurrencyMaxLimit ?? 1000;
+    if (props.containerConcurrency === undefined && this.containerConcurrency > concurrencyLimit) {
+      throw propError('containerConcurrency', `at most ${concurrencyLimit} (the cluster's container-concurrency-max-limit)`, `${this.containerConcurrency} (derived from the models' batch sizes x instances)`,
+        'set containerConcurrency explicitly, or declare a raised limit with containerConcurrencyMaxLimit');
     }
     this.target = props.target ?? Math.min(derived.target, this.containerConcurrency || derived.target);
     const progressDeadline = props.progressDeadline ?? Duration.seconds(Math.max(600, triton.startupTimeout.toSeconds() + 300));
@@ -148,6 +150,8 @@ export class TritonKnativeService extends Construct implements IEventSink {
       target: this.target,
       targetUtilizationPercentage: p.targetUtilizationPercentage,
       timeout: p.timeout,
+      maxRevisionTimeout: p.maxRevisionTimeout,
+      containerConcurrencyMaxLimit: p.containerConcurrencyMaxLimit,
       progressDeadline,
       startupProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) } : undefined,
       readinessProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 } : undefined,

@@ -118,6 +118,13 @@ describe('GpuInferenceService', () => {
     expect(svc.spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
+  test('a cluster that raised max-revision-timeout-seconds and container-concurrency-max-limit declares them', () => {
+    const raised = { maxRevisionTimeout: Duration.minutes(30), containerConcurrencyMaxLimit: 2000 };
+    const svc = ksvc({ ...raised, timeout: Duration.minutes(20), containerConcurrency: 1500 });
+    expect(svc.spec.template.spec.timeoutSeconds).toBe(1200);
+    expect(svc.spec.template.spec.containerConcurrency).toBe(1500);
+  });
+
   test('writable /tmp and memory-backed /dev/shm with size limits', () => {
     const svc = ksvc({ sharedMemorySize: Size.gibibytes(2) });
     const volumes = svc.spec.template.spec.volumes;
@@ -344,7 +351,9 @@ describe('GpuInferenceService', () => {
       ['fails on a window out of range', { window: Duration.seconds(2) }, /'window' must be between 6s and 1h, got '2s'/],
       ['fails on a window with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, window: Duration.seconds(60) }, /'window' must be unset with AutoscalerClass.HPA/],
       ['fails on a scale-down delay above 1h', { scaleDownDelay: Duration.hours(2) }, /'scaleDownDelay' must be at most 1h, got '7200s'/],
-      ['fails on a timeout above the revision maximum', { timeout: Duration.minutes(20) }, /'timeout' must be between 1s and 600s .* got '1200s': raise max-revision-timeout-seconds/],
+      ['fails on a timeout above the revision maximum', { timeout: Duration.minutes(20) }, /'timeout' must be between 1s and 600s .* got '1200s': raise max-revision-timeout-seconds in config-defaults, then declare it with maxRevisionTimeout/],
+      ['fails on a timeout above a raised revision maximum', { timeout: Duration.minutes(40), maxRevisionTimeout: Duration.minutes(30) }, /'timeout' must be between 1s and 1800s/],
+      ['fails on containerConcurrency above the cluster limit', { containerConcurrency: 1500 }, /'containerConcurrency' must be an integer between 0 and 1000, got 1500: the cluster's container-concurrency-max-limit \(1000\)/],
       ['fails on a response-start timeout above the timeout', { timeout: Duration.seconds(60), responseStartTimeout: Duration.seconds(90) }, /'responseStartTimeout' must be between 0s and the request timeout \(60s\), got '90s'/],
       ['fails on a reserved pod annotation', { podAnnotations: { 'autoscaling.knative.dev/min-scale': '1' } }, /'podAnnotations' must be free of autoscaling.knative.dev\/\* keys, which typed props set, got 'autoscaling.knative.dev\/min-scale'/],
       ['fails on a relative probe path', { readinessProbe: { path: 'healthz' } }, /'readinessProbe.path' must be an absolute path starting with '\/', got 'healthz'/],

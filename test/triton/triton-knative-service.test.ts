@@ -206,7 +206,10 @@ describe('TritonKnativeService', () => {
   test('fails when the derived containerConcurrency exceeds Knative\'s limit', () => {
     const { chart, repo } = setup([{ ...RESNET50, maxBatchSize: 512, instanceGroups: [{ count: 4 }] }]);
     expect(() => new TritonKnativeService(chart, 'triton', { repository: repo }))
-      .toThrow("'containerConcurrency' must be at most 1000 (Knative's container-concurrency-max-limit), got '2048 (derived from the models' batch sizes x instances)': set containerConcurrency explicitly");
+      .toThrow("'containerConcurrency' must be at most 1000 (the cluster's container-concurrency-max-limit), got '2048 (derived from the models' batch sizes x instances)': set containerConcurrency explicitly, or declare a raised limit with containerConcurrencyMaxLimit");
+    // A cluster that raised the limit says so, and the derived value stands.
+    const raised = new TritonKnativeService(chart, 'raised', { repository: repo, containerConcurrencyMaxLimit: 4096 });
+    expect(raised.containerConcurrency).toBe(2048);
   });
 
   test('fails at synth when models are added after the service derived its concurrency', () => {
