@@ -140,6 +140,29 @@ export interface KnativeScalingOptions {
    */
   readonly targetUtilizationPercentage?: number;
   /**
+   * Requests of spare capacity the activator keeps buffering for before it leaves the request path
+   * (`target-burst-capacity`): 0 takes it out as soon as replicas run, -1 keeps it in always.
+   * @default - the cluster's `target-burst-capacity` (200)
+   */
+  readonly targetBurstCapacity?: number;
+  /**
+   * How long the last replica stays after the autoscaler decided to scale to zero (KPA only, at most 1h):
+   * keeps a GPU model loaded through a short lull.
+   * @default - the cluster's `scale-to-zero-pod-retention-period` (0s)
+   */
+  readonly scaleToZeroPodRetention?: Duration;
+  /**
+   * The panic window as a percentage of `window`, 1 to 100 (KPA only).
+   * @default - the cluster's `panic-window-percentage` (10)
+   */
+  readonly panicWindowPercentage?: number;
+  /**
+   * Load, as a percentage of the capacity of the running replicas, that puts the autoscaler in panic mode,
+   * 110 to 1000 (KPA only).
+   * @default - the cluster's `panic-threshold-percentage` (200)
+   */
+  readonly panicThresholdPercentage?: number;
+  /**
    * Request timeout (`timeoutSeconds`); at most the cluster's `max-revision-timeout-seconds` (`maxRevisionTimeout`).
    * @default - the cluster's `revision-timeout-seconds` (300s)
    */
@@ -415,6 +438,10 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     set('autoscaling.knative.dev/window', p.window && `${p.window.toSeconds()}s`);
     set('autoscaling.knative.dev/target', p.target);
     set('autoscaling.knative.dev/target-utilization-percentage', p.targetUtilizationPercentage);
+    set('autoscaling.knative.dev/target-burst-capacity', p.targetBurstCapacity);
+    set('autoscaling.knative.dev/scale-to-zero-pod-retention-period', p.scaleToZeroPodRetention && `${p.scaleToZeroPodRetention.toSeconds()}s`);
+    set('autoscaling.knative.dev/panic-window-percentage', p.panicWindowPercentage);
+    set('autoscaling.knative.dev/panic-threshold-percentage', p.panicThresholdPercentage);
     set('serving.knative.dev/progress-deadline', `${this.progressDeadline.toSeconds()}s`);
     return sortedRecord(a);
   }
@@ -499,6 +526,23 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     if (hpa) throw propError('window', 'unset with AutoscalerClass.HPA (a KPA setting)', `${p.window.toSeconds()}s`);
     const w = p.window.toSeconds();
     if (w < 6 || w > 3600) throw propError('window', 'between 6s and 1h', `${w}s`);
+  }
+  if (p.targetBurstCapacity !== undefined && !(p.targetBurstCapacity >= 0 || p.targetBurstCapacity === -1)) {
+    throw propError('targetBurstCapacity', '0 or more, or -1 to keep the activator in the path', p.targetBurstCapacity);
+  }
+  const kpaOnly = [['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['panicWindowPercentage', p.panicWindowPercentage],
+    ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
+  for (const [prop, value] of kpaOnly) {
+    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting)', prop);
+  }
+  if (p.scaleToZeroPodRetention !== undefined && p.scaleToZeroPodRetention.toSeconds() > 3600) {
+    throw propError('scaleToZeroPodRetention', 'at most 1h', `${p.scaleToZeroPodRetention.toSeconds()}s`);
+  }
+  if (p.panicWindowPercentage !== undefined && !(p.panicWindowPercentage >= 1 && p.panicWindowPercentage <= 100)) {
+    throw propError('panicWindowPercentage', 'between 1 and 100', p.panicWindowPercentage);
+  }
+  if (p.panicThresholdPercentage !== undefined && !(p.panicThresholdPercentage >= 110 && p.panicThresholdPercentage <= 1000)) {
+    throw propError('panicThresholdPercentage', 'between 110 and 1000', p.panicThresholdPercentage);
   }
   if (p.scaleDownDelay !== undefined && p.scaleDownDelay.toSeconds() > 3600) {
     throw propError('scaleDownDelay', 'at most 1h', `${p.scaleDownDelay.toSeconds()}s`);

@@ -202,6 +202,22 @@ describe('GpuInferenceService', () => {
     });
   });
 
+  test('activator and panic settings: target burst capacity, last-replica retention, panic window and threshold', () => {
+    const svc = ksvc({
+      targetBurstCapacity: 0,
+      scaleToZeroPodRetention: Duration.minutes(5),
+      panicWindowPercentage: 20,
+      panicThresholdPercentage: 300,
+    });
+    expect(annotations(svc)).toMatchObject({
+      'autoscaling.knative.dev/target-burst-capacity': '0',
+      'autoscaling.knative.dev/scale-to-zero-pod-retention-period': '300s',
+      'autoscaling.knative.dev/panic-window-percentage': '20',
+      'autoscaling.knative.dev/panic-threshold-percentage': '300',
+    });
+    expect(annotations(ksvc({ targetBurstCapacity: -1 }))['autoscaling.knative.dev/target-burst-capacity']).toBe('-1');
+  });
+
   test('HPA class defaults to the cpu metric', () => {
     const a = annotations(ksvc({ autoscalerClass: AutoscalerClass.HPA, minScale: 1, target: 70 }));
     expect(a['autoscaling.knative.dev/class']).toBe('hpa.autoscaling.knative.dev');
@@ -363,6 +379,11 @@ describe('GpuInferenceService', () => {
       ['fails on guaranteed QoS with a memory limit above the request', { guaranteedQos: true, resources: { memory: { request: Size.gibibytes(4), limit: Size.gibibytes(8) } } }, /'resources.memory' must be a request equal to the limit when guaranteedQos is set, got '4Gi request, 8Gi limit'/],
       ['fails on guaranteed QoS with a memory request in fractions of a KiB, naming the request', { guaranteedQos: true, resources: { memory: { request: Size.kibibytes(1.5), limit: Size.gibibytes(4) } } }, /'resources.memory.request' must be a positive whole number of KiB, got '1.5Ki'/],
       ['fails on a memory limit below the request', { resources: { memory: { request: Size.gibibytes(8), limit: Size.gibibytes(4) } } }, /'resources.memory.limit' must be at least the request \(8Gi\), got '4Gi'/],
+      ['fails on a target burst capacity below -1 or between -1 and 0', { targetBurstCapacity: -0.5 }, /'targetBurstCapacity' must be 0 or more, or -1 to keep the activator in the path, got -0.5/],
+      ['fails on a panic window outside 1..100', { panicWindowPercentage: 0.5 }, /'panicWindowPercentage' must be between 1 and 100, got 0.5/],
+      ['fails on a panic threshold outside 110..1000', { panicThresholdPercentage: 100 }, /'panicThresholdPercentage' must be between 110 and 1000, got 100/],
+      ['fails on a last-replica retention above 1h', { scaleToZeroPodRetention: Duration.hours(2) }, /'scaleToZeroPodRetention' must be at most 1h, got '7200s'/],
+      ['fails on KPA panic settings with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, panicWindowPercentage: 20 }, /'panicWindowPercentage' must be unset with AutoscalerClass.HPA/],
       ['fails on a target below Knative\'s minimum', { target: 0.005 }, /'target' must be at least 0.01 \(Knative's smallest target\), got 0.005/],
       ['fails on a memory target that is no whole number of MiB', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.MEMORY, target: 80.5 }, /'target' must be a whole number of MiB with ScalingMetric.MEMORY/],
       ['fails on autoscaling annotations on the Service, which Knative rejects there', { metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '1' } } }, /'metadata.annotations' must be free of autoscaling.knative.dev\/\* keys, which Knative rejects on a Service, got 'autoscaling.knative.dev\/min-scale'/],

@@ -101,6 +101,17 @@ describe('TritonKnativeService', () => {
     expect(ksvc.spec.template.metadata.annotations['autoscaling.knative.dev/target']).toBe('32');
   });
 
+  test('passes the activator and panic settings and the raised cluster limits on to the Knative service', () => {
+    const { app } = knative({
+      targetBurstCapacity: 0, scaleToZeroPodRetention: Duration.minutes(2), timeout: Duration.minutes(15), maxRevisionTimeout: Duration.minutes(20),
+    });
+    const ksvc = ksvcOf(app);
+    expect(ksvc.spec.template.metadata.annotations).toMatchObject({
+      'autoscaling.knative.dev/target-burst-capacity': '0', 'autoscaling.knative.dev/scale-to-zero-pod-retention-period': '120s',
+    });
+    expect(ksvc.spec.template.spec.timeoutSeconds).toBe(900);
+  });
+
   test('adds up the models, counts non-batching models once per instance and skips ensembles', () => {
     const plain: TritonModelProps = { name: 'plain', platform: ModelPlatform.ONNXRUNTIME_ONNX, maxBatchSize: 8, inputs: RESNET50.inputs, outputs: RESNET50.outputs };
     const { triton } = knative({ gpuCount: 2 }, [RESNET50, plain]);
