@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDeliveryOptions, DEFAULT_BACKOFF_DELAY, renderDelivery } from './_delivery';
+import { checkDeliveryOptions, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY, renderDelivery } from './_delivery';
 import { BackoffPolicy, DeliveryOptions } from './delivery';
 import { IEventSink, KnativeReference, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
@@ -66,7 +66,9 @@ export interface BrokerProps {
   readonly config?: KnativeReference;
   /**
    * Delivery defaults for triggers that set none. EventTriggers on this broker also inherit its dead-letter sink.
-   * @default - none
+   * Unset fields take DeliveryOptions' defaults (3 retries, exponential from 1s): Knative fills in its
+   * `config-br-defaults` only for a broker without any delivery.
+   * @default - none: Knative's `config-br-defaults`
    */
   readonly delivery?: DeliveryOptions;
 }
@@ -151,14 +153,19 @@ export class Broker extends Construct implements IBroker {
 
   private renderSpec(config?: KnativeReference): any {
     const d = this.delivery;
-    // Knative only waits between retries when both the policy and the delay are set.
-    const retrying = d && (d.retry !== undefined || d.backoffPolicy !== undefined || d.backoffDelay !== undefined);
+    // Knative fills in config-br-defaults only when a broker has no delivery at all: one given with only a
+    // dead-letter sink would retry nothing for triggers made elsewhere (kubectl, other tools). So a given delivery
+    // carries the documented retry defaults, and Knative only waits between retries when both the policy and the
+    // delay are set.
+    const retry = d && (d.retry ?? DEFAULT_RETRY);
+    const retrying = retry !== undefined && retry > 0;
     return {
       config: config && { apiVersion: config.apiVersion, kind: config.kind, name: config.name, namespace: config.namespace },
       delivery: d && renderDelivery({
         ...d,
-        backoffPolicy: retrying ? d.backoffPolicy ?? BackoffPolicy.EXPONENTIAL : undefined,
-        backoffDelay: retrying ? d.backoffDelay ?? DEFAULT_BACKOFF_DELAY : undefined,
+        retry,
+        backoffPolicy: retrying ? d.backoffPolicy ?? BackoffPolicy.EXPONENTIAL : d.backoffPolicy,
+        backoffDelay: retrying ? d.backoffDelay ?? DEFAULT_BACKOFF_DELAY : d.backoffDelay,
       }),
     };
   }

@@ -51,6 +51,17 @@ describe('Broker', () => {
     expect(oneOf(synth(c), BROKER, 'Broker').spec.delivery).toEqual({ retry: 2, backoffPolicy: 'exponential', backoffDelay: 'PT1S' });
   });
 
+  test('a delivery with only a dead-letter sink keeps retrying: Knative fills in config-br-defaults only without any delivery', () => {
+    const c = chart();
+    new Broker(c, 'events', { delivery: { deadLetterSink: EventSink.fromUri('http://dead-letters.ml.svc.cluster.local') } });
+    expect(oneOf(synth(c), BROKER, 'Broker').spec.delivery).toEqual({
+      deadLetterSink: { uri: 'http://dead-letters.ml.svc.cluster.local' }, retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT1S',
+    });
+    const none = chart();
+    new Broker(none, 'events', { delivery: { retry: 0 } });
+    expect(oneOf(synth(none), BROKER, 'Broker').spec.delivery).toEqual({ retry: 0 });
+  });
+
   test('a custom class and the escape hatch', () => {
     const c = chart();
     const broker = new Broker(c, 'events', { brokerClass: BrokerClass.of('RabbitMQBroker') });
