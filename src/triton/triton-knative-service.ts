@@ -9,7 +9,7 @@ import { MetricsScraping } from './triton-server';
 import { TritonWorkloadProps } from './triton-workload';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { IEventSink, SinkDestination } from '../eventing/event-sink';
+import { IColdStartEventSink, SinkDestination } from '../eventing/event-sink';
 import { GpuInferenceService, KnativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
 /** Props of TritonKnativeService. */
@@ -73,7 +73,7 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  *   nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
  * });
  */
-export class TritonKnativeService extends Construct implements IEventSink {
+export class TritonKnativeService extends Construct implements IColdStartEventSink {
   /** The underlying GpuInferenceService. */
   public readonly service: GpuInferenceService;
   /** Name of the Knative Service. */
@@ -189,6 +189,16 @@ export class TritonKnativeService extends Construct implements IEventSink {
   /** The in-cluster URL of the service. */
   public get url(): string {
     return this.service.url;
+  }
+
+  /** Fewest replicas Knative keeps running: 0 unless `minScale` says otherwise, so events may meet a cold start. */
+  public get minScale(): number {
+    return this.service.minScale;
+  }
+
+  /** How long a cold start may take: the startup probe's budget, which covers `startupTimeout` (triggers retry through it). */
+  public get coldStartBudget(): Duration {
+    return this.service.coldStartBudget;
   }
 
   /** Delivers events to the Knative Service. */

@@ -2,7 +2,7 @@ import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
-  GpuNodePool, GpuProduct, KnativeFeature, KnativeFeatures, MetricsScraping, ModelArtifactSource,
+  Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, IEventSink, KnativeFeature, KnativeFeatures, MetricsScraping, ModelArtifactSource,
   ModelPlatform, ServingProtocol, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
   TritonModelRepo,
 } from '../../src';
@@ -90,6 +90,17 @@ describe('TritonKnativeService', () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: '/v2/health/live' });
     expect(c.startupProbe).toMatchObject({ httpGet: { path: '/v2/health/ready' }, periodSeconds: 10, failureThreshold: 60 });
     expect(ksvcOf(app).spec.template.metadata.annotations['serving.knative.dev/progress-deadline']).toBe('900s');
+  });
+
+  test('is a cold-start sink: a trigger retries through its startup, as for the Knative service inside it', () => {
+    const { chart, triton } = knative();
+    const trigger = (id: string, subscriber: IEventSink) => new EventTrigger(chart, id, {
+      broker: Broker.fromBrokerName('events'), subscriber, delivery: { deadLetterSink: EventSink.fromUri('http://dead.ml.svc.cluster.local') },
+    });
+    expect([triton.minScale, triton.coldStartBudget.toSeconds()]).toEqual([0, triton.service.coldStartBudget.toSeconds()]);
+    const direct = trigger('direct', triton);
+    expect(direct.retry).toBe(trigger('inner', triton.service).retry);
+    expect(direct.retry).toBeGreaterThan(3);
   });
 
   test('derives containerConcurrency and target from max_batch_size x instances', () => {
