@@ -5,8 +5,9 @@
  * - one chart per cluster (`on-prem.k8s.yaml`, `gke-burst.k8s.yaml`), each with its own GPU node pool, for
  *   GitOps per cluster; the app fails to synthesize if the charts' images drift apart;
  * - optionally (`karmada: true`, the default) a third chart for the Karmada control plane: the 16-GPU job once,
- *   a PropagationPolicy that prefers on-prem and falls back to GKE when on-prem cannot take it, and an
- *   OverridePolicy that swaps the placement (and the registry mirror) per cluster.
+ *   a PropagationPolicy that prefers on-prem and falls back to GKE when on-prem lacks the GPUs for it, and an
+ *   OverridePolicy that swaps the placement (and the registry mirror) per cluster. Apply either this chart or
+ *   the burst Job of `gke-burst.k8s.yaml`, not both: both would own the same Job on GKE.
  *
  * The cloud GPUs are released when the Job finishes: its pods end, nothing else requests GPUs there, and the
  * node autoscaler removes the nodes. `activeDeadline` caps the spend of a run that hangs.

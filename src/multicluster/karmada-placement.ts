@@ -7,7 +7,7 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
-import { KnativeFeature, knativeFeatureDeclared, knativeFeaturesOf } from '../serving/knative-features';
+import { IKnativeFeatureConsumer, KnativeFeature, knativeFeatureDeclared, knativeFeaturesOf } from '../serving/knative-features';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
@@ -65,7 +65,8 @@ export interface PlaceableApiObjectOptions {
    */
   readonly podSpecPath?: string;
   /**
-   * Objects that must exist wherever the workload lands.
+   * Objects that must exist wherever the workload lands, in its namespace: e.g. the Secrets and ConfigMaps of a
+   * Knative Service, whose references Karmada's `propagateDeps` does not follow.
    * @default - none
    */
   readonly companions?: ApiObject[];
@@ -81,9 +82,17 @@ export class PlaceableWorkload {
     const podSpecPath = options.podSpecPath ?? '/spec/template/spec';
     if (!/^(\/[^/~]+)+$/.test(podSpecPath)) throw propError('podSpecPath', "a JSON pointer such as '/spec/template/spec'", podSpecPath);
     const companions = options.companions?.map(ref);
-    return {
-      workloadPlacement: { workload: ref(apiObject), podSpecPath, nodePool, companions: companions?.length ? companions : undefined, apiObject },
-    };
+    const workloadPlacement = { workload: ref(apiObject), podSpecPath, nodePool, companions: companions?.length ? companions : undefined, apiObject };
+    // The overrides patch the placement the pods have: a pool other than theirs would patch fields they lack
+    // (Karmada's JSON patch fails on removing or replacing a missing key, and the object never lands).
+    const podSpec = podSpecOf(workloadPlacement);
+    const expected = placementJson(renderNodePlacement(nodePool));
+    const differing = PLACEMENT_FIELDS.filter((f) => canonicalJson(podSpec[f]) !== canonicalJson(expected[f]));
+    if (differing.length > 0) {
+      throw propError('nodePool', `the node pool the pods of ${apiObject.kind} '${apiObject.name}' were rendered with (the overrides patch their placement)`,
+        `one that renders another ${differing.join(', ')}`, 'pass the nodePool given to the workload');
+    }
+    return { workloadPlacement };
   }
 
   private constructor() {}
@@ -92,8 +101,10 @@ export class PlaceableWorkload {
 /** How the workload is spread over the targets. */
 export enum KarmadaPlacementMode {
   /**
-   * One cluster: the first target that satisfies the scheduling restrictions, in order (`clusterAffinities`).
-   * Put on-prem first and the cloud after it to burst only when on-prem cannot take the job.
+   * One cluster: the first target, in order, with room for all the workload's replicas (`clusterAffinities`, one
+   * group per target, with `Divided` replicas: Karmada's scheduler estimates each cluster's free resources, GPUs
+   * included, and moves on to the next target when one cannot take them all, or is unavailable). Put on-prem
+   * first and the cloud after it to burst only when on-prem cannot take the job.
    */
   FIRST_AVAILABLE = 'first-available',
   /** Every target runs a full copy (`clusterAffinity` with `Duplicated` replicas), e.g. a notebook everywhere. */
@@ -119,7 +130,8 @@ export interface KarmadaPlacementProps {
   readonly overridePlacement?: boolean;
   /**
    * Propagate what the pods reference (ConfigMaps, Secrets, ServiceAccounts, PVCs) along with the workload
-   * (`propagateDeps`).
+   * (`propagateDeps`). Karmada finds them for the kinds its interpreter knows (Deployment, Job, CronJob, Pod,
+   * DaemonSet, StatefulSet), not for a Knative Service: give those as `companions`.
    * @default true
    */
   readonly propagateDeps?: boolean;
@@ -131,6 +143,7 @@ export interface KarmadaPlacementProps {
 }
 
 const AFFINITY_NAME_MAX = 32;
+const POLICY_NAME_MAX = 63;
 
 /**
  * Places a GPU workload on Karmada member clusters: apply the workload and these policies to the Karmada
@@ -172,11 +185,34 @@ export class KarmadaPlacement extends Construct {
     }
     const name = props.name ?? placement.workload.name;
     const namespace = placement.workload.namespace;
+    // Karmada's webhook refuses policy names longer than a label value.
+    const longest = placement.companions?.length ? `${name}-companions` : name;
+    if (longest.length > POLICY_NAME_MAX) {
+      const suffix = longest === name ? '' : " with '-companions' added for the companions' policy";
+      throw propError('name', `a policy name of at most ${POLICY_NAME_MAX} characters${suffix}`, name,
+        'set a shorter name for the policies');
+    }
+    for (const c of placement.companions ?? []) {
+      // A namespaced PropagationPolicy selects objects of its own namespace only (Karmada fills a selector's empty
+      // namespace with the policy's).
+      if (c.namespace !== undefined && namespace !== undefined && c.namespace !== namespace) {
+        throw propError('companions', `objects in the workload's namespace (${namespace}): a PropagationPolicy selects objects of its own namespace`,
+          `${c.kind} ${c.namespace}/${c.name}`, 'propagate objects of other namespaces with a policy of their own');
+      }
+    }
     const selector = (r: KarmadaResourceRef) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name });
-    const duplicated = { replicaSchedulingType: karmada().PropagationPolicySpecPlacementReplicaSchedulingReplicaSchedulingType.DUPLICATED };
+    const schedulingType = karmada().PropagationPolicySpecPlacementReplicaSchedulingReplicaSchedulingType;
+    const duplicated = { replicaSchedulingType: schedulingType.DUPLICATED };
+    // Divided, not Duplicated: with Duplicated the scheduler ignores the clusters' free resources (the
+    // availablereplicas plugin skips it), so a group never fails for lack of GPUs and the next is never tried.
+    // Each group is one cluster, which Aggregated gives every replica.
+    const aggregated = {
+      replicaSchedulingType: schedulingType.DIVIDED,
+      replicaDivisionPreference: karmada().PropagationPolicySpecPlacementReplicaSchedulingReplicaDivisionPreference.AGGREGATED,
+    };
 
     const workloadPlacement: karmadaTypes.PropagationPolicySpecPlacement = mode === KarmadaPlacementMode.FIRST_AVAILABLE
-      ? { clusterAffinities: targets.map((t) => ({ affinityName: t.name, clusterNames: [t.name] })), replicaScheduling: duplicated }
+      ? { clusterAffinities: targets.map((t) => ({ affinityName: t.name, clusterNames: [t.name] })), replicaScheduling: aggregated }
       : { clusterAffinity: { clusterNames: names }, replicaScheduling: duplicated };
     this.propagationPolicy = new (karmada().PropagationPolicy)(this, 'Resource', {
       metadata: { name, namespace },
@@ -197,10 +233,12 @@ export class KarmadaPlacement extends Construct {
       });
     }
 
+    const base = placementJson(renderNodePlacement(placement.nodePool));
+    const knative = placement.workload.apiVersion === KNATIVE_SERVICE.apiVersion && placement.workload.kind === KNATIVE_SERVICE.kind;
+    const baseFeatures = knative ? knativeFeaturesOf(base) : [];
+    /** Per target, the Knative-gated fields its override adds. */
+    const addedFields: TargetFeatures[] = [];
     if (props.overridePlacement ?? true) {
-      const base = placementJson(renderNodePlacement(placement.nodePool));
-      const knative = placement.workload.apiVersion === KNATIVE_SERVICE.apiVersion && placement.workload.kind === KNATIVE_SERVICE.kind;
-      const baseFeatures = knative ? knativeFeaturesOf(base) : [];
       /** The targets whose placement or registry differs from what the workload was rendered with. */
       const differing: DifferingTarget[] = [];
       for (const target of targets) {
@@ -208,8 +246,7 @@ export class KarmadaPlacement extends Construct {
         const plaintext = placementPatches(placement.podSpecPath, base, targetPlacement);
         if (knative) {
           // The fields the override adds, read for their flags the way the service's own pod spec is read.
-          const added = knativeFeaturesOf(targetPlacement).filter((f) => !baseFeatures.includes(f));
-          this.checkKnativeFields(placement.workload.name, target.name, added);
+          addedFields.push({ target: target.name, added: knativeFeaturesOf(targetPlacement).filter((f) => !baseFeatures.includes(f)) });
         }
         if (target.registryMirror) checkMirrorReach(placement, target);
         if (plaintext.length > 0 || target.registryMirror) differing.push({ target, plaintext });
@@ -226,23 +263,39 @@ export class KarmadaPlacement extends Construct {
         });
       }
     }
+    if (knative) this.checkKnativeFlags(placement, baseFeatures, addedFields);
   }
 
   /**
-   * Knative's webhook gates each placement field behind a config-features flag, and the app only checked the flags of
-   * the service as rendered. A field an override adds for a member cluster must be on by default there or listed in
-   * `enabled` of a KnativeFeatures of this placement's cluster (checked at synth, wherever that is declared).
+   * Knative's webhook gates fields behind config-features flags, read in each member cluster. A KnativeFeatures
+   * here writes its ConfigMap where this app is applied, the Karmada control plane, which no member cluster reads:
+   * every gated field of the placed service (its rendered pod spec, when its object is known, else its placement)
+   * and every one an override adds must be on by default or listed in `enabled` of a KnativeFeatures of this
+   * placement's cluster (checked at synth, wherever that is declared).
    */
-  private checkKnativeFields(service: string, target: string, gated: KnativeFeature[]): void {
-    if (gated.length === 0) return;
+  private checkKnativeFlags(placement: WorkloadPlacement, baseFeatures: KnativeFeature[], addedFields: TargetFeatures[]): void {
+    const service = placement.workload.name;
+    const undeclared = (features: KnativeFeature[]) => features.filter((f) => !knativeFeatureDeclared(this, f));
+    const flags = (features: KnativeFeature[]) => features.map((f) => f.flag).join(', ');
     this.node.addValidation({
       validate: () => {
-        const missing = gated.filter((f) => !knativeFeatureDeclared(this, f));
-        if (missing.length === 0) return [];
-        return [propError('targets', `node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service '${service}'`,
-          `${target} adds ${missing.map((f) => f.field).join(', ')}`,
-          `list ${missing.map((f) => f.flag).join(', ')} in \`enabled\` of a KnativeFeatures beside this placement once the clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
-          'render the service with a node pool that sets these fields already, or make one ClusterChart per cluster with the service and its KnativeFeatures').message];
+        const errors: string[] = [];
+        const own = undeclared(serviceFeatures(placement) ?? baseFeatures);
+        if (own.length > 0) {
+          const expected = 'a Knative Service whose gated fields the member clusters enable, declared in `enabled` of a KnativeFeatures beside this ' +
+            'placement (a config-features this app writes stays on the Karmada control plane, which no member cluster reads)';
+          const fix = `list ${flags(own)} in \`enabled\` of a KnativeFeatures with emitConfigMap: false once the member clusters enable ${own.length > 1 ? 'them' : 'it'}`;
+          errors.push(propError('workload', expected, `${service} needs ${own.map((f) => f.field).join(', ')}`, fix).message);
+        }
+        for (const { target, added } of addedFields) {
+          const missing = undeclared(added).filter((f) => !own.includes(f));
+          if (missing.length === 0) continue;
+          errors.push(propError('targets', `node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service '${service}'`,
+            `${target} adds ${missing.map((f) => f.field).join(', ')}`,
+            `list ${flags(missing)} in \`enabled\` of a KnativeFeatures beside this placement once the clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
+            'render the service with a node pool that sets these fields already, or make one ClusterChart per cluster with the service and its KnativeFeatures').message);
+        }
+        return errors;
       },
     });
   }
@@ -253,6 +306,12 @@ export class KarmadaPlacement extends Construct {
  * containers, and nothing of other kinds (a Knative Service) (karmada pkg/util/overridemanager/imageoverride.go).
  */
 const KARMADA_IMAGE_KINDS = ['v1/Pod', 'apps/v1/ReplicaSet', 'apps/v1/Deployment', 'apps/v1/DaemonSet', 'apps/v1/StatefulSet', 'batch/v1/Job'];
+
+/** The Knative-gated fields the override of one target adds. */
+interface TargetFeatures {
+  readonly target: string;
+  readonly added: KnativeFeature[];
+}
 
 /** A target whose rule overrides something: its placement patches, its registry, or both. */
 interface DifferingTarget {
@@ -290,16 +349,40 @@ function overrideRules(placement: WorkloadPlacement, differing: DifferingTarget[
   });
 }
 
-/** The path of every container and init container image of the workload's rendered pod spec. */
-function imagePaths(placement: WorkloadPlacement): string[] {
-  const json = placement.apiObject!.toJson();
-  let podSpec: any = json;
+/**
+ * The flags the placed Knative service's pod spec needs: from the construct that made its object (a
+ * GpuInferenceService keeps them from its own render), else read from the object; unknown without it.
+ */
+function serviceFeatures(placement: WorkloadPlacement): KnativeFeature[] | undefined {
+  if (!placement.apiObject) return undefined;
+  const maker = placement.apiObject.node.scope as Partial<IKnativeFeatureConsumer> | undefined;
+  return Array.isArray(maker?.requiredKnativeFeatures) ? maker!.requiredKnativeFeatures : knativeFeaturesOf(podSpecOf(placement));
+}
+
+/** The workload's rendered pod spec (wire JSON), read from its object at `podSpecPath`. */
+function podSpecOf(placement: WorkloadPlacement): any {
+  let podSpec: any = placement.apiObject!.toJson();
   for (const key of placement.podSpecPath.split('/').slice(1)) podSpec = podSpec?.[key];
   if (!podSpec || !Array.isArray(podSpec.containers)) {
     throw propError('podSpecPath', `the path of the pod spec in ${placement.workload.kind} '${placement.workload.name}'`, placement.podSpecPath);
   }
+  return podSpec;
+}
+
+/** The path of every container and init container image of the workload's rendered pod spec. */
+function imagePaths(placement: WorkloadPlacement): string[] {
+  const podSpec = podSpecOf(placement);
   return ['containers', 'initContainers'].flatMap((field) =>
     ((podSpec[field] ?? []) as unknown[]).map((_, i) => `${placement.podSpecPath}/${field}/${i}/image`));
+}
+
+/** The pod-spec fields a node pool decides. */
+const PLACEMENT_FIELDS = ['nodeSelector', 'affinity', 'tolerations'];
+
+/** JSON with object keys sorted, to compare values built in different key orders. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)) ?? 'undefined';
 }
 
 /** The placement fields as wire JSON, so they can be compared and written into a patch. */
@@ -317,7 +400,7 @@ type PlaintextPatch = karmadaTypes.OverridePolicySpecOverrideRulesOverridersPlai
 function placementPatches(podSpecPath: string, base: Record<string, unknown>, target: Record<string, unknown>): PlaintextPatch[] {
   const operator = karmada().OverridePolicySpecOverrideRulesOverridersPlaintextOperator;
   const patches: PlaintextPatch[] = [];
-  for (const field of ['nodeSelector', 'affinity', 'tolerations']) {
+  for (const field of PLACEMENT_FIELDS) {
     const before = base[field];
     const after = target[field];
     if (JSON.stringify(before) === JSON.stringify(after)) continue;

@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import {
   ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KarmadaPlacement,
@@ -22,9 +22,19 @@ function trainingChart() {
 const L4_POOL = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
 const mirrored = (name: string) => new ClusterTarget({ name, nodePool: L4_POOL, registryMirror: `harbor.${name}.example.com` });
 
+/**
+ * What the member clusters enable for the placed services (an L4 pool's nodeSelector and tolerations, the weights
+ * download's init container), declared without a ConfigMap: one written here would stay on the control plane.
+ */
+function memberFeatures(chart: Chart): KnativeFeatures {
+  return new KnativeFeatures(chart, 'features', {
+    emitConfigMap: false, enabled: [KnativeFeature.NODE_SELECTOR, KnativeFeature.TOLERATIONS, KnativeFeature.INIT_CONTAINERS],
+  });
+}
+
 /** A Knative Service with an init container (the model-weights download) and the KnativeFeatures it needs. */
 function serviceWithWeights(chart: Chart): GpuInferenceService {
-  new KnativeFeatures(chart, 'features');
+  memberFeatures(chart);
   return new GpuInferenceService(chart, 'svc', {
     metadata: { name: 'classifier' },
     image: 'registry.example.com/svc:1.0.0',
@@ -50,7 +60,7 @@ describe('KarmadaPlacement', () => {
     expect(ofKind(synth(chart), POLICY, 'OverridePolicy')).toHaveLength(0);
   });
 
-  test('FIRST_AVAILABLE: one affinity group per target, in order, one whole copy of the Job', () => {
+  test('FIRST_AVAILABLE: one affinity group per target, in order, all replicas on the first with room for them', () => {
     const { chart, job } = trainingChart();
     new KarmadaPlacement(chart, 'placement', { workload: job, targets: [onPrem, gke] });
     const policy = ofKind(synth(chart), POLICY, 'PropagationPolicy').find((p) => p.metadata.name === 'burst');
@@ -58,7 +68,9 @@ describe('KarmadaPlacement', () => {
     expect(policy.spec.resourceSelectors).toEqual([{ apiVersion: 'batch/v1', kind: 'Job', name: 'burst' }]);
     expect(policy.spec.placement).toEqual({
       clusterAffinities: [{ affinityName: 'on-prem', clusterNames: ['on-prem'] }, { affinityName: 'gke-burst', clusterNames: ['gke-burst'] }],
-      replicaScheduling: { replicaSchedulingType: 'Duplicated' },
+      // Divided: Karmada weighs each group's free resources (GPUs included) and falls back when they fall short;
+      // with Duplicated it ignores them and never bursts for lack of GPUs.
+      replicaScheduling: { replicaSchedulingType: 'Divided', replicaDivisionPreference: 'Aggregated' },
     });
     expect(policy.spec.propagateDeps).toBe(true);
   });
@@ -123,7 +135,7 @@ describe('KarmadaPlacement', () => {
     const chart = Testing.chart();
     const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
-    new KnativeFeatures(chart, 'features');
+    memberFeatures(chart);
     new KarmadaPlacement(chart, 'placement', {
       workload: PlaceableWorkload.fromApiObject(service.apiObject, pool),
       targets: [onPrem, gke],
@@ -139,7 +151,7 @@ describe('KarmadaPlacement', () => {
     const chart = Testing.chart();
     const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] }); // nodeSelector and tolerations, no affinity
     const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
-    new KnativeFeatures(chart, 'features');
+    memberFeatures(chart);
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke] });
     expect(() => synth(chart)).toThrow(
       "[test/placement] 'targets' must be node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service 'classifier', " +
@@ -147,11 +159,37 @@ describe('KarmadaPlacement', () => {
     );
   });
 
+  test('fails when the member clusters are not declared to enable the placed service\'s own gated fields', () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+    const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
+    // Enough for the service where this app is applied, but that ConfigMap stays on the Karmada control plane.
+    new KnativeFeatures(chart, 'features');
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem], overridePlacement: false });
+    expect(() => synth(chart)).toThrow(
+      "[test/placement] 'workload' must be a Knative Service whose gated fields the member clusters enable, declared in `enabled` of a KnativeFeatures beside this " +
+      'placement (a config-features this app writes stays on the Karmada control plane, which no member cluster reads), got \'classifier needs nodeSelector, tolerations\': ' +
+      'list kubernetes.podspec-nodeselector, kubernetes.podspec-tolerations in `enabled` of a KnativeFeatures with emitConfigMap: false once the member clusters enable them',
+    );
+  });
+
+  test('reads the gated fields of a Knative Service made without this library from its object', () => {
+    const chart = Testing.chart();
+    const ksvc = new ApiObject(chart, 'plain', {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name: 'plain' },
+      spec: { template: { spec: { containers: [{ image: 'registry.example.com/svc:1.0.0' }], runtimeClassName: 'nvidia' } } },
+    });
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(ksvc, GpuNodePool.custom({})), targets: [onPrem], overridePlacement: false });
+    expect(() => synth(chart)).toThrow("got 'plain needs runtimeClassName'");
+  });
+
   test('an override may add a Knative-gated field that a KnativeFeatures of the app lists as enabled, declared before or after', () => {
     const chart = Testing.chart();
     const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
-    new KnativeFeatures(chart, 'features');
+    memberFeatures(chart);
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke] });
     new KnativeFeatures(chart, 'members', { emitConfigMap: false, enabled: [KnativeFeature.AFFINITY] });
     const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
@@ -163,7 +201,7 @@ describe('KarmadaPlacement', () => {
     const chart = Testing.chart();
     const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
-    new KnativeFeatures(chart, 'features');
+    memberFeatures(chart);
     const other = new ClusterTarget({ name: 'other', nodePool: GpuNodePool.nvidia({ products: [GpuProduct.A100_SXM4_40GB] }) });
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [other] });
     const [rule] = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
@@ -217,10 +255,30 @@ describe('KarmadaPlacement', () => {
         .toThrow("'targets[].registryMirror' must be set for a workload whose images Karmada finds (v1/Pod, apps/v1/ReplicaSet, apps/v1/Deployment, apps/v1/DaemonSet, apps/v1/StatefulSet, batch/v1/Job), or whose object is known (WorkloadPlacement.apiObject), got 'on-prem: harbor.dc1.example.com for a Service'");
     });
 
-    test('fails at synth on a pod spec path that names no pod spec', () => {
+    test('fails on a pod spec path that names no pod spec', () => {
+      const { job } = trainingChart();
+      expect(() => PlaceableWorkload.fromApiObject(job.job, onPremPool, { podSpecPath: '/spec/template' }))
+        .toThrow("'podSpecPath' must be the path of the pod spec in Job 'burst', got '/spec/template'");
+    });
+
+    test('fails on a node pool other than the one the pods were rendered with: the override patches would miss their fields', () => {
+      const { job } = trainingChart();
+      expect(() => PlaceableWorkload.fromApiObject(job.job, gke.nodePool))
+        .toThrow("'nodePool' must be the node pool the pods of Job 'burst' were rendered with (the overrides patch their placement), got 'one that renders another nodeSelector, affinity': pass the nodePool given to the workload");
+      expect(() => PlaceableWorkload.fromApiObject(job.job, onPremPool)).not.toThrow();
+    });
+
+    test('fails on companions in another namespace and on policy names Karmada refuses', () => {
       const { chart, job } = trainingChart();
-      new KarmadaPlacement(chart, 'p', { workload: PlaceableWorkload.fromApiObject(job.job, onPremPool, { podSpecPath: '/spec/template' }), targets: [onPrem] });
-      expect(() => synth(chart)).toThrow("'podSpecPath' must be the path of the pod spec in Job 'burst', got '/spec/template'");
+      const shared = new ApiObject(new Chart(chart, 'platform', { namespace: 'platform' }), 'shared', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' } });
+      const workload = PlaceableWorkload.fromApiObject(job.job, onPremPool, { companions: [shared] });
+      expect(() => new KarmadaPlacement(chart, 'p', { workload, targets: [onPrem] }))
+        .toThrow("'companions' must be objects in the workload's namespace (ml): a PropagationPolicy selects objects of its own namespace, got 'ConfigMap platform/shared'");
+      const local = new ApiObject(chart, 'local', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'local' } });
+      const withCompanion = PlaceableWorkload.fromApiObject(job.job, onPremPool, { companions: [local] });
+      expect(() => new KarmadaPlacement(chart, 'q', { workload: withCompanion, targets: [onPrem], name: 'n'.repeat(53) }))
+        .toThrow(`'name' must be a policy name of at most 63 characters with '-companions' added for the companions' policy, got '${'n'.repeat(53)}'`);
+      expect(() => new KarmadaPlacement(chart, 'r', { workload: withCompanion, targets: [onPrem], name: 'n'.repeat(52) })).not.toThrow();
     });
 
     test('fails without targets', () => {
