@@ -24,7 +24,8 @@ export enum NotebookServiceType {
 /** Props of GpuNotebook. */
 export interface GpuNotebookProps {
   /**
-   * Metadata of the Deployment and Service. Labels are copied to the pod.
+   * Metadata of the Deployment (name, namespace, labels and annotations) and the Service (name, namespace and
+   * labels). Labels are copied to the pod.
    * @default - a name generated from the construct path, the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
@@ -110,8 +111,8 @@ export interface GpuNotebookProps {
    */
   readonly nodePool?: GpuNodePool;
   /**
-   * CPU and memory.
-   * @default - cpu request 1, memory 8Gi
+   * CPU and memory; each one left out takes its default.
+   * @default - cpu request 1, memory 8Gi (request = limit)
    */
   readonly resources?: ContainerResources;
   /**
@@ -238,7 +239,8 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       gpu: props.gpu,
       gpuCount: props.gpuCount,
       nodePool: props.nodePool,
-      resources: props.resources ?? { memory: { request: Size.gibibytes(8) } },
+      // 8Gi unless resources.memory says otherwise, also when only resources.cpu is given.
+      resources: { ...props.resources, memory: props.resources?.memory ?? { request: Size.gibibytes(8) } },
       sharedMemorySize: props.sharedMemorySize,
       security: {
         ...security,

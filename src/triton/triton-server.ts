@@ -45,7 +45,8 @@ export enum SpreadPolicy {
  * It scales on the average time requests wait in Triton's queue, a Pods metric served by prometheus-adapter
  * from Triton's `nv_inference_queue_duration_us` and `nv_inference_request_success` counters, with CPU
  * utilization beside it as the fallback: when the custom metric cannot be read, the HPA still scales up on CPU
- * (and does not scale down). The adapter rule (Helm values of prometheus-community/prometheus-adapter):
+ * (and does not scale down). The adapter rule (Helm values of prometheus-community/prometheus-adapter; `increase`,
+ * not `delta`, since both are counters and a restarted server resets them):
  *
  * ```yaml
  * rules:
@@ -59,8 +60,8 @@ export enum SpreadPolicy {
  *         matches: nv_inference_queue_duration_us
  *         as: avg_time_queue_us
  *       metricsQuery: >-
- *         sum(delta(nv_inference_queue_duration_us{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>)
- *         / (1 + sum(delta(nv_inference_request_success{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>))
+ *         sum(increase(nv_inference_queue_duration_us{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>)
+ *         / (1 + sum(increase(nv_inference_request_success{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>))
  * ```
  */
 export interface TritonAutoscalingOptions {

@@ -97,6 +97,11 @@ describe('GpuNotebook', () => {
     }
   });
 
+  test('8Gi of memory unless resources.memory says otherwise, also when only the CPU is given', () => {
+    expect(build().container.resources).toMatchObject({ requests: { cpu: '1', memory: '8Gi' }, limits: { memory: '8Gi' } });
+    expect(build({ resources: { cpu: { request: Cpu.units(4) } } }).container.resources).toMatchObject({ requests: { cpu: '4', memory: '8Gi' }, limits: { memory: '8Gi' } });
+  });
+
   test('one GPU on the node pool', () => {
     const { container, pod } = build({ nodePool: GpuNodePool.aks() });
     expect(container.resources.limits['nvidia.com/gpu']).toBe(1);
