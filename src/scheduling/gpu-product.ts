@@ -3,29 +3,31 @@ import { propError } from '../_errors';
 import { LABEL_VALUE } from '../_names';
 
 /**
- * A GPU model as NVIDIA GPU Feature Discovery labels it (`nvidia.com/gpu.product`), with its memory.
+ * A GPU model as NVIDIA GPU Feature Discovery labels it (`nvidia.com/gpu.product`), with its memory as the driver
+ * reports it (nvidia-smi, and GFD's `nvidia.com/gpu.memory`): a little below the marketing size, e.g. 23034 MiB for
+ * a 24 GB L4.
  *
  * Used to place workloads on a product and to check that models fit in GPU memory.
  */
 export class GpuProduct {
   /** NVIDIA A100 SXM4 40 GB. */
-  public static readonly A100_SXM4_40GB = new GpuProduct('NVIDIA-A100-SXM4-40GB', Size.gibibytes(40));
+  public static readonly A100_SXM4_40GB = new GpuProduct('NVIDIA-A100-SXM4-40GB', Size.mebibytes(40960));
   /** NVIDIA A100 SXM4 80 GB. */
-  public static readonly A100_SXM4_80GB = new GpuProduct('NVIDIA-A100-SXM4-80GB', Size.gibibytes(80));
+  public static readonly A100_SXM4_80GB = new GpuProduct('NVIDIA-A100-SXM4-80GB', Size.mebibytes(81920));
   /** NVIDIA A100 PCIe 40 GB. */
-  public static readonly A100_PCIE_40GB = new GpuProduct('NVIDIA-A100-PCIE-40GB', Size.gibibytes(40));
+  public static readonly A100_PCIE_40GB = new GpuProduct('NVIDIA-A100-PCIE-40GB', Size.mebibytes(40960));
   /** NVIDIA H100 SXM5 80 GB (HBM3). */
-  public static readonly H100_80GB_HBM3 = new GpuProduct('NVIDIA-H100-80GB-HBM3', Size.gibibytes(80));
+  public static readonly H100_80GB_HBM3 = new GpuProduct('NVIDIA-H100-80GB-HBM3', Size.mebibytes(81559));
   /** NVIDIA L4, 24 GB. */
-  public static readonly L4 = new GpuProduct('NVIDIA-L4', Size.gibibytes(24));
+  public static readonly L4 = new GpuProduct('NVIDIA-L4', Size.mebibytes(23034));
   /** NVIDIA L40S, 48 GB. */
-  public static readonly L40S = new GpuProduct('NVIDIA-L40S', Size.gibibytes(48));
+  public static readonly L40S = new GpuProduct('NVIDIA-L40S', Size.mebibytes(46068));
   /** NVIDIA A10G, 24 GB (AWS g5). */
-  public static readonly A10G = new GpuProduct('NVIDIA-A10G', Size.gibibytes(24));
+  public static readonly A10G = new GpuProduct('NVIDIA-A10G', Size.mebibytes(23028));
   /** NVIDIA Tesla T4, 16 GB. */
-  public static readonly T4 = new GpuProduct('Tesla-T4', Size.gibibytes(16));
+  public static readonly T4 = new GpuProduct('Tesla-T4', Size.mebibytes(15360));
   /** NVIDIA Tesla V100 SXM2, 16 GB. */
-  public static readonly V100_SXM2_16GB = new GpuProduct('Tesla-V100-SXM2-16GB', Size.gibibytes(16));
+  public static readonly V100_SXM2_16GB = new GpuProduct('Tesla-V100-SXM2-16GB', Size.mebibytes(16160));
 
   /**
    * A product not listed here, by its exact `nvidia.com/gpu.product` label value.
@@ -41,7 +43,7 @@ export class GpuProduct {
   private constructor(
     /** The `nvidia.com/gpu.product` label value. */
     public readonly label: string,
-    /** Memory of one GPU, when known. */
+    /** Memory of one GPU as the driver reports it, when known. */
     public readonly memory?: Size,
   ) {}
 }

@@ -2,11 +2,13 @@ import { Size } from 'cdk8s';
 import { GpuProduct } from '../../src';
 
 describe('GpuProduct', () => {
-  test('known products carry the GFD label and memory', () => {
+  test('known products carry the GFD label and the memory the driver reports (nvidia-smi), not the marketing size', () => {
     expect(GpuProduct.A100_SXM4_40GB.label).toBe('NVIDIA-A100-SXM4-40GB');
-    expect(GpuProduct.A100_SXM4_40GB.memory?.toGibibytes()).toBe(40);
+    expect(GpuProduct.A100_SXM4_40GB.memory?.toMebibytes()).toBe(40960);
     expect(GpuProduct.T4.label).toBe('Tesla-T4');
-    expect(GpuProduct.H100_80GB_HBM3.memory?.toGibibytes()).toBe(80);
+    expect(GpuProduct.H100_80GB_HBM3.memory?.toMebibytes()).toBe(81559);
+    expect(GpuProduct.L4.memory?.toMebibytes()).toBe(23034);
+    expect(GpuProduct.T4.memory?.toMebibytes()).toBe(15360);
   });
 
   test('other products by label', () => {

@@ -288,7 +288,10 @@ describe('TritonServer', () => {
     const l4 = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const { app } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(12) }]);
     expect(() => synthAppChecked(app)).toThrow(
-      "'GPU 0 memory' must be at most 24Gi (NVIDIA-L4), got '2 x 12Gi (resnet50) + 1Gi overhead = 25Gi': lower instance counts, spread instances over more GPUs, or use a GPU with more memory");
+      "'GPU 0 memory' must be at most 23034Mi (NVIDIA-L4), got '2 x 12Gi (resnet50) + 1Gi overhead = 25Gi': lower instance counts, spread instances over more GPUs, or use a GPU with more memory");
+    // What the driver reports, not the 24 GB on the box: 2 x 11Gi + 1Gi = 23Gi (23552Mi) does not fit an L4 either.
+    const { app: tight } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(11) }]);
+    expect(() => synthAppChecked(tight)).toThrow("'GPU 0 memory' must be at most 23034Mi (NVIDIA-L4), got '2 x 11Gi (resnet50) + 1Gi overhead = 23Gi'");
   });
 
   test('fails at synth when a MIG slice is too small, counting the profile in decimal gigabytes', () => {
