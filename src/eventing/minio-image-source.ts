@@ -282,7 +282,10 @@ export class MinIOImageSource extends Construct {
   public readonly targetArn: string;
   /** The `source` of every event: `<endpoint>/<bucket>`. */
   public readonly eventSource: string;
-  /** The `type` prefixes of the events, one per event kind, e.g. `io.min.s3.ObjectCreated:`. */
+  /**
+   * The `type` prefixes of the events, one per event kind, e.g. `io.min.s3.ObjectCreated:`. A prefix filter on
+   * `ObjectCreated:` also matches MinIO's tag, retention and legal-hold events; `eventFilter()` leaves those out.
+   */
   public readonly eventTypePrefixes: string[];
 
   private readonly props: MinIOImageSourceProps;
@@ -409,9 +412,10 @@ export class MinIOImageSource extends Construct {
         limits: { memory: k8s.Quantity.fromString('256Mi') },
       },
     });
-    const hash = sha256(JSON.stringify([settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null])).slice(0, 8);
     // A name of their own: the adapter's Service and Deployment select its name and instance labels.
     const setupLabels = { ...labels, 'app.kubernetes.io/name': 'minio-cloudevents-setup' };
+    // The name follows everything in the pod template, which is immutable: a change makes a new Job.
+    const hash = sha256(JSON.stringify([settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels])).slice(0, 8);
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {
       metadata: { name: `${base}-setup-${hash}`, labels: setupLabels },
       spec: {

@@ -7,7 +7,7 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
-import { IKnativeFeatureConsumer, KnativeFeature, knativeFeatureDeclared, knativeFeaturesOf } from '../serving/knative-features';
+import { IKnativeFeatureConsumer, KnativeFeature, knativeFeatureDeclaredElsewhere, knativeFeaturesOf } from '../serving/knative-features';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
@@ -104,7 +104,9 @@ export enum KarmadaPlacementMode {
    * One cluster: the first target, in order, with room for all the workload's replicas (`clusterAffinities`, one
    * group per target, with `Divided` replicas: Karmada's scheduler estimates each cluster's free resources, GPUs
    * included, and moves on to the next target when one cannot take them all, or is unavailable). Put on-prem
-   * first and the cloud after it to burst only when on-prem cannot take the job.
+   * first and the cloud after it to burst only when on-prem cannot take the job. Karmada estimates the replicas
+   * of the kinds its interpreter knows (a Job, a Deployment); a Knative Service has none it can read, so it
+   * lands on the first available target whatever its free GPUs.
    */
   FIRST_AVAILABLE = 'first-available',
   /** Every target runs a full copy (`clusterAffinity` with `Duplicated` replicas), e.g. a notebook everywhere. */
@@ -275,7 +277,7 @@ export class KarmadaPlacement extends Construct {
    */
   private checkKnativeFlags(placement: WorkloadPlacement, baseFeatures: KnativeFeature[], addedFields: TargetFeatures[]): void {
     const service = placement.workload.name;
-    const undeclared = (features: KnativeFeature[]) => features.filter((f) => !knativeFeatureDeclared(this, f));
+    const undeclared = (features: KnativeFeature[]) => features.filter((f) => !knativeFeatureDeclaredElsewhere(this, f));
     const flags = (features: KnativeFeature[]) => features.map((f) => f.flag).join(', ');
     this.node.addValidation({
       validate: () => {

@@ -31,7 +31,8 @@ export class GpuProduct {
 
   /**
    * A product not listed here, by its exact `nvidia.com/gpu.product` label value.
-   * @param memory the memory of one GPU, needed for memory-budget checks
+   * @param memory the memory of one GPU as the driver reports it (nvidia-smi, the node's `nvidia.com/gpu.memory`
+   * label in MiB), not the marketing size; needed for memory-budget checks
    */
   public static of(label: string, memory?: Size): GpuProduct {
     if (!LABEL_VALUE.test(label)) {

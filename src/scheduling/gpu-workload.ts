@@ -123,6 +123,8 @@ export interface GpuPodProps {
   /**
    * Make the pod Guaranteed QoS: CPU and memory limits equal to the requests in every container. The helper
    * containers this library adds (model downloads) then get limits equal to their requests, the larger of the two.
+   * On Knative the pod also runs the queue-proxy, which has no limits unless `config-deployment` gives it some
+   * (`queue-sidecar-*-limit`): the pod stays Burstable until then.
    * @default false
    */
   readonly guaranteedQos?: boolean;

@@ -7,6 +7,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { propError } from '../_errors';
 import { mountPathKey } from '../scheduling/_pod-spec';
 
+/** Knative's defaults of max-revision-timeout-seconds and container-concurrency-max-limit (config-defaults). */
+export const MAX_REVISION_TIMEOUT = 600;
+export const CONTAINER_CONCURRENCY_MAX_LIMIT = 1000;
+
 /** Ports the queue-proxy and the activator own. */
 export const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];
 /** Variables Knative sets in the serving container (sidecars and init containers may set PORT). */

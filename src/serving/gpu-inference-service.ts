@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkKnativePodSpec } from './_knative-pod-rules';
+import { checkKnativePodSpec, CONTAINER_CONCURRENCY_MAX_LIMIT, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
@@ -267,9 +267,6 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
 }
 
 const RESERVED_ANNOTATION_PREFIXES = ['autoscaling.knative.dev/', 'serving.knative.dev/'];
-/** Knative's defaults of max-revision-timeout-seconds and container-concurrency-max-limit (config-defaults). */
-const MAX_REVISION_TIMEOUT = 600;
-const CONTAINER_CONCURRENCY_MAX_LIMIT = 1000;
 
 /**
  * A GPU model server as a Knative Serving `Service` that scales to zero when idle.
@@ -530,10 +527,10 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   if (p.targetBurstCapacity !== undefined && !(p.targetBurstCapacity >= 0 || p.targetBurstCapacity === -1)) {
     throw propError('targetBurstCapacity', '0 or more, or -1 to keep the activator in the path', p.targetBurstCapacity);
   }
-  const kpaOnly = [['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['panicWindowPercentage', p.panicWindowPercentage],
-    ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
+  const kpaOnly = [['scaleToZeroPodRetention', p.scaleToZeroPodRetention && `${p.scaleToZeroPodRetention.toSeconds()}s`],
+    ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
   for (const [prop, value] of kpaOnly) {
-    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting)', prop);
+    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting)', value);
   }
   if (p.scaleToZeroPodRetention !== undefined && p.scaleToZeroPodRetention.toSeconds() > 3600) {
     throw propError('scaleToZeroPodRetention', 'at most 1h', `${p.scaleToZeroPodRetention.toSeconds()}s`);

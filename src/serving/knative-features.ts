@@ -126,11 +126,12 @@ export function missingKnativeFeatures(consumer: IKnativeFeatureConsumer): Knati
 }
 
 /**
- * Whether `feature` is on by default or listed in `enabled` of a KnativeFeatures of `construct`'s cluster: what
- * the app states the cluster enables, beyond the flags its services' own pod specs need.
+ * Whether `feature` is on by default or listed in `enabled` of a KnativeFeatures of `construct`'s cluster that
+ * writes no ConfigMap (`emitConfigMap: false`): what the app states clusters it does not configure enable (Karmada's
+ * member clusters), where a config-features it writes never arrives.
  */
-export function knativeFeatureDeclared(construct: IConstruct, feature: KnativeFeature): boolean {
-  return feature.enabledByDefault || declaredFor(construct).some((d) => d._lists(feature));
+export function knativeFeatureDeclaredElsewhere(construct: IConstruct, feature: KnativeFeature): boolean {
+  return feature.enabledByDefault || declaredFor(construct).some((d) => d._declaresElsewhere(feature));
 }
 
 /** The KnativeFeatures of `construct`'s cluster. */
@@ -242,6 +243,11 @@ export class KnativeFeatures extends Construct {
   /** Whether `enabled` lists `feature`. @internal */
   public _lists(feature: KnativeFeature): boolean {
     return this.extra.includes(feature);
+  }
+
+  /** Whether this declares `feature` enabled by a config-features it does not write. @internal */
+  public _declaresElsewhere(feature: KnativeFeature): boolean {
+    return !this.emitConfigMap && this._lists(feature);
   }
 
   /** Whether this declaration enables `feature`. */

@@ -1080,8 +1080,9 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
 
   if (p.ensembleSteps) checkEnsemble(where, p);
   if (ensemble) {
-    for (const [prop, given] of [['optimization', p.optimization], ['warmup', p.warmup]] as const) {
-      if (given) throw propError(`${where}.${prop}`, 'unset for an ensemble (Triton refuses it there)', prop, `set ${prop} on the models the steps run`);
+    if (p.optimization) throw propError(`${where}.optimization`, 'unset for an ensemble (Triton refuses it there)', p.optimization, 'set optimization on the models the steps run');
+    if (p.warmup) {
+      throw propError(`${where}.warmup`, 'unset for an ensemble (Triton refuses it there)', p.warmup.map((w) => w.name).join(', '), 'warm up the models the steps run');
     }
   }
   if (p.responseCache) {

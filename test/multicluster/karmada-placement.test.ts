@@ -171,6 +171,12 @@ describe('KarmadaPlacement', () => {
       'placement (a config-features this app writes stays on the Karmada control plane, which no member cluster reads), got \'classifier needs nodeSelector, tolerations\': ' +
       'list kubernetes.podspec-nodeselector, kubernetes.podspec-tolerations in `enabled` of a KnativeFeatures with emitConfigMap: false once the member clusters enable them',
     );
+    // Listing them in a KnativeFeatures that writes its ConfigMap does not help: that one stays here too.
+    const listed = Testing.chart();
+    const svc = new GpuInferenceService(listed, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
+    new KnativeFeatures(listed, 'features', { enabled: [KnativeFeature.NODE_SELECTOR, KnativeFeature.TOLERATIONS] });
+    new KarmadaPlacement(listed, 'placement', { workload: PlaceableWorkload.fromApiObject(svc.apiObject, pool), targets: [onPrem], overridePlacement: false });
+    expect(() => synth(listed)).toThrow("got 'classifier needs nodeSelector, tolerations'");
   });
 
   test('reads the gated fields of a Knative Service made without this library from its object', () => {

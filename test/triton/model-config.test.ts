@@ -309,9 +309,9 @@ describe('TritonModelConfig', () => {
   test('fails on optimization or warmup for an ensemble, which Triton refuses there', () => {
     const ensemble = simple({ platform: ModelPlatform.ENSEMBLE, ensembleSteps: [{ modelName: 'a', inputMap: { i: 'x' }, outputMap: { o: 'y' } }] });
     expect(() => new TritonModelConfig({ ...ensemble, optimization: { cudaGraphs: true } }))
-      .toThrow("'model[m].optimization' must be unset for an ensemble (Triton refuses it there), got 'optimization': set optimization on the models the steps run");
+      .toThrow('\'model[m].optimization\' must be unset for an ensemble (Triton refuses it there), got {"cudaGraphs":true}: set optimization on the models the steps run');
     expect(() => new TritonModelConfig({ ...ensemble, warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [4] } } }] }))
-      .toThrow(/'model\[m\]\.warmup' must be unset for an ensemble/);
+      .toThrow("'model[m].warmup' must be unset for an ensemble (Triton refuses it there), got 'w': warm up the models the steps run");
   });
 
   test('fails on the response cache with the sequence batcher or a decoupled model', () => {

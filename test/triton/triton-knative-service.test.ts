@@ -114,11 +114,19 @@ describe('TritonKnativeService', () => {
 
   test('passes the activator and panic settings and the raised cluster limits on to the Knative service', () => {
     const { app } = knative({
-      targetBurstCapacity: 0, scaleToZeroPodRetention: Duration.minutes(2), timeout: Duration.minutes(15), maxRevisionTimeout: Duration.minutes(20),
+      targetBurstCapacity: 0,
+      scaleToZeroPodRetention: Duration.minutes(2),
+      panicWindowPercentage: 20,
+      panicThresholdPercentage: 300,
+      timeout: Duration.minutes(15),
+      maxRevisionTimeout: Duration.minutes(20),
     });
     const ksvc = ksvcOf(app);
     expect(ksvc.spec.template.metadata.annotations).toMatchObject({
-      'autoscaling.knative.dev/target-burst-capacity': '0', 'autoscaling.knative.dev/scale-to-zero-pod-retention-period': '120s',
+      'autoscaling.knative.dev/target-burst-capacity': '0',
+      'autoscaling.knative.dev/scale-to-zero-pod-retention-period': '120s',
+      'autoscaling.knative.dev/panic-window-percentage': '20',
+      'autoscaling.knative.dev/panic-threshold-percentage': '300',
     });
     expect(ksvc.spec.template.spec.timeoutSeconds).toBe(900);
   });
@@ -232,6 +240,8 @@ describe('TritonKnativeService', () => {
     // A cluster that raised the limit says so, and the derived value stands.
     const raised = new TritonKnativeService(chart, 'raised', { repository: repo, containerConcurrencyMaxLimit: 4096 });
     expect(raised.containerConcurrency).toBe(2048);
+    expect(() => new TritonKnativeService(chart, 'zero', { repository: repo, containerConcurrencyMaxLimit: 0 }))
+      .toThrow("'containerConcurrencyMaxLimit' must be an integer >= 1, got 0");
   });
 
   test('fails at synth when models are added after the service derived its concurrency', () => {
