@@ -1107,6 +1107,19 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
         throw propError(`${where}.warmup[${w.name}].inputs`, `keyed by the model's inputs and control tensors (${[...inputNames].join(', ')})`, name);
       }
       for (const dim of input.dims) checkInteger(`${where}.warmup[${w.name}].inputs[${name}].dims`, dim, 1, undefined, 'warmup shapes are concrete: no -1');
+      // The warmup is an inference request: Triton refuses one whose input has another type or shape.
+      const declared = (p.inputs ?? []).find((i) => i.name === name);
+      if (!declared) continue;
+      if (input.dataType !== declared.dataType) {
+        throw propError(`${where}.warmup[${w.name}].inputs[${name}].dataType`, `the input's data type (${declared.dataType})`, input.dataType);
+      }
+      if (input.dims.length !== declared.dims.length || declared.dims.some((dim, i) => dim !== -1 && dim !== input.dims[i])) {
+        throw propError(`${where}.warmup[${w.name}].inputs[${name}].dims`, `the input's shape [${declared.dims.join(', ')}] without the batch dimension (-1 takes any size)`, input.dims);
+      }
+    }
+    const missing = (p.inputs ?? []).filter((i) => !i.optional && !(i.name in w.inputs)).map((i) => i.name);
+    if (missing.length > 0) {
+      throw propError(`${where}.warmup[${w.name}].inputs`, 'every input the model requires', Object.keys(w.inputs).join(', '), `add ${missing.join(', ')}, or mark them optional`);
     }
   }
 

@@ -74,6 +74,8 @@ describe('TritonModelConfig', () => {
   });
 
   test('snapshot: every field', () => {
+    // Every warmup request carries the inputs the model requires (mask is optional).
+    const SHAPE = { dataType: TensorDataType.INT32, dims: [2] };
     const text = render({
       name: 'everything',
       platform: ModelPlatform.TENSORRT_PLAN, // shape tensors are TensorRT's only
@@ -127,9 +129,9 @@ describe('TritonModelConfig', () => {
         eagerBatching: true,
       },
       warmup: [
-        { name: 'zeros', batchSize: 8, inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3] } }, count: 2 },
-        { name: 'random', inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3], data: WarmupData.RANDOM } } },
-        { name: 'file', inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3], data: WarmupData.fromFile('cat.raw') } } },
+        { name: 'zeros', batchSize: 8, inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3] }, shape: SHAPE }, count: 2 },
+        { name: 'random', inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3], data: WarmupData.RANDOM }, shape: SHAPE } },
+        { name: 'file', inputs: { image: { dataType: TensorDataType.UINT8, dims: [224, 224, 3], data: WarmupData.fromFile('cat.raw') }, shape: SHAPE } },
       ],
       versionPolicy: ModelVersionPolicy.specific([3, 1]),
       parameters: { intra_op_thread_count: '4', cudnn_conv_algo_search: 'HEURISTIC' },
@@ -397,6 +399,16 @@ describe('TritonModelConfig', () => {
       .toContain('key: "START"');
     expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [-1] } } }] })))
       .toThrow(/warmup shapes are concrete: no -1/);
+    // A warmup is an inference request: the type and shape of each input, and every required input.
+    expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP16, dims: [4] } } }] })))
+      .toThrow("'model[m].warmup[w].inputs[x].dataType' must be the input's data type (TYPE_FP32), got 'TYPE_FP16'");
+    expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [5, 5] } } }] })))
+      .toThrow("'model[m].warmup[w].inputs[x].dims' must be the input's shape [4] without the batch dimension (-1 takes any size), got [5,5]");
+    const two = simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [-1, 3] }, { name: 'y', dataType: TensorDataType.INT64, dims: [1] }] });
+    expect(() => new TritonModelConfig({ ...two, warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [7, 3] } } }] }))
+      .toThrow("'model[m].warmup[w].inputs' must be every input the model requires, got 'x': add y, or mark them optional");
+    const optionalY = { ...two, inputs: [two.inputs![0], { ...two.inputs![1], optional: true }] };
+    expect(() => new TritonModelConfig({ ...optionalY, warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [7, 3] } } }] })).not.toThrow();
   });
 
   test('fails on priorities and queue policies that contradict each other', () => {
