@@ -140,7 +140,9 @@ export interface MinIOImageSourceProps {
   readonly eventTypePrefix?: string;
   /**
    * CloudEvents extension attributes added to every event (the SinkBinding's `ceOverrides`); never named like a
-   * context attribute (`type`, `source`, `id`, `subject` ...).
+   * context attribute (`type`, `source`, `id`, `subject` ...). Values are printable ASCII without space, `"` or
+   * `%`: the adapter percent-encodes those in the `ce-` header, as the HTTP binding asks, and the broker
+   * (cloudevents sdk-go) keeps them encoded, so a trigger filter on the plain value would never match.
    * @default - none
    */
   readonly extensions?: Record<string, string>;
@@ -315,6 +317,12 @@ export class MinIOImageSource extends Construct {
       throw propError('eventTypePrefix', 'a reverse-DNS prefix such as io.min.s3', typePrefix);
     }
     checkExtensions('extensions', props.extensions);
+    for (const [name, value] of Object.entries(props.extensions ?? {})) {
+      if (ceHeaderValue(value) !== value) {
+        throw propError(`extensions['${name}']`, 'printable ASCII without space, " or % (the adapter percent-encodes the others and the broker keeps them encoded, so a filter on the value would never match)',
+          value, "use '-' or '_' in place of spaces");
+      }
+    }
     if (props.authTokenRevision !== undefined && !LABEL_VALUE.test(props.authTokenRevision)) {
       throw propError('authTokenRevision', 'a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter)', props.authTokenRevision);
     }

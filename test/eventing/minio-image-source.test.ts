@@ -187,6 +187,7 @@ describe('MinIOImageSource', () => {
     ['an authTokenRevision with a space', { authTokenRevision: 'take 2' }, "'authTokenRevision' must be a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter), got 'take 2'"],
     ['a name that is not a DNS label', { name: '9uploads' }, "'name' must be a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter), got '9uploads'"],
     ['an invalid extension name', { extensions: { 'my-ext': 'x' } }, "'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'my-ext'"],
+    ['an extension value the adapter would percent-encode', { extensions: { team: 'ml ops' } }, "'extensions['team']' must be printable ASCII without space, \" or % (the adapter percent-encodes the others and the broker keeps them encoded, so a filter on the value would never match), got 'ml ops': use '-' or '_' in place of spaces"],
     ['an extension named like a context attribute', { extensions: { type: 'x' } }, "'extensions' must be keyed by names other than the CloudEvents context attributes (data, datacontenttype, dataschema, id, source, specversion, subject, time, type), got 'type': an extension would replace the event's own attribute"],
   ])('fails %s', (_name, props, message) => {
     expect(() => source(chart(), props)).toThrow(message);
