@@ -41,7 +41,7 @@ export enum ScalingMetric {
   RPS = 'rps',
   /** CPU utilization (HPA). */
   CPU = 'cpu',
-  /** Memory utilization (HPA). */
+  /** Average memory per replica; `target` in MiB (HPA). */
   MEMORY = 'memory',
 }
 
