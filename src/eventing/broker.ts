@@ -157,8 +157,8 @@ export class Broker extends Construct implements IBroker {
     // dead-letter sink would retry nothing for triggers made elsewhere (kubectl, other tools). So a given delivery
     // carries the documented retry defaults, and Knative only waits between retries when both the policy and the
     // delay are set.
-    const retry = d && (d.retry ?? DEFAULT_RETRY);
-    const retrying = retry !== undefined && retry > 0;
+    const retry = d?.retry ?? DEFAULT_RETRY;
+    const retrying = retry > 0;
     return {
       config: config && { apiVersion: config.apiVersion, kind: config.kind, name: config.name, namespace: config.namespace },
       delivery: d && renderDelivery({

@@ -405,7 +405,7 @@ function placementPatches(podSpecPath: string, base: Record<string, unknown>, ta
   for (const field of PLACEMENT_FIELDS) {
     const before = base[field];
     const after = target[field];
-    if (JSON.stringify(before) === JSON.stringify(after)) continue;
+    if (canonicalJson(before) === canonicalJson(after)) continue;
     const path = `${podSpecPath}/${field}`;
     if (after === undefined) {
       patches.push({ path, operator: operator.REMOVE });

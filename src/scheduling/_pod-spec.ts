@@ -93,7 +93,7 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     gpu,
     gpuCount,
     nodePool,
-    resources: resolveResources(props, gpuCount, sharedMemorySize),
+    resources: resolveResources(props, gpu, gpuCount, sharedMemorySize),
     runAsUser: security.runAsUser ?? (allowRoot ? undefined : DEFAULT_USER),
     runAsGroup: security.runAsGroup ?? (allowRoot ? undefined : DEFAULT_USER),
     fsGroup: security.fsGroup,
@@ -172,8 +172,10 @@ export function resolveCpuPod(props: CpuPodProps): ResolvedPod {
   };
 }
 
-function resolveResources(props: GpuWorkloadProps, gpuCount: number, sharedMemorySize: Size | undefined): k8s.ResourceRequirements {
-  const gpu = (props.gpu ?? GpuResource.NVIDIA).name;
+function resolveResources(
+  props: GpuWorkloadProps, gpuResource: GpuResource, gpuCount: number, sharedMemorySize: Size | undefined,
+): k8s.ResourceRequirements {
+  const gpu = gpuResource.name;
   const cpu = props.resources?.cpu;
   const memory = props.resources?.memory;
   let cpuRequest: Cpu | undefined = cpu ? cpu.request : Cpu.units(1);

@@ -4,12 +4,18 @@
  * Feature-flagged fields are not checked here: `knativeFeaturesOf` reports them.
  */
 import { k8s } from 'cdk8s-plus-27';
-import { propError } from '../_errors';
+import { checkInteger, propError } from '../_errors';
 import { mountPathKey } from '../scheduling/_pod-spec';
 
 /** Knative's defaults of max-revision-timeout-seconds and container-concurrency-max-limit (config-defaults). */
 export const MAX_REVISION_TIMEOUT = 600;
-export const CONTAINER_CONCURRENCY_MAX_LIMIT = 1000;
+const CONTAINER_CONCURRENCY_MAX_LIMIT = 1000;
+
+/** The cluster's container-concurrency-max-limit: the one a cluster that raised it declares (checked), else Knative's default. */
+export function containerConcurrencyLimit(declared: number | undefined): number {
+  checkInteger('containerConcurrencyMaxLimit', declared, 1);
+  return declared ?? CONTAINER_CONCURRENCY_MAX_LIMIT;
+}
 
 /** Ports the queue-proxy and the activator own. */
 export const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkKnativePodSpec, CONTAINER_CONCURRENCY_MAX_LIMIT, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
+import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
@@ -487,8 +487,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   checkInteger('maxScale', p.maxScale, 0);
   checkInteger('initialScale', p.initialScale, 0);
   checkInteger('activationScale', p.activationScale, 2, undefined, 'Knative requires activation-scale > 1; leave it unset to activate one replica');
-  checkInteger('containerConcurrencyMaxLimit', p.containerConcurrencyMaxLimit, 1);
-  const concurrencyLimit = p.containerConcurrencyMaxLimit ?? CONTAINER_CONCURRENCY_MAX_LIMIT;
+  const concurrencyLimit = containerConcurrencyLimit(p.containerConcurrencyMaxLimit);
   checkInteger('containerConcurrency', p.containerConcurrency, 0, concurrencyLimit,
     `the cluster's container-concurrency-max-limit (${concurrencyLimit}); a cluster that raised it declares that with containerConcurrencyMaxLimit`);
   checkInteger('targetUtilizationPercentage', p.targetUtilizationPercentage, 1, 100);
@@ -519,21 +518,18 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   if (p.metric === ScalingMetric.MEMORY && p.target !== undefined && !Number.isInteger(p.target)) {
     throw propError('target', 'a whole number of MiB with ScalingMetric.MEMORY (the HPA targets an average of target Mi per replica)', p.target);
   }
+  const kpaOnly = [['window', p.window && `${p.window.toSeconds()}s`],
+    ['scaleToZeroPodRetention', p.scaleToZeroPodRetention && `${p.scaleToZeroPodRetention.toSeconds()}s`],
+    ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
+  for (const [prop, value] of kpaOnly) {
+    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting)', value);
+  }
   if (p.window !== undefined) {
-    if (hpa) throw propError('window', 'unset with AutoscalerClass.HPA (a KPA setting)', `${p.window.toSeconds()}s`);
     const w = p.window.toSeconds();
     if (w < 6 || w > 3600) throw propError('window', 'between 6s and 1h', `${w}s`);
   }
   if (p.targetBurstCapacity !== undefined && !(p.targetBurstCapacity >= 0 || p.targetBurstCapacity === -1)) {
     throw propError('targetBurstCapacity', '0 or more, or -1 to keep the activator in the path', p.targetBurstCapacity);
-  }
-  const kpaOnly = [['scaleToZeroPodRetention', p.scaleToZeroPodRetention && `${p.scaleToZeroPodRetention.toSeconds()}s`],
-    ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
-  for (const [prop, value] of kpaOnly) {
-    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting)', value);
-  }
-  if (p.scaleToZeroPodRetention !== undefined && p.scaleToZeroPodRetention.toSeconds() > 3600) {
-    throw propError('scaleToZeroPodRetention', 'at most 1h', `${p.scaleToZeroPodRetention.toSeconds()}s`);
   }
   if (p.panicWindowPercentage !== undefined && !(p.panicWindowPercentage >= 1 && p.panicWindowPercentage <= 100)) {
     throw propError('panicWindowPercentage', 'between 1 and 100', p.panicWindowPercentage);
@@ -541,8 +537,8 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   if (p.panicThresholdPercentage !== undefined && !(p.panicThresholdPercentage >= 110 && p.panicThresholdPercentage <= 1000)) {
     throw propError('panicThresholdPercentage', 'between 110 and 1000', p.panicThresholdPercentage);
   }
-  if (p.scaleDownDelay !== undefined && p.scaleDownDelay.toSeconds() > 3600) {
-    throw propError('scaleDownDelay', 'at most 1h', `${p.scaleDownDelay.toSeconds()}s`);
+  for (const [prop, d] of [['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['scaleDownDelay', p.scaleDownDelay]] as const) {
+    if (d !== undefined && d.toSeconds() > 3600) throw propError(prop, 'at most 1h', `${d.toSeconds()}s`);
   }
   const maxTimeout = p.maxRevisionTimeout?.toSeconds() ?? MAX_REVISION_TIMEOUT;
   if (maxTimeout < 1) throw propError('maxRevisionTimeout', 'at least 1s', `${maxTimeout}s`);

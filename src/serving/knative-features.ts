@@ -240,18 +240,13 @@ export class KnativeFeatures extends Construct {
     return inFlagOrder(all);
   }
 
-  /** Whether `enabled` lists `feature`. @internal */
-  public _lists(feature: KnativeFeature): boolean {
-    return this.extra.includes(feature);
-  }
-
   /** Whether this declares `feature` enabled by a config-features it does not write. @internal */
   public _declaresElsewhere(feature: KnativeFeature): boolean {
-    return !this.emitConfigMap && this._lists(feature);
+    return !this.emitConfigMap && this.extra.includes(feature);
   }
 
   /** Whether this declaration enables `feature`. */
   public enables(feature: KnativeFeature): boolean {
-    return this._lists(feature) || this.emitConfigMap;
+    return this.extra.includes(feature) || this.emitConfigMap;
   }
 }

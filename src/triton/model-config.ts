@@ -845,9 +845,14 @@ export interface LabelFile {
   readonly labels?: string[];
 }
 
-/** A duration in whole microseconds, Triton's unit for delays and timeouts (checked by checkDelay). */
+/** A duration in microseconds, Triton's unit for delays and timeouts, before rounding (checkDelay wants it whole). */
+function exactMicros(d: Duration): number {
+  return d.toMilliseconds({ integral: false }) * 1000;
+}
+
+/** A duration in whole microseconds, as config.pbtxt takes it. */
 function micros(d: Duration | undefined): number | undefined {
-  return d === undefined ? undefined : Math.round(d.toMilliseconds({ integral: false }) * 1000);
+  return d === undefined ? undefined : Math.round(exactMicros(d));
 }
 
 function mapValues<T>(record: Record<string, string> | undefined, f: (v: string) => T): Record<string, T> | undefined {
@@ -1169,9 +1174,7 @@ function checkTensors(
     if ((t.format === InputFormat.NCHW || t.format === InputFormat.NHWC) && t.dims.length !== 3) {
       throw propError(`${at}.dims`, `3 dimensions with format ${t.format} (an image without the batch dimension)`, t.dims, 'leave format unset for other shapes');
     }
-    if (t.isShapeTensor && platform._runtime !== 'tensorrt') {
-      throw propError(`${at}.isShapeTensor`, 'only set on a TensorRT model (Triton supports shape tensors only there)', platform._name);
-    }
+    if (t.isShapeTensor) checkTensorRtOnly(`${at}.isShapeTensor`, platform, 'Triton supports shape tensors only there');
   }
 }
 
@@ -1227,7 +1230,7 @@ function checkPreferred(prop: string, sizes: number[] | undefined, maxBatchSize:
 /** Triton takes delays and timeouts in whole microseconds (`Duration.millis(0.1)` is 100us). */
 function checkDelay(prop: string, d: Duration | undefined): void {
   if (d === undefined) return;
-  const us = d.toMilliseconds({ integral: false }) * 1000;
+  const us = exactMicros(d);
   if (!(Math.abs(us - Math.round(us)) < 1e-6)) throw propError(prop, 'a whole number of microseconds', `${us}us`);
 }
 
@@ -1340,10 +1343,15 @@ function checkEnsemble(where: string, p: TritonModelConfigProps): void {
   }
 }
 
+/** Throws unless `platform` runs on TensorRT, for a setting only TensorRT models take. */
+function checkTensorRtOnly(prop: string, platform: ModelPlatform, why: string): void {
+  if (platform._runtime !== 'tensorrt') throw propError(prop, `only set on a TensorRT model (${why})`, platform._name);
+}
+
 function checkInstanceGroup(prop: string, g: ModelInstanceGroup, platform: ModelPlatform): void {
   checkInteger(`${prop}.count`, g.count, 1);
   if (g.profiles !== undefined) {
-    if (platform._runtime !== 'tensorrt') throw propError(`${prop}.profiles`, 'only set on a TensorRT model (optimization profiles are TensorRT\'s)', platform._name);
+    checkTensorRtOnly(`${prop}.profiles`, platform, "optimization profiles are TensorRT's");
     const bad = g.profiles.find((x) => !/^\d+$/.test(x));
     if (bad !== undefined) throw propError(`${prop}.profiles`, 'profile indices (non-negative integers, as strings)', bad);
   }

@@ -7,10 +7,10 @@ import {
 import { TritonModel } from './triton-model-repo';
 import { MetricsScraping } from './triton-server';
 import { TritonWorkloadProps } from './triton-workload';
-import { checkInteger, propError } from '../_errors';
+import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { IColdStartEventSink, SinkDestination } from '../eventing/event-sink';
-import { CONTAINER_CONCURRENCY_MAX_LIMIT } from '../serving/_knative-pod-rules';
+import { containerConcurrencyLimit } from '../serving/_knative-pod-rules';
 import { GpuInferenceService, KnativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
 /** Props of TritonKnativeService. */
@@ -101,8 +101,7 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
       throw propError('repository', 'models added before the TritonKnativeService is created, to derive containerConcurrency and target', 'no models', 'add the models first, or set containerConcurrency and target');
     }
     this.containerConcurrency = props.containerConcurrency ?? derived.concurrency;
-    checkInteger('containerConcurrencyMaxLimit', props.containerConcurrencyMaxLimit, 1);
-    const concurrencyLimit = props.containerConcurrencyMaxLimit ?? CONTAINER_CONCURRENCY_MAX_LIMIT;
+    const concurrencyLimit = containerConcurrencyLimit(props.containerConcurrencyMaxLimit);
     if (props.containerConcurrency === undefined && this.containerConcurrency > concurrencyLimit) {
       throw propError('containerConcurrency', `at most ${concurrencyLimit} (the cluster's container-concurrency-max-limit)`, `${this.containerConcurrency} (derived from the models' batch sizes x instances)`,
         'set containerConcurrency explicitly, or declare a raised limit with containerConcurrencyMaxLimit');
