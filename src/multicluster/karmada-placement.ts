@@ -294,7 +294,7 @@ export class KarmadaPlacement extends Construct {
           if (missing.length === 0) continue;
           errors.push(propError('targets', `node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service '${service}'`,
             `${target} adds ${missing.map((f) => f.field).join(', ')}`,
-            `list ${flags(missing)} in \`enabled\` of a KnativeFeatures beside this placement once the clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
+            `list ${flags(missing)} in \`enabled\` of a KnativeFeatures with emitConfigMap: false once the member clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
             'render the service with a node pool that sets these fields already, or make one ClusterChart per cluster with the service and its KnativeFeatures').message);
         }
         return errors;

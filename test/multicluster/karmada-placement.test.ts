@@ -155,7 +155,7 @@ describe('KarmadaPlacement', () => {
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke] });
     expect(() => synth(chart)).toThrow(
       "[test/placement] 'targets' must be node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service 'classifier', " +
-      "got 'gke-burst adds affinity': list kubernetes.podspec-affinity in `enabled` of a KnativeFeatures beside this placement once the clusters enable it",
+      "got 'gke-burst adds affinity': list kubernetes.podspec-affinity in `enabled` of a KnativeFeatures with emitConfigMap: false once the member clusters enable it",
     );
   });
 
