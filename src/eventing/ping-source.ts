@@ -94,7 +94,8 @@ export class PingSource extends Construct {
 
   public constructor(scope: Construct, id: string, props: PingSourceProps) {
     super(scope, id);
-    checkSchedule(props.schedule);
+    // Trimmed: without a time zone, robfig/cron (Knative's parser) reads '@daily ' as an unknown descriptor.
+    const schedule = checkedSchedule(props.schedule);
     if (props.timezone !== undefined) checkTimezone(props.timezone);
     if (props.data !== undefined && props.dataBase64 !== undefined) {
       throw propError('dataBase64', 'unset when data is given (Knative accepts one of them)', props.dataBase64);
@@ -131,8 +132,7 @@ export class PingSource extends Construct {
       metadata: props.metadata,
       spec: Lazy.any({
         produce: () => ({
-          // Trimmed: without a time zone, robfig/cron (Knative's parser) reads '@daily ' as an unknown descriptor.
-          schedule: props.schedule.trim(),
+          schedule,
           timezone: props.timezone,
           contentType: props.data !== undefined ? 'application/json' : props.contentType,
           data: props.data !== undefined ? JSON.stringify(props.data) : undefined,
@@ -162,7 +162,8 @@ export class PingSource extends Construct {
   }
 }
 
-function checkSchedule(schedule: string): void {
+/** The schedule, trimmed, once it is one Knative's cron parser takes. */
+function checkedSchedule(schedule: string): string {
   const trimmed = schedule.trim();
   if (/^(CRON_)?TZ=/.test(trimmed)) {
     throw propError('schedule', 'a cron expression without a time zone prefix', schedule, 'set the time zone with the timezone prop');
@@ -170,13 +171,14 @@ function checkSchedule(schedule: string): void {
   if (trimmed.startsWith('@')) {
     if (trimmed.startsWith('@every')) throw propError('schedule', 'a cron expression or descriptor other than @every (Knative rejects @every)', schedule);
     if (!DESCRIPTORS.includes(trimmed)) throw propError('schedule', `a cron expression or one of ${DESCRIPTORS.join(', ')}`, schedule);
-    return;
+    return trimmed;
   }
   const fields = trimmed.split(/\s+/);
   if (fields.length !== 5) {
     throw propError('schedule', 'five cron fields (minute hour day-of-month month day-of-week)', schedule, "e.g. '0 2 * * *' for 02:00 every day");
   }
   fields.forEach((field, i) => checkCronField(schedule, field, FIELDS[i]));
+  return trimmed;
 }
 
 function checkCronField(schedule: string, field: string, spec: typeof FIELDS[number]): void {
