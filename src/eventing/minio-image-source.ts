@@ -292,6 +292,8 @@ export class MinIOImageSource extends Construct {
 
   private readonly props: MinIOImageSourceProps;
   private readonly events: MinioBucketEvent[];
+  /** The `type` prefix of each event kind's events. */
+  private readonly typePrefixOf: (event: MinioBucketEvent) => string;
 
   public constructor(scope: Construct, id: string, props: MinIOImageSourceProps) {
     super(scope, id);
@@ -353,7 +355,8 @@ export class MinIOImageSource extends Construct {
 
     this.targetArn = `arn:minio:sqs::${targetId}:webhook`;
     this.eventSource = `${endpoint}/${props.bucket}`;
-    this.eventTypePrefixes = this.events.map((e) => `${typePrefix}.${CATEGORY[e]}:`);
+    this.typePrefixOf = (e) => `${typePrefix}.${CATEGORY[e]}:`;
+    this.eventTypePrefixes = this.events.map(this.typePrefixOf);
     const adapterName = `${base}-adapter`;
     this.webhookEndpoint = `http://${adapterName}.${namespace}.svc.cluster.local/`;
     const labels = { 'app.kubernetes.io/name': 'minio-cloudevents-adapter', 'app.kubernetes.io/instance': base, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' };
@@ -444,9 +447,9 @@ export class MinIOImageSource extends Construct {
    */
   public eventFilter(): TriggerFilter {
     const parts: TriggerFilter[] = [TriggerFilter.exact('source', this.eventSource)];
-    const types = this.events.flatMap((e, i) => (e === MinioBucketEvent.PUT
-      ? OBJECT_WRITES.map((w) => TriggerFilter.exact('type', this.eventTypePrefixes[i] + w))
-      : [TriggerFilter.prefix('type', this.eventTypePrefixes[i])]));
+    const types = this.events.flatMap((e) => (e === MinioBucketEvent.PUT
+      ? OBJECT_WRITES.map((w) => TriggerFilter.exact('type', this.typePrefixOf(e) + w))
+      : [TriggerFilter.prefix('type', this.typePrefixOf(e))]));
     parts.push(types.length === 1 ? types[0] : TriggerFilter.any(...types));
     // The subject as the broker holds it: the adapter's header encoding (non-ASCII, ' ', '"', '%' percent-encoded).
     if (this.props.prefix) parts.push(TriggerFilter.prefix('subject', ceHeaderValue(this.props.prefix)));
