@@ -38,6 +38,33 @@ describe('schema gate', () => {
     expect(problemsOf({ ...ksvc({}), metadata: { name: 'svc', labelz: {} } }).join('\n')).toMatch(/\/metadata must NOT have additional properties 'labelz'/);
   });
 
+  test('rejects a field a core kind does not have, as kubectl apply (strict field validation) does', () => {
+    const job = (podSpec: any) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: { spec: podSpec } } });
+    expect(problemsOf(job({ restartPolicy: 'Never', containers: [{ name: 'c', image: 'x:1' }] }))).toEqual([]);
+    expect(problemsOf(job({ restartPolicy: 'Never', tolerationz: [], containers: [{ name: 'c', image: 'x:1', gpus: 1 }] }))).toEqual([
+      "batch/v1 Job 'j': /spec/template/spec/tolerationz is not a field of its schema",
+      "batch/v1 Job 'j': /spec/template/spec/containers/0/gpus is not a field of its schema",
+    ]);
+    expect(problemsOf({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { clusterIp: 'None', ports: [{ port: 80 }] } }))
+      .toEqual(["v1 Service 's': /spec/clusterIp is not a field of its schema"]);
+  });
+
+  test('takes any key in a core kind\'s maps (labels, annotations, ConfigMap data)', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { 'a/b': 'c' }, annotations: { x: 'y' } }, data: { 'any.key': 'v' } };
+    expect(problemsOf(cm)).toEqual([]);
+    expect(problemsOf({ ...cm, metadata: { ...cm.metadata, labelz: {} } })).toEqual(["v1 ConfigMap 'c': /metadata/labelz is not a field of its schema"]);
+  });
+
+  test('rejects core object names the apiserver refuses', () => {
+    const cm = (metadata: any) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: {} });
+    expect(problemsOf(cm({ name: 'models.v2' }))).toEqual([]);
+    expect(problemsOf(cm({ name: 'Bad_Name' }))).toEqual(["v1 ConfigMap 'Bad_Name': /metadata/name 'Bad_Name' is not a DNS-1123 subdomain"]);
+    expect(problemsOf(cm({ name: 'c', namespace: 'ml.team' }))).toEqual(["v1 ConfigMap 'c': /metadata/namespace 'ml.team' is not a DNS label"]);
+    // A Service's name becomes a DNS label of its cluster name: no dots, no leading digit.
+    expect(problemsOf({ apiVersion: 'v1', kind: 'Service', metadata: { name: '1st.svc' }, spec: { ports: [{ port: 80 }] } }))
+      .toEqual(["v1 Service '1st.svc': /metadata/name '1st.svc' is not a DNS-1035 label"]);
+  });
+
   test('validates core kinds with kubernetes-models', () => {
     expect(problemsOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } })).toEqual([]);
     expect(problemsOf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: {} } }).join('\n')).toMatch(/selector/);

@@ -1,6 +1,8 @@
 /**
  * The test suite's schema gate: every object a test or an example synthesizes goes through `validateManifests`.
- * - core kinds: kubernetes-models (Kubernetes 1.33 schemas);
+ * - core kinds: kubernetes-models (Kubernetes 1.33 schemas), made strict: a field its schema does not know is an
+ *   error, as `kubectl apply`'s server-side field validation (Strict) makes it, and object names follow the
+ *   apiserver's rules;
  * - custom kinds: the pinned upstream CRD schemas in crds/, made strict (unknown fields are errors except under
  *   `x-kubernetes-preserve-unknown-fields`) and checked with ajv;
  * - anything else: an error, never a pass.
@@ -109,12 +111,72 @@ export function problemsOf(obj: any): string[] {
   }
   const Model = coreModel(obj.apiVersion, obj.kind);
   if (!Model) return [`${id}: no schema (neither a Kubernetes 1.33 kind nor a CRD in crds/)`];
+  const problems = [...nameProblems(obj)];
+  const { tracked, unknownFields } = readTracker(new Model(obj));
   try {
-    new Model(obj).validate();
-    return [];
+    Model.prototype.validate.call(tracked);
   } catch (e: any) {
-    return [`${id}: ${e.message}`];
+    problems.push(e.message);
   }
+  problems.push(...unknownFields().map((f) => `${f} is not a field of its schema`));
+  return problems.map((p) => `${id}: ${p}`);
+}
+
+/**
+ * Tracks which keys a kubernetes-models validator reads. Its compiled schemas read exactly the properties a schema
+ * lists (and every key of a map, by enumerating it), so a key of an object the validator looked into that it never
+ * read is a field Kubernetes does not know.
+ */
+function readTracker(root: object): { tracked: any; unknownFields: () => string[] } {
+  const seen = new Map<object, { at: string; read: Set<PropertyKey>; proxy: any }>();
+  const wrap = (value: any, at: string): any => {
+    if (value === null || typeof value !== 'object') return value;
+    const known = seen.get(value);
+    if (known) return known.proxy;
+    const state = { at, read: new Set<PropertyKey>(), proxy: undefined as any };
+    state.proxy = new Proxy(value, {
+      get: (target, key) => {
+        state.read.add(key);
+        const v = Reflect.get(target, key);
+        return typeof key === 'string' ? wrap(v, `${at}/${key}`) : v;
+      },
+      has: (target, key) => {
+        state.read.add(key);
+        return Reflect.has(target, key);
+      },
+      ownKeys: (target) => {
+        const keys = Reflect.ownKeys(target);
+        keys.forEach((k) => state.read.add(k));
+        return keys;
+      },
+    });
+    seen.set(value, state);
+    return state.proxy;
+  };
+  const tracked = wrap(root, '');
+  const unknownFields = () => [...seen.entries()]
+    .filter(([target]) => !Array.isArray(target))
+    .flatMap(([target, { at, read }]) => Object.keys(target).filter((k) => !read.has(k)).map((k) => `${at}/${k}`));
+  return { tracked, unknownFields };
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The apiserver's name rules: a DNS-1123 subdomain, a DNS-1035 label for a Service; namespaces are DNS labels. */
+function nameProblems(obj: any): string[] {
+  const problems: string[] = [];
+  const name = obj.metadata?.name;
+  const service = obj.apiVersion === 'v1' && obj.kind === 'Service';
+  if (typeof name !== 'string') {
+    problems.push('/metadata/name is missing');
+  } else if (service ? !DNS_1035_LABEL.test(name) || name.length > 63 : !DNS_SUBDOMAIN.test(name) || name.length > 253) {
+    problems.push(`/metadata/name '${name}' is not a ${service ? 'DNS-1035 label' : 'DNS-1123 subdomain'}`);
+  }
+  const namespace = obj.metadata?.namespace;
+  if (namespace !== undefined && (!DNS_LABEL.test(namespace) || namespace.length > 63)) problems.push(`/metadata/namespace '${namespace}' is not a DNS label`);
+  return problems;
 }
 
 /** Throws with every problem found when any object fails its schema. */
