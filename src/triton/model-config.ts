@@ -40,7 +40,7 @@ export enum InstanceGroupKind {
   AUTO = 'KIND_AUTO',
   /** `KIND_GPU`: on GPUs. */
   GPU = 'KIND_GPU',
-  /** `KIND_CPU`: on CPU. */
+  /** `KIND_CPU`: on CPU (not on a TensorRT model: its backend runs on GPUs only). */
   CPU = 'KIND_CPU',
   /** `KIND_MODEL`: the backend places the instances itself. */
   MODEL = 'KIND_MODEL',
@@ -1356,6 +1356,12 @@ function checkInstanceGroup(prop: string, g: ModelInstanceGroup, platform: Model
     if (bad !== undefined) throw propError(`${prop}.profiles`, 'profile indices (non-negative integers, as strings)', bad);
   }
   const kind = g.kind ?? InstanceGroupKind.GPU;
+  // The TensorRT backend's instances refuse any kind but GPU at load ("TensorRT backend supports only GPU device",
+  // tensorrt_backend instance_state.cc); KIND_AUTO is GPU on the GPU servers this library renders.
+  if (platform._runtime === 'tensorrt' && (kind === InstanceGroupKind.CPU || kind === InstanceGroupKind.MODEL)) {
+    throw propError(`${prop}.kind`, 'InstanceGroupKind.GPU or AUTO on a TensorRT model (the TensorRT backend runs on GPUs only)', kind,
+      'use InstanceGroupKind.GPU, or serve a CPU copy from an ONNX or PyTorch artifact');
+  }
   if (g.gpus !== undefined) {
     if (kind === InstanceGroupKind.CPU || kind === InstanceGroupKind.MODEL) {
       throw propError(`${prop}.gpus`, `unset for ${kind}`, g.gpus, 'use InstanceGroupKind.GPU to place instances on GPUs');

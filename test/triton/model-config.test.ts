@@ -100,7 +100,7 @@ describe('TritonModelConfig', () => {
           passive: false,
           hostPolicy: 'numa0',
         },
-        { kind: InstanceGroupKind.CPU, count: 1 },
+        { kind: InstanceGroupKind.AUTO, count: 1 },
       ],
       dynamicBatching: {
         preferredBatchSizes: [16, 32],
@@ -327,6 +327,18 @@ describe('TritonModelConfig', () => {
       .toThrow("'model[m].instanceGroups[0].profiles' must be only set on a TensorRT model (optimization profiles are TensorRT's), got 'onnxruntime_onnx'");
     expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.TENSORRT_PLAN, instanceGroups: [{ profiles: ['fast'] }] })))
       .toThrow("'model[m].instanceGroups[0].profiles' must be profile indices (non-negative integers, as strings), got 'fast'");
+  });
+
+  test('fails on CPU or MODEL instances of a TensorRT model, which the TensorRT backend refuses to load', () => {
+    const trt = (kind: InstanceGroupKind) => () =>
+      new TritonModelConfig(simple({ platform: ModelPlatform.TENSORRT_PLAN, instanceGroups: [{ kind }] }));
+    expect(trt(InstanceGroupKind.CPU)).toThrow("'model[m].instanceGroups[0].kind' must be InstanceGroupKind.GPU or AUTO on a TensorRT model " +
+      "(the TensorRT backend runs on GPUs only), got 'KIND_CPU': use InstanceGroupKind.GPU, or serve a CPU copy from an ONNX or PyTorch artifact");
+    expect(trt(InstanceGroupKind.MODEL)).toThrow(/instanceGroups\[0\]\.kind' must be InstanceGroupKind.GPU or AUTO on a TensorRT model.*got 'KIND_MODEL'/);
+    expect(trt(InstanceGroupKind.GPU)).not.toThrow();
+    expect(trt(InstanceGroupKind.AUTO)).not.toThrow();
+    // Other backends run CPU instances.
+    expect(() => new TritonModelConfig(simple({ instanceGroups: [{ kind: InstanceGroupKind.CPU }] }))).not.toThrow();
   });
 
   test('fails on dims Triton refuses', () => {
