@@ -33,16 +33,39 @@ export enum AutoscalerClass {
   HPA = 'hpa.autoscaling.knative.dev',
 }
 
-/** The metric the autoscaler targets. */
-export enum ScalingMetric {
+/** The metric the autoscaler targets (`autoscaling.knative.dev/metric`). */
+export class ScalingMetric {
   /** In-flight requests per replica (KPA). */
-  CONCURRENCY = 'concurrency',
+  public static readonly CONCURRENCY = new ScalingMetric('concurrency', AutoscalerClass.KPA);
   /** Requests per second per replica (KPA). */
-  RPS = 'rps',
-  /** CPU utilization (HPA). */
-  CPU = 'cpu',
+  public static readonly RPS = new ScalingMetric('rps', AutoscalerClass.KPA);
+  /** CPU utilization, in percent of the CPU request (HPA). */
+  public static readonly CPU = new ScalingMetric('cpu', AutoscalerClass.HPA);
   /** Average memory per replica; `target` in MiB (HPA). */
-  MEMORY = 'memory',
+  public static readonly MEMORY = new ScalingMetric('memory', AutoscalerClass.HPA);
+
+  /**
+   * A per-pod metric the cluster's custom metrics API serves (`custom.metrics.k8s.io`, e.g. prometheus-adapter
+   * over Triton's queue time or DCGM's GPU utilization), with AutoscalerClass.HPA: Knative gives the HPA a `Pods`
+   * metric of this name whose average per replica `target` is (a whole number, required). Knative sets up no
+   * adapter: the cluster must serve the metric for the revision's pods.
+   */
+  public static custom(name: string): ScalingMetric {
+    // The HPA refuses names that are no URL path segment (the custom metrics API path ends in the name).
+    if (name === '' || name === '.' || name === '..' || /[/%]/.test(name)) {
+      throw propError('ScalingMetric.custom(name)', "a custom metrics API metric name (not empty, '.' or '..', without '/' or '%')", name);
+    }
+    const builtIn = [ScalingMetric.CONCURRENCY, ScalingMetric.RPS, ScalingMetric.CPU, ScalingMetric.MEMORY].find((m) => m.name === name);
+    if (builtIn) throw propError('ScalingMetric.custom(name)', 'a name other than those Knative handles itself', name, `use ScalingMetric.${name.toUpperCase()}`);
+    return new ScalingMetric(name, AutoscalerClass.HPA);
+  }
+
+  private constructor(
+    /** The name the annotation carries. */
+    public readonly name: string,
+    /** The autoscaler class that scales on it. @internal */
+    public readonly _autoscaler: AutoscalerClass,
+  ) {}
 }
 
 /** An HTTP GET probe on the serving port; Knative fills in the port. */
@@ -120,28 +143,31 @@ export interface KnativeScalingOptions {
    */
   readonly initialScale?: number;
   /**
-   * Replicas to scale to from zero at once (at least 2), so a burst does not wait for several cold starts.
+   * Replicas to scale to from zero at once (at least 2), so a burst does not wait for several cold starts (KPA
+   * only).
    * @default - 1
    */
   readonly activationScale?: number;
   /**
-   * How long a scale-down decision must hold before replicas are removed; smooths bursty GPU traffic.
+   * How long a scale-down decision must hold before replicas are removed; smooths bursty GPU traffic (KPA only;
+   * with AutoscalerClass.HPA `window` is the scale-down stabilization).
    * @default - the cluster's `scale-down-delay` (0s)
    */
   readonly scaleDownDelay?: Duration;
   /**
-   * The autoscaling window (KPA only), 6s to 1h.
-   * @default - the cluster's `stable-window` (60s)
+   * The autoscaling window, 6s to 1h: the KPA's stable window, or, with AutoscalerClass.HPA, the HPA's
+   * stabilization window for scaling up and down.
+   * @default - the cluster's `stable-window` (60s) for KPA; the HPA's own (300s down, 0s up)
    */
   readonly window?: Duration;
   /**
-   * Percentage of `target` the autoscaler aims for, 1 to 100.
+   * Percentage of `target` the autoscaler aims for, 1 to 100 (KPA only).
    * @default - the cluster's default (70)
    */
   readonly targetUtilizationPercentage?: number;
   /**
    * Requests of spare capacity the activator keeps buffering for before it leaves the request path
-   * (`target-burst-capacity`): 0 takes it out as soon as replicas run, -1 keeps it in always.
+   * (`target-burst-capacity`): 0 takes it out as soon as replicas run, -1 keeps it in always (KPA only).
    * @default - the cluster's `target-burst-capacity` (200)
    */
   readonly targetBurstCapacity?: number;
@@ -210,15 +236,17 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    */
   readonly autoscalerClass?: AutoscalerClass;
   /**
-   * The metric the autoscaler targets.
+   * The metric the autoscaler targets: CONCURRENCY or RPS with KPA; CPU, MEMORY or `ScalingMetric.custom()` with
+   * HPA.
    * @default - ScalingMetric.CONCURRENCY for KPA, ScalingMetric.CPU for HPA
    */
   readonly metric?: ScalingMetric;
   /**
    * The per-replica target of `metric`: concurrent requests, requests/s, CPU utilization in percent, or, with
    * ScalingMetric.MEMORY, the average memory in MiB (Knative gives the HPA an average value of target Mi, not a
-   * percentage). At least 0.01.
-   * @default - the cluster's default (100 concurrent requests)
+   * percentage), or a custom metric's average value (a whole number). At least 0.01. Required with MEMORY and
+   * custom metrics: without a target Knative gives the HPA no metric, and Kubernetes scales it on 80% CPU.
+   * @default - the cluster's default (100 concurrent requests) for KPA; 80% CPU for HPA
    */
   readonly target?: number;
   /**
@@ -426,7 +454,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     };
     const hpa = p.autoscalerClass === AutoscalerClass.HPA;
     set('autoscaling.knative.dev/class', p.autoscalerClass ?? AutoscalerClass.KPA);
-    set('autoscaling.knative.dev/metric', p.metric ?? (hpa ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY));
+    set('autoscaling.knative.dev/metric', (p.metric ?? (hpa ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY)).name);
     set('autoscaling.knative.dev/min-scale', this.minScale);
     set('autoscaling.knative.dev/max-scale', p.maxScale);
     set('autoscaling.knative.dev/initial-scale', p.initialScale);
@@ -508,21 +536,30 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   if (hpa && minScale === 0) {
     throw propError('minScale', 'at least 1 with AutoscalerClass.HPA, which cannot scale to zero', 0, 'set minScale: 1, or use AutoscalerClass.KPA to scale to zero');
   }
-  if (p.metric !== undefined) {
-    const allowed = hpa ? [ScalingMetric.CPU, ScalingMetric.MEMORY] : [ScalingMetric.CONCURRENCY, ScalingMetric.RPS];
-    if (!allowed.includes(p.metric)) {
-      throw propError('metric', `one of ${allowed.join(', ')} with the ${hpa ? 'HPA' : 'KPA'} autoscaler`, p.metric, hpa ? 'use AutoscalerClass.KPA for request-driven metrics' : 'use AutoscalerClass.HPA for cpu or memory');
-    }
+  const metric = p.metric ?? (hpa ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY);
+  if (metric._autoscaler !== (hpa ? AutoscalerClass.HPA : AutoscalerClass.KPA)) {
+    throw propError('metric', hpa ? 'cpu, memory or a custom metric with the HPA autoscaler' : 'one of concurrency, rps with the KPA autoscaler', metric.name,
+      hpa ? 'use AutoscalerClass.KPA for request-driven metrics' : 'use AutoscalerClass.HPA for cpu, memory or custom metrics');
   }
   if (p.target !== undefined && !(p.target >= 0.01)) throw propError('target', "at least 0.01 (Knative's smallest target)", p.target);
-  if (p.metric === ScalingMetric.MEMORY && p.target !== undefined && !Number.isInteger(p.target)) {
-    throw propError('target', 'a whole number of MiB with ScalingMetric.MEMORY (the HPA targets an average of target Mi per replica)', p.target);
+  if (hpa && metric !== ScalingMetric.CPU) {
+    const what = metric === ScalingMetric.MEMORY ? 'ScalingMetric.MEMORY' : `the custom metric '${metric.name}'`;
+    if (p.target === undefined) {
+      throw propError('target', `set with ${what}: without one Knative gives the HPA no metric, and Kubernetes scales it on 80% CPU`, 'none',
+        metric === ScalingMetric.MEMORY ? 'set the average memory per replica in MiB' : 'set the average value per replica the HPA aims for');
+    }
+    // Knative hands the HPA int64(target), in Mi for memory.
+    if (!Number.isInteger(p.target)) {
+      throw propError('target', `a whole number with ${what} (the HPA targets an average of ${metric === ScalingMetric.MEMORY ? 'target Mi' : 'target'} per replica)`, p.target);
+    }
   }
-  const kpaOnly = [['window', p.window && `${p.window.toSeconds()}s`],
+  // What Knative reads for the KPA only: with the HPA class it would be accepted and never take effect.
+  const kpaOnly = [['activationScale', p.activationScale], ['scaleDownDelay', p.scaleDownDelay && `${p.scaleDownDelay.toSeconds()}s`],
+    ['targetUtilizationPercentage', p.targetUtilizationPercentage], ['targetBurstCapacity', p.targetBurstCapacity],
     ['scaleToZeroPodRetention', p.scaleToZeroPodRetention && `${p.scaleToZeroPodRetention.toSeconds()}s`],
     ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
   for (const [prop, value] of kpaOnly) {
-    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting)', value);
+    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting, which the HPA never reads)', value);
   }
   if (p.window !== undefined) {
     const w = p.window.toSeconds();

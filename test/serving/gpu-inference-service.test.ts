@@ -224,6 +224,33 @@ describe('GpuInferenceService', () => {
     expect(a['autoscaling.knative.dev/metric']).toBe('cpu');
   });
 
+  test('HPA class scales on a custom metric with a target, and takes window as its stabilization window', () => {
+    const a = annotations(ksvc({
+      autoscalerClass: AutoscalerClass.HPA,
+      minScale: 1,
+      maxScale: 4,
+      metric: ScalingMetric.custom('nv_inference_queue_duration_us_per_request'),
+      target: 20000,
+      window: Duration.minutes(2),
+    }));
+    expect(Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith('autoscaling.')))).toEqual({
+      'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev',
+      'autoscaling.knative.dev/metric': 'nv_inference_queue_duration_us_per_request',
+      'autoscaling.knative.dev/target': '20000',
+      'autoscaling.knative.dev/window': '120s',
+      'autoscaling.knative.dev/min-scale': '1',
+      'autoscaling.knative.dev/max-scale': '4',
+    });
+  });
+
+  test('ScalingMetric.custom takes names the HPA takes, other than the built-in ones', () => {
+    expect(ScalingMetric.custom('dcgm.gpu-util:avg').name).toBe('dcgm.gpu-util:avg');
+    for (const name of ['', '.', '..', 'a/b', 'a%2Fb']) {
+      expect(() => ScalingMetric.custom(name)).toThrow(`'ScalingMetric.custom(name)' must be a custom metrics API metric name (not empty, '.' or '..', without '/' or '%'), got '${name}'`);
+    }
+    expect(() => ScalingMetric.custom('memory')).toThrow("'ScalingMetric.custom(name)' must be a name other than those Knative handles itself, got 'memory': use ScalingMetric.MEMORY");
+  });
+
   test('probes are HTTP GETs on the serving port: Knative fills it in for readiness and liveness, startup names it', () => {
     const c = container(ksvc({ port: 9000, startupProbe: { path: '/healthz', period: Duration.seconds(5), failureThreshold: 120 }, readinessProbe: {} }));
     expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz', port: 9000 }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 120 });
@@ -356,7 +383,8 @@ describe('GpuInferenceService', () => {
       ['fails on a negative min scale', { minScale: -1 }, /'minScale' must be an integer >= 0, got -1/],
       ['fails when max scale is below min scale', { minScale: 5, maxScale: 2 }, /'maxScale' must be at least minScale \(5\), got 2/],
       ['fails on min scale 0 with the HPA class', { autoscalerClass: AutoscalerClass.HPA }, /'minScale' must be at least 1 with AutoscalerClass.HPA, which cannot scale to zero, got 0: set minScale: 1/],
-      ['fails on a KPA metric with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.RPS }, /'metric' must be one of cpu, memory with the HPA autoscaler, got 'rps'/],
+      ['fails on a KPA metric with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.RPS }, /'metric' must be cpu, memory or a custom metric with the HPA autoscaler, got 'rps'/],
+      ['fails on a custom metric with the KPA class', { metric: ScalingMetric.custom('queue_time_us'), target: 5 }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'queue_time_us': use AutoscalerClass.HPA/],
       ['fails on an HPA metric with the KPA class', { metric: ScalingMetric.CPU }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'cpu'/],
       ['fails on a utilization above 100', { targetUtilizationPercentage: 120 }, /'targetUtilizationPercentage' must be an integer between 1 and 100, got 120/],
       ['fails on container concurrency above the cluster limit', { containerConcurrency: 5000 }, /'containerConcurrency' must be an integer between 0 and 1000, got 5000/],
@@ -365,7 +393,6 @@ describe('GpuInferenceService', () => {
       ['fails on activation scale below min scale', { minScale: 4, activationScale: 3 }, /'activationScale' must be at least minScale \(4\), got 3/],
       ['fails on activation scale above max scale', { maxScale: 2, activationScale: 3 }, /'activationScale' must be at most maxScale \(2\), got 3/],
       ['fails on a window out of range', { window: Duration.seconds(2) }, /'window' must be between 6s and 1h, got '2s'/],
-      ['fails on a window with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, window: Duration.seconds(60) }, /'window' must be unset with AutoscalerClass.HPA/],
       ['fails on a scale-down delay above 1h', { scaleDownDelay: Duration.hours(2) }, /'scaleDownDelay' must be at most 1h, got '7200s'/],
       ['fails on a timeout above the revision maximum', { timeout: Duration.minutes(20) }, /'timeout' must be between 1s and 600s .* got '1200s': raise max-revision-timeout-seconds in config-defaults, then declare it with maxRevisionTimeout/],
       ['fails on a timeout above a raised revision maximum', { timeout: Duration.minutes(40), maxRevisionTimeout: Duration.minutes(30) }, /'timeout' must be between 1s and 1800s/],
@@ -383,10 +410,17 @@ describe('GpuInferenceService', () => {
       ['fails on a panic window outside 1..100', { panicWindowPercentage: 0.5 }, /'panicWindowPercentage' must be between 1 and 100, got 0.5/],
       ['fails on a panic threshold outside 110..1000', { panicThresholdPercentage: 100 }, /'panicThresholdPercentage' must be between 110 and 1000, got 100/],
       ['fails on a last-replica retention above 1h', { scaleToZeroPodRetention: Duration.hours(2) }, /'scaleToZeroPodRetention' must be at most 1h, got '7200s'/],
-      ['fails on KPA panic settings with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, panicWindowPercentage: 20 }, /'panicWindowPercentage' must be unset with AutoscalerClass.HPA \(a KPA setting\), got 20/],
-      ['fails on a last-replica retention with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, scaleToZeroPodRetention: Duration.minutes(1) }, /'scaleToZeroPodRetention' must be unset with AutoscalerClass.HPA \(a KPA setting\), got '60s'/],
+      ['fails on KPA panic settings with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, panicWindowPercentage: 20 }, /'panicWindowPercentage' must be unset with AutoscalerClass.HPA \(a KPA setting, which the HPA never reads\), got 20/],
+      ['fails on a last-replica retention with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, scaleToZeroPodRetention: Duration.minutes(1) }, /'scaleToZeroPodRetention' must be unset with AutoscalerClass.HPA \(a KPA setting, which the HPA never reads\), got '60s'/],
+      ['fails on a scale-down delay with the HPA class (its window is the stabilization)', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, scaleDownDelay: Duration.minutes(2) }, /'scaleDownDelay' must be unset with AutoscalerClass.HPA \(a KPA setting, which the HPA never reads\), got '120s'/],
+      ['fails on a utilization percentage with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, targetUtilizationPercentage: 80 }, /'targetUtilizationPercentage' must be unset with AutoscalerClass.HPA/],
+      ['fails on a burst capacity with the HPA class (the activator leaves the path)', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, targetBurstCapacity: 0 }, /'targetBurstCapacity' must be unset with AutoscalerClass.HPA/],
+      ['fails on an activation scale with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 2, activationScale: 2 }, /'activationScale' must be unset with AutoscalerClass.HPA/],
       ['fails on a target below Knative\'s minimum', { target: 0.005 }, /'target' must be at least 0.01 \(Knative's smallest target\), got 0.005/],
-      ['fails on a memory target that is no whole number of MiB', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.MEMORY, target: 80.5 }, /'target' must be a whole number of MiB with ScalingMetric.MEMORY/],
+      ['fails on a memory target that is no whole number of MiB', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.MEMORY, target: 80.5 }, /'target' must be a whole number with ScalingMetric.MEMORY \(the HPA targets an average of target Mi per replica\), got 80.5/],
+      ['fails on memory without a target, which Knative would turn into CPU scaling', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.MEMORY }, /'target' must be set with ScalingMetric.MEMORY: without one Knative gives the HPA no metric, and Kubernetes scales it on 80% CPU, got 'none': set the average memory per replica in MiB/],
+      ['fails on a custom metric without a target', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.custom('queue_time_us') }, /'target' must be set with the custom metric 'queue_time_us'/],
+      ['fails on a fractional custom metric target, which the HPA would get as 0', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.custom('queue_time_us'), target: 0.5 }, /'target' must be a whole number with the custom metric 'queue_time_us' \(the HPA targets an average of target per replica\), got 0.5/],
       ['fails on autoscaling annotations on the Service, which Knative rejects there', { metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '1' } } }, /'metadata.annotations' must be free of autoscaling.knative.dev\/\* keys, which Knative rejects on a Service, got 'autoscaling.knative.dev\/min-scale'/],
       ['fails on /dev/shm as large as the memory limit', { sharedMemorySize: Size.gibibytes(4) }, /'sharedMemorySize' must be less than the memory limit \(4Gi\), which \/dev\/shm counts against, got '4Gi'/],
       ['fails on shared memory size with shared memory off', { sharedMemory: false, sharedMemorySize: Size.gibibytes(1) }, /'sharedMemorySize' must be unset when sharedMemory is false/],
