@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
+import { wholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
@@ -510,6 +511,14 @@ function nonEmpty<T>(items: T[]): T[] | undefined {
 }
 
 function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
+  // Knative's fields and annotations take whole seconds.
+  const durations: Array<[string, Duration | undefined]> = [['scaleDownDelay', p.scaleDownDelay], ['window', p.window],
+    ['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['timeout', p.timeout], ['maxRevisionTimeout', p.maxRevisionTimeout],
+    ['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout], ['progressDeadline', p.progressDeadline]];
+  for (const probe of ['readinessProbe', 'startupProbe', 'livenessProbe'] as const) {
+    for (const field of ['initialDelay', 'period', 'timeout'] as const) durations.push([`${probe}.${field}`, p[probe]?.[field]]);
+  }
+  for (const [prop, d] of durations) if (d !== undefined) wholeSeconds(prop, d);
   checkInteger('port', port, 1, 65535);
   checkInteger('minScale', p.minScale, 0);
   checkInteger('maxScale', p.maxScale, 0);

@@ -5,7 +5,7 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { wholeSeconds } from './_duration';
+import { wholeSeconds } from '../_duration';
 import { RepoPodParts } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';

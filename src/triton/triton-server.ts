@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { wholeSeconds } from './_duration';
+import { wholeSeconds } from '../_duration';
 import {
   CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
   scrapeAnnotations, startupFailureThreshold, TritonPod, validateAgainstServer,

@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { ISecret } from 'cdk8s-plus-27';
-import { wholeSeconds } from './_duration';
+import { wholeSeconds } from '../_duration';
 import { TritonModelRepo } from './triton-model-repo';
 import { propError } from '../_errors';
 import { GpuPodProps } from '../scheduling/gpu-workload';

@@ -327,6 +327,11 @@ describe('DistributedTrainingJob', () => {
     test('fails on duplicate exit codes', () => fails({ failFastExitCodes: [3, 3] }, "'failFastExitCodes' must be free of duplicates"));
     test('fails on several time-sliced GPUs per pod', () => fails({ gpu: GpuResource.NVIDIA_SHARED, gpuCount: 2 }, "'gpuCount' must be 1 with GpuResource.NVIDIA_SHARED, got 2: time-sliced replicas"));
     test('fails on a rendezvous timeout with one pod', () => fails({ rendezvousTimeout: Duration.minutes(5) }, "'rendezvousTimeout' must be unset with one pod"));
+    test('fails on durations in fractions of a second, naming the prop (the Job and torchrun take whole seconds)', () => {
+      fails({ activeDeadline: Duration.millis(1500) }, "'activeDeadline' must be a whole number of seconds, got '1500ms'");
+      fails({ nodes: 2, rendezvousTimeout: Duration.millis(90500) }, "'rendezvousTimeout' must be a whole number of seconds, got '90500ms'");
+      fails({ gpuHealthCheck: { period: Duration.millis(2500) } }, "'gpuHealthCheck.period' must be a whole number of seconds, got '2500ms'");
+    });
     test('fails on a bad gpuCount with the gpuCount error, not one about the memory derived from it', () => {
       fails({ gpuCount: 0 }, "'gpuCount' must be an integer");
       fails({ gpuCount: -1 }, "'gpuCount' must be an integer");
