@@ -83,7 +83,7 @@ describe('KarmadaPlacement', () => {
       resourceSelectors: [{ apiVersion: 'v1', kind: 'Service', name: 'burst-0' }],
       placement: { clusterAffinity: { clusterNames: ['on-prem', 'gke-burst'] }, replicaScheduling: { replicaSchedulingType: 'Duplicated' } },
     });
-    expect(placement.companionPolicy).toBeDefined();
+    expect(placement.companionPolicy?.name).toBe('burst-companions');
   });
 
   test('overrides: the registry mirror where the placement matches, the placement where it differs', () => {
@@ -191,13 +191,15 @@ describe('KarmadaPlacement', () => {
     expect(() => synth(chart)).toThrow("got 'plain needs runtimeClassName'");
   });
 
-  test('an override may add a Knative-gated field that a KnativeFeatures of the app lists as enabled, declared before or after', () => {
+  test.each([['before', true], ['after', false]])('an override may add a Knative-gated field that a KnativeFeatures of the app lists as enabled, declared %s the placement', (_, before) => {
     const chart = Testing.chart();
     const pool = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: pool });
     memberFeatures(chart);
+    const declare = () => new KnativeFeatures(chart, 'members', { emitConfigMap: false, enabled: [KnativeFeature.AFFINITY] });
+    if (before) declare();
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, pool), targets: [onPrem, gke] });
-    new KnativeFeatures(chart, 'members', { emitConfigMap: false, enabled: [KnativeFeature.AFFINITY] });
+    if (!before) declare();
     const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
     const gkeRule = rules.find((r: any) => r.targetCluster.clusterNames[0] === 'gke-burst');
     expect(gkeRule.overriders.plaintext.map((p: any) => `${p.operator} ${p.path}`)).toContain('add /spec/template/spec/affinity');
@@ -305,8 +307,9 @@ describe('KarmadaPlacement', () => {
 
     test('fails on a pod spec path that is not a JSON pointer', () => {
       const { chart, job } = trainingChart();
-      expect(() => PlaceableWorkload.fromApiObject(job.job, onPremPool, { podSpecPath: 'spec.template.spec' })).toThrow("'podSpecPath' must be a JSON pointer");
-      expect(chart).toBeDefined();
+      expect(() => PlaceableWorkload.fromApiObject(job.job, onPremPool, { podSpecPath: 'spec.template.spec' }))
+        .toThrow("'podSpecPath' must be a JSON pointer such as '/spec/template/spec', got 'spec.template.spec'");
+      expect(chart.node.findAll().filter((c) => c instanceof KarmadaPlacement)).toEqual([]);
     });
   });
 });

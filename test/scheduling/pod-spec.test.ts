@@ -21,6 +21,11 @@ describe('renderPodSpec', () => {
   test('knative target: the pod-level context only when a pod-only field asks for it', () => {
     const spec = renderPodSpec(resolveGpuPod({ image: IMAGE }), { target: PodTarget.KNATIVE, containerName: 'model' });
     expect(spec.securityContext).toBeUndefined();
+    const withGroup = renderPodSpec(resolveGpuPod({ image: IMAGE, security: { fsGroup: 2000 } }), { target: PodTarget.KNATIVE, containerName: 'model' });
+    expect(withGroup.securityContext).toEqual({ fsGroup: 2000 });
+    // The container keeps the hardening either way.
+    expect(withGroup.containers[0].securityContext).toEqual(spec.containers[0].securityContext);
+    expect(spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
   });
 
   test('user volumes: read-only by default, the same volume mounted twice is declared once', () => {

@@ -1,11 +1,13 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount } from 'cdk8s-plus-27';
+import * as YAML from 'yaml';
 import {
   AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
   KnativeFeature, KnativeFeatures, ScalingMetric, ServingProtocol,
 } from '../../src';
-import { oneOf, synth } from '../_helpers/manifests';
+import { oneOf, synth, validateManifests } from '../_helpers/manifests';
 
 const IMAGE = 'registry.example.com/ml/resnet50-flask:1.4.0';
 const KSVC = ['serving.knative.dev/v1', 'Service'] as const;
@@ -358,7 +360,11 @@ describe('GpuInferenceService', () => {
     new KnativeFeatures(platform, 'features');
     expect(serving.node.dependencies).toEqual([]);
     app.synth();
-    expect(fs.readdirSync(app.outdir).sort()).toEqual(['platform.k8s.yaml', 'serving.k8s.yaml']);
+    const files = fs.readdirSync(app.outdir).sort();
+    expect(files).toEqual(['platform.k8s.yaml', 'serving.k8s.yaml']);
+    const written = files.map((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(app.outdir, f), 'utf8')).map((d) => d.toJS()));
+    validateManifests(written.flat());
+    expect(written.map((objects) => objects.map((o) => o.kind))).toEqual([['ConfigMap'], ['Service']]);
   });
 
   test('escape hatch: JSON patches on the Knative Service', () => {

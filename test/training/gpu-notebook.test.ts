@@ -62,7 +62,7 @@ describe('GpuNotebook', () => {
     const { objects, container, pod, notebook } = build();
     const pvc = oneOf(objects, 'v1', 'PersistentVolumeClaim');
     expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
-    expect(notebook.workspaceClaim).toBeDefined();
+    expect(notebook.workspaceClaim?.name).toBe(pvc.metadata.name);
     expect(container.volumeMounts).toEqual(expect.arrayContaining([{ name: 'workspace', mountPath: '/home/jovyan/work', readOnly: false }]));
     expect(pod.volumes.find((v: any) => v.name === 'workspace').persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
   });

@@ -237,8 +237,23 @@ describe('TritonModelConfig', () => {
     expect(new TritonModelConfig({ ...RESNET50, name: 'x' }).instanceGroups).toHaveLength(1);
   });
 
-  test('is deterministic', () => {
-    expect(new TritonModelConfig(RESNET50).toPbtxt()).toBe(new TritonModelConfig({ ...RESNET50 }).toPbtxt());
+  test('is deterministic: the same text whatever order its maps were built in', () => {
+    const pipeline = (order: 1 | -1) => {
+      const map = (entries: Array<[string, string]>) => Object.fromEntries(order === 1 ? entries : [...entries].reverse());
+      return new TritonModelConfig({
+        name: 'pipeline',
+        platform: ModelPlatform.ENSEMBLE,
+        maxBatchSize: 8,
+        inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }, { name: 'META', dataType: TensorDataType.INT32, dims: [2] }],
+        outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
+        parameters: map([['b', '2'], ['a', '1'], ['c', '3']]),
+        ensembleSteps: [{ modelName: 'classify', inputMap: map([['INPUT', 'RAW'], ['SIZE', 'META']]), outputMap: { OUTPUT: 'SCORES' } }],
+      }).toPbtxt();
+    };
+    const text = pipeline(1);
+    expect(pipeline(-1)).toBe(text);
+    expect(text.indexOf('key: "INPUT"')).toBeLessThan(text.indexOf('key: "SIZE"'));
+    expect(text.indexOf('key: "a"')).toBeLessThan(text.indexOf('key: "b"'));
   });
 
   test('fills in Triton\'s default instance group and lists label files', () => {

@@ -1,4 +1,4 @@
-import { Chart, Size, Testing } from 'cdk8s';
+import { ApiObjectMetadata, Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { RESNET50 as STORY_RESNET50 } from './_fixtures';
 import {
@@ -189,13 +189,19 @@ describe('TritonModelRepo', () => {
   });
 
   test('changes its config hash when a config changes, and only then', () => {
-    const hash = (props: TritonModelProps) => {
+    const hash = (props: TritonModelProps, artifacts: (c: Chart) => ModelArtifactSource = s3, metadata?: ApiObjectMetadata) => {
       const c = chart();
-      return new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [props] }).configHash;
+      return new TritonModelRepo(c, 'repo', { artifacts: artifacts(c), models: [props], metadata }).configHash;
     };
-    expect(hash(RESNET50)).toMatch(/^[0-9a-f]{16}$/);
-    expect(hash(RESNET50)).toBe(hash({ ...RESNET50 }));
-    expect(hash(RESNET50)).not.toBe(hash({ ...RESNET50, maxBatchSize: 16 }));
+    const base = hash(RESNET50);
+    expect(base).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash(RESNET50)).toBe(base);
+    expect(hash({ ...RESNET50, maxBatchSize: 16 })).not.toBe(base);
+    expect(hash({ ...RESNET50, outputs: [{ ...RESNET50.outputs![0], labels: ['cat', 'dog'] }] })).not.toBe(base);
+    // What is not in the ConfigMap's data leaves it alone: where the artifacts come from, the repository's metadata.
+    const pvc = (c: Chart) => ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(c, 'claim', 'models'));
+    expect(hash(RESNET50, pvc)).toBe(base);
+    expect(hash(RESNET50, s3, { name: 'vision-models', labels: { team: 'vision' } })).toBe(base);
   });
 
   test('lists its config files by repository path', () => {

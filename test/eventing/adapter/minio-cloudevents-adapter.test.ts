@@ -198,18 +198,18 @@ describe('MinIO CloudEvents adapter', () => {
   });
 
   test.each([
-    ['garbage', 'this is not json {'],
-    ['JSON without Records', JSON.stringify({ EventName: 's3:ObjectCreated:Put' })],
-    ['empty Records', JSON.stringify({ Records: [] })],
-    ['a CloudEvent instead of a notification', JSON.stringify({ specversion: '1.0', id: '1', source: '/x', type: 'x' })],
-  ])('drops %s: answers 2xx so that MinIO, which retries anything else for good, moves on; logs it; forwards nothing', async (_name, body) => {
+    ['garbage', 'this is not json {', 'body is not JSON'],
+    ['JSON without Records', JSON.stringify({ EventName: 's3:ObjectCreated:Put' }), 'body is not a MinIO notification: no Records'],
+    ['empty Records', JSON.stringify({ Records: [] }), 'body is not a MinIO notification: no Records'],
+    ['a CloudEvent instead of a notification', JSON.stringify({ specversion: '1.0', id: '1', source: '/x', type: 'x' }), 'body is not a MinIO notification: no Records'],
+  ])('drops %s: answers 2xx so that MinIO, which retries anything else for good, moves on; logs it; forwards nothing', async (_name, body, reason) => {
     await startAdapter();
     const res = await request(port, { body });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body).dropped).toBeTruthy();
+    expect(JSON.parse(res.body)).toEqual({ dropped: reason });
     expect(sink.received).toHaveLength(0);
     const dropped = log.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.msg === 'dropped a notification no retry can forward');
-    expect(dropped).toMatchObject({ level: 'error', body });
+    expect(dropped).toMatchObject({ level: 'error', body, reason });
   });
 
   test('drops a batch with one malformed record whole, with the reason, and forwards none of it', async () => {
