@@ -126,11 +126,31 @@ describe('EventTrigger', () => {
     }
   });
 
-  test('ColdStartCheck.SKIP does not check', () => {
+  test('ColdStartCheck.SKIP does not check: no error, no warning, the delivery as given', () => {
     const c = chart();
-    expect(() => new EventTrigger(c, 't', {
-      broker: Broker.fromBrokerName('default'), subscriber: classifier(c), delivery: { deadLetterSink: errorsSink, retry: 0 }, coldStartCheck: ColdStartCheck.SKIP,
-    })).not.toThrow();
+    // retry 0 gives up at once, far short of the 300s cold start: FAIL would throw, WARN would warn and add metadata.
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      let t: EventTrigger | undefined;
+      expect(() => {
+        t = new EventTrigger(c, 't', {
+          broker: Broker.fromBrokerName('default'), subscriber: classifier(c), delivery: { deadLetterSink: errorsSink, retry: 0 }, coldStartCheck: ColdStartCheck.SKIP,
+        });
+      }).not.toThrow();
+      const out = oneOf(synth(c), TRIGGER, 'Trigger');
+      expect(warn).not.toHaveBeenCalled();
+      expect(t!.node.metadata).toEqual([]);
+      expect(t!.retry).toBe(0);
+      expect(t!.deliveryWindow.toSeconds()).toBe(0);
+      expect(out.spec.delivery).toEqual({
+        deadLetterSink: { ref: { apiVersion: 'v1', kind: 'Service', name: 'errors' } },
+        retry: 0,
+        backoffPolicy: 'exponential',
+        backoffDelay: 'PT1S',
+      });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   test('fails on a broker, subscriber or dead-letter sink made for another cluster chart', () => {

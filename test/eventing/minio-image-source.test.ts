@@ -115,10 +115,33 @@ describe('MinIOImageSource', () => {
 
   test('never puts a secret value in the output: credentials and token are references', () => {
     const c = chart();
-    source(c);
-    const text = JSON.stringify(synth(c));
-    for (const name of ['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY', 'WEBHOOK_AUTH_TOKEN', 'MINIO_WEBHOOK_AUTH_TOKEN']) {
-      expect(text).toMatch(new RegExp(`"name":"${name}","valueFrom":\\{"secretKeyRef"`));
+    source(c, { name: 'uploads' });
+    const credentialNames = ['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY', 'WEBHOOK_AUTH_TOKEN', 'MINIO_WEBHOOK_AUTH_TOKEN'];
+    // Every env entry with a credential's name, of every container and init container of every pod template.
+    const entries = synth(c).flatMap((o) => {
+      const pod = o.kind === 'Pod' ? o.spec : o.spec?.jobTemplate?.spec?.template?.spec ?? o.spec?.template?.spec;
+      if (!pod) return [];
+      return [...pod.containers ?? [], ...pod.initContainers ?? []].flatMap((container: any) => (container.env ?? [])
+        .filter((e: any) => credentialNames.includes(e.name))
+        .map((e: any) => ({ at: `${o.kind}/${o.metadata.name}/${container.name}`, entry: e })));
+    });
+    // The adapter reads the token to check MinIO's posts; the setup Job's mc logs in and registers the token with MinIO.
+    const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+    expect(entries.map(({ at, entry }) => [at, entry.name])).toEqual([
+      ['Deployment/uploads-adapter/app', 'MINIO_WEBHOOK_AUTH_TOKEN'],
+      [expect.stringMatching(/^Job\/uploads-setup-[0-9a-f]{8}\/mc$/), 'MINIO_ACCESS_KEY'],
+      [expect.stringMatching(/^Job\/uploads-setup-[0-9a-f]{8}\/mc$/), 'MINIO_SECRET_KEY'],
+      [expect.stringMatching(/^Job\/uploads-setup-[0-9a-f]{8}\/mc$/), 'WEBHOOK_AUTH_TOKEN'],
+    ]);
+    const expected: Record<string, object> = {
+      MINIO_WEBHOOK_AUTH_TOKEN: secretRef('minio-webhook-token', 'token'),
+      MINIO_ACCESS_KEY: secretRef('minio-notify-admin', 'AWS_ACCESS_KEY_ID'),
+      MINIO_SECRET_KEY: secretRef('minio-notify-admin', 'AWS_SECRET_ACCESS_KEY'),
+      WEBHOOK_AUTH_TOKEN: secretRef('minio-webhook-token', 'token'),
+    };
+    for (const { at, entry } of entries) {
+      expect([at, entry]).toStrictEqual([at, { name: entry.name, valueFrom: expected[entry.name] }]);
+      expect([at, entry]).not.toHaveProperty('1.value');
     }
   });
 

@@ -15,11 +15,14 @@ describe('examples/event-driven-classifier', () => {
   });
 
   const triggers = (): Record<string, any> => Object.fromEntries(ofKind(objects, 'eventing.knative.dev/v1', 'Trigger').map((t) => [t.metadata.name, t]));
+  /** The Triggers the example synthesizes, by name; loops over them must not pass vacuously. */
+  const TRIGGER_NAMES = ['classify-nightly-batch', 'classify-requests', 'classify-uploads'];
 
   test('a ResNet50 GPU service that scales to zero is the subscriber of every trigger', () => {
     const service = oneOf(objects, 'serving.knative.dev/v1', 'Service');
     expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/min-scale']).toBe('0');
     expect(service.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(ofKind(objects, 'eventing.knative.dev/v1', 'Trigger').map((t) => t.metadata.name).sort()).toEqual(TRIGGER_NAMES);
     for (const t of Object.values(triggers())) {
       expect(t.spec.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'resnet50-classifier', namespace: 'ml-events' });
       expect(t.spec.broker).toBe('classification');
@@ -61,10 +64,13 @@ describe('examples/event-driven-classifier', () => {
   test('failed deliveries retry with exponential backoff long enough for the cold start, then land in the error logger', () => {
     const budget = story.classifier.coldStartBudget.toSeconds();
     expect(budget).toBe(300);
+    expect(Object.keys(story.triggers).sort()).toEqual(['http', 'nightly', 'uploads']);
+    expect(Object.values(story.triggers).map((t) => t.name).sort()).toEqual(TRIGGER_NAMES);
     for (const [name, trigger] of Object.entries(story.triggers)) {
       expect([name, trigger.backoffPolicy]).toEqual([name, 'exponential']);
       expect(trigger.deliveryWindow.toSeconds()).toBeGreaterThanOrEqual(budget);
     }
+    expect(ofKind(objects, 'eventing.knative.dev/v1', 'Trigger').map((t) => t.metadata.name).sort()).toEqual(TRIGGER_NAMES);
     for (const t of Object.values(triggers())) {
       expect(t.spec.delivery.deadLetterSink.ref).toEqual({ apiVersion: 'v1', kind: 'Service', name: 'classifier-dead-letters', namespace: 'ml-events' });
       expect(t.spec.delivery.backoffPolicy).toBe('exponential');
