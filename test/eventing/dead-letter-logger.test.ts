@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { CloudEvent, HTTP } from 'cloudevents';
@@ -9,9 +10,72 @@ import { ofKind, oneOf, synth } from '../_helpers/manifests';
 describe('DeadLetterLogger', () => {
   test('defaults', () => {
     const c = chart();
-    new DeadLetterLogger(c, 'errors');
-    const objects = synth(c).map((o) => (o.kind === 'ConfigMap' ? { ...o, data: { 'dead-letter-logger.js': '<script>' } } : o));
+    const logger = new DeadLetterLogger(c, 'errors');
+    const synthesized = synth(c);
+    const objects = synthesized.map((o) => (o.kind === 'ConfigMap' ? { ...o, data: { 'dead-letter-logger.js': '<script>' } } : o));
     expect(objects).toMatchSnapshot();
+
+    // One name, generated from the construct path, for the ConfigMap, the Deployment and the Service, in the chart's namespace.
+    expect(logger.name).toBe('test-errors-c807aaf6');
+    expect(synthesized.map((o) => [o.kind, o.metadata.name, o.metadata.namespace])).toEqual([
+      ['ConfigMap', logger.name, 'ml-events'], ['Deployment', logger.name, 'ml-events'], ['Service', logger.name, 'ml-events'],
+    ]);
+    const labels = { 'app.kubernetes.io/name': 'dead-letter-logger', 'app.kubernetes.io/instance': logger.name, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' };
+    const selector = { 'app.kubernetes.io/name': 'dead-letter-logger', 'app.kubernetes.io/instance': logger.name };
+    expect(oneOf(synthesized, 'v1', 'ConfigMap').data).toEqual({ 'dead-letter-logger.js': deadLetterLoggerScript() });
+
+    // One replica, never taken down before its replacement is up; the pods roll when the script changes.
+    const deployment = oneOf(synthesized, 'apps/v1', 'Deployment');
+    expect(deployment.metadata.labels).toEqual(labels);
+    expect(deployment.spec).toMatchObject({
+      replicas: 1,
+      selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+    });
+    expect(deployment.spec.template.metadata).toEqual({
+      labels,
+      annotations: { 'checksum/script': createHash('sha256').update(deadLetterLoggerScript()).digest('hex') },
+    });
+
+    // The pinned Node.js image runs the mounted script on port 8080, hardened as uid 1000, with small resources.
+    const pod = deployment.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.containers).toHaveLength(1);
+    const container = pod.containers[0];
+    expect(DeadLetterLogger.DEFAULT_IMAGE).toBe('node:22.20.0-alpine3.22');
+    expect(container).toMatchObject({
+      name: 'app',
+      image: DeadLetterLogger.DEFAULT_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['node', '/opt/app/dead-letter-logger.js'],
+      env: [{ name: 'PORT', value: '8080' }],
+      ports: [{ name: 'http', containerPort: 8080 }],
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+    });
+    expect(container.securityContext).toEqual({
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      runAsNonRoot: true,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const probe = (failureThreshold: number) => ({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold });
+    expect(container.readinessProbe).toEqual(probe(3));
+    expect(container.livenessProbe).toEqual(probe(6));
+    // The script is mounted read-only from the ConfigMap; /tmp is the only writable path.
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'code', mountPath: '/opt/app', readOnly: true }]);
+    expect(pod.volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      { name: 'code', configMap: { name: logger.name, defaultMode: 0o444 } },
+    ]);
+
+    // The Service, the sink, takes port 80 to the container's http port.
+    expect(oneOf(synthesized, 'v1', 'Service').spec).toEqual({ selector, ports: [{ name: 'http', port: 80, targetPort: 'http' }] });
+    expect(logger.toSinkDestination()).toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: logger.name, namespace: 'ml-events' } });
   });
 
   test('every prop; it is a sink by its core Service', () => {

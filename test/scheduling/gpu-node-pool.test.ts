@@ -17,6 +17,10 @@ function placement(pool: GpuNodePool) {
 const expressions = (pool: GpuNodePool) =>
   placement(pool).affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
 const GPU_TOLERATION = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+/** A required node affinity of one term with these expressions, as wire JSON. */
+const requiredAffinity = (...matchExpressions: object[]) => ({
+  nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } },
+});
 
 describe('GpuNodePool', () => {
   describe('nvidia()', () => {
@@ -53,6 +57,15 @@ describe('GpuNodePool', () => {
         tolerations: [NodeTaintQuery.exists('nvidia.com/gpu', { effect: TaintEffect.NO_SCHEDULE }), NodeTaintQuery.is('dc', 'lab1')],
       });
       expect(placement(pool)).toMatchSnapshot();
+      expect(placement(pool)).toEqual({
+        nodeSelector: { 'nvidia.com/mig.strategy': 'mixed', 'nvidia.com/gpu.sharing-strategy': 'none' },
+        affinity: requiredAffinity(
+          { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-H100-80GB-HBM3'] },
+          { key: 'nvidia.com/gpu.memory', operator: 'Gt', values: ['40959'] },
+          { key: 'nvidia.com/gpu.count', operator: 'Gt', values: ['3'] },
+        ),
+        tolerations: [GPU_TOLERATION, { key: 'dc', operator: 'Equal', value: 'lab1' }],
+      });
     });
 
     test('GPU memory is a Gt on the MiB label: at least 40Gi is more than 40959', () => {
@@ -100,6 +113,12 @@ describe('GpuNodePool', () => {
     test('managed node group: instance types, node group, accelerator label', () => {
       const pool = GpuNodePool.eks({ instanceTypes: ['g5.12xlarge', 'g5.48xlarge'], nodeGroup: 'gpu-a10g', accelerator: 'nvidia-a10g', products: [GpuProduct.A10G] });
       expect(placement(pool)).toMatchSnapshot();
+      expect(placement(pool)).toEqual({
+        nodeSelector: { 'eks.amazonaws.com/nodegroup': 'gpu-a10g', 'k8s.amazonaws.com/accelerator': 'nvidia-a10g' },
+        affinity: requiredAffinity({ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['g5.12xlarge', 'g5.48xlarge'] }),
+        tolerations: [GPU_TOLERATION],
+      });
+      expect(placement(GpuNodePool.eks({ instanceTypes: ['g5.12xlarge'] })).nodeSelector).toEqual({ 'node.kubernetes.io/instance-type': 'g5.12xlarge' });
       expect(pool.products).toEqual([GpuProduct.A10G]);
     });
 
@@ -111,6 +130,14 @@ describe('GpuNodePool', () => {
     test('Auto Mode: eks.amazonaws.com labels and compute-type auto', () => {
       const pool = GpuNodePool.eks({ provisioner: EksNodeProvisioner.AUTO_MODE, gpuNames: ['l4', 'a10g'], instanceTypes: ['g6.12xlarge'] });
       expect(placement(pool)).toMatchSnapshot();
+      expect(placement(pool)).toEqual({
+        nodeSelector: { 'eks.amazonaws.com/compute-type': 'auto', 'node.kubernetes.io/instance-type': 'g6.12xlarge' },
+        affinity: requiredAffinity({ key: 'eks.amazonaws.com/instance-gpu-name', operator: 'In', values: ['l4', 'a10g'] }),
+        tolerations: [GPU_TOLERATION],
+      });
+      // One GPU name is a selector on Auto Mode's own label, never Karpenter's.
+      expect(placement(GpuNodePool.eks({ provisioner: EksNodeProvisioner.AUTO_MODE, gpuNames: ['h100'] })).nodeSelector)
+        .toEqual({ 'eks.amazonaws.com/compute-type': 'auto', 'eks.amazonaws.com/instance-gpu-name': 'h100' });
     });
 
     test('fails on GPU names with managed node groups, which have no such label', () => {
@@ -155,6 +182,17 @@ describe('GpuNodePool', () => {
         tolerations: [NodeTaintQuery.exists('nvidia.com/gpu')],
       });
       expect(placement(pool)).toMatchSnapshot();
+      expect(placement(pool)).toEqual({
+        nodeSelector: {
+          'cloud.google.com/gke-gpu-partition-size': '1g.10gb',
+          'cloud.google.com/gke-gpu-sharing-strategy': 'time-sharing',
+          'cloud.google.com/gke-max-shared-clients-per-gpu': '4',
+          'cloud.google.com/gke-nodepool': 'a100-mig',
+        },
+        affinity: requiredAffinity({ key: 'cloud.google.com/gke-accelerator', operator: 'In', values: ['nvidia-a100-80gb', 'nvidia-h100-80gb'] }),
+        tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+      });
+      expect(pool.gpuPartitionSize).toBe('1g.10gb');
     });
 
     test('GpuSharing.MPS is mps; GpuSharing.NONE requires the sharing label to be absent', () => {
@@ -197,6 +235,14 @@ describe('GpuNodePool', () => {
     test('VM sizes and the agent pool', () => {
       const pool = GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4', 'Standard_NC48ads_A100_v4'], agentPool: 'gpunp', products: [GpuProduct.A100_PCIE_40GB] });
       expect(placement(pool)).toMatchSnapshot();
+      expect(placement(pool)).toEqual({
+        nodeSelector: { 'kubernetes.azure.com/accelerator': 'nvidia', 'kubernetes.azure.com/agentpool': 'gpunp' },
+        affinity: requiredAffinity({ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['Standard_NC24ads_A100_v4', 'Standard_NC48ads_A100_v4'] }),
+        tolerations: [{ key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
+      });
+      expect(placement(GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'] })).nodeSelector)
+        .toEqual({ 'kubernetes.azure.com/accelerator': 'nvidia', 'node.kubernetes.io/instance-type': 'Standard_NC24ads_A100_v4' });
+      expect(pool.products).toEqual([GpuProduct.A100_PCIE_40GB]);
     });
 
     test('fails on a VM size that is not a label value', () => {
@@ -212,6 +258,11 @@ describe('GpuNodePool', () => {
         tolerations: [NodeTaintQuery.any()],
       });
       expect(placement(pool)).toMatchSnapshot();
+      expect(placement(pool)).toEqual({
+        nodeSelector: { 'example.com/gpu': 'true' },
+        affinity: requiredAffinity({ key: 'example.com/zone', operator: 'In', values: ['a', 'b'] }),
+        tolerations: [{ operator: 'Exists' }],
+      });
     });
 
     test('fails on an invalid node selector key', () => {

@@ -18,8 +18,20 @@ describe('KnativeFeatures', () => {
   test('every prop', () => {
     const chart = Testing.chart();
     new GpuInferenceService(chart, 'svc', { image: IMAGE, nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }) });
-    new KnativeFeatures(chart, 'features', { enabled: [KnativeFeature.RUNTIME_CLASS_NAME, KnativeFeature.EMPTY_DIR], namespace: 'knative-system', emitConfigMap: true });
-    expect(synth(chart)).toMatchSnapshot();
+    new KnativeFeatures(chart, 'features', {
+      enabled: [KnativeFeature.RUNTIME_CLASS_NAME, KnativeFeature.EMPTY_DIR], namespace: 'knative-system', emitConfigMap: true,
+    });
+    const objects = synth(chart);
+    expect(objects).toMatchSnapshot();
+    const cm = configFeatures(objects);
+    expect(cm.metadata).toEqual({ name: 'config-features', namespace: 'knative-system', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } });
+    // The service's flags (nodeSelector, tolerations) plus the extra ones, a default-enabled one (emptyDir) included.
+    expect(cm.data).toEqual({
+      'kubernetes.podspec-nodeselector': 'enabled',
+      'kubernetes.podspec-runtimeclassname': 'enabled',
+      'kubernetes.podspec-tolerations': 'enabled',
+      'kubernetes.podspec-volumes-emptydir': 'enabled',
+    });
   });
 
   test('the ConfigMap is the union over every service of the app, across charts, sorted, without default-enabled flags', () => {
@@ -37,7 +49,7 @@ describe('KnativeFeatures', () => {
       'kubernetes.podspec-nodeselector',
       'kubernetes.podspec-tolerations',
     ]);
-    const cm = configFeatures(Testing.synth(b));
+    const cm = configFeatures(synth(b));
     expect(cm.metadata).toMatchObject({ name: 'config-features', namespace: 'knative-serving' });
     expect(cm.data).toEqual({
       'kubernetes.podspec-init-containers': 'enabled',

@@ -76,7 +76,33 @@ describe('TritonServer', () => {
       monitorLabels: { release: 'kube-prometheus-stack' },
       scrapeInterval: Duration.seconds(15),
     });
-    expect(synthAppChecked(app)).toMatchSnapshot();
+    const objects = synthAppChecked(app);
+    expect(objects).toMatchSnapshot();
+    const selector = { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'resnet50' } };
+    // autoscaling: the replica bounds, queueTimeMetric as the Pods metric, cpuUtilization as the fallback target and
+    // scaleDownStabilization as the scale-down window.
+    expect(oneOf(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler').spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'resnet50' },
+      minReplicas: 3,
+      maxReplicas: 12,
+      metrics: [
+        { type: 'Pods', pods: { metric: { name: 'triton_queue_us' }, target: { type: 'AverageValue', averageValue: '20000' } } },
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 600 } },
+    });
+    // maxUnavailable: the disruption budget.
+    expect(oneOf(objects, 'policy/v1', 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 2, selector, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    // spreadTopologyKeys with SpreadPolicy.REQUIRED: one hard constraint per key, in the given order.
+    const deployment = oneOf(objects, 'apps/v1', 'Deployment');
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
+      maxSkew: 1,
+      topologyKey,
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: selector,
+      matchLabelKeys: ['pod-template-hash'],
+    })));
   });
 
   test('starts tritonserver with model control mode none and the hardening flags by default', () => {
