@@ -48,8 +48,8 @@ export class ScalingMetric {
   /**
    * A per-pod metric the cluster's custom metrics API serves (`custom.metrics.k8s.io`, e.g. prometheus-adapter
    * over Triton's queue time or DCGM's GPU utilization), with AutoscalerClass.HPA: Knative gives the HPA a `Pods`
-   * metric of this name whose average per replica `target` is (a whole number, required). Knative sets up no
-   * adapter: the cluster must serve the metric for the revision's pods.
+   * metric of this name, with `target` as its average value per replica (a whole number, required). Knative sets
+   * up no adapter: the cluster must serve the metric for the revision's pods.
    */
   public static custom(name: string): ScalingMetric {
     // The HPA refuses names that are no URL path segment (the custom metrics API path ends in the name).
