@@ -7,7 +7,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { checkInteger, propError } from '../_errors';
 import { mountPathKey } from '../scheduling/_pod-spec';
 
-/** Knative's defaults of max-revision-timeout-seconds and container-concurrency-max-limit (config-defaults). */
+/** Knative's defaults of revision-timeout-seconds, max-revision-timeout-seconds and container-concurrency-max-limit (config-defaults). */
+export const REVISION_TIMEOUT = 300;
 export const MAX_REVISION_TIMEOUT = 600;
 const CONTAINER_CONCURRENCY_MAX_LIMIT = 1000;
 

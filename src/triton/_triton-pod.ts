@@ -6,7 +6,7 @@ import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { wholeSeconds } from '../_duration';
-import { RepoPodParts } from './_repo-parts';
+import { ArtifactKind, RepoPodParts } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
@@ -45,7 +45,16 @@ const MANAGED_FLAGS: Record<string, string> = {
   'http-port': 'the fixed port 8000',
   'grpc-port': 'the fixed port 8001',
   'metrics-port': 'the fixed port 8002',
+  'exit-timeout-secs': 'exitTimeout',
 };
+/** Flags that would cut off what the rendered objects rely on. */
+const REFUSED_FLAGS: Record<string, string> = {
+  'allow-http': 'the probes and the Service use the HTTP endpoint',
+  'http-address': 'the probes and the Service reach HTTP on every address',
+  'metrics-address': 'the scrapers reach the metrics on every address',
+};
+/** Triton's own `--exit-timeout-secs` default. */
+export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
 
 /** Everything a Triton workload renders its pod from. */
 export interface TritonPod {
@@ -53,6 +62,8 @@ export interface TritonPod {
   readonly parts: RepoPodParts;
   readonly startupTimeout: Duration;
   readonly metrics: boolean;
+  /** How long Triton lets in-flight requests finish after SIGTERM, in seconds. */
+  readonly exitTimeoutSeconds: number;
 }
 
 /** Resolves and checks the props both workloads share; throws on the first bad value. */
@@ -64,6 +75,7 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   const metrics = props.metrics ?? true;
   const startupTimeout = props.startupTimeout ?? Duration.minutes(5);
   wholeSeconds('startupTimeout', startupTimeout, 10);
+  const exitTimeoutSeconds = props.exitTimeout ? wholeSeconds('exitTimeout', props.exitTimeout) : DEFAULT_EXIT_TIMEOUT_SECONDS;
   if (props.gpuMetrics !== undefined && !metrics) throw propError('gpuMetrics', 'unset when metrics is false', props.gpuMetrics);
   if (props.metricsInterval !== undefined) {
     if (!metrics) throw propError('metricsInterval', 'unset when metrics is false', `${props.metricsInterval.toMilliseconds()}ms`);
@@ -85,6 +97,10 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
     }
     if (new Set(apis).size !== apis.length) throw propError('restrictedApi.apis', 'distinct APIs', apis);
   }
+  if (control.mode === 'poll' && props.repository.artifacts._kind === ArtifactKind.S3_COPY) {
+    throw propError('modelControl', 'NONE or explicit with artifacts copied from S3 at startup, which no poll would see change', 'poll',
+      'use ModelArtifactSource.fromS3Native to poll the store, or roll the pods to pick up new artifacts');
+  }
   if (control.mode === 'explicit' && !(restricted && (restricted.apis ?? DEFAULT_RESTRICTED).includes(TritonApi.MODEL_REPOSITORY))) {
     throw propError('restrictedApi', 'set and covering TritonApi.MODEL_REPOSITORY with ModelControl.explicit (loading a model runs its code)', restricted ? restricted.apis : 'none',
       'restrict the model repository API to a secret header, or keep ModelControl.NONE');
@@ -94,6 +110,8 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
     if (!m) throw propError('extraArgs', 'flags of the form --name or --name=value', arg);
     const owner = MANAGED_FLAGS[m[1]];
     if (owner) throw propError('extraArgs', `free of --${m[1]}, which this construct sets`, arg, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
+    const reason = REFUSED_FLAGS[m[1]];
+    if (reason) throw propError('extraArgs', `free of --${m[1]}: ${reason}`, arg);
   }
 
   const parts = props.repository._podParts();
@@ -111,7 +129,7 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   const image = props.image ?? DEFAULT_TRITON_IMAGE;
   const pod = resolveGpuPod({ ...props, image, env, args: tritonArgs(props, parts.repository, control, metrics) });
   checkOneMigSlice(pod, 'run one server per MIG slice (more replicas), or give the server whole GPUs');
-  return { pod, parts, startupTimeout, metrics };
+  return { pod, parts, startupTimeout, metrics, exitTimeoutSeconds };
 }
 
 function tritonArgs(props: TritonWorkloadProps, repository: string, control: ModelControl, metrics: boolean): string[] {
@@ -125,6 +143,7 @@ function tritonArgs(props: TritonWorkloadProps, repository: string, control: Mod
   if (metrics) args.push(`--allow-gpu-metrics=${props.gpuMetrics ?? true}`);
   if (props.metricsInterval) args.push(`--metrics-interval-ms=${props.metricsInterval.toMilliseconds()}`);
   if (props.responseCacheSize) args.push(`--cache-config=local,size=${props.responseCacheSize.toKibibytes() * 1024}`);
+  if (props.exitTimeout) args.push(`--exit-timeout-secs=${props.exitTimeout.toSeconds()}`);
   const r = props.restrictedApi;
   if (r) {
     // The kubelet expands $(VAR) from the container's environment, where the value is a Secret reference.

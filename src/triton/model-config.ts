@@ -784,6 +784,18 @@ export class TritonModelConfig {
     validate(props, this.maxBatchSize);
   }
 
+  /**
+   * The longest a batcher holds a request to form a batch, in microseconds (0 without a delay): the dynamic
+   * batcher's or the sequence batcher's `maxQueueDelay`. Triton counts that wait as queue time.
+   * @internal
+   */
+  public get _batchingDelayMicros(): number {
+    const p = this.props;
+    const strategy = p.sequenceBatching?.strategy;
+    const delays = [p.dynamicBatching?.maxQueueDelay, strategy?.directOptions?.maxQueueDelay, strategy?.oldestOptions?.maxQueueDelay];
+    return Math.max(0, ...delays.map((d) => micros(d) ?? 0));
+  }
+
   /** The instance groups as Triton fills them in (one instance per GPU when none are given); none for ensembles. */
   public get instanceGroups(): ModelInstanceGroup[] {
     if (this.platform.isEnsemble) return [];

@@ -10,7 +10,7 @@ import { TritonWorkloadProps } from './triton-workload';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { IColdStartEventSink, SinkDestination } from '../eventing/event-sink';
-import { containerConcurrencyLimit } from '../serving/_knative-pod-rules';
+import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
 import { GpuInferenceService, KnativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
 /** Props of TritonKnativeService. */
@@ -110,6 +110,12 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
     const progressDeadline = props.progressDeadline ?? Duration.seconds(Math.max(600, triton.startupTimeout.toSeconds() + 300));
     if (progressDeadline.toMilliseconds() <= triton.startupTimeout.toMilliseconds()) {
       throw propError('progressDeadline', `longer than startupTimeout (${triton.startupTimeout.toSeconds()}s), or Knative gives up while the models still load`, `${progressDeadline.toMilliseconds() / 1000}s`);
+    }
+    // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec).
+    const timeoutSeconds = props.timeout ? props.timeout.toMilliseconds() / 1000 : REVISION_TIMEOUT;
+    if (props.exitTimeout !== undefined && triton.exitTimeoutSeconds > timeoutSeconds) {
+      throw propError('exitTimeout', `at most the request timeout (${timeoutSeconds}s), which Knative gives the pods as their termination grace period`,
+        `${triton.exitTimeoutSeconds}s`, 'raise timeout or lower exitTimeout');
     }
     const http = protocol === ServingProtocol.HTTP1;
     const p = props;

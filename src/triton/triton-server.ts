@@ -46,7 +46,8 @@ export enum SpreadPolicy {
  * from Triton's `nv_inference_queue_duration_us` and `nv_inference_request_success` counters, with CPU
  * utilization beside it as the fallback: when the custom metric cannot be read, the HPA still scales up on CPU
  * (and does not scale down). The adapter rule (Helm values of prometheus-community/prometheus-adapter; `increase`,
- * not `delta`, since both are counters and a restarted server resets them):
+ * not `delta`, since both are counters and a restarted server resets them; a window of at least four scrape
+ * intervals, or `increase` finds fewer than two samples and the metric is missing):
  *
  * ```yaml
  * rules:
@@ -60,8 +61,8 @@ export enum SpreadPolicy {
  *         matches: nv_inference_queue_duration_us
  *         as: avg_time_queue_us
  *       metricsQuery: >-
- *         sum(increase(nv_inference_queue_duration_us{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>)
- *         / (1 + sum(increase(nv_inference_request_success{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>))
+ *         sum(increase(nv_inference_queue_duration_us{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)
+ *         / (1 + sum(increase(nv_inference_request_success{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>))
  * ```
  */
 export interface TritonAutoscalingOptions {
@@ -81,8 +82,10 @@ export interface TritonAutoscalingOptions {
    */
   readonly queueTime?: boolean;
   /**
-   * Average queue time per request to hold.
-   * @default Duration.millis(50)
+   * Average queue time per request to hold. Triton counts the time a batcher holds a request to form a batch as
+   * queue time, so at low load a model with a `maxQueueDelay` queues about that long: the target must be above the
+   * longest such delay of the repository's models (checked at synth), or the HPA scales up an idle server.
+   * @default - 50 ms above the longest `maxQueueDelay` of the repository's models (50 ms without batching delays)
    */
   readonly queueTimeTarget?: Duration;
   /**
@@ -153,6 +156,8 @@ export interface TritonServerProps extends TritonWorkloadProps {
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** What the default queue-time target allows above the models' batching delays. */
+const QUEUE_TIME_HEADROOM_MICROS = 50_000;
 
 /**
  * NVIDIA Triton Inference Server as an always-on, autoscaled Deployment, for high, steady traffic.
@@ -272,6 +277,7 @@ export class TritonServer extends Construct {
     this.node.addValidation({
       validate: keyedMemo(() => props.repository._revision, () => {
         const errors = validateAgainstServer(this, this.namespace, props, this.triton.pod);
+        errors.push(...this.queueTimeTargetProblems());
         // The spec is rendered at synth, when the repository has all its models. Rendering it in validation as well
         // makes what it refuses (a user mount over the repository ...) fail before cdk8s writes any chart.
         try {
@@ -294,11 +300,41 @@ export class TritonServer extends Construct {
     return `${this.name}.${this.namespace ?? 'default'}.svc.cluster.local:${GRPC_PORT}`;
   }
 
+  /** The model whose batcher holds requests longest to form a batch, and how long, in microseconds. */
+  private longestBatchingDelay(): { model: string; micros: number } {
+    return this.props.repository.models
+      .map((m) => ({ model: m.name, micros: m.config._batchingDelayMicros }))
+      .reduce((x, y) => (y.micros > x.micros ? y : x), { model: '', micros: 0 });
+  }
+
+  /**
+   * The queue-time target against the batching delays of the models: Triton's queue time includes the wait for a
+   * batch to form, so a target at or below a model's delay reads an idle server as overloaded.
+   */
+  private queueTimeTargetProblems(): string[] {
+    const target = this.props.autoscaling?.queueTimeTarget;
+    if (this.autoscaler === undefined || this.props.autoscaling?.queueTime === false || target === undefined) return [];
+    const longest = this.longestBatchingDelay();
+    if (target.toMilliseconds() * 1000 > longest.micros) return [];
+    const ms = longest.micros / 1000;
+    return [propError('autoscaling.queueTimeTarget', `above the longest batching delay of the repository's models (${longest.model} holds requests up to ${ms} ms to form a batch, which Triton counts as queue time)`,
+      `${target.toMilliseconds()}ms`, `raise queueTimeTarget above ${ms} ms, leave it unset (${ms + QUEUE_TIME_HEADROOM_MICROS / 1000} ms), or lower the model's maxQueueDelay`).message];
+  }
+
   private createAutoscaler(meta: k8s.ObjectMeta): ApiObject {
+    return new ApiObject(this, 'Autoscaler', {
+      ...k8s.KubeHorizontalPodAutoscalerV2.GVK,
+      metadata: meta,
+      // At synth: the default queue-time target follows the batching delays of the models the repository has then.
+      spec: Lazy.any({ produce: () => k8s.toJson_HorizontalPodAutoscalerSpecV2(this.autoscalerSpec()) }),
+    });
+  }
+
+  private autoscalerSpec(): k8s.HorizontalPodAutoscalerSpecV2 {
     const a = this.props.autoscaling ?? {};
     const metrics: k8s.MetricSpecV2[] = [];
     if (a.queueTime ?? true) {
-      const micros = (a.queueTimeTarget ?? Duration.millis(50)).toMilliseconds() * 1000;
+      const micros = a.queueTimeTarget ? a.queueTimeTarget.toMilliseconds() * 1000 : this.longestBatchingDelay().micros + QUEUE_TIME_HEADROOM_MICROS;
       metrics.push({
         type: 'Pods',
         pods: {
@@ -308,16 +344,13 @@ export class TritonServer extends Construct {
       });
     }
     metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 80 } } });
-    return wireApiObject(this, 'Autoscaler', k8s.KubeHorizontalPodAutoscalerV2, {
-      metadata: meta,
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        minReplicas: a.minReplicas ?? 2,
-        maxReplicas: a.maxReplicas ?? 4,
-        metrics,
-        behavior: { scaleDown: { stabilizationWindowSeconds: (a.scaleDownStabilization ?? Duration.minutes(5)).toSeconds() } },
-      },
-    }, k8s.toJson_KubeHorizontalPodAutoscalerV2Props);
+    return {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+      minReplicas: a.minReplicas ?? 2,
+      maxReplicas: a.maxReplicas ?? 4,
+      metrics,
+      behavior: { scaleDown: { stabilizationWindowSeconds: (a.scaleDownStabilization ?? Duration.minutes(5)).toSeconds() } },
+    };
   }
 
   private renderDeploymentSpec(): k8s.DeploymentSpec {
@@ -356,6 +389,8 @@ export class TritonServer extends Construct {
         },
         spec: {
           ...spec,
+          // Triton's exit timeout, and time for the kubelet's SIGTERM to reach it, before SIGKILL.
+          terminationGracePeriodSeconds: t.exitTimeoutSeconds + 15,
           topologySpreadConstraints: (p.spreadTopologyKeys ?? ['kubernetes.io/hostname']).map((topologyKey) => ({
             maxSkew: 1,
             topologyKey,

@@ -57,7 +57,12 @@ export class ModelControl {
    */
   public static readonly NONE = new ModelControl('none', undefined, undefined);
 
-  /** Poll the repository for changes (`poll`, `--repository-poll-secs`). */
+  /**
+   * Poll the repository for changes (`poll`, `--repository-poll-secs`). Only artifacts Triton reads where they
+   * change take effect: native S3 (`ModelArtifactSource.fromS3Native`), or files replaced inside the served version
+   * folders of a claim. Configs come from a ConfigMap, whose changes roll the pods instead; artifacts copied from S3
+   * at startup never change (refused).
+   */
   public static poll(interval: Duration): ModelControl {
     const seconds = wholeSeconds('ModelControl.poll(interval)', interval, 1);
     return new ModelControl('poll', seconds, undefined);
@@ -146,10 +151,19 @@ export interface TritonWorkloadProps extends GpuPodProps {
    */
   readonly responseCacheSize?: Size;
   /**
-   * More tritonserver flags (`--name=value`). Flags this construct manages are refused; use their props.
+   * More tritonserver flags (`--name=value`). Flags this construct manages are refused; use their props. So are
+   * `--allow-http`, `--http-address` and `--metrics-address`: the probes, the Service and the scrapers reach the
+   * server over HTTP on every address.
    * @default - none
    */
   readonly extraArgs?: string[];
+  /**
+   * How long Triton lets in-flight requests finish after SIGTERM before it exits (`--exit-timeout-secs`). A
+   * TritonServer's pods get this plus 15 s as their termination grace period, so the kubelet does not kill the
+   * server first; Knative gives a TritonKnativeService's pods its request `timeout`, which must cover this.
+   * @default Duration.seconds(30), Triton's default
+   */
+  readonly exitTimeout?: Duration;
   /**
    * How long Triton may take to load the models before the startup probe gives up and the container restarts.
    * @default Duration.minutes(5)

@@ -227,6 +227,14 @@ describe('TritonKnativeService', () => {
     expect(() => synthAppChecked(s.app)).toThrow(/needs Knative feature flags that a default install rejects: kubernetes\.podspec-init-containers/);
   });
 
+  test('passes exitTimeout to Triton within the request timeout, which Knative gives the pods as their grace period', () => {
+    expect(containerOf(knative({ exitTimeout: Duration.seconds(120) }).app).args).toContain('--exit-timeout-secs=120');
+    const { chart, repo } = setup();
+    expect(() => new TritonKnativeService(chart, 'a', { repository: repo, exitTimeout: Duration.minutes(6) }))
+      .toThrow("'exitTimeout' must be at most the request timeout (300s), which Knative gives the pods as their termination grace period, got '360s': raise timeout or lower exitTimeout");
+    expect(() => new TritonKnativeService(chart, 'b', { repository: repo, exitTimeout: Duration.minutes(6), timeout: Duration.minutes(8) })).not.toThrow();
+  });
+
   test('fails on a PodMonitor or ServiceMonitor, which Knative\'s single port cannot serve', () => {
     const { chart, repo } = setup();
     expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, metricsScraping: MetricsScraping.POD_MONITOR }))

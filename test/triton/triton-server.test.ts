@@ -4,7 +4,7 @@ import { Cpu, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource,
-  ModelControl, ModelPlatform, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
+  ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
@@ -64,11 +64,12 @@ describe('TritonServer', () => {
       metricsInterval: Duration.seconds(5),
       responseCacheSize: Size.mebibytes(256),
       extraArgs: ['--log-format=ISO8601'],
+      exitTimeout: Duration.minutes(2),
       startupTimeout: Duration.minutes(15),
       gpuMemory: Size.gibibytes(80),
       gpuMemoryOverhead: Size.mebibytes(1536),
       podAnnotations: { 'example.com/owner': 'vision' },
-      autoscaling: { minReplicas: 3, maxReplicas: 12, queueTimeTarget: Duration.millis(20), queueTimeMetric: 'triton_queue_us', cpuUtilization: 70, scaleDownStabilization: Duration.minutes(10) },
+      autoscaling: { minReplicas: 3, maxReplicas: 12, queueTimeTarget: Duration.millis(200), queueTimeMetric: 'triton_queue_us', cpuUtilization: 70, scaleDownStabilization: Duration.minutes(10) },
       maxUnavailable: 2,
       spreadTopologyKeys: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'],
       spreadPolicy: SpreadPolicy.REQUIRED,
@@ -86,7 +87,7 @@ describe('TritonServer', () => {
       minReplicas: 3,
       maxReplicas: 12,
       metrics: [
-        { type: 'Pods', pods: { metric: { name: 'triton_queue_us' }, target: { type: 'AverageValue', averageValue: '20000' } } },
+        { type: 'Pods', pods: { metric: { name: 'triton_queue_us' }, target: { type: 'AverageValue', averageValue: '200000' } } },
         { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
       ],
       behavior: { scaleDown: { stabilizationWindowSeconds: 600 } },
@@ -96,6 +97,9 @@ describe('TritonServer', () => {
     // spreadTopologyKeys with SpreadPolicy.REQUIRED: one hard constraint per key, in the given order.
     const deployment = oneOf(objects, 'apps/v1', 'Deployment');
     expect(deployment.spec.replicas).toBeUndefined();
+    // exitTimeout: Triton's flag, and the kubelet's grace period 15 s longer.
+    expect(deployment.spec.template.spec.containers[0].args).toContain('--exit-timeout-secs=120');
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(135);
     expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
       maxSkew: 1,
       topologyKey,
@@ -156,16 +160,51 @@ describe('TritonServer', () => {
   });
 
   test('autoscales with autoscaling/v2 on the queue-time Pods metric with CPU as fallback, leaving replicas to the HPA', () => {
-    const { app } = server({ autoscaling: { queueTimeTarget: Duration.millis(30), maxReplicas: 6 } });
+    const { app } = server({ autoscaling: { queueTimeTarget: Duration.millis(130), maxReplicas: 6 } });
     const objects = synthAppChecked(app);
     const hpa = oneOf(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'resnet50' });
     expect(hpa.spec.metrics).toEqual([
-      { type: 'Pods', pods: { metric: { name: 'avg_time_queue_us' }, target: { type: 'AverageValue', averageValue: '30000' } } },
+      { type: 'Pods', pods: { metric: { name: 'avg_time_queue_us' }, target: { type: 'AverageValue', averageValue: '130000' } } },
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
     ]);
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 6]);
     expect(oneOf(objects, 'apps/v1', 'Deployment').spec.replicas).toBeUndefined();
+  });
+
+  test('holds a default queue time 50 ms above the longest batching delay, which Triton counts as queue time', () => {
+    const target = (app: App) => oneOf(synthAppChecked(app), 'autoscaling/v2', 'HorizontalPodAutoscaler').spec.metrics[0].pods.target.averageValue;
+    // The story's model waits up to 100 ms to form a batch.
+    expect(target(server().app)).toBe('150000');
+    expect(target(server({}, [{ ...RESNET50, dynamicBatching: { preferredBatchSizes: [4, 8, 16] } }]).app)).toBe('50000');
+    // A model added after the server counts: the HPA is rendered at synth.
+    const late = server({}, [{ ...RESNET50, dynamicBatching: undefined }]);
+    expect(target(late.app)).toBe('50000');
+    late.repo.addModel({ ...RESNET50, name: 'slow', dynamicBatching: { maxQueueDelay: Duration.millis(400) } });
+    expect(target(late.app)).toBe('450000');
+  });
+
+  test('fails at synth on a queue-time target at or below a model\'s batching delay: an idle server would read as overloaded', () => {
+    const { app } = server({ autoscaling: { queueTimeTarget: Duration.millis(100) } });
+    expect(() => synthAppChecked(app)).toThrow("'autoscaling.queueTimeTarget' must be above the longest batching delay of the repository's models " +
+      "(resnet50 holds requests up to 100 ms to form a batch, which Triton counts as queue time), got '100ms': raise queueTimeTarget above 100 ms, " +
+      "leave it unset (150 ms), or lower the model's maxQueueDelay");
+    // The sequence batcher's delay counts too.
+    const sequence = server({ autoscaling: { queueTimeTarget: Duration.millis(20) } }, [{
+      ...RESNET50,
+      dynamicBatching: undefined,
+      sequenceBatching: { strategy: SequenceBatchingStrategy.oldest({ maxQueueDelay: Duration.millis(30) }) },
+    }]);
+    expect(() => synthAppChecked(sequence.app)).toThrow(/resnet50 holds requests up to 30 ms to form a batch/);
+    // No queue-time metric, nothing to check.
+    expect(() => synthAppChecked(server({ autoscaling: { queueTime: false, queueTimeTarget: Duration.millis(10) } }).app)).not.toThrow();
+  });
+
+  test('gives the pods 15 s more than Triton\'s exit timeout (30 s by default) to finish in-flight requests before SIGKILL', () => {
+    const pod = (props: Partial<TritonServerProps>) => deploymentOf(server(props).app).spec.template.spec;
+    expect(pod({}).terminationGracePeriodSeconds).toBe(45);
+    expect(pod({}).containers[0].args.some((a: string) => a.startsWith('--exit-timeout-secs'))).toBe(false);
+    expect(pod({ exitTimeout: Duration.seconds(90) }).terminationGracePeriodSeconds).toBe(105);
   });
 
   test('scales on CPU only when the queue-time metric is off', () => {
@@ -244,7 +283,14 @@ describe('TritonServer', () => {
   });
 
   test('renders poll mode, the response cache, metric flags and extra args', () => {
-    const { app } = server({
+    const app = Testing.app();
+    const chart = new Chart(app, 'test');
+    const repo = new TritonModelRepo(chart, 'repo', {
+      artifacts: ModelArtifactSource.fromS3Native({ endpoint: 'http://minio.minio:9000', bucket: 'models', credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader') }),
+      models: [RESNET50],
+    });
+    new TritonServer(chart, 'triton', {
+      repository: repo,
       modelControl: ModelControl.poll(Duration.seconds(30)),
       responseCacheSize: Size.mebibytes(64),
       gpuMetrics: false,
@@ -255,6 +301,13 @@ describe('TritonServer', () => {
       '--model-control-mode=poll', '--repository-poll-secs=30', '--allow-gpu-metrics=false', '--metrics-interval-ms=500',
       '--cache-config=local,size=67108864', '--log-verbose=1',
     ]));
+  });
+
+  test('fails on poll mode over artifacts copied from S3 at startup, where no poll would see a change', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'triton', { repository: repo, modelControl: ModelControl.poll(Duration.seconds(30)) }))
+      .toThrow("'modelControl' must be NONE or explicit with artifacts copied from S3 at startup, which no poll would see change, got 'poll': " +
+        'use ModelArtifactSource.fromS3Native to poll the store, or roll the pods to pick up new artifacts');
   });
 
   test('points Triton at s3:// with credentials from the Secret in native S3 mode', () => {
@@ -489,6 +542,12 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'a', { repository: repo, extraArgs: ['--model-control-mode=explicit'] }))
       .toThrow("'extraArgs' must be free of --model-control-mode, which this construct sets, got '--model-control-mode=explicit': use the 'modelControl' prop instead");
     expect(() => new TritonServer(chart, 'b', { repository: repo, extraArgs: ['--http-port=9000'] })).toThrow(/use the fixed port 8000 instead/);
+    expect(() => new TritonServer(chart, 'd', { repository: repo, extraArgs: ['--exit-timeout-secs=60'] })).toThrow(/use the 'exitTimeout' prop instead/);
+    // Flags that would cut off the probes, the Service or the scrapers.
+    expect(() => new TritonServer(chart, 'e', { repository: repo, extraArgs: ['--allow-http=false'] }))
+      .toThrow("'extraArgs' must be free of --allow-http: the probes and the Service use the HTTP endpoint, got '--allow-http=false'");
+    expect(() => new TritonServer(chart, 'f', { repository: repo, extraArgs: ['--http-address=127.0.0.1'] })).toThrow(/free of --http-address/);
+    expect(() => new TritonServer(chart, 'g', { repository: repo, extraArgs: ['--metrics-address=127.0.0.1'] })).toThrow(/free of --metrics-address/);
     expect(() => new TritonServer(chart, 'c', { repository: repo, args: ['--foo'] })).toThrow(/'args' must be unset/);
   });
 
