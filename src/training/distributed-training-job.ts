@@ -221,8 +221,9 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    */
   readonly activeDeadline?: Duration;
   /**
-   * Delete the finished Job and its pods after this long (`ttlSecondsAfterFinished`). Leave it unset when a
-   * GitOps tool applies the Job: it would re-create the deleted Job and train again.
+   * Delete the finished Job and its pods after this long (`ttlSecondsAfterFinished`). The headless Service of a
+   * multi-node Job is not the Job's and stays until the app removes it. Leave this unset when a GitOps tool applies
+   * the Job: it would re-create the deleted Job and train again.
    * @default - kept until deleted
    */
   readonly ttlAfterFinished?: Duration;
@@ -234,7 +235,12 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
 }
 
 const CONTAINER = 'trainer';
-const RESERVED_ENV = ['NODE_RANK', 'RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'GROUP_RANK', 'MASTER_ADDR', 'MASTER_PORT'];
+/**
+ * What torchrun sets for each worker (torch elastic's local agent, `_start_workers`), besides TORCHELASTIC_*: a value
+ * in the pod's env would never reach the workers.
+ */
+const TORCHRUN_ENV = ['LOCAL_RANK', 'RANK', 'GROUP_RANK', 'ROLE_RANK', 'ROLE_NAME', 'LOCAL_WORLD_SIZE', 'WORLD_SIZE', 'GROUP_WORLD_SIZE',
+  'ROLE_WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'];
 /** The label the Job controller puts on each pod of an Indexed Job (Kubernetes 1.28+). */
 const COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';
 /** torchrun's default join timeout of the c10d rendezvous, also given as its store's read timeout. */
@@ -259,8 +265,9 @@ const DEFAULT_RENDEZVOUS_TIMEOUT = Duration.minutes(10);
  * rendezvous store with the workers by default, whose restarts broke when pods had spent different numbers of
  * restarts), and NCCL uses free ports too: a NetworkPolicy must let the Job's pods reach each other on any port.
  *
- * Unless `resources` says otherwise, a pod requests one CPU and 4Gi of memory (request = limit) per worker
- * (`gpuCount`): each worker is a process with its own CUDA context, model copy and data loaders.
+ * Unless `resources` says otherwise, a pod requests one CPU and 4Gi of memory per worker (`gpuCount`), with a
+ * memory limit equal to the request: each worker is a process with its own CUDA context, model copy and data
+ * loaders.
  *
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
@@ -485,8 +492,8 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     if (h.timeout !== undefined && h.timeout.toSeconds() < 1) throw propError('gpuHealthCheck.timeout', 'at least 1s', `${h.timeout.toSeconds()}s`);
   }
   for (const name of Object.keys(p.env ?? {})) {
-    if (RESERVED_ENV.includes(name) || name.startsWith('PET_')) {
-      throw propError('env', `free of the variables torchrun and this construct set (${RESERVED_ENV.join(', ')}, PET_*)`, name,
+    if (TORCHRUN_ENV.includes(name) || name.startsWith('TORCHELASTIC_') || name.startsWith('PET_')) {
+      throw propError('env', `free of the variables torchrun sets for its workers (${TORCHRUN_ENV.join(', ')}, TORCHELASTIC_*) and of its options (PET_*)`, name,
         'nodes, gpuCount and the rendezvous props set them');
     }
   }

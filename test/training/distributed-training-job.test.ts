@@ -302,7 +302,15 @@ describe('DistributedTrainingJob', () => {
     test('fails on a script with arguments in it', () => fails({ script: 'train.py --lr 1' }, "'script' must be a script path or module name without whitespace"));
     test('fails on zero nodes', () => fails({ nodes: 0 }, "'nodes' must be an integer between 1 and 1000, got 0"));
     test('fails on an empty launcher', () => fails({ launcher: [] }, "'launcher' must be a non-empty command"));
-    test('fails on variables torchrun sets', () => fails({ env: { WORLD_SIZE: EnvValue.fromValue('8') } }, "'env' must be free of the variables torchrun and this construct set"));
+    test('fails on variables torchrun sets for its workers', () => {
+      fails({ env: { WORLD_SIZE: EnvValue.fromValue('8') } }, "'env' must be free of the variables torchrun sets for its workers (LOCAL_RANK, RANK, GROUP_RANK, ROLE_RANK");
+      fails({ env: { GROUP_WORLD_SIZE: EnvValue.fromValue('2') } }, "got 'GROUP_WORLD_SIZE'");
+      fails({ env: { TORCHELASTIC_RUN_ID: EnvValue.fromValue('x') } }, "got 'TORCHELASTIC_RUN_ID'");
+    });
+    test('takes variables torchrun reads from the pod and passes on (NODE_RANK is none of torchrun\'s, OMP_NUM_THREADS passes through)', () => {
+      const { trainer } = build({ env: { OMP_NUM_THREADS: EnvValue.fromValue('4'), NODE_RANK: EnvValue.fromValue('0') } });
+      expect(envOf(trainer)).toMatchObject({ OMP_NUM_THREADS: '4', NODE_RANK: '0' });
+    });
     test('fails on PET_ variables', () => fails({ env: { PET_NNODES: EnvValue.fromValue('2') } }, "got 'PET_NNODES'"));
     test('fails on an NCCL variable set twice', () => fails({ nccl: { debug: NcclDebugLevel.INFO }, env: { NCCL_DEBUG: EnvValue.fromValue('WARN') } }, "'env' must be free of NCCL_DEBUG, which the nccl prop sets"));
     test('fails on non-NCCL extra variables', () => fails({ nccl: { extraEnv: { FOO: 'x' } } }, "'nccl.extraEnv' must be keyed by NCCL_* variables, got 'FOO'"));
