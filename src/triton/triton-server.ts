@@ -389,7 +389,7 @@ export class TritonServer extends Construct {
         },
         spec: {
           ...spec,
-          // Triton's exit timeout, and time for the kubelet's SIGTERM to reach it, before SIGKILL.
+          // Triton's exit timeout and 15 s of headroom: the kubelet's SIGKILL never cuts Triton's drain short.
           terminationGracePeriodSeconds: t.exitTimeoutSeconds + 15,
           topologySpreadConstraints: (p.spreadTopologyKeys ?? ['kubernetes.io/hostname']).map((topologyKey) => ({
             maxSkew: 1,
