@@ -86,7 +86,8 @@ export interface GpuNotebookProps {
    */
   readonly homePath?: string;
   /**
-   * Where the workspace is mounted; Docker Stacks images open `~/work`.
+   * Where the workspace is mounted. JupyterLab serves it as its root (the container's working directory), so every
+   * notebook saved from the file browser lands on the claim, not in the scratch home.
    * @default - `<homePath>/work`
    */
   readonly workspacePath?: string;
@@ -139,6 +140,8 @@ export interface GpuNotebookProps {
   readonly serviceAccount?: IServiceAccount;
 }
 
+/** The image's user, jovyan, in Docker Stacks images. */
+const NOTEBOOK_UID = 1000;
 const CONTAINER = 'notebook';
 
 /**
@@ -227,6 +230,10 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       throw propError('security.runAsUser', 'a non-zero uid: the notebook image starts as root only to switch to jovyan with sudo, which the hardening stops', 0,
         'leave it unset to run as jovyan (1000), or set the uid of the image\'s own user');
     }
+    const uid = security.runAsUser ?? (security.allowRoot ? undefined : NOTEBOOK_UID);
+    // Another uid has no /etc/passwd entry (start.sh cannot add one on the read-only root): tools that ask for the
+    // user name (getpass.getuser(), torch's compile caches) find it in USER and LOGNAME instead of failing.
+    const userName: Record<string, EnvValue> = uid !== undefined && uid !== NOTEBOOK_UID ? { USER: EnvValue.fromValue('jovyan'), LOGNAME: EnvValue.fromValue('jovyan') } : {};
     this.pod = resolveGpuPod({
       image: props.image ?? GpuNotebook.DEFAULT_IMAGE,
       imagePullPolicy: props.imagePullPolicy,
@@ -234,6 +241,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         HOME: EnvValue.fromValue(homePath),
         JUPYTER_PORT: EnvValue.fromValue(String(this.port)),
         JUPYTER_TOKEN: EnvValue.fromSecretValue({ secret: props.tokenSecret, key: tokenKey }),
+        ...userName,
         ...(props.env ?? {}),
       },
       gpu: props.gpu,
@@ -244,7 +252,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       sharedMemorySize: props.sharedMemorySize,
       security: {
         ...security,
-        runAsUser: security.runAsUser ?? (security.allowRoot ? undefined : 1000),
+        runAsUser: uid,
         runAsGroup: security.runAsGroup ?? (security.allowRoot ? undefined : 100),
         fsGroup: security.fsGroup ?? 100,
       },
@@ -268,6 +276,14 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       extraVolumes: [{ name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('homeSize', props.homeSize ?? Size.gibibytes(5))!) } }],
     });
 
+    const podSpec: k8s.PodSpec = {
+      ...spec,
+      // A workspace that grows: the kubelet re-owns it for fsGroup only when its root does not match yet, not on
+      // every start.
+      securityContext: { ...spec.securityContext, fsGroupChangePolicy: 'OnRootMismatch' },
+      // jupyter_server's root directory is its working directory: the workspace, not the scratch home.
+      containers: spec.containers.map((c) => (c.name === CONTAINER ? { ...c, workingDir: workspacePath } : c)),
+    };
     const selector = { 'app.kubernetes.io/name': 'gpu-notebook', 'app.kubernetes.io/instance': this.name };
     const labels = { ...(props.metadata?.labels ?? {}), ...selector };
     this.deployment = wireApiObject(this, 'Resource', k8s.KubeDeployment, {
@@ -276,7 +292,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
-        template: { metadata: { labels }, spec },
+        template: { metadata: { labels }, spec: podSpec },
       },
     }, toWire);
     this.service = wireApiObject(this, 'Service', k8s.KubeService, {

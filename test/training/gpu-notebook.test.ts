@@ -67,6 +67,24 @@ describe('GpuNotebook', () => {
     expect(pod.volumes.find((v: any) => v.name === 'workspace').persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
   });
 
+  test('JupyterLab serves the workspace as its root (its working directory), so what the file browser saves persists', () => {
+    expect(build().container.workingDir).toBe('/home/jovyan/work');
+    expect(build({ workspacePath: '/workspace' }).container.workingDir).toBe('/workspace');
+  });
+
+  test('the workspace is re-owned for fsGroup only when its root does not match, not on every start', () => {
+    expect(build().pod.securityContext).toMatchObject({ fsGroup: 100, fsGroupChangePolicy: 'OnRootMismatch' });
+  });
+
+  test('another uid gets USER and LOGNAME, which getpass reads when /etc/passwd has no entry for it', () => {
+    const env = (props: Partial<GpuNotebookProps>) =>
+      Object.fromEntries(build(props).container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env({})).not.toHaveProperty('USER');
+    expect(env({})).not.toHaveProperty('LOGNAME');
+    expect(env({ security: { runAsUser: 1001 } })).toMatchObject({ USER: 'jovyan', LOGNAME: 'jovyan' });
+    expect(env({ security: { runAsUser: 1001 }, env: { USER: EnvValue.fromValue('dev') } })).toMatchObject({ USER: 'dev', LOGNAME: 'jovyan' });
+  });
+
   test('a given workspace claim: no claim created', () => {
     const chart = Testing.chart();
     new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws', 'mine') });
