@@ -69,6 +69,10 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     throw propError('gpu', 'nvidia.com/gpu on a node pool that advertises its MIG slices as nvidia.com/gpu (GKE partitions, the single MIG strategy)', gpu.name,
       'keep GpuResource.NVIDIA and pick the slice with the pool (gpuPartitionSize), or place the pods on nodes with the mixed strategy');
   }
+  if (gpu.migProfile && nodePool._selectsWholeGpuSharing) {
+    throw propError('gpu', 'a whole-GPU resource on a pool selected by nvidia.com/gpu.sharing-strategy, which labels whole GPUs only', gpu.name,
+      `drop sharing from the pool and select the slices' own label, e.g. GpuNodePool.custom({ nodeSelector: { '${gpu.name}.sharing-strategy': 'none' } })`);
+  }
   const sharedMemory = props.sharedMemory ?? true;
   if (!sharedMemory && props.sharedMemorySize) {
     throw propError('sharedMemorySize', 'unset when sharedMemory is false', props.sharedMemorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) + 'Mi');

@@ -2,7 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
-import { LABEL_KEY, LABEL_VALUE, MIG_PROFILE } from '../_names';
+import { LABEL_KEY, LABEL_VALUE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -34,7 +34,8 @@ const AKS_ACCELERATOR_LABEL = 'kubernetes.azure.com/accelerator';
 const AKS_AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
 
 /** GKE partition sizes: MIG profiles without media extensions (a label value allows no '+'). */
-const isGkePartitionSize = (size: string) => MIG_PROFILE.test(size) && !size.includes('+');
+/** A GKE GPU partition size: a plain MIG profile (`1g.5gb`), without attributes. */
+const isGkePartitionSize = (size: string) => /^[1-9]g\.\d+gb$/.test(size);
 
 /**
  * How a node's GPUs are shared between containers, as GPU Feature Discovery (`nvidia.com/gpu.sharing-strategy`)
@@ -170,8 +171,10 @@ export interface OnPremNodePoolOptions {
    */
   readonly migStrategy?: MigStrategy;
   /**
-   * GPU sharing of the nodes (`nvidia.com/gpu.sharing-strategy`); `GpuSharing.NONE` keeps pods off
-   * time-sliced and MPS nodes.
+   * GPU sharing of the nodes (`nvidia.com/gpu.sharing-strategy`, written by GPU Feature Discovery since the
+   * device plugin's MPS support, v0.15); `GpuSharing.NONE` keeps pods off time-sliced and MPS nodes. The label
+   * describes whole GPUs: MIG slices carry their own (`nvidia.com/mig-<profile>.sharing-strategy`), so a pool with
+   * `sharing` refuses `GpuResource.mig()` pods.
    * @default - any
    */
   readonly sharing?: GpuSharing;
@@ -288,7 +291,8 @@ export interface AksNodePoolOptions {
   readonly products?: GpuProduct[];
   /**
    * Taints the pods tolerate.
-   * @default - `sku=gpu:NoSchedule`, the taint AKS documents for GPU node pools
+   * @default - `sku=gpu:NoSchedule`, the taint AKS's GPU guide gives its node pools (`--node-taints`; AKS does not
+   * set it itself: a pool tainted otherwise needs its own tolerations)
    */
   readonly tolerations?: NodeTaintQuery[];
 }
@@ -326,11 +330,13 @@ export class GpuNodePool {
     const products = options.products ?? [];
     if (products.length > 0 && options.migStrategy === MigStrategy.SINGLE) {
       throw propError('onPrem.products', 'unset with MigStrategy.SINGLE', products.map((p) => p.label).join(','),
-        "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on such nodes; select them with migStrategy and minGpuMemory instead");
+        "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on nodes with MIG enabled; select them with migStrategy and minGpuMemory, " +
+        'or leave migStrategy unset to match GPUs without MIG by product');
     }
     if (products.length > 0 && options.sharing !== undefined && options.sharing !== GpuSharing.NONE) {
       throw propError('onPrem.products', `unset with GpuSharing.${sharingName(options.sharing)}`, products.map((p) => p.label).join(','),
-        "GFD appends '-SHARED' to nvidia.com/gpu.product on shared nodes; select them with sharing and minGpuMemory instead");
+        "GFD appends '-SHARED' to nvidia.com/gpu.product on shared nodes; select them with sharing and minGpuMemory, or, where the device plugin " +
+        'renames the shared resource (renameByDefault, which keeps the product plain), leave sharing unset and request GpuResource.NVIDIA_SHARED');
     }
     checkInteger('onPrem.minGpuCount', options.minGpuCount, 1);
     const selector: Record<string, string> = {};
@@ -465,6 +471,15 @@ export class GpuNodePool {
    */
   public get advertisesMigAsGpu(): boolean {
     return this.nodeSelector?.[GKE_PARTITION_LABEL] !== undefined || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE;
+  }
+
+  /**
+   * Whether the pool selects nodes by GPU Feature Discovery's whole-GPU sharing label, which says nothing about
+   * the node's MIG slices.
+   * @internal
+   */
+  public get _selectsWholeGpuSharing(): boolean {
+    return this.nodeSelector?.[GFD_SHARING_LABEL] !== undefined;
   }
 
   private constructor(options: GpuNodePoolOptions) {

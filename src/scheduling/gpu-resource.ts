@@ -23,15 +23,16 @@ export class GpuResource {
 
   /**
    * A MIG slice of an NVIDIA A100/H100-class GPU under the device plugin's `mixed` strategy
-   * (`nvidia.com/mig-<profile>`, e.g. `1g.10gb`, `3g.40gb`). Profiles with media extensions (`1g.10gb+me`) are
-   * advertised with the `+` as a `.` (`nvidia.com/mig-1g.10gb.me`), as the device plugin names them.
+   * (`nvidia.com/mig-<profile>`, e.g. `1g.10gb`, `3g.40gb`). Profiles with attributes (`1g.10gb+me`,
+   * `1g.10gb+me.all`, `1g.10gb+gfx`, `1g.10gb-me`) are advertised with each `+` as a `.`
+   * (`nvidia.com/mig-1g.10gb.me`), as the device plugin names them.
    */
   public static mig(profile: string): GpuResource {
     if (!MIG_PROFILE.test(profile)) {
       throw propError('GpuResource.mig(profile)', "a MIG profile such as '1g.10gb' or '3g.40gb'", profile, 'use the profile name `nvidia-smi mig -lgip` prints');
     }
     // A resource name allows no '+': the device plugin replaces it (k8s-device-plugin internal/rm/rm.go).
-    return new GpuResource(`nvidia.com/mig-${profile.replace('+', '.')}`, profile);
+    return new GpuResource(`nvidia.com/mig-${profile.replace(/\+/g, '.')}`, profile);
   }
 
   /** Any other vendor's extended resource, by its fully qualified name (`vendor.example.com/gpu`). */

@@ -14,6 +14,15 @@ describe('GpuResource', () => {
     expect(mig.migProfile).toBe('1g.10gb');
   });
 
+  test('takes the profile attributes go-nvlib names (+me, +me.all, +gfx, -me)', () => {
+    expect(GpuResource.mig('1g.10gb+me.all').name).toBe('nvidia.com/mig-1g.10gb.me.all');
+    expect(GpuResource.mig('2g.20gb+gfx').name).toBe('nvidia.com/mig-2g.20gb.gfx');
+    expect(GpuResource.mig('1g.10gb-me').name).toBe('nvidia.com/mig-1g.10gb-me');
+    for (const bad of ['1g.10gb+vid', '1g.10gb+', '0g.5gb', '1g.10gb-me+me']) {
+      expect(() => GpuResource.mig(bad)).toThrow(`'GpuResource.mig(profile)' must be a MIG profile such as '1g.10gb' or '3g.40gb', got '${bad}'`);
+    }
+  });
+
   test('a media-extension profile gets the resource name the device plugin advertises (+ becomes .)', () => {
     const me = GpuResource.mig('1g.5gb+me');
     expect(me.name).toBe('nvidia.com/mig-1g.5gb.me');

@@ -1,6 +1,6 @@
 import { Testing, Size } from 'cdk8s';
 import { Cpu, k8s, Volume } from 'cdk8s-plus-27';
-import { GpuNodePool, GpuResource, MigStrategy } from '../../src';
+import { GpuNodePool, GpuResource, GpuSharing, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
 
@@ -181,6 +181,15 @@ describe('MIG slices', () => {
   ])('fails on a nvidia.com/mig-* request on %s, which never advertises one', (_, nodePool) => {
     expect(() => resolveGpuPod({ image: IMAGE, gpu: GpuResource.mig('1g.10gb'), nodePool }))
       .toThrow(/'gpu' must be nvidia.com\/gpu on a node pool that advertises its MIG slices as nvidia.com\/gpu .*, got 'nvidia.com\/mig-1g.10gb': keep GpuResource.NVIDIA/);
+  });
+
+  test('fails on a MIG slice on a pool selected by the whole-GPU sharing label, which says nothing of the slices', () => {
+    const nodePool = GpuNodePool.onPrem({ migStrategy: MigStrategy.MIXED, sharing: GpuSharing.NONE });
+    expect(() => resolveGpuPod({ image: IMAGE, gpu: GpuResource.mig('1g.10gb'), nodePool })).toThrow(
+      "'gpu' must be a whole-GPU resource on a pool selected by nvidia.com/gpu.sharing-strategy, which labels whole GPUs only, got 'nvidia.com/mig-1g.10gb': " +
+      "drop sharing from the pool and select the slices' own label, e.g. GpuNodePool.custom({ nodeSelector: { 'nvidia.com/mig-1g.10gb.sharing-strategy': 'none' } })");
+    // Whole GPUs on that pool are what the label describes.
+    expect(resolveGpuPod({ image: IMAGE, nodePool }).gpu).toBe(GpuResource.NVIDIA);
   });
 
   test('one process per GPU cannot use a second MIG slice', () => {
