@@ -30,7 +30,7 @@ export enum ServingProtocol {
 export enum AutoscalerClass {
   /** Knative Pod Autoscaler: request-driven, scales to zero. */
   KPA = 'kpa.autoscaling.knative.dev',
-  /** Kubernetes HPA on CPU or memory: never scales to zero. */
+  /** Kubernetes HPA on CPU, memory or a custom per-pod metric (`ScalingMetric.custom`): never scales to zero. */
   HPA = 'hpa.autoscaling.knative.dev',
 }
 
@@ -139,7 +139,8 @@ export interface KnativeScalingOptions {
    */
   readonly maxScale?: number;
   /**
-   * Replicas a new revision starts with. 0 needs `allow-zero-initial-scale` in `config-autoscaler`.
+   * Replicas a new revision starts with, at least 1. For 0, enable `allow-zero-initial-scale` and set
+   * `initial-scale` in `config-autoscaler`, and leave this unset.
    * @default - the cluster's `initial-scale` (1)
    */
   readonly initialScale?: number;

@@ -178,7 +178,8 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   readonly dataset?: TrainingVolume;
   /**
    * Checkpoint volume, mounted read-write; the script resumes from it after a retry. Unless `security.fsGroup`
-   * is set, the pods get `fsGroup` = their group so the volume is writable by the non-root user.
+   * is set or `security.allowRoot` is true, the pods get `fsGroup` = their group so the volume is writable by the
+   * non-root user.
    * @default - none
    */
   readonly checkpoints?: TrainingVolume;

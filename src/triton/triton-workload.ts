@@ -160,7 +160,8 @@ export interface TritonWorkloadProps extends GpuPodProps {
   /**
    * How long Triton lets in-flight requests finish after SIGTERM before it exits (`--exit-timeout-secs`). A
    * TritonServer's pods get this plus 15 s as their termination grace period, so the kubelet does not kill the
-   * server first; Knative gives a TritonKnativeService's pods its request `timeout`, which must cover this.
+   * server first. Knative gives a TritonKnativeService's pods its request `timeout` as their grace period, and
+   * no request outlives it: an `exitTimeout` longer than that is refused.
    * @default Duration.seconds(30), Triton's default
    */
   readonly exitTimeout?: Duration;
