@@ -134,7 +134,8 @@ export interface MinIOImageSourceProps {
   readonly restartMinio?: boolean;
   /**
    * Prefix of the CloudEvents `type`: `<prefix>.<eventName without "s3:">`, e.g. `io.min.s3.ObjectCreated:Put`.
-   * Use `com.amazonaws.s3` to reuse consumers of AWS S3 CloudEvents (the CloudEvents S3 adapter convention).
+   * Use `com.amazonaws.s3` for consumers that filter on the types of the CloudEvents S3 adapter convention (only
+   * the `type` follows it; `id`, `source` and `subject` are this source's own).
    * @default 'io.min.s3'
    */
   readonly eventTypePrefix?: string;
@@ -243,9 +244,16 @@ const webhookTargets = perCluster(() => new Map<string, string>());
  *   Its name carries a hash of its settings, so a change makes a new Job.
  *
  * Each record becomes one binary-mode CloudEvent: `type` `io.min.s3.ObjectCreated:Put` (the CloudEvents S3 adapter
- * convention with a MinIO prefix), `source` `<endpoint>/<bucket>`, `subject` the object key, `time` the event
- * time, `id` a SHA-256 of the record (stable across MinIO's retries), `data` the record. `eventFilter()` gives
- * the Trigger filters that match exactly these events.
+ * convention's type with a MinIO prefix), `source` `<endpoint>/<bucket>`, `subject` the object key, `time` the
+ * event time, `id` a SHA-256 of the record (stable across MinIO's retries, so consumers can drop duplicates),
+ * `data` the record. `eventFilter()` gives the Trigger filters that match exactly these events. Header values
+ * are percent-encoded as the HTTP binding asks (non-ASCII, space, `"`, `%`); Go consumers (cloudevents sdk-go)
+ * see the subject encoded, others decoded.
+ *
+ * The adapter answers MinIO 2xx once the sink took the event; MinIO retries anything else from its queue, one
+ * event at a time. An event the sink refuses for good (400, 413, 415, 422) is logged and dropped, so it does not
+ * hold back the queue. The adapter sends no OIDC token (Eventing's `authentication-oidc` feature) and trusts the
+ * CA bundle in `K_CA_CERTS` only.
  *
  * Prerequisites: Knative Eventing 1.2x (SinkBinding; in `inclusion` mode label the namespace
  * `bindings.knative.dev/include=true`), a MinIO reachable from the cluster, the two Secrets, and a chart

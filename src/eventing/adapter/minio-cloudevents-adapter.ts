@@ -149,9 +149,12 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
     req.end(event.body);
   });
 
+  // Once the server stops listening (SIGTERM), every answer closes its connection: MinIO sends its next queued
+  // event on an open keep-alive connection as soon as one succeeds, which would keep a stopping adapter busy.
+  const closing = (): Record<string, string> => (server.listening ? {} : { connection: 'close' });
   const reply = (res: import('http').ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...closing(), ...headers });
     res.end(text);
   };
 
@@ -166,7 +169,7 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
     const path = (req.url ?? '/').split('?')[0];
     if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/healthz' || path === '/')) {
       // MinIO probes the endpoint with HEAD before it sends; any answer means "up".
-      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.writeHead(200, { 'content-type': 'text/plain', ...closing() });
       res.end(req.method === 'HEAD' ? undefined : 'ok');
       return;
     }
@@ -231,6 +234,12 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
         reply(res, timedOut ? 504 : 502, { error: `sink unreachable: ${(err as Error).message}` });
         return;
       }
+      // The event itself refused (Knative's ingress answers 400 to an invalid event): no retry can forward it, and
+      // MinIO's queue sends one event at a time, so retrying would hold back every event behind it.
+      if ([400, 413, 415, 422].includes(status)) {
+        drop(`the sink refused the event for good (${status})`, { id: event.id, subject: event.subject, status });
+        return;
+      }
       if (status < 200 || status > 299) {
         log('error', 'sink refused the event; MinIO will retry', { id: event.id, subject: event.subject, status });
         reply(res, 502, { error: `sink answered ${status}` });
@@ -265,7 +274,11 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
  */
 export function runMinioCloudEventsAdapter(start: (env: MinioAdapterEnvironment) => Promise<Server>): void {
   start(process.env).then((server) => {
-    const stop = () => server.close(() => process.exit(0));
+    const stop = () => {
+      server.close(() => process.exit(0));
+      // Within the pod's 30 s grace period, whatever a client keeps open.
+      setTimeout(() => process.exit(0), 20_000).unref();
+    };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }, (err: Error) => {

@@ -239,6 +239,34 @@ describe('MinIO CloudEvents adapter', () => {
     expect(sink.received).toHaveLength(1);
   });
 
+  test.each([400, 413, 415, 422])('drops an event the sink refuses for good (%i): a retry would hold back every event queued behind it', async (status) => {
+    await startAdapter();
+    sink.status = status;
+    const res = await request(port, { body: FIXTURE });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ dropped: `the sink refused the event for good (${status})` });
+    expect(sink.received).toHaveLength(1);
+    const dropped = log.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.msg === 'dropped a notification no retry can forward');
+    expect(dropped).toMatchObject({ level: 'error', status, reason: `the sink refused the event for good (${status})` });
+  });
+
+  test.each([401, 403, 404, 429])('lets MinIO retry what the sink may take later (%i)', async (status) => {
+    await startAdapter();
+    sink.status = status;
+    expect((await request(port, { body: FIXTURE })).status).toBe(502);
+  });
+
+  test('once stopping, answers with Connection: close, so MinIO sends nothing more on the open connection', async () => {
+    await startAdapter({ SINK_TIMEOUT_MS: '300' });
+    sink.status = null;
+    const pending = request(port, { body: FIXTURE });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    adapter.close();
+    const res = await pending;
+    expect(res.status).toBe(504);
+    expect(res.headers.connection).toBe('close');
+  });
+
   test('fails with 502 when the sink is down, so MinIO retries', async () => {
     await startAdapter();
     await sink.stop();
