@@ -618,6 +618,8 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     if (probe.path !== undefined && !probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
     checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
     if (probe.period !== undefined && probe.period.toSeconds() < 1) throw propError(`${prop}.period`, 'at least 1s', `${probe.period.toSeconds()}s`);
+    // Knative's webhook checks the timeout before Kubernetes would default a 0 to 1s (validateReadinessProbe).
+    if (probe.timeout !== undefined && probe.timeout.toSeconds() < 1) throw propError(`${prop}.timeout`, 'at least 1s', `${probe.timeout.toSeconds()}s`);
   }
   const w = p.modelWeights;
   if (w) {

@@ -149,7 +149,9 @@ export interface KnativeFeaturesProps {
   /**
    * Emit the `config-features` ConfigMap. Set to false when the operator manages Knative's configuration
    * elsewhere (the Knative Operator's `KnativeServing` resource, a Helm chart): the construct then only
-   * declares which flags the cluster enables, and synth fails if a service needs one that is not listed.
+   * declares which flags the cluster enables, and synth fails if a service needs one that is not listed. List a
+   * flag only when the cluster sets it to `enabled`: for init containers, persistent volume claims and their
+   * writes, emptyDir volumes and added capabilities Knative refuses the field under `allowed` too.
    * @default true
    */
   readonly emitConfigMap?: boolean;

@@ -403,6 +403,7 @@ describe('GpuInferenceService', () => {
       ['fails on a timeout in fractions of a second, naming the prop (Knative takes whole seconds)', { timeout: Duration.millis(1500) }, /'timeout' must be a whole number of seconds, got '1500ms'/],
       ['fails on a window in fractions of a second', { window: Duration.millis(6500) }, /'window' must be a whole number of seconds, got '6500ms'/],
       ['fails on a probe period in fractions of a second', { startupProbe: { period: Duration.millis(2500) } }, /'startupProbe.period' must be a whole number of seconds, got '2500ms'/],
+      ['fails on a probe timeout of 0, which Knative refuses before Kubernetes would default it', { readinessProbe: { timeout: Duration.seconds(0) } }, /'readinessProbe.timeout' must be at least 1s, got '0s'/],
       ['fails on a timeout above the revision maximum', { timeout: Duration.minutes(20) }, /'timeout' must be between 1s and 600s .* got '1200s': raise max-revision-timeout-seconds in config-defaults, then declare it with maxRevisionTimeout/],
       ['fails on a timeout above a raised revision maximum', { timeout: Duration.minutes(40), maxRevisionTimeout: Duration.minutes(30) }, /'timeout' must be between 1s and 1800s/],
       ['fails on containerConcurrency above the cluster limit', { containerConcurrency: 1500 }, /'containerConcurrency' must be an integer between 0 and 1000, got 1500: the cluster's container-concurrency-max-limit \(1000\)/],
