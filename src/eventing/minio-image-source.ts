@@ -218,6 +218,7 @@ if [ "$before" != "$after" ] || [ -z "$arn" ]; then
     exit 1
   fi
 fi
+# Rules of earlier settings stay: MinIO keeps them beside the new ones (eventFilter() drops what they send).
 for suffix in \${SUFFIXES:-""}; do
   set -- "minio/$BUCKET" "$arn" --event "$EVENTS" --ignore-existing
   if [ -n "$PREFIX" ]; then set -- "$@" --prefix "$PREFIX"; fi
@@ -241,7 +242,9 @@ const webhookTargets = perCluster(() => new Map<string, string>());
  * - a `sources.knative.dev/v1` `SinkBinding` that injects the sink's address as `K_SINK` into the Deployment;
  * - a `Job` (pinned `mc`, credentials from Secrets) that sets the `notify_webhook` target with the auth token and
  *   a queue directory, and runs `mc event add` for the bucket, events and prefix/suffix filters; safe to re-run.
- *   Its name carries a hash of its settings, so a change makes a new Job.
+ *   Its name carries a hash of its settings, so a change makes a new Job. MinIO keeps the rules of earlier settings
+ *   beside the new ones (removing them first would lose the uploads in between): `eventFilter()` drops what they
+ *   send, and `mc event rm <alias>/<bucket> <targetArn>` before the Job runs again clears them.
  *
  * Each record becomes one binary-mode CloudEvent: `type` `io.min.s3.ObjectCreated:Put` (the CloudEvents S3 adapter
  * convention's type with a MinIO prefix), `source` `<endpoint>/<bucket>`, `subject` the object key, `time` the
@@ -413,6 +416,8 @@ export class MinIOImageSource extends Construct {
       SUFFIXES: suffixes.join(' '),
       RESTART_MINIO: String(props.restartMinio ?? true),
       MC_CONFIG_DIR: '/tmp/.mc',
+      // mc falls back to $HOME/.mc where it does not take MC_CONFIG_DIR; the root filesystem is read-only.
+      HOME: '/tmp',
     };
     const mcImage = props.mcImage ?? MinIOImageSource.DEFAULT_MC_IMAGE;
     const secretRefs = [props.credentials.name, accessKey, secretKey, props.authToken.name, props.authTokenKey ?? 'token'];

@@ -11,7 +11,10 @@ export interface ObjectStoreOptions {
    * @default - the bucket root
    */
   readonly prefix?: string;
-  /** Secret holding the access key id and secret access key; only ever referenced, never read. */
+  /**
+   * Secret holding the access key id and secret access key; only ever referenced, never read. `mc` takes them from
+   * an `MC_HOST_<alias>` URL, where a ':' in either key would read as a session token: use keys without ':'.
+   */
   readonly credentials: ISecret;
   /**
    * Key in `credentials` holding the access key id.

@@ -647,7 +647,9 @@ function httpProbe(o: HttpProbeOptions, port?: number): k8s.Probe {
 
 function modelWeightsParts(w: ModelWeightsOptions) {
   const mountPath = w.mountPath ?? '/models';
-  const source = ['weights', w.bucket, normalizePrefix(w.prefix)].filter((x) => x !== '').join('/');
+  // A folder ends in '/': mc finds a prefix by listing one key under it, and a sibling that sorts first
+  // ('llama-3-8b-instruct/' beside 'llama-3-8b') would make it report the prefix missing (minio/mc#3961).
+  const source = ['weights', w.bucket, normalizePrefix(w.prefix)].filter((x) => x !== '').join('/') + '/';
   return {
     volume: { name: 'model-weights', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('modelWeights.sizeLimit', w.sizeLimit ?? Size.gibibytes(10))!) } } as k8s.Volume,
     mount: { name: 'model-weights', mountPath, readOnly: true } as k8s.VolumeMount,

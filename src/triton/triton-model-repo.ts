@@ -365,7 +365,10 @@ export class TritonModelRepo extends Construct {
         if (a._kind === ArtifactKind.PVC) {
           mounts.push({ name: 'model-artifacts', mountPath: `${dir}/${sub}`, subPath: pvcPath(model.name, sub), readOnly: true });
         } else {
-          initContainers.push(this.mcContainer(fetchNames, `${model.name}-${what}`, [verb, '--quiet', this.s3Source(model.name, sub), `${dir}/${sub}`]));
+          // A folder ends in '/': mc finds 'resnet50/1' by listing one key under it, and a sibling that sorts first
+          // ('resnet50/1-old') would make it report the folder missing (minio/mc#3961).
+          const source = this.s3Source(model.name, sub) + (verb === 'mirror' ? '/' : '');
+          initContainers.push(this.mcContainer(fetchNames, `${model.name}-${what}`, [verb, '--quiet', source, `${dir}/${sub}`]));
         }
       };
       for (const f of model.config.labelFiles) {

@@ -67,6 +67,8 @@ describe('MinIOImageSource', () => {
     expect(s.eventTypePrefixes).toEqual(['com.amazonaws.s3.ObjectCreated:', 'com.amazonaws.s3.ObjectRemoved:']);
     const env = Object.fromEntries(oneOf(objects, 'batch/v1', 'Job').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env).toMatchObject({ EVENTS: 'put,delete', PREFIX: 'incoming/', SUFFIXES: '.jpg .png', QUEUE_LIMIT: '50000', RESTART_MINIO: 'false', TARGET_ID: 'KNATIVE' });
+    // mc keeps its config in the writable /tmp, whether it takes MC_CONFIG_DIR or falls back to $HOME/.mc.
+    expect(env).toMatchObject({ MC_CONFIG_DIR: '/tmp/.mc', HOME: '/tmp' });
     expect(env.MINIO_ACCESS_KEY).toEqual({ secretKeyRef: { name: 'minio-notify-admin', key: 'rootUser' } });
     expect(oneOf(objects, 'sources.knative.dev/v1', 'SinkBinding').spec.ceOverrides).toEqual({ extensions: { pipeline: 'resnet50' } });
   });

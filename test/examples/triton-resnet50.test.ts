@@ -45,7 +45,7 @@ describe('examples/triton-resnet50', () => {
 
   test('the TorchScript file is copied from MinIO into the repository before Triton starts', () => {
     const init = deployment.spec.template.spec.initContainers;
-    expect(init.map((c: any) => c.args.slice(2))).toEqual([['mirror', '--quiet', 'models/models/triton/resnet50/1', '/models/resnet50/1']]);
+    expect(init.map((c: any) => c.args.slice(2))).toEqual([['mirror', '--quiet', 'models/models/triton/resnet50/1/', '/models/resnet50/1']]);
     expect(JSON.stringify(objects)).not.toMatch(/secretAccessKey|password/i);
   });
 

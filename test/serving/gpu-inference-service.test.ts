@@ -276,7 +276,7 @@ describe('GpuInferenceService', () => {
     const spec = oneOf(synth(chart), ...KSVC).spec.template.spec;
     const init = spec.initContainers.find((c: any) => c.name === 'model-weights');
     expect(init.image).toBe(GpuInferenceService.DEFAULT_MC_IMAGE);
-    expect(init.args).toEqual(['--config-dir', '/tmp/.mc', 'mirror', '--overwrite', '--quiet', 'weights/models/resnet50/v1', '/models']);
+    expect(init.args).toEqual(['--config-dir', '/tmp/.mc', 'mirror', '--overwrite', '--quiet', 'weights/models/resnet50/v1/', '/models']);
     expect(init.env).toContainEqual({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'minio-reader', key: 'AWS_SECRET_ACCESS_KEY' } } });
     expect(init.env).toContainEqual({ name: 'MC_HOST_weights', value: 'http://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@minio.minio:9000' });
     expect(init.securityContext.runAsNonRoot).toBe(true);

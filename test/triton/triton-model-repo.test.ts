@@ -88,8 +88,8 @@ describe('TritonModelRepo', () => {
     const parts = repo._podParts();
     expect(parts.repository).toBe('/models');
     expect(parts.initContainers.map((x) => [x.name, x.image, ...(x.args ?? [])])).toEqual([
-      ['fetch-resnet50-v2', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/2', '/models/resnet50/2'],
-      ['fetch-resnet50-v3', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/3', '/models/resnet50/3'],
+      ['fetch-resnet50-v2', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/2/', '/models/resnet50/2'],
+      ['fetch-resnet50-v3', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/3/', '/models/resnet50/3'],
     ]);
     const env = parts.initContainers[0].env!;
     expect(env.AWS_SECRET_ACCESS_KEY.valueFrom).toEqual({ secretKeyRef: { name: 'minio-reader', key: 'AWS_SECRET_ACCESS_KEY' } });
@@ -180,7 +180,7 @@ describe('TritonModelRepo', () => {
     const c = chart();
     const fromS3 = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [warmed, PREPROCESS] });
     const copies = fromS3._podParts().initContainers.map((x) => x.args);
-    expect(copies).toContainEqual(['--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/warmup', '/models/resnet50/warmup']);
+    expect(copies).toContainEqual(['--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/warmup/', '/models/resnet50/warmup']);
     expect(copies.filter((args) => args?.some((a) => a.endsWith('/warmup')))).toHaveLength(1);
     const d = chart();
     const claim = PersistentVolumeClaim.fromClaimName(d, 'claim', 'models');
