@@ -33,8 +33,7 @@ const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
 const AKS_ACCELERATOR_LABEL = 'kubernetes.azure.com/accelerator';
 const AKS_AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
 
-/** GKE partition sizes: MIG profiles without media extensions (a label value allows no '+'). */
-/** A GKE GPU partition size: a plain MIG profile (`1g.5gb`), without attributes. */
+/** A GKE GPU partition size: a plain MIG profile (`1g.5gb`), without attributes (a label value allows no '+'). */
 const isGkePartitionSize = (size: string) => /^[1-9]g\.\d+gb$/.test(size);
 
 /**
