@@ -10,7 +10,10 @@
  *   retried record keeps its CloudEvent id;
  * - 401 without a token, 403 with a wrong one: MinIO keeps the events until the token matches (a rotation);
  * - 200 with `dropped` for a payload that no retry can forward (not a MinIO notification, or over the size
- *   limit), logged at level `error` with the reason: answering 4xx would stop MinIO's queue behind it for good.
+ *   limit), logged at level `error` with the reason: answering 4xx would stop MinIO's queue behind it for good;
+ * - 200 with `refused` listing the records the sink refused for good (400, 413, 415, 422: an invalid event), each
+ *   logged at level `error`; the other records are still sent: MinIO sends one event at a time, and retrying such
+ *   a record would hold back every event behind it.
  *
  * Runs on plain Node.js (18 or later) with built-in modules only. Run it directly
  * (`node lib/eventing/adapter/minio-cloudevents-adapter.js`) or, as MinIOImageSource does, from the script
@@ -224,6 +227,7 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
       drop((err as Error).message, { body: Buffer.concat(chunks).toString('utf8') });
       return;
     }
+    const refused: Array<{ id: string; status: number }> = [];
     for (const event of events) {
       let status: number;
       try {
@@ -237,8 +241,9 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
       // The event itself refused (Knative's ingress answers 400 to an invalid event): no retry can forward it, and
       // MinIO's queue sends one event at a time, so retrying would hold back every event behind it.
       if ([400, 413, 415, 422].includes(status)) {
-        drop(`the sink refused the event for good (${status})`, { id: event.id, subject: event.subject, status });
-        return;
+        log('error', 'the sink refused an event for good; dropped it', { id: event.id, subject: event.subject, status });
+        refused.push({ id: event.id, status });
+        continue;
       }
       if (status < 200 || status > 299) {
         log('error', 'sink refused the event; MinIO will retry', { id: event.id, subject: event.subject, status });
@@ -247,7 +252,7 @@ export function startMinioCloudEventsAdapter(env: MinioAdapterEnvironment): Prom
       }
       log('info', 'forwarded', { id: event.id, subject: event.subject, type: event.headers['ce-type'] });
     }
-    reply(res, 200, { forwarded: events.length });
+    reply(res, 200, refused.length > 0 ? { forwarded: events.length - refused.length, refused } : { forwarded: events.length });
   };
 
   const server = http.createServer((req, res) => {

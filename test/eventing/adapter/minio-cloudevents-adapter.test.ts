@@ -23,13 +23,16 @@ interface Received { readonly headers: http.IncomingHttpHeaders; readonly body: 
 class Sink {
   public readonly received: Received[] = [];
   public status: number | null = 202;
+  /** Answers for the next requests, in order, before `status` applies. */
+  public readonly statuses: number[] = [];
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      if (this.status === null) return; // hang
-      res.writeHead(this.status);
+      const status = this.statuses.shift() ?? this.status;
+      if (status === null) return; // hang
+      res.writeHead(status);
       res.end();
     });
   });
@@ -244,10 +247,24 @@ describe('MinIO CloudEvents adapter', () => {
     sink.status = status;
     const res = await request(port, { body: FIXTURE });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ dropped: `the sink refused the event for good (${status})` });
-    expect(sink.received).toHaveLength(1);
-    const dropped = log.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.msg === 'dropped a notification no retry can forward');
-    expect(dropped).toMatchObject({ level: 'error', status, reason: `the sink refused the event for good (${status})` });
+    const [event] = sink.events();
+    expect(JSON.parse(res.body)).toEqual({ forwarded: 0, refused: [{ id: event.id, status }] });
+    const refused = log.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.msg === 'the sink refused an event for good; dropped it');
+    expect(refused).toMatchObject({ level: 'error', id: event.id, status });
+  });
+
+  test('still sends the records after one the sink refused for good', async () => {
+    await startAdapter();
+    const payload = notification();
+    const second = JSON.parse(JSON.stringify(payload.Records[0]));
+    second.s3.object.key = 'incoming%2Fdog.png';
+    payload.Records.push(second);
+    sink.statuses.push(400, 202);
+    const res = await request(port, { body: JSON.stringify(payload) });
+    expect(res.status).toBe(200);
+    const [refused, forwarded] = sink.events();
+    expect(forwarded.subject).toBe('incoming/dog.png');
+    expect(JSON.parse(res.body)).toEqual({ forwarded: 1, refused: [{ id: refused.id, status: 400 }] });
   });
 
   test.each([401, 403, 404, 429])('lets MinIO retry what the sink may take later (%i)', async (status) => {
