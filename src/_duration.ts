@@ -9,3 +9,8 @@ export function wholeSeconds(prop: string, d: Duration, min = 0): number {
   }
   return ms / 1000;
 }
+
+/** Checks each given duration with `wholeSeconds`, under its prop name; unset ones are skipped. */
+export function checkWholeSeconds(durations: Array<[string, Duration | undefined]>): void {
+  for (const [prop, d] of durations) if (d !== undefined) wholeSeconds(prop, d);
+}

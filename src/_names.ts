@@ -11,7 +11,7 @@ export const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za
 /** Label value (non-empty): at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric. */
 export const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /**
- * An NVIDIA MIG profile as go-nvlib names it (`1g.10gb`), with the attributes some profiles have: media extensions
- * (`+me`, `+me.all`), graphics (`+gfx`), or none of the media extensions (`-me`).
+ * An NVIDIA MIG profile as go-nvlib names it (`1g.10gb`, up to 8 slices), with the one attribute some profiles
+ * have: media extensions (`+me`, `+me.all`), graphics (`+gfx`), or none of the media extensions (`-me`).
  */
-export const MIG_PROFILE = /^[1-9]g\.\d+gb(\+(me|me\.all|gfx))*(-me)?$/;
+export const MIG_PROFILE = /^[1-8]g\.\d+gb(\+(me|me\.all|gfx)|-me)?$/;

@@ -303,8 +303,8 @@ export class MinIOImageSource extends Construct {
 
   private readonly props: MinIOImageSourceProps;
   private readonly events: MinioBucketEvent[];
-  /** The `type` prefix of each event kind's events. */
-  private readonly typePrefixOf: (event: MinioBucketEvent) => string;
+  /** The prefix of the CloudEvents `type` (`io.min.s3`). */
+  private readonly typePrefix: string;
 
   public constructor(scope: Construct, id: string, props: MinIOImageSourceProps) {
     super(scope, id);
@@ -366,8 +366,8 @@ export class MinIOImageSource extends Construct {
 
     this.targetArn = `arn:minio:sqs::${targetId}:webhook`;
     this.eventSource = `${endpoint}/${props.bucket}`;
-    this.typePrefixOf = (e) => `${typePrefix}.${CATEGORY[e]}:`;
-    this.eventTypePrefixes = this.events.map(this.typePrefixOf);
+    this.typePrefix = typePrefix;
+    this.eventTypePrefixes = this.events.map((e) => this.typePrefixOf(e));
     const adapterName = `${base}-adapter`;
     this.webhookEndpoint = `http://${adapterName}.${namespace}.svc.cluster.local/`;
     const labels = { 'app.kubernetes.io/name': 'minio-cloudevents-adapter', 'app.kubernetes.io/instance': base, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' };
@@ -470,6 +470,11 @@ export class MinIOImageSource extends Construct {
     if (suffixes.length === 1) parts.push(suffixes[0]);
     if (suffixes.length > 1) parts.push(TriggerFilter.any(...suffixes));
     return TriggerFilter.all(...parts);
+  }
+
+  /** The `type` prefix of one event kind's events, e.g. `io.min.s3.ObjectCreated:`. */
+  private typePrefixOf(event: MinioBucketEvent): string {
+    return `${this.typePrefix}.${CATEGORY[event]}:`;
   }
 }
 

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
-import { wholeSeconds } from '../_duration';
+import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
@@ -50,6 +50,7 @@ export class ScalingMetric {
    * over Triton's queue time or DCGM's GPU utilization), with AutoscalerClass.HPA: Knative gives the HPA a `Pods`
    * metric of this name, with `target` as its average value per replica (a whole number, required). Knative sets
    * up no adapter: the cluster must serve the metric for the revision's pods.
+   * @param name the metric's name as the custom metrics API serves it, e.g. a prometheus-adapter rule's `name.as`
    */
   public static custom(name: string): ScalingMetric {
     // The HPA refuses names that are no URL path segment (the custom metrics API path ends in the name).
@@ -519,7 +520,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   for (const probe of ['readinessProbe', 'startupProbe', 'livenessProbe'] as const) {
     for (const field of ['initialDelay', 'period', 'timeout'] as const) durations.push([`${probe}.${field}`, p[probe]?.[field]]);
   }
-  for (const [prop, d] of durations) if (d !== undefined) wholeSeconds(prop, d);
+  checkWholeSeconds(durations);
   checkInteger('port', port, 1, 65535);
   checkInteger('minScale', p.minScale, 0);
   checkInteger('maxScale', p.maxScale, 0);
@@ -552,15 +553,17 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
       hpa ? 'use AutoscalerClass.KPA for request-driven metrics' : 'use AutoscalerClass.HPA for cpu, memory or custom metrics');
   }
   if (p.target !== undefined && !(p.target >= 0.01)) throw propError('target', "at least 0.01 (Knative's smallest target)", p.target);
-  if (hpa && metric !== ScalingMetric.CPU) {
-    const what = metric === ScalingMetric.MEMORY ? 'ScalingMetric.MEMORY' : `the custom metric '${metric.name}'`;
+  // By name: a metric made by another copy of this library is not one of these instances.
+  const memory = metric.name === ScalingMetric.MEMORY.name;
+  if (hpa && metric.name !== ScalingMetric.CPU.name) {
+    const what = memory ? 'ScalingMetric.MEMORY' : `the custom metric '${metric.name}'`;
     if (p.target === undefined) {
       throw propError('target', `set with ${what}: without one Knative gives the HPA no metric, and Kubernetes scales it on 80% CPU`, 'none',
-        metric === ScalingMetric.MEMORY ? 'set the average memory per replica in MiB' : 'set the average value per replica the HPA aims for');
+        memory ? 'set the average memory per replica in MiB' : 'set the average value per replica the HPA aims for');
     }
     // Knative hands the HPA int64(target), in Mi for memory.
     if (!Number.isInteger(p.target)) {
-      throw propError('target', `a whole number with ${what} (the HPA targets an average of ${metric === ScalingMetric.MEMORY ? 'target Mi' : 'target'} per replica)`, p.target);
+      throw propError('target', `a whole number with ${what} (the HPA targets an average of ${memory ? 'target Mi' : 'target'} per replica)`, p.target);
     }
   }
   // What Knative reads for the KPA only: with the HPA class it would be accepted and never take effect.

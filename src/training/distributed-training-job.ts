@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Names, Size } from 'cdk8s';
 import { ContainerResources, Cpu, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { wholeSeconds } from '../_duration';
+import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
@@ -444,9 +444,8 @@ function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
 
 function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {
   // The Job's fields, torchrun's flags and the probe take whole seconds.
-  const durations: Array<[string, Duration | undefined]> = [['activeDeadline', p.activeDeadline], ['ttlAfterFinished', p.ttlAfterFinished],
-    ['rendezvousTimeout', p.rendezvousTimeout], ['gpuHealthCheck.period', p.gpuHealthCheck?.period], ['gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout]];
-  for (const [prop, d] of durations) if (d !== undefined) wholeSeconds(prop, d);
+  checkWholeSeconds([['activeDeadline', p.activeDeadline], ['ttlAfterFinished', p.ttlAfterFinished], ['rendezvousTimeout', p.rendezvousTimeout],
+    ['gpuHealthCheck.period', p.gpuHealthCheck?.period], ['gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout]]);
   if (p.command !== undefined) {
     throw propError('command', 'unset: the command is the torchrun launcher', p.command.join(' '), 'use launcher to change how torchrun is started');
   }

@@ -55,6 +55,8 @@ const REFUSED_FLAGS: Record<string, string> = {
 };
 /** Triton's own `--exit-timeout-secs` default. */
 const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
+/** What a TritonServer pod's grace period allows beyond Triton's exit timeout before the kubelet's SIGKILL. */
+export const EXIT_GRACE_HEADROOM_SECONDS = 15;
 
 /** Everything a Triton workload renders its pod from. */
 export interface TritonPod {

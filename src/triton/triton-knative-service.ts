@@ -7,6 +7,7 @@ import {
 import { TritonModel } from './triton-model-repo';
 import { MetricsScraping } from './triton-server';
 import { TritonWorkloadProps } from './triton-workload';
+import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { IColdStartEventSink, SinkDestination } from '../eventing/event-sink';
@@ -112,7 +113,7 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
       throw propError('progressDeadline', `longer than startupTimeout (${triton.startupTimeout.toSeconds()}s), or Knative gives up while the models still load`, `${progressDeadline.toMilliseconds() / 1000}s`);
     }
     // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec).
-    const timeoutSeconds = props.timeout ? props.timeout.toMilliseconds() / 1000 : REVISION_TIMEOUT;
+    const timeoutSeconds = props.timeout ? wholeSeconds('timeout', props.timeout) : REVISION_TIMEOUT;
     if (props.exitTimeout !== undefined && triton.exitTimeoutSeconds > timeoutSeconds) {
       throw propError('exitTimeout', `at most the request timeout (${timeoutSeconds}s), which Knative gives the pods as their termination grace period`,
         `${triton.exitTimeoutSeconds}s`, 'raise timeout or lower exitTimeout');

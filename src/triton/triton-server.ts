@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import {
-  CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
+  CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, EXIT_GRACE_HEADROOM_SECONDS, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
   scrapeAnnotations, startupFailureThreshold, TritonPod, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
@@ -185,7 +185,7 @@ const QUEUE_TIME_HEADROOM_MICROS = 50_000;
  *   repository: repo,
  *   gpuCount: 1,
  *   nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
- *   autoscaling: { minReplicas: 2, maxReplicas: 8, queueTimeTarget: Duration.millis(30) },
+ *   autoscaling: { minReplicas: 2, maxReplicas: 8 },
  * });
  */
 export class TritonServer extends Construct {
@@ -300,6 +300,11 @@ export class TritonServer extends Construct {
     return `${this.name}.${this.namespace ?? 'default'}.svc.cluster.local:${GRPC_PORT}`;
   }
 
+  /** The queue-time target when none is given: the headroom above the longest batching delay, in microseconds. */
+  private defaultQueueTimeTargetMicros(): number {
+    return this.longestBatchingDelay().micros + QUEUE_TIME_HEADROOM_MICROS;
+  }
+
   /** The model whose batcher holds requests longest to form a batch, and how long, in microseconds. */
   private longestBatchingDelay(): { model: string; micros: number } {
     return this.props.repository.models
@@ -318,7 +323,7 @@ export class TritonServer extends Construct {
     if (target.toMilliseconds() * 1000 > longest.micros) return [];
     const ms = longest.micros / 1000;
     return [propError('autoscaling.queueTimeTarget', `above the longest batching delay of the repository's models (${longest.model} holds requests up to ${ms} ms to form a batch, which Triton counts as queue time)`,
-      `${target.toMilliseconds()}ms`, `raise queueTimeTarget above ${ms} ms, leave it unset (${ms + QUEUE_TIME_HEADROOM_MICROS / 1000} ms), or lower the model's maxQueueDelay`).message];
+      `${target.toMilliseconds()}ms`, `raise queueTimeTarget above ${ms} ms, leave it unset (${this.defaultQueueTimeTargetMicros() / 1000} ms), or lower the model's maxQueueDelay`).message];
   }
 
   private createAutoscaler(meta: k8s.ObjectMeta): ApiObject {
@@ -334,7 +339,7 @@ export class TritonServer extends Construct {
     const a = this.props.autoscaling ?? {};
     const metrics: k8s.MetricSpecV2[] = [];
     if (a.queueTime ?? true) {
-      const micros = a.queueTimeTarget ? a.queueTimeTarget.toMilliseconds() * 1000 : this.longestBatchingDelay().micros + QUEUE_TIME_HEADROOM_MICROS;
+      const micros = a.queueTimeTarget ? a.queueTimeTarget.toMilliseconds() * 1000 : this.defaultQueueTimeTargetMicros();
       metrics.push({
         type: 'Pods',
         pods: {
@@ -389,8 +394,8 @@ export class TritonServer extends Construct {
         },
         spec: {
           ...spec,
-          // Triton's exit timeout and 15 s of headroom: the kubelet's SIGKILL never cuts Triton's drain short.
-          terminationGracePeriodSeconds: t.exitTimeoutSeconds + 15,
+          // Triton's exit timeout and some headroom: the kubelet's SIGKILL never cuts Triton's drain short.
+          terminationGracePeriodSeconds: t.exitTimeoutSeconds + EXIT_GRACE_HEADROOM_SECONDS,
           topologySpreadConstraints: (p.spreadTopologyKeys ?? ['kubernetes.io/hostname']).map((topologyKey) => ({
             maxSkew: 1,
             topologyKey,
@@ -417,6 +422,10 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
   const max = a.maxReplicas ?? 4;
   if (max < min) throw propError('autoscaling.maxReplicas', `at least minReplicas (${min})`, max);
   checkInteger('autoscaling.cpuUtilization', a.cpuUtilization, 1);
+  if (a.queueTime === false && (a.queueTimeTarget !== undefined || a.queueTimeMetric !== undefined)) {
+    throw propError(a.queueTimeTarget !== undefined ? 'autoscaling.queueTimeTarget' : 'autoscaling.queueTimeMetric', 'unset when queueTime is false (the HPA scales on CPU only)',
+      'set', 'drop it, or scale on queue time');
+  }
   if (a.queueTimeTarget !== undefined && !(a.queueTimeTarget.toMilliseconds() >= 1)) {
     throw propError('autoscaling.queueTimeTarget', 'at least 1ms', `${a.queueTimeTarget.toMilliseconds()}ms`);
   }

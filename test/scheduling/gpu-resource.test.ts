@@ -18,7 +18,8 @@ describe('GpuResource', () => {
     expect(GpuResource.mig('1g.10gb+me.all').name).toBe('nvidia.com/mig-1g.10gb.me.all');
     expect(GpuResource.mig('2g.20gb+gfx').name).toBe('nvidia.com/mig-2g.20gb.gfx');
     expect(GpuResource.mig('1g.10gb-me').name).toBe('nvidia.com/mig-1g.10gb-me');
-    for (const bad of ['1g.10gb+vid', '1g.10gb+', '0g.5gb', '1g.10gb-me+me']) {
+    // One attribute at most, as go-nvlib's parser takes them; up to 8 slices.
+    for (const bad of ['1g.10gb+vid', '1g.10gb+', '0g.5gb', '9g.10gb', '1g.10gb-me+me', '1g.10gb+me-me', '1g.10gb+me+gfx']) {
       expect(() => GpuResource.mig(bad)).toThrow(`'GpuResource.mig(profile)' must be a MIG profile such as '1g.10gb' or '3g.40gb', got '${bad}'`);
     }
   });

@@ -353,7 +353,8 @@ describe('TritonModelConfig', () => {
     expect(trt(InstanceGroupKind.GPU)).not.toThrow();
     expect(trt(InstanceGroupKind.AUTO)).not.toThrow();
     // Other backends run CPU instances.
-    expect(() => new TritonModelConfig(simple({ instanceGroups: [{ kind: InstanceGroupKind.CPU }] }))).not.toThrow();
+    expect(new TritonModelConfig(simple({ instanceGroups: [{ kind: InstanceGroupKind.CPU, count: 2 }] })).toPbtxt())
+      .toContain('instance_group [\n  {\n    kind: KIND_CPU\n    count: 2\n  }\n]');
   });
 
   test('fails on dims Triton refuses', () => {

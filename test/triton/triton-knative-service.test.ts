@@ -233,6 +233,11 @@ describe('TritonKnativeService', () => {
     expect(() => new TritonKnativeService(chart, 'a', { repository: repo, exitTimeout: Duration.minutes(6) }))
       .toThrow("'exitTimeout' must be at most the request timeout (300s), which Knative gives the pods as their termination grace period, got '360s': raise timeout or lower exitTimeout");
     expect(() => new TritonKnativeService(chart, 'b', { repository: repo, exitTimeout: Duration.minutes(6), timeout: Duration.minutes(8) })).not.toThrow();
+    // Fractions of a second are named after their own prop.
+    expect(() => new TritonKnativeService(chart, 'c', { repository: repo, exitTimeout: Duration.seconds(2), timeout: Duration.millis(1500) }))
+      .toThrow("'timeout' must be a whole number of seconds, got '1500ms'");
+    expect(() => new TritonKnativeService(chart, 'd', { repository: repo, exitTimeout: Duration.millis(2500) }))
+      .toThrow("'exitTimeout' must be a whole number of seconds, got '2500ms'");
   });
 
   test('fails on a PodMonitor or ServiceMonitor, which Knative\'s single port cannot serve', () => {

@@ -196,8 +196,16 @@ describe('TritonServer', () => {
       sequenceBatching: { strategy: SequenceBatchingStrategy.oldest({ maxQueueDelay: Duration.millis(30) }) },
     }]);
     expect(() => synthAppChecked(sequence.app)).toThrow(/resnet50 holds requests up to 30 ms to form a batch/);
-    // No queue-time metric, nothing to check.
-    expect(() => synthAppChecked(server({ autoscaling: { queueTime: false, queueTimeTarget: Duration.millis(10) } }).app)).not.toThrow();
+    // Without the queue-time metric a target would be ignored: refused.
+    expect(() => server({ autoscaling: { queueTime: false, queueTimeTarget: Duration.millis(10) } }))
+      .toThrow("'autoscaling.queueTimeTarget' must be unset when queueTime is false (the HPA scales on CPU only), got 'set': drop it, or scale on queue time");
+    // The direct strategy's delay counts too.
+    const direct = server({ autoscaling: { queueTimeTarget: Duration.millis(5) } }, [{
+      ...RESNET50,
+      dynamicBatching: undefined,
+      sequenceBatching: { strategy: SequenceBatchingStrategy.direct({ maxQueueDelay: Duration.millis(8), minimumSlotUtilization: 0.5 }) },
+    }]);
+    expect(() => synthAppChecked(direct.app)).toThrow(/resnet50 holds requests up to 8 ms to form a batch/);
   });
 
   test('gives the pods 15 s more than Triton\'s exit timeout (30 s by default) to finish in-flight requests before SIGKILL', () => {
