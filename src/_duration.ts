@@ -1,16 +1,18 @@
 import { Duration } from 'cdk8s';
 import { propError } from './_errors';
 
-/** The duration in whole seconds; throws with the prop name when it is not a whole number of seconds. */
+/**
+ * The duration in whole seconds, at least `min`; throws with the prop name when it is not a whole number of
+ * seconds, or is below `min`.
+ */
 export function wholeSeconds(prop: string, d: Duration, min = 0): number {
   const ms = d.toMilliseconds();
-  if (ms % 1000 !== 0 || ms / 1000 < min) {
-    throw propError(prop, `a whole number of seconds${min > 0 ? `, at least ${min}s` : ''}`, `${ms}ms`);
-  }
+  if (ms % 1000 !== 0) throw propError(prop, `a whole number of seconds${ms / 1000 < min ? `, at least ${min}s` : ''}`, `${ms}ms`);
+  if (ms / 1000 < min) throw propError(prop, `at least ${min}s`, `${ms / 1000}s`);
   return ms / 1000;
 }
 
-/** Checks each given duration with `wholeSeconds`, under its prop name; unset ones are skipped. */
-export function checkWholeSeconds(durations: Array<[string, Duration | undefined]>): void {
-  for (const [prop, d] of durations) if (d !== undefined) wholeSeconds(prop, d);
+/** Checks each given duration with `wholeSeconds` (`[prop, duration, min]`); unset ones are skipped. */
+export function checkWholeSeconds(durations: Array<[string, Duration | undefined, number?]>): void {
+  for (const [prop, d, min] of durations) if (d !== undefined) wholeSeconds(prop, d, min);
 }

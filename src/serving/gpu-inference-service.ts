@@ -514,11 +514,12 @@ function nonEmpty<T>(items: T[]): T[] | undefined {
 
 function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   // Knative's fields and annotations take whole seconds.
-  const durations: Array<[string, Duration | undefined]> = [['scaleDownDelay', p.scaleDownDelay], ['window', p.window],
-    ['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['timeout', p.timeout], ['maxRevisionTimeout', p.maxRevisionTimeout],
-    ['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout], ['progressDeadline', p.progressDeadline]];
+  // Knative's webhook refuses a probe period or timeout under 1s before Kubernetes would default a 0 (validateReadinessProbe).
+  const durations: Array<[string, Duration | undefined, number?]> = [['scaleDownDelay', p.scaleDownDelay], ['window', p.window],
+    ['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['timeout', p.timeout], ['maxRevisionTimeout', p.maxRevisionTimeout, 1],
+    ['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout], ['progressDeadline', p.progressDeadline, 1]];
   for (const probe of ['readinessProbe', 'startupProbe', 'livenessProbe'] as const) {
-    for (const field of ['initialDelay', 'period', 'timeout'] as const) durations.push([`${probe}.${field}`, p[probe]?.[field]]);
+    durations.push([`${probe}.initialDelay`, p[probe]?.initialDelay], [`${probe}.period`, p[probe]?.period, 1], [`${probe}.timeout`, p[probe]?.timeout, 1]);
   }
   checkWholeSeconds(durations);
   checkInteger('port', port, 1, 65535);
@@ -591,7 +592,6 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     if (d !== undefined && d.toSeconds() > 3600) throw propError(prop, 'at most 1h', `${d.toSeconds()}s`);
   }
   const maxTimeout = p.maxRevisionTimeout?.toSeconds() ?? MAX_REVISION_TIMEOUT;
-  if (maxTimeout < 1) throw propError('maxRevisionTimeout', 'at least 1s', `${maxTimeout}s`);
   const timeout = p.timeout?.toSeconds();
   if (timeout !== undefined && (timeout < 1 || timeout > maxTimeout)) {
     throw propError('timeout', `between 1s and ${maxTimeout}s (the cluster's max-revision-timeout-seconds)`, `${timeout}s`,
@@ -602,9 +602,6 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     if (s === undefined) continue;
     const max = timeout ?? maxTimeout;
     if (s < 0 || s > max) throw propError(prop, `between 0s and the request timeout (${max}s)`, `${s}s`);
-  }
-  if (p.progressDeadline !== undefined && p.progressDeadline.toSeconds() < 1) {
-    throw propError('progressDeadline', 'at least 1s', `${p.progressDeadline.toSeconds()}s`);
   }
   for (const key of Object.keys(p.metadata?.annotations ?? {})) {
     if (key.startsWith('autoscaling.knative.dev/')) {
@@ -620,9 +617,6 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     if (!probe) continue;
     if (probe.path !== undefined && !probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
     checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
-    if (probe.period !== undefined && probe.period.toSeconds() < 1) throw propError(`${prop}.period`, 'at least 1s', `${probe.period.toSeconds()}s`);
-    // Knative's webhook checks the timeout before Kubernetes would default a 0 to 1s (validateReadinessProbe).
-    if (probe.timeout !== undefined && probe.timeout.toSeconds() < 1) throw propError(`${prop}.timeout`, 'at least 1s', `${probe.timeout.toSeconds()}s`);
   }
   const w = p.modelWeights;
   if (w) {

@@ -444,8 +444,8 @@ function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
 
 function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {
   // The Job's fields, torchrun's flags and the probe take whole seconds.
-  checkWholeSeconds([['activeDeadline', p.activeDeadline], ['ttlAfterFinished', p.ttlAfterFinished], ['rendezvousTimeout', p.rendezvousTimeout],
-    ['gpuHealthCheck.period', p.gpuHealthCheck?.period], ['gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout]]);
+  checkWholeSeconds([['activeDeadline', p.activeDeadline, 1], ['ttlAfterFinished', p.ttlAfterFinished], ['rendezvousTimeout', p.rendezvousTimeout, 1],
+    ['gpuHealthCheck.period', p.gpuHealthCheck?.period, 1], ['gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout, 1]]);
   if (p.command !== undefined) {
     throw propError('command', 'unset: the command is the torchrun launcher', p.command.join(' '), 'use launcher to change how torchrun is started');
   }
@@ -463,9 +463,6 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   if (nodes === 1 && p.workerRestarts !== undefined) {
     throw propError('workerRestarts', 'unset with one pod, which the Job itself retries', p.workerRestarts, 'use backoffLimit');
   }
-  if (p.rendezvousTimeout !== undefined && p.rendezvousTimeout.toSeconds() < 1) {
-    throw propError('rendezvousTimeout', 'at least 1s', `${p.rendezvousTimeout.toSeconds()}s`);
-  }
   if (nodes === 1 && p.rendezvousTimeout !== undefined) {
     throw propError('rendezvousTimeout', 'unset with one pod, which runs torchrun --standalone', `${p.rendezvousTimeout.toSeconds()}s`);
   }
@@ -479,17 +476,9 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   if (new Set(p.failFastExitCodes ?? []).size !== (p.failFastExitCodes ?? []).length) {
     throw propError('failFastExitCodes', 'free of duplicates', (p.failFastExitCodes ?? []).join(','));
   }
-  if (p.activeDeadline !== undefined && p.activeDeadline.toSeconds() < 1) {
-    throw propError('activeDeadline', 'at least 1s', `${p.activeDeadline.toSeconds()}s`);
-  }
-  if (p.ttlAfterFinished !== undefined && p.ttlAfterFinished.toSeconds() < 0) {
-    throw propError('ttlAfterFinished', 'zero or more', `${p.ttlAfterFinished.toSeconds()}s`);
-  }
   const h = p.gpuHealthCheck;
   if (h) {
     checkInteger('gpuHealthCheck.failureThreshold', h.failureThreshold, 1);
-    if (h.period !== undefined && h.period.toSeconds() < 1) throw propError('gpuHealthCheck.period', 'at least 1s', `${h.period.toSeconds()}s`);
-    if (h.timeout !== undefined && h.timeout.toSeconds() < 1) throw propError('gpuHealthCheck.timeout', 'at least 1s', `${h.timeout.toSeconds()}s`);
   }
   for (const name of Object.keys(p.env ?? {})) {
     if (TORCHRUN_ENV.includes(name) || name.startsWith('TORCHELASTIC_') || name.startsWith('PET_')) {
