@@ -243,7 +243,8 @@ function guaranteedResources(r: k8s.ResourceRequirements): k8s.ResourceRequireme
   return { requests, limits };
 }
 
-function kib(size: Size): number {
+/** A size in KiB, unrounded. */
+export function kib(size: Size): number {
   return size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
 }
 

@@ -2,16 +2,16 @@
  * What the two Triton workloads share: the tritonserver flags, its environment, its probes and the synth-time
  * checks that need both the repository and the server (GPU indices, GPU memory, explicit models).
  */
-import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { wholeSeconds } from '../_duration';
-import { ArtifactKind, RepoPodParts } from './_repo-parts';
+import { ArtifactKind } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkEnvName, checkOneMigSlice, migSliceOf, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { checkEnvName, checkOneMigSlice, kib, migSliceOf, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 
 /** The pinned default image: Triton 25.12 (Triton 2.64.0, CUDA 13.1; GPUs of compute capability 7.5 and later). */
 export const DEFAULT_TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-py3';
@@ -55,13 +55,10 @@ const REFUSED_FLAGS: Record<string, string> = {
 };
 /** Triton's own `--exit-timeout-secs` default. */
 const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
-/** What a TritonServer pod's grace period allows beyond Triton's exit timeout before the kubelet's SIGKILL. */
-export const EXIT_GRACE_HEADROOM_SECONDS = 15;
 
 /** Everything a Triton workload renders its pod from. */
 export interface TritonPod {
   readonly pod: ResolvedPod;
-  readonly parts: RepoPodParts;
   readonly startupTimeout: Duration;
   readonly metrics: boolean;
   /** How long Triton lets in-flight requests finish after SIGTERM, in seconds. */
@@ -86,7 +83,7 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   if (props.responseCacheSize !== undefined) quantity('responseCacheSize', props.responseCacheSize);
   if (props.gpuMemory !== undefined) quantity('gpuMemory', props.gpuMemory);
   if (props.gpuMemoryOverhead !== undefined) {
-    const overhead = props.gpuMemoryOverhead.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+    const overhead = kib(props.gpuMemoryOverhead);
     if (!Number.isInteger(overhead) || overhead < 0) throw propError('gpuMemoryOverhead', 'a whole number of KiB, 0 or more', `${overhead}Ki`);
   }
   const restricted = props.restrictedApi;
@@ -116,7 +113,6 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
     if (reason) throw propError('extraArgs', `free of --${m[1]}: ${reason}`, arg);
   }
 
-  const parts = props.repository._podParts();
   const env: Record<string, EnvValue> = { ...(props.env ?? {}) };
   const add = (name: string, value: EnvValue, why: string) => {
     if (name in env) throw propError('env', `free of ${name}, which ${why} sets`, name);
@@ -125,16 +121,17 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   for (const name of Object.keys(env)) checkEnvName(name);
   // Triton and the framework runtimes write caches under $HOME; the root filesystem is read-only.
   if (!('HOME' in env)) env.HOME = EnvValue.fromValue('/tmp');
-  for (const [name, value] of Object.entries(parts.env)) add(name, value, 'the S3 model repository');
+  for (const [name, value] of Object.entries(props.repository._podEnv())) add(name, value, 'the S3 model repository');
   if (restricted) add(RESTRICTED_ENV, EnvValue.fromSecretValue({ secret: restricted.secret, key: restricted.secretKey }), 'restrictedApi');
 
   const image = props.image ?? DEFAULT_TRITON_IMAGE;
-  const pod = resolveGpuPod({ ...props, image, env, args: tritonArgs(props, parts.repository, control, metrics) });
+  const args = tritonArgs(props, props.repository.repositoryLocation, control, metrics, exitTimeoutSeconds);
+  const pod = resolveGpuPod({ ...props, image, env, args });
   checkOneMigSlice(pod, 'run one server per MIG slice (more replicas), or give the server whole GPUs');
-  return { pod, parts, startupTimeout, metrics, exitTimeoutSeconds };
+  return { pod, startupTimeout, metrics, exitTimeoutSeconds };
 }
 
-function tritonArgs(props: TritonWorkloadProps, repository: string, control: ModelControl, metrics: boolean): string[] {
+function tritonArgs(props: TritonWorkloadProps, repository: string, control: ModelControl, metrics: boolean, exitTimeoutSeconds: number): string[] {
   const args = ['tritonserver', `--model-repository=${repository}`, `--model-control-mode=${control.mode}`];
   if (control.pollSeconds !== undefined) args.push(`--repository-poll-secs=${control.pollSeconds}`);
   for (const m of control.startupModels ?? []) args.push(`--load-model=${m}`);
@@ -145,7 +142,7 @@ function tritonArgs(props: TritonWorkloadProps, repository: string, control: Mod
   if (metrics) args.push(`--allow-gpu-metrics=${props.gpuMetrics ?? true}`);
   if (props.metricsInterval) args.push(`--metrics-interval-ms=${props.metricsInterval.toMilliseconds()}`);
   if (props.responseCacheSize) args.push(`--cache-config=local,size=${props.responseCacheSize.toKibibytes() * 1024}`);
-  if (props.exitTimeout) args.push(`--exit-timeout-secs=${props.exitTimeout.toSeconds()}`);
+  if (props.exitTimeout) args.push(`--exit-timeout-secs=${exitTimeoutSeconds}`);
   const r = props.restrictedApi;
   if (r) {
     // The kubelet expands $(VAR) from the container's environment, where the value is a Secret reference.
@@ -189,10 +186,6 @@ export function gpuMemoryOf(props: TritonWorkloadProps, pod: ResolvedPod): { siz
     return { size: smallest.memory!, from: products.length > 1 ? `${smallest.label}, the smallest of the pool's products` : smallest.label };
   }
   return undefined;
-}
-
-function kib(size: Size): number {
-  return size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
 }
 
 function fmt(kibibytes: number): string {

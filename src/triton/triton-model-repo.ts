@@ -12,6 +12,8 @@ import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
 import { ObjectStoreOptions } from '../scheduling/object-store';
 
 const REGION = /^[a-z0-9-]+$/;
+/** Where Triton caches the objects it reads from a native S3 repository. */
+const NATIVE_CACHE = '/var/cache/triton-models';
 /** A ConfigMap holds at most 1 MiB of data. */
 const CONFIGMAP_LIMIT = 1024 * 1024;
 
@@ -398,16 +400,27 @@ export class TritonModelRepo extends Construct {
     return `s3://${e.scheme === 'https' ? 'https://' : ''}${e.host}:${e.port}/${path}`;
   }
 
+  /**
+   * The environment Triton needs to read this repository: the store's credentials and settings in native S3 mode,
+   * nothing otherwise. What the workloads resolve when they are created; the rest of the layout waits for synth.
+   * @internal
+   */
+  public _podEnv(): Record<string, EnvValue> {
+    if (this.artifacts._kind !== ArtifactKind.S3_NATIVE) return {};
+    const s3 = this.artifacts._s3!;
+    return {
+      ...credentialEnv(s3),
+      AWS_DEFAULT_REGION: EnvValue.fromValue(s3.region ?? 'us-east-1'),
+      TRITON_AWS_MOUNT_DIRECTORY: EnvValue.fromValue(NATIVE_CACHE),
+    };
+  }
+
   private nativeParts(): RepoPodParts {
     const s3 = this.artifacts._s3!;
-    const cache = '/var/cache/triton-models';
+    const cache = NATIVE_CACHE;
     return {
       repository: this.repositoryLocation,
-      env: {
-        ...credentialEnv(s3),
-        AWS_DEFAULT_REGION: EnvValue.fromValue(s3.region ?? 'us-east-1'),
-        TRITON_AWS_MOUNT_DIRECTORY: EnvValue.fromValue(cache),
-      },
+      env: this._podEnv(),
       volumes: [{ name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('localCacheSize', s3.localCacheSize ?? Size.gibibytes(10))!) } }],
       mounts: [{ name: 'model-cache', mountPath: cache }],
       initContainers: [],

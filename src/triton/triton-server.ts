@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import {
-  CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, EXIT_GRACE_HEADROOM_SECONDS, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
+  CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
   scrapeAnnotations, startupFailureThreshold, TritonPod, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
@@ -156,6 +156,8 @@ export interface TritonServerProps extends TritonWorkloadProps {
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** What a pod's grace period allows beyond Triton's exit timeout before the kubelet's SIGKILL. */
+const EXIT_GRACE_HEADROOM_SECONDS = 15;
 /** What the default queue-time target allows above the models' batching delays. */
 const QUEUE_TIME_HEADROOM_MICROS = 50_000;
 
@@ -317,13 +319,14 @@ export class TritonServer extends Construct {
    * batch to form, so a target at or below a model's delay reads an idle server as overloaded.
    */
   private queueTimeTargetProblems(): string[] {
+    // A given target means an HPA on queue time: validateDeploymentProps refuses one with replicas or queueTime: false.
     const target = this.props.autoscaling?.queueTimeTarget;
-    if (this.autoscaler === undefined || this.props.autoscaling?.queueTime === false || target === undefined) return [];
+    if (target === undefined) return [];
     const longest = this.longestBatchingDelay();
     if (target.toMilliseconds() * 1000 > longest.micros) return [];
     const ms = longest.micros / 1000;
     return [propError('autoscaling.queueTimeTarget', `above the longest batching delay of the repository's models (${longest.model} holds requests up to ${ms} ms to form a batch, which Triton counts as queue time)`,
-      `${target.toMilliseconds()}ms`, `raise queueTimeTarget above ${ms} ms, leave it unset (${this.defaultQueueTimeTargetMicros() / 1000} ms), or lower the model's maxQueueDelay`).message];
+      `${target.toMilliseconds()}ms`, `raise queueTimeTarget above ${ms} ms, leave it unset (${(longest.micros + QUEUE_TIME_HEADROOM_MICROS) / 1000} ms), or lower the model's maxQueueDelay`).message];
   }
 
   private createAutoscaler(meta: k8s.ObjectMeta): ApiObject {
