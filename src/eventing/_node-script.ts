@@ -42,7 +42,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
   const configMap = wireApiObject(scope, 'Code', k8s.KubeConfigMap, {
     metadata: { name: o.name, labels: o.labels },
     data: { [o.fileName]: o.script },
-  }, k8s.toJson_KubeConfigMapProps);
+  }, toWire);
   const pod = resolveCpuPod({
     imageProp: o.imageProp,
     image: o.image,

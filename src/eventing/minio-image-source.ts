@@ -14,7 +14,7 @@ import { DNS_1035_LABEL, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { DEFAULT_MC_IMAGE } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
-import { wireApiObject } from '../scheduling/_wire';
+import { toWire, wireApiObject } from '../scheduling/_wire';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sources = (): typeof sourcesTypes => require('../imports/sources.knative.dev');
@@ -450,7 +450,7 @@ export class MinIOImageSource extends Construct {
           spec: renderPodSpec(jobPod, { target: PodTarget.WORKLOAD, containerName: 'mc', restartPolicy: 'OnFailure' }),
         },
       },
-    }, k8s.toJson_KubeJobProps);
+    }, toWire);
   }
 
   /**
