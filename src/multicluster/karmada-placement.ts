@@ -7,7 +7,7 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
-import { IKnativeFeatureConsumer, KnativeFeature, knativeFeatureDeclaredElsewhere, knativeFeaturesOf } from '../serving/knative-features';
+import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere } from '../serving/knative-features';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
@@ -277,7 +277,7 @@ export class KarmadaPlacement extends Construct {
    */
   private checkKnativeFlags(placement: WorkloadPlacement, baseFeatures: KnativeFeature[], addedFields: TargetFeatures[]): void {
     const service = placement.workload.name;
-    const undeclared = (features: KnativeFeature[]) => features.filter((f) => !knativeFeatureDeclaredElsewhere(this, f));
+    const undeclared = (features: KnativeFeature[]) => knativeFeaturesUndeclaredElsewhere(this, features);
     const flags = (features: KnativeFeature[]) => features.map((f) => f.flag).join(', ');
     this.node.addValidation({
       validate: () => {

@@ -121,22 +121,24 @@ export function registerKnativeFeatureConsumer(consumer: IKnativeFeatureConsumer
  * or the app without cluster charts) enables: what the admission webhook would refuse.
  */
 export function missingKnativeFeatures(consumer: IKnativeFeatureConsumer): KnativeFeature[] {
-  const declared = declaredFor(consumer);
-  return consumer.requiredKnativeFeatures.filter((f) => !f.enabledByDefault && !declared.some((d) => d.enables(f)));
+  return undeclared(consumer, consumer.requiredKnativeFeatures, (d, f) => d.enables(f));
 }
 
 /**
- * Whether `feature` is on by default or listed in `enabled` of a KnativeFeatures of `construct`'s cluster that
- * writes no ConfigMap (`emitConfigMap: false`): what the app states clusters it does not configure enable (Karmada's
- * member clusters), where a config-features it writes never arrives.
+ * The flags among `features` that a default install rejects and no KnativeFeatures of `construct`'s cluster lists
+ * in `enabled` with `emitConfigMap: false`: what the app does not state that clusters it does not configure enable
+ * (Karmada's member clusters), where a config-features it writes never arrives.
  */
-export function knativeFeatureDeclaredElsewhere(construct: IConstruct, feature: KnativeFeature): boolean {
-  return feature.enabledByDefault || declaredFor(construct).some((d) => d._declaresElsewhere(feature));
+export function knativeFeaturesUndeclaredElsewhere(construct: IConstruct, features: KnativeFeature[]): KnativeFeature[] {
+  return undeclared(construct, features, (d, f) => d._declaresElsewhere(f));
 }
 
-/** The KnativeFeatures of `construct`'s cluster. */
-function declaredFor(construct: IConstruct): KnativeFeatures[] {
-  return featureState(construct).declarations;
+/** `features` less those on by default and those a KnativeFeatures of `construct`'s cluster `declares`. */
+function undeclared(
+  construct: IConstruct, features: KnativeFeature[], declares: (d: KnativeFeatures, f: KnativeFeature) => boolean,
+): KnativeFeature[] {
+  const declared = featureState(construct).declarations;
+  return features.filter((f) => !f.enabledByDefault && !declared.some((d) => declares(d, f)));
 }
 
 /** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */
