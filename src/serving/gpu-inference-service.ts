@@ -211,6 +211,31 @@ export interface KnativeScalingOptions {
   readonly containerConcurrencyMaxLimit?: number;
 }
 
+/**
+ * The KnativeScalingOptions of `p` and nothing else, for a construct whose props extend them and that passes them
+ * on to a GpuInferenceService (TritonKnativeService). Every field of the interface, listed once beside it: a new
+ * option is added here too.
+ */
+export function knativeScalingOptions(p: KnativeScalingOptions): KnativeScalingOptions {
+  return {
+    clusterLocal: p.clusterLocal,
+    minScale: p.minScale,
+    maxScale: p.maxScale,
+    initialScale: p.initialScale,
+    activationScale: p.activationScale,
+    scaleDownDelay: p.scaleDownDelay,
+    window: p.window,
+    targetUtilizationPercentage: p.targetUtilizationPercentage,
+    targetBurstCapacity: p.targetBurstCapacity,
+    scaleToZeroPodRetention: p.scaleToZeroPodRetention,
+    panicWindowPercentage: p.panicWindowPercentage,
+    panicThresholdPercentage: p.panicThresholdPercentage,
+    timeout: p.timeout,
+    maxRevisionTimeout: p.maxRevisionTimeout,
+    containerConcurrencyMaxLimit: p.containerConcurrencyMaxLimit,
+  };
+}
+
 /** Props of GpuInferenceService. */
 export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScalingOptions {
   /**

@@ -12,7 +12,7 @@ import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { IColdStartEventSink, SinkDestination } from '../eventing/event-sink';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
-import { GpuInferenceService, KnativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
+import { GpuInferenceService, KnativeScalingOptions, knativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
 /** Props of TritonKnativeService. */
 export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeScalingOptions {
@@ -147,23 +147,9 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
       },
       port: this.port,
       protocol,
-      clusterLocal: p.clusterLocal,
-      minScale: p.minScale,
-      maxScale: p.maxScale,
-      initialScale: p.initialScale,
-      activationScale: p.activationScale,
-      scaleDownDelay: p.scaleDownDelay,
-      window: p.window,
+      ...knativeScalingOptions(p),
       containerConcurrency: this.containerConcurrency,
       target: this.target,
-      targetUtilizationPercentage: p.targetUtilizationPercentage,
-      targetBurstCapacity: p.targetBurstCapacity,
-      scaleToZeroPodRetention: p.scaleToZeroPodRetention,
-      panicWindowPercentage: p.panicWindowPercentage,
-      panicThresholdPercentage: p.panicThresholdPercentage,
-      timeout: p.timeout,
-      maxRevisionTimeout: p.maxRevisionTimeout,
-      containerConcurrencyMaxLimit: p.containerConcurrencyMaxLimit,
       progressDeadline,
       startupProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) } : undefined,
       readinessProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 } : undefined,
