@@ -487,15 +487,15 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     set('autoscaling.knative.dev/max-scale', p.maxScale);
     set('autoscaling.knative.dev/initial-scale', p.initialScale);
     set('autoscaling.knative.dev/activation-scale', p.activationScale);
-    set('autoscaling.knative.dev/scale-down-delay', p.scaleDownDelay && `${p.scaleDownDelay.toSeconds()}s`);
-    set('autoscaling.knative.dev/window', p.window && `${p.window.toSeconds()}s`);
+    set('autoscaling.knative.dev/scale-down-delay', goSeconds(p.scaleDownDelay));
+    set('autoscaling.knative.dev/window', goSeconds(p.window));
     set('autoscaling.knative.dev/target', p.target);
     set('autoscaling.knative.dev/target-utilization-percentage', p.targetUtilizationPercentage);
     set('autoscaling.knative.dev/target-burst-capacity', p.targetBurstCapacity);
-    set('autoscaling.knative.dev/scale-to-zero-pod-retention-period', p.scaleToZeroPodRetention && `${p.scaleToZeroPodRetention.toSeconds()}s`);
+    set('autoscaling.knative.dev/scale-to-zero-pod-retention-period', goSeconds(p.scaleToZeroPodRetention));
     set('autoscaling.knative.dev/panic-window-percentage', p.panicWindowPercentage);
     set('autoscaling.knative.dev/panic-threshold-percentage', p.panicThresholdPercentage);
-    set('serving.knative.dev/progress-deadline', `${this.progressDeadline.toSeconds()}s`);
+    set('serving.knative.dev/progress-deadline', goSeconds(this.progressDeadline));
     return sortedRecord(a);
   }
 
@@ -532,6 +532,11 @@ type ExtraPodParts = {
   /** Revision-template annotations (TritonKnativeService's config hash, so a config change makes a new revision). */
   readonly annotations?: Record<string, string>;
 };
+
+/** A duration as Knative's annotations take it (Go's time.ParseDuration), in whole seconds: `120s`. */
+function goSeconds(d: Duration | undefined): string | undefined {
+  return d && `${d.toSeconds()}s`;
+}
 
 function nonEmpty<T>(items: T[]): T[] | undefined {
   return items.length > 0 ? items : undefined;
@@ -593,9 +598,9 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     }
   }
   // What Knative reads for the KPA only: with the HPA class it would be accepted and never take effect.
-  const kpaOnly = [['activationScale', p.activationScale], ['scaleDownDelay', p.scaleDownDelay && `${p.scaleDownDelay.toSeconds()}s`],
+  const kpaOnly = [['activationScale', p.activationScale], ['scaleDownDelay', goSeconds(p.scaleDownDelay)],
     ['targetUtilizationPercentage', p.targetUtilizationPercentage], ['targetBurstCapacity', p.targetBurstCapacity],
-    ['scaleToZeroPodRetention', p.scaleToZeroPodRetention && `${p.scaleToZeroPodRetention.toSeconds()}s`],
+    ['scaleToZeroPodRetention', goSeconds(p.scaleToZeroPodRetention)],
     ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
   for (const [prop, value] of kpaOnly) {
     if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting, which the HPA never reads)', value);

@@ -65,6 +65,14 @@ export interface TritonPod {
   readonly exitTimeoutSeconds: number;
 }
 
+/**
+ * How long a rollout may take before Kubernetes (or Knative) calls it failed: Triton's model loading
+ * (`startupTimeout`) plus 5 minutes for scheduling and the image pull, at least 10 minutes.
+ */
+export function tritonProgressDeadline(startupTimeout: Duration): Duration {
+  return Duration.seconds(Math.max(600, startupTimeout.toSeconds() + 300));
+}
+
 /** Resolves and checks the props both workloads share; throws on the first bad value. */
 export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   if (props.args !== undefined) {

@@ -2,7 +2,7 @@ import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
-  validateAgainstServer,
+  tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
 import { MetricsScraping } from './triton-server';
@@ -108,7 +108,7 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
         'set containerConcurrency explicitly, or declare a raised limit with containerConcurrencyMaxLimit');
     }
     this.target = props.target ?? Math.min(derived.target, this.containerConcurrency || derived.target);
-    const progressDeadline = props.progressDeadline ?? Duration.seconds(Math.max(600, triton.startupTimeout.toSeconds() + 300));
+    const progressDeadline = props.progressDeadline ?? tritonProgressDeadline(triton.startupTimeout);
     if (progressDeadline.toMilliseconds() <= triton.startupTimeout.toMilliseconds()) {
       throw propError('progressDeadline', `longer than startupTimeout (${triton.startupTimeout.toSeconds()}s), or Knative gives up while the models still load`, `${progressDeadline.toMilliseconds() / 1000}s`);
     }

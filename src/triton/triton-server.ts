@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import {
   CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
-  scrapeAnnotations, startupFailureThreshold, TritonPod, validateAgainstServer,
+  scrapeAnnotations, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { checkInteger, propError } from '../_errors';
@@ -388,7 +388,7 @@ export class TritonServer extends Construct {
     return {
       replicas: p.replicas,
       // Rolling out waits for model loading; the budget grows with the startup probe's.
-      progressDeadlineSeconds: Math.max(600, t.startupTimeout.toSeconds() + 300),
+      progressDeadlineSeconds: tritonProgressDeadline(t.startupTimeout).toSeconds(),
       selector: { matchLabels: this.selector },
       template: {
         metadata: {
