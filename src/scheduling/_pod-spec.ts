@@ -319,6 +319,13 @@ export interface PodSpecInput {
   readonly initContainers?: AuxiliaryContainer[];
   readonly sidecars?: AuxiliaryContainer[];
   readonly restartPolicy?: string;
+  /** The main container's working directory (what a server serves as its root, such as JupyterLab). */
+  readonly workingDir?: string;
+  /**
+   * When the kubelet re-owns volumes for `fsGroup` (`OnRootMismatch` skips a volume whose root already matches: a
+   * large workspace is not walked on every start); pod-level, so WORKLOAD only.
+   */
+  readonly fsGroupChangePolicy?: string;
 }
 
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
@@ -351,6 +358,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     imagePullPolicy: pod.imagePullPolicy,
     command: pod.command,
     args: pod.args,
+    workingDir: input.workingDir,
     env: renderEnv(pod.env),
     ports: input.ports,
     resources: pod.resources,
@@ -374,6 +382,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
       runAsUser: pod.runAsUser,
       runAsGroup: pod.runAsGroup,
       fsGroup: pod.fsGroup,
+      fsGroupChangePolicy: input.fsGroupChangePolicy,
       seccompProfile: { type: 'RuntimeDefault' },
     };
   return {

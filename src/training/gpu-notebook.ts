@@ -274,16 +274,12 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       livenessProbe: http({ periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 }),
       extraMounts: [{ name: 'home', mountPath: homePath }],
       extraVolumes: [{ name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('homeSize', props.homeSize ?? Size.gibibytes(5))!) } }],
+      // jupyter_server's root directory is its working directory: the workspace, not the scratch home.
+      workingDir: workspacePath,
+      // A workspace that grows: re-owned for fsGroup only when its root does not match yet, not on every start.
+      fsGroupChangePolicy: 'OnRootMismatch',
     });
 
-    const podSpec: k8s.PodSpec = {
-      ...spec,
-      // A workspace that grows: the kubelet re-owns it for fsGroup only when its root does not match yet, not on
-      // every start.
-      securityContext: { ...spec.securityContext, fsGroupChangePolicy: 'OnRootMismatch' },
-      // jupyter_server's root directory is its working directory: the workspace, not the scratch home.
-      containers: spec.containers.map((c) => (c.name === CONTAINER ? { ...c, workingDir: workspacePath } : c)),
-    };
     const selector = { 'app.kubernetes.io/name': 'gpu-notebook', 'app.kubernetes.io/instance': this.name };
     const labels = { ...(props.metadata?.labels ?? {}), ...selector };
     this.deployment = wireApiObject(this, 'Resource', k8s.KubeDeployment, {
@@ -292,7 +288,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
-        template: { metadata: { labels }, spec: podSpec },
+        template: { metadata: { labels }, spec },
       },
     }, toWire);
     this.service = wireApiObject(this, 'Service', k8s.KubeService, {
