@@ -33,8 +33,11 @@ const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
 const AKS_ACCELERATOR_LABEL = 'kubernetes.azure.com/accelerator';
 const AKS_AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
 
-/** A GKE GPU partition size: a plain MIG profile (`1g.5gb`), without attributes (a label value allows no '+'). */
-const isGkePartitionSize = (size: string) => /^[1-9]g\.\d+gb$/.test(size);
+/**
+ * A MIG profile without attributes (`1g.5gb`): what a label value can carry (it allows no '+'), as GKE's
+ * partition-size label and GFD's product label under the single strategy do.
+ */
+const isPlainMigProfile = (size: string) => /^[1-9]g\.\d+gb$/.test(size);
 
 /**
  * How a node's GPUs are shared between containers, as GPU Feature Discovery (`nvidia.com/gpu.sharing-strategy`)
@@ -169,6 +172,17 @@ export interface OnPremNodePoolOptions {
    * @default - any
    */
   readonly migStrategy?: MigStrategy;
+  /**
+   * The MIG profile every GPU of the nodes is partitioned into under `MigStrategy.SINGLE` (e.g. `1g.10gb`; no
+   * attributes such as `+me`, which no label value can carry). Each slice is one `nvidia.com/gpu`: keep
+   * `GpuResource.NVIDIA`. GPU Feature Discovery names the profile only in the product label
+   * (`<product>-MIG-<profile>`, e.g. `NVIDIA-A100-SXM4-80GB-MIG-1g.10gb`), so `products` is required and matched
+   * that way. On such nodes GFD's memory and count labels describe the slices, so `minGpuMemory` and
+   * `minGpuCount` do too. The profile's memory is the budget of a Triton server on the pool, and Triton servers and
+   * torchrun workers refuse `gpuCount` > 1 on it (a CUDA process sees a single MIG device).
+   * @default - whole GPUs: with `MigStrategy.SINGLE`, `products` is then an error
+   */
+  readonly gpuPartitionSize?: string;
   /**
    * GPU sharing of the nodes (`nvidia.com/gpu.sharing-strategy`, written by GPU Feature Discovery since the
    * device plugin's MPS support, v0.15); `GpuSharing.NONE` keeps pods off time-sliced and MPS nodes. The label
@@ -327,10 +341,23 @@ export class GpuNodePool {
    */
   public static onPrem(options: OnPremNodePoolOptions = {}): GpuNodePool {
     const products = options.products ?? [];
-    if (products.length > 0 && options.migStrategy === MigStrategy.SINGLE) {
-      throw propError('onPrem.products', 'unset with MigStrategy.SINGLE', products.map((p) => p.label).join(','),
-        "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on nodes with MIG enabled; select them with migStrategy and minGpuMemory, " +
-        'or leave migStrategy unset to match GPUs without MIG by product');
+    const partition = options.gpuPartitionSize;
+    if (partition !== undefined) {
+      if (options.migStrategy !== MigStrategy.SINGLE) {
+        throw propError('onPrem.gpuPartitionSize', 'set only with MigStrategy.SINGLE, which advertises each slice as nvidia.com/gpu', partition,
+          options.migStrategy === MigStrategy.MIXED ? 'request the slice with GpuResource.mig(profile) on mixed-strategy nodes' : 'set migStrategy: MigStrategy.SINGLE');
+      }
+      if (!isPlainMigProfile(partition)) {
+        throw propError('onPrem.gpuPartitionSize', "a MIG profile without attributes such as '1g.10gb' or '3g.40gb' (GFD's product label carries it)", partition);
+      }
+      if (products.length === 0) {
+        throw propError('onPrem.products', "set with gpuPartitionSize: GFD names the MIG profile only in nvidia.com/gpu.product ('<product>-MIG-<profile>')", 'none',
+          'list the GPU products of the partitioned nodes');
+      }
+    } else if (products.length > 0 && options.migStrategy === MigStrategy.SINGLE) {
+      throw propError('onPrem.products', 'unset with MigStrategy.SINGLE unless gpuPartitionSize is set', products.map((p) => p.label).join(','),
+        "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on nodes with MIG enabled; set gpuPartitionSize to the nodes' MIG profile " +
+        'to match that, or leave migStrategy unset to match GPUs without MIG by product');
     }
     if (products.length > 0 && options.sharing !== undefined && options.sharing !== GpuSharing.NONE) {
       throw propError('onPrem.products', `unset with GpuSharing.${sharingName(options.sharing)}`, products.map((p) => p.label).join(','),
@@ -340,7 +367,8 @@ export class GpuNodePool {
     checkInteger('onPrem.minGpuCount', options.minGpuCount, 1);
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
-    selectOneOrMany(selector, affinity, GFD_PRODUCT_LABEL, products.map((p) => p.label), 'onPrem.products');
+    const productLabels = products.map((p) => (partition === undefined ? p.label : `${p.label}-MIG-${partition}`));
+    selectOneOrMany(selector, affinity, GFD_PRODUCT_LABEL, productLabels, 'onPrem.products');
     if (options.minGpuMemory) {
       const mib = options.minGpuMemory.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
       if (!Number.isInteger(mib) || mib < 1) {
@@ -358,7 +386,7 @@ export class GpuNodePool {
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [gpuTaintToleration()],
       products,
-    });
+    }, partition);
   }
 
   /** GPU nodes of an Amazon EKS cluster: managed node groups, Karpenter or EKS Auto Mode. */
@@ -399,7 +427,7 @@ export class GpuNodePool {
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
     const accelerators = options.accelerators ?? [];
-    if (options.gpuPartitionSize !== undefined && !isGkePartitionSize(options.gpuPartitionSize)) {
+    if (options.gpuPartitionSize !== undefined && !isPlainMigProfile(options.gpuPartitionSize)) {
       throw propError('gke.gpuPartitionSize', "a MIG partition size such as '1g.10gb' or '3g.40gb'", options.gpuPartitionSize);
     }
     checkInteger('gke.maxSharedClientsPerGpu', options.maxSharedClientsPerGpu, 2);
@@ -456,13 +484,10 @@ export class GpuNodePool {
 
   /**
    * The MIG profile every GPU of the pool is partitioned into, each partition advertised as one `nvidia.com/gpu`:
-   * the node selector's `cloud.google.com/gke-gpu-partition-size`, when it is a partition size (`1g.10gb`).
-   * Undefined for whole GPUs.
+   * `onPrem()`'s `gpuPartitionSize`, or the node selector's `cloud.google.com/gke-gpu-partition-size` when it is a
+   * partition size (`1g.10gb`). Undefined for whole GPUs.
    */
-  public get gpuPartitionSize(): string | undefined {
-    const size = this.nodeSelector?.[GKE_PARTITION_LABEL];
-    return size !== undefined && isGkePartitionSize(size) ? size : undefined;
-  }
+  public readonly gpuPartitionSize?: string;
 
   /**
    * Whether the pool's nodes advertise MIG slices as `nvidia.com/gpu` (GKE GPU partitions, or the device plugin's
@@ -481,7 +506,8 @@ export class GpuNodePool {
     return this.nodeSelector?.[GFD_SHARING_LABEL] !== undefined;
   }
 
-  private constructor(options: GpuNodePoolOptions) {
+  /** `partitionSize`: the MIG profile of every GPU, when the selector says so in a way the getter cannot read. */
+  private constructor(options: GpuNodePoolOptions, partitionSize?: string) {
     for (const [key, value] of Object.entries(options.nodeSelector ?? {})) {
       if (!LABEL_KEY.test(key)) {
         throw propError('nodeSelector', 'keyed by valid label names', key);
@@ -494,6 +520,8 @@ export class GpuNodePool {
     this.requiredNodeAffinity = nonEmpty(options.requiredNodeAffinity);
     this.tolerations = nonEmpty(options.tolerations);
     this.products = nonEmpty(options.products);
+    const gkeSize = this.nodeSelector?.[GKE_PARTITION_LABEL];
+    this.gpuPartitionSize = partitionSize ?? (gkeSize !== undefined && isPlainMigProfile(gkeSize) ? gkeSize : undefined);
   }
 }
 

@@ -86,9 +86,51 @@ describe('GpuNodePool', () => {
       });
     });
 
-    test('fails when products meet MigStrategy.SINGLE, whose product label GFD rewrites', () => {
+    test('fails when products meet MigStrategy.SINGLE without a partition size, as GFD rewrites the product label', () => {
       expect(() => GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], migStrategy: MigStrategy.SINGLE }))
-        .toThrow("'onPrem.products' must be unset with MigStrategy.SINGLE, got 'NVIDIA-A100-SXM4-40GB': GFD rewrites nvidia.com/gpu.product");
+        .toThrow("'onPrem.products' must be unset with MigStrategy.SINGLE unless gpuPartitionSize is set, got 'NVIDIA-A100-SXM4-40GB': " +
+          "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on nodes with MIG enabled; set gpuPartitionSize");
+    });
+
+    describe('gpuPartitionSize (the single MIG strategy)', () => {
+      const single = { migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '1g.10gb' };
+
+      test("matches GFD's product label for slices, '<product>-MIG-<profile>'; the pool knows its slices", () => {
+        const pool = GpuNodePool.onPrem({ ...single, products: [GpuProduct.A100_SXM4_80GB] });
+        expect(placement(pool)).toEqual({
+          nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB-MIG-1g.10gb', 'nvidia.com/mig.strategy': 'single' },
+          tolerations: [GPU_TOLERATION],
+        });
+        expect(pool.gpuPartitionSize).toBe('1g.10gb');
+        expect(pool.advertisesMigAsGpu).toBe(true);
+        expect(pool.products).toEqual([GpuProduct.A100_SXM4_80GB]);
+      });
+
+      test('several products are an In expression over their slice labels', () => {
+        const pool = GpuNodePool.onPrem({ ...single, products: [GpuProduct.A100_SXM4_80GB, GpuProduct.H100_80GB_HBM3] });
+        expect(expressions(pool)).toEqual([
+          { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-A100-SXM4-80GB-MIG-1g.10gb', 'NVIDIA-H100-80GB-HBM3-MIG-1g.10gb'] },
+        ]);
+      });
+
+      test('fails without MigStrategy.SINGLE, the strategy that advertises slices as nvidia.com/gpu', () => {
+        expect(() => GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_80GB], gpuPartitionSize: '1g.10gb' }))
+          .toThrow("'onPrem.gpuPartitionSize' must be set only with MigStrategy.SINGLE, which advertises each slice as nvidia.com/gpu, got '1g.10gb': set migStrategy");
+        expect(() => GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_80GB], gpuPartitionSize: '1g.10gb', migStrategy: MigStrategy.MIXED }))
+          .toThrow("got '1g.10gb': request the slice with GpuResource.mig(profile) on mixed-strategy nodes");
+      });
+
+      test('fails on a profile with attributes, which no label value can carry, or on no profile at all', () => {
+        expect(() => GpuNodePool.onPrem({ ...single, gpuPartitionSize: '1g.10gb+me', products: [GpuProduct.A100_SXM4_80GB] }))
+          .toThrow("'onPrem.gpuPartitionSize' must be a MIG profile without attributes such as '1g.10gb' or '3g.40gb' (GFD's product label carries it), got '1g.10gb+me'");
+        expect(() => GpuNodePool.onPrem({ ...single, gpuPartitionSize: '10gb', products: [GpuProduct.A100_SXM4_80GB] }))
+          .toThrow("'onPrem.gpuPartitionSize' must be a MIG profile without attributes");
+      });
+
+      test('fails without products: GFD names the profile only in the product label', () => {
+        expect(() => GpuNodePool.onPrem(single))
+          .toThrow("'onPrem.products' must be set with gpuPartitionSize: GFD names the MIG profile only in nvidia.com/gpu.product ('<product>-MIG-<profile>'), got 'none'");
+      });
     });
 
     test('fails when products meet a shared GPU strategy', () => {

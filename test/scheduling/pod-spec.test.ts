@@ -1,6 +1,6 @@
 import { Testing, Size } from 'cdk8s';
 import { Cpu, k8s, Volume } from 'cdk8s-plus-27';
-import { GpuNodePool, GpuResource, GpuSharing, MigStrategy } from '../../src';
+import { GpuNodePool, GpuProduct, GpuResource, GpuSharing, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
 
@@ -163,6 +163,9 @@ describe('MIG slices', () => {
     expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE }).advertisesMigAsGpu).toBe(true);
     expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.MIXED }).advertisesMigAsGpu).toBe(false);
     expect(GpuNodePool.nvidia().gpuPartitionSize).toBeUndefined();
+    expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE }).gpuPartitionSize).toBeUndefined();
+    expect(GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '2g.20gb', products: [GpuProduct.A100_SXM4_40GB] }).gpuPartitionSize)
+      .toBe('2g.20gb');
     // A custom pool's label that is no partition size: still MIG as nvidia.com/gpu, but no size to budget with.
     const custom = GpuNodePool.custom({ nodeSelector: { 'cloud.google.com/gke-gpu-partition-size': 'mig-1g' } });
     expect(custom.gpuPartitionSize).toBeUndefined();

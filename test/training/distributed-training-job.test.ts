@@ -1,7 +1,8 @@
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, EnvValue, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import {
-  DistributedTrainingJob, DistributedTrainingJobProps, EksNodeProvisioner, GpuNodePool, GpuProduct, GpuResource, GpuSharing, NcclDebugLevel,
+  DistributedTrainingJob, DistributedTrainingJobProps, EksNodeProvisioner, GpuNodePool, GpuProduct, GpuResource, GpuSharing, MigStrategy,
+  NcclDebugLevel,
 } from '../../src';
 import { ofKind, oneOf, synth } from '../_helpers/manifests';
 
@@ -323,6 +324,7 @@ describe('DistributedTrainingJob', () => {
     test.each([
       ['a MIG request', { gpu: GpuResource.mig('3g.40gb') }],
       ['a GKE partition pool', { nodePool: GpuNodePool.gke({ gpuPartitionSize: '3g.40gb' }) }],
+      ['an on-prem single-strategy pool', { nodePool: GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '3g.40gb', products: [GpuProduct.A100_SXM4_80GB] }) }],
     ])('fails on several MIG slices per pod (%s): each worker process sees only the first', (_, props) => fails({ ...props, gpuCount: 2 },
       "'gpuCount' must be 1 with MIG slices (3g.40gb): a CUDA process sees a single MIG device, however many the pod gets, got 2: run one worker per pod (gpuCount: 1, more nodes), or request whole GPUs"));
     test('fails on a dataset subPath outside the volume', () => {

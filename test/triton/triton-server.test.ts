@@ -4,7 +4,8 @@ import { Cpu, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource,
-  ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer, TritonServerProps,
+  MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer,
+  TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
@@ -392,9 +393,16 @@ describe('TritonServer', () => {
     expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
   });
 
+  test('budgets a model on an on-prem single-strategy pool against its MIG profile, not the product', () => {
+    const pool = GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '1g.5gb', products: [GpuProduct.A100_SXM4_40GB] });
+    const { app } = server({ nodePool: pool }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
+    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
+  });
+
   test.each([
     ['a MIG request', { gpu: GpuResource.mig('3g.40gb') }],
     ['a GKE partition pool', { nodePool: GpuNodePool.gke({ gpuPartitionSize: '3g.40gb' }) }],
+    ['an on-prem single-strategy pool', { nodePool: GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '3g.40gb', products: [GpuProduct.A100_SXM4_80GB] }) }],
   ])('fails on two GPUs that are MIG slices (%s): the server process sees one', (_, props) => {
     const { chart, repo } = setup();
     expect(() => new TritonServer(chart, 'triton', { repository: repo, gpuCount: 2, ...props }))
