@@ -3,7 +3,7 @@
  * checks that need both the repository and the server (GPU indices, GPU memory, explicit models).
  */
 import { Duration, Size } from 'cdk8s';
-import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { EnvValue, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import { ArtifactKind } from './_repo-parts';
@@ -177,6 +177,24 @@ export function scrapeAnnotations(): Record<string, string> {
 
 /** The annotation carrying the config hash: a config change rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = 'triton.cdk8s-gpu-inference.dev/config-sha256';
+
+/**
+ * Throws when the repository's artifacts are on a claim of this app that only one node can attach (ReadWriteOnce,
+ * ReadWriteOncePod) while the workload may run `replicas` pods: the ones scheduled to another node would hang on
+ * the volume (a Multi-Attach error). A claim imported by name says nothing of its access modes and passes.
+ */
+export function checkRepositoryClaimForReplicas(repository: TritonModelRepo, replicas: number | undefined, from: string): void {
+  const claim = repository.artifacts._claim;
+  if (!(claim instanceof PersistentVolumeClaim) || (replicas !== undefined && replicas <= 1)) return;
+  const shared = [PersistentVolumeAccessMode.READ_ONLY_MANY, PersistentVolumeAccessMode.READ_WRITE_MANY];
+  const modes = claim.accessModes ?? [];
+  if (!modes.some((m) => shared.includes(m))) {
+    const many = replicas === undefined ? 'any number of' : `up to ${replicas}`;
+    throw propError('repository', `artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany) with ${many} replicas (${from})`,
+      `claim '${claim.name}' with ${modes.join(',') || 'no access mode'}`,
+      'use a ReadOnlyMany or ReadWriteMany storage class (NFS, CephFS, EFS, Filestore, Azure Files), copy the artifacts from S3, or run one replica');
+  }
+}
 
 /** The memory of one GPU the server gets, and where that number comes from; undefined when unknown. */
 export function gpuMemoryOf(props: TritonWorkloadProps, pod: ResolvedPod): { size: Size; from: string } | undefined {

@@ -1,7 +1,7 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
+  checkRepositoryClaimForReplicas, CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
   tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
@@ -118,6 +118,8 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
       throw propError('exitTimeout', `at most the request timeout (${timeoutSeconds}s), which Knative gives the pods as their termination grace period`,
         `${triton.exitTimeoutSeconds}s`, 'raise timeout or lower exitTimeout');
     }
+    // maxScale 0 (Knative's default) is no limit.
+    checkRepositoryClaimForReplicas(props.repository, props.maxScale ? props.maxScale : undefined, 'maxScale');
     const http = protocol === ServingProtocol.HTTP1;
     const p = props;
     const pod = triton.pod;

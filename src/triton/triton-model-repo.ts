@@ -87,7 +87,9 @@ export class ModelArtifactSource {
 
   /**
    * Mount the served version folders from a PersistentVolumeClaim, read-only (and label files that are not inline,
-   * and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the ConfigMap.
+   * and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the ConfigMap. Servers that may run several
+   * replicas need a claim several nodes can mount (ReadOnlyMany or ReadWriteMany); with a claim the app creates,
+   * they check its access modes.
    */
   public static fromPersistentVolumeClaim(claim: IPersistentVolumeClaim, options: PersistentVolumeClaimArtifactOptions = {}): ModelArtifactSource {
     const sub = options.subPath === undefined ? undefined : options.subPath.replace(/^\/+|\/+$/g, '');

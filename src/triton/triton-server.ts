@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import {
-  CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
+  checkRepositoryClaimForReplicas, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
   scrapeAnnotations, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
@@ -156,6 +156,9 @@ export interface TritonServerProps extends TritonWorkloadProps {
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** The autoscaler's replica range unless `autoscaling` says otherwise. */
+const DEFAULT_MIN_REPLICAS = 2;
+const DEFAULT_MAX_REPLICAS = 4;
 /** What a pod's grace period allows beyond Triton's exit timeout before the kubelet's SIGKILL. */
 const EXIT_GRACE_HEADROOM_SECONDS = 15;
 /** What the default queue-time target allows above the models' batching delays. */
@@ -228,6 +231,8 @@ export class TritonServer extends Construct {
     this.gpuCount = this.triton.pod.gpuCount;
     this.scraping = props.metricsScraping ?? MetricsScraping.ANNOTATIONS;
     validateDeploymentProps(props, this.triton.metrics);
+    checkRepositoryClaimForReplicas(props.repository, props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS,
+      props.replicas !== undefined ? 'replicas' : 'autoscaling.maxReplicas');
 
     this.deployment = new ApiObject(this, 'Deployment', {
       ...k8s.KubeDeployment.GVK,
@@ -354,8 +359,8 @@ export class TritonServer extends Construct {
     metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 80 } } });
     return {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-      minReplicas: a.minReplicas ?? 2,
-      maxReplicas: a.maxReplicas ?? 4,
+      minReplicas: a.minReplicas ?? DEFAULT_MIN_REPLICAS,
+      maxReplicas: a.maxReplicas ?? DEFAULT_MAX_REPLICAS,
       metrics,
       behavior: { scaleDown: { stabilizationWindowSeconds: (a.scaleDownStabilization ?? Duration.minutes(5)).toSeconds() } },
     };
@@ -421,8 +426,8 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
   const a = p.autoscaling ?? {};
   checkInteger('autoscaling.minReplicas', a.minReplicas, 1);
   checkInteger('autoscaling.maxReplicas', a.maxReplicas, 1);
-  const min = a.minReplicas ?? 2;
-  const max = a.maxReplicas ?? 4;
+  const min = a.minReplicas ?? DEFAULT_MIN_REPLICAS;
+  const max = a.maxReplicas ?? DEFAULT_MAX_REPLICAS;
   if (max < min) throw propError('autoscaling.maxReplicas', `at least minReplicas (${min})`, max);
   checkInteger('autoscaling.cpuUtilization', a.cpuUtilization, 1);
   if (a.queueTime === false && (a.queueTimeTarget !== undefined || a.queueTimeMetric !== undefined)) {

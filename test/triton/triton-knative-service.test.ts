@@ -1,5 +1,5 @@
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
-import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
   Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, IEventSink, KnativeFeature, KnativeFeatures, MetricsScraping, ModelArtifactSource,
@@ -37,6 +37,19 @@ const ksvcOf = (app: App) => oneOf(synthAppChecked(app), KSVC, 'Service');
 const containerOf = (app: App) => ksvcOf(app).spec.template.spec.containers[0];
 
 describe('TritonKnativeService', () => {
+  test('fails on a repository on a ReadWriteOnce claim unless maxScale is 1: revisions on other nodes would hang on the volume', () => {
+    const onClaim = (props: Partial<TritonKnativeServiceProps>) => {
+      const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
+      const accessModes = [PersistentVolumeAccessMode.READ_WRITE_ONCE];
+      const claim = new PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'model-store' }, accessModes, storage: Size.gibibytes(50) });
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+      return () => new TritonKnativeService(chart, 'triton', { repository: repo, ...props });
+    };
+    expect(onClaim({})).toThrow("with any number of replicas (maxScale), got 'claim 'model-store' with ReadWriteOnce'");
+    expect(onClaim({ maxScale: 3 })).toThrow('with up to 3 replicas (maxScale)');
+    expect(onClaim({ maxScale: 1 })).not.toThrow();
+  });
+
   test('snapshot: defaults', () => {
     const { app } = knative();
     expect(synthAppChecked(app)).toMatchSnapshot();

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
-import { Cpu, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
+import { Cpu, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource,
@@ -36,6 +36,30 @@ const deploymentOf = (app: App) => oneOf(synthAppChecked(app), 'apps/v1', 'Deplo
 const containerOf = (app: App) => deploymentOf(app).spec.template.spec.containers.find((c: any) => c.name === 'tritonserver');
 
 describe('TritonServer', () => {
+  describe('a repository on a claim of the app, against the replicas', () => {
+    const onClaim = (accessModes: PersistentVolumeAccessMode[], props: Partial<TritonServerProps> = {}) => {
+      const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
+      const claim = new PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'model-store' }, accessModes, storage: Size.gibibytes(50) });
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+      return () => new TritonServer(chart, 'triton', { repository: repo, ...props });
+    };
+
+    test('fails on a ReadWriteOnce claim with several replicas: pods on other nodes would hang on the volume', () => {
+      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE])).toThrow(
+        "'repository' must be artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany) with up to 4 replicas (autoscaling.maxReplicas), " +
+        "got 'claim 'model-store' with ReadWriteOnce': use a ReadOnlyMany or ReadWriteMany storage class");
+      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE_POD], { replicas: 2 })).toThrow(
+        "with up to 2 replicas (replicas), got 'claim 'model-store' with ReadWriteOncePod'");
+    });
+
+    test('passes with one replica, or a claim several nodes mount', () => {
+      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1 })).not.toThrow();
+      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { autoscaling: { minReplicas: 1, maxReplicas: 1 } })).not.toThrow();
+      expect(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY])).not.toThrow();
+      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE, PersistentVolumeAccessMode.READ_WRITE_MANY])).not.toThrow();
+    });
+  });
+
   test('snapshot: defaults', () => {
     const { app } = server();
     expect(synthAppChecked(app)).toMatchSnapshot();
