@@ -79,7 +79,8 @@ export class EventDrivenClassifierChart extends Chart {
       sink: this.broker,
     });
 
-    // Cold start budget of the classifier: 30 × 10s startup probe = 300s; the default retries (exponential from 1s)
+    // Cold start budget of the classifier: its 10-minute progress deadline, which Knative waits for a revision to
+    // activate (a GPU node, the image pull, the weights, the startup probe). The default retries (exponential from 1s)
     // are computed to outlast it, and a per-attempt timeout keeps a hung request from blocking the retries.
     const delivery = { timeout: Duration.seconds(60) };
     this.triggers = {

@@ -294,8 +294,9 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    */
   readonly idleTimeout?: Duration;
   /**
-   * How long a new revision may take to become ready (`serving.knative.dev/progress-deadline`). GPU pods
-   * pull multi-GB images and load weights: minutes, not seconds.
+   * How long a new revision may take to become ready (`serving.knative.dev/progress-deadline`), and a revision
+   * scaling from zero to activate before Knative scales it back: the `coldStartBudget` event retries are sized to.
+   * GPU pods wait for a node, pull multi-GB images and load weights: minutes, not seconds.
    * @default Duration.minutes(10)
    */
   readonly progressDeadline?: Duration;
@@ -306,7 +307,7 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
   readonly readinessProbe?: HttpProbeOptions;
   /**
    * Startup probe on the serving port (named explicitly: Knative does not fill it in for startup probes); size its
-   * budget (period × failureThreshold) for model loading.
+   * budget (initialDelay + period × failureThreshold) for model loading, within `progressDeadline`.
    * @default - none
    */
   readonly startupProbe?: HttpProbeOptions;
@@ -323,6 +324,8 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
 }
 
 const RESERVED_ANNOTATION_PREFIXES = ['autoscaling.knative.dev/', 'serving.knative.dev/'];
+/** The progress deadline unless set: GPU pods wait for a node, pull big images and load weights. */
+const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 
 /**
  * A GPU model server as a Knative Serving `Service` that scales to zero when idle.
@@ -379,7 +382,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     this.port = props.port ?? 8080;
     this.protocol = props.protocol ?? ServingProtocol.HTTP1;
     this.minScale = props.minScale ?? 0;
-    this.progressDeadline = props.progressDeadline ?? Duration.minutes(10);
+    this.progressDeadline = props.progressDeadline ?? Duration.seconds(DEFAULT_PROGRESS_DEADLINE_SECONDS);
     validateServingProps(props, this.port);
 
     const labels: Record<string, string> = { ...(props.metadata?.labels ?? {}) };
@@ -422,14 +425,13 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   }
 
   /**
-   * The longest a cold start may take before Knative gives up: the startup probe's budget when one is set,
-   * else the progress deadline. Event delivery retries should cover it.
+   * The longest a cold start may take before Knative gives up: the progress deadline, after which the autoscaler
+   * scales a revision that did not activate back to zero. It covers what the startup probe does not: a GPU node
+   * joining, the image pull, the init containers (`modelWeights`) and the model loading. Event delivery retries
+   * should cover it.
    */
   public get coldStartBudget(): Duration {
-    const probe = this.props.startupProbe;
-    if (!probe) return this.progressDeadline;
-    const seconds = (probe.initialDelay?.toSeconds() ?? 0) + (probe.period?.toSeconds() ?? 10) * (probe.failureThreshold ?? 3);
-    return Duration.seconds(Math.min(seconds, this.progressDeadline.toSeconds()));
+    return this.progressDeadline;
   }
 
   /** The in-cluster URL of the service (`http://<name>.<namespace>.svc.cluster.local`). */
@@ -647,6 +649,15 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     if (!probe) continue;
     if (probe.path !== undefined && !probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
     checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
+  }
+  const startup = p.startupProbe;
+  const deadline = p.progressDeadline?.toSeconds() ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+  if (startup) {
+    const budget = (startup.initialDelay?.toSeconds() ?? 0) + (startup.period?.toSeconds() ?? 10) * (startup.failureThreshold ?? 3);
+    if (budget > deadline) {
+      throw propError('startupProbe', `a budget (initialDelay + period x failureThreshold) within progressDeadline (${deadline}s), after which Knative ` +
+        'scales a revision that has not activated back to zero', `${budget}s`, 'raise progressDeadline, or shorten the probe');
+    }
   }
   const w = p.modelWeights;
   if (w) {

@@ -192,7 +192,11 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
     return this.service.minScale;
   }
 
-  /** How long a cold start may take: the startup probe's budget, which covers `startupTimeout` (triggers retry through it). */
+  /**
+   * How long a cold start may take: the progress deadline (by default `startupTimeout` plus 5 minutes for scheduling
+   * and the image pull, at least 10 minutes), after which Knative scales a revision that has not activated back to zero.
+   * Triggers retry through it.
+   */
   public get coldStartBudget(): Duration {
     return this.service.coldStartBudget;
   }

@@ -184,7 +184,7 @@ describe('EventTrigger', () => {
     const c = chart();
     expect(() => new EventTrigger(c, 't', {
       broker: Broker.fromBrokerName('default'),
-      subscriber: classifier(c, { startupProbe: undefined }),
+      subscriber: classifier(c, { progressDeadline: undefined }),
       delivery: { deadLetterSink: errorsSink, retry: 3, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.seconds(5) },
     })).toThrow(/'delivery' must keep retrying for the cold-start budget of 'resnet50' \(600s; it scales to zero\), got 15s: 3 retries with linear backoff from PT5S wait 15s \(0s \+ 5s \+ 10s\); set delivery.retry to 16 \(600s\)/);
   });
@@ -193,7 +193,7 @@ describe('EventTrigger', () => {
     const c = chart();
     const trigger = new EventTrigger(c, 't', {
       broker: Broker.fromBrokerName('default'),
-      subscriber: classifier(c, { startupProbe: { path: '/healthz', period: Duration.seconds(19), failureThreshold: 3 } }),
+      subscriber: classifier(c, { startupProbe: undefined, progressDeadline: Duration.seconds(57) }),
       delivery: { deadLetterSink: errorsSink, retry: 20, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.millis(300) },
     });
     expect(trigger.deliveryWindow.toSeconds()).toBe(57);

@@ -63,7 +63,7 @@ describe('examples/event-driven-classifier', () => {
 
   test('failed deliveries retry with exponential backoff long enough for the cold start, then land in the error logger', () => {
     const budget = story.classifier.coldStartBudget.toSeconds();
-    expect(budget).toBe(300);
+    expect(budget).toBe(600);
     expect(Object.keys(story.triggers).sort()).toEqual(['http', 'nightly', 'uploads']);
     expect(Object.values(story.triggers).map((t) => t.name).sort()).toEqual(TRIGGER_NAMES);
     for (const [name, trigger] of Object.entries(story.triggers)) {

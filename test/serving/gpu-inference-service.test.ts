@@ -339,8 +339,22 @@ describe('GpuInferenceService', () => {
     expect(svc.toSinkDestination()).toEqual({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'resnet50', namespace: 'ml' } });
     expect(svc.url).toBe('http://resnet50.ml.svc.cluster.local');
     expect(svc.coldStartBudget.toSeconds()).toBe(600);
-    const probed = new GpuInferenceService(chart, 'p', { image: IMAGE, startupProbe: { initialDelay: Duration.seconds(10), period: Duration.seconds(5), failureThreshold: 24 } });
-    expect(probed.coldStartBudget.toSeconds()).toBe(130);
+    // Knative waits the progress deadline for a revision to activate; a startup probe starts only after the node,
+    // the image pull and the init containers, so its budget is not the cold start's.
+    const probed = new GpuInferenceService(chart, 'p', {
+      image: IMAGE,
+      progressDeadline: Duration.minutes(4),
+      startupProbe: { initialDelay: Duration.seconds(10), period: Duration.seconds(5), failureThreshold: 24 },
+    });
+    expect(probed.coldStartBudget.toSeconds()).toBe(240);
+  });
+
+  test('fails on a startup probe that outlasts the progress deadline: Knative gives up on the revision first', () => {
+    const probe = { initialDelay: Duration.seconds(30), period: Duration.seconds(10), failureThreshold: 60 };
+    expect(() => new GpuInferenceService(Testing.chart(), 'c', { image: IMAGE, startupProbe: probe })).toThrow(
+      "'startupProbe' must be a budget (initialDelay + period x failureThreshold) within progressDeadline (600s), after which Knative scales " +
+      "a revision that has not activated back to zero, got '630s': raise progressDeadline, or shorten the probe");
+    expect(() => new GpuInferenceService(Testing.chart(), 'c', { image: IMAGE, startupProbe: probe, progressDeadline: Duration.seconds(630) })).not.toThrow();
   });
 
   test('cluster-local visibility label', () => {
