@@ -8,7 +8,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { checkPinnedImage } from './_image';
 import { renderNodePlacement } from './_placement';
-import { GpuNodePool } from './gpu-node-pool';
+import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
 import { checkInteger, propError } from '../_errors';
@@ -72,6 +72,18 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   if (gpu.migProfile && nodePool._selectsWholeGpuSharing) {
     throw propError('gpu', 'a whole-GPU resource on a pool selected by nvidia.com/gpu.sharing-strategy, which labels whole GPUs only', gpu.name,
       `drop sharing from the pool and select the slices' own label, e.g. GpuNodePool.custom({ nodeSelector: { '${gpu.name}.sharing-strategy': 'none' } })`);
+  }
+  const shared = nodePool._gpuSharing;
+  if (shared) {
+    const how = shared.sharing === GpuSharing.MPS ? `${shared.gke ? 'GKE ' : ''}MPS` : shared.gke ? 'GKE time-sharing' : 'time-slicing';
+    if (gpuCount > 1) {
+      throw propError('gpuCount', `1 on a pool of shared GPUs (${how}), where each GPU resource is a share of one GPU`, gpuCount,
+        `${shared.gke ? 'GKE' : 'the device plugin (MPS, or failRequestsGreaterThanOne)'} refuses several shares per container on nodes with several GPUs, ` +
+        'and on a one-GPU node they are the same GPU; place pods that need several GPUs on a pool of exclusive GPUs');
+    }
+    if (shared.gke && gpu.name !== GpuResource.NVIDIA.name) {
+      throw propError('gpu', `GpuResource.NVIDIA on a GKE pool of shared GPUs (${how}), which GKE advertises as nvidia.com/gpu`, gpu.name);
+    }
   }
   const sharedMemory = props.sharedMemory ?? true;
   if (!sharedMemory && props.sharedMemorySize) {

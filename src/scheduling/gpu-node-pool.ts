@@ -498,6 +498,20 @@ export class GpuNodePool {
   }
 
   /**
+   * How the pool's nodes share each GPU between containers when its selector says they do (GKE's time-sharing or
+   * MPS label, GPU Feature Discovery's sharing label): each GPU the device plugin advertises is then a share.
+   * Undefined for exclusive or unknown GPUs.
+   * @internal
+   */
+  public get _gpuSharing(): { readonly sharing: GpuSharing; readonly gke: boolean } | undefined {
+    const gke = this.nodeSelector?.[GKE_SHARING_LABEL];
+    if (gke === 'time-sharing' || gke === 'mps') return { sharing: gke === 'mps' ? GpuSharing.MPS : GpuSharing.TIME_SLICING, gke: true };
+    const gfd = this.nodeSelector?.[GFD_SHARING_LABEL];
+    if (gfd === GpuSharing.TIME_SLICING || gfd === GpuSharing.MPS) return { sharing: gfd, gke: false };
+    return undefined;
+  }
+
+  /**
    * Whether the pool selects nodes by GPU Feature Discovery's whole-GPU sharing label, which says nothing about
    * the node's MIG slices.
    * @internal

@@ -154,6 +154,34 @@ describe('renderPodSpec', () => {
   });
 });
 
+describe('pools of shared GPUs', () => {
+  const gkeTimeSharing = GpuNodePool.gke({ sharing: GpuSharing.TIME_SLICING, maxSharedClientsPerGpu: 4 });
+
+  test.each([
+    ['GKE time-sharing', gkeTimeSharing, 'GKE refuses'],
+    ['GKE MPS', GpuNodePool.gke({ sharing: GpuSharing.MPS }), 'GKE refuses'],
+    ['time-slicing', GpuNodePool.onPrem({ sharing: GpuSharing.TIME_SLICING }), 'the device plugin (MPS, or failRequestsGreaterThanOne) refuses'],
+    ['MPS', GpuNodePool.onPrem({ sharing: GpuSharing.MPS }), 'the device plugin (MPS, or failRequestsGreaterThanOne) refuses'],
+  ])('fails on several GPUs per pod on a %s pool, where each is a share of one GPU', (how, nodePool, who) => {
+    expect(() => resolveGpuPod({ image: IMAGE, nodePool, gpuCount: 2 })).toThrow(
+      `'gpuCount' must be 1 on a pool of shared GPUs (${how}), where each GPU resource is a share of one GPU, got 2: ${who} several shares per container`);
+    expect(resolveGpuPod({ image: IMAGE, nodePool }).gpuCount).toBe(1);
+  });
+
+  test('fails on a renamed shared resource on GKE, which advertises shared GPUs as nvidia.com/gpu', () => {
+    expect(() => resolveGpuPod({ image: IMAGE, nodePool: gkeTimeSharing, gpu: GpuResource.NVIDIA_SHARED })).toThrow(
+      "'gpu' must be GpuResource.NVIDIA on a GKE pool of shared GPUs (GKE time-sharing), which GKE advertises as nvidia.com/gpu, got 'nvidia.com/gpu.shared'");
+    // The NVIDIA device plugin renames shares on request (renameByDefault): on-prem, nvidia.com/gpu.shared is one.
+    expect(resolveGpuPod({ image: IMAGE, nodePool: GpuNodePool.onPrem({ sharing: GpuSharing.TIME_SLICING }), gpu: GpuResource.NVIDIA_SHARED }).gpu)
+      .toBe(GpuResource.NVIDIA_SHARED);
+  });
+
+  test('exclusive pools take several GPUs', () => {
+    expect(resolveGpuPod({ image: IMAGE, nodePool: GpuNodePool.gke({ sharing: GpuSharing.NONE }), gpuCount: 4 }).gpuCount).toBe(4);
+    expect(resolveGpuPod({ image: IMAGE, nodePool: GpuNodePool.onPrem({ sharing: GpuSharing.NONE }), gpuCount: 4 }).gpuCount).toBe(4);
+  });
+});
+
 describe('MIG slices', () => {
   const partitioned = GpuNodePool.gke({ gpuPartitionSize: '1g.10gb' });
 
