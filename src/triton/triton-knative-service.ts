@@ -27,7 +27,8 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
    */
   readonly protocol?: ServingProtocol;
   /**
-   * Hard limit of requests in flight per replica (`containerConcurrency`).
+   * Hard limit of requests in flight per replica (`containerConcurrency`). Required, with `target`, when a model is
+   * decoupled or its backend batches itself (`vllm`, `tensorrtllm`): the backend's settings bound those.
    * @default - what the instances batch at once: the sum over models of (maxBatchSize with dynamic or sequence
    * batching, else 1) x instance count
    */
@@ -98,6 +99,12 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
     }
     const gpuCount = triton.pod.gpuCount;
     const derived = deriveConcurrency(props.repository.models, gpuCount);
+    const underivable = underivableModel(props.repository.models);
+    if (underivable && (props.containerConcurrency === undefined || props.target === undefined)) {
+      throw propError(props.containerConcurrency === undefined ? 'containerConcurrency' : 'target', `set with model ${underivable}, ` +
+        "whose concurrency Triton's batch settings do not tell", 'unset',
+        "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size)");
+    }
     if ((props.containerConcurrency === undefined || props.target === undefined) && derived.concurrency === 0) {
       throw propError('repository', 'models added before the TritonKnativeService is created, to derive containerConcurrency and target', 'no models', 'add the models first, or set containerConcurrency and target');
     }
@@ -173,7 +180,11 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
         const now = deriveConcurrency(p.repository.models, gpuCount);
         const stale = (p.containerConcurrency === undefined && now.concurrency !== this.containerConcurrency)
           || (p.target === undefined && now.target !== derived.target);
-        if (stale) {
+        const added = underivableModel(p.repository.models);
+        if (added && (p.containerConcurrency === undefined || p.target === undefined)) {
+          errors.push(propError(p.containerConcurrency === undefined ? 'containerConcurrency' : 'target', `set with model ${added}, ` +
+            "whose concurrency Triton's batch settings do not tell", 'unset', 'set containerConcurrency and target').message);
+        } else if (stale) {
           errors.push(propError('repository', 'complete when the TritonKnativeService is created (containerConcurrency and target are derived from its models then)',
             'models added later', 'create the service after the last addModel(), or set containerConcurrency and target').message);
         }
@@ -208,6 +219,23 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
 }
 
 /** What the instances of the repository's models process at once, and what they prefer to batch. */
+/** Backends that batch inside the backend (continuous or in-flight batching), not through Triton's batchers. */
+const SELF_BATCHING_BACKENDS = ['vllm', 'tensorrtllm'];
+
+/**
+ * The first model whose concurrency Triton's batch settings do not tell: a decoupled model, or one whose backend
+ * batches itself. Such a model takes many requests per instance, bounded by the backend's own settings.
+ */
+function underivableModel(models: TritonModel[]): string | undefined {
+  for (const m of models) {
+    if (m.isEnsemble) continue;
+    const backend = m.config.platform._runtime;
+    if (backend && SELF_BATCHING_BACKENDS.includes(backend)) return `'${m.name}' (the ${backend} backend batches requests itself)`;
+    if (m.config.props.decoupled) return `'${m.name}' (decoupled: the backend decides how many requests it serves at once)`;
+  }
+  return undefined;
+}
+
 function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurrency: number; target: number } {
   let concurrency = 0;
   let target = 0;

@@ -2,8 +2,8 @@ import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
-  Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, IEventSink, KnativeFeature, KnativeFeatures, MetricsScraping, ModelArtifactSource,
-  ModelPlatform, ServingProtocol, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
+  Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, IEventSink, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
+  ModelArtifactSource, ModelPlatform, ServingProtocol, TensorDataType, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
   TritonModelRepo,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
@@ -149,6 +149,40 @@ describe('TritonKnativeService', () => {
     const { triton } = knative({ gpuCount: 2 }, [RESNET50, plain]);
     // resnet50: 2 instances on GPU 0 -> 64 / 32; plain: 1 instance on each of 2 GPUs, no dynamic batching -> 2 / 2.
     expect([triton.containerConcurrency, triton.target]).toEqual([66, 34]);
+  });
+
+  describe('models whose concurrency Triton\'s batch settings do not tell', () => {
+    const VLLM: TritonModelProps = {
+      name: 'llama',
+      platform: ModelPlatform.custom('vllm'),
+      maxBatchSize: 0,
+      decoupled: true,
+      inputs: [{ name: 'text_input', dataType: TensorDataType.STRING, dims: [1] }],
+      outputs: [{ name: 'text_output', dataType: TensorDataType.STRING, dims: [-1] }],
+      instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 1 }],
+    };
+
+    test.each([
+      ['a vLLM model', VLLM, "'llama' (the vllm backend batches requests itself)"],
+      ['a TensorRT-LLM model', { ...VLLM, name: 'trtllm', platform: ModelPlatform.custom('tensorrtllm'), decoupled: false, maxBatchSize: 64 },
+        "'trtllm' (the tensorrtllm backend batches requests itself)"],
+      ['a decoupled Python model', { ...VLLM, name: 'stream', platform: ModelPlatform.PYTHON }, "'stream' (decoupled: the backend decides how many requests it serves at once)"],
+    ])('fails without containerConcurrency and target with %s, which would get one request per instance', (_, model, which) => {
+      const { chart, repo } = setup([RESNET50, model as TritonModelProps]);
+      expect(() => new TritonKnativeService(chart, 'triton', { repository: repo })).toThrow(
+        `'containerConcurrency' must be set with model ${which}, whose concurrency Triton's batch settings do not tell, got 'unset': ` +
+        "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size)");
+      expect(() => new TritonKnativeService(chart, 'target', { repository: repo, containerConcurrency: 256 })).toThrow("'target' must be set with model");
+      const set = new TritonKnativeService(chart, 'set', { repository: repo, containerConcurrency: 256, target: 128 });
+      expect([set.containerConcurrency, set.target]).toEqual([256, 128]);
+    });
+
+    test('fails at synth when such a model is added after the service derived its concurrency', () => {
+      const { app, chart, repo } = setup();
+      new TritonKnativeService(chart, 'triton', { repository: repo });
+      repo.addModel(VLLM);
+      expect(() => synthAppChecked(app)).toThrow(/'containerConcurrency' must be set with model 'llama' \(the vllm backend batches requests itself\)/);
+    });
   });
 
   test('keeps containerConcurrency and target when set', () => {
