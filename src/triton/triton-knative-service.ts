@@ -101,9 +101,9 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
     const derived = deriveConcurrency(props.repository.models, gpuCount);
     const underivable = underivableModel(props.repository.models);
     if (underivable && (props.containerConcurrency === undefined || props.target === undefined)) {
-      throw propError(props.containerConcurrency === undefined ? 'containerConcurrency' : 'target', `set with model ${underivable}, ` +
-        "whose concurrency Triton's batch settings do not tell", 'unset',
-        "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size)");
+      const prop = props.containerConcurrency === undefined ? 'containerConcurrency' : 'target';
+      const fix = "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size)";
+      throw propError(prop, `set with model ${underivable}, whose concurrency Triton's batch settings do not tell`, 'unset', fix);
     }
     if ((props.containerConcurrency === undefined || props.target === undefined) && derived.concurrency === 0) {
       throw propError('repository', 'models added before the TritonKnativeService is created, to derive containerConcurrency and target', 'no models', 'add the models first, or set containerConcurrency and target');
