@@ -131,7 +131,7 @@ export interface KnativeScalingOptions {
   readonly clusterLocal?: boolean;
   /**
    * Fewest replicas Knative keeps running.
-   * @default 0 - scales to zero when idle
+   * @default 0 - scales to zero when idle; 1 with `AutoscalerClass.HPA`, which cannot scale to zero
    */
   readonly minScale?: number;
   /**
@@ -381,7 +381,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     this.pod = resolveGpuPod(props);
     this.port = props.port ?? 8080;
     this.protocol = props.protocol ?? ServingProtocol.HTTP1;
-    this.minScale = props.minScale ?? 0;
+    this.minScale = props.minScale ?? defaultMinScale(props);
     this.progressDeadline = props.progressDeadline ?? Duration.seconds(DEFAULT_PROGRESS_DEADLINE_SECONDS);
     validateServingProps(props, this.port);
 
@@ -544,6 +544,11 @@ function nonEmpty<T>(items: T[]): T[] | undefined {
   return items.length > 0 ? items : undefined;
 }
 
+/** Scale to zero, except with the HPA class, which keeps at least one replica. */
+function defaultMinScale(p: GpuInferenceServiceProps): number {
+  return p.autoscalerClass === AutoscalerClass.HPA ? 1 : 0;
+}
+
 function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   // Knative's fields and annotations take whole seconds.
   // Knative's webhook refuses a probe period or timeout under 1s before Kubernetes would default a 0 (validateReadinessProbe).
@@ -563,7 +568,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   checkInteger('containerConcurrency', p.containerConcurrency, 0, concurrencyLimit,
     `the cluster's container-concurrency-max-limit (${concurrencyLimit}); a cluster that raised it declares that with containerConcurrencyMaxLimit`);
   checkInteger('targetUtilizationPercentage', p.targetUtilizationPercentage, 1, 100);
-  const minScale = p.minScale ?? 0;
+  const minScale = p.minScale ?? defaultMinScale(p);
   if (p.maxScale !== undefined && p.maxScale > 0 && p.maxScale < minScale) {
     throw propError('maxScale', `at least minScale (${minScale})`, p.maxScale);
   }
@@ -578,7 +583,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   }
   const hpa = p.autoscalerClass === AutoscalerClass.HPA;
   if (hpa && minScale === 0) {
-    throw propError('minScale', 'at least 1 with AutoscalerClass.HPA, which cannot scale to zero', 0, 'set minScale: 1, or use AutoscalerClass.KPA to scale to zero');
+    throw propError('minScale', 'at least 1 with AutoscalerClass.HPA, which cannot scale to zero', 0, 'leave minScale unset (1 with the HPA), or use AutoscalerClass.KPA to scale to zero');
   }
   const metric = p.metric ?? (hpa ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY);
   if (metric._autoscaler !== (hpa ? AutoscalerClass.HPA : AutoscalerClass.KPA)) {

@@ -220,10 +220,12 @@ describe('GpuInferenceService', () => {
     expect(annotations(ksvc({ targetBurstCapacity: -1 }))['autoscaling.knative.dev/target-burst-capacity']).toBe('-1');
   });
 
-  test('HPA class defaults to the cpu metric', () => {
-    const a = annotations(ksvc({ autoscalerClass: AutoscalerClass.HPA, minScale: 1, target: 70 }));
+  test('HPA class defaults to the cpu metric, and to one replica at least (the HPA cannot scale to zero)', () => {
+    const a = annotations(ksvc({ autoscalerClass: AutoscalerClass.HPA, target: 70 }));
     expect(a['autoscaling.knative.dev/class']).toBe('hpa.autoscaling.knative.dev');
     expect(a['autoscaling.knative.dev/metric']).toBe('cpu');
+    expect(a['autoscaling.knative.dev/min-scale']).toBe('1');
+    expect(new GpuInferenceService(Testing.chart(), 'hpa', { image: IMAGE, autoscalerClass: AutoscalerClass.HPA }).minScale).toBe(1);
   });
 
   test('HPA class scales on a custom metric with a target, and takes window as its stabilization window', () => {
@@ -402,7 +404,8 @@ describe('GpuInferenceService', () => {
       ['fails on an invalid env name', { env: { '1BAD': EnvValue.fromValue('x') } }, /'env' must be keyed by valid variable names .* got '1BAD'/],
       ['fails on a negative min scale', { minScale: -1 }, /'minScale' must be an integer >= 0, got -1/],
       ['fails when max scale is below min scale', { minScale: 5, maxScale: 2 }, /'maxScale' must be at least minScale \(5\), got 2/],
-      ['fails on min scale 0 with the HPA class', { autoscalerClass: AutoscalerClass.HPA }, /'minScale' must be at least 1 with AutoscalerClass.HPA, which cannot scale to zero, got 0: set minScale: 1/],
+      ['fails on min scale 0 with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 0 },
+        /'minScale' must be at least 1 with AutoscalerClass.HPA, which cannot scale to zero, got 0: leave minScale unset \(1 with the HPA\)/],
       ['fails on a KPA metric with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.RPS }, /'metric' must be cpu, memory or a custom metric with the HPA autoscaler, got 'rps'/],
       ['fails on a custom metric with the KPA class', { metric: ScalingMetric.custom('queue_time_us'), target: 5 }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'queue_time_us': use AutoscalerClass.HPA/],
       ['fails on an HPA metric with the KPA class', { metric: ScalingMetric.CPU }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'cpu'/],
