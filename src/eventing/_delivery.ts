@@ -31,11 +31,26 @@ export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
   if (o.deadLetterSink && o.dropUndeliverableEvents) {
     throw propError(`${prop}.dropUndeliverableEvents`, 'unset when a deadLetterSink is given', true, 'keep one of them');
   }
-  if (o.deadLetterSink) checkDestination(`${prop}.deadLetterSink`, o.deadLetterSink.toSinkDestination());
+  if (o.deadLetterSink) sinkDestination(`${prop}.deadLetterSink`, o.deadLetterSink);
+}
+
+/**
+ * The sink's destination, checked: a sink that says it cannot take events (read by duck typing, e.g. the Knative
+ * service of a TritonKnativeService) is refused, and so is a destination `checkDestination` refuses.
+ */
+export function sinkDestination(prop: string, sink: IEventSink): SinkDestination {
+  const refuses = (sink as { _refusesEvents?: unknown })._refusesEvents;
+  if (typeof refuses === 'string') {
+    throw propError(prop, 'a sink that takes CloudEvents', refuses,
+      'put a service in between that takes the event, calls Triton and answers with nothing or a CloudEvent');
+  }
+  const d = sink.toSinkDestination();
+  checkDestination(prop, d);
+  return d;
 }
 
 /** Throws unless the destination is a reference, an absolute URI, or a reference plus a path. */
-export function checkDestination(prop: string, d: SinkDestination): void {
+function checkDestination(prop: string, d: SinkDestination): void {
   if (!d.ref && !d.uri) throw propError(prop, 'a reference or a URI', 'neither');
   if (!d.ref && d.uri && !/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(d.uri)) {
     throw propError(`${prop}.uri`, 'an absolute URI when there is no reference', d.uri);

@@ -1,8 +1,8 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  backoffSeconds, checkDeliveryOptions, checkDestination, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY,
-  isoDuration, renderDelivery, renderDestination, retriesToCover,
+  backoffSeconds, checkDeliveryOptions, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY,
+  isoDuration, renderDelivery, renderDestination, retriesToCover, sinkDestination,
 } from './_delivery';
 import { IBroker } from './broker';
 import { BackoffPolicy, ColdStartCheck, DeliveryFormat, DeliveryOptions } from './delivery';
@@ -246,8 +246,7 @@ export class EventTrigger extends Construct {
 }
 
 function subscriberDestination(props: EventTriggerProps): SinkDestination {
-  const d = props.subscriber.toSinkDestination();
-  checkDestination('subscriber', d);
+  const d = sinkDestination('subscriber', props.subscriber);
   const path = props.subscriberPath;
   if (path === undefined) return d;
   if (!path.startsWith('/')) throw propError('subscriberPath', "a path starting with '/'", path);

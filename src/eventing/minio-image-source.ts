@@ -3,7 +3,7 @@ import { ApiObject, Chart, Lazy, Names } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
-import { checkDestination, renderDestination } from './_delivery';
+import { renderDestination, sinkDestination } from './_delivery';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { adapterScript, ceHeaderValue } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
@@ -339,8 +339,7 @@ export class MinIOImageSource extends Construct {
     if (props.authTokenRevision !== undefined && !LABEL_VALUE.test(props.authTokenRevision)) {
       throw propError('authTokenRevision', 'a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter)', props.authTokenRevision);
     }
-    const sink = props.sink.toSinkDestination();
-    checkDestination('sink', sink);
+    const sink = sinkDestination('sink', props.sink);
 
     const base = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
     if (!DNS_1035_LABEL.test(base) || base.length > 40) {

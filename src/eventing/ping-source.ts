@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
-import { checkDestination, renderDestination } from './_delivery';
+import { renderDestination, sinkDestination } from './_delivery';
 import { TZ_NAMES, TZ_VERSION } from './_tz-names';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
@@ -125,8 +125,7 @@ export class PingSource extends Construct {
       }
     }
     checkExtensions('extensions', props.extensions);
-    const sink = props.sink.toSinkDestination();
-    checkDestination('sink', sink);
+    const sink = sinkDestination('sink', props.sink);
 
     this.apiObject = new (sources().PingSource)(this, 'Resource', {
       metadata: props.metadata,

@@ -363,6 +363,13 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   /** How long a new revision may take to become ready. */
   public readonly progressDeadline: Duration;
 
+  /**
+   * Why this service cannot take events, when a construct built on it knows (TritonKnativeService): triggers and
+   * sources refuse it as their subscriber or sink with this reason.
+   * @internal
+   */
+  public _refusesEvents?: string;
+
   private readonly props: GpuInferenceServiceProps;
   private readonly pod: ResolvedPod;
   private readonly extraParts: Array<{ readonly produce: () => ExtraPodParts; readonly revision: () => number }> = [];

@@ -10,7 +10,6 @@ import { TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { IColdStartEventSink, SinkDestination } from '../eventing/event-sink';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
 import { GpuInferenceService, KnativeScalingOptions, knativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
@@ -76,7 +75,7 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  *   nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
  * });
  */
-export class TritonKnativeService extends Construct implements IColdStartEventSink {
+export class TritonKnativeService extends Construct {
   /** The underlying GpuInferenceService. */
   public readonly service: GpuInferenceService;
   /** Name of the Knative Service. */
@@ -165,6 +164,9 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
       livenessProbe: http ? { path: '/v2/health/live', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
     });
     this.name = this.service.name;
+    // Knative's broker counts a non-empty reply that is no CloudEvent as a failed delivery (a 502 to the sender).
+    this.service._refusesEvents = `'${this.name}' is Triton (a TritonKnativeService), which answers every request with a JSON body that is no ` +
+      'CloudEvent: Knative counts that as a failed delivery, so each event would be inferred again on every retry and end in the dead-letter sink';
     // At synth, so the layout and the config hash cover models added after this service: a changed config makes a
     // new revision.
     this.service._addPodParts(() => {
@@ -198,27 +200,21 @@ export class TritonKnativeService extends Construct implements IColdStartEventSi
     return this.service.url;
   }
 
-  /** Fewest replicas Knative keeps running: 0 unless `minScale` says otherwise, so events may meet a cold start. */
+  /** Fewest replicas Knative keeps running: 0 unless `minScale` says otherwise, so a request may meet a cold start. */
   public get minScale(): number {
     return this.service.minScale;
   }
 
   /**
    * How long a cold start may take: the progress deadline (by default `startupTimeout` plus 5 minutes for scheduling
-   * and the image pull, at least 10 minutes), after which Knative scales a revision that has not activated back to zero.
-   * Triggers retry through it.
+   * and the image pull, at least 10 minutes), after which Knative scales a revision that has not activated back to
+   * zero. What a client that calls Triton from an event handler should retry through.
    */
   public get coldStartBudget(): Duration {
     return this.service.coldStartBudget;
   }
-
-  /** Delivers events to the Knative Service. */
-  public toSinkDestination(): SinkDestination {
-    return this.service.toSinkDestination();
-  }
 }
 
-/** What the instances of the repository's models process at once, and what they prefer to batch. */
 /** Backends that batch inside the backend (continuous or in-flight batching), not through Triton's batchers. */
 const SELF_BATCHING_BACKENDS = ['vllm', 'tensorrtllm'];
 
@@ -236,6 +232,7 @@ function underivableModel(models: TritonModel[]): string | undefined {
   return undefined;
 }
 
+/** What the instances of the repository's models process at once, and what they prefer to batch. */
 function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurrency: number; target: number } {
   let concurrency = 0;
   let target = 0;

@@ -2,8 +2,8 @@ import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { RESNET50 } from './_fixtures';
 import {
-  Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, IEventSink, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
-  ModelArtifactSource, ModelPlatform, ServingProtocol, TensorDataType, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
+  Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
+  ModelArtifactSource, ModelPlatform, PingSource, ServingProtocol, TensorDataType, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
   TritonModelRepo,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
@@ -105,15 +105,19 @@ describe('TritonKnativeService', () => {
     expect(ksvcOf(app).spec.template.metadata.annotations['serving.knative.dev/progress-deadline']).toBe('900s');
   });
 
-  test('is a cold-start sink: a trigger retries through its startup, as for the Knative service inside it', () => {
+  test('is no event sink: Triton answers with a body that is no CloudEvent, which Knative counts as a failed delivery', () => {
     const { chart, triton } = knative();
-    const trigger = (id: string, subscriber: IEventSink) => new EventTrigger(chart, id, {
-      broker: Broker.fromBrokerName('events'), subscriber, delivery: { deadLetterSink: EventSink.fromUri('http://dead.ml.svc.cluster.local') },
-    });
-    expect([triton.minScale, triton.coldStartBudget.toSeconds()]).toEqual([0, triton.service.coldStartBudget.toSeconds()]);
-    const direct = trigger('direct', triton);
-    expect(direct.retry).toBe(trigger('inner', triton.service).retry);
-    expect(direct.retry).toBeGreaterThan(3);
+    const dead = EventSink.fromUri('http://dead.ml.svc.cluster.local');
+    const refused = "'resnet50' is Triton (a TritonKnativeService), which answers every request with a JSON body that is no CloudEvent";
+    expect(() => new EventTrigger(chart, 'direct', { broker: Broker.fromBrokerName('events'), subscriber: triton.service, delivery: { deadLetterSink: dead } }))
+      .toThrow(`'subscriber' must be a sink that takes CloudEvents, got '${refused}`);
+    expect(() => new PingSource(chart, 'ping', { schedule: '0 * * * *', sink: triton.service })).toThrow(`'sink' must be a sink that takes CloudEvents, got '${refused}`);
+    expect(() => new Broker(chart, 'broker', { delivery: { deadLetterSink: triton.service } }))
+      .toThrow(`'delivery.deadLetterSink' must be a sink that takes CloudEvents, got '${refused}`);
+    expect(() => new EventTrigger(chart, 'fixed', { broker: Broker.fromBrokerName('events'), subscriber: triton.service, delivery: { deadLetterSink: dead } }))
+      .toThrow(/put a service in between that takes the event, calls Triton and answers with nothing or a CloudEvent/);
+    // Its cold start is still known, for the clients that call it.
+    expect([triton.minScale, triton.coldStartBudget.toSeconds()]).toEqual([0, 600]);
   });
 
   test('derives containerConcurrency and target from max_batch_size x instances', () => {
@@ -261,11 +265,6 @@ describe('TritonKnativeService', () => {
     const triton = new TritonKnativeService(chart, 'triton', { repository: repo });
     expect(triton.service.requiredKnativeFeatures).toContain(KnativeFeature.PERSISTENT_VOLUME_CLAIM);
     expect(triton.service.requiredKnativeFeatures).not.toContain(KnativeFeature.PERSISTENT_VOLUME_WRITE);
-  });
-
-  test('is an event sink', () => {
-    const { triton } = knative();
-    expect(triton.toSinkDestination()).toEqual({ ref: { apiVersion: KSVC, kind: 'Service', name: 'resnet50', namespace: 'ml' } });
   });
 
   test('fails at synth without the Knative feature flags its pod needs', () => {
