@@ -11,8 +11,8 @@ import { Construct } from 'constructs';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 
-/** Node.js 22 LTS on Alpine, pinned. Its `node` user is uid 1000, which the hardened pods run as. */
-export const DEFAULT_NODE_IMAGE = 'node:22.20.0-alpine3.22';
+/** Node.js 22 LTS on Alpine, pinned, named with its registry (for mirrors). Its `node` user is uid 1000, which the hardened pods run as. */
+export const DEFAULT_NODE_IMAGE = 'docker.io/library/node:22.20.0-alpine3.22';
 export const SCRIPT_PORT = 8080;
 const SCRIPT_DIR = '/opt/app';
 

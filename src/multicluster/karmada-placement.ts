@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { registryOverrideProblem } from './_registry';
 import { ClusterTarget } from './cluster-target';
 import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
@@ -266,6 +267,22 @@ export class KarmadaPlacement extends Construct {
       }
     }
     if (knative) this.checkKnativeFlags(placement, baseFeatures, addedFields);
+    const mirrored = (props.overridePlacement ?? true) ? targets.filter((t) => t.registryMirror) : [];
+    if (mirrored.length > 0 && placement.apiObject) {
+      // At synth, with the images the override rules name.
+      this.node.addValidation({
+        validate: () => {
+          const podSpec = podSpecOf(placement);
+          const images = ['containers', 'initContainers'].flatMap((field) => ((podSpec[field] ?? []) as Array<{ image?: string }>).map((c) => c.image ?? ''));
+          return mirrored.flatMap((target) => images.flatMap((image) => {
+            const problem = registryOverrideProblem(image, target.registryMirror!);
+            if (!problem) return [];
+            return [propError('targets[].registryMirror', 'a mirror each image of the workload reaches by its registry, as Karmada rewrites it',
+              `${target.name}: ${image} ${problem.why}`, problem.fix).message];
+          }));
+        },
+      });
+    }
   }
 
   /**

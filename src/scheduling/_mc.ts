@@ -7,8 +7,11 @@ import { AuxiliaryContainer } from './_pod-spec';
 import { ObjectStoreOptions } from './object-store';
 import { propError } from '../_errors';
 
-/** The pinned MinIO client image every `mc` container in this library uses unless told otherwise. */
-export const DEFAULT_MC_IMAGE = 'minio/mc:RELEASE.2024-05-24T09-08-49Z';
+/**
+ * The pinned MinIO client image every `mc` container in this library uses unless told otherwise, named with its
+ * registry so that a registry mirror (ClusterTarget.registryMirror) rewrites it to the mirror's copy.
+ */
+export const DEFAULT_MC_IMAGE = 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ENDPOINT = /^(https?):\/\/([^/\s:@]+)(?::(\d+))?\/?$/;

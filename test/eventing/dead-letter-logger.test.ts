@@ -43,7 +43,7 @@ describe('DeadLetterLogger', () => {
     expect(pod.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.containers).toHaveLength(1);
     const container = pod.containers[0];
-    expect(DeadLetterLogger.DEFAULT_IMAGE).toBe('node:22.20.0-alpine3.22');
+    expect(DeadLetterLogger.DEFAULT_IMAGE).toBe('docker.io/library/node:22.20.0-alpine3.22');
     expect(container).toMatchObject({
       name: 'app',
       image: DeadLetterLogger.DEFAULT_IMAGE,

@@ -225,7 +225,7 @@ describe('KarmadaPlacement', () => {
     expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
     // Each path names an image of the object as applied: what Karmada's obtainImageValue reads.
     const ksvc = oneOf(objects, 'serving.knative.dev/v1', 'Service');
-    expect(ksvc.spec.template.spec.initContainers[0].image).toMatch(/^minio\/mc:/);
+    expect(ksvc.spec.template.spec.initContainers[0].image).toMatch(/^docker\.io\/minio\/mc:/);
     expect(rule.overriders.imageOverrider.every((o: any) => o.component === 'Registry' && o.operator === 'replace' && o.value === 'harbor.dc1.example.com')).toBe(true);
   });
 
@@ -239,18 +239,51 @@ describe('KarmadaPlacement', () => {
     expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
   });
 
-  test('targets with mirrors share one read of the workload per synth', () => {
-    const chart = Testing.chart();
-    const service = serviceWithWeights(chart);
-    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets: [mirrored('dc1'), mirrored('dc2')] });
-    const reads = jest.spyOn(service.apiObject, 'toJson');
-    const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
-    expect(rules.map((r: any) => r.overriders.imageOverrider.length)).toEqual([2, 2]);
-    // The Service's own synth, and one read for both rules.
-    expect(reads).toHaveBeenCalledTimes(2);
+  test('targets with mirrors share the reads of the workload: as many for two targets as for one', () => {
+    const readsWith = (targets: ClusterTarget[]) => {
+      const chart = Testing.chart();
+      const service = serviceWithWeights(chart);
+      new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets });
+      const reads = jest.spyOn(service.apiObject, 'toJson');
+      const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+      expect(rules.map((r: any) => r.overriders.imageOverrider.length)).toEqual(targets.map(() => 2));
+      return reads.mock.calls.length;
+    };
+    // The Service's own synth, the mirror check once per validation pass (two for one chart), one read for the rules.
+    expect(readsWith([mirrored('dc1')])).toBe(4);
+    expect(readsWith([mirrored('dc1'), mirrored('dc2')])).toBe(4);
   });
 
   describe('validation', () => {
+    test.each([
+      ["Docker Hub's short form", 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+        'names no registry, so Karmada would pull harbor.dc1.example.com/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+        'name it docker.io/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime'],
+      ['a library image', 'python:3.12.7-slim', 'names no registry, so Karmada would pull harbor.dc1.example.com/python:3.12.7-slim',
+        'name it docker.io/library/python:3.12.7-slim'],
+      ['a tag and a digest', `registry.example.com/ml/train:2.4.1@sha256:${'a'.repeat(64)}`,
+        'has a tag and a digest, and Karmada writes back the tag only', `pin it by digest alone, registry.example.com/ml/train@sha256:${'a'.repeat(64)}`],
+    ])('fails at synth on a mirror Karmada would rewrite %s into another image', (_, image, why, fix) => {
+      const chart = Testing.chart();
+      const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image, script: 'train.py', nodePool: onPremPool });
+      new KarmadaPlacement(chart, 'job', { workload: job, targets: [onPrem, gke] });
+      expect(() => synth(chart)).toThrow('\'targets[].registryMirror\' must be a mirror each image of the workload reaches by its registry, as Karmada rewrites it, ' +
+        `got 'on-prem: ${image} ${why}': ${fix}`);
+    });
+
+    test('passes images named with their registry, by tag or by digest, and refuses nothing without a mirror', () => {
+      for (const image of ['docker.io/pytorch/pytorch:2.4.1', `registry.example.com/ml/train@sha256:${'a'.repeat(64)}`, 'localhost:5000/train:1']) {
+        const chart = Testing.chart();
+        const job = new DistributedTrainingJob(chart, 'train', { image, script: 'train.py', nodePool: onPremPool });
+        new KarmadaPlacement(chart, 'job', { workload: job, targets: [onPrem, gke] });
+        expect(() => synth(chart)).not.toThrow();
+      }
+      const chart = Testing.chart();
+      const job = new DistributedTrainingJob(chart, 'train', { image: 'pytorch/pytorch:2.4.1', script: 'train.py', nodePool: onPremPool });
+      new KarmadaPlacement(chart, 'job', { workload: job, targets: [gke] });
+      expect(() => synth(chart)).not.toThrow();
+    });
+
     test("a registry mirror for a workload whose object is unknown: Karmada's own lookup for a core kind, refused for any other", () => {
       const { chart, job } = trainingChart();
       const { apiObject, ...withoutObject } = job.workloadPlacement;

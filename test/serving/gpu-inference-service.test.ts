@@ -85,7 +85,7 @@ describe('GpuInferenceService', () => {
         secretAccessKeyKey: 'secretkey',
         mountPath: '/models',
         sizeLimit: Size.gibibytes(20),
-        image: 'minio/mc:RELEASE.2024-05-24T09-08-49Z',
+        image: 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z',
       },
     });
     new KnativeFeatures(chart, 'features');

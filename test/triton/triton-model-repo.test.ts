@@ -57,7 +57,7 @@ describe('TritonModelRepo', () => {
         credentials: Secret.fromSecretName(c, 'creds', 's3-reader'),
         accessKeyIdKey: 'key-id',
         secretAccessKeyKey: 'secret',
-        image: 'minio/mc:RELEASE.2024-05-24T09-08-49Z',
+        image: 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z',
         sizeLimit: Size.gibibytes(20),
       }),
       metadata: { name: 'resnet-repo', labels: { team: 'vision' } },
@@ -88,8 +88,8 @@ describe('TritonModelRepo', () => {
     const parts = repo._podParts();
     expect(parts.repository).toBe('/models');
     expect(parts.initContainers.map((x) => [x.name, x.image, ...(x.args ?? [])])).toEqual([
-      ['fetch-resnet50-v2', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/2/', '/models/resnet50/2'],
-      ['fetch-resnet50-v3', 'minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/3/', '/models/resnet50/3'],
+      ['fetch-resnet50-v2', 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/2/', '/models/resnet50/2'],
+      ['fetch-resnet50-v3', 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z', '--config-dir', '/tmp/.mc', 'mirror', '--quiet', 'models/models/triton/resnet50/3/', '/models/resnet50/3'],
     ]);
     const env = parts.initContainers[0].env!;
     expect(env.AWS_SECRET_ACCESS_KEY.valueFrom).toEqual({ secretKeyRef: { name: 'minio-reader', key: 'AWS_SECRET_ACCESS_KEY' } });
