@@ -10,9 +10,15 @@ const CLUSTER_SCOPE = Symbol.for('cdk8s-gpu-inference.ClusterChart');
 /** On an app's root: its marked scopes, in the order they were marked. */
 const CLUSTER_SCOPES = Symbol.for('cdk8s-gpu-inference.ClusterChart.all');
 
+/** What a cluster scope says about its cluster. */
+interface ClusterFacts {
+  /** The registry that serves the same images inside the cluster, `host[:port]`. */
+  readonly registryMirror?: string;
+}
+
 /** Marks `scope` as the root of one cluster's objects. */
-export function markClusterScope(scope: IConstruct): void {
-  Object.defineProperty(scope, CLUSTER_SCOPE, { value: true });
+export function markClusterScope(scope: IConstruct, facts: ClusterFacts = {}): void {
+  Object.defineProperty(scope, CLUSTER_SCOPE, { value: facts });
   const root: any = scope.node.root;
   if (!(CLUSTER_SCOPES in root)) Object.defineProperty(root, CLUSTER_SCOPES, { value: [] });
   root[CLUSTER_SCOPES].push(scope);
@@ -62,6 +68,12 @@ export function perCluster<T>(init: () => T): (construct: IConstruct) => T {
     }
     return value;
   };
+}
+
+/** The registry mirror of the cluster `construct` goes to, when its ClusterChart's target has one. */
+export function registryMirrorOf(construct: IConstruct): string | undefined {
+  const scope: any = clusterScopeOf(construct);
+  return isClusterScope(scope) ? (scope[CLUSTER_SCOPE] as ClusterFacts).registryMirror : undefined;
 }
 
 /** How messages name the cluster of `construct`: its ClusterChart's path, or the app. */

@@ -8,6 +8,7 @@ import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { registryMirrorOf } from '../_cluster-scope';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 
@@ -69,6 +70,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
         metadata: { labels: o.labels, annotations: { ...o.podAnnotations, 'checksum/script': createHash('sha256').update(o.script).digest('hex') } },
         spec: renderPodSpec(pod, {
           target: PodTarget.WORKLOAD,
+          registryMirror: registryMirrorOf(scope),
           containerName: 'app',
           ports: [{ containerPort: SCRIPT_PORT, name: 'http' }],
           readinessProbe: probe(3),

@@ -4,6 +4,7 @@ import { clusterScopeOf, clusterScopesOf, isClusterScope, markClusterScope } fro
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
+import { imageRegistry } from '../scheduling/_image';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
 const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$/;
@@ -22,8 +23,10 @@ export interface ClusterTargetProps {
    */
   readonly namespace?: string;
   /**
-   * Registry that serves the same images inside this cluster (an on-prem mirror, a cloud pull-through cache),
-   * `host[:port]`. With Karmada, an OverridePolicy rewrites the registry of every container and init container
+   * Registry that serves the same images inside this cluster under the same paths (an on-prem mirror, a cloud
+   * pull-through cache), `host[:port]`. In a `ClusterChart` for this target, every container and init container the
+   * library renders pulls from it (Docker Hub's short forms spelled out: `node` is `<mirror>/library/node`). With
+   * Karmada, an OverridePolicy rewrites the registry of every container and init container
    * image propagated here, found in the workload's pod spec (`WorkloadPlacement.apiObject`); without that object
    * only Karmada's own lookup applies (the containers, not the init containers, of a Pod, ReplicaSet, Deployment,
    * DaemonSet, StatefulSet or Job), and other kinds are refused.
@@ -72,7 +75,9 @@ export interface ClusterChartProps extends ChartProps {
   readonly target: ClusterTarget;
   /**
    * Take part in the app-wide check that the cluster charts run no conflicting image references per repository
-   * (the same pinned tags or digests on-prem and in the cloud; one cluster may run a part of another's).
+   * (the same pinned tags or digests on-prem and in the cloud; one cluster may run a part of another's). The
+   * registry does not count: a cluster pulling through its mirror runs the same repository as one pulling from the
+   * origin.
    * @default true
    */
   readonly requireIdenticalImages?: boolean;
@@ -113,7 +118,7 @@ export class ClusterChart extends Chart {
   public constructor(scope: Construct, id: string, props: ClusterChartProps) {
     super(scope, id, { ...props, namespace: props.namespace ?? props.target.namespace });
     // cdk8s's Chart answers `instanceof` for any chart, subclasses included: cluster charts are marked.
-    markClusterScope(this);
+    markClusterScope(this, { registryMirror: props.target.registryMirror });
     this.target = props.target;
     this.requireIdenticalImages = props.requireIdenticalImages ?? true;
     this.node.addValidation({ validate: () => this.checkIdenticalImages() });
@@ -129,15 +134,15 @@ export class ClusterChart extends Chart {
     const scopes = clusterScopesOf(this.node.root);
     if (scopes.find(takesPart) !== this) return [];
     const charts = scopes.filter(takesPart);
-    /** repository → chart → the references of it the chart runs. */
-    const byRepository = new Map<string, Map<ClusterChart, Set<string>>>();
+    /** repository → chart → the references of it the chart runs (without their registry) → as written. */
+    const byRepository = new Map<string, Map<ClusterChart, Map<string, string>>>();
     for (const chart of charts) {
       // ApiObject.toJson, not Chart.toJson: the latter validates the app again, which lands here.
       const manifests = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
       for (const image of imagesOf(manifests)) {
-        const repository = repositoryOf(image);
-        const perChart = byRepository.get(repository) ?? new Map<ClusterChart, Set<string>>();
-        perChart.set(chart, (perChart.get(chart) ?? new Set<string>()).add(image));
+        const { repository, reference } = referenceOf(image);
+        const perChart = byRepository.get(repository) ?? new Map<ClusterChart, Map<string, string>>();
+        perChart.set(chart, (perChart.get(chart) ?? new Map<string, string>()).set(reference, image));
         byRepository.set(repository, perChart);
       }
     }
@@ -146,9 +151,9 @@ export class ClusterChart extends Chart {
       const sets = [...perChart.values()];
       // Fine when one cluster runs every reference any other runs (its set is the union): the others run a part of
       // the same bits.
-      const union = new Set(sets.flatMap((refs) => [...refs]));
+      const union = new Set(sets.flatMap((refs) => [...refs.keys()]));
       if (sets.some((refs) => refs.size === union.size)) continue;
-      const got = [...perChart.entries()].map(([chart, refs]) => `${chart.target.name}: ${[...refs].sort(compareStrings).join(', ')}`).join('; ');
+      const got = [...perChart.entries()].map(([chart, refs]) => `${chart.target.name}: ${[...refs.values()].sort(compareStrings).join(', ')}`).join('; ');
       problems.push(propError('image', `references of ${repository} that one cluster target runs all of`, got,
         'pin the same tags or digests everywhere, or set requireIdenticalImages: false on a chart that must differ').message);
     }
@@ -171,10 +176,15 @@ function imagesOf(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** `registry/path` without tag or digest. */
-function repositoryOf(image: string): string {
-  const name = image.split('@')[0];
-  const slash = name.lastIndexOf('/');
+/**
+ * An image's repository and reference without the registry (`ml/train`, `ml/train:1.0.0`; Docker Hub's `node` is
+ * `library/node`): a cluster that pulls through its registry mirror runs the same bits as one that pulls from the
+ * origin.
+ */
+function referenceOf(image: string): { repository: string; reference: string } {
+  const { registry, rest } = imageRegistry(image);
+  const reference = registry === undefined && !rest.split('@')[0].includes('/') ? `library/${rest}` : rest;
+  const name = reference.split('@')[0];
   const colon = name.lastIndexOf(':');
-  return colon > slash ? name.slice(0, colon) : name;
+  return { repository: colon > name.lastIndexOf('/') ? name.slice(0, colon) : name, reference };
 }

@@ -38,3 +38,25 @@ export function checkPinnedImage(prop: string, image: string, requireDigest = fa
   }
   PINNED.set(image, digest !== undefined);
 }
+
+/**
+ * The registry host an image names and the rest of the reference, as Docker reads it: the first path component is
+ * a registry when it has a '.' or a ':' or is `localhost`; otherwise the image is on Docker Hub (`minio/mc`,
+ * `node`), and `registry` is undefined.
+ */
+export function imageRegistry(image: string): { readonly registry?: string; readonly rest: string } {
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? undefined : image.slice(0, slash);
+  if (first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost')) return { registry: first, rest: image.slice(slash + 1) };
+  return { rest: image };
+}
+
+/**
+ * `image` pulled from `mirror` (`host[:port]`), which serves the same paths as the registry the image names: the
+ * registry replaced, and Docker Hub's short forms spelled out the way a Docker Hub mirror serves them
+ * (`minio/mc` → `<mirror>/minio/mc`, `node` → `<mirror>/library/node`).
+ */
+export function mirroredImage(image: string, mirror: string): string {
+  const { registry, rest } = imageRegistry(image);
+  return `${mirror}/${registry === undefined && !rest.split('@')[0].includes('/') ? 'library/' : ''}${rest}`;
+}

@@ -6,7 +6,7 @@
 import { posix } from 'path';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
-import { checkPinnedImage } from './_image';
+import { checkPinnedImage, mirroredImage } from './_image';
 import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
@@ -338,6 +338,11 @@ export interface PodSpecInput {
    * large workspace is not walked on every start); pod-level, so WORKLOAD only.
    */
   readonly fsGroupChangePolicy?: string;
+  /**
+   * The registry that serves the same images in the pod's cluster (`registryMirrorOf` the workload): every
+   * container and init container pulls from it.
+   */
+  readonly registryMirror?: string;
 }
 
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
@@ -353,9 +358,11 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   const userVolumes = pod.volumeMounts.map((m) => m.volume._toKube());
   const userMounts = pod.volumeMounts.map((m) => ({ name: m.volume.name, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath }));
   const security = containerSecurityContext(pod);
+  const mirror = input.registryMirror;
+  const pulled = (image: string) => (mirror === undefined ? image : mirroredImage(image, mirror));
   const auxiliary = (c: AuxiliaryContainer): k8s.Container => ({
     name: c.name,
-    image: c.image,
+    image: pulled(c.image),
     imagePullPolicy: pod.imagePullPolicy,
     command: c.command,
     args: c.args,
@@ -366,7 +373,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   });
   const main: k8s.Container = {
     name: input.containerName,
-    image: pod.image,
+    image: pulled(pod.image),
     imagePullPolicy: pod.imagePullPolicy,
     command: pod.command,
     args: pod.args,

@@ -44,11 +44,15 @@ describe('examples/hybrid-cloud', () => {
     expect(ofKind(files['karmada.k8s.yaml'], 'v1', 'PersistentVolumeClaim')).toEqual([]);
   });
 
-  test('identical images on every cluster', () => {
-    const images = Object.values(files).flat()
-      .filter((o) => o.kind === 'Job')
-      .map((j) => trainer(j).image);
-    expect(new Set(images)).toEqual(new Set([TRAINING_IMAGE]));
+  test('identical images on every cluster: on-prem pulls them through its registry mirror', () => {
+    const imagesOf = (file: string) => new Set(files[file].filter((o) => o.kind === 'Job').map((j) => trainer(j).image));
+    expect(imagesOf('gke-burst.k8s.yaml')).toEqual(new Set([TRAINING_IMAGE]));
+    expect(imagesOf('karmada.k8s.yaml')).toEqual(new Set([TRAINING_IMAGE]));
+    const mirrored = TRAINING_IMAGE.replace(/^registry\.example\.com\//, `${ON_PREM.registryMirror}/`);
+    expect(mirrored).not.toBe(TRAINING_IMAGE);
+    expect(imagesOf('on-prem.k8s.yaml')).toEqual(new Set([mirrored]));
+    const [notebook] = ofKind(files['on-prem.k8s.yaml'], 'apps/v1', 'Deployment');
+    expect(notebook.spec.template.spec.containers[0].image).toBe('harbor.dc1.example.com/jupyter/pytorch-notebook:cuda12-2025-08-18');
   });
 
   test('on-prem: a 4-GPU A100 run and the notebook, on the GFD-labelled pool', () => {

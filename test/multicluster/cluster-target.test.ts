@@ -1,10 +1,52 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
-import { ClusterChart, ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuNodePool, GpuNotebook, GpuProduct } from '../../src';
+import {
+  ClusterChart, ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KnativeFeatures,
+} from '../../src';
 import { ofKind, synthApp } from '../_helpers/manifests';
 
 const onPrem = () => new ClusterTarget({ name: 'on-prem', namespace: 'ml', nodePool: GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] }) });
 const cloud = () => new ClusterTarget({ name: 'gke', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB] }), registryMirror: 'us-docker.pkg.dev' });
+
+describe('a ClusterChart whose target has a registry mirror', () => {
+  test('pulls every container and init container the library renders in it through the mirror, and nothing elsewhere', () => {
+    const app = Testing.app();
+    const target = new ClusterTarget({ name: 'on-prem', namespace: 'on-prem', nodePool: GpuNodePool.onPrem(), registryMirror: 'harbor.dc1.example.com' });
+    for (const chart of [new ClusterChart(app, 'on-prem', { target }), new Chart(app, 'plain', { namespace: 'plain' })]) {
+      new KnativeFeatures(chart, 'features');
+      new DistributedTrainingJob(chart, 'train', { image: 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime', script: 'train.py' });
+      new GpuInferenceService(chart, 'svc', {
+        image: 'registry.example.com/ml/svc:1.0.0',
+        modelWeights: { endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'weights', credentials: Secret.fromSecretName(chart, 'creds', 'minio') },
+      });
+    }
+    const objects = synthApp(app);
+    const imagesIn = (namespace: string) => objects.filter((o) => o.metadata.namespace === namespace && o.spec?.template?.spec)
+      .flatMap((o) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map((c: any) => c.image)).sort();
+    expect(imagesIn('on-prem')).toEqual([
+      'harbor.dc1.example.com/minio/mc:RELEASE.2024-05-24T09-08-49Z',
+      'harbor.dc1.example.com/ml/svc:1.0.0',
+      'harbor.dc1.example.com/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+    ]);
+    expect(imagesIn('plain')).toEqual([
+      'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z',
+      'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+      'registry.example.com/ml/svc:1.0.0',
+    ]);
+  });
+
+  test('runs the same images as a cluster pulling from the origin, for the identical-images check', () => {
+    const app = Testing.app();
+    const dc1 = new ClusterChart(app, 'dc1', { target: new ClusterTarget({ name: 'dc1', nodePool: GpuNodePool.onPrem(), registryMirror: 'harbor.dc1.example.com' }) });
+    const dc2 = new ClusterChart(app, 'dc2', { target: new ClusterTarget({ name: 'dc2', nodePool: GpuNodePool.onPrem() }) });
+    for (const chart of [dc1, dc2]) new DistributedTrainingJob(chart, 'train', { image: 'registry.example.com/ml/train:1.0.0', script: 'train.py' });
+    expect(() => synthApp(app)).not.toThrow();
+    new DistributedTrainingJob(dc1, 'other', { image: 'registry.example.com/ml/train:1.2.0', script: 'train.py' });
+    new DistributedTrainingJob(dc2, 'other', { image: 'registry.example.com/ml/train:1.1.0', script: 'train.py' });
+    expect(() => synthApp(app)).toThrow("'image' must be references of ml/train that one cluster target runs all of, got 'dc1: " +
+      'harbor.dc1.example.com/ml/train:1.0.0, harbor.dc1.example.com/ml/train:1.2.0; dc2: registry.example.com/ml/train:1.0.0, registry.example.com/ml/train:1.1.0');
+  });
+});
 
 describe('ClusterTarget', () => {
   test('keeps its name, pool, namespace and mirror', () => {
@@ -87,7 +129,7 @@ describe('ClusterChart', () => {
       new DistributedTrainingJob(chart, 'train', { image: `registry.example.com/train:${tags[i]}`, script: 'train.py' });
     });
     expect(() => app.synth()).toThrow(
-      "'image' must be references of registry.example.com/train that one cluster target runs all of, got 'on-prem: registry.example.com/train:1.0.0; gke: registry.example.com/train:1.1.0'");
+      "'image' must be references of train that one cluster target runs all of, got 'on-prem: registry.example.com/train:1.0.0; gke: us-docker.pkg.dev/train:1.1.0'");
   });
 
   test('one cluster may run two tags of a repository, and another one of them or both, but not a third', () => {
@@ -110,7 +152,7 @@ describe('ClusterChart', () => {
     twoTags(drift, onPrem(), ['1.0.0', '2.0.0']);
     twoTags(drift, cloud(), ['1.0.0', '3.0.0']);
     expect(() => drift.synth()).toThrow(
-      "got 'on-prem: registry.example.com/train:1.0.0, registry.example.com/train:2.0.0; gke: registry.example.com/train:1.0.0, registry.example.com/train:3.0.0'");
+      "got 'on-prem: registry.example.com/train:1.0.0, registry.example.com/train:2.0.0; gke: us-docker.pkg.dev/train:1.0.0, us-docker.pkg.dev/train:3.0.0'");
   });
 
   test('a cluster chart taken out of the app neither runs nor counts in the check', () => {
@@ -120,7 +162,7 @@ describe('ClusterChart', () => {
     new DistributedTrainingJob(new ClusterChart(app, 'b', { target: cloud() }), 'train', { image: 'registry.example.com/train:2.0.0', script: 'train.py' });
     app.node.tryRemoveChild('gone');
     // The first chart made is gone: the check must still run, in the first chart left, over the charts left.
-    expect(() => app.synth()).toThrow("got 'on-prem: registry.example.com/train:1.0.0; gke: registry.example.com/train:2.0.0'");
+    expect(() => app.synth()).toThrow("got 'on-prem: registry.example.com/train:1.0.0; gke: us-docker.pkg.dev/train:2.0.0'");
   });
 
   test('a chart can opt out of the check', () => {

@@ -1,4 +1,4 @@
-import { checkPinnedImage } from '../../src/scheduling/_image';
+import { checkPinnedImage, mirroredImage } from '../../src/scheduling/_image';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -38,5 +38,20 @@ describe('checkPinnedImage', () => {
     expect(() => checkPinnedImage('image', 'cached-model:2.0', true)).toThrow(/pinned by digest because requireImageDigest is set/);
     expect(() => checkPinnedImage('image', `cached-model@${DIGEST}`, true)).not.toThrow();
     expect(() => checkPinnedImage('image', `cached-model@${DIGEST}`)).not.toThrow();
+  });
+});
+
+describe('mirroredImage', () => {
+  test.each([
+    ['registry.example.com/ml/train:2.4.1', 'harbor.dc1.example.com/ml/train:2.4.1'],
+    ['localhost:5000/train@sha256:' + 'a'.repeat(64), 'harbor.dc1.example.com/train@sha256:' + 'a'.repeat(64)],
+    ['registry.example.com/ml/train:2.4.1@sha256:' + 'b'.repeat(64), 'harbor.dc1.example.com/ml/train:2.4.1@sha256:' + 'b'.repeat(64)],
+    // Docker Hub, with and without its short forms: the paths a Docker Hub mirror serves.
+    ['docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z', 'harbor.dc1.example.com/minio/mc:RELEASE.2024-05-24T09-08-49Z'],
+    ['pytorch/pytorch:2.4.1', 'harbor.dc1.example.com/pytorch/pytorch:2.4.1'],
+    ['python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim'],
+    ['python@sha256:' + 'c'.repeat(64), 'harbor.dc1.example.com/library/python@sha256:' + 'c'.repeat(64)],
+  ])('%s through a mirror is %s', (image, mirrored) => {
+    expect(mirroredImage(image, 'harbor.dc1.example.com')).toBe(mirrored);
   });
 });
