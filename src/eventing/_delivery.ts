@@ -42,7 +42,7 @@ export function sinkDestination(prop: string, sink: IEventSink): SinkDestination
   const refuses = (sink as { _refusesEvents?: unknown })._refusesEvents;
   if (typeof refuses === 'string') {
     throw propError(prop, 'a sink that takes CloudEvents', refuses,
-      'put a service in between that takes the event, calls Triton and answers with nothing or a CloudEvent');
+      'put a service in between that takes the event, calls it and answers with nothing or a CloudEvent');
   }
   const d = sink.toSinkDestination();
   checkDestination(prop, d);

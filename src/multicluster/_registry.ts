@@ -1,22 +1,37 @@
 /**
- * Internal: what a registry mirror does to an image reference, as Karmada's image overrider does it
- * (pkg/util/imageparser): the registry is everything before the first '/', and an image with both a tag and a
- * digest is written back with its tag only.
+ * Internal: what Karmada's image overrider makes of an image when it replaces the registry with a mirror
+ * (pkg/util/imageparser): the registry is everything before the first '/' (none without one), and an image with
+ * both a tag and a digest is written back with its tag only.
  */
+import { canonicalImage, mirroredImage, parseImage } from '../scheduling/_image';
 
-/** Why replacing the registry of `image` with `mirror` would not name the same image there, and the fix. */
-export function registryOverrideProblem(image: string, mirror: string): { readonly why: string; readonly fix: string } | undefined {
-  const [name, digest] = image.split('@');
-  const slash = name.indexOf('/');
-  const host = slash < 0 ? undefined : name.slice(0, slash);
-  if (host === undefined || !(host.includes('.') || host.includes(':') || host === 'localhost')) {
-    // Docker Hub's short forms: `minio/mc` is docker.io/minio/mc, `node` is docker.io/library/node.
-    const full = `docker.io/${slash < 0 ? 'library/' : ''}${image}`;
-    return { why: `names no registry, so Karmada would pull ${mirror}/${slash < 0 ? name : name.slice(slash + 1)}${digest ? `@${digest}` : ''}`, fix: `name it ${full}` };
-  }
-  const tag = name.lastIndexOf(':') > name.lastIndexOf('/') ? name.lastIndexOf(':') : -1;
-  if (tag >= 0 && digest !== undefined) {
-    return { why: 'has a tag and a digest, and Karmada writes back the tag only', fix: `pin it by digest alone, ${name.slice(0, tag)}@${digest}` };
-  }
-  return undefined;
+/** What Karmada pulls for `image` once it replaces the registry with `mirror`. */
+function karmadaMirrored(image: string, mirror: string): string {
+  const at = image.indexOf('@');
+  const name = at < 0 ? image : image.slice(0, at);
+  const tagged = name.lastIndexOf(':') > name.lastIndexOf('/');
+  const kept = tagged ? name : image;
+  const slash = kept.indexOf('/');
+  return `${mirror}/${slash < 0 ? kept : kept.slice(slash + 1)}`;
+}
+
+/** What Karmada would pull, what it should, and the reference it rewrites right. */
+export interface RegistryOverrideProblem {
+  readonly pulled: string;
+  readonly wanted: string;
+  readonly fix: string;
+}
+
+/**
+ * Why Karmada, replacing the registry of `image` with `mirror`, would not pull the mirror's copy of the same image,
+ * and the reference that it rewrites right; undefined when it would.
+ */
+export function registryOverrideProblem(image: string, mirror: string): RegistryOverrideProblem | undefined {
+  const pulled = karmadaMirrored(image, mirror);
+  const wanted = mirroredImage(image, mirror);
+  if (pulled === wanted) return undefined;
+  const r = parseImage(image);
+  // Named with its registry and pinned by one of tag or digest: what Karmada rewrites as it is meant.
+  const fix = r.digest ? `${r.registry}/${r.path}${r.digest}` : canonicalImage(image);
+  return { pulled, wanted, fix };
 }

@@ -4,10 +4,11 @@ import { clusterScopeOf, clusterScopesOf, isClusterScope, markClusterScope } fro
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
-import { imageRegistry } from '../scheduling/_image';
+import { parseImage } from '../scheduling/_image';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
-const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$/;
+/** A registry host as container runtimes tell it from a Docker Hub path: with a '.' or a port, or `localhost`. */
+const REGISTRY = /^(localhost(:[0-9]+)?|[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:[0-9]+)?)$/;
 
 /** Props of ClusterTarget. */
 export interface ClusterTargetProps {
@@ -59,8 +60,8 @@ export class ClusterTarget {
       throw propError('namespace', 'a DNS label', props.namespace);
     }
     if (props.registryMirror !== undefined && !REGISTRY.test(props.registryMirror)) {
-      throw propError('registryMirror', "a registry host with an optional port, e.g. 'registry.on-prem.example:5000'", props.registryMirror,
-        'leave out the scheme and any repository path');
+      throw propError('registryMirror', "a registry host with an optional port, e.g. 'registry.on-prem.example:5000' (a name without a '.' or a port " +
+        'is read as a Docker Hub path)', props.registryMirror, 'leave out the scheme and any repository path; spell out the domain or the port');
     }
     this.name = props.name;
     this.nodePool = props.nodePool;
@@ -182,9 +183,6 @@ function imagesOf(node: unknown, out: string[] = []): string[] {
  * origin.
  */
 function referenceOf(image: string): { repository: string; reference: string } {
-  const { registry, rest } = imageRegistry(image);
-  const reference = registry === undefined && !rest.split('@')[0].includes('/') ? `library/${rest}` : rest;
-  const name = reference.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return { repository: colon > name.lastIndexOf('/') ? name.slice(0, colon) : name, reference };
+  const r = parseImage(image);
+  return { repository: r.path, reference: `${r.path}${r.tag}${r.digest}` };
 }

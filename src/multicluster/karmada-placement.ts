@@ -269,17 +269,17 @@ export class KarmadaPlacement extends Construct {
     if (knative) this.checkKnativeFlags(placement, baseFeatures, addedFields);
     const mirrored = (props.overridePlacement ?? true) ? targets.filter((t) => t.registryMirror) : [];
     if (mirrored.length > 0 && placement.apiObject) {
-      // At synth, with the images the override rules name.
+      // At synth, with the images the override rules name. One message per image: the fix is the image's.
       this.node.addValidation({
         validate: () => {
           const podSpec = podSpecOf(placement);
           const images = ['containers', 'initContainers'].flatMap((field) => ((podSpec[field] ?? []) as Array<{ image?: string }>).map((c) => c.image ?? ''));
-          return mirrored.flatMap((target) => images.flatMap((image) => {
-            const problem = registryOverrideProblem(image, target.registryMirror!);
+          return [...new Set(images)].flatMap((image) => {
+            const problem = registryOverrideProblem(image, mirrored[0].registryMirror!);
             if (!problem) return [];
-            return [propError('targets[].registryMirror', 'a mirror each image of the workload reaches by its registry, as Karmada rewrites it',
-              `${target.name}: ${image} ${problem.why}`, problem.fix).message];
-          }));
+            return [propError('workload', `images Karmada's registry overrider rewrites into the mirror's copy (for ${mirrored.map((t) => t.name).join(', ')})`,
+              `${image}: Karmada would pull ${problem.pulled}, not ${problem.wanted}`, `name it ${problem.fix}`).message];
+          });
         },
       });
     }

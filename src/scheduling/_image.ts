@@ -39,24 +39,55 @@ export function checkPinnedImage(prop: string, image: string, requireDigest = fa
   PINNED.set(image, digest !== undefined);
 }
 
+/** Docker Hub's names, which keep its single-name images under `library/`. */
+const DOCKER_HUB = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
+
+/** An image reference as a container runtime reads it. */
+export interface ImageReference {
+  /** The registry host, `docker.io` when the image names none. */
+  readonly registry: string;
+  /** Whether the image names its registry (`minio/mc` and `node` do not: they are on Docker Hub). */
+  readonly namesRegistry: boolean;
+  /** The repository path on the registry, Docker Hub's single names under `library/` (`library/node`). */
+  readonly path: string;
+  /** The tag and the digest, each with its separator (`:1.0`, `@sha256:...`), or ''. */
+  readonly tag: string;
+  readonly digest: string;
+}
+
 /**
- * The registry host an image names and the rest of the reference, as Docker reads it: the first path component is
- * a registry when it has a '.' or a ':' or is `localhost`; otherwise the image is on Docker Hub (`minio/mc`,
- * `node`), and `registry` is undefined.
+ * Parses an image as Docker does: the first path component is a registry when it has a '.' or a ':' or is
+ * `localhost`; otherwise the image is on Docker Hub.
  */
-export function imageRegistry(image: string): { readonly registry?: string; readonly rest: string } {
-  const slash = image.indexOf('/');
-  const first = slash < 0 ? undefined : image.slice(0, slash);
-  if (first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost')) return { registry: first, rest: image.slice(slash + 1) };
-  return { rest: image };
+export function parseImage(image: string): ImageReference {
+  const at = image.indexOf('@');
+  const name = at < 0 ? image : image.slice(0, at);
+  const digest = at < 0 ? '' : image.slice(at);
+  const colon = name.lastIndexOf(':');
+  const tagged = colon > name.lastIndexOf('/');
+  const repository = tagged ? name.slice(0, colon) : name;
+  const tag = tagged ? name.slice(colon) : '';
+  const slash = repository.indexOf('/');
+  const first = slash < 0 ? undefined : repository.slice(0, slash);
+  const namesRegistry = first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const registry = namesRegistry ? first! : 'docker.io';
+  const rest = namesRegistry ? repository.slice(slash + 1) : repository;
+  const path = DOCKER_HUB.includes(registry) && !rest.includes('/') ? `library/${rest}` : rest;
+  return { registry, namesRegistry, path, tag, digest };
+}
+
+/** `image` with every part spelled out (`node:22` → `docker.io/library/node:22`). */
+export function canonicalImage(image: string): string {
+  const r = parseImage(image);
+  return `${r.registry}/${r.path}${r.tag}${r.digest}`;
 }
 
 /**
  * `image` pulled from `mirror` (`host[:port]`), which serves the same paths as the registry the image names: the
- * registry replaced, and Docker Hub's short forms spelled out the way a Docker Hub mirror serves them
+ * registry replaced, and Docker Hub's single names under `library/` as a Docker Hub mirror serves them
  * (`minio/mc` → `<mirror>/minio/mc`, `node` → `<mirror>/library/node`).
  */
 export function mirroredImage(image: string, mirror: string): string {
-  const { registry, rest } = imageRegistry(image);
-  return `${mirror}/${registry === undefined && !rest.split('@')[0].includes('/') ? 'library/' : ''}${rest}`;
+  const r = parseImage(image);
+  return `${mirror}/${r.path}${r.tag}${r.digest}`;
 }

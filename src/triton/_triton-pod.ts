@@ -179,21 +179,24 @@ export function scrapeAnnotations(): Record<string, string> {
 export const CONFIG_HASH_ANNOTATION = 'triton.cdk8s-gpu-inference.dev/config-sha256';
 
 /**
- * Throws when the repository's artifacts are on a claim of this app that only one node can attach (ReadWriteOnce,
- * ReadWriteOncePod) while the workload may run `replicas` pods: the ones scheduled to another node would hang on
- * the volume (a Multi-Attach error). A claim imported by name says nothing of its access modes and passes.
+ * Whether the repository's artifacts are on a claim of this app that only one node can attach (ReadWriteOnce,
+ * ReadWriteOncePod): a second pod on another node would hang on the volume (a Multi-Attach error). A claim
+ * imported by name says nothing of its access modes and is not.
  */
-export function checkRepositoryClaimForReplicas(repository: TritonModelRepo, replicas: number | undefined, from: string): void {
+export function onSingleNodeClaim(repository: TritonModelRepo): boolean {
   const claim = repository.artifacts._claim;
-  if (!(claim instanceof PersistentVolumeClaim) || (replicas !== undefined && replicas <= 1)) return;
+  if (!(claim instanceof PersistentVolumeClaim)) return false;
   const shared = [PersistentVolumeAccessMode.READ_ONLY_MANY, PersistentVolumeAccessMode.READ_WRITE_MANY];
-  const modes = claim.accessModes ?? [];
-  if (!modes.some((m) => shared.includes(m))) {
-    const many = replicas === undefined ? 'any number of' : `up to ${replicas}`;
-    throw propError('repository', `artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany) with ${many} replicas (${from})`,
-      `claim '${claim.name}' with ${modes.join(',') || 'no access mode'}`,
-      'use a ReadOnlyMany or ReadWriteMany storage class (NFS, CephFS, EFS, Filestore, Azure Files), copy the artifacts from S3, or run one replica');
-  }
+  return !(claim.accessModes ?? []).some((m) => shared.includes(m));
+}
+
+/** Throws when the repository is on a single-node claim and `twoPods` says why the workload runs two pods at once. */
+export function checkRepositoryClaim(repository: TritonModelRepo, twoPods: string): void {
+  if (!onSingleNodeClaim(repository)) return;
+  const claim = repository.artifacts._claim as PersistentVolumeClaim;
+  throw propError('repository', `artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): ${twoPods}, and a pod on another node would hang on the volume`,
+    `claim '${claim.name}' with ${(claim.accessModes ?? []).join(',') || 'no access mode'}`,
+    'use a ReadOnlyMany or ReadWriteMany storage class (NFS, CephFS, EFS, Filestore, Azure Files), or copy the artifacts from S3');
 }
 
 /** The memory of one GPU the server gets, and where that number comes from; undefined when unknown. */

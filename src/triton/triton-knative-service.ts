@@ -1,7 +1,7 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkRepositoryClaimForReplicas, CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
+  checkRepositoryClaim, CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
   tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
@@ -118,14 +118,19 @@ export class TritonKnativeService extends Construct {
     if (progressDeadline.toMilliseconds() <= triton.startupTimeout.toMilliseconds()) {
       throw propError('progressDeadline', `longer than startupTimeout (${triton.startupTimeout.toSeconds()}s), or Knative gives up while the models still load`, `${progressDeadline.toMilliseconds() / 1000}s`);
     }
+    // The startup probe checks every 10s: its budget is startupTimeout rounded up to that.
+    const probeBudget = startupFailureThreshold(triton.startupTimeout) * 10;
+    if (progressDeadline.toMilliseconds() < probeBudget * 1000) {
+      throw propError('progressDeadline', `at least the startup probe's budget (${probeBudget}s: startupTimeout rounded up to its 10s period), or Knative gives up first`,
+        `${progressDeadline.toMilliseconds() / 1000}s`);
+    }
     // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec).
     const timeoutSeconds = props.timeout ? wholeSeconds('timeout', props.timeout) : REVISION_TIMEOUT;
     if (props.exitTimeout !== undefined && triton.exitTimeoutSeconds > timeoutSeconds) {
       throw propError('exitTimeout', `at most the request timeout (${timeoutSeconds}s), which Knative gives the pods as their termination grace period`,
         `${triton.exitTimeoutSeconds}s`, 'raise timeout or lower exitTimeout');
     }
-    // maxScale 0 (Knative's default) is no limit.
-    checkRepositoryClaimForReplicas(props.repository, props.maxScale ? props.maxScale : undefined, 'maxScale');
+    checkRepositoryClaim(props.repository, "Knative starts each new revision's pods beside the old ones, and scales out");
     const http = protocol === ServingProtocol.HTTP1;
     const p = props;
     const pod = triton.pod;
@@ -200,7 +205,7 @@ export class TritonKnativeService extends Construct {
     return this.service.url;
   }
 
-  /** Fewest replicas Knative keeps running: 0 unless `minScale` says otherwise, so a request may meet a cold start. */
+  /** Fewest replicas Knative keeps running: `minScale`, else 0 (1 with `AutoscalerClass.HPA`); at 0 a request may meet a cold start. */
   public get minScale(): number {
     return this.service.minScale;
   }

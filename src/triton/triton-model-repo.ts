@@ -87,9 +87,10 @@ export class ModelArtifactSource {
 
   /**
    * Mount the served version folders from a PersistentVolumeClaim, read-only (and label files that are not inline,
-   * and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the ConfigMap. Servers that may run several
-   * replicas need a claim several nodes can mount (ReadOnlyMany or ReadWriteMany); with a claim the app creates,
-   * they check its access modes.
+   * and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the ConfigMap. A TritonKnativeService, and a
+   * TritonServer that may run several replicas, need a claim several nodes can mount (ReadOnlyMany or
+   * ReadWriteMany); with a claim the app creates, they check its access modes, and a TritonServer of one replica on a
+   * ReadWriteOnce claim replaces its pod instead of rolling.
    */
   public static fromPersistentVolumeClaim(claim: IPersistentVolumeClaim, options: PersistentVolumeClaimArtifactOptions = {}): ModelArtifactSource {
     const sub = options.subPath === undefined ? undefined : options.subPath.replace(/^\/+|\/+$/g, '');

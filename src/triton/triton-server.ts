@@ -3,8 +3,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import {
-  checkRepositoryClaimForReplicas, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, resolveTritonPod,
-  scrapeAnnotations, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
+  checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, onSingleNodeClaim,
+  resolveTritonPod, scrapeAnnotations, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { registryMirrorOf } from '../_cluster-scope';
@@ -219,6 +219,8 @@ export class TritonServer extends Construct {
   private readonly triton: TritonPod;
   private readonly selector: Record<string, string>;
   private readonly scraping: MetricsScraping;
+  /** Whether the Deployment replaces its one pod instead of rolling: its repository is on a single-node claim. */
+  private readonly recreate: boolean;
   /**
    * The Deployment spec as wire JSON, kept under the repository's revision: validation (once per chart, as cdk8s
    * runs it) and synth share one render until a model is added.
@@ -232,8 +234,10 @@ export class TritonServer extends Construct {
     this.gpuCount = this.triton.pod.gpuCount;
     this.scraping = props.metricsScraping ?? MetricsScraping.ANNOTATIONS;
     validateDeploymentProps(props, this.triton.metrics);
-    checkRepositoryClaimForReplicas(props.repository, props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS,
-      props.replicas !== undefined ? 'replicas' : 'autoscaling.maxReplicas');
+    // One replica on a single-node claim is replaced, not rolled (see deploymentSpec); more run side by side.
+    const maxReplicas = props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS;
+    if (maxReplicas > 1) checkRepositoryClaim(props.repository, `up to ${maxReplicas} replicas (${props.replicas !== undefined ? 'replicas' : 'autoscaling.maxReplicas'}) run side by side`);
+    this.recreate = maxReplicas === 1 && onSingleNodeClaim(props.repository);
 
     this.deployment = new ApiObject(this, 'Deployment', {
       ...k8s.KubeDeployment.GVK,
@@ -394,6 +398,8 @@ export class TritonServer extends Construct {
     };
     return {
       replicas: p.replicas,
+      // A rollout would start the new pod beside the old one, on a claim only the old one's node can attach.
+      strategy: this.recreate ? { type: 'Recreate' } : undefined,
       // Rolling out waits for model loading; the budget grows with the startup probe's.
       progressDeadlineSeconds: tritonProgressDeadline(t.startupTimeout).toSeconds(),
       selector: { matchLabels: this.selector },

@@ -61,9 +61,14 @@ describe('ClusterTarget', () => {
     expect(() => new ClusterTarget({ name: 'On_Prem', nodePool: GpuNodePool.nvidia() })).toThrow("'name' must be a DNS label (lowercase letters, digits, -; at most 63 characters), got 'On_Prem'");
   });
 
-  test('fails on a registry mirror with a scheme or path', () => {
+  test('fails on a registry mirror with a scheme or path, or that a runtime would read as a Docker Hub path', () => {
     expect(() => new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirror: 'https://harbor.example.com/ml' }))
       .toThrow("'registryMirror' must be a registry host with an optional port");
+    expect(() => new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirror: 'harbor' }))
+      .toThrow("(a name without a '.' or a port is read as a Docker Hub path), got 'harbor': leave out the scheme and any repository path; spell out the domain or the port");
+    for (const mirror of ['harbor:5000', 'localhost', 'localhost:5000', 'harbor.dc1.example.com', 'harbor.dc1.example.com:8443']) {
+      expect(new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirror: mirror }).registryMirror).toBe(mirror);
+    }
   });
 
   test('fails on an invalid namespace', () => {

@@ -255,20 +255,24 @@ describe('KarmadaPlacement', () => {
   });
 
   describe('validation', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
     test.each([
-      ["Docker Hub's short form", 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
-        'names no registry, so Karmada would pull harbor.dc1.example.com/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
-        'name it docker.io/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime'],
-      ['a library image', 'python:3.12.7-slim', 'names no registry, so Karmada would pull harbor.dc1.example.com/python:3.12.7-slim',
-        'name it docker.io/library/python:3.12.7-slim'],
-      ['a tag and a digest', `registry.example.com/ml/train:2.4.1@sha256:${'a'.repeat(64)}`,
-        'has a tag and a digest, and Karmada writes back the tag only', `pin it by digest alone, registry.example.com/ml/train@sha256:${'a'.repeat(64)}`],
-    ])('fails at synth on a mirror Karmada would rewrite %s into another image', (_, image, why, fix) => {
+      ["Docker Hub's short form", 'pytorch/pytorch:2.4.1', 'harbor.dc1.example.com/pytorch:2.4.1', 'harbor.dc1.example.com/pytorch/pytorch:2.4.1',
+        'docker.io/pytorch/pytorch:2.4.1'],
+      ['a library image', 'python:3.12.7-slim', 'harbor.dc1.example.com/python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim',
+        'docker.io/library/python:3.12.7-slim'],
+      ['a library image on docker.io', 'docker.io/python:3.12.7-slim', 'harbor.dc1.example.com/python:3.12.7-slim',
+        'harbor.dc1.example.com/library/python:3.12.7-slim', 'docker.io/library/python:3.12.7-slim'],
+      ['a tag and a digest', `registry.example.com/ml/train:2.4.1@${digest}`, 'harbor.dc1.example.com/ml/train:2.4.1',
+        `harbor.dc1.example.com/ml/train:2.4.1@${digest}`, `registry.example.com/ml/train@${digest}`],
+      ['a short form with a tag and a digest', `pytorch/pytorch:2.4.1@${digest}`, 'harbor.dc1.example.com/pytorch:2.4.1',
+        `harbor.dc1.example.com/pytorch/pytorch:2.4.1@${digest}`, `docker.io/pytorch/pytorch@${digest}`],
+    ])('fails at synth on an image Karmada would rewrite into another one: %s', (_, image, pulled, wanted, fix) => {
       const chart = Testing.chart();
       const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image, script: 'train.py', nodePool: onPremPool });
       new KarmadaPlacement(chart, 'job', { workload: job, targets: [onPrem, gke] });
-      expect(() => synth(chart)).toThrow('\'targets[].registryMirror\' must be a mirror each image of the workload reaches by its registry, as Karmada rewrites it, ' +
-        `got 'on-prem: ${image} ${why}': ${fix}`);
+      expect(() => synth(chart)).toThrow("'workload' must be images Karmada's registry overrider rewrites into the mirror's copy (for on-prem), " +
+        `got '${image}: Karmada would pull ${pulled}, not ${wanted}': name it ${fix}`);
     });
 
     test('passes images named with their registry, by tag or by digest, and refuses nothing without a mirror', () => {

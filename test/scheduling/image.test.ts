@@ -51,6 +51,8 @@ describe('mirroredImage', () => {
     ['pytorch/pytorch:2.4.1', 'harbor.dc1.example.com/pytorch/pytorch:2.4.1'],
     ['python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim'],
     ['python@sha256:' + 'c'.repeat(64), 'harbor.dc1.example.com/library/python@sha256:' + 'c'.repeat(64)],
+    ['docker.io/python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim'],
+    ['index.docker.io/python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim'],
   ])('%s through a mirror is %s', (image, mirrored) => {
     expect(mirroredImage(image, 'harbor.dc1.example.com')).toBe(mirrored);
   });

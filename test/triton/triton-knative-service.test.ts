@@ -37,7 +37,7 @@ const ksvcOf = (app: App) => oneOf(synthAppChecked(app), KSVC, 'Service');
 const containerOf = (app: App) => ksvcOf(app).spec.template.spec.containers[0];
 
 describe('TritonKnativeService', () => {
-  test('fails on a repository on a ReadWriteOnce claim unless maxScale is 1: revisions on other nodes would hang on the volume', () => {
+  test('fails on a repository on a ReadWriteOnce claim, even with maxScale 1: each revision starts beside the old one', () => {
     const onClaim = (props: Partial<TritonKnativeServiceProps>) => {
       const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
       const accessModes = [PersistentVolumeAccessMode.READ_WRITE_ONCE];
@@ -45,9 +45,10 @@ describe('TritonKnativeService', () => {
       const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
       return () => new TritonKnativeService(chart, 'triton', { repository: repo, ...props });
     };
-    expect(onClaim({})).toThrow("with any number of replicas (maxScale), got 'claim 'model-store' with ReadWriteOnce'");
-    expect(onClaim({ maxScale: 3 })).toThrow('with up to 3 replicas (maxScale)');
-    expect(onClaim({ maxScale: 1 })).not.toThrow();
+    const message = "'repository' must be artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): Knative starts each new " +
+      "revision's pods beside the old ones, and scales out, and a pod on another node would hang on the volume, got 'claim 'model-store' with ReadWriteOnce'";
+    expect(onClaim({})).toThrow(message);
+    expect(onClaim({ maxScale: 1 })).toThrow(message);
   });
 
   test('snapshot: defaults', () => {
@@ -115,7 +116,7 @@ describe('TritonKnativeService', () => {
     expect(() => new Broker(chart, 'broker', { delivery: { deadLetterSink: triton.service } }))
       .toThrow(`'delivery.deadLetterSink' must be a sink that takes CloudEvents, got '${refused}`);
     expect(() => new EventTrigger(chart, 'fixed', { broker: Broker.fromBrokerName('events'), subscriber: triton.service, delivery: { deadLetterSink: dead } }))
-      .toThrow(/put a service in between that takes the event, calls Triton and answers with nothing or a CloudEvent/);
+      .toThrow(/put a service in between that takes the event, calls it and answers with nothing or a CloudEvent/);
     // Its cold start is still known, for the clients that call it.
     expect([triton.minScale, triton.coldStartBudget.toSeconds()]).toEqual([0, 600]);
   });
@@ -315,6 +316,13 @@ describe('TritonKnativeService', () => {
     const chart = new Chart(app, 'test');
     const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromS3({ endpoint: 'http://m:9000', bucket: 'models', credentials: Secret.fromSecretName(chart, 'c', 'c') }) });
     expect(() => new TritonKnativeService(chart, 'triton', { repository: repo })).toThrow(/'repository' must be models added before the TritonKnativeService is created/);
+  });
+
+  test("fails on a progress deadline shorter than the startup probe's budget, startupTimeout rounded up to the probe's 10s", () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, startupTimeout: Duration.seconds(95), progressDeadline: Duration.seconds(98) }))
+      .toThrow("'progressDeadline' must be at least the startup probe's budget (100s: startupTimeout rounded up to its 10s period), or Knative gives up first, got '98s'");
+    expect(new TritonKnativeService(chart, 'ok', { repository: repo, startupTimeout: Duration.seconds(95), progressDeadline: Duration.seconds(100) }).name).toBeTruthy();
   });
 
   test('fails on a progress deadline shorter than the model loading budget', () => {

@@ -46,17 +46,20 @@ describe('TritonServer', () => {
 
     test('fails on a ReadWriteOnce claim with several replicas: pods on other nodes would hang on the volume', () => {
       expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE])).toThrow(
-        "'repository' must be artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany) with up to 4 replicas (autoscaling.maxReplicas), " +
-        "got 'claim 'model-store' with ReadWriteOnce': use a ReadOnlyMany or ReadWriteMany storage class");
+        "'repository' must be artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): up to 4 replicas (autoscaling.maxReplicas) " +
+        "run side by side, and a pod on another node would hang on the volume, got 'claim 'model-store' with ReadWriteOnce': use a ReadOnlyMany or ReadWriteMany storage class");
       expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE_POD], { replicas: 2 })).toThrow(
-        "with up to 2 replicas (replicas), got 'claim 'model-store' with ReadWriteOncePod'");
+        "up to 2 replicas (replicas) run side by side, and a pod on another node would hang on the volume, got 'claim 'model-store' with ReadWriteOncePod'");
     });
 
-    test('passes with one replica, or a claim several nodes mount', () => {
-      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1 })).not.toThrow();
-      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { autoscaling: { minReplicas: 1, maxReplicas: 1 } })).not.toThrow();
-      expect(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY])).not.toThrow();
-      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE, PersistentVolumeAccessMode.READ_WRITE_MANY])).not.toThrow();
+    test('one replica on a single-node claim is replaced, not rolled: a rollout would start the new pod beside the old one', () => {
+      const strategyOf = (made: TritonServer) => oneOf(synthAppChecked(made.node.root as App), 'apps/v1', 'Deployment').spec.strategy;
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1 })())).toEqual({ type: 'Recreate' });
+      const oneReplica = { autoscaling: { minReplicas: 1, maxReplicas: 1, queueTime: false } };
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE_POD], oneReplica)())).toEqual({ type: 'Recreate' });
+      // A claim several nodes mount keeps the rolling update.
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY])())).toBeUndefined();
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE, PersistentVolumeAccessMode.READ_WRITE_MANY])())).toBeUndefined();
     });
   });
 
