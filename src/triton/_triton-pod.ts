@@ -115,10 +115,15 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   for (const arg of props.extraArgs ?? []) {
     const m = /^--([a-z0-9][a-z0-9-]*)(=.*)?$/.exec(arg);
     if (!m) throw propError('extraArgs', 'flags of the form --name or --name=value', arg);
-    const owner = MANAGED_FLAGS[m[1]];
-    if (owner) throw propError('extraArgs', `free of --${m[1]}, which this construct sets`, arg, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
-    const reason = REFUSED_FLAGS[m[1]];
-    if (reason) throw propError('extraArgs', `free of --${m[1]}: ${reason}`, arg);
+    // tritonserver reads its flags with getopt_long, which takes any unambiguous prefix: --model-control=explicit
+    // is --model-control-mode=explicit.
+    const known = { ...MANAGED_FLAGS, ...REFUSED_FLAGS };
+    const flag = m[1] in known ? m[1] : Object.keys(known).find((f) => f.startsWith(m[1]));
+    if (flag === undefined) continue;
+    const as = flag === m[1] ? `--${flag}` : `--${m[1]} (tritonserver reads it as --${flag})`;
+    const owner = MANAGED_FLAGS[flag];
+    if (owner) throw propError('extraArgs', `free of ${as}, which this construct sets`, arg, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
+    throw propError('extraArgs', `free of ${as}: ${REFUSED_FLAGS[flag]}`, arg);
   }
 
   const env: Record<string, EnvValue> = { ...(props.env ?? {}) };
@@ -197,6 +202,21 @@ export function checkRepositoryClaim(repository: TritonModelRepo, twoPods: strin
   throw propError('repository', `artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): ${twoPods}, and a pod on another node would hang on the volume`,
     `claim '${claim.name}' with ${(claim.accessModes ?? []).join(',') || 'no access mode'}`,
     'use a ReadOnlyMany or ReadWriteMany storage class (NFS, CephFS, EFS, Filestore, Azure Files), or copy the artifacts from S3');
+}
+
+/** Backends that batch inside the backend (continuous or in-flight batching), not through Triton's batchers. */
+const SELF_BATCHING_BACKENDS = ['vllm', 'tensorrtllm'];
+
+/**
+ * The first model whose backend queues and batches requests itself (vLLM, TensorRT-LLM): it takes each request at
+ * once, so Triton's scheduler neither queues it nor bounds how many it serves. Undefined when there is none.
+ */
+export function selfBatchingModel(models: readonly TritonModel[]): { readonly name: string; readonly backend: string } | undefined {
+  for (const m of models) {
+    const backend = m.config.platform._runtime;
+    if (backend && SELF_BATCHING_BACKENDS.includes(backend)) return { name: m.name, backend };
+  }
+  return undefined;
 }
 
 /** The memory of one GPU the server gets, and where that number comes from; undefined when unknown. */

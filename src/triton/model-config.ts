@@ -432,7 +432,7 @@ export interface ModelQueuePolicy {
    */
   readonly allowTimeoutOverride?: boolean;
   /**
-   * Most requests queued; more are rejected.
+   * Most requests queued; more are rejected. 0 is no limit.
    * @default - unlimited
    */
   readonly maxQueueSize?: number;
@@ -717,7 +717,9 @@ export interface TritonModelConfigProps {
    */
   readonly versionPolicy?: ModelVersionPolicy;
   /**
-   * Backend parameters (`parameters { key: ... value: { string_value: ... } }`).
+   * Backend parameters (`parameters { key: ... value: { string_value: ... } }`). A file a parameter names, such as
+   * the Python backend's `EXECUTION_ENV_PATH` tarball, goes in a version folder (`$$TRITON_MODEL_DIRECTORY/1/env.tar.gz`):
+   * only those are laid out from S3 copies and PVCs.
    * @default - none
    */
   readonly parameters?: Record<string, string>;
@@ -742,6 +744,7 @@ export interface TritonModelConfigProps {
 const MODEL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 const MAX_INT32 = 2 ** 31 - 1;
+const MAX_UINT32 = 2 ** 32 - 1;
 
 /**
  * A typed Triton model configuration, checked when it is created and rendered to `config.pbtxt` by `toPbtxt()`.
@@ -792,7 +795,9 @@ export class TritonModelConfig {
   public get _batchingDelayMicros(): number {
     const p = this.props;
     const strategy = p.sequenceBatching?.strategy;
-    const delays = [p.dynamicBatching?.maxQueueDelay, strategy?.directOptions?.maxQueueDelay, strategy?.oldestOptions?.maxQueueDelay];
+    // Without a batch dimension the dynamic batcher's batches are full at one request: nothing waits.
+    const dynamic = this.maxBatchSize > 0 ? p.dynamicBatching?.maxQueueDelay : undefined;
+    const delays = [dynamic, strategy?.directOptions?.maxQueueDelay, strategy?.oldestOptions?.maxQueueDelay];
     return Math.max(0, ...delays.map((d) => micros(d) ?? 0));
   }
 
@@ -1050,9 +1055,8 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
 
   const d = p.dynamicBatching;
   if (d) {
-    if (maxBatchSize === 0) {
-      throw propError(`${where}.maxBatchSize`, 'greater than 0 when dynamicBatching is set (the batcher cannot batch a model that takes no batch dimension)', 0, 'set maxBatchSize to the largest batch the model accepts, or drop dynamicBatching');
-    }
+    // With maxBatchSize 0 the batcher still queues (priorities, queue policies), one request at a time: Triton's
+    // dynamic batch scheduler takes max(1, max_batch_size).
     checkPreferred(`${where}.dynamicBatching.preferredBatchSizes`, d.preferredBatchSizes, maxBatchSize);
     checkDelay(`${where}.dynamicBatching.maxQueueDelay`, d.maxQueueDelay);
     checkInteger(`${where}.dynamicBatching.priorityLevels`, d.priorityLevels, 1);
@@ -1260,7 +1264,7 @@ function checkPreserveOrdering(prop: string, d: ModelDynamicBatching): void {
 
 function checkQueuePolicy(prop: string, q: ModelQueuePolicy): void {
   checkDelay(`${prop}.defaultTimeout`, q.defaultTimeout);
-  checkInteger(`${prop}.maxQueueSize`, q.maxQueueSize, 1);
+  checkInteger(`${prop}.maxQueueSize`, q.maxQueueSize, 0, MAX_UINT32, '0 is no limit');
   if (q.timeoutAction !== undefined && q.defaultTimeout === undefined && !q.allowTimeoutOverride) {
     throw propError(`${prop}.timeoutAction`, 'unset unless a timeout can happen (defaultTimeout or allowTimeoutOverride)', q.timeoutAction);
   }

@@ -1,8 +1,8 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkRepositoryClaim, CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, startupFailureThreshold,
-  tritonProgressDeadline, validateAgainstServer,
+  checkRepositoryClaim, CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, selfBatchingModel,
+  startupFailureThreshold, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
 import { MetricsScraping } from './triton-server';
@@ -27,7 +27,8 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
   readonly protocol?: ServingProtocol;
   /**
    * Hard limit of requests in flight per replica (`containerConcurrency`). Required, with `target`, when a model is
-   * decoupled or its backend batches itself (`vllm`, `tensorrtllm`): the backend's settings bound those.
+   * decoupled or its backend batches itself (`vllm`, `tensorrtllm`), whose own settings bound those, and with an
+   * ensemble, which serves what its slowest step does.
    * @default - what the instances batch at once: the sum over models of (maxBatchSize with dynamic or sequence
    * batching, else 1) x instance count
    */
@@ -220,18 +221,15 @@ export class TritonKnativeService extends Construct {
   }
 }
 
-/** Backends that batch inside the backend (continuous or in-flight batching), not through Triton's batchers. */
-const SELF_BATCHING_BACKENDS = ['vllm', 'tensorrtllm'];
-
 /**
- * The first model whose concurrency Triton's batch settings do not tell: a decoupled model, or one whose backend
- * batches itself. Such a model takes many requests per instance, bounded by the backend's own settings.
+ * The first model whose concurrency Triton's batch settings do not tell: one whose backend batches itself, a
+ * decoupled model, or an ensemble (its requests pass through every step, so the steps' capacities do not add up).
  */
 function underivableModel(models: TritonModel[]): string | undefined {
+  const own = selfBatchingModel(models);
+  if (own) return `'${own.name}' (the ${own.backend} backend batches requests itself)`;
   for (const m of models) {
-    if (m.isEnsemble) continue;
-    const backend = m.config.platform._runtime;
-    if (backend && SELF_BATCHING_BACKENDS.includes(backend)) return `'${m.name}' (the ${backend} backend batches requests itself)`;
+    if (m.isEnsemble) return `'${m.name}' (an ensemble: each request passes through every step, so a replica serves what its slowest step does)`;
     if (m.config.props.decoupled) return `'${m.name}' (decoupled: the backend decides how many requests it serves at once)`;
   }
   return undefined;

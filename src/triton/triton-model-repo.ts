@@ -72,10 +72,10 @@ export class ModelArtifactSource {
 
   /**
    * Triton reads the repository itself from the store (`--model-repository=s3://host:port/bucket/prefix`), with
-   * AWS credential variables taken from the Secret. Triton then reads each model's `config.pbtxt` from the
-   * bucket too: publish the files the repository renders (`TritonModelRepo.configFiles`, also kept in its
-   * ConfigMap) to `<prefix>/<model>/config.pbtxt`, and give ensembles a placeholder object in their version
-   * folder.
+   * AWS credential variables taken from the Secret. Triton then reads each model's `config.pbtxt` and label files
+   * from the bucket too: publish the files the repository renders (`TritonModelRepo.configFiles`: configs and inline
+   * labels, also kept in its ConfigMap) to `<prefix>/<path>`, and give ensembles a placeholder object in their
+   * version folder.
    */
   public static fromS3Native(options: S3NativeOptions): ModelArtifactSource {
     const endpoint = checkObjectStore(options, (f) => `ModelArtifactSource.fromS3Native: ${f}`);
@@ -161,7 +161,15 @@ export class TritonModel {
       }
     }
     this.servedVersions = policy.select(this.versions);
-    if (props.gpuMemoryPerInstance !== undefined) quantity(`model[${props.name}].gpuMemoryPerInstance`, props.gpuMemoryPerInstance);
+    if (props.gpuMemoryPerInstance !== undefined) {
+      quantity(`model[${props.name}].gpuMemoryPerInstance`, props.gpuMemoryPerInstance);
+      // The budget counts the instances each GPU holds; KIND_MODEL instances go where the backend puts them.
+      if (!this.config.instanceGroups.some((g) => isGpuGroup(g.kind))) {
+        throw propError(`model[${props.name}].gpuMemoryPerInstance`, 'set only on a model with KIND_GPU or KIND_AUTO instance groups, whose instances the budget counts per GPU',
+          this.isEnsemble ? 'an ensemble (no instances)' : this.config.instanceGroups.map((g) => g.kind).join(', '),
+          'leave it unset and size the GPUs for the backend yourself (a KIND_MODEL backend such as vLLM sets its own GPU memory share), or give the server gpuMemory');
+      }
+    }
     this.gpuMemoryPerInstance = props.gpuMemoryPerInstance;
   }
 
@@ -321,9 +329,15 @@ export class TritonModelRepo extends Construct {
     return this.revision;
   }
 
-  /** The rendered config files, keyed by their path in the repository (`<model>/config.pbtxt`). */
+  /**
+   * The files the repository renders, keyed by their path in the repository: each model's `<model>/config.pbtxt`,
+   * and the label files of outputs given inline `labels` (`<model>/labels.txt`).
+   */
   public get configFiles(): Record<string, string> {
-    return Object.fromEntries(this._models.map((m) => [`${m.name}/config.pbtxt`, this.data[`${m.name}.pbtxt`]]));
+    return Object.fromEntries(this._models.flatMap((m) => [
+      [`${m.name}/config.pbtxt`, this.data[`${m.name}.pbtxt`]],
+      ...m.config.labelFiles.filter((f) => f.labels).map((f) => [`${m.name}/${f.fileName}`, this.data[labelKey(m.name, f.fileName)]]),
+    ]));
   }
 
   /** A short hash of everything in the ConfigMap; pods carry it so a config change rolls them. */

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import {
   checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, onSingleNodeClaim,
-  resolveTritonPod, scrapeAnnotations, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
+  resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { registryMirrorOf } from '../_cluster-scope';
@@ -90,7 +90,9 @@ export interface TritonAutoscalingOptions {
    */
   readonly queueTimeTarget?: Duration;
   /**
-   * Name under which prometheus-adapter serves the queue-time metric (the rule's `name.as`), in microseconds.
+   * Name under which prometheus-adapter serves the queue-time metric (the rule's `name.as`), in microseconds. With a
+   * model whose backend batches itself (`vllm`, `tensorrtllm`), Triton's own queue time stays near 0: name a metric
+   * of the backend's queue here, or set `queueTime: false`.
    * @default 'avg_time_queue_us'
    */
   readonly queueTimeMetric?: string;
@@ -329,8 +331,16 @@ export class TritonServer extends Construct {
    * batch to form, so a target at or below a model's delay reads an idle server as overloaded.
    */
   private queueTimeTargetProblems(): string[] {
+    const a = this.props.autoscaling ?? {};
+    const own = selfBatchingModel(this.props.repository.models);
+    if (own && this.props.replicas === undefined && (a.queueTime ?? true) && a.queueTimeMetric === undefined) {
+      const expected = `false, or a queueTimeMetric, with model '${own.name}': the ${own.backend} backend takes each request at once and queues it ` +
+        "itself, so Triton's queue time stays near 0 and the HPA would never scale out";
+      const fix = "set autoscaling.queueTime: false to scale on CPU, or queueTimeMetric to a per-pod metric of the backend's own queue served by your metrics adapter";
+      return [propError('autoscaling.queueTime', expected, true, fix).message];
+    }
     // A given target means an HPA on queue time: validateDeploymentProps refuses one with replicas or queueTime: false.
-    const target = this.props.autoscaling?.queueTimeTarget;
+    const target = a.queueTimeTarget;
     if (target === undefined) return [];
     const longest = this.longestBatchingDelay();
     if (target.toMilliseconds() * 1000 > longest.micros) return [];

@@ -273,9 +273,18 @@ describe('TritonModelConfig', () => {
     expect(() => new TritonModelConfig(simple({ dynamicBatching: { preferredBatchSizes: [2, 2] } }))).toThrow(/must be distinct batch sizes/);
   });
 
-  test('fails on dynamic batching without a batch dimension', () => {
-    expect(() => new TritonModelConfig({ ...RESNET50, maxBatchSize: 0, dynamicBatching: {} }))
-      .toThrow(/'model\[resnet50\]\.maxBatchSize' must be greater than 0 when dynamicBatching is set.*got 0: set maxBatchSize/);
+  test('takes dynamic batching without a batch dimension, for its queue (Triton batches one request at a time then)', () => {
+    const config = new TritonModelConfig({
+      ...RESNET50, maxBatchSize: 0, dynamicBatching: { priorityLevels: 2, defaultPriorityLevel: 1, defaultQueuePolicy: { maxQueueSize: 0 } },
+    });
+    expectValidPbtxt(config.toPbtxt());
+    expect(config.toPbtxt()).toContain('dynamic_batching {');
+    // Nothing waits to fill a batch of one.
+    expect(config._batchingDelayMicros).toBe(0);
+    const delayed = new TritonModelConfig({ ...RESNET50, maxBatchSize: 0, dynamicBatching: { maxQueueDelay: Duration.millis(100) } });
+    expect(delayed._batchingDelayMicros).toBe(0);
+    expect(() => new TritonModelConfig({ ...RESNET50, maxBatchSize: 0, dynamicBatching: { preferredBatchSizes: [4] } }))
+      .toThrow(/'model\[resnet50\]\.dynamicBatching\.preferredBatchSizes' must be batch sizes within 1\.\.maxBatchSize \(0\)/);
   });
 
   test('fails on more than one scheduling kind', () => {

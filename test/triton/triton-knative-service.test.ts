@@ -182,6 +182,32 @@ describe('TritonKnativeService', () => {
       expect([set.containerConcurrency, set.target]).toEqual([256, 128]);
     });
 
+    test('fails without them with an ensemble, whose requests pass through every step: the steps\' capacities do not add up', () => {
+      const preprocess: TritonModelProps = {
+        name: 'preprocess',
+        platform: ModelPlatform.PYTHON,
+        maxBatchSize: 32,
+        instanceGroups: [{ kind: InstanceGroupKind.CPU, count: 4 }],
+        inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+        outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+      };
+      const ensemble: TritonModelProps = {
+        name: 'classify',
+        platform: ModelPlatform.ENSEMBLE,
+        maxBatchSize: 32,
+        inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+        outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
+        ensembleSteps: [
+          { modelName: 'preprocess', inputMap: { RAW: 'RAW' }, outputMap: { IMAGE: 'image' } },
+          { modelName: 'resnet50', inputMap: { INPUT__0: 'image' }, outputMap: { OUTPUT__0: 'SCORES' } },
+        ],
+      };
+      const { chart, repo } = setup([RESNET50, preprocess, ensemble]);
+      expect(() => new TritonKnativeService(chart, 'triton', { repository: repo })).toThrow(
+        "'containerConcurrency' must be set with model 'classify' (an ensemble: each request passes through every step, so a replica serves what its slowest step does)");
+      expect(new TritonKnativeService(chart, 'set', { repository: repo, containerConcurrency: 64, target: 32 }).target).toBe(32);
+    });
+
     test('fails at synth when such a model is added after the service derived its concurrency', () => {
       const { app, chart, repo } = setup();
       new TritonKnativeService(chart, 'triton', { repository: repo });

@@ -211,6 +211,21 @@ describe('TritonModelRepo', () => {
     expect(repo.configFiles['resnet50/config.pbtxt']).toBe(repo.findModel('resnet50')!.config.toPbtxt());
   });
 
+  test('lists inline label files with the configs: with fromS3Native Triton reads both from the bucket', () => {
+    const c = chart();
+    const native = ModelArtifactSource.fromS3Native({ endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'models', credentials: Secret.fromSecretName(c, 'n', 'n') });
+    const repo = new TritonModelRepo(c, 'repo', {
+      artifacts: native,
+      models: [{ ...RESNET50, outputs: [{ ...RESNET50.outputs![0], labels: ['cat', 'dog'] }] }, { ...RESNET50, name: 'plain' }],
+    });
+    expect(repo.configFiles).toEqual({
+      'resnet50/config.pbtxt': repo.findModel('resnet50')!.config.toPbtxt(),
+      'resnet50/labels.txt': 'cat\ndog\n',
+      'plain/config.pbtxt': repo.findModel('plain')!.config.toPbtxt(),
+    });
+    expect(repo.configFiles['resnet50/config.pbtxt']).toContain('label_filename: "labels.txt"');
+  });
+
   test('fails on two models with one name', () => {
     const c = chart();
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });

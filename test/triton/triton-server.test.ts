@@ -4,8 +4,8 @@ import { Cpu, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume 
 import { RESNET50 } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource,
-  MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo, TritonServer,
-  TritonServerProps,
+  MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TensorDataType, TritonApi, TritonModelProps, TritonModelRepo,
+  TritonServer, TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
@@ -441,6 +441,38 @@ describe('TritonServer', () => {
     expect(() => synthAppChecked(app)).toThrow(/'model\[resnet50\]\.instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\).*: place the instances on GPU 0: a MIG slice is the one GPU the server sees/);
   });
 
+  describe('a model whose backend batches itself (vLLM, TensorRT-LLM)', () => {
+    const VLLM: TritonModelProps = {
+      name: 'llama',
+      platform: ModelPlatform.custom('vllm'),
+      maxBatchSize: 0,
+      decoupled: true,
+      inputs: [{ name: 'text_input', dataType: TensorDataType.STRING, dims: [1] }],
+      outputs: [{ name: 'text_output', dataType: TensorDataType.STRING, dims: [-1] }],
+      instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 1 }],
+    };
+
+    test("fails at synth on the default queue-time HPA: Triton's queue time stays near 0 while the backend queues", () => {
+      const { app } = server({}, [VLLM]);
+      expect(() => synthAppChecked(app)).toThrow("'autoscaling.queueTime' must be false, or a queueTimeMetric, with model 'llama': the vllm backend takes each " +
+        "request at once and queues it itself, so Triton's queue time stays near 0 and the HPA would never scale out, got true: set autoscaling.queueTime: false");
+    });
+
+    test('scales on CPU, on a metric of the backend, or not at all', () => {
+      const hpaOf = (props: Partial<TritonServerProps>) => ofKind(synthAppChecked(server(props, [VLLM]).app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
+      expect(hpaOf({ autoscaling: { queueTime: false } })[0].spec.metrics.map((m: any) => m.type)).toEqual(['Resource']);
+      expect(hpaOf({ autoscaling: { queueTimeMetric: 'vllm_num_requests_waiting', queueTimeTarget: Duration.millis(5) } })[0].spec.metrics[0].pods.metric.name)
+        .toBe('vllm_num_requests_waiting');
+      expect(hpaOf({ replicas: 2 })).toEqual([]);
+    });
+
+    test('refuses a per-instance GPU footprint on KIND_MODEL instances, which the backend places, instead of ignoring it', () => {
+      expect(() => setup([{ ...VLLM, gpuMemoryPerInstance: Size.gibibytes(40) }])).toThrow(
+        "'model[llama].gpuMemoryPerInstance' must be set only on a model with KIND_GPU or KIND_AUTO instance groups, whose instances the budget counts per GPU, " +
+        "got 'KIND_MODEL': leave it unset");
+    });
+  });
+
   test('fails at synth when a model states its memory but the GPU memory is unknown', () => {
     const { app } = server({}, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(1) }]);
     expect(() => synthAppChecked(app)).toThrow(/'gpuMemory' must be known to check the GPU memory the models state/);
@@ -540,7 +572,7 @@ describe('TritonServer', () => {
     app.synth();
     const perServer = checks.mock.calls.length / 3;
     checks.mockRestore();
-    expect(perServer).toBe(2); // what one check reads; four validation passes read it 8 times
+    expect(perServer).toBe(3); // what one check reads; four validation passes read it 12 times
   });
 
   /** A server with explicit model control (which needs a restricted model-repository API) loading `models`. */
@@ -585,6 +617,12 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'a', { repository: repo, extraArgs: ['--model-control-mode=explicit'] }))
       .toThrow("'extraArgs' must be free of --model-control-mode, which this construct sets, got '--model-control-mode=explicit': use the 'modelControl' prop instead");
     expect(() => new TritonServer(chart, 'b', { repository: repo, extraArgs: ['--http-port=9000'] })).toThrow(/use the fixed port 8000 instead/);
+    // tritonserver's getopt_long takes unambiguous prefixes of its flags.
+    expect(() => new TritonServer(chart, 'p', { repository: repo, extraArgs: ['--log-verbose=1', '--model-control=explicit'] })).toThrow(
+      "'extraArgs' must be free of --model-control (tritonserver reads it as --model-control-mode), which this construct sets, got '--model-control=explicit': " +
+      "use the 'modelControl' prop instead");
+    expect(() => new TritonServer(chart, 'q', { repository: repo, extraArgs: ['--allow-ht=false'] }))
+      .toThrow("'extraArgs' must be free of --allow-ht (tritonserver reads it as --allow-http): the probes and the Service use the HTTP endpoint");
     expect(() => new TritonServer(chart, 'd', { repository: repo, extraArgs: ['--exit-timeout-secs=60'] })).toThrow(/use the 'exitTimeout' prop instead/);
     // Flags that would cut off the probes, the Service or the scrapers.
     expect(() => new TritonServer(chart, 'e', { repository: repo, extraArgs: ['--allow-http=false'] }))
