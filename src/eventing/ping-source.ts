@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
-import { renderDestination, sinkDestination } from './_delivery';
+import { coldStartOf, renderDestination, sinkDestination } from './_delivery';
 import { TZ_NAMES, TZ_VERSION } from './_tz-names';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
@@ -56,7 +56,11 @@ export interface PingSourceProps {
    * @default - `application/json` with `data`; required with `dataBase64`
    */
   readonly contentType?: string;
-  /** Where the events go: usually a Broker. */
+  /**
+   * Where the events go: usually a Broker. Knative's ping adapter retries a failed send five times within two
+   * seconds and then drops the event, with no dead-letter sink: a service that scales to zero, whose cold start can
+   * outlast its request, is refused; send the pings to a Broker and subscribe the service with an EventTrigger.
+   */
   readonly sink: IEventSink;
   /**
    * CloudEvents extension attributes added to every event (`ceOverrides.extensions`).
@@ -126,6 +130,14 @@ export class PingSource extends Construct {
     }
     checkExtensions('extensions', props.extensions);
     const sink = sinkDestination('sink', props.sink);
+    const cold = coldStartOf(props.sink);
+    if (cold && cold.minScale === 0) {
+      const expected = "a sink that is always up, or a Broker: Knative's ping adapter retries five times within two seconds and then drops the event, " +
+        'with no dead-letter sink';
+      const fix = 'send the pings to a Broker and subscribe the service with an EventTrigger (retries sized to its cold start, dead letters), ' +
+        'or keep it warm with minScale >= 1';
+      throw propError('sink', expected, `'${cold.name}', which scales to zero (cold start up to ${cold.coldStartBudget.toSeconds()}s)`, fix);
+    }
 
     this.apiObject = new (sources().PingSource)(this, 'Resource', {
       metadata: props.metadata,

@@ -107,7 +107,9 @@ export enum KarmadaPlacementMode {
    * included, and moves on to the next target when one cannot take them all, or is unavailable). Put on-prem
    * first and the cloud after it to burst only when on-prem cannot take the job. Karmada estimates the replicas
    * of the kinds its interpreter knows (a Job, a Deployment); a Knative Service has none it can read, so it
-   * lands on the first available target whatever its free GPUs.
+   * lands on the first available target whatever its free GPUs. The estimate reads the workload as the control
+   * plane holds it, before the overrides: the general estimator counts a cluster's free GPUs whatever the nodes'
+   * shape, and the scheduler estimator only the nodes matching the workload's own node selector and tolerations.
    */
   FIRST_AVAILABLE = 'first-available',
   /** Every target runs a full copy (`clusterAffinity` with `Duplicated` replicas), e.g. a notebook everywhere. */

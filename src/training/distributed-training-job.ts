@@ -194,9 +194,13 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    * Failed pods the Job tolerates before it fails (`backoffLimit`). A failed worker fails no pod: torchrun
    * restarts the workers of every pod in place (`workerRestarts`), and only when those run out do all `nodes`
    * pods fail. A lost pod (OOM kill, liveness kill) counts one: the others restart their workers and wait for its
-   * replacement. A pod lost to a node failure, drain or preemption carries the `DisruptionTarget` condition and
-   * counts nothing while `retryOnDisruption` is on. Pod 0 is the exception: it hosts the rendezvous store, and when it is lost every pod
-   * fails with it (`nodes` failed pods).
+   * replacement. A pod lost to a node drain or preemption carries the `DisruptionTarget` condition and counts
+   * nothing while `retryOnDisruption` is on. A pod on a node that stops answering stays Terminating, and is not
+   * replaced (`podReplacementPolicy: Failed`), until the Node is deleted or tainted
+   * `node.kubernetes.io/out-of-service`: cloud clusters delete dead nodes, on-prem ones need that taint (or the
+   * deletion) from an operator or a remediation controller; meanwhile the other pods time out in the rendezvous and
+   * count. Pod 0 is the exception: it hosts the rendezvous store, and when it is lost every pod fails with it
+   * (`nodes` failed pods).
    * @default - `nodes`: a loss of pod 0, or `nodes` losses of other pods, is retried (from the last checkpoint)
    */
   readonly backoffLimit?: number;
@@ -269,7 +273,8 @@ const DEFAULT_RENDEZVOUS_TIMEOUT = Duration.minutes(10);
  *
  * Unless `resources` says otherwise, a pod requests one CPU and 4Gi of memory per worker (`gpuCount`), with a
  * memory limit equal to the request: each worker is a process with its own CUDA context, model copy and data
- * loaders.
+ * loaders. Its `/tmp` (`tmpSize`) and, with the default memory, its `/dev/shm` (`sharedMemorySize`) get 1Gi per
+ * worker; mount a volume for model downloads (`HF_HOME`) larger than that.
  *
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
@@ -337,6 +342,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     this.pod = resolveGpuPod({
       ...props,
       resources,
+      ...trainingScratch(props),
       // A writable checkpoint volume needs the pod's group on its files; NFS-like volumes ignore fsGroup.
       security: checkpoints && security.fsGroup === undefined && !security.allowRoot
         ? { ...security, fsGroup: security.runAsGroup ?? 1000 }
@@ -356,6 +362,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       ports: multiNode ? [{ containerPort: port, name: 'rendezvous' }] : undefined,
       livenessProbe: props.gpuHealthCheck && gpuLivenessProbe(props.gpuHealthCheck),
       restartPolicy: 'Never',
+      // A replacement pod re-owns only a checkpoint volume whose root does not match yet: the others wait for it.
+      fsGroupChangePolicy: checkpoints ? 'OnRootMismatch' : undefined,
     });
 
     if (multiNode) {
@@ -442,6 +450,17 @@ function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
     cpu: p.resources?.cpu ?? { request: Cpu.units(workers) },
     memory: p.resources?.memory ?? { request: Size.gibibytes(4 * workers) },
   };
+}
+
+/**
+ * Scratch that grows with the workers of a pod, unless set: 1Gi of `/tmp` per worker (each keeps its caches there:
+ * `XDG_CACHE_HOME`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`), and, with the default memory, 1Gi of `/dev/shm`
+ * per worker (data loaders pass batches through it, and NCCL keeps its host buffers there).
+ */
+function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTrainingJobProps, 'tmpSize' | 'sharedMemorySize'> {
+  const workers = Number.isInteger(p.gpuCount) && p.gpuCount! > 0 ? p.gpuCount! : 1;
+  const shm = p.sharedMemory === false || p.resources?.memory !== undefined ? p.sharedMemorySize : p.sharedMemorySize ?? Size.gibibytes(workers);
+  return { tmpSize: p.tmpSize ?? Size.gibibytes(workers), sharedMemorySize: shm };
 }
 
 function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {

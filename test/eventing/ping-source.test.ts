@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { chart } from './_fixtures';
+import { chart, classifier } from './_fixtures';
 import { Broker, PingSource } from '../../src';
 import { TZ_NAMES, TZ_VERSION } from '../../src/eventing/_tz-names';
 import { oneOf, synth } from '../_helpers/manifests';
@@ -116,6 +116,16 @@ describe('PingSource', () => {
   test('fails base64 data that is not a JSON object when contentType is application/json', () => {
     expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', dataBase64: Buffer.from('[1]').toString('base64'), contentType: 'application/json', sink: broker() }))
       .toThrow("'dataBase64' must be a base64-encoded JSON object with contentType application/json");
+  });
+
+  test('fails a sink that scales to zero: the ping adapter retries within two seconds and drops the event, with no dead letters', () => {
+    const c = chart();
+    expect(() => new PingSource(c, 'tick', { schedule: '0 2 * * *', sink: classifier(c) })).toThrow(
+      "'sink' must be a sink that is always up, or a Broker: Knative's ping adapter retries five times within two seconds and then drops the event, " +
+      "with no dead-letter sink, got ''resnet50', which scales to zero (cold start up to 300s)': send the pings to a Broker and subscribe the service with an EventTrigger");
+    // Kept warm, it is always up.
+    const d = chart();
+    expect(new PingSource(d, 'tick', { schedule: '0 2 * * *', sink: classifier(d, { minScale: 1 }) }).name).toBeTruthy();
   });
 
   test('fails another content type with JSON data', () => {

@@ -224,6 +224,19 @@ describe('DistributedTrainingJob', () => {
       expect(() => build({ sharedMemorySize: Size.gibibytes(6) })).toThrow("'sharedMemorySize' must be less than the memory limit (4Gi), which /dev/shm counts against, got '6Gi'");
     });
 
+    test('scratch grows with the workers: 1Gi of /tmp per worker, and of /dev/shm with the default memory', () => {
+      const sizes = (props: Partial<DistributedTrainingJobProps>) => {
+        const volumes = build(props).pod.volumes;
+        return [volumes.find((v: any) => v.name === 'tmp')?.emptyDir.sizeLimit, volumes.find((v: any) => v.name === 'dshm')?.emptyDir.sizeLimit];
+      };
+      expect(sizes({})).toEqual(['1Gi', '1Gi']);
+      expect(sizes({ gpuCount: 8 })).toEqual(['8Gi', '8Gi']);
+      // Given memory keeps /dev/shm at the default, which it must exceed; given sizes stay as given.
+      expect(sizes({ gpuCount: 8, resources: { memory: { request: Size.gibibytes(6) } } })).toEqual(['8Gi', '1Gi']);
+      expect(sizes({ gpuCount: 8, tmpSize: Size.gibibytes(2), sharedMemorySize: Size.gibibytes(4) })).toEqual(['2Gi', '4Gi']);
+      expect(sizes({ gpuCount: 8, sharedMemory: false })).toEqual(['8Gi', undefined]);
+    });
+
     test('memory-backed /dev/shm', () => {
       const { pod } = build({ resources: { memory: { request: Size.gibibytes(32) } }, sharedMemorySize: Size.gibibytes(8) });
       expect(pod.volumes.find((v: any) => v.name === 'dshm')).toEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } });
@@ -271,8 +284,10 @@ describe('DistributedTrainingJob', () => {
         { name: 'checkpoints', persistentVolumeClaim: { claimName: 'ckpt', readOnly: false } },
       ]));
       expect(pod.volumes.some((v: any) => v.hostPath)).toBe(false);
-      // fsGroup makes the checkpoint volume writable by the non-root group.
+      // fsGroup makes the checkpoint volume writable by the non-root group; a replacement pod, which the others wait
+      // for, re-owns it only when its root does not match yet.
       expect(pod.securityContext.fsGroup).toBe(1000);
+      expect(pod.securityContext.fsGroupChangePolicy).toBe('OnRootMismatch');
     });
 
     test('a CSI volume as dataset', () => {
@@ -282,6 +297,7 @@ describe('DistributedTrainingJob', () => {
       const pod = oneOf(synth(chart), 'batch/v1', 'Job').spec.template.spec;
       expect(pod.volumes.find((v: any) => v.name === 'bucket').csi.driver).toBe('fuse.csi.example.com');
       expect(pod.securityContext.fsGroup).toBeUndefined();
+      expect(pod.securityContext.fsGroupChangePolicy).toBeUndefined();
     });
 
     test('hostPath only when allowed', () => {
