@@ -5,6 +5,7 @@
  * scope. Neutral ground: `serving/` reads it without depending on `multicluster/`.
  */
 import { IConstruct } from 'constructs';
+import { mirroredImage, RegistryMirrors } from './scheduling/_image';
 
 const CLUSTER_SCOPE = Symbol.for('cdk8s-gpu-inference.ClusterChart');
 /** On an app's root: its marked scopes, in the order they were marked. */
@@ -12,12 +13,15 @@ const CLUSTER_SCOPES = Symbol.for('cdk8s-gpu-inference.ClusterChart.all');
 
 /** What a cluster scope says about its cluster. */
 interface ClusterFacts {
-  /** The registry that serves the same images inside the cluster, `host[:port]`. */
-  readonly registryMirror?: string;
+  /** Where the cluster pulls each registry's images from (see `mirroredImage`). */
+  readonly registryMirrors?: RegistryMirrors;
+  /** The images pulled through a mirror in this cluster, each with the one it stands for. */
+  readonly origins?: Map<string, string>;
 }
 
 /** Marks `scope` as the root of one cluster's objects. */
-export function markClusterScope(scope: IConstruct, facts: ClusterFacts = {}): void {
+export function markClusterScope(scope: IConstruct, registryMirrors?: RegistryMirrors): void {
+  const facts: ClusterFacts = { registryMirrors, origins: new Map() };
   Object.defineProperty(scope, CLUSTER_SCOPE, { value: facts });
   const root: any = scope.node.root;
   if (!(CLUSTER_SCOPES in root)) Object.defineProperty(root, CLUSTER_SCOPES, { value: [] });
@@ -70,10 +74,26 @@ export function perCluster<T>(init: () => T): (construct: IConstruct) => T {
   };
 }
 
-/** The registry mirror of the cluster `construct` goes to, when its ClusterChart's target has one. */
-export function registryMirrorOf(construct: IConstruct): string | undefined {
+/**
+ * How the cluster of `construct` pulls an image: through its ClusterChart's registry mirrors, each image it rewrites
+ * recorded with the one it stands for (`originOf`). Undefined when the cluster has no mirrors.
+ */
+export function imagePullerOf(construct: IConstruct): ((image: string) => string) | undefined {
   const scope: any = clusterScopeOf(construct);
-  return isClusterScope(scope) ? (scope[CLUSTER_SCOPE] as ClusterFacts).registryMirror : undefined;
+  const facts = isClusterScope(scope) ? (scope[CLUSTER_SCOPE] as ClusterFacts) : undefined;
+  const mirrors = facts?.registryMirrors;
+  if (!facts || !mirrors) return undefined;
+  return (image) => {
+    const pulled = mirroredImage(image, mirrors);
+    if (pulled !== image) facts.origins!.set(pulled, image);
+    return pulled;
+  };
+}
+
+/** The image a cluster scope's rendered `image` stands for: itself unless it was pulled through a mirror there. */
+export function originOf(scope: IConstruct, image: string): string {
+  const facts = isClusterScope(scope) ? ((scope as any)[CLUSTER_SCOPE] as ClusterFacts) : undefined;
+  return facts?.origins?.get(image) ?? image;
 }
 
 /** How messages name the cluster of `construct`: its ClusterChart's path, or the app. */

@@ -28,7 +28,13 @@ export const ON_PREM = new ClusterTarget({
   name: 'on-prem',
   namespace: NAMESPACE,
   nodePool: GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], sharing: GpuSharing.NONE }),
-  registryMirror: 'harbor.dc1.example.com',
+  // The data center pulls through its Harbor: a replication project for the team's registry, proxy-cache projects
+  // for the public ones.
+  registryMirrors: {
+    'registry.example.com': 'harbor.dc1.example.com/ml-registry',
+    'quay.io': 'harbor.dc1.example.com/quay-proxy',
+    'docker.io': 'harbor.dc1.example.com/dockerhub-proxy',
+  },
 });
 
 export const GKE_BURST = new ClusterTarget({

@@ -8,11 +8,11 @@ import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { registryMirrorOf } from '../_cluster-scope';
+import { imagePullerOf } from '../_cluster-scope';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 
-/** Node.js 22 LTS on Alpine, pinned, named with its registry (for mirrors). Its `node` user is uid 1000, which the hardened pods run as. */
+/** Node.js 22 LTS on Alpine, pinned, named with its registry. Its `node` user is uid 1000, which the hardened pods run as. */
 export const DEFAULT_NODE_IMAGE = 'docker.io/library/node:22.20.0-alpine3.22';
 export const SCRIPT_PORT = 8080;
 const SCRIPT_DIR = '/opt/app';
@@ -70,7 +70,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
         metadata: { labels: o.labels, annotations: { ...o.podAnnotations, 'checksum/script': createHash('sha256').update(o.script).digest('hex') } },
         spec: renderPodSpec(pod, {
           target: PodTarget.WORKLOAD,
-          registryMirror: registryMirrorOf(scope),
+          pullImage: imagePullerOf(scope),
           containerName: 'app',
           ports: [{ containerPort: SCRIPT_PORT, name: 'http' }],
           readinessProbe: probe(3),

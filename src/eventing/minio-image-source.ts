@@ -8,7 +8,7 @@ import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { adapterScript, ceHeaderValue } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
-import { perCluster, registryMirrorOf } from '../_cluster-scope';
+import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
@@ -446,7 +446,7 @@ export class MinIOImageSource extends Construct {
         activeDeadlineSeconds: 900,
         template: {
           metadata: { labels: setupLabels },
-          spec: renderPodSpec(jobPod, { target: PodTarget.WORKLOAD, containerName: 'mc', restartPolicy: 'OnFailure', registryMirror: registryMirrorOf(this) }),
+          spec: renderPodSpec(jobPod, { target: PodTarget.WORKLOAD, containerName: 'mc', restartPolicy: 'OnFailure', pullImage: imagePullerOf(this) }),
         },
       },
     }, toWire);

@@ -1,14 +1,16 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { clusterScopeOf, clusterScopesOf, isClusterScope, markClusterScope } from '../_cluster-scope';
+import { clusterScopeOf, clusterScopesOf, isClusterScope, markClusterScope, originOf } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
-import { parseImage } from '../scheduling/_image';
+import { canonicalImage, parseImage } from '../scheduling/_image';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
 /** A registry host as container runtimes tell it from a Docker Hub path: with a '.' or a port, or `localhost`. */
 const REGISTRY = /^(localhost(:[0-9]+)?|[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:[0-9]+)?)$/;
+/** A repository path segment (OCI distribution spec). */
+const PATH_SEGMENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 
 /** Props of ClusterTarget. */
 export interface ClusterTargetProps {
@@ -24,16 +26,18 @@ export interface ClusterTargetProps {
    */
   readonly namespace?: string;
   /**
-   * Registry that serves the same images inside this cluster under the same paths (an on-prem mirror, a cloud
-   * pull-through cache), `host[:port]`. In a `ClusterChart` for this target, every container and init container the
-   * library renders pulls from it (Docker Hub's short forms spelled out: `node` is `<mirror>/library/node`). With
-   * Karmada, an OverridePolicy rewrites the registry of every container and init container
-   * image propagated here, found in the workload's pod spec (`WorkloadPlacement.apiObject`); without that object
-   * only Karmada's own lookup applies (the containers, not the init containers, of a Pod, ReplicaSet, Deployment,
-   * DaemonSet, StatefulSet or Job), and other kinds are refused.
+   * Where this cluster pulls each registry's images from: an on-prem mirror, a Harbor proxy project, an ECR
+   * pull-through cache, an Artifact Registry remote repository. Keyed by the registry an image names (`docker.io`
+   * for Docker Hub, its short forms included; `nvcr.io`, `quay.io` ...), `*` for every other registry; each value is
+   * the location that serves that registry's repositories under their own paths, `host[:port][/path]`
+   * (`harbor.dc1.example.com/dockerhub-proxy`, `123456789012.dkr.ecr.us-east-1.amazonaws.com/nvcr`). In a
+   * `ClusterChart` for this target, every container and init container the library renders pulls through it
+   * (`node:22` through a Docker Hub mirror at `harbor.example.com/hub` is `harbor.example.com/hub/library/node:22`).
+   * With Karmada, an OverridePolicy rewrites every container and init container image propagated here the same
+   * way, by its path in the workload's pod spec (`WorkloadPlacement.apiObject`, required).
    * @default - images are pulled from where they are named
    */
-  readonly registryMirror?: string;
+  readonly registryMirrors?: Record<string, string>;
 }
 
 /**
@@ -49,8 +53,8 @@ export class ClusterTarget {
   public readonly nodePool: GpuNodePool;
   /** Namespace of the cluster's chart, when set. */
   public readonly namespace?: string;
-  /** Registry mirror used in this cluster, when set. */
-  public readonly registryMirror?: string;
+  /** Where this cluster pulls each registry's images from, when set (see `ClusterTargetProps.registryMirrors`). */
+  public readonly registryMirrors?: Record<string, string>;
 
   public constructor(props: ClusterTargetProps) {
     if (!DNS_1123_LABEL.test(props.name) || props.name.length > 63) {
@@ -59,14 +63,20 @@ export class ClusterTarget {
     if (props.namespace !== undefined && (!DNS_1123_LABEL.test(props.namespace) || props.namespace.length > 63)) {
       throw propError('namespace', 'a DNS label', props.namespace);
     }
-    if (props.registryMirror !== undefined && !REGISTRY.test(props.registryMirror)) {
-      throw propError('registryMirror', "a registry host with an optional port, e.g. 'registry.on-prem.example:5000' (a name without a '.' or a port " +
-        'is read as a Docker Hub path)', props.registryMirror, 'leave out the scheme and any repository path; spell out the domain or the port');
+    for (const [registry, mirror] of Object.entries(props.registryMirrors ?? {})) {
+      if (registry !== '*' && !REGISTRY.test(registry)) {
+        throw propError('registryMirrors', "keyed by registry hosts as images name them ('docker.io', 'nvcr.io', 'registry.example.com:5000') or '*'", registry);
+      }
+      const [host, ...path] = mirror.split('/');
+      if (!REGISTRY.test(host) || !path.every((segment) => PATH_SEGMENT.test(segment))) {
+        throw propError(`registryMirrors['${registry}']`, "a mirror location host[:port][/path], e.g. 'harbor.dc1.example.com/dockerhub-proxy' " +
+          "(a host without a '.' or a port is read as a Docker Hub path)", mirror, 'leave out the scheme; spell out the domain or the port');
+      }
     }
     this.name = props.name;
     this.nodePool = props.nodePool;
     this.namespace = props.namespace;
-    this.registryMirror = props.registryMirror;
+    this.registryMirrors = props.registryMirrors && Object.keys(props.registryMirrors).length > 0 ? { ...props.registryMirrors } : undefined;
   }
 }
 
@@ -76,9 +86,8 @@ export interface ClusterChartProps extends ChartProps {
   readonly target: ClusterTarget;
   /**
    * Take part in the app-wide check that the cluster charts run no conflicting image references per repository
-   * (the same pinned tags or digests on-prem and in the cloud; one cluster may run a part of another's). The
-   * registry does not count: a cluster pulling through its mirror runs the same repository as one pulling from the
-   * origin.
+   * (the same pinned tags or digests on-prem and in the cloud; one cluster may run a part of another's). An image
+   * pulled through a registry mirror counts as the one it mirrors.
    * @default true
    */
   readonly requireIdenticalImages?: boolean;
@@ -119,7 +128,7 @@ export class ClusterChart extends Chart {
   public constructor(scope: Construct, id: string, props: ClusterChartProps) {
     super(scope, id, { ...props, namespace: props.namespace ?? props.target.namespace });
     // cdk8s's Chart answers `instanceof` for any chart, subclasses included: cluster charts are marked.
-    markClusterScope(this, { registryMirror: props.target.registryMirror });
+    markClusterScope(this, props.target.registryMirrors);
     this.target = props.target;
     this.requireIdenticalImages = props.requireIdenticalImages ?? true;
     this.node.addValidation({ validate: () => this.checkIdenticalImages() });
@@ -135,15 +144,17 @@ export class ClusterChart extends Chart {
     const scopes = clusterScopesOf(this.node.root);
     if (scopes.find(takesPart) !== this) return [];
     const charts = scopes.filter(takesPart);
-    /** repository → chart → the references of it the chart runs (without their registry) → as written. */
-    const byRepository = new Map<string, Map<ClusterChart, Map<string, string>>>();
+    /** repository → chart → the references of it the chart runs, in full, each as it stands for the origin image. */
+    const byRepository = new Map<string, Map<ClusterChart, Set<string>>>();
     for (const chart of charts) {
       // ApiObject.toJson, not Chart.toJson: the latter validates the app again, which lands here.
       const manifests = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
       for (const image of imagesOf(manifests)) {
-        const { repository, reference } = referenceOf(image);
-        const perChart = byRepository.get(repository) ?? new Map<ClusterChart, Map<string, string>>();
-        perChart.set(chart, (perChart.get(chart) ?? new Map<string, string>()).set(reference, image));
+        // What a mirror serves stands for the image it mirrors; Docker Hub's short forms are spelled out.
+        const origin = canonicalImage(originOf(chart, image));
+        const repository = repositoryOf(origin);
+        const perChart = byRepository.get(repository) ?? new Map<ClusterChart, Set<string>>();
+        perChart.set(chart, (perChart.get(chart) ?? new Set<string>()).add(origin));
         byRepository.set(repository, perChart);
       }
     }
@@ -152,9 +163,9 @@ export class ClusterChart extends Chart {
       const sets = [...perChart.values()];
       // Fine when one cluster runs every reference any other runs (its set is the union): the others run a part of
       // the same bits.
-      const union = new Set(sets.flatMap((refs) => [...refs.keys()]));
+      const union = new Set(sets.flatMap((refs) => [...refs]));
       if (sets.some((refs) => refs.size === union.size)) continue;
-      const got = [...perChart.entries()].map(([chart, refs]) => `${chart.target.name}: ${[...refs.values()].sort(compareStrings).join(', ')}`).join('; ');
+      const got = [...perChart.entries()].map(([chart, refs]) => `${chart.target.name}: ${[...refs].sort(compareStrings).join(', ')}`).join('; ');
       problems.push(propError('image', `references of ${repository} that one cluster target runs all of`, got,
         'pin the same tags or digests everywhere, or set requireIdenticalImages: false on a chart that must differ').message);
     }
@@ -177,12 +188,8 @@ function imagesOf(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/**
- * An image's repository and reference without the registry (`ml/train`, `ml/train:1.0.0`; Docker Hub's `node` is
- * `library/node`): a cluster that pulls through its registry mirror runs the same bits as one that pulls from the
- * origin.
- */
-function referenceOf(image: string): { repository: string; reference: string } {
+/** `registry/path` of a canonical image reference, without tag or digest. */
+function repositoryOf(image: string): string {
   const r = parseImage(image);
-  return { repository: r.path, reference: `${r.path}${r.tag}${r.digest}` };
+  return `${r.registry}/${r.path}`;
 }

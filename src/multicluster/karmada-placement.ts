@@ -1,11 +1,11 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { registryOverrideProblem } from './_registry';
 import { ClusterTarget } from './cluster-target';
 import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
+import { mirrorOf, parseImage } from '../scheduling/_image';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere } from '../serving/knative-features';
@@ -43,11 +43,9 @@ export interface WorkloadPlacement {
    */
   readonly companions?: KarmadaResourceRef[];
   /**
-   * The workload's object in this app. A target's `registryMirror` uses it: its pod spec is read at synth for
-   * the path of every container and init container image, which Karmada's image overrider only finds on its own
-   * for the containers (not init containers) of a few core kinds.
-   * @default - unknown: a registryMirror rewrites what Karmada finds (the containers of a Pod, ReplicaSet,
-   * Deployment, DaemonSet, StatefulSet or Job), and is refused for other kinds
+   * The workload's object in this app. A target's `registryMirrors` need it: its pod spec is read at synth for the
+   * path and the image of every container and init container, each rewritten by its own rule.
+   * @default - unknown: targets with `registryMirrors` are refused
    */
   readonly apiObject?: ApiObject;
 }
@@ -129,7 +127,7 @@ export interface KarmadaPlacementProps {
   readonly mode?: KarmadaPlacementMode;
   /**
    * Emit an OverridePolicy that rewrites the pod placement (nodeSelector, node affinity, tolerations) to each
-   * target's node pool, and the image registry to its `registryMirror`.
+   * target's node pool, and every image to its `registryMirrors`.
    * @default true
    */
   readonly overridePlacement?: boolean;
@@ -253,8 +251,11 @@ export class KarmadaPlacement extends Construct {
           // The fields the override adds, read for their flags the way the service's own pod spec is read.
           addedFields.push({ target: target.name, added: knativeFeaturesOf(targetPlacement).filter((f) => !baseFeatures.includes(f)) });
         }
-        if (target.registryMirror) checkMirrorReach(placement, target);
-        if (plaintext.length > 0 || target.registryMirror) differing.push({ target, plaintext });
+        if (target.registryMirrors && !placement.apiObject) {
+          throw propError('targets[].registryMirrors', 'set only for a workload whose object is known (WorkloadPlacement.apiObject), whose images are rewritten by their paths',
+            `${target.name} for a ${placement.workload.kind} without its object`, 'place it with PlaceableWorkload.fromApiObject, or as a DistributedTrainingJob or GpuNotebook');
+        }
+        if (plaintext.length > 0 || target.registryMirrors) differing.push({ target, plaintext });
       }
       if (differing.length > 0) {
         this.overridePolicy = new (karmada().OverridePolicy)(this, 'Override', {
@@ -269,20 +270,16 @@ export class KarmadaPlacement extends Construct {
       }
     }
     if (knative) this.checkKnativeFlags(placement, baseFeatures, addedFields);
-    const mirrored = (props.overridePlacement ?? true) ? targets.filter((t) => t.registryMirror) : [];
-    if (mirrored.length > 0 && placement.apiObject) {
-      // At synth, with the images the override rules name. One message per image: the fix is the image's.
+    const mirrored = (props.overridePlacement ?? true) ? targets.filter((t) => t.registryMirrors) : [];
+    if (mirrored.length > 0) {
+      // At synth, with the images the override rules name: Karmada writes an image back with its tag only.
       this.node.addValidation({
-        validate: () => {
-          const podSpec = podSpecOf(placement);
-          const images = ['containers', 'initContainers'].flatMap((field) => ((podSpec[field] ?? []) as Array<{ image?: string }>).map((c) => c.image ?? ''));
-          return [...new Set(images)].flatMap((image) => {
-            const problem = registryOverrideProblem(image, mirrored[0].registryMirror!);
-            if (!problem) return [];
-            return [propError('workload', `images Karmada's registry overrider rewrites into the mirror's copy (for ${mirrored.map((t) => t.name).join(', ')})`,
-              `${image}: Karmada would pull ${problem.pulled}, not ${problem.wanted}`, `name it ${problem.fix}`).message];
-          });
-        },
+        validate: () => [...new Set(podImages(placement).map((i) => i.image))].flatMap((image) => {
+          const r = parseImage(image);
+          if (!r.tag || !r.digest || !mirrored.some((t) => mirrorOf(r.registry, t.registryMirrors!) !== undefined)) return [];
+          return [propError('workload', `images a registry mirror rewrites pinned by a tag or a digest alone: Karmada writes an image back with its tag only (for ${mirrored.map((t) => t.name).join(', ')})`,
+            image, `pin it by digest alone, ${r.registry}/${r.path}${r.digest}`).message];
+        }),
       });
     }
   }
@@ -322,12 +319,6 @@ export class KarmadaPlacement extends Construct {
   }
 }
 
-/**
- * The kinds whose images Karmada's image overrider finds without a path: only their containers, never their init
- * containers, and nothing of other kinds (a Knative Service) (karmada pkg/util/overridemanager/imageoverride.go).
- */
-const KARMADA_IMAGE_KINDS = ['v1/Pod', 'apps/v1/ReplicaSet', 'apps/v1/Deployment', 'apps/v1/DaemonSet', 'apps/v1/StatefulSet', 'batch/v1/Job'];
-
 /** The Knative-gated fields the override of one target adds. */
 interface TargetFeatures {
   readonly target: string;
@@ -341,32 +332,30 @@ interface DifferingTarget {
 }
 
 /**
- * Refuses a registry mirror that would miss images: without the workload's object only Karmada's own lookup
- * applies, which finds the containers of the core kinds it knows and nothing of other kinds.
- */
-function checkMirrorReach(placement: WorkloadPlacement, target: ClusterTarget): void {
-  const { apiVersion, kind } = placement.workload;
-  if (placement.apiObject || KARMADA_IMAGE_KINDS.includes(`${apiVersion}/${kind}`)) return;
-  throw propError('targets[].registryMirror',
-    `set for a workload whose images Karmada finds (${KARMADA_IMAGE_KINDS.join(', ')}), or whose object is known (WorkloadPlacement.apiObject)`,
-    `${target.name}: ${target.registryMirror} for a ${kind}`, 'place it with PlaceableWorkload.fromApiObject, which names every image by its path');
-}
-
-/**
- * One rule per differing target. A mirror's registry overrider names every image by its path, read once from the
- * rendered pod spec for all targets; without the workload's object it is Karmada's own lookup (a core kind).
+ * One rule per differing target. Registry mirrors rewrite each image by its path in the rendered pod spec, read
+ * once for all targets: the registry, then the whole repository path (Karmada splits an image at its first '/',
+ * which names no registry in Docker Hub's short forms, so replacing the registry alone would cut their path).
  */
 function overrideRules(placement: WorkloadPlacement, differing: DifferingTarget[]): karmadaTypes.OverridePolicySpecOverrideRules[] {
-  const paths = placement.apiObject && differing.some((d) => d.target.registryMirror) ? imagePaths(placement) : undefined;
+  const images = differing.some((d) => d.target.registryMirrors) ? podImages(placement) : [];
+  const component = karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent;
+  const replace = karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE;
   return differing.map(({ target, plaintext }) => {
-    const mirror = target.registryMirror;
-    const registry = mirror ? {
-      component: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent.REGISTRY,
-      operator: karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE,
-      value: mirror,
-    } : undefined;
-    const imageOverrider = registry && (paths ? paths.map((path) => ({ predicate: { path }, ...registry })) : [registry]);
-    return { targetCluster: { clusterNames: [target.name] }, overriders: { plaintext: plaintext.length ? plaintext : undefined, imageOverrider } };
+    const mirrors = target.registryMirrors ?? {};
+    const imageOverrider = images.flatMap(({ path, image }) => {
+      const r = parseImage(image);
+      const location = mirrorOf(r.registry, mirrors);
+      if (location === undefined) return [];
+      const [host, ...prefix] = location.split('/');
+      return [
+        { predicate: { path }, component: component.REGISTRY, operator: replace, value: host },
+        { predicate: { path }, component: component.REPOSITORY, operator: replace, value: [...prefix, r.path].join('/') },
+      ];
+    });
+    return {
+      targetCluster: { clusterNames: [target.name] },
+      overriders: { plaintext: plaintext.length ? plaintext : undefined, imageOverrider: imageOverrider.length ? imageOverrider : undefined },
+    };
   });
 }
 
@@ -390,11 +379,11 @@ function podSpecOf(placement: WorkloadPlacement): any {
   return podSpec;
 }
 
-/** The path of every container and init container image of the workload's rendered pod spec. */
-function imagePaths(placement: WorkloadPlacement): string[] {
+/** Every container and init container image of the workload's rendered pod spec, with its path. */
+function podImages(placement: WorkloadPlacement): Array<{ readonly path: string; readonly image: string }> {
   const podSpec = podSpecOf(placement);
   return ['containers', 'initContainers'].flatMap((field) =>
-    ((podSpec[field] ?? []) as unknown[]).map((_, i) => `${placement.podSpecPath}/${field}/${i}/image`));
+    ((podSpec[field] ?? []) as Array<{ image?: string }>).map((c, i) => ({ path: `${placement.podSpecPath}/${field}/${i}/image`, image: c.image ?? '' })));
 }
 
 /** The pod-spec fields a node pool decides. */

@@ -83,11 +83,24 @@ export function canonicalImage(image: string): string {
 }
 
 /**
- * `image` pulled from `mirror` (`host[:port]`), which serves the same paths as the registry the image names: the
- * registry replaced, and Docker Hub's single names under `library/` as a Docker Hub mirror serves them
- * (`minio/mc` → `<mirror>/minio/mc`, `node` → `<mirror>/library/node`).
+ * Registry mirrors: the location (`host[:port][/path]`) that serves each registry's repositories, keyed by the
+ * registry an image names (`docker.io` for Docker Hub, short forms included), `*` for any other registry.
  */
-export function mirroredImage(image: string, mirror: string): string {
+export type RegistryMirrors = Readonly<Record<string, string>>;
+
+/** The mirror location for images of `registry`, when `mirrors` has one. */
+export function mirrorOf(registry: string, mirrors: RegistryMirrors): string | undefined {
+  return mirrors[DOCKER_HUB.includes(registry) ? 'docker.io' : registry] ?? mirrors['*'];
+}
+
+/**
+ * `image` pulled through its registry's mirror: the mirror location and the repository path on the registry, Docker
+ * Hub's single names under `library/` as a Docker Hub mirror serves them (`minio/mc` through
+ * `harbor.example.com/dockerhub` is `harbor.example.com/dockerhub/minio/mc`, `node` is `.../library/node`). An image
+ * of a registry without a mirror stays as it is.
+ */
+export function mirroredImage(image: string, mirrors: RegistryMirrors): string {
   const r = parseImage(image);
-  return `${mirror}/${r.path}${r.tag}${r.digest}`;
+  const mirror = mirrorOf(r.registry, mirrors);
+  return mirror === undefined ? image : `${mirror}/${r.path}${r.tag}${r.digest}`;
 }

@@ -9,7 +9,7 @@ import { propError } from '../_errors';
 
 /**
  * The pinned MinIO client image every `mc` container in this library uses unless told otherwise, named with its
- * registry so that a registry mirror (ClusterTarget.registryMirror) rewrites it to the mirror's copy.
+ * registry.
  */
 export const DEFAULT_MC_IMAGE = 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z';
 

@@ -6,7 +6,7 @@
 import { posix } from 'path';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
-import { checkPinnedImage, mirroredImage } from './_image';
+import { checkPinnedImage } from './_image';
 import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
@@ -339,10 +339,11 @@ export interface PodSpecInput {
    */
   readonly fsGroupChangePolicy?: string;
   /**
-   * The registry that serves the same images in the pod's cluster (`registryMirrorOf` the workload): every
-   * container and init container pulls from it.
+   * Where the pod's cluster pulls an image from (`imagePullerOf` the workload, for its ClusterChart's registry
+   * mirrors): applied to every container and init container.
+   * @default - images are pulled as named
    */
-  readonly registryMirror?: string;
+  readonly pullImage?: (image: string) => string;
 }
 
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
@@ -358,8 +359,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   const userVolumes = pod.volumeMounts.map((m) => m.volume._toKube());
   const userMounts = pod.volumeMounts.map((m) => ({ name: m.volume.name, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath }));
   const security = containerSecurityContext(pod);
-  const mirror = input.registryMirror;
-  const pulled = (image: string) => (mirror === undefined ? image : mirroredImage(image, mirror));
+  const pulled = input.pullImage ?? ((image: string) => image);
   const auxiliary = (c: AuxiliaryContainer): k8s.Container => ({
     name: c.name,
     image: pulled(c.image),

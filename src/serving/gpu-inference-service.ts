@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
-import { registryMirrorOf } from '../_cluster-scope';
+import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
@@ -522,7 +522,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     const weights = p.modelWeights ? modelWeightsParts(p.modelWeights) : undefined;
     return renderPodSpec(this.pod, {
       target: PodTarget.KNATIVE,
-      registryMirror: registryMirrorOf(this),
+      pullImage: imagePullerOf(this),
       containerName: 'model',
       ports: [{ containerPort: this.port, name: this.protocol }],
       readinessProbe: p.readinessProbe && httpProbe(p.readinessProbe),

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Names, Size } from 'cdk8s';
 import { ContainerResources, Cpu, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { registryMirrorOf } from '../_cluster-scope';
+import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
@@ -357,7 +357,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 
     const spec = renderPodSpec(this.pod, {
       target: PodTarget.WORKLOAD,
-      registryMirror: registryMirrorOf(this),
+      pullImage: imagePullerOf(this),
       containerName: CONTAINER,
       ports: multiNode ? [{ containerPort: port, name: 'rendezvous' }] : undefined,
       livenessProbe: props.gpuHealthCheck && gpuLivenessProbe(props.gpuHealthCheck),

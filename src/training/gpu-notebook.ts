@@ -4,7 +4,7 @@ import {
   PersistentVolumeAccessMode, PersistentVolumeClaim, Volume,
 } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { registryMirrorOf } from '../_cluster-scope';
+import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { DNS_1035_LABEL } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
@@ -267,7 +267,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     });
     const spec = renderPodSpec(this.pod, {
       target: PodTarget.WORKLOAD,
-      registryMirror: registryMirrorOf(this),
+      pullImage: imagePullerOf(this),
       containerName: CONTAINER,
       ports: [{ containerPort: this.port, name: 'http' }],
       // /api answers without the token; a cold CUDA image takes a while to start the server.

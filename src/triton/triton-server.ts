@@ -7,7 +7,7 @@ import {
   resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
-import { registryMirrorOf } from '../_cluster-scope';
+import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { DNS_1035_LABEL, LABEL_KEY } from '../_names';
@@ -387,7 +387,7 @@ export class TritonServer extends Construct {
     const parts = p.repository._podParts();
     const spec = renderPodSpec(t.pod, {
       target: PodTarget.WORKLOAD,
-      registryMirror: registryMirrorOf(this),
+      pullImage: imagePullerOf(this),
       containerName: 'tritonserver',
       ports: [
         { name: 'http', containerPort: HTTP_PORT },

@@ -48,11 +48,11 @@ describe('examples/hybrid-cloud', () => {
     const imagesOf = (file: string) => new Set(files[file].filter((o) => o.kind === 'Job').map((j) => trainer(j).image));
     expect(imagesOf('gke-burst.k8s.yaml')).toEqual(new Set([TRAINING_IMAGE]));
     expect(imagesOf('karmada.k8s.yaml')).toEqual(new Set([TRAINING_IMAGE]));
-    const mirrored = TRAINING_IMAGE.replace(/^registry\.example\.com\//, `${ON_PREM.registryMirror}/`);
-    expect(mirrored).not.toBe(TRAINING_IMAGE);
-    expect(imagesOf('on-prem.k8s.yaml')).toEqual(new Set([mirrored]));
+    // Each registry through its own Harbor project.
+    expect(ON_PREM.registryMirrors!['registry.example.com']).toBe('harbor.dc1.example.com/ml-registry');
+    expect(imagesOf('on-prem.k8s.yaml')).toEqual(new Set(['harbor.dc1.example.com/ml-registry/ml/resnet50-train:2.4.1-cuda12.4']));
     const [notebook] = ofKind(files['on-prem.k8s.yaml'], 'apps/v1', 'Deployment');
-    expect(notebook.spec.template.spec.containers[0].image).toBe('harbor.dc1.example.com/jupyter/pytorch-notebook:cuda12-2025-08-18');
+    expect(notebook.spec.template.spec.containers[0].image).toBe('harbor.dc1.example.com/quay-proxy/jupyter/pytorch-notebook:cuda12-2025-08-18');
   });
 
   test('on-prem: a 4-GPU A100 run and the notebook, on the GFD-labelled pool', () => {
@@ -85,8 +85,13 @@ describe('examples/hybrid-cloud', () => {
   test('Karmada: GKE gets GKE\'s placement, on-prem its registry mirror', () => {
     const [override] = ofKind(files['karmada.k8s.yaml'], POLICY, 'OverridePolicy');
     const rule = (cluster: string) => override.spec.overrideRules.find((r: any) => r.targetCluster.clusterNames[0] === cluster);
+    // The image as the on-prem chart pulls it: registry, then the repository path under the Harbor project.
+    const predicate = { path: '/spec/template/spec/containers/0/image' };
     expect(rule(ON_PREM.name).overriders).toEqual({
-      imageOverrider: [{ predicate: { path: '/spec/template/spec/containers/0/image' }, component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }],
+      imageOverrider: [
+        { predicate, component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' },
+        { predicate, component: 'Repository', operator: 'replace', value: 'ml-registry/ml/resnet50-train' },
+      ],
     });
     const gkeJob = ofKind(files['gke-burst.k8s.yaml'], 'batch/v1', 'Job')[0].spec.template.spec;
     expect(rule(GKE_BURST.name).overriders.plaintext).toEqual([

@@ -6,12 +6,21 @@ import {
 import { ofKind, synthApp } from '../_helpers/manifests';
 
 const onPrem = () => new ClusterTarget({ name: 'on-prem', namespace: 'ml', nodePool: GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] }) });
-const cloud = () => new ClusterTarget({ name: 'gke', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB] }), registryMirror: 'us-docker.pkg.dev' });
+const cloud = () => new ClusterTarget({
+  name: 'gke',
+  nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB] }),
+  registryMirrors: { '*': 'us-docker.pkg.dev/ml-proj/remote' },
+});
 
-describe('a ClusterChart whose target has a registry mirror', () => {
-  test('pulls every container and init container the library renders in it through the mirror, and nothing elsewhere', () => {
+describe('a ClusterChart whose target has registry mirrors', () => {
+  test('pulls every container and init container the library renders in it through its registry\'s mirror, and nothing elsewhere', () => {
     const app = Testing.app();
-    const target = new ClusterTarget({ name: 'on-prem', namespace: 'on-prem', nodePool: GpuNodePool.onPrem(), registryMirror: 'harbor.dc1.example.com' });
+    const target = new ClusterTarget({
+      name: 'on-prem',
+      namespace: 'on-prem',
+      nodePool: GpuNodePool.onPrem(),
+      registryMirrors: { 'docker.io': 'harbor.dc1.example.com/dockerhub-proxy', 'registry.example.com': 'harbor.dc1.example.com' },
+    });
     for (const chart of [new ClusterChart(app, 'on-prem', { target }), new Chart(app, 'plain', { namespace: 'plain' })]) {
       new KnativeFeatures(chart, 'features');
       new DistributedTrainingJob(chart, 'train', { image: 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime', script: 'train.py' });
@@ -19,41 +28,48 @@ describe('a ClusterChart whose target has a registry mirror', () => {
         image: 'registry.example.com/ml/svc:1.0.0',
         modelWeights: { endpoint: 'http://minio.minio.svc.cluster.local:9000', bucket: 'weights', credentials: Secret.fromSecretName(chart, 'creds', 'minio') },
       });
+      new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't') });
     }
     const objects = synthApp(app);
     const imagesIn = (namespace: string) => objects.filter((o) => o.metadata.namespace === namespace && o.spec?.template?.spec)
       .flatMap((o) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map((c: any) => c.image)).sort();
     expect(imagesIn('on-prem')).toEqual([
-      'harbor.dc1.example.com/minio/mc:RELEASE.2024-05-24T09-08-49Z',
+      'harbor.dc1.example.com/dockerhub-proxy/minio/mc:RELEASE.2024-05-24T09-08-49Z',
+      'harbor.dc1.example.com/dockerhub-proxy/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
       'harbor.dc1.example.com/ml/svc:1.0.0',
-      'harbor.dc1.example.com/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+      // quay.io has no mirror here.
+      'quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18',
     ]);
     expect(imagesIn('plain')).toEqual([
       'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z',
       'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+      'quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18',
       'registry.example.com/ml/svc:1.0.0',
     ]);
   });
 
-  test('runs the same images as a cluster pulling from the origin, for the identical-images check', () => {
+  test('runs the images it mirrors, for the identical-images check, and other registries\' images are other images', () => {
     const app = Testing.app();
-    const dc1 = new ClusterChart(app, 'dc1', { target: new ClusterTarget({ name: 'dc1', nodePool: GpuNodePool.onPrem(), registryMirror: 'harbor.dc1.example.com' }) });
+    const mirrors = { 'registry.example.com': 'harbor.dc1.example.com/ml-registry' };
+    const dc1 = new ClusterChart(app, 'dc1', { target: new ClusterTarget({ name: 'dc1', nodePool: GpuNodePool.onPrem(), registryMirrors: mirrors }) });
     const dc2 = new ClusterChart(app, 'dc2', { target: new ClusterTarget({ name: 'dc2', nodePool: GpuNodePool.onPrem() }) });
     for (const chart of [dc1, dc2]) new DistributedTrainingJob(chart, 'train', { image: 'registry.example.com/ml/train:1.0.0', script: 'train.py' });
+    // Same path on another registry: another repository, whatever its tag.
+    new DistributedTrainingJob(dc2, 'ghcr', { image: 'ghcr.io/ml/train:9.0.0', script: 'train.py' });
     expect(() => synthApp(app)).not.toThrow();
     new DistributedTrainingJob(dc1, 'other', { image: 'registry.example.com/ml/train:1.2.0', script: 'train.py' });
     new DistributedTrainingJob(dc2, 'other', { image: 'registry.example.com/ml/train:1.1.0', script: 'train.py' });
-    expect(() => synthApp(app)).toThrow("'image' must be references of ml/train that one cluster target runs all of, got 'dc1: " +
-      'harbor.dc1.example.com/ml/train:1.0.0, harbor.dc1.example.com/ml/train:1.2.0; dc2: registry.example.com/ml/train:1.0.0, registry.example.com/ml/train:1.1.0');
+    expect(() => synthApp(app)).toThrow("'image' must be references of registry.example.com/ml/train that one cluster target runs all of, got 'dc1: " +
+      'registry.example.com/ml/train:1.0.0, registry.example.com/ml/train:1.2.0; dc2: registry.example.com/ml/train:1.0.0, registry.example.com/ml/train:1.1.0');
   });
 });
 
 describe('ClusterTarget', () => {
-  test('keeps its name, pool, namespace and mirror', () => {
+  test('keeps its name, pool, namespace and mirrors', () => {
     const target = cloud();
     expect(target.name).toBe('gke');
     expect(target.nodePool.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-h100-80gb' });
-    expect(target.registryMirror).toBe('us-docker.pkg.dev');
+    expect(target.registryMirrors).toEqual({ '*': 'us-docker.pkg.dev/ml-proj/remote' });
     expect(target.namespace).toBeUndefined();
   });
 
@@ -61,14 +77,17 @@ describe('ClusterTarget', () => {
     expect(() => new ClusterTarget({ name: 'On_Prem', nodePool: GpuNodePool.nvidia() })).toThrow("'name' must be a DNS label (lowercase letters, digits, -; at most 63 characters), got 'On_Prem'");
   });
 
-  test('fails on a registry mirror with a scheme or path, or that a runtime would read as a Docker Hub path', () => {
-    expect(() => new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirror: 'https://harbor.example.com/ml' }))
-      .toThrow("'registryMirror' must be a registry host with an optional port");
-    expect(() => new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirror: 'harbor' }))
-      .toThrow("(a name without a '.' or a port is read as a Docker Hub path), got 'harbor': leave out the scheme and any repository path; spell out the domain or the port");
-    for (const mirror of ['harbor:5000', 'localhost', 'localhost:5000', 'harbor.dc1.example.com', 'harbor.dc1.example.com:8443']) {
-      expect(new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirror: mirror }).registryMirror).toBe(mirror);
+  test('fails on a mirror location with a scheme, a bad path or a host a runtime would read as a Docker Hub path, and on a bad key', () => {
+    const target = (registryMirrors: Record<string, string>) => new ClusterTarget({ name: 'a', nodePool: GpuNodePool.nvidia(), registryMirrors });
+    expect(() => target({ 'docker.io': 'https://harbor.example.com/hub' })).toThrow("'registryMirrors['docker.io']' must be a mirror location host[:port][/path]");
+    expect(() => target({ 'docker.io': 'harbor/hub' }))
+      .toThrow("(a host without a '.' or a port is read as a Docker Hub path), got 'harbor/hub': leave out the scheme; spell out the domain or the port");
+    expect(() => target({ 'docker.io': 'harbor.example.com/Hub' })).toThrow("got 'harbor.example.com/Hub'");
+    expect(() => target({ 'Docker Hub': 'harbor.example.com' })).toThrow("'registryMirrors' must be keyed by registry hosts as images name them");
+    for (const mirror of ['harbor:5000', 'localhost:5000', 'harbor.dc1.example.com', 'harbor.dc1.example.com:8443/proxy', '123456789012.dkr.ecr.us-east-1.amazonaws.com/nvcr']) {
+      expect(target({ 'nvcr.io': mirror }).registryMirrors).toEqual({ 'nvcr.io': mirror });
     }
+    expect(target({}).registryMirrors).toBeUndefined();
   });
 
   test('fails on an invalid namespace', () => {
@@ -134,7 +153,7 @@ describe('ClusterChart', () => {
       new DistributedTrainingJob(chart, 'train', { image: `registry.example.com/train:${tags[i]}`, script: 'train.py' });
     });
     expect(() => app.synth()).toThrow(
-      "'image' must be references of train that one cluster target runs all of, got 'on-prem: registry.example.com/train:1.0.0; gke: us-docker.pkg.dev/train:1.1.0'");
+      "'image' must be references of registry.example.com/train that one cluster target runs all of, got 'on-prem: registry.example.com/train:1.0.0; gke: registry.example.com/train:1.1.0'");
   });
 
   test('one cluster may run two tags of a repository, and another one of them or both, but not a third', () => {
@@ -157,7 +176,7 @@ describe('ClusterChart', () => {
     twoTags(drift, onPrem(), ['1.0.0', '2.0.0']);
     twoTags(drift, cloud(), ['1.0.0', '3.0.0']);
     expect(() => drift.synth()).toThrow(
-      "got 'on-prem: registry.example.com/train:1.0.0, registry.example.com/train:2.0.0; gke: us-docker.pkg.dev/train:1.0.0, us-docker.pkg.dev/train:3.0.0'");
+      "got 'on-prem: registry.example.com/train:1.0.0, registry.example.com/train:2.0.0; gke: registry.example.com/train:1.0.0, registry.example.com/train:3.0.0'");
   });
 
   test('a cluster chart taken out of the app neither runs nor counts in the check', () => {
@@ -167,7 +186,7 @@ describe('ClusterChart', () => {
     new DistributedTrainingJob(new ClusterChart(app, 'b', { target: cloud() }), 'train', { image: 'registry.example.com/train:2.0.0', script: 'train.py' });
     app.node.tryRemoveChild('gone');
     // The first chart made is gone: the check must still run, in the first chart left, over the charts left.
-    expect(() => app.synth()).toThrow("got 'on-prem: registry.example.com/train:1.0.0; gke: us-docker.pkg.dev/train:2.0.0'");
+    expect(() => app.synth()).toThrow("got 'on-prem: registry.example.com/train:1.0.0; gke: registry.example.com/train:2.0.0'");
   });
 
   test('a chart can opt out of the check', () => {

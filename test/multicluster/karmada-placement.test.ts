@@ -9,7 +9,7 @@ import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
 const POLICY = 'policy.karmada.io/v1alpha1';
 const IMAGE = 'registry.example.com/ml/train:2.4.1';
 const onPremPool = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] });
-const onPrem = new ClusterTarget({ name: 'on-prem', nodePool: onPremPool, registryMirror: 'harbor.dc1.example.com' });
+const onPrem = new ClusterTarget({ name: 'on-prem', nodePool: onPremPool, registryMirrors: { 'registry.example.com': 'harbor.dc1.example.com/ml-registry' } });
 const gke = new ClusterTarget({ name: 'gke-burst', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB, GkeAccelerator.NVIDIA_A100_80GB] }) });
 const aks = new ClusterTarget({ name: 'aks', nodePool: GpuNodePool.aks() });
 
@@ -20,7 +20,7 @@ function trainingChart() {
 }
 
 const L4_POOL = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
-const mirrored = (name: string) => new ClusterTarget({ name, nodePool: L4_POOL, registryMirror: `harbor.${name}.example.com` });
+const mirrored = (name: string) => new ClusterTarget({ name, nodePool: L4_POOL, registryMirrors: { '*': `harbor.${name}.example.com` } });
 
 /**
  * What the member clusters enable for the placed services (an L4 pool's nodeSelector and tolerations, the weights
@@ -93,7 +93,14 @@ describe('KarmadaPlacement', () => {
     expect(rules).toEqual([
       {
         targetCluster: { clusterNames: ['on-prem'] },
-        overriders: { imageOverrider: [{ predicate: { path: '/spec/template/spec/containers/0/image' }, component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }] },
+        // The registry, then the repository path under the mirror's project: registry.example.com/ml/train is
+        // harbor.dc1.example.com/ml-registry/ml/train there.
+        overriders: {
+          imageOverrider: [
+            { predicate: { path: '/spec/template/spec/containers/0/image' }, component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' },
+            { predicate: { path: '/spec/template/spec/containers/0/image' }, component: 'Repository', operator: 'replace', value: 'ml-registry/ml/train' },
+          ],
+        },
       },
       {
         targetCluster: { clusterNames: ['gke-burst'] },
@@ -222,11 +229,15 @@ describe('KarmadaPlacement', () => {
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets: [mirrored('dc1')] });
     const objects = synth(chart);
     const [rule] = oneOf(objects, POLICY, 'OverridePolicy').spec.overrideRules;
-    expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
     // Each path names an image of the object as applied: what Karmada's obtainImageValue reads.
     const ksvc = oneOf(objects, 'serving.knative.dev/v1', 'Service');
     expect(ksvc.spec.template.spec.initContainers[0].image).toMatch(/^docker\.io\/minio\/mc:/);
-    expect(rule.overriders.imageOverrider.every((o: any) => o.component === 'Registry' && o.operator === 'replace' && o.value === 'harbor.dc1.example.com')).toBe(true);
+    expect(rule.overriders.imageOverrider.map((o: any) => [o.predicate.path.split('/').slice(-3, -1).join('/'), o.component, o.operator, o.value])).toEqual([
+      ['containers/0', 'Registry', 'replace', 'harbor.dc1.example.com'],
+      ['containers/0', 'Repository', 'replace', 'svc'],
+      ['initContainers/0', 'Registry', 'replace', 'harbor.dc1.example.com'],
+      ['initContainers/0', 'Repository', 'replace', 'minio/mc'],
+    ]);
   });
 
   test('the placement in another chart than the workload (the hybrid layout) reads its images at synth', () => {
@@ -236,7 +247,7 @@ describe('KarmadaPlacement', () => {
     const service = serviceWithWeights(workloads);
     new KarmadaPlacement(control, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets: [mirrored('dc1')] });
     const [rule] = oneOf(synthApp(app), POLICY, 'OverridePolicy').spec.overrideRules;
-    expect(rule.overriders.imageOverrider.map((o: any) => o.predicate.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
+    expect(new Set(rule.overriders.imageOverrider.map((o: any) => o.predicate.path))).toEqual(new Set(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']));
   });
 
   test('targets with mirrors share the reads of the workload: as many for two targets as for one', () => {
@@ -246,7 +257,7 @@ describe('KarmadaPlacement', () => {
       new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets });
       const reads = jest.spyOn(service.apiObject, 'toJson');
       const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
-      expect(rules.map((r: any) => r.overriders.imageOverrider.length)).toEqual(targets.map(() => 2));
+      expect(rules.map((r: any) => r.overriders.imageOverrider.length)).toEqual(targets.map(() => 4));
       return reads.mock.calls.length;
     };
     // The Service's own synth, the mirror check once per validation pass (two for one chart), one read for the rules.
@@ -256,48 +267,54 @@ describe('KarmadaPlacement', () => {
 
   describe('validation', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
+    /** The image the on-prem member cluster gets: the overriders applied the way Karmada does, one after the other. */
+    const karmadaApplies = (image: string, overriders: any[]) => overriders.reduce((img: string, o: any) => {
+      const at = img.indexOf('@');
+      const name = at < 0 ? img : img.slice(0, at);
+      const tagged = name.lastIndexOf(':') > name.lastIndexOf('/');
+      const repository = tagged ? name.slice(0, name.lastIndexOf(':')) : name;
+      const tail = tagged ? name.slice(name.lastIndexOf(':')) : img.slice(name.length);
+      const slash = repository.indexOf('/');
+      const [host, rest] = slash < 0 ? ['', repository] : [repository.slice(0, slash), repository.slice(slash + 1)];
+      return o.component === 'Registry' ? `${o.value}/${rest}${tail}` : `${host ? `${host}/` : ''}${o.value}${tail}`;
+    }, image);
+
     test.each([
-      ["Docker Hub's short form", 'pytorch/pytorch:2.4.1', 'harbor.dc1.example.com/pytorch:2.4.1', 'harbor.dc1.example.com/pytorch/pytorch:2.4.1',
-        'docker.io/pytorch/pytorch:2.4.1'],
-      ['a library image', 'python:3.12.7-slim', 'harbor.dc1.example.com/python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim',
-        'docker.io/library/python:3.12.7-slim'],
-      ['a library image on docker.io', 'docker.io/python:3.12.7-slim', 'harbor.dc1.example.com/python:3.12.7-slim',
-        'harbor.dc1.example.com/library/python:3.12.7-slim', 'docker.io/library/python:3.12.7-slim'],
-      ['a tag and a digest', `registry.example.com/ml/train:2.4.1@${digest}`, 'harbor.dc1.example.com/ml/train:2.4.1',
-        `harbor.dc1.example.com/ml/train:2.4.1@${digest}`, `registry.example.com/ml/train@${digest}`],
-      ['a short form with a tag and a digest', `pytorch/pytorch:2.4.1@${digest}`, 'harbor.dc1.example.com/pytorch:2.4.1',
-        `harbor.dc1.example.com/pytorch/pytorch:2.4.1@${digest}`, `docker.io/pytorch/pytorch@${digest}`],
-    ])('fails at synth on an image Karmada would rewrite into another one: %s', (_, image, pulled, wanted, fix) => {
+      ["Docker Hub's short form", 'pytorch/pytorch:2.4.1', 'harbor.dc1.example.com/dockerhub/pytorch/pytorch:2.4.1'],
+      ['a library image', 'python:3.12.7-slim', 'harbor.dc1.example.com/dockerhub/library/python:3.12.7-slim'],
+      ['a library image on docker.io', 'docker.io/python:3.12.7-slim', 'harbor.dc1.example.com/dockerhub/library/python:3.12.7-slim'],
+      ['a digest', `docker.io/pytorch/pytorch@${digest}`, `harbor.dc1.example.com/dockerhub/pytorch/pytorch@${digest}`],
+    ])("rewrites %s into the mirror's copy, registry and repository", (_, image, pulled) => {
       const chart = Testing.chart();
       const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image, script: 'train.py', nodePool: onPremPool });
-      new KarmadaPlacement(chart, 'job', { workload: job, targets: [onPrem, gke] });
-      expect(() => synth(chart)).toThrow("'workload' must be images Karmada's registry overrider rewrites into the mirror's copy (for on-prem), " +
-        `got '${image}: Karmada would pull ${pulled}, not ${wanted}': name it ${fix}`);
+      const hub = new ClusterTarget({ name: 'on-prem', nodePool: onPremPool, registryMirrors: { 'docker.io': 'harbor.dc1.example.com/dockerhub' } });
+      new KarmadaPlacement(chart, 'job', { workload: job, targets: [hub, gke] });
+      const [rule] = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+      expect(karmadaApplies(image, rule.overriders.imageOverrider)).toBe(pulled);
     });
 
-    test('passes images named with their registry, by tag or by digest, and refuses nothing without a mirror', () => {
-      for (const image of ['docker.io/pytorch/pytorch:2.4.1', `registry.example.com/ml/train@sha256:${'a'.repeat(64)}`, 'localhost:5000/train:1']) {
-        const chart = Testing.chart();
-        const job = new DistributedTrainingJob(chart, 'train', { image, script: 'train.py', nodePool: onPremPool });
-        new KarmadaPlacement(chart, 'job', { workload: job, targets: [onPrem, gke] });
-        expect(() => synth(chart)).not.toThrow();
-      }
+    test('fails at synth on an image with a tag and a digest that a mirror rewrites: Karmada writes it back with its tag only', () => {
       const chart = Testing.chart();
-      const job = new DistributedTrainingJob(chart, 'train', { image: 'pytorch/pytorch:2.4.1', script: 'train.py', nodePool: onPremPool });
-      new KarmadaPlacement(chart, 'job', { workload: job, targets: [gke] });
-      expect(() => synth(chart)).not.toThrow();
+      const image = `registry.example.com/ml/train:2.4.1@${digest}`;
+      const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image, script: 'train.py', nodePool: onPremPool });
+      new KarmadaPlacement(chart, 'job', { workload: job, targets: [onPrem, gke] });
+      expect(() => synth(chart)).toThrow("'workload' must be images a registry mirror rewrites pinned by a tag or a digest alone: Karmada writes an image back " +
+        `with its tag only (for on-prem), got '${image}': pin it by digest alone, registry.example.com/ml/train@${digest}`);
+      // Without a mirror for its registry nothing rewrites it.
+      const other = Testing.chart();
+      const kept = new DistributedTrainingJob(other, 'train', { image: `ghcr.io/ml/train:2.4.1@${digest}`, script: 'train.py', nodePool: onPremPool });
+      new KarmadaPlacement(other, 'job', { workload: kept, targets: [onPrem, gke] });
+      expect(() => synth(other)).not.toThrow();
     });
 
-    test("a registry mirror for a workload whose object is unknown: Karmada's own lookup for a core kind, refused for any other", () => {
+    test('a registry mirror for a workload whose object is unknown is refused: each image is rewritten by its path', () => {
       const { chart, job } = trainingChart();
       const { apiObject, ...withoutObject } = job.workloadPlacement;
       expect(apiObject).toBe(job.job);
-      new KarmadaPlacement(chart, 'job', { workload: { workloadPlacement: withoutObject }, targets: [onPrem] });
-      const [rule] = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
-      expect(rule.overriders.imageOverrider).toEqual([{ component: 'Registry', operator: 'replace', value: 'harbor.dc1.example.com' }]);
-      const ksvc = { ...withoutObject, workload: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'classifier' } };
-      expect(() => new KarmadaPlacement(chart, 'ksvc', { workload: { workloadPlacement: ksvc }, targets: [onPrem] }))
-        .toThrow("'targets[].registryMirror' must be set for a workload whose images Karmada finds (v1/Pod, apps/v1/ReplicaSet, apps/v1/Deployment, apps/v1/DaemonSet, apps/v1/StatefulSet, batch/v1/Job), or whose object is known (WorkloadPlacement.apiObject), got 'on-prem: harbor.dc1.example.com for a Service'");
+      expect(() => new KarmadaPlacement(chart, 'job', { workload: { workloadPlacement: withoutObject }, targets: [onPrem] })).toThrow(
+        "'targets[].registryMirrors' must be set only for a workload whose object is known (WorkloadPlacement.apiObject), whose images are rewritten by their paths, " +
+        "got 'on-prem for a Job without its object': place it with PlaceableWorkload.fromApiObject");
+      expect(() => new KarmadaPlacement(chart, 'plain', { workload: { workloadPlacement: withoutObject }, targets: [gke] })).not.toThrow();
     });
 
     test('fails on a pod spec path that names no pod spec', () => {

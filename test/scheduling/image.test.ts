@@ -53,7 +53,17 @@ describe('mirroredImage', () => {
     ['python@sha256:' + 'c'.repeat(64), 'harbor.dc1.example.com/library/python@sha256:' + 'c'.repeat(64)],
     ['docker.io/python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim'],
     ['index.docker.io/python:3.12.7-slim', 'harbor.dc1.example.com/library/python:3.12.7-slim'],
-  ])('%s through a mirror is %s', (image, mirrored) => {
-    expect(mirroredImage(image, 'harbor.dc1.example.com')).toBe(mirrored);
+  ])('%s through a mirror for every registry is %s', (image, mirrored) => {
+    expect(mirroredImage(image, { '*': 'harbor.dc1.example.com' })).toBe(mirrored);
+  });
+
+  test('takes the mirror of the image\'s own registry before the catch-all, with its path; other registries stay', () => {
+    const mirrors = { 'docker.io': 'harbor.dc1.example.com/dockerhub-proxy', 'nvcr.io': '123456789012.dkr.ecr.us-east-1.amazonaws.com/nvcr' };
+    expect(mirroredImage('node:22.20.0-alpine3.22', mirrors)).toBe('harbor.dc1.example.com/dockerhub-proxy/library/node:22.20.0-alpine3.22');
+    expect(mirroredImage('index.docker.io/minio/mc:1', mirrors)).toBe('harbor.dc1.example.com/dockerhub-proxy/minio/mc:1');
+    expect(mirroredImage('nvcr.io/nvidia/tritonserver:25.12-py3', mirrors)).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/nvcr/nvidia/tritonserver:25.12-py3');
+    expect(mirroredImage('quay.io/jupyter/pytorch-notebook:x', mirrors)).toBe('quay.io/jupyter/pytorch-notebook:x');
+    expect(mirroredImage('quay.io/jupyter/pytorch-notebook:x', { ...mirrors, '*': 'harbor.dc1.example.com/other' }))
+      .toBe('harbor.dc1.example.com/other/jupyter/pytorch-notebook:x');
   });
 });
