@@ -90,10 +90,18 @@ export function imagePullerOf(construct: IConstruct): ((image: string) => string
   };
 }
 
-/** The image a cluster scope's rendered `image` stands for: itself unless it was pulled through a mirror there. */
+/**
+ * The image that `image`, found in a cluster scope's objects, stands for: the one the library pulled through a
+ * mirror there, or the image of a mirrored registry it names by the mirror's location; else itself.
+ */
 export function originOf(scope: IConstruct, image: string): string {
   const facts = isClusterScope(scope) ? ((scope as any)[CLUSTER_SCOPE] as ClusterFacts) : undefined;
-  return facts?.origins?.get(image) ?? image;
+  const recorded = facts?.origins?.get(image);
+  if (recorded !== undefined) return recorded;
+  for (const [registry, location] of Object.entries(facts?.registryMirrors ?? {})) {
+    if (registry !== '*' && image.startsWith(`${location}/`)) return `${registry}/${image.slice(location.length + 1)}`;
+  }
+  return image;
 }
 
 /** How messages name the cluster of `construct`: its ClusterChart's path, or the app. */

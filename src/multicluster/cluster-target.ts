@@ -63,10 +63,18 @@ export class ClusterTarget {
     if (props.namespace !== undefined && (!DNS_1123_LABEL.test(props.namespace) || props.namespace.length > 63)) {
       throw propError('namespace', 'a DNS label', props.namespace);
     }
+    const locations = new Map<string, string>();
     for (const [registry, mirror] of Object.entries(props.registryMirrors ?? {})) {
       if (registry !== '*' && !REGISTRY.test(registry)) {
         throw propError('registryMirrors', "keyed by registry hosts as images name them ('docker.io', 'nvcr.io', 'registry.example.com:5000') or '*'", registry);
       }
+      if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') {
+        throw propError('registryMirrors', "keyed by 'docker.io' for Docker Hub, whichever of its names an image uses", registry);
+      }
+      // A location serves one registry's paths: two registries under one would put two images at one name.
+      const other = locations.get(mirror);
+      if (other !== undefined) throw propError(`registryMirrors['${registry}']`, `a location of its own (registry '${other}' is mirrored there too)`, mirror);
+      locations.set(mirror, registry);
       const [host, ...path] = mirror.split('/');
       if (!REGISTRY.test(host) || !path.every((segment) => PATH_SEGMENT.test(segment))) {
         throw propError(`registryMirrors['${registry}']`, "a mirror location host[:port][/path], e.g. 'harbor.dc1.example.com/dockerhub-proxy' " +

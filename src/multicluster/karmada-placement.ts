@@ -340,7 +340,7 @@ function overrideRules(placement: WorkloadPlacement, differing: DifferingTarget[
   const images = differing.some((d) => d.target.registryMirrors) ? podImages(placement) : [];
   const component = karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent;
   const replace = karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE;
-  return differing.map(({ target, plaintext }) => {
+  return differing.flatMap(({ target, plaintext }) => {
     const mirrors = target.registryMirrors ?? {};
     const imageOverrider = images.flatMap(({ path, image }) => {
       const r = parseImage(image);
@@ -352,10 +352,12 @@ function overrideRules(placement: WorkloadPlacement, differing: DifferingTarget[
         { predicate: { path }, component: component.REPOSITORY, operator: replace, value: [...prefix, r.path].join('/') },
       ];
     });
-    return {
+    // Mirrors of none of the workload's registries: nothing to override there.
+    if (plaintext.length === 0 && imageOverrider.length === 0) return [];
+    return [{
       targetCluster: { clusterNames: [target.name] },
       overriders: { plaintext: plaintext.length ? plaintext : undefined, imageOverrider: imageOverrider.length ? imageOverrider : undefined },
-    };
+    }];
   });
 }
 

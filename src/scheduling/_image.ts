@@ -46,8 +46,6 @@ const DOCKER_HUB = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
 export interface ImageReference {
   /** The registry host, `docker.io` when the image names none. */
   readonly registry: string;
-  /** Whether the image names its registry (`minio/mc` and `node` do not: they are on Docker Hub). */
-  readonly namesRegistry: boolean;
   /** The repository path on the registry, Docker Hub's single names under `library/` (`library/node`). */
   readonly path: string;
   /** The tag and the digest, each with its separator (`:1.0`, `@sha256:...`), or ''. */
@@ -73,7 +71,7 @@ export function parseImage(image: string): ImageReference {
   const registry = namesRegistry ? first! : 'docker.io';
   const rest = namesRegistry ? repository.slice(slash + 1) : repository;
   const path = DOCKER_HUB.includes(registry) && !rest.includes('/') ? `library/${rest}` : rest;
-  return { registry, namesRegistry, path, tag, digest };
+  return { registry, path, tag, digest };
 }
 
 /** `image` with every part spelled out (`node:22` → `docker.io/library/node:22`). */

@@ -142,12 +142,12 @@ export interface GpuPodProps {
   /**
    * Size limit of `/dev/shm`. It is memory: what the pod writes there counts against the container's memory
    * limit, so it must be less than that limit.
-   * @default Size.gibibytes(1)
+   * @default Size.gibibytes(1) - 1Gi per worker in a DistributedTrainingJob with its default memory
    */
   readonly sharedMemorySize?: Size;
   /**
    * Size limit of the writable `/tmp` scratch volume.
-   * @default Size.gibibytes(1)
+   * @default Size.gibibytes(1) - 1Gi per worker in a DistributedTrainingJob
    */
   readonly tmpSize?: Size;
   /**

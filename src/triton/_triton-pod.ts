@@ -117,11 +117,15 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
     if (!m) throw propError('extraArgs', 'flags of the form --name or --name=value', arg);
     // tritonserver reads its flags with getopt_long, which takes any unambiguous prefix: --model-control=explicit
     // is --model-control-mode=explicit.
-    const known = { ...MANAGED_FLAGS, ...REFUSED_FLAGS };
-    const flag = m[1] in known ? m[1] : Object.keys(known).find((f) => f.startsWith(m[1]));
-    if (flag === undefined) continue;
+    const known = [...Object.keys(MANAGED_FLAGS), ...Object.keys(REFUSED_FLAGS)];
+    const matches = known.includes(m[1]) ? [m[1]] : known.filter((f) => f.startsWith(m[1]));
+    if (matches.length === 0) continue;
+    if (matches.length > 1) {
+      throw propError('extraArgs', `free of --${m[1]}, a prefix of --${matches.join(', --')}, which this construct sets or refuses (and tritonserver refuses as ambiguous)`, arg);
+    }
+    const flag = matches[0];
     const as = flag === m[1] ? `--${flag}` : `--${m[1]} (tritonserver reads it as --${flag})`;
-    const owner = MANAGED_FLAGS[flag];
+    const owner = Object.hasOwn(MANAGED_FLAGS, flag) ? MANAGED_FLAGS[flag] : undefined;
     if (owner) throw propError('extraArgs', `free of ${as}, which this construct sets`, arg, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
     throw propError('extraArgs', `free of ${as}: ${REFUSED_FLAGS[flag]}`, arg);
   }

@@ -102,7 +102,8 @@ export class TritonKnativeService extends Construct {
     const underivable = underivableModel(props.repository.models);
     if (underivable && (props.containerConcurrency === undefined || props.target === undefined)) {
       const prop = props.containerConcurrency === undefined ? 'containerConcurrency' : 'target';
-      const fix = "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size)";
+      const fix = "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size, " +
+        "an ensemble's slowest step)";
       throw propError(prop, `set with model ${underivable}, whose concurrency Triton's batch settings do not tell`, 'unset', fix);
     }
     if ((props.containerConcurrency === undefined || props.target === undefined) && derived.concurrency === 0) {
@@ -240,7 +241,6 @@ function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurren
   let concurrency = 0;
   let target = 0;
   for (const m of models) {
-    if (m.isEnsemble) continue;
     const c = m.config.props;
     const instances = m.instanceCount(gpuCount);
     const batching = !!(c.dynamicBatching || c.sequenceBatching) && m.config.maxBatchSize > 0;

@@ -336,7 +336,8 @@ export class TritonServer extends Construct {
     if (own && this.props.replicas === undefined && (a.queueTime ?? true) && a.queueTimeMetric === undefined) {
       const expected = `false, or a queueTimeMetric, with model '${own.name}': the ${own.backend} backend takes each request at once and queues it ` +
         "itself, so Triton's queue time stays near 0 and the HPA would never scale out";
-      const fix = "set autoscaling.queueTime: false to scale on CPU, or queueTimeMetric to a per-pod metric of the backend's own queue served by your metrics adapter";
+      const fix = "set autoscaling.queueTime: false to scale on CPU, or queueTimeMetric to a per-pod metric of the backend's own queue time, in " +
+        'microseconds like queueTimeTarget, served by your metrics adapter';
       return [propError('autoscaling.queueTime', expected, true, fix).message];
     }
     // A given target means an HPA on queue time: validateDeploymentProps refuses one with replicas or queueTime: false.

@@ -57,7 +57,8 @@ describe('a ClusterChart whose target has registry mirrors', () => {
     // Same path on another registry: another repository, whatever its tag.
     new DistributedTrainingJob(dc2, 'ghcr', { image: 'ghcr.io/ml/train:9.0.0', script: 'train.py' });
     expect(() => synthApp(app)).not.toThrow();
-    new DistributedTrainingJob(dc1, 'other', { image: 'registry.example.com/ml/train:1.2.0', script: 'train.py' });
+    // An image named by the mirror's location stands for its registry's image too.
+    new DistributedTrainingJob(dc1, 'other', { image: 'harbor.dc1.example.com/ml-registry/ml/train:1.2.0', script: 'train.py' });
     new DistributedTrainingJob(dc2, 'other', { image: 'registry.example.com/ml/train:1.1.0', script: 'train.py' });
     expect(() => synthApp(app)).toThrow("'image' must be references of registry.example.com/ml/train that one cluster target runs all of, got 'dc1: " +
       'registry.example.com/ml/train:1.0.0, registry.example.com/ml/train:1.2.0; dc2: registry.example.com/ml/train:1.0.0, registry.example.com/ml/train:1.1.0');
@@ -84,6 +85,10 @@ describe('ClusterTarget', () => {
       .toThrow("(a host without a '.' or a port is read as a Docker Hub path), got 'harbor/hub': leave out the scheme; spell out the domain or the port");
     expect(() => target({ 'docker.io': 'harbor.example.com/Hub' })).toThrow("got 'harbor.example.com/Hub'");
     expect(() => target({ 'Docker Hub': 'harbor.example.com' })).toThrow("'registryMirrors' must be keyed by registry hosts as images name them");
+    // Docker Hub is one key whatever name an image gives it, and a location serves one registry.
+    expect(() => target({ 'index.docker.io': 'harbor.example.com/hub' })).toThrow("'registryMirrors' must be keyed by 'docker.io' for Docker Hub, whichever of its names an image uses, got 'index.docker.io'");
+    expect(() => target({ 'quay.io': 'harbor.example.com/proxy', '*': 'harbor.example.com/proxy' }))
+      .toThrow("'registryMirrors['*']' must be a location of its own (registry 'quay.io' is mirrored there too), got 'harbor.example.com/proxy'");
     for (const mirror of ['harbor:5000', 'localhost:5000', 'harbor.dc1.example.com', 'harbor.dc1.example.com:8443/proxy', '123456789012.dkr.ecr.us-east-1.amazonaws.com/nvcr']) {
       expect(target({ 'nvcr.io': mirror }).registryMirrors).toEqual({ 'nvcr.io': mirror });
     }

@@ -307,6 +307,13 @@ describe('KarmadaPlacement', () => {
       expect(() => synth(other)).not.toThrow();
     });
 
+    test('a target whose mirrors serve none of the workload\'s registries gets no rule', () => {
+      const { chart, job } = trainingChart();
+      const quayOnly = new ClusterTarget({ name: 'quay-only', nodePool: onPremPool, registryMirrors: { 'quay.io': 'harbor.dc1.example.com/quay-proxy' } });
+      new KarmadaPlacement(chart, 'placement', { workload: job, targets: [quayOnly, gke] });
+      expect(oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules.map((r: any) => r.targetCluster.clusterNames)).toEqual([['gke-burst']]);
+    });
+
     test('a registry mirror for a workload whose object is unknown is refused: each image is rewritten by its path', () => {
       const { chart, job } = trainingChart();
       const { apiObject, ...withoutObject } = job.workloadPlacement;

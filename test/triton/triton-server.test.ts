@@ -621,6 +621,11 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'p', { repository: repo, extraArgs: ['--log-verbose=1', '--model-control=explicit'] })).toThrow(
       "'extraArgs' must be free of --model-control (tritonserver reads it as --model-control-mode), which this construct sets, got '--model-control=explicit': " +
       "use the 'modelControl' prop instead");
+    expect(() => new TritonServer(chart, 'r', { repository: repo, extraArgs: ['--model-=x'] })).toThrow(
+      "'extraArgs' must be free of --model-, a prefix of --model-repository, --model-store, --model-control-mode, which this construct sets or refuses " +
+      "(and tritonserver refuses as ambiguous), got '--model-=x'");
+    // Names of the lookup tables' prototype are no flags of theirs.
+    expect(() => new TritonServer(chart, 's', { repository: repo, extraArgs: ['--constructor'] })).not.toThrow();
     expect(() => new TritonServer(chart, 'q', { repository: repo, extraArgs: ['--allow-ht=false'] }))
       .toThrow("'extraArgs' must be free of --allow-ht (tritonserver reads it as --allow-http): the probes and the Service use the HTTP endpoint");
     expect(() => new TritonServer(chart, 'd', { repository: repo, extraArgs: ['--exit-timeout-secs=60'] })).toThrow(/use the 'exitTimeout' prop instead/);
