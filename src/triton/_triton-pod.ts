@@ -208,6 +208,21 @@ export function checkRepositoryClaim(repository: TritonModelRepo, twoPods: strin
     'use a ReadOnlyMany or ReadWriteMany storage class (NFS, CephFS, EFS, Filestore, Azure Files), or copy the artifacts from S3');
 }
 
+/** The one workload mounting each single-node model claim, by the claim: a second would run its pod beside the first. */
+const SINGLE_NODE_CLAIM_USERS = new WeakMap<object, string>();
+
+/**
+ * Records `workload` as the one server on the repository's single-node claim; throws when another already mounts it
+ * (their pods may land on different nodes).
+ */
+export function claimSingleNodeRepository(repository: TritonModelRepo, workload: IConstruct): void {
+  const claim = repository.artifacts._claim;
+  if (!claim || !onSingleNodeClaim(repository)) return;
+  const first = SINGLE_NODE_CLAIM_USERS.get(claim);
+  if (first !== undefined && first !== workload.node.path) checkRepositoryClaim(repository, `the server '${first}' mounts it too`);
+  SINGLE_NODE_CLAIM_USERS.set(claim, workload.node.path);
+}
+
 /** Backends that batch inside the backend (continuous or in-flight batching), not through Triton's batchers. */
 const SELF_BATCHING_BACKENDS = ['vllm', 'tensorrtllm'];
 

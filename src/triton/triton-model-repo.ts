@@ -90,7 +90,7 @@ export class ModelArtifactSource {
    * and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the ConfigMap. A TritonKnativeService, and a
    * TritonServer that may run several replicas, need a claim several nodes can mount (ReadOnlyMany or
    * ReadWriteMany); with a claim the app creates, they check its access modes, and a TritonServer of one replica on a
-   * ReadWriteOnce claim replaces its pod instead of rolling.
+   * ReadWriteOnce claim replaces its pod instead of rolling, and is the only server on that claim.
    */
   public static fromPersistentVolumeClaim(claim: IPersistentVolumeClaim, options: PersistentVolumeClaimArtifactOptions = {}): ModelArtifactSource {
     const sub = options.subPath === undefined ? undefined : options.subPath.replace(/^\/+|\/+$/g, '');

@@ -3,8 +3,9 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { wholeSeconds } from '../_duration';
 import {
-  checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT, onSingleNodeClaim,
-  resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline, validateAgainstServer,
+  checkRepositoryClaim, claimSingleNodeRepository, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT,
+  onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline,
+  validateAgainstServer,
 } from './_triton-pod';
 import { TritonWorkloadProps } from './triton-workload';
 import { imagePullerOf } from '../_cluster-scope';
@@ -240,6 +241,7 @@ export class TritonServer extends Construct {
     const maxReplicas = props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS;
     if (maxReplicas > 1) checkRepositoryClaim(props.repository, `up to ${maxReplicas} replicas (${props.replicas !== undefined ? 'replicas' : 'autoscaling.maxReplicas'}) run side by side`);
     this.recreate = maxReplicas === 1 && onSingleNodeClaim(props.repository);
+    claimSingleNodeRepository(props.repository, this);
 
     this.deployment = new ApiObject(this, 'Deployment', {
       ...k8s.KubeDeployment.GVK,

@@ -52,6 +52,18 @@ describe('TritonServer', () => {
         "up to 2 replicas (replicas) run side by side, and a pod on another node would hang on the volume, got 'claim 'model-store' with ReadWriteOncePod'");
     });
 
+    test('two one-replica servers on one single-node claim fail: their pods may land on different nodes', () => {
+      const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
+      const accessModes = [PersistentVolumeAccessMode.READ_WRITE_ONCE];
+      const claim = new PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'model-store' }, accessModes, storage: Size.gibibytes(50) });
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+      const other = new TritonModelRepo(chart, 'other', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+      new TritonServer(chart, 'a', { repository: repo, replicas: 1 });
+      expect(() => new TritonServer(chart, 'b', { repository: other, replicas: 1 })).toThrow(
+        "'repository' must be artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): the server 'test/a' mounts it too, " +
+        "and a pod on another node would hang on the volume, got 'claim 'model-store' with ReadWriteOnce'");
+    });
+
     test('one replica on a single-node claim is replaced, not rolled: a rollout would start the new pod beside the old one', () => {
       const strategyOf = (made: TritonServer) => oneOf(synthAppChecked(made.node.root as App), 'apps/v1', 'Deployment').spec.strategy;
       expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1 })())).toEqual({ type: 'Recreate' });
