@@ -1,4 +1,5 @@
 /** Kubernetes name formats (apimachinery's validation), in one place for every construct. */
+import { propError } from './_errors';
 
 /** DNS-1035 label: Services, Knative Services, Jobs with stable pod hostnames. */
 export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -15,3 +16,15 @@ export const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
  * have: media extensions (`+me`, `+me.all`), graphics (`+gfx`), or none of the media extensions (`-me`).
  */
 export const MIG_PROFILE = /^[1-8]g\.\d+gb(\+(me|me\.all|gfx)|-me)?$/;
+
+/**
+ * Throws unless `name` is a DNS-1035 label of at most `maxLen` characters. A name generated from the construct path
+ * (`given` false) is said to be one, with the fix: the user never set `prop`.
+ */
+export function checkDns1035Name(prop: string, name: string, given: boolean, maxLen: number, why = ''): void {
+  if (DNS_1035_LABEL.test(name) && name.length <= maxLen) return;
+  const expected = `a DNS-1035 label of at most ${maxLen} characters (lowercase letters, digits, -; starting with a letter)${why}`;
+  if (given) throw propError(prop, expected, name);
+  throw propError(prop, expected, `${name} (generated from the construct path)`,
+    `set ${prop}, or give the constructs on the path ids of lowercase letters, digits and '-' that start with a letter`);
+}

@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { deadLetterLoggerScript } from './adapter/dead-letter-logger';
 import { IEventSink, SinkDestination } from './event-sink';
-import { checkInteger, propError } from '../_errors';
+import { checkInteger } from '../_errors';
+import { checkDns1035Name } from '../_names';
 
 /** Props of DeadLetterLogger. */
 export interface DeadLetterLoggerProps {
@@ -55,9 +56,7 @@ export class DeadLetterLogger extends Construct implements IEventSink {
     super(scope, id);
     checkInteger('replicas', props.replicas, 1, undefined, 'a dead-letter sink with no replica refuses every dead letter');
     this.name = props.name ?? Names.toDnsLabel(this, { maxLen: 63 });
-    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
-      throw propError('name', 'a DNS-1035 label of at most 63 characters (lowercase letters, digits, -; starting with a letter)', this.name);
-    }
+    checkDns1035Name('name', this.name, props.name !== undefined, 63);
     const parts = nodeScriptService(this, {
       name: this.name,
       labels: { 'app.kubernetes.io/name': 'dead-letter-logger', 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' },

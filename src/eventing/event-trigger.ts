@@ -160,7 +160,10 @@ export class EventTrigger extends Construct {
 
     const check = props.coldStartCheck ?? ColdStartCheck.FAIL;
     if (scalesToZero && check !== ColdStartCheck.SKIP) {
-      const problem = this.coldStartProblem(cold.name, cold.coldStartBudget.toSeconds(), delay, timeout);
+      // Say where inherited settings come from: the trigger's own delivery may not be set at all.
+      const from = (['retry', 'backoffPolicy', 'backoffDelay', 'timeout'] as const).filter((k) => own[k] === undefined && inherited[k] !== undefined);
+      const problem = this.coldStartProblem(cold.name, cold.coldStartBudget.toSeconds(), delay, timeout,
+        from.length > 0 ? ` (${from.map((k) => `delivery.${k}`).join(', ')} from the defaults of broker '${props.broker.name}')` : '');
       if (problem && check === ColdStartCheck.FAIL) throw new Error(problem);
       if (problem) {
         this.node.addMetadata('warning', problem);
@@ -209,7 +212,7 @@ export class EventTrigger extends Construct {
     return Duration.millis(Math.round(seconds * 1000));
   }
 
-  private coldStartProblem(name: string, budget: number, delay: number, timeout?: number): string | undefined {
+  private coldStartProblem(name: string, budget: number, delay: number, timeout: number | undefined, inheritedNote: string): string | undefined {
     const covered = coverageSeconds(this.backoffPolicy, delay, this.retry, timeout);
     if (covered >= budget) return undefined;
     const waits = Array.from({ length: Math.min(this.retry, 4) }, (_, i) => `${round(backoffSeconds(this.backoffPolicy, delay, i + 1) - backoffSeconds(this.backoffPolicy, delay, i))}s`);
@@ -224,7 +227,7 @@ export class EventTrigger extends Construct {
       'or set coldStartCheck to ColdStartCheck.WARN',
     ].join(', ');
     return `'delivery' must keep retrying for the cold-start budget of '${name}' (${round(budget)}s; it scales to zero), ` +
-      `got ${round(covered)}s: ${backoff}${timeouts}; ${fix}`;
+      `got ${round(covered)}s: ${backoff}${timeouts}${inheritedNote}; ${fix}`;
   }
 
   private renderSpec(): any {

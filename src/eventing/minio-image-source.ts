@@ -10,9 +10,9 @@ import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
 import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { DNS_1035_LABEL, LABEL_VALUE } from '../_names';
+import { checkDns1035Name, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
-import { DEFAULT_MC_IMAGE } from '../scheduling/_mc';
+import { DEFAULT_MC_IMAGE, mcCaParts } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
@@ -73,6 +73,17 @@ export interface MinIOImageSourceProps {
    * @default 'AWS_SECRET_ACCESS_KEY'
    */
   readonly secretAccessKeyKey?: string;
+  /**
+   * Secret holding the CA certificate (PEM) of an `https` endpoint whose certificate no public CA signed (a MinIO
+   * Operator tenant's): the setup Job's `mc` trusts it beside the system roots.
+   * @default - the system roots of the `mc` image
+   */
+  readonly caCertificate?: ISecret;
+  /**
+   * Key in `caCertificate` holding the certificate.
+   * @default 'ca.crt'
+   */
+  readonly caCertificateKey?: string;
   /**
    * Secret holding the token MinIO sends as `Authorization: Bearer <token>` and the adapter checks: one word
    * without whitespace (MinIO sends a two-word token as it is and none of three or more; the setup Job and the
@@ -168,6 +179,8 @@ export interface MinIOImageSourceProps {
 const AUTH_TOKEN_REVISION = 'cdk8s-gpu-inference/auth-token-revision';
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const UNSAFE_FILTER = /[\s*?[\]'"\\$`]/;
+/** A prefix may hold spaces ("Camera Uploads/"): the setup script quotes it. */
+const UNSAFE_PREFIX = /[\t\n\r\f\v*?[\]'"\\$`]/;
 
 /**
  * The setup Job's script: constant text, every value comes from the environment, so nothing from props is ever
@@ -244,14 +257,16 @@ const webhookTargets = perCluster(() => new Map<string, string>());
  *   a queue directory, and runs `mc event add` for the bucket, events and prefix/suffix filters; safe to re-run.
  *   Its name carries a hash of its settings, so a change makes a new Job. MinIO keeps the rules of earlier settings
  *   beside the new ones (removing them first would lose the uploads in between): `eventFilter()` drops what they
- *   send, and `mc event rm <alias>/<bucket> <targetArn>` before the Job runs again clears them.
+ *   send, and `mc event rm <alias>/<bucket> <arn>` before the Job runs again clears them, with the ARN MinIO
+ *   stores: `targetArn` with the server's region, if it has one (`arn:minio:sqs:<region>:<id>:webhook`).
  *
  * Each record becomes one binary-mode CloudEvent: `type` `io.min.s3.ObjectCreated:Put` (the CloudEvents S3 adapter
  * convention's type with a MinIO prefix), `source` `<endpoint>/<bucket>`, `subject` the object key, `time` the
  * event time, `id` a SHA-256 of the record (stable across MinIO's retries, so consumers can drop duplicates),
  * `data` the record. `eventFilter()` gives the Trigger filters that match exactly these events. Header values
- * are percent-encoded as the HTTP binding asks (non-ASCII, space, `"`, `%`); Go consumers (cloudevents sdk-go)
- * see the subject encoded, others decoded.
+ * are percent-encoded as the HTTP binding asks (non-ASCII, space, `"`, `%`), and consumers see them so: the
+ * CloudEvents SDKs (Go, Java, JavaScript, Python) hand the subject on as received. Decode it
+ * (`urllib.parse.unquote`, `decodeURIComponent`) before fetching the object by key.
  *
  * The adapter answers MinIO 2xx once the sink took the event; MinIO retries anything else from its queue, one
  * event at a time. An event the sink refuses for good (400, 413, 415, 422) is logged and dropped, so it does not
@@ -291,7 +306,10 @@ export class MinIOImageSource extends Construct {
   public readonly setupJob: ApiObject;
   /** The URL MinIO posts to. */
   public readonly webhookEndpoint: string;
-  /** The MinIO ARN of the webhook target, `arn:minio:sqs::<id>:webhook`. */
+  /**
+   * The MinIO ARN of the webhook target, `arn:minio:sqs::<id>:webhook`. A MinIO with a region set stores the
+   * event rules under `arn:minio:sqs:<region>:<id>:webhook`.
+   */
   public readonly targetArn: string;
   /** The `source` of every event: `<endpoint>/<bucket>`. */
   public readonly eventSource: string;
@@ -314,6 +332,8 @@ export class MinIOImageSource extends Construct {
       throw propError('endpoint', 'an http(s) URL of MinIO with no path, e.g. http://minio.minio.svc.cluster.local:9000', props.endpoint);
     }
     if (!BUCKET.test(props.bucket)) throw propError('bucket', 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', props.bucket);
+    if (props.caCertificate && !endpoint.startsWith('https:')) throw propError('caCertificate', 'set only with an https endpoint', props.endpoint);
+    if (props.caCertificateKey !== undefined && !props.caCertificate) throw propError('caCertificateKey', 'unset without caCertificate', props.caCertificateKey);
     if (!props.queueDir.startsWith('/') || /\s/.test(props.queueDir)) {
       throw propError('queueDir', 'an absolute path on the MinIO servers without whitespace', props.queueDir, 'MinIO rejects a relative queue_dir');
     }
@@ -342,9 +362,7 @@ export class MinIOImageSource extends Construct {
     const sink = sinkDestination('sink', props.sink);
 
     const base = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
-    if (!DNS_1035_LABEL.test(base) || base.length > 40) {
-      throw propError('name', 'a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter)', base);
-    }
+    checkDns1035Name('name', base, props.name !== undefined, 40);
     const targetId = props.targetId ?? base.replace(/-/g, '_');
     if (!/^[A-Za-z0-9_]{1,64}$/.test(targetId)) throw propError('targetId', 'letters, digits and _ (at most 64)', targetId);
     const namespace = Chart.of(this).namespace;
@@ -419,6 +437,7 @@ export class MinIOImageSource extends Construct {
       HOME: '/tmp',
     };
     const mcImage = props.mcImage ?? MinIOImageSource.DEFAULT_MC_IMAGE;
+    const ca = mcCaParts(props);
     const secretRefs = [props.credentials.name, accessKey, secretKey, props.authToken.name, props.authTokenKey ?? 'token'];
     const jobPod = resolveCpuPod({
       imageProp: 'mcImage',
@@ -438,7 +457,10 @@ export class MinIOImageSource extends Construct {
     // A name of their own: the adapter's Service and Deployment select its name and instance labels.
     const setupLabels = { ...labels, 'app.kubernetes.io/name': 'minio-cloudevents-setup' };
     // The name follows everything in the pod template, which is immutable: a change makes a new Job.
-    const hash = sha256(JSON.stringify([settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels])).slice(0, 8);
+    // The CA joins the hash only when set, so the names of Jobs without one stay as they were.
+    const caRef = props.caCertificate ? [[props.caCertificate.name, props.caCertificateKey ?? 'ca.crt']] : [];
+    const hashed = [settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef];
+    const hash = sha256(JSON.stringify(hashed)).slice(0, 8);
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {
       metadata: { name: `${base}-setup-${hash}`, labels: setupLabels },
       spec: {
@@ -446,7 +468,14 @@ export class MinIOImageSource extends Construct {
         activeDeadlineSeconds: 900,
         template: {
           metadata: { labels: setupLabels },
-          spec: renderPodSpec(jobPod, { target: PodTarget.WORKLOAD, containerName: 'mc', restartPolicy: 'OnFailure', pullImage: imagePullerOf(this) }),
+          spec: renderPodSpec(jobPod, {
+            target: PodTarget.WORKLOAD,
+            containerName: 'mc',
+            restartPolicy: 'OnFailure',
+            pullImage: imagePullerOf(this),
+            extraMounts: ca.mounts,
+            extraVolumes: ca.volumes,
+          }),
         },
       },
     }, toWire);
@@ -477,10 +506,16 @@ export class MinIOImageSource extends Construct {
   }
 }
 
-/** A key prefix or suffix, as `mc event add` takes it: non-empty, without whitespace, quotes or glob characters. */
+/**
+ * A key prefix or suffix, as `mc event add` takes it from the setup script: non-empty, without quotes or glob
+ * characters; suffixes without spaces either (the script splits them at spaces).
+ */
 function checkKeyFilter(prop: 'prefix' | 'suffixes', value: string): void {
-  if (value === '' || UNSAFE_FILTER.test(value)) {
-    throw propError(prop, `${prop === 'prefix' ? 'a non-empty key prefix' : 'non-empty key suffixes'} without whitespace, quotes or glob characters`, value);
+  if (prop === 'prefix' && (value === '' || UNSAFE_PREFIX.test(value))) {
+    throw propError(prop, 'a non-empty key prefix without quotes, glob characters or whitespace other than spaces', value);
+  }
+  if (prop === 'suffixes' && (value === '' || UNSAFE_FILTER.test(value))) {
+    throw propError(prop, 'non-empty key suffixes without whitespace, quotes or glob characters', value);
   }
 }
 

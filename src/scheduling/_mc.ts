@@ -34,8 +34,12 @@ export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) =>
   if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
     throw propError(prop('prefix'), 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
   }
-  for (const [field, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey]] as const) {
+  for (const [field, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey], ['caCertificateKey', o.caCertificateKey]] as const) {
     if (key !== undefined && !SECRET_KEY.test(key)) throw propError(prop(field), 'a Secret key ([-._a-zA-Z0-9]+)', key);
+  }
+  if (o.caCertificateKey !== undefined && o.caCertificate === undefined) throw propError(prop('caCertificateKey'), 'unset without caCertificate', o.caCertificateKey);
+  if (o.caCertificate !== undefined && !m[1].startsWith('https')) {
+    throw propError(prop('caCertificate'), 'set only with an https endpoint', o.endpoint, 'drop it, or reach the store over https');
   }
   const scheme = m[1];
   return { scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
@@ -51,6 +55,19 @@ export function credentialEnv(o: ObjectStoreOptions): Record<string, EnvValue> {
   return {
     AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret: o.credentials, key: o.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
     AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret: o.credentials, key: o.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),
+  };
+}
+
+/** Where `mc` looks for extra CA certificates: `certs/CAs` in its config directory (`--config-dir /tmp/.mc`). */
+export const MC_CA_DIR = '/tmp/.mc/certs/CAs';
+const MC_CA_VOLUME = 'mc-ca';
+
+/** The CA certificate of a store for `mc`: the pod's volume and the container's mount; none without one. */
+export function mcCaParts(o: Pick<ObjectStoreOptions, 'caCertificate' | 'caCertificateKey'>): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  if (!o.caCertificate) return { volumes: [], mounts: [] };
+  return {
+    volumes: [{ name: MC_CA_VOLUME, secret: { secretName: o.caCertificate.name, items: [{ key: o.caCertificateKey ?? 'ca.crt', path: 'ca.crt' }] } }],
+    mounts: [{ name: MC_CA_VOLUME, mountPath: MC_CA_DIR, readOnly: true }],
   };
 }
 
@@ -80,7 +97,7 @@ export function mcContainer(o: McContainerOptions): AuxiliaryContainer {
       // mc reads an alias from MC_HOST_<alias>; the kubelet expands $(VAR) from the secret references above.
       [`MC_HOST_${o.alias}`]: EnvValue.fromValue(`${e.scheme}://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@${e.host}:${e.port}`),
     },
-    volumeMounts: o.volumeMounts,
+    volumeMounts: [...o.volumeMounts, ...mcCaParts(o.store).mounts],
     resources: {
       requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
       limits: { memory: k8s.Quantity.fromString('512Mi') },

@@ -26,4 +26,15 @@ export interface ObjectStoreOptions {
    * @default 'AWS_SECRET_ACCESS_KEY'
    */
   readonly secretAccessKeyKey?: string;
+  /**
+   * Secret holding the CA certificate (PEM) of an `https` endpoint whose certificate no public CA signed (a MinIO
+   * Operator tenant's): `mc` trusts it beside the system roots (`<config dir>/certs/CAs`).
+   * @default - the system roots of the `mc` image
+   */
+  readonly caCertificate?: ISecret;
+  /**
+   * Key in `caCertificate` holding the certificate.
+   * @default 'ca.crt'
+   */
+  readonly caCertificateKey?: string;
 }

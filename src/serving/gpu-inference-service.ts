@@ -2,17 +2,17 @@ import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
-import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesHome, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
+import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesFix, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
-import { DNS_1035_LABEL } from '../_names';
+import { checkDns1035Name } from '../_names';
 import { sortedRecord } from '../_order';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { checkPinnedImage } from '../scheduling/_image';
-import { checkObjectStore, DEFAULT_MC_IMAGE, mcContainer, normalizePrefix } from '../scheduling/_mc';
+import { checkObjectStore, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix } from '../scheduling/_mc';
 import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { podSpecToWire } from '../scheduling/_wire';
 import { GpuWorkloadProps } from '../scheduling/gpu-workload';
@@ -404,9 +404,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
     this.name = this.apiObject.name;
-    if (!DNS_1035_LABEL.test(this.name) || this.name.length > 63) {
-      throw propError('metadata.name', 'a DNS-1035 label of at most 63 characters (lowercase letters, digits, -; starting with a letter)', this.name);
-    }
+    checkDns1035Name('metadata.name', this.name, props.metadata?.name !== undefined, 63);
     this.namespace = this.apiObject.metadata.namespace;
 
     // Render and check now: what the props break fails at once, and the result is reused at synth unless the
@@ -420,8 +418,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
         if (missing.length === 0) return [];
         return [
           `'${this.name}' needs Knative feature flags that a default install rejects: ${missing.map((f) => `${f.flag} (${f.field})`).join(', ')}; ` +
-          `add \`new KnativeFeatures(chart, 'knative-features')\` in ${knativeFeaturesHome(this)} to emit config-features, ` +
-          "or declare flags the cluster already enables with `new KnativeFeatures(chart, 'knative-features', { emitConfigMap: false, enabled: [...] })`",
+          knativeFeaturesFix(this, missing),
         ];
       },
     });
@@ -529,7 +526,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       startupProbe: p.startupProbe && httpProbe(p.startupProbe, this.port),
       livenessProbe: p.livenessProbe && httpProbe(p.livenessProbe),
       extraMounts: nonEmpty([...(weights ? [weights.mount] : []), ...extra.flatMap((x) => x.mounts ?? [])]),
-      extraVolumes: nonEmpty([...(weights ? [weights.volume] : []), ...extra.flatMap((x) => x.volumes ?? [])]),
+      extraVolumes: nonEmpty([...(weights?.volumes ?? []), ...extra.flatMap((x) => x.volumes ?? [])]),
       initContainers: nonEmpty([...(weights ? [weights.container] : []), ...extra.flatMap((x) => x.initContainers ?? [])]),
     });
   }
@@ -703,7 +700,10 @@ function modelWeightsParts(w: ModelWeightsOptions) {
   // ('llama-3-8b-instruct/' beside 'llama-3-8b') would make it report the prefix missing (minio/mc#3961).
   const source = ['weights', w.bucket, normalizePrefix(w.prefix)].filter((x) => x !== '').join('/') + '/';
   return {
-    volume: { name: 'model-weights', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('modelWeights.sizeLimit', w.sizeLimit ?? Size.gibibytes(10))!) } } as k8s.Volume,
+    volumes: [
+      { name: 'model-weights', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('modelWeights.sizeLimit', w.sizeLimit ?? Size.gibibytes(10))!) } },
+      ...mcCaParts(w).volumes,
+    ] as k8s.Volume[],
     mount: { name: 'model-weights', mountPath, readOnly: true } as k8s.VolumeMount,
     container: mcContainer({
       name: 'model-weights',

@@ -141,8 +141,23 @@ function undeclared(
   return features.filter((f) => !f.enabledByDefault && !declared.some((d) => declares(d, f)));
 }
 
+/**
+ * How to give `consumer` the `missing` flags, for error messages: list them in the KnativeFeatures that declares
+ * its cluster's flags without a ConfigMap, when there is one (a config-features written beside it would fight the
+ * operator that manages the cluster's); else emit one where the cluster reads it.
+ */
+export function knativeFeaturesFix(consumer: IConstruct, missing: KnativeFeature[]): string {
+  const flags = missing.map((f) => f.flag).join(', ');
+  const declaring = featureState(consumer).declarations.find((d) => !d.configMap);
+  if (declaring) {
+    return `list ${flags} in \`enabled\` of KnativeFeatures '${declaring.node.path}' once the cluster enables ${missing.length > 1 ? 'them' : 'it'}`;
+  }
+  return `add \`new KnativeFeatures(chart, 'knative-features')\` in ${knativeFeaturesHome(consumer)} to emit config-features, ` +
+    "or declare flags the cluster already enables with `new KnativeFeatures(chart, 'knative-features', { emitConfigMap: false, enabled: [...] })`";
+}
+
 /** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */
-export function knativeFeaturesHome(consumer: IConstruct): string {
+function knativeFeaturesHome(consumer: IConstruct): string {
   return isClusterScope(clusterScopeOf(consumer)) ? `the ${clusterScopeName(consumer)} (each cluster reads its own config-features)` : 'a chart of the app';
 }
 

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
-import { DNS_1035_LABEL } from '../_names';
+import { checkDns1035Name } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -319,10 +319,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     const port = props.rendezvousPort ?? 29500;
     const lastIndexSuffix = `-${this.nodes - 1}`;
     this.name = props.metadata?.name ?? Names.toDnsLabel(this, { maxLen: 63 - lastIndexSuffix.length });
-    if (!DNS_1035_LABEL.test(this.name) || this.name.length + lastIndexSuffix.length > 63) {
-      throw propError('metadata.name', `a DNS-1035 label (lowercase letters, digits, -; starting with a letter) short enough for the pod hostname '<name>${lastIndexSuffix}' to fit 63 characters`,
-        this.name, 'the name is the prefix of every pod hostname and, with several pods, of the Service <name>-0');
-    }
+    checkDns1035Name('metadata.name', this.name, props.metadata?.name !== undefined, 63 - lastIndexSuffix.length,
+      `, so that the pod hostname '<name>${lastIndexSuffix}' fits 63 (the name prefixes every pod hostname and, with several pods, the Service <name>-0)`);
     const multiNode = this.nodes > 1;
     // Pod 0's hostname: torch's c10d backend hosts the store in the pod whose hostname is the endpoint host.
     const storeHost = `${this.name}-0`;

@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { DNS_1035_LABEL } from '../_names';
+import { checkDns1035Name } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -207,9 +207,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     }
 
     this.name = props.metadata?.name ?? Names.toDnsLabel(this);
-    if (!DNS_1035_LABEL.test(this.name) || this.name.length > 63) {
-      throw propError('metadata.name', 'a DNS-1035 label (lowercase letters, digits, -; starting with a letter; at most 63 characters), as the Service name needs', this.name);
-    }
+    checkDns1035Name('metadata.name', this.name, props.metadata?.name !== undefined, 63, ', as the Service name needs');
 
     let claim = props.workspace;
     if (!claim) {

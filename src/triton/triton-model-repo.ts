@@ -7,7 +7,7 @@ import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigPro
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkPinnedImage } from '../scheduling/_image';
-import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
+import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
 import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
 import { ObjectStoreOptions } from '../scheduling/object-store';
 
@@ -79,6 +79,10 @@ export class ModelArtifactSource {
    */
   public static fromS3Native(options: S3NativeOptions): ModelArtifactSource {
     const endpoint = checkObjectStore(options, (f) => `ModelArtifactSource.fromS3Native: ${f}`);
+    if (options.caCertificate !== undefined) {
+      throw propError('ModelArtifactSource.fromS3Native: caCertificate', "unset: Triton's own S3 client trusts the CA bundle of its image, not this Secret",
+        options.caCertificate.name, 'use fromS3 (mc copies trust it), or serve the store with a certificate the image trusts');
+    }
     if (options.region !== undefined && !REGION.test(options.region)) {
       throw propError('ModelArtifactSource.fromS3Native: region', 'a region name such as us-east-1', options.region);
     }
@@ -369,6 +373,7 @@ export class TritonModelRepo extends Construct {
     if (a._kind === ArtifactKind.PVC) {
       volumes.push({ name: 'model-artifacts', persistentVolumeClaim: { claimName: a._claim!.name, readOnly: true } });
     }
+    if (copy) volumes.push(...mcCaParts(a._s3!).volumes);
     const ensembles = this._models.filter((m) => m.isEnsemble);
     if (ensembles.length > 0) volumes.push({ name: 'ensemble-version', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } });
     const pvcPath = (...parts: string[]) => [a._subPath, ...parts].filter((x) => x !== undefined).join('/');

@@ -11,7 +11,7 @@ import { TritonWorkloadProps } from './triton-workload';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { DNS_1035_LABEL, LABEL_KEY } from '../_names';
+import { checkDns1035Name, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
@@ -250,9 +250,7 @@ export class TritonServer extends Construct {
     });
     this.name = this.deployment.name;
     this.namespace = this.deployment.metadata.namespace;
-    if (!DNS_1035_LABEL.test(this.name) || this.name.length > 63) {
-      throw propError('metadata.name', 'a DNS-1035 label of at most 63 characters (it also names the Service)', this.name);
-    }
+    checkDns1035Name('metadata.name', this.name, props.metadata?.name !== undefined, 63, ' (it also names the Service)');
     this.selector = { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': this.name };
     const labels = { ...(props.metadata?.labels ?? {}), ...this.selector };
     const meta = { name: this.name, namespace: this.namespace, labels };

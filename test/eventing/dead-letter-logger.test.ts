@@ -98,6 +98,10 @@ describe('DeadLetterLogger', () => {
 
   test('fails a name that is not a DNS label', () => {
     expect(() => new DeadLetterLogger(chart(), 'e', { name: 'Dead_Letters' })).toThrow("'name' must be a DNS-1035 label of at most 63 characters");
+    // A name generated from construct ids that make no DNS label says so, and how to fix it.
+    expect(() => new DeadLetterLogger(chart(), 'errors.v2')).toThrow("(lowercase letters, digits, -; starting with a letter), got 'test-errors.v2-");
+    expect(() => new DeadLetterLogger(chart(), 'errors.v2')).toThrow(
+      "(generated from the construct path)': set name, or give the constructs on the path ids of lowercase letters, digits and '-' that start with a letter");
   });
 });
 

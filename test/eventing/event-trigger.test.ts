@@ -180,6 +180,13 @@ describe('EventTrigger', () => {
     );
   });
 
+  test('names the broker whose delivery defaults a failing retry count came from', () => {
+    const c = chart();
+    const broker = new Broker(c, 'events', { metadata: { name: 'events' }, delivery: { retry: 5, deadLetterSink: errorsSink } });
+    expect(() => new EventTrigger(c, 't', { broker, subscriber: classifier(c) })).toThrow(
+      "got 31s: 5 retries with exponential backoff from PT1S wait 31s (1s + 2s + 4s + 8s + ...) (delivery.retry from the defaults of broker 'events'); set delivery.retry to 9");
+  });
+
   test('fails linear backoff that is too short for the cold start', () => {
     const c = chart();
     expect(() => new EventTrigger(c, 't', {

@@ -174,6 +174,21 @@ describe('MinIOImageSource', () => {
 
   const writes = (prefix: string) => ({ any: ['Put', 'Post', 'Copy', 'CompleteMultipartUpload'].map((w) => ({ exact: { type: `${prefix}ObjectCreated:${w}` } })) });
 
+  test('an https MinIO with a private CA: the setup Job\'s mc trusts it from its Secret', () => {
+    const c = chart();
+    const ca = Secret.fromSecretName(c, 'ca', 'minio-tenant-ca');
+    source(c, { endpoint: 'https://minio.storage.svc.cluster.local:443', caCertificate: ca });
+    const pod = oneOf(synth(c), 'batch/v1', 'Job').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'mc-ca', secret: { secretName: 'minio-tenant-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'mc-ca', mountPath: '/tmp/.mc/certs/CAs', readOnly: true });
+    expect(() => source(chart(), { caCertificate: ca })).toThrow("'caCertificate' must be set only with an https endpoint, got 'http://minio.minio.svc.cluster.local:9000'");
+  });
+
+  test('takes a prefix with spaces ("Camera Uploads/"): the setup script quotes it, and the filter matches the encoded subject', () => {
+    const s = source(chart(), { prefix: 'Camera Uploads/' });
+    expect(s.eventFilter()._toJson().all).toContainEqual({ prefix: { subject: 'Camera%20Uploads/' } });
+  });
+
   test('eventFilter matches exactly the events the source sends, uploads without metadata changes', () => {
     const s = source(chart(), { prefix: 'incoming/', suffixes: ['.jpg', '.png'] });
     expect(s.eventFilter()._toJson()).toEqual({
@@ -202,7 +217,9 @@ describe('MinIOImageSource', () => {
     ['a relative queue directory', { queueDir: 'events' }, "'queueDir' must be an absolute path on the MinIO servers without whitespace, got 'events': MinIO rejects a relative queue_dir"],
     ['a suffix with a glob character', { suffixes: ['*.jpg'] }, "'suffixes' must be non-empty key suffixes without whitespace, quotes or glob characters, got '*.jpg'"],
     ['duplicate suffixes', { suffixes: ['.jpg', '.jpg'] }, "'suffixes' must be distinct suffixes, got '.jpg,.jpg'"],
-    ['an empty prefix', { prefix: '' }, "'prefix' must be a non-empty key prefix without whitespace, quotes or glob characters, got ''"],
+    ['an empty prefix', { prefix: '' }, "'prefix' must be a non-empty key prefix without quotes, glob characters or whitespace other than spaces, got ''"],
+    ['a prefix with a tab', { prefix: 'cam\t1/' }, "'prefix' must be a non-empty key prefix without quotes, glob characters or whitespace other than spaces"],
+    ['a suffix with a space, which the setup script would split', { suffixes: ['.raw jpg'] }, "'suffixes' must be non-empty key suffixes without whitespace"],
     ['no events', { events: [] }, "'events' must be at least one bucket event, got 'none'"],
     ['an invalid target id', { targetId: 'my-target' }, "'targetId' must be letters, digits and _ (at most 64), got 'my-target'"],
     ['an invalid type prefix', { eventTypePrefix: 'IO.Min' }, "'eventTypePrefix' must be a reverse-DNS prefix such as io.min.s3, got 'IO.Min'"],

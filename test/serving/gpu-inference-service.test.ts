@@ -28,6 +28,26 @@ const container = (svc: any) => svc.spec.template.spec.containers.find((c: any) 
 const annotations = (svc: any) => svc.spec.template.metadata.annotations;
 
 describe('GpuInferenceService', () => {
+  test('model weights from an https store with a private CA: mc trusts the CA from its Secret, beside the system roots', () => {
+    const chart = Testing.chart();
+    const weights = {
+      endpoint: 'https://minio.storage.svc.cluster.local:443',
+      bucket: 'weights',
+      credentials: Secret.fromSecretName(chart, 'c', 'minio-reader'),
+      caCertificate: Secret.fromSecretName(chart, 'ca', 'minio-tenant-ca'),
+    };
+    new GpuInferenceService(chart, 'svc', { image: IMAGE, modelWeights: weights });
+    new KnativeFeatures(chart, 'features');
+    const pod = oneOf(synth(chart), ...KSVC).spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'mc-ca', secret: { secretName: 'minio-tenant-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    expect(pod.initContainers[0].volumeMounts).toContainEqual({ name: 'mc-ca', mountPath: '/tmp/.mc/certs/CAs', readOnly: true });
+    expect(pod.containers[0].volumeMounts.some((m: any) => m.name === 'mc-ca')).toBe(false);
+    expect(() => new GpuInferenceService(Testing.chart(), 'http', { image: IMAGE, modelWeights: { ...weights, endpoint: 'http://minio:9000' } }))
+      .toThrow("'modelWeights.caCertificate' must be set only with an https endpoint, got 'http://minio:9000'");
+    expect(() => new GpuInferenceService(Testing.chart(), 'key', { image: IMAGE, modelWeights: { ...weights, caCertificate: undefined, caCertificateKey: 'ca.pem' } }))
+      .toThrow("'modelWeights.caCertificateKey' must be unset without caCertificate, got 'ca.pem'");
+  });
+
   test('defaults', () => {
     const { chart } = build();
     expect(synth(chart)).toMatchSnapshot();
@@ -471,6 +491,9 @@ describe('GpuInferenceService', () => {
       new GpuInferenceService(chart, 'svc', { image: IMAGE, metadata: { name: 'svc' } });
       new KnativeFeatures(chart, 'features', { emitConfigMap: false, enabled: [KnativeFeature.NODE_SELECTOR] });
       expect(() => synth(chart)).toThrow(/'svc' needs Knative feature flags .*: kubernetes.podspec-tolerations \(tolerations\)/);
+      // The fix is the declaration's list, not a config-features beside the one the cluster's operator manages.
+      expect(() => synth(chart)).toThrow('kubernetes.podspec-tolerations (tolerations); list kubernetes.podspec-tolerations in `enabled` of KnativeFeatures ' +
+        "'test/features' once the cluster enables it");
     });
   });
 });

@@ -369,7 +369,8 @@ describe('DistributedTrainingJob', () => {
     });
     test('fails on /dev/shm as large as the memory limit', () => fails({ sharedMemorySize: Size.gibibytes(4) }, "'sharedMemorySize' must be less than the memory limit (4Gi), which /dev/shm counts against, got '4Gi'"));
     test('fails on a name that cannot be a Service', () => fails({ metadata: { name: '1st-run' } }, "'metadata.name' must be a DNS-1035 label"));
-    test('fails on a name too long for the pod hostnames', () => fails({ metadata: { name: 'a'.repeat(62) }, nodes: 10 }, "short enough for the pod hostname '<name>-9'"));
+    test('fails on a name too long for the pod hostnames', () => fails({ metadata: { name: 'a'.repeat(62) }, nodes: 10 },
+      "'metadata.name' must be a DNS-1035 label of at most 61 characters (lowercase letters, digits, -; starting with a letter), so that the pod hostname '<name>-9' fits 63"));
     test('fails on an unpinned image', () => fails({ image: 'pytorch/pytorch:latest' }, "'image' must be pinned to a tag other than 'latest'"));
 
     test('fails on a ReadWriteOnce checkpoint claim mounted by several pods', () => {

@@ -204,6 +204,17 @@ describe('TritonModelRepo', () => {
     expect(hash(RESNET50, s3, { name: 'vision-models', labels: { team: 'vision' } })).toBe(base);
   });
 
+  test('an https store with a private CA: every mc copy trusts it; Triton\'s own S3 client cannot, so fromS3Native refuses it', () => {
+    const c = chart();
+    const ca = Secret.fromSecretName(c, 'ca', 'minio-tenant-ca');
+    const store = { endpoint: 'https://minio.storage.svc.cluster.local', bucket: 'models', credentials: Secret.fromSecretName(c, 'r', 'r'), caCertificate: ca, caCertificateKey: 'ca.pem' };
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: ModelArtifactSource.fromS3(store), models: [RESNET50] });
+    const parts = repo._podParts();
+    expect(parts.volumes).toContainEqual({ name: 'mc-ca', secret: { secretName: 'minio-tenant-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] } });
+    expect(parts.initContainers.every((x) => (x.volumeMounts ?? []).some((m) => m.name === 'mc-ca' && m.mountPath === '/tmp/.mc/certs/CAs'))).toBe(true);
+    expect(() => ModelArtifactSource.fromS3Native(store)).toThrow("'ModelArtifactSource.fromS3Native: caCertificate' must be unset: Triton's own S3 client trusts the CA bundle of its image");
+  });
+
   test('lists its config files by repository path', () => {
     const c = chart();
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });
