@@ -12,7 +12,7 @@ import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
-import { DEFAULT_MC_IMAGE, mcCaParts } from '../scheduling/_mc';
+import { DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
@@ -121,8 +121,8 @@ export interface MinIOImageSourceProps {
    */
   readonly events?: MinioBucketEvent[];
   /**
-   * Only objects whose key starts with this (`mc event add --prefix`). `eventFilter()` matches it on `subject`,
-   * percent-encoded as the adapter sends it where it has characters outside printable ASCII or `%`.
+   * Only objects whose key starts with this (`mc event add --prefix`); spaces are fine. `eventFilter()` matches it on
+   * `subject`, percent-encoded as the adapter sends it (spaces, characters outside printable ASCII, `%`).
    * @default - any key
    */
   readonly prefix?: string;
@@ -432,7 +432,7 @@ export class MinIOImageSource extends Construct {
       PREFIX: props.prefix ?? '',
       SUFFIXES: suffixes.join(' '),
       RESTART_MINIO: String(props.restartMinio ?? true),
-      MC_CONFIG_DIR: '/tmp/.mc',
+      MC_CONFIG_DIR,
       // mc falls back to $HOME/.mc where it does not take MC_CONFIG_DIR; the root filesystem is read-only.
       HOME: '/tmp',
     };

@@ -58,16 +58,22 @@ export function credentialEnv(o: ObjectStoreOptions): Record<string, EnvValue> {
   };
 }
 
-/** Where `mc` looks for extra CA certificates: `certs/CAs` in its config directory (`--config-dir /tmp/.mc`). */
-export const MC_CA_DIR = '/tmp/.mc/certs/CAs';
-const MC_CA_VOLUME = 'mc-ca';
+/** `mc`'s config directory (`--config-dir`, `MC_CONFIG_DIR`); it looks for extra CA certificates in `certs/CAs`. */
+export const MC_CONFIG_DIR = '/tmp/.mc';
 
-/** The CA certificate of a store for `mc`: the pod's volume and the container's mount; none without one. */
+/**
+ * The CA certificate of a store for `mc`, none without one: the Secret at `<config dir>/certs/CAs`, and an emptyDir
+ * as the config directory. Without it the runtime would create the directories above the Secret's mount point in
+ * `/tmp` as root, and `mc`, running as a non-root user, could not write its config there.
+ */
 export function mcCaParts(o: Pick<ObjectStoreOptions, 'caCertificate' | 'caCertificateKey'>): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
   if (!o.caCertificate) return { volumes: [], mounts: [] };
   return {
-    volumes: [{ name: MC_CA_VOLUME, secret: { secretName: o.caCertificate.name, items: [{ key: o.caCertificateKey ?? 'ca.crt', path: 'ca.crt' }] } }],
-    mounts: [{ name: MC_CA_VOLUME, mountPath: MC_CA_DIR, readOnly: true }],
+    volumes: [
+      { name: 'mc-config', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
+      { name: 'mc-ca', secret: { secretName: o.caCertificate.name, items: [{ key: o.caCertificateKey ?? 'ca.crt', path: 'ca.crt' }] } },
+    ],
+    mounts: [{ name: 'mc-config', mountPath: MC_CONFIG_DIR }, { name: 'mc-ca', mountPath: `${MC_CONFIG_DIR}/certs/CAs`, readOnly: true }],
   };
 }
 
@@ -91,7 +97,7 @@ export function mcContainer(o: McContainerOptions): AuxiliaryContainer {
     name: o.name,
     image: o.image ?? DEFAULT_MC_IMAGE,
     command: ['mc'],
-    args: ['--config-dir', '/tmp/.mc', ...o.args],
+    args: ['--config-dir', MC_CONFIG_DIR, ...o.args],
     env: {
       ...credentialEnv(o.store),
       // mc reads an alias from MC_HOST_<alias>; the kubelet expands $(VAR) from the secret references above.

@@ -373,7 +373,6 @@ export class TritonModelRepo extends Construct {
     if (a._kind === ArtifactKind.PVC) {
       volumes.push({ name: 'model-artifacts', persistentVolumeClaim: { claimName: a._claim!.name, readOnly: true } });
     }
-    if (copy) volumes.push(...mcCaParts(a._s3!).volumes);
     const ensembles = this._models.filter((m) => m.isEnsemble);
     if (ensembles.length > 0) volumes.push({ name: 'ensemble-version', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } });
     const pvcPath = (...parts: string[]) => [a._subPath, ...parts].filter((x) => x !== undefined).join('/');
@@ -409,6 +408,8 @@ export class TritonModelRepo extends Construct {
         else artifact(String(v), `v${v}`, 'mirror');
       }
     }
+    // The store's CA for the copies, when there are any: a volume nothing mounts is refused by Knative.
+    if (copy && initContainers.length > 0) volumes.push(...mcCaParts(a._s3!).volumes);
     return { repository: root, env: {}, volumes, mounts, initContainers };
   }
 

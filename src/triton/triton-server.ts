@@ -241,7 +241,6 @@ export class TritonServer extends Construct {
     const maxReplicas = props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS;
     if (maxReplicas > 1) checkRepositoryClaim(props.repository, `up to ${maxReplicas} replicas (${props.replicas !== undefined ? 'replicas' : 'autoscaling.maxReplicas'}) run side by side`);
     this.recreate = maxReplicas === 1 && onSingleNodeClaim(props.repository);
-    claimSingleNodeRepository(props.repository, this);
 
     this.deployment = new ApiObject(this, 'Deployment', {
       ...k8s.KubeDeployment.GVK,
@@ -302,6 +301,8 @@ export class TritonServer extends Construct {
         return errors;
       }),
     });
+    // Last: a server whose other props fail holds no claim.
+    claimSingleNodeRepository(props.repository, this);
   }
 
   /** In-cluster URL of the HTTP endpoint. */

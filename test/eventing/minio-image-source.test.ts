@@ -180,7 +180,11 @@ describe('MinIOImageSource', () => {
     source(c, { endpoint: 'https://minio.storage.svc.cluster.local:443', caCertificate: ca });
     const pod = oneOf(synth(c), 'batch/v1', 'Job').spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'mc-ca', secret: { secretName: 'minio-tenant-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
-    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'mc-ca', mountPath: '/tmp/.mc/certs/CAs', readOnly: true });
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([
+      { name: 'mc-config', mountPath: '/tmp/.mc' },
+      { name: 'mc-ca', mountPath: '/tmp/.mc/certs/CAs', readOnly: true },
+    ]));
+    expect(pod.containers[0].env).toContainEqual({ name: 'MC_CONFIG_DIR', value: '/tmp/.mc' });
     expect(() => source(chart(), { caCertificate: ca })).toThrow("'caCertificate' must be set only with an https endpoint, got 'http://minio.minio.svc.cluster.local:9000'");
   });
 

@@ -40,7 +40,14 @@ describe('GpuInferenceService', () => {
     new KnativeFeatures(chart, 'features');
     const pod = oneOf(synth(chart), ...KSVC).spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'mc-ca', secret: { secretName: 'minio-tenant-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
-    expect(pod.initContainers[0].volumeMounts).toContainEqual({ name: 'mc-ca', mountPath: '/tmp/.mc/certs/CAs', readOnly: true });
+    // mc's config directory is a volume of its own: the runtime would create the directories above the Secret's
+    // mount point in /tmp as root, where mc (uid 1000) could not write its config.
+    expect(pod.volumes).toContainEqual({ name: 'mc-config', emptyDir: { sizeLimit: '1Mi' } });
+    expect(pod.initContainers[0].volumeMounts).toEqual(expect.arrayContaining([
+      { name: 'mc-config', mountPath: '/tmp/.mc' },
+      { name: 'mc-ca', mountPath: '/tmp/.mc/certs/CAs', readOnly: true },
+    ]));
+    expect(pod.initContainers[0].args.slice(0, 2)).toEqual(['--config-dir', '/tmp/.mc']);
     expect(pod.containers[0].volumeMounts.some((m: any) => m.name === 'mc-ca')).toBe(false);
     expect(() => new GpuInferenceService(Testing.chart(), 'http', { image: IMAGE, modelWeights: { ...weights, endpoint: 'http://minio:9000' } }))
       .toThrow("'modelWeights.caCertificate' must be set only with an https endpoint, got 'http://minio:9000'");

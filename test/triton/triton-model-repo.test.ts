@@ -211,7 +211,12 @@ describe('TritonModelRepo', () => {
     const repo = new TritonModelRepo(c, 'repo', { artifacts: ModelArtifactSource.fromS3(store), models: [RESNET50] });
     const parts = repo._podParts();
     expect(parts.volumes).toContainEqual({ name: 'mc-ca', secret: { secretName: 'minio-tenant-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] } });
+    expect(parts.volumes).toContainEqual({ name: 'mc-config', emptyDir: { sizeLimit: expect.anything() } });
     expect(parts.initContainers.every((x) => (x.volumeMounts ?? []).some((m) => m.name === 'mc-ca' && m.mountPath === '/tmp/.mc/certs/CAs'))).toBe(true);
+    expect(parts.initContainers.every((x) => (x.volumeMounts ?? []).some((m) => m.name === 'mc-config' && m.mountPath === '/tmp/.mc'))).toBe(true);
+    // A repository with nothing to copy mounts no CA, and a volume nothing mounts would be refused by Knative.
+    const empty = new TritonModelRepo(c, 'empty', { artifacts: ModelArtifactSource.fromS3(store) });
+    expect(empty._podParts().volumes.map((v) => v.name)).not.toContain('mc-ca');
     expect(() => ModelArtifactSource.fromS3Native(store)).toThrow("'ModelArtifactSource.fromS3Native: caCertificate' must be unset: Triton's own S3 client trusts the CA bundle of its image");
   });
 

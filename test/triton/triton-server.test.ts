@@ -58,6 +58,8 @@ describe('TritonServer', () => {
       const claim = new PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'model-store' }, accessModes, storage: Size.gibibytes(50) });
       const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
       const other = new TritonModelRepo(chart, 'other', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+      // A server that fails on another prop holds no claim.
+      expect(() => new TritonServer(chart, 'bad', { repository: repo, replicas: 1, metadata: { name: 'Bad_Name' } })).toThrow("'metadata.name' must be");
       new TritonServer(chart, 'a', { repository: repo, replicas: 1 });
       expect(() => new TritonServer(chart, 'b', { repository: other, replicas: 1 })).toThrow(
         "'repository' must be artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): the server 'test/a' mounts it too, " +
