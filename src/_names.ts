@@ -16,6 +16,11 @@ export const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
  * have: media extensions (`+me`, `+me.all`), graphics (`+gfx`), or none of the media extensions (`-me`).
  */
 export const MIG_PROFILE = /^[1-8]g\.\d+gb(\+(me|me\.all|gfx)|-me)?$/;
+/**
+ * A MIG profile without attributes (`1g.5gb`): what a label value can carry (it allows no '+'), as GKE's
+ * partition-size label and GFD's product label under the single strategy do.
+ */
+export const PLAIN_MIG_PROFILE = /^[1-8]g\.\d+gb$/;
 
 /**
  * Throws unless `name` is a DNS-1035 label of at most `maxLen` characters. A name generated from the construct path

@@ -12,7 +12,7 @@ import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
-import { DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts } from '../scheduling/_mc';
+import { checkBucket, checkCaCertificate, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
@@ -177,7 +177,6 @@ export interface MinIOImageSourceProps {
 
 /** The adapter pod annotation that carries `authTokenRevision`, so a new revision rolls the pods. */
 const AUTH_TOKEN_REVISION = 'cdk8s-gpu-inference/auth-token-revision';
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const UNSAFE_FILTER = /[\s*?[\]'"\\$`]/;
 /** A prefix may hold spaces ("Camera Uploads/"): the setup script quotes it. */
 const UNSAFE_PREFIX = /[\t\n\r\f\v*?[\]'"\\$`]/;
@@ -331,9 +330,8 @@ export class MinIOImageSource extends Construct {
     if (!/^https?:\/\/[^/\s:]+(:\d+)?$/.test(endpoint)) {
       throw propError('endpoint', 'an http(s) URL of MinIO with no path, e.g. http://minio.minio.svc.cluster.local:9000', props.endpoint);
     }
-    if (!BUCKET.test(props.bucket)) throw propError('bucket', 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', props.bucket);
-    if (props.caCertificate && !endpoint.startsWith('https:')) throw propError('caCertificate', 'set only with an https endpoint', props.endpoint);
-    if (props.caCertificateKey !== undefined && !props.caCertificate) throw propError('caCertificateKey', 'unset without caCertificate', props.caCertificateKey);
+    checkBucket('bucket', props.bucket);
+    checkCaCertificate(props, endpoint.slice(0, endpoint.indexOf(':')), (field) => field);
     if (!props.queueDir.startsWith('/') || /\s/.test(props.queueDir)) {
       throw propError('queueDir', 'an absolute path on the MinIO servers without whitespace', props.queueDir, 'MinIO rejects a relative queue_dir');
     }
@@ -458,7 +456,7 @@ export class MinIOImageSource extends Construct {
     const setupLabels = { ...labels, 'app.kubernetes.io/name': 'minio-cloudevents-setup' };
     // The name follows everything in the pod template, which is immutable: a change makes a new Job.
     // The CA joins the hash only when set, so the names of Jobs without one stay as they were.
-    const caRef = props.caCertificate ? [[props.caCertificate.name, props.caCertificateKey ?? 'ca.crt']] : [];
+    const caRef = props.caCertificate ? [[props.caCertificate.name, props.caCertificateKey ?? DEFAULT_CA_KEY]] : [];
     const hashed = [settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef];
     const hash = sha256(JSON.stringify(hashed)).slice(0, 8);
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {

@@ -4,10 +4,10 @@ import { clusterScopeOf, clusterScopesOf, isClusterScope, markClusterScope, orig
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
-import { canonicalImage, parseImage } from '../scheduling/_image';
+import { canonicalImage, isDockerHub, parseImage } from '../scheduling/_image';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
-/** A registry host as container runtimes tell it from a Docker Hub path: with a '.' or a port, or `localhost`. */
+/** A registry host as container runtimes tell it from a Docker Hub path: with a '.' or a port, or `localhost` (as `parseImage`). */
 const REGISTRY = /^(localhost(:[0-9]+)?|[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:[0-9]+)?)$/;
 /** A repository path segment (OCI distribution spec). */
 const PATH_SEGMENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
@@ -68,7 +68,7 @@ export class ClusterTarget {
       if (registry !== '*' && !REGISTRY.test(registry)) {
         throw propError('registryMirrors', "keyed by registry hosts as images name them ('docker.io', 'nvcr.io', 'registry.example.com:5000') or '*'", registry);
       }
-      if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') {
+      if (isDockerHub(registry) && registry !== 'docker.io') {
         throw propError('registryMirrors', "keyed by 'docker.io' for Docker Hub, whichever of its names an image uses", registry);
       }
       // A location serves one registry's paths: two registries under one would put two images at one name.

@@ -5,10 +5,12 @@ import { ClusterTarget } from './cluster-target';
 import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
-import { mirrorOf, parseImage } from '../scheduling/_image';
+import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
-import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere } from '../serving/knative-features';
+import {
+  IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere, listFlagsFix,
+} from '../serving/knative-features';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');
@@ -145,6 +147,8 @@ export interface KarmadaPlacementProps {
   readonly name?: string;
 }
 
+/** Where a placement's member clusters' Knative flags are declared. */
+const ELSEWHERE = 'a KnativeFeatures with emitConfigMap: false';
 const AFFINITY_NAME_MAX = 32;
 const POLICY_NAME_MAX = 63;
 
@@ -241,7 +245,8 @@ export class KarmadaPlacement extends Construct {
     const baseFeatures = knative ? knativeFeaturesOf(base) : [];
     /** Per target, the Knative-gated fields its override adds. */
     const addedFields: TargetFeatures[] = [];
-    if (props.overridePlacement ?? true) {
+    const overridePlacement = props.overridePlacement ?? true;
+    if (overridePlacement) {
       /** The targets whose placement or registry differs from what the workload was rendered with. */
       const differing: DifferingTarget[] = [];
       for (const target of targets) {
@@ -270,7 +275,7 @@ export class KarmadaPlacement extends Construct {
       }
     }
     if (knative) this.checkKnativeFlags(placement, baseFeatures, addedFields);
-    const mirrored = (props.overridePlacement ?? true) ? targets.filter((t) => t.registryMirrors) : [];
+    const mirrored = overridePlacement ? targets.filter((t) => t.registryMirrors) : [];
     if (mirrored.length > 0) {
       // At synth, with the images the override rules name: Karmada writes an image back with its tag only.
       this.node.addValidation({
@@ -294,7 +299,6 @@ export class KarmadaPlacement extends Construct {
   private checkKnativeFlags(placement: WorkloadPlacement, baseFeatures: KnativeFeature[], addedFields: TargetFeatures[]): void {
     const service = placement.workload.name;
     const undeclared = (features: KnativeFeature[]) => knativeFeaturesUndeclaredElsewhere(this, features);
-    const flags = (features: KnativeFeature[]) => features.map((f) => f.flag).join(', ');
     this.node.addValidation({
       validate: () => {
         const errors: string[] = [];
@@ -302,7 +306,7 @@ export class KarmadaPlacement extends Construct {
         if (own.length > 0) {
           const expected = 'a Knative Service whose gated fields the member clusters enable, declared in `enabled` of a KnativeFeatures beside this ' +
             'placement (a config-features this app writes stays on the Karmada control plane, which no member cluster reads)';
-          const fix = `list ${flags(own)} in \`enabled\` of a KnativeFeatures with emitConfigMap: false once the member clusters enable ${own.length > 1 ? 'them' : 'it'}`;
+          const fix = listFlagsFix(own, ELSEWHERE, 'the member clusters enable');
           errors.push(propError('workload', expected, `${service} needs ${own.map((f) => f.field).join(', ')}`, fix).message);
         }
         for (const { target, added } of addedFields) {
@@ -310,7 +314,7 @@ export class KarmadaPlacement extends Construct {
           if (missing.length === 0) continue;
           errors.push(propError('targets', `node pools whose overrides add only Knative-gated fields the member clusters enable to the Knative Service '${service}'`,
             `${target} adds ${missing.map((f) => f.field).join(', ')}`,
-            `list ${flags(missing)} in \`enabled\` of a KnativeFeatures with emitConfigMap: false once the member clusters enable ${missing.length > 1 ? 'them' : 'it'}, ` +
+            `${listFlagsFix(missing, ELSEWHERE, 'the member clusters enable')}, ` +
             'render the service with a node pool that sets these fields already, or make one ClusterChart per cluster with the service and its KnativeFeatures').message);
         }
         return errors;
@@ -343,13 +347,11 @@ function overrideRules(placement: WorkloadPlacement, differing: DifferingTarget[
   return differing.flatMap(({ target, plaintext }) => {
     const mirrors = target.registryMirrors ?? {};
     const imageOverrider = images.flatMap(({ path, image }) => {
-      const r = parseImage(image);
-      const location = mirrorOf(r.registry, mirrors);
-      if (location === undefined) return [];
-      const [host, ...prefix] = location.split('/');
+      const m = mirrorRewrite(image, mirrors);
+      if (m === undefined) return [];
       return [
-        { predicate: { path }, component: component.REGISTRY, operator: replace, value: host },
-        { predicate: { path }, component: component.REPOSITORY, operator: replace, value: [...prefix, r.path].join('/') },
+        { predicate: { path }, component: component.REGISTRY, operator: replace, value: m.host },
+        { predicate: { path }, component: component.REPOSITORY, operator: replace, value: m.repository },
       ];
     });
     // Mirrors of none of the workload's registries: nothing to override there.

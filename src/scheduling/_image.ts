@@ -7,6 +7,19 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 /** References that passed, each with whether it is pinned by digest (and so passes `requireDigest` too). */
 const PINNED = new Map<string, boolean>();
 
+/** `image` split at its digest ('@') and its tag (the last ':' after the last '/'), each without its separator. */
+function splitImage(image: string): { repository: string; tag?: string; digest?: string } {
+  const at = image.indexOf('@');
+  const name = at < 0 ? image : image.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  const tagged = colon > name.lastIndexOf('/');
+  return {
+    repository: tagged ? name.slice(0, colon) : name,
+    tag: tagged ? name.slice(colon + 1) : undefined,
+    digest: at < 0 ? undefined : image.slice(at + 1),
+  };
+}
+
 /**
  * Throws unless `image` is pinned: a tag other than `latest`, or a digest (and a digest when `requireDigest`).
  * A floating tag makes two synths of the same app run different code, and a node's cache hide the change.
@@ -15,15 +28,7 @@ export function checkPinnedImage(prop: string, image: string, requireDigest = fa
   // An app names the same few images on many workloads: each reference is parsed once.
   const byDigest = PINNED.get(image);
   if (byDigest !== undefined && (byDigest || !requireDigest)) return;
-  const at = image.indexOf('@');
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const digest = at >= 0 ? image.slice(at + 1) : undefined;
-  const slash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  const hasTag = colon > slash;
-  const repository = hasTag ? name.slice(0, colon) : name;
-  const tag = hasTag ? name.slice(colon + 1) : undefined;
-
+  const { repository, tag, digest } = splitImage(image);
   if (!REPOSITORY.test(repository) || (tag !== undefined && !TAG.test(tag))) {
     throw propError(prop, 'a valid image reference (registry/repository:tag or repository@sha256:<digest>)', image);
   }
@@ -42,6 +47,11 @@ export function checkPinnedImage(prop: string, image: string, requireDigest = fa
 /** Docker Hub's names, which keep its single-name images under `library/`. */
 const DOCKER_HUB = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
 
+/** Whether `registry` is one of Docker Hub's names (`docker.io`, `index.docker.io`, `registry-1.docker.io`). */
+export function isDockerHub(registry: string): boolean {
+  return DOCKER_HUB.includes(registry);
+}
+
 /** An image reference as a container runtime reads it. */
 export interface ImageReference {
   /** The registry host, `docker.io` when the image names none. */
@@ -58,20 +68,14 @@ export interface ImageReference {
  * `localhost`; otherwise the image is on Docker Hub.
  */
 export function parseImage(image: string): ImageReference {
-  const at = image.indexOf('@');
-  const name = at < 0 ? image : image.slice(0, at);
-  const digest = at < 0 ? '' : image.slice(at);
-  const colon = name.lastIndexOf(':');
-  const tagged = colon > name.lastIndexOf('/');
-  const repository = tagged ? name.slice(0, colon) : name;
-  const tag = tagged ? name.slice(colon) : '';
+  const { repository, tag, digest } = splitImage(image);
   const slash = repository.indexOf('/');
   const first = slash < 0 ? undefined : repository.slice(0, slash);
   const namesRegistry = first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost');
   const registry = namesRegistry ? first! : 'docker.io';
   const rest = namesRegistry ? repository.slice(slash + 1) : repository;
-  const path = DOCKER_HUB.includes(registry) && !rest.includes('/') ? `library/${rest}` : rest;
-  return { registry, path, tag, digest };
+  const path = isDockerHub(registry) && !rest.includes('/') ? `library/${rest}` : rest;
+  return { registry, path, tag: tag === undefined ? '' : `:${tag}`, digest: digest === undefined ? '' : `@${digest}` };
 }
 
 /** `image` with every part spelled out (`node:22` → `docker.io/library/node:22`). */
@@ -88,7 +92,7 @@ export type RegistryMirrors = Readonly<Record<string, string>>;
 
 /** The mirror location for images of `registry`, when `mirrors` has one. */
 export function mirrorOf(registry: string, mirrors: RegistryMirrors): string | undefined {
-  return mirrors[DOCKER_HUB.includes(registry) ? 'docker.io' : registry] ?? mirrors['*'];
+  return mirrors[isDockerHub(registry) ? 'docker.io' : registry] ?? mirrors['*'];
 }
 
 /**
@@ -98,7 +102,18 @@ export function mirrorOf(registry: string, mirrors: RegistryMirrors): string | u
  * of a registry without a mirror stays as it is.
  */
 export function mirroredImage(image: string, mirrors: RegistryMirrors): string {
+  const m = mirrorRewrite(image, mirrors);
+  return m === undefined ? image : `${m.host}/${m.repository}${m.tag}${m.digest}`;
+}
+
+/**
+ * `image` through its registry's mirror split as Karmada's image overrider splits it: the mirror's host, and the
+ * mirror's path with the repository path on the registry; undefined for a registry without a mirror.
+ */
+export function mirrorRewrite(image: string, mirrors: RegistryMirrors): (ImageReference & { host: string; repository: string }) | undefined {
   const r = parseImage(image);
-  const mirror = mirrorOf(r.registry, mirrors);
-  return mirror === undefined ? image : `${mirror}/${r.path}${r.tag}${r.digest}`;
+  const location = mirrorOf(r.registry, mirrors);
+  if (location === undefined) return undefined;
+  const [host, ...prefix] = location.split('/');
+  return { ...r, host, repository: [...prefix, r.path].join('/') };
 }

@@ -30,19 +30,30 @@ export interface ParsedEndpoint {
 export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) => string): ParsedEndpoint {
   const m = ENDPOINT.exec(o.endpoint);
   if (!m) throw propError(prop('endpoint'), 'an http(s) URL of the store with no path, e.g. http://minio.minio.svc.cluster.local:9000', o.endpoint);
-  if (!BUCKET.test(o.bucket)) throw propError(prop('bucket'), 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', o.bucket);
+  checkBucket(prop('bucket'), o.bucket);
   if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
     throw propError(prop('prefix'), 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
   }
   for (const [field, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey], ['caCertificateKey', o.caCertificateKey]] as const) {
     if (key !== undefined && !SECRET_KEY.test(key)) throw propError(prop(field), 'a Secret key ([-._a-zA-Z0-9]+)', key);
   }
-  if (o.caCertificateKey !== undefined && o.caCertificate === undefined) throw propError(prop('caCertificateKey'), 'unset without caCertificate', o.caCertificateKey);
-  if (o.caCertificate !== undefined && !m[1].startsWith('https')) {
-    throw propError(prop('caCertificate'), 'set only with an https endpoint', o.endpoint, 'drop it, or reach the store over https');
-  }
+  checkCaCertificate(o, m[1], prop);
   const scheme = m[1];
   return { scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
+}
+
+/** Throws unless `bucket` is an S3 bucket name. */
+export function checkBucket(prop: string, bucket: string): void {
+  if (!BUCKET.test(bucket)) throw propError(prop, 'an S3 bucket name (3-63 lowercase letters, digits, . and -)', bucket);
+}
+
+/** Throws unless the store's CA certificate, if any, comes with an https endpoint (`scheme`) and its key with it. */
+export function checkCaCertificate(o: Pick<ObjectStoreOptions, 'endpoint' | 'caCertificate' | 'caCertificateKey'>, scheme: string,
+  prop: (field: string) => string): void {
+  if (o.caCertificateKey !== undefined && o.caCertificate === undefined) throw propError(prop('caCertificateKey'), 'unset without caCertificate', o.caCertificateKey);
+  if (o.caCertificate !== undefined && scheme !== 'https') {
+    throw propError(prop('caCertificate'), 'set only with an https endpoint', o.endpoint, 'drop it, or reach the store over https');
+  }
 }
 
 /** A key prefix without leading or trailing slashes ('' for the bucket root). */
@@ -61,6 +72,9 @@ export function credentialEnv(o: ObjectStoreOptions): Record<string, EnvValue> {
 /** `mc`'s config directory (`--config-dir`, `MC_CONFIG_DIR`); it looks for extra CA certificates in `certs/CAs`. */
 export const MC_CONFIG_DIR = '/tmp/.mc';
 
+/** The key of a store's CA certificate in its Secret unless `caCertificateKey` says otherwise. */
+export const DEFAULT_CA_KEY = 'ca.crt';
+
 /**
  * The CA certificate of a store for `mc`, none without one: the Secret at `<config dir>/certs/CAs`, and an emptyDir
  * as the config directory. Without it the runtime would create the directories above the Secret's mount point in
@@ -71,7 +85,7 @@ export function mcCaParts(o: Pick<ObjectStoreOptions, 'caCertificate' | 'caCerti
   return {
     volumes: [
       { name: 'mc-config', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
-      { name: 'mc-ca', secret: { secretName: o.caCertificate.name, items: [{ key: o.caCertificateKey ?? 'ca.crt', path: 'ca.crt' }] } },
+      { name: 'mc-ca', secret: { secretName: o.caCertificate.name, items: [{ key: o.caCertificateKey ?? DEFAULT_CA_KEY, path: 'ca.crt' }] } },
     ],
     mounts: [{ name: 'mc-config', mountPath: MC_CONFIG_DIR }, { name: 'mc-ca', mountPath: `${MC_CONFIG_DIR}/certs/CAs`, readOnly: true }],
   };

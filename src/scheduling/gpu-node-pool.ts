@@ -2,7 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
-import { LABEL_KEY, LABEL_VALUE } from '../_names';
+import { LABEL_KEY, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -34,12 +34,6 @@ const AKS_ACCELERATOR_LABEL = 'kubernetes.azure.com/accelerator';
 const AKS_AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
 
 /**
- * A MIG profile without attributes (`1g.5gb`): what a label value can carry (it allows no '+'), as GKE's
- * partition-size label and GFD's product label under the single strategy do.
- */
-const isPlainMigProfile = (size: string) => /^[1-9]g\.\d+gb$/.test(size);
-
-/**
  * How a node's GPUs are shared between containers, as GPU Feature Discovery (`nvidia.com/gpu.sharing-strategy`)
  * and GKE (`cloud.google.com/gke-gpu-sharing-strategy`) label it.
  */
@@ -51,6 +45,9 @@ export enum GpuSharing {
   /** NVIDIA MPS: containers run concurrently on a GPU with a share of its memory. */
   MPS = 'mps',
 }
+
+/** GKE's values of its sharing label for the ways of sharing it offers. */
+const GKE_SHARING_VALUE = new Map<GpuSharing, string>([[GpuSharing.TIME_SLICING, 'time-sharing'], [GpuSharing.MPS, 'mps']]);
 
 /** The MIG strategy the NVIDIA device plugin runs with (`nvidia.com/mig.strategy`). */
 export enum MigStrategy {
@@ -347,7 +344,7 @@ export class GpuNodePool {
         throw propError('onPrem.gpuPartitionSize', 'set only with MigStrategy.SINGLE, which advertises each slice as nvidia.com/gpu', partition,
           options.migStrategy === MigStrategy.MIXED ? 'request the slice with GpuResource.mig(profile) on mixed-strategy nodes' : 'set migStrategy: MigStrategy.SINGLE');
       }
-      if (!isPlainMigProfile(partition)) {
+      if (!PLAIN_MIG_PROFILE.test(partition)) {
         throw propError('onPrem.gpuPartitionSize', "a MIG profile without attributes such as '1g.10gb' or '3g.40gb' (GFD's product label carries it)", partition);
       }
       if (products.length === 0) {
@@ -427,7 +424,7 @@ export class GpuNodePool {
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
     const accelerators = options.accelerators ?? [];
-    if (options.gpuPartitionSize !== undefined && !isPlainMigProfile(options.gpuPartitionSize)) {
+    if (options.gpuPartitionSize !== undefined && !PLAIN_MIG_PROFILE.test(options.gpuPartitionSize)) {
       throw propError('gke.gpuPartitionSize', "a MIG partition size such as '1g.10gb' or '3g.40gb'", options.gpuPartitionSize);
     }
     checkInteger('gke.maxSharedClientsPerGpu', options.maxSharedClientsPerGpu, 2);
@@ -441,7 +438,7 @@ export class GpuNodePool {
     if (options.sharing === GpuSharing.NONE) {
       affinity.push(NodeLabelQuery.doesNotExist(GKE_SHARING_LABEL));
     } else if (options.sharing !== undefined) {
-      selector[GKE_SHARING_LABEL] = options.sharing === GpuSharing.TIME_SLICING ? 'time-sharing' : 'mps';
+      selector[GKE_SHARING_LABEL] = GKE_SHARING_VALUE.get(options.sharing)!;
     }
     if (options.maxSharedClientsPerGpu !== undefined) selector[GKE_MAX_CLIENTS_LABEL] = String(options.maxSharedClientsPerGpu);
     if (options.nodePoolName !== undefined) selector[GKE_NODEPOOL_LABEL] = options.nodePoolName;
@@ -505,7 +502,7 @@ export class GpuNodePool {
    */
   public get _gpuSharing(): { readonly sharing: GpuSharing; readonly gke: boolean } | undefined {
     const gke = this.nodeSelector?.[GKE_SHARING_LABEL];
-    if (gke === 'time-sharing' || gke === 'mps') return { sharing: gke === 'mps' ? GpuSharing.MPS : GpuSharing.TIME_SLICING, gke: true };
+    for (const [sharing, value] of GKE_SHARING_VALUE) if (gke === value) return { sharing, gke: true };
     const gfd = this.nodeSelector?.[GFD_SHARING_LABEL];
     if (gfd === GpuSharing.TIME_SLICING || gfd === GpuSharing.MPS) return { sharing: gfd, gke: false };
     return undefined;
@@ -520,7 +517,7 @@ export class GpuNodePool {
     return this.nodeSelector?.[GFD_SHARING_LABEL] !== undefined;
   }
 
-  /** `partitionSize`: the MIG profile of every GPU, when the selector says so in a way the getter cannot read. */
+  /** `partitionSize`: the MIG profile of every GPU, when the selector says so in a way `gpuPartitionSize` cannot read from it. */
   private constructor(options: GpuNodePoolOptions, partitionSize?: string) {
     for (const [key, value] of Object.entries(options.nodeSelector ?? {})) {
       if (!LABEL_KEY.test(key)) {
@@ -535,7 +532,7 @@ export class GpuNodePool {
     this.tolerations = nonEmpty(options.tolerations);
     this.products = nonEmpty(options.products);
     const gkeSize = this.nodeSelector?.[GKE_PARTITION_LABEL];
-    this.gpuPartitionSize = partitionSize ?? (gkeSize !== undefined && isPlainMigProfile(gkeSize) ? gkeSize : undefined);
+    this.gpuPartitionSize = partitionSize ?? (gkeSize !== undefined && PLAIN_MIG_PROFILE.test(gkeSize) ? gkeSize : undefined);
   }
 }
 

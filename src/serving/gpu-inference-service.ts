@@ -391,7 +391,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     this.protocol = props.protocol ?? ServingProtocol.HTTP1;
     this.minScale = props.minScale ?? defaultMinScale(props);
     this.progressDeadline = props.progressDeadline ?? Duration.seconds(DEFAULT_PROGRESS_DEADLINE_SECONDS);
-    validateServingProps(props, this.port);
+    validateServingProps(props, this.port, this.minScale, this.progressDeadline);
 
     const labels: Record<string, string> = { ...(props.metadata?.labels ?? {}) };
     if (props.clusterLocal) labels['networking.knative.dev/visibility'] = 'cluster-local';
@@ -487,9 +487,8 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     const set = (key: string, value: string | number | undefined) => {
       if (value !== undefined) a[key] = String(value);
     };
-    const hpa = p.autoscalerClass === AutoscalerClass.HPA;
     set('autoscaling.knative.dev/class', p.autoscalerClass ?? AutoscalerClass.KPA);
-    set('autoscaling.knative.dev/metric', (p.metric ?? (hpa ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY)).name);
+    set('autoscaling.knative.dev/metric', scalingMetric(p).name);
     set('autoscaling.knative.dev/min-scale', this.minScale);
     set('autoscaling.knative.dev/max-scale', p.maxScale);
     set('autoscaling.knative.dev/initial-scale', p.initialScale);
@@ -555,7 +554,13 @@ function defaultMinScale(p: GpuInferenceServiceProps): number {
   return p.autoscalerClass === AutoscalerClass.HPA ? 1 : 0;
 }
 
-function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
+/** The metric the autoscaler scales on: `metric`, else CPU with the HPA and concurrency with the KPA. */
+function scalingMetric(p: GpuInferenceServiceProps): ScalingMetric {
+  return p.metric ?? (p.autoscalerClass === AutoscalerClass.HPA ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY);
+}
+
+/** Throws on the first prop Knative or the cluster would refuse; `minScale` and `progressDeadline` as resolved. */
+function validateServingProps(p: GpuInferenceServiceProps, port: number, minScale: number, progressDeadline: Duration): void {
   // Knative's fields and annotations take whole seconds.
   // Knative's webhook refuses a probe period or timeout under 1s before Kubernetes would default a 0 (validateReadinessProbe).
   const durations: Array<[string, Duration | undefined, number?]> = [['scaleDownDelay', p.scaleDownDelay], ['window', p.window],
@@ -574,7 +579,6 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   checkInteger('containerConcurrency', p.containerConcurrency, 0, concurrencyLimit,
     `the cluster's container-concurrency-max-limit (${concurrencyLimit}); a cluster that raised it declares that with containerConcurrencyMaxLimit`);
   checkInteger('targetUtilizationPercentage', p.targetUtilizationPercentage, 1, 100);
-  const minScale = p.minScale ?? defaultMinScale(p);
   if (p.maxScale !== undefined && p.maxScale > 0 && p.maxScale < minScale) {
     throw propError('maxScale', `at least minScale (${minScale})`, p.maxScale);
   }
@@ -591,7 +595,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
   if (hpa && minScale === 0) {
     throw propError('minScale', 'at least 1 with AutoscalerClass.HPA, which cannot scale to zero', 0, 'leave minScale unset (1 with the HPA), or use AutoscalerClass.KPA to scale to zero');
   }
-  const metric = p.metric ?? (hpa ? ScalingMetric.CPU : ScalingMetric.CONCURRENCY);
+  const metric = scalingMetric(p);
   if (metric._autoscaler !== (hpa ? AutoscalerClass.HPA : AutoscalerClass.KPA)) {
     throw propError('metric', hpa ? 'cpu, memory or a custom metric with the HPA autoscaler' : 'one of concurrency, rps with the KPA autoscaler', metric.name,
       hpa ? 'use AutoscalerClass.KPA for request-driven metrics' : 'use AutoscalerClass.HPA for cpu, memory or custom metrics');
@@ -662,9 +666,10 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number): void {
     checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
   }
   const startup = p.startupProbe;
-  const deadline = p.progressDeadline?.toSeconds() ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+  const deadline = progressDeadline.toSeconds();
   if (startup) {
-    const budget = (startup.initialDelay?.toSeconds() ?? 0) + (startup.period?.toSeconds() ?? 10) * (startup.failureThreshold ?? 3);
+    const probe = httpProbe(startup);
+    const budget = (probe.initialDelaySeconds ?? 0) + probe.periodSeconds! * probe.failureThreshold!;
     if (budget > deadline) {
       throw propError('startupProbe', `a budget (initialDelay + period x failureThreshold) within progressDeadline (${deadline}s), after which Knative ` +
         'scales a revision that has not activated back to zero', `${budget}s`, 'raise progressDeadline, or shorten the probe');

@@ -147,13 +147,16 @@ function undeclared(
  * operator that manages the cluster's); else emit one where the cluster reads it.
  */
 export function knativeFeaturesFix(consumer: IConstruct, missing: KnativeFeature[]): string {
-  const flags = missing.map((f) => f.flag).join(', ');
   const declaring = featureState(consumer).declarations.find((d) => !d.configMap);
-  if (declaring) {
-    return `list ${flags} in \`enabled\` of KnativeFeatures '${declaring.node.path}' once the cluster enables ${missing.length > 1 ? 'them' : 'it'}`;
-  }
+  if (declaring) return listFlagsFix(missing, `KnativeFeatures '${declaring.node.path}'`, 'the cluster enables');
+
   return `add \`new KnativeFeatures(chart, 'knative-features')\` in ${knativeFeaturesHome(consumer)} to emit config-features, ` +
     "or declare flags the cluster already enables with `new KnativeFeatures(chart, 'knative-features', { emitConfigMap: false, enabled: [...] })`";
+}
+
+/** The fix that lists the `missing` flags in `enabled` of `where`, once `clustersEnable` (e.g. 'the cluster enables') them. */
+export function listFlagsFix(missing: KnativeFeature[], where: string, clustersEnable: string): string {
+  return `list ${missing.map((f) => f.flag).join(', ')} in \`enabled\` of ${where} once ${clustersEnable} ${missing.length > 1 ? 'them' : 'it'}`;
 }
 
 /** Where a KnativeFeatures for `consumer` goes, for error messages: its ClusterChart when it has one. */

@@ -437,12 +437,19 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 }
 
 /**
+ * torchrun workers per pod, one per GPU. A bad gpuCount gets its own error from the pod resolver, not one about a
+ * default derived from it.
+ */
+function workersPerPod(p: DistributedTrainingJobProps): number {
+  return Number.isInteger(p.gpuCount) && p.gpuCount! > 0 ? p.gpuCount! : 1;
+}
+
+/**
  * `resources` with defaults that grow with the workers of a pod: each torchrun worker is a process with its own CUDA
  * context, model copy and data loaders in host memory. One CPU and 4Gi per worker (the defaults of one GPU).
  */
 function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
-  // A bad gpuCount gets its own error from the pod resolver, not one about memory derived from it.
-  const workers = Number.isInteger(p.gpuCount) && p.gpuCount! > 0 ? p.gpuCount! : 1;
+  const workers = workersPerPod(p);
   return {
     ...p.resources,
     cpu: p.resources?.cpu ?? { request: Cpu.units(workers) },
@@ -456,7 +463,7 @@ function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
  * per worker (data loaders pass batches through it, and NCCL keeps its host buffers there).
  */
 function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTrainingJobProps, 'tmpSize' | 'sharedMemorySize'> {
-  const workers = Number.isInteger(p.gpuCount) && p.gpuCount! > 0 ? p.gpuCount! : 1;
+  const workers = workersPerPod(p);
   const shm = p.sharedMemory === false || p.resources?.memory !== undefined ? p.sharedMemorySize : p.sharedMemorySize ?? Size.gibibytes(workers);
   return { tmpSize: p.tmpSize ?? Size.gibibytes(workers), sharedMemorySize: shm };
 }

@@ -201,9 +201,11 @@ export function onSingleNodeClaim(repository: TritonModelRepo): boolean {
 
 /** Throws when the repository is on a single-node claim and `twoPods` says why the workload runs two pods at once. */
 export function checkRepositoryClaim(repository: TritonModelRepo, twoPods: string): void {
-  if (!onSingleNodeClaim(repository)) return;
-  const claim = repository.artifacts._claim as PersistentVolumeClaim;
-  throw propError('repository', `artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): ${twoPods}, and a pod on another node would hang on the volume`,
+  if (onSingleNodeClaim(repository)) throw singleNodeClaimError(repository.artifacts._claim as PersistentVolumeClaim, twoPods);
+}
+
+function singleNodeClaimError(claim: PersistentVolumeClaim, twoPods: string): Error {
+  return propError('repository', `artifacts on a claim several nodes can mount (ReadOnlyMany or ReadWriteMany): ${twoPods}, and a pod on another node would hang on the volume`,
     `claim '${claim.name}' with ${(claim.accessModes ?? []).join(',') || 'no access mode'}`,
     'use a ReadOnlyMany or ReadWriteMany storage class (NFS, CephFS, EFS, Filestore, Azure Files), or copy the artifacts from S3');
 }
@@ -216,10 +218,10 @@ const SINGLE_NODE_CLAIM_USERS = new WeakMap<object, string>();
  * (their pods may land on different nodes).
  */
 export function claimSingleNodeRepository(repository: TritonModelRepo, workload: IConstruct): void {
-  const claim = repository.artifacts._claim;
-  if (!claim || !onSingleNodeClaim(repository)) return;
+  if (!onSingleNodeClaim(repository)) return;
+  const claim = repository.artifacts._claim as PersistentVolumeClaim;
   const first = SINGLE_NODE_CLAIM_USERS.get(claim);
-  if (first !== undefined && first !== workload.node.path) checkRepositoryClaim(repository, `the server '${first}' mounts it too`);
+  if (first !== undefined && first !== workload.node.path) throw singleNodeClaimError(claim, `the server '${first}' mounts it too`);
   SINGLE_NODE_CLAIM_USERS.set(claim, workload.node.path);
 }
 

@@ -99,13 +99,8 @@ export class TritonKnativeService extends Construct {
     }
     const gpuCount = triton.pod.gpuCount;
     const derived = deriveConcurrency(props.repository.models, gpuCount);
-    const underivable = underivableModel(props.repository.models);
-    if (underivable && (props.containerConcurrency === undefined || props.target === undefined)) {
-      const prop = props.containerConcurrency === undefined ? 'containerConcurrency' : 'target';
-      const fix = "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size, " +
-        "an ensemble's slowest step)";
-      throw propError(prop, `set with model ${underivable}, whose concurrency Triton's batch settings do not tell`, 'unset', fix);
-    }
+    const underivable = underivableConcurrency(props);
+    if (underivable) throw underivable;
     if ((props.containerConcurrency === undefined || props.target === undefined) && derived.concurrency === 0) {
       throw propError('repository', 'models added before the TritonKnativeService is created, to derive containerConcurrency and target', 'no models', 'add the models first, or set containerConcurrency and target');
     }
@@ -189,10 +184,9 @@ export class TritonKnativeService extends Construct {
         const now = deriveConcurrency(p.repository.models, gpuCount);
         const stale = (p.containerConcurrency === undefined && now.concurrency !== this.containerConcurrency)
           || (p.target === undefined && now.target !== derived.target);
-        const added = underivableModel(p.repository.models);
-        if (added && (p.containerConcurrency === undefined || p.target === undefined)) {
-          errors.push(propError(p.containerConcurrency === undefined ? 'containerConcurrency' : 'target', `set with model ${added}, ` +
-            "whose concurrency Triton's batch settings do not tell", 'unset', 'set containerConcurrency and target').message);
+        const underivableNow = underivableConcurrency(p);
+        if (underivableNow) {
+          errors.push(underivableNow.message);
         } else if (stale) {
           errors.push(propError('repository', 'complete when the TritonKnativeService is created (containerConcurrency and target are derived from its models then)',
             'models added later', 'create the service after the last addModel(), or set containerConcurrency and target').message);
@@ -234,6 +228,17 @@ function underivableModel(models: TritonModel[]): string | undefined {
     if (m.config.props.decoupled) return `'${m.name}' (decoupled: the backend decides how many requests it serves at once)`;
   }
   return undefined;
+}
+
+/** The error for a service that leaves containerConcurrency or target to models that do not tell it, if it does. */
+function underivableConcurrency(p: TritonKnativeServiceProps): Error | undefined {
+  if (p.containerConcurrency !== undefined && p.target !== undefined) return undefined;
+  const model = underivableModel(p.repository.models);
+  if (model === undefined) return undefined;
+  return propError(p.containerConcurrency === undefined ? 'containerConcurrency' : 'target',
+    `set with model ${model}, whose concurrency Triton's batch settings do not tell`, 'unset',
+    "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size, " +
+    "an ensemble's slowest step)");
 }
 
 /** What the instances of the repository's models process at once, and what they prefer to batch. */

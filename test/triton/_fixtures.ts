@@ -11,3 +11,36 @@ export const RESNET50: TritonModelProps = {
   instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }],
   dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: Duration.millis(100) },
 };
+
+/** A Python preprocessing step: raw bytes to a normalized image. */
+export const PREPROCESS: TritonModelProps = {
+  name: 'preprocess',
+  platform: ModelPlatform.PYTHON,
+  maxBatchSize: 32,
+  inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+  outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
+};
+
+/** An ensemble classifying raw bytes: PREPROCESS, then RESNET50. */
+export const ENSEMBLE: TritonModelProps = {
+  name: 'classify',
+  platform: ModelPlatform.ENSEMBLE,
+  maxBatchSize: 32,
+  inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+  outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
+  ensembleSteps: [
+    { modelName: 'preprocess', inputMap: { RAW: 'RAW' }, outputMap: { IMAGE: 'image' } },
+    { modelName: 'resnet50', inputMap: { INPUT__0: 'image' }, outputMap: { OUTPUT__0: 'SCORES' } },
+  ],
+};
+
+/** A vLLM model: the backend batches itself and streams (decoupled), one instance per model. */
+export const VLLM: TritonModelProps = {
+  name: 'llama',
+  platform: ModelPlatform.custom('vllm'),
+  maxBatchSize: 0,
+  decoupled: true,
+  inputs: [{ name: 'text_input', dataType: TensorDataType.STRING, dims: [1] }],
+  outputs: [{ name: 'text_output', dataType: TensorDataType.STRING, dims: [-1] }],
+  instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 1 }],
+};

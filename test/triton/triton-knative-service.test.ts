@@ -1,9 +1,9 @@
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
-import { RESNET50 } from './_fixtures';
+import { ENSEMBLE, PREPROCESS, RESNET50, VLLM } from './_fixtures';
 import {
   Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
-  ModelArtifactSource, ModelPlatform, PingSource, ServingProtocol, TensorDataType, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
+  ModelArtifactSource, ModelPlatform, PingSource, ServingProtocol, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
   TritonModelRepo,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
@@ -157,16 +157,6 @@ describe('TritonKnativeService', () => {
   });
 
   describe('models whose concurrency Triton\'s batch settings do not tell', () => {
-    const VLLM: TritonModelProps = {
-      name: 'llama',
-      platform: ModelPlatform.custom('vllm'),
-      maxBatchSize: 0,
-      decoupled: true,
-      inputs: [{ name: 'text_input', dataType: TensorDataType.STRING, dims: [1] }],
-      outputs: [{ name: 'text_output', dataType: TensorDataType.STRING, dims: [-1] }],
-      instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 1 }],
-    };
-
     test.each([
       ['a vLLM model', VLLM, "'llama' (the vllm backend batches requests itself)"],
       ['a TensorRT-LLM model', { ...VLLM, name: 'trtllm', platform: ModelPlatform.custom('tensorrtllm'), decoupled: false, maxBatchSize: 64 },
@@ -184,26 +174,9 @@ describe('TritonKnativeService', () => {
     });
 
     test('fails without them with an ensemble, whose requests pass through every step: the steps\' capacities do not add up', () => {
-      const preprocess: TritonModelProps = {
-        name: 'preprocess',
-        platform: ModelPlatform.PYTHON,
-        maxBatchSize: 32,
-        instanceGroups: [{ kind: InstanceGroupKind.CPU, count: 4 }],
-        inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
-        outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
-      };
-      const ensemble: TritonModelProps = {
-        name: 'classify',
-        platform: ModelPlatform.ENSEMBLE,
-        maxBatchSize: 32,
-        inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
-        outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
-        ensembleSteps: [
-          { modelName: 'preprocess', inputMap: { RAW: 'RAW' }, outputMap: { IMAGE: 'image' } },
-          { modelName: 'resnet50', inputMap: { INPUT__0: 'image' }, outputMap: { OUTPUT__0: 'SCORES' } },
-        ],
-      };
-      const { chart, repo } = setup([RESNET50, preprocess, ensemble]);
+      // Four instances of the first step: a sum over the steps would overstate what a replica serves.
+      const preprocess: TritonModelProps = { ...PREPROCESS, instanceGroups: [{ kind: InstanceGroupKind.CPU, count: 4 }] };
+      const { chart, repo } = setup([RESNET50, preprocess, ENSEMBLE]);
       expect(() => new TritonKnativeService(chart, 'triton', { repository: repo })).toThrow(
         "'containerConcurrency' must be set with model 'classify' (an ensemble: each request passes through every step, so a replica serves what its slowest step does)");
       expect(new TritonKnativeService(chart, 'set', { repository: repo, containerConcurrency: 64, target: 32 }).target).toBe(32);

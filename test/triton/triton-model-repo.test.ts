@@ -1,8 +1,8 @@
 import { ApiObjectMetadata, Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
-import { RESNET50 as STORY_RESNET50 } from './_fixtures';
+import { ENSEMBLE, PREPROCESS, RESNET50 as STORY_RESNET50 } from './_fixtures';
 import {
-  ModelArtifactSource, ModelPlatform, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo, WarmupData,
+  ModelArtifactSource, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo, WarmupData,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
 import { checkAllPbtxt, synthAppChecked } from '../_helpers/protoc';
@@ -18,26 +18,6 @@ const s3 = (c: Chart) => ModelArtifactSource.fromS3({
 
 /** The story's model without instance groups: the repository does not care where it runs. */
 const RESNET50: TritonModelProps = { ...STORY_RESNET50, instanceGroups: undefined };
-
-const PREPROCESS: TritonModelProps = {
-  name: 'preprocess',
-  platform: ModelPlatform.PYTHON,
-  maxBatchSize: 32,
-  inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
-  outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 224, 224] }],
-};
-
-const ENSEMBLE: TritonModelProps = {
-  name: 'classify',
-  platform: ModelPlatform.ENSEMBLE,
-  maxBatchSize: 32,
-  inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
-  outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
-  ensembleSteps: [
-    { modelName: 'preprocess', inputMap: { RAW: 'RAW' }, outputMap: { IMAGE: 'image' } },
-    { modelName: 'resnet50', inputMap: { INPUT__0: 'image' }, outputMap: { OUTPUT__0: 'SCORES' } },
-  ],
-};
 
 describe('TritonModelRepo', () => {
   test('snapshot: defaults', () => {

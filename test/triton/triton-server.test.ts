@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
-import { RESNET50 } from './_fixtures';
+import { RESNET50, VLLM } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource,
-  MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TensorDataType, TritonApi, TritonModelProps, TritonModelRepo,
+  MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo,
   TritonServer, TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
@@ -456,16 +456,6 @@ describe('TritonServer', () => {
   });
 
   describe('a model whose backend batches itself (vLLM, TensorRT-LLM)', () => {
-    const VLLM: TritonModelProps = {
-      name: 'llama',
-      platform: ModelPlatform.custom('vllm'),
-      maxBatchSize: 0,
-      decoupled: true,
-      inputs: [{ name: 'text_input', dataType: TensorDataType.STRING, dims: [1] }],
-      outputs: [{ name: 'text_output', dataType: TensorDataType.STRING, dims: [-1] }],
-      instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 1 }],
-    };
-
     test("fails at synth on the default queue-time HPA: Triton's queue time stays near 0 while the backend queues", () => {
       const { app } = server({}, [VLLM]);
       expect(() => synthAppChecked(app)).toThrow("'autoscaling.queueTime' must be false, or a queueTimeMetric, with model 'llama': the vllm backend takes each " +
