@@ -457,7 +457,10 @@ export class MinIOImageSource extends Construct {
     // The name follows everything in the pod template, which is immutable: a change makes a new Job.
     // The CA joins the hash only when set, so the names of Jobs without one stay as they were.
     const caRef = props.caCertificate ? [[props.caCertificate.name, props.caCertificateKey ?? DEFAULT_CA_KEY]] : [];
-    const hashed = [settings, mcImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef];
+    // The image as the cluster pulls it (through its registry mirror): the same string without one.
+    const pullImage = imagePullerOf(this);
+    const pulledImage = pullImage ? pullImage(mcImage) : mcImage;
+    const hashed = [settings, pulledImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef];
     const hash = sha256(JSON.stringify(hashed)).slice(0, 8);
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {
       metadata: { name: `${base}-setup-${hash}`, labels: setupLabels },
@@ -470,7 +473,7 @@ export class MinIOImageSource extends Construct {
             target: PodTarget.WORKLOAD,
             containerName: 'mc',
             restartPolicy: 'OnFailure',
-            pullImage: imagePullerOf(this),
+            pullImage,
             extraMounts: ca.mounts,
             extraVolumes: ca.volumes,
           }),

@@ -157,6 +157,20 @@ describe('MinIOImageSource', () => {
     expect(oneOf(synth(b), 'batch/v1', 'Job').metadata.name).not.toBe(nameA);
   });
 
+  test("a new registry mirror makes a new setup Job: the Job's image is part of its immutable pod template", () => {
+    const job = (mirror?: string) => {
+      const app = Testing.app();
+      const target = new ClusterTarget({ name: 'dc1', nodePool: GpuNodePool.nvidia(), registryMirrors: mirror ? { 'docker.io': mirror } : undefined });
+      const c = new ClusterChart(app, 'dc1', { target, namespace: 'ml' });
+      source(c, { name: 'uploads' });
+      return oneOf(Testing.synth(c), 'batch/v1', 'Job');
+    };
+    const [direct, first, second] = [job(), job('harbor.dc1.example.com/dockerhub'), job('mirror.dc1.example.com/dockerhub')];
+    expect(first.spec.template.spec.containers[0].image).toMatch(/^harbor\.dc1\.example\.com\/dockerhub\/minio\/mc:/);
+    expect(second.spec.template.spec.containers[0].image).toMatch(/^mirror\.dc1\.example\.com\/dockerhub\/minio\/mc:/);
+    expect(new Set([direct, first, second].map((j) => j.metadata.name)).size).toBe(3);
+  });
+
   test('a new authTokenRevision makes a new setup Job and rolls the adapter pods, which read the token at start', () => {
     const objects = (revision?: string) => {
       const c = chart();
