@@ -12,7 +12,7 @@ import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
-import { checkBucket, checkCaCertificate, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts } from '../scheduling/_mc';
+import { checkBucket, checkCaCertificate, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts, parseEndpoint } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
@@ -326,12 +326,9 @@ export class MinIOImageSource extends Construct {
   public constructor(scope: Construct, id: string, props: MinIOImageSourceProps) {
     super(scope, id);
     this.props = props;
-    const endpoint = props.endpoint.replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/\s:]+(:\d+)?$/.test(endpoint)) {
-      throw propError('endpoint', 'an http(s) URL of MinIO with no path, e.g. http://minio.minio.svc.cluster.local:9000', props.endpoint);
-    }
+    const { url: endpoint, scheme } = parseEndpoint('endpoint', props.endpoint, 'MinIO');
     checkBucket('bucket', props.bucket);
-    checkCaCertificate(props, endpoint.slice(0, endpoint.indexOf(':')), (field) => field);
+    checkCaCertificate(props, scheme, (field) => field);
     if (!props.queueDir.startsWith('/') || /\s/.test(props.queueDir)) {
       throw propError('queueDir', 'an absolute path on the MinIO servers without whitespace', props.queueDir, 'MinIO rejects a relative queue_dir');
     }

@@ -19,6 +19,8 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** An object-store endpoint split into the parts `mc` and Triton's `s3://` URLs need. */
 export interface ParsedEndpoint {
+  /** The endpoint as given, less its trailing slash. */
+  readonly url: string;
   readonly scheme: string;
   readonly host: string;
   readonly port: number;
@@ -28,8 +30,7 @@ export interface ParsedEndpoint {
  * Throws on the first unusable field of `o`, naming it as `prop(field)`; returns the parsed endpoint.
  */
 export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) => string): ParsedEndpoint {
-  const m = ENDPOINT.exec(o.endpoint);
-  if (!m) throw propError(prop('endpoint'), 'an http(s) URL of the store with no path, e.g. http://minio.minio.svc.cluster.local:9000', o.endpoint);
+  const endpoint = parseEndpoint(prop('endpoint'), o.endpoint, 'the store');
   checkBucket(prop('bucket'), o.bucket);
   if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
     throw propError(prop('prefix'), 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
@@ -37,9 +38,24 @@ export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) =>
   for (const [field, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey], ['caCertificateKey', o.caCertificateKey]] as const) {
     if (key !== undefined && !SECRET_KEY.test(key)) throw propError(prop(field), 'a Secret key ([-._a-zA-Z0-9]+)', key);
   }
-  checkCaCertificate(o, m[1], prop);
+  checkCaCertificate(o, endpoint.scheme, prop);
+  return endpoint;
+}
+
+/**
+ * Parses an http(s) endpoint of `what` (e.g. 'the store') with no path; throws naming `prop` otherwise. User info is
+ * refused: it would write an access key into the YAML, where the Secret holds them.
+ */
+export function parseEndpoint(prop: string, endpoint: string, what: string): ParsedEndpoint {
+  const m = ENDPOINT.exec(endpoint);
+  if (!m) {
+    // Not echoed whole: user info may hold a secret key, and errors end up in CI logs.
+    const userInfo = /^([a-z]+:\/\/)[^/]*@/i;
+    throw propError(prop, `an http(s) URL of ${what} with no user info and no path, e.g. http://minio.minio.svc.cluster.local:9000`,
+      endpoint.replace(userInfo, '$1<user info>@'), userInfo.test(endpoint) ? 'give the access keys by reference in the credentials Secret, not in the URL' : undefined);
+  }
   const scheme = m[1];
-  return { scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
+  return { url: endpoint.replace(/\/$/, ''), scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
 }
 
 /** Throws unless `bucket` is an S3 bucket name. */

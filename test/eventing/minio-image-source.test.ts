@@ -230,7 +230,10 @@ describe('MinIOImageSource', () => {
   });
 
   test.each<[string, Partial<MinIOImageSourceProps>, string]>([
-    ['an endpoint with a path', { endpoint: 'http://minio:9000/s3' }, "'endpoint' must be an http(s) URL of MinIO with no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'http://minio:9000/s3'"],
+    ['an endpoint with a path', { endpoint: 'http://minio:9000/s3' }, "'endpoint' must be an http(s) URL of MinIO with no user info and no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'http://minio:9000/s3'"],
+    ['an access key in the endpoint, which the YAML would carry', { endpoint: 'http://AKIAEXAMPLE@minio:9000' },
+      "'endpoint' must be an http(s) URL of MinIO with no user info and no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'http://<user info>@minio:9000': " +
+      'give the access keys by reference in the credentials Secret, not in the URL'],
     ['an invalid bucket', { bucket: 'Upload_Bucket' }, "'bucket' must be an S3 bucket name (3-63 lowercase letters, digits, . and -), got 'Upload_Bucket'"],
     ['a relative queue directory', { queueDir: 'events' }, "'queueDir' must be an absolute path on the MinIO servers without whitespace, got 'events': MinIO rejects a relative queue_dir"],
     ['a suffix with a glob character', { suffixes: ['*.jpg'] }, "'suffixes' must be non-empty key suffixes without whitespace, quotes or glob characters, got '*.jpg'"],

@@ -478,7 +478,7 @@ describe('GpuInferenceService', () => {
       ['fails on autoscaling annotations on the Service, which Knative rejects there', { metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '1' } } }, /'metadata.annotations' must be free of autoscaling.knative.dev\/\* keys, which Knative rejects on a Service, got 'autoscaling.knative.dev\/min-scale'/],
       ['fails on /dev/shm as large as the memory limit', { sharedMemorySize: Size.gibibytes(4) }, /'sharedMemorySize' must be less than the memory limit \(4Gi\), which \/dev\/shm counts against, got '4Gi'/],
       ['fails on shared memory size with shared memory off', { sharedMemory: false, sharedMemorySize: Size.gibibytes(1) }, /'sharedMemorySize' must be unset when sharedMemory is false/],
-      ['fails on a model-weights endpoint with a path', { modelWeights: { endpoint: 'minio:9000/models', bucket: 'models', credentials: undefined as any } }, /'modelWeights.endpoint' must be an http\(s\) URL of the store with no path/],
+      ['fails on a model-weights endpoint with a path', { modelWeights: { endpoint: 'minio:9000/models', bucket: 'models', credentials: undefined as any } }, /'modelWeights.endpoint' must be an http\(s\) URL of the store with no user info and no path/],
       ['fails on an invalid bucket name', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'Models_Bucket', credentials: undefined as any } }, /'modelWeights.bucket' must be an S3 bucket name .* got 'Models_Bucket'/],
       ['fails on an unpinned model-weights image', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'models', credentials: undefined as any, image: 'minio/mc' } }, /'modelWeights.image' must be pinned/],
     ];

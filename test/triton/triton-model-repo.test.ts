@@ -333,7 +333,10 @@ describe('TritonModelRepo', () => {
     const c = chart();
     const credentials = Secret.fromSecretName(c, 'creds', 'x');
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'minio:9000', bucket: 'models', credentials }))
-      .toThrow("'ModelArtifactSource.fromS3: endpoint' must be an http(s) URL of the store with no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'minio:9000'");
+      .toThrow("'ModelArtifactSource.fromS3: endpoint' must be an http(s) URL of the store with no user info and no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'minio:9000'");
+    // The secret key is not echoed into the error (CI logs keep it).
+    expect(() => ModelArtifactSource.fromS3({ endpoint: 'https://minio:s3cr3t@minio:9000', bucket: 'models', credentials }))
+      .toThrow("got 'https://<user info>@minio:9000': give the access keys by reference in the credentials Secret, not in the URL");
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'My_Bucket', credentials })).toThrow(/bucket' must be an S3 bucket name/);
     expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'http://minio:9000', bucket: 'models', prefix: 'a/../b', credentials })).toThrow(/prefix' must be a key prefix without \. or \.\. segments/);
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'models', credentials, image: 'minio/mc:latest' })).toThrow(/pinned to a tag other than 'latest'/);
