@@ -7,8 +7,12 @@ import { compareStrings } from '../_order';
 import { canonicalImage, isDockerHub, parseImage } from '../scheduling/_image';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
-/** A registry host as container runtimes tell it from a Docker Hub path: with a '.' or a port, or `localhost` (as `parseImage`). */
-const REGISTRY = /^(localhost(:[0-9]+)?|[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:[0-9]+)?)$/;
+const HOST_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+/**
+ * A registry host as container runtimes tell it from a Docker Hub path (as `parseImage`): DNS labels joined by
+ * dots, with a '.' or a port, or `localhost`.
+ */
+const REGISTRY = new RegExp(`^(localhost(:[0-9]+)?|${HOST_LABEL}(\\.${HOST_LABEL})*:[0-9]+|${HOST_LABEL}(\\.${HOST_LABEL})+(:[0-9]+)?)$`);
 /** A repository path segment (OCI distribution spec). */
 const PATH_SEGMENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 

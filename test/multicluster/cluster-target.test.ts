@@ -85,6 +85,11 @@ describe('ClusterTarget', () => {
       .toThrow("(a host without a '.' or a port is read as a Docker Hub path), got 'harbor/hub': leave out the scheme; spell out the domain or the port");
     expect(() => target({ 'docker.io': 'harbor.example.com/Hub' })).toThrow("got 'harbor.example.com/Hub'");
     expect(() => target({ 'Docker Hub': 'harbor.example.com' })).toThrow("'registryMirrors' must be keyed by registry hosts as images name them");
+    // A host is DNS labels joined by single dots, with or without a port.
+    for (const host of ['a..b:5000', '.harbor:5000', 'harbor.-dc1.example.com', 'harbor.:5000']) {
+      expect(() => target({ 'docker.io': `${host}/hub` })).toThrow(`got '${host}/hub'`);
+      expect(() => target({ [host]: 'harbor.example.com/hub' })).toThrow(`'registryMirrors' must be keyed by registry hosts as images name them ('docker.io', 'nvcr.io', 'registry.example.com:5000') or '*', got '${host}'`);
+    }
     // Docker Hub is one key whatever name an image gives it, and a location serves one registry.
     expect(() => target({ 'index.docker.io': 'harbor.example.com/hub' })).toThrow("'registryMirrors' must be keyed by 'docker.io' for Docker Hub, whichever of its names an image uses, got 'index.docker.io'");
     expect(() => target({ 'quay.io': 'harbor.example.com/proxy', '*': 'harbor.example.com/proxy' }))
