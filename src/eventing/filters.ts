@@ -68,12 +68,26 @@ export class TriggerFilter {
     for (const [name, value] of Object.entries(attributes)) attributeMatch(prop, name, value);
   }
 
-  private constructor(private readonly json: Record<string, any>) {}
+  /** The wire form, frozen: a filter is a value, and the filters combined from it share its form. */
+  private readonly json: Record<string, any>;
 
-  /** The wire form. @internal */
-  public _toJson(): Record<string, any> {
-    return JSON.parse(JSON.stringify(this.json));
+  private constructor(json: Record<string, any>) {
+    this.json = deepFreeze(json);
   }
+
+  /** The wire form (frozen). @internal */
+  public _toJson(): Record<string, any> {
+    return this.json;
+  }
+}
+
+/** Freezes a JSON value and what it holds; the forms of other filters in it are frozen already. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function attributeMatch(prop: string, attribute: string, value: string): Record<string, string> {

@@ -1,4 +1,5 @@
-import { TriggerFilter } from '../../src';
+import { ApiObject, JsonPatch, Testing } from 'cdk8s';
+import { Broker, EventSink, EventTrigger, TriggerFilter } from '../../src';
 
 describe('TriggerFilter', () => {
   test('renders each SubscriptionsAPI dialect with one attribute per expression', () => {
@@ -24,10 +25,26 @@ describe('TriggerFilter', () => {
     });
   });
 
-  test('returns a copy, so rendering cannot change the filter', () => {
+  test('is a frozen value: neither a caller nor a combination can change it', () => {
     const filter = TriggerFilter.exact('type', 'x');
-    filter._toJson().exact.type = 'changed';
+    expect(() => { filter._toJson().exact.type = 'changed'; }).toThrow(TypeError);
+    const all = TriggerFilter.all(filter, TriggerFilter.not(filter));
+    expect(() => { all._toJson().all.push({ cesql: 'true' }); }).toThrow(TypeError);
+    expect(() => { all._toJson().all[1].not.exact.type = 'changed'; }).toThrow(TypeError);
     expect(filter._toJson()).toEqual({ exact: { type: 'x' } });
+  });
+
+  test('a JSON patch of one trigger leaves the filter other triggers share as it was', () => {
+    const c = Testing.chart();
+    const shared = TriggerFilter.exact('type', 'x');
+    const broker = Broker.fromBrokerName('default', 'ml');
+    const sink = EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'errors' });
+    const subscriber = EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'worker' });
+    const trigger = (id: string) => new EventTrigger(c, id, { broker, subscriber, filters: [shared], delivery: { deadLetterSink: sink } });
+    ApiObject.of(trigger('a')).addJsonPatch(JsonPatch.replace('/spec/filters/0/exact/type', 'patched'));
+    trigger('b');
+    const filters = Testing.synth(c).map((o) => o.spec.filters);
+    expect(filters).toEqual([[{ exact: { type: 'patched' } }], [{ exact: { type: 'x' } }]]);
   });
 
   test('fails an attribute name Knative rejects', () => {
