@@ -340,10 +340,10 @@ export interface PodSpecInput {
   readonly fsGroupChangePolicy?: string;
   /**
    * Where the pod's cluster pulls an image from (`imagePullerOf` the workload, for its ClusterChart's registry
-   * mirrors): applied to every container and init container.
-   * @default - images are pulled as named
+   * mirrors), applied to every container and init container; undefined when images are pulled as named. Required
+   * (if undefined): a workload that left it out would pull past its cluster's mirrors.
    */
-  readonly pullImage?: (image: string) => string;
+  readonly pullImage: ((image: string) => string) | undefined;
 }
 
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */

@@ -9,7 +9,7 @@ const IMAGE = 'nvcr.io/nvidia/pytorch:24.05-py3';
 describe('renderPodSpec', () => {
   test('workload target: full pod-level hardening, GPUs, scratch, placement', () => {
     const pod = resolveGpuPod({ image: IMAGE, gpuCount: 2, gpu: GpuResource.NVIDIA, security: { fsGroup: 1000 } });
-    const spec = renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'trainer', restartPolicy: 'Never' });
+    const spec = renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'trainer', restartPolicy: 'Never' });
     expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(spec.restartPolicy).toBe('Never');
     const main = spec.containers.find((c) => c.name === 'trainer')!;
@@ -19,9 +19,9 @@ describe('renderPodSpec', () => {
   });
 
   test('knative target: the pod-level context only when a pod-only field asks for it', () => {
-    const spec = renderPodSpec(resolveGpuPod({ image: IMAGE }), { target: PodTarget.KNATIVE, containerName: 'model' });
+    const spec = renderPodSpec(resolveGpuPod({ image: IMAGE }), { pullImage: undefined, target: PodTarget.KNATIVE, containerName: 'model' });
     expect(spec.securityContext).toBeUndefined();
-    const withGroup = renderPodSpec(resolveGpuPod({ image: IMAGE, security: { fsGroup: 2000 } }), { target: PodTarget.KNATIVE, containerName: 'model' });
+    const withGroup = renderPodSpec(resolveGpuPod({ image: IMAGE, security: { fsGroup: 2000 } }), { pullImage: undefined, target: PodTarget.KNATIVE, containerName: 'model' });
     expect(withGroup.securityContext).toEqual({ fsGroup: 2000 });
     // The container keeps the hardening either way.
     expect(withGroup.containers[0].securityContext).toEqual(spec.containers[0].securityContext);
@@ -36,7 +36,7 @@ describe('renderPodSpec', () => {
       nodePool: GpuNodePool.custom({}),
       volumeMounts: [{ volume: data, path: '/data' }, { volume: data, path: '/labels', subPath: 'labels', readOnly: false }],
     });
-    const spec = renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' });
+    const spec = renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main' });
     expect(spec.volumes?.filter((v) => v.name === 'data')).toHaveLength(1);
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data', readOnly: true, subPath: undefined });
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/labels', readOnly: false, subPath: 'labels' });
@@ -76,14 +76,14 @@ describe('renderPodSpec', () => {
     const volume = Volume.fromEmptyDir(Testing.chart(), 'cache', 'cache');
     const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/models/' }] });
     const extraMounts = [{ name: 'model-repository', mountPath: '/models' }];
-    expect(() => renderPodSpec(pod, { target, containerName: 'main', extraMounts, extraVolumes: [{ name: 'model-repository', emptyDir: {} }] }))
+    expect(() => renderPodSpec(pod, { pullImage: undefined, target, containerName: 'main', extraMounts, extraVolumes: [{ name: 'model-repository', emptyDir: {} }] }))
       .toThrow(/'volumeMounts\[\].path' must be unique within container 'main', got '\/models\/': volume 'model-repository' is mounted there already; mount 'cache' elsewhere/);
   });
 
   test('fails on two mounts at one path in an init container', () => {
     const pod = resolveGpuPod({ image: IMAGE });
     const initContainers = [{ name: 'fetch', image: IMAGE, resources: {}, volumeMounts: [{ name: 'tmp', mountPath: '/tmp/' }] }];
-    expect(() => renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main', initContainers }))
+    expect(() => renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers }))
       .toThrow(/'volumeMounts\[\].path' must be unique within container 'fetch', got '\/tmp\/'/);
   });
 
@@ -92,7 +92,7 @@ describe('renderPodSpec', () => {
     const a = Volume.fromEmptyDir(chart, 'a', 'same');
     const b = Volume.fromEmptyDir(chart, 'b', 'same', { sizeLimit: Size.gibibytes(1) });
     const pod = resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume: a, path: '/a' }, { volume: b, path: '/b' }] });
-    expect(() => renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' })).toThrow(/'volumeMounts' must be volumes with unique names, got 'same'/);
+    expect(() => renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main' })).toThrow(/'volumeMounts' must be volumes with unique names, got 'same'/);
   });
 
   test('fails on a CPU limit below the request, which the apiserver rejects; compares amounts, not their spelling', () => {
@@ -115,18 +115,18 @@ describe('renderPodSpec', () => {
         limits: { memory: k8s.Quantity.fromString('512Mi') },
       },
     };
-    const spec = podSpecToWire(renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
+    const spec = podSpecToWire(renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
     expect(spec.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '250m', memory: '512Mi' } });
     expect(spec.containers[0].resources.requests).toEqual({ 'nvidia.com/gpu': 1, 'cpu': '2', 'memory': '8Gi' });
     expect(spec.containers[0].resources.limits).toEqual(spec.containers[0].resources.requests);
     // Without guaranteedQos the helpers keep their own requests and limits.
-    const burstable = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE }), { target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
+    const burstable = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE }), { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
     expect(burstable.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } });
   });
 
   describe('/dev/shm is memory the container limit counts', () => {
     const shm = (pod: ReturnType<typeof resolveGpuPod>) =>
-      renderPodSpec(pod, { target: PodTarget.WORKLOAD, containerName: 'main' }).volumes?.find((v) => v.name === 'dshm');
+      renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main' }).volumes?.find((v) => v.name === 'dshm');
 
     test.each([
       ['as large as the default limit', {}, Size.gibibytes(4), '4Gi', '4Gi'],

@@ -24,6 +24,7 @@ describe('podSpecToWire', () => {
     });
     const spec = renderPodSpec(pod, {
       target: PodTarget.WORKLOAD,
+      pullImage: undefined,
       containerName: 'main',
       ports: [{ containerPort: 8000, name: 'http' }],
       readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5 },
