@@ -78,6 +78,14 @@ export class EventSink {
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
       throw propError('uri', 'an absolute http(s) URL', uri, 'use EventSink.fromReference() for objects in the cluster');
     }
+    // The uri is a plain field of the Trigger, Broker or source: credentials in it would sit in Git and etcd.
+    if (parsed.username || parsed.password) {
+      parsed.username = '';
+      parsed.password = '';
+      throw propError('uri', 'a URL without user info (credentials in it would be stored in plain text in the object)',
+        `${parsed.protocol}//<user info>@${parsed.href.slice(parsed.protocol.length + 2)}`,
+        'let the receiver authenticate otherwise (Knative Eventing OIDC, or an in-cluster proxy that holds the credentials in a Secret)');
+    }
     return { toSinkDestination: () => ({ uri }) };
   }
 

@@ -24,6 +24,8 @@ export enum PodTarget {
 
 const DEFAULT_USER = 1000;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/** The largest user or group id Kubernetes takes (int32). */
+const MAX_ID = 2 ** 31 - 1;
 
 /** A pod's props with every default applied and every value checked: a GPU workload's (resolveGpuPod) or a helper's without GPUs (resolveCpuPod). */
 export interface ResolvedPod {
@@ -56,9 +58,10 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   checkInteger('gpuCount', gpuCount, 1, undefined, 'a GPU workload needs at least one GPU; MIG slices are requested with GpuResource.mig()');
   for (const name of Object.keys(props.env ?? {})) checkEnvName(name);
   const security = props.security ?? {};
-  checkInteger('security.runAsUser', security.runAsUser, 0);
-  checkInteger('security.runAsGroup', security.runAsGroup, 0);
-  checkInteger('security.fsGroup', security.fsGroup, 0);
+  // Kubernetes and Knative take user and group ids up to 2^31 - 1 (apimachinery's IsValidUserID, serving's maxUserID).
+  checkInteger('security.runAsUser', security.runAsUser, 0, MAX_ID);
+  checkInteger('security.runAsGroup', security.runAsGroup, 0, MAX_ID);
+  checkInteger('security.fsGroup', security.fsGroup, 0, MAX_ID);
   const allowRoot = security.allowRoot ?? false;
   if (!allowRoot && security.runAsUser === 0) {
     throw propError('security.runAsUser', 'a non-zero uid while runAsNonRoot is on', 0, 'set security.allowRoot to true to run as root (not recommended)');

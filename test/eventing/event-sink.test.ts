@@ -24,4 +24,11 @@ describe('EventSink', () => {
     expect(() => EventSink.fromUri('/events')).toThrow("'uri' must be an absolute http(s) URL, got '/events': use EventSink.fromReference() for objects in the cluster");
     expect(() => EventSink.fromUri('ftp://example.com/x')).toThrow("'uri' must be an absolute http(s) URL");
   });
+
+  test('fails a URI with user info, which the Trigger, Broker or source would hold in plain text, and does not echo it', () => {
+    const message = "'uri' must be a URL without user info (credentials in it would be stored in plain text in the object), " +
+      "got 'https://<user info>@hooks.example.com/dead': let the receiver authenticate otherwise";
+    expect(() => EventSink.fromUri('https://user:s3cr3t@hooks.example.com/dead')).toThrow(message);
+    expect(() => EventSink.fromUri('https://token@hooks.example.com/dead')).toThrow(message);
+  });
 });

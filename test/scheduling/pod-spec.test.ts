@@ -149,6 +149,14 @@ describe('renderPodSpec', () => {
     });
   });
 
+  test('fails on user and group ids above 2^31 - 1, which the apiserver and Knative refuse', () => {
+    for (const field of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) {
+      expect(() => resolveGpuPod({ image: IMAGE, security: { [field]: 2 ** 31 } }))
+        .toThrow(`'security.${field}' must be an integer between 0 and 2147483647, got 2147483648`);
+      expect(resolveGpuPod({ image: IMAGE, security: { [field]: 2 ** 31 - 1 } })[field]).toBe(2 ** 31 - 1);
+    }
+  });
+
   test('fails on a fractional KiB size', () => {
     expect(() => quantity('tmpSize', Size.kibibytes(0.5))).toThrow(/'tmpSize' must be a positive whole number of KiB/);
   });
