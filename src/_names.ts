@@ -1,4 +1,5 @@
 /** Kubernetes name formats (apimachinery's validation), in one place for every construct. */
+import { ApiObjectMetadata } from 'cdk8s';
 import { propError } from './_errors';
 
 /** DNS-1035 label: Services, Knative Services, Jobs with stable pod hostnames. */
@@ -7,8 +8,11 @@ export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1123 subdomain: most other object names. */
 export const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** Label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
-export const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/**
+ * Label key (a qualified name): an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters.
+ * The prefix's length (at most 253) is checked by `checkLabels`.
+ */
+export const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** Label value (non-empty): at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric. */
 export const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /**
@@ -32,4 +36,52 @@ export function checkDns1035Name(prop: string, name: string, given: boolean, max
   if (given) throw propError(prop, expected, name);
   throw propError(prop, expected, `${name} (generated from the construct path)`,
     `set ${prop}, or give the constructs on the path ids of lowercase letters, digits and '-' that start with a letter`);
+}
+
+/** Whether `key` is a label or annotation key (apimachinery's IsQualifiedName). */
+function isQualifiedName(key: string): boolean {
+  return LABEL_KEY.test(key) && key.lastIndexOf('/') <= 253;
+}
+
+/** Throws unless `labels` are what the apiserver takes (ValidateLabels): qualified keys, values empty or label values. */
+export function checkLabels(prop: string, labels: Record<string, string> | undefined): void {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    if (!isQualifiedName(key)) {
+      throw propError(prop, 'keyed by label keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.])', key);
+    }
+    if (typeof value !== 'string' || (value !== '' && !LABEL_VALUE.test(value))) {
+      throw propError(`${prop}['${key}']`, 'a label value (at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric, or empty)', value,
+        'put longer or free-form text in an annotation');
+    }
+  }
+}
+
+/** The most bytes of annotation keys and values an object may carry (apimachinery's TotalAnnotationSizeLimitB). */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
+/** Throws unless `annotations` are what the apiserver takes (ValidateAnnotations): qualified keys, 256 KiB in all. */
+export function checkAnnotations(prop: string, annotations: Record<string, string> | undefined): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    if (!isQualifiedName(key)) {
+      throw propError(prop, 'keyed by annotation keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.])', key);
+    }
+    if (typeof value !== 'string') throw propError(`${prop}['${key}']`, 'a string', value);
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (bytes > ANNOTATIONS_MAX_BYTES) throw propError(prop, `at most ${ANNOTATIONS_MAX_BYTES} bytes of keys and values`, `${bytes} bytes`);
+}
+
+/**
+ * Throws on the labels, annotations or namespace of `metadata` that the apiserver would refuse. Names are checked
+ * by each construct, which knows the format its kind needs.
+ */
+export function checkMetadata(prop: string, metadata: ApiObjectMetadata | undefined): void {
+  if (!metadata) return;
+  checkLabels(`${prop}.labels`, metadata.labels);
+  checkAnnotations(`${prop}.annotations`, metadata.annotations);
+  const ns = metadata.namespace;
+  if (ns !== undefined && (!DNS_1123_LABEL.test(ns) || ns.length > 63)) {
+    throw propError(`${prop}.namespace`, 'a DNS label (at most 63 lowercase letters, digits and -)', ns);
+  }
 }

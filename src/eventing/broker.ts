@@ -6,7 +6,7 @@ import { IEventSink, KnativeReference, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { propError } from '../_errors';
 import { KNATIVE_BROKER } from '../_kinds';
-import { DNS_1123_SUBDOMAIN } from '../_names';
+import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 
 
 /** The annotation that picks the broker implementation. */
@@ -113,6 +113,7 @@ export class Broker extends Construct implements IBroker {
 
   public constructor(scope: Construct, id: string, props: BrokerProps = {}) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
     this.brokerClass = props.brokerClass ?? BrokerClass.MT_CHANNEL_BASED;
     if (props.delivery) checkDeliveryOptions('delivery', props.delivery);
     this.delivery = props.delivery;

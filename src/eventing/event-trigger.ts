@@ -12,7 +12,7 @@ import { TriggerFilter } from './filters';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { KNATIVE_TRIGGER } from '../_kinds';
-import { DNS_1123_SUBDOMAIN } from '../_names';
+import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 
 
 /** Props of EventTrigger. */
@@ -106,6 +106,7 @@ export class EventTrigger extends Construct {
 
   public constructor(scope: Construct, id: string, props: EventTriggerProps) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
     this.broker = props.broker;
     const own = props.delivery ?? {};
     checkDeliveryOptions('delivery', own);

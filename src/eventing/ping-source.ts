@@ -5,7 +5,7 @@ import { coldStartOf, renderDestination, sinkDestination } from './_delivery';
 import { TZ_NAMES, TZ_VERSION } from './_tz-names';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
-import { DNS_1123_SUBDOMAIN } from '../_names';
+import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -98,6 +98,7 @@ export class PingSource extends Construct {
 
   public constructor(scope: Construct, id: string, props: PingSourceProps) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
     // Trimmed: without a time zone, robfig/cron (Knative's parser) reads '@daily ' as an unknown descriptor.
     const schedule = checkedSchedule(props.schedule);
     if (props.timezone !== undefined) checkTimezone(props.timezone);

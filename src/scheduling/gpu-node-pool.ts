@@ -2,7 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
-import { LABEL_KEY, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
+import { checkLabels, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -519,14 +519,7 @@ export class GpuNodePool {
 
   /** `partitionSize`: the MIG profile of every GPU, when the selector says so in a way `gpuPartitionSize` cannot read from it. */
   private constructor(options: GpuNodePoolOptions, partitionSize?: string) {
-    for (const [key, value] of Object.entries(options.nodeSelector ?? {})) {
-      if (!LABEL_KEY.test(key)) {
-        throw propError('nodeSelector', 'keyed by valid label names', key);
-      }
-      if (value !== '' && !LABEL_VALUE.test(value)) {
-        throw propError(`nodeSelector['${key}']`, 'a valid label value (63 characters of [A-Za-z0-9-_.])', value);
-      }
-    }
+    checkLabels('nodeSelector', options.nodeSelector);
     this.nodeSelector = nonEmptyRecord(options.nodeSelector);
     this.requiredNodeAffinity = nonEmpty(options.requiredNodeAffinity);
     this.tolerations = nonEmpty(options.tolerations);

@@ -8,7 +8,7 @@ import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
-import { checkDns1035Name } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
 import { sortedRecord } from '../_order';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { checkPinnedImage } from '../scheduling/_image';
@@ -385,6 +385,8 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
+    checkAnnotations('podAnnotations', props.podAnnotations);
     this.props = props;
     this.pod = resolveGpuPod(props);
     this.port = props.port ?? 8080;

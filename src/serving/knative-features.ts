@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { clusterScopeName, clusterScopeOf, isClusterScope, perCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
+import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
 
 /**
@@ -219,6 +220,8 @@ export class KnativeFeatures extends Construct {
     super(scope, id);
     this.emitConfigMap = props.emitConfigMap ?? true;
     this.extra = [...(props.enabled ?? [])];
+    const namespace = props.namespace ?? 'knative-serving';
+    if (!DNS_1123_LABEL.test(namespace) || namespace.length > 63) throw propError('namespace', 'a DNS label (at most 63 lowercase letters, digits and -)', namespace);
     const { consumers, declarations } = featureState(this);
     if (declarations.some((d) => d.emitConfigMap) && this.emitConfigMap) {
       throw propError('KnativeFeatures', 'declared once per cluster with emitConfigMap (once per ClusterChart, or once per app without cluster charts)', 'a second one',
@@ -230,7 +233,7 @@ export class KnativeFeatures extends Construct {
       // KubeConfigMap would re-map the object, JSON patches included, through Kubernetes 1.27 types.
       this.configMap = new ApiObject(this, 'Resource', {
         ...k8s.KubeConfigMap.GVK,
-        metadata: { name: 'config-features', namespace: props.namespace ?? 'knative-serving', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
+        metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
       for (const c of consumers) this._orderBefore(c);

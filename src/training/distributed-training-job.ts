@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -312,6 +312,8 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 
   public constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
+    checkAnnotations('podAnnotations', props.podAnnotations);
     this.nodes = props.nodes ?? 1;
     checkInteger('nodes', this.nodes, 1, 1000);
     const resources = trainingResources(props);

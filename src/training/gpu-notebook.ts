@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name } from '../_names';
+import { checkDns1035Name, checkMetadata } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -181,6 +181,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
 
   public constructor(scope: Construct, id: string, props: GpuNotebookProps) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
     this.port = props.port ?? 8888;
     checkInteger('port', this.port, 1024, 65535, 'the notebook runs as non-root and cannot bind ports below 1024');
     const serviceType = props.serviceType ?? NotebookServiceType.CLUSTER_IP;

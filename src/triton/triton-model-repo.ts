@@ -6,6 +6,7 @@ import { ArtifactKind, RepoPodParts } from './_repo-parts';
 import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
+import { checkMetadata } from '../_names';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
 import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
@@ -271,6 +272,7 @@ export class TritonModelRepo extends Construct {
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
     this.artifacts = props.artifacts;
     this.mountPath = (props.mountPath ?? '/models').replace(/\/+$/, '');
     if (!/^\/[A-Za-z0-9_.\/-]+$/.test(this.mountPath) || ['/tmp', '/dev/shm', '/dev', '/'].includes(this.mountPath) || this.mountPath.split('/').includes('..')) {

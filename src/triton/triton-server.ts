@@ -11,7 +11,7 @@ import { TritonWorkloadProps } from './triton-workload';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { checkDns1035Name, LABEL_KEY } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkLabels, checkMetadata, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
@@ -232,6 +232,9 @@ export class TritonServer extends Construct {
 
   public constructor(scope: Construct, id: string, props: TritonServerProps) {
     super(scope, id);
+    checkMetadata('metadata', props.metadata);
+    checkAnnotations('podAnnotations', props.podAnnotations);
+    checkLabels('monitorLabels', props.monitorLabels);
     this.props = props;
     this.triton = resolveTritonPod(props);
     this.gpuCount = this.triton.pod.gpuCount;

@@ -308,7 +308,7 @@ describe('GpuNodePool', () => {
     });
 
     test('fails on an invalid node selector key', () => {
-      expect(() => GpuNodePool.custom({ nodeSelector: { 'bad key': 'x' } })).toThrow("'nodeSelector' must be keyed by valid label names, got 'bad key'");
+      expect(() => GpuNodePool.custom({ nodeSelector: { 'bad key': 'x' } })).toThrow("'nodeSelector' must be keyed by label keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.]), got 'bad key'");
     });
   });
 

@@ -125,6 +125,11 @@ describe('KnativeFeatures', () => {
     expect(configFeatures(objects).data['kubernetes.podspec-persistent-volume-write']).toBe('enabled');
   });
 
+  test('fails on a namespace that is not a DNS label', () => {
+    expect(() => new KnativeFeatures(Testing.chart(), 'features', { namespace: 'Bad NS' }))
+      .toThrow("'namespace' must be a DNS label (at most 63 lowercase letters, digits and -), got 'Bad NS'");
+  });
+
   test('fails when a second KnativeFeatures in the app would emit config-features again', () => {
     const chart = Testing.chart();
     new KnativeFeatures(chart, 'one');
