@@ -38,6 +38,17 @@ export function checkDns1035Name(prop: string, name: string, given: boolean, max
     `set ${prop}, or give the constructs on the path ids of lowercase letters, digits and '-' that start with a letter`);
 }
 
+/** A key of a Secret or ConfigMap (apimachinery's IsConfigMapKey). */
+const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** Throws unless `key`, when given, can be a key of a Secret or ConfigMap (at most 253 of [-._a-zA-Z0-9], not '.' or '..'). */
+export function checkSecretKey(prop: string, key: string | undefined): void {
+  if (key === undefined) return;
+  if (!CONFIG_MAP_KEY.test(key) || key.length > 253 || key === '.' || key.startsWith('..')) {
+    throw propError(prop, "a Secret key (at most 253 letters, digits, '-', '_' and '.', not '.' or starting with '..')", key);
+  }
+}
+
 /** Whether `key` is a label or annotation key (apimachinery's IsQualifiedName). */
 function isQualifiedName(key: string): boolean {
   return LABEL_KEY.test(key) && key.lastIndexOf('/') <= 253;

@@ -10,9 +10,9 @@ import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
 import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name, LABEL_VALUE } from '../_names';
+import { checkDns1035Name, checkSecretKey, LABEL_VALUE } from '../_names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
-import { checkBucket, checkCaCertificate, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts, parseEndpoint } from '../scheduling/_mc';
+import { checkBucket, checkCaCertificate, checkSecretKeys, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts, parseEndpoint } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
@@ -329,6 +329,8 @@ export class MinIOImageSource extends Construct {
     const { url: endpoint, scheme } = parseEndpoint('endpoint', props.endpoint, 'MinIO');
     checkBucket('bucket', props.bucket);
     checkCaCertificate(props, scheme, (field) => field);
+    checkSecretKeys(props, (field) => field);
+    checkSecretKey('authTokenKey', props.authTokenKey);
     if (!props.queueDir.startsWith('/') || /\s/.test(props.queueDir)) {
       throw propError('queueDir', 'an absolute path on the MinIO servers without whitespace', props.queueDir, 'MinIO rejects a relative queue_dir');
     }

@@ -6,6 +6,7 @@ import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { AuxiliaryContainer } from './_pod-spec';
 import { ObjectStoreOptions } from './object-store';
 import { propError } from '../_errors';
+import { checkSecretKey } from '../_names';
 
 /**
  * The pinned MinIO client image every `mc` container in this library uses unless told otherwise, named with its
@@ -15,7 +16,6 @@ export const DEFAULT_MC_IMAGE = 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ENDPOINT = /^(https?):\/\/([^/\s:@]+)(?::(\d+))?\/?$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** An object-store endpoint split into the parts `mc` and Triton's `s3://` URLs need. */
 export interface ParsedEndpoint {
@@ -35,9 +35,7 @@ export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) =>
   if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
     throw propError(prop('prefix'), 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
   }
-  for (const [field, key] of [['accessKeyIdKey', o.accessKeyIdKey], ['secretAccessKeyKey', o.secretAccessKeyKey], ['caCertificateKey', o.caCertificateKey]] as const) {
-    if (key !== undefined && !SECRET_KEY.test(key)) throw propError(prop(field), 'a Secret key ([-._a-zA-Z0-9]+)', key);
-  }
+  checkSecretKeys(o, prop);
   checkCaCertificate(o, endpoint.scheme, prop);
   return endpoint;
 }
@@ -56,6 +54,13 @@ export function parseEndpoint(prop: string, endpoint: string, what: string): Par
   }
   const scheme = m[1];
   return { url: endpoint.replace(/\/$/, ''), scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };
+}
+
+/** Throws unless the Secret keys of `o` that are given can be keys of a Secret. */
+export function checkSecretKeys(o: Pick<ObjectStoreOptions, 'accessKeyIdKey' | 'secretAccessKeyKey' | 'caCertificateKey'>, prop: (field: string) => string): void {
+  checkSecretKey(prop('accessKeyIdKey'), o.accessKeyIdKey);
+  checkSecretKey(prop('secretAccessKeyKey'), o.secretAccessKeyKey);
+  checkSecretKey(prop('caCertificateKey'), o.caCertificateKey);
 }
 
 /** Throws unless `bucket` is an S3 bucket name. */

@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name, checkMetadata } from '../_names';
+import { checkDns1035Name, checkMetadata, checkSecretKey } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -183,7 +183,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     super(scope, id);
     checkMetadata('metadata', props.metadata);
     this.port = props.port ?? 8888;
-    checkInteger('port', this.port, 1024, 65535, 'the notebook runs as non-root and cannot bind ports below 1024');
+    checkInteger('port', this.port, 1024, 65535, this.port < 1024 ? 'the notebook runs as non-root and cannot bind ports below 1024' : undefined);
     const serviceType = props.serviceType ?? NotebookServiceType.CLUSTER_IP;
     if (props.nodePort !== undefined) {
       if (serviceType !== NotebookServiceType.NODE_PORT) {
@@ -191,8 +191,12 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       }
       checkInteger('nodePort', props.nodePort, 30000, 32767, "the apiserver's default service-node-port-range");
     }
-    if (props.workspace && (props.workspaceSize || props.workspaceStorageClass)) {
-      throw propError('workspaceSize', 'unset when workspace is given (it sizes the claim this construct creates)', props.workspaceSize ? 'set' : props.workspaceStorageClass);
+    const workspaceSize = quantity('workspaceSize', props.workspaceSize);
+    if (props.workspace && workspaceSize !== undefined) {
+      throw propError('workspaceSize', 'unset when workspace is given (it sizes the claim this construct creates)', workspaceSize);
+    }
+    if (props.workspace && props.workspaceStorageClass !== undefined) {
+      throw propError('workspaceStorageClass', 'unset when workspace is given (it is the class of the claim this construct creates)', props.workspaceStorageClass);
     }
     const homePath = props.homePath ?? '/home/jovyan';
     const workspacePath = props.workspacePath ?? `${homePath}/work`;
@@ -201,6 +205,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     }
     if (workspacePath === homePath) throw propError('workspacePath', 'a path other than homePath, which is scratch', workspacePath);
     const tokenKey = props.tokenKey ?? 'token';
+    checkSecretKey('tokenKey', tokenKey);
     for (const name of Object.keys(props.env ?? {})) {
       if (['JUPYTER_TOKEN', 'JUPYTER_PORT', 'HOME'].includes(name)) {
         throw propError('env', 'free of JUPYTER_TOKEN, JUPYTER_PORT and HOME, which typed props set', name, 'use tokenSecret, port and homePath');

@@ -234,6 +234,8 @@ describe('MinIOImageSource', () => {
     ['an access key in the endpoint, which the YAML would carry', { endpoint: 'http://AKIAEXAMPLE@minio:9000' },
       "'endpoint' must be an http(s) URL of MinIO with no user info and no path, e.g. http://minio.minio.svc.cluster.local:9000, got 'http://<user info>@minio:9000': " +
       'give the access keys by reference in the credentials Secret, not in the URL'],
+    ['a token key the apiserver refuses', { authTokenKey: 'bad key!' }, "'authTokenKey' must be a Secret key (at most 253 letters, digits, '-', '_' and '.', not '.' or starting with '..'), got 'bad key!'"],
+    ['an access key key the apiserver refuses', { accessKeyIdKey: '..key' }, "'accessKeyIdKey' must be a Secret key"],
     ['an invalid bucket', { bucket: 'Upload_Bucket' }, "'bucket' must be an S3 bucket name (3-63 lowercase letters, digits, . and -), got 'Upload_Bucket'"],
     ['a relative queue directory', { queueDir: 'events' }, "'queueDir' must be an absolute path on the MinIO servers without whitespace, got 'events': MinIO rejects a relative queue_dir"],
     ['a suffix with a glob character', { suffixes: ['*.jpg'] }, "'suffixes' must be non-empty key suffixes without whitespace, quotes or glob characters, got '*.jpg'"],

@@ -159,7 +159,18 @@ describe('GpuNotebook', () => {
       const chart = Testing.chart();
       expect(() => new GpuNotebook(chart, 'lab', {
         tokenSecret: Secret.fromSecretName(chart, 't', 't'), workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws', 'mine'), workspaceSize: Size.gibibytes(5),
-      })).toThrow("'workspaceSize' must be unset when workspace is given");
+      })).toThrow("'workspaceSize' must be unset when workspace is given (it sizes the claim this construct creates), got '5Gi'");
+      expect(() => new GpuNotebook(chart, 'lab2', {
+        tokenSecret: Secret.fromSecretName(chart, 't2', 't'), workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws2', 'mine'), workspaceStorageClass: 'fast',
+      })).toThrow("'workspaceStorageClass' must be unset when workspace is given (it is the class of the claim this construct creates), got 'fast'");
+    });
+    test('fails on an empty workspace, which the apiserver refuses to claim', () => fails({ workspaceSize: Size.gibibytes(0) }, "'workspaceSize' must be a positive whole number of KiB, got '0Ki'"));
+    test('fails on a Secret key the apiserver refuses', () => fails({ tokenKey: 'bad key!' },
+      "'tokenKey' must be a Secret key (at most 253 letters, digits, '-', '_' and '.', not '.' or starting with '..'), got 'bad key!'"));
+    test('fails on a port above 65535, without the hint for low ports', () => {
+      const chart = Testing.chart();
+      expect(() => new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), port: 70000 }))
+        .toThrow(/^'port' must be an integer between 1024 and 65535, got 70000$/);
     });
     test('fails on a token in env', () => fails({ env: { JUPYTER_TOKEN: EnvValue.fromValue('secret') } }, "'env' must be free of JUPYTER_TOKEN, JUPYTER_PORT and HOME"));
     test('fails on a workspace at home', () => fails({ homePath: '/home/me', workspacePath: '/home/me' }, "'workspacePath' must be a path other than homePath"));
