@@ -123,7 +123,9 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   readonly podAnnotations?: Record<string, string>;
   /**
    * Pods (torchrun `--nnodes`), one per node-sized slot; the Job runs them all at once (completions =
-   * parallelism = nodes). 1 is a single pod with `gpuCount` GPUs (`torchrun --standalone`).
+   * parallelism = nodes). 1 is a single pod with `gpuCount` GPUs (`torchrun --standalone`). A fixed count: elastic
+   * training (`--nnodes=MIN:MAX`) is not offered; the Job runs exactly `nodes` pods, and the rendezvous waits for
+   * all of them.
    * @default 1
    */
   readonly nodes?: number;
@@ -214,7 +216,7 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   readonly retryOnDisruption?: boolean;
   /**
    * Exit codes of the trainer container that fail the whole Job at once (podFailurePolicy `FailJob`),
-   * 1 to 255. These are the launcher's exit codes, not the script's: torchrun exits 1 whatever its workers exit
+   * 2 to 255. These are the launcher's exit codes, not the script's: torchrun exits 1 whatever its workers exit
    * with, and for every failure it sees (a worker that raised, a CUDA or Xid error, a lost peer, its own
    * SIGTERM from a failed liveness probe or a deleted pod), none of which should end the Job. List codes here
    * with a `launcher` that passes an unrecoverable error of the script on as an exit code of its own.
@@ -251,6 +253,8 @@ const TORCHRUN_ENV = ['LOCAL_RANK', 'RANK', 'GROUP_RANK', 'ROLE_RANK', 'ROLE_NAM
 const COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';
 /** torchrun's default join timeout of the c10d rendezvous, also given as its store's read timeout. */
 const DEFAULT_RENDEZVOUS_TIMEOUT = Duration.minutes(10);
+/** A dotted Python module name, as `python -m` takes it. */
+const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**
  * PyTorch DDP across `nodes` pods × `gpuCount` GPUs, launched by torchrun.
@@ -483,6 +487,11 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   if (!p.script || /\s/.test(p.script)) {
     throw propError('script', 'a script path or module name without whitespace', p.script ?? '', 'put the arguments in scriptArgs');
   }
+  // torchrun --module runs `python -m <script>`, which takes a dotted module name, not a file ('train.py' would
+  // import a module 'py' of a package 'train').
+  if (p.module && (!PYTHON_MODULE.test(p.script) || p.script.endsWith('.py'))) {
+    throw propError('script', 'a dotted Python module name with module: true, e.g. mypkg.train', p.script, 'give the module name, or leave module unset to run a file');
+  }
   if (p.launcher !== undefined && p.launcher.length === 0) throw propError('launcher', 'a non-empty command', '[]');
   checkInteger('rendezvousPort', p.rendezvousPort, 1024, 65535,
     "the workers run as non-root without capabilities: a lower port binds only where the runtime sets net.ipv4.ip_unprivileged_port_start=0 (containerd 2 does, containerd 1.7 and CRI-O do not); torchrun's default is 29500");
@@ -499,7 +508,11 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
       'time-sliced replicas can be the same physical GPU and NCCL rejects two ranks on one device; request whole GPUs (GpuResource.NVIDIA)');
   }
   for (const code of p.failFastExitCodes ?? []) {
-    checkInteger('failFastExitCodes', code, 1, 255, 'exit code 0 is success and cannot fail a Job');
+    checkInteger('failFastExitCodes', code, 1, 255, code === 0 ? 'exit code 0 is success and cannot fail a Job' : undefined);
+    if (code === 1) {
+      throw propError('failFastExitCodes', 'codes other than 1, which torchrun exits with for every failure, retryable ones included', 1,
+        'have the launcher pass an unrecoverable error of the script on as a code of its own, and list that');
+    }
   }
   if (new Set(p.failFastExitCodes ?? []).size !== (p.failFastExitCodes ?? []).length) {
     throw propError('failFastExitCodes', 'free of duplicates', (p.failFastExitCodes ?? []).join(','));

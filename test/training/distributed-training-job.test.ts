@@ -309,7 +309,7 @@ describe('DistributedTrainingJob', () => {
   });
 
   describe('validation', () => {
-    const fails = (props: Partial<DistributedTrainingJobProps>, message: string) => {
+    const fails = (props: Partial<DistributedTrainingJobProps>, message: string | RegExp) => {
       const chart = Testing.chart();
       expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', ...props })).toThrow(message);
     };
@@ -351,6 +351,15 @@ describe('DistributedTrainingJob', () => {
     });
     test('fails on exit code 0', () => fails({ failFastExitCodes: [0] }, "'failFastExitCodes' must be an integer between 1 and 255, got 0: exit code 0 is success"));
     test('fails on duplicate exit codes', () => fails({ failFastExitCodes: [3, 3] }, "'failFastExitCodes' must be free of duplicates"));
+    test('fails on exit code 256, without the hint for 0', () => fails({ failFastExitCodes: [256] }, /^'failFastExitCodes' must be an integer between 1 and 255, got 256$/));
+    test('fails on exit code 1, which torchrun exits with for every failure and would end the Job on the first', () => fails({ failFastExitCodes: [42, 1] },
+      "'failFastExitCodes' must be codes other than 1, which torchrun exits with for every failure, retryable ones included, got 1: " +
+      'have the launcher pass an unrecoverable error of the script on as a code of its own, and list that'));
+    test('fails on a file with module, which python -m cannot run', () => {
+      for (const script of ['/workspace/train.py', 'train.py', 'mypkg/train', 'my-pkg.train']) {
+        fails({ module: true, script }, `'script' must be a dotted Python module name with module: true, e.g. mypkg.train, got '${script}'`);
+      }
+    });
     test('fails on several time-sliced GPUs per pod', () => fails({ gpu: GpuResource.NVIDIA_SHARED, gpuCount: 2 }, "'gpuCount' must be 1 with GpuResource.NVIDIA_SHARED, got 2: time-sliced replicas"));
     test('fails on a rendezvous timeout with one pod', () => fails({ rendezvousTimeout: Duration.minutes(5) }, "'rendezvousTimeout' must be unset with one pod"));
     test('fails on durations in fractions of a second, naming the prop (the Job and torchrun take whole seconds)', () => {
