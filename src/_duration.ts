@@ -16,3 +16,9 @@ export function wholeSeconds(prop: string, d: Duration, min = 0): number {
 export function checkWholeSeconds(durations: Array<[string, Duration | undefined, number?]>): void {
   for (const [prop, d, min] of durations) if (d !== undefined) wholeSeconds(prop, d, min);
 }
+
+/** A duration as an error message shows it: whole seconds as `30s`, anything else in milliseconds (`1500ms`). */
+export function durationText(d: Duration): string {
+  const ms = d.toMilliseconds();
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

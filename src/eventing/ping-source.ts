@@ -137,7 +137,7 @@ export class PingSource extends Construct {
         'with no dead-letter sink';
       const fix = 'send the pings to a Broker and subscribe the service with an EventTrigger (retries sized to its cold start, dead letters), ' +
         'or keep it warm with minScale >= 1';
-      throw propError('sink', expected, `'${cold.name}', which scales to zero (cold start up to ${cold.coldStartBudget.toSeconds()}s)`, fix);
+      throw propError('sink', expected, `${cold.name} (scales to zero, cold start up to ${cold.coldStartBudget.toSeconds()}s)`, fix);
     }
 
     this.apiObject = new (sources().PingSource)(this, 'Resource', {

@@ -323,6 +323,7 @@ export class GpuNodePool {
    * NVIDIA GPU nodes labelled by GPU Feature Discovery (on-prem, or any cluster running the GPU Operator).
    */
   public static nvidia(options: NvidiaNodePoolOptions = {}): GpuNodePool {
+    checkListed('nvidia.products', options.products);
     const products = options.products ?? [];
     const tolerations = options.tolerations ?? [gpuTaintToleration()];
     if (products.length === 1) {
@@ -337,6 +338,7 @@ export class GpuNodePool {
    * GPU count, MIG strategy and sharing labels.
    */
   public static onPrem(options: OnPremNodePoolOptions = {}): GpuNodePool {
+    checkListed('onPrem.products', options.products);
     const products = options.products ?? [];
     const partition = options.gpuPartitionSize;
     if (partition !== undefined) {
@@ -388,6 +390,9 @@ export class GpuNodePool {
 
   /** GPU nodes of an Amazon EKS cluster: managed node groups, Karpenter or EKS Auto Mode. */
   public static eks(options: EksNodePoolOptions = {}): GpuNodePool {
+    checkListed('eks.instanceTypes', options.instanceTypes);
+    checkListed('eks.gpuNames', options.gpuNames);
+    checkListed('eks.products', options.products);
     const provisioner = options.provisioner ?? EksNodeProvisioner.MANAGED_NODE_GROUP;
     const managed = provisioner === EksNodeProvisioner.MANAGED_NODE_GROUP;
     const gpuNames = options.gpuNames ?? [];
@@ -423,6 +428,7 @@ export class GpuNodePool {
 
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
+    checkListed('gke.accelerators', options.accelerators);
     const accelerators = options.accelerators ?? [];
     if (options.gpuPartitionSize !== undefined && !PLAIN_MIG_PROFILE.test(options.gpuPartitionSize)) {
       throw propError('gke.gpuPartitionSize', "a MIG partition size such as '1g.10gb' or '3g.40gb'", options.gpuPartitionSize);
@@ -453,6 +459,8 @@ export class GpuNodePool {
 
   /** GPU nodes of an AKS cluster: NVIDIA VM sizes (`kubernetes.azure.com/accelerator: nvidia`). */
   public static aks(options: AksNodePoolOptions = {}): GpuNodePool {
+    checkListed('aks.vmSizes', options.vmSizes);
+    checkListed('aks.products', options.products);
     const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
     const affinity: NodeLabelQuery[] = [];
     selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.vmSizes ?? [], 'aks.vmSizes');
@@ -467,6 +475,7 @@ export class GpuNodePool {
 
   /** Any placement, spelled out. */
   public static custom(options: GpuNodePoolOptions): GpuNodePool {
+    checkListed('custom.products', options.products);
     return new GpuNodePool(options);
   }
 
@@ -540,6 +549,11 @@ function selectOneOrMany(selector: Record<string, string>, affinity: NodeLabelQu
   if (new Set(values).size !== values.length) throw propError(prop, 'free of duplicates', values.join(','));
   if (values.length === 1) selector[key] = values[0];
   if (values.length > 1) affinity.push(NodeLabelQuery.in(key, values));
+}
+
+/** Throws on a list given empty: left unset it matches any, so an empty one is a slip (a filter that matched nothing), not a choice. */
+function checkListed(prop: string, list: readonly unknown[] | undefined): void {
+  if (list !== undefined && list.length === 0) throw propError(prop, 'at least one entry, or unset to match any', 'none');
 }
 
 function checkLabelValue(prop: string, value: string, fix?: string): void {

@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, Names, Size } from 'cdk8s';
 import { ContainerResources, Cpu, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
-import { checkWholeSeconds } from '../_duration';
+import { checkWholeSeconds, durationText } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
@@ -501,7 +501,7 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     throw propError('workerRestarts', 'unset with one pod, which the Job itself retries', p.workerRestarts, 'use backoffLimit');
   }
   if (nodes === 1 && p.rendezvousTimeout !== undefined) {
-    throw propError('rendezvousTimeout', 'unset with one pod, which runs torchrun --standalone', `${p.rendezvousTimeout.toSeconds()}s`);
+    throw propError('rendezvousTimeout', 'unset with one pod, which runs torchrun --standalone', durationText(p.rendezvousTimeout));
   }
   if (p.gpu === GpuResource.NVIDIA_SHARED && (p.gpuCount ?? 1) > 1) {
     throw propError('gpuCount', '1 with GpuResource.NVIDIA_SHARED', p.gpuCount,

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { wholeSeconds } from '../_duration';
+import { durationText, wholeSeconds } from '../_duration';
 import {
   checkRepositoryClaim, claimSingleNodeRepository, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT,
   onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline,
@@ -467,7 +467,7 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
     throw propError('autoscaling.queueTime', 'false when metrics is false (the queue-time metric comes from Triton\'s metrics)', true, 'set autoscaling.queueTime: false to scale on CPU only, or enable metrics');
   }
   if (a.scaleDownStabilization !== undefined && wholeSeconds('autoscaling.scaleDownStabilization', a.scaleDownStabilization) > 3600) {
-    throw propError('autoscaling.scaleDownStabilization', 'at most 1h', `${a.scaleDownStabilization.toSeconds()}s`);
+    throw propError('autoscaling.scaleDownStabilization', 'at most 1h', durationText(a.scaleDownStabilization));
   }
   checkInteger('maxUnavailable', p.maxUnavailable, 1, undefined, 'a budget of 0 would block every node drain');
   const keys = p.spreadTopologyKeys ?? [];
@@ -477,6 +477,6 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
   const monitor = scraping === MetricsScraping.POD_MONITOR || scraping === MetricsScraping.SERVICE_MONITOR;
   if (monitor && !metrics) throw propError('metricsScraping', 'ANNOTATIONS or NONE when metrics is false', scraping);
   if (!monitor && p.monitorLabels !== undefined) throw propError('monitorLabels', 'unset unless metricsScraping is a PodMonitor or ServiceMonitor', p.monitorLabels);
-  if (!monitor && p.scrapeInterval !== undefined) throw propError('scrapeInterval', 'unset unless metricsScraping is a PodMonitor or ServiceMonitor', `${p.scrapeInterval.toMilliseconds()}ms`);
+  if (!monitor && p.scrapeInterval !== undefined) throw propError('scrapeInterval', 'unset unless metricsScraping is a PodMonitor or ServiceMonitor', durationText(p.scrapeInterval));
   if (p.scrapeInterval !== undefined) wholeSeconds('scrapeInterval', p.scrapeInterval, 1);
 }

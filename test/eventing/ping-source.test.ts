@@ -122,7 +122,7 @@ describe('PingSource', () => {
     const c = chart();
     expect(() => new PingSource(c, 'tick', { schedule: '0 2 * * *', sink: classifier(c) })).toThrow(
       "'sink' must be a sink that is always up, or a Broker: Knative's ping adapter retries five times within two seconds and then drops the event, " +
-      "with no dead-letter sink, got ''resnet50', which scales to zero (cold start up to 300s)': send the pings to a Broker and subscribe the service with an EventTrigger");
+      "with no dead-letter sink, got 'resnet50 (scales to zero, cold start up to 300s)': send the pings to a Broker and subscribe the service with an EventTrigger");
     // Kept warm, it is always up.
     const d = chart();
     expect(new PingSource(d, 'tick', { schedule: '0 2 * * *', sink: classifier(d, { minScale: 1 }) }).name).toBeTruthy();

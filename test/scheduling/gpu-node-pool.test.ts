@@ -23,6 +23,21 @@ const requiredAffinity = (...matchExpressions: object[]) => ({
 });
 
 describe('GpuNodePool', () => {
+  test('fails on a list given empty, which would match any node where the caller meant some', () => {
+    const cases: Array<[string, () => GpuNodePool]> = [
+      ['nvidia.products', () => GpuNodePool.nvidia({ products: [] })],
+      ['onPrem.products', () => GpuNodePool.onPrem({ products: [] })],
+      ['eks.instanceTypes', () => GpuNodePool.eks({ instanceTypes: [] })],
+      ['eks.gpuNames', () => GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: [] })],
+      ['eks.products', () => GpuNodePool.eks({ products: [] })],
+      ['gke.accelerators', () => GpuNodePool.gke({ accelerators: [] })],
+      ['aks.vmSizes', () => GpuNodePool.aks({ vmSizes: [] })],
+      ['aks.products', () => GpuNodePool.aks({ products: [] })],
+      ['custom.products', () => GpuNodePool.custom({ products: [] })],
+    ];
+    for (const [prop, make] of cases) expect(make).toThrow(`'${prop}' must be at least one entry, or unset to match any, got 'none'`);
+  });
+
   describe('nvidia()', () => {
     test('defaults: any node, tolerating the nvidia.com/gpu taint', () => {
       expect(placement(GpuNodePool.nvidia())).toEqual({ tolerations: [GPU_TOLERATION] });

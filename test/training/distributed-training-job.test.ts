@@ -361,7 +361,10 @@ describe('DistributedTrainingJob', () => {
       }
     });
     test('fails on several time-sliced GPUs per pod', () => fails({ gpu: GpuResource.NVIDIA_SHARED, gpuCount: 2 }, "'gpuCount' must be 1 with GpuResource.NVIDIA_SHARED, got 2: time-sliced replicas"));
-    test('fails on a rendezvous timeout with one pod', () => fails({ rendezvousTimeout: Duration.minutes(5) }, "'rendezvousTimeout' must be unset with one pod"));
+    test('fails on a rendezvous timeout with one pod', () => {
+      fails({ rendezvousTimeout: Duration.minutes(5) }, "'rendezvousTimeout' must be unset with one pod, which runs torchrun --standalone, got '300s'");
+      fails({ rendezvousTimeout: Duration.millis(1500) }, "'rendezvousTimeout' must be a whole number of seconds, got '1500ms'");
+    });
     test('fails on durations in fractions of a second, naming the prop (the Job and torchrun take whole seconds)', () => {
       fails({ activeDeadline: Duration.millis(1500) }, "'activeDeadline' must be a whole number of seconds, got '1500ms'");
       fails({ nodes: 2, rendezvousTimeout: Duration.millis(90500) }, "'rendezvousTimeout' must be a whole number of seconds, got '90500ms'");

@@ -653,6 +653,10 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'a', { repository: repo, metrics: false })).toThrow(/'autoscaling\.queueTime' must be false when metrics is false/);
     expect(() => new TritonServer(chart, 'b', { repository: repo, metrics: false, replicas: 1, metricsScraping: MetricsScraping.POD_MONITOR })).toThrow(/'metricsScraping' must be ANNOTATIONS or NONE when metrics is false/);
     expect(() => new TritonServer(chart, 'c', { repository: repo, monitorLabels: { a: 'b' } })).toThrow(/'monitorLabels' must be unset unless metricsScraping is a PodMonitor or ServiceMonitor/);
+    expect(() => new TritonServer(chart, 'd', { repository: repo, scrapeInterval: Duration.seconds(30) }))
+      .toThrow("'scrapeInterval' must be unset unless metricsScraping is a PodMonitor or ServiceMonitor, got '30s'");
+    expect(() => new TritonServer(chart, 'e', { repository: repo, metrics: false, replicas: 1, metricsScraping: MetricsScraping.NONE, metricsInterval: Duration.millis(2500) }))
+      .toThrow("'metricsInterval' must be unset when metrics is false, got '2500ms'");
   });
 
   test('fails on an unpinned image, a bad header or a sub-second poll', () => {
