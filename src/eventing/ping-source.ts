@@ -189,11 +189,21 @@ function checkedSchedule(schedule: string): string {
   if (fields.length !== 5) {
     throw propError('schedule', 'five cron fields (minute hour day-of-month month day-of-week)', schedule, "e.g. '0 2 * * *' for 02:00 every day");
   }
-  fields.forEach((field, i) => checkCronField(schedule, field, FIELDS[i]));
+  const [, , days, months] = fields.map((field, i) => checkCronField(schedule, field, FIELDS[i]));
+  // Knative's cron (robfig/cron) matches the day of month AND the day of week when either starts with '*' or '?',
+  // else either one: with any day of week, days of month that none of the months has never come.
+  if (/^[*?]/.test(fields[4]) && ![...months].some((m) => [...days].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
+    throw propError('schedule', 'a schedule that fires: none of its months has any of its days of month', schedule,
+      'use days every month has (1-28), or months that have the days');
+  }
   return trimmed;
 }
 
-function checkCronField(schedule: string, field: string, spec: typeof FIELDS[number]): void {
+/** The most days each month has (February in leap years). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Throws unless `field` is one `spec` takes; returns the values it matches. */
+function checkCronField(schedule: string, field: string, spec: typeof FIELDS[number]): Set<number> {
   const bad = () => propError('schedule', `a valid ${spec.name} field (${spec.min}-${spec.max}${spec.names ? ` or ${spec.names[0]}-${spec.names[spec.names.length - 1]}` : ''}, *, ranges, lists and steps)`, schedule);
   const value = (text: string): number => {
     const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
@@ -201,16 +211,22 @@ function checkCronField(schedule: string, field: string, spec: typeof FIELDS[num
     if (!(n >= spec.min && n <= spec.max)) throw bad();
     return n;
   };
+  const matched = new Set<number>();
   for (const part of field.split(',')) {
-    if (part === '?' && spec.question) continue;
-    const [range, step, extra] = part.split('/');
+    const [range, step, extra] = part === '?' && spec.question ? ['*'] : part.split('/');
     if (extra !== undefined || (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0))) throw bad();
-    if (range === '*') continue;
-    const [from, to, more] = range.split('-');
-    if (more !== undefined) throw bad();
-    const start = value(from);
-    if (to !== undefined && value(to) < start) throw bad();
+    let [start, end] = [spec.min, spec.max];
+    if (range !== '*') {
+      const [from, to, more] = range.split('-');
+      if (more !== undefined) throw bad();
+      start = value(from);
+      // 'a/s' runs from a to the field's end, as in robfig/cron.
+      end = to !== undefined ? value(to) : step !== undefined ? spec.max : start;
+      if (end < start) throw bad();
+    }
+    for (let v = start; v <= end; v += Number(step ?? 1)) matched.add(v);
   }
+  return matched;
 }
 
 /** The tz names, built on first use. */

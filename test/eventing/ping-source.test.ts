@@ -57,8 +57,22 @@ describe('PingSource', () => {
     ['*/0 * * * *', "'schedule' must be a valid minute field"],
     ['CRON_TZ=UTC 0 2 * * *', "'schedule' must be a cron expression without a time zone prefix, got 'CRON_TZ=UTC 0 2 * * *': set the time zone with the timezone prop"],
     ['@fortnightly', "'schedule' must be a cron expression or one of @yearly"],
+    ['0 2 31 2 *', "'schedule' must be a schedule that fires: none of its months has any of its days of month, got '0 2 31 2 *': " +
+      'use days every month has (1-28), or months that have the days'],
+    ['0 2 30,31 FEB *', "'schedule' must be a schedule that fires"],
+    ['0 2 31 4-6/2,9,11 ?', "'schedule' must be a schedule that fires"],
   ])('fails the schedule %s', (schedule, message) => {
     expect(() => new PingSource(chart(), 'p', { schedule, sink: broker() })).toThrow(message);
+  });
+
+  test.each([
+    ['0 2 29 2 *', 'February 29th comes in leap years'],
+    ['0 2 31 2 MON', 'with a day of week, robfig/cron fires on either day: every Monday in February'],
+    ['0 2 31 1-12/2 *', 'January has a 31st'],
+    ['0 2 1/10 2 *', "'1/10' runs to the month's end: the 1st, 11th and 21st"],
+    ['0 2 31 */3 *', 'January (1, 4, 7, 10) has a 31st'],
+  ])('takes the schedule %s: %s', (schedule) => {
+    expect(() => new PingSource(chart(), 'p', { schedule, sink: broker() })).not.toThrow();
   });
 
   test('fails an unknown time zone', () => {
