@@ -336,9 +336,10 @@ const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
  * scratch, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault) and carries the
  * autoscaling annotations; optionally an init container that downloads model weights.
  *
- * Prerequisites: Knative Serving 1.2x, the NVIDIA device plugin (or GPU Operator), and the Knative feature
- * flags listed in `requiredKnativeFeatures` (add a `KnativeFeatures` to the app to emit them; synth fails
- * otherwise, because a default install would reject the Service).
+ * Prerequisites: Knative Serving 1.17 or later (whose webhook takes the explicit `privileged: false`), the NVIDIA
+ * device plugin (or GPU Operator), and the Knative feature flags listed in `requiredKnativeFeatures` (add a
+ * `KnativeFeatures` to the app to emit them; synth fails otherwise, because a default install would reject the
+ * Service).
  *
  * @example
  * new GpuInferenceService(chart, 'classifier', {
