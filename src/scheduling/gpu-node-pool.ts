@@ -6,6 +6,8 @@ import { checkLabels, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+/** GFD's product label under the single MIG strategy (`NVIDIA-A100-SXM4-80GB-MIG-1g.10gb`), with the profile. */
+const GFD_MIG_PRODUCT = /-MIG-([1-8]g\.\d+gb)$/;
 
 // GPU Feature Discovery (NVIDIA k8s-device-plugin, docs/gpu-feature-discovery): per-GPU memory in MiB, the
 // number of GPUs, the MIG strategy in use and the sharing strategy (none, time-slicing, mps).
@@ -490,8 +492,9 @@ export class GpuNodePool {
 
   /**
    * The MIG profile every GPU of the pool is partitioned into, each partition advertised as one `nvidia.com/gpu`:
-   * `onPrem()`'s `gpuPartitionSize`, or the node selector's `cloud.google.com/gke-gpu-partition-size` when it is a
-   * partition size (`1g.10gb`). Undefined for whole GPUs.
+   * `onPrem()`'s `gpuPartitionSize`, or what the node selector says: `cloud.google.com/gke-gpu-partition-size` when it
+   * is a partition size (`1g.10gb`), or GPU Feature Discovery's `nvidia.com/gpu.product` as the single MIG strategy
+   * writes it (`<product>-MIG-1g.10gb`). Undefined for whole GPUs.
    */
   public readonly gpuPartitionSize?: string;
 
@@ -500,7 +503,8 @@ export class GpuNodePool {
    * `single` MIG strategy), and so never a `nvidia.com/mig-<profile>` resource.
    */
   public get advertisesMigAsGpu(): boolean {
-    return this.nodeSelector?.[GKE_PARTITION_LABEL] !== undefined || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE;
+    return this.nodeSelector?.[GKE_PARTITION_LABEL] !== undefined || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE
+      || this.gpuPartitionSize !== undefined;
   }
 
   /**
@@ -534,7 +538,9 @@ export class GpuNodePool {
     this.tolerations = nonEmpty(options.tolerations);
     this.products = nonEmpty(options.products);
     const gkeSize = this.nodeSelector?.[GKE_PARTITION_LABEL];
-    this.gpuPartitionSize = partitionSize ?? (gkeSize !== undefined && PLAIN_MIG_PROFILE.test(gkeSize) ? gkeSize : undefined);
+    // GFD names the profile in the product label under the single MIG strategy: '<product>-MIG-<profile>'.
+    const gfdSize = GFD_MIG_PRODUCT.exec(this.nodeSelector?.[GFD_PRODUCT_LABEL] ?? '')?.[1];
+    this.gpuPartitionSize = partitionSize ?? (gkeSize !== undefined && PLAIN_MIG_PROFILE.test(gkeSize) ? gkeSize : gfdSize);
   }
 }
 

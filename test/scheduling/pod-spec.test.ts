@@ -206,6 +206,14 @@ describe('MIG slices', () => {
     const custom = GpuNodePool.custom({ nodeSelector: { 'cloud.google.com/gke-gpu-partition-size': 'mig-1g' } });
     expect(custom.gpuPartitionSize).toBeUndefined();
     expect(custom.advertisesMigAsGpu).toBe(true);
+    // GFD's product label under the single MIG strategy names the profile; a plain product names none.
+    const gfd = GpuNodePool.custom({ nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB-MIG-1g.10gb' } });
+    expect(gfd.gpuPartitionSize).toBe('1g.10gb');
+    expect(gfd.advertisesMigAsGpu).toBe(true);
+    expect(migSliceOf(resolveGpuPod({ image: IMAGE, nodePool: gfd }))).toBe('1g.10gb');
+    const whole = GpuNodePool.custom({ nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' } });
+    expect(whole.gpuPartitionSize).toBeUndefined();
+    expect(whole.advertisesMigAsGpu).toBe(false);
   });
 
   test('the slice of a pod: a MIG request, or nvidia.com/gpu on a partitioned pool', () => {
