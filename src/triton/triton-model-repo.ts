@@ -7,6 +7,7 @@ import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigPro
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkMetadata } from '../_names';
+import { compareStrings } from '../_order';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
 import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
@@ -379,7 +380,8 @@ export class TritonModelRepo extends Construct {
     if (ensembles.length > 0) volumes.push({ name: 'ensemble-version', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } });
     const pvcPath = (...parts: string[]) => [a._subPath, ...parts].filter((x) => x !== undefined).join('/');
     const fetchNames = new Set<string>();
-    for (const model of this._models) {
+    // By name, not in the order the models were added: reordering addModel() calls must not roll every pod.
+    for (const model of [...this._models].sort((x, y) => compareStrings(x.name, y.name))) {
       const dir = `${root}/${model.name}`;
       mounts.push({ name: 'model-configs', mountPath: `${dir}/config.pbtxt`, subPath: `${model.name}.pbtxt`, readOnly: true });
       /**

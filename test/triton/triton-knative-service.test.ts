@@ -244,7 +244,7 @@ describe('TritonKnativeService', () => {
     repo.addModel({ ...RESNET50, name: 'late' });
     const spec = ksvcOf(app).spec.template.spec;
     expect(spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toContain('/models/late/config.pbtxt');
-    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['fetch-resnet50-v1', 'fetch-late-v1']);
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['fetch-late-v1', 'fetch-resnet50-v1']);
   });
 
   test('lays the repository out through the shared renderer: hardened init containers, config mounts', () => {

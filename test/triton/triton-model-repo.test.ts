@@ -47,7 +47,8 @@ describe('TritonModelRepo', () => {
     repo.addModel(ENSEMBLE);
     const objects = synthAppChecked(c.node.root as any);
     expect(objects).toMatchSnapshot();
-    expect(repo._podParts().initContainers.map((x) => x.name)).toEqual(['fetch-resnet50-v1', 'fetch-resnet50-v2', 'fetch-preprocess-v1']);
+    // By model name, whatever order the models were added in.
+    expect(repo._podParts().initContainers.map((x) => x.name)).toEqual(['fetch-preprocess-v1', 'fetch-resnet50-v1', 'fetch-resnet50-v2']);
   });
 
   test('holds each config in a ConfigMap key ending in .pbtxt, checked by protoc', () => {
@@ -74,6 +75,16 @@ describe('TritonModelRepo', () => {
     const env = parts.initContainers[0].env!;
     expect(env.AWS_SECRET_ACCESS_KEY.valueFrom).toEqual({ secretKeyRef: { name: 'minio-reader', key: 'AWS_SECRET_ACCESS_KEY' } });
     expect(env.MC_HOST_models.value).toBe('http://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@minio.minio.svc.cluster.local:9000');
+  });
+
+  test('lays the models out by name: reordering addModel() calls changes no pod', () => {
+    const parts = (models: TritonModelProps[]) => {
+      const c = chart();
+      const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
+      for (const m of models) repo.addModel(m);
+      return JSON.stringify(repo._podParts());
+    };
+    expect(parts([RESNET50, PREPROCESS])).toEqual(parts([PREPROCESS, RESNET50]));
   });
 
   test('mounts each config at <model>/config.pbtxt over a writable emptyDir root', () => {
@@ -128,7 +139,7 @@ describe('TritonModelRepo', () => {
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, PREPROCESS, ENSEMBLE] });
     const parts = repo._podParts();
     expect(parts.mounts).toContainEqual({ name: 'ensemble-version', mountPath: '/models/classify/1', readOnly: true });
-    expect(parts.initContainers.map((x) => x.name)).toEqual(['fetch-resnet50-v1', 'fetch-preprocess-v1']);
+    expect(parts.initContainers.map((x) => x.name)).toEqual(['fetch-preprocess-v1', 'fetch-resnet50-v1']);
   });
 
   test('fails on an inline label file whose ConfigMap key outgrows the 253 characters of a key', () => {
