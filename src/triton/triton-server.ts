@@ -414,7 +414,11 @@ export class TritonServer extends Construct {
     return {
       replicas: p.replicas,
       // A rollout would start the new pod beside the old one, on a claim only the old one's node can attach.
-      strategy: this.recreate ? { type: 'Recreate' } : undefined,
+      // RollingUpdate is spelled out with the apiserver's defaults so the applier owns rollingUpdate: a later switch
+      // to Recreate then drops it, where server-side apply would keep the defaulted block, which Recreate forbids.
+      strategy: this.recreate ? { type: 'Recreate' } : {
+        type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromString('25%') },
+      },
       // Rolling out waits for model loading; the budget grows with the startup probe's.
       progressDeadlineSeconds: tritonProgressDeadline(t.startupTimeout).toSeconds(),
       selector: { matchLabels: this.selector },

@@ -71,9 +71,11 @@ describe('TritonServer', () => {
       expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1 })())).toEqual({ type: 'Recreate' });
       const oneReplica = { autoscaling: { minReplicas: 1, maxReplicas: 1, queueTime: false } };
       expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE_POD], oneReplica)())).toEqual({ type: 'Recreate' });
-      // A claim several nodes mount keeps the rolling update.
-      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY])())).toBeUndefined();
-      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE, PersistentVolumeAccessMode.READ_WRITE_MANY])())).toBeUndefined();
+      // A claim several nodes mount keeps the rolling update, spelled out with the apiserver's defaults so that the
+      // applier owns rollingUpdate and drops it on a later switch to Recreate (server-side apply keeps defaulted fields).
+      const rolling = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY])())).toEqual(rolling);
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE, PersistentVolumeAccessMode.READ_WRITE_MANY])())).toEqual(rolling);
     });
   });
 
