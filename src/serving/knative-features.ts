@@ -5,6 +5,7 @@ import { clusterScopeName, clusterScopeOf, isClusterScope, perCluster } from '..
 import { propError } from '../_errors';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
+import { KEEP_ON_PRUNE } from '../_prune';
 
 /**
  * A flag in Knative Serving's `config-features` ConfigMap that lets the admission webhook accept a pod-spec
@@ -199,8 +200,13 @@ export interface KnativeFeaturesProps {
  * reads its own config-features, and one chart's declaration does not count for another's services.
  *
  * Creates: a `ConfigMap` `config-features` in `knative-serving` whose data enables exactly the flags the app's
- * services need (plus `enabled`), unless `emitConfigMap` is false. Services in the same chart come after it in the
- * file; apply a separate chart holding it before the charts it serves. It only carries the keys this app needs: apply it with server-side apply and a field manager of the
+ * services need (plus `enabled`), unless `emitConfigMap` is false. It is annotated so that Argo CD and Flux never
+ * prune it (`Prune=false`, `prune: disabled`): every app of the cluster relies on it. Services in the same chart come
+ * after it in the file; apply a separate chart holding it before the charts it serves. Flux (and Argo CD with
+ * server-side apply) dry-runs every object of a sync before applying any, and Knative's webhook checks a Service
+ * against the config-features the cluster has: a commit that adds a flag and the field that needs it stays stuck
+ * unless config-features is in a sync of its own that the services' depends on (Flux `dependsOn`, a separate Argo CD
+ * Application). It only carries the keys this app needs: apply it with server-side apply and a field manager of the
  * app's own (`kubectl apply --server-side --field-manager=<app>`, Flux, or Argo CD's `ServerSideApply=true`) so
  * that Knative keeps its defaults and other apps' keys survive; a client-side `kubectl apply` of a second app's
  * config-features would remove the first app's keys. Where one platform owns Knative's configuration (the Knative
@@ -233,7 +239,8 @@ export class KnativeFeatures extends Construct {
       // KubeConfigMap would re-map the object, JSON patches included, through Kubernetes 1.27 types.
       this.configMap = new ApiObject(this, 'Resource', {
         ...k8s.KubeConfigMap.GVK,
-        metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' } },
+        // Kept when a GitOps tool prunes it: the cluster's Knative reads it for every app, not this one alone.
+        metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' }, annotations: { ...KEEP_ON_PRUNE } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
       for (const c of consumers) this._orderBefore(c);

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, checkMetadata, checkSecretKey } from '../_names';
+import { KEEP_ON_PRUNE } from '../_prune';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -72,12 +73,14 @@ export interface GpuNotebookProps {
    */
   readonly workspace?: IPersistentVolumeClaim;
   /**
-   * Size of the workspace claim this construct creates.
+   * Size of the workspace claim this construct creates. Once the claim exists it can only grow, and only on a storage
+   * class that allows volume expansion: the apiserver refuses a smaller size.
    * @default Size.gibibytes(20)
    */
   readonly workspaceSize?: Size;
   /**
-   * Storage class of the workspace claim this construct creates.
+   * Storage class of the workspace claim this construct creates. Fixed once the claim exists: the apiserver refuses
+   * a change, which needs a new claim (a new notebook name) and a copy of the data.
    * @default - the cluster's default storage class
    */
   readonly workspaceStorageClass?: string;
@@ -150,7 +153,8 @@ const CONTAINER = 'notebook';
  *
  * Creates: a Deployment with one pod (Recreate strategy: the GPU and the ReadWriteOnce workspace are never
  * held by two pods), a Service (ClusterIP unless NodePort is asked for), and a workspace
- * PersistentVolumeClaim unless one is given. The token comes from a Secret by reference (`JUPYTER_TOKEN`),
+ * PersistentVolumeClaim unless one is given, annotated so that Argo CD and Flux never prune it (a renamed notebook
+ * leaves its old workspace behind, to delete by hand). The token comes from a Secret by reference (`JUPYTER_TOKEN`),
  * never from the manifest. The pod runs non-root with a read-only root filesystem; its home directory is a
  * scratch volume and the workspace persists.
  *
@@ -219,7 +223,8 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     if (!claim) {
       this.workspaceClaim = new PersistentVolumeClaim(this, 'Workspace', {
         // Next to the notebook's pod: a pod mounts claims of its own namespace only.
-        metadata: { name: `${this.name}-workspace`, namespace: props.metadata?.namespace },
+        // Kept when a GitOps tool prunes it (a renamed notebook): the workspace holds the user's work.
+        metadata: { name: `${this.name}-workspace`, namespace: props.metadata?.namespace, annotations: { ...KEEP_ON_PRUNE } },
         accessModes: [PersistentVolumeAccessMode.READ_WRITE_ONCE],
         storage: props.workspaceSize ?? Size.gibibytes(20),
         storageClassName: props.workspaceStorageClass,

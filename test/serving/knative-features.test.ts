@@ -12,7 +12,11 @@ describe('KnativeFeatures', () => {
     const chart = Testing.chart();
     new GpuInferenceService(chart, 'svc', { image: IMAGE });
     new KnativeFeatures(chart, 'features');
-    expect(synth(chart)).toMatchSnapshot();
+    const objects = synth(chart);
+    expect(objects).toMatchSnapshot();
+    // Every app of the cluster relies on it: a prune by Argo CD or Flux must not delete it.
+    expect(configFeatures(objects).metadata.annotations)
+      .toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
   });
 
   test('every prop', () => {
@@ -24,7 +28,10 @@ describe('KnativeFeatures', () => {
     const objects = synth(chart);
     expect(objects).toMatchSnapshot();
     const cm = configFeatures(objects);
-    expect(cm.metadata).toEqual({ name: 'config-features', namespace: 'knative-system', labels: { 'app.kubernetes.io/part-of': 'knative-serving' } });
+    expect(cm.metadata).toEqual({
+      name: 'config-features', namespace: 'knative-system', labels: { 'app.kubernetes.io/part-of': 'knative-serving' },
+      annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+    });
     // The service's flags (nodeSelector, tolerations) plus the extra ones, a default-enabled one (emptyDir) included.
     expect(cm.data).toEqual({
       'kubernetes.podspec-nodeselector': 'enabled',
