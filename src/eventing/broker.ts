@@ -55,12 +55,14 @@ export interface BrokerProps {
    */
   readonly metadata?: ApiObjectMetadata;
   /**
-   * The broker implementation.
+   * The broker implementation. Fixed once the Broker exists, as is `config` (Knative's webhook refuses a change):
+   * another class is another Broker, with a name of its own and its triggers.
    * @default BrokerClass.MT_CHANNEL_BASED
    */
   readonly brokerClass?: BrokerClass;
   /**
-   * The broker's configuration (`spec.config`), e.g. the ConfigMap naming its channel or Kafka settings.
+   * The broker's configuration (`spec.config`), e.g. the ConfigMap naming its channel or Kafka settings. Fixed once
+   * the Broker exists.
    * @default - the class's default from `config-br-defaults`
    */
   readonly config?: KnativeReference;

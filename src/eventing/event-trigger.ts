@@ -22,7 +22,10 @@ export interface EventTriggerProps {
    * @default - a name generated from the construct path, the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
-  /** The broker whose events the trigger subscribes to. */
+  /**
+   * The broker whose events the trigger subscribes to. Fixed once the Trigger exists (Knative's webhook refuses a
+   * change of `spec.broker`): to move a trigger to another broker, give it a new id or `metadata.name`.
+   */
   readonly broker: IBroker;
   /** Where matching events go: a GpuInferenceService, any addressable (`EventSink.fromReference`) or a URI. */
   readonly subscriber: IEventSink;

@@ -287,6 +287,12 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * buffers in `/dev/shm` (`NCCL_CUMEM_HOST_ENABLE=0`): its cuMem host buffers need NUMA calls that the runtime's
  * default seccomp profile refuses without `CAP_SYS_NICE`.
  *
+ * A Job's pod template is fixed once it exists: applying a changed job (image, GPUs, script, arguments, or a new
+ * registry mirror of its ClusterChart) under the same name is refused. A new run is a new Job: give it a new
+ * `metadata.name` (the run's date, a version), or have the GitOps tool replace it, which deletes the running Job
+ * first (Argo CD `argocd.argoproj.io/sync-options: Force=true,Replace=true`, Flux
+ * `kustomize.toolkit.fluxcd.io/force: enabled`, in `metadata.annotations`).
+ *
  * Prerequisites: Kubernetes 1.28+ (podFailurePolicy, the completion-index pod label), the NVIDIA device
  * plugin, a PyTorch 2.x image with torchrun.
  *
