@@ -33,10 +33,16 @@ export function markClusterScope(scope: IConstruct, registryMirrors?: RegistryMi
  * marked: found without walking the whole app, which cdk8s validates once more per chart it writes.
  */
 export function clusterScopesOf(root: IConstruct): IConstruct[] {
-  return ((root as any)[CLUSTER_SCOPES] ?? []).filter(isAttached);
+  return markedClusterScopes(root).filter(isAttached);
 }
 
-function isAttached(c: IConstruct): boolean {
+/** Every scope ever marked in `root`'s app, in order, those taken out of the tree included: cheap to read. */
+export function markedClusterScopes(root: IConstruct): readonly IConstruct[] {
+  return (root as any)[CLUSTER_SCOPES] ?? [];
+}
+
+/** Whether `c` is still in its app's tree (no scope above it dropped it with `tryRemoveChild`). */
+export function isAttached(c: IConstruct): boolean {
   for (let x = c; x.node.scope; x = x.node.scope) {
     if (x.node.scope.node.tryFindChild(x.node.id) !== x) return false;
   }

@@ -1,3 +1,5 @@
+import { IConstruct } from 'constructs';
+
 /**
  * A value kept while `key()` gives the same answer and made again when it changes. For what is rendered or checked
  * from state that can change until synth (the models of a repository, counted by its revision): cdk8s validates the
@@ -11,4 +13,12 @@ export function keyedMemo<K, T>(key: () => K, make: () => T): () => T {
     if (kept === undefined || kept.key !== k) kept = { key: k, value: make() };
     return kept.value;
   };
+}
+
+/**
+ * How many constructs `scope` holds, itself included: the key of a check that reads the objects of a subtree
+ * (rendering them is what costs), which stays while no construct is added, as through the passes of one synth.
+ */
+export function constructCount(scope: IConstruct): number {
+  return scope.node.findAll().length;
 }

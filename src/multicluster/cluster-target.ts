@@ -1,7 +1,8 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { clusterScopeOf, clusterScopesOf, isClusterScope, markClusterScope, originOf } from '../_cluster-scope';
+import { clusterScopeOf, clusterScopesOf, isAttached, isClusterScope, markClusterScope, markedClusterScopes, originOf } from '../_cluster-scope';
 import { propError } from '../_errors';
+import { keyedMemo } from '../_memo';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
 import { canonicalImage, isDockerHub, parseImage } from '../scheduling/_image';
@@ -137,25 +138,45 @@ export class ClusterChart extends Chart {
   /** Whether this chart takes part in the identical-images check. */
   public readonly requireIdenticalImages: boolean;
 
+  /**
+   * The identical-images problems of the app's cluster charts that take part. The check renders every object of
+   * theirs, and cdk8s validates the app once more per chart it writes: it runs again only when a chart is added or
+   * taken out, or a construct is added directly in one (where workloads go), as between two synths of one app.
+   */
+  private readonly identicalImagesProblems = keyedMemo(
+    () => markedClusterScopes(this.node.root).map((c) => (takesPart(c) && isAttached(c) ? c.node.children.length : '-')).join(),
+    () => this.checkIdenticalImages(clusterScopesOf(this.node.root).filter(takesPart)),
+  );
+
   public constructor(scope: Construct, id: string, props: ClusterChartProps) {
     super(scope, id, { ...props, namespace: props.namespace ?? props.target.namespace });
     // cdk8s's Chart answers `instanceof` for any chart, subclasses included: cluster charts are marked.
     markClusterScope(this, props.target.registryMirrors);
     this.target = props.target;
     this.requireIdenticalImages = props.requireIdenticalImages ?? true;
-    this.node.addValidation({ validate: () => this.checkIdenticalImages() });
+    if (this.requireIdenticalImages) this.node.addValidation({ validate: () => (this.checksImages() ? this.identicalImagesProblems() : []) });
   }
 
   /**
-   * Runs once per app, in the first cluster chart that takes part. Per repository, one chart must run every
-   * reference the others run: a chart may run two tags (two models on two server versions), and another one of
-   * them, but no chart a tag the fullest one lacks.
+   * Whether this chart runs the app's identical-images check: the first cluster chart that takes part. Kept on the
+   * root while that chart stays in the tree (cluster charts are marked in order, so a later one never precedes it):
+   * cdk8s validates the app once more per chart it writes, and each chart that takes part asks.
    */
-  private checkIdenticalImages(): string[] {
-    const takesPart = (c: IConstruct): c is ClusterChart => ClusterChart.isClusterChart(c) && c.requireIdenticalImages;
-    const scopes = clusterScopesOf(this.node.root);
-    if (scopes.find(takesPart) !== this) return [];
-    const charts = scopes.filter(takesPart);
+  private checksImages(): boolean {
+    const root = this.node.root;
+    let first = CHECKING_CHART.get(root);
+    if (first === undefined || !isAttached(first)) {
+      first = clusterScopesOf(root).find(takesPart);
+      CHECKING_CHART.set(root, first);
+    }
+    return first === this;
+  }
+
+  /**
+   * Per repository, one chart must run every reference the others run: a chart may run two tags (two models on two
+   * server versions), and another one of them, but no chart a tag the fullest one lacks.
+   */
+  private checkIdenticalImages(charts: ClusterChart[]): string[] {
     /** repository → chart → the references of it the chart runs, in full, each as it stands for the origin image. */
     const byRepository = new Map<string, Map<ClusterChart, Set<string>>>();
     for (const chart of charts) {
@@ -184,6 +205,14 @@ export class ClusterChart extends Chart {
     return problems;
   }
 }
+
+/** Whether `c` is a cluster chart that takes part in the identical-images check. */
+function takesPart(c: IConstruct): c is ClusterChart {
+  return ClusterChart.isClusterChart(c) && c.requireIdenticalImages;
+}
+
+/** Per app root, the cluster chart that runs the identical-images check (see `ClusterChart.checksImages`). */
+const CHECKING_CHART = new WeakMap<IConstruct, IConstruct | undefined>();
 
 /** Every container image of the manifests: containers and initContainers at any depth. */
 function imagesOf(node: unknown, out: string[] = []): string[] {

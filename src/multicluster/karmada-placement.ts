@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ClusterTarget } from './cluster-target';
 import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
+import { constructCount, keyedMemo } from '../_memo';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
@@ -277,9 +278,12 @@ export class KarmadaPlacement extends Construct {
     if (knative) this.checkKnativeFlags(placement, baseFeatures, addedFields);
     const mirrored = overridePlacement ? targets.filter((t) => t.registryMirrors) : [];
     if (mirrored.length > 0) {
-      // At synth, with the images the override rules name: Karmada writes an image back with its tag only.
+      // At synth, with the images the override rules name: Karmada writes an image back with its tag only. Read
+      // again only when a construct is added to the workload's: cdk8s validates the app once more per chart.
+      const workload = placement.apiObject!.node.scope ?? placement.apiObject!;
+      const images = keyedMemo(() => constructCount(workload), () => [...new Set(podImages(placement).map((i) => i.image))]);
       this.node.addValidation({
-        validate: () => [...new Set(podImages(placement).map((i) => i.image))].flatMap((image) => {
+        validate: () => images().flatMap((image) => {
           const r = parseImage(image);
           if (!r.tag || !r.digest || !mirrored.some((t) => mirrorOf(r.registry, t.registryMirrors!) !== undefined)) return [];
           return [propError('workload', `images a registry mirror rewrites pinned by a tag or a digest alone: Karmada writes an image back with its tag only (for ${mirrored.map((t) => t.name).join(', ')})`,

@@ -1,4 +1,4 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import {
   ClusterChart, ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KnativeFeatures,
@@ -197,6 +197,35 @@ describe('ClusterChart', () => {
     app.node.tryRemoveChild('gone');
     // The first chart made is gone: the check must still run, in the first chart left, over the charts left.
     expect(() => app.synth()).toThrow("got 'on-prem: registry.example.com/train:1.0.0; gke: registry.example.com/train:2.0.0'");
+  });
+
+  test('the check reads each object once per synth, however many charts cdk8s writes (and so validates the app again)', () => {
+    const readsPerJob = (charts: number) => {
+      const app = Testing.app();
+      const jobs = Array.from({ length: charts }, (_, i) => {
+        const target = i % 2 ? cloud() : onPrem();
+        return new DistributedTrainingJob(new ClusterChart(app, `c${i}`, { target }), 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py', nodePool: target.nodePool });
+      });
+      const reads = jest.spyOn(ApiObject.prototype, 'toJson');
+      app.synth();
+      const calls = reads.mock.contexts.filter((o) => jobs.some((j) => j.job === o)).length;
+      reads.mockRestore();
+      return calls / charts;
+    };
+    // Once by the check, once when cdk8s writes the job's chart.
+    expect(readsPerJob(3)).toBe(2);
+    expect(readsPerJob(12)).toBe(2);
+  });
+
+  test('a construct added between two synths of one app is checked by the second', () => {
+    const app = Testing.app();
+    const a = new ClusterChart(app, 'a', { target: onPrem() });
+    new DistributedTrainingJob(a, 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py' });
+    new DistributedTrainingJob(new ClusterChart(app, 'b', { target: cloud() }), 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py' });
+    expect(() => app.synth()).not.toThrow();
+    new DistributedTrainingJob(a, 'eval', { image: 'registry.example.com/train:2.0.0', script: 'eval.py' });
+    new DistributedTrainingJob(new ClusterChart(app, 'c', { target: cloud() }), 'train', { image: 'registry.example.com/train:3.0.0', script: 'train.py' });
+    expect(() => app.synth()).toThrow('references of registry.example.com/train that one cluster target runs all of');
   });
 
   test('a chart can opt out of the check', () => {

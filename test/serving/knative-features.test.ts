@@ -29,7 +29,9 @@ describe('KnativeFeatures', () => {
     expect(objects).toMatchSnapshot();
     const cm = configFeatures(objects);
     expect(cm.metadata).toEqual({
-      name: 'config-features', namespace: 'knative-system', labels: { 'app.kubernetes.io/part-of': 'knative-serving' },
+      name: 'config-features',
+      namespace: 'knative-system',
+      labels: { 'app.kubernetes.io/part-of': 'knative-serving' },
       annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
     });
     // The service's flags (nodeSelector, tolerations) plus the extra ones, a default-enabled one (emptyDir) included.
