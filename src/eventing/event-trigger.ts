@@ -55,7 +55,7 @@ export interface EventTriggerProps {
   readonly delivery?: DeliveryOptions;
   /**
    * What happens when the subscriber scales to zero and the delivery (backoff plus per-attempt timeouts) gives
-   * up before the subscriber's cold-start budget (startup probe budget or progress deadline).
+   * up before the subscriber's cold-start budget (its `coldStartBudget`: a GpuInferenceService's progress deadline).
    * @default ColdStartCheck.FAIL
    */
   readonly coldStartCheck?: ColdStartCheck;

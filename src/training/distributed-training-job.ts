@@ -165,7 +165,9 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   /**
    * How often torchrun restarts the workers of a pod in place after they fail (`--max-restarts`): a worker that
    * raised or hit a CUDA error, or lost a peer pod. Every pod spends at most one per incident (a restart because
-   * a replacement pod joins costs none); a pod out of restarts fails at the next one.
+   * a replacement pod joins costs none); a pod out of restarts fails at the next one. Several pods only: one pod
+   * (`nodes: 1`) runs `torchrun --standalone` without restarts, and a failed worker fails the pod, which the Job
+   * retries within `backoffLimit`.
    * @default - `backoffLimit`: the pods ride out as many incidents as the Job tolerates failed pods
    */
   readonly workerRestarts?: number;

@@ -54,7 +54,8 @@ const REFUSED_FLAGS: Record<string, string> = {
   'metrics-address': 'the scrapers reach the metrics on every address',
 };
 /** Triton's own `--exit-timeout-secs` default. */
-const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
+/** Triton's own `--exit-timeout-secs` default. */
+export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
 
 /** Everything a Triton workload renders its pod from. */
 export interface TritonPod {

@@ -1,8 +1,8 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkRepositoryClaim, CONFIG_HASH_ANNOTATION, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations, selfBatchingModel,
-  startupFailureThreshold, tritonProgressDeadline, validateAgainstServer,
+  checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_EXIT_TIMEOUT_SECONDS, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations,
+  selfBatchingModel, startupFailureThreshold, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
 import { MetricsScraping } from './triton-server';
@@ -90,7 +90,13 @@ export class TritonKnativeService extends Construct {
 
   public constructor(scope: Construct, id: string, props: TritonKnativeServiceProps) {
     super(scope, id);
-    const triton = resolveTritonPod(props);
+    // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec): below Triton's
+    // own 30s exit timeout, the server is told to exit within it, or the kubelet kills it with requests in flight.
+    const timeoutSeconds = props.timeout ? wholeSeconds('timeout', props.timeout) : REVISION_TIMEOUT;
+    const triton = resolveTritonPod({
+      ...props,
+      exitTimeout: props.exitTimeout ?? (timeoutSeconds < DEFAULT_EXIT_TIMEOUT_SECONDS ? Duration.seconds(timeoutSeconds) : undefined),
+    });
     const protocol = props.protocol ?? ServingProtocol.HTTP1;
     this.port = protocol === ServingProtocol.H2C ? GRPC_PORT : HTTP_PORT;
     const scraping = props.metricsScraping ?? MetricsScraping.ANNOTATIONS;
@@ -121,9 +127,7 @@ export class TritonKnativeService extends Construct {
       throw propError('progressDeadline', `at least the startup probe's budget (${probeBudget}s: startupTimeout rounded up to its 10s period), or Knative gives up first`,
         `${progressDeadline.toMilliseconds() / 1000}s`);
     }
-    // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec).
-    const timeoutSeconds = props.timeout ? wholeSeconds('timeout', props.timeout) : REVISION_TIMEOUT;
-    if (props.exitTimeout !== undefined && triton.exitTimeoutSeconds > timeoutSeconds) {
+    if (triton.exitTimeoutSeconds > timeoutSeconds) {
       throw propError('exitTimeout', `at most the request timeout (${timeoutSeconds}s), which Knative gives the pods as their termination grace period`,
         `${triton.exitTimeoutSeconds}s`, 'raise timeout or lower exitTimeout');
     }

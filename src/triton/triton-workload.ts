@@ -162,7 +162,7 @@ export interface TritonWorkloadProps extends GpuPodProps {
    * TritonServer's pods get this plus 15 s as their termination grace period, so the kubelet does not kill the
    * server first. Knative gives a TritonKnativeService's pods its request `timeout` as their grace period, and
    * no request outlives it: an `exitTimeout` longer than that is refused.
-   * @default Duration.seconds(30), Triton's default
+   * @default Duration.seconds(30), Triton's default; a TritonKnativeService's request `timeout` when that is shorter
    */
   readonly exitTimeout?: Duration;
   /**

@@ -287,6 +287,13 @@ describe('TritonKnativeService', () => {
       .toThrow("'exitTimeout' must be a whole number of seconds, got '2500ms'");
   });
 
+  test('a request timeout under Triton\'s 30s exit timeout becomes the exit timeout, so the kubelet never kills the server first', () => {
+    expect(containerOf(knative({ timeout: Duration.seconds(20) }).app).args).toContain('--exit-timeout-secs=20');
+    // Triton's own default fits in Knative's: nothing to pass.
+    expect(containerOf(knative({}).app).args.filter((a: string) => a.startsWith('--exit-timeout-secs'))).toEqual([]);
+    expect(containerOf(knative({ timeout: Duration.seconds(45) }).app).args.filter((a: string) => a.startsWith('--exit-timeout-secs'))).toEqual([]);
+  });
+
   test('fails on a PodMonitor or ServiceMonitor, which Knative\'s single port cannot serve', () => {
     const { chart, repo } = setup();
     expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, metricsScraping: MetricsScraping.POD_MONITOR }))
