@@ -342,6 +342,11 @@ export interface PodSpecInput {
    */
   readonly fsGroupChangePolicy?: string;
   /**
+   * The main container's preStop hook, run before SIGTERM (a server that keeps taking requests while the endpoints
+   * drop the pod); WORKLOAD only: Knative refuses `lifecycle`, and its queue-proxy drains the pod itself.
+   */
+  readonly preStop?: k8s.LifecycleHandler;
+  /**
    * Where the pod's cluster pulls an image from (`imagePullerOf` the workload, for its ClusterChart's registry
    * mirrors), applied to every container and init container; undefined when images are pulled as named. Required
    * (if undefined): a workload that left it out would pull past its cluster's mirrors.
@@ -352,6 +357,7 @@ export interface PodSpecInput {
 /** Renders the pod spec for `target`. Pure: the same input gives the same spec. */
 export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpec {
   if (!DNS_1123_LABEL.test(input.containerName)) throw propError('containerName', 'a DNS label', input.containerName);
+  if (input.preStop && input.target === PodTarget.KNATIVE) throw new Error('renderPodSpec: Knative refuses a container lifecycle (preStop)');
   const scratchMounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
   const scratchVolumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('tmpSize', pod.tmpSize)!) } }];
   if (pod.sharedMemorySize) {
@@ -388,6 +394,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     readinessProbe: input.readinessProbe,
     startupProbe: input.startupProbe,
     livenessProbe: input.livenessProbe,
+    lifecycle: input.preStop && { preStop: input.preStop },
     volumeMounts: [...scratchMounts, ...(input.extraMounts ?? []), ...userMounts],
   };
   const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);

@@ -165,6 +165,11 @@ const DEFAULT_MIN_REPLICAS = 2;
 const DEFAULT_MAX_REPLICAS = 4;
 /** What a pod's grace period allows beyond Triton's exit timeout before the kubelet's SIGKILL. */
 const EXIT_GRACE_HEADROOM_SECONDS = 15;
+/**
+ * How long a terminating pod keeps serving before Triton gets SIGTERM: the endpoints drop the pod while the kubelet
+ * stops it, and Triton refuses new requests as soon as it starts to exit, so requests routed meanwhile would fail.
+ */
+const DRAIN_DELAY_SECONDS = 10;
 /** What the default queue-time target allows above the models' batching delays. */
 const QUEUE_TIME_HEADROOM_MICROS = 50_000;
 
@@ -394,6 +399,8 @@ export class TritonServer extends Construct {
       target: PodTarget.WORKLOAD,
       pullImage: imagePullerOf(this),
       containerName: 'tritonserver',
+      // `sleep` from the image (Kubernetes' own sleep action needs 1.30); a failing hook only skips the delay.
+      preStop: { exec: { command: ['sleep', String(DRAIN_DELAY_SECONDS)] } },
       ports: [
         { name: 'http', containerPort: HTTP_PORT },
         { name: 'grpc', containerPort: GRPC_PORT },
@@ -429,8 +436,8 @@ export class TritonServer extends Construct {
         },
         spec: {
           ...spec,
-          // Triton's exit timeout and some headroom: the kubelet's SIGKILL never cuts Triton's drain short.
-          terminationGracePeriodSeconds: t.exitTimeoutSeconds + EXIT_GRACE_HEADROOM_SECONDS,
+          // The drain delay, Triton's exit timeout and some headroom: the kubelet's SIGKILL never cuts Triton's drain short.
+          terminationGracePeriodSeconds: DRAIN_DELAY_SECONDS + t.exitTimeoutSeconds + EXIT_GRACE_HEADROOM_SECONDS,
           topologySpreadConstraints: (p.spreadTopologyKeys ?? ['kubernetes.io/hostname']).map((topologyKey) => ({
             maxSkew: 1,
             topologyKey,

@@ -159,7 +159,8 @@ export interface TritonWorkloadProps extends GpuPodProps {
   readonly extraArgs?: string[];
   /**
    * How long Triton lets in-flight requests finish after SIGTERM before it exits (`--exit-timeout-secs`). A
-   * TritonServer's pods get this plus 15 s as their termination grace period, so the kubelet does not kill the
+   * TritonServer's pods keep serving 10 s after they start terminating (a preStop sleep, while the endpoints drop
+   * them), and get that plus this plus 15 s as their termination grace period, so the kubelet does not kill the
    * server first. Knative gives a TritonKnativeService's pods its request `timeout` as their grace period, and
    * no request outlives it: an `exitTimeout` longer than that is refused.
    * @default Duration.seconds(30), Triton's default; a TritonKnativeService's request `timeout` when that is shorter

@@ -49,6 +49,15 @@ describe('renderPodSpec', () => {
     expect(quantity('x', Size.kibibytes(100))).toBe('100Ki');
   });
 
+  test('a preStop hook goes on the main container of a workload; Knative refuses container lifecycles', () => {
+    const pod = resolveGpuPod({ image: IMAGE });
+    const preStop = { exec: { command: ['sleep', '10'] } };
+    const spec = renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', preStop });
+    expect(spec.containers[0].lifecycle).toEqual({ preStop });
+    expect(renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main' }).containers[0].lifecycle).toBeUndefined();
+    expect(() => renderPodSpec(pod, { pullImage: undefined, target: PodTarget.KNATIVE, containerName: 'main', preStop })).toThrow('Knative refuses a container lifecycle');
+  });
+
   test('fails on a mount over the scratch paths', () => {
     const volume = Volume.fromEmptyDir(Testing.chart(), 'v', 'v');
     expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path: '/tmp' }] }))

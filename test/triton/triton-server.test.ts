@@ -141,9 +141,9 @@ describe('TritonServer', () => {
     // spreadTopologyKeys with SpreadPolicy.REQUIRED: one hard constraint per key, in the given order.
     const deployment = oneOf(objects, 'apps/v1', 'Deployment');
     expect(deployment.spec.replicas).toBeUndefined();
-    // exitTimeout: Triton's flag, and the kubelet's grace period 15 s longer.
+    // exitTimeout: Triton's flag, and the kubelet's grace period 10 s (the preStop sleep) and 15 s longer.
     expect(deployment.spec.template.spec.containers[0].args).toContain('--exit-timeout-secs=120');
-    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(135);
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(145);
     expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
       maxSkew: 1,
       topologyKey,
@@ -252,11 +252,13 @@ describe('TritonServer', () => {
     expect(() => synthAppChecked(direct.app)).toThrow(/resnet50 holds requests up to 8 ms to form a batch/);
   });
 
-  test('gives the pods 15 s more than Triton\'s exit timeout (30 s by default) to finish in-flight requests before SIGKILL', () => {
+  test('keeps serving 10 s after the pod starts terminating, then gives Triton its exit timeout (30 s by default) and 15 s before SIGKILL', () => {
     const pod = (props: Partial<TritonServerProps>) => deploymentOf(server(props).app).spec.template.spec;
-    expect(pod({}).terminationGracePeriodSeconds).toBe(45);
+    // Triton refuses new requests once it exits: the endpoints drop the pod during the preStop sleep, before SIGTERM.
+    expect(pod({}).containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+    expect(pod({}).terminationGracePeriodSeconds).toBe(55);
     expect(pod({}).containers[0].args.some((a: string) => a.startsWith('--exit-timeout-secs'))).toBe(false);
-    expect(pod({ exitTimeout: Duration.seconds(90) }).terminationGracePeriodSeconds).toBe(105);
+    expect(pod({ exitTimeout: Duration.seconds(90) }).terminationGracePeriodSeconds).toBe(115);
   });
 
   test('scales on CPU only when the queue-time metric is off', () => {
