@@ -64,7 +64,8 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  *
  * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c,
  * Knative rewrites probes to the serving port, where HTTP GETs would hit the gRPC server, so Knative's default
- * TCP readiness probe is used: Triton opens its ports only after loading the models.
+ * TCP readiness probe is used: Triton opens its ports only after loading the models. There is no liveness probe
+ * then (Knative has no gRPC probes), and a hung server is not restarted: serve over HTTP/1 where that matters.
  *
  * Prerequisites: those of GpuInferenceService (add a `KnativeFeatures` to the app: init containers and PVCs
  * need feature flags).

@@ -127,7 +127,8 @@ export interface TritonServerProps extends TritonWorkloadProps {
    */
   readonly autoscaling?: TritonAutoscalingOptions;
   /**
-   * Replicas a voluntary disruption (drain, upgrade) may take down at once (PodDisruptionBudget).
+   * Replicas a voluntary disruption (drain, upgrade) may take down at once (PodDisruptionBudget). With one replica
+   * a drain takes the only pod (a budget of none would block every drain): run two for availability.
    * @default 1
    */
   readonly maxUnavailable?: number;
