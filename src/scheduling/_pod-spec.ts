@@ -223,6 +223,14 @@ function resolveResources(
   const gpuQuantity = k8s.Quantity.fromNumber(gpuCount);
   const requests: Record<string, k8s.Quantity> = { [gpu]: gpuQuantity };
   const limits: Record<string, k8s.Quantity> = { [gpu]: gpuQuantity };
+  const disk = props.resources?.ephemeralStorage;
+  const diskRequested = quantity('resources.ephemeralStorage.request', disk?.request);
+  const diskLimited = quantity('resources.ephemeralStorage.limit', disk?.limit);
+  if (disk?.request && disk.limit && kib(disk.limit) < kib(disk.request)) {
+    throw propError('resources.ephemeralStorage.limit', `at least the request (${diskRequested})`, diskLimited);
+  }
+  if (diskRequested) requests[EPHEMERAL_STORAGE] = k8s.Quantity.fromString(diskRequested);
+  if (diskLimited) limits[EPHEMERAL_STORAGE] = k8s.Quantity.fromString(diskLimited);
   if (cpuRequest) requests.cpu = k8s.Quantity.fromString(cpuRequest.amount);
   if (cpuLimit) limits.cpu = k8s.Quantity.fromString(cpuLimit.amount);
   if (memoryRequested) requests.memory = k8s.Quantity.fromString(memoryRequested);
@@ -270,9 +278,31 @@ export function quantity(prop: string, size: Size | undefined): string | undefin
   if (!Number.isInteger(k) || k <= 0) {
     throw propError(prop, 'a positive whole number of KiB', k + 'Ki');
   }
+  return kibQuantity(k);
+}
+
+/** `k` KiB as the shortest exact binary quantity. */
+function kibQuantity(k: number): string {
   if (k % (1024 * 1024) === 0) return `${k / (1024 * 1024)}Gi`;
   if (k % 1024 === 0) return `${k / 1024}Mi`;
   return `${k}Ki`;
+}
+
+const EPHEMERAL_STORAGE = 'ephemeral-storage';
+const BINARY_UNITS: Record<string, number> = { Ki: 1, Mi: 1024, Gi: 1024 ** 2, Ti: 1024 ** 3 };
+
+/**
+ * The size limits of the pod's emptyDir volumes on the node's disk (not `medium: Memory`), in KiB, as this library
+ * and cdk8s-plus render them (`<n>Ki|Mi|Gi|Ti`); a volume without a limit adds nothing.
+ */
+function diskBackedEmptyDirKib(volumes: k8s.Volume[]): number {
+  let total = 0;
+  for (const v of volumes) {
+    const limit = v.emptyDir?.medium === 'Memory' ? undefined : v.emptyDir?.sizeLimit?.value;
+    const m = typeof limit === 'string' ? /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(limit) : null;
+    if (m) total += Number(m[1]) * BINARY_UNITS[m[2]];
+  }
+  return total;
 }
 
 /** Throws unless `subPath` is what the apiserver accepts (validateLocalDescendingPath): relative, never above the volume. */
@@ -380,6 +410,14 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     securityContext: security,
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
   });
+  const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
+  // The scheduler reads no emptyDir size limit: without a request for them, a pod lands on a node short of disk,
+  // and the kubelet evicts it when a volume fills up (or its neighbours, under disk pressure).
+  const scratchDisk = diskBackedEmptyDirKib(volumes);
+  const resources = pod.resources.requests?.[EPHEMERAL_STORAGE] !== undefined || scratchDisk === 0 ? pod.resources : {
+    ...pod.resources,
+    requests: { ...pod.resources.requests, [EPHEMERAL_STORAGE]: k8s.Quantity.fromString(kibQuantity(scratchDisk)) },
+  };
   const main: k8s.Container = {
     name: input.containerName,
     image: pulled(pod.image),
@@ -389,7 +427,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     workingDir: input.workingDir,
     env: renderEnv(pod.env),
     ports: input.ports,
-    resources: pod.resources,
+    resources,
     securityContext: security,
     readinessProbe: input.readinessProbe,
     startupProbe: input.startupProbe,
@@ -397,7 +435,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     lifecycle: input.preStop && { preStop: input.preStop },
     volumeMounts: [...scratchMounts, ...(input.extraMounts ?? []), ...userMounts],
   };
-  const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
+
   const initContainers = (input.initContainers ?? []).map(auxiliary);
   const sidecars = (input.sidecars ?? []).map(auxiliary);
   for (const c of [main, ...initContainers, ...sidecars]) checkUniqueMountPaths(c);

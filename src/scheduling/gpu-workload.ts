@@ -115,9 +115,12 @@ export interface GpuPodProps {
    */
   readonly nodePool?: GpuNodePool;
   /**
-   * CPU and memory of the main container. A memory request without a limit gets the request as its limit.
+   * CPU, memory and ephemeral storage of the main container. A memory request without a limit gets the request as
+   * its limit. Without an ephemeral-storage request the container requests what the pod's emptyDir volumes on disk
+   * may hold (scratch, model weights, a Triton repository: their size limits), which the scheduler reads from nothing
+   * else.
    * @default - cpu request 1 (no limit), memory request and limit 4Gi; in a DistributedTrainingJob that per
-   * worker (`gpuCount`)
+   * worker (`gpuCount`); ephemeral storage as above
    */
   readonly resources?: ContainerResources;
   /**

@@ -1,7 +1,7 @@
 import { Testing, Size } from 'cdk8s';
 import { Cpu, k8s, Volume } from 'cdk8s-plus-27';
-import { GpuNodePool, GpuProduct, GpuResource, GpuSharing, MigStrategy } from '../../src';
-import { checkOneMigSlice, migSliceOf, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
+import { GpuNodePool, GpuProduct, GpuResource, GpuSharing, GpuWorkloadProps, MigStrategy } from '../../src';
+import { checkOneMigSlice, migSliceOf, PodSpecInput, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
 
 const IMAGE = 'nvcr.io/nvidia/pytorch:24.05-py3';
@@ -126,8 +126,9 @@ describe('renderPodSpec', () => {
     };
     const spec = podSpecToWire(renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
     expect(spec.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '250m', memory: '512Mi' } });
-    expect(spec.containers[0].resources.requests).toEqual({ 'nvidia.com/gpu': 1, 'cpu': '2', 'memory': '8Gi' });
-    expect(spec.containers[0].resources.limits).toEqual(spec.containers[0].resources.requests);
+    expect(spec.containers[0].resources.requests).toEqual({ 'nvidia.com/gpu': 1, 'cpu': '2', 'memory': '8Gi', 'ephemeral-storage': '1Gi' });
+    // The QoS class reads CPU and memory only: the disk request needs no limit.
+    expect(spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu': 1, 'cpu': '2', 'memory': '8Gi' });
     // Without guaranteedQos the helpers keep their own requests and limits.
     const burstable = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE }), { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
     expect(burstable.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } });
@@ -164,6 +165,29 @@ describe('renderPodSpec', () => {
         .toThrow(`'security.${field}' must be an integer between 0 and 2147483647, got 2147483648`);
       expect(resolveGpuPod({ image: IMAGE, security: { [field]: 2 ** 31 - 1 } })[field]).toBe(2 ** 31 - 1);
     }
+  });
+
+  test('requests the disk its emptyDir volumes may fill, which the scheduler does not read from their size limits', () => {
+    const requests = (props: Partial<GpuWorkloadProps>, input: Partial<PodSpecInput> = {}) =>
+      podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, ...props }), { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', ...input }))
+        .containers[0].resources.requests['ephemeral-storage'];
+    // /tmp (1Gi by default); /dev/shm is memory and counts against the memory limit instead.
+    expect(requests({})).toBe('1Gi');
+    expect(requests({ tmpSize: Size.mebibytes(512), sharedMemorySize: Size.gibibytes(2) })).toBe('512Mi');
+    // The workload's own volumes count too (model weights, a Triton repository); one without a limit adds nothing.
+    const extraVolumes = [
+      { name: 'weights', emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } },
+      { name: 'cache', emptyDir: {} },
+      { name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Gi') } },
+    ];
+    expect(requests({}, { extraVolumes })).toBe('11Gi');
+    // A request given is kept as given, with its limit.
+    const disk = { ephemeralStorage: { request: Size.gibibytes(50), limit: Size.gibibytes(60) } };
+    const given = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, resources: disk }),
+      { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', extraVolumes })).containers[0].resources;
+    expect([given.requests['ephemeral-storage'], given.limits['ephemeral-storage']]).toEqual(['50Gi', '60Gi']);
+    expect(() => resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { request: Size.gibibytes(50), limit: Size.gibibytes(10) } } }))
+      .toThrow("'resources.ephemeralStorage.limit' must be at least the request (50Gi), got '10Gi'");
   });
 
   test('fails on a fractional KiB size', () => {

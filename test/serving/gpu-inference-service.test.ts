@@ -175,12 +175,12 @@ describe('GpuInferenceService', () => {
 
   test('cpu and memory: defaults, limit follows the memory request, guaranteed QoS copies requests', () => {
     expect(container(ksvc()).resources).toEqual({
-      requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': 1 },
+      requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': 1, 'ephemeral-storage': '1Gi' },
       limits: { 'memory': '4Gi', 'nvidia.com/gpu': 1 },
     });
     const g = container(ksvc({ guaranteedQos: true, resources: { cpu: { limit: Cpu.millis(1500) }, memory: { request: Size.mebibytes(6144) } } }));
     expect(g.resources).toEqual({
-      requests: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': 1 },
+      requests: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': 1, 'ephemeral-storage': '1Gi' },
       limits: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': 1 },
     });
   });
