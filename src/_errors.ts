@@ -15,3 +15,13 @@ export function checkInteger(prop: string, value: number | undefined, min: numbe
     throw propError(prop, range, value, fix);
   }
 }
+
+/**
+ * `url` with what stands between `://` and its last `@` (user info, which may hold a secret with '/' in it) replaced
+ * by `<user info>`: errors end up in CI logs. Unchanged without an '@'.
+ */
+export function redactUserInfo(url: string): string {
+  const at = url.lastIndexOf('@');
+  const scheme = url.indexOf('://');
+  return at > scheme && scheme >= 0 ? `${url.slice(0, scheme + 3)}<user info>${url.slice(at)}` : url;
+}

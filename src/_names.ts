@@ -74,7 +74,8 @@ const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 export function checkAnnotations(prop: string, annotations: Record<string, string> | undefined): void {
   let bytes = 0;
   for (const [key, value] of Object.entries(annotations ?? {})) {
-    if (!isQualifiedName(key)) {
+    // The apiserver checks annotation keys in lower case (ValidateAnnotations): 'Example.com/Owner' is one.
+    if (!isQualifiedName(key.toLowerCase())) {
       throw propError(prop, 'keyed by annotation keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.])', key);
     }
     if (typeof value !== 'string') throw propError(`${prop}['${key}']`, 'a string', value);

@@ -4,6 +4,7 @@
  * config-features that every other app relies on. Delete such an object by hand when it is no longer wanted.
  */
 export const KEEP_ON_PRUNE: Readonly<Record<string, string>> = {
-  'argocd.argoproj.io/sync-options': 'Prune=false',
+  // Delete=false keeps it when the Application itself is deleted too, as Flux's annotation does for a Kustomization.
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
   'kustomize.toolkit.fluxcd.io/prune': 'disabled',
 };

@@ -26,6 +26,9 @@ describe('labels, annotations and namespaces as the apiserver takes them', () =>
   test('annotation keys are qualified names, their values any text, 256 KiB of keys and values in all', () => {
     expect(() => checkAnnotations('podAnnotations', { 'example.com/note': 'free text: with spaces, and more' })).not.toThrow();
     expect(() => checkAnnotations('podAnnotations', { 'bad key!': 'x' })).toThrow("'podAnnotations' must be keyed by annotation keys");
+    // The apiserver checks annotation keys in lower case; label keys it takes as they are.
+    expect(() => checkAnnotations('podAnnotations', { 'Example.com/Owner': 'team-a' })).not.toThrow();
+    expect(() => checkLabels('labels', { 'Example.com/owner': 'team-a' })).toThrow("got 'Example.com/owner'");
     expect(() => checkAnnotations('podAnnotations', { a: 'x'.repeat(256 * 1024 - 1) })).not.toThrow();
     expect(() => checkAnnotations('podAnnotations', { a: 'x'.repeat(256 * 1024) })).toThrow("'podAnnotations' must be at most 262144 bytes of keys and values, got '262145 bytes'");
   });

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { propError } from '../_errors';
+import { propError, redactUserInfo } from '../_errors';
 
 /** A reference to a Kubernetes object that Knative can resolve to an address (a Knative `KReference`). */
 export interface KnativeReference {
@@ -75,15 +75,14 @@ export class EventSink {
     } catch {
       parsed = undefined;
     }
+    // Never echoed whole: user info may hold a secret.
+    const shown = redactUserInfo(uri);
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
-      throw propError('uri', 'an absolute http(s) URL', uri, 'use EventSink.fromReference() for objects in the cluster');
+      throw propError('uri', 'an absolute http(s) URL', shown, 'use EventSink.fromReference() for objects in the cluster');
     }
     // The uri is a plain field of the Trigger, Broker or source: credentials in it would sit in Git and etcd.
     if (parsed.username || parsed.password) {
-      parsed.username = '';
-      parsed.password = '';
-      throw propError('uri', 'a URL without user info (credentials in it would be stored in plain text in the object)',
-        `${parsed.protocol}//<user info>@${parsed.href.slice(parsed.protocol.length + 2)}`,
+      throw propError('uri', 'a URL without user info (credentials in it would be stored in plain text in the object)', shown,
         'let the receiver authenticate otherwise (Knative Eventing OIDC, or an in-cluster proxy that holds the credentials in a Secret)');
     }
     return { toSinkDestination: () => ({ uri }) };

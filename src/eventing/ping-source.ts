@@ -190,9 +190,10 @@ function checkedSchedule(schedule: string): string {
     throw propError('schedule', 'five cron fields (minute hour day-of-month month day-of-week)', schedule, "e.g. '0 2 * * *' for 02:00 every day");
   }
   const [, , days, months] = fields.map((field, i) => checkCronField(schedule, field, FIELDS[i]));
-  // Knative's cron (robfig/cron) matches the day of month AND the day of week when either starts with '*' or '?',
-  // else either one: with any day of week, days of month that none of the months has never come.
-  if (/^[*?]/.test(fields[4]) && ![...months].some((m) => [...days].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
+  // Knative's cron (robfig/cron) matches the day of month AND the day of week when either field has a part '*' or
+  // '?' without a step (its star bit), else either one: with any day of week, days of month no month has never come.
+  const anyWeekday = fields[4].split(',').some((part) => /^[*?](\/1)?$/.test(part));
+  if (anyWeekday && ![...months].some((m) => [...days].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
     throw propError('schedule', 'a schedule that fires: none of its months has any of its days of month', schedule,
       'use days every month has (1-28), or months that have the days');
   }

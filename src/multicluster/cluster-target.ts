@@ -2,7 +2,7 @@ import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { clusterScopeOf, clusterScopesOf, isAttached, isClusterScope, markClusterScope, markedClusterScopes, originOf } from '../_cluster-scope';
 import { propError } from '../_errors';
-import { keyedMemo } from '../_memo';
+import { constructCount, keyedMemo } from '../_memo';
 import { DNS_1123_LABEL } from '../_names';
 import { compareStrings } from '../_order';
 import { canonicalImage, isDockerHub, parseImage } from '../scheduling/_image';
@@ -141,10 +141,10 @@ export class ClusterChart extends Chart {
   /**
    * The identical-images problems of the app's cluster charts that take part. The check renders every object of
    * theirs, and cdk8s validates the app once more per chart it writes: it runs again only when a chart is added or
-   * taken out, or a construct is added directly in one (where workloads go), as between two synths of one app.
+   * taken out, or a construct is added anywhere in one, as between two synths of one app.
    */
   private readonly identicalImagesProblems = keyedMemo(
-    () => markedClusterScopes(this.node.root).map((c) => (takesPart(c) && isAttached(c) ? c.node.children.length : '-')).join(),
+    () => markedClusterScopes(this.node.root).map((c) => (takesPart(c) && isAttached(c) ? constructCount(c) : '-')).join(),
     () => this.checkIdenticalImages(clusterScopesOf(this.node.root).filter(takesPart)),
   );
 

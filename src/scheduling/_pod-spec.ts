@@ -414,7 +414,9 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   // The scheduler reads no emptyDir size limit: without a request for them, a pod lands on a node short of disk,
   // and the kubelet evicts it when a volume fills up (or its neighbours, under disk pressure).
   const scratchDisk = diskBackedEmptyDirKib(volumes);
-  const resources = pod.resources.requests?.[EPHEMERAL_STORAGE] !== undefined || scratchDisk === 0 ? pod.resources : {
+  const diskGiven = pod.resources.requests?.[EPHEMERAL_STORAGE] !== undefined || pod.resources.limits?.[EPHEMERAL_STORAGE] !== undefined;
+  // A limit alone stands for the request too (the apiserver defaults it so): one of ours could exceed it.
+  const resources = diskGiven || scratchDisk === 0 ? pod.resources : {
     ...pod.resources,
     requests: { ...pod.resources.requests, [EPHEMERAL_STORAGE]: k8s.Quantity.fromString(kibQuantity(scratchDisk)) },
   };

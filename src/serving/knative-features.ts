@@ -201,7 +201,7 @@ export interface KnativeFeaturesProps {
  *
  * Creates: a `ConfigMap` `config-features` in `knative-serving` whose data enables exactly the flags the app's
  * services need (plus `enabled`), unless `emitConfigMap` is false. It is annotated so that Argo CD and Flux never
- * prune it (`Prune=false`, `prune: disabled`): every app of the cluster relies on it. Services in the same chart come
+ * prune or delete it with the app (`Prune=false,Delete=false`, `prune: disabled`): every app of the cluster relies on it. Services in the same chart come
  * after it in the file; apply a separate chart holding it before the charts it serves. Flux (and Argo CD with
  * server-side apply) dry-runs every object of a sync before applying any, and Knative's webhook checks a Service
  * against the config-features the cluster has: a commit that adds a flag and the field that needs it stays stuck

@@ -30,5 +30,8 @@ describe('EventSink', () => {
       "got 'https://<user info>@hooks.example.com/dead': let the receiver authenticate otherwise";
     expect(() => EventSink.fromUri('https://user:s3cr3t@hooks.example.com/dead')).toThrow(message);
     expect(() => EventSink.fromUri('https://token@hooks.example.com/dead')).toThrow(message);
+    // A secret with '/' in it makes no URL at all: still not echoed.
+    expect(() => EventSink.fromUri('https://user:wJalrXUtnFEMI/K7MDENG@hooks.example.com/x'))
+      .toThrow("'uri' must be an absolute http(s) URL, got 'https://<user info>@hooks.example.com/x'");
   });
 });

@@ -61,6 +61,7 @@ describe('PingSource', () => {
       'use days every month has (1-28), or months that have the days'],
     ['0 2 30,31 FEB *', "'schedule' must be a schedule that fires"],
     ['0 2 31 4-6/2,9,11 ?', "'schedule' must be a schedule that fires"],
+    ['0 2 30 2 1,*', "'schedule' must be a schedule that fires"],
   ])('fails the schedule %s', (schedule, message) => {
     expect(() => new PingSource(chart(), 'p', { schedule, sink: broker() })).toThrow(message);
   });
@@ -71,6 +72,7 @@ describe('PingSource', () => {
     ['0 2 31 1-12/2 *', 'January has a 31st'],
     ['0 2 1/10 2 *', "'1/10' runs to the month's end: the 1st, 11th and 21st"],
     ['0 2 31 */3 *', 'January (1, 4, 7, 10) has a 31st'],
+    ['0 2 31 2 */2', "a day of week with a step is no '*' to robfig/cron: the fields OR, every other weekday in February"],
   ])('takes the schedule %s: %s', (schedule) => {
     expect(() => new PingSource(chart(), 'p', { schedule, sink: broker() })).not.toThrow();
   });

@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import {
   ClusterChart, ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KnativeFeatures,
 } from '../../src';
@@ -225,6 +226,15 @@ describe('ClusterChart', () => {
     expect(() => app.synth()).not.toThrow();
     new DistributedTrainingJob(a, 'eval', { image: 'registry.example.com/train:2.0.0', script: 'eval.py' });
     new DistributedTrainingJob(new ClusterChart(app, 'c', { target: cloud() }), 'train', { image: 'registry.example.com/train:3.0.0', script: 'train.py' });
+    expect(() => app.synth()).toThrow('references of registry.example.com/train that one cluster target runs all of');
+  });
+
+  test('a workload added deeper in a cluster chart between two synths is checked by the second', () => {
+    const app = Testing.app();
+    const teams = [onPrem(), cloud()].map((target) => new Construct(new ClusterChart(app, target.name, { target }), 'team'));
+    for (const team of teams) new DistributedTrainingJob(team, 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py' });
+    expect(() => app.synth()).not.toThrow();
+    teams.forEach((team, i) => new DistributedTrainingJob(team, 'eval', { image: `registry.example.com/train:${i + 2}.0.0`, script: 'eval.py' }));
     expect(() => app.synth()).toThrow('references of registry.example.com/train that one cluster target runs all of');
   });
 

@@ -186,6 +186,10 @@ describe('renderPodSpec', () => {
     const given = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, resources: disk }),
       { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', extraVolumes })).containers[0].resources;
     expect([given.requests['ephemeral-storage'], given.limits['ephemeral-storage']]).toEqual(['50Gi', '60Gi']);
+    // A limit alone is the request too (the apiserver defaults it so): no request of ours that could exceed it.
+    const limitOnly = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { limit: Size.gibibytes(2) } } }),
+      { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', extraVolumes })).containers[0].resources;
+    expect([limitOnly.requests['ephemeral-storage'], limitOnly.limits['ephemeral-storage']]).toEqual([undefined, '2Gi']);
     expect(() => resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { request: Size.gibibytes(50), limit: Size.gibibytes(10) } } }))
       .toThrow("'resources.ephemeralStorage.limit' must be at least the request (50Gi), got '10Gi'");
   });

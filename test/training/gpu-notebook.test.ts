@@ -18,7 +18,7 @@ describe('GpuNotebook', () => {
     expect(objects).toMatchSnapshot();
     // The workspace outlives a prune by Argo CD or Flux (a renamed notebook): it holds the user's work.
     expect(oneOf(objects, 'v1', 'PersistentVolumeClaim').metadata.annotations)
-      .toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
+      .toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
   });
 
   test('every prop', () => {

@@ -348,6 +348,8 @@ describe('TritonModelRepo', () => {
     // The secret key is not echoed into the error (CI logs keep it).
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'https://minio:s3cr3t@minio:9000', bucket: 'models', credentials }))
       .toThrow("got 'https://<user info>@minio:9000': give the access keys by reference in the credentials Secret, not in the URL");
+    expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://AKIAEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCY@minio:9000', bucket: 'models', credentials }))
+      .toThrow("got 'http://<user info>@minio:9000': give the access keys by reference");
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'My_Bucket', credentials })).toThrow(/bucket' must be an S3 bucket name/);
     expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'http://minio:9000', bucket: 'models', prefix: 'a/../b', credentials })).toThrow(/prefix' must be a key prefix without \. or \.\. segments/);
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'models', credentials, image: 'minio/mc:latest' })).toThrow(/pinned to a tag other than 'latest'/);
