@@ -38,6 +38,16 @@ export function checkDns1035Name(prop: string, name: string, given: boolean, max
     `set ${prop}, or give the constructs on the path ids of lowercase letters, digits and '-' that start with a letter`);
 }
 
+/** Whether `value` is a DNS-1123 label of at most 63 characters: a namespace, a cluster's name. */
+export function isDnsLabel(value: string): boolean {
+  return DNS_1123_LABEL.test(value) && value.length <= 63;
+}
+
+/** Throws unless `value`, when given, is a DNS-1123 label of at most 63 characters (a namespace). */
+export function checkDnsLabel(prop: string, value: string | undefined): void {
+  if (value !== undefined && !isDnsLabel(value)) throw propError(prop, 'a DNS label (at most 63 lowercase letters, digits and -)', value);
+}
+
 /** A key of a Secret or ConfigMap (apimachinery's IsConfigMapKey). */
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -92,8 +102,5 @@ export function checkMetadata(prop: string, metadata: ApiObjectMetadata | undefi
   if (!metadata) return;
   checkLabels(`${prop}.labels`, metadata.labels);
   checkAnnotations(`${prop}.annotations`, metadata.annotations);
-  const ns = metadata.namespace;
-  if (ns !== undefined && (!DNS_1123_LABEL.test(ns) || ns.length > 63)) {
-    throw propError(`${prop}.namespace`, 'a DNS label (at most 63 lowercase letters, digits and -)', ns);
-  }
+  checkDnsLabel(`${prop}.namespace`, metadata.namespace);
 }

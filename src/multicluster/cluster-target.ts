@@ -3,9 +3,9 @@ import { Construct, IConstruct } from 'constructs';
 import { clusterScopeOf, clusterScopesOf, isAttached, isClusterScope, markClusterScope, markedClusterScopes, originOf } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { constructCount, keyedMemo } from '../_memo';
-import { DNS_1123_LABEL } from '../_names';
+import { isDnsLabel } from '../_names';
 import { compareStrings } from '../_order';
-import { canonicalImage, isDockerHub, parseImage } from '../scheduling/_image';
+import { canonicalImage, isDockerHub, parseImage, PATH_SEGMENT } from '../scheduling/_image';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 
 const HOST_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -14,8 +14,6 @@ const HOST_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
  * dots, with a '.' or a port, or `localhost`.
  */
 const REGISTRY = new RegExp(`^(localhost(:[0-9]+)?|${HOST_LABEL}(\\.${HOST_LABEL})*:[0-9]+|${HOST_LABEL}(\\.${HOST_LABEL})+(:[0-9]+)?)$`);
-/** A repository path segment (OCI distribution spec). */
-const PATH_SEGMENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 
 /** Props of ClusterTarget. */
 export interface ClusterTargetProps {
@@ -62,10 +60,10 @@ export class ClusterTarget {
   public readonly registryMirrors?: Record<string, string>;
 
   public constructor(props: ClusterTargetProps) {
-    if (!DNS_1123_LABEL.test(props.name) || props.name.length > 63) {
+    if (!isDnsLabel(props.name)) {
       throw propError('name', 'a DNS label (lowercase letters, digits, -; at most 63 characters)', props.name);
     }
-    if (props.namespace !== undefined && (!DNS_1123_LABEL.test(props.namespace) || props.namespace.length > 63)) {
+    if (props.namespace !== undefined && !isDnsLabel(props.namespace)) {
       throw propError('namespace', 'a DNS label', props.namespace);
     }
     const locations = new Map<string, string>();

@@ -1,8 +1,12 @@
 import { propError } from '../_errors';
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-// registry[:port]/path segments, lowercase, as the OCI distribution spec allows
-const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+|[.:][0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+/** A repository path component, lowercase, as the OCI distribution spec allows. */
+const SEGMENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+/** One repository path component (a registry mirror's path is made of them). */
+export const PATH_SEGMENT = new RegExp(`^${SEGMENT}$`);
+// registry[:port]/path segments
+const REPOSITORY = new RegExp(`^[a-z0-9]+(?:[._-][a-z0-9]+|[.:][0-9]+)*(?:\\/${SEGMENT})*$`);
 const TAG = /^[\w][\w.-]{0,127}$/;
 /** References that passed, each with whether it is pinned by digest (and so passes `requireDigest` too). */
 const PINNED = new Map<string, boolean>();

@@ -437,7 +437,6 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     lifecycle: input.preStop && { preStop: input.preStop },
     volumeMounts: [...scratchMounts, ...(input.extraMounts ?? []), ...userMounts],
   };
-
   const initContainers = (input.initContainers ?? []).map(auxiliary);
   const sidecars = (input.sidecars ?? []).map(auxiliary);
   for (const c of [main, ...initContainers, ...sidecars]) checkUniqueMountPaths(c);

@@ -6,8 +6,8 @@ import { checkLabels, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
-/** GFD's product label under the single MIG strategy (`NVIDIA-A100-SXM4-80GB-MIG-1g.10gb`), with the profile. */
-const GFD_MIG_PRODUCT = /-MIG-([1-8]g\.\d+gb)$/;
+/** What GFD puts between the product and the MIG profile under the single strategy: `NVIDIA-A100-SXM4-80GB-MIG-1g.10gb`. */
+const GFD_MIG_INFIX = '-MIG-';
 
 // GPU Feature Discovery (NVIDIA k8s-device-plugin, docs/gpu-feature-discovery): per-GPU memory in MiB, the
 // number of GPUs, the MIG strategy in use and the sharing strategy (none, time-slicing, mps).
@@ -368,7 +368,7 @@ export class GpuNodePool {
     checkInteger('onPrem.minGpuCount', options.minGpuCount, 1);
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
-    const productLabels = products.map((p) => (partition === undefined ? p.label : `${p.label}-MIG-${partition}`));
+    const productLabels = products.map((p) => (partition === undefined ? p.label : `${p.label}${GFD_MIG_INFIX}${partition}`));
     selectOneOrMany(selector, affinity, GFD_PRODUCT_LABEL, productLabels, 'onPrem.products');
     if (options.minGpuMemory) {
       const mib = options.minGpuMemory.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
@@ -537,10 +537,10 @@ export class GpuNodePool {
     this.requiredNodeAffinity = nonEmpty(options.requiredNodeAffinity);
     this.tolerations = nonEmpty(options.tolerations);
     this.products = nonEmpty(options.products);
-    const gkeSize = this.nodeSelector?.[GKE_PARTITION_LABEL];
     // GFD names the profile in the product label under the single MIG strategy: '<product>-MIG-<profile>'.
-    const gfdSize = GFD_MIG_PRODUCT.exec(this.nodeSelector?.[GFD_PRODUCT_LABEL] ?? '')?.[1];
-    this.gpuPartitionSize = partitionSize ?? (gkeSize !== undefined && PLAIN_MIG_PROFILE.test(gkeSize) ? gkeSize : gfdSize);
+    const product = this.nodeSelector?.[GFD_PRODUCT_LABEL];
+    const gfdSize = product?.includes(GFD_MIG_INFIX) ? product.slice(product.lastIndexOf(GFD_MIG_INFIX) + GFD_MIG_INFIX.length) : undefined;
+    this.gpuPartitionSize = partitionSize ?? plainMigProfile(this.nodeSelector?.[GKE_PARTITION_LABEL]) ?? plainMigProfile(gfdSize);
   }
 }
 
@@ -555,6 +555,11 @@ function selectOneOrMany(selector: Record<string, string>, affinity: NodeLabelQu
   if (new Set(values).size !== values.length) throw propError(prop, 'free of duplicates', values.join(','));
   if (values.length === 1) selector[key] = values[0];
   if (values.length > 1) affinity.push(NodeLabelQuery.in(key, values));
+}
+
+/** `profile` when it is a MIG profile without attributes (`1g.10gb`), else undefined. */
+function plainMigProfile(profile: string | undefined): string | undefined {
+  return profile !== undefined && PLAIN_MIG_PROFILE.test(profile) ? profile : undefined;
 }
 
 /** Throws on a list given empty: left unset it matches any, so an empty one is a slip (a filter that matched nothing), not a choice. */

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { clusterScopeName, clusterScopeOf, isClusterScope, perCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
-import { DNS_1123_LABEL } from '../_names';
+import { checkDnsLabel } from '../_names';
 import { compareStrings } from '../_order';
 import { KEEP_ON_PRUNE } from '../_prune';
 
@@ -201,12 +201,12 @@ export interface KnativeFeaturesProps {
  *
  * Creates: a `ConfigMap` `config-features` in `knative-serving` whose data enables exactly the flags the app's
  * services need (plus `enabled`), unless `emitConfigMap` is false. It is annotated so that Argo CD and Flux never
- * prune or delete it with the app (`Prune=false,Delete=false`, `prune: disabled`): every app of the cluster relies on it. Services in the same chart come
- * after it in the file; apply a separate chart holding it before the charts it serves. Flux (and Argo CD with
- * server-side apply) dry-runs every object of a sync before applying any, and Knative's webhook checks a Service
- * against the config-features the cluster has: a commit that adds a flag and the field that needs it stays stuck
- * unless config-features is in a sync of its own that the services' depends on (Flux `dependsOn`, a separate Argo CD
- * Application). It only carries the keys this app needs: apply it with server-side apply and a field manager of the
+ * prune or delete it with the app (`Prune=false,Delete=false`, `prune: disabled`): every app of the cluster relies
+ * on it. Services in the same chart come after it in the file; apply a separate chart holding it before the charts
+ * it serves. Flux (and Argo CD with server-side apply) dry-runs every object of a sync before applying any, and
+ * Knative's webhook checks a Service against the config-features the cluster has: a commit that adds a flag and
+ * the field that needs it stays stuck unless config-features is in a sync of its own that the services' depends on
+ * (Flux `dependsOn`, a separate Argo CD Application). It only carries the keys this app needs: apply it with server-side apply and a field manager of the
  * app's own (`kubectl apply --server-side --field-manager=<app>`, Flux, or Argo CD's `ServerSideApply=true`) so
  * that Knative keeps its defaults and other apps' keys survive; a client-side `kubectl apply` of a second app's
  * config-features would remove the first app's keys. Where one platform owns Knative's configuration (the Knative
@@ -227,7 +227,7 @@ export class KnativeFeatures extends Construct {
     this.emitConfigMap = props.emitConfigMap ?? true;
     this.extra = [...(props.enabled ?? [])];
     const namespace = props.namespace ?? 'knative-serving';
-    if (!DNS_1123_LABEL.test(namespace) || namespace.length > 63) throw propError('namespace', 'a DNS label (at most 63 lowercase letters, digits and -)', namespace);
+    checkDnsLabel('namespace', namespace);
     const { consumers, declarations } = featureState(this);
     if (declarations.some((d) => d.emitConfigMap) && this.emitConfigMap) {
       throw propError('KnativeFeatures', 'declared once per cluster with emitConfigMap (once per ClusterChart, or once per app without cluster charts)', 'a second one',

@@ -153,10 +153,10 @@ const CONTAINER = 'notebook';
  *
  * Creates: a Deployment with one pod (Recreate strategy: the GPU and the ReadWriteOnce workspace are never
  * held by two pods), a Service (ClusterIP unless NodePort is asked for), and a workspace
- * PersistentVolumeClaim unless one is given, annotated so that Argo CD and Flux never prune or delete it (a renamed notebook
- * leaves its old workspace behind, to delete by hand). The token comes from a Secret by reference (`JUPYTER_TOKEN`),
- * never from the manifest. The pod runs non-root with a read-only root filesystem; its home directory is a
- * scratch volume and the workspace persists.
+ * PersistentVolumeClaim unless one is given, annotated so that Argo CD and Flux never prune or delete it (a renamed
+ * notebook leaves its old workspace behind, to delete by hand). The token comes from a Secret by reference
+ * (`JUPYTER_TOKEN`), never from the manifest. The pod runs non-root with a read-only root filesystem; its home
+ * directory is a scratch volume and the workspace persists.
  *
  * Prerequisites: the NVIDIA device plugin, a default storage class (or `workspace`), the token Secret.
  *

@@ -54,7 +54,6 @@ const REFUSED_FLAGS: Record<string, string> = {
   'metrics-address': 'the scrapers reach the metrics on every address',
 };
 /** Triton's own `--exit-timeout-secs` default. */
-/** Triton's own `--exit-timeout-secs` default. */
 export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
 
 /** Everything a Triton workload renders its pod from. */
