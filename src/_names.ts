@@ -48,6 +48,13 @@ export function checkDnsLabel(prop: string, value: string | undefined): void {
   if (value !== undefined && !isDnsLabel(value)) throw propError(prop, 'a DNS label (at most 63 lowercase letters, digits and -)', value);
 }
 
+/** Throws unless `value`, when given, is a DNS-1123 subdomain of at most 253 characters (most object names). */
+export function checkDnsSubdomain(prop: string, value: string | undefined): void {
+  if (value !== undefined && !(DNS_1123_SUBDOMAIN.test(value) && value.length <= 253)) {
+    throw propError(prop, "an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.')", value);
+  }
+}
+
 /** A key of a Secret or ConfigMap (apimachinery's IsConfigMapKey). */
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 

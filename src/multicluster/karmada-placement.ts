@@ -92,7 +92,8 @@ export class PlaceableWorkload {
     const differing = PLACEMENT_FIELDS.filter((f) => canonicalJson(podSpec[f]) !== canonicalJson(expected[f]));
     if (differing.length > 0) {
       throw propError('nodePool', `the node pool the pods of ${apiObject.kind} '${apiObject.name}' were rendered with (the overrides patch their placement)`,
-        `one that renders another ${differing.join(', ')}`, 'pass the nodePool given to the workload');
+        `one that renders another ${differing.join(', ')}`,
+        `pass the nodePool given to the workload${differing.includes('runtimeClassName') ? "; a runtime class is the pool's runtimeClassName" : ''}`);
     }
     return { workloadPlacement };
   }
@@ -129,7 +130,7 @@ export interface KarmadaPlacementProps {
    */
   readonly mode?: KarmadaPlacementMode;
   /**
-   * Emit an OverridePolicy that rewrites the pod placement (nodeSelector, node affinity, tolerations) to each
+   * Emit an OverridePolicy that rewrites the pod placement (nodeSelector, node affinity, tolerations, runtime class) to each
    * target's node pool, and every image to its `registryMirrors`.
    * @default true
    */
@@ -395,7 +396,7 @@ function podImages(placement: WorkloadPlacement): Array<{ readonly path: string;
 }
 
 /** The pod-spec fields a node pool decides. */
-const PLACEMENT_FIELDS = ['nodeSelector', 'affinity', 'tolerations'];
+const PLACEMENT_FIELDS = ['nodeSelector', 'affinity', 'tolerations', 'runtimeClassName'];
 
 /** JSON with object keys sorted, to compare values built in different key orders. */
 function canonicalJson(value: unknown): string {
@@ -409,6 +410,7 @@ function placementJson(p: NodePlacement): Record<string, unknown> {
     nodeSelector: p.nodeSelector,
     affinity: p.affinity && k8s.toJson_Affinity(p.affinity),
     tolerations: p.tolerations?.map((t) => k8s.toJson_Toleration(t)),
+    runtimeClassName: p.runtimeClassName,
   };
 }
 

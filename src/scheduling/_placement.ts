@@ -1,5 +1,5 @@
 /**
- * How a GpuNodePool lands in a pod spec: nodeSelector, required node affinity and tolerations. Shared by the
+ * How a GpuNodePool lands in a pod spec: nodeSelector, required node affinity, tolerations and runtime class. Shared by the
  * pod-spec renderer and by anything that rewrites placement after the fact (Karmada OverridePolicy), so both
  * always agree on the shape.
  */
@@ -11,6 +11,7 @@ export interface NodePlacement {
   readonly nodeSelector?: Record<string, string>;
   readonly affinity?: k8s.Affinity;
   readonly tolerations?: k8s.Toleration[];
+  readonly runtimeClassName?: string;
 }
 
 /** Renders `pool` into pod-spec placement fields: one required node-affinity term with every expression ANDed. */
@@ -22,5 +23,6 @@ export function renderNodePlacement(pool: GpuNodePool): NodePlacement {
       ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } }
       : undefined,
     tolerations: pool.tolerations?.map((t) => t._toKube()),
+    runtimeClassName: pool.runtimeClassName,
   };
 }

@@ -12,7 +12,7 @@ import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
 import { checkInteger, propError } from '../_errors';
-import { DNS_1123_LABEL } from '../_names';
+import { checkDnsSubdomain, DNS_1123_LABEL } from '../_names';
 
 /** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
 export enum PodTarget {
@@ -49,6 +49,9 @@ export interface ResolvedPod {
   readonly tmpSize: Size;
   readonly volumeMounts: WorkloadVolumeMount[];
   readonly serviceAccountName?: string;
+  /** Names of the registry credential Secrets. */
+  readonly imagePullSecrets?: string[];
+  readonly priorityClassName?: string;
 }
 
 /** Applies defaults to and validates the props every GPU workload shares. Throws on the first bad value. */
@@ -103,6 +106,12 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
       throw propError('volumeMounts[].path', 'a path other than /tmp and /dev/shm, which are mounted as scratch', mount.path, 'use tmpSize or sharedMemorySize to size them');
     }
   }
+  const imagePullSecrets = props.imagePullSecrets?.map((secret) => secret.name);
+  for (const name of imagePullSecrets ?? []) checkDnsSubdomain('imagePullSecrets[].name', name);
+  if (imagePullSecrets && new Set(imagePullSecrets).size !== imagePullSecrets.length) {
+    throw propError('imagePullSecrets', 'free of duplicates', imagePullSecrets.join(','));
+  }
+  checkDnsSubdomain('priorityClassName', props.priorityClassName);
   return {
     image: props.image,
     imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
@@ -123,6 +132,8 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     tmpSize,
     volumeMounts: [...(props.volumeMounts ?? [])],
     serviceAccountName: props.serviceAccount?.name,
+    imagePullSecrets: imagePullSecrets?.length ? imagePullSecrets : undefined,
+    priorityClassName: props.priorityClassName,
   };
 }
 
@@ -460,6 +471,9 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     nodeSelector: placement.nodeSelector,
     affinity: placement.affinity,
     tolerations: placement.tolerations,
+    runtimeClassName: placement.runtimeClassName,
+    priorityClassName: pod.priorityClassName,
+    imagePullSecrets: pod.imagePullSecrets?.map((name) => ({ name })),
     restartPolicy: input.restartPolicy,
     initContainers: initContainers.length > 0 ? initContainers : undefined,
     containers: [main, ...sidecars],

@@ -2,7 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
-import { checkLabels, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
+import { checkDnsSubdomain, checkLabels, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -129,6 +129,14 @@ export interface GpuNodePoolOptions {
    * @default - unknown
    */
   readonly products?: GpuProduct[];
+  /**
+   * The RuntimeClass the pods run with: the one for the NVIDIA container runtime (usually `nvidia`) on nodes where
+   * it is not containerd's default, as on k3s and RKE2, or with a GPU Operator told not to make it the default.
+   * Without it such nodes start the pods without their GPUs. On Knative it needs the
+   * `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
+   * @default - the nodes' default runtime
+   */
+  readonly runtimeClassName?: string;
 }
 
 /** Options for a pool of NVIDIA GPU nodes labelled by GPU Feature Discovery. */
@@ -144,6 +152,14 @@ export interface NvidiaNodePoolOptions {
    * @default - `nvidia.com/gpu` with effect NoSchedule, the taint GPU node pools conventionally carry
    */
   readonly tolerations?: NodeTaintQuery[];
+  /**
+   * The RuntimeClass the pods run with: the one for the NVIDIA container runtime (usually `nvidia`) on nodes where
+   * it is not containerd's default, as on k3s and RKE2, or with a GPU Operator told not to make it the default.
+   * Without it such nodes start the pods without their GPUs. On Knative it needs the
+   * `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
+   * @default - the nodes' default runtime
+   */
+  readonly runtimeClassName?: string;
 }
 
 /** Options for on-prem (or any self-managed) NVIDIA GPU nodes labelled by GPU Feature Discovery. */
@@ -195,6 +211,14 @@ export interface OnPremNodePoolOptions {
    * @default - `nvidia.com/gpu` with effect NoSchedule
    */
   readonly tolerations?: NodeTaintQuery[];
+  /**
+   * The RuntimeClass the pods run with: the one for the NVIDIA container runtime (usually `nvidia`) on nodes where
+   * it is not containerd's default, as on k3s and RKE2, or with a GPU Operator told not to make it the default.
+   * Without it such nodes start the pods without their GPUs. On Knative it needs the
+   * `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
+   * @default - the nodes' default runtime
+   */
+  readonly runtimeClassName?: string;
 }
 
 /** Options for GPU nodes of an Amazon EKS cluster. */
@@ -310,7 +334,7 @@ export interface AksNodePoolOptions {
 }
 
 /**
- * A placement profile for GPU pods: node selector, required node affinity and tolerations.
+ * A placement profile for GPU pods: node selector, required node affinity, tolerations and the runtime class.
  *
  * Every workload in this library takes one (`nodePool`), so one profile places inference services, Triton
  * servers, training jobs and notebooks the same way. The factories speak each platform's node labels:
@@ -326,13 +350,15 @@ export class GpuNodePool {
    */
   public static nvidia(options: NvidiaNodePoolOptions = {}): GpuNodePool {
     checkListed('nvidia.products', options.products);
+    checkDnsSubdomain('nvidia.runtimeClassName', options.runtimeClassName);
     const products = options.products ?? [];
     const tolerations = options.tolerations ?? [gpuTaintToleration()];
+    const runtimeClassName = options.runtimeClassName;
     if (products.length === 1) {
-      return new GpuNodePool({ nodeSelector: { [GFD_PRODUCT_LABEL]: products[0].label }, tolerations, products });
+      return new GpuNodePool({ nodeSelector: { [GFD_PRODUCT_LABEL]: products[0].label }, tolerations, products, runtimeClassName });
     }
     const affinity = products.length > 1 ? [NodeLabelQuery.in(GFD_PRODUCT_LABEL, products.map((p) => p.label))] : undefined;
-    return new GpuNodePool({ requiredNodeAffinity: affinity, tolerations, products: products.length ? products : undefined });
+    return new GpuNodePool({ requiredNodeAffinity: affinity, tolerations, products: products.length ? products : undefined, runtimeClassName });
   }
 
   /**
@@ -341,6 +367,7 @@ export class GpuNodePool {
    */
   public static onPrem(options: OnPremNodePoolOptions = {}): GpuNodePool {
     checkListed('onPrem.products', options.products);
+    checkDnsSubdomain('onPrem.runtimeClassName', options.runtimeClassName);
     const products = options.products ?? [];
     const partition = options.gpuPartitionSize;
     if (partition !== undefined) {
@@ -387,6 +414,7 @@ export class GpuNodePool {
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [gpuTaintToleration()],
       products,
+      runtimeClassName: options.runtimeClassName,
     }, partition);
   }
 
@@ -478,6 +506,7 @@ export class GpuNodePool {
   /** Any placement, spelled out. */
   public static custom(options: GpuNodePoolOptions): GpuNodePool {
     checkListed('custom.products', options.products);
+    checkDnsSubdomain('custom.runtimeClassName', options.runtimeClassName);
     return new GpuNodePool(options);
   }
 
@@ -489,6 +518,8 @@ export class GpuNodePool {
   public readonly tolerations?: NodeTaintQuery[];
   /** GPU products the pool guarantees, when known. */
   public readonly products?: GpuProduct[];
+  /** The RuntimeClass the pods run with, when the nodes' default runtime is not the NVIDIA one. */
+  public readonly runtimeClassName?: string;
 
   /**
    * The MIG profile every GPU of the pool is partitioned into, each partition advertised as one `nvidia.com/gpu`:
@@ -537,6 +568,7 @@ export class GpuNodePool {
     this.requiredNodeAffinity = nonEmpty(options.requiredNodeAffinity);
     this.tolerations = nonEmpty(options.tolerations);
     this.products = nonEmpty(options.products);
+    this.runtimeClassName = options.runtimeClassName;
     // GFD names the profile in the product label under the single MIG strategy: '<product>-MIG-<profile>'.
     const product = this.nodeSelector?.[GFD_PRODUCT_LABEL];
     const gfdSize = product?.includes(GFD_MIG_INFIX) ? product.slice(product.lastIndexOf(GFD_MIG_INFIX) + GFD_MIG_INFIX.length) : undefined;

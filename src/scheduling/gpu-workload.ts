@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { ContainerResources, EnvValue, ImagePullPolicy, IServiceAccount, Volume } from 'cdk8s-plus-27';
+import { ContainerResources, EnvValue, ImagePullPolicy, ISecret, IServiceAccount, Volume } from 'cdk8s-plus-27';
 import { GpuNodePool } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 
@@ -163,4 +163,18 @@ export interface GpuPodProps {
    * @default - the namespace's default service account
    */
   readonly serviceAccount?: IServiceAccount;
+  /**
+   * Secrets with the credentials of private registries the pod's images come from (type
+   * `kubernetes.io/dockerconfigjson`), by reference: `Secret.fromSecretName(this, 'pull', 'registry-creds')`.
+   * Knative allows them without a feature flag.
+   * @default - none: the nodes' credentials, or the service account's `imagePullSecrets`
+   */
+  readonly imagePullSecrets?: ISecret[];
+  /**
+   * The PriorityClass of the pods. With preemption, pods of a higher class (online inference) evict pods of a lower
+   * one (batch training) from full GPU nodes; the class must exist in the cluster. On Knative it needs the
+   * `kubernetes.podspec-priorityclassname` flag (KnativeFeatures).
+   * @default - the cluster's global default PriorityClass, or priority 0
+   */
+  readonly priorityClassName?: string;
 }

@@ -142,6 +142,16 @@ export interface GpuNotebookProps {
    * @default - the namespace's default service account, without a mounted token
    */
   readonly serviceAccount?: IServiceAccount;
+  /**
+   * Secrets with the credentials of the private registry of `image`, by reference.
+   * @default - none: the nodes' credentials, or the service account's `imagePullSecrets`
+   */
+  readonly imagePullSecrets?: ISecret[];
+  /**
+   * The PriorityClass of the pod (a notebook usually ranks below serving and above batch training).
+   * @default - the cluster's global default PriorityClass, or priority 0
+   */
+  readonly priorityClassName?: string;
 }
 
 /** The image's user, jovyan, in Docker Stacks images. */
@@ -268,6 +278,8 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       },
       volumeMounts: [{ volume: workspace, path: workspacePath, readOnly: false }],
       serviceAccount: props.serviceAccount,
+      imagePullSecrets: props.imagePullSecrets,
+      priorityClassName: props.priorityClassName,
     });
 
     const http = (probe: Partial<k8s.Probe>): k8s.Probe => ({

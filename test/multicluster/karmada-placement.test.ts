@@ -131,6 +131,39 @@ describe('KarmadaPlacement', () => {
     ]);
   });
 
+  test('the runtime class is placement: removed where the target\'s nodes run the NVIDIA runtime by default, added where they need it', () => {
+    const k3s = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], runtimeClassName: 'nvidia' });
+    const chart = Testing.chart();
+    const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image: IMAGE, script: 'train.py', nodePool: k3s });
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [new ClusterTarget({ name: 'k3s', nodePool: k3s }), new ClusterTarget({ name: 'dc', nodePool: onPremPool })] });
+    const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+    expect(rules).toEqual([{ targetCluster: { clusterNames: ['dc'] }, overriders: { plaintext: [{ path: '/spec/template/spec/runtimeClassName', operator: 'remove' }] } }]);
+
+    const back = Testing.chart();
+    const onDc = new DistributedTrainingJob(back, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image: IMAGE, script: 'train.py', nodePool: onPremPool });
+    new KarmadaPlacement(back, 'placement', { workload: onDc, targets: [new ClusterTarget({ name: 'k3s', nodePool: k3s })] });
+    expect(oneOf(synth(back), POLICY, 'OverridePolicy').spec.overrideRules[0].overriders.plaintext)
+      .toEqual([{ path: '/spec/template/spec/runtimeClassName', operator: 'add', value: 'nvidia' }]);
+  });
+
+  test('an override that adds a runtime class to a Knative Service needs the member clusters\' flag', () => {
+    const k3s = new ClusterTarget({ name: 'k3s', nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }) });
+    const chart = Testing.chart();
+    const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: L4_POOL });
+    memberFeatures(chart);
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(service.apiObject, L4_POOL), targets: [k3s] });
+    expect(() => synth(chart)).toThrow("got 'k3s adds runtimeClassName': list kubernetes.podspec-runtimeclassname in `enabled`");
+
+    const declared = Testing.chart();
+    const declaredService = new GpuInferenceService(declared, 'svc', { metadata: { name: 'classifier' }, image: 'registry.example.com/svc:1.0.0', nodePool: L4_POOL });
+    new KnativeFeatures(declared, 'features', {
+      emitConfigMap: false, enabled: [KnativeFeature.NODE_SELECTOR, KnativeFeature.TOLERATIONS, KnativeFeature.RUNTIME_CLASS_NAME],
+    });
+    new KarmadaPlacement(declared, 'placement', { workload: PlaceableWorkload.fromApiObject(declaredService.apiObject, L4_POOL), targets: [k3s] });
+    expect(oneOf(synth(declared), POLICY, 'OverridePolicy').spec.overrideRules[0].overriders.plaintext)
+      .toEqual([{ path: '/spec/template/spec/runtimeClassName', operator: 'add', value: 'nvidia' }]);
+  });
+
   test('no OverridePolicy when every target matches and has no mirror', () => {
     const { chart, job } = trainingChart();
     const placement = new KarmadaPlacement(chart, 'placement', { workload: job, targets: [new ClusterTarget({ name: 'dc2', nodePool: onPremPool })] });
@@ -194,7 +227,12 @@ describe('KarmadaPlacement', () => {
       metadata: { name: 'plain' },
       spec: { template: { spec: { containers: [{ image: 'registry.example.com/svc:1.0.0' }], runtimeClassName: 'nvidia' } } },
     });
-    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(ksvc, GpuNodePool.custom({})), targets: [onPrem], overridePlacement: false });
+    // A runtime class is placement: the pool the pods were rendered with names it.
+    expect(() => PlaceableWorkload.fromApiObject(ksvc, GpuNodePool.custom({}))).toThrow(
+      "'nodePool' must be the node pool the pods of Service 'plain' were rendered with (the overrides patch their placement), got 'one that renders another runtimeClassName': " +
+      'pass the nodePool given to the workload; a runtime class is the pool\'s runtimeClassName');
+    const pool = GpuNodePool.custom({ runtimeClassName: 'nvidia' });
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(ksvc, pool), targets: [onPrem], overridePlacement: false });
     expect(() => synth(chart)).toThrow("got 'plain needs runtimeClassName'");
   });
 

@@ -327,6 +327,30 @@ describe('GpuNodePool', () => {
     });
   });
 
+  describe('runtimeClassName', () => {
+    test('the self-managed factories name the runtime class of their nodes; placement carries it', () => {
+      for (const pool of [
+        GpuNodePool.nvidia({ runtimeClassName: 'nvidia' }),
+        GpuNodePool.nvidia({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }),
+        GpuNodePool.onPrem({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }),
+        GpuNodePool.custom({ runtimeClassName: 'nvidia' }),
+      ]) {
+        expect(pool.runtimeClassName).toBe('nvidia');
+        expect(renderNodePlacement(pool).runtimeClassName).toBe('nvidia');
+      }
+      expect(renderNodePlacement(GpuNodePool.onPrem()).runtimeClassName).toBeUndefined();
+      const chart = Testing.chart();
+      new DistributedTrainingJob(chart, 'train', { image: 'registry.example.com/train:1.0.0', script: 'train.py', nodePool: GpuNodePool.onPrem({ runtimeClassName: 'nvidia' }) });
+      expect(oneOf(synth(chart), 'batch/v1', 'Job').spec.template.spec.runtimeClassName).toBe('nvidia');
+    });
+
+    test('fails on a name the apiserver refuses, named by the factory', () => {
+      expect(() => GpuNodePool.nvidia({ runtimeClassName: 'NVIDIA' })).toThrow("'nvidia.runtimeClassName' must be an object name: a DNS subdomain");
+      expect(() => GpuNodePool.onPrem({ runtimeClassName: 'nvidia runtime' })).toThrow("'onPrem.runtimeClassName' must be an object name: a DNS subdomain");
+      expect(() => GpuNodePool.custom({ runtimeClassName: '' })).toThrow("'custom.runtimeClassName' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got ''");
+    });
+  });
+
   test('every factory places a workload the apiserver accepts', () => {
     const pools = [
       GpuNodePool.nvidia({ products: [GpuProduct.L4] }),

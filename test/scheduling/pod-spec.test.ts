@@ -1,5 +1,5 @@
 import { Testing, Size } from 'cdk8s';
-import { Cpu, k8s, Volume } from 'cdk8s-plus-27';
+import { Cpu, k8s, Secret, Volume } from 'cdk8s-plus-27';
 import { GpuNodePool, GpuProduct, GpuResource, GpuSharing, GpuWorkloadProps, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodSpecInput, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
@@ -196,6 +196,39 @@ describe('renderPodSpec', () => {
 
   test('fails on a fractional KiB size', () => {
     expect(() => quantity('tmpSize', Size.kibibytes(0.5))).toThrow(/'tmpSize' must be a positive whole number of KiB/);
+  });
+});
+
+describe('pull secrets, priority class and runtime class', () => {
+  test('go into the pod spec of every target; unset, they are left out', () => {
+    const chart = Testing.chart();
+    const pod = resolveGpuPod({
+      image: IMAGE,
+      imagePullSecrets: [Secret.fromSecretName(chart, 'a', 'registry-creds'), Secret.fromSecretName(chart, 'b', 'ngc-creds')],
+      priorityClassName: 'online-inference',
+      nodePool: GpuNodePool.onPrem({ runtimeClassName: 'nvidia' }),
+    });
+    for (const target of [PodTarget.WORKLOAD, PodTarget.KNATIVE]) {
+      const wire = podSpecToWire(renderPodSpec(pod, { pullImage: undefined, target, containerName: 'main' }));
+      expect(wire.imagePullSecrets).toEqual([{ name: 'registry-creds' }, { name: 'ngc-creds' }]);
+      expect(wire.priorityClassName).toBe('online-inference');
+      expect(wire.runtimeClassName).toBe('nvidia');
+    }
+    const plain = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, imagePullSecrets: [] }), { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main' }));
+    expect(Object.keys(plain)).not.toEqual(expect.arrayContaining(['imagePullSecrets']));
+    expect(plain).not.toHaveProperty('priorityClassName');
+    expect(plain).not.toHaveProperty('runtimeClassName');
+  });
+
+  test('fails on names the apiserver refuses and on a pull secret listed twice', () => {
+    const chart = Testing.chart();
+    expect(() => resolveGpuPod({ image: IMAGE, priorityClassName: 'High_Priority' }))
+      .toThrow("'priorityClassName' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got 'High_Priority'");
+    expect(() => resolveGpuPod({ image: IMAGE, imagePullSecrets: [Secret.fromSecretName(chart, 'a', 'Registry')] }))
+      .toThrow("'imagePullSecrets[].name' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got 'Registry'");
+    const creds = Secret.fromSecretName(chart, 'b', 'registry-creds');
+    expect(() => resolveGpuPod({ image: IMAGE, imagePullSecrets: [creds, creds] }))
+      .toThrow("'imagePullSecrets' must be free of duplicates, got 'registry-creds,registry-creds'");
   });
 });
 

@@ -55,6 +55,28 @@ describe('GpuInferenceService', () => {
       .toThrow("'modelWeights.caCertificateKey' must be unset without caCertificate, got 'ca.pem'");
   });
 
+  test('a runtime class and a priority class need their Knative flags, which KnativeFeatures writes; pull secrets need none', () => {
+    const pool = GpuNodePool.onPrem({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' });
+    const props = (chart: Chart) => ({ image: IMAGE, nodePool: pool, priorityClassName: 'online-inference', imagePullSecrets: [Secret.fromSecretName(chart, 'pull', 'registry-creds')] });
+    const undeclared = Testing.chart();
+    new GpuInferenceService(undeclared, 'svc', { metadata: { name: 'svc' }, ...props(undeclared) });
+    expect(() => synth(undeclared)).toThrow(
+      /'svc' needs Knative feature flags that a default install rejects: .*kubernetes.podspec-priorityclassname \(priorityClassName\), kubernetes.podspec-runtimeclassname \(runtimeClassName\)/);
+
+    const chart = Testing.chart();
+    const service = new GpuInferenceService(chart, 'svc', { metadata: { name: 'svc' }, ...props(chart) });
+    expect(service.requiredKnativeFeatures).toEqual(expect.arrayContaining([KnativeFeature.RUNTIME_CLASS_NAME, KnativeFeature.PRIORITY_CLASS_NAME]));
+    new KnativeFeatures(chart, 'features'); // writes the flags the app's services need
+    const objects = synth(chart); // validated against the Serving CRD schema, strict
+    const pod = oneOf(objects, ...KSVC).spec.template.spec;
+    expect(pod.runtimeClassName).toBe('nvidia');
+    expect(pod.priorityClassName).toBe('online-inference');
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
+    const flags = oneOf(objects, 'v1', 'ConfigMap').data;
+    expect(flags['kubernetes.podspec-runtimeclassname']).toBe('enabled');
+    expect(flags['kubernetes.podspec-priorityclassname']).toBe('enabled');
+  });
+
   test('defaults', () => {
     const { chart } = build();
     expect(synth(chart)).toMatchSnapshot();
@@ -412,8 +434,8 @@ describe('GpuInferenceService', () => {
 
   test('escape hatch: JSON patches on the Knative Service', () => {
     const { chart, service } = build();
-    ApiObject.of(service.apiObject).addJsonPatch(JsonPatch.add('/spec/template/spec/runtimeClassName', 'nvidia'));
-    expect(oneOf(synth(chart), ...KSVC).spec.template.spec.runtimeClassName).toBe('nvidia');
+    ApiObject.of(service.apiObject).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/workingDir', '/srv/model'));
+    expect(container(oneOf(synth(chart), ...KSVC)).workingDir).toBe('/srv/model');
   });
 
   describe('fails', () => {

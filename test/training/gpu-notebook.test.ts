@@ -148,6 +148,14 @@ describe('GpuNotebook', () => {
       .toEqual(['Deployment/research', 'PersistentVolumeClaim/research', 'Service/research']);
   });
 
+  test('pull secrets and a priority class reach the pod, through the shared renderer\'s checks', () => {
+    const chart = Testing.chart();
+    const { pod } = build({ imagePullSecrets: [Secret.fromSecretName(chart, 'pull', 'registry-creds')], priorityClassName: 'interactive' });
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
+    expect(pod.priorityClassName).toBe('interactive');
+    expect(() => build({ priorityClassName: 'Interactive' })).toThrow("'priorityClassName' must be an object name: a DNS subdomain");
+  });
+
   describe('validation', () => {
     const fails = (props: Partial<GpuNotebookProps>, message: string) => {
       const chart = Testing.chart();

@@ -36,6 +36,22 @@ const deploymentOf = (app: App) => oneOf(synthAppChecked(app), 'apps/v1', 'Deplo
 const containerOf = (app: App) => deploymentOf(app).spec.template.spec.containers.find((c: any) => c.name === 'tritonserver');
 
 describe('TritonServer', () => {
+  test('pull secrets, a priority class and the pool\'s runtime class reach the Deployment\'s pods', () => {
+    const { app, chart } = setup();
+    const repo = chart.node.findChild('repo') as TritonModelRepo;
+    new TritonServer(chart, 'triton', {
+      repository: repo,
+      image: 'registry.example.com/nvidia/tritonserver:25.01-py3',
+      imagePullSecrets: [Secret.fromSecretName(chart, 'pull', 'registry-creds')],
+      priorityClassName: 'online-inference',
+      nodePool: GpuNodePool.onPrem({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }),
+    });
+    const pod = deploymentOf(app).spec.template.spec; // checked against the Kubernetes schemas
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
+    expect(pod.priorityClassName).toBe('online-inference');
+    expect(pod.runtimeClassName).toBe('nvidia');
+  });
+
   describe('a repository on a claim of the app, against the replicas', () => {
     const onClaim = (accessModes: PersistentVolumeAccessMode[], props: Partial<TritonServerProps> = {}) => {
       const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
