@@ -466,8 +466,9 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
   if (max < min) throw propError('autoscaling.maxReplicas', `at least minReplicas (${min})`, max);
   checkInteger('autoscaling.cpuUtilization', a.cpuUtilization, 1);
   if (a.queueTime === false && (a.queueTimeTarget !== undefined || a.queueTimeMetric !== undefined)) {
-    throw propError(a.queueTimeTarget !== undefined ? 'autoscaling.queueTimeTarget' : 'autoscaling.queueTimeMetric', 'unset when queueTime is false (the HPA scales on CPU only)',
-      'set', 'drop it, or scale on queue time');
+    const [prop, given] = a.queueTimeTarget !== undefined
+      ? ['autoscaling.queueTimeTarget', `${a.queueTimeTarget.toMilliseconds()}ms`] : ['autoscaling.queueTimeMetric', a.queueTimeMetric];
+    throw propError(prop, 'unset when queueTime is false (the HPA scales on CPU only)', given, 'drop it, or scale on queue time');
   }
   if (a.queueTimeTarget !== undefined && !(a.queueTimeTarget.toMilliseconds() >= 1)) {
     throw propError('autoscaling.queueTimeTarget', 'at least 1ms', `${a.queueTimeTarget.toMilliseconds()}ms`);

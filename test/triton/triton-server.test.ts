@@ -258,7 +258,9 @@ describe('TritonServer', () => {
     expect(() => synthAppChecked(sequence.app)).toThrow(/resnet50 holds requests up to 30 ms to form a batch/);
     // Without the queue-time metric a target would be ignored: refused.
     expect(() => server({ autoscaling: { queueTime: false, queueTimeTarget: Duration.millis(10) } }))
-      .toThrow("'autoscaling.queueTimeTarget' must be unset when queueTime is false (the HPA scales on CPU only), got 'set': drop it, or scale on queue time");
+      .toThrow("'autoscaling.queueTimeTarget' must be unset when queueTime is false (the HPA scales on CPU only), got '10ms': drop it, or scale on queue time");
+    expect(() => server({ autoscaling: { queueTime: false, queueTimeMetric: 'vllm_queue_us' } }))
+      .toThrow("'autoscaling.queueTimeMetric' must be unset when queueTime is false (the HPA scales on CPU only), got 'vllm_queue_us'");
     // The direct strategy's delay counts too.
     const direct = server({ autoscaling: { queueTimeTarget: Duration.millis(5) } }, [{
       ...RESNET50,
