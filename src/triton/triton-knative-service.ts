@@ -10,6 +10,7 @@ import { TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
+import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
 import { GpuInferenceService, KnativeScalingOptions, knativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
@@ -137,9 +138,8 @@ export class TritonKnativeService extends Construct {
     const p = props;
     const pod = triton.pod;
 
-    this.service = new GpuInferenceService(this, 'Service', {
-      metadata: p.metadata,
-      image: pod.image,
+    // Every GpuPodProps key, so that the compiler names a prop this list would leave behind.
+    const podProps: { [K in keyof Required<GpuPodProps>]: GpuPodProps[K] } = {
       requireImageDigest: p.requireImageDigest,
       imagePullPolicy: p.imagePullPolicy,
       command: p.command,
@@ -156,6 +156,13 @@ export class TritonKnativeService extends Construct {
       tmpSize: p.tmpSize,
       volumeMounts: p.volumeMounts,
       serviceAccount: p.serviceAccount,
+      imagePullSecrets: p.imagePullSecrets,
+      priorityClassName: p.priorityClassName,
+    };
+    this.service = new GpuInferenceService(this, 'Service', {
+      metadata: p.metadata,
+      image: pod.image,
+      ...podProps,
       podAnnotations: {
         ...(p.podAnnotations ?? {}),
         ...(scraping === MetricsScraping.ANNOTATIONS && triton.metrics ? scrapeAnnotations() : {}),

@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
-import { Cpu, EnvValue, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { Cpu, EnvValue, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import {
   DistributedTrainingJob, DistributedTrainingJobProps, EksNodeProvisioner, GpuNodePool, GpuProduct, GpuResource, GpuSharing, MigStrategy,
   NcclDebugLevel,
@@ -21,6 +21,12 @@ function build(props: Partial<DistributedTrainingJobProps> = {}) {
 const envOf = (trainer: any) => Object.fromEntries(trainer.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
 describe('DistributedTrainingJob', () => {
+  test('a lower priority class and pull secrets reach the workers\' pods', () => {
+    const { pod } = build({ priorityClassName: 'batch-training', imagePullSecrets: [Secret.fromSecretName(Testing.chart(), 'pull', 'registry-creds')] });
+    expect(pod.priorityClassName).toBe('batch-training');
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
+  });
+
   test('defaults: one pod, one GPU, torchrun --standalone', () => {
     const { objects } = build();
     expect(objects).toMatchSnapshot();

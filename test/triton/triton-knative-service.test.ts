@@ -37,6 +37,24 @@ const ksvcOf = (app: App) => oneOf(synthAppChecked(app), KSVC, 'Service');
 const containerOf = (app: App) => ksvcOf(app).spec.template.spec.containers[0];
 
 describe('TritonKnativeService', () => {
+  test('pull secrets, a priority class and the pool\'s runtime class reach the revision, with their Knative flags', () => {
+    const s = setup();
+    new TritonKnativeService(s.chart, 'triton', {
+      repository: s.repo,
+      image: 'registry.example.com/nvidia/tritonserver:25.01-py3',
+      imagePullSecrets: [Secret.fromSecretName(s.chart, 'pull', 'registry-creds')],
+      priorityClassName: 'online-inference',
+      nodePool: GpuNodePool.onPrem({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }),
+    });
+    const objects = synthAppChecked(s.app);
+    const pod = oneOf(objects, KSVC, 'Service').spec.template.spec;
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
+    expect(pod.priorityClassName).toBe('online-inference');
+    expect(pod.runtimeClassName).toBe('nvidia');
+    const flags = objects.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'config-features').data;
+    expect(flags).toMatchObject({ 'kubernetes.podspec-priorityclassname': 'enabled', 'kubernetes.podspec-runtimeclassname': 'enabled' });
+  });
+
   test('fails on a repository on a ReadWriteOnce claim, even with maxScale 1: each revision starts beside the old one', () => {
     const onClaim = (props: Partial<TritonKnativeServiceProps>) => {
       const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
