@@ -6,7 +6,7 @@
  */
 import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
-import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
@@ -29,6 +29,7 @@ export interface NodeScriptServiceOptions {
   readonly replicas: number;
   /** Pod-template annotations beside the script's checksum. */
   readonly podAnnotations?: Record<string, string>;
+  readonly imagePullSecrets?: ISecret[];
 }
 
 export interface NodeScriptService {
@@ -53,6 +54,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
       requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
       limits: { memory: k8s.Quantity.fromString('128Mi') },
     },
+    imagePullSecrets: o.imagePullSecrets,
   });
   const probe = (failureThreshold: number): k8s.Probe => ({
     httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http') },

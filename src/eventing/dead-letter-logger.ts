@@ -1,4 +1,5 @@
 import { ApiObject, Names } from 'cdk8s';
+import { ISecret } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { deadLetterLoggerScript } from './adapter/dead-letter-logger';
@@ -23,6 +24,12 @@ export interface DeadLetterLoggerProps {
    * @default DeadLetterLogger.DEFAULT_IMAGE
    */
   readonly image?: string;
+  /**
+   * Secrets with the credentials of a private registry that `image` comes from, by reference (e.g. a registry
+   * mirror that needs them). They replace, not add to, the service account's `imagePullSecrets`.
+   * @default - none: the nodes' credentials, or the service account's
+   */
+  readonly imagePullSecrets?: ISecret[];
 }
 
 /**
@@ -64,6 +71,7 @@ export class DeadLetterLogger extends Construct implements IEventSink {
       script: deadLetterLoggerScript(),
       imageProp: 'image',
       image: props.image ?? DeadLetterLogger.DEFAULT_IMAGE,
+      imagePullSecrets: props.imagePullSecrets,
       env: {},
       replicas: props.replicas ?? 1,
     });

@@ -173,6 +173,12 @@ export interface MinIOImageSourceProps {
    * @default MinIOImageSource.DEFAULT_MC_IMAGE
    */
   readonly mcImage?: string;
+  /**
+   * Secrets with the credentials of a private registry that `adapterImage` and `mcImage` come from, by reference (e.g. a registry
+   * mirror that needs them). They replace, not add to, the service account's `imagePullSecrets`.
+   * @default - none: the nodes' credentials, or the service account's
+   */
+  readonly imagePullSecrets?: ISecret[];
 }
 
 /** The adapter pod annotation that carries `authTokenRevision`, so a new revision rolls the pods. */
@@ -400,6 +406,7 @@ export class MinIOImageSource extends Construct {
       },
       replicas: props.replicas ?? 1,
       podAnnotations: props.authTokenRevision === undefined ? undefined : { [AUTH_TOKEN_REVISION]: props.authTokenRevision },
+      imagePullSecrets: props.imagePullSecrets,
     });
     this.configMap = adapter.configMap;
     this.deployment = adapter.deployment;
@@ -450,6 +457,7 @@ export class MinIOImageSource extends Construct {
         requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
         limits: { memory: k8s.Quantity.fromString('256Mi') },
       },
+      imagePullSecrets: props.imagePullSecrets,
     });
     // A name of their own: the adapter's Service and Deployment select its name and instance labels.
     const setupLabels = { ...labels, 'app.kubernetes.io/name': 'minio-cloudevents-setup' };
@@ -459,7 +467,9 @@ export class MinIOImageSource extends Construct {
     // The image as the cluster pulls it (through its registry mirror): the same string without one.
     const pullImage = imagePullerOf(this);
     const pulledImage = pullImage ? pullImage(mcImage) : mcImage;
-    const hashed = [settings, pulledImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef];
+    // Pull secrets join the hash only when set, as the CA does.
+    const pullRefs = jobPod.imagePullSecrets ? [jobPod.imagePullSecrets] : [];
+    const hashed = [settings, pulledImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef, ...pullRefs];
     const hash = sha256(JSON.stringify(hashed)).slice(0, 8);
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {
       metadata: { name: `${base}-setup-${hash}`, labels: setupLabels },

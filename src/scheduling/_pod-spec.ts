@@ -4,8 +4,8 @@
  * image pinning are decided here, so a fix reaches every workload at once.
  */
 import { posix } from 'path';
-import { Size, SizeRoundingBehavior } from 'cdk8s';
-import { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
+import { ApiObject, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Cpu, EnvValue, ImagePullPolicy, ISecret, k8s, Secret } from 'cdk8s-plus-27';
 import { checkPinnedImage } from './_image';
 import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
@@ -106,12 +106,7 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
       throw propError('volumeMounts[].path', 'a path other than /tmp and /dev/shm, which are mounted as scratch', mount.path, 'use tmpSize or sharedMemorySize to size them');
     }
   }
-  const imagePullSecrets = props.imagePullSecrets?.map((secret) => secret.name);
-  for (const name of imagePullSecrets ?? []) checkDnsSubdomain('imagePullSecrets[].name', name);
-  if (imagePullSecrets && new Set(imagePullSecrets).size !== imagePullSecrets.length) {
-    throw propError('imagePullSecrets', 'free of duplicates', imagePullSecrets.join(','));
-  }
-  checkDnsSubdomain('priorityClassName', props.priorityClassName);
+  checkPriorityClassName(props.priorityClassName);
   return {
     image: props.image,
     imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
@@ -132,7 +127,7 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
     tmpSize,
     volumeMounts: [...(props.volumeMounts ?? [])],
     serviceAccountName: props.serviceAccount?.name,
-    imagePullSecrets: imagePullSecrets?.length ? imagePullSecrets : undefined,
+    imagePullSecrets: pullSecretNames(props.imagePullSecrets),
     priorityClassName: props.priorityClassName,
   };
 }
@@ -169,6 +164,7 @@ export interface CpuPodProps {
   /** Size limit of the `/tmp` scratch volume; defaults to 64Mi. */
   readonly tmpSize?: Size;
   readonly serviceAccountName?: string;
+  readonly imagePullSecrets?: ISecret[];
 }
 
 /**
@@ -199,7 +195,44 @@ export function resolveCpuPod(props: CpuPodProps): ResolvedPod {
     tmpSize,
     volumeMounts: [],
     serviceAccountName: props.serviceAccountName,
+    imagePullSecrets: pullSecretNames(props.imagePullSecrets),
   };
+}
+
+/** The Secret types the kubelet reads registry credentials from; it ignores a pull secret of any other. */
+const PULL_SECRET_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
+
+/**
+ * The names of a pod's pull secrets, checked: object names, each once, and a registry-credential type where the
+ * Secret is made in the app (a referenced one's type is unknown here). Undefined for none.
+ */
+function pullSecretNames(secrets: ISecret[] | undefined): string[] | undefined {
+  if (!secrets?.length) return undefined;
+  const names = secrets.map((secret) => secret.name);
+  for (const secret of secrets) {
+    checkDnsSubdomain('imagePullSecrets[].name', secret.name);
+    const type = secret instanceof Secret ? ApiObject.of(secret).toJson().type ?? 'Opaque' : undefined;
+    if (type !== undefined && !PULL_SECRET_TYPES.includes(type)) {
+      throw propError('imagePullSecrets', `Secrets of type ${PULL_SECRET_TYPES.join(' or ')} (the kubelet ignores any other)`, `${secret.name} of type ${type}`,
+        "reference the cluster's registry-credential Secret with Secret.fromSecretName");
+    }
+  }
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw propError('imagePullSecrets', 'a list naming each Secret once', `${twice}, listed twice`, 'list it once');
+  return names;
+}
+
+/**
+ * Throws unless `name`, when given, is a PriorityClass name a user can create: an object name without the `system-`
+ * prefix, which the apiserver keeps for its two built-in classes (PriorityClass validation); those rank a workload
+ * above every add-on of the cluster and are quota-limited to kube-system on many clusters.
+ */
+function checkPriorityClassName(name: string | undefined): void {
+  checkDnsSubdomain('priorityClassName', name);
+  if (name?.startsWith('system-')) {
+    throw propError('priorityClassName', "a PriorityClass of the cluster's users, not one with the reserved 'system-' prefix", name,
+      'create a PriorityClass of your own (value at most 1000000000) and name it here');
+  }
 }
 
 function resolveResources(

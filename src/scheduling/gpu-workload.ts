@@ -166,7 +166,9 @@ export interface GpuPodProps {
   /**
    * Secrets with the credentials of private registries the pod's images come from (type
    * `kubernetes.io/dockerconfigjson`), by reference: `Secret.fromSecretName(this, 'pull', 'registry-creds')`.
-   * Knative allows them without a feature flag.
+   * They replace, not add to, the service account's `imagePullSecrets`, and cover every container of the pod (the
+   * model-weights download's too). Knative allows them without a feature flag, and resolves image tags to digests
+   * with them.
    * @default - none: the nodes' credentials, or the service account's `imagePullSecrets`
    */
   readonly imagePullSecrets?: ISecret[];

@@ -143,7 +143,8 @@ export interface GpuNotebookProps {
    */
   readonly serviceAccount?: IServiceAccount;
   /**
-   * Secrets with the credentials of the private registry of `image`, by reference.
+   * Secrets with the credentials of the private registry of `image`, by reference. They replace, not add to, the
+   * service account's `imagePullSecrets`.
    * @default - none: the nodes' credentials, or the service account's `imagePullSecrets`
    */
   readonly imagePullSecrets?: ISecret[];

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { Secret } from 'cdk8s-plus-27';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { chart } from './_fixtures';
 import { DeadLetterLogger } from '../../src';
@@ -86,6 +87,12 @@ describe('DeadLetterLogger', () => {
     expect(oneOf(objects, 'v1', 'ConfigMap').data['dead-letter-logger.js']).toBe(deadLetterLoggerScript());
     expect(ofKind(objects, 'v1', 'Service').map((s) => s.metadata.name)).toEqual(['dead-letters']);
     expect(logger.toSinkDestination()).toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: 'dead-letters', namespace: 'ml-events' } });
+  });
+
+  test('pull secrets for a private registry or mirror reach its pods', () => {
+    const c = chart();
+    new DeadLetterLogger(c, 'dl', { imagePullSecrets: [Secret.fromSecretName(c, 'pull', 'harbor-creds')] });
+    expect(oneOf(synth(c), 'apps/v1', 'Deployment').spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor-creds' }]);
   });
 
   test('fails zero replicas', () => {

@@ -42,6 +42,18 @@ describe('MinIOImageSource', () => {
     expect(readable(synth(c))).toMatchSnapshot();
   });
 
+  test('pull secrets reach the adapter and the setup Job, whose name follows them (its pod template is immutable)', () => {
+    const c = chart();
+    source(c, { imagePullSecrets: [Secret.fromSecretName(c, 'pull', 'harbor-creds')] });
+    const objects = synth(c);
+    expect(oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor-creds' }]);
+    const job = oneOf(objects, 'batch/v1', 'Job');
+    expect(job.spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor-creds' }]);
+    const plain = chart();
+    source(plain);
+    expect(job.metadata.name).not.toBe(oneOf(synth(plain), 'batch/v1', 'Job').metadata.name);
+  });
+
   test('every prop', () => {
     const c = chart();
     const s = source(c, {
