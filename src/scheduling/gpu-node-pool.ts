@@ -267,6 +267,13 @@ export interface EksNodePoolOptions {
    * conventionally carry (any value)
    */
   readonly tolerations?: NodeTaintQuery[];
+  /**
+   * The RuntimeClass the pods run with, e.g. a sandbox's (`gvisor` for GKE Sandbox) or the NVIDIA runtime's where a
+   * GPU Operator runs instead of the platform's driver setup and does not make it containerd's default. On Knative it
+   * needs the `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
+   * @default - the nodes' default runtime
+   */
+  readonly runtimeClassName?: string;
 }
 
 /** Options for GPU nodes of a GKE Standard cluster. */
@@ -305,6 +312,13 @@ export interface GkeNodePoolOptions {
    * when the cluster also has non-GPU node pools
    */
   readonly tolerations?: NodeTaintQuery[];
+  /**
+   * The RuntimeClass the pods run with, e.g. a sandbox's (`gvisor` for GKE Sandbox) or the NVIDIA runtime's where a
+   * GPU Operator runs instead of the platform's driver setup and does not make it containerd's default. On Knative it
+   * needs the `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
+   * @default - the nodes' default runtime
+   */
+  readonly runtimeClassName?: string;
 }
 
 /** Options for GPU nodes of an AKS cluster. */
@@ -331,6 +345,13 @@ export interface AksNodePoolOptions {
    * set it itself: a pool tainted otherwise needs its own tolerations)
    */
   readonly tolerations?: NodeTaintQuery[];
+  /**
+   * The RuntimeClass the pods run with, e.g. a sandbox's (`gvisor` for GKE Sandbox) or the NVIDIA runtime's where a
+   * GPU Operator runs instead of the platform's driver setup and does not make it containerd's default. On Knative it
+   * needs the `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
+   * @default - the nodes' default runtime
+   */
+  readonly runtimeClassName?: string;
 }
 
 /**
@@ -420,6 +441,7 @@ export class GpuNodePool {
 
   /** GPU nodes of an Amazon EKS cluster: managed node groups, Karpenter or EKS Auto Mode. */
   public static eks(options: EksNodePoolOptions = {}): GpuNodePool {
+    checkDnsSubdomain('eks.runtimeClassName', options.runtimeClassName);
     checkListed('eks.instanceTypes', options.instanceTypes);
     checkListed('eks.gpuNames', options.gpuNames);
     checkListed('eks.products', options.products);
@@ -453,11 +475,13 @@ export class GpuNodePool {
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [gpuTaintToleration()],
       products: options.products,
+      runtimeClassName: options.runtimeClassName,
     });
   }
 
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
+    checkDnsSubdomain('gke.runtimeClassName', options.runtimeClassName);
     checkListed('gke.accelerators', options.accelerators);
     const accelerators = options.accelerators ?? [];
     if (options.gpuPartitionSize !== undefined && !PLAIN_MIG_PROFILE.test(options.gpuPartitionSize)) {
@@ -484,11 +508,13 @@ export class GpuNodePool {
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [gpuTaintToleration()],
       products: products.length === accelerators.length ? dedupe(products) : undefined,
+      runtimeClassName: options.runtimeClassName,
     });
   }
 
   /** GPU nodes of an AKS cluster: NVIDIA VM sizes (`kubernetes.azure.com/accelerator: nvidia`). */
   public static aks(options: AksNodePoolOptions = {}): GpuNodePool {
+    checkDnsSubdomain('aks.runtimeClassName', options.runtimeClassName);
     checkListed('aks.vmSizes', options.vmSizes);
     checkListed('aks.products', options.products);
     const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
@@ -500,6 +526,7 @@ export class GpuNodePool {
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [NodeTaintQuery.is('sku', 'gpu', { effect: TaintEffect.NO_SCHEDULE })],
       products: options.products,
+      runtimeClassName: options.runtimeClassName,
     });
   }
 

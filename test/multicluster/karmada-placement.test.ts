@@ -229,7 +229,7 @@ describe('KarmadaPlacement', () => {
     });
     // A runtime class is placement: the pool the pods were rendered with names it.
     expect(() => PlaceableWorkload.fromApiObject(ksvc, GpuNodePool.custom({}))).toThrow(
-      "'nodePool' must be the node pool the pods of Service 'plain' were rendered with (the overrides patch their placement), got 'one that renders another runtimeClassName': " +
+      "'nodePool' must be the node pool the pods of Service 'plain' were rendered with (the overrides patch their placement), got 'one that renders another runtimeClassName (the pods' nvidia, the pool's none)': " +
       'pass the nodePool given to the workload; a runtime class is the pool\'s runtimeClassName');
     const pool = GpuNodePool.custom({ runtimeClassName: 'nvidia' });
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(ksvc, pool), targets: [onPrem], overridePlacement: false });

@@ -328,12 +328,15 @@ describe('GpuNodePool', () => {
   });
 
   describe('runtimeClassName', () => {
-    test('the self-managed factories name the runtime class of their nodes; placement carries it', () => {
+    test('every factory names the runtime class of its nodes; placement carries it', () => {
       for (const pool of [
         GpuNodePool.nvidia({ runtimeClassName: 'nvidia' }),
         GpuNodePool.nvidia({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }),
         GpuNodePool.onPrem({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }),
         GpuNodePool.custom({ runtimeClassName: 'nvidia' }),
+        GpuNodePool.eks({ runtimeClassName: 'nvidia' }),
+        GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4], runtimeClassName: 'nvidia' }),
+        GpuNodePool.aks({ runtimeClassName: 'nvidia' }),
       ]) {
         expect(pool.runtimeClassName).toBe('nvidia');
         expect(renderNodePlacement(pool).runtimeClassName).toBe('nvidia');
@@ -347,6 +350,7 @@ describe('GpuNodePool', () => {
     test('fails on a name the apiserver refuses, named by the factory', () => {
       expect(() => GpuNodePool.nvidia({ runtimeClassName: 'NVIDIA' })).toThrow("'nvidia.runtimeClassName' must be an object name: a DNS subdomain");
       expect(() => GpuNodePool.onPrem({ runtimeClassName: 'nvidia runtime' })).toThrow("'onPrem.runtimeClassName' must be an object name: a DNS subdomain");
+      expect(() => GpuNodePool.gke({ runtimeClassName: 'gVisor' })).toThrow("'gke.runtimeClassName' must be an object name: a DNS subdomain");
       expect(() => GpuNodePool.custom({ runtimeClassName: '' })).toThrow("'custom.runtimeClassName' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got ''");
     });
   });
