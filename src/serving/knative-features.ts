@@ -193,8 +193,8 @@ export interface KnativeFeaturesProps {
 /**
  * The Knative Serving `config-features` settings the app's GpuInferenceServices need.
  *
- * A default Knative install rejects nodeSelector, tolerations, affinity, init containers, PVCs and pod
- * security contexts. Each GpuInferenceService knows which flags its output needs; synth fails if a needed
+ * A default Knative install rejects nodeSelector, tolerations, affinity, init containers, PVCs, pod
+ * security contexts, runtime classes and priority classes. Each GpuInferenceService knows which flags its output needs; synth fails if a needed
  * flag is enabled neither by default nor by a KnativeFeatures of the same cluster. Add one per app, or, in an
  * app with a `ClusterChart` per cluster, one in each cluster chart that holds services: each cluster's Knative
  * reads its own config-features, and one chart's declaration does not count for another's services.

@@ -211,8 +211,8 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   /**
    * Retry pods that were disrupted (preemption, eviction, node drain, shutdown or failure: the `DisruptionTarget`
    * condition) without counting them against `backoffLimit` (podFailurePolicy `Ignore`). With several pods,
-   * turning it off without `failFastExitCodes` leaves the Job without a podFailurePolicy, and its
-   * `podReplacementPolicy: Failed` then needs Kubernetes 1.29 (alpha in 1.28, whose apiserver drops it).
+   * turning it off without `failFastExitCodes` leaves the Job without a podFailurePolicy; its
+   * `podReplacementPolicy: Failed` still keeps a replacement from starting before the lost pod has terminated.
    * @default true
    */
   readonly retryOnDisruption?: boolean;
@@ -295,8 +295,9 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * first (Argo CD `argocd.argoproj.io/sync-options: Force=true,Replace=true`, Flux
  * `kustomize.toolkit.fluxcd.io/force: enabled`, in `metadata.annotations`).
  *
- * Prerequisites: Kubernetes 1.28+ (podFailurePolicy, the completion-index pod label), the NVIDIA device
- * plugin, a PyTorch 2.x image with torchrun.
+ * Prerequisites: Kubernetes 1.29+ (podFailurePolicy, the completion-index pod label, and `podReplacementPolicy`,
+ * on by default since 1.29: a 1.28 apiserver drops it, and a GitOps tool then shows the Job out of sync for good),
+ * the NVIDIA device plugin, a PyTorch 2.x image with torchrun.
  *
  * @example
  * new DistributedTrainingJob(chart, 'resnet', {
