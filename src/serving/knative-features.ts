@@ -5,7 +5,7 @@ import { clusterScopeName, clusterScopeOf, isClusterScope, perCluster } from '..
 import { propError } from '../_errors';
 import { checkDnsLabel } from '../_names';
 import { compareStrings } from '../_order';
-import { KEEP_ON_PRUNE } from '../_prune';
+import { KEEP_ON_PRUNE_SHARED } from '../_prune';
 
 /**
  * A flag in Knative Serving's `config-features` ConfigMap that lets the admission webhook accept a pod-spec
@@ -239,8 +239,9 @@ export class KnativeFeatures extends Construct {
       // KubeConfigMap would re-map the object, JSON patches included, through Kubernetes 1.27 types.
       this.configMap = new ApiObject(this, 'Resource', {
         ...k8s.KubeConfigMap.GVK,
-        // Kept when a GitOps tool prunes it: the cluster's Knative reads it for every app, not this one alone.
-        metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' }, annotations: { ...KEEP_ON_PRUNE } },
+        // Kept when a GitOps tool prunes it (the cluster's Knative reads it for every app, not this one alone), and
+        // applied server-side: it carries this app's keys only.
+        metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' }, annotations: { ...KEEP_ON_PRUNE_SHARED } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
       for (const c of consumers) this._orderBefore(c);
