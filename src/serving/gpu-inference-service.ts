@@ -141,11 +141,18 @@ export interface KnativeScalingOptions {
    */
   readonly maxScale?: number;
   /**
-   * Replicas a new revision starts with, at least 1. For 0, enable `allow-zero-initial-scale` and set
-   * `initial-scale` in `config-autoscaler`, and leave this unset.
+   * Replicas a new revision starts with. 0 (a new revision takes no GPU until its first request) needs
+   * `allow-zero-initial-scale` in the cluster's `config-autoscaler`, declared with `allowZeroInitialScale`.
    * @default - the cluster's `initial-scale` (1)
    */
   readonly initialScale?: number;
+  /**
+   * The cluster's `allow-zero-initial-scale` (config-autoscaler) is `true`, for a cluster that enabled it:
+   * `initialScale` may then be 0. Enable it in the cluster first: elsewhere Knative starts the revision with the
+   * cluster's `initial-scale` instead.
+   * @default false - Knative's default
+   */
+  readonly allowZeroInitialScale?: boolean;
   /**
    * Replicas to scale to from zero at once (at least 2), so a burst does not wait for several cold starts (KPA
    * only).
@@ -214,15 +221,16 @@ export interface KnativeScalingOptions {
 
 /**
  * The KnativeScalingOptions of `p` and nothing else, for a construct whose props extend them and that passes them
- * on to a GpuInferenceService (TritonKnativeService). Every field of the interface, listed once beside it: a new
- * option is added here too.
+ * on to a GpuInferenceService (TritonKnativeService). The return type has every key of the interface, so the
+ * compiler names an option this list leaves out.
  */
-export function knativeScalingOptions(p: KnativeScalingOptions): KnativeScalingOptions {
+export function knativeScalingOptions(p: KnativeScalingOptions): { [K in keyof Required<KnativeScalingOptions>]: KnativeScalingOptions[K] } {
   return {
     clusterLocal: p.clusterLocal,
     minScale: p.minScale,
     maxScale: p.maxScale,
     initialScale: p.initialScale,
+    allowZeroInitialScale: p.allowZeroInitialScale,
     activationScale: p.activationScale,
     scaleDownDelay: p.scaleDownDelay,
     window: p.window,
@@ -585,8 +593,9 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   if (p.maxScale !== undefined && p.maxScale > 0 && p.maxScale < minScale) {
     throw propError('maxScale', `at least minScale (${minScale})`, p.maxScale);
   }
-  if (p.initialScale === 0) {
-    throw propError('initialScale', 'at least 1 on a default install', 0, "enable 'allow-zero-initial-scale' in config-autoscaler first, then leave initialScale unset and set it there");
+  if (p.initialScale === 0 && !p.allowZeroInitialScale) {
+    throw propError('initialScale', "at least 1 unless the cluster allows 0 (allow-zero-initial-scale, which Knative's default leaves off)", 0,
+      "set allow-zero-initial-scale: 'true' in config-autoscaler, then declare it with allowZeroInitialScale: true");
   }
   if (p.activationScale !== undefined && p.maxScale !== undefined && p.maxScale > 0 && p.activationScale > p.maxScale) {
     throw propError('activationScale', `at most maxScale (${p.maxScale})`, p.activationScale);

@@ -77,6 +77,10 @@ describe('GpuInferenceService', () => {
     expect(flags['kubernetes.podspec-priorityclassname']).toBe('enabled');
   });
 
+  test('initial scale 0 on a cluster that allows it: a new revision takes no GPU until its first request', () => {
+    expect(annotations(ksvc({ initialScale: 0, allowZeroInitialScale: true }))['autoscaling.knative.dev/initial-scale']).toBe('0');
+  });
+
   test('defaults', () => {
     const { chart } = build();
     expect(synth(chart)).toMatchSnapshot();
@@ -460,7 +464,8 @@ describe('GpuInferenceService', () => {
       ['fails on an HPA metric with the KPA class', { metric: ScalingMetric.CPU }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'cpu'/],
       ['fails on a utilization above 100', { targetUtilizationPercentage: 120 }, /'targetUtilizationPercentage' must be an integer between 1 and 100, got 120/],
       ['fails on container concurrency above the cluster limit', { containerConcurrency: 5000 }, /'containerConcurrency' must be an integer between 0 and 1000, got 5000/],
-      ['fails on initial scale 0', { initialScale: 0 }, /'initialScale' must be at least 1 on a default install, got 0: enable 'allow-zero-initial-scale'/],
+      ['fails on initial scale 0', { initialScale: 0 },
+        /'initialScale' must be at least 1 unless the cluster allows 0 \(allow-zero-initial-scale, .*\), got 0: set allow-zero-initial-scale: 'true' in config-autoscaler, then declare it with allowZeroInitialScale: true/],
       ['fails on activation scale 1', { activationScale: 1 }, /'activationScale' must be an integer >= 2, got 1: Knative requires activation-scale > 1/],
       ['fails on activation scale below min scale', { minScale: 4, activationScale: 3 }, /'activationScale' must be at least minScale \(4\), got 3/],
       ['fails on activation scale above max scale', { maxScale: 2, activationScale: 3 }, /'activationScale' must be at most maxScale \(2\), got 3/],
