@@ -5,7 +5,7 @@ import { clusterScopeName, clusterScopeOf, isClusterScope, perCluster } from '..
 import { propError } from '../_errors';
 import { checkDnsLabel } from '../_names';
 import { compareStrings } from '../_order';
-import { KEEP_ON_PRUNE_SHARED } from '../_prune';
+import { KEEP_ON_PRUNE } from '../_prune';
 
 /**
  * A flag in Knative Serving's `config-features` ConfigMap that lets the admission webhook accept a pod-spec
@@ -193,11 +193,12 @@ export interface KnativeFeaturesProps {
 /**
  * The Knative Serving `config-features` settings the app's GpuInferenceServices need.
  *
- * A default Knative install rejects nodeSelector, tolerations, affinity, init containers, PVCs, pod
- * security contexts, runtime classes and priority classes. Each GpuInferenceService knows which flags its output needs; synth fails if a needed
- * flag is enabled neither by default nor by a KnativeFeatures of the same cluster. Add one per app, or, in an
- * app with a `ClusterChart` per cluster, one in each cluster chart that holds services: each cluster's Knative
- * reads its own config-features, and one chart's declaration does not count for another's services.
+ * A default Knative install rejects nodeSelector, tolerations, affinity, init containers, PVCs, pod security
+ * contexts, runtime classes and priority classes. Each GpuInferenceService knows which flags its output needs;
+ * synth fails if a needed flag is enabled neither by default nor by a KnativeFeatures of the same cluster. Add one
+ * per app, or, in an app with a `ClusterChart` per cluster, one in each cluster chart that holds services: each
+ * cluster's Knative reads its own config-features, and one chart's declaration does not count for another's
+ * services. Of the apps of one cluster, one emits config-features and the others declare (see below).
  *
  * Creates: a `ConfigMap` `config-features` in `knative-serving` whose data enables exactly the flags the app's
  * services need (plus `enabled`), unless `emitConfigMap` is false. It is annotated so that Argo CD and Flux never
@@ -206,12 +207,12 @@ export interface KnativeFeaturesProps {
  * it serves. Flux (and Argo CD with server-side apply) dry-runs every object of a sync before applying any, and
  * Knative's webhook checks a Service against the config-features the cluster has: a commit that adds a flag and
  * the field that needs it stays stuck unless config-features is in a sync of its own that the services' depends on
- * (Flux `dependsOn`, a separate Argo CD Application). It only carries the keys this app needs: apply it with server-side apply and a field manager of the
- * app's own (`kubectl apply --server-side --field-manager=<app>`, Flux, or Argo CD's `ServerSideApply=true`) so
- * that Knative keeps its defaults and other apps' keys survive; a client-side `kubectl apply` of a second app's
- * config-features would remove the first app's keys. Where one platform owns Knative's configuration (the Knative
- * Operator rewrites config-features from its `KnativeServing` resource), enable the flags there and declare them
- * here with `emitConfigMap: false`.
+ * (Flux `dependsOn`, a separate Argo CD Application). It carries the keys this app needs only, so a cluster has one
+ * writer of it: a GitOps tool applies every app as one field manager (Argo CD's `argocd-controller`, Flux's
+ * `kustomize-controller`), and a second app's config-features would remove the first one's keys. Let one app (the
+ * platform's) emit it with every flag the cluster's apps need (`enabled`), and declare them in the others with
+ * `emitConfigMap: false`; where the Knative Operator owns Knative's configuration (it rewrites config-features
+ * from its `KnativeServing` resource), enable the flags there and declare them in every app.
  *
  * @example
  * new KnativeFeatures(chart, 'knative-features');
@@ -239,9 +240,8 @@ export class KnativeFeatures extends Construct {
       // KubeConfigMap would re-map the object, JSON patches included, through Kubernetes 1.27 types.
       this.configMap = new ApiObject(this, 'Resource', {
         ...k8s.KubeConfigMap.GVK,
-        // Kept when a GitOps tool prunes it (the cluster's Knative reads it for every app, not this one alone), and
-        // applied server-side: it carries this app's keys only.
-        metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' }, annotations: { ...KEEP_ON_PRUNE_SHARED } },
+        // Kept when a GitOps tool prunes it: the cluster's Knative reads it for every app, not this one alone.
+        metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' }, annotations: { ...KEEP_ON_PRUNE } },
         data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
       for (const c of consumers) this._orderBefore(c);

@@ -15,9 +15,8 @@ describe('KnativeFeatures', () => {
     const objects = synth(chart);
     expect(objects).toMatchSnapshot();
     // Every app of the cluster relies on it: a prune by Argo CD or Flux must not delete it.
-    // It carries this app's keys only: Argo CD applies it server-side (Flux always does), so Knative's keep.
     expect(configFeatures(objects).metadata.annotations)
-      .toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false,ServerSideApply=true', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
+      .toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
   });
 
   test('every prop', () => {
@@ -33,7 +32,7 @@ describe('KnativeFeatures', () => {
       name: 'config-features',
       namespace: 'knative-system',
       labels: { 'app.kubernetes.io/part-of': 'knative-serving' },
-      annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false,ServerSideApply=true', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+      annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
     });
     // The service's flags (nodeSelector, tolerations) plus the extra ones, a default-enabled one (emptyDir) included.
     expect(cm.data).toEqual({
