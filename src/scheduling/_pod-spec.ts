@@ -4,8 +4,8 @@
  * image pinning are decided here, so a fix reaches every workload at once.
  */
 import { posix } from 'path';
-import { ApiObject, Size, SizeRoundingBehavior } from 'cdk8s';
-import { Cpu, EnvValue, ImagePullPolicy, ISecret, k8s, Secret } from 'cdk8s-plus-27';
+import { Size, SizeRoundingBehavior } from 'cdk8s';
+import { Cpu, EnvValue, ImagePullPolicy, ISecret, k8s } from 'cdk8s-plus-27';
 import { checkPinnedImage } from './_image';
 import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
@@ -199,24 +199,11 @@ export function resolveCpuPod(props: CpuPodProps): ResolvedPod {
   };
 }
 
-/** The Secret types the kubelet reads registry credentials from; it ignores a pull secret of any other. */
-const PULL_SECRET_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
-
-/**
- * The names of a pod's pull secrets, checked: object names, each once, and a registry-credential type where the
- * Secret is made in the app (a referenced one's type is unknown here). Undefined for none.
- */
+/** The names of a pod's pull secrets, checked: object names, each once. Undefined for none. */
 function pullSecretNames(secrets: ISecret[] | undefined): string[] | undefined {
   if (!secrets?.length) return undefined;
   const names = secrets.map((secret) => secret.name);
-  for (const secret of secrets) {
-    checkDnsSubdomain('imagePullSecrets[].name', secret.name);
-    const type = secret instanceof Secret ? ApiObject.of(secret).toJson().type ?? 'Opaque' : undefined;
-    if (type !== undefined && !PULL_SECRET_TYPES.includes(type)) {
-      throw propError('imagePullSecrets', `Secrets of type ${PULL_SECRET_TYPES.join(' or ')} (the kubelet ignores any other)`, `${secret.name} of type ${type}`,
-        "reference the cluster's registry-credential Secret with Secret.fromSecretName");
-    }
-  }
+  for (const name of names) checkDnsSubdomain('imagePullSecrets[].name', name);
   const twice = names.find((name, i) => names.indexOf(name) !== i);
   if (twice !== undefined) throw propError('imagePullSecrets', 'a list naming each Secret once', `${twice}, listed twice`, 'list it once');
   return names;

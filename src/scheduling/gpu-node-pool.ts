@@ -105,10 +105,22 @@ export class GkeAccelerator {
   ) {}
 }
 
+/** What every node pool factory takes beside its own options. */
+export interface NodePoolRuntimeOptions {
+  /**
+   * The RuntimeClass the pods run with: the NVIDIA container runtime's (usually `nvidia`) on nodes where it is not
+   * containerd's default, as k3s and RKE2 install it and a GPU Operator may leave it (there, pods without it start
+   * without their GPUs), or a sandbox's (`gvisor` on GKE Sandbox). The class must exist in the cluster. On Knative
+   * it needs the `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
+   * @default - the nodes' default runtime
+   */
+  readonly runtimeClassName?: string;
+}
+
 /**
  * Where GPU pods may run: node labels they require and node taints they tolerate.
  */
-export interface GpuNodePoolOptions {
+export interface GpuNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * Labels a node must carry, rendered as `nodeSelector`.
    * @default - no node selector
@@ -129,18 +141,10 @@ export interface GpuNodePoolOptions {
    * @default - unknown
    */
   readonly products?: GpuProduct[];
-  /**
-   * The RuntimeClass the pods run with: the one for the NVIDIA container runtime (usually `nvidia`) on nodes where
-   * it is not containerd's default, as on k3s and RKE2, or with a GPU Operator told not to make it the default.
-   * Without it such nodes start the pods without their GPUs. On Knative it needs the
-   * `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
-   * @default - the nodes' default runtime
-   */
-  readonly runtimeClassName?: string;
 }
 
 /** Options for a pool of NVIDIA GPU nodes labelled by GPU Feature Discovery. */
-export interface NvidiaNodePoolOptions {
+export interface NvidiaNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * GPU products to run on, matched on GPU Feature Discovery's `nvidia.com/gpu.product` label: one product
    * is a node selector, several are a required node affinity.
@@ -152,18 +156,10 @@ export interface NvidiaNodePoolOptions {
    * @default - `nvidia.com/gpu` with effect NoSchedule, the taint GPU node pools conventionally carry
    */
   readonly tolerations?: NodeTaintQuery[];
-  /**
-   * The RuntimeClass the pods run with: the one for the NVIDIA container runtime (usually `nvidia`) on nodes where
-   * it is not containerd's default, as on k3s and RKE2, or with a GPU Operator told not to make it the default.
-   * Without it such nodes start the pods without their GPUs. On Knative it needs the
-   * `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
-   * @default - the nodes' default runtime
-   */
-  readonly runtimeClassName?: string;
 }
 
 /** Options for on-prem (or any self-managed) NVIDIA GPU nodes labelled by GPU Feature Discovery. */
-export interface OnPremNodePoolOptions {
+export interface OnPremNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * GPU products to run on, matched on `nvidia.com/gpu.product`: one product is a node selector, several are
    * a required node affinity.
@@ -211,18 +207,10 @@ export interface OnPremNodePoolOptions {
    * @default - `nvidia.com/gpu` with effect NoSchedule
    */
   readonly tolerations?: NodeTaintQuery[];
-  /**
-   * The RuntimeClass the pods run with: the one for the NVIDIA container runtime (usually `nvidia`) on nodes where
-   * it is not containerd's default, as on k3s and RKE2, or with a GPU Operator told not to make it the default.
-   * Without it such nodes start the pods without their GPUs. On Knative it needs the
-   * `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
-   * @default - the nodes' default runtime
-   */
-  readonly runtimeClassName?: string;
 }
 
 /** Options for GPU nodes of an Amazon EKS cluster. */
-export interface EksNodePoolOptions {
+export interface EksNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * Who provisions the GPU nodes; decides which labels the other options match.
    * @default EksNodeProvisioner.MANAGED_NODE_GROUP
@@ -267,17 +255,10 @@ export interface EksNodePoolOptions {
    * conventionally carry (any value)
    */
   readonly tolerations?: NodeTaintQuery[];
-  /**
-   * The RuntimeClass the pods run with, e.g. a sandbox's (`gvisor` for GKE Sandbox) or the NVIDIA runtime's where a
-   * GPU Operator runs instead of the platform's driver setup and does not make it containerd's default. On Knative it
-   * needs the `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
-   * @default - the nodes' default runtime
-   */
-  readonly runtimeClassName?: string;
 }
 
 /** Options for GPU nodes of a GKE Standard cluster. */
-export interface GkeNodePoolOptions {
+export interface GkeNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * Accelerator types to run on (`cloud.google.com/gke-accelerator`): one is a node selector, several a
    * required node affinity. Also sets the pool's products for memory-budget checks.
@@ -312,17 +293,10 @@ export interface GkeNodePoolOptions {
    * when the cluster also has non-GPU node pools
    */
   readonly tolerations?: NodeTaintQuery[];
-  /**
-   * The RuntimeClass the pods run with, e.g. a sandbox's (`gvisor` for GKE Sandbox) or the NVIDIA runtime's where a
-   * GPU Operator runs instead of the platform's driver setup and does not make it containerd's default. On Knative it
-   * needs the `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
-   * @default - the nodes' default runtime
-   */
-  readonly runtimeClassName?: string;
 }
 
 /** Options for GPU nodes of an AKS cluster. */
-export interface AksNodePoolOptions {
+export interface AksNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * VM sizes to run on (`node.kubernetes.io/instance-type`, e.g. `Standard_NC24ads_A100_v4`); AKS labels the
    * accelerator only as `nvidia`, so the VM size is what picks the GPU model.
@@ -345,13 +319,6 @@ export interface AksNodePoolOptions {
    * set it itself: a pool tainted otherwise needs its own tolerations)
    */
   readonly tolerations?: NodeTaintQuery[];
-  /**
-   * The RuntimeClass the pods run with, e.g. a sandbox's (`gvisor` for GKE Sandbox) or the NVIDIA runtime's where a
-   * GPU Operator runs instead of the platform's driver setup and does not make it containerd's default. On Knative it
-   * needs the `kubernetes.podspec-runtimeclassname` flag (KnativeFeatures).
-   * @default - the nodes' default runtime
-   */
-  readonly runtimeClassName?: string;
 }
 
 /**
@@ -371,15 +338,14 @@ export class GpuNodePool {
    */
   public static nvidia(options: NvidiaNodePoolOptions = {}): GpuNodePool {
     checkListed('nvidia.products', options.products);
-    checkDnsSubdomain('nvidia.runtimeClassName', options.runtimeClassName);
     const products = options.products ?? [];
     const tolerations = options.tolerations ?? [gpuTaintToleration()];
     const runtimeClassName = options.runtimeClassName;
     if (products.length === 1) {
-      return new GpuNodePool({ nodeSelector: { [GFD_PRODUCT_LABEL]: products[0].label }, tolerations, products, runtimeClassName });
+      return new GpuNodePool({ nodeSelector: { [GFD_PRODUCT_LABEL]: products[0].label }, tolerations, products, runtimeClassName }, 'nvidia');
     }
     const affinity = products.length > 1 ? [NodeLabelQuery.in(GFD_PRODUCT_LABEL, products.map((p) => p.label))] : undefined;
-    return new GpuNodePool({ requiredNodeAffinity: affinity, tolerations, products: products.length ? products : undefined, runtimeClassName });
+    return new GpuNodePool({ requiredNodeAffinity: affinity, tolerations, products: products.length ? products : undefined, runtimeClassName }, 'nvidia');
   }
 
   /**
@@ -388,7 +354,6 @@ export class GpuNodePool {
    */
   public static onPrem(options: OnPremNodePoolOptions = {}): GpuNodePool {
     checkListed('onPrem.products', options.products);
-    checkDnsSubdomain('onPrem.runtimeClassName', options.runtimeClassName);
     const products = options.products ?? [];
     const partition = options.gpuPartitionSize;
     if (partition !== undefined) {
@@ -436,12 +401,11 @@ export class GpuNodePool {
       tolerations: options.tolerations ?? [gpuTaintToleration()],
       products,
       runtimeClassName: options.runtimeClassName,
-    }, partition);
+    }, 'onPrem', partition);
   }
 
   /** GPU nodes of an Amazon EKS cluster: managed node groups, Karpenter or EKS Auto Mode. */
   public static eks(options: EksNodePoolOptions = {}): GpuNodePool {
-    checkDnsSubdomain('eks.runtimeClassName', options.runtimeClassName);
     checkListed('eks.instanceTypes', options.instanceTypes);
     checkListed('eks.gpuNames', options.gpuNames);
     checkListed('eks.products', options.products);
@@ -476,12 +440,11 @@ export class GpuNodePool {
       tolerations: options.tolerations ?? [gpuTaintToleration()],
       products: options.products,
       runtimeClassName: options.runtimeClassName,
-    });
+    }, 'eks');
   }
 
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
-    checkDnsSubdomain('gke.runtimeClassName', options.runtimeClassName);
     checkListed('gke.accelerators', options.accelerators);
     const accelerators = options.accelerators ?? [];
     if (options.gpuPartitionSize !== undefined && !PLAIN_MIG_PROFILE.test(options.gpuPartitionSize)) {
@@ -509,12 +472,11 @@ export class GpuNodePool {
       tolerations: options.tolerations ?? [gpuTaintToleration()],
       products: products.length === accelerators.length ? dedupe(products) : undefined,
       runtimeClassName: options.runtimeClassName,
-    });
+    }, 'gke');
   }
 
   /** GPU nodes of an AKS cluster: NVIDIA VM sizes (`kubernetes.azure.com/accelerator: nvidia`). */
   public static aks(options: AksNodePoolOptions = {}): GpuNodePool {
-    checkDnsSubdomain('aks.runtimeClassName', options.runtimeClassName);
     checkListed('aks.vmSizes', options.vmSizes);
     checkListed('aks.products', options.products);
     const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
@@ -527,14 +489,13 @@ export class GpuNodePool {
       tolerations: options.tolerations ?? [NodeTaintQuery.is('sku', 'gpu', { effect: TaintEffect.NO_SCHEDULE })],
       products: options.products,
       runtimeClassName: options.runtimeClassName,
-    });
+    }, 'aks');
   }
 
   /** Any placement, spelled out. */
   public static custom(options: GpuNodePoolOptions): GpuNodePool {
     checkListed('custom.products', options.products);
-    checkDnsSubdomain('custom.runtimeClassName', options.runtimeClassName);
-    return new GpuNodePool(options);
+    return new GpuNodePool(options, 'custom');
   }
 
   /** Labels a node must carry. */
@@ -545,7 +506,7 @@ export class GpuNodePool {
   public readonly tolerations?: NodeTaintQuery[];
   /** GPU products the pool guarantees, when known. */
   public readonly products?: GpuProduct[];
-  /** The RuntimeClass the pods run with, when the nodes' default runtime is not the NVIDIA one. */
+  /** The RuntimeClass the pods run with, when not the nodes' default runtime. */
   public readonly runtimeClassName?: string;
 
   /**
@@ -588,8 +549,12 @@ export class GpuNodePool {
     return this.nodeSelector?.[GFD_SHARING_LABEL] !== undefined;
   }
 
-  /** `partitionSize`: the MIG profile of every GPU, when the selector says so in a way `gpuPartitionSize` cannot read from it. */
-  private constructor(options: GpuNodePoolOptions, partitionSize?: string) {
+  /**
+   * `factory`: the factory's name, for errors. `partitionSize`: the MIG profile of every GPU, when the selector says
+   * so in a way `gpuPartitionSize` cannot read from it.
+   */
+  private constructor(options: GpuNodePoolOptions, factory: string, partitionSize?: string) {
+    checkDnsSubdomain(`${factory}.runtimeClassName`, options.runtimeClassName);
     checkLabels('nodeSelector', options.nodeSelector);
     this.nodeSelector = nonEmptyRecord(options.nodeSelector);
     this.requiredNodeAffinity = nonEmpty(options.requiredNodeAffinity);

@@ -174,7 +174,8 @@ export interface GpuPodProps {
   readonly imagePullSecrets?: ISecret[];
   /**
    * The PriorityClass of the pods. With preemption, pods of a higher class (online inference) evict pods of a lower
-   * one (batch training) from full GPU nodes; the class must exist in the cluster. On Knative it needs the
+   * one (batch training) from full GPU nodes; the class must exist in the cluster. The `system-` classes are
+   * refused: the apiserver reserves them for cluster add-ons. On Knative it needs the
    * `kubernetes.podspec-priorityclassname` flag (KnativeFeatures).
    * @default - the cluster's global default PriorityClass, or priority 0
    */

@@ -142,14 +142,15 @@ export interface KnativeScalingOptions {
   readonly maxScale?: number;
   /**
    * Replicas a new revision starts with. 0 (a new revision takes no GPU until its first request) needs
-   * `allow-zero-initial-scale` in the cluster's `config-autoscaler`, declared with `allowZeroInitialScale`.
+   * `allow-zero-initial-scale` in the cluster's `config-autoscaler`, declared with `allowZeroInitialScale`; with a
+   * `minScale` above it, the revision scales to `minScale` once it takes traffic.
    * @default - the cluster's `initial-scale` (1)
    */
   readonly initialScale?: number;
   /**
    * The cluster's `allow-zero-initial-scale` (config-autoscaler) is `true`, for a cluster that enabled it:
-   * `initialScale` may then be 0. Enable it in the cluster first: elsewhere Knative starts the revision with the
-   * cluster's `initial-scale` instead.
+   * `initialScale` may then be 0. Enable it in the cluster first: elsewhere Knative's webhook refuses the Service
+   * (`initial-scale=0 not allowed by cluster`).
    * @default false - Knative's default
    */
   readonly allowZeroInitialScale?: boolean;

@@ -81,18 +81,15 @@ describe('DeadLetterLogger', () => {
 
   test('every prop; it is a sink by its core Service', () => {
     const c = chart();
-    const logger = new DeadLetterLogger(c, 'errors', { name: 'dead-letters', replicas: 2, image: 'node:22.20.0-alpine3.22' });
+    const logger = new DeadLetterLogger(c, 'errors', {
+      name: 'dead-letters', replicas: 2, image: 'node:22.20.0-alpine3.22', imagePullSecrets: [Secret.fromSecretName(c, 'pull', 'harbor-creds')],
+    });
     const objects = synth(c);
     expect(oneOf(objects, 'apps/v1', 'Deployment').spec.replicas).toBe(2);
+    expect(oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor-creds' }]);
     expect(oneOf(objects, 'v1', 'ConfigMap').data['dead-letter-logger.js']).toBe(deadLetterLoggerScript());
     expect(ofKind(objects, 'v1', 'Service').map((s) => s.metadata.name)).toEqual(['dead-letters']);
     expect(logger.toSinkDestination()).toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: 'dead-letters', namespace: 'ml-events' } });
-  });
-
-  test('pull secrets for a private registry or mirror reach its pods', () => {
-    const c = chart();
-    new DeadLetterLogger(c, 'dl', { imagePullSecrets: [Secret.fromSecretName(c, 'pull', 'harbor-creds')] });
-    expect(oneOf(synth(c), 'apps/v1', 'Deployment').spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor-creds' }]);
   });
 
   test('fails zero replicas', () => {

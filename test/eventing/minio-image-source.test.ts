@@ -72,6 +72,7 @@ describe('MinIOImageSource', () => {
       replicas: 2,
       adapterImage: 'node:22.20.0-alpine3.22@sha256:' + 'a'.repeat(64),
       mcImage: 'quay.io/minio/mc:RELEASE.2024-05-24T09-08-49Z',
+      imagePullSecrets: [Secret.fromSecretName(c, 'pull', 'harbor-creds')],
     });
     const objects = synth(c);
     expect(readable(objects)).toMatchSnapshot();

@@ -131,7 +131,7 @@ describe('KarmadaPlacement', () => {
     ]);
   });
 
-  test('the runtime class is placement: removed where the target\'s nodes run the NVIDIA runtime by default, added where they need it', () => {
+  test('the runtime class is placement: removed where the target\'s nodes run the NVIDIA runtime by default, added or replaced where they need one', () => {
     const k3s = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], runtimeClassName: 'nvidia' });
     const chart = Testing.chart();
     const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image: IMAGE, script: 'train.py', nodePool: k3s });
@@ -144,6 +144,13 @@ describe('KarmadaPlacement', () => {
     new KarmadaPlacement(back, 'placement', { workload: onDc, targets: [new ClusterTarget({ name: 'k3s', nodePool: k3s })] });
     expect(oneOf(synth(back), POLICY, 'OverridePolicy').spec.overrideRules[0].overriders.plaintext)
       .toEqual([{ path: '/spec/template/spec/runtimeClassName', operator: 'add', value: 'nvidia' }]);
+
+    const cdi = Testing.chart();
+    const onK3s = new DistributedTrainingJob(cdi, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image: IMAGE, script: 'train.py', nodePool: k3s });
+    const cdiPool = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], runtimeClassName: 'nvidia-cdi' });
+    new KarmadaPlacement(cdi, 'placement', { workload: onK3s, targets: [new ClusterTarget({ name: 'cdi', nodePool: cdiPool })] });
+    expect(oneOf(synth(cdi), POLICY, 'OverridePolicy').spec.overrideRules[0].overriders.plaintext)
+      .toEqual([{ path: '/spec/template/spec/runtimeClassName', operator: 'replace', value: 'nvidia-cdi' }]);
   });
 
   test('an override that adds a runtime class to a Knative Service needs the member clusters\' flag', () => {

@@ -350,7 +350,9 @@ describe('GpuNodePool', () => {
     test('fails on a name the apiserver refuses, named by the factory', () => {
       expect(() => GpuNodePool.nvidia({ runtimeClassName: 'NVIDIA' })).toThrow("'nvidia.runtimeClassName' must be an object name: a DNS subdomain");
       expect(() => GpuNodePool.onPrem({ runtimeClassName: 'nvidia runtime' })).toThrow("'onPrem.runtimeClassName' must be an object name: a DNS subdomain");
+      expect(() => GpuNodePool.eks({ runtimeClassName: 'nvidia_cdi' })).toThrow("'eks.runtimeClassName' must be an object name: a DNS subdomain");
       expect(() => GpuNodePool.gke({ runtimeClassName: 'gVisor' })).toThrow("'gke.runtimeClassName' must be an object name: a DNS subdomain");
+      expect(() => GpuNodePool.aks({ runtimeClassName: 'kata-' })).toThrow("'aks.runtimeClassName' must be an object name: a DNS subdomain");
       expect(() => GpuNodePool.custom({ runtimeClassName: '' })).toThrow("'custom.runtimeClassName' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got ''");
     });
   });

@@ -1,5 +1,5 @@
 import { Testing, Size } from 'cdk8s';
-import { BasicAuthSecret, Cpu, DockerConfigSecret, k8s, Secret, Volume } from 'cdk8s-plus-27';
+import { Cpu, k8s, Secret, Volume } from 'cdk8s-plus-27';
 import { GpuNodePool, GpuProduct, GpuResource, GpuSharing, GpuWorkloadProps, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodSpecInput, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
@@ -220,7 +220,7 @@ describe('pull secrets, priority class and runtime class', () => {
     expect(plain).not.toHaveProperty('runtimeClassName');
   });
 
-  test('fails on names the apiserver refuses, a reserved priority class, a Secret of another type and a pull secret listed twice', () => {
+  test('fails on names the apiserver refuses, a reserved priority class and a pull secret listed twice', () => {
     const chart = Testing.chart();
     expect(() => resolveGpuPod({ image: IMAGE, priorityClassName: 'High_Priority' }))
       .toThrow("'priorityClassName' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got 'High_Priority'");
@@ -229,14 +229,6 @@ describe('pull secrets, priority class and runtime class', () => {
     expect(() => resolveGpuPod({ image: IMAGE, priorityClassName: 'system-node-critical' })).toThrow(
       "'priorityClassName' must be a PriorityClass of the cluster's users, not one with the reserved 'system-' prefix, got 'system-node-critical': " +
       'create a PriorityClass of your own (value at most 1000000000) and name it here');
-    // A Secret of the app is read for its type; the kubelet ignores pull secrets of other types.
-    const basic = new BasicAuthSecret(chart, 'basic', { metadata: { name: 'harbor-login' }, username: 'u', password: 'p' });
-    expect(() => resolveGpuPod({ image: IMAGE, imagePullSecrets: [basic] })).toThrow(
-      "'imagePullSecrets' must be Secrets of type kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg (the kubelet ignores any other), " +
-      "got 'harbor-login of type kubernetes.io/basic-auth': reference the cluster's registry-credential Secret with Secret.fromSecretName");
-    expect(() => resolveGpuPod({ image: IMAGE, imagePullSecrets: [new Secret(chart, 'opaque', { metadata: { name: 'opaque' } })] })).toThrow("got 'opaque of type Opaque'");
-    const docker = new DockerConfigSecret(chart, 'docker', { metadata: { name: 'harbor-pull' }, data: { auths: {} } });
-    expect(resolveGpuPod({ image: IMAGE, imagePullSecrets: [docker] }).imagePullSecrets).toEqual(['harbor-pull']);
     const creds = Secret.fromSecretName(chart, 'b', 'registry-creds');
     expect(() => resolveGpuPod({ image: IMAGE, imagePullSecrets: [creds, creds] }))
       .toThrow("'imagePullSecrets' must be a list naming each Secret once, got 'registry-creds, listed twice': list it once");

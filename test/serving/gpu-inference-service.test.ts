@@ -79,6 +79,8 @@ describe('GpuInferenceService', () => {
 
   test('initial scale 0 on a cluster that allows it: a new revision takes no GPU until its first request', () => {
     expect(annotations(ksvc({ initialScale: 0, allowZeroInitialScale: true }))['autoscaling.knative.dev/initial-scale']).toBe('0');
+    // A declaration alone writes nothing: the revision starts at the cluster's initial-scale.
+    expect(annotations(ksvc({ allowZeroInitialScale: true }))).toEqual(annotations(ksvc()));
   });
 
   test('defaults', () => {
@@ -101,9 +103,11 @@ describe('GpuInferenceService', () => {
       env: { MODEL: EnvValue.fromValue('resnet50'), HF_TOKEN: EnvValue.fromSecretValue({ secret: hf, key: 'token' }) },
       gpu: GpuResource.mig('3g.40gb'),
       gpuCount: 2,
-      nodePool: GpuNodePool.nvidia({ products: [GpuProduct.A100_SXM4_80GB] }),
+      nodePool: GpuNodePool.nvidia({ products: [GpuProduct.A100_SXM4_80GB], runtimeClassName: 'nvidia' }),
       resources: { cpu: { request: Cpu.units(4) }, memory: { request: Size.gibibytes(16) } },
       guaranteedQos: true,
+      imagePullSecrets: [Secret.fromSecretName(chart, 'pull', 'registry-creds')],
+      priorityClassName: 'online-inference',
       security: { runAsUser: 2000, runAsGroup: 3000, fsGroup: 3000, readOnlyRootFilesystem: true },
       sharedMemorySize: Size.gibibytes(4),
       tmpSize: Size.mebibytes(512),
@@ -114,6 +118,7 @@ describe('GpuInferenceService', () => {
       minScale: 1,
       maxScale: 10,
       initialScale: 2,
+      allowZeroInitialScale: true,
       activationScale: 2,
       scaleDownDelay: Duration.minutes(15),
       window: Duration.seconds(120),

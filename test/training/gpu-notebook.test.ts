@@ -44,6 +44,8 @@ describe('GpuNotebook', () => {
       sharedMemorySize: Size.gibibytes(2),
       security: { runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001 },
       serviceAccount: ServiceAccount.fromServiceAccountName(chart, 'sa', 'notebook'),
+      imagePullSecrets: [Secret.fromSecretName(chart, 'pull', 'registry-creds')],
+      priorityClassName: 'interactive',
     });
     expect(synth(chart)).toMatchSnapshot();
   });
