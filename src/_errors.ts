@@ -7,11 +7,18 @@ export function propError(prop: string, expected: string, got: unknown, fix?: st
   return new Error(`'${prop}' must be ${expected}, got ${shown}${fix ? `: ${fix}` : ''}`);
 }
 
-/** Throws when `value` is given and is not an integer within [min, max]. */
+/** The largest int32: what Kubernetes' and Knative's integer fields (replicas, probe thresholds, scales) hold. */
+export const MAX_INT32 = 2 ** 31 - 1;
+
+/**
+ * Throws when `value` is given and is not an integer within [min, max]; without `max`, at most MAX_INT32, since
+ * the field it lands in is an int32 (a larger one is refused by the apiserver or Knative, or wraps).
+ */
 export function checkInteger(prop: string, value: number | undefined, min: number, max?: number, fix?: string): void {
   if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
-    const range = max === undefined ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;
+  if (!Number.isInteger(value) || value < min || value > (max ?? MAX_INT32)) {
+    const range = max !== undefined ? `an integer between ${min} and ${max}`
+      : value > MAX_INT32 ? `an integer between ${min} and ${MAX_INT32} (an int32 field)` : `an integer >= ${min}`;
     throw propError(prop, range, value, fix);
   }
 }

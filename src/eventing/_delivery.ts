@@ -4,6 +4,7 @@
 import { Duration } from 'cdk8s';
 import { BackoffPolicy, DeliveryFormat, DeliveryOptions } from './delivery';
 import { IColdStartEventSink, IEventSink, SinkDestination } from './event-sink';
+import { wholeMillis } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 
 /** Retries used when a trigger's subscriber does not scale to zero and none are given. */
@@ -20,7 +21,7 @@ export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
     ['timeout', o.timeout, 'longer than 0s', "Knative's webhook rejects a zero timeout"],
   ] as const) {
     if (d === undefined) continue;
-    if (d.toMilliseconds() <= 0) throw propError(`${prop}.${name}`, why, isoDuration(d), fix);
+    if (wholeMillis(`${prop}.${name}`, d) <= 0) throw propError(`${prop}.${name}`, why, isoDuration(d), fix);
     // Knative reads these ISO-8601 durations with rickb777/date's period (v1), which keeps one decimal of a second:
     // PT0.05S would be read as 0s (an immediate retry, a refused timeout), PT1.25S as 1.2s.
     if (!Number.isInteger(d.toMilliseconds() / 100)) {

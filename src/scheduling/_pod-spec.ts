@@ -11,7 +11,7 @@ import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
-import { checkInteger, propError } from '../_errors';
+import { checkInteger, MAX_INT32, propError } from '../_errors';
 import { checkDnsSubdomain, DNS_1123_LABEL } from '../_names';
 
 /** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
@@ -24,8 +24,6 @@ export enum PodTarget {
 
 const DEFAULT_USER = 1000;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-/** The largest user or group id Kubernetes takes (int32). */
-const MAX_ID = 2 ** 31 - 1;
 
 /** A pod's props with every default applied and every value checked: a GPU workload's (resolveGpuPod) or a helper's without GPUs (resolveCpuPod). */
 export interface ResolvedPod {
@@ -62,9 +60,9 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   for (const name of Object.keys(props.env ?? {})) checkEnvName(name);
   const security = props.security ?? {};
   // Kubernetes and Knative take user and group ids up to 2^31 - 1 (apimachinery's IsValidUserID, serving's maxUserID).
-  checkInteger('security.runAsUser', security.runAsUser, 0, MAX_ID);
-  checkInteger('security.runAsGroup', security.runAsGroup, 0, MAX_ID);
-  checkInteger('security.fsGroup', security.fsGroup, 0, MAX_ID);
+  checkInteger('security.runAsUser', security.runAsUser, 0, MAX_INT32);
+  checkInteger('security.runAsGroup', security.runAsGroup, 0, MAX_INT32);
+  checkInteger('security.fsGroup', security.fsGroup, 0, MAX_INT32);
   const allowRoot = security.allowRoot ?? false;
   if (!allowRoot && security.runAsUser === 0) {
     throw propError('security.runAsUser', 'a non-zero uid while runAsNonRoot is on', 0, 'set security.allowRoot to true to run as root (not recommended)');

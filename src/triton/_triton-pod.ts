@@ -5,7 +5,7 @@
 import { Duration, Size } from 'cdk8s';
 import { EnvValue, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { durationText, wholeSeconds } from '../_duration';
+import { durationText, wholeMillis, wholeSeconds } from '../_duration';
 import { ArtifactKind } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
@@ -86,7 +86,7 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   if (props.gpuMetrics !== undefined && !metrics) throw propError('gpuMetrics', 'unset when metrics is false', props.gpuMetrics);
   if (props.metricsInterval !== undefined) {
     if (!metrics) throw propError('metricsInterval', 'unset when metrics is false', durationText(props.metricsInterval));
-    checkInteger('metricsInterval', props.metricsInterval.toMilliseconds(), 1, undefined, 'a whole number of milliseconds');
+    checkInteger('metricsInterval', wholeMillis('metricsInterval', props.metricsInterval), 1, undefined, 'a whole number of milliseconds');
   }
   if (props.responseCacheSize !== undefined) quantity('responseCacheSize', props.responseCacheSize);
   if (props.gpuMemory !== undefined) quantity('gpuMemory', props.gpuMemory);

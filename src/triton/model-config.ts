@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { PbInt, PbMessage } from './_pbtxt';
-import { checkInteger, propError } from '../_errors';
+import { checkInteger, MAX_INT32, propError } from '../_errors';
 
 /** Tensor element types of Triton's model configuration (`DataType`, rendered as `TYPE_*`). */
 export enum TensorDataType {
@@ -743,7 +743,6 @@ export interface TritonModelConfigProps {
 
 const MODEL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
-const MAX_INT32 = 2 ** 31 - 1;
 const MAX_UINT32 = 2 ** 32 - 1;
 
 /**

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { durationText, wholeSeconds } from '../_duration';
+import { durationText, wholeMillis, wholeSeconds } from '../_duration';
 import {
   checkRepositoryClaim, claimSingleNodeRepository, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT,
   onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline,
@@ -467,10 +467,10 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
   checkInteger('autoscaling.cpuUtilization', a.cpuUtilization, 1);
   if (a.queueTime === false && (a.queueTimeTarget !== undefined || a.queueTimeMetric !== undefined)) {
     const [prop, given] = a.queueTimeTarget !== undefined
-      ? ['autoscaling.queueTimeTarget', `${a.queueTimeTarget.toMilliseconds()}ms`] : ['autoscaling.queueTimeMetric', a.queueTimeMetric];
+      ? ['autoscaling.queueTimeTarget', durationText(a.queueTimeTarget)] : ['autoscaling.queueTimeMetric', a.queueTimeMetric];
     throw propError(prop, 'unset when queueTime is false (the HPA scales on CPU only)', given, 'drop it, or scale on queue time');
   }
-  if (a.queueTimeTarget !== undefined && !(a.queueTimeTarget.toMilliseconds() >= 1)) {
+  if (a.queueTimeTarget !== undefined && !(wholeMillis('autoscaling.queueTimeTarget', a.queueTimeTarget) >= 1)) {
     throw propError('autoscaling.queueTimeTarget', 'at least 1ms', `${a.queueTimeTarget.toMilliseconds()}ms`);
   }
   if (a.queueTimeMetric !== undefined && !METRIC_NAME.test(a.queueTimeMetric)) {

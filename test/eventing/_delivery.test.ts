@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { BackoffPolicy } from '../../src';
-import { backoffSeconds, coverageSeconds, isoDuration, retriesToCover } from '../../src/eventing/_delivery';
+import { backoffSeconds, checkDeliveryOptions, coverageSeconds, isoDuration, retriesToCover } from '../../src/eventing/_delivery';
 
 describe('delivery arithmetic', () => {
   test('exponential backoff waits delay × 2^i before retry i+1, as the dispatcher does', () => {
@@ -44,5 +44,12 @@ describe('delivery arithmetic', () => {
     expect(isoDuration(Duration.seconds(90))).toBe('PT1M30S');
     expect(isoDuration(Duration.hours(2))).toBe('PT2H');
     expect(isoDuration(Duration.seconds(0))).toBe('PT0S');
+  });
+});
+
+describe('checkDeliveryOptions', () => {
+  test('fails on a delay of a fraction of a millisecond, naming the prop (cdk8s\'s own conversion would not)', () => {
+    expect(() => checkDeliveryOptions('delivery', { backoffDelay: Duration.millis(100.5) }))
+      .toThrow("'delivery.backoffDelay' must be a whole number of milliseconds, got '100.5ms'");
   });
 });

@@ -513,6 +513,12 @@ describe('GpuInferenceService', () => {
       ['fails on a model-weights endpoint with a path', { modelWeights: { endpoint: 'minio:9000/models', bucket: 'models', credentials: undefined as any } }, /'modelWeights.endpoint' must be an http\(s\) URL of the store with no user info and no path/],
       ['fails on an invalid bucket name', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'Models_Bucket', credentials: undefined as any } }, /'modelWeights.bucket' must be an S3 bucket name .* got 'Models_Bucket'/],
       ['fails on an unpinned model-weights image', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'models', credentials: undefined as any, image: 'minio/mc' } }, /'modelWeights.image' must be pinned/],
+      // Knative parses its scale annotations as int32 and the probe fields are int32: larger values are refused.
+      ['fails on a max scale beyond int32', { maxScale: 2 ** 31 }, /'maxScale' must be an integer between 0 and 2147483647 \(an int32 field\), got 2147483648/],
+      ['fails on a probe threshold beyond int32', { startupProbe: { path: '/healthz', failureThreshold: 2 ** 31 } }, /'startupProbe.failureThreshold' must be an integer between 1 and 2147483647 \(an int32 field\)/],
+      ['fails on a progress deadline beyond int32 seconds', { progressDeadline: Duration.seconds(2 ** 31) }, /'progressDeadline' must be at most 2147483647s \(an int32 field\), got '2147483648s'/],
+      // cdk8s's own conversion would throw without the prop.
+      ['fails on a timeout of a fraction of a millisecond, naming the prop', { timeout: Duration.millis(0.5) }, /'timeout' must be a whole number of seconds, got '0.5ms'/],
     ];
     test.each(cases)('%s', (_name, props, message) => {
       expect(() => build(props)).toThrow(message);
