@@ -67,7 +67,7 @@ export function checkSecretKey(prop: string, key: string | undefined): void {
 }
 
 /** Whether `key` is a label or annotation key (apimachinery's IsQualifiedName). */
-function isQualifiedName(key: string): boolean {
+export function isQualifiedName(key: string): boolean {
   return LABEL_KEY.test(key) && key.lastIndexOf('/') <= 253;
 }
 

@@ -1,8 +1,8 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
-import { NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
+import { k8s, NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
-import { checkDnsSubdomain, checkLabels, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
+import { checkDnsSubdomain, checkLabels, isQualifiedName, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -556,6 +556,8 @@ export class GpuNodePool {
   private constructor(options: GpuNodePoolOptions, factory: string, partitionSize?: string) {
     checkDnsSubdomain(`${factory}.runtimeClassName`, options.runtimeClassName);
     checkLabels('nodeSelector', options.nodeSelector);
+    for (const t of options.tolerations ?? []) checkToleration(`${factory}.tolerations`, t._toKube());
+    for (const q of options.requiredNodeAffinity ?? []) checkNodeSelectorRequirement(`${factory}.requiredNodeAffinity`, q._toKube());
     this.nodeSelector = nonEmptyRecord(options.nodeSelector);
     this.requiredNodeAffinity = nonEmpty(options.requiredNodeAffinity);
     this.tolerations = nonEmpty(options.tolerations);
@@ -565,6 +567,34 @@ export class GpuNodePool {
     const product = this.nodeSelector?.[GFD_PRODUCT_LABEL];
     const gfdSize = product?.includes(GFD_MIG_INFIX) ? product.slice(product.lastIndexOf(GFD_MIG_INFIX) + GFD_MIG_INFIX.length) : undefined;
     this.gpuPartitionSize = partitionSize ?? plainMigProfile(this.nodeSelector?.[GKE_PARTITION_LABEL]) ?? plainMigProfile(gfdSize);
+  }
+}
+
+const LABEL_KEY_TEXT = 'label keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.])';
+const LABEL_VALUE_TEXT = 'label values (at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric)';
+
+/** Throws on a toleration the apiserver refuses (ValidateTolerations): its key, its value against its operator. */
+function checkToleration(prop: string, t: k8s.Toleration): void {
+  const shown = `${t.key ?? '<any key>'} ${t.operator ?? 'Equal'} ${t.value ?? ''}`.trim();
+  if (t.key !== undefined && t.key !== '' && !isQualifiedName(t.key)) throw propError(prop, `tolerations of taint keys, which are ${LABEL_KEY_TEXT}`, shown);
+  if (t.operator === 'Equal' && t.value !== undefined && t.value !== '' && !LABEL_VALUE.test(t.value)) {
+    throw propError(prop, `tolerations of taint values, which are ${LABEL_VALUE_TEXT}`, shown);
+  }
+}
+
+/**
+ * Throws on a node label expression the apiserver refuses (ValidateNodeSelectorRequirement) or that no node label
+ * can ever match: a label key; values for In and NotIn, which are label values; one integer for Gt and Lt.
+ */
+function checkNodeSelectorRequirement(prop: string, r: k8s.NodeSelectorRequirement): void {
+  const values = r.values ?? [];
+  const shown = `${r.key} ${r.operator} [${values.join(', ')}]`;
+  if (!isQualifiedName(r.key)) throw propError(prop, `expressions on ${LABEL_KEY_TEXT}`, shown);
+  if ((r.operator === 'In' || r.operator === 'NotIn') && (values.length === 0 || values.some((v) => !LABEL_VALUE.test(v)))) {
+    throw propError(prop, `expressions whose ${r.operator} lists one or more ${LABEL_VALUE_TEXT}`, shown);
+  }
+  if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(values[0]))) {
+    throw propError(prop, `expressions whose ${r.operator} compares with one integer (the label is read as a number)`, shown);
   }
 }
 

@@ -322,6 +322,21 @@ describe('GpuNodePool', () => {
       });
     });
 
+    test('fails on tolerations and node label expressions the apiserver refuses or no node label matches', () => {
+      expect(() => GpuNodePool.custom({ tolerations: [NodeTaintQuery.exists('gpu vendor')] })).toThrow(
+        "'custom.tolerations' must be tolerations of taint keys, which are label keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.]), got 'gpu vendor Exists'");
+      expect(() => GpuNodePool.nvidia({ tolerations: [NodeTaintQuery.is('nvidia.com/gpu', 'yes please')] })).toThrow(
+        "'nvidia.tolerations' must be tolerations of taint values, which are label values (at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric), " +
+        "got 'nvidia.com/gpu Equal yes please'");
+      expect(() => GpuNodePool.custom({ requiredNodeAffinity: [NodeLabelQuery.in('example.com/zone', [])] })).toThrow(
+        "'custom.requiredNodeAffinity' must be expressions whose In lists one or more label values");
+      expect(() => GpuNodePool.custom({ requiredNodeAffinity: [NodeLabelQuery.gt('nvidia.com/gpu.memory', ['40GB'])] })).toThrow(
+        "'custom.requiredNodeAffinity' must be expressions whose Gt compares with one integer (the label is read as a number), got 'nvidia.com/gpu.memory Gt [40GB]'");
+      expect(() => GpuNodePool.custom({ requiredNodeAffinity: [NodeLabelQuery.exists('-zone')] })).toThrow("'custom.requiredNodeAffinity' must be expressions on label keys");
+      // What the factories write themselves passes.
+      expect(() => GpuNodePool.onPrem({ minGpuMemory: Size.gibibytes(40), minGpuCount: 2 })).not.toThrow();
+    });
+
     test('fails on an invalid node selector key', () => {
       expect(() => GpuNodePool.custom({ nodeSelector: { 'bad key': 'x' } })).toThrow("'nodeSelector' must be keyed by label keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.]), got 'bad key'");
     });
