@@ -12,7 +12,7 @@ import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
 import { checkInteger, MAX_INT32, propError } from '../_errors';
-import { checkDnsSubdomain, DNS_1123_LABEL } from '../_names';
+import { checkDnsLabel, checkDnsSubdomain, checkSecretKey, DNS_1123_LABEL } from '../_names';
 
 /** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
 export enum PodTarget {
@@ -97,7 +97,10 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   const tmpSize = props.tmpSize ?? Size.gibibytes(1);
   quantity('sharedMemorySize', sharedMemorySize);
   quantity('tmpSize', tmpSize);
+  checkDnsSubdomain('serviceAccount', props.serviceAccount?.name);
   for (const mount of props.volumeMounts ?? []) {
+    // A volume's name is a DNS label (ValidateVolumes); cdk8s-plus takes any.
+    checkDnsLabel('volumeMounts[].volume', mount.volume.name);
     if (!mount.path.startsWith('/')) throw propError('volumeMounts[].path', 'an absolute path', mount.path);
     checkSubPath('volumeMounts[].subPath', mount.subPath);
     if (['/tmp', '/dev/shm'].includes(mountPathKey(mount.path))) {
@@ -228,6 +231,9 @@ function resolveResources(
   const memory = props.resources?.memory;
   let cpuRequest: Cpu | undefined = cpu ? cpu.request : Cpu.units(1);
   let cpuLimit = cpu?.limit;
+  for (const [prop, amount] of [['resources.cpu.request', cpuRequest], ['resources.cpu.limit', cpuLimit]] as const) {
+    if (amount && !(millicores(amount) >= 0)) throw propError(prop, 'a CPU amount of 0 or more', amount.amount);
+  }
   const memoryRequest = memory ? memory.request : Size.gibibytes(4);
   const memoryLimit = memory?.limit ?? memoryRequest;
   // Each size is rendered once, and checked under its own prop name.
@@ -307,6 +313,8 @@ export function quantity(prop: string, size: Size | undefined): string | undefin
   if (!Number.isInteger(k) || k <= 0) {
     throw propError(prop, 'a positive whole number of KiB', k + 'Ki');
   }
+  // A larger number is written in exponent notation, which is no quantity.
+  if (!Number.isSafeInteger(k)) throw propError(prop, 'at most 2^53 - 1 KiB', k + 'Ki');
   return kibQuantity(k);
 }
 
@@ -364,7 +372,15 @@ export function containerSecurityContext(pod: ResolvedPod): k8s.SecurityContext 
 
 /** Renders env vars in the order given, secrets and config maps as references only. */
 export function renderEnv(env: Record<string, EnvValue>): k8s.EnvVar[] | undefined {
-  const vars = Object.entries(env).map(([name, value]) => ({ name, value: value.value, valueFrom: value.valueFrom }));
+  const vars = Object.entries(env).map(([name, value]) => {
+    // A reference the apiserver refuses (ValidateEnv): a Secret or ConfigMap is named by an object name, read by a key.
+    const ref = value.valueFrom?.secretKeyRef ?? value.valueFrom?.configMapKeyRef;
+    if (ref) {
+      checkDnsSubdomain(`env['${name}'].name`, ref.name);
+      checkSecretKey(`env['${name}'].key`, ref.key);
+    }
+    return { name, value: value.value, valueFrom: value.valueFrom };
+  });
   return vars.length > 0 ? vars : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { propError } from '../_errors';
-import { MIG_PROFILE } from '../_names';
+import { isQualifiedName, MIG_PROFILE } from '../_names';
 
 const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
@@ -37,8 +37,10 @@ export class GpuResource {
 
   /** Any other vendor's extended resource, by its fully qualified name (`vendor.example.com/gpu`). */
   public static custom(name: string): GpuResource {
-    if (!RESOURCE_NAME.test(name)) {
-      throw propError('GpuResource.custom(name)', "a qualified extended resource name such as 'vendor.example.com/gpu'", name);
+    // An extended resource (IsExtendedResourceName): a qualified name, with a domain outside kubernetes.io.
+    const domain = name.slice(0, name.indexOf('/'));
+    if (!RESOURCE_NAME.test(name) || !isQualifiedName(name) || domain === 'kubernetes.io' || domain.endsWith('.kubernetes.io')) {
+      throw propError('GpuResource.custom(name)', "a qualified extended resource name outside kubernetes.io, such as 'vendor.example.com/gpu'", name);
     }
     return new GpuResource(name);
   }

@@ -1,5 +1,5 @@
 import { Testing, Size } from 'cdk8s';
-import { Cpu, k8s, Secret, Volume } from 'cdk8s-plus-27';
+import { Cpu, EnvValue, k8s, Secret, ServiceAccount, Volume } from 'cdk8s-plus-27';
 import { GpuNodePool, GpuProduct, GpuResource, GpuSharing, GpuWorkloadProps, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodSpecInput, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
@@ -317,5 +317,30 @@ describe('MIG slices', () => {
       .toThrow("'gpuCount' must be 1 with MIG slices (1g.10gb): a CUDA process sees a single MIG device, however many the pod gets, got 2: fix it");
     expect(() => checkOneMigSlice(resolveGpuPod({ image: IMAGE, nodePool: partitioned, gpuCount: 4 }), 'fix it')).toThrow(/MIG slices \(1g.10gb\)/);
     expect(() => checkOneMigSlice(resolveGpuPod({ image: IMAGE, gpuCount: 4 }), 'fix it')).not.toThrow();
+  });
+});
+
+describe('what the pod references, checked as the apiserver checks it', () => {
+  test('fails on Secret and ConfigMap references, a service account and a volume the apiserver refuses', () => {
+    const chart = Testing.chart();
+    const render = (env: Record<string, EnvValue>) => renderPodSpec(resolveGpuPod({ image: IMAGE, env }), { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main' });
+    const secret = Secret.fromSecretName(chart, 's', 'HF_Token');
+    expect(() => render({ HF_TOKEN: EnvValue.fromSecretValue({ secret, key: 'token' }) }))
+      .toThrow("'env['HF_TOKEN'].name' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got 'HF_Token'");
+    const good = Secret.fromSecretName(chart, 'g', 'hf-token');
+    expect(() => render({ HF_TOKEN: EnvValue.fromSecretValue({ secret: good, key: 'the token' }) })).toThrow("'env['HF_TOKEN'].key' must be a Secret key");
+    expect(render({ HF_TOKEN: EnvValue.fromSecretValue({ secret: good, key: 'token' }) }).containers[0].env)
+      .toContainEqual({ name: 'HF_TOKEN', value: undefined, valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } });
+    expect(() => resolveGpuPod({ image: IMAGE, serviceAccount: ServiceAccount.fromServiceAccountName(chart, 'sa', 'Inference') }))
+      .toThrow("'serviceAccount' must be an object name: a DNS subdomain");
+    const scratch = Volume.fromEmptyDir(chart, 'v', 'Scratch_Data');
+    expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume: scratch, path: '/scratch' }] }))
+      .toThrow("'volumeMounts[].volume' must be a DNS label (at most 63 lowercase letters, digits and -), got 'Scratch_Data'");
+  });
+
+  test('fails on a negative CPU amount and on a size too large to write as a quantity', () => {
+    expect(() => resolveGpuPod({ image: IMAGE, resources: { cpu: { request: Cpu.units(-1) } } }))
+      .toThrow("'resources.cpu.request' must be a CPU amount of 0 or more, got '-1'");
+    expect(() => quantity('tmpSize', Size.gibibytes(1e21))).toThrow("'tmpSize' must be at most 2^53 - 1 KiB");
   });
 });
