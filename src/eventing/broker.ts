@@ -6,7 +6,7 @@ import { IEventSink, KnativeReference, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { propError } from '../_errors';
 import { KNATIVE_BROKER } from '../_kinds';
-import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
+import { checkDnsLabel, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 
 
 /** The annotation that picks the broker implementation. */
@@ -94,7 +94,7 @@ export class Broker extends Construct implements IBroker {
   /** A broker created elsewhere, by name. */
   public static fromBrokerName(name: string, namespace?: string): IBroker {
     checkName('name', name);
-    if (namespace !== undefined) checkName('namespace', namespace);
+    if (namespace !== undefined) checkDnsLabel('namespace', namespace);
     return {
       name,
       namespace,
@@ -174,8 +174,13 @@ export class Broker extends Construct implements IBroker {
   }
 }
 
+/**
+ * A broker's name: a DNS-1123 subdomain of at most 63 characters, since Knative's Trigger defaulting copies it into
+ * the label `eventing.knative.dev/broker` (trigger_defaults.go), and a longer label value makes the apiserver refuse
+ * every Trigger of the broker.
+ */
 function checkName(prop: string, name: string): void {
-  if (!DNS_1123_SUBDOMAIN.test(name) || name.length > 253) {
-    throw propError(prop, 'a DNS-1123 subdomain (lowercase letters, digits, - and .)', name);
+  if (!DNS_1123_SUBDOMAIN.test(name) || name.length > 63) {
+    throw propError(prop, "a DNS-1123 subdomain (lowercase letters, digits, - and .) of at most 63 characters, as Knative copies it into its Triggers' labels", name);
   }
 }

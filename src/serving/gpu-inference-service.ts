@@ -396,6 +396,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
     checkMetadata('metadata', props.metadata);
+    checkServiceLabels(props.metadata?.labels);
     checkAnnotations('podAnnotations', props.podAnnotations);
     this.props = props;
     this.pod = resolveGpuPod(props);
@@ -406,7 +407,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     validateServingProps(props, this.port, this.minScale, this.progressDeadline);
 
     const labels: Record<string, string> = { ...(props.metadata?.labels ?? {}) };
-    if (props.clusterLocal) labels['networking.knative.dev/visibility'] = 'cluster-local';
+    if (props.clusterLocal) labels[VISIBILITY_LABEL] = 'cluster-local';
     this.apiObject = new ApiObject(this, 'Resource', {
       // Not the generated Knative class: its toJson re-maps the spec through types that model quantities as
       // wrapper objects, so the core PodSpec this library renders is emitted as wire JSON and checked against the
@@ -551,6 +552,23 @@ type ExtraPodParts = {
   /** Revision-template annotations (TritonKnativeService's config hash, so a config change makes a new revision). */
   readonly annotations?: Record<string, string>;
 };
+
+const VISIBILITY_LABEL = 'networking.knative.dev/visibility';
+
+/**
+ * Throws on the Service labels Knative's webhook refuses (Service.validateLabels): its own `serving.knative.dev/`
+ * keys, and a visibility other than `cluster-local`.
+ */
+function checkServiceLabels(labels: Record<string, string> | undefined): void {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    if (key === VISIBILITY_LABEL && value !== 'cluster-local') {
+      throw propError(`metadata.labels['${VISIBILITY_LABEL}']`, "'cluster-local', the one value Knative takes", value, 'set clusterLocal: true, or leave the label out');
+    }
+    if (key.startsWith('serving.knative.dev/')) {
+      throw propError('metadata.labels', 'free of serving.knative.dev/* keys, which Knative sets itself and refuses on a Service', key);
+    }
+  }
+}
 
 /** A duration as Knative's annotations take it (Go's time.ParseDuration), in whole seconds: `120s`. */
 function goSeconds(d: Duration | undefined): string | undefined {

@@ -105,8 +105,12 @@ describe('Broker', () => {
       .toThrow("'delivery.dropUndeliverableEvents' must be unset when a deadLetterSink is given, got true: keep one of them");
   });
 
-  test('fails a name that is not a DNS subdomain', () => {
-    expect(() => Broker.fromBrokerName('My_Broker')).toThrow("'name' must be a DNS-1123 subdomain (lowercase letters, digits, - and .), got 'My_Broker'");
+  test('fails a name that is not a DNS subdomain, or longer than the label Knative copies it into', () => {
+    const expected = "a DNS-1123 subdomain (lowercase letters, digits, - and .) of at most 63 characters, as Knative copies it into its Triggers' labels";
+    expect(() => Broker.fromBrokerName('My_Broker')).toThrow(`'name' must be ${expected}, got 'My_Broker'`);
+    expect(() => Broker.fromBrokerName('b'.repeat(64))).toThrow(`'name' must be ${expected}`);
+    expect(() => new Broker(Testing.chart(), 'b', { metadata: { name: 'b'.repeat(64) } })).toThrow(`'metadata.name' must be ${expected}`);
+    expect(() => Broker.fromBrokerName('events', 'ml.team')).toThrow("'namespace' must be a DNS label");
   });
 
   test('fails an invalid custom class name', () => {

@@ -517,6 +517,10 @@ describe('GpuInferenceService', () => {
       ['fails on a max scale beyond int32', { maxScale: 2 ** 31 }, /'maxScale' must be an integer between 0 and 2147483647 \(an int32 field\), got 2147483648/],
       ['fails on a probe threshold beyond int32', { startupProbe: { path: '/healthz', failureThreshold: 2 ** 31 } }, /'startupProbe.failureThreshold' must be an integer between 1 and 2147483647 \(an int32 field\)/],
       ['fails on a progress deadline beyond int32 seconds', { progressDeadline: Duration.seconds(2 ** 31) }, /'progressDeadline' must be at most 2147483647s \(an int32 field\), got '2147483648s'/],
+      ['fails on a serving.knative.dev label, which Knative sets itself', { metadata: { labels: { 'serving.knative.dev/service': 'x' } } },
+        /'metadata.labels' must be free of serving.knative.dev\/\* keys, which Knative sets itself and refuses on a Service, got 'serving.knative.dev\/service'/],
+      ['fails on a visibility label other than cluster-local', { metadata: { labels: { 'networking.knative.dev/visibility': 'public' } } },
+        /'metadata.labels\['networking.knative.dev\/visibility'\]' must be 'cluster-local', the one value Knative takes, got 'public': set clusterLocal: true/],
       // cdk8s's own conversion would throw without the prop.
       ['fails on a timeout of a fraction of a millisecond, naming the prop', { timeout: Duration.millis(0.5) }, /'timeout' must be a whole number of seconds, got '0.5ms'/],
     ];
