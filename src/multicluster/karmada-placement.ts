@@ -5,6 +5,7 @@ import { ClusterTarget } from './cluster-target';
 import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { constructCount, keyedMemo } from '../_memo';
+import { checkDnsSubdomain } from '../_names';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
@@ -195,6 +196,7 @@ export class KarmadaPlacement extends Construct {
       }
     }
     const name = props.name ?? placement.workload.name;
+    checkDnsSubdomain('name', name);
     const namespace = placement.workload.namespace;
     // Karmada's webhook refuses policy names longer than a label value.
     const longest = placement.companions?.length ? `${name}-companions` : name;

@@ -23,6 +23,8 @@ export enum PodTarget {
 }
 
 const DEFAULT_USER = 1000;
+/** The most GPUs a pod may ask for: one node's (8 or 16 on the largest GPU servers), with room to spare. */
+const MAX_GPUS_PER_POD = 64;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** A pod's props with every default applied and every value checked: a GPU workload's (resolveGpuPod) or a helper's without GPUs (resolveCpuPod). */
@@ -57,6 +59,10 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   checkPinnedImage('image', props.image, props.requireImageDigest ?? false);
   const gpuCount = props.gpuCount ?? 1;
   checkInteger('gpuCount', gpuCount, 1, undefined, 'a GPU workload needs at least one GPU; MIG slices are requested with GpuResource.mig()');
+  if (gpuCount > MAX_GPUS_PER_POD) {
+    throw propError('gpuCount', `at most ${MAX_GPUS_PER_POD}: a pod's GPUs come from one node, and no node has more`, gpuCount,
+      'spread the work over several pods (DistributedTrainingJob nodes, Triton replicas)');
+  }
   for (const name of Object.keys(props.env ?? {})) checkEnvName(name);
   const security = props.security ?? {};
   // Kubernetes and Knative take user and group ids up to 2^31 - 1 (apimachinery's IsValidUserID, serving's maxUserID).

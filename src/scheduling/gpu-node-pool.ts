@@ -431,9 +431,9 @@ export class GpuNodePool {
     selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.instanceTypes ?? [], 'eks.instanceTypes');
     const gpuNameLabel = provisioner === EksNodeProvisioner.AUTO_MODE ? EKS_AUTO_GPU_NAME_LABEL : KARPENTER_GPU_NAME_LABEL;
     selectOneOrMany(selector, affinity, gpuNameLabel, gpuNames, 'eks.gpuNames');
-    if (options.nodeGroup !== undefined) selector[EKS_NODEGROUP_LABEL] = options.nodeGroup;
-    if (options.karpenterNodePool !== undefined) selector[KARPENTER_NODEPOOL_LABEL] = options.karpenterNodePool;
-    if (options.accelerator !== undefined) selector[EKS_ACCELERATOR_LABEL] = options.accelerator;
+    selectOne(selector, EKS_NODEGROUP_LABEL, options.nodeGroup, 'eks.nodeGroup');
+    selectOne(selector, KARPENTER_NODEPOOL_LABEL, options.karpenterNodePool, 'eks.karpenterNodePool');
+    selectOne(selector, EKS_ACCELERATOR_LABEL, options.accelerator, 'eks.accelerator');
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
@@ -464,7 +464,7 @@ export class GpuNodePool {
       selector[GKE_SHARING_LABEL] = GKE_SHARING_VALUE.get(options.sharing)!;
     }
     if (options.maxSharedClientsPerGpu !== undefined) selector[GKE_MAX_CLIENTS_LABEL] = String(options.maxSharedClientsPerGpu);
-    if (options.nodePoolName !== undefined) selector[GKE_NODEPOOL_LABEL] = options.nodePoolName;
+    selectOne(selector, GKE_NODEPOOL_LABEL, options.nodePoolName, 'gke.nodePoolName');
     const products = accelerators.map((a) => a.product).filter((p): p is GpuProduct => p !== undefined);
     return new GpuNodePool({
       nodeSelector: selector,
@@ -482,7 +482,7 @@ export class GpuNodePool {
     const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
     const affinity: NodeLabelQuery[] = [];
     selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.vmSizes ?? [], 'aks.vmSizes');
-    if (options.agentPool !== undefined) selector[AKS_AGENTPOOL_LABEL] = options.agentPool;
+    selectOne(selector, AKS_AGENTPOOL_LABEL, options.agentPool, 'aks.agentPool');
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
@@ -619,6 +619,13 @@ function plainMigProfile(profile: string | undefined): string | undefined {
 /** Throws on a list given empty: left unset it matches any, so an empty one is a slip (a filter that matched nothing), not a choice. */
 function checkListed(prop: string, list: readonly unknown[] | undefined): void {
   if (list !== undefined && list.length === 0) throw propError(prop, 'at least one entry, or unset to match any', 'none');
+}
+
+/** `value`, when given, as the node selector entry `key`, checked under the prop that named it. */
+function selectOne(selector: Record<string, string>, key: string, value: string | undefined, prop: string): void {
+  if (value === undefined) return;
+  checkLabelValue(prop, value);
+  selector[key] = value;
 }
 
 function checkLabelValue(prop: string, value: string, fix?: string): void {

@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Names, Size } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Names, Size, SizeRoundingBehavior } from 'cdk8s';
 import {
   ContainerResources, EnvValue, ImagePullPolicy, IPersistentVolumeClaim, IServiceAccount, ISecret, k8s,
   PersistentVolumeAccessMode, PersistentVolumeClaim, Volume,
@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name, checkMetadata, checkSecretKey } from '../_names';
+import { checkDns1035Name, checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { KEEP_ON_PRUNE } from '../_prune';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
@@ -210,6 +210,11 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     if (props.workspace && workspaceSize !== undefined) {
       throw propError('workspaceSize', 'unset when workspace is given (it sizes the claim this construct creates)', workspaceSize);
     }
+    // cdk8s-plus writes a claim's size in whole GiB.
+    if (props.workspaceSize && !Number.isInteger(props.workspaceSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE }))) {
+      throw propError('workspaceSize', 'a whole number of GiB (the claim is written in Gi)', workspaceSize, `use Size.gibibytes(${Math.max(1, Math.ceil(props.workspaceSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE })))})`);
+    }
+    checkDnsSubdomain('workspaceStorageClass', props.workspaceStorageClass);
     if (props.workspace && props.workspaceStorageClass !== undefined) {
       throw propError('workspaceStorageClass', 'unset when workspace is given (it is the class of the claim this construct creates)', props.workspaceStorageClass);
     }

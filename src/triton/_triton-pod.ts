@@ -258,8 +258,9 @@ export function gpuMemoryOf(props: TritonWorkloadProps, pod: ResolvedPod): { siz
   return undefined;
 }
 
+/** A checked amount of KiB for a message (0 included: no overhead). */
 function fmt(kibibytes: number): string {
-  return quantity('', Size.kibibytes(kibibytes))!;
+  return kibibytes === 0 ? '0Ki' : quantity('', Size.kibibytes(kibibytes))!;
 }
 
 /**

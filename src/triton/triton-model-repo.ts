@@ -6,7 +6,7 @@ import { ArtifactKind, RepoPodParts } from './_repo-parts';
 import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { checkMetadata } from '../_names';
+import { checkDnsSubdomain, checkMetadata } from '../_names';
 import { compareStrings } from '../_order';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
@@ -287,6 +287,7 @@ export class TritonModelRepo extends Construct {
       metadata: props.metadata,
       data: Lazy.any({ produce: () => ({ ...this.data }) }),
     });
+    checkDnsSubdomain('metadata.name', this.configMap.name);
     for (const m of props.models ?? []) this.addModel(m);
 
     // cdk8s validates the whole app once more per chart: check once per revision.

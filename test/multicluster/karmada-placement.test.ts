@@ -406,6 +406,11 @@ describe('KarmadaPlacement', () => {
       expect(() => new KarmadaPlacement(chart, 'p', { workload: job, targets: [gke, gke] })).toThrow("'targets' must be clusters with unique names, got 'gke-burst,gke-burst'");
     });
 
+    test('fails on a policy name the apiserver refuses', () => {
+      const { chart, job } = trainingChart();
+      expect(() => new KarmadaPlacement(chart, 'p', { workload: job, targets: [gke], name: 'Burst_Policy' })).toThrow("'name' must be an object name: a DNS subdomain");
+    });
+
     test('fails on a target name too long for a Karmada affinity group', () => {
       const { chart, job } = trainingChart();
       const long = new ClusterTarget({ name: 'a-very-long-cluster-name-in-europe-west4', nodePool: onPremPool });

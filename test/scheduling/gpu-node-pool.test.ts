@@ -218,6 +218,12 @@ describe('GpuNodePool', () => {
     });
   });
 
+  test('the platform factories name the prop of a node-pool name that is no label value', () => {
+    expect(() => GpuNodePool.gke({ nodePoolName: 'gpu pool' })).toThrow("'gke.nodePoolName' must be valid label values");
+    expect(() => GpuNodePool.eks({ nodeGroup: 'gpu nodes' })).toThrow("'eks.nodeGroup' must be valid label values");
+    expect(() => GpuNodePool.aks({ agentPool: 'gpu pool' })).toThrow("'aks.agentPool' must be valid label values");
+  });
+
   describe('gke()', () => {
     test('defaults: the nvidia.com/gpu toleration GKE\'s nvidia.com/gpu=present taint needs', () => {
       expect(placement(GpuNodePool.gke())).toEqual({ tolerations: [GPU_TOLERATION] });

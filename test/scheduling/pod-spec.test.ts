@@ -338,6 +338,12 @@ describe('what the pod references, checked as the apiserver checks it', () => {
       .toThrow("'volumeMounts[].volume' must be a DNS label (at most 63 lowercase letters, digits and -), got 'Scratch_Data'");
   });
 
+  test('fails on more GPUs than a node has', () => {
+    expect(() => resolveGpuPod({ image: IMAGE, gpuCount: 65 }))
+      .toThrow("'gpuCount' must be at most 64: a pod's GPUs come from one node, and no node has more, got 65: spread the work over several pods");
+    expect(resolveGpuPod({ image: IMAGE, gpuCount: 16 }).gpuCount).toBe(16);
+  });
+
   test('fails on a negative CPU amount and on a size too large to write as a quantity', () => {
     expect(() => resolveGpuPod({ image: IMAGE, resources: { cpu: { request: Cpu.units(-1) } } }))
       .toThrow("'resources.cpu.request' must be a CPU amount of 0 or more, got '-1'");

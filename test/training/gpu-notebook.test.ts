@@ -159,6 +159,11 @@ describe('GpuNotebook', () => {
   });
 
   describe('validation', () => {
+    test('fails on a workspace size cdk8s-plus cannot write in whole GiB, and on a storage class name the apiserver refuses', () => {
+      expect(() => build({ workspaceSize: Size.mebibytes(512) })).toThrow("'workspaceSize' must be a whole number of GiB (the claim is written in Gi), got '512Mi': use Size.gibibytes(1)");
+      expect(() => build({ workspaceStorageClass: 'Fast SSD' })).toThrow("'workspaceStorageClass' must be an object name: a DNS subdomain");
+    });
+
     const fails = (props: Partial<GpuNotebookProps>, message: string) => {
       const chart = Testing.chart();
       expect(() => new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), ...props })).toThrow(message);

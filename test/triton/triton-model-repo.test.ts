@@ -233,6 +233,12 @@ describe('TritonModelRepo', () => {
     expect(repo.configFiles['resnet50/config.pbtxt']).toContain('label_filename: "labels.txt"');
   });
 
+  test('fails on a ConfigMap name the apiserver refuses', () => {
+    const c = chart();
+    expect(() => new TritonModelRepo(c, 'repo', { artifacts: s3(c), metadata: { name: 'models-' } }))
+      .toThrow("'metadata.name' must be an object name: a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got 'models-'");
+  });
+
   test('fails on two models with one name', () => {
     const c = chart();
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });

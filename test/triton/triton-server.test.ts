@@ -443,6 +443,9 @@ describe('TritonServer', () => {
     // What the driver reports, not the 24 GB on the box: 2 x 11Gi + 1Gi = 23Gi (23552Mi) does not fit an L4 either.
     const { app: tight } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(11) }]);
     expect(() => synthAppChecked(tight)).toThrow("'GPU 0 memory' must be at most 23034Mi (NVIDIA-L4), got '2 x 11Gi (resnet50) + 1Gi overhead = 23Gi'");
+    // No overhead declared: the message shows it as 0Ki.
+    const { app: bare } = server({ nodePool: l4, gpuMemoryOverhead: Size.kibibytes(0) }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(12) }]);
+    expect(() => synthAppChecked(bare)).toThrow("got '2 x 12Gi (resnet50) + 0Ki overhead = 24Gi'");
   });
 
   test('fails at synth when a MIG slice is too small, counting the profile in decimal gigabytes', () => {
