@@ -259,7 +259,8 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    */
   readonly podAnnotations?: Record<string, string>;
   /**
-   * The port the server listens on. Knative forbids its own ports 8008, 8012, 8013, 8022, 9090 and 9091.
+   * The port the server listens on, 1024 or above (the container runs as non-root without capabilities). Knative
+   * forbids its own ports 8008, 8012, 8013, 8022, 9090 and 9091.
    * @default 8080
    */
   readonly port?: number;
@@ -600,7 +601,9 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
     durations.push([`${probe}.initialDelay`, p[probe]?.initialDelay], [`${probe}.period`, p[probe]?.period, 1], [`${probe}.timeout`, p[probe]?.timeout, 1]);
   }
   checkWholeSeconds(durations);
-  checkInteger('port', port, 1, 65535);
+  // The container runs as non-root with every capability dropped: binding below 1024 fails where the runtime does not
+  // open those ports to unprivileged users (containerd before 2.0, CRI-O), as GpuNotebook and training refuse too.
+  checkInteger('port', port, 1024, 65535, port < 1024 ? 'the container runs as non-root without capabilities and cannot bind ports below 1024; serve on 8080' : undefined);
   checkInteger('minScale', p.minScale, 0);
   checkInteger('maxScale', p.maxScale, 0);
   checkInteger('initialScale', p.initialScale, 0);

@@ -744,6 +744,8 @@ export interface TritonModelConfigProps {
 const MODEL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 const MAX_UINT32 = 2 ** 32 - 1;
+/** The largest finite float32. */
+const MAX_FLOAT32 = 3.4028234663852886e38;
 
 /**
  * A typed Triton model configuration, checked when it is created and rendered to `config.pbtxt` by `toPbtxt()`.
@@ -1292,6 +1294,10 @@ function checkControls(where: string, inputs: SequenceControlInput[]): void {
       const values = (k.int32FalseTrue ?? k.fp32FalseTrue ?? k.boolFalseTrue) as unknown[];
       if (values.length !== 2) throw propError(`${where}.sequenceBatching.controls[${k.kind}].${given[0]}`, 'exactly two values (false, true)', values);
       for (const v of k.int32FalseTrue ?? []) checkInteger(`${where}.sequenceBatching.controls[${k.kind}].int32FalseTrue`, v, -(2 ** 31), MAX_INT32);
+      // A float32 field: NaN and values beyond float32 (Triton would read infinity) are no control values.
+      for (const v of k.fp32FalseTrue ?? []) {
+        if (!(Math.abs(v) <= MAX_FLOAT32)) throw propError(`${where}.sequenceBatching.controls[${k.kind}].fp32FalseTrue`, 'finite float32 values', String(v));
+      }
     }
   }
 }

@@ -473,6 +473,10 @@ describe('TritonModelConfig', () => {
   test('fails on sequence controls Triton refuses', () => {
     expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'S', controls: [{ kind: SequenceControlKind.START, int32FalseTrue: [0, 1, 2] }] }] } })))
       .toThrow("'model[m].sequenceBatching.controls[CONTROL_SEQUENCE_START].int32FalseTrue' must be exactly two values (false, true), got [0,1,2]");
+    for (const v of [NaN, 1e39]) {
+      expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'R', controls: [{ kind: SequenceControlKind.READY, fp32FalseTrue: [0, v] }] }] } })))
+        .toThrow(`'model[m].sequenceBatching.controls[CONTROL_SEQUENCE_READY].fp32FalseTrue' must be finite float32 values, got '${v}'`);
+    }
     expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'C', controls: [{ kind: SequenceControlKind.CORRID, int32FalseTrue: [0, 1] }] }] } })))
       .toThrow(/must be no false\/true values/);
     expect(() => new TritonModelConfig(simple({ sequenceBatching: { strategy: SequenceBatchingStrategy.oldest({ preferredBatchSizes: [16] }) } })))
