@@ -7,6 +7,7 @@ import { EventingFeature } from './eventing-feature';
 import { propError } from '../_errors';
 import { KNATIVE_BROKER } from '../_kinds';
 import { checkDnsLabel, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
+import { checkUniqueObjectNames } from '../_unique-names';
 
 
 /** The annotation that picks the broker implementation. */
@@ -115,6 +116,7 @@ export class Broker extends Construct implements IBroker {
 
   public constructor(scope: Construct, id: string, props: BrokerProps = {}) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.brokerClass = props.brokerClass ?? BrokerClass.MT_CHANNEL_BASED;
     if (props.delivery) checkDeliveryOptions('delivery', props.delivery);

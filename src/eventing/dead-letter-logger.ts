@@ -6,6 +6,7 @@ import { deadLetterLoggerScript } from './adapter/dead-letter-logger';
 import { IEventSink, SinkDestination } from './event-sink';
 import { checkInteger } from '../_errors';
 import { checkDns1035Name } from '../_names';
+import { checkUniqueObjectNames } from '../_unique-names';
 
 /** Props of DeadLetterLogger. */
 export interface DeadLetterLoggerProps {
@@ -61,6 +62,7 @@ export class DeadLetterLogger extends Construct implements IEventSink {
 
   public constructor(scope: Construct, id: string, props: DeadLetterLoggerProps = {}) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkInteger('replicas', props.replicas, 1, undefined, 'a dead-letter sink with no replica refuses every dead letter');
     this.name = props.name ?? Names.toDnsLabel(this, { maxLen: 63 });
     checkDns1035Name('name', this.name, props.name !== undefined, 63);

@@ -11,6 +11,7 @@ import { TriggerFilter } from './filters';
 import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, checkSecretKey, LABEL_VALUE } from '../_names';
+import { checkUniqueObjectNames } from '../_unique-names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { checkBucket, checkCaCertificate, checkSecretKeys, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts, parseEndpoint } from '../scheduling/_mc';
 import { PodTarget, renderPodSpec, resolveCpuPod } from '../scheduling/_pod-spec';
@@ -331,6 +332,7 @@ export class MinIOImageSource extends Construct {
 
   public constructor(scope: Construct, id: string, props: MinIOImageSourceProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     this.props = props;
     const { url: endpoint, scheme } = parseEndpoint('endpoint', props.endpoint, 'MinIO');
     checkBucket('bucket', props.bucket);

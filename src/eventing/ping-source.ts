@@ -6,6 +6,7 @@ import { TZ_NAMES, TZ_VERSION } from './_tz-names';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
 import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
+import { checkUniqueObjectNames } from '../_unique-names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -98,6 +99,7 @@ export class PingSource extends Construct {
 
   public constructor(scope: Construct, id: string, props: PingSourceProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     // Trimmed: without a time zone, robfig/cron (Knative's parser) reads '@daily ' as an unknown descriptor.
     const schedule = checkedSchedule(props.schedule);

@@ -6,6 +6,7 @@ import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { constructCount, keyedMemo } from '../_memo';
 import { checkDnsSubdomain } from '../_names';
+import { checkUniqueObjectNames } from '../_unique-names';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
@@ -182,6 +183,7 @@ export class KarmadaPlacement extends Construct {
 
   public constructor(scope: Construct, id: string, props: KarmadaPlacementProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     const placement = props.workload.workloadPlacement;
     const mode = props.mode ?? KarmadaPlacementMode.FIRST_AVAILABLE;
     const targets = props.targets;

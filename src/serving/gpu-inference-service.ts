@@ -10,6 +10,7 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
 import { sortedRecord } from '../_order';
+import { checkUniqueObjectNames } from '../_unique-names';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix } from '../scheduling/_mc';
@@ -396,6 +397,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkServiceLabels(props.metadata?.labels);
     checkAnnotations('podAnnotations', props.podAnnotations);

@@ -6,6 +6,7 @@ import { propError } from '../_errors';
 import { checkDnsLabel } from '../_names';
 import { compareStrings } from '../_order';
 import { KEEP_ON_PRUNE } from '../_prune';
+import { checkUniqueObjectNames } from '../_unique-names';
 
 /**
  * A flag in Knative Serving's `config-features` ConfigMap that lets the admission webhook accept a pod-spec
@@ -225,6 +226,7 @@ export class KnativeFeatures extends Construct {
 
   public constructor(scope: Construct, id: string, props: KnativeFeaturesProps = {}) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     this.emitConfigMap = props.emitConfigMap ?? true;
     this.extra = [...(props.enabled ?? [])];
     const namespace = props.namespace ?? 'knative-serving';

@@ -5,6 +5,7 @@ import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds, durationText } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
+import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -325,6 +326,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 
   public constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkAnnotations('podAnnotations', props.podAnnotations);
     this.nodes = props.nodes ?? 1;

@@ -8,6 +8,7 @@ import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { KEEP_ON_PRUNE } from '../_prune';
+import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -196,6 +197,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
 
   public constructor(scope: Construct, id: string, props: GpuNotebookProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.port = props.port ?? 8888;
     checkInteger('port', this.port, 1024, 65535, this.port < 1024 ? 'the notebook runs as non-root and cannot bind ports below 1024' : undefined);

@@ -10,6 +10,7 @@ import { TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
+import { checkUniqueObjectNames } from '../_unique-names';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
 import { GpuInferenceService, KnativeScalingOptions, knativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
@@ -92,6 +93,7 @@ export class TritonKnativeService extends Construct {
 
   public constructor(scope: Construct, id: string, props: TritonKnativeServiceProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec): below Triton's
     // own 30s exit timeout, the server is told to exit within it, or the kubelet kills it with requests in flight.
     const timeoutSeconds = props.timeout ? wholeSeconds('timeout', props.timeout) : REVISION_TIMEOUT;

@@ -8,6 +8,7 @@ import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkDnsSubdomain, checkMetadata } from '../_names';
 import { compareStrings } from '../_order';
+import { checkUniqueObjectNames } from '../_unique-names';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
 import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
@@ -273,6 +274,7 @@ export class TritonModelRepo extends Construct {
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.artifacts = props.artifacts;
     this.mountPath = (props.mountPath ?? '/models').replace(/\/+$/, '');

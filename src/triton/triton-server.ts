@@ -13,6 +13,7 @@ import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkLabels, checkMetadata, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
+import { checkUniqueObjectNames } from '../_unique-names';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -238,6 +239,7 @@ export class TritonServer extends Construct {
 
   public constructor(scope: Construct, id: string, props: TritonServerProps) {
     super(scope, id);
+    checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkAnnotations('podAnnotations', props.podAnnotations);
     checkLabels('monitorLabels', props.monitorLabels);
