@@ -19,7 +19,7 @@ export function wholeSeconds(prop: string, d: Duration, min = 0): number {
   const ms = d.toMilliseconds({ integral: false });
   if (ms % 1000 !== 0) throw propError(prop, `a whole number of seconds${ms / 1000 < min ? `, at least ${min}s` : ''}`, `${ms}ms`);
   if (ms / 1000 < min) throw propError(prop, `at least ${min}s`, `${ms / 1000}s`);
-  if (ms / 1000 > MAX_INT32) throw propError(prop, `at most ${MAX_INT32}s (an int32 field)`, `${ms / 1000}s`);
+  if (ms / 1000 > MAX_INT32) throw propError(prop, `at most ${MAX_INT32}s (~68 years)`, `${ms / 1000}s`);
   return ms / 1000;
 }
 

@@ -16,9 +16,11 @@ export const MAX_INT32 = 2 ** 31 - 1;
  */
 export function checkInteger(prop: string, value: number | undefined, min: number, max?: number, fix?: string): void {
   if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || value > (max ?? MAX_INT32)) {
-    const range = max !== undefined ? `an integer between ${min} and ${max}`
-      : value > MAX_INT32 ? `an integer between ${min} and ${MAX_INT32} (an int32 field)` : `an integer >= ${min}`;
+  const upper = max ?? MAX_INT32;
+  if (!Number.isInteger(value) || value < min || value > upper) {
+    // A bound the field's type sets (int32, uint32, int64) is named only when the value is above it.
+    const typeBound = max === undefined || max >= MAX_INT32;
+    const range = typeBound && !(value > upper) ? `an integer >= ${min}` : `an integer between ${min} and ${upper}${max === undefined ? ' (an int32 field)' : ''}`;
     throw propError(prop, range, value, fix);
   }
 }

@@ -24,7 +24,9 @@ export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
     const ms = wholeMillis(`${prop}.${name}`, d);
     if (ms <= 0) throw propError(`${prop}.${name}`, why, isoDuration(d), fix);
     // rickb777/date's period (v1), which Knative parses these with, holds each field times ten in an int16: PT3277H overflows.
-    if (ms >= 3277 * 3600 * 1000) throw propError(`${prop}.${name}`, "less than 3277 hours (Knative's duration parser holds no more)", isoDuration(d));
+    if (ms >= 3277 * 3600 * 1000) {
+      throw propError(`${prop}.${name}`, "less than 3277 hours (Knative's duration parser holds no more)", isoDuration(d), 'use at most Duration.hours(3276)');
+    }
     // Knative reads these ISO-8601 durations with rickb777/date's period (v1), which keeps one decimal of a second:
     // PT0.05S would be read as 0s (an immediate retry, a refused timeout), PT1.25S as 1.2s.
     if (!Number.isInteger(d.toMilliseconds() / 100)) {

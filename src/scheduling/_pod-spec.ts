@@ -12,7 +12,7 @@ import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
 import { checkInteger, MAX_INT32, propError } from '../_errors';
-import { checkDnsLabel, checkDnsSubdomain, checkSecretKey, DNS_1123_LABEL } from '../_names';
+import { checkDnsSubdomain, checkSecretKey, DNS_1123_LABEL, isDnsLabel } from '../_names';
 
 /** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
 export enum PodTarget {
@@ -23,8 +23,11 @@ export enum PodTarget {
 }
 
 const DEFAULT_USER = 1000;
-/** The most GPUs a pod may ask for: one node's (8 or 16 on the largest GPU servers), with room to spare. */
-const MAX_GPUS_PER_POD = 64;
+/**
+ * The most GPUs (or other accelerator devices) a pod may ask for: one node's, with room to spare (8 or 16 GPUs on the
+ * largest GPU servers, 128 NeuronCores on a trn2.48xlarge).
+ */
+const MAX_GPUS_PER_POD = 1024;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** A pod's props with every default applied and every value checked: a GPU workload's (resolveGpuPod) or a helper's without GPUs (resolveCpuPod). */
@@ -106,7 +109,10 @@ export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
   checkDnsSubdomain('serviceAccount', props.serviceAccount?.name);
   for (const mount of props.volumeMounts ?? []) {
     // A volume's name is a DNS label (ValidateVolumes); cdk8s-plus takes any.
-    checkDnsLabel('volumeMounts[].volume', mount.volume.name);
+    if (!isDnsLabel(mount.volume.name)) {
+      throw propError('volumeMounts[].volume', 'a volume named by a DNS label (at most 63 lowercase letters, digits and -)', mount.volume.name,
+        "give the cdk8s-plus Volume a name (Volume.fromEmptyDir(scope, id, 'scratch'))");
+    }
     if (!mount.path.startsWith('/')) throw propError('volumeMounts[].path', 'an absolute path', mount.path);
     checkSubPath('volumeMounts[].subPath', mount.subPath);
     if (['/tmp', '/dev/shm'].includes(mountPathKey(mount.path))) {

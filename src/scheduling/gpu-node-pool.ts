@@ -577,6 +577,7 @@ const LABEL_VALUE_TEXT = 'label values (at most 63 characters of [A-Za-z0-9-_.],
 function checkToleration(prop: string, t: k8s.Toleration): void {
   const shown = `${t.key ?? '<any key>'} ${t.operator ?? 'Equal'} ${t.value ?? ''}`.trim();
   if (t.key !== undefined && t.key !== '' && !isQualifiedName(t.key)) throw propError(prop, `tolerations of taint keys, which are ${LABEL_KEY_TEXT}`, shown);
+  if (!t.key && t.operator !== 'Exists') throw propError(prop, 'tolerations that name a key, unless they match any taint (NodeTaintQuery.any())', shown);
   if (t.operator === 'Equal' && t.value !== undefined && t.value !== '' && !LABEL_VALUE.test(t.value)) {
     throw propError(prop, `tolerations of taint values, which are ${LABEL_VALUE_TEXT}`, shown);
   }
@@ -584,16 +585,20 @@ function checkToleration(prop: string, t: k8s.Toleration): void {
 
 /**
  * Throws on a node label expression the apiserver refuses (ValidateNodeSelectorRequirement) or that no node label
- * can ever match: a label key; values for In and NotIn, which are label values; one integer for Gt and Lt.
+ * can ever match: a label key; one value or more for In and NotIn, In's being label values (or empty, as role
+ * labels are); one integer for Gt and Lt.
  */
 function checkNodeSelectorRequirement(prop: string, r: k8s.NodeSelectorRequirement): void {
   const values = r.values ?? [];
-  const shown = `${r.key} ${r.operator} [${values.join(', ')}]`;
+  const shown = `${r.key} ${r.operator} [${values.map((v) => JSON.stringify(v)).join(', ')}]`;
   if (!isQualifiedName(r.key)) throw propError(prop, `expressions on ${LABEL_KEY_TEXT}`, shown);
-  if ((r.operator === 'In' || r.operator === 'NotIn') && (values.length === 0 || values.some((v) => !LABEL_VALUE.test(v)))) {
-    throw propError(prop, `expressions whose ${r.operator} lists one or more ${LABEL_VALUE_TEXT}`, shown);
+  if ((r.operator === 'In' || r.operator === 'NotIn') && values.length === 0) {
+    throw propError(prop, `expressions whose ${r.operator} lists one value or more`, shown);
   }
-  if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(values[0]))) {
+  if (r.operator === 'In' && values.some((v) => v !== '' && !LABEL_VALUE.test(v))) {
+    throw propError(prop, `expressions whose In lists ${LABEL_VALUE_TEXT} (a node label holds no other, so the pods would never be placed)`, shown);
+  }
+  if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^[-+]?\d{1,18}$/.test(values[0]))) {
     throw propError(prop, `expressions whose ${r.operator} compares with one integer (the label is read as a number)`, shown);
   }
 }
@@ -624,7 +629,7 @@ function checkListed(prop: string, list: readonly unknown[] | undefined): void {
 /** `value`, when given, as the node selector entry `key`, checked under the prop that named it. */
 function selectOne(selector: Record<string, string>, key: string, value: string | undefined, prop: string): void {
   if (value === undefined) return;
-  checkLabelValue(prop, value);
+  if (!LABEL_VALUE.test(value)) throw propError(prop, `a label value (the node label ${key} holds it; 63 characters of [A-Za-z0-9-_.])`, value);
   selector[key] = value;
 }
 

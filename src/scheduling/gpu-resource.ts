@@ -37,9 +37,9 @@ export class GpuResource {
 
   /** Any other vendor's extended resource, by its fully qualified name (`vendor.example.com/gpu`). */
   public static custom(name: string): GpuResource {
-    // An extended resource (IsExtendedResourceName): a qualified name, with a domain outside kubernetes.io.
-    const domain = name.slice(0, name.indexOf('/'));
-    if (!RESOURCE_NAME.test(name) || !isQualifiedName(name) || domain === 'kubernetes.io' || domain.endsWith('.kubernetes.io')) {
+    // An extended resource (IsExtendedResourceName): a qualified name, not a native one (IsPrefixedNativeResource:
+    // any name containing 'kubernetes.io/').
+    if (!RESOURCE_NAME.test(name) || !isQualifiedName(name) || name.includes('kubernetes.io/')) {
       throw propError('GpuResource.custom(name)', "a qualified extended resource name outside kubernetes.io, such as 'vendor.example.com/gpu'", name);
     }
     return new GpuResource(name);

@@ -260,8 +260,9 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    */
   readonly podAnnotations?: Record<string, string>;
   /**
-   * The port the server listens on, 1024 or above (the container runs as non-root without capabilities). Knative
-   * forbids its own ports 8008, 8012, 8013, 8022, 9090 and 9091.
+   * The port the server listens on. Knative forbids its own ports 8008, 8012, 8013, 8022, 9090 and 9091. The
+   * container runs as non-root without capabilities: a port below 1024 binds only where the runtime opens them to
+   * unprivileged users (containerd 2.0, k3s, RKE2; not containerd 1.x or CRI-O).
    * @default 8080
    */
   readonly port?: number;
@@ -603,9 +604,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
     durations.push([`${probe}.initialDelay`, p[probe]?.initialDelay], [`${probe}.period`, p[probe]?.period, 1], [`${probe}.timeout`, p[probe]?.timeout, 1]);
   }
   checkWholeSeconds(durations);
-  // The container runs as non-root with every capability dropped: binding below 1024 fails where the runtime does not
-  // open those ports to unprivileged users (containerd before 2.0, CRI-O), as GpuNotebook and training refuse too.
-  checkInteger('port', port, 1024, 65535, port < 1024 ? 'the container runs as non-root without capabilities and cannot bind ports below 1024; serve on 8080' : undefined);
+  checkInteger('port', port, 1, 65535);
   checkInteger('minScale', p.minScale, 0);
   checkInteger('maxScale', p.maxScale, 0);
   checkInteger('initialScale', p.initialScale, 0);

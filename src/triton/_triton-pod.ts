@@ -86,7 +86,7 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   if (props.gpuMetrics !== undefined && !metrics) throw propError('gpuMetrics', 'unset when metrics is false', props.gpuMetrics);
   if (props.metricsInterval !== undefined) {
     if (!metrics) throw propError('metricsInterval', 'unset when metrics is false', durationText(props.metricsInterval));
-    checkInteger('metricsInterval', wholeMillis('metricsInterval', props.metricsInterval), 1, undefined, 'a whole number of milliseconds');
+    checkInteger('metricsInterval', wholeMillis('metricsInterval', props.metricsInterval), 1, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds');
   }
   if (props.responseCacheSize !== undefined) quantity('responseCacheSize', props.responseCacheSize);
   if (props.gpuMemory !== undefined) quantity('gpuMemory', props.gpuMemory);

@@ -158,7 +158,7 @@ const PLATFORM_BACKENDS: Record<string, string> = {
 export class ModelVersionPolicy {
   /** The highest `numVersions` versions present (Triton's default is the latest one). */
   public static latest(numVersions: number = 1): ModelVersionPolicy {
-    checkInteger('ModelVersionPolicy.latest(numVersions)', numVersions, 1);
+    checkInteger('ModelVersionPolicy.latest(numVersions)', numVersions, 1, MAX_UINT32);
     return new ModelVersionPolicy('latest', numVersions, undefined);
   }
 
@@ -170,7 +170,7 @@ export class ModelVersionPolicy {
   /** Exactly these versions; each must be present in the repository. */
   public static specific(versions: number[]): ModelVersionPolicy {
     if (versions.length === 0) throw propError('ModelVersionPolicy.specific(versions)', 'at least one version', versions);
-    for (const v of versions) checkInteger('ModelVersionPolicy.specific(versions)', v, 1);
+    for (const v of versions) checkInteger('ModelVersionPolicy.specific(versions)', v, 1, Number.MAX_SAFE_INTEGER);
     if (new Set(versions).size !== versions.length) throw propError('ModelVersionPolicy.specific(versions)', 'distinct versions', versions);
     return new ModelVersionPolicy('specific', undefined, [...versions].sort((a, b) => a - b));
   }
@@ -1060,7 +1060,7 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
     // dynamic batch scheduler takes max(1, max_batch_size).
     checkPreferred(`${where}.dynamicBatching.preferredBatchSizes`, d.preferredBatchSizes, maxBatchSize);
     checkDelay(`${where}.dynamicBatching.maxQueueDelay`, d.maxQueueDelay);
-    checkInteger(`${where}.dynamicBatching.priorityLevels`, d.priorityLevels, 1);
+    checkInteger(`${where}.dynamicBatching.priorityLevels`, d.priorityLevels, 1, Number.MAX_SAFE_INTEGER);
     const levels = d.priorityLevels;
     if (d.defaultPriorityLevel !== undefined) {
       if (levels === undefined) throw propError(`${where}.dynamicBatching.defaultPriorityLevel`, 'unset unless priorityLevels is set', d.defaultPriorityLevel);
@@ -1128,7 +1128,7 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
       if (inputNames.size > 0 && !inputNames.has(name)) {
         throw propError(`${where}.warmup[${w.name}].inputs`, `keyed by the model's inputs and control tensors (${[...inputNames].join(', ')})`, name);
       }
-      for (const dim of input.dims) checkInteger(`${where}.warmup[${w.name}].inputs[${name}].dims`, dim, 1, undefined, 'warmup shapes are concrete: no -1');
+      for (const dim of input.dims) checkInteger(`${where}.warmup[${w.name}].inputs[${name}].dims`, dim, 1, Number.MAX_SAFE_INTEGER, 'warmup shapes are concrete: no -1');
       // The warmup is an inference request: Triton refuses one whose input has another type or shape.
       const declared = (p.inputs ?? []).find((i) => i.name === name);
       if (!declared) continue;
@@ -1316,7 +1316,7 @@ function checkEnsemble(where: string, p: TritonModelConfigProps): void {
   for (const [i, s] of p.ensembleSteps!.entries()) {
     const at = `${where}.ensembleSteps[${i}]`;
     if (s.modelName === p.name) throw propError(`${at}.modelName`, 'another model than the ensemble itself', s.modelName);
-    if (s.modelVersion !== undefined && s.modelVersion !== -1) checkInteger(`${at}.modelVersion`, s.modelVersion, 1, undefined, 'use -1 (the default) for the latest version');
+    if (s.modelVersion !== undefined && s.modelVersion !== -1) checkInteger(`${at}.modelVersion`, s.modelVersion, 1, Number.MAX_SAFE_INTEGER, 'use -1 (the default) for the latest version');
     if (Object.keys(s.inputMap).length === 0) throw propError(`${at}.inputMap`, 'at least one input', {});
     if (Object.keys(s.outputMap).length === 0) throw propError(`${at}.outputMap`, 'at least one output', {});
     for (const tensor of Object.values(s.inputMap)) read.add(tensor);
@@ -1393,7 +1393,7 @@ function checkInstanceGroup(prop: string, g: ModelInstanceGroup, platform: Model
   }
   for (const r of g.rateLimiter?.resources ?? []) {
     if (!r.name) throw propError(`${prop}.rateLimiter.resources[].name`, 'a non-empty name', r.name);
-    checkInteger(`${prop}.rateLimiter.resources[${r.name}].count`, r.count, 1);
+    checkInteger(`${prop}.rateLimiter.resources[${r.name}].count`, r.count, 1, MAX_UINT32);
   }
-  checkInteger(`${prop}.rateLimiter.priority`, g.rateLimiter?.priority, 0);
+  checkInteger(`${prop}.rateLimiter.priority`, g.rateLimiter?.priority, 0, MAX_UINT32);
 }

@@ -156,7 +156,7 @@ export class TritonModel {
     const versions = props.versions ?? [1];
     const prop = `model[${props.name}].versions`;
     if (versions.length === 0) throw propError(prop, 'at least one version present in the repository', versions);
-    for (const v of versions) checkInteger(prop, v, 1, undefined, 'version folders are positive integers; Triton ignores 0 and non-numeric folders');
+    for (const v of versions) checkInteger(prop, v, 1, Number.MAX_SAFE_INTEGER, 'version folders are positive integers; Triton ignores 0 and non-numeric folders');
     if (new Set(versions).size !== versions.length) throw propError(prop, 'distinct versions', versions);
     this.versions = [...versions].sort((a, b) => a - b);
     const policy = this.config.versionPolicy;

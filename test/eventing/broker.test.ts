@@ -97,7 +97,7 @@ describe('Broker', () => {
   });
 
   test('fails a negative retry count', () => {
-    expect(() => new Broker(chart(), 'events', { delivery: { retry: -1 } })).toThrow("'delivery.retry' must be an integer between 0 and 2147483647, got -1");
+    expect(() => new Broker(chart(), 'events', { delivery: { retry: -1 } })).toThrow("'delivery.retry' must be an integer >= 0, got -1");
   });
 
   test('fails a dead-letter sink together with dropUndeliverableEvents', () => {

@@ -219,9 +219,9 @@ describe('GpuNodePool', () => {
   });
 
   test('the platform factories name the prop of a node-pool name that is no label value', () => {
-    expect(() => GpuNodePool.gke({ nodePoolName: 'gpu pool' })).toThrow("'gke.nodePoolName' must be valid label values");
-    expect(() => GpuNodePool.eks({ nodeGroup: 'gpu nodes' })).toThrow("'eks.nodeGroup' must be valid label values");
-    expect(() => GpuNodePool.aks({ agentPool: 'gpu pool' })).toThrow("'aks.agentPool' must be valid label values");
+    expect(() => GpuNodePool.gke({ nodePoolName: 'gpu pool' })).toThrow("'gke.nodePoolName' must be a label value (the node label cloud.google.com/gke-nodepool holds it");
+    expect(() => GpuNodePool.eks({ nodeGroup: 'gpu nodes' })).toThrow("'eks.nodeGroup' must be a label value");
+    expect(() => GpuNodePool.aks({ agentPool: 'gpu pool' })).toThrow("'aks.agentPool' must be a label value");
   });
 
   describe('gke()', () => {
@@ -335,12 +335,21 @@ describe('GpuNodePool', () => {
         "'nvidia.tolerations' must be tolerations of taint values, which are label values (at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric), " +
         "got 'nvidia.com/gpu Equal yes please'");
       expect(() => GpuNodePool.custom({ requiredNodeAffinity: [NodeLabelQuery.in('example.com/zone', [])] })).toThrow(
-        "'custom.requiredNodeAffinity' must be expressions whose In lists one or more label values");
+        "'custom.requiredNodeAffinity' must be expressions whose In lists one value or more, got 'example.com/zone In []'");
+      expect(() => GpuNodePool.custom({ requiredNodeAffinity: [NodeLabelQuery.in('example.com/zone', ['eu west'])] })).toThrow(
+        "'custom.requiredNodeAffinity' must be expressions whose In lists label values");
       expect(() => GpuNodePool.custom({ requiredNodeAffinity: [NodeLabelQuery.gt('nvidia.com/gpu.memory', ['40GB'])] })).toThrow(
-        "'custom.requiredNodeAffinity' must be expressions whose Gt compares with one integer (the label is read as a number), got 'nvidia.com/gpu.memory Gt [40GB]'");
+        "'custom.requiredNodeAffinity' must be expressions whose Gt compares with one integer (the label is read as a number), got 'nvidia.com/gpu.memory Gt [\"40GB\"]'");
       expect(() => GpuNodePool.custom({ requiredNodeAffinity: [NodeLabelQuery.exists('-zone')] })).toThrow("'custom.requiredNodeAffinity' must be expressions on label keys");
-      // What the factories write themselves passes.
+      // What the factories write themselves passes, and so do the usual user expressions: an empty role label, NotIn,
+      // a toleration of any taint, a signed number.
       expect(() => GpuNodePool.onPrem({ minGpuMemory: Size.gibibytes(40), minGpuCount: 2 })).not.toThrow();
+      const usual = GpuNodePool.custom({
+        requiredNodeAffinity: [NodeLabelQuery.is('node-role.kubernetes.io/gpu', ''), NodeLabelQuery.notIn('example.com/pool', ['cpu only']),
+          NodeLabelQuery.gt('example.com/gpus', ['+3'])],
+        tolerations: [NodeTaintQuery.any(), NodeTaintQuery.is('dedicated', 'gpu', { effect: TaintEffect.NO_SCHEDULE })],
+      });
+      expect(usual.requiredNodeAffinity).toHaveLength(3);
     });
 
     test('fails on an invalid node selector key', () => {

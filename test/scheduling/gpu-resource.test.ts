@@ -45,6 +45,7 @@ describe('GpuResource', () => {
     expect(() => GpuResource.custom('gpu')).toThrow(/'GpuResource.custom\(name\)' must be a qualified extended resource name .* got 'gpu'/);
     // The apiserver keeps kubernetes.io for native resources, and a name part has at most 63 characters.
     expect(() => GpuResource.custom('example.kubernetes.io/gpu')).toThrow('must be a qualified extended resource name outside kubernetes.io');
+    expect(() => GpuResource.custom('foo-kubernetes.io/gpu')).toThrow("got 'foo-kubernetes.io/gpu'");
     expect(() => GpuResource.custom(`vendor.example.com/${'g'.repeat(64)}`)).toThrow('must be a qualified extended resource name outside kubernetes.io');
   });
 });

@@ -335,13 +335,14 @@ describe('what the pod references, checked as the apiserver checks it', () => {
       .toThrow("'serviceAccount' must be an object name: a DNS subdomain");
     const scratch = Volume.fromEmptyDir(chart, 'v', 'Scratch_Data');
     expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume: scratch, path: '/scratch' }] }))
-      .toThrow("'volumeMounts[].volume' must be a DNS label (at most 63 lowercase letters, digits and -), got 'Scratch_Data'");
+      .toThrow("'volumeMounts[].volume' must be a volume named by a DNS label (at most 63 lowercase letters, digits and -), got 'Scratch_Data'");
   });
 
   test('fails on more GPUs than a node has', () => {
-    expect(() => resolveGpuPod({ image: IMAGE, gpuCount: 65 }))
-      .toThrow("'gpuCount' must be at most 64: a pod's GPUs come from one node, and no node has more, got 65: spread the work over several pods");
-    expect(resolveGpuPod({ image: IMAGE, gpuCount: 16 }).gpuCount).toBe(16);
+    expect(() => resolveGpuPod({ image: IMAGE, gpuCount: 1025 }))
+      .toThrow("'gpuCount' must be at most 1024: a pod's GPUs come from one node, and no node has more, got 1025: spread the work over several pods");
+    // 128 NeuronCores of a trn2.48xlarge pass.
+    expect(resolveGpuPod({ image: IMAGE, gpu: GpuResource.custom('aws.amazon.com/neuroncore'), gpuCount: 128 }).gpuCount).toBe(128);
   });
 
   test('fails on a negative CPU amount and on a size too large to write as a quantity', () => {

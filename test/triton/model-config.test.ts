@@ -184,6 +184,8 @@ describe('TritonModelConfig', () => {
     expect(render(simple({ versionPolicy: ModelVersionPolicy.latest(2) }))).toContain('version_policy {\n  latest {\n    num_versions: 2\n  }\n}');
     expect(render(simple({ versionPolicy: ModelVersionPolicy.all() }))).toContain('version_policy {\n  all { }\n}');
     expect(render(simple({ versionPolicy: ModelVersionPolicy.specific([2, 1]) }))).toContain('specific {\n    versions: [ 1, 2 ]');
+    // Versions are int64: timestamp-named version folders pass, beyond int32.
+    expect(render(simple({ versionPolicy: ModelVersionPolicy.specific([20240101120000]) }))).toContain('versions: [ 20240101120000 ]');
   });
 
   test('version policies select the served versions', () => {
