@@ -15,6 +15,9 @@ export const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a
 export const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** Label value (non-empty): at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric. */
 export const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** The rules of LABEL_KEY and LABEL_VALUE as errors state them. */
+export const QUALIFIED_NAME_RULE = '[prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.]';
+export const LABEL_VALUE_RULE = 'at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric';
 /**
  * An NVIDIA MIG profile as go-nvlib names it (`1g.10gb`, up to 8 slices), with the one attribute some profiles
  * have: media extensions (`+me`, `+me.all`), graphics (`+gfx`), or none of the media extensions (`-me`).
@@ -75,10 +78,10 @@ export function isQualifiedName(key: string): boolean {
 export function checkLabels(prop: string, labels: Record<string, string> | undefined): void {
   for (const [key, value] of Object.entries(labels ?? {})) {
     if (!isQualifiedName(key)) {
-      throw propError(prop, 'keyed by label keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.])', key);
+      throw propError(prop, `keyed by label keys (${QUALIFIED_NAME_RULE})`, key);
     }
     if (typeof value !== 'string' || (value !== '' && !LABEL_VALUE.test(value))) {
-      throw propError(`${prop}['${key}']`, 'a label value (at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric, or empty)', value,
+      throw propError(`${prop}['${key}']`, `a label value (${LABEL_VALUE_RULE}, or empty)`, value,
         'put longer or free-form text in an annotation');
     }
   }
@@ -93,7 +96,7 @@ export function checkAnnotations(prop: string, annotations: Record<string, strin
   for (const [key, value] of Object.entries(annotations ?? {})) {
     // The apiserver checks annotation keys in lower case (ValidateAnnotations): 'Example.com/Owner' is one.
     if (!isQualifiedName(key.toLowerCase())) {
-      throw propError(prop, 'keyed by annotation keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.])', key);
+      throw propError(prop, `keyed by annotation keys (${QUALIFIED_NAME_RULE})`, key);
     }
     if (typeof value !== 'string') throw propError(`${prop}['${key}']`, 'a string', value);
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);

@@ -93,8 +93,9 @@ export class PlaceableWorkload {
     const expected = placementJson(renderNodePlacement(nodePool));
     const differing = PLACEMENT_FIELDS.filter((f) => canonicalJson(podSpec[f]) !== canonicalJson(expected[f]));
     if (differing.length > 0) {
-      // The runtime class, a name, is shown: the pods' against the pool's.
-      const shown = differing.map((f) => (f === 'runtimeClassName' ? `${f} (the pods' ${podSpec[f] ?? 'none'}, the pool's ${expected[f] ?? 'none'})` : f));
+      // A scalar field (the runtime class) is shown with its values: the pods' against the pool's.
+      const scalar = (v: unknown) => v === undefined || typeof v !== 'object';
+      const shown = differing.map((f) => (scalar(podSpec[f]) && scalar(expected[f]) ? `${f} (the pods' ${podSpec[f] ?? 'none'}, the pool's ${expected[f] ?? 'none'})` : f));
       throw propError('nodePool', `the node pool the pods of ${apiObject.kind} '${apiObject.name}' were rendered with (the overrides patch their placement)`,
         `one that renders another ${shown.join(', ')}`,
         `pass the nodePool given to the workload${differing.includes('runtimeClassName') ? "; a runtime class is the pool's runtimeClassName" : ''}`);

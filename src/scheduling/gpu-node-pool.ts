@@ -2,7 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s, NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
-import { checkDnsSubdomain, checkLabels, isQualifiedName, LABEL_VALUE, PLAIN_MIG_PROFILE } from '../_names';
+import { checkDnsSubdomain, checkLabels, isQualifiedName, LABEL_VALUE, LABEL_VALUE_RULE, PLAIN_MIG_PROFILE, QUALIFIED_NAME_RULE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -570,8 +570,8 @@ export class GpuNodePool {
   }
 }
 
-const LABEL_KEY_TEXT = 'label keys ([prefix/]name: a DNS subdomain prefix, a name of 63 characters of [A-Za-z0-9-_.])';
-const LABEL_VALUE_TEXT = 'label values (at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric)';
+const LABEL_KEY_TEXT = `label keys (${QUALIFIED_NAME_RULE})`;
+const LABEL_VALUE_TEXT = `label values (${LABEL_VALUE_RULE})`;
 
 /** Throws on a toleration the apiserver refuses (ValidateTolerations): its key, its value against its operator. */
 function checkToleration(prop: string, t: k8s.Toleration): void {

@@ -1,7 +1,6 @@
 import { propError } from '../_errors';
 import { isQualifiedName, MIG_PROFILE } from '../_names';
 
-const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /**
  * The extended resource a workload asks the device plugin for.
@@ -37,9 +36,9 @@ export class GpuResource {
 
   /** Any other vendor's extended resource, by its fully qualified name (`vendor.example.com/gpu`). */
   public static custom(name: string): GpuResource {
-    // An extended resource (IsExtendedResourceName): a qualified name, not a native one (IsPrefixedNativeResource:
-    // any name containing 'kubernetes.io/').
-    if (!RESOURCE_NAME.test(name) || !isQualifiedName(name) || name.includes('kubernetes.io/')) {
+    // An extended resource (IsExtendedResourceName): a qualified name with a domain, not a native one
+    // (IsPrefixedNativeResource: any name containing 'kubernetes.io/').
+    if (!name.includes('/') || !isQualifiedName(name) || name.includes('kubernetes.io/')) {
       throw propError('GpuResource.custom(name)', "a qualified extended resource name outside kubernetes.io, such as 'vendor.example.com/gpu'", name);
     }
     return new GpuResource(name);

@@ -10,6 +10,7 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
 import { sortedRecord } from '../_order';
+import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { checkPinnedImage } from '../scheduling/_image';
@@ -226,7 +227,7 @@ export interface KnativeScalingOptions {
  * on to a GpuInferenceService (TritonKnativeService). The return type has every key of the interface, so the
  * compiler names an option this list leaves out.
  */
-export function knativeScalingOptions(p: KnativeScalingOptions): { [K in keyof Required<KnativeScalingOptions>]: KnativeScalingOptions[K] } {
+export function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<KnativeScalingOptions> {
   return {
     clusterLocal: p.clusterLocal,
     minScale: p.minScale,

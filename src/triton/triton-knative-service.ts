@@ -10,6 +10,7 @@ import { TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
+import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
@@ -141,7 +142,7 @@ export class TritonKnativeService extends Construct {
     const pod = triton.pod;
 
     // Every GpuPodProps key, so that the compiler names a prop this list would leave behind.
-    const podProps: { [K in keyof Required<GpuPodProps>]: GpuPodProps[K] } = {
+    const podProps: EveryKey<GpuPodProps> = {
       requireImageDigest: p.requireImageDigest,
       imagePullPolicy: p.imagePullPolicy,
       command: p.command,
