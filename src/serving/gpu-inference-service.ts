@@ -73,13 +73,38 @@ export class ScalingMetric {
   ) {}
 }
 
-/** An HTTP GET probe on the serving port; Knative fills in the port. */
-export interface HttpProbeOptions {
+/** How a probe checks the serving port. */
+export enum ProbeCheck {
+  /** An HTTP GET of `path`: a 2xx or 3xx answer passes. */
+  HTTP_GET = 'httpGet',
   /**
-   * Path to GET.
+   * A call to the standard gRPC health service (`grpc.health.v1.Health/Check`), for a server on an `h2c` port that
+   * implements it; SERVING passes. Kubernetes 1.24 or later (1.27 made it GA); Knative's queue-proxy runs the
+   * readiness probe.
+   */
+  GRPC = 'grpc',
+  /** A TCP connect: passes once the port accepts connections. */
+  TCP_SOCKET = 'tcpSocket',
+}
+
+/** A probe on the serving port, which the construct names: a probe cannot target another port of the container. */
+export interface ServingProbeOptions {
+  /**
+   * How the probe checks the port.
+   * @default ProbeCheck.HTTP_GET
+   */
+  readonly check?: ProbeCheck;
+  /**
+   * Path to GET; only with `ProbeCheck.HTTP_GET`.
    * @default '/'
    */
   readonly path?: string;
+  /**
+   * The service name sent in the gRPC health check, for a server that reports per service; only with
+   * `ProbeCheck.GRPC`.
+   * @default - '' (the server as a whole)
+   */
+  readonly grpcService?: string;
   /**
    * Delay before the first probe.
    * @default - none
@@ -318,18 +343,18 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    * Readiness probe on the serving port.
    * @default - Knative's default TCP probe on the serving port
    */
-  readonly readinessProbe?: HttpProbeOptions;
+  readonly readinessProbe?: ServingProbeOptions;
   /**
    * Startup probe on the serving port (named explicitly: Knative does not fill it in for startup probes); size its
    * budget (initialDelay + period × failureThreshold) for model loading, within `progressDeadline`.
    * @default - none
    */
-  readonly startupProbe?: HttpProbeOptions;
+  readonly startupProbe?: ServingProbeOptions;
   /**
    * Liveness probe on the serving port.
    * @default - none
    */
-  readonly livenessProbe?: HttpProbeOptions;
+  readonly livenessProbe?: ServingProbeOptions;
   /**
    * Download model weights before the server starts.
    * @default - none: the image carries its weights
@@ -539,9 +564,9 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       pullImage: imagePullerOf(this),
       containerName: 'model',
       ports: [{ containerPort: this.port, name: this.protocol }],
-      readinessProbe: p.readinessProbe && httpProbe(p.readinessProbe),
-      startupProbe: p.startupProbe && httpProbe(p.startupProbe, this.port),
-      livenessProbe: p.livenessProbe && httpProbe(p.livenessProbe),
+      readinessProbe: p.readinessProbe && servingProbe(p.readinessProbe, this.port, false),
+      startupProbe: p.startupProbe && servingProbe(p.startupProbe, this.port, true),
+      livenessProbe: p.livenessProbe && servingProbe(p.livenessProbe, this.port, false),
       extraMounts: nonEmpty([...(weights ? [weights.mount] : []), ...extra.flatMap((x) => x.mounts ?? [])]),
       extraVolumes: nonEmpty([...(weights?.volumes ?? []), ...extra.flatMap((x) => x.volumes ?? [])]),
       initContainers: nonEmpty([...(weights ? [weights.container] : []), ...extra.flatMap((x) => x.initContainers ?? [])]),
@@ -698,13 +723,24 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   }
   for (const [prop, probe] of [['readinessProbe', p.readinessProbe], ['startupProbe', p.startupProbe], ['livenessProbe', p.livenessProbe]] as const) {
     if (!probe) continue;
-    if (probe.path !== undefined && !probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
+    const check = probe.check ?? ProbeCheck.HTTP_GET;
+    if (probe.path !== undefined) {
+      if (check !== ProbeCheck.HTTP_GET) throw propError(`${prop}.path`, 'unset unless check is ProbeCheck.HTTP_GET', probe.path);
+      if (!probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
+    }
+    if (probe.grpcService !== undefined && check !== ProbeCheck.GRPC) {
+      throw propError(`${prop}.grpcService`, 'unset unless check is ProbeCheck.GRPC', probe.grpcService);
+    }
+    if (check === ProbeCheck.GRPC && p.protocol !== ServingProtocol.H2C) {
+      throw propError(`${prop}.check`, 'ProbeCheck.HTTP_GET or ProbeCheck.TCP_SOCKET on an http1 port: a gRPC health check speaks HTTP/2',
+        'ProbeCheck.GRPC', 'serve gRPC with protocol: ServingProtocol.H2C');
+    }
     checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
   }
   const startup = p.startupProbe;
   const deadline = progressDeadline.toSeconds();
   if (startup) {
-    const probe = httpProbe(startup);
+    const probe = servingProbe(startup, port, true);
     const budget = (probe.initialDelaySeconds ?? 0) + probe.periodSeconds! * probe.failureThreshold!;
     if (budget > deadline) {
       throw propError('startupProbe', `a budget (initialDelay + period x failureThreshold) within progressDeadline (${deadline}s), after which Knative ` +
@@ -722,12 +758,17 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
 }
 
 /**
- * An HTTP GET probe. Knative fills in the port of readiness and liveness probes (and rejects any other), but the
- * revision reconciler does not rewrite startup probes: those name the serving port themselves.
+ * A probe of the serving port. Knative fills in the port of HTTP and TCP readiness and liveness probes (and
+ * rejects any other), but the revision reconciler does not rewrite startup probes, nor any gRPC probe (whose port
+ * the CRD requires): those name the serving port themselves.
  */
-function httpProbe(o: HttpProbeOptions, port?: number): k8s.Probe {
+function servingProbe(o: ServingProbeOptions, port: number, startup: boolean): k8s.Probe {
+  const check = o.check ?? ProbeCheck.HTTP_GET;
+  const named = startup ? k8s.IntOrString.fromNumber(port) : undefined;
   return {
-    httpGet: { path: o.path ?? '/', port: port === undefined ? undefined : k8s.IntOrString.fromNumber(port) } as k8s.HttpGetAction,
+    httpGet: check === ProbeCheck.HTTP_GET ? { path: o.path ?? '/', port: named } as k8s.HttpGetAction : undefined,
+    grpc: check === ProbeCheck.GRPC ? { port, service: o.grpcService } : undefined,
+    tcpSocket: check === ProbeCheck.TCP_SOCKET ? { port: named } as k8s.TcpSocketAction : undefined,
     initialDelaySeconds: o.initialDelay?.toSeconds(),
     periodSeconds: o.period?.toSeconds() ?? 10,
     timeoutSeconds: o.timeout?.toSeconds() ?? 1,

@@ -14,7 +14,7 @@ import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
-import { GpuInferenceService, KnativeScalingOptions, knativeScalingOptions, ServingProtocol } from '../serving/gpu-inference-service';
+import { GpuInferenceService, KnativeScalingOptions, knativeScalingOptions, ProbeCheck, ServingProbeOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
 /** Props of TritonKnativeService. */
 export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeScalingOptions {
@@ -65,10 +65,9 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  * unless set; Prometheus scrape annotations for port 8002, which Triton still serves though Knative does not
  * route it.
  *
- * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c,
- * Knative rewrites probes to the serving port, where HTTP GETs would hit the gRPC server, so Knative's default
- * TCP readiness probe is used: Triton opens its ports only after loading the models. There is no liveness probe
- * then (Knative has no gRPC probes), and a hung server is not restarted: serve over HTTP/1 where that matters.
+ * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, all
+ * three call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes 1.24 or
+ * later): a server that stops being ready after startup, as when a backend dies, is restarted.
  *
  * Prerequisites: those of GpuInferenceService (add a `KnativeFeatures` to the app: init containers and PVCs
  * need feature flags).
@@ -137,7 +136,8 @@ export class TritonKnativeService extends Construct {
         `${triton.exitTimeoutSeconds}s`, 'raise timeout or lower exitTimeout');
     }
     checkRepositoryClaim(props.repository, "Knative starts each new revision's pods beside the old ones, and scales out");
-    const http = protocol === ServingProtocol.HTTP1;
+    // Triton answers the standard gRPC health check with its readiness (grpc_server.cc, RegisterHealthCheck).
+    const health = (path: string): ServingProbeOptions => (protocol === ServingProtocol.HTTP1 ? { path } : { check: ProbeCheck.GRPC });
     const p = props;
     const pod = triton.pod;
 
@@ -176,9 +176,9 @@ export class TritonKnativeService extends Construct {
       containerConcurrency: this.containerConcurrency,
       target: this.target,
       progressDeadline,
-      startupProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) } : undefined,
-      readinessProbe: http ? { path: '/v2/health/ready', period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 } : undefined,
-      livenessProbe: http ? { path: '/v2/health/live', period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
+      startupProbe: { ...health('/v2/health/ready'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) },
+      readinessProbe: { ...health('/v2/health/ready'), period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 },
+      livenessProbe: { ...health('/v2/health/live'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 },
     });
     this.name = this.service.name;
     // Knative's broker counts a non-empty reply that is no CloudEvent as a failed delivery (a 502 to the sender).

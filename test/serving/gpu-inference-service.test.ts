@@ -5,7 +5,7 @@ import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount } from 'cdk8s-pl
 import * as YAML from 'yaml';
 import {
   AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
-  KnativeFeature, KnativeFeatures, ScalingMetric, ServingProtocol,
+  KnativeFeature, KnativeFeatures, ProbeCheck, ScalingMetric, ServingProtocol,
 } from '../../src';
 import { oneOf, synth, validateManifests } from '../_helpers/manifests';
 
@@ -320,6 +320,21 @@ describe('GpuInferenceService', () => {
     expect(c.livenessProbe).toBeUndefined();
   });
 
+  test('gRPC and TCP probes: gRPC ones name the serving port everywhere (Knative rewrites only HTTP and TCP ports)', () => {
+    const c = container(ksvc({
+      port: 9000,
+      protocol: ServingProtocol.H2C,
+      startupProbe: { check: ProbeCheck.GRPC, period: Duration.seconds(5), failureThreshold: 60 },
+      readinessProbe: { check: ProbeCheck.GRPC, grpcService: 'inference' },
+      livenessProbe: { check: ProbeCheck.TCP_SOCKET, period: Duration.seconds(20) },
+    }));
+    expect(c.startupProbe).toEqual({ grpc: { port: 9000 }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 60 });
+    expect(c.readinessProbe).toEqual({ grpc: { port: 9000, service: 'inference' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(c.livenessProbe).toEqual({ tcpSocket: {}, periodSeconds: 20, timeoutSeconds: 1, failureThreshold: 3 });
+    const tcpStartup = container(ksvc({ port: 9000, startupProbe: { check: ProbeCheck.TCP_SOCKET } }));
+    expect(tcpStartup.startupProbe.tcpSocket).toEqual({ port: 9000 });
+  });
+
   test('IfNotPresent pull policy by default, for multi-GB images', () => {
     expect(container(ksvc()).imagePullPolicy).toBe('IfNotPresent');
   });
@@ -486,6 +501,9 @@ describe('GpuInferenceService', () => {
       ['fails on a response-start timeout above the timeout', { timeout: Duration.seconds(60), responseStartTimeout: Duration.seconds(90) }, /'responseStartTimeout' must be between 0s and the request timeout \(60s\), got '90s'/],
       ['fails on a reserved pod annotation', { podAnnotations: { 'autoscaling.knative.dev/min-scale': '1' } }, /'podAnnotations' must be free of autoscaling.knative.dev\/\* keys, which typed props set, got 'autoscaling.knative.dev\/min-scale'/],
       ['fails on a relative probe path', { readinessProbe: { path: 'healthz' } }, /'readinessProbe.path' must be an absolute path starting with '\/', got 'healthz'/],
+      ['fails on a probe path with a gRPC check', { protocol: ServingProtocol.H2C, livenessProbe: { check: ProbeCheck.GRPC, path: '/healthz' } }, /'livenessProbe.path' must be unset unless check is ProbeCheck.HTTP_GET, got '\/healthz'/],
+      ['fails on a gRPC service name with an HTTP check', { startupProbe: { grpcService: 'inference' } }, /'startupProbe.grpcService' must be unset unless check is ProbeCheck.GRPC, got 'inference'/],
+      ['fails on a gRPC check of an http1 port', { readinessProbe: { check: ProbeCheck.GRPC } }, /'readinessProbe.check' must be ProbeCheck.HTTP_GET or ProbeCheck.TCP_SOCKET on an http1 port: a gRPC health check speaks HTTP\/2, got 'ProbeCheck.GRPC': serve gRPC with protocol: ServingProtocol.H2C/],
       ['fails on an invalid service name', { metadata: { name: 'ResNet_50' } }, /'metadata.name' must be a DNS-1035 label .* got 'ResNet_50'/],
       ['fails on root uid without allowRoot', { security: { runAsUser: 0 } }, /'security.runAsUser' must be a non-zero uid while runAsNonRoot is on, got 0: set security.allowRoot/],
       ['fails on guaranteed QoS with a limit above the request', { guaranteedQos: true, resources: { cpu: { request: Cpu.units(1), limit: Cpu.units(2) } } }, /'resources.cpu' must be a request equal to the limit when guaranteedQos is set, got '1 request, 2 limit'/],

@@ -106,13 +106,14 @@ describe('TritonKnativeService', () => {
     expect(triton.url).toBe('http://resnet50.ml.svc.cluster.local');
   });
 
-  test('serves gRPC on 8001 h2c, leaving readiness to Knative\'s TCP probe', () => {
-    const { app } = knative({ protocol: ServingProtocol.H2C });
+  test('serves gRPC on 8001 h2c, probed with the standard gRPC health check, with the startup budget', () => {
+    const { app } = knative({ protocol: ServingProtocol.H2C, startupTimeout: Duration.minutes(10) });
     const c = containerOf(app);
     expect(c.ports).toEqual([{ containerPort: 8001, name: 'h2c' }]);
-    expect(c.readinessProbe).toBeUndefined();
-    expect(c.startupProbe).toBeUndefined();
-    expect(c.livenessProbe).toBeUndefined();
+    expect(c.readinessProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+    expect(c.livenessProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    expect(c.startupProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 });
+    expect(JSON.stringify(c)).not.toContain('httpGet');
   });
 
   test('probes Triton\'s health endpoints over HTTP/1, with the startup budget', () => {
