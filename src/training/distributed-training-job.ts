@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds, durationText } from '../_duration';
 import { checkInteger, propError } from '../_errors';
-import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
@@ -243,9 +243,20 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    * @default - no liveness probe
    */
   readonly gpuHealthCheck?: GpuHealthCheckOptions;
+  /**
+   * The Kueue `LocalQueue` to submit the Job to, in the Job's namespace (the `kueue.x-k8s.io/queue-name` label, on
+   * the Job only). Kueue's webhook creates the Job suspended and starts it once the queue's quota has room for all
+   * `nodes` pods at once, so a run never holds some GPUs while its other pods wait for theirs. With
+   * `waitForPodsReady` in Kueue's configuration, an admitted Job whose pods do not all start in time is
+   * suspended and requeued. `activeDeadline` counts from admission: Kubernetes resets it when the Job resumes.
+   * @default - no queue: the pods are scheduled as they fit
+   */
+  readonly queueName?: string;
 }
 
 const CONTAINER = 'trainer';
+/** The label that submits a Job to a Kueue LocalQueue. */
+const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 /**
  * What torchrun sets for each worker (torch elastic's local agent, `_start_workers`), besides TORCHELASTIC_*: a value
  * in the pod's env would never reach the workers.
@@ -397,7 +408,11 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 
     // Converted by toWire: the generated toJson_KubeJobProps knows only Kubernetes 1.27 fields, not podReplacementPolicy.
     this.job = wireApiObject(this, 'Resource', k8s.KubeJob, {
-      metadata: { ...props.metadata, name: this.name },
+      metadata: {
+        ...props.metadata,
+        name: this.name,
+        labels: props.queueName === undefined ? props.metadata?.labels : { ...props.metadata?.labels, [KUEUE_QUEUE_LABEL]: props.queueName },
+      },
       spec: {
         completionMode: 'Indexed',
         completions: this.nodes,
@@ -486,6 +501,14 @@ function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTraini
 }
 
 function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {
+  if (p.queueName !== undefined) {
+    if (!(DNS_1123_SUBDOMAIN.test(p.queueName) && p.queueName.length <= 63)) {
+      throw propError('queueName', "a LocalQueue name usable as a label value: a DNS subdomain of at most 63 lowercase letters, digits, '-' and '.'", p.queueName);
+    }
+    if (p.metadata?.labels?.[KUEUE_QUEUE_LABEL] !== undefined) {
+      throw propError('metadata.labels', `free of ${KUEUE_QUEUE_LABEL} when queueName is set`, p.metadata.labels[KUEUE_QUEUE_LABEL], 'set the queue once, with queueName');
+    }
+  }
   // The Job's fields, torchrun's flags and the probe take whole seconds.
   checkWholeSeconds([['activeDeadline', p.activeDeadline, 1], ['ttlAfterFinished', p.ttlAfterFinished], ['rendezvousTimeout', p.rendezvousTimeout, 1],
     ['gpuHealthCheck.period', p.gpuHealthCheck?.period, 1], ['gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout, 1]]);

@@ -192,6 +192,15 @@ describe('DistributedTrainingJob', () => {
       expect(manifest.spec.ttlSecondsAfterFinished).toBe(3600);
     });
 
+    test('a Kueue queue labels the Job only, which Kueue suspends and admits whole; the Job sets no suspend of its own', () => {
+      const { manifest, objects } = build({ nodes: 4, queueName: 'gpu-team-a', metadata: { labels: { team: 'vision' } } });
+      expect(manifest.metadata.labels).toEqual({ 'team': 'vision', 'kueue.x-k8s.io/queue-name': 'gpu-team-a' });
+      expect(manifest.spec.template.metadata.labels).toEqual({ team: 'vision' });
+      expect(oneOf(objects, 'v1', 'Service').metadata.labels).toEqual({ team: 'vision' });
+      expect(manifest.spec.suspend).toBeUndefined();
+      expect(build().manifest.metadata.labels).toBeUndefined();
+    });
+
     test('no TTL by default: a GitOps tool would re-create the deleted Job', () => {
       expect(build().manifest.spec.ttlSecondsAfterFinished).toBeUndefined();
     });
@@ -326,6 +335,12 @@ describe('DistributedTrainingJob', () => {
     test('fails on args, which torchrun gets', () => fails({ args: ['--x'] }, "'args' must be unset: the arguments are built from nodes"));
     test('fails on a script with arguments in it', () => fails({ script: 'train.py --lr 1' }, "'script' must be a script path or module name without whitespace"));
     test('fails on zero nodes', () => fails({ nodes: 0 }, "'nodes' must be an integer between 1 and 1000, got 0"));
+    test('fails on a queue name that cannot be a label value', () => {
+      fails({ queueName: 'Team_A' }, "'queueName' must be a LocalQueue name usable as a label value: a DNS subdomain of at most 63 lowercase letters, digits, '-' and '.', got 'Team_A'");
+      fails({ queueName: 'q'.repeat(64) }, /'queueName' must be a LocalQueue name .* got 'q{64}'/);
+    });
+    test('fails on a queue set twice', () => fails({ queueName: 'a', metadata: { labels: { 'kueue.x-k8s.io/queue-name': 'b' } } },
+      "'metadata.labels' must be free of kueue.x-k8s.io/queue-name when queueName is set, got 'b': set the queue once, with queueName"));
     test('fails on an empty launcher', () => fails({ launcher: [] }, "'launcher' must be a non-empty command"));
     test('fails on variables torchrun sets for its workers', () => {
       fails({ env: { WORLD_SIZE: EnvValue.fromValue('8') } }, "'env' must be free of the variables torchrun sets for its workers (LOCAL_RANK, RANK, GROUP_RANK, ROLE_RANK");
