@@ -313,27 +313,63 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
     }
   }
   errors.push(...checkGpuMemory(props, pod));
-  errors.push(...checkTensorFlowBackend(models, pod.image));
+  errors.push(...checkImageBackends(models, pod.image));
   return errors;
 }
 
 /** An NGC Triton image (or a mirror of it) by release tag: `…/nvidia/tritonserver:<yy>.<mm>[-<variant>]`. */
 const NGC_TRITON_TAG = /(^|\/)nvidia\/tritonserver:(\d{2})\.(\d{2})(-[^@]*)?(@|$)/;
 
+/** The backends NGC ships, as a model's runtime names them; a model of another (custom) backend is not judged. */
+const NGC_BACKENDS = ['tensorrt', 'onnxruntime', 'pytorch', 'tensorflow', 'openvino', 'fil', 'dali', 'vllm', 'tensorrtllm'];
 /**
- * NGC Triton images ship no TensorFlow backend from release 25.03 on (deprecated there; 25.02 is the last image
- * with it), and Triton fails to load a TensorFlow model without it. Images by digest alone, built elsewhere, or
- * whose tag variant names TensorFlow (`-tf…`, as NGC's former `-tf2-python-py3` and a build of one's own may)
- * are not judged.
+ * NGC's single-framework images and what they ship ("only has TRTLLM and Python backends", server#7346; the vLLM
+ * image "does not carry any other backends", server#7637). Python is in every image.
  */
-function checkTensorFlowBackend(models: readonly TritonModel[], image: string): string[] {
+const NGC_VARIANT_BACKENDS: Record<string, readonly string[]> = {
+  'vllm-python-py3': ['vllm', 'python'],
+  'trtllm-python-py3': ['tensorrtllm', 'python'],
+  'pyt-python-py3': ['pytorch', 'python'],
+  'tf2-python-py3': ['tensorflow', 'python'],
+};
+/** The LLM backends, which the general `-py3` image never ships: each has an image of its own. */
+const LLM_VARIANTS: Record<string, string> = { vllm: 'vllm-python-py3', tensorrtllm: 'trtllm-python-py3' };
+
+/**
+ * Models whose backend the NGC image does not ship: Triton fails to load them (`unable to find
+ * 'libtriton_<backend>.so'`), and with `--exit-on-error` the pod crash-loops.
+ * - The general `-py3` image has no vLLM or TensorRT-LLM backend, and no TensorFlow backend from release 25.03 on
+ *   (deprecated there; 25.02 is the last image with it).
+ * - The single-framework images (`-vllm-python-py3`, `-trtllm-python-py3`, `-pyt-python-py3`) ship that backend and
+ *   Python only.
+ *
+ * Images by digest alone, built elsewhere, of another tag variant, and models of custom backends (which a model
+ * folder may carry) are not judged; nor is TensorFlow on a tag variant naming it (`-tf…`, as a build of one's own).
+ */
+function checkImageBackends(models: readonly TritonModel[], image: string): string[] {
   const tag = NGC_TRITON_TAG.exec(image);
-  if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < 2503 || /(^|-)tf/.test(tag[4] ?? '')) return [];
-  return models.filter((m) => m.config.platform._runtime === 'tensorflow').map((m) =>
-    propError(`model[${m.name}].platform`, 'served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on)',
-      `${m.config.platform._name} on ${image}`,
-      'convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), pin nvcr.io/nvidia/tritonserver:25.02-py3, ' +
-      'or use an image built with the TensorFlow backend (a tag variant naming it, such as 25.12-py3-tf, is taken to have it)').message);
+  if (!tag) return [];
+  const release = `${tag[2]}.${tag[3]}`;
+  const variant = (tag[4] ?? '').slice(1);
+  const shipped = NGC_VARIANT_BACKENDS[variant];
+  const errors: string[] = [];
+  for (const m of models) {
+    const runtime = m.config.platform._runtime;
+    if (runtime === undefined || !NGC_BACKENDS.includes(runtime)) continue;
+    const got = `${m.config.platform._name} on ${image}`;
+    if (shipped && !shipped.includes(runtime)) {
+      errors.push(propError(`model[${m.name}].platform`, `served by an image with the ${runtime} backend (the ${variant} images ship only ${shipped.join(' and ')})`, got,
+        `serve it from a Triton workload of its own on nvcr.io/nvidia/tritonserver:${release}-${LLM_VARIANTS[runtime] ?? 'py3'}, or an image built with both backends`).message);
+    } else if (variant === 'py3' && LLM_VARIANTS[runtime]) {
+      errors.push(propError(`model[${m.name}].platform`, `served by an image with the ${runtime} backend (NGC ships it only in the <yy.mm>-${LLM_VARIANTS[runtime]} images)`, got,
+        `use nvcr.io/nvidia/tritonserver:${release}-${LLM_VARIANTS[runtime]}, or an image built with the backend`).message);
+    } else if (runtime === 'tensorflow' && Number(tag[2]) * 100 + Number(tag[3]) >= 2503 && !/(^|-)tf/.test(variant)) {
+      errors.push(propError(`model[${m.name}].platform`, 'served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on)', got,
+        'convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), pin nvcr.io/nvidia/tritonserver:25.02-py3, ' +
+        'or use an image built with the TensorFlow backend (a tag variant naming it, such as 25.12-py3-tf, is taken to have it)').message);
+    }
+  }
+  return errors;
 }
 
 function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] {

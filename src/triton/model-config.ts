@@ -108,6 +108,8 @@ export class ModelPlatform {
 
   /**
    * Any other backend by name (`backend: "<name>"`), e.g. `vllm`, `fil`, `openvino`, `onnxruntime`, or a custom one.
+   * NGC ships `vllm` and `tensorrtllm` only in images of their own (`<yy.mm>-vllm-python-py3`,
+   * `<yy.mm>-trtllm-python-py3`), which have no other backend but Python.
    */
   public static custom(backend: string): ModelPlatform {
     if (!/^[a-z0-9][a-z0-9_.-]*$/.test(backend)) {

@@ -481,14 +481,15 @@ describe('TritonServer', () => {
   });
 
   describe('a model whose backend batches itself (vLLM, TensorRT-LLM)', () => {
+    const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
     test("fails at synth on the default queue-time HPA: Triton's queue time stays near 0 while the backend queues", () => {
-      const { app } = server({}, [VLLM]);
+      const { app } = server({ image: VLLM_IMAGE }, [VLLM]);
       expect(() => synthAppChecked(app)).toThrow("'autoscaling.queueTime' must be false, or a queueTimeMetric, with model 'llama': the vllm backend takes each " +
         "request at once and queues it itself, so Triton's queue time stays near 0 and the HPA would never scale out, got true: set autoscaling.queueTime: false");
     });
 
     test('scales on CPU, on a metric of the backend, or not at all', () => {
-      const hpaOf = (props: Partial<TritonServerProps>) => ofKind(synthAppChecked(server(props, [VLLM]).app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
+      const hpaOf = (props: Partial<TritonServerProps>) => ofKind(synthAppChecked(server({ image: VLLM_IMAGE, ...props }, [VLLM]).app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
       expect(hpaOf({ autoscaling: { queueTime: false } })[0].spec.metrics.map((m: any) => m.type)).toEqual(['Resource']);
       expect(hpaOf({ autoscaling: { queueTimeMetric: 'vllm_num_requests_waiting', queueTimeTarget: Duration.millis(5) } })[0].spec.metrics[0].pods.metric.name)
         .toBe('vllm_num_requests_waiting');
@@ -533,6 +534,45 @@ describe('TritonServer', () => {
     ]) {
       const { app } = server({ image }, [savedModel]);
       expect(() => synthAppChecked(app)).not.toThrow();
+    }
+  });
+
+  test('fails at synth on a model whose backend the NGC image does not ship: the LLM backends have images of their own, which ship nothing else', () => {
+    const llm = (backend: string) => ({ ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined });
+    const errorOf = (image: string, models: any[]) => {
+      try {
+        synthAppChecked(server({ image, disableAutoCompleteConfig: false, autoscaling: { queueTime: false } }, models).app);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-py3', [llm('vllm')])).toContain(
+      "'model[vllm].platform' must be served by an image with the vllm backend (NGC ships it only in the <yy.mm>-vllm-python-py3 images), " +
+      "got 'vllm on nvcr.io/nvidia/tritonserver:25.12-py3': use nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3, or an image built with the backend");
+    expect(errorOf('mirror.example.com/nvidia/tritonserver:25.10-py3', [llm('tensorrtllm')])).toContain(
+      'use nvcr.io/nvidia/tritonserver:25.10-trtllm-python-py3, or an image built with the backend');
+    expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3', [llm('vllm'), RESNET50])).toContain(
+      "'model[resnet50].platform' must be served by an image with the pytorch backend (the vllm-python-py3 images ship only vllm and python), " +
+      "got 'pytorch_libtorch on nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3': serve it from a Triton workload of its own on " +
+      'nvcr.io/nvidia/tritonserver:25.12-py3, or an image built with both backends');
+    expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-trtllm-python-py3', [llm('vllm')])).toContain(
+      "(the trtllm-python-py3 images ship only tensorrtllm and python), got 'vllm on nvcr.io/nvidia/tritonserver:25.12-trtllm-python-py3': " +
+      'serve it from a Triton workload of its own on nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3');
+    expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-pyt-python-py3', [{ ...RESNET50, platform: ModelPlatform.ONNXRUNTIME_ONNX }])).toContain(
+      'with the onnxruntime backend (the pyt-python-py3 images ship only pytorch and python)');
+    // What the image ships, Python anywhere, custom backends (a model folder may carry one), and images not judged.
+    const python = { ...RESNET50, name: 'pre', platform: ModelPlatform.PYTHON };
+    for (const [image, models] of [
+      ['nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3', [llm('vllm'), python]],
+      ['nvcr.io/nvidia/tritonserver:25.12-trtllm-python-py3', [llm('tensorrtllm'), python]],
+      ['nvcr.io/nvidia/tritonserver:25.12-pyt-python-py3', [RESNET50, python]],
+      ['nvcr.io/nvidia/tritonserver:25.12-py3', [RESNET50, python, llm('my-backend')]],
+      ['nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3', [llm('my-backend')]],
+      ['registry.example.com/ml/triton-all:1.0', [llm('vllm'), RESNET50]],
+      [`nvcr.io/nvidia/tritonserver@sha256:${'c'.repeat(64)}`, [llm('vllm'), RESNET50]],
+    ] as Array<[string, any[]]>) {
+      expect(errorOf(image, models)).toBeUndefined();
     }
   });
 
