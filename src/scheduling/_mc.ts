@@ -27,13 +27,22 @@ export interface ParsedEndpoint {
 }
 
 /**
- * Throws on the first unusable field of `o`, naming it as `prop(field)`; returns the parsed endpoint.
+ * Throws on the first unusable field of `o`, naming it as `prop(field)`; returns the parsed endpoint. A reader that
+ * takes keys only (`mc`) passes `keysOnly`, with the fix to name when `credentials` is missing.
  */
-export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) => string): ParsedEndpoint {
+export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) => string, keysOnly?: { fix: string }): ParsedEndpoint {
   const endpoint = parseEndpoint(prop('endpoint'), o.endpoint, 'the store');
   checkBucket(prop('bucket'), o.bucket);
   if (o.prefix !== undefined && (normalizePrefix(o.prefix) === '' || o.prefix.split('/').some((s) => s === '..' || s === '.'))) {
     throw propError(prop('prefix'), 'a key prefix without . or .. segments (leave it unset for the bucket root)', o.prefix);
+  }
+  if (o.credentials === undefined) {
+    if (keysOnly) {
+      throw propError(prop('credentials'), "a Secret with the store's access keys: mc takes keys only, not ambient credentials (IRSA, Pod Identity)", 'none', keysOnly.fix);
+    }
+    for (const field of ['accessKeyIdKey', 'secretAccessKeyKey'] as const) {
+      if (o[field] !== undefined) throw propError(prop(field), 'unset without credentials, whose key it names', o[field], 'set credentials, or leave both unset for ambient credentials');
+    }
   }
   checkSecretKeys(o, prop);
   checkCaCertificate(o, endpoint.scheme, prop);
@@ -82,8 +91,9 @@ export function normalizePrefix(prefix: string | undefined): string {
   return (prefix ?? '').replace(/^\/+|\/+$/g, '');
 }
 
-/** The store's credentials as AWS_* variables, by Secret reference. */
+/** The store's credentials as AWS_* variables, by Secret reference; none for ambient credentials. */
 export function credentialEnv(o: ObjectStoreOptions): Record<string, EnvValue> {
+  if (!o.credentials) return {};
   return {
     AWS_ACCESS_KEY_ID: EnvValue.fromSecretValue({ secret: o.credentials, key: o.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' }),
     AWS_SECRET_ACCESS_KEY: EnvValue.fromSecretValue({ secret: o.credentials, key: o.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' }),

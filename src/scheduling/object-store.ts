@@ -14,8 +14,12 @@ export interface ObjectStoreOptions {
   /**
    * Secret holding the access key id and secret access key; only ever referenced, never read. `mc` takes them from
    * an `MC_HOST_<alias>` URL, where a ':' in either key would read as a session token: use keys without ':'.
+   * Every `mc` copy (`ModelArtifactSource.fromS3`, `modelWeights`) needs it: `mc` takes keys only. Triton's own S3
+   * client (`ModelArtifactSource.fromS3Native`) may go without it, and then finds the pod's ambient AWS credentials
+   * (the AWS SDK's default chain: IRSA, EKS Pod Identity, an instance profile).
+   * @default - required, except by `ModelArtifactSource.fromS3Native`
    */
-  readonly credentials: ISecret;
+  readonly credentials?: ISecret;
   /**
    * Key in `credentials` holding the access key id.
    * @default 'AWS_ACCESS_KEY_ID'

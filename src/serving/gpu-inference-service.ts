@@ -749,7 +749,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   }
   const w = p.modelWeights;
   if (w) {
-    checkObjectStore(w, (field) => `modelWeights.${field}`);
+    checkObjectStore(w, (field) => `modelWeights.${field}`, MC_KEYS_ONLY);
     if (w.mountPath !== undefined && (!w.mountPath.startsWith('/') || ['/tmp', '/dev/shm'].includes(w.mountPath))) {
       throw propError('modelWeights.mountPath', 'an absolute path other than /tmp and /dev/shm', w.mountPath);
     }
@@ -776,6 +776,9 @@ function servingProbe(o: ServingProbeOptions, port: number, startup: boolean): k
   };
 }
 
+/** modelWeights copies with mc, which takes keys only. */
+const MC_KEYS_ONLY = { fix: 'give credentials (for ambient credentials such as IRSA, let the server download its weights itself)' };
+
 function modelWeightsParts(w: ModelWeightsOptions) {
   const mountPath = w.mountPath ?? '/models';
   // A folder ends in '/': mc finds a prefix by listing one key under it, and a sibling that sorts first
@@ -791,7 +794,7 @@ function modelWeightsParts(w: ModelWeightsOptions) {
       name: 'model-weights',
       image: w.image,
       store: w,
-      endpoint: checkObjectStore(w, (field) => `modelWeights.${field}`),
+      endpoint: checkObjectStore(w, (field) => `modelWeights.${field}`, MC_KEYS_ONLY),
       alias: 'weights',
       args: ['mirror', '--overwrite', '--quiet', source, mountPath],
       volumeMounts: [{ name: 'model-weights', mountPath }],

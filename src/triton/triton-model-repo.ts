@@ -15,6 +15,8 @@ import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
 import { ObjectStoreOptions } from '../scheduling/object-store';
 
 const REGION = /^[a-z0-9-]+$/;
+/** A regional AWS S3 endpoint host (`s3.<region>`, `s3-<region>`, dual-stack, FIPS; `.amazonaws.com[.cn]`); the region. */
+const AWS_S3_HOST = /^s3(?:-fips)?(?:\.dualstack)?[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
 /** Where Triton caches the objects it reads from a native S3 repository. */
 const NATIVE_CACHE = '/var/cache/triton-models';
 /** A ConfigMap holds at most 1 MiB of data. */
@@ -40,8 +42,9 @@ export interface S3CopyOptions extends ObjectStoreOptions {
 /** Options for Triton reading its repository (`<prefix>/<model>/...`) straight from an S3-compatible store. */
 export interface S3NativeOptions extends ObjectStoreOptions {
   /**
-   * Region sent with requests (`AWS_DEFAULT_REGION`); MinIO accepts its default.
-   * @default 'us-east-1'
+   * Region the requests are signed for (`AWS_DEFAULT_REGION`). AWS refuses a request signed for another region than
+   * the bucket's; MinIO accepts its default.
+   * @default - the region an AWS endpoint names (`https://s3.<region>.amazonaws.com`), else 'us-east-1'
    */
   readonly region?: string;
   /**
@@ -68,7 +71,8 @@ export class ModelArtifactSource {
    * inline, and `<model>/warmup/` for `WarmupData.fromFile`). Configs come from the repository's ConfigMap.
    */
   public static fromS3(options: S3CopyOptions): ModelArtifactSource {
-    const endpoint = checkObjectStore(options, (f) => `ModelArtifactSource.fromS3: ${f}`);
+    const endpoint = checkObjectStore(options, (f) => `ModelArtifactSource.fromS3: ${f}`,
+      { fix: 'give credentials, or read the repository with ModelArtifactSource.fromS3Native, whose AWS SDK finds ambient credentials' });
     checkPinnedImage('ModelArtifactSource.fromS3: image', options.image ?? DEFAULT_MC_IMAGE);
     return new ModelArtifactSource(ArtifactKind.S3_COPY, options, endpoint, undefined, undefined);
   }
@@ -89,7 +93,12 @@ export class ModelArtifactSource {
     if (options.region !== undefined && !REGION.test(options.region)) {
       throw propError('ModelArtifactSource.fromS3Native: region', 'a region name such as us-east-1', options.region);
     }
-    return new ModelArtifactSource(ArtifactKind.S3_NATIVE, options, endpoint, undefined, undefined);
+    const named = AWS_S3_HOST.exec(endpoint.host)?.[1];
+    if (named !== undefined && options.region !== undefined && options.region !== named) {
+      throw propError('ModelArtifactSource.fromS3Native: region', `the region of the endpoint (${named}): AWS refuses requests signed for another region`,
+        options.region, 'leave region unset, or name the endpoint of the region');
+    }
+    return new ModelArtifactSource(ArtifactKind.S3_NATIVE, { ...options, region: options.region ?? named }, endpoint, undefined, undefined);
   }
 
   /**

@@ -53,6 +53,8 @@ describe('GpuInferenceService', () => {
       .toThrow("'modelWeights.caCertificate' must be set only with an https endpoint, got 'http://minio:9000'");
     expect(() => new GpuInferenceService(Testing.chart(), 'key', { image: IMAGE, modelWeights: { ...weights, caCertificate: undefined, caCertificateKey: 'ca.pem' } }))
       .toThrow("'modelWeights.caCertificateKey' must be unset without caCertificate, got 'ca.pem'");
+    expect(() => new GpuInferenceService(Testing.chart(), 'irsa', { image: IMAGE, modelWeights: { ...weights, credentials: undefined } }))
+      .toThrow("'modelWeights.credentials' must be a Secret with the store's access keys: mc takes keys only, not ambient credentials (IRSA, Pod Identity), got 'none'");
   });
 
   test('a runtime class and a priority class need their Knative flags, which KnativeFeatures writes; pull secrets need none', () => {
@@ -528,9 +530,9 @@ describe('GpuInferenceService', () => {
       ['fails on autoscaling annotations on the Service, which Knative rejects there', { metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '1' } } }, /'metadata.annotations' must be free of autoscaling.knative.dev\/\* keys, which Knative rejects on a Service, got 'autoscaling.knative.dev\/min-scale'/],
       ['fails on /dev/shm as large as the memory limit', { sharedMemorySize: Size.gibibytes(4) }, /'sharedMemorySize' must be less than the memory limit \(4Gi\), which \/dev\/shm counts against, got '4Gi'/],
       ['fails on shared memory size with shared memory off', { sharedMemory: false, sharedMemorySize: Size.gibibytes(1) }, /'sharedMemorySize' must be unset when sharedMemory is false/],
-      ['fails on a model-weights endpoint with a path', { modelWeights: { endpoint: 'minio:9000/models', bucket: 'models', credentials: undefined as any } }, /'modelWeights.endpoint' must be an http\(s\) URL of the store with no user info and no path/],
-      ['fails on an invalid bucket name', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'Models_Bucket', credentials: undefined as any } }, /'modelWeights.bucket' must be an S3 bucket name .* got 'Models_Bucket'/],
-      ['fails on an unpinned model-weights image', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'models', credentials: undefined as any, image: 'minio/mc' } }, /'modelWeights.image' must be pinned/],
+      ['fails on a model-weights endpoint with a path', { modelWeights: { endpoint: 'minio:9000/models', bucket: 'models', credentials: Secret.fromSecretName(Testing.chart(), 'store', 'minio-reader') } }, /'modelWeights.endpoint' must be an http\(s\) URL of the store with no user info and no path/],
+      ['fails on an invalid bucket name', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'Models_Bucket', credentials: Secret.fromSecretName(Testing.chart(), 'store', 'minio-reader') } }, /'modelWeights.bucket' must be an S3 bucket name .* got 'Models_Bucket'/],
+      ['fails on an unpinned model-weights image', { modelWeights: { endpoint: 'http://minio:9000', bucket: 'models', credentials: Secret.fromSecretName(Testing.chart(), 'store', 'minio-reader'), image: 'minio/mc' } }, /'modelWeights.image' must be pinned/],
       // Knative parses its scale annotations as int32 and the probe fields are int32: larger values are refused.
       ['fails on a max scale beyond int32', { maxScale: 2 ** 31 }, /'maxScale' must be an integer between 0 and 2147483647 \(an int32 field\), got 2147483648/],
       ['fails on a probe threshold beyond int32', { startupProbe: { path: '/healthz', failureThreshold: 2 ** 31 } }, /'startupProbe.failureThreshold' must be an integer between 1 and 2147483647 \(an int32 field\)/],

@@ -134,6 +134,33 @@ describe('TritonModelRepo', () => {
     expect(https.artifacts.isNative).toBe(true);
   });
 
+  test('fromS3Native without credentials: no AWS_* keys, so the AWS SDK finds ambient credentials (IRSA, Pod Identity); the region follows an AWS endpoint', () => {
+    const c = chart();
+    const irsa = new TritonModelRepo(c, 'irsa', {
+      artifacts: ModelArtifactSource.fromS3Native({ endpoint: 'https://s3.us-west-2.amazonaws.com', bucket: 'models', prefix: 'triton' }),
+      models: [RESNET50],
+    });
+    const env = irsa._podParts().env;
+    expect(Object.keys(env).sort()).toEqual(['AWS_DEFAULT_REGION', 'TRITON_AWS_MOUNT_DIRECTORY']);
+    expect(env.AWS_DEFAULT_REGION.value).toBe('us-west-2');
+    const region = (endpoint: string) => (new TritonModelRepo(c, endpoint, { artifacts: ModelArtifactSource.fromS3Native({ endpoint, bucket: 'models' }) })._podEnv().AWS_DEFAULT_REGION.value);
+    expect(region('https://s3-eu-west-1.amazonaws.com')).toBe('eu-west-1');
+    expect(region('https://s3.dualstack.ap-southeast-2.amazonaws.com')).toBe('ap-southeast-2');
+    expect(region('https://s3-fips.us-gov-west-1.amazonaws.com')).toBe('us-gov-west-1');
+    expect(region('https://s3.cn-north-1.amazonaws.com.cn')).toBe('cn-north-1');
+    expect(region('https://s3.amazonaws.com')).toBe('us-east-1');
+    expect(region('http://minio.minio:9000')).toBe('us-east-1');
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'https://s3.us-west-2.amazonaws.com', bucket: 'models', region: 'us-east-1' })).toThrow(
+      "'ModelArtifactSource.fromS3Native: region' must be the region of the endpoint (us-west-2): AWS refuses requests signed for another region, " +
+      "got 'us-east-1': leave region unset, or name the endpoint of the region");
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'https://s3.us-west-2.amazonaws.com', bucket: 'models', accessKeyIdKey: 'id' })).toThrow(
+      "'ModelArtifactSource.fromS3Native: accessKeyIdKey' must be unset without credentials, whose key it names, got 'id': set credentials, or leave both unset for ambient credentials");
+    // mc takes keys only.
+    expect(() => ModelArtifactSource.fromS3({ endpoint: 'https://s3.us-west-2.amazonaws.com', bucket: 'models' })).toThrow(
+      "'ModelArtifactSource.fromS3: credentials' must be a Secret with the store's access keys: mc takes keys only, not ambient credentials (IRSA, Pod Identity), " +
+      "got 'none': give credentials, or read the repository with ModelArtifactSource.fromS3Native, whose AWS SDK finds ambient credentials");
+  });
+
   test('gives ensembles an empty version folder instead of artifacts', () => {
     const c = chart();
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, PREPROCESS, ENSEMBLE] });
