@@ -28,6 +28,19 @@ const GKE_NODEPOOL_LABEL = 'cloud.google.com/gke-nodepool';
 const EKS_ACCELERATOR_LABEL = 'k8s.amazonaws.com/accelerator';
 const EKS_NODEGROUP_LABEL = 'eks.amazonaws.com/nodegroup';
 const KARPENTER_GPU_NAME_LABEL = 'karpenter.k8s.aws/instance-gpu-name';
+/** The AWS GPU name (EC2's GpuInfo name, lowercased as the labels carry it) of each product the library knows. */
+const EKS_GPU_NAMES: ReadonlyMap<GpuProduct, string> = new Map([
+  [GpuProduct.A100_SXM4_40GB, 'a100'], [GpuProduct.A100_SXM4_80GB, 'a100'], [GpuProduct.A100_PCIE_40GB, 'a100'],
+  [GpuProduct.H100_80GB_HBM3, 'h100'], [GpuProduct.L4, 'l4'], [GpuProduct.L40S, 'l40s'], [GpuProduct.A10G, 'a10g'],
+  [GpuProduct.T4, 't4'], [GpuProduct.V100_SXM2_16GB, 'v100'],
+]);
+/**
+ * The product an AWS GPU name stands for, where every EC2 instance type with it has the same one (a100 is 40 or
+ * 80 GB, p4d or p4de; v100 16 or 32 GB, p3 or p3dn).
+ */
+const EKS_GPU_PRODUCTS: ReadonlyMap<string, GpuProduct> = new Map([
+  ['a10g', GpuProduct.A10G], ['l4', GpuProduct.L4], ['l40s', GpuProduct.L40S], ['t4', GpuProduct.T4], ['h100', GpuProduct.H100_80GB_HBM3],
+]);
 const EKS_AUTO_GPU_NAME_LABEL = 'eks.amazonaws.com/instance-gpu-name';
 const EKS_COMPUTE_TYPE_LABEL = 'eks.amazonaws.com/compute-type';
 const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
@@ -245,8 +258,10 @@ export interface EksNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly accelerator?: string;
   /**
-   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement).
-   * @default - unknown
+   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement). With `gpuNames`,
+   * each must be a GPU they select.
+   * @default - the products of `gpuNames` where each names one (`a10g`, `l4`, `l40s`, `t4`, `h100`; not `a100` or
+   * `v100`, which come in two memory sizes), else unknown
    */
   readonly products?: GpuProduct[];
   /**
@@ -425,6 +440,16 @@ export class GpuNodePool {
     for (const name of gpuNames) {
       if (name !== name.toLowerCase()) throw propError('eks.gpuNames', "lowercase GPU names as AWS labels them ('a10g', 'l4', 'h100')", name);
     }
+    // The products must be GPUs the names select; unset, they follow from names that each stand for one product.
+    for (const product of options.products ?? []) {
+      const name = EKS_GPU_NAMES.get(product);
+      if (gpuNames.length > 0 && name !== undefined && !gpuNames.includes(name)) {
+        throw propError('eks.products', `GPUs that gpuNames (${gpuNames.join(', ')}) select: products size the GPU memory budget`, product.label,
+          `list products of those GPUs, or add '${name}' to gpuNames`);
+      }
+    }
+    const derived = gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n));
+    const products = options.products ?? (gpuNames.length > 0 && derived.every((p) => p !== undefined) ? derived as GpuProduct[] : undefined);
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
     if (provisioner === EksNodeProvisioner.AUTO_MODE) selector[EKS_COMPUTE_TYPE_LABEL] = 'auto';
@@ -438,7 +463,7 @@ export class GpuNodePool {
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [gpuTaintToleration()],
-      products: options.products,
+      products,
       runtimeClassName: options.runtimeClassName,
     }, 'eks');
   }

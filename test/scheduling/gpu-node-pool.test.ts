@@ -1,6 +1,6 @@
 import { Size, Testing } from 'cdk8s';
 import { k8s, NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
-import { DistributedTrainingJob, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuSharing, MigStrategy } from '../../src';
+import { DistributedTrainingJob, EksNodePoolOptions, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuSharing, MigStrategy } from '../../src';
 import { renderNodePlacement } from '../../src/scheduling/_placement';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -195,6 +195,21 @@ describe('GpuNodePool', () => {
       // One GPU name is a selector on Auto Mode's own label, never Karpenter's.
       expect(placement(GpuNodePool.eks({ provisioner: EksNodeProvisioner.AUTO_MODE, gpuNames: ['h100'] })).nodeSelector)
         .toEqual({ 'eks.amazonaws.com/compute-type': 'auto', 'eks.amazonaws.com/instance-gpu-name': 'h100' });
+    });
+
+    test('products follow from GPU names that each stand for one product, and must be GPUs the names select', () => {
+      const karpenter = (options: Partial<EksNodePoolOptions>) => GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, ...options });
+      expect(karpenter({ gpuNames: ['a10g', 'l4'] }).products).toEqual([GpuProduct.A10G, GpuProduct.L4]);
+      expect(karpenter({ gpuNames: ['h100'] }).products).toEqual([GpuProduct.H100_80GB_HBM3]);
+      // a100 is 40 or 80 GB (p4d, p4de): unknown unless stated; so is a name the library does not know.
+      expect(karpenter({ gpuNames: ['a10g', 'a100'] }).products).toBeUndefined();
+      expect(karpenter({ gpuNames: ['b200'] }).products).toBeUndefined();
+      expect(karpenter({ gpuNames: ['a100'], products: [GpuProduct.A100_SXM4_80GB] }).products).toEqual([GpuProduct.A100_SXM4_80GB]);
+      expect(karpenter({ gpuNames: ['a10g'], products: [GpuProduct.of('NVIDIA-A10G-custom', Size.gibibytes(24))] }).products).toHaveLength(1);
+      expect(() => karpenter({ gpuNames: ['a10g'], products: [GpuProduct.H100_80GB_HBM3] })).toThrow(
+        "'eks.products' must be GPUs that gpuNames (a10g) select: products size the GPU memory budget, got 'NVIDIA-H100-80GB-HBM3': " +
+        "list products of those GPUs, or add 'h100' to gpuNames");
+      expect(GpuNodePool.eks({ instanceTypes: ['g5.12xlarge'] }).products).toBeUndefined();
     });
 
     test('fails on GPU names with managed node groups, which have no such label', () => {

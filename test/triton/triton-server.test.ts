@@ -3,8 +3,8 @@ import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50, VLLM } from './_fixtures';
 import {
-  ClusterChart, ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping, ModelArtifactSource,
-  MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo,
+  ClusterChart, ClusterTarget, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping,
+  ModelArtifactSource, MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo,
   TritonServer, TritonServerProps,
 } from '../../src';
 import { ofKind, oneOf } from '../_helpers/manifests';
@@ -505,7 +505,15 @@ describe('TritonServer', () => {
 
   test('fails at synth when a model states its memory but the GPU memory is unknown', () => {
     const { app } = server({}, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(1) }]);
-    expect(() => synthAppChecked(app)).toThrow(/'gpuMemory' must be known to check the GPU memory the models state/);
+    expect(() => synthAppChecked(app)).toThrow("'gpuMemory' must be known to check the GPU memory the models state (gpuMemoryPerInstance), got 'unknown': " +
+      "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames)");
+  });
+
+  test('a Karpenter pool of one GPU name budgets against that GPU', () => {
+    const nodePool = GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['a10g'] });
+    const model = { ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(15), instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2 }] };
+    const { app } = server({ nodePool }, [model]);
+    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 23028Mi \(NVIDIA-A10G\)/);
   });
 
   test('fails at synth on a model without inputs while auto-complete is off', () => {
