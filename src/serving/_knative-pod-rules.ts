@@ -22,6 +22,10 @@ export function containerConcurrencyLimit(declared: number | undefined): number 
 export const RESERVED_PORTS = [8008, 8012, 8013, 8022, 9090, 9091];
 /** Variables Knative sets in the serving container (sidecars and init containers may set PORT). */
 export const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
+/** What Knative sets each reserved variable to. */
+const KNATIVE_SETS: Record<string, string> = {
+  PORT: 'the serving port', K_SERVICE: "the Service's name", K_CONFIGURATION: "the Configuration's name", K_REVISION: "the Revision's name",
+};
 const RESERVED_PATHS = ['/', '/dev', '/dev/log'];
 const PORT_NAMES = ['http1', 'h2c', ''];
 /**
@@ -59,7 +63,8 @@ export function checkKnativePodSpec(spec: k8s.PodSpec): void {
     const serving = (c.ports ?? []).length > 0;
     for (const e of c.env ?? []) {
       if (RESERVED_ENV.includes(e.name) && (serving || e.name !== 'PORT')) {
-        throw propError('env', `free of the variables Knative sets (${RESERVED_ENV.join(', ')})`, e.name, 'Knative sets PORT to the serving port; read it instead of setting it');
+        throw propError('env', `free of the variables Knative sets (${RESERVED_ENV.join(', ')})`, e.name,
+          `Knative sets ${e.name} to ${KNATIVE_SETS[e.name]}; read it instead of setting it`);
       }
     }
     for (const m of c.volumeMounts ?? []) {
