@@ -74,7 +74,7 @@ export interface PingSourceProps {
  * A Knative PingSource: sends a CloudEvent on a cron schedule, e.g. the nightly batch run of a model.
  *
  * Creates: one `sources.knative.dev/v1` PingSource. Its events have type `dev.knative.sources.ping` and source
- * `/apis/v1/namespaces/<namespace>/pingsources/<name>` (see `eventType` and `eventSource` to filter on them).
+ * `/apis/v1/namespaces/<namespace>/pingsources/<name>` (see `EVENT_TYPE` and `eventSource` to filter on them).
  *
  * Prerequisites: Knative Eventing 1.2x (the PingSource adapter ships with eventing-core).
  *

@@ -159,8 +159,9 @@ export interface GpuPodProps {
    */
   readonly volumeMounts?: WorkloadVolumeMount[];
   /**
-   * Service account the pods run as.
-   * @default - the namespace's default service account
+   * Service account the pods run as; its `automountServiceAccountToken` decides whether they get its API token.
+   * @default - the namespace's default service account, with no API token mounted (`automountServiceAccountToken:
+   * false`): the pods do not call the Kubernetes API
    */
   readonly serviceAccount?: IServiceAccount;
   /**

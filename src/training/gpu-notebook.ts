@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name, checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { KEEP_ON_PRUNE } from '../_prune';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
@@ -14,7 +14,7 @@ import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '
 import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { GpuResource } from '../scheduling/gpu-resource';
-import { WorkloadSecurityOptions } from '../scheduling/gpu-workload';
+import { WorkloadSecurityOptions, WorkloadVolumeMount } from '../scheduling/gpu-workload';
 
 /** How the notebook is reached. */
 export enum NotebookServiceType {
@@ -139,6 +139,17 @@ export interface GpuNotebookProps {
    */
   readonly security?: WorkloadSecurityOptions;
   /**
+   * Extra volumes mounted into the notebook: a dataset claim (read-only), shared code, a CSI volume. The
+   * workspace and the scratch home are mounted already; a mount on their paths, or `/tmp` and `/dev/shm`, fails.
+   * @default - none
+   */
+  readonly volumeMounts?: WorkloadVolumeMount[];
+  /**
+   * Annotations on the pod, beside the ones this construct sets.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
    * Service account of the pod.
    * @default - the namespace's default service account, without a mounted token
    */
@@ -199,6 +210,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     super(scope, id);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
+    checkAnnotations('podAnnotations', props.podAnnotations);
     this.port = props.port ?? 8888;
     checkInteger('port', this.port, 1024, 65535, this.port < 1024 ? 'the notebook runs as non-root and cannot bind ports below 1024' : undefined);
     const serviceType = props.serviceType ?? NotebookServiceType.CLUSTER_IP;
@@ -284,7 +296,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         runAsGroup: security.runAsGroup ?? (security.allowRoot ? undefined : 100),
         fsGroup: security.fsGroup ?? 100,
       },
-      volumeMounts: [{ volume: workspace, path: workspacePath, readOnly: false }],
+      volumeMounts: [{ volume: workspace, path: workspacePath, readOnly: false }, ...(props.volumeMounts ?? [])],
       serviceAccount: props.serviceAccount,
       imagePullSecrets: props.imagePullSecrets,
       priorityClassName: props.priorityClassName,
@@ -319,7 +331,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
-        template: { metadata: { labels }, spec },
+        template: { metadata: { labels, annotations: nonEmptyRecord(props.podAnnotations) }, spec },
       },
     }, toWire);
     this.service = wireApiObject(this, 'Service', k8s.KubeService, {
@@ -341,4 +353,9 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
   public get workloadPlacement(): WorkloadPlacement {
     return PlaceableWorkload.fromApiObject(this.deployment, this.pod.nodePool, { companions: [this.service] }).workloadPlacement;
   }
+}
+
+/** A copy of `record`, or undefined when it has no keys. */
+function nonEmptyRecord(record: Record<string, string> | undefined): Record<string, string> | undefined {
+  return record && Object.keys(record).length > 0 ? { ...record } : undefined;
 }

@@ -39,7 +39,7 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
   /**
    * Concurrency per replica the autoscaler aims for.
    * @default - the batch the models prefer: the sum over models of (largest preferred batch size, else
-   * maxBatchSize, with batching; else 1) x instance count
+   * maxBatchSize, with batching; else 1) x instance count, at most `containerConcurrency`
    */
   readonly target?: number;
   /**

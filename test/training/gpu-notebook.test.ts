@@ -1,5 +1,5 @@
 import { Chart, Size, Testing } from 'cdk8s';
-import { Cpu, EnvValue, ImagePullPolicy, PersistentVolumeClaim, Secret, ServiceAccount } from 'cdk8s-plus-27';
+import { Cpu, EnvValue, ImagePullPolicy, PersistentVolumeClaim, Secret, ServiceAccount, Volume } from 'cdk8s-plus-27';
 import { GkeAccelerator, GpuNodePool, GpuNotebook, GpuNotebookProps, GpuResource, NotebookServiceType } from '../../src';
 import { ofKind, oneOf, synth } from '../_helpers/manifests';
 
@@ -95,6 +95,27 @@ describe('GpuNotebook', () => {
     const chart = Testing.chart();
     new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws', 'mine') });
     expect(ofKind(synth(chart), 'v1', 'PersistentVolumeClaim')).toHaveLength(0);
+  });
+
+  test('a dataset mounted beside the workspace, and pod annotations; mounts on the workspace or home fail', () => {
+    const chart = Testing.chart();
+    const datasets = Volume.fromPersistentVolumeClaim(chart, 'data', PersistentVolumeClaim.fromClaimName(chart, 'd', 'datasets'));
+    new GpuNotebook(chart, 'lab', {
+      tokenSecret: Secret.fromSecretName(chart, 't', 't'),
+      volumeMounts: [{ volume: datasets, path: '/data', readOnly: true }],
+      podAnnotations: { 'example.com/owner': 'research' },
+    });
+    const template = oneOf(synth(chart), 'apps/v1', 'Deployment').spec.template;
+    expect(template.spec.containers[0].volumeMounts).toContainEqual({ name: 'pvc-datasets', mountPath: '/data', readOnly: true });
+    expect(template.spec.volumes).toContainEqual({ name: 'pvc-datasets', persistentVolumeClaim: { claimName: 'datasets', readOnly: false } });
+    expect(template.metadata.annotations).toEqual({ 'example.com/owner': 'research' });
+    expect(build().deployment.spec.template.metadata.annotations).toBeUndefined();
+    for (const [path, holder] of [['/home/jovyan/work', 'workspace'], ['/home/jovyan', 'home']]) {
+      const c = Testing.chart();
+      const volume = Volume.fromPersistentVolumeClaim(c, 'data', PersistentVolumeClaim.fromClaimName(c, 'd', 'datasets'));
+      expect(() => new GpuNotebook(c, 'lab', { tokenSecret: Secret.fromSecretName(c, 't', 't'), volumeMounts: [{ volume, path, readOnly: true }] }))
+        .toThrow(`'volumeMounts[].path' must be unique within container 'notebook', got '${path}': volume '${holder}' is mounted there already`);
+    }
   });
 
   test('one pod, replaced with Recreate: the GPU and the RWO claim are never held twice', () => {
