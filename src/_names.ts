@@ -114,3 +114,15 @@ export function checkMetadata(prop: string, metadata: ApiObjectMetadata | undefi
   checkAnnotations(`${prop}.annotations`, metadata.annotations);
   checkDnsLabel(`${prop}.namespace`, metadata.namespace);
 }
+
+/**
+ * `<name>.<namespace>.svc.cluster.local`, the in-cluster host of a Service. Throws without a namespace: an object
+ * without one lands in whatever namespace it is applied to, and a URL on a guessed one would point elsewhere.
+ */
+export function clusterLocalHost(name: string, namespace: string | undefined): string {
+  if (!namespace) {
+    throw propError('metadata.namespace', 'known at synth to form the in-cluster address', 'none',
+      `set the namespace on the chart or in metadata: the address is ${name}.<namespace>.svc.cluster.local`);
+  }
+  return `${name}.${namespace}.svc.cluster.local`;
+}

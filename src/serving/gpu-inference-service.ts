@@ -8,7 +8,7 @@ import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
-import { checkAnnotations, checkDns1035Name, checkMetadata } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost } from '../_names';
 import { sortedRecord } from '../_order';
 import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
@@ -482,9 +482,12 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return this.progressDeadline;
   }
 
-  /** The in-cluster URL of the service (`http://<name>.<namespace>.svc.cluster.local`). */
+  /**
+   * The in-cluster URL of the service (`http://<name>.<namespace>.svc.cluster.local`); needs the namespace (the
+   * chart's, or metadata's).
+   */
   public get url(): string {
-    return `http://${this.name}.${this.namespace ?? 'default'}.svc.cluster.local`;
+    return `http://${clusterLocalHost(this.name, this.namespace)}`;
   }
 
   /** Delivers events to this service through its Knative address. */

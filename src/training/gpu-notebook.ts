@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkAnnotations, checkDns1035Name, checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
+import { checkAnnotations, checkDns1035Name, clusterLocalHost, checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { KEEP_ON_PRUNE } from '../_prune';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
@@ -344,9 +344,9 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     }, k8s.toJson_KubeServiceProps);
   }
 
-  /** The in-cluster URL of the notebook. */
+  /** The in-cluster URL of the notebook; needs the namespace (the chart's, or metadata's). */
   public get url(): string {
-    return `http://${this.name}.${this.deployment.metadata.namespace ?? 'default'}.svc.cluster.local:${this.port}/lab`;
+    return `http://${clusterLocalHost(this.name, this.deployment.metadata.namespace)}:${this.port}/lab`;
   }
 
   /** The Deployment for Karmada, with its Service as a companion. */

@@ -11,7 +11,7 @@ import { TritonWorkloadProps } from './triton-workload';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { checkAnnotations, checkDns1035Name, checkLabels, checkMetadata, LABEL_KEY } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkLabels, checkMetadata, clusterLocalHost, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
@@ -316,14 +316,14 @@ export class TritonServer extends Construct {
     claimSingleNodeRepository(props.repository, this);
   }
 
-  /** In-cluster URL of the HTTP endpoint. */
+  /** In-cluster URL of the HTTP endpoint; needs the namespace (the chart's, or metadata's). */
   public get url(): string {
-    return `http://${this.name}.${this.namespace ?? 'default'}.svc.cluster.local:${HTTP_PORT}`;
+    return `http://${clusterLocalHost(this.name, this.namespace)}:${HTTP_PORT}`;
   }
 
-  /** In-cluster `host:port` of the gRPC endpoint. */
+  /** In-cluster `host:port` of the gRPC endpoint; needs the namespace (the chart's, or metadata's). */
   public get grpcEndpoint(): string {
-    return `${this.name}.${this.namespace ?? 'default'}.svc.cluster.local:${GRPC_PORT}`;
+    return `${clusterLocalHost(this.name, this.namespace)}:${GRPC_PORT}`;
   }
 
   /** The queue-time target when none is given: the headroom above the longest batching delay, in microseconds. */

@@ -415,6 +415,10 @@ describe('GpuInferenceService', () => {
     const svc = new GpuInferenceService(chart, 'c', { image: IMAGE, metadata: { name: 'resnet50', namespace: 'ml' } });
     expect(svc.toSinkDestination()).toEqual({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'resnet50', namespace: 'ml' } });
     expect(svc.url).toBe('http://resnet50.ml.svc.cluster.local');
+    expect(new GpuInferenceService(new Chart(Testing.app(), 'ns', { namespace: 'serving' }), 'c', { image: IMAGE, metadata: { name: 'r' } }).url)
+      .toBe('http://r.serving.svc.cluster.local');
+    expect(() => new GpuInferenceService(Testing.chart(), 'c', { image: IMAGE, metadata: { name: 'r' } }).url).toThrow(
+      "'metadata.namespace' must be known at synth to form the in-cluster address, got 'none'");
     expect(svc.coldStartBudget.toSeconds()).toBe(600);
     // Knative waits the progress deadline for a revision to activate; a startup probe starts only after the node,
     // the image pull and the init containers, so its budget is not the cold start's.

@@ -155,7 +155,10 @@ describe('GpuNotebook', () => {
 
   test('url and Karmada placement', () => {
     const { notebook } = build({ metadata: { name: 'lab' } });
-    expect(notebook.url).toBe('http://lab.default.svc.cluster.local:8888/lab');
+    expect(build({ metadata: { name: 'lab', namespace: 'research' } }).notebook.url).toBe('http://lab.research.svc.cluster.local:8888/lab');
+    // Applied without a namespace, it lands wherever it is applied: no address is guessed.
+    expect(() => notebook.url).toThrow("'metadata.namespace' must be known at synth to form the in-cluster address, got 'none': " +
+      'set the namespace on the chart or in metadata: the address is lab.<namespace>.svc.cluster.local');
     expect(notebook.workloadPlacement.workload).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'lab', namespace: undefined });
     expect(notebook.workloadPlacement.companions).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'lab', namespace: undefined }]);
   });
