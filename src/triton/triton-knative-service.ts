@@ -1,12 +1,12 @@
-import { ApiObjectMetadata, Duration } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkScraping, tritonMonitor } from './_monitor';
 import {
   checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_EXIT_TIMEOUT_SECONDS, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations,
   selfBatchingModel, startupFailureThreshold, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
-import { MetricsScraping } from './triton-server';
-import { TritonWorkloadProps } from './triton-workload';
+import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
@@ -47,12 +47,6 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
    * @default - startupTimeout + 5 minutes, at least 10 minutes
    */
   readonly progressDeadline?: Duration;
-  /**
-   * How Prometheus finds the metrics on port 8002: annotations or nothing. (A PodMonitor needs a named
-   * metrics port, and Knative allows only the serving port.)
-   * @default MetricsScraping.ANNOTATIONS
-   */
-  readonly metricsScraping?: MetricsScraping;
 }
 
 /**
@@ -63,7 +57,8 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  * exactly one port, 8000 `http1` or 8001 `h2c`; the model repository laid out from its ConfigMap and artifact
  * source; containerConcurrency and target derived from the models' batching (`maxBatchSize` x instances)
  * unless set; Prometheus scrape annotations for port 8002, which Triton still serves though Knative does not
- * route it.
+ * route it, or a PodMonitor that scrapes 8002 on each pod (`MetricsScraping.POD_MONITOR`, for the Prometheus
+ * Operator, which reads no annotations).
  *
  * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, all
  * three call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes 1.24 or
@@ -90,6 +85,8 @@ export class TritonKnativeService extends Construct {
   public readonly containerConcurrency: number;
   /** The autoscaling target as set or derived. */
   public readonly target: number;
+  /** The PodMonitor, with `MetricsScraping.POD_MONITOR`. */
+  public readonly monitor?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: TritonKnativeServiceProps) {
     super(scope, id);
@@ -103,10 +100,11 @@ export class TritonKnativeService extends Construct {
     });
     const protocol = props.protocol ?? ServingProtocol.HTTP1;
     this.port = protocol === ServingProtocol.H2C ? GRPC_PORT : HTTP_PORT;
-    const scraping = props.metricsScraping ?? MetricsScraping.ANNOTATIONS;
-    if (scraping !== MetricsScraping.ANNOTATIONS && scraping !== MetricsScraping.NONE) {
-      throw propError('metricsScraping', 'ANNOTATIONS or NONE on Knative (a monitor needs a named metrics port; Knative allows only the serving port)', scraping, 'use TritonServer for PodMonitor or ServiceMonitor scraping');
-    }
+    const scraping = checkScraping(props, triton.metrics, {
+      scraping: MetricsScraping.SERVICE_MONITOR,
+      why: "a ServiceMonitor on Knative, whose Services route the serving port only (Triton's metrics port is 8002)",
+      fix: 'use MetricsScraping.POD_MONITOR, which scrapes the pods themselves',
+    });
     const gpuCount = triton.pod.gpuCount;
     const derived = deriveConcurrency(props.repository.models, gpuCount);
     const underivable = underivableConcurrency(props);
@@ -181,6 +179,14 @@ export class TritonKnativeService extends Construct {
       livenessProbe: { ...health('/v2/health/live'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 },
     });
     this.name = this.service.name;
+    // Knative renames the serving container's one declared port user-port (BuildUserContainers): the monitor keeps
+    // that target of each pod (not queue-proxy's) and scrapes 8002 on its host.
+    this.monitor = tritonMonitor(this, scraping, props, {
+      metadata: { name: this.name, namespace: this.service.namespace },
+      selector: { 'serving.knative.dev/service': this.name },
+      port: 'user-port',
+      redirectToMetricsPort: true,
+    });
     // Knative's broker counts a non-empty reply that is no CloudEvent as a failed delivery (a 502 to the sender).
     this.service._refusesEvents = `'${this.name}' is Triton (a TritonKnativeService), which answers every request with a JSON body that is no ` +
       'CloudEvent: Knative counts that as a failed delivery, so each event would be inferred again on every retry and end in the dead-letter sink';

@@ -2,37 +2,21 @@ import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { durationText, wholeMillis, wholeSeconds } from '../_duration';
+import { checkScraping, tritonMonitor } from './_monitor';
 import {
   checkRepositoryClaim, claimSingleNodeRepository, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT,
   onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline,
   validateAgainstServer,
 } from './_triton-pod';
-import { TritonWorkloadProps } from './triton-workload';
+import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { checkAnnotations, checkDns1035Name, checkLabels, checkMetadata, clusterLocalHost, LABEL_KEY } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
-import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
-/** The generated Prometheus Operator module, loaded on first use: it is large and many apps never need it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const monitoring = (): typeof monitoringTypes => require('../imports/monitoring.coreos.com');
-
-
-/** How Prometheus finds Triton's metrics (port 8002, `/metrics`). */
-export enum MetricsScraping {
-  /** `prometheus.io/scrape`, `prometheus.io/port` and `prometheus.io/path` pod annotations. */
-  ANNOTATIONS = 'annotations',
-  /** A Prometheus Operator `PodMonitor` (monitoring.coreos.com/v1). */
-  POD_MONITOR = 'pod-monitor',
-  /** A Prometheus Operator `ServiceMonitor` on the Service's `metrics` port. */
-  SERVICE_MONITOR = 'service-monitor',
-  /** Nothing: metrics are served but not advertised. */
-  NONE = 'none',
-}
 
 /** When the topology spread may be broken. */
 export enum SpreadPolicy {
@@ -143,22 +127,6 @@ export interface TritonServerProps extends TritonWorkloadProps {
    * @default SpreadPolicy.PREFERRED
    */
   readonly spreadPolicy?: SpreadPolicy;
-  /**
-   * How Prometheus finds the metrics.
-   * @default MetricsScraping.ANNOTATIONS
-   */
-  readonly metricsScraping?: MetricsScraping;
-  /**
-   * Labels of the PodMonitor or ServiceMonitor, for the Prometheus `podMonitorSelector`/`serviceMonitorSelector`
-   * (e.g. `{ release: 'kube-prometheus-stack' }`).
-   * @default - none
-   */
-  readonly monitorLabels?: Record<string, string>;
-  /**
-   * Scrape interval of the PodMonitor or ServiceMonitor.
-   * @default - Prometheus' global interval
-   */
-  readonly scrapeInterval?: Duration;
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -242,11 +210,10 @@ export class TritonServer extends Construct {
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkAnnotations('podAnnotations', props.podAnnotations);
-    checkLabels('monitorLabels', props.monitorLabels);
     this.props = props;
     this.triton = resolveTritonPod(props);
     this.gpuCount = this.triton.pod.gpuCount;
-    this.scraping = props.metricsScraping ?? MetricsScraping.ANNOTATIONS;
+    this.scraping = checkScraping(props, this.triton.metrics);
     validateDeploymentProps(props, this.triton.metrics);
     // One replica on a single-node claim is replaced, not rolled (see deploymentSpec); more run side by side.
     const maxReplicas = props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS;
@@ -289,13 +256,7 @@ export class TritonServer extends Construct {
       },
     }, k8s.toJson_KubePodDisruptionBudgetProps);
 
-    const endpoint = { port: 'metrics', path: '/metrics', interval: props.scrapeInterval && `${props.scrapeInterval.toSeconds()}s` };
-    const monitorMeta = { name: this.name, namespace: this.namespace, labels: props.monitorLabels };
-    if (this.scraping === MetricsScraping.POD_MONITOR) {
-      this.monitor = new (monitoring().PodMonitor)(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, podMetricsEndpoints: [endpoint] } });
-    } else if (this.scraping === MetricsScraping.SERVICE_MONITOR) {
-      this.monitor = new (monitoring().ServiceMonitor)(this, 'Monitor', { metadata: monitorMeta, spec: { selector: { matchLabels: this.selector }, endpoints: [endpoint] } });
-    }
+    this.monitor = tritonMonitor(this, this.scraping, props, { metadata: { name: this.name, namespace: this.namespace }, selector: this.selector, port: 'metrics' });
 
     // What these checks read changes only with the repository's models: checked once per revision, not per pass.
     this.node.addValidation({
@@ -488,10 +449,4 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
   const keys = p.spreadTopologyKeys ?? [];
   for (const key of keys) if (!LABEL_KEY.test(key)) throw propError('spreadTopologyKeys', 'node label keys', key);
   if (new Set(keys).size !== keys.length) throw propError('spreadTopologyKeys', 'distinct keys', keys);
-  const scraping = p.metricsScraping ?? MetricsScraping.ANNOTATIONS;
-  const monitor = scraping === MetricsScraping.POD_MONITOR || scraping === MetricsScraping.SERVICE_MONITOR;
-  if (monitor && !metrics) throw propError('metricsScraping', 'ANNOTATIONS or NONE when metrics is false', scraping);
-  if (!monitor && p.monitorLabels !== undefined) throw propError('monitorLabels', 'unset unless metricsScraping is a PodMonitor or ServiceMonitor', p.monitorLabels);
-  if (!monitor && p.scrapeInterval !== undefined) throw propError('scrapeInterval', 'unset unless metricsScraping is a PodMonitor or ServiceMonitor', durationText(p.scrapeInterval));
-  if (p.scrapeInterval !== undefined) wholeSeconds('scrapeInterval', p.scrapeInterval, 1);
 }

@@ -5,6 +5,24 @@ import { TritonModelRepo } from './triton-model-repo';
 import { propError } from '../_errors';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 
+/** How Prometheus finds Triton's metrics (port 8002, `/metrics`). */
+export enum MetricsScraping {
+  /**
+   * `prometheus.io/scrape`, `prometheus.io/port` and `prometheus.io/path` pod annotations, which a Prometheus with
+   * annotation-based discovery reads (the Prometheus Operator does not).
+   */
+  ANNOTATIONS = 'annotations',
+  /**
+   * A Prometheus Operator `PodMonitor` (monitoring.coreos.com/v1). On Knative, whose pods declare the serving port
+   * only, it selects the serving container's target and points it at port 8002.
+   */
+  POD_MONITOR = 'pod-monitor',
+  /** A Prometheus Operator `ServiceMonitor` on the Service's `metrics` port (TritonServer only: Knative's Services have none). */
+  SERVICE_MONITOR = 'service-monitor',
+  /** Nothing: metrics are served but not advertised. */
+  NONE = 'none',
+}
+
 /** The HTTP API / gRPC protocol groups Triton can put behind a shared-secret header (`--http-restricted-api`). */
 export enum TritonApi {
   /** Health endpoints. Cannot be restricted here: the kubelet's probes use them. */
@@ -134,6 +152,22 @@ export interface TritonWorkloadProps extends GpuPodProps {
    * @default true
    */
   readonly metrics?: boolean;
+  /**
+   * How Prometheus finds the metrics of port 8002.
+   * @default MetricsScraping.ANNOTATIONS
+   */
+  readonly metricsScraping?: MetricsScraping;
+  /**
+   * Labels of the PodMonitor or ServiceMonitor, for the Prometheus `podMonitorSelector`/`serviceMonitorSelector`
+   * (e.g. `{ release: 'kube-prometheus-stack' }`).
+   * @default - none
+   */
+  readonly monitorLabels?: Record<string, string>;
+  /**
+   * Scrape interval of the PodMonitor or ServiceMonitor.
+   * @default - Prometheus' global interval
+   */
+  readonly scrapeInterval?: Duration;
   /**
    * Include GPU metrics (`--allow-gpu-metrics`).
    * @default true

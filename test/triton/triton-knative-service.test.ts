@@ -313,10 +313,39 @@ describe('TritonKnativeService', () => {
     expect(containerOf(knative({ timeout: Duration.seconds(45) }).app).args.filter((a: string) => a.startsWith('--exit-timeout-secs'))).toEqual([]);
   });
 
-  test('fails on a PodMonitor or ServiceMonitor, which Knative\'s single port cannot serve', () => {
+  test('a PodMonitor keeps each pod\'s serving-container target (Knative names its port user-port) and scrapes 8002 on its host', () => {
+    const { app } = knative({ metricsScraping: MetricsScraping.POD_MONITOR, monitorLabels: { release: 'kube-prometheus-stack' }, scrapeInterval: Duration.seconds(15) });
+    const objects = synthAppChecked(app);
+    expect(oneOf(objects, 'monitoring.coreos.com/v1', 'PodMonitor')).toEqual({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { name: 'resnet50', namespace: 'ml', labels: { release: 'kube-prometheus-stack' } },
+      spec: {
+        selector: { matchLabels: { 'serving.knative.dev/service': 'resnet50' } },
+        podMetricsEndpoints: [{
+          port: 'user-port',
+          path: '/metrics',
+          interval: '15s',
+          relabelings: [{ sourceLabels: ['__address__'], regex: '(.+):\\d+', targetLabel: '__address__', replacement: '${1}:8002' }],
+        }],
+      },
+    });
+    // No scrape annotations beside the monitor.
+    expect(oneOf(objects, KSVC, 'Service').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
+    // The relabeling keeps an IPv6 host's brackets and swaps the port.
+    const [rule] = oneOf(objects, 'monitoring.coreos.com/v1', 'PodMonitor').spec.podMetricsEndpoints[0].relabelings;
+    const swap = (address: string) => address.replace(new RegExp(`^(?:${rule.regex})$`), rule.replacement.replace('${1}', '$1'));
+    expect(swap('10.1.2.3:8000')).toBe('10.1.2.3:8002');
+    expect(swap('[fd00::12:3]:8001')).toBe('[fd00::12:3]:8002');
+  });
+
+  test('fails on a ServiceMonitor, which Knative\'s Services cannot serve, and on monitor props without a monitor', () => {
     const { chart, repo } = setup();
-    expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, metricsScraping: MetricsScraping.POD_MONITOR }))
-      .toThrow(/'metricsScraping' must be ANNOTATIONS or NONE on Knative.*got 'pod-monitor': use TritonServer/);
+    expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, metricsScraping: MetricsScraping.SERVICE_MONITOR })).toThrow(
+      "'metricsScraping' must be other than a ServiceMonitor on Knative, whose Services route the serving port only (Triton's metrics port is 8002), " +
+      "got 'service-monitor': use MetricsScraping.POD_MONITOR, which scrapes the pods themselves");
+    expect(() => new TritonKnativeService(chart, 'labels', { repository: repo, monitorLabels: { release: 'x' } }))
+      .toThrow("'monitorLabels' must be unset unless metricsScraping is a PodMonitor or ServiceMonitor");
   });
 
   test('fails when the derived containerConcurrency exceeds Knative\'s limit', () => {
