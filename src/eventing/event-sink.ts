@@ -51,20 +51,40 @@ export interface IColdStartEventSink extends IEventSink {
   readonly name: string;
 }
 
+/** Options of a sink referenced by name. */
+export interface ReferenceSinkOptions {
+  /**
+   * A path resolved against the object's address, e.g. `/events`.
+   * @default - the address itself
+   */
+  readonly path?: string;
+  /**
+   * The longest the referent may take to start from zero, when it scales to zero: a Knative Service of another
+   * app, or a bridge in front of a TritonKnativeService (whose JSON answers are no CloudEvents). Triggers then size
+   * their retries to outlast it, and PingSources refuse it, as they do a GpuInferenceService.
+   * @default - always running: no cold start
+   */
+  readonly coldStartBudget?: Duration;
+}
+
 /** Factories for event sinks created elsewhere: any addressable object, or a URI. */
 export class EventSink {
   /**
    * Any addressable object by reference: a Knative Service, a Broker, a Channel, or a core `v1` Service.
    * @param ref the object
-   * @param path a path resolved against the object's address, e.g. `/events`
    */
-  public static fromReference(ref: KnativeReference, path?: string): IEventSink {
+  public static fromReference(ref: KnativeReference, options: ReferenceSinkOptions = {}): IEventSink {
     for (const field of ['apiVersion', 'kind', 'name'] as const) {
       if (!ref[field]) throw propError(`ref.${field}`, 'a non-empty string', ref[field] ?? 'none');
     }
+    const path = options.path;
     if (path !== undefined && !path.startsWith('/')) throw propError('path', "a path starting with '/'", path);
     const destination: SinkDestination = { ref: { ...ref }, uri: path };
-    return { toSinkDestination: () => destination };
+    const budget = options.coldStartBudget;
+    if (budget === undefined) return { toSinkDestination: () => destination };
+    if (!(budget.toMilliseconds() >= 1000)) throw propError('coldStartBudget', 'at least 1s', `${budget.toMilliseconds()}ms`);
+    const sink: IColdStartEventSink = { toSinkDestination: () => destination, minScale: 0, coldStartBudget: budget, name: ref.name };
+    return sink;
   }
 
   /** An absolute http(s) URI, e.g. an endpoint outside the cluster. */

@@ -4,7 +4,7 @@ describe('EventSink', () => {
   test('fromReference renders the reference and an optional path', () => {
     expect(EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'logger' }).toSinkDestination())
       .toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: 'logger' } });
-    expect(EventSink.fromReference({ apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'c', namespace: 'x' }, '/in').toSinkDestination())
+    expect(EventSink.fromReference({ apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'c', namespace: 'x' }, { path: '/in' }).toSinkDestination())
       .toEqual({ ref: { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'c', namespace: 'x' }, uri: '/in' });
   });
 
@@ -17,7 +17,7 @@ describe('EventSink', () => {
   });
 
   test('fails a relative path', () => {
-    expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'x' }, 'events')).toThrow("'path' must be a path starting with '/', got 'events'");
+    expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'x' }, { path: 'events' })).toThrow("'path' must be a path starting with '/', got 'events'");
   });
 
   test('fails a URI that is not absolute http(s)', () => {

@@ -93,6 +93,19 @@ describe('EventTrigger', () => {
     expect(u.retry).toBe(3);
   });
 
+  test('a referenced sink that scales to zero gets retries sized to its stated cold start, and the same check', () => {
+    const c = chart();
+    const bridge = EventSink.fromReference({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'triton-bridge' }, { path: '/events', coldStartBudget: Duration.minutes(10) });
+    const t = new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: bridge, delivery: { deadLetterSink: errorsSink } });
+    // 600s, exponential from 1s: 2^10 - 1 = 1023s is the first sum above it.
+    expect(t.retry).toBe(10);
+    expect(oneOf(synth(c), TRIGGER, 'Trigger').spec.subscriber).toEqual({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'triton-bridge' }, uri: '/events' });
+    expect(() => new EventTrigger(chart(), 'u', { broker: Broker.fromBrokerName('default'), subscriber: bridge, delivery: { deadLetterSink: errorsSink, retry: 3 } }))
+      .toThrow(/'delivery' must keep retrying for the cold-start budget of 'triton-bridge' \(600s; it scales to zero\), got 7s/);
+    expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'x' }, { coldStartBudget: Duration.millis(10) }))
+      .toThrow("'coldStartBudget' must be at least 1s, got '10ms'");
+  });
+
   test('counts per-attempt timeouts toward the cold start', () => {
     const c = chart();
     // 3 retries: 7s backoff + 4 × 75s = 307s >= 300s

@@ -1,6 +1,6 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { chart, classifier } from './_fixtures';
-import { Broker, PingSource } from '../../src';
+import { Broker, EventSink, PingSource } from '../../src';
 import { TZ_NAMES, TZ_VERSION } from '../../src/eventing/_tz-names';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -139,6 +139,9 @@ describe('PingSource', () => {
     expect(() => new PingSource(c, 'tick', { schedule: '0 2 * * *', sink: classifier(c) })).toThrow(
       "'sink' must be a sink that is always up, or a Broker: Knative's ping adapter retries five times within two seconds and then drops the event, " +
       "with no dead-letter sink, got 'resnet50 (scales to zero, cold start up to 300s)': send the pings to a Broker and subscribe the service with an EventTrigger");
+    // So is a referenced sink with a stated cold start.
+    const bridge = EventSink.fromReference({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'bridge' }, { coldStartBudget: Duration.minutes(5) });
+    expect(() => new PingSource(chart(), 'tick', { schedule: '0 2 * * *', sink: bridge })).toThrow("got 'bridge (scales to zero, cold start up to 300s)'");
     // Kept warm, it is always up.
     const d = chart();
     expect(new PingSource(d, 'tick', { schedule: '0 2 * * *', sink: classifier(d, { minScale: 1 }) }).name).toBeTruthy();
