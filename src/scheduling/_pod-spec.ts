@@ -57,8 +57,14 @@ export interface ResolvedPod {
   readonly priorityClassName?: string;
 }
 
+/** The entrypoint of the main container: the user's (GpuInferenceService), or one a construct builds (Triton, torchrun). */
+export interface PodEntrypoint {
+  readonly command?: string[];
+  readonly args?: string[];
+}
+
 /** Applies defaults to and validates the props every GPU workload shares. Throws on the first bad value. */
-export function resolveGpuPod(props: GpuWorkloadProps): ResolvedPod {
+export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): ResolvedPod {
   checkPinnedImage('image', props.image, props.requireImageDigest ?? false);
   const gpuCount = props.gpuCount ?? 1;
   checkInteger('gpuCount', gpuCount, 1, undefined, 'a GPU workload needs at least one GPU; MIG slices are requested with GpuResource.mig()');

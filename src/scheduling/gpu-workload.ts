@@ -84,16 +84,6 @@ export interface GpuPodProps {
    */
   readonly imagePullPolicy?: ImagePullPolicy;
   /**
-   * Entrypoint override.
-   * @default - the image's ENTRYPOINT
-   */
-  readonly command?: string[];
-  /**
-   * Arguments to the entrypoint.
-   * @default - the image's CMD
-   */
-  readonly args?: string[];
-  /**
    * Environment variables: literals (`EnvValue.fromValue`) or references (`EnvValue.fromSecretValue`,
    * `EnvValue.fromConfigMap`). Secrets are only ever referenced, never inlined.
    * @default - none

@@ -276,6 +276,16 @@ export function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<Knativ
 /** Props of GpuInferenceService. */
 export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScalingOptions {
   /**
+   * Entrypoint override.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+  /**
+   * Arguments to the entrypoint.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+  /**
    * Metadata of the Knative Service. Labels are copied to the pods.
    * @default - a name generated from the construct path, the chart's namespace
    */

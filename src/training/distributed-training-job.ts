@@ -512,12 +512,6 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   // The Job's fields, torchrun's flags and the probe take whole seconds.
   checkWholeSeconds([['activeDeadline', p.activeDeadline, 1], ['ttlAfterFinished', p.ttlAfterFinished], ['rendezvousTimeout', p.rendezvousTimeout, 1],
     ['gpuHealthCheck.period', p.gpuHealthCheck?.period, 1], ['gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout, 1]]);
-  if (p.command !== undefined) {
-    throw propError('command', 'unset: the command is the torchrun launcher', p.command.join(' '), 'use launcher to change how torchrun is started');
-  }
-  if (p.args !== undefined) {
-    throw propError('args', 'unset: the arguments are built from nodes, gpuCount, script and scriptArgs', p.args.join(' '), 'put the training arguments in scriptArgs');
-  }
   if (!p.script || /\s/.test(p.script)) {
     throw propError('script', 'a script path or module name without whitespace', p.script ?? '', 'put the arguments in scriptArgs');
   }

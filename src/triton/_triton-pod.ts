@@ -75,9 +75,6 @@ export function tritonProgressDeadline(startupTimeout: Duration): Duration {
 
 /** Resolves and checks the props both workloads share; throws on the first bad value. */
 export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
-  if (props.args !== undefined) {
-    throw propError('args', 'unset: the tritonserver flags are built from typed props', props.args, 'use extraArgs for flags this construct does not manage');
-  }
   const control = props.modelControl ?? ModelControl.NONE;
   const metrics = props.metrics ?? true;
   const startupTimeout = props.startupTimeout ?? Duration.minutes(5);

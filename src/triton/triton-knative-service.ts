@@ -143,8 +143,6 @@ export class TritonKnativeService extends Construct {
     const podProps: EveryKey<GpuPodProps> = {
       requireImageDigest: p.requireImageDigest,
       imagePullPolicy: p.imagePullPolicy,
-      command: p.command,
-      args: pod.args,
       env: pod.env,
       gpu: p.gpu,
       gpuCount: p.gpuCount,
@@ -163,6 +161,8 @@ export class TritonKnativeService extends Construct {
     this.service = new GpuInferenceService(this, 'Service', {
       metadata: p.metadata,
       image: pod.image,
+      command: p.command,
+      args: pod.args,
       ...podProps,
       podAnnotations: {
         ...(p.podAnnotations ?? {}),

@@ -113,6 +113,12 @@ export class ModelControl {
  * flags, its model repository and the GPU pod it runs in.
  */
 export interface TritonWorkloadProps extends GpuPodProps {
+  /**
+   * Entrypoint override, e.g. a wrapper script; it receives `tritonserver` and its flags as arguments, which
+   * typed props and `extraArgs` build.
+   * @default - the image's ENTRYPOINT (NGC's `nvidia_entrypoint.sh`)
+   */
+  readonly command?: string[];
   /** The model repository the server serves. */
   readonly repository: TritonModelRepo;
   /**

@@ -331,8 +331,13 @@ describe('DistributedTrainingJob', () => {
       expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', ...props })).toThrow(message);
     };
 
-    test('fails on a command, which is the launcher', () => fails({ command: ['python'] }, "'command' must be unset: the command is the torchrun launcher"));
-    test('fails on args, which torchrun gets', () => fails({ args: ['--x'] }, "'args' must be unset: the arguments are built from nodes"));
+    test('takes no command or args: torchrun is the entrypoint (launcher), the script its argument (scriptArgs)', () => {
+      // @ts-expect-error command is no prop of a training job
+      const command: DistributedTrainingJobProps = { image: IMAGE, script: 'train.py', command: ['python'] };
+      // @ts-expect-error args is no prop of a training job
+      const args: DistributedTrainingJobProps = { image: IMAGE, script: 'train.py', args: ['--x'] };
+      expect([command, args]).toHaveLength(2);
+    });
     test('fails on a script with arguments in it', () => fails({ script: 'train.py --lr 1' }, "'script' must be a script path or module name without whitespace"));
     test('fails on zero nodes', () => fails({ nodes: 0 }, "'nodes' must be an integer between 1 and 1000, got 0"));
     test('fails on a queue name that cannot be a label value', () => {

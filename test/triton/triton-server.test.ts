@@ -711,7 +711,9 @@ describe('TritonServer', () => {
       .toThrow("'extraArgs' must be free of --allow-http: the probes and the Service use the HTTP endpoint, got '--allow-http=false'");
     expect(() => new TritonServer(chart, 'f', { repository: repo, extraArgs: ['--http-address=127.0.0.1'] })).toThrow(/free of --http-address/);
     expect(() => new TritonServer(chart, 'g', { repository: repo, extraArgs: ['--metrics-address=127.0.0.1'] })).toThrow(/free of --metrics-address/);
-    expect(() => new TritonServer(chart, 'c', { repository: repo, args: ['--foo'] })).toThrow(/'args' must be unset/);
+    // @ts-expect-error args is no prop: typed props and extraArgs build tritonserver's flags
+    const withArgs: TritonServerProps = { repository: repo, args: ['--foo'] };
+    expect(withArgs.repository).toBe(repo);
   });
 
   test('fails on replicas and autoscaling together, or a budget of zero', () => {
