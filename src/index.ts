@@ -3,6 +3,7 @@ export * from './scheduling/gpu-product';
 export * from './scheduling/gpu-node-pool';
 export * from './scheduling/gpu-workload';
 export * from './scheduling/object-store';
+export * from './serving/knative-feature';
 export * from './serving/knative-features';
 export * from './serving/gpu-inference-service';
 export * from './eventing/event-sink';

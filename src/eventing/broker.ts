@@ -11,7 +11,7 @@ import { checkUniqueObjectNames } from '../_unique-names';
 
 
 /** The annotation that picks the broker implementation. */
-export const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
+const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
 
 /** A broker implementation, set with the `eventing.knative.dev/broker.class` annotation. */
 export class BrokerClass {

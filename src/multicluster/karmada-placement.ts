@@ -11,9 +11,8 @@ import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
 import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
-import {
-  IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere, listFlagsFix,
-} from '../serving/knative-features';
+import { knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere, listFlagsFix } from '../serving/_knative-feature-state';
+import { IKnativeFeatureConsumer, KnativeFeature } from '../serving/knative-feature';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const karmada = (): typeof karmadaTypes => require('../imports/policy.karmada.io');

@@ -5,7 +5,7 @@ import { checkInteger, propError } from '../_errors';
 import { checkDnsSubdomain, checkLabels, isQualifiedName, LABEL_VALUE, LABEL_VALUE_RULE, PLAIN_MIG_PROFILE, QUALIFIED_NAME_RULE } from '../_names';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
-export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 /** What GFD puts between the product and the MIG profile under the single strategy: `NVIDIA-A100-SXM4-80GB-MIG-1g.10gb`. */
 const GFD_MIG_INFIX = '-MIG-';
 

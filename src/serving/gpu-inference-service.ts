@@ -1,8 +1,9 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { knativeFeaturesFix, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './_knative-feature-state';
 import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
-import { IKnativeFeatureConsumer, KnativeFeature, knativeFeaturesFix, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './knative-features';
+import { IKnativeFeatureConsumer, KnativeFeature } from './knative-feature';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
@@ -10,7 +11,6 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost } from '../_names';
 import { sortedRecord } from '../_order';
-import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { checkPinnedImage } from '../scheduling/_image';
@@ -245,32 +245,6 @@ export interface KnativeScalingOptions {
    * @default 1000 - Knative's default
    */
   readonly containerConcurrencyMaxLimit?: number;
-}
-
-/**
- * The KnativeScalingOptions of `p` and nothing else, for a construct whose props extend them and that passes them
- * on to a GpuInferenceService (TritonKnativeService). The return type has every key of the interface, so the
- * compiler names an option this list leaves out.
- */
-export function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<KnativeScalingOptions> {
-  return {
-    clusterLocal: p.clusterLocal,
-    minScale: p.minScale,
-    maxScale: p.maxScale,
-    initialScale: p.initialScale,
-    allowZeroInitialScale: p.allowZeroInitialScale,
-    activationScale: p.activationScale,
-    scaleDownDelay: p.scaleDownDelay,
-    window: p.window,
-    targetUtilizationPercentage: p.targetUtilizationPercentage,
-    targetBurstCapacity: p.targetBurstCapacity,
-    scaleToZeroPodRetention: p.scaleToZeroPodRetention,
-    panicWindowPercentage: p.panicWindowPercentage,
-    panicThresholdPercentage: p.panicThresholdPercentage,
-    timeout: p.timeout,
-    maxRevisionTimeout: p.maxRevisionTimeout,
-    containerConcurrencyMaxLimit: p.containerConcurrencyMaxLimit,
-  };
 }
 
 /** Props of GpuInferenceService. */

@@ -14,7 +14,7 @@ import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
-import { GpuInferenceService, KnativeScalingOptions, knativeScalingOptions, ProbeCheck, ServingProbeOptions, ServingProtocol } from '../serving/gpu-inference-service';
+import { GpuInferenceService, KnativeScalingOptions, ProbeCheck, ServingProbeOptions, ServingProtocol } from '../serving/gpu-inference-service';
 
 /** Props of TritonKnativeService. */
 export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeScalingOptions {
@@ -276,4 +276,29 @@ function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurren
     target += (batching ? preferred : 1) * instances;
   }
   return { concurrency, target };
+}
+
+/**
+ * The KnativeScalingOptions of `p` and nothing else, to pass them on to the GpuInferenceService. The return type has
+ * every key of the interface, so the compiler names an option this list leaves out.
+ */
+function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<KnativeScalingOptions> {
+  return {
+    clusterLocal: p.clusterLocal,
+    minScale: p.minScale,
+    maxScale: p.maxScale,
+    initialScale: p.initialScale,
+    allowZeroInitialScale: p.allowZeroInitialScale,
+    activationScale: p.activationScale,
+    scaleDownDelay: p.scaleDownDelay,
+    window: p.window,
+    targetUtilizationPercentage: p.targetUtilizationPercentage,
+    targetBurstCapacity: p.targetBurstCapacity,
+    scaleToZeroPodRetention: p.scaleToZeroPodRetention,
+    panicWindowPercentage: p.panicWindowPercentage,
+    panicThresholdPercentage: p.panicThresholdPercentage,
+    timeout: p.timeout,
+    maxRevisionTimeout: p.maxRevisionTimeout,
+    containerConcurrencyMaxLimit: p.containerConcurrencyMaxLimit,
+  };
 }

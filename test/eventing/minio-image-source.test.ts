@@ -7,8 +7,8 @@ import { Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import { chart } from './_fixtures';
 import { Broker, ClusterChart, ClusterTarget, GpuNodePool, MinioBucketEvent, MinIOImageSource, MinIOImageSourceProps } from '../../src';
+import { SETUP_SCRIPT } from '../../src/eventing/_minio-setup-script';
 import { adapterScript, ceHeaderValue } from '../../src/eventing/adapter/minio-cloudevents-adapter';
-import { SETUP_SCRIPT } from '../../src/eventing/minio-image-source';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 import { oneOf, synth } from '../_helpers/manifests';

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { ClusterChart, ClusterTarget, GpuInferenceService, GpuNodePool, GpuProduct, KnativeFeature, KnativeFeatures } from '../../src';
-import { knativeFeaturesOf } from '../../src/serving/knative-features';
+import { knativeFeaturesOf } from '../../src/serving/_knative-feature-state';
 import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
 
 const IMAGE = 'registry.example.com/ml/model:2.0.1';
