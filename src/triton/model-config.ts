@@ -1177,8 +1177,9 @@ function checkTensors(
       throw propError(`${at}.dims`, 'at least one dimension (Triton requires dims; use reshape: [] for a scalar)', t.dims);
     }
     for (const dim of t.dims) {
-      if (!Number.isInteger(dim) || (dim < 1 && dim !== -1)) {
-        throw propError(`${at}.dims`, 'integers >= 1, or -1 for a variable-size dimension', t.dims);
+      // dims are int64: JavaScript numbers hold them exactly up to 2^53 - 1.
+      if (!Number.isInteger(dim) || (dim < 1 && dim !== -1) || dim > Number.MAX_SAFE_INTEGER) {
+        throw propError(`${at}.dims`, `integers from 1 to ${Number.MAX_SAFE_INTEGER}, or -1 for a variable-size dimension`, t.dims);
       }
     }
     if (t.reshape) {
@@ -1186,7 +1187,9 @@ function checkTensors(
         throw propError(`${at}.reshape`, 'non-empty for a model that does not batch (an empty reshape would carry no data)', t.reshape);
       }
       for (const dim of t.reshape) {
-        if (!Number.isInteger(dim) || (dim < 1 && dim !== -1)) throw propError(`${at}.reshape`, 'integers >= 1, or -1', t.reshape);
+        if (!Number.isInteger(dim) || (dim < 1 && dim !== -1) || dim > Number.MAX_SAFE_INTEGER) {
+          throw propError(`${at}.reshape`, `integers from 1 to ${Number.MAX_SAFE_INTEGER}, or -1`, t.reshape);
+        }
       }
       checkReshapeSize(`${at}.reshape`, t.dims, t.reshape);
     }
@@ -1251,6 +1254,8 @@ function checkDelay(prop: string, d: Duration | undefined): void {
   if (d === undefined) return;
   const us = exactMicros(d);
   if (!(Math.abs(us - Math.round(us)) < 1e-6)) throw propError(prop, 'a whole number of microseconds', `${us}us`);
+  // The fields are uint64: JavaScript numbers hold them exactly up to 2^53 - 1 (about 285 years).
+  if (us > Number.MAX_SAFE_INTEGER) throw propError(prop, `at most ${Number.MAX_SAFE_INTEGER}us (about 285 years)`, `${us}us`);
 }
 
 /** Triton refuses `preserve_ordering` with several priority levels or with a queue policy that delays timed-out requests. */

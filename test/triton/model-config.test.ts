@@ -370,7 +370,16 @@ describe('TritonModelConfig', () => {
 
   test('fails on dims Triton refuses', () => {
     expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [3, 0] }] })))
-      .toThrow("'model[m].inputs[x].dims' must be integers >= 1, or -1 for a variable-size dimension, got [3,0]");
+      .toThrow("'model[m].inputs[x].dims' must be integers from 1 to 9007199254740991, or -1 for a variable-size dimension, got [3,0]");
+    // int64 fields beyond what a JavaScript number holds exactly fail naming the prop, not the pbtxt field.
+    expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [1e20] }] })))
+      .toThrow("'model[m].inputs[x].dims' must be integers from 1 to 9007199254740991, or -1 for a variable-size dimension, got [100000000000000000000]");
+    expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [-1], reshape: [1e20] }] })))
+      .toThrow("'model[m].inputs[x].reshape' must be integers from 1 to 9007199254740991, or -1, got [100000000000000000000]");
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { maxQueueDelay: Duration.days(2e8) } })))
+      .toThrow("'model[m].dynamicBatching.maxQueueDelay' must be at most 9007199254740991us (about 285 years), got '17280000000000000000us'");
+    expect(() => new TritonModelConfig(simple({ dynamicBatching: { defaultQueuePolicy: { defaultTimeout: Duration.days(1e9) } } })))
+      .toThrow("'model[m].dynamicBatching.defaultQueuePolicy.defaultTimeout' must be at most 9007199254740991us");
     expect(() => new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [] }] })))
       .toThrow(/outputs\[y\]\.dims' must be at least one dimension/);
     expect(() => new TritonModelConfig(simple({ maxBatchSize: 0, inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [1], reshape: [] }] })))
