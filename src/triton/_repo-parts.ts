@@ -6,6 +6,7 @@ import { AuxiliaryContainer } from '../scheduling/_pod-spec';
 export enum ArtifactKind {
   S3_COPY = 's3-copy',
   S3_NATIVE = 's3-native',
+  GCS_NATIVE = 'gcs-native',
   PVC = 'pvc',
 }
 

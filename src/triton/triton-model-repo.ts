@@ -1,12 +1,12 @@
 import { createHash } from 'crypto';
 import { ApiObject, ApiObjectMetadata, Lazy, Size } from 'cdk8s';
-import { EnvValue, IPersistentVolumeClaim, k8s } from 'cdk8s-plus-27';
+import { EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactKind, RepoPodParts } from './_repo-parts';
 import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
-import { checkDnsSubdomain, checkMetadata } from '../_names';
+import { checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { compareStrings } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { checkPinnedImage } from '../scheduling/_image';
@@ -17,7 +17,11 @@ import { ObjectStoreOptions } from '../scheduling/object-store';
 const REGION = /^[a-z0-9-]+$/;
 /** A regional AWS S3 endpoint host (`s3.<region>`, `s3-<region>`, dual-stack, FIPS; `.amazonaws.com[.cn]`); the region. */
 const AWS_S3_HOST = /^s3(?:-fips)?(?:\.dualstack)?[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
-/** Where Triton caches the objects it reads from a native S3 repository. */
+/** Google Cloud Storage's S3-compatible endpoint. */
+const GCS_S3_HOST = 'storage.googleapis.com';
+/** Where the key file of a GCS repository's Secret is mounted. */
+const GCS_KEY_DIR = '/var/run/secrets/gcs';
+/** Where Triton caches the objects it reads from a native S3 or GCS repository. */
 const NATIVE_CACHE = '/var/cache/triton-models';
 /** A ConfigMap holds at most 1 MiB of data. */
 const CONFIGMAP_LIMIT = 1024 * 1024;
@@ -49,6 +53,34 @@ export interface S3NativeOptions extends ObjectStoreOptions {
   readonly region?: string;
   /**
    * Size limit of the emptyDir Triton downloads the repository into (`TRITON_AWS_MOUNT_DIRECTORY`).
+   * @default Size.gibibytes(10)
+   */
+  readonly localCacheSize?: Size;
+}
+
+/** Options for Triton reading its repository (`<prefix>/<model>/...`) straight from a Google Cloud Storage bucket. */
+export interface GcsArtifactOptions {
+  /** The bucket holding the repository. */
+  readonly bucket: string;
+  /**
+   * Object prefix of the repository inside the bucket.
+   * @default - the bucket root
+   */
+  readonly prefix?: string;
+  /**
+   * Secret holding a service-account key file (JSON), by reference: mounted read-only, and named by
+   * `GOOGLE_APPLICATION_CREDENTIALS`. For clusters outside Google Cloud.
+   * @default - the pod's attached service account: on GKE, the Google service account its Kubernetes service
+   * account stands for through Workload Identity Federation (`serviceAccount` of the workload)
+   */
+  readonly credentials?: ISecret;
+  /**
+   * Key of the key file in `credentials`.
+   * @default 'key.json'
+   */
+  readonly credentialsKey?: string;
+  /**
+   * Size limit of the emptyDir Triton downloads the repository into (`TRITON_GCS_MOUNT_DIRECTORY`).
    * @default Size.gibibytes(10)
    */
   readonly localCacheSize?: Size;
@@ -93,12 +125,36 @@ export class ModelArtifactSource {
     if (options.region !== undefined && !REGION.test(options.region)) {
       throw propError('ModelArtifactSource.fromS3Native: region', 'a region name such as us-east-1', options.region);
     }
+    if (endpoint.host === GCS_S3_HOST && options.credentials === undefined) {
+      throw propError('ModelArtifactSource.fromS3Native: credentials', "HMAC keys for storage.googleapis.com: GCS's S3 interoperability takes no ambient credentials", 'none',
+        'use ModelArtifactSource.fromGcs, which reads the bucket with the attached service account (Workload Identity)');
+    }
     const named = AWS_S3_HOST.exec(endpoint.host)?.[1];
     if (named !== undefined && options.region !== undefined && options.region !== named) {
       throw propError('ModelArtifactSource.fromS3Native: region', `the region of the endpoint (${named}): AWS refuses requests signed for another region`,
         options.region, 'leave region unset, or name the endpoint of the region');
     }
     return new ModelArtifactSource(ArtifactKind.S3_NATIVE, { ...options, region: options.region ?? named }, endpoint, undefined, undefined);
+  }
+
+  /**
+   * Triton reads the repository itself from Google Cloud Storage (`--model-repository=gs://bucket/prefix`), with the
+   * pod's attached service account (Workload Identity on GKE) or a key file from a Secret. As with `fromS3Native`,
+   * Triton reads each model's `config.pbtxt` and label files from the bucket too: publish
+   * `TritonModelRepo.configFiles` to `<prefix>/<path>`, and give ensembles a placeholder object in their version
+   * folder.
+   */
+  public static fromGcs(options: GcsArtifactOptions): ModelArtifactSource {
+    const prop = (f: string) => `ModelArtifactSource.fromGcs: ${f}`;
+    checkGcsBucket(prop('bucket'), options.bucket);
+    if (options.prefix !== undefined && (normalizePrefix(options.prefix) === '' || options.prefix.split('/').some((x) => x === '..' || x === '.'))) {
+      throw propError(prop('prefix'), 'an object prefix without . or .. segments (leave it unset for the bucket root)', options.prefix);
+    }
+    if (options.credentials === undefined && options.credentialsKey !== undefined) {
+      throw propError(prop('credentialsKey'), 'unset without credentials, whose key it names', options.credentialsKey, 'set credentials, or leave both unset for the attached service account');
+    }
+    checkSecretKey(prop('credentialsKey'), options.credentialsKey);
+    return new ModelArtifactSource(ArtifactKind.GCS_NATIVE, undefined, undefined, undefined, undefined, options);
   }
 
   /**
@@ -122,11 +178,12 @@ export class ModelArtifactSource {
     /** @internal */ public readonly _endpoint: ParsedEndpoint | undefined,
     /** @internal */ public readonly _claim: IPersistentVolumeClaim | undefined,
     /** @internal */ public readonly _subPath: string | undefined,
+    /** @internal */ public readonly _gcs?: GcsArtifactOptions,
   ) {}
 
   /** Whether Triton reads the repository from the store itself (configs included). */
   public get isNative(): boolean {
-    return this._kind === ArtifactKind.S3_NATIVE;
+    return this._kind === ArtifactKind.S3_NATIVE || this._kind === ArtifactKind.GCS_NATIVE;
   }
 }
 
@@ -373,7 +430,7 @@ export class TritonModelRepo extends Construct {
    */
   public _podParts(): RepoPodParts {
     const a = this.artifacts;
-    if (a._kind === ArtifactKind.S3_NATIVE) return this.nativeParts();
+    if (a.isNative) return this.nativeParts();
     const root = this.mountPath;
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [];
@@ -432,6 +489,9 @@ export class TritonModelRepo extends Construct {
   /** The `--model-repository` value Triton is started with. */
   public get repositoryLocation(): string {
     const a = this.artifacts;
+    if (a._kind === ArtifactKind.GCS_NATIVE) {
+      return `gs://${[a._gcs!.bucket, normalizePrefix(a._gcs!.prefix)].filter((x) => x !== '').join('/')}`;
+    }
     if (a._kind !== ArtifactKind.S3_NATIVE) return this.mountPath;
     const e = a._endpoint!;
     const path = [a._s3!.bucket, normalizePrefix(a._s3!.prefix)].filter((x) => x !== '').join('/');
@@ -445,6 +505,13 @@ export class TritonModelRepo extends Construct {
    * @internal
    */
   public _podEnv(): Record<string, EnvValue> {
+    const gcs = this.artifacts._gcs;
+    if (gcs) {
+      return {
+        ...(gcs.credentials ? { GOOGLE_APPLICATION_CREDENTIALS: EnvValue.fromValue(`${GCS_KEY_DIR}/${gcs.credentialsKey ?? 'key.json'}`) } : {}),
+        TRITON_GCS_MOUNT_DIRECTORY: EnvValue.fromValue(NATIVE_CACHE),
+      };
+    }
     if (this.artifacts._kind !== ArtifactKind.S3_NATIVE) return {};
     const s3 = this.artifacts._s3!;
     return {
@@ -455,13 +522,20 @@ export class TritonModelRepo extends Construct {
   }
 
   private nativeParts(): RepoPodParts {
-    const s3 = this.artifacts._s3!;
+    const a = this.artifacts;
     const cache = NATIVE_CACHE;
+    const key = a._gcs?.credentials;
     return {
       repository: this.repositoryLocation,
       env: this._podEnv(),
-      volumes: [{ name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('localCacheSize', s3.localCacheSize ?? Size.gibibytes(10))!) } }],
-      mounts: [{ name: 'model-cache', mountPath: cache }],
+      volumes: [
+        { name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(quantity('localCacheSize', (a._gcs ?? a._s3!).localCacheSize ?? Size.gibibytes(10))!) } },
+        ...(key ? [{ name: 'gcs-key', secret: { secretName: key.name, items: [{ key: a._gcs!.credentialsKey ?? 'key.json', path: a._gcs!.credentialsKey ?? 'key.json' }] } }] : []),
+      ],
+      mounts: [
+        { name: 'model-cache', mountPath: cache },
+        ...(key ? [{ name: 'gcs-key', mountPath: GCS_KEY_DIR, readOnly: true }] : []),
+      ],
       initContainers: [],
     };
   }
@@ -586,4 +660,16 @@ function sameDims(a: number[], b: number[]): boolean {
 
 function labelKey(model: string, file: string): string {
   return `${model}--${file}`;
+}
+
+/**
+ * Throws unless `bucket` is a GCS bucket name: lowercase letters, digits, '-', '_' and '.', starting and ending
+ * with a letter or digit; 3-63 characters, or up to 222 with dots and at most 63 between them; not starting with
+ * 'goog' nor holding 'google'.
+ */
+function checkGcsBucket(prop: string, bucket: string): void {
+  const parts = bucket.split('.');
+  const ok = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket) && bucket.length >= 3 && bucket.length <= (parts.length > 1 ? 222 : 63)
+    && parts.every((x) => x.length >= 1 && x.length <= 63) && !bucket.startsWith('goog') && !bucket.includes('google');
+  if (!ok) throw propError(prop, "a GCS bucket name (3-63 lowercase letters, digits, '-', '_' and '.'; not starting with 'goog')", bucket);
 }

@@ -99,6 +99,23 @@ describe('TritonKnativeService', () => {
     expect(synthAppChecked(app)).toMatchSnapshot();
   });
 
+  test('a repository in GCS, read by Triton with a key file: a read-only Secret mount Knative accepts without a flag', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'gcs', { namespace: 'ml' });
+    const repo = new TritonModelRepo(chart, 'repo', {
+      artifacts: ModelArtifactSource.fromGcs({ bucket: 'acme-models', prefix: 'triton', credentials: Secret.fromSecretName(chart, 'sa', 'gcs-reader') }),
+      models: [RESNET50],
+    });
+    new TritonKnativeService(chart, 'triton', { repository: repo, metadata: { name: 'resnet50' } });
+    new KnativeFeatures(chart, 'features');
+    const objects = synthAppChecked(app);
+    const pod = oneOf(objects, KSVC, 'Service').spec.template.spec;
+    expect(pod.containers[0].args).toContain('--model-repository=gs://acme-models/triton');
+    expect(pod.volumes).toContainEqual({ name: 'gcs-key', secret: { secretName: 'gcs-reader', items: [{ key: 'key.json', path: 'key.json' }] } });
+    const features = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'config-features');
+    expect(Object.keys(features.data)).not.toContain('kubernetes.podspec-persistent-volume-claim');
+  });
+
   test('serves exactly one port: 8000 http1 by default', () => {
     const { app, triton } = knative();
     expect(containerOf(app).ports).toEqual([{ containerPort: 8000, name: 'http1' }]);

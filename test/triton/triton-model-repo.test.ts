@@ -1,5 +1,5 @@
 import { ApiObjectMetadata, Chart, Size, Testing } from 'cdk8s';
-import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { k8s, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import { ENSEMBLE, PREPROCESS, RESNET50 as STORY_RESNET50 } from './_fixtures';
 import {
   ModelArtifactSource, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo, WarmupData,
@@ -159,6 +159,39 @@ describe('TritonModelRepo', () => {
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'https://s3.us-west-2.amazonaws.com', bucket: 'models' })).toThrow(
       "'ModelArtifactSource.fromS3: credentials' must be a Secret with the store's access keys: mc takes keys only, not ambient credentials (IRSA, Pod Identity), " +
       "got 'none': give credentials, or read the repository with ModelArtifactSource.fromS3Native, whose AWS SDK finds ambient credentials");
+  });
+
+  test('fromGcs: Triton reads gs:// itself, with the attached service account (Workload Identity) or a key file from a Secret', () => {
+    const c = chart();
+    const wi = new TritonModelRepo(c, 'wi', { artifacts: ModelArtifactSource.fromGcs({ bucket: 'acme-models', prefix: '/triton/' }), models: [RESNET50] });
+    expect(wi.repositoryLocation).toBe('gs://acme-models/triton');
+    expect(wi.artifacts.isNative).toBe(true);
+    const parts = wi._podParts();
+    expect(parts.repository).toBe('gs://acme-models/triton');
+    expect(Object.keys(parts.env)).toEqual(['TRITON_GCS_MOUNT_DIRECTORY']);
+    expect(parts.env.TRITON_GCS_MOUNT_DIRECTORY.value).toBe('/var/cache/triton-models');
+    expect(parts.volumes).toEqual([{ name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } }]);
+    expect(parts.mounts).toEqual([{ name: 'model-cache', mountPath: '/var/cache/triton-models' }]);
+    expect(parts.initContainers).toEqual([]);
+    const keyed = new TritonModelRepo(c, 'keyed', {
+      artifacts: ModelArtifactSource.fromGcs({ bucket: 'acme-models', credentials: Secret.fromSecretName(c, 'sa', 'gcs-reader'), credentialsKey: 'sa.json', localCacheSize: Size.gibibytes(50) }),
+    });
+    const k = keyed._podParts();
+    expect(k.env.GOOGLE_APPLICATION_CREDENTIALS.value).toBe('/var/run/secrets/gcs/sa.json');
+    expect(k.volumes).toContainEqual({ name: 'gcs-key', secret: { secretName: 'gcs-reader', items: [{ key: 'sa.json', path: 'sa.json' }] } });
+    expect(k.mounts).toContainEqual({ name: 'gcs-key', mountPath: '/var/run/secrets/gcs', readOnly: true });
+    expect(keyed.repositoryLocation).toBe('gs://acme-models');
+    for (const bucket of ['AB', 'my_bucket-', 'goog-models', 'my-google-models', 'a'.repeat(64), `${'a'.repeat(64)}.b`]) {
+      expect(() => ModelArtifactSource.fromGcs({ bucket })).toThrow('\'ModelArtifactSource.fromGcs: bucket\' must be a GCS bucket name');
+    }
+    for (const bucket of ['my_bucket', 'models.example.com', `${'a'.repeat(63)}.${'b'.repeat(63)}`]) expect(() => ModelArtifactSource.fromGcs({ bucket })).not.toThrow();
+    expect(() => ModelArtifactSource.fromGcs({ bucket: 'm', prefix: 'a/../b' })).toThrow(/bucket' must be a GCS bucket name/);
+    expect(() => ModelArtifactSource.fromGcs({ bucket: 'models', prefix: 'a/../b' })).toThrow("'ModelArtifactSource.fromGcs: prefix' must be an object prefix without . or .. segments");
+    expect(() => ModelArtifactSource.fromGcs({ bucket: 'models', credentialsKey: 'k.json' })).toThrow("'ModelArtifactSource.fromGcs: credentialsKey' must be unset without credentials");
+    // GCS's S3 interoperability needs HMAC keys: without them, the AWS SDK's chain finds nothing on GKE.
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'https://storage.googleapis.com', bucket: 'models' })).toThrow(
+      "'ModelArtifactSource.fromS3Native: credentials' must be HMAC keys for storage.googleapis.com: GCS's S3 interoperability takes no ambient credentials, " +
+      "got 'none': use ModelArtifactSource.fromGcs, which reads the bucket with the attached service account (Workload Identity)");
   });
 
   test('gives ensembles an empty version folder instead of artifacts', () => {
