@@ -8,14 +8,9 @@ import type { KnativeFeatures } from './knative-features';
 import { clusterScopeName, clusterScopeOf, isClusterScope, perCluster } from '../_cluster-scope';
 import { compareStrings } from '../_order';
 
-/** Every flag, in flag order: lists of flags are picked from it, so none needs sorting. */
-const ALL_BY_FLAG = Object.values(KnativeFeature)
-  .filter((f): f is KnativeFeature => f instanceof KnativeFeature)
-  .sort((a, b) => compareStrings(a.flag, b.flag));
-
-/** The flags of `set`, in flag order. */
+/** The flags of `set`, in flag order (one object per flag: KnativeFeature.of returns the same one). */
 export function inFlagOrder(set: ReadonlySet<KnativeFeature>): KnativeFeature[] {
-  return ALL_BY_FLAG.filter((f) => set.has(f));
+  return [...set].sort((a, b) => compareStrings(a.flag, b.flag));
 }
 
 /** Reads which feature flags a rendered pod spec (wire format) needs, in a stable order. */

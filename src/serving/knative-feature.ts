@@ -1,4 +1,8 @@
 import { IConstruct } from 'constructs';
+import { propError } from '../_errors';
+
+/** Flags made with KnativeFeature.of() that the library does not model, one object per flag. */
+const CUSTOM_FEATURES = new Map<string, KnativeFeature>();
 
 /**
  * A flag in Knative Serving's `config-features` ConfigMap that lets the admission webhook accept a pod-spec
@@ -39,6 +43,29 @@ export class KnativeFeature {
   public static readonly ADD_CAPABILITIES = new KnativeFeature('kubernetes.containerspec-addcapabilities', 'capabilities.add');
   /** More than one container; enabled by default. */
   public static readonly MULTI_CONTAINER = new KnativeFeature('multi-container', 'containers[1..]', true);
+
+  /**
+   * A flag by its `config-features` key: one of the above (the same object), or one this library does not model,
+   * such as `kubernetes.podspec-hostipc` or `kubernetes.podspec-dnspolicy`, for the KnativeFeatures that writes
+   * every flag its cluster's apps need. The library never finds such a flag in a rendered pod spec (a field set
+   * through the escape hatch): list it in `enabled`.
+   * @param flag the key in config-features
+   * @param field the pod-spec field it gates, for messages
+   */
+  public static of(flag: string, field?: string): KnativeFeature {
+    const known = Object.values(KnativeFeature).find((f): f is KnativeFeature => f instanceof KnativeFeature && f.flag === flag);
+    if (known) return known;
+    // A ConfigMap key Knative's features.go could define: lowercase words joined by '.' and '-'.
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(flag) || flag.length > 253) {
+      throw propError('KnativeFeature.of(flag)', "a config-features key such as 'kubernetes.podspec-hostipc' (lowercase letters, digits, '.' and '-')", flag);
+    }
+    let custom = CUSTOM_FEATURES.get(flag);
+    if (!custom) {
+      custom = new KnativeFeature(flag, field ?? flag);
+      CUSTOM_FEATURES.set(flag, custom);
+    }
+    return custom;
+  }
 
   private constructor(
     /** The key in `config-features`. */

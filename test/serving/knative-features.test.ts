@@ -67,6 +67,22 @@ describe('KnativeFeatures', () => {
     });
   });
 
+  test('a flag the library does not model, by its key, for the one writer of config-features; a known key is the same object', () => {
+    const chart = Testing.chart();
+    new GpuInferenceService(chart, 'svc', { image: IMAGE });
+    const hostIpc = KnativeFeature.of('kubernetes.podspec-hostipc', 'hostIPC');
+    expect(KnativeFeature.of('kubernetes.podspec-hostipc')).toBe(hostIpc);
+    expect(KnativeFeature.of('kubernetes.podspec-affinity')).toBe(KnativeFeature.AFFINITY);
+    new KnativeFeatures(chart, 'features', { enabled: [KnativeFeature.of('kubernetes.podspec-dnspolicy'), hostIpc] });
+    // Sorted with the flags the services need.
+    expect(Object.keys(configFeatures(synth(chart)).data)).toEqual(['kubernetes.podspec-dnspolicy', 'kubernetes.podspec-hostipc', 'kubernetes.podspec-tolerations']);
+    expect(hostIpc.field).toBe('hostIPC');
+    expect(hostIpc.enabledByDefault).toBe(false);
+    for (const flag of ['', 'Kubernetes.PodSpec-HostIPC', 'a b', '-x']) {
+      expect(() => KnativeFeature.of(flag)).toThrow('\'KnativeFeature.of(flag)\' must be a config-features key such as \'kubernetes.podspec-hostipc\'');
+    }
+  });
+
   test('declaration only: no ConfigMap, services checked against the declared flags', () => {
     const chart = Testing.chart();
     new GpuInferenceService(chart, 'svc', { image: IMAGE });
