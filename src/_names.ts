@@ -28,6 +28,8 @@ export const MIG_PROFILE = /^[1-8]g\.\d+gb(\+(me|me\.all|gfx)|-me)?$/;
  * partition-size label and GFD's product label under the single strategy do.
  */
 export const PLAIN_MIG_PROFILE = /^[1-8]g\.\d+gb$/;
+/** A CUDA compute capability, `<major>.<minor>` (Triton's cc_model_filenames keys are written so). */
+export const COMPUTE_CAPABILITY = /^[1-9]\d?\.\d$/;
 
 /**
  * Throws unless `name` is a DNS-1035 label of at most `maxLen` characters. A name generated from the construct path

@@ -77,6 +77,10 @@ export class EventSink {
     for (const field of ['apiVersion', 'kind', 'name'] as const) {
       if (!ref[field]) throw propError(`ref.${field}`, 'a non-empty string', ref[field] ?? 'none');
     }
+    // The path used to be the second argument: a JavaScript caller passing it so would lose it without a word.
+    if (typeof options !== 'object' || options === null) {
+      throw propError('options', "an object such as { path: '/events' }", String(options), "pass the path as { path: '/events' }");
+    }
     const path = options.path;
     if (path !== undefined && !path.startsWith('/')) throw propError('path', "a path starting with '/'", path);
     const destination: SinkDestination = { ref: { ...ref }, uri: path };

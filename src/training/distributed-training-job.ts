@@ -7,7 +7,7 @@ import { checkInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { checkEnvName, checkOneMigSlice, checkSubPath, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { checkEnvName, checkOneMigSlice, checkSubPath, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
@@ -501,6 +501,14 @@ function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTraini
 }
 
 function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {
+  // No props of the interface, but a spread object or a JavaScript caller can still pass them: refused, not dropped.
+  const entrypoint = p as PodEntrypoint;
+  if (entrypoint.command !== undefined) {
+    throw propError('command', 'unset: the command is the torchrun launcher', entrypoint.command, 'use launcher to change how torchrun is started');
+  }
+  if (entrypoint.args !== undefined) {
+    throw propError('args', 'unset: the arguments are built from nodes, gpuCount, script and scriptArgs', entrypoint.args, 'put the training arguments in scriptArgs');
+  }
   if (p.queueName !== undefined) {
     if (!(DNS_1123_SUBDOMAIN.test(p.queueName) && p.queueName.length <= 63)) {
       throw propError('queueName', "a LocalQueue name usable as a label value: a DNS subdomain of at most 63 lowercase letters, digits, '-' and '.'", p.queueName);

@@ -133,6 +133,11 @@ export interface GpuNotebookProps {
    */
   readonly sharedMemorySize?: Size;
   /**
+   * Size limit of the writable `/tmp` scratch volume.
+   * @default Size.gibibytes(1)
+   */
+  readonly tmpSize?: Size;
+  /**
    * Container hardening. Opt out of the read-only root filesystem (`readOnlyRootFilesystem: false`) only to
    * `pip install` into the image's conda environment; `pip install --user` works with the default.
    * @default - uid 1000, gid 100, fsGroup 100 (Docker Stacks' jovyan/users), read-only root filesystem
@@ -290,6 +295,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       // 8Gi unless resources.memory says otherwise, also when only resources.cpu is given.
       resources: { ...props.resources, memory: props.resources?.memory ?? { request: Size.gibibytes(8) } },
       sharedMemorySize: props.sharedMemorySize,
+      tmpSize: props.tmpSize,
       security: {
         ...security,
         runAsUser: uid,

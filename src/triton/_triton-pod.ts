@@ -11,7 +11,8 @@ import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkEnvName, checkOneMigSlice, kib, migSliceOf, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { checkEnvName, checkOneMigSlice, kib, migSliceOf, PodEntrypoint, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { GpuProduct } from '../scheduling/gpu-product';
 
 /** The pinned default image: Triton 25.12 (Triton 2.64.0, CUDA 13.1; GPUs of compute capability 7.5 and later). */
 export const DEFAULT_TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-py3';
@@ -75,6 +76,11 @@ export function tritonProgressDeadline(startupTimeout: Duration): Duration {
 
 /** Resolves and checks the props both workloads share; throws on the first bad value. */
 export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
+  // No prop of the interface, but a spread object or a JavaScript caller can still pass it: refused, not dropped.
+  const givenArgs = (props as PodEntrypoint).args;
+  if (givenArgs !== undefined) {
+    throw propError('args', 'unset: the tritonserver flags are built from typed props', givenArgs, 'use extraArgs for flags this construct does not manage');
+  }
   const control = props.modelControl ?? ModelControl.NONE;
   const metrics = props.metrics ?? true;
   const startupTimeout = props.startupTimeout ?? Duration.minutes(5);
@@ -311,6 +317,7 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
   }
   errors.push(...checkGpuMemory(props, pod));
   errors.push(...checkImageBackends(models, pod.image));
+  errors.push(...checkComputeCapabilities(models, pod.image, props.nodePool?.products ?? []));
   return errors;
 }
 
@@ -364,6 +371,49 @@ function checkImageBackends(models: readonly TritonModel[], image: string): stri
       errors.push(propError(`model[${m.name}].platform`, 'served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on)', got,
         'convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), pin nvcr.io/nvidia/tritonserver:25.02-py3, ' +
         'or use an image built with the TensorFlow backend (a tag variant naming it, such as 25.12-py3-tf, is taken to have it)').message);
+    }
+  }
+  return errors;
+}
+
+/** NGC Triton images from 25.08 on are built on CUDA 13, which supports compute capability 7.5 (Turing) and later. */
+const CUDA13_RELEASE = 2508;
+const CUDA13_MIN_CC = '7.5';
+
+/** A compute capability as a comparable number: '8.9' is 89, '10.0' is 100. */
+function ccValue(cc: string): number {
+  const [major, minor] = cc.split('.').map(Number);
+  return major * 10 + minor;
+}
+
+/**
+ * What the pool's GPUs cannot run, where their compute capability is known: an NGC image from 25.08 on (CUDA 13)
+ * on GPUs older than Turing (V100 is 7.0), and a TensorRT plan on GPUs of several compute capabilities (a plan runs
+ * only on the one it was built for) without `ccModelFilenames` covering all of them but one.
+ */
+function checkComputeCapabilities(models: readonly TritonModel[], image: string, products: readonly GpuProduct[]): string[] {
+  const known = products.filter((p): p is GpuProduct & { computeCapability: string } => p.computeCapability !== undefined);
+  if (known.length === 0) return [];
+  const errors: string[] = [];
+  const tag = NGC_TRITON_TAG.exec(image);
+  if (tag && Number(tag[2]) * 100 + Number(tag[3]) >= CUDA13_RELEASE) {
+    const old = known.filter((p) => ccValue(p.computeCapability) < ccValue(CUDA13_MIN_CC));
+    if (old.length > 0) {
+      errors.push(propError('nodePool', `GPUs of compute capability ${CUDA13_MIN_CC} or later: ${image} is built on CUDA 13, which runs on no older GPU`,
+        old.map((p) => `${p.label} (${p.computeCapability})`).join(', '), 'place the pods on newer GPUs, or pin nvcr.io/nvidia/tritonserver:25.07-py3 for them').message);
+    }
+  }
+  const capabilities = [...new Set(known.map((p) => p.computeCapability))].sort((a, b) => ccValue(a) - ccValue(b));
+  if (capabilities.length > 1) {
+    for (const m of models.filter((x) => x.config.platform._runtime === 'tensorrt')) {
+      const named = Object.keys(m.config.props.ccModelFilenames ?? {});
+      const uncovered = capabilities.filter((cc) => !named.includes(cc));
+      if (uncovered.length > 1) {
+        errors.push(propError(`model[${m.name}].ccModelFilenames`, `a plan for each compute capability of the pool's GPUs (${capabilities.join(', ')}) but one, ` +
+          'which loads defaultModelFilename: a TensorRT plan runs only on the compute capability it was built for', named.length ? named : 'none',
+        `name a plan per capability (${uncovered.slice(1).map((cc) => `'${cc}': 'model_sm${cc.replace('.', '')}.plan'`).join(', ')}), ` +
+          'map each to the one plan if it was built with hardware compatibility, or place the pods on one GPU architecture').message);
+      }
     }
   }
   return errors;

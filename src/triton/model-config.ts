@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { PbInt, PbMessage } from './_pbtxt';
 import { checkInteger, MAX_INT32, propError } from '../_errors';
+import { COMPUTE_CAPABILITY } from '../_names';
 
 /** Tensor element types of Triton's model configuration (`DataType`, rendered as `TYPE_*`). */
 export enum TensorDataType {
@@ -737,6 +738,14 @@ export interface TritonModelConfigProps {
    */
   readonly defaultModelFilename?: string;
   /**
+   * The file to load on GPUs of a given CUDA compute capability (`cc_model_filenames`, e.g.
+   * `{ '8.0': 'model_a100.plan', '8.9': 'model_l4.plan' }`), beside `defaultModelFilename` for the others. A TensorRT
+   * plan runs only on the compute capability it was built for: a pool with GPUs of several needs one per
+   * capability but one (a plan built with TensorRT's hardware compatibility mode may be named for each).
+   * @default - none: every GPU loads `defaultModelFilename`
+   */
+  readonly ccModelFilenames?: Record<string, string>;
+  /**
    * The model may send zero or several responses per request (`model_transaction_policy { decoupled: true }`).
    * @default false
    */
@@ -849,6 +858,7 @@ export class TritonModelConfig {
     m.messageMap('parameters', mapValues(p.parameters, (v) => new PbMessage().string('string_value', v)));
     if (p.responseCache) m.message('response_cache', new PbMessage().bool('enable', true));
     m.string('default_model_filename', p.defaultModelFilename);
+    m.stringMap('cc_model_filenames', p.ccModelFilenames);
     if (p.decoupled) m.message('model_transaction_policy', new PbMessage().bool('decoupled', true));
     return m;
   }
@@ -1152,6 +1162,10 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
   }
   if (p.defaultModelFilename !== undefined && !FILE_NAME.test(p.defaultModelFilename)) {
     throw propError(`${where}.defaultModelFilename`, 'a plain file or folder name', p.defaultModelFilename);
+  }
+  for (const [cc, file] of Object.entries(p.ccModelFilenames ?? {})) {
+    if (!COMPUTE_CAPABILITY.test(cc)) throw propError(`${where}.ccModelFilenames`, "keyed by CUDA compute capabilities such as '8.9'", cc);
+    if (!FILE_NAME.test(file)) throw propError(`${where}.ccModelFilenames['${cc}']`, 'a plain file or folder name', file);
   }
   const o = p.optimization;
   if (o) {

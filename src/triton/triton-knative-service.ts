@@ -6,7 +6,7 @@ import {
   selfBatchingModel, startupFailureThreshold, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
-import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
+import { MetricsScraping, ModelControl, TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
@@ -60,9 +60,11 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  * route it, or a PodMonitor that scrapes 8002 on each pod (`MetricsScraping.POD_MONITOR`, for the Prometheus
  * Operator, which reads no annotations).
  *
- * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, all
- * three call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes 1.24 or
- * later): a server that stops being ready after startup, as when a backend dies, is restarted.
+ * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, they
+ * call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes 1.24 or later):
+ * with `ModelControl.NONE` a server that stops being ready after startup, as when a backend dies, is restarted;
+ * with poll or explicit model control there is no liveness probe, since a model loading after startup makes the
+ * server unready until it is loaded.
  *
  * Prerequisites: those of GpuInferenceService (add a `KnativeFeatures` to the app: init containers and PVCs
  * need feature flags).
@@ -135,7 +137,8 @@ export class TritonKnativeService extends Construct {
     }
     checkRepositoryClaim(props.repository, "Knative starts each new revision's pods beside the old ones, and scales out");
     // Triton answers the standard gRPC health check with its readiness (grpc_server.cc, RegisterHealthCheck).
-    const health = (path: string): ServingProbeOptions => (protocol === ServingProtocol.HTTP1 ? { path } : { check: ProbeCheck.GRPC });
+    const http = protocol === ServingProtocol.HTTP1;
+    const health = (path: string): ServingProbeOptions => (http ? { path } : { check: ProbeCheck.GRPC });
     const p = props;
     const pod = triton.pod;
 
@@ -176,7 +179,11 @@ export class TritonKnativeService extends Construct {
       progressDeadline,
       startupProbe: { ...health('/v2/health/ready'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) },
       readinessProbe: { ...health('/v2/health/ready'), period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 },
-      livenessProbe: { ...health('/v2/health/live'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 },
+      // Over h2c the gRPC check answers readiness, which a model loading after startup (poll, explicit) turns false
+      // for as long as it loads: a liveness probe on it would restart the server mid-load, so only models fixed at
+      // startup get one.
+      livenessProbe: http || (p.modelControl ?? ModelControl.NONE).mode === ModelControl.NONE.mode
+        ? { ...health('/v2/health/live'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
     });
     this.name = this.service.name;
     // Knative renames the serving container's one declared port user-port (BuildUserContainers): the monitor keeps

@@ -15,8 +15,14 @@ import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
 import { ObjectStoreOptions } from '../scheduling/object-store';
 
 const REGION = /^[a-z0-9-]+$/;
-/** A regional AWS S3 endpoint host (`s3.<region>`, `s3-<region>`, dual-stack, FIPS; `.amazonaws.com[.cn]`); the region. */
-const AWS_S3_HOST = /^s3(?:-fips)?(?:\.dualstack)?[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
+/**
+ * An AWS S3 endpoint host that names its region: regional (`s3.<region>`, `s3-<region>`), dual-stack, FIPS, access
+ * points, interface endpoints (`….s3.<region>.vpce.amazonaws.com`), in the commercial, China and European Sovereign
+ * partitions; the region.
+ */
+const AWS_S3_HOST = /(?:^|\.)s3(?:-fips)?(?:-accesspoint)?(?:\.dualstack)?[.-]([a-z]{2,4}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.(?:com(?:\.cn)?|eu)$/;
+/** Any AWS host (commercial, China, European Sovereign Cloud). */
+const AWS_HOST = /(^|\.)amazonaws\.(com|com\.cn|eu)$/;
 /** Google Cloud Storage's S3-compatible endpoint. */
 const GCS_S3_HOST = 'storage.googleapis.com';
 /** Where the key file of a GCS repository's Secret is mounted. */
@@ -130,6 +136,10 @@ export class ModelArtifactSource {
         'use ModelArtifactSource.fromGcs, which reads the bucket with the attached service account (Workload Identity)');
     }
     const named = AWS_S3_HOST.exec(endpoint.host)?.[1];
+    if (named === undefined && options.region === undefined && AWS_HOST.test(endpoint.host) && endpoint.host !== 's3.amazonaws.com') {
+      throw propError('ModelArtifactSource.fromS3Native: region', "set for an AWS endpoint whose host names no region: AWS refuses requests signed for another region than the bucket's",
+        'none', "name the bucket's region, e.g. region: 'eu-west-1'");
+    }
     if (named !== undefined && options.region !== undefined && options.region !== named) {
       throw propError('ModelArtifactSource.fromS3Native: region', `the region of the endpoint (${named}): AWS refuses requests signed for another region`,
         options.region, 'leave region unset, or name the endpoint of the region');

@@ -16,6 +16,11 @@ describe('EventSink', () => {
     expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: '', name: 'x' })).toThrow("'ref.kind' must be a non-empty string, got ''");
   });
 
+  test('fails a path given as the second argument, where it used to be: a JavaScript caller would lose it', () => {
+    expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'x' }, '/events' as any))
+      .toThrow("'options' must be an object such as { path: '/events' }, got '/events': pass the path as { path: '/events' }");
+  });
+
   test('fails a relative path', () => {
     expect(() => EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'x' }, { path: 'events' })).toThrow("'path' must be a path starting with '/', got 'events'");
   });

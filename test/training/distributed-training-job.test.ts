@@ -337,6 +337,9 @@ describe('DistributedTrainingJob', () => {
       // @ts-expect-error args is no prop of a training job
       const args: DistributedTrainingJobProps = { image: IMAGE, script: 'train.py', args: ['--x'] };
       expect([command, args]).toHaveLength(2);
+      // The type checks above hold under tsc (.ci/run); a spread or a JavaScript caller is refused at runtime.
+      fails({ ...{ command: ['python'] } } as any, "'command' must be unset: the command is the torchrun launcher, got [\"python\"]: use launcher");
+      fails({ ...{ args: ['--x'] } } as any, "'args' must be unset: the arguments are built from nodes, gpuCount, script and scriptArgs, got [\"--x\"]");
     });
     test('fails on a script with arguments in it', () => fails({ script: 'train.py --lr 1' }, "'script' must be a script path or module name without whitespace"));
     test('fails on zero nodes', () => fails({ nodes: 0 }, "'nodes' must be an integer between 1 and 1000, got 0"));

@@ -110,6 +110,8 @@ describe('GpuNotebook', () => {
     expect(template.spec.volumes).toContainEqual({ name: 'pvc-datasets', persistentVolumeClaim: { claimName: 'datasets', readOnly: false } });
     expect(template.metadata.annotations).toEqual({ 'example.com/owner': 'research' });
     expect(build().deployment.spec.template.metadata.annotations).toBeUndefined();
+    // /tmp is scratch of its own size, which the /tmp refusal's fix names.
+    expect(build({ tmpSize: Size.gibibytes(4) }).pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '4Gi' } });
     for (const [path, holder] of [['/home/jovyan/work', 'workspace'], ['/home/jovyan', 'home']]) {
       const c = Testing.chart();
       const volume = Volume.fromPersistentVolumeClaim(c, 'data', PersistentVolumeClaim.fromClaimName(c, 'd', 'datasets'));

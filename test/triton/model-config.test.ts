@@ -368,6 +368,13 @@ describe('TritonModelConfig', () => {
       .toContain('instance_group [\n  {\n    kind: KIND_CPU\n    count: 2\n  }\n]');
   });
 
+  test('a plan per compute capability: cc_model_filenames, sorted; keys and names checked', () => {
+    const text = render(simple({ platform: ModelPlatform.TENSORRT_PLAN, ccModelFilenames: { '8.9': 'model_l4.plan', '8.0': 'model_a100.plan' } }));
+    expect(text).toContain('cc_model_filenames {\n  key: "8.0"\n  value: "model_a100.plan"\n}\ncc_model_filenames {\n  key: "8.9"\n  value: "model_l4.plan"\n}');
+    expect(() => new TritonModelConfig(simple({ ccModelFilenames: { sm89: 'x.plan' } }))).toThrow("'model[m].ccModelFilenames' must be keyed by CUDA compute capabilities such as '8.9', got 'sm89'");
+    expect(() => new TritonModelConfig(simple({ ccModelFilenames: { 8.9: '../x.plan' } }))).toThrow("'model[m].ccModelFilenames['8.9']' must be a plain file or folder name, got '../x.plan'");
+  });
+
   test('fails on dims Triton refuses', () => {
     expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'x', dataType: TensorDataType.FP32, dims: [3, 0] }] })))
       .toThrow("'model[m].inputs[x].dims' must be integers from 1 to 9007199254740991, or -1 for a variable-size dimension, got [3,0]");

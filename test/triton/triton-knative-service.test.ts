@@ -3,8 +3,8 @@ import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s
 import { ENSEMBLE, PREPROCESS, RESNET50, VLLM } from './_fixtures';
 import {
   Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
-  ModelArtifactSource, ModelPlatform, PingSource, ServingProtocol, TritonKnativeService, TritonKnativeServiceProps, TritonModelProps,
-  TritonModelRepo,
+  ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ServingProtocol, TritonApi, TritonKnativeService, TritonKnativeServiceProps,
+  TritonModelProps, TritonModelRepo,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
@@ -131,6 +131,12 @@ describe('TritonKnativeService', () => {
     expect(c.livenessProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
     expect(c.startupProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 });
     expect(JSON.stringify(c)).not.toContain('httpGet');
+    // Models loaded after startup make the server unready while they load: no liveness probe on readiness then.
+    const restricted = { header: 'x-admin', secret: Secret.fromSecretName(Testing.chart(), 'k', 'admin-key'), secretKey: 'key', apis: [TritonApi.MODEL_REPOSITORY] };
+    const explicit = containerOf(knative({ protocol: ServingProtocol.H2C, modelControl: ModelControl.explicit(['resnet50']), restrictedApi: restricted }).app);
+    expect(explicit.livenessProbe).toBeUndefined();
+    expect(explicit.readinessProbe.grpc).toEqual({ port: 8001 });
+    expect(containerOf(knative({ modelControl: ModelControl.explicit(['resnet50']), restrictedApi: restricted }).app).livenessProbe.httpGet).toEqual({ path: '/v2/health/live' });
   });
 
   test('probes Triton\'s health endpoints over HTTP/1, with the startup budget', () => {

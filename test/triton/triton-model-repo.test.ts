@@ -149,6 +149,13 @@ describe('TritonModelRepo', () => {
     expect(region('https://s3-fips.us-gov-west-1.amazonaws.com')).toBe('us-gov-west-1');
     expect(region('https://s3.cn-north-1.amazonaws.com.cn')).toBe('cn-north-1');
     expect(region('https://s3.amazonaws.com')).toBe('us-east-1');
+    expect(region('https://bucket.vpce-0a1b2c3d-4e5f.s3.eu-central-1.vpce.amazonaws.com')).toBe('eu-central-1');
+    // An AWS host that names no region: the region must be given.
+    expect(region('https://s3.eusc-de-east-1.amazonaws.eu')).toBe('eusc-de-east-1');
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'https://models.s3.amazonaws.com', bucket: 'models' })).toThrow(
+      "'ModelArtifactSource.fromS3Native: region' must be set for an AWS endpoint whose host names no region: AWS refuses requests signed for another region " +
+      "than the bucket's, got 'none': name the bucket's region, e.g. region: 'eu-west-1'");
+    expect(region('https://models.s3-accesspoint.us-west-2.amazonaws.com')).toBe('us-west-2');
     expect(region('http://minio.minio:9000')).toBe('us-east-1');
     expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'https://s3.us-west-2.amazonaws.com', bucket: 'models', region: 'us-east-1' })).toThrow(
       "'ModelArtifactSource.fromS3Native: region' must be the region of the endpoint (us-west-2): AWS refuses requests signed for another region, " +

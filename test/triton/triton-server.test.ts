@@ -217,6 +217,11 @@ describe('TritonServer', () => {
     expect(svc.spec.selector).toEqual(deploymentOf(app).spec.selector.matchLabels);
     expect(triton.url).toBe('http://resnet50.ml.svc.cluster.local:8000');
     expect(triton.grpcEndpoint).toBe('resnet50.ml.svc.cluster.local:8001');
+    const bare = new Chart(Testing.app(), 'no-ns');
+    const bareRepo = new TritonModelRepo(bare, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(bare, 'c', 'models')) });
+    const nowhere = new TritonServer(bare, 'triton', { repository: bareRepo, metadata: { name: 'r' }, replicas: 1 });
+    expect(() => nowhere.url).toThrow("'metadata.namespace' must be known at synth to form the in-cluster address, got 'none'");
+    expect(() => nowhere.grpcEndpoint).toThrow("'metadata.namespace' must be known at synth to form the in-cluster address, got 'none'");
   });
 
   test('autoscales with autoscaling/v2 on the queue-time Pods metric with CPU as fallback, leaving replicas to the HPA', () => {
@@ -509,6 +514,32 @@ describe('TritonServer', () => {
       "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames)");
   });
 
+  test('fails at synth on GPUs the image or a TensorRT plan cannot run on, where their compute capability is known', () => {
+    const errorOf = (props: Partial<TritonServerProps>, models: TritonModelProps[] = [RESNET50]) => {
+      try {
+        synthAppChecked(server(props, models).app);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    // CUDA 13 (NGC 25.08 on) runs on Turing (7.5) and later: not on a V100.
+    const v100 = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_V100, GkeAccelerator.NVIDIA_L4] });
+    expect(errorOf({ nodePool: v100 })).toContain("'nodePool' must be GPUs of compute capability 7.5 or later: nvcr.io/nvidia/tritonserver:25.12-py3 is built on CUDA 13, " +
+      "which runs on no older GPU, got 'Tesla-V100-SXM2-16GB (7.0)': place the pods on newer GPUs, or pin nvcr.io/nvidia/tritonserver:25.07-py3 for them");
+    expect(errorOf({ nodePool: v100, image: 'nvcr.io/nvidia/tritonserver:25.07-py3' })).toBeUndefined();
+    // A plan per compute capability but one: A100 (8.0) and L4 (8.9).
+    const plan = { ...RESNET50, name: 'trt', platform: ModelPlatform.TENSORRT_PLAN };
+    const mixed = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB, GpuProduct.L4, GpuProduct.L40S] });
+    expect(errorOf({ nodePool: mixed }, [plan])).toContain("'model[trt].ccModelFilenames' must be a plan for each compute capability of the pool's GPUs (8.0, 8.9) " +
+      "but one, which loads defaultModelFilename: a TensorRT plan runs only on the compute capability it was built for, got 'none': name a plan per capability ('8.9': 'model_sm89.plan')");
+    expect(errorOf({ nodePool: mixed }, [{ ...plan, ccModelFilenames: { 8.9: 'model_l4.plan' } }])).toBeUndefined();
+    expect(errorOf({ nodePool: GpuNodePool.onPrem({ products: [GpuProduct.L4, GpuProduct.L40S] }) }, [plan])).toBeUndefined();
+    // Other platforms, and products of unknown capability, are not judged.
+    expect(errorOf({ nodePool: mixed })).toBeUndefined();
+    expect(errorOf({ nodePool: GpuNodePool.onPrem({ products: [GpuProduct.of('NVIDIA-GH200-480GB'), GpuProduct.L4] }) }, [plan])).toBeUndefined();
+  });
+
   test('a Karpenter pool of one GPU name budgets against that GPU', () => {
     const nodePool = GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['a10g'] });
     const model = { ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(15), instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2 }] };
@@ -711,9 +742,10 @@ describe('TritonServer', () => {
       .toThrow("'extraArgs' must be free of --allow-http: the probes and the Service use the HTTP endpoint, got '--allow-http=false'");
     expect(() => new TritonServer(chart, 'f', { repository: repo, extraArgs: ['--http-address=127.0.0.1'] })).toThrow(/free of --http-address/);
     expect(() => new TritonServer(chart, 'g', { repository: repo, extraArgs: ['--metrics-address=127.0.0.1'] })).toThrow(/free of --metrics-address/);
-    // @ts-expect-error args is no prop: typed props and extraArgs build tritonserver's flags
+    // @ts-expect-error args is no prop: typed props and extraArgs build tritonserver's flags (tsc checks it in .ci/run)
     const withArgs: TritonServerProps = { repository: repo, args: ['--foo'] };
-    expect(withArgs.repository).toBe(repo);
+    // A spread or a JavaScript caller is refused at runtime, not dropped.
+    expect(() => new TritonServer(chart, 'h', withArgs)).toThrow("'args' must be unset: the tritonserver flags are built from typed props, got [\"--foo\"]: use extraArgs");
   });
 
   test('fails on replicas and autoscaling together, or a budget of zero', () => {
