@@ -23,6 +23,9 @@ const GKE_PARTITION_LABEL = 'cloud.google.com/gke-gpu-partition-size';
 const GKE_SHARING_LABEL = 'cloud.google.com/gke-gpu-sharing-strategy';
 const GKE_MAX_CLIENTS_LABEL = 'cloud.google.com/gke-max-shared-clients-per-gpu';
 const GKE_NODEPOOL_LABEL = 'cloud.google.com/gke-nodepool';
+const GKE_COMPUTE_CLASS_LABEL = 'cloud.google.com/compute-class';
+const GKE_SPOT_LABEL = 'cloud.google.com/gke-spot';
+const GKE_DRIVER_VERSION_LABEL = 'cloud.google.com/gke-gpu-driver-version';
 // EKS: Cluster Autoscaler's accelerator convention (set on the node group by you), the managed node group
 // name, Karpenter's and EKS Auto Mode's GPU-name labels, Auto Mode's compute type, Karpenter's node pool.
 const EKS_ACCELERATOR_LABEL = 'k8s.amazonaws.com/accelerator';
@@ -303,11 +306,39 @@ export interface GkeNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly nodePoolName?: string;
   /**
+   * ComputeClass to run on (`cloud.google.com/compute-class`): on Autopilot, `Accelerator` (which some GKE
+   * versions require for GPU pods) or another built-in class; on either mode, a custom ComputeClass of the
+   * cluster by name.
+   * @default - none: Autopilot picks the class from the GPU request
+   */
+  readonly computeClass?: string;
+  /**
+   * Run on Spot VMs (`cloud.google.com/gke-spot: "true"`), which GKE may reclaim at any time: for work that tolerates
+   * it (scale-to-zero serving, checkpointed training). A Standard Spot node pool tainted by its admin needs that
+   * taint in `tolerations` too.
+   * @default false
+   */
+  readonly spot?: boolean;
+  /**
+   * The GPU driver GKE installs (`cloud.google.com/gke-gpu-driver-version`): `GkeGpuDriverVersion.LATEST` for images
+   * built on a CUDA newer than the default driver supports.
+   * @default - any
+   */
+  readonly driverVersion?: GkeGpuDriverVersion;
+  /**
    * Taints the pods tolerate.
    * @default - `nvidia.com/gpu` with effect NoSchedule: GKE taints GPU nodes `nvidia.com/gpu=present:NoSchedule`
    * when the cluster also has non-GPU node pools
    */
   readonly tolerations?: NodeTaintQuery[];
+}
+
+/** The GPU driver version GKE installs on GPU nodes. */
+export enum GkeGpuDriverVersion {
+  /** The default driver of the GKE version. */
+  DEFAULT = 'default',
+  /** The latest driver available for the GKE version. */
+  LATEST = 'latest',
 }
 
 /** Options for GPU nodes of an AKS cluster. */
@@ -490,6 +521,9 @@ export class GpuNodePool {
     }
     if (options.maxSharedClientsPerGpu !== undefined) selector[GKE_MAX_CLIENTS_LABEL] = String(options.maxSharedClientsPerGpu);
     selectOne(selector, GKE_NODEPOOL_LABEL, options.nodePoolName, 'gke.nodePoolName');
+    selectOne(selector, GKE_COMPUTE_CLASS_LABEL, options.computeClass, 'gke.computeClass');
+    if (options.spot) selector[GKE_SPOT_LABEL] = 'true';
+    if (options.driverVersion !== undefined) selector[GKE_DRIVER_VERSION_LABEL] = options.driverVersion;
     const products = accelerators.map((a) => a.product).filter((p): p is GpuProduct => p !== undefined);
     return new GpuNodePool({
       nodeSelector: selector,

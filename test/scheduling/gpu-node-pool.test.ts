@@ -1,6 +1,6 @@
 import { Size, Testing } from 'cdk8s';
 import { k8s, NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
-import { DistributedTrainingJob, EksNodePoolOptions, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuSharing, MigStrategy } from '../../src';
+import { DistributedTrainingJob, EksNodePoolOptions, EksNodeProvisioner, GkeAccelerator, GkeGpuDriverVersion, GpuNodePool, GpuProduct, GpuSharing, MigStrategy } from '../../src';
 import { renderNodePlacement } from '../../src/scheduling/_placement';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -242,6 +242,18 @@ describe('GpuNodePool', () => {
   describe('gke()', () => {
     test('defaults: the nvidia.com/gpu toleration GKE\'s nvidia.com/gpu=present taint needs', () => {
       expect(placement(GpuNodePool.gke())).toEqual({ tolerations: [GPU_TOLERATION] });
+    });
+
+    test('a ComputeClass (Autopilot\'s Accelerator), Spot VMs and the driver version are node selectors', () => {
+      const pool = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4], computeClass: 'Accelerator', spot: true, driverVersion: GkeGpuDriverVersion.LATEST });
+      expect(placement(pool).nodeSelector).toEqual({
+        'cloud.google.com/gke-accelerator': 'nvidia-l4',
+        'cloud.google.com/compute-class': 'Accelerator',
+        'cloud.google.com/gke-spot': 'true',
+        'cloud.google.com/gke-gpu-driver-version': 'latest',
+      });
+      expect(placement(GpuNodePool.gke({ spot: false })).nodeSelector).toBeUndefined();
+      expect(() => GpuNodePool.gke({ computeClass: 'my class' })).toThrow("'gke.computeClass' must be a label value (the node label cloud.google.com/compute-class holds it");
     });
 
     test('one accelerator is a node selector and gives the pool its product', () => {
