@@ -9,7 +9,7 @@ import { checkDnsSubdomain } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
-import { NodePlacement, renderNodePlacement } from '../scheduling/_placement';
+import { NodePlacement, poolChecksOf, renderNodePlacement } from '../scheduling/_placement';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere, listFlagsFix } from '../serving/_knative-feature-state';
 import { IKnativeFeatureConsumer, KnativeFeature } from '../serving/knative-feature';
@@ -283,6 +283,18 @@ export class KarmadaPlacement extends Construct {
       }
     }
     if (knative) this.checkKnativeFlags(placement, baseFeatures, addedFields);
+    // What the workload checks against its own pool (GPU memory, compute capability), against the targets' pools.
+    const checks = poolChecksOf(placement.apiObject);
+    const elsewhere = overridePlacement ? targets.filter((t) => t.nodePool !== placement.nodePool) : [];
+    if (checks && elsewhere.length > 0) {
+      this.node.addValidation({
+        validate: () => [
+          ...elsewhere.flatMap((t) => checks.onPool(t.nodePool).map((m) => `on target '${t.name}', whose node pool the override puts it on: ${m}`)),
+          ...checks.acrossPools([placement.nodePool, ...elsewhere.map((t) => t.nodePool)])
+            .map((m) => `across the targets (${targets.map((t) => t.name).join(', ')}), which run the same pod spec: ${m}`),
+        ],
+      });
+    }
     const mirrored = overridePlacement ? targets.filter((t) => t.registryMirrors) : [];
     if (mirrored.length > 0) {
       // At synth, with the images the override rules name: Karmada writes an image back with its tag only. Read

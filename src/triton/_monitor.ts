@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { wholeSeconds, durationText } from '../_duration';
 import { propError } from '../_errors';
 import { checkLabels } from '../_names';
+import { METRICS_PORT } from './_triton-pod';
 import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
 import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 
@@ -14,8 +15,6 @@ import type * as monitoringTypes from '../imports/monitoring.coreos.com';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const monitoring = (): typeof monitoringTypes => require('../imports/monitoring.coreos.com');
 
-/** Triton's metrics port. */
-export const METRICS_PORT = 8002;
 
 /**
  * The scraping of `p`, checked: a monitor needs metrics, and the monitor props need a monitor. `refused` names a way

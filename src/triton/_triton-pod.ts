@@ -11,6 +11,7 @@ import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
+import { PoolChecks } from '../scheduling/_placement';
 import { checkEnvName, checkOneMigSlice, kib, migSliceOf, PodEntrypoint, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuProduct } from '../scheduling/gpu-product';
 
@@ -317,7 +318,8 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
   }
   errors.push(...checkGpuMemory(props, pod));
   errors.push(...checkImageBackends(models, pod.image));
-  errors.push(...checkComputeCapabilities(models, pod.image, props.nodePool?.products ?? []));
+  errors.push(...checkImageComputeCapability(pod.image, props.nodePool?.products ?? []));
+  errors.push(...checkPlanComputeCapabilities(models, props.nodePool?.products ?? []));
   return errors;
 }
 
@@ -386,37 +388,64 @@ function ccValue(cc: string): number {
   return major * 10 + minor;
 }
 
-/**
- * What the pool's GPUs cannot run, where their compute capability is known: an NGC image from 25.08 on (CUDA 13)
- * on GPUs older than Turing (V100 is 7.0), and a TensorRT plan on GPUs of several compute capabilities (a plan runs
- * only on the one it was built for) without `ccModelFilenames` covering all of them but one.
- */
-function checkComputeCapabilities(models: readonly TritonModel[], image: string, products: readonly GpuProduct[]): string[] {
-  const known = products.filter((p): p is GpuProduct & { computeCapability: string } => p.computeCapability !== undefined);
-  if (known.length === 0) return [];
-  const errors: string[] = [];
+/** The products whose compute capability is known. */
+function withComputeCapability(products: readonly GpuProduct[]): Array<GpuProduct & { computeCapability: string }> {
+  return products.filter((p): p is GpuProduct & { computeCapability: string } => p.computeCapability !== undefined);
+}
+
+/** An NGC image from 25.08 on (CUDA 13) on GPUs older than Turing (V100 is 7.0), where their compute capability is known. */
+function checkImageComputeCapability(image: string, products: readonly GpuProduct[]): string[] {
   const tag = NGC_TRITON_TAG.exec(image);
-  if (tag && Number(tag[2]) * 100 + Number(tag[3]) >= CUDA13_RELEASE) {
-    const old = known.filter((p) => ccValue(p.computeCapability) < ccValue(CUDA13_MIN_CC));
-    if (old.length > 0) {
-      errors.push(propError('nodePool', `GPUs of compute capability ${CUDA13_MIN_CC} or later: ${image} is built on CUDA 13, which runs on no older GPU`,
-        old.map((p) => `${p.label} (${p.computeCapability})`).join(', '), 'place the pods on newer GPUs, or pin nvcr.io/nvidia/tritonserver:25.07-py3 for them').message);
-    }
-  }
-  const capabilities = [...new Set(known.map((p) => p.computeCapability))].sort((a, b) => ccValue(a) - ccValue(b));
-  if (capabilities.length > 1) {
-    for (const m of models.filter((x) => x.config.platform._runtime === 'tensorrt')) {
-      const named = Object.keys(m.config.props.ccModelFilenames ?? {});
-      const uncovered = capabilities.filter((cc) => !named.includes(cc));
-      if (uncovered.length > 1) {
-        errors.push(propError(`model[${m.name}].ccModelFilenames`, `a plan for each compute capability of the pool's GPUs (${capabilities.join(', ')}) but one, ` +
-          'which loads defaultModelFilename: a TensorRT plan runs only on the compute capability it was built for', named.length ? named : 'none',
-        `name a plan per capability (${uncovered.slice(1).map((cc) => `'${cc}': 'model_sm${cc.replace('.', '')}.plan'`).join(', ')}), ` +
-          'map each to the one plan if it was built with hardware compatibility, or place the pods on one GPU architecture').message);
-      }
+  if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < CUDA13_RELEASE) return [];
+  const old = withComputeCapability(products).filter((p) => ccValue(p.computeCapability) < ccValue(CUDA13_MIN_CC));
+  if (old.length === 0) return [];
+  return [propError('nodePool', `GPUs of compute capability ${CUDA13_MIN_CC} or later: ${image} is built on CUDA 13, which runs on no older GPU`,
+    old.map((p) => `${p.label} (${p.computeCapability})`).join(', '), 'place the pods on newer GPUs, or pin nvcr.io/nvidia/tritonserver:25.07-py3 for them').message];
+}
+
+/**
+ * A TensorRT plan on GPUs of several compute capabilities (a plan runs only on the one it was built for) without
+ * `ccModelFilenames` covering all of them but one, where their compute capability is known.
+ */
+function checkPlanComputeCapabilities(models: readonly TritonModel[], products: readonly GpuProduct[]): string[] {
+  const capabilities = [...new Set(withComputeCapability(products).map((p) => p.computeCapability))].sort((a, b) => ccValue(a) - ccValue(b));
+  if (capabilities.length < 2) return [];
+  const errors: string[] = [];
+  for (const m of models.filter((x) => x.config.platform._runtime === 'tensorrt')) {
+    const named = Object.keys(m.config.props.ccModelFilenames ?? {});
+    const uncovered = capabilities.filter((cc) => !named.includes(cc));
+    if (uncovered.length > 1) {
+      errors.push(propError(`model[${m.name}].ccModelFilenames`, `a plan for each compute capability of the pool's GPUs (${capabilities.join(', ')}) but one, ` +
+        'which loads defaultModelFilename: a TensorRT plan runs only on the compute capability it was built for', named.length ? named : 'none',
+      `name a plan per capability (${uncovered.slice(1).map((cc) => `'${cc}': 'model_sm${cc.replace('.', '')}.plan'`).join(', ')}), ` +
+        'map each to the one plan if it was built with hardware compatibility, or place the pods on one GPU architecture').message);
     }
   }
   return errors;
+}
+
+/**
+ * What the pods of a Triton workload could not do on other node pools (a Karmada placement's targets): fit the
+ * models in a pool's GPU memory, run the image on its GPUs' compute capability, see more than one MIG slice; and,
+ * landing on any of several pools, run one TensorRT plan on all their compute capabilities. A pool's own GPUs
+ * count before `gpuMemory`, which describes the workload's pool.
+ */
+export function tritonPoolChecks(props: TritonWorkloadProps, pod: ResolvedPod): PoolChecks {
+  return {
+    onPool: (pool) => {
+      const onPool: ResolvedPod = { ...pod, nodePool: pool };
+      const poolKnown = migSliceOf(onPool) !== undefined || ((pool.products ?? []).length > 0 && pool.products!.every((p) => p.memory));
+      const errors = checkGpuMemory({ ...props, nodePool: pool, gpuMemory: poolKnown ? undefined : props.gpuMemory }, onPool);
+      errors.push(...checkImageComputeCapability(pod.image, pool.products ?? []));
+      const slice = migSliceOf(onPool);
+      if (slice !== undefined && pod.gpuCount > 1) {
+        errors.push(propError('gpuCount', `1 on a pool of MIG slices (${slice}): a CUDA process sees a single MIG device`, pod.gpuCount,
+          'run one server per slice, or place the pods on whole GPUs').message);
+      }
+      return errors;
+    },
+    acrossPools: (pools) => checkPlanComputeCapabilities(props.repository.models, pools.flatMap((p) => p.products ?? [])),
+  };
 }
 
 function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checkScraping, tritonMonitor } from './_monitor';
 import {
   checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_EXIT_TIMEOUT_SECONDS, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations,
-  selfBatchingModel, startupFailureThreshold, tritonProgressDeadline, validateAgainstServer,
+  selfBatchingModel, startupFailureThreshold, tritonPoolChecks, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { TritonModel } from './triton-model-repo';
 import { MetricsScraping, ModelControl, TritonWorkloadProps } from './triton-workload';
@@ -12,6 +12,7 @@ import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
+import { registerPoolChecks } from '../scheduling/_placement';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
 import { GpuInferenceService, KnativeScalingOptions, ProbeCheck, ServingProbeOptions, ServingProtocol } from '../serving/gpu-inference-service';
@@ -186,6 +187,8 @@ export class TritonKnativeService extends Construct {
         ? { ...health('/v2/health/live'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
     });
     this.name = this.service.name;
+    // For a KarmadaPlacement of the Knative Service on other pools.
+    registerPoolChecks(this.service.apiObject, tritonPoolChecks(props, triton.pod));
     // Knative renames the serving container's one declared port user-port (BuildUserContainers): the monitor keeps
     // that target of each pod (not queue-proxy's) and scrapes 8002 on its host.
     this.monitor = tritonMonitor(this, scraping, props, {

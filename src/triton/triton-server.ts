@@ -5,8 +5,8 @@ import { durationText, wholeMillis, wholeSeconds } from '../_duration';
 import { checkScraping, tritonMonitor } from './_monitor';
 import {
   checkRepositoryClaim, claimSingleNodeRepository, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT,
-  onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonProgressDeadline,
-  validateAgainstServer,
+  onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonPoolChecks,
+  tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
 import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
 import { imagePullerOf } from '../_cluster-scope';
@@ -15,6 +15,7 @@ import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
+import { registerPoolChecks } from '../scheduling/_placement';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 
@@ -227,6 +228,8 @@ export class TritonServer extends Construct {
     });
     this.name = this.deployment.name;
     this.namespace = this.deployment.metadata.namespace;
+    // For a KarmadaPlacement of the Deployment on other pools.
+    registerPoolChecks(this.deployment, tritonPoolChecks(props, this.triton.pod));
     checkDns1035Name('metadata.name', this.name, props.metadata?.name !== undefined, 63, ' (it also names the Service)');
     this.selector = { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': this.name };
     const labels = { ...(props.metadata?.labels ?? {}), ...this.selector };

@@ -1,8 +1,9 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
-import { Secret } from 'cdk8s-plus-27';
+import { ApiObject, Chart, Size, Testing } from 'cdk8s';
+import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import {
   ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KarmadaPlacement,
-  KarmadaPlacementMode, KnativeFeature, KnativeFeatures, PlaceableWorkload,
+  KarmadaPlacementMode, KnativeFeature, KnativeFeatures, ModelArtifactSource, ModelPlatform, PlaceableWorkload, TensorDataType, TritonModelRepo,
+  TritonServer,
 } from '../../src';
 import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
 
@@ -423,5 +424,36 @@ describe('KarmadaPlacement', () => {
         .toThrow("'podSpecPath' must be a JSON pointer such as '/spec/template/spec', got 'spec.template.spec'");
       expect(chart.node.findAll().filter((c) => c instanceof KarmadaPlacement)).toEqual([]);
     });
+  });
+
+  test('a Triton workload is checked against every target\'s GPUs, not only the pool it was rendered with', () => {
+    const chart = new Chart(Testing.app(), 'triton', { namespace: 'ml' });
+    const repo = new TritonModelRepo(chart, 'repo', {
+      artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')),
+      models: [{
+        name: 'llm',
+        platform: ModelPlatform.TENSORRT_PLAN,
+        maxBatchSize: 8,
+        gpuMemoryPerInstance: Size.gibibytes(30),
+        inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }],
+        outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }],
+      }],
+    });
+    // Fits the on-prem A100 40GB it is rendered for.
+    const server = new TritonServer(chart, 'triton', { repository: repo, nodePool: onPremPool, replicas: 1, metadata: { name: 'llm' } });
+    const l4 = new ClusterTarget({ name: 'gke-l4', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4] }) });
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(server.deployment, onPremPool), targets: [onPrem, l4] });
+    expect(() => synth(chart)).toThrow(/on target 'gke-l4', whose node pool the override puts it on: 'GPU 0 memory' must be at most 23034Mi \(NVIDIA-L4\)/);
+    // One TensorRT plan for A100 (8.0) and L4 (8.9): the same pod spec lands on both.
+    expect(() => synth(chart)).toThrow("across the targets (on-prem, gke-l4), which run the same pod spec: 'model[llm].ccModelFilenames' must be a plan for each " +
+      "compute capability of the pool's GPUs (8.0, 8.9) but one");
+    // A target with GPUs it fits passes.
+    const ok = new Chart(Testing.app(), 'ok', { namespace: 'ml' });
+    const okRepo = new TritonModelRepo(ok, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(ok, 'c', 'models')) });
+    okRepo.addModel({ ...repo.models[0].config.props, gpuMemoryPerInstance: Size.gibibytes(30) });
+    const okServer = new TritonServer(ok, 'triton', { repository: okRepo, nodePool: onPremPool, replicas: 1, metadata: { name: 'llm' } });
+    const a100 = new ClusterTarget({ name: 'gke-a100', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_A100] }) });
+    new KarmadaPlacement(ok, 'placement', { workload: PlaceableWorkload.fromApiObject(okServer.deployment, onPremPool), targets: [onPrem, a100] });
+    expect(() => synth(ok)).not.toThrow();
   });
 });
