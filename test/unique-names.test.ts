@@ -6,7 +6,7 @@ const IMAGE = 'registry.example.com/ml/train:2.4.1';
 
 function uploads(chart: Chart): MinIOImageSource {
   return new MinIOImageSource(chart, 'uploads', {
-    name: 'uploads',
+    metadata: { name: 'uploads' },
     endpoint: 'http://minio.minio.svc.cluster.local:9000',
     bucket: 'upload-bucket',
     credentials: Secret.fromSecretName(chart, 'admin', 'minio-notify-admin'),
@@ -21,7 +21,7 @@ describe('unique object names', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'events', { namespace: 'ml' });
     uploads(chart); // its adapter's ConfigMap, Deployment and Service are 'uploads-adapter'
-    new DeadLetterLogger(chart, 'errors', { name: 'uploads-adapter' });
+    new DeadLetterLogger(chart, 'errors', { metadata: { name: 'uploads-adapter' } });
     expect(() => app.synth()).toThrow(
       "[events] 'metadata.name' must be unique per kind in namespace 'ml' among the objects applied together: events/uploads/Adapter/Code and " +
       "events/errors/Code are one object to the apiserver, got 'v1 ConfigMap uploads-adapter': rename one of them (names the library derives, " +
@@ -51,8 +51,8 @@ describe('unique object names', () => {
 
   test('other namespaces, other kinds and pairs the library did not make pass', () => {
     const chart = new Chart(Testing.app(), 'kinds', { namespace: 'ml' });
-    new DeadLetterLogger(chart, 'a', { name: 'dead-letters' });
-    new DeadLetterLogger(chart, 'b', { name: 'dead-letters-b' });
+    new DeadLetterLogger(chart, 'a', { metadata: { name: 'dead-letters' } });
+    new DeadLetterLogger(chart, 'b', { metadata: { name: 'dead-letters-b' } });
     new ApiObject(chart, 'other-ns', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dead-letters', namespace: 'ops' } });
     new ApiObject(chart, 'secret', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'dead-letters' } });
     // Not the library's: a Namespace the user declares twice is the user's business.

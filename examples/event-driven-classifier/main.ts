@@ -53,7 +53,7 @@ export class EventDrivenClassifierChart extends Chart {
     new KnativeFeatures(this, 'knative-features');
 
     // Dead letters: every event that exhausts its retries is logged with the failure, never dropped.
-    this.errors = new DeadLetterLogger(this, 'errors', { name: 'classifier-dead-letters' });
+    this.errors = new DeadLetterLogger(this, 'errors', { metadata: { name: 'classifier-dead-letters' } });
 
     this.broker = new Broker(this, 'broker', {
       metadata: { name: 'classification' },
@@ -61,7 +61,7 @@ export class EventDrivenClassifierChart extends Chart {
     });
 
     this.uploads = new MinIOImageSource(this, 'uploads', {
-      name: 'upload-bucket-events',
+      metadata: { name: 'upload-bucket-events' },
       endpoint: 'http://minio.minio.svc.cluster.local:9000',
       bucket: 'upload-bucket',
       suffixes: ['.jpg', '.png'],

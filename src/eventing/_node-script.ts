@@ -20,7 +20,12 @@ const SCRIPT_DIR = '/opt/app';
 export interface NodeScriptServiceOptions {
   /** Name of the ConfigMap, Deployment and Service. */
   readonly name: string;
+  /** Their namespace: the chart's unless given. */
+  readonly namespace?: string;
+  /** Labels of every object and of the pods; `app.kubernetes.io/name` and `/instance` select the pods. */
   readonly labels: Record<string, string>;
+  /** Annotations of the ConfigMap, Deployment and Service. */
+  readonly annotations?: Record<string, string>;
   readonly fileName: string;
   readonly script: string;
   readonly imageProp: string;
@@ -42,7 +47,7 @@ export interface NodeScriptService {
 export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions): NodeScriptService {
   const selector = { 'app.kubernetes.io/name': o.labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': o.labels['app.kubernetes.io/instance'] };
   const configMap = wireApiObject(scope, 'Code', k8s.KubeConfigMap, {
-    metadata: { name: o.name, labels: o.labels },
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels, annotations: o.annotations },
     data: { [o.fileName]: o.script },
   }, toWire);
   const pod = resolveCpuPod({
@@ -63,7 +68,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
     failureThreshold,
   });
   const deployment = wireApiObject(scope, 'Deployment', k8s.KubeDeployment, {
-    metadata: { name: o.name, labels: o.labels },
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels, annotations: o.annotations },
     spec: {
       replicas: o.replicas,
       selector: { matchLabels: selector },
@@ -84,7 +89,7 @@ export function nodeScriptService(scope: Construct, o: NodeScriptServiceOptions)
     },
   }, toWire);
   const service = wireApiObject(scope, 'Service', k8s.KubeService, {
-    metadata: { name: o.name, labels: o.labels },
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels, annotations: o.annotations },
     spec: {
       selector,
       ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }],

@@ -1,20 +1,20 @@
-import { ApiObject, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Names } from 'cdk8s';
 import { ISecret } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { deadLetterLoggerScript } from './adapter/dead-letter-logger';
 import { IEventSink, SinkDestination } from './event-sink';
 import { checkInteger } from '../_errors';
-import { checkDns1035Name } from '../_names';
+import { checkDns1035Name, checkMetadata } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 
 /** Props of DeadLetterLogger. */
 export interface DeadLetterLoggerProps {
   /**
-   * Name of the ConfigMap, Deployment and Service.
-   * @default - a DNS label generated from the construct path
+   * Name, namespace, labels and annotations of the ConfigMap, Deployment and Service (labels reach the pods too).
+   * @default - a DNS label generated from the construct path, the chart's namespace
    */
-  readonly name?: string;
+  readonly metadata?: ApiObjectMetadata;
   /**
    * Replicas; keep at least one running, a dead-letter sink that is down loses events.
    * @default 1
@@ -64,11 +64,20 @@ export class DeadLetterLogger extends Construct implements IEventSink {
     super(scope, id);
     checkUniqueObjectNames(this);
     checkInteger('replicas', props.replicas, 1, undefined, 'a dead-letter sink with no replica refuses every dead letter');
-    this.name = props.name ?? Names.toDnsLabel(this, { maxLen: 63 });
-    checkDns1035Name('name', this.name, props.name !== undefined, 63);
+    checkMetadata('metadata', props.metadata);
+    const given = props.metadata?.name;
+    this.name = given ?? Names.toDnsLabel(this, { maxLen: 63 });
+    checkDns1035Name('metadata.name', this.name, given !== undefined, 63);
     const parts = nodeScriptService(this, {
       name: this.name,
-      labels: { 'app.kubernetes.io/name': 'dead-letter-logger', 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' },
+      namespace: props.metadata?.namespace,
+      labels: {
+        ...props.metadata?.labels,
+        'app.kubernetes.io/name': 'dead-letter-logger',
+        'app.kubernetes.io/instance': this.name,
+        'app.kubernetes.io/part-of': 'cdk8s-gpu-inference',
+      },
+      annotations: props.metadata?.annotations,
       fileName: 'dead-letter-logger.js',
       script: deadLetterLoggerScript(),
       imageProp: 'image',

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { ApiObject, Chart, Lazy, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Lazy, Names } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
@@ -11,7 +11,7 @@ import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
 import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name, checkSecretKey, LABEL_VALUE } from '../_names';
+import { checkDns1035Name, checkMetadata, checkSecretKey, LABEL_VALUE } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { checkBucket, checkCaCertificate, checkSecretKeys, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts, parseEndpoint } from '../scheduling/_mc';
@@ -52,10 +52,11 @@ const CATEGORY: Record<MinioBucketEvent, string> = {
 /** Props of MinIOImageSource. */
 export interface MinIOImageSourceProps {
   /**
-   * Base name of the objects this construct creates.
-   * @default - a DNS label generated from the construct path
+   * Base name (`name`; at most 40 characters), namespace, labels and annotations of the objects this construct
+   * creates (labels reach the pods too).
+   * @default - a DNS label generated from the construct path, the chart's namespace
    */
-  readonly name?: string;
+  readonly metadata?: ApiObjectMetadata;
   /** The MinIO S3 endpoint, as the setup Job and the event `source` see it, e.g. `http://minio.minio.svc.cluster.local:9000`. */
   readonly endpoint: string;
   /** The bucket to watch, e.g. `upload-bucket`. */
@@ -276,6 +277,7 @@ export class MinIOImageSource extends Construct {
   public constructor(scope: Construct, id: string, props: MinIOImageSourceProps) {
     super(scope, id);
     checkUniqueObjectNames(this);
+    checkMetadata('metadata', props.metadata);
     this.props = props;
     const { url: endpoint, scheme } = parseEndpoint('endpoint', props.endpoint, 'MinIO');
     checkBucket('bucket', props.bucket);
@@ -309,14 +311,18 @@ export class MinIOImageSource extends Construct {
     }
     const sink = sinkDestination('sink', props.sink);
 
-    const base = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
-    checkDns1035Name('name', base, props.name !== undefined, 40);
+    const given = props.metadata?.name;
+    const base = given ?? Names.toDnsLabel(this, { maxLen: 40 });
+    checkDns1035Name('metadata.name', base, given !== undefined, 40);
     const targetId = props.targetId ?? base.replace(/-/g, '_');
     if (!/^[A-Za-z0-9_]{1,64}$/.test(targetId)) throw propError('targetId', 'letters, digits and _ (at most 64)', targetId);
-    const namespace = Chart.of(this).namespace;
+    const namespace = props.metadata?.namespace ?? Chart.of(this).namespace;
     if (!namespace) {
-      throw propError('namespace', 'known at synth (set it on the chart)', 'none', 'MinIO reaches the adapter by its cluster DNS name, which includes the namespace');
+      throw propError('metadata.namespace', 'known at synth', 'none', 'set it on the chart or in metadata: MinIO reaches the adapter by its cluster DNS name, which includes the namespace');
     }
+    // Given only when set, so that the objects of a chart's namespace stay without one, as before.
+    const objectNamespace = props.metadata?.namespace;
+    const annotations = props.metadata?.annotations;
 
     // One webhook target per id on a MinIO server: a second source with the same id would overwrite the first's
     // target, and its bucket's events would go to the second adapter.
@@ -335,11 +341,18 @@ export class MinIOImageSource extends Construct {
     this.eventTypePrefixes = this.events.map((e) => this.typePrefixOf(e));
     const adapterName = `${base}-adapter`;
     this.webhookEndpoint = `http://${adapterName}.${namespace}.svc.cluster.local/`;
-    const labels = { 'app.kubernetes.io/name': 'minio-cloudevents-adapter', 'app.kubernetes.io/instance': base, 'app.kubernetes.io/part-of': 'cdk8s-gpu-inference' };
+    const labels = {
+      ...props.metadata?.labels,
+      'app.kubernetes.io/name': 'minio-cloudevents-adapter',
+      'app.kubernetes.io/instance': base,
+      'app.kubernetes.io/part-of': 'cdk8s-gpu-inference',
+    };
 
     const adapter = nodeScriptService(new Construct(this, 'Adapter'), {
       name: adapterName,
+      namespace: objectNamespace,
       labels,
+      annotations,
       fileName: 'minio-cloudevents-adapter.js',
       script: adapterScript(),
       imageProp: 'adapterImage',
@@ -358,7 +371,7 @@ export class MinIOImageSource extends Construct {
     this.service = adapter.service;
 
     this.sinkBinding = new (sources().SinkBinding)(this, 'SinkBinding', {
-      metadata: { name: base, labels },
+      metadata: { name: base, namespace: objectNamespace, labels, annotations },
       spec: Lazy.any({
         produce: () => ({
           subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: adapterName },
@@ -417,7 +430,7 @@ export class MinIOImageSource extends Construct {
     const hashed = [settings, pulledImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef, ...pullRefs];
     const hash = sha256(JSON.stringify(hashed)).slice(0, 8);
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {
-      metadata: { name: `${base}-setup-${hash}`, labels: setupLabels },
+      metadata: { name: `${base}-setup-${hash}`, namespace: objectNamespace, labels: setupLabels, annotations },
       spec: {
         backoffLimit: 4,
         activeDeadlineSeconds: 900,

@@ -17,7 +17,7 @@ describe('Broker', () => {
 
   test('every prop', () => {
     const c = chart();
-    const errors = new DeadLetterLogger(c, 'errors', { name: 'errors' });
+    const errors = new DeadLetterLogger(c, 'errors', { metadata: { name: 'errors' } });
     const broker = new Broker(c, 'events', {
       metadata: { name: 'kafka-events', labels: { team: 'ml' } },
       brokerClass: BrokerClass.KAFKA,

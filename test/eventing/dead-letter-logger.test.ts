@@ -82,7 +82,7 @@ describe('DeadLetterLogger', () => {
   test('every prop; it is a sink by its core Service', () => {
     const c = chart();
     const logger = new DeadLetterLogger(c, 'errors', {
-      name: 'dead-letters', replicas: 2, image: 'node:22.20.0-alpine3.22', imagePullSecrets: [Secret.fromSecretName(c, 'pull', 'harbor-creds')],
+      metadata: { name: 'dead-letters' }, replicas: 2, image: 'node:22.20.0-alpine3.22', imagePullSecrets: [Secret.fromSecretName(c, 'pull', 'harbor-creds')],
     });
     const objects = synth(c);
     expect(oneOf(objects, 'apps/v1', 'Deployment').spec.replicas).toBe(2);
@@ -100,12 +100,24 @@ describe('DeadLetterLogger', () => {
     expect(() => new DeadLetterLogger(chart(), 'e', { image: 'node' })).toThrow("'image' must be pinned to a tag other than 'latest' or to a digest, got 'node'");
   });
 
+  test('metadata: the namespace, labels and annotations of every object, the labels of the pods too', () => {
+    const c = chart();
+    const logger = new DeadLetterLogger(c, 'errors', { metadata: { name: 'dead-letters', namespace: 'observability', labels: { team: 'ml' }, annotations: { 'example.com/owner': 'ml' } } });
+    const objects = synth(c);
+    for (const o of objects) {
+      expect(o.metadata).toMatchObject({ namespace: 'observability', labels: { 'team': 'ml', 'app.kubernetes.io/name': 'dead-letter-logger' }, annotations: { 'example.com/owner': 'ml' } });
+    }
+    expect(objects).toHaveLength(3);
+    expect(oneOf(objects, 'apps/v1', 'Deployment').spec.template.metadata.labels.team).toBe('ml');
+    expect(logger.toSinkDestination()).toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: 'dead-letters', namespace: 'observability' } });
+  });
+
   test('fails a name that is not a DNS label', () => {
-    expect(() => new DeadLetterLogger(chart(), 'e', { name: 'Dead_Letters' })).toThrow("'name' must be a DNS-1035 label of at most 63 characters");
+    expect(() => new DeadLetterLogger(chart(), 'e', { metadata: { name: 'Dead_Letters' } })).toThrow("'metadata.name' must be a DNS-1035 label of at most 63 characters");
     // A name generated from construct ids that make no DNS label says so, and how to fix it.
     expect(() => new DeadLetterLogger(chart(), 'errors.v2')).toThrow("(lowercase letters, digits, -; starting with a letter), got 'test-errors.v2-");
     expect(() => new DeadLetterLogger(chart(), 'errors.v2')).toThrow(
-      "(generated from the construct path)': set name, or give the constructs on the path ids of lowercase letters, digits and '-' that start with a letter");
+      "(generated from the construct path)': set metadata.name, or give the constructs on the path ids of lowercase letters, digits and '-' that start with a letter");
   });
 });
 

@@ -12,7 +12,7 @@ const errorsSink = EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', 
 describe('EventTrigger', () => {
   test('defaults: exponential retries sized to the cold start, the broker\'s dead-letter sink', () => {
     const c = chart();
-    const broker = new Broker(c, 'events', { metadata: { name: 'events' }, delivery: { deadLetterSink: new DeadLetterLogger(c, 'errors', { name: 'errors' }) } });
+    const broker = new Broker(c, 'events', { metadata: { name: 'events' }, delivery: { deadLetterSink: new DeadLetterLogger(c, 'errors', { metadata: { name: 'errors' } }) } });
     const trigger = new EventTrigger(c, 'classify', { broker, subscriber: classifier(c) });
     const out = oneOf(synth(c), TRIGGER, 'Trigger');
     expect(out).toMatchSnapshot();
@@ -176,9 +176,9 @@ describe('EventTrigger', () => {
       .toThrow("'broker' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/events': create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName");
     expect(() => new EventTrigger(cloud, 'b', { broker: localBroker, subscriber: classifier(onPrem) }))
       .toThrow("'subscriber' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/classifier'");
-    expect(() => new EventTrigger(cloud, 'c', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(onPrem, 'errors', { name: 'errors' }) } }))
+    expect(() => new EventTrigger(cloud, 'c', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(onPrem, 'errors', { metadata: { name: 'errors' } }) } }))
       .toThrow("'delivery.deadLetterSink' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/errors'");
-    const ok = new EventTrigger(cloud, 'd', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(cloud, 'errors', { name: 'errors' }) } });
+    const ok = new EventTrigger(cloud, 'd', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(cloud, 'errors', { metadata: { name: 'errors' } }) } });
     expect(ok.deadLetterSink).toBeInstanceOf(DeadLetterLogger);
   });
 

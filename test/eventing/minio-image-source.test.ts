@@ -57,7 +57,7 @@ describe('MinIOImageSource', () => {
   test('every prop', () => {
     const c = chart();
     const s = source(c, {
-      name: 'uploads',
+      metadata: { name: 'uploads' },
       accessKeyIdKey: 'rootUser',
       secretAccessKeyKey: 'rootPassword',
       authTokenKey: 'webhook-token',
@@ -88,7 +88,7 @@ describe('MinIOImageSource', () => {
 
   test('ships the adapter code from the library in a ConfigMap and runs it with node on a hardened pod', () => {
     const c = chart();
-    source(c, { name: 'uploads' });
+    source(c, { metadata: { name: 'uploads' } });
     const objects = synth(c);
     expect(oneOf(objects, 'v1', 'ConfigMap').data['minio-cloudevents-adapter.js']).toBe(adapterScript());
     const deployment = oneOf(objects, 'apps/v1', 'Deployment');
@@ -104,7 +104,7 @@ describe('MinIOImageSource', () => {
 
   test('the setup Job\'s pods are not selected by the adapter\'s Service or Deployment', () => {
     const c = chart();
-    source(c, { name: 'uploads' });
+    source(c, { metadata: { name: 'uploads' } });
     const objects = synth(c);
     const setupLabels = oneOf(objects, 'batch/v1', 'Job').spec.template.metadata.labels;
     const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => setupLabels[k] === v);
@@ -115,7 +115,7 @@ describe('MinIOImageSource', () => {
 
   test('binds the adapter to the sink and tells MinIO where to post', () => {
     const c = chart();
-    const s = source(c, { name: 'uploads' });
+    const s = source(c, { metadata: { name: 'uploads' } });
     const objects = synth(c);
     expect(oneOf(objects, 'sources.knative.dev/v1', 'SinkBinding').spec).toEqual({
       subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'uploads-adapter' },
@@ -130,7 +130,7 @@ describe('MinIOImageSource', () => {
 
   test('never puts a secret value in the output: credentials and token are references', () => {
     const c = chart();
-    source(c, { name: 'uploads' });
+    source(c, { metadata: { name: 'uploads' } });
     const credentialNames = ['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY', 'WEBHOOK_AUTH_TOKEN', 'MINIO_WEBHOOK_AUTH_TOKEN'];
     // Every env entry with a credential's name, of every container and init container of every pod template.
     const entries = synth(c).flatMap((o) => {
@@ -162,9 +162,9 @@ describe('MinIOImageSource', () => {
 
   test('names the setup Job after a hash of its settings, so a change makes a new Job', () => {
     const a = chart();
-    source(a, { name: 'uploads' });
+    source(a, { metadata: { name: 'uploads' } });
     const b = chart();
-    source(b, { name: 'uploads', suffixes: ['.jpg'] });
+    source(b, { metadata: { name: 'uploads' }, suffixes: ['.jpg'] });
     const nameA = oneOf(synth(a), 'batch/v1', 'Job').metadata.name;
     expect(nameA).toMatch(/^uploads-setup-[0-9a-f]{8}$/);
     expect(oneOf(synth(b), 'batch/v1', 'Job').metadata.name).not.toBe(nameA);
@@ -175,7 +175,7 @@ describe('MinIOImageSource', () => {
       const app = Testing.app();
       const target = new ClusterTarget({ name: 'dc1', nodePool: GpuNodePool.nvidia(), registryMirrors: mirror ? { 'docker.io': mirror } : undefined });
       const c = new ClusterChart(app, 'dc1', { target, namespace: 'ml' });
-      source(c, { name: 'uploads' });
+      source(c, { metadata: { name: 'uploads' } });
       return oneOf(Testing.synth(c), 'batch/v1', 'Job');
     };
     const [direct, first, second] = [job(), job('harbor.dc1.example.com/dockerhub'), job('mirror.dc1.example.com/dockerhub')];
@@ -187,7 +187,7 @@ describe('MinIOImageSource', () => {
   test('a new authTokenRevision makes a new setup Job and rolls the adapter pods, which read the token at start', () => {
     const objects = (revision?: string) => {
       const c = chart();
-      source(c, { name: 'uploads', authTokenRevision: revision });
+      source(c, { metadata: { name: 'uploads' }, authTokenRevision: revision });
       return synth(c);
     };
     const annotations = (o: any[]) => oneOf(o, 'apps/v1', 'Deployment').spec.template.metadata.annotations;
@@ -263,7 +263,7 @@ describe('MinIOImageSource', () => {
     ['an unpinned mc image', { mcImage: 'minio/mc' }, "'mcImage' must be pinned to a tag other than 'latest' or to a digest, got 'minio/mc'"],
     ['zero replicas', { replicas: 0 }, "'replicas' must be an integer >= 1, got 0"],
     ['an authTokenRevision with a space', { authTokenRevision: 'take 2' }, "'authTokenRevision' must be a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter), got 'take 2'"],
-    ['a name that is not a DNS label', { name: '9uploads' }, "'name' must be a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter), got '9uploads'"],
+    ['a name that is not a DNS label', { metadata: { name: '9uploads' } }, "'metadata.name' must be a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter), got '9uploads'"],
     ['an invalid extension name', { extensions: { 'my-ext': 'x' } }, "'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'my-ext'"],
     ['an extension value the adapter would percent-encode', { extensions: { team: 'ml ops' } }, "'extensions['team']' must be printable ASCII without space, \" or % (the adapter percent-encodes the others and the broker keeps them encoded, so a filter on the value would never match), got 'ml ops': use '-' or '_' in place of spaces"],
     ['an extension named like a context attribute', { extensions: { type: 'x' } }, "'extensions' must be keyed by names other than the CloudEvents context attributes (data, datacontenttype, dataschema, id, source, specversion, subject, time, type), got 'type': an extension would replace the event's own attribute"],
@@ -271,27 +271,40 @@ describe('MinIOImageSource', () => {
     expect(() => source(chart(), props)).toThrow(message);
   });
 
+  test('metadata: the namespace, labels and annotations of every object; MinIO posts to the adapter in that namespace', () => {
+    const s = source(new Chart(Testing.app(), 'nsless'), { metadata: { name: 'uploads', namespace: 'events', labels: { team: 'ml' }, annotations: { 'example.com/owner': 'ml' } } });
+    const objects = synth(s.node.scope as Chart);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Job', 'Service', 'SinkBinding']);
+    for (const o of objects) {
+      expect(o.metadata).toMatchObject({ namespace: 'events', labels: { team: 'ml' }, annotations: { 'example.com/owner': 'ml' } });
+    }
+    expect(s.webhookEndpoint).toBe('http://uploads-adapter.events.svc.cluster.local/');
+    // Without labels, the setup Job's name (a hash of its pod template) stays as it was.
+    expect(oneOf(synth(source(chart(), { metadata: { name: 'uploads' } }).node.scope as Chart), 'batch/v1', 'Job').metadata.name)
+      .toBe(oneOf(synth(source(chart(), { metadata: { name: 'uploads', annotations: { a: 'b' } } }).node.scope as Chart), 'batch/v1', 'Job').metadata.name);
+  });
+
   test('fails on a second source with the webhook target of another on the same MinIO server', () => {
     const app = Testing.app();
-    source(new Chart(app, 'a', { namespace: 'team-a' }), { name: 'uploads' });
-    expect(() => source(new Chart(app, 'b', { namespace: 'team-b' }), { name: 'uploads' })).toThrow(
+    source(new Chart(app, 'a', { namespace: 'team-a' }), { metadata: { name: 'uploads' } });
+    expect(() => source(new Chart(app, 'b', { namespace: 'team-b' }), { metadata: { name: 'uploads' } })).toThrow(
       "'targetId' must be unique per MinIO server (http://minio.minio.svc.cluster.local:9000): 'a/uploads' uses webhook target 'uploads' already, got 'uploads': give one of the sources another name or targetId");
-    const other = source(new Chart(app, 'c', { namespace: 'team-c' }), { name: 'uploads', targetId: 'team_c_uploads' });
+    const other = source(new Chart(app, 'c', { namespace: 'team-c' }), { metadata: { name: 'uploads' }, targetId: 'team_c_uploads' });
     expect(other.targetArn).toBe('arn:minio:sqs::team_c_uploads:webhook');
-    const elsewhere = source(new Chart(app, 'd', { namespace: 'team-d' }), { name: 'uploads', endpoint: 'http://minio.other.svc.cluster.local:9000' });
+    const elsewhere = source(new Chart(app, 'd', { namespace: 'team-d' }), { metadata: { name: 'uploads' }, endpoint: 'http://minio.other.svc.cluster.local:9000' });
     expect(elsewhere.targetArn).toBe('arn:minio:sqs::uploads:webhook');
   });
 
   test('keeps webhook targets per cluster: ClusterCharts reach MinIO servers of their own under the same endpoint', () => {
     const app = Testing.app();
     const clusterChart = (name: string) => new ClusterChart(app, name, { target: new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() }), namespace: 'ml' });
-    const onPrem = source(clusterChart('on-prem'), { name: 'uploads' });
-    const cloud = source(clusterChart('cloud'), { name: 'uploads' });
+    const onPrem = source(clusterChart('on-prem'), { metadata: { name: 'uploads' } });
+    const cloud = source(clusterChart('cloud'), { metadata: { name: 'uploads' } });
     expect([onPrem.targetArn, cloud.targetArn]).toEqual(['arn:minio:sqs::uploads:webhook', 'arn:minio:sqs::uploads:webhook']);
   });
 
   test('fails in a chart without a namespace', () => {
-    expect(() => source(new Chart(Testing.app(), 'no-namespace'))).toThrow("'namespace' must be known at synth (set it on the chart), got 'none': MinIO reaches the adapter by its cluster DNS name, which includes the namespace");
+    expect(() => source(new Chart(Testing.app(), 'no-namespace'))).toThrow("'metadata.namespace' must be known at synth, got 'none': set it on the chart or in metadata: MinIO reaches the adapter by its cluster DNS name, which includes the namespace");
   });
 });
 
@@ -332,7 +345,7 @@ exit 2
   /** Runs the Job's script with the Job's own environment (secrets replaced by test values). */
   function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string, region = '', token?: string) {
     const c = chart();
-    source(c, { name: 'uploads', ...props });
+    source(c, { metadata: { name: 'uploads' }, ...props });
     const job = oneOf(synth(c), 'batch/v1', 'Job');
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['/bin/sh', '-c', SETUP_SCRIPT]);
