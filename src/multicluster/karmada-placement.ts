@@ -290,7 +290,7 @@ export class KarmadaPlacement extends Construct {
       this.node.addValidation({
         validate: () => [
           ...elsewhere.flatMap((t) => checks.onPool(t.nodePool).map((m) => `on target '${t.name}', whose node pool the override puts it on: ${m}`)),
-          ...checks.acrossPools([placement.nodePool, ...elsewhere.map((t) => t.nodePool)])
+          ...checks.acrossPools(targets.map((t) => t.nodePool))
             .map((m) => `across the targets (${targets.map((t) => t.name).join(', ')}), which run the same pod spec: ${m}`),
         ],
       });

@@ -378,9 +378,12 @@ function checkImageBackends(models: readonly TritonModel[], image: string): stri
   return errors;
 }
 
-/** NGC Triton images from 25.08 on are built on CUDA 13, which supports compute capability 7.5 (Turing) and later. */
-const CUDA13_RELEASE = 2508;
-const CUDA13_MIN_CC = '7.5';
+/**
+ * NGC Triton images from 25.01 on support compute capability 7.5 (Turing) and later: their release notes say so from
+ * 25.01 (CUDA 12.8) on, where 24.xx notes say 6.0 and later; the CUDA 13 images from 25.08 on keep the floor.
+ */
+const TURING_FLOOR_RELEASE = 2501;
+const TURING_FLOOR_CC = '7.5';
 
 /** A compute capability as a comparable number: '8.9' is 89, '10.0' is 100. */
 function ccValue(cc: string): number {
@@ -393,14 +396,14 @@ function withComputeCapability(products: readonly GpuProduct[]): Array<GpuProduc
   return products.filter((p): p is GpuProduct & { computeCapability: string } => p.computeCapability !== undefined);
 }
 
-/** An NGC image from 25.08 on (CUDA 13) on GPUs older than Turing (V100 is 7.0), where their compute capability is known. */
+/** An NGC image from 25.01 on, on GPUs older than Turing (V100 is 7.0), where their compute capability is known. */
 function checkImageComputeCapability(image: string, products: readonly GpuProduct[]): string[] {
   const tag = NGC_TRITON_TAG.exec(image);
-  if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < CUDA13_RELEASE) return [];
-  const old = withComputeCapability(products).filter((p) => ccValue(p.computeCapability) < ccValue(CUDA13_MIN_CC));
+  if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < TURING_FLOOR_RELEASE) return [];
+  const old = withComputeCapability(products).filter((p) => ccValue(p.computeCapability) < ccValue(TURING_FLOOR_CC));
   if (old.length === 0) return [];
-  return [propError('nodePool', `GPUs of compute capability ${CUDA13_MIN_CC} or later: ${image} is built on CUDA 13, which runs on no older GPU`,
-    old.map((p) => `${p.label} (${p.computeCapability})`).join(', '), 'place the pods on newer GPUs, or pin nvcr.io/nvidia/tritonserver:25.07-py3 for them').message];
+  return [propError('nodePool', `GPUs of compute capability ${TURING_FLOOR_CC} or later: NGC Triton images from 25.01 on (${image}) support no older GPU`,
+    old.map((p) => `${p.label} (${p.computeCapability})`).join(', '), 'place the pods on newer GPUs, or pin an NGC image of 2024 (24.xx) for them').message];
 }
 
 /**
@@ -427,15 +430,20 @@ function checkPlanComputeCapabilities(models: readonly TritonModel[], products: 
 /**
  * What the pods of a Triton workload could not do on other node pools (a Karmada placement's targets): fit the
  * models in a pool's GPU memory, run the image on its GPUs' compute capability, see more than one MIG slice; and,
- * landing on any of several pools, run one TensorRT plan on all their compute capabilities. A pool's own GPUs
- * count before `gpuMemory`, which describes the workload's pool.
+ * landing on any of several pools, run one TensorRT plan on all their compute capabilities. Only a pool's own GPUs
+ * count: `gpuMemory` describes the workload's pool.
  */
 export function tritonPoolChecks(props: TritonWorkloadProps, pod: ResolvedPod): PoolChecks {
   return {
     onPool: (pool) => {
       const onPool: ResolvedPod = { ...pod, nodePool: pool };
+      // gpuMemory describes the workload's own pool: another pool's GPUs are its products', or its MIG slices'.
       const poolKnown = migSliceOf(onPool) !== undefined || ((pool.products ?? []).length > 0 && pool.products!.every((p) => p.memory));
-      const errors = checkGpuMemory({ ...props, nodePool: pool, gpuMemory: poolKnown ? undefined : props.gpuMemory }, onPool);
+      const sized = props.repository.models.some((m) => m.gpuMemoryPerInstance && !m.isEnsemble);
+      const errors = poolKnown ? checkGpuMemory({ ...props, nodePool: pool, gpuMemory: undefined }, onPool) : sized
+        ? [propError('nodePool', 'a pool whose GPUs are known (products with their memory, or MIG slices), to check the GPU memory the models state (gpuMemoryPerInstance)',
+          'unknown', "state the target pool's products, e.g. GpuNodePool.onPrem({ products: [GpuProduct.of('<gpu.product label>', Size.gibibytes(<memory>))] })").message]
+        : [];
       errors.push(...checkImageComputeCapability(pod.image, pool.products ?? []));
       const slice = migSliceOf(onPool);
       if (slice !== undefined && pod.gpuCount > 1) {

@@ -675,11 +675,15 @@ function labelKey(model: string, file: string): string {
 /**
  * Throws unless `bucket` is a GCS bucket name: lowercase letters, digits, '-', '_' and '.', starting and ending
  * with a letter or digit; 3-63 characters, or up to 222 with dots and at most 63 between them; not starting with
- * 'goog' nor holding 'google'.
+ * 'goog' nor holding 'google'; not in dotted-decimal IP form.
  */
 function checkGcsBucket(prop: string, bucket: string): void {
   const parts = bucket.split('.');
   const ok = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket) && bucket.length >= 3 && bucket.length <= (parts.length > 1 ? 222 : 63)
-    && parts.every((x) => x.length >= 1 && x.length <= 63) && !bucket.startsWith('goog') && !bucket.includes('google');
-  if (!ok) throw propError(prop, "a GCS bucket name (3-63 lowercase letters, digits, '-', '_' and '.'; not starting with 'goog')", bucket);
+    && parts.every((x) => x.length >= 1 && x.length <= 63) && !bucket.startsWith('goog') && !bucket.includes('google')
+    && !/^\d+\.\d+\.\d+\.\d+$/.test(bucket);
+  if (!ok) {
+    throw propError(prop, "a GCS bucket name: 3-63 lowercase letters, digits, '-', '_' and '.' (up to 222 with dots, at most 63 between them), " +
+      "starting and ending with a letter or digit, not starting with 'goog', without 'google', not an IP address", bucket);
+  }
 }

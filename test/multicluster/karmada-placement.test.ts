@@ -2,8 +2,8 @@ import { ApiObject, Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import {
   ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KarmadaPlacement,
-  KarmadaPlacementMode, KnativeFeature, KnativeFeatures, ModelArtifactSource, ModelPlatform, PlaceableWorkload, TensorDataType, TritonModelRepo,
-  TritonServer,
+  KarmadaPlacementMode, KnativeFeature, KnativeFeatures, MigStrategy, ModelArtifactSource, ModelPlatform, PlaceableWorkload, TensorDataType,
+  TritonKnativeService, TritonModelRepo, TritonServer,
 } from '../../src';
 import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
 
@@ -455,5 +455,62 @@ describe('KarmadaPlacement', () => {
     const a100 = new ClusterTarget({ name: 'gke-a100', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_A100] }) });
     new KarmadaPlacement(ok, 'placement', { workload: PlaceableWorkload.fromApiObject(okServer.deployment, onPremPool), targets: [onPrem, a100] });
     expect(() => synth(ok)).not.toThrow();
+  });
+
+  describe('a Triton workload on the targets\' pools', () => {
+    const model = {
+      name: 'llm',
+      platform: ModelPlatform.TENSORRT_PLAN,
+      maxBatchSize: 8,
+      gpuMemoryPerInstance: Size.gibibytes(12),
+      inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }],
+      outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }],
+    };
+    const errorsOf = (build: (chart: Chart, repo: TritonModelRepo) => void) => {
+      const chart = new Chart(Testing.app(), 't', { namespace: 'ml' });
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [model] });
+      build(chart, repo);
+      try {
+        synth(chart);
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const server = (chart: Chart, repo: TritonModelRepo, extra: object = {}) =>
+      new TritonServer(chart, 'triton', { repository: repo, nodePool: onPremPool, replicas: 1, metadata: { name: 'llm' }, ...extra });
+
+    test('a TritonKnativeService too, and a target of unknown GPUs needs its products, not the workload\'s gpuMemory', () => {
+      const colo = new ClusterTarget({ name: 'colo', nodePool: GpuNodePool.onPrem({ products: [GpuProduct.of('NVIDIA-A100X')] }) });
+      const message = errorsOf((chart, repo) => {
+        const tks = new TritonKnativeService(chart, 'triton', { repository: repo, nodePool: onPremPool, gpuMemory: Size.gibibytes(40), metadata: { name: 'llm' } });
+        new KnativeFeatures(chart, 'members', { emitConfigMap: false, enabled: [KnativeFeature.AFFINITY, KnativeFeature.TOLERATIONS, KnativeFeature.NODE_SELECTOR, KnativeFeature.PERSISTENT_VOLUME_CLAIM] });
+        new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(tks.service.apiObject, onPremPool), targets: [onPrem, colo] });
+      });
+      expect(message).toContain("on target 'colo', whose node pool the override puts it on: 'nodePool' must be a pool whose GPUs are known (products with their memory, " +
+        "or MIG slices), to check the GPU memory the models state (gpuMemoryPerInstance), got 'unknown': state the target pool's products");
+    });
+
+    test('the image\'s compute capability and MIG slices are checked on each target', () => {
+      const v100 = new ClusterTarget({ name: 'v100', nodePool: GpuNodePool.onPrem({ products: [GpuProduct.V100_SXM2_16GB] }) });
+      expect(errorsOf((chart, repo) => {
+        new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(server(chart, repo).deployment, onPremPool), targets: [onPrem, v100] });
+      })).toContain("on target 'v100', whose node pool the override puts it on: 'nodePool' must be GPUs of compute capability 7.5 or later");
+      const mig = new ClusterTarget({ name: 'mig', nodePool: GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '3g.40gb', products: [GpuProduct.A100_SXM4_80GB] }) });
+      expect(errorsOf((chart, repo) => {
+        new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(server(chart, repo, { gpuCount: 2 }).deployment, onPremPool), targets: [onPrem, mig] });
+      })).toContain("on target 'mig', whose node pool the override puts it on: 'gpuCount' must be 1 on a pool of MIG slices (3g.40gb)");
+    });
+
+    test('one TensorRT plan across the targets\' pools only, and no pool checks when the placement is not overridden', () => {
+      const l4 = new ClusterTarget({ name: 'gke-l4', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4] }) });
+      // Rendered for on-prem A100 but placed on L4 only: one compute capability where it runs.
+      expect(errorsOf((chart, repo) => {
+        new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(server(chart, repo).deployment, onPremPool), targets: [l4] });
+      })).toBe('');
+      expect(errorsOf((chart, repo) => {
+        new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(server(chart, repo).deployment, onPremPool), targets: [onPrem, l4], overridePlacement: false });
+      })).toBe('');
+    });
   });
 });

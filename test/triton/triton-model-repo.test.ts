@@ -188,7 +188,7 @@ describe('TritonModelRepo', () => {
     expect(k.volumes).toContainEqual({ name: 'gcs-key', secret: { secretName: 'gcs-reader', items: [{ key: 'sa.json', path: 'sa.json' }] } });
     expect(k.mounts).toContainEqual({ name: 'gcs-key', mountPath: '/var/run/secrets/gcs', readOnly: true });
     expect(keyed.repositoryLocation).toBe('gs://acme-models');
-    for (const bucket of ['AB', 'my_bucket-', 'goog-models', 'my-google-models', 'a'.repeat(64), `${'a'.repeat(64)}.b`]) {
+    for (const bucket of ['AB', 'my_bucket-', 'goog-models', 'my-google-models', 'a'.repeat(64), `${'a'.repeat(64)}.b`, '192.168.5.4']) {
       expect(() => ModelArtifactSource.fromGcs({ bucket })).toThrow('\'ModelArtifactSource.fromGcs: bucket\' must be a GCS bucket name');
     }
     for (const bucket of ['my_bucket', 'models.example.com', `${'a'.repeat(63)}.${'b'.repeat(63)}`]) expect(() => ModelArtifactSource.fromGcs({ bucket })).not.toThrow();

@@ -523,11 +523,12 @@ describe('TritonServer', () => {
         return (e as Error).message;
       }
     };
-    // CUDA 13 (NGC 25.08 on) runs on Turing (7.5) and later: not on a V100.
+    // NGC images from 25.01 on support Turing (7.5) and later: not a V100.
     const v100 = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_V100, GkeAccelerator.NVIDIA_L4] });
-    expect(errorOf({ nodePool: v100 })).toContain("'nodePool' must be GPUs of compute capability 7.5 or later: nvcr.io/nvidia/tritonserver:25.12-py3 is built on CUDA 13, " +
-      "which runs on no older GPU, got 'Tesla-V100-SXM2-16GB (7.0)': place the pods on newer GPUs, or pin nvcr.io/nvidia/tritonserver:25.07-py3 for them");
-    expect(errorOf({ nodePool: v100, image: 'nvcr.io/nvidia/tritonserver:25.07-py3' })).toBeUndefined();
+    expect(errorOf({ nodePool: v100 })).toContain("'nodePool' must be GPUs of compute capability 7.5 or later: NGC Triton images from 25.01 on " +
+      "(nvcr.io/nvidia/tritonserver:25.12-py3) support no older GPU, got 'Tesla-V100-SXM2-16GB (7.0)': place the pods on newer GPUs, or pin an NGC image of 2024 (24.xx) for them");
+    expect(errorOf({ nodePool: v100, image: 'nvcr.io/nvidia/tritonserver:25.01-py3' })).toContain("'nodePool' must be GPUs of compute capability 7.5 or later");
+    expect(errorOf({ nodePool: v100, image: 'nvcr.io/nvidia/tritonserver:24.12-py3' })).toBeUndefined();
     // A plan per compute capability but one: A100 (8.0) and L4 (8.9).
     const plan = { ...RESNET50, name: 'trt', platform: ModelPlatform.TENSORRT_PLAN };
     const mixed = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB, GpuProduct.L4, GpuProduct.L40S] });
