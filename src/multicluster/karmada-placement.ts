@@ -54,7 +54,10 @@ export interface WorkloadPlacement {
   readonly apiObject?: ApiObject;
 }
 
-/** A workload Karmada can place across member clusters (DistributedTrainingJob, GpuNotebook ...). */
+/**
+ * A workload Karmada can place across member clusters: DistributedTrainingJob, GpuNotebook, GpuInferenceService,
+ * TritonServer, TritonKnativeService, or any object through PlaceableWorkload.fromApiObject.
+ */
 export interface IPlaceableWorkload {
   /** Its object, pod spec path, node pool and companions. */
   readonly workloadPlacement: WorkloadPlacement;
@@ -75,7 +78,7 @@ export interface PlaceableApiObjectOptions {
   readonly companions?: ApiObject[];
 }
 
-/** Makes any generated object placeable, e.g. `GpuInferenceService.apiObject`. */
+/** Makes any generated object placeable, e.g. one patched or made outside this library. */
 export class PlaceableWorkload {
   /**
    * A workload from its ApiObject and the node pool its pods were rendered with.

@@ -13,6 +13,7 @@ import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost } f
 import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
+import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix } from '../scheduling/_mc';
 import { AuxiliaryContainer, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
@@ -370,7 +371,7 @@ const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
  *   maxScale: 50,
  * });
  */
-export class GpuInferenceService extends Construct implements IEventSink, IKnativeFeatureConsumer {
+export class GpuInferenceService extends Construct implements IEventSink, IKnativeFeatureConsumer, IPlaceableWorkload {
   /** The pinned MinIO client image used to download model weights. */
   public static readonly DEFAULT_MC_IMAGE = DEFAULT_MC_IMAGE;
 
@@ -464,6 +465,11 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
    */
   public get coldStartBudget(): Duration {
     return this.progressDeadline;
+  }
+
+  /** The Knative Service for Karmada, with the node pool its pods were rendered with. */
+  public get workloadPlacement(): WorkloadPlacement {
+    return PlaceableWorkload.fromApiObject(this.apiObject, this.pod.nodePool).workloadPlacement;
   }
 
   /**

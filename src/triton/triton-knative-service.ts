@@ -5,13 +5,14 @@ import {
   checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_EXIT_TIMEOUT_SECONDS, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations,
   selfBatchingModel, startupFailureThreshold, tritonPoolChecks, tritonProgressDeadline, validateAgainstServer,
 } from './_triton-pod';
-import { TritonModel } from './triton-model-repo';
+import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { MetricsScraping, ModelControl, TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
+import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { registerPoolChecks } from '../scheduling/_placement';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
@@ -77,7 +78,7 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  *   nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
  * });
  */
-export class TritonKnativeService extends Construct {
+export class TritonKnativeService extends Construct implements IPlaceableWorkload {
   /** The underlying GpuInferenceService. */
   public readonly service: GpuInferenceService;
   /** Name of the Knative Service. */
@@ -91,8 +92,11 @@ export class TritonKnativeService extends Construct {
   /** The PodMonitor, with `MetricsScraping.POD_MONITOR`. */
   public readonly monitor?: ApiObject;
 
+  private readonly repository: TritonModelRepo;
+
   public constructor(scope: Construct, id: string, props: TritonKnativeServiceProps) {
     super(scope, id);
+    this.repository = props.repository;
     checkUniqueObjectNames(this);
     // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec): below Triton's
     // own 30s exit timeout, the server is told to exit within it, or the kubelet kills it with requests in flight.
@@ -225,6 +229,15 @@ export class TritonKnativeService extends Construct {
         return errors;
       }),
     });
+  }
+
+  /**
+   * The Knative Service for Karmada, with the node pool its pods were rendered with and the repository's ConfigMap
+   * as a companion: Karmada's propagateDeps does not follow a Knative Service's references.
+   */
+  public get workloadPlacement(): WorkloadPlacement {
+    const own = this.service.workloadPlacement;
+    return PlaceableWorkload.fromApiObject(this.service.apiObject, own.nodePool, { companions: [this.repository.configMap] }).workloadPlacement;
   }
 
   /** The in-cluster URL of the service. */

@@ -15,6 +15,7 @@ import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
+import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { registerPoolChecks } from '../scheduling/_placement';
 import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
@@ -173,7 +174,7 @@ const QUEUE_TIME_HEADROOM_MICROS = 50_000;
  *   autoscaling: { minReplicas: 2, maxReplicas: 8 },
  * });
  */
-export class TritonServer extends Construct {
+export class TritonServer extends Construct implements IPlaceableWorkload {
   /** The pinned default image, Triton 25.12 (`nvcr.io/nvidia/tritonserver:25.12-py3`). */
   public static readonly DEFAULT_IMAGE = DEFAULT_TRITON_IMAGE;
 
@@ -278,6 +279,16 @@ export class TritonServer extends Construct {
     });
     // Last: a server whose other props fail holds no claim.
     claimSingleNodeRepository(props.repository, this);
+  }
+
+  /**
+   * The Deployment for Karmada, with the node pool its pods were rendered with; its Service, disruption budget,
+   * autoscaler, monitor and the repository's ConfigMap are companions, which every target gets too.
+   */
+  public get workloadPlacement(): WorkloadPlacement {
+    const companions = [this.service, this.disruptionBudget, this.autoscaler, this.monitor, this.props.repository.configMap]
+      .filter((o): o is ApiObject => o !== undefined);
+    return PlaceableWorkload.fromApiObject(this.deployment, this.triton.pod.nodePool, { companions }).workloadPlacement;
   }
 
   /** In-cluster URL of the HTTP endpoint; needs the namespace (the chart's, or metadata's). */

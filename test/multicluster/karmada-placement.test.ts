@@ -513,4 +513,31 @@ describe('KarmadaPlacement', () => {
       })).toBe('');
     });
   });
+
+  test('a GpuInferenceService, a TritonServer and a TritonKnativeService are placeable as they are, with their companions', () => {
+    const chart = new Chart(Testing.app(), 'direct', { namespace: 'ml' });
+    const repo = new TritonModelRepo(chart, 'repo', {
+      metadata: { name: 'models' },
+      artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')),
+      models: [{ name: 'm', platform: ModelPlatform.ONNXRUNTIME_ONNX, maxBatchSize: 8, inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }], outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }] }],
+    });
+    const server = new TritonServer(chart, 'server', { repository: repo, nodePool: onPremPool, metadata: { name: 'triton' } });
+    const tks = new TritonKnativeService(chart, 'tks', { repository: repo, nodePool: onPremPool, metadata: { name: 'triton-burst' } });
+    const gis = new GpuInferenceService(chart, 'gis', { image: IMAGE, nodePool: onPremPool, metadata: { name: 'classifier' } });
+    new KnativeFeatures(chart, 'members', {
+      emitConfigMap: false,
+      enabled: [KnativeFeature.NODE_SELECTOR, KnativeFeature.AFFINITY, KnativeFeature.TOLERATIONS, KnativeFeature.PERSISTENT_VOLUME_CLAIM],
+    });
+    new KarmadaPlacement(chart, 'p-server', { workload: server, targets: [onPrem, gke] });
+    new KarmadaPlacement(chart, 'p-tks', { workload: tks, targets: [onPrem] });
+    new KarmadaPlacement(chart, 'p-gis', { workload: gis, targets: [onPrem] });
+    const policies = ofKind(synth(chart), POLICY, 'PropagationPolicy');
+    const selectors = (name: string) => policies.find((p) => p.metadata.name === name).spec.resourceSelectors.map((r: any) => `${r.kind}/${r.name}`);
+    expect(selectors('triton')).toEqual(['Deployment/triton']);
+    expect(selectors('triton-companions')).toEqual(['Service/triton', 'PodDisruptionBudget/triton', 'HorizontalPodAutoscaler/triton', 'ConfigMap/models']);
+    expect(selectors('triton-burst')).toEqual(['Service/triton-burst']);
+    expect(selectors('triton-burst-companions')).toEqual(['ConfigMap/models']);
+    expect(selectors('classifier')).toEqual(['Service/classifier']);
+    expect(policies.map((p) => p.metadata.name)).not.toContain('classifier-companions');
+  });
 });
