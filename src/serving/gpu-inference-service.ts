@@ -246,6 +246,16 @@ export interface KnativeScalingOptions {
    * @default 1000 - Knative's default
    */
   readonly containerConcurrencyMaxLimit?: number;
+  /**
+   * How long to wait for the first byte of a response (`responseStartTimeoutSeconds`); at most `timeout`.
+   * @default - `timeout`
+   */
+  readonly responseStartTimeout?: Duration;
+  /**
+   * How long a request may stay idle, a started stream included (`idleTimeoutSeconds`); at most `timeout`.
+   * @default - the cluster default (0, no idle timeout)
+   */
+  readonly idleTimeout?: Duration;
 }
 
 /** Props of GpuInferenceService. */
@@ -307,16 +317,6 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    * @default - 0, unlimited
    */
   readonly containerConcurrency?: number;
-  /**
-   * How long to wait for the first byte of a response (`responseStartTimeoutSeconds`); at most `timeout`.
-   * @default - `timeout`
-   */
-  readonly responseStartTimeout?: Duration;
-  /**
-   * How long a request may stay idle (`idleTimeoutSeconds`); at most `timeout`.
-   * @default - the cluster default (0, no idle timeout)
-   */
-  readonly idleTimeout?: Duration;
   /**
    * How long a new revision may take to become ready (`serving.knative.dev/progress-deadline`), and a revision
    * scaling from zero to activate before Knative scales it back: the `coldStartBudget` event retries are sized to.

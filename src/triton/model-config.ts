@@ -110,7 +110,9 @@ export class ModelPlatform {
   /**
    * Any other backend by name (`backend: "<name>"`), e.g. `vllm`, `fil`, `openvino`, `onnxruntime`, or a custom one.
    * NGC ships `vllm` and `tensorrtllm` only in images of their own (`<yy.mm>-vllm-python-py3`,
-   * `<yy.mm>-trtllm-python-py3`), which have no other backend but Python.
+   * `<yy.mm>-trtllm-python-py3`), which have no other backend but Python. The `vllm` backend needs `decoupled: true`
+   * and reads vLLM's engine arguments from `model.json` in the version folder (publish it with the artifacts); a
+   * model spread over several GPUs (`tensor_parallel_size` above 1) takes KIND_MODEL instances.
    */
   public static custom(backend: string): ModelPlatform {
     if (!/^[a-z0-9][a-z0-9_.-]*$/.test(backend)) {
@@ -1118,6 +1120,11 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
     if (p.warmup) {
       throw propError(`${where}.warmup`, 'unset for an ensemble (Triton refuses it there)', p.warmup.map((w) => w.name).join(', '), 'warm up the models the steps run');
     }
+  }
+  // vllm_backend's model.py asserts the decoupled policy when the model loads (_init_engine_args).
+  if (p.platform._runtime === 'vllm' && !p.decoupled) {
+    throw propError(`${where}.decoupled`, 'true with the vllm backend, which refuses to load a model without the decoupled transaction policy',
+      p.decoupled ?? false, 'set decoupled: true');
   }
   if (p.responseCache) {
     const unsupported = p.sequenceBatching ? 'sequenceBatching' : p.decoupled ? 'decoupled' : undefined;

@@ -323,5 +323,7 @@ function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<KnativeScalin
     timeout: p.timeout,
     maxRevisionTimeout: p.maxRevisionTimeout,
     containerConcurrencyMaxLimit: p.containerConcurrencyMaxLimit,
+    responseStartTimeout: p.responseStartTimeout,
+    idleTimeout: p.idleTimeout,
   };
 }

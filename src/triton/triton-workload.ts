@@ -201,8 +201,9 @@ export interface TritonWorkloadProps extends GpuPodProps {
    * How long Triton lets in-flight requests finish after SIGTERM before it exits (`--exit-timeout-secs`). A
    * TritonServer's pods keep serving 10 s after they start terminating (a preStop sleep, while the endpoints drop
    * them), and get that plus this plus 15 s as their termination grace period, so the kubelet does not kill the
-   * server first. Knative gives a TritonKnativeService's pods its request `timeout` as their grace period, and
-   * no request outlives it: an `exitTimeout` longer than that is refused.
+   * server first. Knative gives a TritonKnativeService's pods its request `timeout` as their grace period, so an
+   * `exitTimeout` longer than that is refused (and a response still streaming when the grace period ends is cut:
+   * size `timeout` for the longest one).
    * @default Duration.seconds(30), Triton's default; a TritonKnativeService's request `timeout` when that is shorter
    */
   readonly exitTimeout?: Duration;

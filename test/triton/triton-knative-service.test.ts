@@ -116,6 +116,13 @@ describe('TritonKnativeService', () => {
     expect(Object.keys(features.data)).not.toContain('kubernetes.podspec-persistent-volume-claim');
   });
 
+  test('response-start and idle timeouts reach the revision: an idle open stream would keep a replica from scaling to zero', () => {
+    const timeouts = { timeout: Duration.minutes(10), responseStartTimeout: Duration.minutes(8), idleTimeout: Duration.minutes(2) };
+    const spec = ksvcOf(knative(timeouts).app).spec.template.spec;
+    expect(spec).toMatchObject({ timeoutSeconds: 600, responseStartTimeoutSeconds: 480, idleTimeoutSeconds: 120 });
+    expect(() => knative({ timeout: Duration.minutes(5), idleTimeout: Duration.minutes(6) })).toThrow(/'idleTimeout' must be between 0s and the request timeout \(300s\)/);
+  });
+
   test('serves exactly one port: 8000 http1 by default', () => {
     const { app, triton } = knative();
     expect(containerOf(app).ports).toEqual([{ containerPort: 8000, name: 'http1' }]);

@@ -578,7 +578,7 @@ describe('TritonServer', () => {
   });
 
   test('fails at synth on a model whose backend the NGC image does not ship: the LLM backends have images of their own, which ship nothing else', () => {
-    const llm = (backend: string) => ({ ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined });
+    const llm = (backend: string) => ({ ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined, decoupled: backend === 'vllm' });
     const errorOf = (image: string, models: any[]) => {
       try {
         synthAppChecked(server({ image, disableAutoCompleteConfig: false, autoscaling: { queueTime: false } }, models).app);
