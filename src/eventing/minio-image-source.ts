@@ -12,6 +12,7 @@ import { TriggerFilter } from './filters';
 import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, checkMetadata, checkSecretKey, LABEL_VALUE } from '../_names';
+import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { checkBucket, checkCaCertificate, checkSecretKeys, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts, parseEndpoint } from '../scheduling/_mc';
@@ -427,7 +428,9 @@ export class MinIOImageSource extends Construct {
     const pulledImage = pullImage ? pullImage(mcImage) : mcImage;
     // Pull secrets join the hash only when set, as the CA does.
     const pullRefs = jobPod.imagePullSecrets ? [jobPod.imagePullSecrets] : [];
-    const hashed = [settings, pulledImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, setupLabels, ...caRef, ...pullRefs];
+    // The user's labels sorted, so their order changes nothing; without them, the labels hash as they always did.
+    const hashedLabels = { ...sortedRecord(props.metadata?.labels ?? {}), ...setupLabels };
+    const hashed = [settings, pulledImage, secretRefs, SETUP_SCRIPT, props.authTokenRevision ?? null, hashedLabels, ...caRef, ...pullRefs];
     const hash = sha256(JSON.stringify(hashed)).slice(0, 8);
     this.setupJob = wireApiObject(this, 'Setup', k8s.KubeJob, {
       metadata: { name: `${base}-setup-${hash}`, namespace: objectNamespace, labels: setupLabels, annotations },

@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClusterTarget } from './cluster-target';
+import { perCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { constructCount, keyedMemo } from '../_memo';
@@ -241,7 +242,23 @@ export class KarmadaPlacement extends Construct {
       },
     });
 
+    let claimCompanions = () => {};
     if (placement.companions?.length) {
+      // Karmada keeps an object with the first policy that claims it (the first by name among equals): a companion of
+      // two placements goes to the targets of one of them only.
+      const claims = companionClaims(this);
+      const targetSet = [...names].sort().join(', ');
+      const keys = placement.companions.map((c) => `${c.apiVersion} ${c.kind} ${c.namespace ?? ''}/${c.name}`);
+      placement.companions.forEach((c, i) => {
+        const other = claims.get(keys[i]);
+        if (other && other.targets !== targetSet) {
+          throw propError('workload', `companions no other KarmadaPlacement propagates to other targets: Karmada keeps an object with the first policy that claims it, so ${c.kind} '${c.name}' would reach the targets of one placement only`,
+            `${c.kind} '${c.name}', also a companion of '${other.path}' (targets ${other.targets}; here ${targetSet})`,
+            'propagate the shared object to every target with a policy of your own, and place one of the workloads through PlaceableWorkload.fromApiObject without it');
+        }
+      });
+      // Claimed once the placement is made: one that fails below claims nothing.
+      claimCompanions = () => keys.forEach((k) => { if (!claims.has(k)) claims.set(k, { path: this.node.path, targets: targetSet }); });
       this.companionPolicy = new (karmada().PropagationPolicy)(this, 'Companions', {
         metadata: { name: `${name}-companions`, namespace },
         spec: {
@@ -313,6 +330,7 @@ export class KarmadaPlacement extends Construct {
         }),
       });
     }
+    claimCompanions();
   }
 
   /**
@@ -454,3 +472,6 @@ function placementPatches(podSpecPath: string, base: Record<string, unknown>, ta
   }
   return patches;
 }
+
+/** The companions each KarmadaPlacement of a control plane propagates, with the targets it propagates them to. */
+const companionClaims = perCluster(() => new Map<string, { path: string; targets: string }>());

@@ -303,6 +303,10 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
             : `raise gpuCount to ${Math.max(...beyond) + 1}, or place the instances on GPUs the server gets`).message);
       }
     });
+    if ((props.disableAutoCompleteConfig ?? true) && model.config.platform._runtime === 'vllm' && !model.config.props.decoupled) {
+      errors.push(propError(`model[${model.name}].decoupled`, 'true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled ' +
+        'transaction policy, which only its auto-complete would otherwise set', 'unset', 'set decoupled: true').message);
+    }
     if ((props.disableAutoCompleteConfig ?? true) && (!(model.config.props.inputs?.length) || !(model.config.props.outputs?.length))) {
       errors.push(propError(`model[${model.name}]`, 'inputs and outputs while disableAutoCompleteConfig is on (Triton loads the config as written)', 'none',
         'declare the inputs and outputs, or set disableAutoCompleteConfig: false to let the backend fill them in').message);
@@ -442,7 +446,7 @@ export function tritonPoolChecks(props: TritonWorkloadProps, pod: ResolvedPod): 
       const sized = props.repository.models.some((m) => m.gpuMemoryPerInstance && !m.isEnsemble);
       const errors = poolKnown ? checkGpuMemory({ ...props, nodePool: pool, gpuMemory: undefined }, onPool) : sized
         ? [propError('nodePool', 'a pool whose GPUs are known (products with their memory, or MIG slices), to check the GPU memory the models state (gpuMemoryPerInstance)',
-          'unknown', "state the target pool's products, e.g. GpuNodePool.onPrem({ products: [GpuProduct.of('<gpu.product label>', Size.gibibytes(<memory>))] })").message]
+          'unknown', "state the target pool's products on its GpuNodePool factory, e.g. products: [GpuProduct.of('<gpu.product label>', Size.gibibytes(<memory>))]").message]
         : [];
       errors.push(...checkImageComputeCapability(pod.image, pool.products ?? []));
       const slice = migSliceOf(onPool);

@@ -1121,10 +1121,11 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
       throw propError(`${where}.warmup`, 'unset for an ensemble (Triton refuses it there)', p.warmup.map((w) => w.name).join(', '), 'warm up the models the steps run');
     }
   }
-  // vllm_backend's model.py asserts the decoupled policy when the model loads (_init_engine_args).
-  if (p.platform._runtime === 'vllm' && !p.decoupled) {
-    throw propError(`${where}.decoupled`, 'true with the vllm backend, which refuses to load a model without the decoupled transaction policy',
-      p.decoupled ?? false, 'set decoupled: true');
+  // vllm_backend's model.py asserts the decoupled policy when the model loads (_init_engine_args); its
+  // auto-complete sets it when unset, which the Triton workloads check against disableAutoCompleteConfig.
+  if (p.platform._runtime === 'vllm' && p.decoupled === false) {
+    throw propError(`${where}.decoupled`, 'true or unset with the vllm backend, which refuses to load a model without the decoupled transaction policy',
+      false, 'set decoupled: true');
   }
   if (p.responseCache) {
     const unsupported = p.sequenceBatching ? 'sequenceBatching' : p.decoupled ? 'decoupled' : undefined;

@@ -232,12 +232,14 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
   }
 
   /**
-   * The Knative Service for Karmada, with the node pool its pods were rendered with and the repository's ConfigMap
-   * as a companion: Karmada's propagateDeps does not follow a Knative Service's references.
+   * The Knative Service for Karmada, with the node pool its pods were rendered with and, unless Triton reads it from
+   * the store, the repository's ConfigMap as a companion: Karmada's propagateDeps does not follow a Knative Service's
+   * references. Secrets the pods read (store credentials, pull secrets) must exist in every target.
    */
   public get workloadPlacement(): WorkloadPlacement {
     const own = this.service.workloadPlacement;
-    return PlaceableWorkload.fromApiObject(this.service.apiObject, own.nodePool, { companions: [this.repository.configMap] }).workloadPlacement;
+    const companions = this.repository.artifacts.isNative ? [] : [this.repository.configMap];
+    return PlaceableWorkload.fromApiObject(this.service.apiObject, own.nodePool, { companions }).workloadPlacement;
   }
 
   /** The in-cluster URL of the service. */

@@ -279,6 +279,15 @@ describe('MinIOImageSource', () => {
       expect(o.metadata).toMatchObject({ namespace: 'events', labels: { team: 'ml' }, annotations: { 'example.com/owner': 'ml' } });
     }
     expect(s.webhookEndpoint).toBe('http://uploads-adapter.events.svc.cluster.local/');
+    // metadata's namespace wins over the chart's, and the labels reach the setup Job's pods.
+    const moved = source(chart(), { metadata: { name: 'uploads', namespace: 'events', labels: { team: 'ml' } } });
+    expect(moved.webhookEndpoint).toBe('http://uploads-adapter.events.svc.cluster.local/');
+    const job = oneOf(synth(moved.node.scope as Chart), 'batch/v1', 'Job');
+    expect(job.spec.template.metadata.labels.team).toBe('ml');
+    // The order of the label keys does not rename the setup Job.
+    const jobName = (labels: Record<string, string>) =>
+      oneOf(synth(source(chart(), { metadata: { name: 'uploads', labels } }).node.scope as Chart), 'batch/v1', 'Job').metadata.name;
+    expect(jobName({ team: 'ml', env: 'prod' })).toBe(jobName({ env: 'prod', team: 'ml' }));
     // Without labels, the setup Job's name (a hash of its pod template) stays as it was.
     expect(oneOf(synth(source(chart(), { metadata: { name: 'uploads' } }).node.scope as Chart), 'batch/v1', 'Job').metadata.name)
       .toBe(oneOf(synth(source(chart(), { metadata: { name: 'uploads', annotations: { a: 'b' } } }).node.scope as Chart), 'batch/v1', 'Job').metadata.name);

@@ -528,16 +528,30 @@ describe('KarmadaPlacement', () => {
       emitConfigMap: false,
       enabled: [KnativeFeature.NODE_SELECTOR, KnativeFeature.AFFINITY, KnativeFeature.TOLERATIONS, KnativeFeature.PERSISTENT_VOLUME_CLAIM],
     });
+    // The autoscaler would fight Karmada over the replicas: not a companion.
     new KarmadaPlacement(chart, 'p-server', { workload: server, targets: [onPrem, gke] });
-    new KarmadaPlacement(chart, 'p-tks', { workload: tks, targets: [onPrem] });
+    // The repository's ConfigMap is shared: allowed for placements on the same targets.
+    new KarmadaPlacement(chart, 'p-tks', { workload: tks, targets: [gke, onPrem] });
     new KarmadaPlacement(chart, 'p-gis', { workload: gis, targets: [onPrem] });
+    // Karmada keeps an object with the first policy that claims it: a companion shared with other targets is refused.
+    expect(() => new KarmadaPlacement(chart, 'p-tks-2', { workload: tks, name: 'triton-burst-2', targets: [onPrem] })).toThrow(
+      "'workload' must be companions no other KarmadaPlacement propagates to other targets: Karmada keeps an object with the first policy that claims it, " +
+      "so ConfigMap 'models' would reach the targets of one placement only, got 'ConfigMap 'models', also a companion of 'direct/p-server' (targets gke-burst, on-prem; " +
+      "here on-prem)'");
     const policies = ofKind(synth(chart), POLICY, 'PropagationPolicy');
     const selectors = (name: string) => policies.find((p) => p.metadata.name === name).spec.resourceSelectors.map((r: any) => `${r.kind}/${r.name}`);
     expect(selectors('triton')).toEqual(['Deployment/triton']);
-    expect(selectors('triton-companions')).toEqual(['Service/triton', 'PodDisruptionBudget/triton', 'HorizontalPodAutoscaler/triton', 'ConfigMap/models']);
+    expect(selectors('triton-companions')).toEqual(['Service/triton', 'PodDisruptionBudget/triton', 'ConfigMap/models']);
     expect(selectors('triton-burst')).toEqual(['Service/triton-burst']);
     expect(selectors('triton-burst-companions')).toEqual(['ConfigMap/models']);
     expect(selectors('classifier')).toEqual(['Service/classifier']);
     expect(policies.map((p) => p.metadata.name)).not.toContain('classifier-companions');
+    // Triton reads a native repository from the store: no ConfigMap to carry.
+    const native = new Chart(Testing.app(), 'native', { namespace: 'ml' });
+    const nativeRepo = new TritonModelRepo(native, 'repo', { artifacts: ModelArtifactSource.fromGcs({ bucket: 'acme-models' }) });
+    nativeRepo.addModel({ name: 'm', platform: ModelPlatform.ONNXRUNTIME_ONNX, maxBatchSize: 8, inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }], outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }] });
+    expect(new TritonKnativeService(native, 'tks', { repository: nativeRepo, nodePool: onPremPool }).workloadPlacement.companions).toBeUndefined();
+    expect(new TritonServer(native, 'server', { repository: nativeRepo, nodePool: onPremPool }).workloadPlacement.companions?.map((c) => c.kind))
+      .toEqual(['Service', 'PodDisruptionBudget']);
   });
 });

@@ -174,9 +174,10 @@ describe('TritonModelConfig', () => {
   test('renders platforms as platform and backends as backend', () => {
     expect(render(simple({ platform: ModelPlatform.PYTHON }))).toContain('backend: "python"');
     expect(render(simple({ platform: ModelPlatform.custom('vllm'), decoupled: true }))).toContain('backend: "vllm"');
-    // vllm_backend asserts the decoupled policy when it loads the model.
-    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm') }))).toThrow(
-      "'model[m].decoupled' must be true with the vllm backend, which refuses to load a model without the decoupled transaction policy, got false: set decoupled: true");
+    // vllm_backend asserts the decoupled policy when it loads the model; its auto-complete sets it when unset.
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm'), decoupled: false }))).toThrow(
+      "'model[m].decoupled' must be true or unset with the vllm backend, which refuses to load a model without the decoupled transaction policy, got false: set decoupled: true");
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm') }))).not.toThrow();
     const trt = render(simple({ platform: ModelPlatform.TENSORRT_PLAN }));
     expect(trt).toContain('platform: "tensorrt_plan"');
     expect(trt).not.toContain('backend:');

@@ -487,6 +487,15 @@ describe('TritonServer', () => {
 
   describe('a model whose backend batches itself (vLLM, TensorRT-LLM)', () => {
     const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
+    test('a vllm model needs decoupled while the config is loaded as written; the backend\'s auto-complete sets it otherwise', () => {
+      const undecoupled = { ...VLLM, decoupled: undefined };
+      expect(() => synthAppChecked(server({ image: VLLM_IMAGE, autoscaling: { queueTime: false } }, [undecoupled]).app)).toThrow(
+        "'model[llama].decoupled' must be true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled " +
+        "transaction policy, which only its auto-complete would otherwise set, got 'unset': set decoupled: true");
+      const autoCompleted = server({ image: VLLM_IMAGE, autoscaling: { queueTime: false }, disableAutoCompleteConfig: false }, [undecoupled]);
+      expect(() => synthAppChecked(autoCompleted.app)).not.toThrow();
+    });
+
     test("fails at synth on the default queue-time HPA: Triton's queue time stays near 0 while the backend queues", () => {
       const { app } = server({ image: VLLM_IMAGE }, [VLLM]);
       expect(() => synthAppChecked(app)).toThrow("'autoscaling.queueTime' must be false, or a queueTimeMetric, with model 'llama': the vllm backend takes each " +
@@ -578,7 +587,8 @@ describe('TritonServer', () => {
   });
 
   test('fails at synth on a model whose backend the NGC image does not ship: the LLM backends have images of their own, which ship nothing else', () => {
-    const llm = (backend: string) => ({ ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined, decoupled: backend === 'vllm' });
+    // Auto-complete on (disableAutoCompleteConfig: false below): the vllm backend's own auto-complete sets decoupled.
+    const llm = (backend: string) => ({ ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined });
     const errorOf = (image: string, models: any[]) => {
       try {
         synthAppChecked(server({ image, disableAutoCompleteConfig: false, autoscaling: { queueTime: false } }, models).app);
