@@ -14,7 +14,7 @@ const MAX_COMPUTED_RETRY = 20;
 export const DEFAULT_BACKOFF_DELAY = Duration.seconds(1);
 
 /** Throws on the first value Knative's webhook would reject or that contradicts another. */
-export function checkDeliveryOptions(prop: string, o: DeliveryOptions, namespace: string | undefined): void {
+export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
   checkInteger(`${prop}.retry`, o.retry, 0, 2147483647);
   for (const [name, d, why, fix] of [
     ['backoffDelay', o.backoffDelay, 'longer than 0s (Knative would retry at once)', undefined],
@@ -37,14 +37,14 @@ export function checkDeliveryOptions(prop: string, o: DeliveryOptions, namespace
   if (o.deadLetterSink && o.dropUndeliverableEvents) {
     throw propError(`${prop}.dropUndeliverableEvents`, 'unset when a deadLetterSink is given', true, 'keep one of them');
   }
-  if (o.deadLetterSink) sinkDestination(`${prop}.deadLetterSink`, o.deadLetterSink, namespace);
+  if (o.deadLetterSink) sinkDestination(`${prop}.deadLetterSink`, o.deadLetterSink);
 }
 
 /**
  * The sink's destination, checked: a sink that says it cannot take events (read by duck typing, e.g. the Knative
  * service of a TritonKnativeService) is refused, and so is a destination `checkDestination` refuses.
  */
-export function sinkDestination(prop: string, sink: IEventSink, namespace: string | undefined): SinkDestination {
+export function sinkDestination(prop: string, sink: IEventSink): SinkDestination {
   const refuses = (sink as { _refusesEvents?: unknown })._refusesEvents;
   if (typeof refuses === 'string') {
     throw propError(prop, 'a sink that takes CloudEvents', refuses,
@@ -52,12 +52,6 @@ export function sinkDestination(prop: string, sink: IEventSink, namespace: strin
   }
   const d = sink.toSinkDestination();
   checkDestination(prop, d);
-  // knative/pkg's KReference.Validate: a reference to another namespace than its holder's is "mismatched namespaces".
-  const ref = d.ref;
-  if (ref?.namespace && namespace && ref.namespace !== namespace) {
-    throw propError(prop, `a sink in the namespace of the object that refers to it ('${namespace}'): Knative refuses a reference to another namespace`,
-      `${ref.kind} '${ref.name}' in '${ref.namespace}'`, `create the sink in '${namespace}', or send the events to a Broker there`);
-  }
   return d;
 }
 

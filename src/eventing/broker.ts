@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Chart, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDeliveryOptions, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY, renderDelivery } from './_delivery';
 import { BackoffPolicy, DeliveryOptions } from './delivery';
@@ -119,7 +119,7 @@ export class Broker extends Construct implements IBroker {
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.brokerClass = props.brokerClass ?? BrokerClass.MT_CHANNEL_BASED;
-    if (props.delivery) checkDeliveryOptions('delivery', props.delivery, props.metadata?.namespace ?? Chart.of(this).namespace);
+    if (props.delivery) checkDeliveryOptions('delivery', props.delivery);
     this.delivery = props.delivery;
     const config = props.config;
     if (config) {

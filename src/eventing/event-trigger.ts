@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   backoffSeconds, checkDeliveryOptions, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY,
@@ -114,8 +114,7 @@ export class EventTrigger extends Construct {
     checkMetadata('metadata', props.metadata);
     this.broker = props.broker;
     const own = props.delivery ?? {};
-    const namespace = props.metadata?.namespace ?? Chart.of(this).namespace;
-    checkDeliveryOptions('delivery', own, namespace);
+    checkDeliveryOptions('delivery', own);
     const inherited = props.broker.delivery ?? {};
 
     // A broker, subscriber or dead-letter sink made in this app must go to the trigger's own cluster: Knative
@@ -126,7 +125,7 @@ export class EventTrigger extends Construct {
           'create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
       }
     }
-    this.subscriber = subscriberDestination(props, namespace);
+    this.subscriber = subscriberDestination(props);
     const brokerRef = props.broker.toSinkDestination().ref;
     if (brokerRef && this.subscriber.ref && !props.subscriberPath && sameRef(brokerRef, this.subscriber.ref)) {
       throw propError('subscriber', 'something other than the trigger\'s own broker', props.broker.name, 'a trigger that delivers to its broker sends every event around again');
@@ -255,8 +254,8 @@ export class EventTrigger extends Construct {
   }
 }
 
-function subscriberDestination(props: EventTriggerProps, namespace: string | undefined): SinkDestination {
-  const d = sinkDestination('subscriber', props.subscriber, namespace);
+function subscriberDestination(props: EventTriggerProps): SinkDestination {
+  const d = sinkDestination('subscriber', props.subscriber);
   const path = props.subscriberPath;
   if (path === undefined) return d;
   if (!path.startsWith('/')) throw propError('subscriberPath', "a path starting with '/'", path);

@@ -310,7 +310,7 @@ export class MinIOImageSource extends Construct {
     if (props.authTokenRevision !== undefined && !LABEL_VALUE.test(props.authTokenRevision)) {
       throw propError('authTokenRevision', 'a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter)', props.authTokenRevision);
     }
-    const sink = sinkDestination('sink', props.sink, props.metadata?.namespace ?? Chart.of(this).namespace);
+    const sink = sinkDestination('sink', props.sink);
 
     const given = props.metadata?.name;
     const base = given ?? Names.toDnsLabel(this, { maxLen: 40 });

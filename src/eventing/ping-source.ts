@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Chart, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
 import { coldStartOf, renderDestination, sinkDestination } from './_delivery';
@@ -132,7 +132,7 @@ export class PingSource extends Construct {
       }
     }
     checkExtensions('extensions', props.extensions);
-    const sink = sinkDestination('sink', props.sink, props.metadata?.namespace ?? Chart.of(this).namespace);
+    const sink = sinkDestination('sink', props.sink);
     const cold = coldStartOf(props.sink);
     if (cold && cold.minScale === 0) {
       const expected = "a sink that is always up, or a Broker: Knative's ping adapter retries five times within two seconds and then drops the event, " +

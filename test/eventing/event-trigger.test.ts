@@ -2,7 +2,7 @@ import { Duration, Testing } from 'cdk8s';
 import { chart, classifier } from './_fixtures';
 import {
   BackoffPolicy, Broker, ClusterChart, ClusterTarget, ColdStartCheck, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink, EventTrigger,
-  GpuInferenceService, GpuNodePool, TriggerFilter,
+  GpuNodePool, TriggerFilter,
 } from '../../src';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -83,17 +83,6 @@ describe('EventTrigger', () => {
       backoffDelay: 'PT3S',
       timeout: 'PT20S',
     });
-  });
-
-  test('fails on a subscriber or dead-letter sink in another namespace: Knative refuses the reference ("mismatched namespaces")', () => {
-    const c = chart();
-    const elsewhere = new GpuInferenceService(c, 'svc', { image: 'registry.example.com/ml/model:1.0.0', minScale: 1, metadata: { name: 'classifier', namespace: 'serving' } });
-    expect(() => new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: elsewhere, delivery: { deadLetterSink: errorsSink } })).toThrow(
-      "'subscriber' must be a sink in the namespace of the object that refers to it ('ml-events'): Knative refuses a reference to another namespace, " +
-      "got 'Service 'classifier' in 'serving'': create the sink in 'ml-events', or send the events to a Broker there");
-    const logger = new DeadLetterLogger(c, 'errors', { metadata: { name: 'dead-letters', namespace: 'ops' } });
-    expect(() => new EventTrigger(c, 'u', { broker: Broker.fromBrokerName('default'), subscriber: classifier(c, { minScale: 1 }), delivery: { deadLetterSink: logger } }))
-      .toThrow("'delivery.deadLetterSink' must be a sink in the namespace of the object that refers to it ('ml-events')");
   });
 
   test('a warm subscriber gets 3 retries and no cold-start check', () => {

@@ -279,9 +279,7 @@ describe('MinIOImageSource', () => {
       expect(o.metadata).toMatchObject({ namespace: 'events', labels: { team: 'ml' }, annotations: { 'example.com/owner': 'ml' } });
     }
     expect(s.webhookEndpoint).toBe('http://uploads-adapter.events.svc.cluster.local/');
-    // metadata's namespace wins over the chart's, and the labels reach the setup Job's pods; the sink must be there too.
-    expect(() => source(chart(), { metadata: { name: 'uploads', namespace: 'events' }, sink: new Broker(chart(), 'b', { metadata: { name: 'events' } }) }))
-      .toThrow("'sink' must be a sink in the namespace of the object that refers to it ('events')");
+    // metadata's namespace wins over the chart's, and the labels reach the setup Job's pods.
     const moved = source(chart(), { metadata: { name: 'uploads', namespace: 'events', labels: { team: 'ml' } } });
     expect(moved.webhookEndpoint).toBe('http://uploads-adapter.events.svc.cluster.local/');
     const job = oneOf(synth(moved.node.scope as Chart), 'batch/v1', 'Job');
