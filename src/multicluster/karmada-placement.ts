@@ -242,6 +242,14 @@ export class KarmadaPlacement extends Construct {
       },
     });
 
+    // Karmada keeps an object with the first policy that claims it: a workload placed twice is placed once.
+    const placed = workloadClaims(this);
+    const workloadKey = `${placement.workload.apiVersion} ${placement.workload.kind} ${namespace ?? ''}/${placement.workload.name}`;
+    const placedBy = placed.get(workloadKey);
+    if (placedBy) {
+      throw propError('workload', 'a workload no other KarmadaPlacement places: Karmada keeps an object with the first policy that claims it',
+        `${placement.workload.kind} '${placement.workload.name}', placed by '${placedBy}' already`, 'place it once, with every target in one KarmadaPlacement');
+    }
     let claimCompanions = () => {};
     if (placement.companions?.length) {
       // Karmada keeps an object with the first policy that claims it (the first by name among equals): a companion of
@@ -331,6 +339,11 @@ export class KarmadaPlacement extends Construct {
       });
     }
     claimCompanions();
+    placed.set(workloadKey, this.node.path);
+    // A member cluster's HPA scales the workload there: Karmada keeps its replicas only with this label.
+    if (placement.apiObject && placement.companions?.some((c) => c.kind === 'HorizontalPodAutoscaler')) {
+      placement.apiObject.metadata.addLabel(RETAIN_REPLICAS_LABEL, 'true');
+    }
   }
 
   /**
@@ -475,3 +488,9 @@ function placementPatches(podSpecPath: string, base: Record<string, unknown>, ta
 
 /** The companions each KarmadaPlacement of a control plane propagates, with the targets it propagates them to. */
 const companionClaims = perCluster(() => new Map<string, { path: string; targets: string }>());
+
+/** The workloads the KarmadaPlacements of a control plane place, by the path of the placement. */
+const workloadClaims = perCluster(() => new Map<string, string>());
+
+/** Karmada's label that keeps a member cluster's replicas of a workload (its HPA scales it there). */
+const RETAIN_REPLICAS_LABEL = 'resourcetemplate.karmada.io/retain-replicas';

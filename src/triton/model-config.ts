@@ -1128,7 +1128,9 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
       false, 'set decoupled: true');
   }
   if (p.responseCache) {
-    const unsupported = p.sequenceBatching ? 'sequenceBatching' : p.decoupled ? 'decoupled' : undefined;
+    // The vllm backend's auto-complete makes the model decoupled when the config leaves it unset.
+    const decoupled = p.decoupled || p.platform._runtime === 'vllm';
+    const unsupported = p.sequenceBatching ? 'sequenceBatching' : decoupled ? 'decoupled' : undefined;
     if (unsupported) {
       throw propError(`${where}.responseCache`, `unset with ${unsupported}: Triton's response cache serves the default and dynamic batchers of non-decoupled models only`,
         true, 'drop responseCache for this model');

@@ -282,15 +282,16 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
   }
 
   /**
-   * The Deployment for Karmada, with the node pool its pods were rendered with; its Service, disruption budget and
-   * (unless Triton reads it from the store) the repository's ConfigMap are companions, which every target gets too.
-   * The autoscaler and the monitor are not: an HPA in a member cluster fights Karmada over the replicas unless the
-   * Deployment carries Karmada's `resourcetemplate.karmada.io/retain-replicas` label (or use a FederatedHPA on the
-   * control plane), and a PodMonitor needs the Prometheus Operator there; propagate them with a policy of your own.
+   * The Deployment for Karmada, with the node pool its pods were rendered with; its Service, disruption budget,
+   * autoscaler and (unless Triton reads it from the store) the repository's ConfigMap are companions, which every
+   * target gets too. KarmadaPlacement labels a Deployment whose autoscaler it propagates so that Karmada keeps the
+   * member cluster's replicas (`resourcetemplate.karmada.io/retain-replicas`). The monitor is not a companion: a
+   * PodMonitor needs the Prometheus Operator in the member cluster; propagate it with a policy of your own.
    */
   public get workloadPlacement(): WorkloadPlacement {
     const repo = this.props.repository;
-    const companions = [this.service, this.disruptionBudget, ...(repo.artifacts.isNative ? [] : [repo.configMap])];
+    const companions = [this.service, this.disruptionBudget, ...(this.autoscaler ? [this.autoscaler] : []),
+      ...(repo.artifacts.isNative ? [] : [repo.configMap])];
     return PlaceableWorkload.fromApiObject(this.deployment, this.triton.pod.nodePool, { companions }).workloadPlacement;
   }
 

@@ -528,20 +528,27 @@ describe('KarmadaPlacement', () => {
       emitConfigMap: false,
       enabled: [KnativeFeature.NODE_SELECTOR, KnativeFeature.AFFINITY, KnativeFeature.TOLERATIONS, KnativeFeature.PERSISTENT_VOLUME_CLAIM],
     });
-    // The autoscaler would fight Karmada over the replicas: not a companion.
     new KarmadaPlacement(chart, 'p-server', { workload: server, targets: [onPrem, gke] });
     // The repository's ConfigMap is shared: allowed for placements on the same targets.
     new KarmadaPlacement(chart, 'p-tks', { workload: tks, targets: [gke, onPrem] });
     new KarmadaPlacement(chart, 'p-gis', { workload: gis, targets: [onPrem] });
-    // Karmada keeps an object with the first policy that claims it: a companion shared with other targets is refused.
-    expect(() => new KarmadaPlacement(chart, 'p-tks-2', { workload: tks, name: 'triton-burst-2', targets: [onPrem] })).toThrow(
+    // Karmada keeps an object with the first policy that claims it: a workload placed twice, or a companion shared with
+    // other targets, is refused.
+    expect(() => new KarmadaPlacement(chart, 'p-tks-2', { workload: tks, name: 'triton-burst-2', targets: [gke, onPrem] })).toThrow(
+      "'workload' must be a workload no other KarmadaPlacement places: Karmada keeps an object with the first policy that claims it, " +
+      "got 'Service 'triton-burst', placed by 'direct/p-tks' already': place it once, with every target in one KarmadaPlacement");
+    const other = new TritonServer(chart, 'other', { repository: repo, nodePool: onPremPool, replicas: 1, metadata: { name: 'triton-other' } });
+    expect(() => new KarmadaPlacement(chart, 'p-other', { workload: other, targets: [onPrem] })).toThrow(
       "'workload' must be companions no other KarmadaPlacement propagates to other targets: Karmada keeps an object with the first policy that claims it, " +
       "so ConfigMap 'models' would reach the targets of one placement only, got 'ConfigMap 'models', also a companion of 'direct/p-server' (targets gke-burst, on-prem; " +
       "here on-prem)'");
     const policies = ofKind(synth(chart), POLICY, 'PropagationPolicy');
     const selectors = (name: string) => policies.find((p) => p.metadata.name === name).spec.resourceSelectors.map((r: any) => `${r.kind}/${r.name}`);
     expect(selectors('triton')).toEqual(['Deployment/triton']);
-    expect(selectors('triton-companions')).toEqual(['Service/triton', 'PodDisruptionBudget/triton', 'ConfigMap/models']);
+    expect(selectors('triton-companions')).toEqual(['Service/triton', 'PodDisruptionBudget/triton', 'HorizontalPodAutoscaler/triton', 'ConfigMap/models']);
+    // Its HPA scales it in the member cluster: Karmada keeps those replicas only with this label.
+    expect(server.deployment.metadata.getLabel('resourcetemplate.karmada.io/retain-replicas')).toBe('true');
+    expect(tks.service.apiObject.metadata.getLabel('resourcetemplate.karmada.io/retain-replicas')).toBeUndefined();
     expect(selectors('triton-burst')).toEqual(['Service/triton-burst']);
     expect(selectors('triton-burst-companions')).toEqual(['ConfigMap/models']);
     expect(selectors('classifier')).toEqual(['Service/classifier']);
@@ -552,6 +559,6 @@ describe('KarmadaPlacement', () => {
     nativeRepo.addModel({ name: 'm', platform: ModelPlatform.ONNXRUNTIME_ONNX, maxBatchSize: 8, inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }], outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }] });
     expect(new TritonKnativeService(native, 'tks', { repository: nativeRepo, nodePool: onPremPool }).workloadPlacement.companions).toBeUndefined();
     expect(new TritonServer(native, 'server', { repository: nativeRepo, nodePool: onPremPool }).workloadPlacement.companions?.map((c) => c.kind))
-      .toEqual(['Service', 'PodDisruptionBudget']);
+      .toEqual(['Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
   });
 });

@@ -178,6 +178,8 @@ describe('TritonModelConfig', () => {
     expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm'), decoupled: false }))).toThrow(
       "'model[m].decoupled' must be true or unset with the vllm backend, which refuses to load a model without the decoupled transaction policy, got false: set decoupled: true");
     expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm') }))).not.toThrow();
+    // Decoupled either way, so no response cache.
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm'), responseCache: true }))).toThrow("'model[m].responseCache' must be unset with decoupled");
     const trt = render(simple({ platform: ModelPlatform.TENSORRT_PLAN }));
     expect(trt).toContain('platform: "tensorrt_plan"');
     expect(trt).not.toContain('backend:');
