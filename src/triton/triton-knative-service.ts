@@ -1,9 +1,10 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkScraping, tritonMonitor } from './_monitor';
+import { tritonPoolChecks, validateAgainstServer } from './_server-checks';
 import {
   checkRepositoryClaim, CONFIG_HASH_ANNOTATION, DEFAULT_EXIT_TIMEOUT_SECONDS, GRPC_PORT, HTTP_PORT, resolveTritonPod, scrapeAnnotations,
-  selfBatchingModel, startupFailureThreshold, tritonPoolChecks, tritonProgressDeadline, validateAgainstServer,
+  selfBatchingModel, startupFailureThreshold, tritonProgressDeadline,
 } from './_triton-pod';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { MetricsScraping, ModelControl, TritonWorkloadProps } from './triton-workload';

@@ -3,10 +3,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { durationText, wholeMillis, wholeSeconds } from '../_duration';
 import { checkScraping, tritonMonitor } from './_monitor';
+import { tritonPoolChecks, validateAgainstServer } from './_server-checks';
 import {
-  checkRepositoryClaim, claimSingleNodeRepository, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT, METRICS_PORT,
-  onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod, tritonPoolChecks,
-  tritonProgressDeadline, validateAgainstServer,
+  checkRepositoryClaim, claimSingleNodeRepository, CONFIG_HASH_ANNOTATION, DEFAULT_TRITON_IMAGE, GRPC_PORT, healthProbe, HTTP_PORT,
+  METRICS_PORT, onSingleNodeClaim, resolveTritonPod, scrapeAnnotations, selfBatchingModel, startupFailureThreshold, TritonPod,
+  tritonProgressDeadline,
 } from './_triton-pod';
 import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
 import { imagePullerOf } from '../_cluster-scope';
