@@ -236,7 +236,7 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
   const memory = gpuMemoryOf(props, pod);
   if (!memory) {
     return [propError('gpuMemory', 'known to check the GPU memory the models state (gpuMemoryPerInstance)', 'unknown',
-      "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames)").message];
+      "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames that each name one GPU)").message];
   }
   const overhead = kib(props.gpuMemoryOverhead ?? Size.gibibytes(1));
   const errors: string[] = [];

@@ -520,7 +520,7 @@ describe('TritonServer', () => {
   test('fails at synth when a model states its memory but the GPU memory is unknown', () => {
     const { app } = server({}, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(1) }]);
     expect(() => synthAppChecked(app)).toThrow("'gpuMemory' must be known to check the GPU memory the models state (gpuMemoryPerInstance), got 'unknown': " +
-      "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames)");
+      "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames that each name one GPU)");
   });
 
   test('fails at synth on GPUs the image or a TensorRT plan cannot run on, where their compute capability is known', () => {
