@@ -125,6 +125,8 @@ export function mcCaParts(o: Pick<ObjectStoreOptions, 'caCertificate' | 'caCerti
 /** What an `mc` container runs and where it writes. */
 export interface McContainerOptions {
   readonly name: string;
+  /** The prop that chose the image, for error messages. */
+  readonly imageProp: string;
   readonly image?: string;
   readonly store: ObjectStoreOptions;
   readonly endpoint: ParsedEndpoint;
@@ -140,6 +142,7 @@ export function mcContainer(o: McContainerOptions): AuxiliaryContainer {
   const e = o.endpoint;
   return {
     name: o.name,
+    imageProp: o.imageProp,
     image: o.image ?? DEFAULT_MC_IMAGE,
     command: ['mc'],
     args: ['--config-dir', MC_CONFIG_DIR, ...o.args],

@@ -5,7 +5,7 @@
  */
 import { posix } from 'path';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
-import { Cpu, EnvValue, ImagePullPolicy, ISecret, k8s } from 'cdk8s-plus-27';
+import { Cpu, EnvValue, ImagePullPolicy, ISecret, k8s, Volume } from 'cdk8s-plus-27';
 import { checkPinnedImage } from './_image';
 import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
@@ -34,6 +34,8 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 export interface ResolvedPod {
   readonly image: string;
   readonly imagePullPolicy: string;
+  /** Every image of the pod, the helpers' too, must be pinned by digest (GpuPodProps.requireImageDigest). */
+  readonly requireImageDigest: boolean;
   readonly command?: string[];
   readonly args?: string[];
   readonly env: Record<string, EnvValue>;
@@ -119,6 +121,7 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
       throw propError('volumeMounts[].volume', 'a volume named by a DNS label (at most 63 lowercase letters, digits and -)', mount.volume.name,
         "give the cdk8s-plus Volume a name (Volume.fromEmptyDir(scope, id, 'scratch'))");
     }
+    checkVolumeType('volumeMounts[].volume', mount.volume, security.allowUnrestrictedVolumes ?? false);
     if (!mount.path.startsWith('/')) throw propError('volumeMounts[].path', 'an absolute path', mount.path);
     checkSubPath('volumeMounts[].subPath', mount.subPath);
     if (['/tmp', '/dev/shm'].includes(mountPathKey(mount.path))) {
@@ -126,12 +129,17 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
     }
   }
   checkPriorityClassName(props.priorityClassName);
+  const readOnlyRootFilesystem = security.readOnlyRootFilesystem ?? true;
+  const env = { ...(props.env ?? {}) };
+  // Frameworks write their caches and settings under $HOME, which is '/' for a uid the image has no passwd entry for.
+  if (readOnlyRootFilesystem && !('HOME' in env)) env.HOME = EnvValue.fromValue('/tmp');
   return {
     image: props.image,
     imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
+    requireImageDigest: props.requireImageDigest ?? false,
     command: props.command,
     args: props.args,
-    env: { ...(props.env ?? {}) },
+    env,
     gpu,
     gpuCount,
     nodePool,
@@ -140,7 +148,7 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
     runAsGroup: security.runAsGroup ?? (allowRoot ? undefined : DEFAULT_USER),
     fsGroup: security.fsGroup,
     runAsNonRoot: !allowRoot,
-    readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
+    readOnlyRootFilesystem,
     guaranteedQos: props.guaranteedQos ?? false,
     sharedMemorySize,
     tmpSize,
@@ -149,6 +157,23 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
     imagePullSecrets: pullSecretNames(props.imagePullSecrets),
     priorityClassName: props.priorityClassName,
   };
+}
+
+/** The volume types Pod Security Standards' restricted profile allows (pod-security-admission's restrictedVolumes check). */
+const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+
+/**
+ * Throws when `volume` is of a type Pod Security's restricted profile forbids (hostPath, nfs, iscsi ...), unless
+ * the workload opted in with `security.allowUnrestrictedVolumes`.
+ */
+export function checkVolumeType(prop: string, volume: Volume, allowed: boolean): void {
+  if (allowed) return;
+  const type = Object.keys(volume._toKube()).find((key) => key !== 'name' && !RESTRICTED_VOLUME_TYPES.includes(key));
+  if (type !== undefined) {
+    throw propError(prop, `a volume type Pod Security's restricted profile allows (${RESTRICTED_VOLUME_TYPES.join(', ')})`, `${type} volume ${volume.name}`,
+      'use a PersistentVolumeClaim or a CSI volume (an NFS share through the NFS CSI driver), or set security.allowUnrestrictedVolumes to true ' +
+      'if the namespace allows it' + (type === 'hostPath' ? ' and the path exists on every GPU node' : ''));
+  }
 }
 
 /**
@@ -199,6 +224,7 @@ export function resolveCpuPod(props: CpuPodProps): ResolvedPod {
   return {
     image: props.image,
     imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+    requireImageDigest: false,
     command: props.command,
     args: props.args,
     env: { ...(props.env ?? {}) },
@@ -405,6 +431,8 @@ export function renderEnv(env: Record<string, EnvValue>): k8s.EnvVar[] | undefin
 /** A container other than the main one (init containers, sidecars): hardened, no GPU. */
 export interface AuxiliaryContainer {
   readonly name: string;
+  /** The prop that chose the image, for error messages. */
+  readonly imageProp: string;
   readonly image: string;
   readonly command?: string[];
   readonly args?: string[];
@@ -461,18 +489,30 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   const userVolumes = pod.volumeMounts.map((m) => m.volume._toKube());
   const userMounts = pod.volumeMounts.map((m) => ({ name: m.volume.name, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath }));
   const security = containerSecurityContext(pod);
-  const pulled = input.pullImage ?? ((image: string) => image);
-  const auxiliary = (c: AuxiliaryContainer): k8s.Container => ({
-    name: c.name,
-    image: pulled(c.image),
-    imagePullPolicy: pod.imagePullPolicy,
-    command: c.command,
-    args: c.args,
-    env: renderEnv(c.env ?? {}),
-    resources: pod.guaranteedQos ? guaranteedResources(c.resources) : c.resources,
-    securityContext: security,
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
+  // The helpers hold the store's credentials and write what the main container runs: they keep the full hardening
+  // when the main container opts out of some (a root image, a writable root), under the pod's uid unless that is root.
+  const helperSecurity = containerSecurityContext({
+    ...pod,
+    runAsNonRoot: true,
+    runAsUser: pod.runAsUser || DEFAULT_USER,
+    runAsGroup: pod.runAsGroup ?? DEFAULT_USER,
+    readOnlyRootFilesystem: true,
   });
+  const pulled = input.pullImage ?? ((image: string) => image);
+  const auxiliary = (c: AuxiliaryContainer): k8s.Container => {
+    if (pod.requireImageDigest) checkPinnedImage(c.imageProp, c.image, true);
+    return {
+      name: c.name,
+      image: pulled(c.image),
+      imagePullPolicy: pod.imagePullPolicy,
+      command: c.command,
+      args: c.args,
+      env: renderEnv(c.env ?? {}),
+      resources: pod.guaranteedQos ? guaranteedResources(c.resources) : c.resources,
+      securityContext: helperSecurity,
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
+    };
+  };
   const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
   // The scheduler reads no emptyDir size limit: without a request for them, a pod lands on a node short of disk,
   // and the kubelet evicts it when a volume fills up (or its neighbours, under disk pressure).

@@ -28,15 +28,28 @@ export interface WorkloadSecurityOptions {
    */
   readonly fsGroup?: number;
   /**
-   * Mount the root filesystem read-only. Writable scratch is mounted at `/tmp` (and `/dev/shm`) either way.
+   * Mount the root filesystem read-only. Writable scratch is mounted at `/tmp` (and `/dev/shm`) either way; with a
+   * read-only root, `HOME` defaults to `/tmp` unless `env` sets it, so `~/.cache` (Hugging Face, torch hub, vLLM,
+   * pip) is writable. The library's helper containers (the `mc`
+   * copies) keep a read-only root and a non-root user whatever this says.
    * @default true
    */
   readonly readOnlyRootFilesystem?: boolean;
   /**
-   * Opt out of `runAsNonRoot`, for images that must start as root. Avoid it.
+   * Opt out of `runAsNonRoot`, for images that must start as root. Avoid it. The library's helper containers still
+   * run as a non-root user (1000 unless `runAsUser` names another).
    * @default false
    */
   readonly allowRoot?: boolean;
+  /**
+   * Allow `volumeMounts` of a type Pod Security Standards' restricted profile forbids: anything but configMap,
+   * csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret (so hostPath, nfs, iscsi
+   * ...). A namespace that enforces the restricted profile refuses such a pod; a hostPath volume also opens the
+   * node's filesystem to it, and on Knative turns on `kubernetes.podspec-volumes-hostpath` for the whole cluster.
+   * Prefer a PersistentVolumeClaim, or a CSI volume (an NFS share through the NFS CSI driver).
+   * @default false
+   */
+  readonly allowUnrestrictedVolumes?: boolean;
 }
 
 /** A volume mounted into the main container. */
@@ -73,7 +86,8 @@ export interface GpuWorkloadProps extends GpuPodProps {
  */
 export interface GpuPodProps {
   /**
-   * Require the image to be pinned by digest (`@sha256:...`), not only by tag.
+   * Require every image of the pod to be pinned by digest (`@sha256:...`), not only by tag: the main image and the
+   * helpers' (`modelWeights.image`, a Triton repository's `mc` image), whose defaults are pinned by tag only.
    * @default false
    */
   readonly requireImageDigest?: boolean;

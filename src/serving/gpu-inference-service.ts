@@ -785,6 +785,7 @@ function modelWeightsParts(w: ModelWeightsOptions) {
     mount: { name: 'model-weights', mountPath, readOnly: true } as k8s.VolumeMount,
     container: mcContainer({
       name: 'model-weights',
+      imageProp: 'modelWeights.image',
       image: w.image,
       store: w,
       endpoint: checkObjectStore(w, (field) => `modelWeights.${field}`, MC_KEYS_ONLY),

@@ -7,7 +7,7 @@ import { checkInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { checkEnvName, checkOneMigSlice, checkSubPath, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
@@ -75,7 +75,8 @@ export interface TrainingVolume {
    */
   readonly claim?: IPersistentVolumeClaim;
   /**
-   * Any volume (e.g. `Volume.fromCsi(...)`, `Volume.fromNfs(...)`). A hostPath volume needs `allowHostPath`.
+   * Any volume of a type Pod Security's restricted profile allows (e.g. `Volume.fromCsi(...)`, an NFS share through
+   * the NFS CSI driver); others (hostPath, nfs) need `security.allowUnrestrictedVolumes`.
    * @default - `claim` is used
    */
   readonly volume?: Volume;
@@ -189,12 +190,6 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    * @default - none
    */
   readonly checkpoints?: TrainingVolume;
-  /**
-   * Allow a hostPath volume as dataset or checkpoints. It ties the job to the nodes that have the path and
-   * gives the pod a window on the node's filesystem; prefer a CSI or NFS volume.
-   * @default false
-   */
-  readonly allowHostPath?: boolean;
   /**
    * Failed pods the Job tolerates before it fails (`backoffLimit`). A failed worker fails no pod: torchrun
    * restarts the workers of every pod in place (`workerRestarts`), and only when those run out do all `nodes`
@@ -460,10 +455,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       }
     }
     const volume = v.volume ?? Volume.fromPersistentVolumeClaim(this, `${role}-volume`, v.claim!, { name: role, readOnly });
-    if (volume._toKube().hostPath !== undefined && !props.allowHostPath) {
-      throw propError(`${role}.volume`, 'a volume other than hostPath', volume.name,
-        'use a PersistentVolumeClaim or a CSI/NFS volume, or set allowHostPath to true if the path exists on every GPU node');
-    }
+    checkVolumeType(`${role}.volume`, volume, props.security?.allowUnrestrictedVolumes ?? false);
     return { volume, path, readOnly, subPath: v.subPath };
   }
 }
@@ -594,7 +586,6 @@ function trainingEnv(p: DistributedTrainingJobProps, multiNode: boolean): Record
   const env: Record<string, EnvValue> = {};
   const user = p.env ?? {};
   const defaults: Record<string, string> = {
-    HOME: '/tmp',
     XDG_CACHE_HOME: '/tmp/.cache',
     TRITON_CACHE_DIR: '/tmp/.triton',
     TORCHINDUCTOR_CACHE_DIR: '/tmp/torchinductor',

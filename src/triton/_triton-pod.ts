@@ -137,8 +137,6 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
     env[name] = value;
   };
   for (const name of Object.keys(env)) checkEnvName(name);
-  // Triton and the framework runtimes write caches under $HOME; the root filesystem is read-only.
-  if (!('HOME' in env)) env.HOME = EnvValue.fromValue('/tmp');
   for (const [name, value] of Object.entries(props.repository._podEnv())) add(name, value, 'the S3 model repository');
   if (restricted) add(RESTRICTED_ENV, EnvValue.fromSecretValue({ secret: restricted.secret, key: restricted.secretKey }), 'restrictedApi');
 

@@ -562,6 +562,7 @@ export class TritonModelRepo extends Construct {
     const s3 = this.artifacts._s3!;
     return mcContainer({
       name,
+      imageProp: 'ModelArtifactSource.fromS3: image',
       image: s3.image,
       store: s3,
       endpoint: this.artifacts._endpoint!,

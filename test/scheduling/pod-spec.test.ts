@@ -91,7 +91,7 @@ describe('renderPodSpec', () => {
 
   test('fails on two mounts at one path in an init container', () => {
     const pod = resolveGpuPod({ image: IMAGE });
-    const initContainers = [{ name: 'fetch', image: IMAGE, resources: {}, volumeMounts: [{ name: 'tmp', mountPath: '/tmp/' }] }];
+    const initContainers = [{ name: 'fetch', imageProp: 'fetch.image', image: IMAGE, resources: {}, volumeMounts: [{ name: 'tmp', mountPath: '/tmp/' }] }];
     expect(() => renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers }))
       .toThrow(/'volumeMounts\[\].path' must be unique within container 'fetch', got '\/tmp\/'/);
   });
@@ -118,6 +118,7 @@ describe('renderPodSpec', () => {
     const pod = resolveGpuPod({ image: IMAGE, guaranteedQos: true, resources });
     const fetch = {
       name: 'fetch',
+      imageProp: 'fetch.image',
       image: IMAGE,
       resources: {
         requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },

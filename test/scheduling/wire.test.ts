@@ -29,7 +29,7 @@ describe('podSpecToWire', () => {
       ports: [{ containerPort: 8000, name: 'http' }],
       readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5 },
       livenessProbe: { httpGet: { path: '/live', port: k8s.IntOrString.fromNumber(8000) } },
-      initContainers: [{ name: 'init', image: 'busybox:1.36', resources: { limits: { memory: k8s.Quantity.fromString('64Mi') } } }],
+      initContainers: [{ name: 'init', imageProp: 'init.image', image: 'busybox:1.36', resources: { limits: { memory: k8s.Quantity.fromString('64Mi') } } }],
       restartPolicy: 'Never',
     });
     const wire = podSpecToWire(spec);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
-import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount } from 'cdk8s-plus-27';
+import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount, Volume } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import {
   AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
@@ -145,7 +145,7 @@ describe('GpuInferenceService', () => {
         secretAccessKeyKey: 'secretkey',
         mountPath: '/models',
         sizeLimit: Size.gibibytes(20),
-        image: 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z',
+        image: 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z@sha256:' + 'b'.repeat(64),
       },
     });
     new KnativeFeatures(chart, 'features');
@@ -204,6 +204,55 @@ describe('GpuInferenceService', () => {
     expect(sc.runAsUser).toBeUndefined();
     expect(sc.allowPrivilegeEscalation).toBe(false);
     expect(sc.capabilities).toEqual({ drop: ['ALL'] });
+    // With a writable root, HOME is the image's.
+    expect(container(svc).env).toBeUndefined();
+  });
+
+  test('HOME defaults to /tmp on a read-only root, unless env sets it', () => {
+    expect(container(ksvc()).env).toEqual([{ name: 'HOME', value: '/tmp' }]);
+    expect(container(ksvc({ env: { HOME: EnvValue.fromValue('/home/app') } })).env).toEqual([{ name: 'HOME', value: '/home/app' }]);
+  });
+
+  test('helper containers keep the full hardening when the main container opts out of some', () => {
+    const creds = Secret.fromSecretName(Testing.chart(), 'creds', 'minio-reader');
+    const modelWeights = { endpoint: 'http://minio:9000', bucket: 'models', credentials: creds };
+    const root = ksvc({ modelWeights, security: { readOnlyRootFilesystem: false, allowRoot: true } }).spec.template.spec;
+    expect(root.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: false });
+    expect(root.containers[0].securityContext.runAsNonRoot).toBeUndefined();
+    expect(root.initContainers[0].securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    // A non-root uid of the workload is kept, so the files the helpers write belong to it.
+    const own = ksvc({ modelWeights, security: { runAsUser: 2000, runAsGroup: 3000 } }).spec.template.spec;
+    expect(own.initContainers[0].securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 3000, runAsNonRoot: true });
+  });
+
+  test('requireImageDigest reaches the helper images', () => {
+    const creds = Secret.fromSecretName(Testing.chart(), 'creds', 'minio-reader');
+    const digest = '@sha256:' + 'c'.repeat(64);
+    const modelWeights = { endpoint: 'http://minio:9000', bucket: 'models', credentials: creds };
+    expect(() => ksvc({ image: IMAGE + digest, requireImageDigest: true, modelWeights }))
+      .toThrow("'modelWeights.image' must be pinned by digest because requireImageDigest is set, got 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z'");
+    const pinned = ksvc({ image: IMAGE + digest, requireImageDigest: true, modelWeights: { ...modelWeights, image: 'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z' + digest } });
+    expect(pinned.spec.template.spec.initContainers[0].image).toBe('docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z' + digest);
+  });
+
+  test('volumes Pod Security restricted forbids need allowUnrestrictedVolumes', () => {
+    const chart = Testing.chart();
+    const host = Volume.fromHostPath(chart, 'h', 'host-models', { path: '/var/lib/models' });
+    expect(() => new GpuInferenceService(chart, 'svc', { image: IMAGE, volumeMounts: [{ volume: host, path: '/models' }] }))
+      .toThrow("'volumeMounts[].volume' must be a volume type Pod Security's restricted profile allows (configMap, csi, downwardAPI, emptyDir, ephemeral, " +
+        "persistentVolumeClaim, projected, secret), got 'hostPath volume host-models': use a PersistentVolumeClaim or a CSI volume (an NFS share through " +
+        'the NFS CSI driver), or set security.allowUnrestrictedVolumes to true if the namespace allows it and the path exists on every GPU node');
+    const svc = new GpuInferenceService(chart, 'ok', { image: IMAGE, volumeMounts: [{ volume: host, path: '/models' }], security: { allowUnrestrictedVolumes: true } });
+    expect(JSON.stringify(svc.apiObject.toJson())).toContain('"hostPath":{"path":"/var/lib/models"');
   });
 
   test('cpu and memory: defaults, limit follows the memory request, guaranteed QoS copies requests', () => {
@@ -370,7 +419,7 @@ describe('GpuInferenceService', () => {
     new GpuInferenceService(chart, 'svc', { image: IMAGE, env: { B: EnvValue.fromValue('2'), A: EnvValue.fromSecretValue({ secret, key: 'a' }) } });
     new KnativeFeatures(chart, 'f');
     const env = container(oneOf(synth(chart), ...KSVC)).env;
-    expect(env).toEqual([{ name: 'B', value: '2' }, { name: 'A', valueFrom: { secretKeyRef: { name: 'api-keys', key: 'a' } } }]);
+    expect(env).toEqual([{ name: 'B', value: '2' }, { name: 'A', valueFrom: { secretKeyRef: { name: 'api-keys', key: 'a' } } }, { name: 'HOME', value: '/tmp' }]);
   });
 
   test('placement: one product is a node selector, several a required affinity; GPU taint tolerated by default', () => {

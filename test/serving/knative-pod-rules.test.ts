@@ -56,7 +56,7 @@ describe('checkKnativePodSpec', () => {
   test('fails on a volume type a revision may not use (nfs), through the construct', () => {
     const chart = Testing.chart();
     const volume = Volume.fromNfs(chart, 'v', 'datasets', { server: 'nas.example.com', path: '/exports/datasets' });
-    expect(() => new GpuInferenceService(chart, 'svc', { image: IMAGE, volumeMounts: [{ volume, path: '/data' }] }))
+    expect(() => new GpuInferenceService(chart, 'svc', { image: IMAGE, volumeMounts: [{ volume, path: '/data' }], security: { allowUnrestrictedVolumes: true } }))
       .toThrow("'volumeMounts[].volume' must be a volume type a Knative revision may use (secret, configMap, projected, emptyDir, persistentVolumeClaim, hostPath, csi), got 'nfs volume 'datasets''");
     const claim = Volume.fromPersistentVolumeClaim(chart, 'c', PersistentVolumeClaim.fromClaimName(chart, 'pvc', 'datasets'));
     expect(() => new GpuInferenceService(chart, 'svc2', { image: IMAGE, volumeMounts: [{ volume: claim, path: '/data' }] })).not.toThrow();

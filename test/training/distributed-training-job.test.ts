@@ -66,7 +66,7 @@ describe('DistributedTrainingJob', () => {
       sharedMemorySize: Size.gibibytes(64),
       tmpSize: Size.gibibytes(20),
       env: { WANDB_MODE: EnvValue.fromValue('offline'), HOME: EnvValue.fromValue('/scratch') },
-      security: { runAsUser: 2000, runAsGroup: 2000 },
+      security: { runAsUser: 2000, runAsGroup: 2000, allowUnrestrictedVolumes: true },
     });
     expect(synth(chart)).toMatchSnapshot();
   });
@@ -320,7 +320,7 @@ describe('DistributedTrainingJob', () => {
     test('hostPath only when allowed', () => {
       const chart = Testing.chart();
       const host = Volume.fromHostPath(chart, 'host', 'local-data', { path: '/mnt/data' });
-      new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', dataset: { volume: host }, allowHostPath: true });
+      new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', dataset: { volume: host }, security: { allowUnrestrictedVolumes: true } });
       expect(oneOf(synth(chart), 'batch/v1', 'Job').spec.template.spec.volumes.find((v: any) => v.name === 'local-data').hostPath.path).toBe('/mnt/data');
     });
   });
@@ -427,7 +427,7 @@ describe('DistributedTrainingJob', () => {
       const chart = Testing.chart();
       const host = Volume.fromHostPath(chart, 'host', 'local-data', { path: '/mnt/data' });
       expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', dataset: { volume: host } }))
-        .toThrow("'dataset.volume' must be a volume other than hostPath, got 'local-data'");
+        .toThrow(/^'dataset.volume' must be a volume type Pod Security's restricted profile allows \(configMap, .*\), got 'hostPath volume local-data': .*set security.allowUnrestrictedVolumes to true/);
     });
 
     test('fails on a volume that is both or neither claim and volume', () => {

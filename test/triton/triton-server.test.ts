@@ -12,7 +12,7 @@ import { synthAppChecked } from '../_helpers/protoc';
 import { tmpDir } from '../_helpers/tmp';
 
 
-function setup(models: TritonModelProps[] = [RESNET50]) {
+function setup(models: TritonModelProps[] = [RESNET50], mcImage?: string) {
   const app = Testing.app();
   const chart = new Chart(app, 'test', { namespace: 'ml' });
   const repo = new TritonModelRepo(chart, 'repo', {
@@ -20,6 +20,7 @@ function setup(models: TritonModelProps[] = [RESNET50]) {
       endpoint: 'http://minio.minio.svc.cluster.local:9000',
       bucket: 'models',
       credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader'),
+      image: mcImage,
     }),
     models,
   });
@@ -101,7 +102,8 @@ describe('TritonServer', () => {
   });
 
   test('snapshot: every prop', () => {
-    const { app, chart, repo } = setup([{ ...RESNET50, responseCache: true, gpuMemoryPerInstance: Size.gibibytes(2) }]);
+    const { app, chart, repo } = setup([{ ...RESNET50, responseCache: true, gpuMemoryPerInstance: Size.gibibytes(2) }],
+      'docker.io/minio/mc:RELEASE.2024-05-24T09-08-49Z@sha256:' + 'b'.repeat(64));
     new TritonServer(chart, 'triton', {
       repository: repo,
       metadata: { name: 'resnet50', labels: { team: 'vision' } },
@@ -398,7 +400,7 @@ describe('TritonServer', () => {
     const objects = synthAppChecked(app);
     const spec = oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec;
     expect(spec.containers[0].args[1]).toBe('--model-repository=s3://minio.minio:9000/models/triton');
-    expect(spec.containers[0].env.map((e: any) => e.name)).toEqual(['HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'TRITON_AWS_MOUNT_DIRECTORY']);
+    expect(spec.containers[0].env.map((e: any) => e.name)).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'TRITON_AWS_MOUNT_DIRECTORY', 'HOME']);
     expect(JSON.stringify(spec)).not.toContain('secretAccessKey');
     expect(spec.initContainers).toBeUndefined();
   });
