@@ -184,4 +184,11 @@ describe('dead-letter logger script, for real', () => {
     expect(await post({ 'content-type': 'text/plain' }, 'garbage')).toBe(202);
     expect(lines().find((l) => l.msg === 'dead letter that is not a CloudEvent')).toMatchObject({ data: 'garbage' });
   });
+
+  test('redacts credentials from the headers it logs', async () => {
+    expect(await post({ 'content-type': 'text/plain', 'authorization': 'Bearer eyJ.secret', 'cookie': 'session=abc', 'x-trace': 't1' }, 'creds')).toBe(202);
+    const line = lines().find((l) => l.data === 'creds');
+    expect(line.headers).toMatchObject({ 'authorization': '[redacted]', 'cookie': '[redacted]', 'x-trace': 't1' });
+    expect(JSON.stringify(line)).not.toMatch(/eyJ|session=abc/);
+  });
 });

@@ -9,7 +9,8 @@
  * MinIO adapter, whose source text is shipped the same way.
  *
  * Environment: `PORT` (default 8080), `HOST` (default 0.0.0.0), `MAX_BODY_BYTES` (default 1048576; longer
- * bodies are logged truncated).
+ * bodies are logged truncated). A request that is not a CloudEvent is logged with its headers, credentials
+ * (`authorization`, `proxy-authorization`, `cookie`, `set-cookie`, `x-api-key`) redacted.
  */
 import type { Server } from 'http';
 
@@ -34,6 +35,11 @@ export function startDeadLetterLogger(env: DeadLetterLoggerEnvironment): Promise
       return value;
     }
   };
+
+  // Credentials a sender put in its request stay out of the logs.
+  const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+  const redacted = (headers: import('http').IncomingHttpHeaders): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SECRET_HEADERS.includes(name) ? '[redacted]' : value]));
 
   const describe = (headers: import('http').IncomingHttpHeaders, body: Buffer, truncated: boolean): Record<string, unknown> => {
     const contentType = String(headers['content-type'] ?? '');
@@ -82,7 +88,7 @@ export function startDeadLetterLogger(env: DeadLetterLoggerEnvironment): Promise
         : undefined,
       data,
       truncated: truncated || undefined,
-      headers: isEvent ? undefined : headers,
+      headers: isEvent ? undefined : redacted(headers),
     };
   };
 
