@@ -76,6 +76,11 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
       errors.push(propError(`model[${model.name}].decoupled`, 'true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled ' +
         'transaction policy, which only its auto-complete would otherwise set', 'unset', 'set decoupled: true').message);
     }
+    if (!(props.disableAutoCompleteConfig ?? true) && model.config.platform._runtime === 'vllm' && (model.config.props.maxBatchSize ?? 0) > 0) {
+      // vllm_backend's auto_complete_config sets max_batch_size 0, and the Python backend refuses a config that gave more.
+      errors.push(propError(`model[${model.name}].maxBatchSize`, '0 or unset with the vllm backend while auto-complete is on: its auto-complete sets 0 and refuses a config that gives more',
+        model.config.props.maxBatchSize, "leave it unset: vLLM batches requests itself (its engine's max_num_seqs)").message);
+    }
     if ((props.disableAutoCompleteConfig ?? true) && (!(model.config.props.inputs?.length) || !(model.config.props.outputs?.length))) {
       errors.push(propError(`model[${model.name}]`, 'inputs and outputs while disableAutoCompleteConfig is on (Triton loads the config as written)', 'none',
         'declare the inputs and outputs, or set disableAutoCompleteConfig: false to let the backend fill them in').message);

@@ -24,7 +24,8 @@ const DEFAULT_RESTRICTED = [
   TritonApi.MODEL_REPOSITORY, TritonApi.MODEL_CONFIG, TritonApi.SHARED_MEMORY, TritonApi.STATISTICS, TritonApi.TRACE, TritonApi.LOGGING,
 ];
 const RESTRICTED_ENV = 'TRITON_RESTRICTED_API_VALUE';
-const HEADER = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+/** Lowercase: Triton matches the gRPC metadata key exactly, and HTTP/2 sends keys in lowercase (grpc_server.h). */
+const HEADER = /^[a-z0-9][a-z0-9-]*$/;
 /** Flags this library sets from typed props; extraArgs may not repeat them. */
 const MANAGED_FLAGS: Record<string, string> = {
   'model-repository': 'repository',
@@ -35,10 +36,12 @@ const MANAGED_FLAGS: Record<string, string> = {
   'strict-readiness': 'strictReadiness',
   'exit-on-error': 'exitOnError',
   'disable-auto-complete-config': 'disableAutoCompleteConfig',
+  'strict-model-config': 'disableAutoCompleteConfig',
   'allow-metrics': 'metrics',
   'allow-gpu-metrics': 'gpuMetrics',
   'metrics-interval-ms': 'metricsInterval',
   'cache-config': 'responseCacheSize',
+  'response-cache-byte-size': 'responseCacheSize',
   'http-restricted-api': 'restrictedApi',
   'grpc-restricted-protocol': 'restrictedApi',
   'http-port': 'the fixed port 8000',
@@ -50,6 +53,8 @@ const MANAGED_FLAGS: Record<string, string> = {
 const REFUSED_FLAGS: Record<string, string> = {
   'allow-http': 'the probes and the Service use the HTTP endpoint',
   'http-address': 'the probes and the Service reach HTTP on every address',
+  'allow-grpc': 'the Service routes gRPC on 8001, and an h2c TritonKnativeService serves and probes it there',
+  'grpc-address': 'the Service (and an h2c service\'s probes) reach gRPC on every address',
   'metrics-address': 'the scrapers reach the metrics on every address',
 };
 /** Triton's own `--exit-timeout-secs` default. */
@@ -97,7 +102,10 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
   }
   const restricted = props.restrictedApi;
   if (restricted) {
-    if (!HEADER.test(restricted.header)) throw propError('restrictedApi.header', 'an HTTP header name (letters, digits, -)', restricted.header);
+    if (!HEADER.test(restricted.header)) {
+      throw propError('restrictedApi.header', 'a header name in lowercase letters, digits and - (Triton matches the gRPC metadata key exactly, and gRPC sends it in lowercase)',
+        restricted.header, HEADER.test(restricted.header.toLowerCase()) ? `use '${restricted.header.toLowerCase()}'; HTTP clients may send it in any case` : undefined);
+    }
     const apis = restricted.apis ?? DEFAULT_RESTRICTED;
     if (apis.length === 0) throw propError('restrictedApi.apis', 'at least one API', apis);
     if (apis.includes(TritonApi.HEALTH)) {

@@ -150,6 +150,9 @@ export class ModelPlatform {
   }
 }
 
+/** The types a correlation id control may have (core's ValidateModelConfig). */
+const CORRID_TYPES: string[] = [TensorDataType.UINT64, TensorDataType.INT64, TensorDataType.UINT32, TensorDataType.INT32, TensorDataType.STRING];
+
 /** Triton's platform → backend mapping (core `backend_model.cc`), for the platforms a config may name. */
 const PLATFORM_BACKENDS: Record<string, string> = {
   tensorrt_plan: 'tensorrt',
@@ -1316,7 +1319,9 @@ function checkControls(where: string, inputs: SequenceControlInput[]): void {
       const given = [k.int32FalseTrue && 'int32FalseTrue', k.fp32FalseTrue && 'fp32FalseTrue', k.boolFalseTrue && 'boolFalseTrue'].filter((x): x is string => !!x);
       if (k.kind === SequenceControlKind.CORRID) {
         if (given.length) throw propError(`${where}.sequenceBatching.controls[${k.kind}]`, 'no false/true values (the correlation id is passed as is)', given.join(', '));
-        if (!k.dataType) throw propError(`${where}.sequenceBatching.controls[${k.kind}]`, 'a dataType (TYPE_UINT64, TYPE_INT64, TYPE_UINT32, TYPE_INT32 or TYPE_STRING)', 'none');
+        if (!k.dataType || !CORRID_TYPES.includes(k.dataType)) {
+          throw propError(`${where}.sequenceBatching.controls[${k.kind}].dataType`, 'TYPE_UINT64, TYPE_INT64, TYPE_UINT32, TYPE_INT32 or TYPE_STRING (what Triton takes as a correlation id)', k.dataType ?? 'none');
+        }
         continue;
       }
       if (given.length !== 1) {

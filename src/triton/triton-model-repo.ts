@@ -15,6 +15,8 @@ import { AuxiliaryContainer, quantity } from '../scheduling/_pod-spec';
 import { ObjectStoreOptions } from '../scheduling/object-store';
 
 const REGION = /^[a-z0-9-]+$/;
+/** The object path Triton's S3 client parses after the bucket (core's s3.h). */
+const NATIVE_S3_PREFIX = /^([0-9A-Za-z._-]+(\/[0-9A-Za-z._-]+)*)?$/;
 /**
  * An AWS S3 endpoint host that names its region: regional (`s3.<region>`, `s3-<region>`), dual-stack, FIPS, access
  * points, interface endpoints (`….s3.<region>.vpce.amazonaws.com`), in the commercial, China and European Sovereign
@@ -128,6 +130,12 @@ export class ModelArtifactSource {
       throw propError('ModelArtifactSource.fromS3Native: caCertificate', "unset: Triton's own S3 client trusts the CA bundle of its image, not this Secret",
         options.caCertificate.name, 'use fromS3 (mc copies trust it), or serve the store with a certificate the image trusts');
     }
+    // core's s3.h parses s3://host:port/bucket/path with a pattern whose path takes only these characters; a path it
+    // cannot parse is read as an AWS path with the host as bucket, and the server fails to start.
+    if (options.prefix !== undefined && !NATIVE_S3_PREFIX.test(normalizePrefix(options.prefix))) {
+      throw propError('ModelArtifactSource.fromS3Native: prefix', "a path of letters, digits, '.', '_' and '-' separated by '/' (what Triton's S3 client parses)",
+        options.prefix, 'rename the prefix, or copy the artifacts with ModelArtifactSource.fromS3');
+    }
     if (options.region !== undefined && !REGION.test(options.region)) {
       throw propError('ModelArtifactSource.fromS3Native: region', 'a region name such as us-east-1', options.region);
     }
@@ -152,7 +160,9 @@ export class ModelArtifactSource {
    * pod's attached service account (Workload Identity on GKE) or a key file from a Secret. As with `fromS3Native`,
    * Triton reads each model's `config.pbtxt` and label files from the bucket too: publish
    * `TritonModelRepo.configFiles` to `<prefix>/<path>`, and give ensembles a placeholder object in their version
-   * folder.
+   * folder. The service account needs `storage.buckets.get` besides reading objects: Triton reads the bucket's
+   * metadata first, and fails to start with `roles/storage.objectViewer` alone (grant
+   * `roles/storage.legacyBucketReader` too).
    */
   public static fromGcs(options: GcsArtifactOptions): ModelArtifactSource {
     const prop = (f: string) => `ModelArtifactSource.fromGcs: ${f}`;

@@ -503,6 +503,12 @@ describe('TritonModelConfig', () => {
     }
     expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'C', controls: [{ kind: SequenceControlKind.CORRID, int32FalseTrue: [0, 1] }] }] } })))
       .toThrow(/must be no false\/true values/);
+    expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'C', controls: [{ kind: SequenceControlKind.CORRID, dataType: TensorDataType.FP32 }] }] } })))
+      .toThrow("'model[m].sequenceBatching.controls[CONTROL_SEQUENCE_CORRID].dataType' must be TYPE_UINT64, TYPE_INT64, TYPE_UINT32, TYPE_INT32 or TYPE_STRING " +
+        "(what Triton takes as a correlation id), got 'TYPE_FP32'");
+    for (const dataType of [TensorDataType.STRING, TensorDataType.INT32]) {
+      expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: [{ name: 'C', controls: [{ kind: SequenceControlKind.CORRID, dataType }] }] } }))).not.toThrow();
+    }
     expect(() => new TritonModelConfig(simple({ sequenceBatching: { strategy: SequenceBatchingStrategy.oldest({ preferredBatchSizes: [16] }) } })))
       .toThrow(/strategy\.preferredBatchSizes' must be batch sizes within 1\.\.maxBatchSize \(8\)/);
     const delayOnly = SequenceBatchingStrategy.direct({ maxQueueDelay: Duration.millis(1) });

@@ -134,6 +134,13 @@ describe('TritonModelRepo', () => {
     expect(https.artifacts.isNative).toBe(true);
   });
 
+  test("fromS3Native: a prefix Triton's S3 client cannot parse fails", () => {
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'http://minio:9000', bucket: 'models', prefix: 'env=prod/triton' })).toThrow(
+      "'ModelArtifactSource.fromS3Native: prefix' must be a path of letters, digits, '.', '_' and '-' separated by '/' (what Triton's S3 client parses), " +
+      "got 'env=prod/triton': rename the prefix, or copy the artifacts with ModelArtifactSource.fromS3");
+    expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'http://minio:9000', bucket: 'models', prefix: '/team_a/triton-v1.2/' })).not.toThrow();
+  });
+
   test('fromS3Native without credentials: no AWS_* keys, so the AWS SDK finds ambient credentials (IRSA, Pod Identity); the region follows an AWS endpoint', () => {
     const c = chart();
     const irsa = new TritonModelRepo(c, 'irsa', {

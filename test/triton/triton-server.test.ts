@@ -590,7 +590,9 @@ describe('TritonServer', () => {
 
   test('fails at synth on a model whose backend the NGC image does not ship: the LLM backends have images of their own, which ship nothing else', () => {
     // Auto-complete on (disableAutoCompleteConfig: false below): the vllm backend's own auto-complete sets decoupled.
-    const llm = (backend: string) => ({ ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined });
+    const llm = (backend: string) => ({
+      ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined, maxBatchSize: undefined, dynamicBatching: undefined,
+    });
     const errorOf = (image: string, models: any[]) => {
       try {
         synthAppChecked(server({ image, disableAutoCompleteConfig: false, autoscaling: { queueTime: false } }, models).app);
@@ -613,6 +615,9 @@ describe('TritonServer', () => {
       'serve it from a Triton workload of its own on nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3');
     expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-pyt-python-py3', [{ ...RESNET50, platform: ModelPlatform.ONNXRUNTIME_ONNX }])).toContain(
       'with the onnxruntime backend (the pyt-python-py3 images ship only pytorch and python)');
+    // vLLM's auto-complete sets max_batch_size 0 and the Python backend refuses a config that gave more.
+    expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3', [{ ...llm('vllm'), maxBatchSize: 8 }])).toContain(
+      "'model[vllm].maxBatchSize' must be 0 or unset with the vllm backend while auto-complete is on: its auto-complete sets 0 and refuses a config that gives more, got 8");
     // What the image ships, Python anywhere, custom backends (a model folder may carry one), and images not judged.
     const python = { ...RESNET50, name: 'pre', platform: ModelPlatform.PYTHON };
     for (const [image, models] of [
@@ -750,6 +755,12 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'q', { repository: repo, extraArgs: ['--allow-ht=false'] }))
       .toThrow("'extraArgs' must be free of --allow-ht (tritonserver reads it as --allow-http): the probes and the Service use the HTTP endpoint");
     expect(() => new TritonServer(chart, 'd', { repository: repo, extraArgs: ['--exit-timeout-secs=60'] })).toThrow(/use the 'exitTimeout' prop instead/);
+    // Deprecated spellings of managed flags: tritonserver refuses --response-cache-byte-size beside --cache-config.
+    expect(() => new TritonServer(chart, 'rc', { repository: repo, extraArgs: ['--response-cache-byte-size=1048576'] })).toThrow(/use the 'responseCacheSize' prop instead/);
+    expect(() => new TritonServer(chart, 'sm', { repository: repo, extraArgs: ['--strict-model-config=false'] })).toThrow(/use the 'disableAutoCompleteConfig' prop instead/);
+    expect(() => new TritonServer(chart, 'ag', { repository: repo, extraArgs: ['--allow-grpc=false'] }))
+      .toThrow("'extraArgs' must be free of --allow-grpc: the Service routes gRPC on 8001, and an h2c TritonKnativeService serves and probes it there, got '--allow-grpc=false'");
+    expect(() => new TritonServer(chart, 'ga', { repository: repo, extraArgs: ['--grpc-address=127.0.0.1'] })).toThrow(/free of --grpc-address: the Service/);
     // Flags that would cut off the probes, the Service or the scrapers.
     expect(() => new TritonServer(chart, 'e', { repository: repo, extraArgs: ['--allow-http=false'] }))
       .toThrow("'extraArgs' must be free of --allow-http: the probes and the Service use the HTTP endpoint, got '--allow-http=false'");
@@ -782,7 +793,7 @@ describe('TritonServer', () => {
   test('fails on an unpinned image, a bad header or a sub-second poll', () => {
     const { chart, repo } = setup();
     expect(() => new TritonServer(chart, 'a', { repository: repo, image: 'nvcr.io/nvidia/tritonserver:latest' })).toThrow(/pinned to a tag other than 'latest'/);
-    expect(() => new TritonServer(chart, 'b', { repository: repo, restrictedApi: { header: 'bad header', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' } })).toThrow(/'restrictedApi\.header' must be an HTTP header name/);
+    expect(() => new TritonServer(chart, 'b', { repository: repo, restrictedApi: { header: 'bad header', secret: Secret.fromSecretName(chart, 's', 's'), secretKey: 'v' } })).toThrow(/'restrictedApi\.header' must be a header name in lowercase letters, digits and - \(.*\), got 'bad header'$/);
     expect(() => ModelControl.poll(Duration.millis(500))).toThrow("'ModelControl.poll(interval)' must be a whole number of seconds, at least 1s, got '500ms'");
   });
 });
