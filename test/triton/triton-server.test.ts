@@ -591,7 +591,13 @@ describe('TritonServer', () => {
   test('fails at synth on a model whose backend the NGC image does not ship: the LLM backends have images of their own, which ship nothing else', () => {
     // Auto-complete on (disableAutoCompleteConfig: false below): the vllm backend's own auto-complete sets decoupled.
     const llm = (backend: string) => ({
-      ...RESNET50, name: backend, platform: ModelPlatform.custom(backend), inputs: undefined, outputs: undefined, maxBatchSize: undefined, dynamicBatching: undefined,
+      ...RESNET50,
+      name: backend,
+      platform: ModelPlatform.custom(backend),
+      inputs: undefined,
+      outputs: undefined,
+      maxBatchSize: undefined,
+      dynamicBatching: undefined,
     });
     const errorOf = (image: string, models: any[]) => {
       try {
