@@ -6,6 +6,8 @@
  * - A PingSource starts the nightly batch run at 02:00 (Europe/Berlin) through the same broker.
  * - Triggers deliver all three to a ResNet50 GpuInferenceService that scales to zero; retries with exponential
  *   backoff cover its cold start, and what still fails lands in a dead-letter logger.
+ * - The classifier answers each event with an empty 202, or with a CloudEvent carrying its result: the broker
+ *   retries a reply that is neither (a plain JSON body) as a failed delivery.
  */
 import { App, AppProps, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Cpu, EnvValue, Secret } from 'cdk8s-plus-27';

@@ -6,7 +6,7 @@ import { IEventSink, KnativeReference, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { propError } from '../_errors';
 import { KNATIVE_BROKER } from '../_kinds';
-import { checkDnsLabel, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
+import { checkDnsLabel, checkMetadata, DNS_1035_LABEL, DNS_1123_SUBDOMAIN } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 
 
@@ -143,6 +143,12 @@ export class Broker extends Construct implements IBroker {
     });
     this.name = this.apiObject.name;
     checkName('metadata.name', this.name);
+    // The channel-based broker's channel gets a Service named after the broker (kmeta.ChildName keeps its characters):
+    // a Service name is a DNS-1035 label, and the apiserver refuses any other, so the broker never becomes ready.
+    if (this.brokerClass.name === BrokerClass.MT_CHANNEL_BASED.name && !DNS_1035_LABEL.test(this.name)) {
+      throw propError('metadata.name', 'a DNS-1035 label (a lowercase letter first, then lowercase letters, digits and -) with the MTChannelBasedBroker class, whose ' +
+        "channel's Service is named after the broker (<name>-kne-trigger-kn-channel)", this.name, "e.g. 'events-v2' rather than 'events.v2' or '2-events'");
+    }
     this.namespace = this.apiObject.metadata.namespace;
   }
 

@@ -28,7 +28,13 @@ export interface EventTriggerProps {
    * change of `spec.broker`): to move a trigger to another broker, give it a new id or `metadata.name`.
    */
   readonly broker: IBroker;
-  /** Where matching events go: a GpuInferenceService, any addressable (`EventSink.fromReference`) or a URI. */
+  /**
+   * Where matching events go: a GpuInferenceService, any addressable (`EventSink.fromReference`) or a URI.
+   *
+   * The subscriber must answer a 2xx with an empty body, or with a CloudEvent (which the broker routes as a new
+   * event). The broker answers any other body (a plain JSON prediction) with 502 and retries it: the model runs
+   * `1 + retry` times per event, and the event ends in the dead-letter sink.
+   */
   readonly subscriber: IEventSink;
   /**
    * A path on the subscriber's address, e.g. `/batch`.

@@ -17,12 +17,12 @@ const sources = (): typeof sourcesTypes => require('../imports/sources.knative.d
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const FIELDS: { name: string; min: number; max: number; names?: string[]; question?: boolean }[] = [
+const FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31, question: true },
+  { name: 'day of month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day of week', min: 0, max: 6, names: DAYS, question: true },
+  { name: 'day of week', min: 0, max: 6, names: DAYS },
 ];
 
 /** Props of PingSource. */
@@ -216,7 +216,9 @@ function checkCronField(schedule: string, field: string, spec: typeof FIELDS[num
   };
   const matched = new Set<number>();
   for (const part of field.split(',')) {
-    const [range, step, extra] = part === '?' && spec.question ? ['*'] : part.split('/');
+    const [given, step, extra] = part.split('/');
+    // robfig/cron reads '?' as '*' in every field, not only the day fields (getRange).
+    const range = given === '?' ? '*' : given;
     if (extra !== undefined || (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0))) throw bad();
     let [start, end] = [spec.min, spec.max];
     if (range !== '*') {

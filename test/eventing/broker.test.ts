@@ -113,6 +113,16 @@ describe('Broker', () => {
     expect(() => Broker.fromBrokerName('events', 'ml.team')).toThrow("'namespace' must be a DNS label");
   });
 
+  test("fails a channel-based broker whose name cannot name its channel's Service", () => {
+    for (const name of ['events.v2', '2-events']) {
+      expect(() => new Broker(Testing.chart(), 'b', { metadata: { name } })).toThrow(
+        '\'metadata.name\' must be a DNS-1035 label (a lowercase letter first, then lowercase letters, digits and -) with the MTChannelBasedBroker class, ' +
+        `whose channel's Service is named after the broker (<name>-kne-trigger-kn-channel), got '${name}'`);
+      // Other classes name no Service after the broker.
+      expect(() => new Broker(Testing.chart(), 'k', { metadata: { name }, brokerClass: BrokerClass.KAFKA })).not.toThrow();
+    }
+  });
+
   test('fails an invalid custom class name', () => {
     expect(() => BrokerClass.of('not a class')).toThrow("'brokerClass' must be a broker class name, got 'not a class'");
   });

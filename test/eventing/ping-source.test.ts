@@ -47,6 +47,8 @@ describe('PingSource', () => {
     const out = oneOf(synth(c), SOURCES, 'PingSource');
     expect(out.spec).toMatchObject({ schedule: '@daily', dataBase64: 'aGVsbG8=', contentType: 'text/plain' });
     expect(() => new PingSource(chart(), 'p', { schedule: '30 1-5/2 1,15 JAN-MAR mon-fri', sink: broker() })).not.toThrow();
+    // robfig/cron reads '?' as '*' in every field, with a step too.
+    for (const schedule of ['*/5 ? * * *', '0 0 ?/2 * *', '? 3 * ? ?']) expect(() => new PingSource(chart(), 'q', { schedule, sink: broker() })).not.toThrow();
   });
 
   test.each([
