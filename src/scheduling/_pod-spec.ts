@@ -277,6 +277,8 @@ function resolveResources(
   let cpuLimit = cpu?.limit;
   for (const [prop, amount] of [['resources.cpu.request', cpuRequest], ['resources.cpu.limit', cpuLimit]] as const) {
     if (amount && !(millicores(amount) >= 0)) throw propError(prop, 'a CPU amount of 0 or more', amount.amount);
+    // The apiserver takes no finer precision than 1m.
+    if (amount && !Number.isInteger(millicores(amount))) throw propError(prop, 'a whole number of millicores (Kubernetes takes no finer CPU amount)', amount.amount);
   }
   const memoryRequest = memory ? memory.request : Size.gibibytes(4);
   const memoryLimit = memory?.limit ?? memoryRequest;
@@ -299,7 +301,7 @@ function resolveResources(
       throw propError('resources', 'a CPU and a memory amount when guaranteedQos is set', 'none', 'set resources.cpu.request and resources.memory.request');
     }
   }
-  const gpuQuantity = k8s.Quantity.fromNumber(gpuCount);
+  const gpuQuantity = k8s.Quantity.fromString(countQuantity(gpuCount));
   const requests: Record<string, k8s.Quantity> = { [gpu]: gpuQuantity };
   const limits: Record<string, k8s.Quantity> = { [gpu]: gpuQuantity };
   const disk = props.resources?.ephemeralStorage;
@@ -310,8 +312,8 @@ function resolveResources(
   }
   if (diskRequested) requests[EPHEMERAL_STORAGE] = k8s.Quantity.fromString(diskRequested);
   if (diskLimited) limits[EPHEMERAL_STORAGE] = k8s.Quantity.fromString(diskLimited);
-  if (cpuRequest) requests.cpu = k8s.Quantity.fromString(cpuRequest.amount);
-  if (cpuLimit) limits.cpu = k8s.Quantity.fromString(cpuLimit.amount);
+  if (cpuRequest) requests.cpu = k8s.Quantity.fromString(cpuQuantity(cpuRequest));
+  if (cpuLimit) limits.cpu = k8s.Quantity.fromString(cpuQuantity(cpuLimit));
   if (memoryRequested) requests.memory = k8s.Quantity.fromString(memoryRequested);
   if (memoryLimited) limits.memory = k8s.Quantity.fromString(memoryLimited);
   if (memoryRequest && memoryLimit && memoryLimit !== memoryRequest && kib(memoryLimit) < kib(memoryRequest)) {
@@ -362,26 +364,69 @@ export function quantity(prop: string, size: Size | undefined): string | undefin
   return kibQuantity(k);
 }
 
-/** `k` KiB as the shortest exact binary quantity. */
+/*
+ * Quantities are written in the apiserver's canonical form (apimachinery's Quantity.String): what a webhook's round
+ * trip through the Go types writes back (Knative's defaulting webhook does), so a GitOps diff of a custom resource,
+ * which compares the text, finds nothing to change. A number is a string ("1", not 1), whole cores have no `m`, a
+ * binary size takes the largest unit that keeps it whole.
+ */
+
+/** `k` KiB in canonical form: the largest binary unit that keeps it whole. */
 function kibQuantity(k: number): string {
-  if (k % (1024 * 1024) === 0) return `${k / (1024 * 1024)}Gi`;
-  if (k % 1024 === 0) return `${k / 1024}Mi`;
-  return `${k}Ki`;
+  let n = k;
+  let unit = 0;
+  while (unit < BINARY_SUFFIXES.length - 1 && n % 1024 === 0) {
+    n /= 1024;
+    unit++;
+  }
+  return `${n}${BINARY_SUFFIXES[unit]}`;
+}
+const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+
+/** A whole number of millicores in canonical form: `2` for whole cores, `1500m` otherwise. */
+function cpuQuantity(cpu: Cpu): string {
+  const m = millicores(cpu);
+  return m % 1000 === 0 ? String(m / 1000) : `${m}m`;
 }
 
+/** A count (GPUs, an HPA's average value) in canonical decimal form: `8`, `1500`, `50k`, `2M`. */
+export function countQuantity(n: number): string {
+  let mantissa = n;
+  let unit = 0;
+  while (mantissa !== 0 && unit < DECIMAL_SUFFIXES.length - 1 && mantissa % 1000 === 0) {
+    mantissa /= 1000;
+    unit++;
+  }
+  return `${mantissa}${DECIMAL_SUFFIXES[unit]}`;
+}
+const DECIMAL_SUFFIXES = ['', 'k', 'M', 'G', 'T', 'P', 'E'];
+
 const EPHEMERAL_STORAGE = 'ephemeral-storage';
-const BINARY_UNITS: Record<string, number> = { Ki: 1, Mi: 1024, Gi: 1024 ** 2, Ti: 1024 ** 3 };
+/** KiB per binary unit. */
+const BINARY_UNITS: Record<string, number> = { Ki: 1, Mi: 1024, Gi: 1024 ** 2, Ti: 1024 ** 3, Pi: 1024 ** 4, Ei: 1024 ** 5 };
+const BINARY_QUANTITY = /^(\d+)(Ki|Mi|Gi|Ti|Pi|Ei)$/;
+
+/** A whole binary quantity in KiB (`20480Mi` is 20971520), or undefined for any other quantity. */
+function binaryKib(value: unknown): number | undefined {
+  const m = typeof value === 'string' ? BINARY_QUANTITY.exec(value) : null;
+  return m ? Number(m[1]) * BINARY_UNITS[m[2]] : undefined;
+}
+
+/** A volume with its emptyDir size limit in canonical form (cdk8s-plus writes every limit in `Mi`). */
+function canonicalVolume(v: k8s.Volume): k8s.Volume {
+  const k = binaryKib(v.emptyDir?.sizeLimit?.value);
+  if (k === undefined || !Number.isSafeInteger(k)) return v;
+  return { ...v, emptyDir: { ...v.emptyDir, sizeLimit: k8s.Quantity.fromString(kibQuantity(k)) } };
+}
 
 /**
  * The size limits of the pod's emptyDir volumes on the node's disk (not `medium: Memory`), in KiB, as this library
- * and cdk8s-plus render them (`<n>Ki|Mi|Gi|Ti`); a volume without a limit adds nothing.
+ * and cdk8s-plus render them (`<n>Ki|Mi|Gi|Ti|Pi|Ei`); a volume without a limit adds nothing.
  */
 function diskBackedEmptyDirKib(volumes: k8s.Volume[]): number {
   let total = 0;
   for (const v of volumes) {
-    const limit = v.emptyDir?.medium === 'Memory' ? undefined : v.emptyDir?.sizeLimit?.value;
-    const m = typeof limit === 'string' ? /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(limit) : null;
-    if (m) total += Number(m[1]) * BINARY_UNITS[m[2]];
+    if (v.emptyDir?.medium !== 'Memory') total += binaryKib(v.emptyDir?.sizeLimit?.value) ?? 0;
   }
   return total;
 }
@@ -486,7 +531,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     const sizeLimit = k8s.Quantity.fromString(quantity('sharedMemorySize', pod.sharedMemorySize)!);
     scratchVolumes.push({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit } });
   }
-  const userVolumes = pod.volumeMounts.map((m) => m.volume._toKube());
+  const userVolumes = pod.volumeMounts.map((m) => canonicalVolume(m.volume._toKube()));
   const userMounts = pod.volumeMounts.map((m) => ({ name: m.volume.name, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath }));
   const security = containerSecurityContext(pod);
   // The helpers hold the store's credentials and write what the main container runs: they keep the full hardening

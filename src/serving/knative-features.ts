@@ -46,10 +46,11 @@ export interface KnativeFeaturesProps {
  * services need (plus `enabled`), unless `emitConfigMap` is false. It is annotated so that Argo CD and Flux never
  * prune or delete it with the app (`Prune=false,Delete=false`, `prune: disabled`): every app of the cluster relies
  * on it. Services in the same chart come after it in the file; apply a separate chart holding it before the charts
- * it serves. Flux (and Argo CD with server-side apply) dry-runs every object of a sync before applying any, and
- * Knative's webhook checks a Service against the config-features the cluster has: a commit that adds a flag and
- * the field that needs it stays stuck unless config-features is in a sync of its own that the services' depends on
- * (Flux `dependsOn`, a separate Argo CD Application). It carries the keys this app needs only, so a cluster has one
+ * it serves. Flux dry-runs every object of a stage on the server before applying any, and Knative's webhook checks a
+ * Service against the config-features the cluster has: a commit that adds a flag and the field that needs it stays
+ * stuck unless config-features is in a Kustomization of its own that the services' depends on (`dependsOn`). Argo
+ * CD's dry run is client-side and applies ConfigMaps first, but the webhook may read the old flags for a moment: use
+ * a separate Application or an earlier sync wave, and sync retries. It carries the keys this app needs only, so a cluster has one
  * writer of it: a GitOps tool applies every app as one field manager (Argo CD's `argocd-controller`, Flux's
  * `kustomize-controller`), and a second app's config-features would remove the first one's keys. Let one app (the
  * platform's) emit it with every flag the cluster's apps need (`enabled`), and declare them in the others with

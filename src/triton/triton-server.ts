@@ -18,7 +18,7 @@ import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { registerPoolChecks } from '../scheduling/_placement';
-import { PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
+import { countQuantity, PodTarget, renderPodSpec } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 
 /** When the topology spread may be broken. */
@@ -360,7 +360,7 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
         type: 'Pods',
         pods: {
           metric: { name: a.queueTimeMetric ?? 'avg_time_queue_us' },
-          target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(micros)) },
+          target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(countQuantity(micros)) },
         },
       });
     }

@@ -12,7 +12,7 @@ describe('examples/distributed-training', () => {
   test('today: one pod with two GPUs, torchrun --standalone', () => {
     expect(job('resnet50-1x2').spec).toMatchObject({ completions: 1, parallelism: 1 });
     expect(trainer('resnet50-1x2').args.slice(0, 3)).toEqual(['--standalone', '--nnodes=1', '--nproc-per-node=2']);
-    expect(trainer('resnet50-1x2').resources.limits['nvidia.com/gpu']).toBe(2);
+    expect(trainer('resnet50-1x2').resources.limits['nvidia.com/gpu']).toBe('2');
   });
 
   test('tomorrow: 4 pods × 4 GPUs with c10d rendezvous on pod 0, reached through its headless Service', () => {

@@ -21,7 +21,7 @@ describe('examples/event-driven-classifier', () => {
   test('a ResNet50 GPU service that scales to zero is the subscriber of every trigger', () => {
     const service = oneOf(objects, 'serving.knative.dev/v1', 'Service');
     expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/min-scale']).toBe('0');
-    expect(service.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(service.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
     expect(ofKind(objects, 'eventing.knative.dev/v1', 'Trigger').map((t) => t.metadata.name).sort()).toEqual(TRIGGER_NAMES);
     for (const t of Object.values(triggers())) {
       expect(t.spec.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'resnet50-classifier', namespace: 'ml-events' });

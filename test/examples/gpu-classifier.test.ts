@@ -14,7 +14,7 @@ describe('examples/gpu-classifier', () => {
   test('output passes the schema gate and matches the seed scenario', () => {
     expect(svc.metadata.name).toBe('resnet50-classifier');
     expect(model.ports).toEqual([{ containerPort: 8080, name: 'http1' }]);
-    expect(model.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(model.resources.limits['nvidia.com/gpu']).toBe('1');
     expect(svc.spec.template.metadata.annotations).toMatchObject({
       'autoscaling.knative.dev/min-scale': '0',
       'autoscaling.knative.dev/max-scale': '50',

@@ -65,7 +65,7 @@ describe('examples/hybrid-cloud', () => {
   test('GKE: 16 GPUs (4 × 4 H100), tolerating GKE\'s GPU taint, capped at 12 hours', () => {
     const [burst] = ofKind(files['gke-burst.k8s.yaml'], 'batch/v1', 'Job');
     expect(burst.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, activeDeadlineSeconds: 43200 });
-    expect(trainer(burst).resources.limits['nvidia.com/gpu']).toBe(4);
+    expect(trainer(burst).resources.limits['nvidia.com/gpu']).toBe('4');
     const spec = burst.spec.template.spec;
     expect(spec.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-h100-80gb' });
     expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);

@@ -38,7 +38,7 @@ describe('examples/triton-resnet50', () => {
   test('always on: 2 to 8 replicas on queue time, a disruption budget and spread across nodes', () => {
     const hpa = oneOf(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler');
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 8]);
-    expect(hpa.spec.metrics[0].pods).toEqual({ metric: { name: 'avg_time_queue_us' }, target: { type: 'AverageValue', averageValue: '150000' } });
+    expect(hpa.spec.metrics[0].pods).toEqual({ metric: { name: 'avg_time_queue_us' }, target: { type: 'AverageValue', averageValue: '150k' } });
     expect(oneOf(objects, 'policy/v1', 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
     expect(deployment.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('kubernetes.io/hostname');
   });

@@ -13,8 +13,8 @@ describe('renderPodSpec', () => {
     expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(spec.restartPolicy).toBe('Never');
     const main = spec.containers.find((c) => c.name === 'trainer')!;
-    expect(main.resources?.limits?.['nvidia.com/gpu'].value).toBe(2);
-    expect(main.resources?.requests?.['nvidia.com/gpu'].value).toBe(2);
+    expect(main.resources?.limits?.['nvidia.com/gpu'].value).toBe('2');
+    expect(main.resources?.requests?.['nvidia.com/gpu'].value).toBe('2');
     expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
@@ -127,9 +127,9 @@ describe('renderPodSpec', () => {
     };
     const spec = podSpecToWire(renderPodSpec(pod, { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
     expect(spec.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '250m', memory: '512Mi' } });
-    expect(spec.containers[0].resources.requests).toEqual({ 'nvidia.com/gpu': 1, 'cpu': '2', 'memory': '8Gi', 'ephemeral-storage': '1Gi' });
+    expect(spec.containers[0].resources.requests).toEqual({ 'nvidia.com/gpu': '1', 'cpu': '2', 'memory': '8Gi', 'ephemeral-storage': '1Gi' });
     // The QoS class reads CPU and memory only: the disk request needs no limit.
-    expect(spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu': 1, 'cpu': '2', 'memory': '8Gi' });
+    expect(spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu': '1', 'cpu': '2', 'memory': '8Gi' });
     // Without guaranteedQos the helpers keep their own requests and limits.
     const burstable = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE }), { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', initContainers: [fetch] }));
     expect(burstable.initContainers[0].resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } });

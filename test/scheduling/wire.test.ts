@@ -34,7 +34,7 @@ describe('podSpecToWire', () => {
     });
     const wire = podSpecToWire(spec);
     expect(canonical(wire)).toEqual(canonical(k8s.toJson_PodSpec(spec)));
-    expect(wire.containers[0].resources.limits['nvidia.com/mig-3g.40gb']).toBe(2);
+    expect(wire.containers[0].resources.limits['nvidia.com/mig-3g.40gb']).toBe('2');
     expect(wire.containers[0].readinessProbe.httpGet.port).toBe('http');
   });
 

@@ -7,6 +7,7 @@ import {
   AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
   KnativeFeature, KnativeFeatures, ProbeCheck, ScalingMetric, ServingProtocol,
 } from '../../src';
+import { countQuantity } from '../../src/scheduling/_pod-spec';
 import { oneOf, synth, validateManifests } from '../_helpers/manifests';
 
 const IMAGE = 'registry.example.com/ml/resnet50-flask:1.4.0';
@@ -154,14 +155,14 @@ describe('GpuInferenceService', () => {
 
   test('requests GPUs as request == limit, with the default resource', () => {
     const c = container(ksvc({ gpuCount: 2 }));
-    expect(c.resources.requests['nvidia.com/gpu']).toBe(2);
-    expect(c.resources.limits['nvidia.com/gpu']).toBe(2);
+    expect(c.resources.requests['nvidia.com/gpu']).toBe('2');
+    expect(c.resources.limits['nvidia.com/gpu']).toBe('2');
   });
 
   test('MIG and other vendors use their own resource name', () => {
-    expect(container(ksvc({ gpu: GpuResource.mig('1g.10gb') })).resources.limits).toHaveProperty(['nvidia.com/mig-1g.10gb'], 1);
-    expect(container(ksvc({ gpu: GpuResource.AMD })).resources.requests).toHaveProperty(['amd.com/gpu'], 1);
-    expect(container(ksvc({ gpu: GpuResource.custom('habana.ai/gaudi') })).resources.limits).toHaveProperty(['habana.ai/gaudi'], 1);
+    expect(container(ksvc({ gpu: GpuResource.mig('1g.10gb') })).resources.limits).toHaveProperty(['nvidia.com/mig-1g.10gb'], '1');
+    expect(container(ksvc({ gpu: GpuResource.AMD })).resources.requests).toHaveProperty(['amd.com/gpu'], '1');
+    expect(container(ksvc({ gpu: GpuResource.custom('habana.ai/gaudi') })).resources.limits).toHaveProperty(['habana.ai/gaudi'], '1');
   });
 
   test('hardened container by default, pod-level context left out (it needs a Knative flag)', () => {
@@ -257,14 +258,44 @@ describe('GpuInferenceService', () => {
 
   test('cpu and memory: defaults, limit follows the memory request, guaranteed QoS copies requests', () => {
     expect(container(ksvc()).resources).toEqual({
-      requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': 1, 'ephemeral-storage': '1Gi' },
-      limits: { 'memory': '4Gi', 'nvidia.com/gpu': 1 },
+      requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '1Gi' },
+      limits: { 'memory': '4Gi', 'nvidia.com/gpu': '1' },
     });
     const g = container(ksvc({ guaranteedQos: true, resources: { cpu: { limit: Cpu.millis(1500) }, memory: { request: Size.mebibytes(6144) } } }));
     expect(g.resources).toEqual({
-      requests: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': 1, 'ephemeral-storage': '1Gi' },
-      limits: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': 1 },
+      requests: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '1Gi' },
+      limits: { 'cpu': '1500m', 'memory': '6Gi', 'nvidia.com/gpu': '1' },
     });
+  });
+
+  test("quantities in the apiserver's canonical form, as Knative's webhook writes them back: GitOps diffs of the Service stay clean", () => {
+    const chart = Testing.chart();
+    const scratch = Volume.fromEmptyDir(chart, 'e', 'scratch', { sizeLimit: Size.gibibytes(20) });
+    const c = container(ksvc({
+      gpuCount: 2,
+      resources: {
+        cpu: { request: Cpu.millis(1000), limit: Cpu.units(1.5) },
+        memory: { request: Size.gibibytes(1024) },
+        ephemeralStorage: { request: Size.mebibytes(1536) },
+      },
+      volumeMounts: [{ volume: scratch, path: '/scratch', readOnly: false }],
+    }));
+    expect(c.resources).toEqual({
+      requests: { 'cpu': '1', 'memory': '1Ti', 'nvidia.com/gpu': '2', 'ephemeral-storage': '1536Mi' },
+      limits: { 'cpu': '1500m', 'memory': '1Ti', 'nvidia.com/gpu': '2' },
+    });
+    // cdk8s-plus writes every emptyDir limit in Mi (20480Mi).
+    const volumes = ksvc({ volumeMounts: [{ volume: scratch, path: '/scratch', readOnly: false }] }).spec.template.spec.volumes;
+    expect(volumes.find((v: any) => v.name === 'scratch').emptyDir).toEqual({ sizeLimit: '20Gi' });
+    expect(countQuantity(150000)).toBe('150k');
+    expect(countQuantity(1500)).toBe('1500');
+    expect(countQuantity(0)).toBe('0');
+    expect(countQuantity(2_000_000)).toBe('2M');
+  });
+
+  test('fails on a CPU amount finer than a millicore, which the apiserver refuses', () => {
+    expect(() => ksvc({ resources: { cpu: { request: Cpu.millis(0.5) } } }))
+      .toThrow("'resources.cpu.request' must be a whole number of millicores (Kubernetes takes no finer CPU amount), got '0.5m'");
   });
 
   test('one port named after the protocol', () => {

@@ -151,7 +151,7 @@ describe('GpuNotebook', () => {
 
   test('one GPU on the node pool', () => {
     const { container, pod } = build({ nodePool: GpuNodePool.aks() });
-    expect(container.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(container.resources.limits['nvidia.com/gpu']).toBe('1');
     expect(pod.nodeSelector).toEqual({ 'kubernetes.azure.com/accelerator': 'nvidia' });
   });
 

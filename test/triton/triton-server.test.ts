@@ -149,7 +149,7 @@ describe('TritonServer', () => {
       minReplicas: 3,
       maxReplicas: 12,
       metrics: [
-        { type: 'Pods', pods: { metric: { name: 'triton_queue_us' }, target: { type: 'AverageValue', averageValue: '200000' } } },
+        { type: 'Pods', pods: { metric: { name: 'triton_queue_us' }, target: { type: 'AverageValue', averageValue: '200k' } } },
         { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
       ],
       behavior: { scaleDown: { stabilizationWindowSeconds: 600 } },
@@ -195,7 +195,7 @@ describe('TritonServer', () => {
     expect(d.spec.template.spec.securityContext).toMatchObject({ runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/tmp', '/dev/shm', '/models', '/models/resnet50/config.pbtxt']));
     expect(c.env).toContainEqual({ name: 'HOME', value: '/tmp' });
-    expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(c.resources.limits['nvidia.com/gpu']).toBe('1');
   });
 
   test('probes /v2/health/live and /v2/health/ready, with a startup budget sized by startupTimeout', () => {
@@ -232,7 +232,7 @@ describe('TritonServer', () => {
     const hpa = oneOf(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'resnet50' });
     expect(hpa.spec.metrics).toEqual([
-      { type: 'Pods', pods: { metric: { name: 'avg_time_queue_us' }, target: { type: 'AverageValue', averageValue: '130000' } } },
+      { type: 'Pods', pods: { metric: { name: 'avg_time_queue_us' }, target: { type: 'AverageValue', averageValue: '130k' } } },
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
     ]);
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 6]);
@@ -242,13 +242,13 @@ describe('TritonServer', () => {
   test('holds a default queue time 50 ms above the longest batching delay, which Triton counts as queue time', () => {
     const target = (app: App) => oneOf(synthAppChecked(app), 'autoscaling/v2', 'HorizontalPodAutoscaler').spec.metrics[0].pods.target.averageValue;
     // The story's model waits up to 100 ms to form a batch.
-    expect(target(server().app)).toBe('150000');
-    expect(target(server({}, [{ ...RESNET50, dynamicBatching: { preferredBatchSizes: [4, 8, 16] } }]).app)).toBe('50000');
+    expect(target(server().app)).toBe('150k');
+    expect(target(server({}, [{ ...RESNET50, dynamicBatching: { preferredBatchSizes: [4, 8, 16] } }]).app)).toBe('50k');
     // A model added after the server counts: the HPA is rendered at synth.
     const late = server({}, [{ ...RESNET50, dynamicBatching: undefined }]);
-    expect(target(late.app)).toBe('50000');
+    expect(target(late.app)).toBe('50k');
     late.repo.addModel({ ...RESNET50, name: 'slow', dynamicBatching: { maxQueueDelay: Duration.millis(400) } });
-    expect(target(late.app)).toBe('450000');
+    expect(target(late.app)).toBe('450k');
   });
 
   test('fails at synth on a queue-time target at or below a model\'s batching delay: an idle server would read as overloaded', () => {
