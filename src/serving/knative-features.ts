@@ -86,7 +86,7 @@ export class KnativeFeatures extends Construct {
         ...k8s.KubeConfigMap.GVK,
         // Kept when a GitOps tool prunes it: the cluster's Knative reads it for every app, not this one alone.
         metadata: { name: 'config-features', namespace, labels: { 'app.kubernetes.io/part-of': 'knative-serving' }, annotations: { ...KEEP_ON_PRUNE } },
-        data: Lazy.any({ produce: () => (this.enabledFlags.length > 0 ? Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) : undefined) }),
+        data: Lazy.any({ produce: () => Object.fromEntries(this.enabledFlags.map((f) => [f.flag, 'enabled'])) }),
       });
       for (const c of consumers) this._orderBefore(c);
     }

@@ -93,14 +93,6 @@ describe('KnativeFeatures', () => {
     expect(features.enabledFlags).toEqual([KnativeFeature.TOLERATIONS]);
   });
 
-  test('an app whose services need no flag emits config-features without data, not an empty map', () => {
-    const chart = Testing.chart();
-    new KnativeFeatures(chart, 'features');
-    const configMap = synth(chart).find((o) => o.kind === 'ConfigMap');
-    expect(configMap.metadata.name).toBe('config-features');
-    expect(configMap).not.toHaveProperty('data');
-  });
-
   test('reads every gated field from a pod spec', () => {
     const flags = knativeFeaturesOf({
       affinity: {},
