@@ -6,8 +6,10 @@
  *   GitOps per cluster; the app fails to synthesize if the charts' images drift apart;
  * - optionally (`karmada: true`, the default) a third chart for the Karmada control plane: the 16-GPU job once,
  *   a PropagationPolicy that prefers on-prem and falls back to GKE when on-prem lacks the GPUs for it, and an
- *   OverridePolicy that swaps the placement (and the registry mirror) per cluster. Apply either this chart or
- *   the burst Job of `gke-burst.k8s.yaml`, not both: both would own the same Job on GKE.
+ *   OverridePolicy that swaps the placement (and the registry mirror) per cluster. Karmada counts the GPUs of
+ *   nodes that exist: the fallback needs GKE's GPU nodes up (a minimum node count on the pool); with a pool that
+ *   scales from zero, apply `gke-burst.k8s.yaml` instead. Apply either this chart or the burst Job of
+ *   `gke-burst.k8s.yaml`, not both: both would own the same Job on GKE.
  *
  * The cloud GPUs are released when the Job finishes: its pods end, nothing else requests GPUs there, and the
  * node autoscaler removes the nodes. `activeDeadline` caps the spend of a run that hangs.

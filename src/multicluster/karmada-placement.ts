@@ -11,7 +11,9 @@ import { checkUniqueObjectNames } from '../_unique-names';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
 import { NodePlacement, poolChecksOf, renderNodePlacement } from '../scheduling/_placement';
+import { gpuOnPoolError } from '../scheduling/_pod-spec';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
+import { GpuResource } from '../scheduling/gpu-resource';
 import { knativeFeaturesOf, knativeFeaturesUndeclaredElsewhere, listFlagsFix } from '../serving/_knative-feature-state';
 import { IKnativeFeatureConsumer, KnativeFeature } from '../serving/knative-feature';
 /** The generated Karmada policy module, loaded on first use: it is large and many apps never need it. */
@@ -120,6 +122,9 @@ export enum KarmadaPlacementMode {
    * lands on the first available target whatever its free GPUs. The estimate reads the workload as the control
    * plane holds it, before the overrides: the general estimator counts a cluster's free GPUs whatever the nodes'
    * shape, and the scheduler estimator only the nodes matching the workload's own node selector and tolerations.
+   * Both count the GPUs of nodes that exist: a cloud target whose GPU pool has scaled to zero has none, and is
+   * passed over like a full one. Keep the burst target's GPU nodes up (a minimum node count) while it should take
+   * work, or apply its cluster's own chart (a `ClusterChart` per cluster) when it should run there.
    */
   FIRST_AVAILABLE = 'first-available',
   /** Every target runs a full copy (`clusterAffinity` with `Duplicated` replicas), e.g. a notebook everywhere. */
@@ -323,6 +328,18 @@ export class KarmadaPlacement extends Construct {
         ],
       });
     }
+    // The override moves the pods, not their resources: each target's nodes must advertise what the pods ask for.
+    if (elsewhere.length > 0) {
+      this.node.addValidation({
+        validate: () => {
+          const asked = podGpus(podSpecOf(placement));
+          return elsewhere.flatMap((t) => asked.flatMap(({ gpu, count }) => {
+            const e = gpuOnPoolError(gpu, count, t.nodePool);
+            return e ? [`on target '${t.name}', whose node pool the override puts it on: ${e.message}`] : [];
+          }));
+        },
+      });
+    }
     const mirrored = overridePlacement ? targets.filter((t) => t.registryMirrors) : [];
     if (mirrored.length > 0) {
       // At synth, with the images the override rules name: Karmada writes an image back with its tag only. Read
@@ -438,6 +455,29 @@ function podSpecOf(placement: WorkloadPlacement): any {
     throw propError('podSpecPath', `the path of the pod spec in ${placement.workload.kind} '${placement.workload.name}'`, placement.podSpecPath);
   }
   return podSpec;
+}
+
+/** The NVIDIA GPU resources the containers of a rendered pod spec ask for, with their counts. */
+function podGpus(podSpec: any): Array<{ readonly gpu: GpuResource; readonly count: number }> {
+  const asked: Array<{ readonly gpu: GpuResource; readonly count: number }> = [];
+  for (const c of podSpec.containers as Array<{ resources?: { limits?: Record<string, unknown> } }>) {
+    for (const [name, value] of Object.entries(c.resources?.limits ?? {})) {
+      const gpu = name === GpuResource.NVIDIA.name ? GpuResource.NVIDIA : name === GpuResource.NVIDIA_SHARED.name ? GpuResource.NVIDIA_SHARED
+        : name.startsWith(MIG_RESOURCE_PREFIX) ? migResource(name.slice(MIG_RESOURCE_PREFIX.length)) : undefined;
+      if (gpu) asked.push({ gpu, count: Number(value) });
+    }
+  }
+  return asked;
+}
+const MIG_RESOURCE_PREFIX = 'nvidia.com/mig-';
+
+/** The MIG resource of `profile`; undefined for a name outside the profiles the library models (an object made elsewhere). */
+function migResource(profile: string): GpuResource | undefined {
+  try {
+    return GpuResource.mig(profile);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every container and init container image of the workload's rendered pod spec, with its path. */

@@ -86,26 +86,8 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
   }
   const gpu = props.gpu ?? GpuResource.NVIDIA;
   const nodePool = props.nodePool ?? GpuNodePool.nvidia();
-  if (gpu.migProfile && nodePool.advertisesMigAsGpu) {
-    throw propError('gpu', 'nvidia.com/gpu on a node pool that advertises its MIG slices as nvidia.com/gpu (GKE partitions, the single MIG strategy)', gpu.name,
-      'keep GpuResource.NVIDIA and pick the slice with the pool (gpuPartitionSize), or place the pods on nodes with the mixed strategy');
-  }
-  if (gpu.migProfile && nodePool._selectsWholeGpuSharing) {
-    throw propError('gpu', 'a whole-GPU resource on a pool selected by nvidia.com/gpu.sharing-strategy, which labels whole GPUs only', gpu.name,
-      `drop sharing from the pool and select the slices' own label, e.g. GpuNodePool.custom({ nodeSelector: { '${gpu.name}.sharing-strategy': 'none' } })`);
-  }
-  const shared = nodePool._gpuSharing;
-  if (shared) {
-    const how = shared.sharing === GpuSharing.MPS ? `${shared.gke ? 'GKE ' : ''}MPS` : shared.gke ? 'GKE time-sharing' : 'time-slicing';
-    if (gpuCount > 1) {
-      throw propError('gpuCount', `1 on a pool of shared GPUs (${how}), where each GPU resource is a share of one GPU`, gpuCount,
-        `${shared.gke ? 'GKE' : 'the device plugin (MPS, or failRequestsGreaterThanOne)'} refuses several shares per container on nodes with several GPUs, ` +
-        'and on a one-GPU node they are the same GPU; place pods that need several GPUs on a pool of exclusive GPUs');
-    }
-    if (shared.gke && gpu.name !== GpuResource.NVIDIA.name) {
-      throw propError('gpu', `GpuResource.NVIDIA on a GKE pool of shared GPUs (${how}), which GKE advertises as nvidia.com/gpu`, gpu.name);
-    }
-  }
+  const onPool = gpuOnPoolError(gpu, gpuCount, nodePool);
+  if (onPool) throw onPool;
   const sharedMemory = props.sharedMemory ?? true;
   if (!sharedMemory && props.sharedMemorySize) {
     throw propError('sharedMemorySize', 'unset when sharedMemory is false', props.sharedMemorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) + 'Mi');
@@ -157,6 +139,41 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
     imagePullSecrets: pullSecretNames(props.imagePullSecrets),
     priorityClassName: props.priorityClassName,
   };
+}
+
+/**
+ * Why pods asking for `gpuCount` of `gpu` could never be placed on `pool`'s nodes, which advertise no such resource
+ * or refuse that many of it; undefined when they can. For the pool a workload is rendered with, and for the pools
+ * KarmadaPlacement moves it to.
+ */
+export function gpuOnPoolError(gpu: GpuResource, gpuCount: number, pool: GpuNodePool): Error | undefined {
+  if (gpu.migProfile && pool.advertisesMigAsGpu) {
+    return propError('gpu', 'nvidia.com/gpu on a node pool that advertises its MIG slices as nvidia.com/gpu (GKE, the single MIG strategy)', gpu.name,
+      'keep GpuResource.NVIDIA and pick the slice with the pool (gpuPartitionSize), or place the pods on nodes with the mixed strategy ' +
+      '(on GKE with the GPU Operator\'s device plugin, select them with GpuNodePool.nvidia() or custom())');
+  }
+  if (gpu.migProfile && pool._selectsWholeGpuSharing) {
+    return propError('gpu', 'a whole-GPU resource on a pool selected by nvidia.com/gpu.sharing-strategy, which labels whole GPUs only', gpu.name,
+      `drop sharing from the pool and select the slices' own label, e.g. GpuNodePool.custom({ nodeSelector: { '${gpu.name}.sharing-strategy': 'none' } })`);
+  }
+  if (pool._gke && gpu.name !== GpuResource.NVIDIA.name && gpu.name.startsWith('nvidia.com/')) {
+    return propError('gpu', "GpuResource.NVIDIA on a GKE pool: GKE's device plugin advertises every GPU, GPU partition and GPU share as nvidia.com/gpu", gpu.name,
+      'pick partitions and sharing with the pool (gpuPartitionSize, sharing)');
+  }
+  if (gpu.name === GpuResource.NVIDIA_SHARED.name && pool._selectsExclusiveGpus) {
+    return propError('gpu', 'a resource the pool\'s nodes advertise: nodes labelled nvidia.com/gpu.sharing-strategy=none share no GPU, and advertise no nvidia.com/gpu.shared',
+      gpu.name, 'select the shared nodes (sharing: GpuSharing.TIME_SLICING or MPS), or ask for GpuResource.NVIDIA');
+  }
+  const shared = pool._gpuSharing;
+  if (shared) {
+    const how = shared.sharing === GpuSharing.MPS ? `${shared.gke ? 'GKE ' : ''}MPS` : shared.gke ? 'GKE time-sharing' : 'time-slicing';
+    if (gpuCount > 1) {
+      return propError('gpuCount', `1 on a pool of shared GPUs (${how}), where each GPU resource is a share of one GPU`, gpuCount,
+        `${shared.gke ? 'GKE' : 'the device plugin (MPS, or failRequestsGreaterThanOne)'} refuses several shares per container on nodes with several GPUs, ` +
+        'and on a one-GPU node they are the same GPU; place pods that need several GPUs on a pool of exclusive GPUs');
+    }
+  }
+  return undefined;
 }
 
 /** The volume types Pod Security Standards' restricted profile allows (pod-security-admission's restrictedVolumes check). */

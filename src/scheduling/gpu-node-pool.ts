@@ -581,8 +581,25 @@ export class GpuNodePool {
    * `single` MIG strategy), and so never a `nvidia.com/mig-<profile>` resource.
    */
   public get advertisesMigAsGpu(): boolean {
-    return this.nodeSelector?.[GKE_PARTITION_LABEL] !== undefined || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE
-      || this.gpuPartitionSize !== undefined;
+    return this._gke || this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE || this.gpuPartitionSize !== undefined;
+  }
+
+  /**
+   * Whether the pool is GKE's (`gke()`, or a selector on GKE's partition label): GKE's device plugin advertises
+   * every GPU and GPU partition as `nvidia.com/gpu`, never a MIG or `.shared` resource.
+   * @internal
+   */
+  public get _gke(): boolean {
+    return this.factory === 'gke' || this.nodeSelector?.[GKE_PARTITION_LABEL] !== undefined;
+  }
+
+  /**
+   * Whether the pool selects nodes whose GPUs GPU Feature Discovery labels as not shared
+   * (`nvidia.com/gpu.sharing-strategy: none`), which advertise no `nvidia.com/gpu.shared`.
+   * @internal
+   */
+  public get _selectsExclusiveGpus(): boolean {
+    return this.nodeSelector?.[GFD_SHARING_LABEL] === GpuSharing.NONE;
   }
 
   /**
@@ -612,7 +629,7 @@ export class GpuNodePool {
    * `factory`: the factory's name, for errors. `partitionSize`: the MIG profile of every GPU, when the selector says
    * so in a way `gpuPartitionSize` cannot read from it.
    */
-  private constructor(options: GpuNodePoolOptions, factory: string, partitionSize?: string) {
+  private constructor(options: GpuNodePoolOptions, private readonly factory: string, partitionSize?: string) {
     checkDnsSubdomain(`${factory}.runtimeClassName`, options.runtimeClassName);
     checkLabels('nodeSelector', options.nodeSelector);
     for (const t of options.tolerations ?? []) checkToleration(`${factory}.tolerations`, t._toKube());

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import {
-  ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, KarmadaPlacement,
+  ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, GpuResource, KarmadaPlacement,
   KarmadaPlacementMode, KnativeFeature, KnativeFeatures, MigStrategy, ModelArtifactSource, ModelPlatform, PlaceableWorkload, TensorDataType,
   TritonKnativeService, TritonModelRepo, TritonServer,
 } from '../../src';
@@ -424,6 +424,22 @@ describe('KarmadaPlacement', () => {
         .toThrow("'podSpecPath' must be a JSON pointer such as '/spec/template/spec', got 'spec.template.spec'");
       expect(chart.node.findAll().filter((c) => c instanceof KarmadaPlacement)).toEqual([]);
     });
+  });
+
+  test("every workload's GPU resource is checked against each target's nodes: the override moves the pods, not their resources", () => {
+    const chart = Testing.chart();
+    const mixed = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_80GB], migStrategy: MigStrategy.MIXED });
+    const job = new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', nodePool: mixed, gpu: GpuResource.mig('3g.40gb') });
+    const partitions = new ClusterTarget({ name: 'gke-mig', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_A100_80GB], gpuPartitionSize: '3g.40gb' }) });
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [new ClusterTarget({ name: 'on-prem', nodePool: mixed }), partitions] });
+    expect(() => synth(chart)).toThrow("on target 'gke-mig', whose node pool the override puts it on: 'gpu' must be nvidia.com/gpu on a node pool that advertises " +
+      'its MIG slices as nvidia.com/gpu (GKE, the single MIG strategy)');
+    // The same job placed on targets whose nodes advertise its slices is written.
+    const ok = Testing.chart();
+    const job2 = new DistributedTrainingJob(ok, 'train', { image: IMAGE, script: 'train.py', nodePool: mixed, gpu: GpuResource.mig('3g.40gb') });
+    const other = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], migStrategy: MigStrategy.MIXED });
+    new KarmadaPlacement(ok, 'placement', { workload: job2, targets: [new ClusterTarget({ name: 'a', nodePool: mixed }), new ClusterTarget({ name: 'b', nodePool: other })] });
+    expect(() => synth(ok)).not.toThrow();
   });
 
   test('a Triton workload is checked against every target\'s GPUs, not only the pool it was rendered with', () => {

@@ -1,6 +1,6 @@
 import { Testing, Size } from 'cdk8s';
 import { Cpu, EnvValue, k8s, Secret, ServiceAccount, Volume } from 'cdk8s-plus-27';
-import { GpuNodePool, GpuProduct, GpuResource, GpuSharing, GpuWorkloadProps, MigStrategy } from '../../src';
+import { GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, GpuSharing, GpuWorkloadProps, MigStrategy } from '../../src';
 import { checkOneMigSlice, migSliceOf, PodSpecInput, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
 
@@ -252,10 +252,19 @@ describe('pools of shared GPUs', () => {
 
   test('fails on a renamed shared resource on GKE, which advertises shared GPUs as nvidia.com/gpu', () => {
     expect(() => resolveGpuPod({ image: IMAGE, nodePool: gkeTimeSharing, gpu: GpuResource.NVIDIA_SHARED })).toThrow(
-      "'gpu' must be GpuResource.NVIDIA on a GKE pool of shared GPUs (GKE time-sharing), which GKE advertises as nvidia.com/gpu, got 'nvidia.com/gpu.shared'");
+      "'gpu' must be GpuResource.NVIDIA on a GKE pool: GKE's device plugin advertises every GPU, GPU partition and GPU share as nvidia.com/gpu, got 'nvidia.com/gpu.shared'");
     // The NVIDIA device plugin renames shares on request (renameByDefault): on-prem, nvidia.com/gpu.shared is one.
     expect(resolveGpuPod({ image: IMAGE, nodePool: GpuNodePool.onPrem({ sharing: GpuSharing.TIME_SLICING }), gpu: GpuResource.NVIDIA_SHARED }).gpu)
       .toBe(GpuResource.NVIDIA_SHARED);
+  });
+
+  test('fails on a resource the pool\'s nodes never advertise: shares on exclusive GPUs, MIG slices on GKE', () => {
+    expect(() => resolveGpuPod({ image: IMAGE, nodePool: GpuNodePool.onPrem({ sharing: GpuSharing.NONE }), gpu: GpuResource.NVIDIA_SHARED })).toThrow(
+      "'gpu' must be a resource the pool's nodes advertise: nodes labelled nvidia.com/gpu.sharing-strategy=none share no GPU, and advertise no nvidia.com/gpu.shared, " +
+      "got 'nvidia.com/gpu.shared': select the shared nodes (sharing: GpuSharing.TIME_SLICING or MPS), or ask for GpuResource.NVIDIA");
+    // GKE's device plugin advertises partitions as nvidia.com/gpu, with or without the partition label in the selector.
+    expect(() => resolveGpuPod({ image: IMAGE, nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_A100_80GB] }), gpu: GpuResource.mig('1g.10gb') }))
+      .toThrow(/^'gpu' must be nvidia.com\/gpu on a node pool that advertises its MIG slices as nvidia.com\/gpu \(GKE, the single MIG strategy\), got 'nvidia.com\/mig-1g.10gb'/);
   });
 
   test('exclusive pools take several GPUs', () => {

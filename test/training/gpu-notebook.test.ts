@@ -1,6 +1,6 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import { Cpu, EnvValue, ImagePullPolicy, PersistentVolumeClaim, Secret, ServiceAccount, Volume } from 'cdk8s-plus-27';
-import { GkeAccelerator, GpuNodePool, GpuNotebook, GpuNotebookProps, GpuResource, NotebookServiceType } from '../../src';
+import { GpuNodePool, GpuNotebook, GpuNotebookProps, GpuProduct, GpuResource, NotebookServiceType } from '../../src';
 import { ofKind, oneOf, synth } from '../_helpers/manifests';
 
 function build(props: Partial<GpuNotebookProps> = {}) {
@@ -38,7 +38,7 @@ describe('GpuNotebook', () => {
       homeSize: Size.gibibytes(10),
       gpu: GpuResource.NVIDIA_SHARED,
       gpuCount: 1,
-      nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4] }),
+      nodePool: GpuNodePool.onPrem({ products: [GpuProduct.L4] }),
       resources: { cpu: { request: Cpu.units(4) }, memory: { request: Size.gibibytes(16) } },
       env: { PIP_INDEX_URL: EnvValue.fromValue('https://pypi.example.com/simple') },
       sharedMemorySize: Size.gibibytes(2),
