@@ -112,9 +112,12 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
   }
   checkPriorityClassName(props.priorityClassName);
   const readOnlyRootFilesystem = security.readOnlyRootFilesystem ?? true;
-  const env = { ...(props.env ?? {}) };
-  // Frameworks write their caches and settings under $HOME, which is '/' for a uid the image has no passwd entry for.
-  if (readOnlyRootFilesystem && !('HOME' in env)) env.HOME = EnvValue.fromValue('/tmp');
+  const userEnv = props.env ?? {};
+  // Frameworks write their caches and settings under $HOME, which is '/' for a uid the image has no passwd entry for:
+  // writable only by root on a writable root. First, so the user's variables can refer to $(HOME).
+  const root = allowRoot && !security.runAsUser;
+  const home: Record<string, EnvValue> = (readOnlyRootFilesystem || !root) && !('HOME' in userEnv) ? { HOME: EnvValue.fromValue('/tmp') } : {};
+  const env: Record<string, EnvValue> = { ...home, ...userEnv };
   return {
     image: props.image,
     imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,

@@ -28,10 +28,11 @@ export interface WorkloadSecurityOptions {
    */
   readonly fsGroup?: number;
   /**
-   * Mount the root filesystem read-only. Writable scratch is mounted at `/tmp` (and `/dev/shm`) either way; with a
-   * read-only root, `HOME` defaults to `/tmp` unless `env` sets it, so `~/.cache` (Hugging Face, torch hub, vLLM,
-   * pip) is writable. The library's helper containers (the `mc`
-   * copies) keep a read-only root and a non-root user whatever this says.
+   * Mount the root filesystem read-only. Writable scratch is mounted at `/tmp` (and `/dev/shm`) either way. `HOME`
+   * defaults to `/tmp`, first in the environment, unless `env` sets it, so `~/.cache` (Hugging Face, torch hub,
+   * vLLM, pip) is writable: a non-root uid without a passwd entry in the image gets `/` otherwise. Only a root
+   * container on a writable root keeps the image's `HOME`. The library's helper containers (the `mc` copies) keep a
+   * read-only root and a non-root user whatever this says.
    * @default true
    */
   readonly readOnlyRootFilesystem?: boolean;

@@ -209,9 +209,15 @@ describe('GpuInferenceService', () => {
     expect(container(svc).env).toBeUndefined();
   });
 
-  test('HOME defaults to /tmp on a read-only root, unless env sets it', () => {
+  test('HOME defaults to /tmp, first, unless env sets it or a root container has a writable root', () => {
     expect(container(ksvc()).env).toEqual([{ name: 'HOME', value: '/tmp' }]);
     expect(container(ksvc({ env: { HOME: EnvValue.fromValue('/home/app') } })).env).toEqual([{ name: 'HOME', value: '/home/app' }]);
+    // The kubelet expands $(HOME) only from variables before it.
+    expect(container(ksvc({ env: { HF_HOME: EnvValue.fromValue('$(HOME)/hf') } })).env.map((e: any) => e.name)).toEqual(['HOME', 'HF_HOME']);
+    // A non-root uid without a passwd entry gets HOME=/, which a writable root does not make writable for it.
+    expect(container(ksvc({ security: { readOnlyRootFilesystem: false } })).env).toEqual([{ name: 'HOME', value: '/tmp' }]);
+    expect(container(ksvc({ security: { readOnlyRootFilesystem: false, allowRoot: true, runAsUser: 2000 } })).env).toEqual([{ name: 'HOME', value: '/tmp' }]);
+    expect(container(ksvc({ security: { readOnlyRootFilesystem: false, allowRoot: true } })).env).toBeUndefined();
   });
 
   test('helper containers keep the full hardening when the main container opts out of some', () => {
@@ -450,7 +456,7 @@ describe('GpuInferenceService', () => {
     new GpuInferenceService(chart, 'svc', { image: IMAGE, env: { B: EnvValue.fromValue('2'), A: EnvValue.fromSecretValue({ secret, key: 'a' }) } });
     new KnativeFeatures(chart, 'f');
     const env = container(oneOf(synth(chart), ...KSVC)).env;
-    expect(env).toEqual([{ name: 'B', value: '2' }, { name: 'A', valueFrom: { secretKeyRef: { name: 'api-keys', key: 'a' } } }, { name: 'HOME', value: '/tmp' }]);
+    expect(env).toEqual([{ name: 'HOME', value: '/tmp' }, { name: 'B', value: '2' }, { name: 'A', valueFrom: { secretKeyRef: { name: 'api-keys', key: 'a' } } }]);
   });
 
   test('placement: one product is a node selector, several a required affinity; GPU taint tolerated by default', () => {

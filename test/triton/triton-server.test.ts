@@ -400,7 +400,7 @@ describe('TritonServer', () => {
     const objects = synthAppChecked(app);
     const spec = oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec;
     expect(spec.containers[0].args[1]).toBe('--model-repository=s3://minio.minio:9000/models/triton');
-    expect(spec.containers[0].env.map((e: any) => e.name)).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'TRITON_AWS_MOUNT_DIRECTORY', 'HOME']);
+    expect(spec.containers[0].env.map((e: any) => e.name)).toEqual(['HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'TRITON_AWS_MOUNT_DIRECTORY']);
     expect(JSON.stringify(spec)).not.toContain('secretAccessKey');
     expect(spec.initContainers).toBeUndefined();
   });
