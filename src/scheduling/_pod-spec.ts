@@ -297,8 +297,10 @@ function resolveResources(
   let cpuLimit = cpu?.limit;
   for (const [prop, amount] of [['resources.cpu.request', cpuRequest], ['resources.cpu.limit', cpuLimit]] as const) {
     if (amount && !(millicores(amount) >= 0)) throw propError(prop, 'a CPU amount of 0 or more', amount.amount);
-    // The apiserver takes no finer precision than 1m.
-    if (amount && !Number.isInteger(millicores(amount))) throw propError(prop, 'a whole number of millicores (Kubernetes takes no finer CPU amount)', amount.amount);
+    // Kubernetes counts CPU in millicores and rounds a finer amount up (Quantity.MilliValue).
+    if (amount && !Number.isInteger(millicores(amount))) {
+      throw propError(prop, 'a whole number of millicores (Kubernetes counts CPU in millicores, and rounds a finer amount up)', amount.amount);
+    }
   }
   const memoryRequest = memory ? memory.request : Size.gibibytes(4);
   const memoryLimit = memory?.limit ?? memoryRequest;
@@ -348,9 +350,17 @@ function resolveResources(
   return { requests, limits };
 }
 
-/** A cdk8s-plus Cpu amount (`2`, `0.5`, `250m`) in millicores. */
+/**
+ * A cdk8s-plus Cpu amount (`2`, `0.5`, `250m`) in millicores, read from its decimal text (`2.01 * 1000` is
+ * 2009.9999999999998 in floating point); a fraction of a millicore stays one; NaN for anything but a plain decimal.
+ */
 function millicores(cpu: Cpu): number {
-  return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) : Number(cpu.amount) * 1000;
+  const m = /^(\d+)(?:\.(\d+))?(m?)$/.exec(cpu.amount);
+  if (!m) return NaN;
+  const [, whole, fraction = '', milli] = m;
+  if (milli) return Number(fraction ? `${whole}.${fraction}` : whole);
+  const digits = fraction.padEnd(3, '0');
+  return Number(whole) * 1000 + Number(`${digits.slice(0, 3)}.${digits.slice(3) || '0'}`);
 }
 
 /**
@@ -403,10 +413,10 @@ function kibQuantity(k: number): string {
 }
 const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 
-/** A whole number of millicores in canonical form: `2` for whole cores, `1500m` otherwise. */
+/** A whole number of millicores in canonical form: `2` (or `2k`) for whole cores, `1500m` otherwise. */
 function cpuQuantity(cpu: Cpu): string {
   const m = millicores(cpu);
-  return m % 1000 === 0 ? String(m / 1000) : `${m}m`;
+  return m % 1000 === 0 ? countQuantity(m / 1000) : `${m}m`;
 }
 
 /** A count (GPUs, an HPA's average value) in canonical decimal form: `8`, `1500`, `50k`, `2M`. */

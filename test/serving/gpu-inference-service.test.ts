@@ -299,9 +299,14 @@ describe('GpuInferenceService', () => {
     expect(countQuantity(2_000_000)).toBe('2M');
   });
 
-  test('fails on a CPU amount finer than a millicore, which the apiserver refuses', () => {
+  test('CPU amounts are read from their decimal text; a fraction of a millicore fails, as Kubernetes would round it up', () => {
+    const cpu = (request: Cpu) => container(ksvc({ resources: { cpu: { request } } })).resources.requests.cpu;
+    // 2.01 * 1000 is 2009.9999999999998 in floating point.
+    expect([Cpu.units(2.01), Cpu.units(16.1), Cpu.units(0.5), Cpu.units(1000), Cpu.millis(2500), Cpu.units(2.0001e3)].map(cpu))
+      .toEqual(['2010m', '16100m', '500m', '1k', '2500m', '2000100m']);
     expect(() => ksvc({ resources: { cpu: { request: Cpu.millis(0.5) } } }))
-      .toThrow("'resources.cpu.request' must be a whole number of millicores (Kubernetes takes no finer CPU amount), got '0.5m'");
+      .toThrow("'resources.cpu.request' must be a whole number of millicores (Kubernetes counts CPU in millicores, and rounds a finer amount up), got '0.5m'");
+    expect(() => ksvc({ resources: { cpu: { request: Cpu.units(1.0005) } } })).toThrow(/must be a whole number of millicores .*, got '1.0005'/);
   });
 
   test('one port named after the protocol', () => {
