@@ -53,10 +53,12 @@ const MANAGED_FLAGS: Record<string, string> = {
 const REFUSED_FLAGS: Record<string, string> = {
   'allow-http': 'the probes and the Service use the HTTP endpoint',
   'http-address': 'the probes and the Service reach HTTP on every address',
-  'allow-grpc': 'the Service routes gRPC on 8001, and an h2c TritonKnativeService serves and probes it there',
-  'grpc-address': 'the Service (and an h2c service\'s probes) reach gRPC on every address',
+  'allow-grpc': 'an h2c TritonKnativeService serves and probes gRPC on 8001',
+  'grpc-address': 'Knative and the probes of an h2c TritonKnativeService reach gRPC on every address',
   'metrics-address': 'the scrapers reach the metrics on every address',
 };
+/** Refused only where the workload serves gRPC (an h2c TritonKnativeService); elsewhere turning gRPC off is hardening. */
+const GRPC_FLAGS = ['allow-grpc', 'grpc-address'];
 /** Triton's own `--exit-timeout-secs` default. */
 export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
 
@@ -78,7 +80,7 @@ export function tritonProgressDeadline(startupTimeout: Duration): Duration {
 }
 
 /** Resolves and checks the props both workloads share; throws on the first bad value. */
-export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
+export function resolveTritonPod(props: TritonWorkloadProps, servesGrpc = false): TritonPod {
   // No prop of the interface, but a spread object or a JavaScript caller can still pass it: refused, not dropped.
   const givenArgs = (props as PodEntrypoint).args;
   if (givenArgs !== undefined) {
@@ -134,6 +136,7 @@ export function resolveTritonPod(props: TritonWorkloadProps): TritonPod {
     }
     const flag = matches[0];
     const as = flag === m[1] ? `--${flag}` : `--${m[1]} (tritonserver reads it as --${flag})`;
+    if (GRPC_FLAGS.includes(flag) && !servesGrpc) continue;
     const owner = Object.hasOwn(MANAGED_FLAGS, flag) ? MANAGED_FLAGS[flag] : undefined;
     if (owner) throw propError('extraArgs', `free of ${as}, which this construct sets`, arg, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
     throw propError('extraArgs', `free of ${as}: ${REFUSED_FLAGS[flag]}`, arg);

@@ -102,11 +102,11 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
     // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec): below Triton's
     // own 30s exit timeout, the server is told to exit within it, or the kubelet kills it with requests in flight.
     const timeoutSeconds = props.timeout ? wholeSeconds('timeout', props.timeout) : REVISION_TIMEOUT;
+    const protocol = props.protocol ?? ServingProtocol.HTTP1;
     const triton = resolveTritonPod({
       ...props,
       exitTimeout: props.exitTimeout ?? (timeoutSeconds < DEFAULT_EXIT_TIMEOUT_SECONDS ? Duration.seconds(timeoutSeconds) : undefined),
-    });
-    const protocol = props.protocol ?? ServingProtocol.HTTP1;
+    }, protocol === ServingProtocol.H2C);
     this.port = protocol === ServingProtocol.H2C ? GRPC_PORT : HTTP_PORT;
     const scraping = checkScraping(props, triton.metrics, {
       scraping: MetricsScraping.SERVICE_MONITOR,

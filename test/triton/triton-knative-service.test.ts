@@ -378,6 +378,15 @@ describe('TritonKnativeService', () => {
       .toThrow("'monitorLabels' must be unset unless metricsScraping is a PodMonitor or ServiceMonitor");
   });
 
+  test('an h2c service refuses flags that turn gRPC off or bind it to one address; over http1 they are hardening', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonKnativeService(chart, 'a', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--allow-grpc=false'] }))
+      .toThrow("'extraArgs' must be free of --allow-grpc: an h2c TritonKnativeService serves and probes gRPC on 8001, got '--allow-grpc=false'");
+    expect(() => new TritonKnativeService(chart, 'b', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-address=127.0.0.1'] }))
+      .toThrow(/free of --grpc-address: Knative and the probes of an h2c TritonKnativeService reach gRPC on every address/);
+    expect(() => new TritonKnativeService(chart, 'c', { repository: repo, extraArgs: ['--allow-grpc=false'] })).not.toThrow();
+  });
+
   test('fails when the derived containerConcurrency exceeds Knative\'s limit', () => {
     const { chart, repo } = setup([{ ...RESNET50, maxBatchSize: 512, instanceGroups: [{ count: 4 }] }]);
     expect(() => new TritonKnativeService(chart, 'triton', { repository: repo }))
