@@ -192,7 +192,7 @@ export function checkVolumeType(prop: string, volume: Volume, allowed: boolean):
   if (type !== undefined) {
     throw propError(prop, `a volume type Pod Security's restricted profile allows (${RESTRICTED_VOLUME_TYPES.join(', ')})`, `${type} volume ${volume.name}`,
       'use a PersistentVolumeClaim or a CSI volume (an NFS share through the NFS CSI driver), or set security.allowUnrestrictedVolumes to true ' +
-      'if the namespace allows it' + (type === 'hostPath' ? ' and the path exists on every GPU node' : ''));
+      'if the namespace allows it' + (type === 'hostPath' ? ' and the path exists on every GPU node' : ' (not on Knative, which takes hostPath only)'));
   }
 }
 

@@ -65,7 +65,8 @@ export interface NcclOptions {
 
 /**
  * A dataset or checkpoint volume: a PersistentVolumeClaim (ReadWriteMany or ReadOnlyMany when several pods
- * mount it on different nodes) or any cdk8s-plus `Volume` (CSI, NFS ...). Exactly one of `claim`, `volume`.
+ * mount it on different nodes) or a cdk8s-plus `Volume` (CSI; hostPath or NFS with
+ * `security.allowUnrestrictedVolumes`). Exactly one of `claim`, `volume`.
  */
 export interface TrainingVolume {
   /**

@@ -56,6 +56,9 @@ describe('checkKnativePodSpec', () => {
   test('fails on a volume type a revision may not use (nfs), through the construct', () => {
     const chart = Testing.chart();
     const volume = Volume.fromNfs(chart, 'v', 'datasets', { server: 'nas.example.com', path: '/exports/datasets' });
+    // Pod Security's restricted profile first; its fix does not lead to a type Knative refuses anyway.
+    expect(() => new GpuInferenceService(chart, 'pss', { image: IMAGE, volumeMounts: [{ volume, path: '/data' }] }))
+      .toThrow(/got 'nfs volume datasets': .*allowUnrestrictedVolumes to true if the namespace allows it \(not on Knative, which takes hostPath only\)$/);
     expect(() => new GpuInferenceService(chart, 'svc', { image: IMAGE, volumeMounts: [{ volume, path: '/data' }], security: { allowUnrestrictedVolumes: true } }))
       .toThrow("'volumeMounts[].volume' must be a volume type a Knative revision may use (secret, configMap, projected, emptyDir, persistentVolumeClaim, hostPath, csi), got 'nfs volume 'datasets''");
     const claim = Volume.fromPersistentVolumeClaim(chart, 'c', PersistentVolumeClaim.fromClaimName(chart, 'pvc', 'datasets'));
