@@ -503,6 +503,22 @@ export function renderEnv(env: Record<string, EnvValue>): k8s.EnvVar[] | undefin
   return vars.length > 0 ? vars : undefined;
 }
 
+/**
+ * The helper images that `requireImageDigest` refuses, as messages: for workloads whose helpers are known only at
+ * synth (a Triton repository's copies), so validation names the workload.
+ */
+export function helperDigestProblems(pod: ResolvedPod, containers: readonly AuxiliaryContainer[]): string[] {
+  if (!pod.requireImageDigest) return [];
+  return containers.flatMap((c) => {
+    try {
+      checkPinnedImage(c.imageProp, c.image, true);
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  });
+}
+
 /** A container other than the main one (init containers, sidecars): hardened, no GPU. */
 export interface AuxiliaryContainer {
   readonly name: string;
@@ -575,7 +591,6 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   });
   const pulled = input.pullImage ?? ((image: string) => image);
   const auxiliary = (c: AuxiliaryContainer): k8s.Container => {
-    if (pod.requireImageDigest) checkPinnedImage(c.imageProp, c.image, true);
     return {
       name: c.name,
       image: pulled(c.image),

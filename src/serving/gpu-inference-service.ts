@@ -746,7 +746,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
     if (w.mountPath !== undefined && (!w.mountPath.startsWith('/') || ['/tmp', '/dev/shm'].includes(w.mountPath))) {
       throw propError('modelWeights.mountPath', 'an absolute path other than /tmp and /dev/shm', w.mountPath);
     }
-    checkPinnedImage('modelWeights.image', w.image ?? GpuInferenceService.DEFAULT_MC_IMAGE);
+    checkPinnedImage('modelWeights.image', w.image ?? GpuInferenceService.DEFAULT_MC_IMAGE, p.requireImageDigest ?? false);
   }
 }
 

@@ -10,7 +10,7 @@ import { ModelControl, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { PoolChecks } from '../scheduling/_placement';
-import { kib, migSliceOf, quantity, ResolvedPod } from '../scheduling/_pod-spec';
+import { helperDigestProblems, kib, migSliceOf, quantity, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuProduct } from '../scheduling/gpu-product';
 
 /** The memory of one GPU the server gets, and where that number comes from; undefined when unknown. */
@@ -94,6 +94,7 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
       errors.push(propError('modelControl', `to load models of the repository (${models.map((m) => m.name).join(', ')})`, name).message);
     }
   }
+  if (pod.requireImageDigest) errors.push(...helperDigestProblems(pod, repo._podParts().initContainers));
   errors.push(...checkGpuMemory(props, pod));
   errors.push(...checkImageBackends(models, pod.image));
   errors.push(...checkImageComputeCapability(pod.image, props.nodePool?.products ?? []));

@@ -378,6 +378,12 @@ describe('TritonKnativeService', () => {
       .toThrow("'monitorLabels' must be unset unless metricsScraping is a PodMonitor or ServiceMonitor");
   });
 
+  test('requireImageDigest reaches the repository\'s copy images, reported by validation with the path', () => {
+    const { app, chart, repo } = setup();
+    new TritonKnativeService(chart, 'triton', { repository: repo, image: 'nvcr.io/nvidia/tritonserver:25.12-py3@sha256:' + 'a'.repeat(64), requireImageDigest: true });
+    expect(() => synthAppChecked(app)).toThrow(/\[test\/triton\] 'ModelArtifactSource.fromS3: image' must be pinned by digest because requireImageDigest is set/);
+  });
+
   test('an h2c service refuses flags that turn gRPC off or bind it to one address; over http1 they are hardening', () => {
     const { chart, repo } = setup();
     expect(() => new TritonKnativeService(chart, 'a', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--allow-grpc=false'] }))
