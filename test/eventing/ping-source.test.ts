@@ -49,6 +49,8 @@ describe('PingSource', () => {
     expect(() => new PingSource(chart(), 'p', { schedule: '30 1-5/2 1,15 JAN-MAR mon-fri', sink: broker() })).not.toThrow();
     // robfig/cron reads '?' as '*' in every field, with a step too.
     for (const schedule of ['*/5 ? * * *', '0 0 ?/2 * *', '? 3 * ? ?']) expect(() => new PingSource(chart(), 'q', { schedule, sink: broker() })).not.toThrow();
+    // '?' is '*': a day of month no month has fails the same way with either in the other fields.
+    for (const schedule of ['0 2 31 2 *', '? 2 31 2 ?']) expect(() => new PingSource(chart(), 'r', { schedule, sink: broker() })).toThrow(/must be a schedule that fires/);
   });
 
   test.each([

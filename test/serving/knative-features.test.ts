@@ -93,6 +93,12 @@ describe('KnativeFeatures', () => {
     expect(features.enabledFlags).toEqual([KnativeFeature.TOLERATIONS]);
   });
 
+  test('an app whose services need no flag emits an empty data map, so client-side apply removes only the keys this app applied', () => {
+    const chart = Testing.chart();
+    new KnativeFeatures(chart, 'features');
+    expect(synth(chart).find((o) => o.kind === 'ConfigMap').data).toEqual({});
+  });
+
   test('reads every gated field from a pod spec', () => {
     const flags = knativeFeaturesOf({
       affinity: {},

@@ -9,8 +9,8 @@
  * MinIO adapter, whose source text is shipped the same way.
  *
  * Environment: `PORT` (default 8080), `HOST` (default 0.0.0.0), `MAX_BODY_BYTES` (default 1048576; longer
- * bodies are logged truncated). A request that is not a CloudEvent is logged with its headers, credentials
- * (`authorization`, `proxy-authorization`, `cookie`, `set-cookie`, `x-api-key`) redacted.
+ * bodies are logged truncated). A request that is not a CloudEvent is logged with its headers, those named like
+ * credentials (auth, cookie, token, secret, key, signature, credential, password, session) redacted.
  */
 import type { Server } from 'http';
 
@@ -36,10 +36,11 @@ export function startDeadLetterLogger(env: DeadLetterLoggerEnvironment): Promise
     }
   };
 
-  // Credentials a sender put in its request stay out of the logs.
-  const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+  // Credentials a sender put in its request stay out of the logs: any header named like one (authorization,
+  // cookie, x-api-key, x-amz-security-token, x-goog-api-key, x-auth-token, a signature ...).
+  const SECRET_HEADER = /auth|cookie|token|secret|key|signature|credential|password|session/;
   const redacted = (headers: import('http').IncomingHttpHeaders): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SECRET_HEADERS.includes(name) ? '[redacted]' : value]));
+    Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? '[redacted]' : value]));
 
   const describe = (headers: import('http').IncomingHttpHeaders, body: Buffer, truncated: boolean): Record<string, unknown> => {
     const contentType = String(headers['content-type'] ?? '');
