@@ -37,6 +37,11 @@ const EKS_GPU_NAMES: ReadonlyMap<GpuProduct, string> = new Map([
   [GpuProduct.H100_80GB_HBM3, 'h100'], [GpuProduct.L4, 'l4'], [GpuProduct.L40S, 'l40s'], [GpuProduct.A10G, 'a10g'],
   [GpuProduct.T4, 't4'], [GpuProduct.V100_SXM2_16GB, 'v100'],
 ]);
+/** The GPU of each EC2 instance family that has one model of GPU in every size. */
+const EKS_FAMILY_PRODUCTS: ReadonlyMap<string, GpuProduct> = new Map([
+  ['g4dn', GpuProduct.T4], ['g5', GpuProduct.A10G], ['g6', GpuProduct.L4], ['gr6', GpuProduct.L4], ['g6e', GpuProduct.L40S],
+  ['p3', GpuProduct.V100_SXM2_16GB], ['p4d', GpuProduct.A100_SXM4_40GB], ['p4de', GpuProduct.A100_SXM4_80GB], ['p5', GpuProduct.H100_80GB_HBM3],
+]);
 /**
  * The product an AWS GPU name stands for, where every EC2 instance type with it has the same one (a100 is 40 or
  * 80 GB, p4d or p4de; v100 16 or 32 GB, p3 or p3dn).
@@ -261,10 +266,12 @@ export interface EksNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly accelerator?: string;
   /**
-   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement). With `gpuNames`,
-   * each must be a GPU they select.
+   * The GPU products the pool guarantees, for the checks that need the GPU model (a Triton server's memory budget,
+   * the compute capability of its image and TensorRT plans); not used for placement. With `gpuNames`, each must be
+   * a GPU they select.
    * @default - the products of `gpuNames` where each names one (`a10g`, `l4`, `l40s`, `t4`, `h100`; not `a100` or
-   * `v100`, which come in two memory sizes), else unknown
+   * `v100`, which come in two memory sizes), else of `instanceTypes` whose families have one GPU model each (g4dn,
+   * g5, g6, gr6, g6e, p3, p4d, p4de, p5), else unknown
    */
   readonly products?: GpuProduct[];
   /**
@@ -466,7 +473,8 @@ export class GpuNodePool {
       throw propError('eks.nodeGroup', 'unset unless provisioner is EksNodeProvisioner.MANAGED_NODE_GROUP', options.nodeGroup, 'use karpenterNodePool to pick a Karpenter NodePool');
     }
     if (managed && options.karpenterNodePool !== undefined) {
-      throw propError('eks.karpenterNodePool', 'unset with EksNodeProvisioner.MANAGED_NODE_GROUP', options.karpenterNodePool, 'use nodeGroup to pick a managed node group');
+      throw propError('eks.karpenterNodePool', 'unset with EksNodeProvisioner.MANAGED_NODE_GROUP (the default provisioner)', options.karpenterNodePool,
+        'set provisioner to EksNodeProvisioner.KARPENTER, or pick a managed node group with nodeGroup');
     }
     for (const name of gpuNames) {
       if (name !== name.toLowerCase()) throw propError('eks.gpuNames', "lowercase GPU names as AWS labels them ('a10g', 'l4', 'h100')", name);
@@ -479,8 +487,7 @@ export class GpuNodePool {
           `list products of those GPUs, or add '${name}' to gpuNames`);
       }
     }
-    const derived = gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n));
-    const products = options.products ?? (gpuNames.length > 0 && derived.every((p) => p !== undefined) ? derived as GpuProduct[] : undefined);
+    const products = options.products ?? eksProducts(gpuNames, options.instanceTypes ?? []);
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
     if (provisioner === EksNodeProvisioner.AUTO_MODE) selector[EKS_COMPUTE_TYPE_LABEL] = 'auto';
@@ -644,6 +651,17 @@ export class GpuNodePool {
     const gfdSize = product?.includes(GFD_MIG_INFIX) ? product.slice(product.lastIndexOf(GFD_MIG_INFIX) + GFD_MIG_INFIX.length) : undefined;
     this.gpuPartitionSize = partitionSize ?? plainMigProfile(this.nodeSelector?.[GKE_PARTITION_LABEL]) ?? plainMigProfile(gfdSize);
   }
+}
+
+/**
+ * The products an EKS pool's GPU names stand for, else its instance types' families, when each one names a single
+ * product; undefined when any does not.
+ */
+function eksProducts(gpuNames: string[], instanceTypes: string[]): GpuProduct[] | undefined {
+  const derived = gpuNames.length > 0 ? gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n))
+    : instanceTypes.map((t) => EKS_FAMILY_PRODUCTS.get(t.slice(0, t.indexOf('.') < 0 ? t.length : t.indexOf('.'))));
+  if (derived.length === 0 || derived.some((p) => p === undefined)) return undefined;
+  return [...new Set(derived as GpuProduct[])];
 }
 
 const LABEL_KEY_TEXT = `label keys (${QUALIFIED_NAME_RULE})`;

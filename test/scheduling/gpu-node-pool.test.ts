@@ -209,7 +209,23 @@ describe('GpuNodePool', () => {
       expect(() => karpenter({ gpuNames: ['a10g'], products: [GpuProduct.H100_80GB_HBM3] })).toThrow(
         "'eks.products' must be GPUs that gpuNames (a10g) select: products size the GPU memory budget, got 'NVIDIA-H100-80GB-HBM3': " +
         "list products of those GPUs, or add 'h100' to gpuNames");
-      expect(GpuNodePool.eks({ instanceTypes: ['g5.12xlarge'] }).products).toBeUndefined();
+    });
+
+    test('without GPU names, products follow from instance families that have one GPU model each', () => {
+      expect(GpuNodePool.eks({ instanceTypes: ['g5.12xlarge'] }).products).toEqual([GpuProduct.A10G]);
+      expect(GpuNodePool.eks({ instanceTypes: ['g5.2xlarge', 'g6.2xlarge', 'g5.4xlarge'] }).products).toEqual([GpuProduct.A10G, GpuProduct.L4]);
+      expect(GpuNodePool.eks({ instanceTypes: ['p4de.24xlarge', 'p5.48xlarge'] }).products).toEqual([GpuProduct.A100_SXM4_80GB, GpuProduct.H100_80GB_HBM3]);
+      // p3dn (V100 32 GB) and families the library does not know leave the products unknown.
+      expect(GpuNodePool.eks({ instanceTypes: ['g5.2xlarge', 'p3dn.24xlarge'] }).products).toBeUndefined();
+      expect(GpuNodePool.eks({ instanceTypes: ['p6-b200.48xlarge'] }).products).toBeUndefined();
+      // GPU names decide when given.
+      expect(GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['a100'], instanceTypes: ['p4d.24xlarge'] }).products).toBeUndefined();
+    });
+
+    test('a Karpenter NodePool without the Karpenter provisioner fails, naming the provisioner', () => {
+      expect(() => GpuNodePool.eks({ karpenterNodePool: 'gpu-inference' })).toThrow(
+        "'eks.karpenterNodePool' must be unset with EksNodeProvisioner.MANAGED_NODE_GROUP (the default provisioner), got 'gpu-inference': " +
+        'set provisioner to EksNodeProvisioner.KARPENTER, or pick a managed node group with nodeGroup');
     });
 
     test('fails on GPU names with managed node groups, which have no such label', () => {
