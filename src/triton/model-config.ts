@@ -106,6 +106,19 @@ export class ModelPlatform {
   public static readonly ENSEMBLE = new ModelPlatform('ensemble', undefined, undefined);
   /** The Python backend; artifact `model.py`. */
   public static readonly PYTHON = new ModelPlatform(undefined, 'python', 'model.py');
+  /**
+   * vLLM (`backend: "vllm"`), which NGC ships only in its `<yy.mm>-vllm-python-py3` images. It needs
+   * `decoupled: true` (or auto-complete), batches requests itself (leave `maxBatchSize` unset), and reads vLLM's
+   * engine arguments from `model.json` in the version folder (publish it with the artifacts; its `model` is a path
+   * in the pod's repository or a Hugging Face id); a model spread over several GPUs (`tensor_parallel_size` above 1)
+   * takes KIND_MODEL instances. The same as `ModelPlatform.custom('vllm')`.
+   */
+  public static readonly VLLM = new ModelPlatform(undefined, 'vllm', undefined);
+  /**
+   * TensorRT-LLM (`backend: "tensorrtllm"`), which NGC ships only in its `<yy.mm>-trtllm-python-py3` images; it
+   * batches requests itself. The same as `ModelPlatform.custom('tensorrtllm')`.
+   */
+  public static readonly TENSORRT_LLM = new ModelPlatform(undefined, 'tensorrtllm', undefined);
 
   /**
    * Any other backend by name (`backend: "<name>"`), e.g. `vllm`, `fil`, `openvino`, `onnxruntime`, or a custom one.

@@ -37,7 +37,7 @@ export const ENSEMBLE: TritonModelProps = {
 /** A vLLM model: the backend batches itself and streams (decoupled), one instance per model. */
 export const VLLM: TritonModelProps = {
   name: 'llama',
-  platform: ModelPlatform.custom('vllm'),
+  platform: ModelPlatform.VLLM,
   maxBatchSize: 0,
   decoupled: true,
   inputs: [{ name: 'text_input', dataType: TensorDataType.STRING, dims: [1] }],

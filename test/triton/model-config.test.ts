@@ -174,6 +174,9 @@ describe('TritonModelConfig', () => {
   test('renders platforms as platform and backends as backend', () => {
     expect(render(simple({ platform: ModelPlatform.PYTHON }))).toContain('backend: "python"');
     expect(render(simple({ platform: ModelPlatform.custom('vllm'), decoupled: true }))).toContain('backend: "vllm"');
+    expect(render(simple({ platform: ModelPlatform.VLLM, decoupled: true }))).toBe(render(simple({ platform: ModelPlatform.custom('vllm'), decoupled: true })));
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.VLLM, decoupled: false }))).toThrow(/'model\[m\].decoupled' must be true or unset with the vllm backend/);
+    expect(render(simple({ platform: ModelPlatform.TENSORRT_LLM }))).toContain('backend: "tensorrtllm"');
     // vllm_backend asserts the decoupled policy when it loads the model; its auto-complete sets it when unset.
     expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm'), decoupled: false }))).toThrow(
       "'model[m].decoupled' must be true or unset with the vllm backend, which refuses to load a model without the decoupled transaction policy, got false: set decoupled: true");
