@@ -7,7 +7,7 @@ import {
   selfBatchingModel, startupFailureThreshold, tritonProgressDeadline,
 } from './_triton-pod';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
-import { MetricsScraping, ModelControl, TritonWorkloadProps } from './triton-workload';
+import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
@@ -63,11 +63,10 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  * route it, or a PodMonitor that scrapes 8002 on each pod (`MetricsScraping.POD_MONITOR`, for the Prometheus
  * Operator, which reads no annotations).
  *
- * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, they
- * call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes 1.24 or later):
- * with `ModelControl.NONE` a server that stops being ready after startup, as when a backend dies, is restarted;
- * with poll or explicit model control there is no liveness probe, since a model loading after startup makes the
- * server unready until it is loaded.
+ * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, startup
+ * and readiness call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes
+ * 1.24 or later), and liveness checks that 8001 accepts connections: a liveness check on readiness would restart a
+ * server whose model loads or goes unready, dropping every open stream and loading the models again.
  *
  * Prerequisites: those of GpuInferenceService (add a `KnativeFeatures` to the app: init containers and PVCs
  * need feature flags).
@@ -185,11 +184,10 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       progressDeadline,
       startupProbe: { ...health('/v2/health/ready'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) },
       readinessProbe: { ...health('/v2/health/ready'), period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 },
-      // Over h2c the gRPC check answers readiness, which a model loading after startup (poll, explicit) turns false
-      // for as long as it loads: a liveness probe on it would restart the server mid-load, so only models fixed at
-      // startup get one.
-      livenessProbe: http || (p.modelControl ?? ModelControl.NONE).mode === ModelControl.NONE.mode
-        ? { ...health('/v2/health/live'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 } : undefined,
+      // Over h2c the gRPC check answers readiness, which a model loading after startup or going unready turns false:
+      // liveness on it would restart the server, dropping every open stream and reloading the models. A TCP check
+      // of the serving port says the server is up, as /v2/health/live does over HTTP.
+      livenessProbe: { ...(http ? health('/v2/health/live') : { check: ProbeCheck.TCP_SOCKET }), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 },
     });
     this.name = this.service.name;
     // For a KarmadaPlacement of the Knative Service on other pools.

@@ -130,18 +130,19 @@ describe('TritonKnativeService', () => {
     expect(triton.url).toBe('http://resnet50.ml.svc.cluster.local');
   });
 
-  test('serves gRPC on 8001 h2c, probed with the standard gRPC health check, with the startup budget', () => {
+  test('serves gRPC on 8001 h2c, probed with the standard gRPC health check (liveness: the port), with the startup budget', () => {
     const { app } = knative({ protocol: ServingProtocol.H2C, startupTimeout: Duration.minutes(10) });
     const c = containerOf(app);
     expect(c.ports).toEqual([{ containerPort: 8001, name: 'h2c' }]);
     expect(c.readinessProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
-    expect(c.livenessProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    // The gRPC check answers readiness: liveness on it would restart a server whose model goes unready, dropping its streams.
+    expect(c.livenessProbe).toEqual({ tcpSocket: {}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
     expect(c.startupProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 });
     expect(JSON.stringify(c)).not.toContain('httpGet');
-    // Models loaded after startup make the server unready while they load: no liveness probe on readiness then.
+    // Models loaded after startup make the server unready while they load: the port check keeps it alive meanwhile.
     const restricted = { header: 'x-admin', secret: Secret.fromSecretName(Testing.chart(), 'k', 'admin-key'), secretKey: 'key', apis: [TritonApi.MODEL_REPOSITORY] };
     const explicit = containerOf(knative({ protocol: ServingProtocol.H2C, modelControl: ModelControl.explicit(['resnet50']), restrictedApi: restricted }).app);
-    expect(explicit.livenessProbe).toBeUndefined();
+    expect(explicit.livenessProbe.tcpSocket).toEqual({});
     expect(explicit.readinessProbe.grpc).toEqual({ port: 8001 });
     expect(containerOf(knative({ modelControl: ModelControl.explicit(['resnet50']), restrictedApi: restricted }).app).livenessProbe.httpGet).toEqual({ path: '/v2/health/live' });
   });
