@@ -32,7 +32,8 @@ export interface ObjectStoreOptions {
   readonly secretAccessKeyKey?: string;
   /**
    * Secret holding the CA certificate (PEM) of an `https` endpoint whose certificate no public CA signed (a MinIO
-   * Operator tenant's): `mc` trusts it beside the system roots (`<config dir>/certs/CAs`).
+   * Operator tenant's): `mc` trusts it beside the system roots (`<config dir>/certs/CAs`). Only where `mc` reads
+   * the store: `ModelArtifactSource.fromS3Native` refuses it, as Triton's own S3 client trusts its image's CA bundle.
    * @default - the system roots of the `mc` image
    */
   readonly caCertificate?: ISecret;

@@ -259,8 +259,8 @@ export class TritonModel {
       // The budget counts the instances each GPU holds; KIND_MODEL instances go where the backend puts them.
       if (!this.config.instanceGroups.some((g) => isGpuGroup(g.kind))) {
         throw propError(`model[${props.name}].gpuMemoryPerInstance`, 'set only on a model with KIND_GPU or KIND_AUTO instance groups, whose instances the budget counts per GPU',
-          this.isEnsemble ? 'an ensemble (no instances)' : this.config.instanceGroups.map((g) => g.kind).join(', '),
-          'leave it unset and size the GPUs for the backend yourself (a KIND_MODEL backend such as vLLM sets its own GPU memory share), or give the server gpuMemory');
+          this.isEnsemble ? 'an ensemble (no instances)' : `a model of ${this.config.instanceGroups.map((g) => g.kind).join(', ')} instances`,
+          'leave it unset: a KIND_MODEL backend places its instances itself (vLLM takes its share of each GPU from gpu_memory_utilization), so size the GPUs for it');
       }
     }
     this.gpuMemoryPerInstance = props.gpuMemoryPerInstance;

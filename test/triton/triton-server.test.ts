@@ -515,7 +515,8 @@ describe('TritonServer', () => {
     test('refuses a per-instance GPU footprint on KIND_MODEL instances, which the backend places, instead of ignoring it', () => {
       expect(() => setup([{ ...VLLM, gpuMemoryPerInstance: Size.gibibytes(40) }])).toThrow(
         "'model[llama].gpuMemoryPerInstance' must be set only on a model with KIND_GPU or KIND_AUTO instance groups, whose instances the budget counts per GPU, " +
-        "got 'KIND_MODEL': leave it unset");
+        "got 'a model of KIND_MODEL instances': leave it unset: a KIND_MODEL backend places its instances itself (vLLM takes its share of each GPU " +
+        'from gpu_memory_utilization), so size the GPUs for it');
     });
   });
 
