@@ -5,6 +5,7 @@ export * from './scheduling/gpu-workload';
 export * from './scheduling/object-store';
 export * from './serving/knative-feature';
 export * from './serving/knative-features';
+export * from './serving/knative-traffic';
 export * from './serving/gpu-inference-service';
 export * from './eventing/event-sink';
 export * from './eventing/eventing-feature';

@@ -4,12 +4,13 @@ import { Construct } from 'constructs';
 import { knativeFeaturesFix, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './_knative-feature-state';
 import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature } from './knative-feature';
+import { KnativeRolloutOptions } from './knative-traffic';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
-import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost, DNS_1035_LABEL } from '../_names';
 import { sortedRecord } from '../_order';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
@@ -259,7 +260,7 @@ export interface KnativeScalingOptions {
 }
 
 /** Props of GpuInferenceService. */
-export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScalingOptions {
+export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScalingOptions, KnativeRolloutOptions {
   /**
    * Entrypoint override.
    * @default - the image's ENTRYPOINT
@@ -406,6 +407,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
    */
   private readonly renderedPod = keyedMemo(() => this.extraParts.map((x) => x.revision()).join(), () => this.renderPod());
   private readonly protocol: ServingProtocol;
+  private readonly traffic?: Array<Record<string, unknown>>;
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
@@ -434,6 +436,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     this.name = this.apiObject.name;
     checkDns1035Name('metadata.name', this.name, props.metadata?.name !== undefined, 63);
     this.namespace = this.apiObject.metadata.namespace;
+    this.traffic = renderTraffic(this.name, props);
 
     // Render and check now: what the props break fails at once, and the result is reused at synth unless the
     // parts _addPodParts adds have changed since (then it is rendered and checked again).
@@ -502,6 +505,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return {
       template: {
         metadata: {
+          name: p.revisionName,
           labels: this.props.metadata?.labels,
           annotations: this.templateAnnotations(),
         },
@@ -513,6 +517,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
           ...this.renderedPod().json,
         },
       },
+      traffic: this.traffic,
     };
   }
 
@@ -794,4 +799,31 @@ function modelWeightsParts(w: ModelWeightsOptions) {
       volumeMounts: [{ name: 'model-weights', mountPath }],
     }),
   };
+}
+
+/**
+ * Checks `options` for the Knative Service `serviceName` as Knative's webhook does (validateRevisionName,
+ * validateTrafficList) and renders `spec.traffic`, with `latestRevision` written as the webhook defaults it.
+ */
+function renderTraffic(serviceName: string, options: KnativeRolloutOptions): Array<Record<string, unknown>> | undefined {
+  const name = options.revisionName;
+  if (name !== undefined) {
+    if (!DNS_1035_LABEL.test(name) || name.length > 63) {
+      throw propError('revisionName', 'a DNS-1035 label (a lowercase letter first, then lowercase letters, digits and -) of at most 63 characters', name);
+    }
+    if (!name.startsWith(`${serviceName}-`) || name.length === serviceName.length + 1) {
+      throw propError('revisionName', `the service's name and a suffix ('${serviceName}-<suffix>'), as Knative requires`, name, `e.g. '${serviceName}-v2'`);
+    }
+  }
+  const traffic = options.traffic;
+  if (traffic === undefined) return undefined;
+  if (traffic.length === 0) throw propError('traffic', 'at least one target', [], 'leave traffic unset to send every request to the latest ready revision');
+  const sum = traffic.reduce((total, t) => total + (t.percent ?? 0), 0);
+  if (sum !== 100) {
+    throw propError('traffic', 'targets whose percent add up to 100', sum, 'give the shares of every target (a tag-only target takes none)');
+  }
+  const tags = traffic.map((t) => t.tag).filter((t): t is string => t !== undefined);
+  const twice = tags.find((t, i) => tags.indexOf(t) !== i);
+  if (twice !== undefined) throw propError('traffic', 'targets with distinct tags', `${twice}, twice`);
+  return traffic.map((t) => ({ revisionName: t.revisionName, latestRevision: t.latestRevision, percent: t.percent, tag: t.tag }));
 }

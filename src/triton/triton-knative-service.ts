@@ -18,9 +18,10 @@ import { registerPoolChecks } from '../scheduling/_placement';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
 import { GpuInferenceService, KnativeScalingOptions, ProbeCheck, ServingProbeOptions, ServingProtocol } from '../serving/gpu-inference-service';
+import { KnativeRolloutOptions } from '../serving/knative-traffic';
 
 /** Props of TritonKnativeService. */
-export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeScalingOptions {
+export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeScalingOptions, KnativeRolloutOptions {
   /**
    * Metadata of the Knative Service.
    * @default - a name generated from the construct path, the chart's namespace
@@ -62,6 +63,9 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  * unless set; Prometheus scrape annotations for port 8002, which Triton still serves though Knative does not
  * route it, or a PodMonitor that scrapes 8002 on each pod (`MetricsScraping.POD_MONITOR`, for the Prometheus
  * Operator, which reads no annotations).
+ *
+ * With `revisionName`, each change of the repository's configs is a change of the revision template (its config hash
+ * annotation), which Knative refuses without a new name: give the configs' change a new `revisionName` too.
  *
  * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, startup
  * and readiness call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes
@@ -179,6 +183,7 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       port: this.port,
       protocol,
       ...knativeScalingOptions(p),
+      ...knativeRolloutOptions(p),
       containerConcurrency: this.containerConcurrency,
       target: this.target,
       progressDeadline,
@@ -327,4 +332,9 @@ function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<KnativeScalin
     responseStartTimeout: p.responseStartTimeout,
     idleTimeout: p.idleTimeout,
   };
+}
+
+/** The KnativeRolloutOptions of `p` and nothing else, with every key of the interface (as knativeScalingOptions). */
+function knativeRolloutOptions(p: KnativeRolloutOptions): EveryKey<KnativeRolloutOptions> {
+  return { revisionName: p.revisionName, traffic: p.traffic };
 }
