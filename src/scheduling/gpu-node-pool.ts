@@ -31,6 +31,8 @@ const GKE_DRIVER_VERSION_LABEL = 'cloud.google.com/gke-gpu-driver-version';
 const EKS_ACCELERATOR_LABEL = 'k8s.amazonaws.com/accelerator';
 const EKS_NODEGROUP_LABEL = 'eks.amazonaws.com/nodegroup';
 const KARPENTER_GPU_NAME_LABEL = 'karpenter.k8s.aws/instance-gpu-name';
+const EKS_CAPACITY_TYPE_LABEL = 'eks.amazonaws.com/capacityType';
+const KARPENTER_CAPACITY_TYPE_LABEL = 'karpenter.sh/capacity-type';
 /** The AWS GPU name (EC2's GpuInfo name, lowercased as the labels carry it) of each product the library knows. */
 const EKS_GPU_NAMES: ReadonlyMap<GpuProduct, string> = new Map([
   [GpuProduct.A100_SXM4_40GB, 'a100'], [GpuProduct.A100_SXM4_80GB, 'a100'], [GpuProduct.A100_PCIE_40GB, 'a100'],
@@ -266,6 +268,13 @@ export interface EksNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly accelerator?: string;
   /**
+   * Run on Spot capacity, which AWS may reclaim at two minutes' notice: for work that tolerates it (scale-to-zero
+   * serving, checkpointed training). Managed node groups label it `eks.amazonaws.com/capacityType: SPOT`, Karpenter
+   * and Auto Mode `karpenter.sh/capacity-type: spot`.
+   * @default false (any capacity the pool has)
+   */
+  readonly spot?: boolean;
+  /**
    * The GPU products the pool guarantees, for the checks that need the GPU model (a Triton server's memory budget,
    * the compute capability of its image and TensorRT plans); not used for placement. With `gpuNames`, each must be
    * a GPU they select.
@@ -497,6 +506,10 @@ export class GpuNodePool {
     selectOne(selector, EKS_NODEGROUP_LABEL, options.nodeGroup, 'eks.nodeGroup');
     selectOne(selector, KARPENTER_NODEPOOL_LABEL, options.karpenterNodePool, 'eks.karpenterNodePool');
     selectOne(selector, EKS_ACCELERATOR_LABEL, options.accelerator, 'eks.accelerator');
+    if (options.spot) {
+      if (managed) selector[EKS_CAPACITY_TYPE_LABEL] = 'SPOT';
+      else selector[KARPENTER_CAPACITY_TYPE_LABEL] = 'spot';
+    }
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,

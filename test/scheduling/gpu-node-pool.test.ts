@@ -222,6 +222,13 @@ describe('GpuNodePool', () => {
       expect(GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['a100'], instanceTypes: ['p4d.24xlarge'] }).products).toBeUndefined();
     });
 
+    test('spot capacity by the label of the provisioner', () => {
+      expect(GpuNodePool.eks({ spot: true }).nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'SPOT' });
+      expect(GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, spot: true }).nodeSelector).toEqual({ 'karpenter.sh/capacity-type': 'spot' });
+      expect(GpuNodePool.eks({ provisioner: EksNodeProvisioner.AUTO_MODE, spot: true }).nodeSelector).toMatchObject({ 'karpenter.sh/capacity-type': 'spot' });
+      expect(GpuNodePool.eks({ spot: false }).nodeSelector).toBeUndefined();
+    });
+
     test('a Karpenter NodePool without the Karpenter provisioner fails, naming the provisioner', () => {
       expect(() => GpuNodePool.eks({ karpenterNodePool: 'gpu-inference' })).toThrow(
         "'eks.karpenterNodePool' must be unset with EksNodeProvisioner.MANAGED_NODE_GROUP (the default provisioner), got 'gpu-inference': " +
