@@ -202,7 +202,10 @@ export interface OnPremNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly minGpuCount?: number;
   /**
-   * MIG strategy of the nodes (`nvidia.com/mig.strategy`).
+   * MIG strategy of the nodes (`nvidia.com/mig.strategy`). The GPU Operator labels every node `single` by default,
+   * MIG enabled or not. With `SINGLE`, `products` without `gpuPartitionSize` match the nodes whose GPUs have MIG
+   * disabled: on the others GFD rewrites the product label to `<product>-MIG-<profile>`, which `gpuPartitionSize`
+   * matches.
    * @default - any
    */
   readonly migStrategy?: MigStrategy;
@@ -430,10 +433,6 @@ export class GpuNodePool {
         throw propError('onPrem.products', "set with gpuPartitionSize: GFD names the MIG profile only in nvidia.com/gpu.product ('<product>-MIG-<profile>')", 'none',
           'list the GPU products of the partitioned nodes');
       }
-    } else if (products.length > 0 && options.migStrategy === MigStrategy.SINGLE) {
-      throw propError('onPrem.products', 'unset with MigStrategy.SINGLE unless gpuPartitionSize is set', products.map((p) => p.label).join(','),
-        "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on nodes with MIG enabled; set gpuPartitionSize to the nodes' MIG profile " +
-        'to match that, or leave migStrategy unset to match GPUs without MIG by product');
     }
     if (products.length > 0 && options.sharing !== undefined && options.sharing !== GpuSharing.NONE) {
       throw propError('onPrem.products', `unset with GpuSharing.${sharingName(options.sharing)}`, products.map((p) => p.label).join(','),

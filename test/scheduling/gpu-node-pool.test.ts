@@ -101,10 +101,12 @@ describe('GpuNodePool', () => {
       });
     });
 
-    test('fails when products meet MigStrategy.SINGLE without a partition size, as GFD rewrites the product label', () => {
-      expect(() => GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB], migStrategy: MigStrategy.SINGLE }))
-        .toThrow("'onPrem.products' must be unset with MigStrategy.SINGLE unless gpuPartitionSize is set, got 'NVIDIA-A100-SXM4-40GB': " +
-          "GFD rewrites nvidia.com/gpu.product to '<product>-MIG-<profile>' on nodes with MIG enabled; set gpuPartitionSize");
+    test('products with MigStrategy.SINGLE and no partition size match the nodes with MIG disabled (the GPU Operator labels every node single)', () => {
+      const pool = GpuNodePool.onPrem({ products: [GpuProduct.L4], migStrategy: MigStrategy.SINGLE });
+      expect(pool.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4', 'nvidia.com/mig.strategy': 'single' });
+      expect(pool.gpuPartitionSize).toBeUndefined();
+      // Whole GPUs: no MIG resource is advertised under the single strategy.
+      expect(pool.advertisesMigAsGpu).toBe(true);
     });
 
     describe('gpuPartitionSize (the single MIG strategy)', () => {
