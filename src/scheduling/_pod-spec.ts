@@ -296,7 +296,7 @@ function resolveResources(
   let cpuRequest: Cpu | undefined = cpu ? cpu.request : Cpu.units(1);
   let cpuLimit = cpu?.limit;
   for (const [prop, amount] of [['resources.cpu.request', cpuRequest], ['resources.cpu.limit', cpuLimit]] as const) {
-    if (amount && !(millicores(amount) >= 0)) throw propError(prop, 'a CPU amount of 0 or more', amount.amount);
+    if (amount && !(millicores(amount) >= 0)) throw propError(prop, 'a CPU amount of 0 or more, in plain decimal cores or millicores (2, 0.5, 250m)', amount.amount);
     // Kubernetes counts CPU in millicores and rounds a finer amount up (Quantity.MilliValue).
     if (amount && !Number.isInteger(millicores(amount))) {
       throw propError(prop, 'a whole number of millicores (Kubernetes counts CPU in millicores, and rounds a finer amount up)', amount.amount);

@@ -76,7 +76,10 @@ const GKE_SHARING_VALUE = new Map<GpuSharing, string>([[GpuSharing.TIME_SLICING,
 
 /** The MIG strategy the NVIDIA device plugin runs with (`nvidia.com/mig.strategy`). */
 export enum MigStrategy {
-  /** Every GPU of a node is split into identical slices, advertised as `nvidia.com/gpu`. */
+  /**
+   * A node's MIG slices are all alike, each advertised as `nvidia.com/gpu`; a node with MIG disabled advertises its
+   * whole GPUs the same way (the GPU Operator labels every node `single` by default).
+   */
   SINGLE = 'single',
   /** Slices are advertised per profile, as `nvidia.com/mig-<profile>` (see `GpuResource.mig()`). */
   MIXED = 'mixed',
@@ -217,7 +220,7 @@ export interface OnPremNodePoolOptions extends NodePoolRuntimeOptions {
    * that way. On such nodes GFD's memory and count labels describe the slices, so `minGpuMemory` and
    * `minGpuCount` do too. The profile's memory is the budget of a Triton server on the pool, and Triton servers and
    * torchrun workers refuse `gpuCount` > 1 on it (a CUDA process sees a single MIG device).
-   * @default - whole GPUs: with `MigStrategy.SINGLE`, `products` is then an error
+   * @default - whole GPUs: with `MigStrategy.SINGLE`, `products` then match the nodes whose GPUs have MIG disabled
    */
   readonly gpuPartitionSize?: string;
   /**
@@ -274,7 +277,7 @@ export interface EksNodePoolOptions extends NodePoolRuntimeOptions {
    * Run on Spot capacity, which AWS may reclaim at two minutes' notice: for work that tolerates it (scale-to-zero
    * serving, checkpointed training). Managed node groups label it `eks.amazonaws.com/capacityType: SPOT`, Karpenter
    * and Auto Mode `karpenter.sh/capacity-type: spot`.
-   * @default false (any capacity the pool has)
+   * @default - any capacity the pool has
    */
   readonly spot?: boolean;
   /**
@@ -487,15 +490,22 @@ export class GpuNodePool {
     for (const name of gpuNames) {
       if (name !== name.toLowerCase()) throw propError('eks.gpuNames', "lowercase GPU names as AWS labels them ('a10g', 'l4', 'h100')", name);
     }
-    // The products must be GPUs the names select; unset, they follow from names that each stand for one product.
+    // The products must be GPUs the names and instance types select; unset, they follow from those that each stand
+    // for one product.
+    const instanceTypes = options.instanceTypes ?? [];
+    const ofFamilies = familyProducts(instanceTypes);
     for (const product of options.products ?? []) {
       const name = EKS_GPU_NAMES.get(product);
       if (gpuNames.length > 0 && name !== undefined && !gpuNames.includes(name)) {
         throw propError('eks.products', `GPUs that gpuNames (${gpuNames.join(', ')}) select: products size the GPU memory budget`, product.label,
           `list products of those GPUs, or add '${name}' to gpuNames`);
       }
+      if (ofFamilies && !ofFamilies.includes(product)) {
+        throw propError('eks.products', `GPUs of the instanceTypes (${ofFamilies.map((p) => p.label).join(', ')}): products size the GPU memory budget`,
+          product.label, 'list the products of those instance types, or leave products unset to take them from the instance types');
+      }
     }
-    const products = options.products ?? eksProducts(gpuNames, options.instanceTypes ?? []);
+    const products = options.products ?? eksProducts(gpuNames, ofFamilies);
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
     if (provisioner === EksNodeProvisioner.AUTO_MODE) selector[EKS_COMPUTE_TYPE_LABEL] = 'auto';
@@ -665,15 +675,27 @@ export class GpuNodePool {
   }
 }
 
-/**
- * The products an EKS pool's GPU names stand for, else its instance types' families, when each one names a single
- * product; undefined when any does not.
- */
-function eksProducts(gpuNames: string[], instanceTypes: string[]): GpuProduct[] | undefined {
-  const derived = gpuNames.length > 0 ? gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n))
-    : instanceTypes.map((t) => EKS_FAMILY_PRODUCTS.get(t.slice(0, t.indexOf('.') < 0 ? t.length : t.indexOf('.'))));
+/** The GPU products of EC2 instance types, when each type's family has one GPU model; undefined otherwise. */
+function familyProducts(instanceTypes: string[]): GpuProduct[] | undefined {
+  const derived = instanceTypes.map((t) => EKS_FAMILY_PRODUCTS.get(t.includes('.') ? t.slice(0, t.indexOf('.')) : t));
   if (derived.length === 0 || derived.some((p) => p === undefined)) return undefined;
   return [...new Set(derived as GpuProduct[])];
+}
+
+/**
+ * The products an EKS pool selects: those both its GPU names and its instance types' families stand for (each
+ * alone where the other says nothing or is ambiguous, as a100 is 40 or 80 GB); undefined when neither knows.
+ */
+function eksProducts(gpuNames: string[], ofFamilies: GpuProduct[] | undefined): GpuProduct[] | undefined {
+  const named = gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n));
+  const ofNames = named.length > 0 && named.every((p) => p !== undefined) ? [...new Set(named as GpuProduct[])] : undefined;
+  if (!ofNames || !ofFamilies) return ofNames ?? ofFamilies;
+  const both = ofNames.filter((p) => ofFamilies.includes(p));
+  if (both.length === 0) {
+    throw propError('eks.gpuNames', `GPUs the instanceTypes have (${ofFamilies.map((p) => p.label).join(', ')}): a node matches both selectors`, gpuNames.join(','),
+      'drop gpuNames or instanceTypes, or make them agree');
+  }
+  return both;
 }
 
 const LABEL_KEY_TEXT = `label keys (${QUALIFIED_NAME_RULE})`;

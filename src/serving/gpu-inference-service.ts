@@ -823,6 +823,13 @@ function renderTraffic(serviceName: string, options: KnativeRolloutOptions): Arr
     throw propError('traffic', 'targets whose percent add up to 100', sum, 'give the shares of every target (a tag-only target takes none)');
   }
   const tags = traffic.map((t) => t.tag).filter((t): t is string => t !== undefined);
+  // Knative's default tag template makes '<tag>-<service>' one label of the tag's host: longer than 63, the Route
+  // gets no ingress at all.
+  const long = tags.find((t) => t.length + 1 + serviceName.length > 63);
+  if (long !== undefined) {
+    throw propError('traffic', `tags short enough for the host label '<tag>-${serviceName}' (at most 63 characters)`, long,
+      `shorten the tag to ${Math.max(62 - serviceName.length, 0)} characters or fewer`);
+  }
   const twice = tags.find((t, i) => tags.indexOf(t) !== i);
   if (twice !== undefined) throw propError('traffic', 'targets with distinct tags', `${twice}, twice`);
   return traffic.map((t) => ({ revisionName: t.revisionName, latestRevision: t.latestRevision, percent: t.percent, tag: t.tag }));

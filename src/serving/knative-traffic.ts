@@ -1,16 +1,17 @@
 import { checkInteger, propError } from '../_errors';
-import { DNS_1035_LABEL } from '../_names';
+import { DNS_1035_LABEL, isDnsLabel } from '../_names';
 
 /** Options of a traffic target. */
 export interface TrafficTargetOptions {
   /**
    * Share of the requests, 0 to 100; the shares of a service's targets add up to 100.
-   * @default - none (0): the target is reachable only by its `tag`
+   * @default - none (0): the target takes requests only at its `tag`'s URL, if it has one
    */
   readonly percent?: number;
   /**
-   * Gives the target a URL of its own, `<tag>-<service>` in the service's domain (a DNS-1035 label), e.g. to try a
-   * new revision before it takes a share of the requests.
+   * Gives the target a URL of its own, `<tag>-<service>` in the service's domain (a DNS-1035 label; with the
+   * service's name and `-` at most 63 characters, as one label of a host name), e.g. to try a new revision before it
+   * takes a share of the requests.
    * @default - no URL of its own
    */
   readonly tag?: string;
@@ -36,8 +37,9 @@ export class TrafficTarget {
    * traffic.
    */
   public static revision(revisionName: string, options: TrafficTargetOptions = {}): TrafficTarget {
-    if (!DNS_1035_LABEL.test(revisionName) || revisionName.length > 63) {
-      throw propError('TrafficTarget.revision(revisionName)', 'a revision name: a DNS-1035 label (a lowercase letter first, then lowercase letters, digits and -)', revisionName);
+    // Knative refuses dots in its objects' names; a revision of a Configuration made elsewhere may start with a digit.
+    if (!isDnsLabel(revisionName)) {
+      throw propError('TrafficTarget.revision(revisionName)', 'a revision name: a DNS label (at most 63 lowercase letters, digits and -)', revisionName);
     }
     return new TrafficTarget(revisionName, options);
   }

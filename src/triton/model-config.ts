@@ -121,11 +121,8 @@ export class ModelPlatform {
   public static readonly TENSORRT_LLM = new ModelPlatform(undefined, 'tensorrtllm', undefined);
 
   /**
-   * Any other backend by name (`backend: "<name>"`), e.g. `vllm`, `fil`, `openvino`, `onnxruntime`, or a custom one.
-   * NGC ships `vllm` and `tensorrtllm` only in images of their own (`<yy.mm>-vllm-python-py3`,
-   * `<yy.mm>-trtllm-python-py3`), which have no other backend but Python. The `vllm` backend needs `decoupled: true`
-   * and reads vLLM's engine arguments from `model.json` in the version folder (publish it with the artifacts); a
-   * model spread over several GPUs (`tensor_parallel_size` above 1) takes KIND_MODEL instances.
+   * Any other backend by name (`backend: "<name>"`), e.g. `fil`, `openvino`, `onnxruntime`, or a custom one
+   * (`ModelPlatform.VLLM` and `TENSORRT_LLM` name the LLM backends).
    */
   public static custom(backend: string): ModelPlatform {
     if (!/^[a-z0-9][a-z0-9_.-]*$/.test(backend)) {

@@ -214,14 +214,27 @@ describe('GpuNodePool', () => {
     });
 
     test('without GPU names, products follow from instance families that have one GPU model each', () => {
-      expect(GpuNodePool.eks({ instanceTypes: ['g5.12xlarge'] }).products).toEqual([GpuProduct.A10G]);
+      const families: Array<[string, GpuProduct]> = [
+        ['g4dn.xlarge', GpuProduct.T4], ['g5.12xlarge', GpuProduct.A10G], ['g6.2xlarge', GpuProduct.L4], ['gr6.4xlarge', GpuProduct.L4],
+        ['g6e.xlarge', GpuProduct.L40S], ['p3.8xlarge', GpuProduct.V100_SXM2_16GB], ['p4d.24xlarge', GpuProduct.A100_SXM4_40GB],
+        ['p4de.24xlarge', GpuProduct.A100_SXM4_80GB], ['p5.48xlarge', GpuProduct.H100_80GB_HBM3],
+      ];
+      for (const [type, product] of families) expect(GpuNodePool.eks({ instanceTypes: [type] }).products).toEqual([product]);
       expect(GpuNodePool.eks({ instanceTypes: ['g5.2xlarge', 'g6.2xlarge', 'g5.4xlarge'] }).products).toEqual([GpuProduct.A10G, GpuProduct.L4]);
       expect(GpuNodePool.eks({ instanceTypes: ['p4de.24xlarge', 'p5.48xlarge'] }).products).toEqual([GpuProduct.A100_SXM4_80GB, GpuProduct.H100_80GB_HBM3]);
       // p3dn (V100 32 GB) and families the library does not know leave the products unknown.
       expect(GpuNodePool.eks({ instanceTypes: ['g5.2xlarge', 'p3dn.24xlarge'] }).products).toBeUndefined();
       expect(GpuNodePool.eks({ instanceTypes: ['p6-b200.48xlarge'] }).products).toBeUndefined();
-      // GPU names decide when given.
-      expect(GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['a100'], instanceTypes: ['p4d.24xlarge'] }).products).toBeUndefined();
+      // Names and families together: what both select; the family settles an ambiguous name (a100 is 40 or 80 GB).
+      const karpenter = (options: Partial<EksNodePoolOptions>) => GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, ...options });
+      expect(karpenter({ gpuNames: ['a100'], instanceTypes: ['p4de.24xlarge'] }).products).toEqual([GpuProduct.A100_SXM4_80GB]);
+      expect(karpenter({ gpuNames: ['l4', 'a10g'], instanceTypes: ['g6.xlarge'] }).products).toEqual([GpuProduct.L4]);
+      expect(() => karpenter({ gpuNames: ['l4'], instanceTypes: ['g5.xlarge'] })).toThrow(
+        "'eks.gpuNames' must be GPUs the instanceTypes have (NVIDIA-A10G): a node matches both selectors, got 'l4': drop gpuNames or instanceTypes, or make them agree");
+      // Stated products must be GPUs of the instance types.
+      expect(() => GpuNodePool.eks({ instanceTypes: ['g5.xlarge'], products: [GpuProduct.H100_80GB_HBM3] })).toThrow(
+        "'eks.products' must be GPUs of the instanceTypes (NVIDIA-A10G): products size the GPU memory budget, got 'NVIDIA-H100-80GB-HBM3'");
+      expect(GpuNodePool.eks({ instanceTypes: ['p6-b200.48xlarge'], products: [GpuProduct.H100_80GB_HBM3] }).products).toEqual([GpuProduct.H100_80GB_HBM3]);
     });
 
     test('spot capacity by the label of the provisioner', () => {

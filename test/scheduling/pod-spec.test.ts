@@ -357,7 +357,7 @@ describe('what the pod references, checked as the apiserver checks it', () => {
 
   test('fails on a negative CPU amount and on a size too large to write as a quantity', () => {
     expect(() => resolveGpuPod({ image: IMAGE, resources: { cpu: { request: Cpu.units(-1) } } }))
-      .toThrow("'resources.cpu.request' must be a CPU amount of 0 or more, got '-1'");
+      .toThrow("'resources.cpu.request' must be a CPU amount of 0 or more, in plain decimal cores or millicores (2, 0.5, 250m), got '-1'");
     expect(() => quantity('tmpSize', Size.gibibytes(1e21))).toThrow("'tmpSize' must be at most 2^53 - 1 KiB");
   });
 });

@@ -5,7 +5,7 @@ import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount, Volume } from '
 import * as YAML from 'yaml';
 import {
   AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
-  KnativeFeature, KnativeFeatures, ProbeCheck, ScalingMetric, ServingProtocol,
+  KnativeFeature, KnativeFeatures, ProbeCheck, ScalingMetric, ServingProtocol, TrafficTarget,
 } from '../../src';
 import { countQuantity } from '../../src/scheduling/_pod-spec';
 import { oneOf, synth, validateManifests } from '../_helpers/manifests';
@@ -100,6 +100,8 @@ describe('GpuInferenceService', () => {
       podAnnotations: { 'prometheus.io/scrape': 'true' },
       image: `${IMAGE}@sha256:${'a'.repeat(64)}`,
       requireImageDigest: true,
+      revisionName: 'resnet50-v2',
+      traffic: [TrafficTarget.revision('resnet50-v1', { percent: 90 }), TrafficTarget.latest({ percent: 10, tag: 'canary' })],
       imagePullPolicy: ImagePullPolicy.ALWAYS,
       command: ['python'],
       args: ['serve.py'],

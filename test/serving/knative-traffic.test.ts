@@ -57,7 +57,7 @@ describe('Knative traffic and revision names', () => {
     });
     const svc = oneOf(synthApp(app), 'serving.knative.dev/v1', 'Service');
     expect(svc.spec.template.metadata.name).toBe('resnet50-b');
-    expect(svc.spec.traffic.map((t: any) => t.percent)).toEqual([50, 50]);
+    expect(svc.spec.traffic).toEqual([{ latestRevision: true, percent: 50 }, { revisionName: 'resnet50-a', latestRevision: false, percent: 50 }]);
   });
 
   test.each([
@@ -74,11 +74,19 @@ describe('Knative traffic and revision names', () => {
     expect(build(props)).toThrow(message);
   });
 
-  test('fails on a target Knative refuses: a share out of 0..100, a tag or revision name that is no DNS-1035 label', () => {
+  test('fails on a tag whose host label, <tag>-<service>, is longer than 63: the Route would get no ingress', () => {
+    expect(build({ traffic: [TrafficTarget.latest({ percent: 100, tag: 'a'.repeat(53) })] })).toThrow(
+      "'traffic' must be tags short enough for the host label '<tag>-classifier' (at most 63 characters), got '" + 'a'.repeat(53) + "': shorten the tag to 52 characters or fewer");
+    expect(build({ traffic: [TrafficTarget.latest({ percent: 100, tag: 'a'.repeat(52) })] })).not.toThrow();
+  });
+
+  test('fails on a target Knative refuses: a share out of 0..100, a tag that is no DNS-1035 label, a revision name with a dot', () => {
     expect(() => TrafficTarget.latest({ percent: 101 })).toThrow("'TrafficTarget.percent' must be an integer between 0 and 100, got 101");
     expect(() => TrafficTarget.latest({ percent: 12.5 })).toThrow(/'TrafficTarget.percent' must be an integer/);
     expect(() => TrafficTarget.latest({ tag: 'Canary' })).toThrow(
       "'TrafficTarget.tag' must be a DNS-1035 label (a lowercase letter first, then lowercase letters, digits and -), as Knative puts it in a host name, got 'Canary'");
-    expect(() => TrafficTarget.revision('1-classifier')).toThrow(/'TrafficTarget.revision\(revisionName\)' must be a revision name/);
+    expect(() => TrafficTarget.revision('classifier.v1')).toThrow(/'TrafficTarget.revision\(revisionName\)' must be a revision name/);
+    // A revision of a Configuration made elsewhere may start with a digit, as Knative allows.
+    expect(TrafficTarget.revision('1abc-00001').revisionName).toBe('1abc-00001');
   });
 });
