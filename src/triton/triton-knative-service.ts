@@ -17,7 +17,7 @@ import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../mul
 import { registerPoolChecks } from '../scheduling/_placement';
 import { GpuPodProps } from '../scheduling/gpu-workload';
 import { containerConcurrencyLimit, REVISION_TIMEOUT } from '../serving/_knative-pod-rules';
-import { GpuInferenceService, KnativeScalingOptions, ProbeCheck, ServingProbeOptions, ServingProtocol } from '../serving/gpu-inference-service';
+import { GpuInferenceService, KnativeScalingOptions, ProbeCheck, ScalingMetric, ServingProbeOptions, ServingProtocol } from '../serving/gpu-inference-service';
 import { KnativeRolloutOptions } from '../serving/knative-traffic';
 
 /** Props of TritonKnativeService. */
@@ -41,9 +41,16 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
    */
   readonly containerConcurrency?: number;
   /**
-   * Concurrency per replica the autoscaler aims for.
-   * @default - the batch the models prefer: the sum over models of (largest preferred batch size, else
-   * maxBatchSize, with batching; else 1) x instance count, at most `containerConcurrency`
+   * The metric Knative's autoscaler (KPA) scales on: requests in flight (`CONCURRENCY`), or requests per second
+   * (`RPS`, for short requests of even cost), whose `target` the models' batching cannot tell.
+   * @default ScalingMetric.CONCURRENCY
+   */
+  readonly metric?: ScalingMetric;
+  /**
+   * What the autoscaler aims for per replica: concurrent requests, or with `ScalingMetric.RPS` requests per second
+   * (then required).
+   * @default - with CONCURRENCY, the batch the models prefer: the sum over models of (largest preferred batch size,
+   * else maxBatchSize, with batching; else 1) x instance count, at most `containerConcurrency`
    */
   readonly target?: number;
   /**
@@ -129,6 +136,14 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       throw propError('containerConcurrency', `at most ${concurrencyLimit} (the cluster's container-concurrency-max-limit)`, `${this.containerConcurrency} (derived from the models' batch sizes x instances)`,
         'set containerConcurrency explicitly, or declare a raised limit with containerConcurrencyMaxLimit');
     }
+    const metric = props.metric ?? ScalingMetric.CONCURRENCY;
+    if (metric !== ScalingMetric.CONCURRENCY && metric !== ScalingMetric.RPS) {
+      throw propError('metric', "ScalingMetric.CONCURRENCY or RPS: a TritonKnativeService scales to zero with Knative's KPA", metric.name,
+        "run a TritonServer to scale on Triton's queue time or another custom metric with an HPA");
+    }
+    if (metric === ScalingMetric.RPS && props.target === undefined) {
+      throw propError('target', 'set with ScalingMetric.RPS: the requests per second one replica serves, which the models\' batching does not tell', 'none');
+    }
     this.target = props.target ?? Math.min(derived.target, this.containerConcurrency || derived.target);
     const progressDeadline = props.progressDeadline ?? tritonProgressDeadline(triton.startupTimeout);
     if (progressDeadline.toMilliseconds() <= triton.startupTimeout.toMilliseconds()) {
@@ -185,6 +200,7 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       ...knativeScalingOptions(p),
       ...knativeRolloutOptions(p),
       containerConcurrency: this.containerConcurrency,
+      metric,
       target: this.target,
       progressDeadline,
       startupProbe: { ...health('/v2/health/ready'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) },

@@ -3,7 +3,7 @@ import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s
 import { ENSEMBLE, PREPROCESS, RESNET50, VLLM } from './_fixtures';
 import {
   Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
-  ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ServingProtocol, TritonApi, TritonKnativeService, TritonKnativeServiceProps,
+  ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ScalingMetric, ServingProtocol, TritonApi, TritonKnativeService, TritonKnativeServiceProps,
   TritonModelProps, TritonModelRepo,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
@@ -377,6 +377,16 @@ describe('TritonKnativeService', () => {
       "got 'service-monitor': use MetricsScraping.POD_MONITOR, which scrapes the pods themselves");
     expect(() => new TritonKnativeService(chart, 'labels', { repository: repo, monitorLabels: { release: 'x' } }))
       .toThrow("'monitorLabels' must be unset unless metricsScraping is a PodMonitor or ServiceMonitor");
+  });
+
+  test('scales on requests per second with the target given; KPA metrics only', () => {
+    const annotations = ksvcOf(knative({ metric: ScalingMetric.RPS, target: 40 }).app).spec.template.metadata.annotations;
+    expect(annotations).toMatchObject({ 'autoscaling.knative.dev/metric': 'rps', 'autoscaling.knative.dev/target': '40' });
+    const { chart, repo } = setup();
+    expect(() => new TritonKnativeService(chart, 'a', { repository: repo, metric: ScalingMetric.RPS })).toThrow(
+      "'target' must be set with ScalingMetric.RPS: the requests per second one replica serves, which the models' batching does not tell, got 'none'");
+    expect(() => new TritonKnativeService(chart, 'b', { repository: repo, metric: ScalingMetric.custom('avg_time_queue_us'), target: 100 })).toThrow(
+      "'metric' must be ScalingMetric.CONCURRENCY or RPS: a TritonKnativeService scales to zero with Knative's KPA, got 'avg_time_queue_us'");
   });
 
   test('requireImageDigest reaches the repository\'s copy images, reported by validation with the path', () => {
