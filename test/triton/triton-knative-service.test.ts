@@ -3,8 +3,8 @@ import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s
 import { ENSEMBLE, PREPROCESS, RESNET50, VLLM } from './_fixtures';
 import {
   Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
-  ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ScalingMetric, ServingProtocol, TritonApi, TritonKnativeService, TritonKnativeServiceProps,
-  TritonModelProps, TritonModelRepo,
+  ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ScalingMetric, ServingProtocol, TritonApi, TritonKnativeService,
+  TritonKnativeServiceProps, TritonModelProps, TritonModelRepo,
 } from '../../src';
 import { oneOf } from '../_helpers/manifests';
 import { synthAppChecked } from '../_helpers/protoc';
