@@ -303,8 +303,8 @@ function underivableConcurrency(p: TritonKnativeServiceProps): Error | undefined
   if (model === undefined) return undefined;
   return propError(p.containerConcurrency === undefined ? 'containerConcurrency' : 'target',
     `set with model ${model}, whose concurrency Triton's batch settings do not tell`, 'unset',
-    "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size, " +
-    "an ensemble's slowest step)");
+    "set containerConcurrency to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size, " +
+    "an ensemble's slowest step), and target to what the autoscaler aims for per replica");
 }
 
 /** What the instances of the repository's models process at once, and what they prefer to batch. */

@@ -216,8 +216,8 @@ describe('TritonKnativeService', () => {
       const { chart, repo } = setup([RESNET50, model as TritonModelProps]);
       expect(() => new TritonKnativeService(chart, 'triton', { repository: repo })).toThrow(
         `'containerConcurrency' must be set with model ${which}, whose concurrency Triton's batch settings do not tell, got 'unset': ` +
-        "set containerConcurrency and target to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size, " +
-        "an ensemble's slowest step)");
+        "set containerConcurrency to the requests one replica serves at once (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size, " +
+        "an ensemble's slowest step), and target to what the autoscaler aims for per replica");
       expect(() => new TritonKnativeService(chart, 'target', { repository: repo, containerConcurrency: 256 })).toThrow("'target' must be set with model");
       const set = new TritonKnativeService(chart, 'set', { repository: repo, containerConcurrency: 256, target: 128 });
       expect([set.containerConcurrency, set.target]).toEqual([256, 128]);
