@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Duration, Names, Size } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, Names, Size, SizeRoundingBehavior } from 'cdk8s';
 import { ContainerResources, Cpu, EnvValue, IPersistentVolumeClaim, k8s, PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
@@ -287,8 +287,9 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  *
  * Unless `resources` says otherwise, a pod requests one CPU and 4Gi of memory per worker (`gpuCount`), with a
  * memory limit equal to the request: each worker is a process with its own CUDA context, model copy and data
- * loaders. Its `/tmp` (`tmpSize`) and, with the default memory, its `/dev/shm` (`sharedMemorySize`) get 1Gi per
- * worker; mount a volume for model downloads (`HF_HOME`) larger than that.
+ * loaders. Its `/tmp` (`tmpSize`) and its `/dev/shm` (`sharedMemorySize`) get 1Gi per worker, `/dev/shm` at most
+ * half a memory limit given in `resources` (it counts against it); mount a volume for model downloads (`HF_HOME`)
+ * larger than that.
  *
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
@@ -484,13 +485,18 @@ function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
 
 /**
  * Scratch that grows with the workers of a pod, unless set: 1Gi of `/tmp` per worker (each keeps its caches there:
- * `XDG_CACHE_HOME`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`), and, with the default memory, 1Gi of `/dev/shm`
- * per worker (data loaders pass batches through it, and NCCL keeps its host buffers there).
+ * `XDG_CACHE_HOME`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`), and 1Gi of `/dev/shm` per worker (data loaders
+ * pass batches through it, and NCCL keeps its host buffers there), at most half a memory limit given in `resources`:
+ * /dev/shm counts against it.
  */
 function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTrainingJobProps, 'tmpSize' | 'sharedMemorySize'> {
   const workers = workersPerPod(p);
-  const shm = p.sharedMemory === false || p.resources?.memory !== undefined ? p.sharedMemorySize : p.sharedMemorySize ?? Size.gibibytes(workers);
-  return { tmpSize: p.tmpSize ?? Size.gibibytes(workers), sharedMemorySize: shm };
+  const memory = p.resources?.memory;
+  const limit = memory ? memory.limit ?? memory.request : undefined;
+  const perWorkers = Size.gibibytes(workers);
+  const shm = p.sharedMemory === false || p.sharedMemorySize ? p.sharedMemorySize
+    : limit ? Size.mebibytes(Math.min(perWorkers.toMebibytes(), Math.floor(limit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 2))) : perWorkers;
+  return { tmpSize: p.tmpSize ?? perWorkers, sharedMemorySize: shm };
 }
 
 function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {

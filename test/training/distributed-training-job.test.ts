@@ -241,15 +241,18 @@ describe('DistributedTrainingJob', () => {
       expect(() => build({ sharedMemorySize: Size.gibibytes(6) })).toThrow("'sharedMemorySize' must be less than the memory limit (4Gi), which /dev/shm counts against, got '6Gi'");
     });
 
-    test('scratch grows with the workers: 1Gi of /tmp per worker, and of /dev/shm with the default memory', () => {
+    test('scratch grows with the workers: 1Gi of /tmp and of /dev/shm per worker, /dev/shm at most half a given memory limit', () => {
       const sizes = (props: Partial<DistributedTrainingJobProps>) => {
         const volumes = build(props).pod.volumes;
         return [volumes.find((v: any) => v.name === 'tmp')?.emptyDir.sizeLimit, volumes.find((v: any) => v.name === 'dshm')?.emptyDir.sizeLimit];
       };
       expect(sizes({})).toEqual(['1Gi', '1Gi']);
       expect(sizes({ gpuCount: 8 })).toEqual(['8Gi', '8Gi']);
-      // Given memory keeps /dev/shm at the default, which it must exceed; given sizes stay as given.
-      expect(sizes({ gpuCount: 8, resources: { memory: { request: Size.gibibytes(6) } } })).toEqual(['8Gi', '1Gi']);
+      // /dev/shm counts against the memory limit: at most half of a given one; more memory keeps it per worker.
+      expect(sizes({ gpuCount: 8, resources: { memory: { request: Size.gibibytes(6) } } })).toEqual(['8Gi', '3Gi']);
+      expect(sizes({ gpuCount: 8, resources: { memory: { request: Size.gibibytes(256) } } })).toEqual(['8Gi', '8Gi']);
+      expect(sizes({ gpuCount: 8, resources: { memory: { request: Size.gibibytes(4), limit: Size.mebibytes(5000) } } })).toEqual(['8Gi', '2500Mi']);
+      // Given sizes stay as given.
       expect(sizes({ gpuCount: 8, tmpSize: Size.gibibytes(2), sharedMemorySize: Size.gibibytes(4) })).toEqual(['2Gi', '4Gi']);
       expect(sizes({ gpuCount: 8, sharedMemory: false })).toEqual(['8Gi', undefined]);
     });
