@@ -494,8 +494,9 @@ function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTraini
   const memory = p.resources?.memory;
   const limit = memory ? memory.limit ?? memory.request : undefined;
   const perWorkers = Size.gibibytes(workers);
+  const halfLimit = limit ? Size.mebibytes(Math.floor(limit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 2)) : undefined;
   const shm = p.sharedMemory === false || p.sharedMemorySize ? p.sharedMemorySize
-    : limit ? Size.mebibytes(Math.min(perWorkers.toMebibytes(), Math.floor(limit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 2))) : perWorkers;
+    : halfLimit && halfLimit.toMebibytes() < perWorkers.toMebibytes() ? halfLimit : perWorkers;
   return { tmpSize: p.tmpSize ?? perWorkers, sharedMemorySize: shm };
 }
 
