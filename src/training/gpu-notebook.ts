@@ -58,6 +58,12 @@ export interface GpuNotebookProps {
    */
   readonly port?: number;
   /**
+   * The URL path JupyterLab serves under (`--ServerApp.base_url`, passed in `NOTEBOOK_ARGS`), e.g. `/user/alice/`
+   * behind an ingress shared by several notebooks; the probes follow it.
+   * @default '/'
+   */
+  readonly baseUrl?: string;
+  /**
    * How the notebook is reached.
    * @default NotebookServiceType.CLUSTER_IP
    */
@@ -250,6 +256,21 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         throw propError('env', 'free of JUPYTER_TOKEN, JUPYTER_PORT and HOME, which typed props set', name, 'use tokenSecret, port and homePath');
       }
     }
+    // The probes ask http://<pod>:<port><baseUrl>api: a server on another path, or on TLS (the Docker Stacks' GEN_CERT),
+    // would fail them and restart forever.
+    if (props.env?.GEN_CERT !== undefined) {
+      throw propError('env', 'free of GEN_CERT: the probes speak HTTP to the server', 'GEN_CERT', 'terminate TLS at the Service\'s ingress or a mesh');
+    }
+    const notebookArgs = props.env?.NOTEBOOK_ARGS;
+    if (notebookArgs !== undefined && (notebookArgs.valueFrom !== undefined || /base_url/i.test(notebookArgs.value ?? ''))) {
+      throw propError('env', 'a NOTEBOOK_ARGS literal without base_url: the probes follow the baseUrl prop', notebookArgs.value ?? 'a reference', 'set baseUrl instead');
+    }
+    const baseUrl = props.baseUrl ?? '/';
+    if (!/^\/([A-Za-z0-9._~-]+\/)*$/.test(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`)) {
+      throw propError('baseUrl', "a URL path of plain segments, starting with '/'", baseUrl, "e.g. '/user/alice/'");
+    }
+    const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    const args = [base === '/' ? undefined : `--ServerApp.base_url=${base}`, notebookArgs?.value].filter((a) => a !== undefined).join(' ');
 
     this.name = props.metadata?.name ?? Names.toDnsLabel(this);
     checkDns1035Name('metadata.name', this.name, props.metadata?.name !== undefined, 63, ', as the Service name needs');
@@ -288,6 +309,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         JUPYTER_TOKEN: EnvValue.fromSecretValue({ secret: props.tokenSecret, key: tokenKey }),
         ...userName,
         ...(props.env ?? {}),
+        ...(args ? { NOTEBOOK_ARGS: EnvValue.fromValue(args) } : {}),
       },
       gpu: props.gpu,
       gpuCount: props.gpuCount,
@@ -309,7 +331,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     });
 
     const http = (probe: Partial<k8s.Probe>): k8s.Probe => ({
-      httpGet: { path: '/api', port: k8s.IntOrString.fromString('http') },
+      httpGet: { path: `${base}api`, port: k8s.IntOrString.fromString('http') },
       ...probe,
     });
     const spec = renderPodSpec(this.pod, {

@@ -184,6 +184,13 @@ describe('GpuNotebook', () => {
     expect(() => build({ priorityClassName: 'Interactive' })).toThrow("'priorityClassName' must be an object name: a DNS subdomain");
   });
 
+  test('a base URL goes to the server and the probes; the user\'s NOTEBOOK_ARGS follow it', () => {
+    const { container } = build({ baseUrl: '/user/alice', env: { NOTEBOOK_ARGS: EnvValue.fromValue('--ServerApp.root_dir=/workspace') } });
+    expect(container.env.find((e: any) => e.name === 'NOTEBOOK_ARGS').value).toBe('--ServerApp.base_url=/user/alice/ --ServerApp.root_dir=/workspace');
+    for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) expect(probe.httpGet.path).toBe('/user/alice/api');
+    expect(build().container.startupProbe.httpGet.path).toBe('/api');
+  });
+
   describe('validation', () => {
     test('fails on a workspace size cdk8s-plus cannot write in whole GiB, and on a storage class name the apiserver refuses', () => {
       expect(() => build({ workspaceSize: Size.mebibytes(512) })).toThrow("'workspaceSize' must be a whole number of GiB (the claim is written in Gi), got '512Mi': use Size.gibibytes(1)");
@@ -197,6 +204,12 @@ describe('GpuNotebook', () => {
     test('fails on root, which the image needs only to sudo to jovyan, and which the hardening stops', () => fails(
       { security: { allowRoot: true, runAsUser: 0 } },
       "'security.runAsUser' must be a non-zero uid: the notebook image starts as root only to switch to jovyan with sudo, which the hardening stops, got 0"));
+    test('fails on what would move the server off the probes\' URL: a base_url in NOTEBOOK_ARGS, TLS by GEN_CERT, a bad base URL', () => {
+      fails({ env: { NOTEBOOK_ARGS: EnvValue.fromValue('--ServerApp.base_url=/alice/') } },
+        "'env' must be a NOTEBOOK_ARGS literal without base_url: the probes follow the baseUrl prop, got '--ServerApp.base_url=/alice/': set baseUrl instead");
+      fails({ env: { GEN_CERT: EnvValue.fromValue('yes') } }, "'env' must be free of GEN_CERT: the probes speak HTTP to the server, got 'GEN_CERT'");
+      fails({ baseUrl: 'user/alice' }, "'baseUrl' must be a URL path of plain segments, starting with '/', got 'user/alice'");
+    });
     test('fails on a node port without NodePort', () => fails({ nodePort: 30001 }, "'nodePort' must be unset unless serviceType is NotebookServiceType.NODE_PORT"));
     test('fails on a node port out of range', () => fails({ serviceType: NotebookServiceType.NODE_PORT, nodePort: 8080 }, "'nodePort' must be an integer between 30000 and 32767, got 8080"));
     test('fails on a privileged port', () => fails({ port: 80 }, "'port' must be an integer between 1024 and 65535, got 80: the notebook runs as non-root"));
