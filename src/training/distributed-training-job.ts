@@ -168,10 +168,11 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
   /**
    * How often torchrun restarts the workers of a pod in place after they fail (`--max-restarts`): a worker that
    * raised or hit a CUDA error, or lost a peer pod. Every pod spends at most one per incident (a restart because
-   * a replacement pod joins costs none); a pod out of restarts fails at the next one. Several pods only: one pod
-   * (`nodes: 1`) runs `torchrun --standalone` without restarts, and a failed worker fails the pod, which the Job
-   * retries within `backoffLimit`.
-   * @default - `backoffLimit`: the pods ride out as many incidents as the Job tolerates failed pods
+   * a replacement pod joins costs none); a pod out of restarts fails at the next one. One pod (`nodes: 1`) runs
+   * `torchrun --standalone`, restarting its workers in place only when this is set (keeping its GPUs and skipping a
+   * new pod's scheduling and image pull); a failed pod is retried by the Job within `backoffLimit`.
+   * @default - several pods: `backoffLimit`, so the pods ride out as many incidents as the Job tolerates failed
+   * pods; one pod: none
    */
   readonly workerRestarts?: number;
   /**
@@ -533,9 +534,6 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     "the workers run as non-root without capabilities: a lower port binds only where the runtime sets net.ipv4.ip_unprivileged_port_start=0 (containerd 2 does, containerd 1.7 and CRI-O do not); torchrun's default is 29500");
   checkInteger('backoffLimit', p.backoffLimit, 0);
   checkInteger('workerRestarts', p.workerRestarts, 0);
-  if (nodes === 1 && p.workerRestarts !== undefined) {
-    throw propError('workerRestarts', 'unset with one pod, which the Job itself retries', p.workerRestarts, 'use backoffLimit');
-  }
   if (nodes === 1 && p.rendezvousTimeout !== undefined) {
     throw propError('rendezvousTimeout', 'unset with one pod, which runs torchrun --standalone', durationText(p.rendezvousTimeout));
   }
@@ -558,9 +556,9 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     checkInteger('gpuHealthCheck.failureThreshold', h.failureThreshold, 1);
   }
   for (const name of Object.keys(p.env ?? {})) {
-    if (TORCHRUN_ENV.includes(name) || name.startsWith('TORCHELASTIC_') || name.startsWith('PET_')) {
-      throw propError('env', `free of the variables torchrun sets for its workers (${TORCHRUN_ENV.join(', ')}, TORCHELASTIC_*) and of its options (PET_*)`, name,
-        'nodes, gpuCount and the rendezvous props set them');
+    if (TORCHRUN_ENV.includes(name) || TORCHELASTIC_OUTPUTS.includes(name) || TORCHRUN_OPTION_ENV.includes(name)) {
+      throw propError('env', `free of the variables torchrun sets for its workers (${[...TORCHRUN_ENV, ...TORCHELASTIC_OUTPUTS].join(', ')}) and of ` +
+        `the options this construct passes it (${TORCHRUN_OPTION_ENV.join(', ')})`, name, 'nodes, gpuCount, workerRestarts and the rendezvous props set them');
     }
   }
   for (const name of Object.keys(ncclEnv(p.nccl ?? {}))) {
@@ -572,12 +570,18 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   }
 }
 
+/** What torch elastic's agent sets for its workers under TORCHELASTIC_*; its other TORCHELASTIC_* variables are inputs. */
+const TORCHELASTIC_OUTPUTS = ['TORCHELASTIC_RESTART_COUNT', 'TORCHELASTIC_MAX_RESTARTS', 'TORCHELASTIC_RUN_ID', 'TORCHELASTIC_USE_AGENT_STORE', 'TORCHELASTIC_ERROR_FILE'];
+/** torchrun reads each option from PET_<OPTION> too: those of the options this construct passes. */
+const TORCHRUN_OPTION_ENV = ['PET_STANDALONE', 'PET_NNODES', 'PET_NPROC_PER_NODE', 'PET_RDZV_BACKEND', 'PET_RDZV_ENDPOINT', 'PET_RDZV_ID', 'PET_RDZV_CONF',
+  'PET_MAX_RESTARTS', 'PET_MODULE', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT'];
+
 function torchrunArgs(p: DistributedTrainingJobProps, nodes: number, job: string, endpoint: string | undefined, restarts: number): string[] {
   const perNode = `--nproc-per-node=${p.gpuCount ?? 1}`;
   // The store's read timeout (60s by default) also bounds how long a pod waits for pod 0 to listen.
   const timeout = (p.rendezvousTimeout ?? DEFAULT_RENDEZVOUS_TIMEOUT).toSeconds();
   const args = endpoint === undefined
-    ? ['--standalone', '--nnodes=1', perNode]
+    ? ['--standalone', '--nnodes=1', perNode, ...(p.workerRestarts !== undefined ? [`--max-restarts=${p.workerRestarts}`] : [])]
     : [`--nnodes=${nodes}`, perNode, '--rdzv-backend=c10d', `--rdzv-endpoint=${endpoint}`, `--rdzv-id=${job}`,
       `--rdzv-conf=join_timeout=${timeout},read_timeout=${timeout}`, `--max-restarts=${restarts}`];
   if (p.module) args.push('--module');

@@ -362,7 +362,12 @@ describe('DistributedTrainingJob', () => {
       const { trainer } = build({ env: { OMP_NUM_THREADS: EnvValue.fromValue('4'), NODE_RANK: EnvValue.fromValue('0') } });
       expect(envOf(trainer)).toMatchObject({ OMP_NUM_THREADS: '4', NODE_RANK: '0' });
     });
-    test('fails on PET_ variables', () => fails({ env: { PET_NNODES: EnvValue.fromValue('2') } }, "got 'PET_NNODES'"));
+    test('fails on PET_ variables of the options it passes; takes torch elastic\'s inputs and other PET_ options', () => {
+      fails({ env: { PET_NNODES: EnvValue.fromValue('2') } }, "got 'PET_NNODES'");
+      const inputs = { TORCHELASTIC_ENABLE_FILE_TIMER: '1', TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE: '[${rank}]', PET_TEE: '3' };
+      const { trainer } = build({ env: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, EnvValue.fromValue(v)])) });
+      expect(envOf(trainer)).toMatchObject(inputs);
+    });
     test('fails on an NCCL variable set twice', () => fails({ nccl: { debug: NcclDebugLevel.INFO }, env: { NCCL_DEBUG: EnvValue.fromValue('WARN') } }, "'env' must be free of NCCL_DEBUG, which the nccl prop sets"));
     test('fails on non-NCCL extra variables', () => fails({ nccl: { extraEnv: { FOO: 'x' } } }, "'nccl.extraEnv' must be keyed by NCCL_* variables, got 'FOO'"));
     test('fails on an invalid socket interface', () => fails({ nccl: { socketIfname: 'eth0; rm' } }, "'nccl.socketIfname' must be interface names or prefixes"));
@@ -409,8 +414,9 @@ describe('DistributedTrainingJob', () => {
       fails({ gpuCount: -1 }, "'gpuCount' must be an integer");
     });
 
-    test('fails on worker restarts with one pod, or a negative count', () => {
-      fails({ workerRestarts: 2 }, "'workerRestarts' must be unset with one pod, which the Job itself retries, got 2: use backoffLimit");
+    test('worker restarts in place with one pod too, when asked; a negative count fails', () => {
+      expect(build({ workerRestarts: 2 }).trainer.args).toEqual(['--standalone', '--nnodes=1', '--nproc-per-node=1', '--max-restarts=2', '/workspace/train.py']);
+      expect(build({}).trainer.args).not.toContain('--max-restarts=0');
       fails({ nodes: 2, workerRestarts: -1 }, "'workerRestarts' must be an integer");
     });
     test('fails on /dev/shm as large as the memory limit', () => fails({ sharedMemorySize: Size.gibibytes(4) }, "'sharedMemorySize' must be less than the memory limit (4Gi), which /dev/shm counts against, got '4Gi'"));
