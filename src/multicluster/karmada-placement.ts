@@ -96,7 +96,9 @@ export class PlaceableWorkload {
     // (Karmada's JSON patch fails on removing or replacing a missing key, and the object never lands).
     const podSpec = podSpecOf(workloadPlacement);
     const expected = placementJson(renderNodePlacement(nodePool));
-    const differing = PLACEMENT_FIELDS.filter((f) => canonicalJson(podSpec[f]) !== canonicalJson(expected[f]));
+    // Of the affinity, the pool decides the node affinity only: pod (anti-)affinity stays as the pods have it.
+    const placed = (spec: Record<string, any>, f: string) => (f === 'affinity' ? spec.affinity?.nodeAffinity : spec[f]);
+    const differing = PLACEMENT_FIELDS.filter((f) => canonicalJson(placed(podSpec, f)) !== canonicalJson(placed(expected, f)));
     if (differing.length > 0) {
       // A scalar field (the runtime class) is shown with its values: the pods' against the pool's.
       const scalar = (v: unknown) => v === undefined || typeof v !== 'object';
@@ -415,10 +417,15 @@ interface DifferingTarget {
  * which names no registry in Docker Hub's short forms, so replacing the registry alone would cut their path).
  */
 function overrideRules(placement: WorkloadPlacement, differing: DifferingTarget[]): karmadaTypes.OverridePolicySpecOverrideRules[] {
-  const images = differing.some((d) => d.target.registryMirrors) ? podImages(placement) : [];
+  // The rendered pod spec, read once for all targets (the workload's object is unknown without apiObject).
+  const podSpec = placement.apiObject ? podSpecOf(placement) : undefined;
+  const images = podSpec && differing.some((d) => d.target.registryMirrors) ? podImagesOf(placement.podSpecPath, podSpec) : [];
+  // Pods with pod (anti-)affinity of their own keep it: their node affinity is patched, not their whole affinity.
+  const ownAffinity = Object.keys(podSpec?.affinity ?? {}).some((k) => k !== 'nodeAffinity');
   const component = karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderComponent;
   const replace = karmada().OverridePolicySpecOverrideRulesOverridersImageOverriderOperator.REPLACE;
-  return differing.flatMap(({ target, plaintext }) => {
+  return differing.flatMap(({ target, plaintext: patches }) => {
+    const plaintext = ownAffinity ? patches.map((p) => nodeAffinityPatch(placement.podSpecPath, p)) : patches;
     const mirrors = target.registryMirrors ?? {};
     const imageOverrider = images.flatMap(({ path, image }) => {
       const m = mirrorRewrite(image, mirrors);
@@ -482,9 +489,13 @@ function migResource(profile: string): GpuResource | undefined {
 
 /** Every container and init container image of the workload's rendered pod spec, with its path. */
 function podImages(placement: WorkloadPlacement): Array<{ readonly path: string; readonly image: string }> {
-  const podSpec = podSpecOf(placement);
+  return podImagesOf(placement.podSpecPath, podSpecOf(placement));
+}
+
+/** Every container and init container image of a rendered pod spec at `podSpecPath`, with its path. */
+function podImagesOf(podSpecPath: string, podSpec: any): Array<{ readonly path: string; readonly image: string }> {
   return ['containers', 'initContainers'].flatMap((field) =>
-    ((podSpec[field] ?? []) as Array<{ image?: string }>).map((c, i) => ({ path: `${placement.podSpecPath}/${field}/${i}/image`, image: c.image ?? '' })));
+    ((podSpec[field] ?? []) as Array<{ image?: string }>).map((c, i) => ({ path: `${podSpecPath}/${field}/${i}/image`, image: c.image ?? '' })));
 }
 
 /** The pod-spec fields a node pool decides. */
@@ -524,6 +535,16 @@ function placementPatches(podSpecPath: string, base: Record<string, unknown>, ta
     }
   }
   return patches;
+}
+
+/**
+ * `patch` of the whole affinity as a patch of its node affinity, for pods whose affinity holds more (a training
+ * job's pod anti-affinity): replaced or removed there, or added beside what the pods have.
+ */
+function nodeAffinityPatch(podSpecPath: string, patch: PlaintextPatch): PlaintextPatch {
+  if (patch.path !== `${podSpecPath}/affinity`) return patch;
+  const value = (patch.value as { nodeAffinity?: unknown } | undefined)?.nodeAffinity;
+  return { path: `${podSpecPath}/affinity/nodeAffinity`, operator: patch.operator, value };
 }
 
 /** The companions each KarmadaPlacement of a control plane propagates, with the targets it propagates them to. */

@@ -553,6 +553,8 @@ export interface PodSpecInput {
    * large workspace is not walked on every start); pod-level, so WORKLOAD only.
    */
   readonly fsGroupChangePolicy?: string;
+  /** Pods the pod must not share a node (or other domain) with, beside the pool's node affinity; WORKLOAD only. */
+  readonly podAntiAffinity?: k8s.PodAntiAffinity;
   /**
    * The main container's preStop hook, run before SIGTERM (a server that keeps taking requests while the endpoints
    * drop the pod); WORKLOAD only: Knative refuses `lifecycle`, and its queue-proxy drains the pod itself.
@@ -651,7 +653,7 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     automountServiceAccountToken: pod.serviceAccountName ? undefined : false,
     securityContext: podSecurity,
     nodeSelector: placement.nodeSelector,
-    affinity: placement.affinity,
+    affinity: placement.affinity || input.podAntiAffinity ? { ...placement.affinity, podAntiAffinity: input.podAntiAffinity } : undefined,
     tolerations: placement.tolerations,
     runtimeClassName: placement.runtimeClassName,
     priorityClassName: pod.priorityClassName,

@@ -272,7 +272,8 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  *
  * Creates: a `batch/v1` Job in Indexed completion mode (completions = parallelism = nodes, restartPolicy
  * Never, podFailurePolicy, backoffLimit) and, for more than one pod, a headless Service `<job>-0` that selects
- * the pod of completion index 0. Every pod runs
+ * the pod of completion index 0; several pods take a node each (a required pod anti-affinity on the Job's name:
+ * NCCL counts two pods on one node as two hosts and would talk between them over sockets). Every pod runs
  * `torchrun --nnodes=N --nproc-per-node=M --rdzv-backend=c10d --rdzv-endpoint=<job>-0:29500 --rdzv-id=<job> --max-restarts=R <script>`.
  *
  * Rendezvous is torchrun's c10d one, so that a pod which fails can be replaced while the others keep going: they
@@ -388,6 +389,14 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       restartPolicy: 'Never',
       // A replacement pod re-owns only a checkpoint volume whose root does not match yet: the others wait for it.
       fsGroupChangePolicy: checkpoints ? 'OnRootMismatch' : undefined,
+      // One pod per node: two on one node count as two hosts to NCCL (hostname and boot id) and talk over sockets
+      // instead of NVLink, and one node failure takes both.
+      podAntiAffinity: multiNode ? {
+        requiredDuringSchedulingIgnoredDuringExecution: [{
+          topologyKey: 'kubernetes.io/hostname',
+          labelSelector: { matchLabels: { [JOB_NAME_LABEL]: this.name } },
+        }],
+      } : undefined,
     });
 
     if (multiNode) {
@@ -569,6 +578,9 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     if (!name.startsWith('NCCL_')) throw propError('nccl.extraEnv', 'keyed by NCCL_* variables', name, 'put other variables in env');
   }
 }
+
+/** The label the Job controller puts on each pod of a Job, with the Job's name. */
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /** What torch elastic's agent sets for its workers under TORCHELASTIC_*; its other TORCHELASTIC_* variables are inputs. */
 const TORCHELASTIC_OUTPUTS = ['TORCHELASTIC_RESTART_COUNT', 'TORCHELASTIC_MAX_RESTARTS', 'TORCHELASTIC_RUN_ID', 'TORCHELASTIC_USE_AGENT_STORE', 'TORCHELASTIC_ERROR_FILE'];

@@ -96,7 +96,9 @@ describe('examples/hybrid-cloud', () => {
     const gkeJob = ofKind(files['gke-burst.k8s.yaml'], 'batch/v1', 'Job')[0].spec.template.spec;
     expect(rule(GKE_BURST.name).overriders.plaintext).toEqual([
       { path: '/spec/template/spec/nodeSelector', operator: 'replace', value: gkeJob.nodeSelector },
-      { path: '/spec/template/spec/affinity', operator: 'add', value: gkeJob.affinity },
+      // The node affinity only: the Job's pods keep their anti-affinity (one pod per node).
+      { path: '/spec/template/spec/affinity/nodeAffinity', operator: 'add', value: gkeJob.affinity.nodeAffinity },
     ]);
+    expect(gkeJob.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
   });
 });

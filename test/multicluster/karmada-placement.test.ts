@@ -109,14 +109,28 @@ describe('KarmadaPlacement', () => {
           plaintext: [
             { path: '/spec/template/spec/nodeSelector', operator: 'remove' },
             {
-              path: '/spec/template/spec/affinity',
+              // The node affinity only, beside the training pods' anti-affinity.
+              path: '/spec/template/spec/affinity/nodeAffinity',
               operator: 'add',
-              value: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cloud.google.com/gke-accelerator', operator: 'In', values: ['nvidia-h100-80gb', 'nvidia-a100-80gb'] }] }] } } },
+              value: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cloud.google.com/gke-accelerator', operator: 'In', values: ['nvidia-h100-80gb', 'nvidia-a100-80gb'] }] }] } },
             },
           ],
         },
       },
     ]);
+  });
+
+  test('pods with an anti-affinity of their own keep it: the overrides replace or remove their node affinity alone', () => {
+    const chart = Testing.chart();
+    const twoProducts = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB, GpuProduct.A100_SXM4_80GB] });
+    const job = new DistributedTrainingJob(chart, 'train', { metadata: { name: 'burst', namespace: 'ml' }, image: IMAGE, script: 'train.py', nodes: 2, nodePool: twoProducts });
+    const onePool = new ClusterTarget({ name: 'one', nodePool: GpuNodePool.onPrem({ products: [GpuProduct.L4] }) });
+    const gkePool = new ClusterTarget({ name: 'gke', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB, GkeAccelerator.NVIDIA_A100_80GB] }) });
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [new ClusterTarget({ name: 'home', nodePool: twoProducts }), onePool, gkePool] });
+    const rules = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules;
+    const plaintext = (cluster: string) => rules.find((r: any) => r.targetCluster.clusterNames[0] === cluster).overriders.plaintext;
+    expect(plaintext('one')).toContainEqual({ path: '/spec/template/spec/affinity/nodeAffinity', operator: 'remove' });
+    expect(plaintext('gke').find((p: any) => p.path.includes('affinity'))).toMatchObject({ path: '/spec/template/spec/affinity/nodeAffinity', operator: 'replace' });
   });
 
   test('the override values are what the renderer gives a workload on that pool', () => {

@@ -241,6 +241,14 @@ describe('DistributedTrainingJob', () => {
       expect(() => build({ sharedMemorySize: Size.gibibytes(6) })).toThrow("'sharedMemorySize' must be less than the memory limit (4Gi), which /dev/shm counts against, got '6Gi'");
     });
 
+    test('several pods take a node each (NCCL counts pods on one node as hosts apart, and talks over sockets); one pod has no anti-affinity', () => {
+      const { pod } = build({ metadata: { name: 'resnet' }, nodes: 2 });
+      expect(pod.affinity.podAntiAffinity).toEqual({
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'batch.kubernetes.io/job-name': 'resnet' } } }],
+      });
+      expect(build({}).pod.affinity).toBeUndefined();
+    });
+
     test('scratch grows with the workers: 1Gi of /tmp and of /dev/shm per worker, /dev/shm at most half a given memory limit', () => {
       const sizes = (props: Partial<DistributedTrainingJobProps>) => {
         const volumes = build(props).pod.volumes;
