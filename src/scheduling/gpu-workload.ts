@@ -150,7 +150,7 @@ export interface GpuPodProps {
   /**
    * Size limit of `/dev/shm`. It is memory: what the pod writes there counts against the container's memory
    * limit, so it must be less than that limit.
-   * @default Size.gibibytes(1) - 1Gi per worker in a DistributedTrainingJob with its default memory
+   * @default Size.gibibytes(1) - 1Gi per worker in a DistributedTrainingJob, at most half a memory limit given in its `resources`
    */
   readonly sharedMemorySize?: Size;
   /**

@@ -7,7 +7,7 @@ import { checkInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, migSliceOf, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
@@ -132,6 +132,14 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    * @default 1
    */
   readonly nodes?: number;
+  /**
+   * Give each of several pods a node of its own (a required pod anti-affinity on the Job's name): NCCL counts two
+   * pods on one node as two hosts and talks between them over sockets instead of NVLink, and one node failure takes
+   * both. Pods wait (Pending) until as many nodes have room; Karmada's estimators do not count the rule when they
+   * pick a member cluster.
+   * @default - true for whole GPUs; false for MIG slices and shared GPUs, of which one node holds several pods' worth
+   */
+  readonly onePodPerNode?: boolean;
   /** The training script torchrun starts in every worker, e.g. `/workspace/train.py` (or a module, see `module`). */
   readonly script: string;
   /**
@@ -391,7 +399,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       fsGroupChangePolicy: checkpoints ? 'OnRootMismatch' : undefined,
       // One pod per node: two on one node count as two hosts to NCCL (hostname and boot id) and talk over sockets
       // instead of NVLink, and one node failure takes both.
-      podAntiAffinity: multiNode ? {
+      podAntiAffinity: multiNode && (props.onePodPerNode ?? !slicesOrShares(this.pod)) ? {
         requiredDuringSchedulingIgnoredDuringExecution: [{
           topologyKey: 'kubernetes.io/hostname',
           labelSelector: { matchLabels: { [JOB_NAME_LABEL]: this.name } },
@@ -504,9 +512,9 @@ function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTraini
   const memory = p.resources?.memory;
   const limit = memory ? memory.limit ?? memory.request : undefined;
   const perWorkers = Size.gibibytes(workers);
-  const halfLimit = limit ? Size.mebibytes(Math.floor(limit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 2)) : undefined;
+  const halfLimit = limit ? Size.kibibytes(Math.floor(limit.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 2)) : undefined;
   const shm = p.sharedMemory === false || p.sharedMemorySize ? p.sharedMemorySize
-    : halfLimit && halfLimit.toMebibytes() < perWorkers.toMebibytes() ? halfLimit : perWorkers;
+    : halfLimit && halfLimit.toKibibytes() < perWorkers.toKibibytes() ? halfLimit : perWorkers;
   return { tmpSize: p.tmpSize ?? perWorkers, sharedMemorySize: shm };
 }
 
@@ -579,7 +587,12 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   }
 }
 
-/** The label the Job controller puts on each pod of a Job, with the Job's name. */
+/** Whether the pod's GPUs are MIG slices or shares of a GPU, of which one node holds several pods' worth. */
+function slicesOrShares(pod: ResolvedPod): boolean {
+  return migSliceOf(pod) !== undefined || pod.gpu.name === GpuResource.NVIDIA_SHARED.name || pod.nodePool._gpuSharing !== undefined;
+}
+
+/** The label the apiserver gives each Job's pod template (Kubernetes 1.27 on), with the Job's name. */
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /** What torch elastic's agent sets for its workers under TORCHELASTIC_*; its other TORCHELASTIC_* variables are inputs. */

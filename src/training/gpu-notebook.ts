@@ -214,6 +214,8 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
   public readonly name: string;
   /** Port JupyterLab listens on. */
   public readonly port: number;
+  /** The URL path JupyterLab serves under, with its trailing `/`. */
+  public readonly baseUrl: string;
 
   private readonly pod: ResolvedPod;
 
@@ -262,14 +264,18 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       throw propError('env', 'free of GEN_CERT: the probes speak HTTP to the server', 'GEN_CERT', 'terminate TLS at the Service\'s ingress or a mesh');
     }
     const notebookArgs = props.env?.NOTEBOOK_ARGS;
-    if (notebookArgs !== undefined && (notebookArgs.valueFrom !== undefined || /base_url/i.test(notebookArgs.value ?? ''))) {
-      throw propError('env', 'a NOTEBOOK_ARGS literal without base_url: the probes follow the baseUrl prop', notebookArgs.value ?? 'a reference', 'set baseUrl instead');
+    // jupyter_server's aliases (--port, --certfile ...) and their ServerApp forms.
+    const moved = /(^|\s)--(ServerApp\.)?(base_url|port|ip|sock|certfile|keyfile)(=|\s|$)/i;
+    if (notebookArgs !== undefined && (notebookArgs.valueFrom !== undefined || moved.test(notebookArgs.value ?? ''))) {
+      throw propError('env', 'a NOTEBOOK_ARGS literal that leaves the server where the probes ask (no base_url, port, ip, sock, certfile or keyfile)',
+        notebookArgs.value ?? 'a reference', 'set baseUrl or port instead; terminate TLS at the ingress or a mesh');
     }
     const baseUrl = props.baseUrl ?? '/';
-    if (!/^\/([A-Za-z0-9._~-]+\/)*$/.test(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`)) {
+    const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    if (!/^\/([A-Za-z0-9_~-][A-Za-z0-9._~-]*\/)*$/.test(base) || base.split('/').some((seg) => seg === '.' || seg === '..')) {
       throw propError('baseUrl', "a URL path of plain segments, starting with '/'", baseUrl, "e.g. '/user/alice/'");
     }
-    const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.baseUrl = base;
     const args = [base === '/' ? undefined : `--ServerApp.base_url=${base}`, notebookArgs?.value].filter((a) => a !== undefined).join(' ');
 
     this.name = props.metadata?.name ?? Names.toDnsLabel(this);
@@ -374,7 +380,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
 
   /** The in-cluster URL of the notebook; needs the namespace (the chart's, or metadata's). */
   public get url(): string {
-    return `http://${clusterLocalHost(this.name, this.deployment.metadata.namespace)}:${this.port}/lab`;
+    return `http://${clusterLocalHost(this.name, this.deployment.metadata.namespace)}:${this.port}${this.baseUrl}lab`;
   }
 
   /** The Deployment for Karmada, with its Service as a companion. */

@@ -137,11 +137,12 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
         'set containerConcurrency explicitly, or declare a raised limit with containerConcurrencyMaxLimit');
     }
     const metric = props.metric ?? ScalingMetric.CONCURRENCY;
-    if (metric !== ScalingMetric.CONCURRENCY && metric !== ScalingMetric.RPS) {
+    // By name: a metric of another copy of this library is another object.
+    if (metric.name !== ScalingMetric.CONCURRENCY.name && metric.name !== ScalingMetric.RPS.name) {
       throw propError('metric', "ScalingMetric.CONCURRENCY or RPS: a TritonKnativeService scales to zero with Knative's KPA", metric.name,
         "run a TritonServer to scale on Triton's queue time or another custom metric with an HPA");
     }
-    if (metric === ScalingMetric.RPS && props.target === undefined) {
+    if (metric.name === ScalingMetric.RPS.name && props.target === undefined) {
       throw propError('target', 'set with ScalingMetric.RPS: the requests per second one replica serves, which the models\' batching does not tell', 'none');
     }
     this.target = props.target ?? Math.min(derived.target, this.containerConcurrency || derived.target);

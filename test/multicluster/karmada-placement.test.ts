@@ -1,10 +1,11 @@
 import { ApiObject, Chart, Size, Testing } from 'cdk8s';
-import { PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
+import { k8s, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
 import {
   ClusterTarget, DistributedTrainingJob, GkeAccelerator, GpuInferenceService, GpuNodePool, GpuNotebook, GpuProduct, GpuResource, KarmadaPlacement,
   KarmadaPlacementMode, KnativeFeature, KnativeFeatures, MigStrategy, ModelArtifactSource, ModelPlatform, PlaceableWorkload, TensorDataType,
   TritonKnativeService, TritonModelRepo, TritonServer,
 } from '../../src';
+import { renderNodePlacement } from '../../src/scheduling/_placement';
 import { ofKind, oneOf, synth, synthApp } from '../_helpers/manifests';
 
 const POLICY = 'policy.karmada.io/v1alpha1';
@@ -131,6 +132,32 @@ describe('KarmadaPlacement', () => {
     const plaintext = (cluster: string) => rules.find((r: any) => r.targetCluster.clusterNames[0] === cluster).overriders.plaintext;
     expect(plaintext('one')).toContainEqual({ path: '/spec/template/spec/affinity/nodeAffinity', operator: 'remove' });
     expect(plaintext('gke').find((p: any) => p.path.includes('affinity'))).toMatchObject({ path: '/spec/template/spec/affinity/nodeAffinity', operator: 'replace' });
+  });
+
+  test('an object made elsewhere with a pod anti-affinity of its own is placeable: its node affinity is compared and patched alone', () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB, GpuProduct.A100_SXM4_80GB] });
+    const placed = renderNodePlacement(pool);
+    const antiAffinity = { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'x' } } }] };
+    const deployment = new ApiObject(chart, 'd', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x', namespace: 'ml' },
+      spec: {
+        selector: { matchLabels: { app: 'x' } },
+        template: {
+          metadata: { labels: { app: 'x' } },
+          spec: {
+            containers: [{ name: 'c', image: IMAGE }],
+            affinity: { ...k8s.toJson_Affinity(placed.affinity!), podAntiAffinity: antiAffinity },
+            tolerations: placed.tolerations!.map((t) => k8s.toJson_Toleration(t)),
+          },
+        },
+      },
+    });
+    new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(deployment, pool), targets: [new ClusterTarget({ name: 'home', nodePool: pool }), gke] });
+    const rule = oneOf(synth(chart), POLICY, 'OverridePolicy').spec.overrideRules[0];
+    expect(rule.overriders.plaintext.find((p: any) => p.path.includes('affinity')).path).toBe('/spec/template/spec/affinity/nodeAffinity');
   });
 
   test('the override values are what the renderer gives a workload on that pool', () => {

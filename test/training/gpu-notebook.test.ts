@@ -25,6 +25,7 @@ describe('GpuNotebook', () => {
     const chart = Testing.chart();
     new GpuNotebook(chart, 'lab', {
       metadata: { name: 'dev-lab', labels: { team: 'vision' } },
+      baseUrl: '/user/dev/',
       image: 'quay.io/jupyter/pytorch-notebook:cuda12-2024-09-30',
       imagePullPolicy: ImagePullPolicy.ALWAYS,
       tokenSecret: Secret.fromSecretName(chart, 'token', 'lab-secret'),
@@ -188,6 +189,9 @@ describe('GpuNotebook', () => {
     const { container } = build({ baseUrl: '/user/alice', env: { NOTEBOOK_ARGS: EnvValue.fromValue('--ServerApp.root_dir=/workspace') } });
     expect(container.env.find((e: any) => e.name === 'NOTEBOOK_ARGS').value).toBe('--ServerApp.base_url=/user/alice/ --ServerApp.root_dir=/workspace');
     for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) expect(probe.httpGet.path).toBe('/user/alice/api');
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'ml' });
+    const lab = new GpuNotebook(chart, 'lab', { metadata: { name: 'alice' }, tokenSecret: Secret.fromSecretName(chart, 't', 't'), baseUrl: '/user/alice' });
+    expect(lab.url).toBe('http://alice.ml.svc.cluster.local:8888/user/alice/lab');
     expect(build().container.startupProbe.httpGet.path).toBe('/api');
   });
 
@@ -206,7 +210,13 @@ describe('GpuNotebook', () => {
       "'security.runAsUser' must be a non-zero uid: the notebook image starts as root only to switch to jovyan with sudo, which the hardening stops, got 0"));
     test('fails on what would move the server off the probes\' URL: a base_url in NOTEBOOK_ARGS, TLS by GEN_CERT, a bad base URL', () => {
       fails({ env: { NOTEBOOK_ARGS: EnvValue.fromValue('--ServerApp.base_url=/alice/') } },
-        "'env' must be a NOTEBOOK_ARGS literal without base_url: the probes follow the baseUrl prop, got '--ServerApp.base_url=/alice/': set baseUrl instead");
+        "'env' must be a NOTEBOOK_ARGS literal that leaves the server where the probes ask (no base_url, port, ip, sock, certfile or keyfile), " +
+        "got '--ServerApp.base_url=/alice/': set baseUrl or port instead; terminate TLS at the ingress or a mesh");
+      for (const args of ['--port=9999', '--ServerApp.port 9999', '--collaborative --certfile=/etc/tls/tls.crt', '--ServerApp.sock=/tmp/s']) {
+        fails({ env: { NOTEBOOK_ARGS: EnvValue.fromValue(args) } }, "'env' must be a NOTEBOOK_ARGS literal that leaves the server where the probes ask");
+      }
+      expect(() => build({ env: { NOTEBOOK_ARGS: EnvValue.fromValue('--ServerApp.port_retries=0 --LabApp.collaborative=True') } })).not.toThrow();
+      fails({ baseUrl: '/..' }, "'baseUrl' must be a URL path of plain segments, starting with '/', got '/..'");
       fails({ env: { GEN_CERT: EnvValue.fromValue('yes') } }, "'env' must be free of GEN_CERT: the probes speak HTTP to the server, got 'GEN_CERT'");
       fails({ baseUrl: 'user/alice' }, "'baseUrl' must be a URL path of plain segments, starting with '/', got 'user/alice'");
     });

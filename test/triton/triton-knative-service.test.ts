@@ -86,6 +86,7 @@ describe('TritonKnativeService', () => {
       scaleDownDelay: Duration.minutes(5),
       window: Duration.seconds(120),
       containerConcurrency: 48,
+      metric: ScalingMetric.RPS,
       target: 24,
       targetUtilizationPercentage: 80,
       timeout: Duration.seconds(60),
