@@ -7,6 +7,7 @@ import { EventingFeature } from './eventing-feature';
 import { propError } from '../_errors';
 import { KNATIVE_BROKER } from '../_kinds';
 import { checkDnsLabel, checkMetadata, DNS_1035_LABEL, DNS_1123_SUBDOMAIN } from '../_names';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 
 
@@ -116,6 +117,7 @@ export class Broker extends Construct implements IBroker {
 
   public constructor(scope: Construct, id: string, props: BrokerProps = {}) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.brokerClass = props.brokerClass ?? BrokerClass.MT_CHANNEL_BASED;

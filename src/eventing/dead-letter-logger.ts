@@ -6,6 +6,7 @@ import { deadLetterLoggerScript } from './adapter/dead-letter-logger';
 import { IEventSink, SinkDestination } from './event-sink';
 import { checkInteger } from '../_errors';
 import { checkDns1035Name, checkMetadata } from '../_names';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 
 /** Props of DeadLetterLogger. */
@@ -62,6 +63,7 @@ export class DeadLetterLogger extends Construct implements IEventSink {
 
   public constructor(scope: Construct, id: string, props: DeadLetterLoggerProps = {}) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkInteger('replicas', props.replicas, 1, undefined, 'a dead-letter sink with no replica refuses every dead letter');
     checkMetadata('metadata', props.metadata);

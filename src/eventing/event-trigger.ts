@@ -13,6 +13,7 @@ import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { KNATIVE_TRIGGER } from '../_kinds';
 import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 
 
@@ -116,6 +117,7 @@ export class EventTrigger extends Construct {
 
   public constructor(scope: Construct, id: string, props: EventTriggerProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.broker = props.broker;

@@ -13,6 +13,7 @@ import { imagePullerOf, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkDns1035Name, checkMetadata, checkSecretKey, LABEL_VALUE } from '../_names';
 import { sortedRecord } from '../_order';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 import { checkBucket, checkCaCertificate, checkSecretKeys, DEFAULT_CA_KEY, DEFAULT_MC_IMAGE, MC_CONFIG_DIR, mcCaParts, parseEndpoint } from '../scheduling/_mc';
@@ -277,6 +278,7 @@ export class MinIOImageSource extends Construct {
 
   public constructor(scope: Construct, id: string, props: MinIOImageSourceProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.props = props;

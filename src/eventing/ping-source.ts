@@ -6,6 +6,7 @@ import { TZ_NAMES, TZ_VERSION } from './_tz-names';
 import { IEventSink } from './event-sink';
 import { propError } from '../_errors';
 import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import type * as sourcesTypes from '../imports/sources.knative.dev';
 /** The generated Knative sources module, loaded on first use: it is large and many apps never need it. */
@@ -99,6 +100,7 @@ export class PingSource extends Construct {
 
   public constructor(scope: Construct, id: string, props: PingSourceProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     // Trimmed: without a time zone, robfig/cron (Knative's parser) reads '@daily ' as an unknown descriptor.
@@ -110,6 +112,8 @@ export class PingSource extends Construct {
     if (props.data !== undefined && (props.data === null || typeof props.data !== 'object' || Array.isArray(props.data))) {
       throw propError('data', 'a JSON object (Knative parses application/json data into an object)', props.data);
     }
+    // Written now: a value JSON cannot write (a BigInt, a cycle) fails here, not while cdk8s writes the files.
+    const data = props.data === undefined ? undefined : jsonText(props.data);
     if (props.data !== undefined && props.contentType !== undefined && props.contentType !== 'application/json') {
       throw propError('contentType', "unset or 'application/json' with data", props.contentType, 'send other media types with dataBase64');
     }
@@ -149,7 +153,7 @@ export class PingSource extends Construct {
           schedule,
           timezone: props.timezone,
           contentType: props.data !== undefined ? 'application/json' : props.contentType,
-          data: props.data !== undefined ? JSON.stringify(props.data) : undefined,
+          data,
           dataBase64: props.dataBase64,
           sink: renderDestination(sink),
           ceOverrides: renderCeOverrides(props.extensions),
@@ -250,4 +254,13 @@ function checkTimezone(timezone: string): void {
     throw propError('timezone', "a tz database name spelled as the database does (Knative's look-up is case-sensitive)", timezone, `use '${cased}'`);
   }
   throw propError('timezone', `an IANA time zone name (tz database ${TZ_VERSION})`, timezone, "e.g. 'Europe/Berlin' or 'UTC'");
+}
+
+/** `data` as JSON text; throws naming the prop when JSON cannot write it. */
+function jsonText(data: Record<string, any>): string {
+  try {
+    return JSON.stringify(data);
+  } catch (e) {
+    throw propError('data', 'a JSON object', `a value JSON cannot write (${(e as Error).message})`, 'give plain strings, numbers, booleans, lists and objects');
+  }
 }

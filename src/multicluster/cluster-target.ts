@@ -5,6 +5,7 @@ import { propError } from '../_errors';
 import { constructCount, keyedMemo } from '../_memo';
 import { isDnsLabel } from '../_names';
 import { compareStrings } from '../_order';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { canonicalImage, isDockerHub, parseImage, PATH_SEGMENT } from '../scheduling/_image';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
@@ -149,6 +150,7 @@ export class ClusterChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: ClusterChartProps) {
     super(scope, id, { ...props, namespace: props.namespace ?? props.target.namespace });
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     // cdk8s's Chart answers `instanceof` for any chart, subclasses included: cluster charts are marked.
     markClusterScope(this, props.target.registryMirrors);

@@ -7,6 +7,7 @@ import { propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { constructCount, keyedMemo } from '../_memo';
 import { checkDnsSubdomain } from '../_names';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import type * as karmadaTypes from '../imports/policy.karmada.io';
 import { mirrorOf, mirrorRewrite, parseImage } from '../scheduling/_image';
@@ -194,6 +195,7 @@ export class KarmadaPlacement extends Construct {
 
   public constructor(scope: Construct, id: string, props: KarmadaPlacementProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     const placement = props.workload.workloadPlacement;
     const mode = props.mode ?? KarmadaPlacementMode.FIRST_AVAILABLE;

@@ -3,6 +3,7 @@ import { k8s, NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27'
 import { GpuProduct } from './gpu-product';
 import { checkInteger, propError } from '../_errors';
 import { checkDnsSubdomain, checkLabels, isQualifiedName, LABEL_VALUE, LABEL_VALUE_RULE, PLAIN_MIG_PROFILE, QUALIFIED_NAME_RULE } from '../_names';
+import { snapshot } from '../_snapshot';
 
 /** The label NVIDIA GPU Feature Discovery puts on every GPU node with the product name. */
 const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -659,6 +660,7 @@ export class GpuNodePool {
    * so in a way `gpuPartitionSize` cannot read from it.
    */
   private constructor(options: GpuNodePoolOptions, private readonly factory: string, partitionSize?: string) {
+    options = snapshot(options);
     checkDnsSubdomain(`${factory}.runtimeClassName`, options.runtimeClassName);
     checkLabels('nodeSelector', options.nodeSelector);
     for (const t of options.tolerations ?? []) checkToleration(`${factory}.tolerations`, t._toKube());

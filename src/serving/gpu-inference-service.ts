@@ -12,6 +12,7 @@ import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost, DNS_1035_LABEL } from '../_names';
 import { sortedRecord } from '../_order';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IEventSink, SinkDestination } from '../eventing/event-sink';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
@@ -411,6 +412,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
 
   public constructor(scope: Construct, id: string, props: GpuInferenceServiceProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkServiceLabels(props.metadata?.labels);

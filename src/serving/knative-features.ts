@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { propError } from '../_errors';
 import { checkDnsLabel } from '../_names';
 import { KEEP_ON_PRUNE } from '../_prune';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { featureState, inFlagOrder } from './_knative-feature-state';
 import { KnativeFeature } from './knative-feature';
@@ -68,6 +69,7 @@ export class KnativeFeatures extends Construct {
 
   public constructor(scope: Construct, id: string, props: KnativeFeaturesProps = {}) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     this.emitConfigMap = props.emitConfigMap ?? true;
     this.extra = [...(props.enabled ?? [])];

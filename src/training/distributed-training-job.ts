@@ -5,6 +5,7 @@ import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds, durationText } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, migSliceOf, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
@@ -344,6 +345,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
 
   public constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkAnnotations('podAnnotations', props.podAnnotations);

@@ -8,6 +8,7 @@ import { imagePullerOf } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, clusterLocalHost, checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { KEEP_ON_PRUNE } from '../_prune';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
@@ -221,6 +222,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
 
   public constructor(scope: Construct, id: string, props: GpuNotebookProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkAnnotations('podAnnotations', props.podAnnotations);

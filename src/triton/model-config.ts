@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { PbInt, PbMessage } from './_pbtxt';
 import { checkInteger, MAX_INT32, propError } from '../_errors';
 import { COMPUTE_CAPABILITY } from '../_names';
+import { snapshot } from '../_snapshot';
 
 /** Tensor element types of Triton's model configuration (`DataType`, rendered as `TYPE_*`). */
 export enum TensorDataType {
@@ -286,6 +287,7 @@ export interface OldestStrategyOptions {
 export class SequenceBatchingStrategy {
   /** Each sequence keeps one batch slot for its lifetime (`direct`). */
   public static direct(options: DirectStrategyOptions = {}): SequenceBatchingStrategy {
+    options = snapshot(options);
     const u = options.minimumSlotUtilization;
     if (u !== undefined && !(u >= 0 && u <= 1)) throw propError('minimumSlotUtilization', 'a number between 0 and 1', u);
     return new SequenceBatchingStrategy('direct', options, undefined);
@@ -293,6 +295,7 @@ export class SequenceBatchingStrategy {
 
   /** Batches the oldest requests of up to `maxCandidateSequences` sequences (`oldest`). */
   public static oldest(options: OldestStrategyOptions = {}): SequenceBatchingStrategy {
+    options = snapshot(options);
     checkInteger('maxCandidateSequences', options.maxCandidateSequences, 1);
     return new SequenceBatchingStrategy('oldest', undefined, options);
   }
@@ -806,6 +809,7 @@ export class TritonModelConfig {
   public readonly props: TritonModelConfigProps;
 
   public constructor(props: TritonModelConfigProps) {
+    props = snapshot(props);
     this.props = props;
     this.name = props.name;
     this.platform = props.platform;

@@ -11,6 +11,7 @@ import { MetricsScraping, TritonWorkloadProps } from './triton-workload';
 import { wholeSeconds } from '../_duration';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
+import { snapshot } from '../_snapshot';
 import type { EveryKey } from '../_types';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
@@ -107,6 +108,7 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
 
   public constructor(scope: Construct, id: string, props: TritonKnativeServiceProps) {
     super(scope, id);
+    props = snapshot(props);
     this.repository = props.repository;
     checkUniqueObjectNames(this);
     // Knative gives the pods the request timeout as their termination grace period (BuildPodSpec): below Triton's

@@ -8,6 +8,7 @@ import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { compareStrings } from '../_order';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { checkPinnedImage } from '../scheduling/_image';
 import { checkObjectStore, credentialEnv, DEFAULT_MC_IMAGE, mcCaParts, mcContainer, normalizePrefix, ParsedEndpoint } from '../scheduling/_mc';
@@ -165,6 +166,7 @@ export class ModelArtifactSource {
    * `roles/storage.legacyBucketReader` too).
    */
   public static fromGcs(options: GcsArtifactOptions): ModelArtifactSource {
+    options = snapshot(options);
     const prop = (f: string) => `ModelArtifactSource.fromGcs: ${f}`;
     checkGcsBucket(prop('bucket'), options.bucket);
     if (options.prefix !== undefined && (normalizePrefix(options.prefix) === '' || options.prefix.split('/').some((x) => x === '..' || x === '.'))) {
@@ -237,6 +239,7 @@ export class TritonModel {
   public readonly gpuMemoryPerInstance?: Size;
 
   public constructor(props: TritonModelProps) {
+    props = snapshot(props);
     this.config = new TritonModelConfig(props);
     this.name = props.name;
     const versions = props.versions ?? [1];
@@ -360,6 +363,7 @@ export class TritonModelRepo extends Construct {
 
   public constructor(scope: Construct, id: string, props: TritonModelRepoProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.artifacts = props.artifacts;

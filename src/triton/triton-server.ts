@@ -15,6 +15,7 @@ import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost, LABEL_KEY } from '../_names';
 import { sortedRecord } from '../_order';
+import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
 import { registerPoolChecks } from '../scheduling/_placement';
@@ -210,6 +211,7 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
 
   public constructor(scope: Construct, id: string, props: TritonServerProps) {
     super(scope, id);
+    props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     checkAnnotations('podAnnotations', props.podAnnotations);

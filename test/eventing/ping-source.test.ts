@@ -126,6 +126,15 @@ describe('PingSource', () => {
       .toThrow("'data' must be a JSON object (Knative parses application/json data into an object), got [1,2]");
   });
 
+  test('fails data JSON cannot write when it is given, not while the files are written', () => {
+    const cyclic: Record<string, any> = { batch: 'nightly' };
+    cyclic.self = cyclic;
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', data: { count: BigInt(10) }, sink: broker() }))
+      .toThrow("'data' must be a JSON object, got 'a value JSON cannot write (Do not know how to serialize a BigInt)': give plain strings");
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', data: cyclic, sink: broker() }))
+      .toThrow(/^'data' must be a JSON object, got 'a value JSON cannot write \(Converting circular structure to JSON/);
+  });
+
   test('fails dataBase64 without a content type, or that is not base64', () => {
     expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', dataBase64: 'YQ==', sink: broker() }))
       .toThrow("'contentType' must be set with dataBase64, got 'none': e.g. 'application/octet-stream'");

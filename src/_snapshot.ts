@@ -1,0 +1,40 @@
+/**
+ * A copy of the data in `value`, taken where a construct or factory receives its props: arrays and plain data
+ * objects are copied, recursively; everything else is kept as is (class instances such as Duration, Size, Volume
+ * or other constructs, and objects with methods, which implement an interface and may be compared by identity).
+ *
+ * Constructs check their props at once but render some of them later, at synth. Without the copy, an options object
+ * the app changes after passing it (one `autoscaling` object edited between two servers) would be rendered with
+ * values that were never checked, and the first server would silently take the second one's settings.
+ */
+export function snapshot<T>(value: T): T {
+  return copy(value, new Map()) as T;
+}
+
+function copy(value: unknown, seen: Map<object, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const done = seen.get(value);
+  if (done !== undefined) return done;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (const item of value) out.push(copy(item, seen));
+    return out;
+  }
+  if (!isPlainData(value)) return value;
+  const out: Record<string, unknown> = {};
+  seen.set(value, out);
+  for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key], seen);
+  return out;
+}
+
+/** An object literal (or a prototype-less object) without methods or accessors. */
+function isPlainData(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) {
+    const d = Object.getOwnPropertyDescriptor(value, key)!;
+    if (d.get !== undefined || d.set !== undefined || typeof d.value === 'function') return false;
+  }
+  return true;
+}
