@@ -480,13 +480,14 @@ function podGpus(podSpec: any): Array<{ readonly gpu: GpuResource; readonly coun
 }
 const MIG_RESOURCE_PREFIX = 'nvidia.com/mig-';
 
-/** The MIG resource of `profile`; undefined for a name outside the profiles the library models (an object made elsewhere). */
-function migResource(profile: string): GpuResource | undefined {
-  try {
-    return GpuResource.mig(profile);
-  } catch {
-    return undefined;
-  }
+/**
+ * The MIG resource named `nvidia.com/mig-<suffix>`, undefined for a name outside the profiles the library models (an
+ * object made elsewhere). The device plugin writes a profile's '+' as '.' (1g.10gb+me is nvidia.com/mig-1g.10gb.me).
+ */
+function migResource(suffix: string): GpuResource | undefined {
+  const m = /^([1-8]g\.\d+gb)(?:\.(me\.all|me|gfx)|(-me))?$/.exec(suffix);
+  if (!m) return undefined;
+  return GpuResource.mig(m[1] + (m[2] ? `+${m[2]}` : m[3] ?? ''));
 }
 
 /** Every container and init container image of the workload's rendered pod spec, with its path. */

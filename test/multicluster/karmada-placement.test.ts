@@ -483,6 +483,15 @@ describe('KarmadaPlacement', () => {
     expect(() => synth(ok)).not.toThrow();
   });
 
+  test.each(['1g.10gb+me', '1g.10gb+me.all', '1g.10gb+gfx', '1g.10gb-me'])('a %s slice, whose resource name the device plugin rewrites, is checked too', (profile) => {
+    const chart = Testing.chart();
+    const mixed = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_80GB], migStrategy: MigStrategy.MIXED });
+    const job = new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', nodePool: mixed, gpu: GpuResource.mig(profile) });
+    const migTarget = new ClusterTarget({ name: 'gke-mig', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_A100_80GB], gpuPartitionSize: '1g.10gb' }) });
+    new KarmadaPlacement(chart, 'placement', { workload: job, targets: [new ClusterTarget({ name: 'on-prem', nodePool: mixed }), migTarget] });
+    expect(() => synth(chart)).toThrow("on target 'gke-mig', whose node pool the override puts it on: 'gpu' must be nvidia.com/gpu on a node pool");
+  });
+
   test('a Triton workload is checked against every target\'s GPUs, not only the pool it was rendered with', () => {
     const chart = new Chart(Testing.app(), 'triton', { namespace: 'ml' });
     const repo = new TritonModelRepo(chart, 'repo', {
