@@ -26,11 +26,14 @@ export function checkInteger(prop: string, value: number | undefined, min: numbe
 }
 
 /**
- * `url` with what stands between `://` and its last `@` (user info, which may hold a secret with '/' in it) replaced
- * by `<user info>`: errors end up in CI logs. Unchanged without an '@'.
+ * `url` as errors may show it, which end up in CI logs: what stands between `://` and its last `@` (user info, which
+ * may hold a secret with '/' in it) replaced by `<user info>`, and its query (tokens, presigned signatures) by
+ * `<query>`. Unchanged without either.
  */
-export function redactUserInfo(url: string): string {
+export function redactUrl(url: string): string {
   const at = url.lastIndexOf('@');
   const scheme = url.indexOf('://');
-  return at > scheme && scheme >= 0 ? `${url.slice(0, scheme + 3)}<user info>${url.slice(at)}` : url;
+  const [head, rest] = at > scheme && scheme >= 0 ? [`${url.slice(0, scheme + 3)}<user info>`, url.slice(at)] : ['', url];
+  const q = rest.indexOf('?');
+  return head + (q >= 0 ? `${rest.slice(0, q)}?<query>` : rest);
 }

@@ -47,8 +47,9 @@ export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
 export function sinkDestination(prop: string, sink: IEventSink): SinkDestination {
   const refuses = (sink as { _refusesEvents?: unknown })._refusesEvents;
   if (typeof refuses === 'string') {
-    throw propError(prop, 'a sink that takes CloudEvents', refuses,
-      'put a service in between that takes the event, calls it and answers with nothing or a CloudEvent');
+    const name = (sink as { name?: unknown }).name;
+    throw propError(prop, 'a sink that takes CloudEvents', typeof name === 'string' ? name : 'a sink that refuses them',
+      `${refuses}; put a service in between that takes the event, calls it and answers with nothing or a CloudEvent`);
   }
   const d = sink.toSinkDestination();
   checkDestination(prop, d);

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { propError, redactUserInfo } from '../_errors';
+import { propError, redactUrl } from '../_errors';
 
 /** A reference to a Kubernetes object that Knative can resolve to an address (a Knative `KReference`). */
 export interface KnativeReference {
@@ -99,8 +99,8 @@ export class EventSink {
     } catch {
       parsed = undefined;
     }
-    // Never echoed whole: user info may hold a secret.
-    const shown = redactUserInfo(uri);
+    // Never echoed whole: user info and the query may hold secrets.
+    const shown = redactUrl(uri);
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
       throw propError('uri', 'an absolute http(s) URL', shown, 'use EventSink.fromReference() for objects in the cluster');
     }

@@ -5,7 +5,7 @@
 import { EnvValue, k8s } from 'cdk8s-plus-27';
 import { AuxiliaryContainer } from './_pod-spec';
 import { ObjectStoreOptions } from './object-store';
-import { propError, redactUserInfo } from '../_errors';
+import { propError, redactUrl } from '../_errors';
 import { checkSecretKey } from '../_names';
 
 /**
@@ -56,10 +56,10 @@ export function checkObjectStore(o: ObjectStoreOptions, prop: (field: string) =>
 export function parseEndpoint(prop: string, endpoint: string, what: string): ParsedEndpoint {
   const m = ENDPOINT.exec(endpoint);
   if (!m) {
-    // Not echoed whole: user info may hold a secret key.
-    const redacted = redactUserInfo(endpoint);
+    // Not echoed whole: user info may hold a secret key, the query a signature.
+    const redacted = redactUrl(endpoint);
     throw propError(prop, `an http(s) URL of ${what} with no user info and no path, e.g. http://minio.minio.svc.cluster.local:9000`,
-      redacted, redacted !== endpoint ? 'give the access keys by reference in the credentials Secret, not in the URL' : undefined);
+      redacted, redacted.includes('<user info>') ? 'give the access keys by reference in the credentials Secret, not in the URL' : undefined);
   }
   const scheme = m[1];
   return { url: endpoint.replace(/\/$/, ''), scheme, host: m[2], port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80 };

@@ -77,8 +77,8 @@ export class KnativeFeatures extends Construct {
     checkDnsLabel('namespace', namespace);
     const { consumers, declarations } = featureState(this);
     if (declarations.some((d) => d.emitConfigMap) && this.emitConfigMap) {
-      throw propError('KnativeFeatures', 'declared once per cluster with emitConfigMap (once per ClusterChart, or once per app without cluster charts)', 'a second one',
-        `'${this.node.path}' would emit a second config-features ConfigMap to the same cluster`);
+      throw propError('emitConfigMap', 'true on one KnativeFeatures per cluster (one per ClusterChart, or one per app without cluster charts)', 'true on a second one',
+        `'${this.node.path}' would emit a second config-features ConfigMap to the same cluster: set emitConfigMap to false on it, or remove it`);
     }
     declarations.push(this);
     if (this.emitConfigMap) {

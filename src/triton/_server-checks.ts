@@ -256,7 +256,7 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
       terms.push(`${n} x ${fmt(kib(m.gpuMemoryPerInstance!))} (${m.name})`);
     }
     if (terms.length > 0 && total > kib(memory.size)) {
-      errors.push(propError(`GPU ${gpu} memory`, `at most ${fmt(kib(memory.size))} (${memory.from})`, `${terms.join(' + ')} + ${fmt(overhead)} overhead = ${fmt(total)}`,
+      errors.push(propError('gpuMemoryPerInstance', `summed over the instances on GPU ${gpu} with gpuMemoryOverhead, at most ${fmt(kib(memory.size))} (${memory.from})`, `${terms.join(' + ')} + ${fmt(overhead)} overhead = ${fmt(total)}`,
         'lower instance counts, spread instances over more GPUs, or use a GPU with more memory').message);
     }
   }

@@ -125,21 +125,23 @@ export function resolveTritonPod(props: TritonWorkloadProps, servesGrpc = false)
   }
   for (const arg of props.extraArgs ?? []) {
     const m = /^--([a-z0-9][a-z0-9-]*)(=.*)?$/.exec(arg);
-    if (!m) throw propError('extraArgs', 'flags of the form --name or --name=value', arg);
+    // Values are not echoed: some hold secrets (--cache-config=redis,password=...), and errors end up in CI logs.
+    const shown = arg.includes('=') ? `${arg.slice(0, arg.indexOf('='))}=<value>` : arg;
+    if (!m) throw propError('extraArgs', 'flags of the form --name or --name=value', shown);
     // tritonserver reads its flags with getopt_long, which takes any unambiguous prefix: --model-control=explicit
     // is --model-control-mode=explicit.
     const known = [...Object.keys(MANAGED_FLAGS), ...Object.keys(REFUSED_FLAGS)];
     const matches = known.includes(m[1]) ? [m[1]] : known.filter((f) => f.startsWith(m[1]));
     if (matches.length === 0) continue;
     if (matches.length > 1) {
-      throw propError('extraArgs', `free of --${m[1]}, a prefix of --${matches.join(', --')}, which this construct sets or refuses (and tritonserver refuses as ambiguous)`, arg);
+      throw propError('extraArgs', `free of --${m[1]}, a prefix of --${matches.join(', --')}, which this construct sets or refuses (and tritonserver refuses as ambiguous)`, shown);
     }
     const flag = matches[0];
     const as = flag === m[1] ? `--${flag}` : `--${m[1]} (tritonserver reads it as --${flag})`;
     if (GRPC_FLAGS.includes(flag) && !servesGrpc) continue;
     const owner = Object.hasOwn(MANAGED_FLAGS, flag) ? MANAGED_FLAGS[flag] : undefined;
-    if (owner) throw propError('extraArgs', `free of ${as}, which this construct sets`, arg, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
-    throw propError('extraArgs', `free of ${as}: ${REFUSED_FLAGS[flag]}`, arg);
+    if (owner) throw propError('extraArgs', `free of ${as}, which this construct sets`, shown, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
+    throw propError('extraArgs', `free of ${as}: ${REFUSED_FLAGS[flag]}`, shown);
   }
 
   const env: Record<string, EnvValue> = { ...(props.env ?? {}) };

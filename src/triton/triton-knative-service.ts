@@ -225,7 +225,7 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       redirectToMetricsPort: true,
     });
     // Knative's broker counts a non-empty reply that is no CloudEvent as a failed delivery (a 502 to the sender).
-    this.service._refusesEvents = `'${this.name}' is Triton (a TritonKnativeService), which answers every request with a JSON body that is no ` +
+    this.service._refusesEvents = 'it is Triton (a TritonKnativeService), which answers every request with a JSON body that is no ' +
       'CloudEvent: Knative counts that as a failed delivery, so each event would be inferred again on every retry and end in the dead-letter sink';
     // At synth, so the layout and the config hash cover models added after this service: a changed config makes a
     // new revision.

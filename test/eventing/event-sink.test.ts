@@ -39,4 +39,10 @@ describe('EventSink', () => {
     expect(() => EventSink.fromUri('https://user:wJalrXUtnFEMI/K7MDENG@hooks.example.com/x'))
       .toThrow("'uri' must be an absolute http(s) URL, got 'https://<user info>@hooks.example.com/x'");
   });
+
+  test('does not echo the query of a URI it refuses: tokens and signatures travel there', () => {
+    expect(() => EventSink.fromUri('hooks.example.com/dead?token=s3cr3t')).toThrow("'uri' must be an absolute http(s) URL, got 'hooks.example.com/dead?<query>'");
+    expect(() => EventSink.fromUri('https://user:pa?ss@hooks.example.com/dead?token=s3cr3t'))
+      .toThrow("got 'https://<user info>@hooks.example.com/dead?<query>'");
+  });
 });

@@ -509,7 +509,7 @@ describe('KarmadaPlacement', () => {
     const server = new TritonServer(chart, 'triton', { repository: repo, nodePool: onPremPool, replicas: 1, metadata: { name: 'llm' } });
     const l4 = new ClusterTarget({ name: 'gke-l4', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4] }) });
     new KarmadaPlacement(chart, 'placement', { workload: PlaceableWorkload.fromApiObject(server.deployment, onPremPool), targets: [onPrem, l4] });
-    expect(() => synth(chart)).toThrow(/on target 'gke-l4', whose node pool the override puts it on: 'GPU 0 memory' must be at most 23034Mi \(NVIDIA-L4\)/);
+    expect(() => synth(chart)).toThrow(/on target 'gke-l4', whose node pool the override puts it on: 'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi \(NVIDIA-L4\)/);
     // One TensorRT plan for A100 (8.0) and L4 (8.9): the same pod spec lands on both.
     expect(() => synth(chart)).toThrow("across the targets (on-prem, gke-l4), which run the same pod spec: 'model[llm].ccModelFilenames' must be a plan for each " +
       "compute capability of the pool's GPUs (8.0, 8.9) but one");

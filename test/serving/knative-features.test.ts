@@ -165,7 +165,8 @@ describe('KnativeFeatures', () => {
     const chart = Testing.chart();
     new KnativeFeatures(chart, 'one');
     expect(() => new KnativeFeatures(chart, 'two')).toThrow(
-      /'KnativeFeatures' must be declared once per cluster with emitConfigMap \(once per ClusterChart, or once per app without cluster charts\), got 'a second one': 'test\/two' would emit a second config-features ConfigMap to the same cluster/,
+      "'emitConfigMap' must be true on one KnativeFeatures per cluster (one per ClusterChart, or one per app without cluster charts), got 'true on a second one': " +
+      "'test/two' would emit a second config-features ConfigMap to the same cluster: set emitConfigMap to false on it, or remove it",
     );
   });
 });
@@ -212,6 +213,6 @@ describe('KnativeFeatures per cluster (ClusterChart)', () => {
     const { a } = clusters();
     new KnativeFeatures(a, 'one');
     new KnativeFeatures(a, 'declared', { emitConfigMap: false, enabled: [KnativeFeature.AFFINITY] });
-    expect(() => new KnativeFeatures(a, 'two')).toThrow(/once per cluster with emitConfigMap .*'on-prem\/two' would emit a second config-features ConfigMap to the same cluster/);
+    expect(() => new KnativeFeatures(a, 'two')).toThrow(/one KnativeFeatures per cluster .*'on-prem\/two' would emit a second config-features ConfigMap to the same cluster/);
   });
 });

@@ -160,7 +160,7 @@ describe('TritonKnativeService', () => {
   test('is no event sink: Triton answers with a body that is no CloudEvent, which Knative counts as a failed delivery', () => {
     const { chart, triton } = knative();
     const dead = EventSink.fromUri('http://dead.ml.svc.cluster.local');
-    const refused = "'resnet50' is Triton (a TritonKnativeService), which answers every request with a JSON body that is no CloudEvent";
+    const refused = "resnet50': it is Triton (a TritonKnativeService), which answers every request with a JSON body that is no CloudEvent";
     expect(() => new EventTrigger(chart, 'direct', { broker: Broker.fromBrokerName('events'), subscriber: triton.service, delivery: { deadLetterSink: dead } }))
       .toThrow(`'subscriber' must be a sink that takes CloudEvents, got '${refused}`);
     expect(() => new PingSource(chart, 'ping', { schedule: '0 * * * *', sink: triton.service })).toThrow(`'sink' must be a sink that takes CloudEvents, got '${refused}`);
@@ -399,7 +399,7 @@ describe('TritonKnativeService', () => {
   test('an h2c service refuses flags that turn gRPC off or bind it to one address; over http1 they are hardening', () => {
     const { chart, repo } = setup();
     expect(() => new TritonKnativeService(chart, 'a', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--allow-grpc=false'] }))
-      .toThrow("'extraArgs' must be free of --allow-grpc: an h2c TritonKnativeService serves and probes gRPC on 8001, got '--allow-grpc=false'");
+      .toThrow("'extraArgs' must be free of --allow-grpc: an h2c TritonKnativeService serves and probes gRPC on 8001, got '--allow-grpc=<value>'");
     expect(() => new TritonKnativeService(chart, 'b', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-address=127.0.0.1'] }))
       .toThrow(/free of --grpc-address: Knative and the probes of an h2c TritonKnativeService reach gRPC on every address/);
     expect(() => new TritonKnativeService(chart, 'c', { repository: repo, extraArgs: ['--allow-grpc=false'] })).not.toThrow();

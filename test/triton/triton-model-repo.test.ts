@@ -430,6 +430,9 @@ describe('TritonModelRepo', () => {
       .toThrow("got 'https://<user info>@minio:9000': give the access keys by reference in the credentials Secret, not in the URL");
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://AKIAEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCY@minio:9000', bucket: 'models', credentials }))
       .toThrow("got 'http://<user info>@minio:9000': give the access keys by reference");
+    // Nor a presigned URL's signature.
+    expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000/?X-Amz-Signature=s3cr3t', bucket: 'models', credentials }))
+      .toThrow(/got 'http:\/\/minio:9000\/\?<query>'$/);
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'My_Bucket', credentials })).toThrow(/bucket' must be an S3 bucket name/);
     expect(() => ModelArtifactSource.fromS3Native({ endpoint: 'http://minio:9000', bucket: 'models', prefix: 'a/../b', credentials })).toThrow(/prefix' must be a key prefix without \. or \.\. segments/);
     expect(() => ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'models', credentials, image: 'minio/mc:latest' })).toThrow(/pinned to a tag other than 'latest'/);

@@ -446,10 +446,10 @@ describe('TritonServer', () => {
     const l4 = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const { app } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(12) }]);
     expect(() => synthAppChecked(app)).toThrow(
-      "'GPU 0 memory' must be at most 23034Mi (NVIDIA-L4), got '2 x 12Gi (resnet50) + 1Gi overhead = 25Gi': lower instance counts, spread instances over more GPUs, or use a GPU with more memory");
+      "'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), got '2 x 12Gi (resnet50) + 1Gi overhead = 25Gi': lower instance counts, spread instances over more GPUs, or use a GPU with more memory");
     // What the driver reports, not the 24 GB on the box: 2 x 11Gi + 1Gi = 23Gi (23552Mi) does not fit an L4 either.
     const { app: tight } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(11) }]);
-    expect(() => synthAppChecked(tight)).toThrow("'GPU 0 memory' must be at most 23034Mi (NVIDIA-L4), got '2 x 11Gi (resnet50) + 1Gi overhead = 23Gi'");
+    expect(() => synthAppChecked(tight)).toThrow("'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), got '2 x 11Gi (resnet50) + 1Gi overhead = 23Gi'");
     // No overhead declared: the message shows it as 0Ki.
     const { app: bare } = server({ nodePool: l4, gpuMemoryOverhead: Size.kibibytes(0) }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(12) }]);
     expect(() => synthAppChecked(bare)).toThrow("got '2 x 12Gi (resnet50) + 0Ki overhead = 24Gi'");
@@ -457,19 +457,19 @@ describe('TritonServer', () => {
 
   test('fails at synth when a MIG slice is too small, counting the profile in decimal gigabytes', () => {
     const { app } = server({ gpu: GpuResource.mig('1g.10gb') }, [{ ...RESNET50, gpuMemoryPerInstance: Size.mebibytes(4352) }]);
-    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 9536Mi \(MIG profile 1g\.10gb\), got '2 x 4352Mi \(resnet50\) \+ 1Gi overhead = 9728Mi'/);
+    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 9536Mi \(MIG profile 1g\.10gb\), got '2 x 4352Mi \(resnet50\) \+ 1Gi overhead = 9728Mi'/);
   });
 
   test('budgets a model on a GKE partition pool against the partition, not the whole GPU', () => {
     const pool = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_A100], gpuPartitionSize: '1g.5gb' });
     const { app } = server({ nodePool: pool }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
-    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
+    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
   });
 
   test('budgets a model on an on-prem single-strategy pool against its MIG profile, not the product', () => {
     const pool = GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '1g.5gb', products: [GpuProduct.A100_SXM4_40GB] });
     const { app } = server({ nodePool: pool }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
-    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
+    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
   });
 
   test.each([
@@ -557,7 +557,7 @@ describe('TritonServer', () => {
     const nodePool = GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['a10g'] });
     const model = { ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(15), instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2 }] };
     const { app } = server({ nodePool }, [model]);
-    expect(() => synthAppChecked(app)).toThrow(/'GPU 0 memory' must be at most 23028Mi \(NVIDIA-A10G\)/);
+    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23028Mi \(NVIDIA-A10G\)/);
   });
 
   test('fails at synth on a model without inputs while auto-complete is off', () => {
@@ -748,20 +748,25 @@ describe('TritonServer', () => {
   test('fails on flags this construct manages, given as args or extraArgs', () => {
     const { chart, repo } = setup();
     expect(() => new TritonServer(chart, 'a', { repository: repo, extraArgs: ['--model-control-mode=explicit'] }))
-      .toThrow("'extraArgs' must be free of --model-control-mode, which this construct sets, got '--model-control-mode=explicit': use the 'modelControl' prop instead");
+      .toThrow("'extraArgs' must be free of --model-control-mode, which this construct sets, got '--model-control-mode=<value>': use the 'modelControl' prop instead");
     expect(() => new TritonServer(chart, 'b', { repository: repo, extraArgs: ['--http-port=9000'] })).toThrow(/use the fixed port 8000 instead/);
     // tritonserver's getopt_long takes unambiguous prefixes of its flags.
     expect(() => new TritonServer(chart, 'p', { repository: repo, extraArgs: ['--log-verbose=1', '--model-control=explicit'] })).toThrow(
-      "'extraArgs' must be free of --model-control (tritonserver reads it as --model-control-mode), which this construct sets, got '--model-control=explicit': " +
+      "'extraArgs' must be free of --model-control (tritonserver reads it as --model-control-mode), which this construct sets, got '--model-control=<value>': " +
       "use the 'modelControl' prop instead");
     expect(() => new TritonServer(chart, 'r', { repository: repo, extraArgs: ['--model-=x'] })).toThrow(
       "'extraArgs' must be free of --model-, a prefix of --model-repository, --model-store, --model-control-mode, which this construct sets or refuses " +
-      "(and tritonserver refuses as ambiguous), got '--model-=x'");
+      "(and tritonserver refuses as ambiguous), got '--model-=<value>'");
     // Names of the lookup tables' prototype are no flags of theirs.
     expect(() => new TritonServer(chart, 's', { repository: repo, extraArgs: ['--constructor'] })).not.toThrow();
     expect(() => new TritonServer(chart, 'q', { repository: repo, extraArgs: ['--allow-ht=false'] }))
       .toThrow("'extraArgs' must be free of --allow-ht (tritonserver reads it as --allow-http): the probes and the Service use the HTTP endpoint");
     expect(() => new TritonServer(chart, 'd', { repository: repo, extraArgs: ['--exit-timeout-secs=60'] })).toThrow(/use the 'exitTimeout' prop instead/);
+    // The value is not echoed: it may hold a secret, and errors end up in CI logs.
+    expect(() => new TritonServer(chart, 'cc', { repository: repo, extraArgs: ['--cache-config=redis,password=hunter2'] }))
+      .toThrow("'extraArgs' must be free of --cache-config, which this construct sets, got '--cache-config=<value>': use the 'responseCacheSize' prop instead");
+    expect(() => new TritonServer(chart, 'bad', { repository: repo, extraArgs: ['-cache-config=redis,password=hunter2'] }))
+      .toThrow("'extraArgs' must be flags of the form --name or --name=value, got '-cache-config=<value>'");
     // Deprecated spellings of managed flags: tritonserver refuses --response-cache-byte-size beside --cache-config.
     expect(() => new TritonServer(chart, 'rc', { repository: repo, extraArgs: ['--response-cache-byte-size=1048576'] })).toThrow(/use the 'responseCacheSize' prop instead/);
     expect(() => new TritonServer(chart, 'sm', { repository: repo, extraArgs: ['--strict-model-config=false'] })).toThrow(/use the 'disableAutoCompleteConfig' prop instead/);
@@ -771,7 +776,7 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'ap', { repository: repo, extraArgs: ['--allow-g=false'] })).toThrow(/a prefix of --allow-gpu-metrics, --allow-grpc/);
     // Flags that would cut off the probes, the Service or the scrapers.
     expect(() => new TritonServer(chart, 'e', { repository: repo, extraArgs: ['--allow-http=false'] }))
-      .toThrow("'extraArgs' must be free of --allow-http: the probes and the Service use the HTTP endpoint, got '--allow-http=false'");
+      .toThrow("'extraArgs' must be free of --allow-http: the probes and the Service use the HTTP endpoint, got '--allow-http=<value>'");
     expect(() => new TritonServer(chart, 'f', { repository: repo, extraArgs: ['--http-address=127.0.0.1'] })).toThrow(/free of --http-address/);
     expect(() => new TritonServer(chart, 'g', { repository: repo, extraArgs: ['--metrics-address=127.0.0.1'] })).toThrow(/free of --metrics-address/);
     // @ts-expect-error args is no prop: typed props and extraArgs build tritonserver's flags (tsc checks it in .ci/run)
