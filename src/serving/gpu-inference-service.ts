@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { knativeFeaturesFix, knativeFeaturesOf, missingKnativeFeatures, registerKnativeFeatureConsumer } from './_knative-feature-state';
-import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT } from './_knative-pod-rules';
+import { checkKnativePodSpec, containerConcurrencyLimit, MAX_REVISION_TIMEOUT, REVISION_TIMEOUT } from './_knative-pod-rules';
 import { IKnativeFeatureConsumer, KnativeFeature } from './knative-feature';
 import { KnativeRolloutOptions } from './knative-traffic';
 import { imagePullerOf } from '../_cluster-scope';
@@ -249,12 +249,15 @@ export interface KnativeScalingOptions {
    */
   readonly containerConcurrencyMaxLimit?: number;
   /**
-   * How long to wait for the first byte of a response (`responseStartTimeoutSeconds`); at most `timeout`.
-   * @default - `timeout`
+   * How long to wait for the first byte of a response (`responseStartTimeoutSeconds`); at most `timeout`, or
+   * Knative's default request timeout (300s) when `timeout` is unset.
+   * @default - `timeout` when it is set (written out: Knative would otherwise cut the wait at the cluster's
+   * `revision-response-start-timeout-seconds`, 300s by default, below a longer `timeout`); otherwise the cluster default
    */
   readonly responseStartTimeout?: Duration;
   /**
-   * How long a request may stay idle, a started stream included (`idleTimeoutSeconds`); at most `timeout`.
+   * How long a request may stay idle, a started stream included (`idleTimeoutSeconds`); at most `timeout`, or
+   * Knative's default request timeout (300s) when `timeout` is unset.
    * @default - the cluster default (0, no idle timeout)
    */
   readonly idleTimeout?: Duration;
@@ -514,7 +517,9 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
         spec: {
           containerConcurrency: p.containerConcurrency,
           timeoutSeconds: seconds(p.timeout),
-          responseStartTimeoutSeconds: seconds(p.responseStartTimeout),
+          // Knative defaults it to the cluster's revision-response-start-timeout-seconds (300s) when that is below the
+          // request timeout (revision_defaults.go): a longer timeout alone would not let a slow first byte through.
+          responseStartTimeoutSeconds: seconds(p.responseStartTimeout ?? p.timeout),
           idleTimeoutSeconds: seconds(p.idleTimeout),
           ...this.renderedPod().json,
         },
@@ -708,8 +713,12 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   for (const [prop, value] of [['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout]] as const) {
     const s = value?.toSeconds();
     if (s === undefined) continue;
-    const max = timeout ?? maxTimeout;
-    if (s < 0 || s > max) throw propError(prop, `between 0s and the request timeout (${max}s)`, `${s}s`);
+    // Without timeout, Knative sets the request timeout to the cluster's revision-timeout-seconds (300s by default).
+    const max = timeout ?? REVISION_TIMEOUT;
+    if (s < 0 || s > max) {
+      throw propError(prop, `between 0s and the request timeout (${max}s${timeout === undefined ? ", Knative's default, as timeout is unset" : ''})`, `${s}s`,
+        timeout === undefined ? 'set timeout too' : undefined);
+    }
   }
   for (const key of Object.keys(p.metadata?.annotations ?? {})) {
     if (key.startsWith('autoscaling.knative.dev/')) {

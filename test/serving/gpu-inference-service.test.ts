@@ -357,6 +357,16 @@ describe('GpuInferenceService', () => {
     });
   });
 
+  test('a timeout alone also lets the first byte take that long: Knative would cut it at its 300s response-start default', () => {
+    // revision_defaults.go sets responseStartTimeoutSeconds to revision-response-start-timeout-seconds (300s) when it
+    // is below timeoutSeconds; a 10-minute batch inference would end in a 504 after five.
+    expect(ksvc({ timeout: Duration.minutes(10) }).spec.template.spec).toMatchObject({ timeoutSeconds: 600, responseStartTimeoutSeconds: 600 });
+    const explicit = ksvc({ timeout: Duration.minutes(10), responseStartTimeout: Duration.minutes(1) });
+    expect(explicit.spec.template.spec.responseStartTimeoutSeconds).toBe(60);
+    expect(ksvc().spec.template.spec.responseStartTimeoutSeconds).toBeUndefined();
+    expect(ksvc({ responseStartTimeout: Duration.seconds(300) }).spec.template.spec.responseStartTimeoutSeconds).toBe(300);
+  });
+
   test('activator and panic settings: target burst capacity, last-replica retention, panic window and threshold', () => {
     const svc = ksvc({
       targetBurstCapacity: 0,
@@ -598,6 +608,9 @@ describe('GpuInferenceService', () => {
       ['fails on a timeout above a raised revision maximum', { timeout: Duration.minutes(40), maxRevisionTimeout: Duration.minutes(30) }, /'timeout' must be between 1s and 1800s/],
       ['fails on containerConcurrency above the cluster limit', { containerConcurrency: 1500 }, /'containerConcurrency' must be an integer between 0 and 1000, got 1500: the cluster's container-concurrency-max-limit \(1000\)/],
       ['fails on a response-start timeout above the timeout', { timeout: Duration.seconds(60), responseStartTimeout: Duration.seconds(90) }, /'responseStartTimeout' must be between 0s and the request timeout \(60s\), got '90s'/],
+      // Without timeout, Knative's request timeout is the cluster's revision-timeout-seconds, 300s by default, not the maximum.
+      ['fails on a response-start timeout above Knative\'s default timeout when timeout is unset', { idleTimeout: Duration.seconds(500) },
+        /'idleTimeout' must be between 0s and the request timeout \(300s, Knative's default, as timeout is unset\), got '500s': set timeout too/],
       ['fails on a reserved pod annotation', { podAnnotations: { 'autoscaling.knative.dev/min-scale': '1' } }, /'podAnnotations' must be free of autoscaling.knative.dev\/\* keys, which typed props set, got 'autoscaling.knative.dev\/min-scale'/],
       ['fails on a relative probe path', { readinessProbe: { path: 'healthz' } }, /'readinessProbe.path' must be an absolute path starting with '\/', got 'healthz'/],
       ['fails on a probe path with a gRPC check', { protocol: ServingProtocol.H2C, livenessProbe: { check: ProbeCheck.GRPC, path: '/healthz' } }, /'livenessProbe.path' must be unset unless check is ProbeCheck.HTTP_GET, got '\/healthz'/],
