@@ -9,7 +9,7 @@ import { durationText, wholeMillis, wholeSeconds } from '../_duration';
 import { ArtifactKind } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
-import { checkInteger, propError } from '../_errors';
+import { checkInteger, MAX_INT32, propError } from '../_errors';
 import { checkEnvName, checkOneMigSlice, kib, PodEntrypoint, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 
 /** The pinned default image: Triton 25.12 (Triton 2.64.0, CUDA 13.1; GPUs of compute capability 7.5 and later). */
@@ -94,7 +94,8 @@ export function resolveTritonPod(props: TritonWorkloadProps, servesGrpc = false)
   if (props.gpuMetrics !== undefined && !metrics) throw propError('gpuMetrics', 'unset when metrics is false', props.gpuMetrics);
   if (props.metricsInterval !== undefined) {
     if (!metrics) throw propError('metricsInterval', 'unset when metrics is false', durationText(props.metricsInterval));
-    checkInteger('metricsInterval', wholeMillis('metricsInterval', props.metricsInterval), 1, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds');
+    // tritonserver parses it as an int (ParseOption<int>) and exits on a larger value.
+    checkInteger('metricsInterval', wholeMillis('metricsInterval', props.metricsInterval), 1, MAX_INT32, 'a whole number of milliseconds, at most ~24.8 days');
   }
   if (props.responseCacheSize !== undefined) quantity('responseCacheSize', props.responseCacheSize);
   if (props.gpuMemory !== undefined) quantity('gpuMemory', props.gpuMemory);

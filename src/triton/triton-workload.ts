@@ -180,7 +180,8 @@ export interface TritonWorkloadProps extends GpuPodProps {
    */
   readonly gpuMetrics?: boolean;
   /**
-   * How often metrics are collected (`--metrics-interval-ms`).
+   * How often metrics are collected (`--metrics-interval-ms`), in whole milliseconds up to 2^31 - 1 (an int of
+   * tritonserver's).
    * @default - Triton's default (2s)
    */
   readonly metricsInterval?: Duration;

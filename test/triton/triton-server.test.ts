@@ -803,6 +803,13 @@ describe('TritonServer', () => {
       .toThrow("'metricsInterval' must be unset when metrics is false, got '2500ms'");
   });
 
+  test('fails on a metrics interval tritonserver cannot read: it parses the flag as an int and exits on a larger value', () => {
+    const { chart, repo } = setup();
+    expect(() => new TritonServer(chart, 'long', { repository: repo, replicas: 1, metricsInterval: Duration.days(30) }))
+      .toThrow("'metricsInterval' must be an integer between 1 and 2147483647, got 2592000000: a whole number of milliseconds, at most ~24.8 days");
+    expect(() => new TritonServer(chart, 'day', { repository: repo, replicas: 1, metricsInterval: Duration.days(1) })).not.toThrow();
+  });
+
   test('fails on an unpinned image, a bad header or a sub-second poll', () => {
     const { chart, repo } = setup();
     expect(() => new TritonServer(chart, 'a', { repository: repo, image: 'nvcr.io/nvidia/tritonserver:latest' })).toThrow(/pinned to a tag other than 'latest'/);
