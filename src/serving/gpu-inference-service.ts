@@ -36,7 +36,10 @@ export enum ServingProtocol {
 export enum AutoscalerClass {
   /** Knative Pod Autoscaler: request-driven, scales to zero. */
   KPA = 'kpa.autoscaling.knative.dev',
-  /** Kubernetes HPA on CPU, memory or a custom per-pod metric (`ScalingMetric.custom`): never scales to zero. */
+  /**
+   * Kubernetes HPA on CPU, memory or a custom per-pod metric (`ScalingMetric.custom`): never scales to zero. Needs
+   * Knative's optional HPA component (`serving-hpa.yaml`); without it the Service is accepted and no HPA is made.
+   */
   HPA = 'hpa.autoscaling.knative.dev',
 }
 
