@@ -147,7 +147,7 @@ export class EventTrigger extends Construct {
       TriggerFilter._checkAttributes('filterAttributes', props.filterAttributes);
       this.filterAttributes = { ...props.filterAttributes };
     }
-    this.filters.push(...(props.filters ?? []));
+    this.filters.push(...checkedFilters('filters', props.filters ?? []));
 
     // Dead letters: the trigger's own, else the broker's; dropping them is only ever explicit.
     const drop = own.dropUndeliverableEvents ?? (own.deadLetterSink ? false : inherited.dropUndeliverableEvents ?? false);
@@ -208,7 +208,7 @@ export class EventTrigger extends Construct {
     if (this.filterAttributes) {
       throw propError('filters', 'unused when filterAttributes is set (Knative lets filters override it)', `${filters.length} filter(s)`, 'express the exact matches as TriggerFilter.exact() instead');
     }
-    this.filters.push(...filters);
+    this.filters.push(...checkedFilters('addFilter()', filters));
   }
 
   /** The Knative Eventing feature flags this trigger's spec needs (all on by default in Eventing 1.22). */
@@ -278,4 +278,18 @@ function sameRef(a: { apiVersion: string; kind: string; name: string; namespace?
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * `filters`, each checked to be a TriggerFilter: a plain object (a JavaScript caller writing Knative's filter
+ * dialect by hand) would otherwise fail only while cdk8s writes the files, after earlier charts are written.
+ */
+function checkedFilters(prop: string, filters: TriggerFilter[]): TriggerFilter[] {
+  for (const f of filters) {
+    if (!(f instanceof TriggerFilter)) {
+      throw propError(prop, 'TriggerFilter objects', f ?? String(f),
+        'build them with TriggerFilter.exact(), prefix(), suffix(), all(), any(), not() or cesql()');
+    }
+  }
+  return filters;
 }

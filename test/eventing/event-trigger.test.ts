@@ -254,6 +254,14 @@ describe('EventTrigger', () => {
     expect(() => t.addFilter(TriggerFilter.eventType('y'))).toThrow("'filters' must be unused when filterAttributes is set (Knative lets filters override it), got '1 filter(s)'");
   });
 
+  test('fails filters that are no TriggerFilter (a JavaScript caller writing the dialect by hand) when given, not while the files are written', () => {
+    const props = { broker: Broker.fromBrokerName('default'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink } };
+    expect(() => new EventTrigger(chart(), 't', { ...props, filters: [{ exact: { type: 'x' } }] as any }))
+      .toThrow("'filters' must be TriggerFilter objects, got {\"exact\":{\"type\":\"x\"}}: build them with TriggerFilter.exact(), prefix()");
+    const t = new EventTrigger(chart(), 't', props);
+    expect(() => t.addFilter(undefined as any)).toThrow("'addFilter()' must be TriggerFilter objects, got 'undefined'");
+  });
+
   test('fails an invalid attribute name in filterAttributes', () => {
     expect(() => new EventTrigger(chart(), 't', {
       broker: Broker.fromBrokerName('default'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink }, filterAttributes: { 'Content-Type': 'x' },
