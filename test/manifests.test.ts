@@ -30,8 +30,35 @@ describe('schema gate', () => {
       .toMatch(/containerConcurrency must be integer/);
   });
 
-  test('lets fields through only under x-kubernetes-preserve-unknown-fields', () => {
-    expect(problemsOf(ksvc({ template: { spec: { tolerations: [{ anything: true }], containers: [{ image: 'x:1' }] } } }))).toEqual([]);
+  test('checks a Knative Service\'s pod spec as the core PodSpec, where the CRD leaves its gated fields open', () => {
+    const pod = (spec: any) => ksvc({ template: { spec: { containers: [{ image: 'x:1' }], ...spec } } });
+    expect(problemsOf(pod({ tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }], containerConcurrency: 4 }))).toEqual([]);
+    expect(problemsOf(pod({ tolerations: [{ key: 'nvidia.com/gpu', operater: 'Exists' }] })))
+      .toEqual(["serving.knative.dev/v1 Service 'svc': /spec/template/spec (as a core PodSpec): /tolerations/0/operater is not a field of its schema"]);
+    expect(problemsOf(pod({ affinity: { nodeAffinty: {} } })).join('\n')).toMatch(/\/affinity\/nodeAffinty is not a field of its schema/);
+    expect(problemsOf(pod({ securityContext: { runAsUserr: 1000 } })).join('\n')).toMatch(/\/securityContext\/runAsUserr is not a field/);
+    expect(problemsOf(pod({ initContainers: [{ imagez: 'x:1' }] }))).toEqual([
+      "serving.knative.dev/v1 Service 'svc': /spec/template/spec (as a core PodSpec): data/initContainers/0 must have required property name",
+      "serving.knative.dev/v1 Service 'svc': /spec/template/spec (as a core PodSpec): /initContainers/0/imagez is not a field of its schema",
+    ]);
+    // Knative fills in the probe's port: a probe without one is no error.
+    expect(problemsOf(pod({ containers: [{ image: 'x:1', ports: [{ containerPort: 8000 }], readinessProbe: { httpGet: { path: '/ready' } } }] }))).toEqual([]);
+  });
+
+  test('holds fields closed where the CRD preserves unknown ones but lists its own, feature-gated ones added', () => {
+    const trigger = (spec: any) => ({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 't' }, spec: { broker: 'default', subscriber: { uri: 'http://x' }, ...spec } });
+    expect(problemsOf(trigger({ delivery: { retry: 3, timeout: 'PT30S', retryAfterMax: 'PT1M' } }))).toEqual([]);
+    expect(problemsOf(trigger({ delivery: { retryy: 3 } }))).toEqual(["eventing.knative.dev/v1 Trigger 't': /spec/delivery must NOT have additional properties 'retryy'"]);
+    expect(problemsOf(trigger({ filterz: [] }))).toEqual(["eventing.knative.dev/v1 Trigger 't': /spec must NOT have additional properties 'filterz'"]);
+    const broker = { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'b' }, spec: { delivery: { format: 'json', timeout: 'PT5S', retryy: 1 } } };
+    expect(problemsOf(broker)).toEqual(["eventing.knative.dev/v1 Broker 'b': /spec/delivery must NOT have additional properties 'retryy'"]);
+    // Objects that list no fields stay open: a filter's attribute map, a Karmada override's value.
+    expect(problemsOf(trigger({ filters: [{ exact: { 'type': 'x', 'any-attribute': 'y' } }] }))).toEqual([]);
+  });
+
+  test('holds a Knative Service\'s name to a DNS-1035 label, as Knative names its core Services after it', () => {
+    expect(problemsOf({ ...ksvc({}), metadata: { name: '9svc' } })).toEqual(["serving.knative.dev/v1 Service '9svc': /metadata/name '9svc' is not a DNS-1035 label"]);
+    expect(problemsOf({ ...ksvc({}), metadata: { name: 'a'.repeat(64) } })[0]).toMatch(/is not a DNS-1035 label/);
   });
 
   test('rejects unknown metadata fields', () => {

@@ -3,14 +3,18 @@
  * - core kinds: kubernetes-models (Kubernetes 1.33 schemas), made strict: a field its schema does not know is an
  *   error, as `kubectl apply`'s server-side field validation (Strict) makes it, and object names follow the
  *   apiserver's rules;
- * - custom kinds: the pinned upstream CRD schemas in crds/, made strict (unknown fields are errors except under
- *   `x-kubernetes-preserve-unknown-fields`) and checked with ajv;
+ * - custom kinds: the pinned upstream CRD schemas in crds/, made strict and checked with ajv. Unknown fields are
+ *   errors, also in an object marked `x-kubernetes-preserve-unknown-fields` that lists its fields (Knative marks
+ *   them so for the fields it gates behind feature flags, added here from its Go types); only objects that list
+ *   none stay open. A Knative Service's pod spec, whose gated fields the CRD leaves out, is checked against the
+ *   core PodSpec (Kubernetes 1.33), strict, as Knative builds the Deployment's pod spec from it;
  * - anything else: an error, never a pass.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { App, Chart } from 'cdk8s';
+import { PodSpec } from 'kubernetes-models/v1/PodSpec';
 import * as YAML from 'yaml';
 
 const CRD_DIR = path.join(__dirname, '..', '..', 'crds');
@@ -30,23 +34,33 @@ const OBJECT_META = {
   },
 };
 
-function strictify(node: any, isRoot = false): any {
-  if (Array.isArray(node)) return node.map((n) => strictify(n));
+/**
+ * Fields of Knative's Go types (eventing duckv1.DeliverySpec) that its CRD schemas leave out, each behind a feature
+ * flag (delivery-timeout, delivery-retryafter), by kind and path: added to the schema so that they pass and
+ * anything else in those objects fails.
+ */
+const GATED_FIELDS: Record<string, Record<string, Record<string, object>>> = {
+  'eventing.knative.dev/v1|Trigger': { '/spec/delivery': { timeout: { type: 'string' }, retryAfterMax: { type: 'string' } } },
+  'eventing.knative.dev/v1|Broker': { '/spec/delivery': { timeout: { type: 'string' }, retryAfterMax: { type: 'string' }, format: { type: 'string' } } },
+};
+
+function strictify(node: any, isRoot = false, gated: Record<string, Record<string, object>> = {}, at = ''): any {
+  if (Array.isArray(node)) return node.map((n) => strictify(n, false, gated, `${at}/[]`));
   if (node === null || typeof node !== 'object') return node;
   const out: any = {};
   for (const [k, v] of Object.entries(node)) {
     out[k] = k === 'properties' || k === 'patternProperties'
-      ? Object.fromEntries(Object.entries(v as any).map(([pk, pv]) => [pk, strictify(pv)]))
-      : strictify(v);
+      ? Object.fromEntries(Object.entries(v as any).map(([pk, pv]) => [pk, strictify(pv, false, gated, `${at}/${pk}`)]))
+      : k === 'items' ? strictify(v, false, gated, `${at}/[]`) : strictify(v, false, gated, at);
   }
+  if (gated[at]) out.properties = { ...out.properties, ...gated[at] };
   if (out['x-kubernetes-int-or-string']) {
     delete out.type;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
   if (out.nullable && out.type) out.type = [out.type, 'null'];
-  if (out.type === 'object' && out.properties && !out['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) {
-    out.additionalProperties = false;
-  }
+  // Closed also where x-kubernetes-preserve-unknown-fields keeps what the schema does not list, when it lists fields.
+  if (out.type === 'object' && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   // apiVersion and kind are always allowed at the root, whether or not a CRD's schema lists them (Eventing's don't).
   if (isRoot) out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, ...out.properties, metadata: OBJECT_META };
   return out;
@@ -73,7 +87,7 @@ function loadCrdValidators(): Map<string, ValidateFunction> {
       for (const version of crd.spec.versions) {
         if (!version.served) continue;
         const key = `${crd.spec.group}/${version.name}|${crd.spec.names.kind}`;
-        validators.set(key, ajv.compile(strictify(version.schema.openAPIV3Schema, true)));
+        validators.set(key, ajv.compile(strictify(version.schema.openAPIV3Schema, true, GATED_FIELDS[key])));
       }
     }
   }
@@ -106,20 +120,60 @@ export function problemsOf(obj: any): string[] {
   crdValidators = crdValidators ?? loadCrdValidators();
   const crd = crdValidators.get(`${obj.apiVersion}|${obj.kind}`);
   if (crd) {
-    if (crd(obj)) return [];
-    return (crd.errors ?? []).map((e) => `${id}: ${e.instancePath || '/'} ${e.message}${e.params && (e.params as any).additionalProperty ? ` '${(e.params as any).additionalProperty}'` : ''}`);
+    const problems = crd(obj) ? [] : (crd.errors ?? [])
+      .map((e) => `${e.instancePath || '/'} ${e.message}${e.params && (e.params as any).additionalProperty ? ` '${(e.params as any).additionalProperty}'` : ''}`);
+    problems.push(...nameProblems(obj));
+    if (obj.apiVersion === 'serving.knative.dev/v1' && obj.kind === 'Service' && obj.spec?.template?.spec) {
+      problems.push(...modelProblems(PodSpec, knativeAsCorePodSpec(obj.spec.template.spec)).map((p) => `/spec/template/spec (as a core PodSpec): ${p}`));
+    }
+    return problems.map((p) => `${id}: ${p}`);
   }
   const Model = coreModel(obj.apiVersion, obj.kind);
   if (!Model) return [`${id}: no schema (neither a Kubernetes 1.33 kind nor a CRD in crds/)`];
-  const problems = [...nameProblems(obj)];
-  const { tracked, unknownFields } = readTracker(new Model(obj));
+  return [...nameProblems(obj), ...modelProblems(Model, obj)].map((p) => `${id}: ${p}`);
+}
+
+/** What a kubernetes-models model finds wrong with `data`, unknown fields included. */
+function modelProblems(Model: any, data: any): string[] {
+  const problems: string[] = [];
+  const { tracked, unknownFields } = readTracker(new Model(data));
   try {
     Model.prototype.validate.call(tracked);
   } catch (e: any) {
     problems.push(e.message);
   }
   problems.push(...unknownFields().map((f) => `${f} is not a field of its schema`));
-  return problems.map((p) => `${id}: ${p}`);
+  return problems;
+}
+
+/** The revision fields of a Knative revision template's spec, beside its pod spec (RevisionSpec). */
+const REVISION_FIELDS = ['containerConcurrency', 'timeoutSeconds', 'responseStartTimeoutSeconds', 'idleTimeoutSeconds'];
+
+/**
+ * A Knative revision template's spec as the core PodSpec Knative makes of it: without the revision fields, with a
+ * name for an unnamed container, and with the port Knative fills into an HTTP or TCP probe that names none (the
+ * serving port).
+ */
+function knativeAsCorePodSpec(spec: any): any {
+  const pod: any = Object.fromEntries(Object.entries(spec).filter(([k]) => !REVISION_FIELDS.includes(k)));
+  const servingPort = (pod.containers ?? []).flatMap((c: any) => c.ports ?? [])[0]?.containerPort ?? 8080;
+  const withPort = (probe: any) => {
+    if (!probe) return probe;
+    const out = { ...probe };
+    for (const action of ['httpGet', 'tcpSocket']) {
+      if (out[action] && out[action].port === undefined) out[action] = { ...out[action], port: servingPort };
+    }
+    return out;
+  };
+  pod.containers = (pod.containers ?? []).map((c: any, i: number) => ({
+    // Knative names an unnamed container (container-name-template, user-container; indexed when there are several).
+    name: pod.containers.length > 1 ? `user-container-${i}` : 'user-container',
+    ...c,
+    readinessProbe: withPort(c.readinessProbe),
+    livenessProbe: withPort(c.livenessProbe),
+    startupProbe: withPort(c.startupProbe),
+  }));
+  return JSON.parse(JSON.stringify(pod));
 }
 
 /**
@@ -164,11 +218,14 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** The apiserver's name rules: a DNS-1123 subdomain, a DNS-1035 label for a Service; namespaces are DNS labels. */
+/**
+ * The apiserver's name rules: a DNS-1123 subdomain, a DNS-1035 label for a Service (a core one, or a Knative one,
+ * whose name Knative gives its core Services); namespaces are DNS labels.
+ */
 function nameProblems(obj: any): string[] {
   const problems: string[] = [];
   const name = obj.metadata?.name;
-  const service = obj.apiVersion === 'v1' && obj.kind === 'Service';
+  const service = (obj.apiVersion === 'v1' || obj.apiVersion === 'serving.knative.dev/v1') && obj.kind === 'Service';
   if (typeof name !== 'string') {
     problems.push('/metadata/name is missing');
   } else if (service ? !DNS_1035_LABEL.test(name) || name.length > 63 : !DNS_SUBDOMAIN.test(name) || name.length > 253) {
