@@ -8,7 +8,8 @@
  *   them so for the fields it gates behind feature flags, added here from its Go types); only objects that list
  *   none stay open. A Knative Service's pod spec, whose gated fields the CRD leaves out, is checked against the
  *   core PodSpec (Kubernetes 1.33), strict, as Knative builds the Deployment's pod spec from it;
- * - anything else: an error, never a pass.
+ * - anything else: an error, never a pass;
+ * - and every ConfigMap's `*.pbtxt` entry is parsed by protoc as a Triton model config (protoc.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,6 +17,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { App, Chart } from 'cdk8s';
 import { PodSpec } from 'kubernetes-models/v1/PodSpec';
 import * as YAML from 'yaml';
+import { checkAllPbtxt } from './protoc';
 
 const CRD_DIR = path.join(__dirname, '..', '..', 'crds');
 
@@ -236,10 +238,11 @@ function nameProblems(obj: any): string[] {
   return problems;
 }
 
-/** Throws with every problem found when any object fails its schema. */
+/** Throws with every problem found when any object fails its schema, or a config.pbtxt does not parse (protoc). */
 export function validateManifests(objects: any[]): void {
   const problems = objects.flatMap(problemsOf);
   if (problems.length > 0) throw new Error(`schema validation failed:\n${problems.join('\n')}`);
+  checkAllPbtxt(objects);
 }
 
 /** Synthesizes the whole app (running construct validations), checks every object, returns them. */

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import { buildApp } from '../../examples/triton-resnet50/main';
-import { ofKind, oneOf } from '../_helpers/manifests';
-import { canonicalModelConfig, checkAllPbtxt, synthAppChecked } from '../_helpers/protoc';
+import { ofKind, oneOf, synthApp } from '../_helpers/manifests';
+import { canonicalModelConfig, checkAllPbtxt } from '../_helpers/protoc';
 import { tmpDir } from '../_helpers/tmp';
 
 describe('examples/triton-resnet50', () => {
   const outdir = tmpDir('triton-resnet50-');
   const app = buildApp({ outdir });
-  const objects = synthAppChecked(app);
+  const objects = synthApp(app);
   const deployment = oneOf(objects, 'apps/v1', 'Deployment');
   const ksvc = oneOf(objects, 'serving.knative.dev/v1', 'Service');
 

@@ -262,6 +262,7 @@ describe('TritonModelConfig', () => {
       }).toPbtxt();
     };
     const text = pipeline(1);
+    expectValidPbtxt(text);
     expect(pipeline(-1)).toBe(text);
     expect(text.indexOf('key: "INPUT"')).toBeLessThan(text.indexOf('key: "SIZE"'));
     expect(text.indexOf('key: "a"')).toBeLessThan(text.indexOf('key: "b"'));
@@ -271,7 +272,7 @@ describe('TritonModelConfig', () => {
     const c = new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2], labels: ['a', 'b'] }] }));
     expect(c.instanceGroups).toEqual([{ kind: InstanceGroupKind.GPU, count: 1 }]);
     expect(c.labelFiles).toEqual([{ fileName: 'labels.txt', labels: ['a', 'b'] }]);
-    expect(c.toPbtxt()).toContain('label_filename: "labels.txt"');
+    expect(render(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2], labels: ['a', 'b'] }] }))).toContain('label_filename: "labels.txt"');
   });
 
   test('fails on a preferred batch size above maxBatchSize', () => {
@@ -373,7 +374,7 @@ describe('TritonModelConfig', () => {
     expect(trt(InstanceGroupKind.GPU)).not.toThrow();
     expect(trt(InstanceGroupKind.AUTO)).not.toThrow();
     // Other backends run CPU instances.
-    expect(new TritonModelConfig(simple({ instanceGroups: [{ kind: InstanceGroupKind.CPU, count: 2 }] })).toPbtxt())
+    expect(render(simple({ instanceGroups: [{ kind: InstanceGroupKind.CPU, count: 2 }] })))
       .toContain('instance_group [\n  {\n    kind: KIND_CPU\n    count: 2\n  }\n]');
   });
 

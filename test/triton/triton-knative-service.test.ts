@@ -6,8 +6,7 @@ import {
   ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ScalingMetric, ServingProtocol, TritonApi, TritonKnativeService,
   TritonKnativeServiceProps, TritonModelProps, TritonModelRepo,
 } from '../../src';
-import { oneOf } from '../_helpers/manifests';
-import { synthAppChecked } from '../_helpers/protoc';
+import { oneOf, synthApp } from '../_helpers/manifests';
 
 const KSVC = 'serving.knative.dev/v1';
 
@@ -33,7 +32,7 @@ function knative(props: Partial<TritonKnativeServiceProps> = {}, models?: Triton
   return { ...s, triton };
 }
 
-const ksvcOf = (app: App) => oneOf(synthAppChecked(app), KSVC, 'Service');
+const ksvcOf = (app: App) => oneOf(synthApp(app), KSVC, 'Service');
 const containerOf = (app: App) => ksvcOf(app).spec.template.spec.containers[0];
 
 describe('TritonKnativeService', () => {
@@ -46,7 +45,7 @@ describe('TritonKnativeService', () => {
       priorityClassName: 'online-inference',
       nodePool: GpuNodePool.onPrem({ products: [GpuProduct.L4], runtimeClassName: 'nvidia' }),
     });
-    const objects = synthAppChecked(s.app);
+    const objects = synthApp(s.app);
     const pod = oneOf(objects, KSVC, 'Service').spec.template.spec;
     expect(pod.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
     expect(pod.priorityClassName).toBe('online-inference');
@@ -71,7 +70,7 @@ describe('TritonKnativeService', () => {
 
   test('snapshot: defaults', () => {
     const { app } = knative();
-    expect(synthAppChecked(app)).toMatchSnapshot();
+    expect(synthApp(app)).toMatchSnapshot();
   });
 
   test('snapshot: every prop', () => {
@@ -97,7 +96,7 @@ describe('TritonKnativeService', () => {
       startupTimeout: Duration.minutes(8),
       podAnnotations: { 'example.com/owner': 'vision' },
     }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
-    expect(synthAppChecked(app)).toMatchSnapshot();
+    expect(synthApp(app)).toMatchSnapshot();
   });
 
   test('a repository in GCS, read by Triton with a key file: a read-only Secret mount Knative accepts without a flag', () => {
@@ -109,7 +108,7 @@ describe('TritonKnativeService', () => {
     });
     new TritonKnativeService(chart, 'triton', { repository: repo, metadata: { name: 'resnet50' } });
     new KnativeFeatures(chart, 'features');
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     const pod = oneOf(objects, KSVC, 'Service').spec.template.spec;
     expect(pod.containers[0].args).toContain('--model-repository=gs://acme-models/triton');
     expect(pod.volumes).toContainEqual({ name: 'gcs-key', secret: { secretName: 'gcs-reader', items: [{ key: 'key.json', path: 'key.json' }] } });
@@ -237,7 +236,7 @@ describe('TritonKnativeService', () => {
       const { app, chart, repo } = setup();
       new TritonKnativeService(chart, 'triton', { repository: repo });
       repo.addModel(VLLM);
-      expect(() => synthAppChecked(app)).toThrow(/'containerConcurrency' must be set with model 'llama' \(the vllm backend batches requests itself\)/);
+      expect(() => synthApp(app)).toThrow(/'containerConcurrency' must be set with model 'llama' \(the vllm backend batches requests itself\)/);
     });
   });
 
@@ -272,7 +271,7 @@ describe('TritonKnativeService', () => {
   test("fails validation on a repository of another namespace, whose ConfigMap the revision's pods cannot mount", () => {
     const { app, repo } = setup();
     new TritonKnativeService(new Chart(app, 'serving', { namespace: 'serving' }), 'triton', { repository: repo, metadata: { name: 'resnet50' } });
-    expect(() => synthAppChecked(app)).toThrow("[serving/triton] 'repository' must be a TritonModelRepo in the workload's namespace ('serving'), got 'one in ml'");
+    expect(() => synthApp(app)).toThrow("[serving/triton] 'repository' must be a TritonModelRepo in the workload's namespace ('serving'), got 'one in ml'");
   });
 
   test('renders the pod spec once per repository change, not once per validation pass', () => {
@@ -322,7 +321,7 @@ describe('TritonKnativeService', () => {
   test('fails at synth without the Knative feature flags its pod needs', () => {
     const s = setup([RESNET50], false);
     new TritonKnativeService(s.chart, 'triton', { repository: s.repo });
-    expect(() => synthAppChecked(s.app)).toThrow(/needs Knative feature flags that a default install rejects: kubernetes\.podspec-init-containers/);
+    expect(() => synthApp(s.app)).toThrow(/needs Knative feature flags that a default install rejects: kubernetes\.podspec-init-containers/);
   });
 
   test('passes exitTimeout to Triton within the request timeout, which Knative gives the pods as their grace period', () => {
@@ -347,7 +346,7 @@ describe('TritonKnativeService', () => {
 
   test('a PodMonitor keeps each pod\'s serving-container target (Knative names its port user-port) and scrapes 8002 on its host', () => {
     const { app } = knative({ metricsScraping: MetricsScraping.POD_MONITOR, monitorLabels: { release: 'kube-prometheus-stack' }, scrapeInterval: Duration.seconds(15) });
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     expect(oneOf(objects, 'monitoring.coreos.com/v1', 'PodMonitor')).toEqual({
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PodMonitor',
@@ -393,7 +392,7 @@ describe('TritonKnativeService', () => {
   test('requireImageDigest reaches the repository\'s copy images, reported by validation with the path', () => {
     const { app, chart, repo } = setup();
     new TritonKnativeService(chart, 'triton', { repository: repo, image: 'nvcr.io/nvidia/tritonserver:25.12-py3@sha256:' + 'a'.repeat(64), requireImageDigest: true });
-    expect(() => synthAppChecked(app)).toThrow(/\[test\/triton\] 'ModelArtifactSource.fromS3: image' must be pinned by digest because requireImageDigest is set/);
+    expect(() => synthApp(app)).toThrow(/\[test\/triton\] 'ModelArtifactSource.fromS3: image' must be pinned by digest because requireImageDigest is set/);
   });
 
   test('an h2c service refuses flags that turn gRPC off or bind it to one address; over http1 they are hardening', () => {
@@ -420,7 +419,7 @@ describe('TritonKnativeService', () => {
     const { app, chart, repo } = setup();
     new TritonKnativeService(chart, 'triton', { repository: repo });
     repo.addModel({ ...RESNET50, name: 'resnet101' });
-    expect(() => synthAppChecked(app)).toThrow(/'repository' must be complete when the TritonKnativeService is created/);
+    expect(() => synthApp(app)).toThrow(/'repository' must be complete when the TritonKnativeService is created/);
   });
 
   test('fails when no models exist yet to derive from', () => {
@@ -445,6 +444,6 @@ describe('TritonKnativeService', () => {
 
   test('fails at synth on GPU indices beyond the GPUs the service gets', () => {
     const { app } = knative({}, [{ ...RESNET50, instanceGroups: [{ gpus: [1] }] }]);
-    expect(() => synthAppChecked(app)).toThrow(/instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\)/);
+    expect(() => synthApp(app)).toThrow(/instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\)/);
   });
 });

@@ -4,8 +4,8 @@ import { ENSEMBLE, PREPROCESS, RESNET50 as STORY_RESNET50 } from './_fixtures';
 import {
   ModelArtifactSource, ModelVersionPolicy, TensorDataType, TritonModelProps, TritonModelRepo, WarmupData,
 } from '../../src';
-import { oneOf } from '../_helpers/manifests';
-import { checkAllPbtxt, synthAppChecked } from '../_helpers/protoc';
+import { oneOf, synthApp } from '../_helpers/manifests';
+import { checkAllPbtxt } from '../_helpers/protoc';
 
 const chart = () => new Chart(Testing.app(), 'test', { namespace: 'ml' });
 
@@ -23,7 +23,7 @@ describe('TritonModelRepo', () => {
   test('snapshot: defaults', () => {
     const c = chart();
     new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50] });
-    const objects = synthAppChecked(c.node.root as any);
+    const objects = synthApp(c.node.root as any);
     expect(objects).toMatchSnapshot();
   });
 
@@ -45,7 +45,7 @@ describe('TritonModelRepo', () => {
       models: [{ ...RESNET50, versions: [1, 2], versionPolicy: ModelVersionPolicy.all() }, PREPROCESS],
     });
     repo.addModel(ENSEMBLE);
-    const objects = synthAppChecked(c.node.root as any);
+    const objects = synthApp(c.node.root as any);
     expect(objects).toMatchSnapshot();
     // By model name, whatever order the models were added in.
     expect(repo._podParts().initContainers.map((x) => x.name)).toEqual(['fetch-preprocess-v1', 'fetch-resnet50-v1', 'fetch-resnet50-v2']);
@@ -54,7 +54,7 @@ describe('TritonModelRepo', () => {
   test('holds each config in a ConfigMap key ending in .pbtxt, checked by protoc', () => {
     const c = chart();
     new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, PREPROCESS, ENSEMBLE] });
-    const objects = synthAppChecked(c.node.root as any);
+    const objects = synthApp(c.node.root as any);
     const cm = oneOf(objects, 'v1', 'ConfigMap');
     expect(Object.keys(cm.data).sort()).toEqual(['classify.pbtxt', 'preprocess.pbtxt', 'resnet50.pbtxt']);
     expect(cm.data['resnet50.pbtxt']).toContain('max_batch_size: 32');
@@ -229,7 +229,7 @@ describe('TritonModelRepo', () => {
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
     repo.addModel({ ...RESNET50, outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000], labels: ['tench', 'goldfish'] }] });
     repo.addModel({ ...PREPROCESS, outputs: [{ name: 'IMAGE', dataType: TensorDataType.FP32, dims: [3, 224, 224], labelFilename: 'classes.txt' }] });
-    const objects = synthAppChecked(c.node.root as any);
+    const objects = synthApp(c.node.root as any);
     expect(oneOf(objects, 'v1', 'ConfigMap').data['resnet50--labels.txt']).toBe('tench\ngoldfish\n');
     const parts = repo._podParts();
     expect(parts.mounts).toContainEqual({ name: 'model-configs', mountPath: '/models/resnet50/labels.txt', subPath: 'resnet50--labels.txt', readOnly: true });
@@ -331,7 +331,7 @@ describe('TritonModelRepo', () => {
   test('fails at synth on an ensemble step naming a model the repository lacks', () => {
     const c = chart();
     new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, ENSEMBLE] });
-    expect(() => synthAppChecked(c.node.root as any))
+    expect(() => synthApp(c.node.root as any))
       .toThrow("'model[classify].ensembleSteps[0].modelName' must be a model of this repository (resnet50, classify), got 'preprocess': add the model with addModel()");
   });
 
@@ -339,14 +339,14 @@ describe('TritonModelRepo', () => {
     const c = chart();
     const steps = ENSEMBLE.ensembleSteps!.map((s) => (s.modelName === 'resnet50' ? { ...s, modelVersion: 2 } : s));
     new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [RESNET50, PREPROCESS, { ...ENSEMBLE, ensembleSteps: steps }] });
-    expect(() => synthAppChecked(c.node.root as any)).toThrow(/ensembleSteps\[1\]\.modelVersion' must be a version 'resnet50' serves \(1\), got 2/);
+    expect(() => synthApp(c.node.root as any)).toThrow(/ensembleSteps\[1\]\.modelVersion' must be a version 'resnet50' serves \(1\), got 2/);
   });
 
   describe('ensembles against the models their steps run (Triton core ensemble_utils.cc)', () => {
     const withSteps = (ensemble: Partial<TritonModelProps>, models: TritonModelProps[] = [RESNET50, PREPROCESS]) => {
       const c = chart();
       new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [...models, { ...ENSEMBLE, ...ensemble }] });
-      return () => synthAppChecked(c.node.root as any);
+      return () => synthApp(c.node.root as any);
     };
     const step = (i: number, change: object) => ENSEMBLE.ensembleSteps!.map((s, j) => (j === i ? { ...s, ...change } : s));
 
@@ -402,22 +402,22 @@ describe('TritonModelRepo', () => {
   test('fails at synth on an empty repository', () => {
     const c = chart();
     new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
-    expect(() => synthAppChecked(c.node.root as any)).toThrow("'models' must be at least one model, got 0: call addModel()");
+    expect(() => synthApp(c.node.root as any)).toThrow("'models' must be at least one model, got 0: call addModel()");
   });
 
   test('checks the repository again after addModel: a finding of an earlier synth does not stick', () => {
     const c = chart();
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
-    expect(() => synthAppChecked(c.node.root as any)).toThrow("'models' must be at least one model, got 0");
+    expect(() => synthApp(c.node.root as any)).toThrow("'models' must be at least one model, got 0");
     repo.addModel(RESNET50);
-    expect(synthAppChecked(c.node.root as any).filter((o) => o.kind === 'ConfigMap')).toHaveLength(1);
+    expect(synthApp(c.node.root as any).filter((o) => o.kind === 'ConfigMap')).toHaveLength(1);
   });
 
   test('fails at synth when the configs outgrow a ConfigMap', () => {
     const c = chart();
     const labels = Array.from({ length: 70000 }, (_, i) => `class-number-${i}`);
     new TritonModelRepo(c, 'repo', { artifacts: s3(c), models: [{ ...RESNET50, outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000], labels }] }] });
-    expect(() => synthAppChecked(c.node.root as any)).toThrow(/within a ConfigMap's 1 MiB/);
+    expect(() => synthApp(c.node.root as any)).toThrow(/within a ConfigMap's 1 MiB/);
   });
 
   test('fails on S3 locations that cannot be reached as written', () => {

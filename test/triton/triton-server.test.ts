@@ -7,8 +7,7 @@ import {
   ModelArtifactSource, MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo,
   TritonServer, TritonServerProps,
 } from '../../src';
-import { ofKind, oneOf } from '../_helpers/manifests';
-import { synthAppChecked } from '../_helpers/protoc';
+import { ofKind, oneOf, synthApp } from '../_helpers/manifests';
 import { tmpDir } from '../_helpers/tmp';
 
 
@@ -33,7 +32,7 @@ function server(props: Partial<TritonServerProps> = {}, models?: TritonModelProp
   return { ...s, triton };
 }
 
-const deploymentOf = (app: App) => oneOf(synthAppChecked(app), 'apps/v1', 'Deployment');
+const deploymentOf = (app: App) => oneOf(synthApp(app), 'apps/v1', 'Deployment');
 const containerOf = (app: App) => deploymentOf(app).spec.template.spec.containers.find((c: any) => c.name === 'tritonserver');
 
 describe('TritonServer', () => {
@@ -84,7 +83,7 @@ describe('TritonServer', () => {
     });
 
     test('one replica on a single-node claim is replaced, not rolled: a rollout would start the new pod beside the old one', () => {
-      const strategyOf = (made: TritonServer) => oneOf(synthAppChecked(made.node.root as App), 'apps/v1', 'Deployment').spec.strategy;
+      const strategyOf = (made: TritonServer) => oneOf(synthApp(made.node.root as App), 'apps/v1', 'Deployment').spec.strategy;
       expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1 })())).toEqual({ type: 'Recreate' });
       const oneReplica = { autoscaling: { minReplicas: 1, maxReplicas: 1, queueTime: false } };
       expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE_POD], oneReplica)())).toEqual({ type: 'Recreate' });
@@ -98,7 +97,7 @@ describe('TritonServer', () => {
 
   test('snapshot: defaults', () => {
     const { app } = server();
-    expect(synthAppChecked(app)).toMatchSnapshot();
+    expect(synthApp(app)).toMatchSnapshot();
   });
 
   test('snapshot: every prop', () => {
@@ -139,7 +138,7 @@ describe('TritonServer', () => {
       monitorLabels: { release: 'kube-prometheus-stack' },
       scrapeInterval: Duration.seconds(15),
     });
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     expect(objects).toMatchSnapshot();
     const selector = { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'resnet50' } };
     // autoscaling: the replica bounds, queueTimeMetric as the Pods metric, cpuUtilization as the fallback target and
@@ -214,7 +213,7 @@ describe('TritonServer', () => {
       { name: 'grpc', containerPort: 8001 },
       { name: 'metrics', containerPort: 8002 },
     ]);
-    const svc = oneOf(synthAppChecked(app), 'v1', 'Service');
+    const svc = oneOf(synthApp(app), 'v1', 'Service');
     expect(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([['http', 8000, 'http'], ['grpc', 8001, 'grpc'], ['metrics', 8002, 'metrics']]);
     expect(svc.spec.selector).toEqual(deploymentOf(app).spec.selector.matchLabels);
     expect(triton.url).toBe('http://resnet50.ml.svc.cluster.local:8000');
@@ -228,7 +227,7 @@ describe('TritonServer', () => {
 
   test('autoscales with autoscaling/v2 on the queue-time Pods metric with CPU as fallback, leaving replicas to the HPA', () => {
     const { app } = server({ autoscaling: { queueTimeTarget: Duration.millis(130), maxReplicas: 6 } });
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     const hpa = oneOf(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'resnet50' });
     expect(hpa.spec.metrics).toEqual([
@@ -240,7 +239,7 @@ describe('TritonServer', () => {
   });
 
   test('holds a default queue time 50 ms above the longest batching delay, which Triton counts as queue time', () => {
-    const target = (app: App) => oneOf(synthAppChecked(app), 'autoscaling/v2', 'HorizontalPodAutoscaler').spec.metrics[0].pods.target.averageValue;
+    const target = (app: App) => oneOf(synthApp(app), 'autoscaling/v2', 'HorizontalPodAutoscaler').spec.metrics[0].pods.target.averageValue;
     // The story's model waits up to 100 ms to form a batch.
     expect(target(server().app)).toBe('150k');
     expect(target(server({}, [{ ...RESNET50, dynamicBatching: { preferredBatchSizes: [4, 8, 16] } }]).app)).toBe('50k');
@@ -253,7 +252,7 @@ describe('TritonServer', () => {
 
   test('fails at synth on a queue-time target at or below a model\'s batching delay: an idle server would read as overloaded', () => {
     const { app } = server({ autoscaling: { queueTimeTarget: Duration.millis(100) } });
-    expect(() => synthAppChecked(app)).toThrow("'autoscaling.queueTimeTarget' must be above the longest batching delay of the repository's models " +
+    expect(() => synthApp(app)).toThrow("'autoscaling.queueTimeTarget' must be above the longest batching delay of the repository's models " +
       "(resnet50 holds requests up to 100 ms to form a batch, which Triton counts as queue time), got '100ms': raise queueTimeTarget above 100 ms, " +
       "leave it unset (150 ms), or lower the model's maxQueueDelay");
     // The sequence batcher's delay counts too.
@@ -262,7 +261,7 @@ describe('TritonServer', () => {
       dynamicBatching: undefined,
       sequenceBatching: { strategy: SequenceBatchingStrategy.oldest({ maxQueueDelay: Duration.millis(30) }) },
     }]);
-    expect(() => synthAppChecked(sequence.app)).toThrow(/resnet50 holds requests up to 30 ms to form a batch/);
+    expect(() => synthApp(sequence.app)).toThrow(/resnet50 holds requests up to 30 ms to form a batch/);
     // Without the queue-time metric a target would be ignored: refused.
     expect(() => server({ autoscaling: { queueTime: false, queueTimeTarget: Duration.millis(10) } }))
       .toThrow("'autoscaling.queueTimeTarget' must be unset when queueTime is false (the HPA scales on CPU only), got '10ms': drop it, or scale on queue time");
@@ -274,7 +273,7 @@ describe('TritonServer', () => {
       dynamicBatching: undefined,
       sequenceBatching: { strategy: SequenceBatchingStrategy.direct({ maxQueueDelay: Duration.millis(8), minimumSlotUtilization: 0.5 }) },
     }]);
-    expect(() => synthAppChecked(direct.app)).toThrow(/resnet50 holds requests up to 8 ms to form a batch/);
+    expect(() => synthApp(direct.app)).toThrow(/resnet50 holds requests up to 8 ms to form a batch/);
   });
 
   test('keeps serving 10 s after the pod starts terminating, then gives Triton its exit timeout (30 s by default) and 15 s before SIGKILL', () => {
@@ -288,13 +287,13 @@ describe('TritonServer', () => {
 
   test('scales on CPU only when the queue-time metric is off', () => {
     const { app } = server({ autoscaling: { queueTime: false } });
-    const hpa = oneOf(synthAppChecked(app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
+    const hpa = oneOf(synthApp(app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
     expect(hpa.spec.metrics.map((m: any) => m.type)).toEqual(['Resource']);
   });
 
   test('runs a fixed replica count without an HPA', () => {
     const { app, triton } = server({ replicas: 3 });
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     expect(ofKind(objects, 'autoscaling/v2', 'HorizontalPodAutoscaler')).toHaveLength(0);
     expect(oneOf(objects, 'apps/v1', 'Deployment').spec.replicas).toBe(3);
     expect(triton.autoscaler).toBeUndefined();
@@ -302,7 +301,7 @@ describe('TritonServer', () => {
 
   test('has a PodDisruptionBudget that never blocks drains on crash-looping pods', () => {
     const { app } = server();
-    const pdb = oneOf(synthAppChecked(app), 'policy/v1', 'PodDisruptionBudget');
+    const pdb = oneOf(synthApp(app), 'policy/v1', 'PodDisruptionBudget');
     expect(pdb.spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'resnet50' } },
@@ -333,13 +332,13 @@ describe('TritonServer', () => {
 
   test('creates a PodMonitor or a ServiceMonitor on request, instead of annotations', () => {
     const pod = server({ metricsScraping: MetricsScraping.POD_MONITOR, monitorLabels: { release: 'prom' } });
-    const objects = synthAppChecked(pod.app);
+    const objects = synthApp(pod.app);
     const pm = oneOf(objects, 'monitoring.coreos.com/v1', 'PodMonitor');
     expect(pm.metadata.labels).toEqual({ release: 'prom' });
     expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics' }]);
     expect(oneOf(objects, 'apps/v1', 'Deployment').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
     const svc = server({ metricsScraping: MetricsScraping.SERVICE_MONITOR, scrapeInterval: Duration.seconds(10) });
-    const sm = oneOf(synthAppChecked(svc.app), 'monitoring.coreos.com/v1', 'ServiceMonitor');
+    const sm = oneOf(synthApp(svc.app), 'monitoring.coreos.com/v1', 'ServiceMonitor');
     expect(sm.spec).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'resnet50' } }, endpoints: [{ port: 'metrics', path: '/metrics', interval: '10s' }] });
   });
 
@@ -350,7 +349,7 @@ describe('TritonServer', () => {
       modelControl: ModelControl.explicit(['resnet50']),
       restrictedApi: { header: 'admin-key', secret: Secret.fromSecretName(chart, 'admin', 'triton-admin'), secretKey: 'token' },
     });
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     const c = ofKind(objects, 'apps/v1', 'Deployment')[0].spec.template.spec.containers[0];
     expect(c.args).toEqual(expect.arrayContaining([
       '--model-control-mode=explicit',
@@ -397,7 +396,7 @@ describe('TritonServer', () => {
       models: [RESNET50],
     });
     new TritonServer(chart, 'triton', { repository: repo });
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     const spec = oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec;
     expect(spec.containers[0].args[1]).toBe('--model-repository=s3://minio.minio:9000/models/triton');
     expect(spec.containers[0].env.map((e: any) => e.name)).toEqual(['HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'TRITON_AWS_MOUNT_DIRECTORY']);
@@ -411,14 +410,14 @@ describe('TritonServer', () => {
     const claim = PersistentVolumeClaim.fromClaimName(chart, 'claim', 'model-store');
     const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
     new TritonServer(chart, 'triton', { repository: repo });
-    const spec = oneOf(synthAppChecked(app), 'apps/v1', 'Deployment').spec.template.spec;
+    const spec = oneOf(synthApp(app), 'apps/v1', 'Deployment').spec.template.spec;
     expect(spec.volumes).toContainEqual({ name: 'model-artifacts', persistentVolumeClaim: { claimName: 'model-store', readOnly: true } });
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'model-artifacts', mountPath: '/models/resnet50/1', subPath: 'resnet50/1', readOnly: true });
   });
 
   test('accepts models that fit the GPU memory budget of a MIG slice', () => {
     const { app } = server({ gpu: GpuResource.mig('3g.40gb') }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(8) }]);
-    expect(() => synthAppChecked(app)).not.toThrow();
+    expect(() => synthApp(app)).not.toThrow();
   });
 
   test('escape hatch: the Deployment takes JSON patches', () => {
@@ -431,45 +430,45 @@ describe('TritonServer', () => {
     const { app, triton } = server();
     triton.service.addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'PreferClose'));
     triton.disruptionBudget.addJsonPatch(JsonPatch.add('/metadata/annotations', { 'example.com/owner': 'ml' }));
-    const objects = synthAppChecked(app);
+    const objects = synthApp(app);
     expect(oneOf(objects, 'v1', 'Service').spec.trafficDistribution).toBe('PreferClose');
     expect(oneOf(objects, 'policy/v1', 'PodDisruptionBudget').metadata.annotations).toEqual({ 'example.com/owner': 'ml' });
   });
 
   test('fails at synth on instance-group GPU indices beyond the GPUs the server gets', () => {
     const { app } = server({ gpuCount: 1 }, [{ ...RESNET50, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [0, 1] }] }]);
-    expect(() => synthAppChecked(app)).toThrow(
+    expect(() => synthApp(app)).toThrow(
       "'model[resnet50].instanceGroups[0].gpus' must be GPU indices below the server's gpuCount (1); the container sees GPUs 0..0, got [0,1]: raise gpuCount to 2, or place the instances on GPUs the server gets");
   });
 
   test('fails at synth when the model instances outgrow the GPU memory, with the numbers', () => {
     const l4 = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
     const { app } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(12) }]);
-    expect(() => synthAppChecked(app)).toThrow(
+    expect(() => synthApp(app)).toThrow(
       "'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), got '2 x 12Gi (resnet50) + 1Gi overhead = 25Gi': lower instance counts, spread instances over more GPUs, or use a GPU with more memory");
     // What the driver reports, not the 24 GB on the box: 2 x 11Gi + 1Gi = 23Gi (23552Mi) does not fit an L4 either.
     const { app: tight } = server({ nodePool: l4 }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(11) }]);
-    expect(() => synthAppChecked(tight)).toThrow("'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), got '2 x 11Gi (resnet50) + 1Gi overhead = 23Gi'");
+    expect(() => synthApp(tight)).toThrow("'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), got '2 x 11Gi (resnet50) + 1Gi overhead = 23Gi'");
     // No overhead declared: the message shows it as 0Ki.
     const { app: bare } = server({ nodePool: l4, gpuMemoryOverhead: Size.kibibytes(0) }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(12) }]);
-    expect(() => synthAppChecked(bare)).toThrow("got '2 x 12Gi (resnet50) + 0Ki overhead = 24Gi'");
+    expect(() => synthApp(bare)).toThrow("got '2 x 12Gi (resnet50) + 0Ki overhead = 24Gi'");
   });
 
   test('fails at synth when a MIG slice is too small, counting the profile in decimal gigabytes', () => {
     const { app } = server({ gpu: GpuResource.mig('1g.10gb') }, [{ ...RESNET50, gpuMemoryPerInstance: Size.mebibytes(4352) }]);
-    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 9536Mi \(MIG profile 1g\.10gb\), got '2 x 4352Mi \(resnet50\) \+ 1Gi overhead = 9728Mi'/);
+    expect(() => synthApp(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 9536Mi \(MIG profile 1g\.10gb\), got '2 x 4352Mi \(resnet50\) \+ 1Gi overhead = 9728Mi'/);
   });
 
   test('budgets a model on a GKE partition pool against the partition, not the whole GPU', () => {
     const pool = GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_A100], gpuPartitionSize: '1g.5gb' });
     const { app } = server({ nodePool: pool }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
-    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
+    expect(() => synthApp(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
   });
 
   test('budgets a model on an on-prem single-strategy pool against its MIG profile, not the product', () => {
     const pool = GpuNodePool.onPrem({ migStrategy: MigStrategy.SINGLE, gpuPartitionSize: '1g.5gb', products: [GpuProduct.A100_SXM4_40GB] });
     const { app } = server({ nodePool: pool }, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(2) }]);
-    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
+    expect(() => synthApp(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 4768Mi \(MIG profile 1g\.5gb\), got '2 x 2Gi \(resnet50\) \+ 1Gi overhead = 5Gi'/);
   });
 
   test.each([
@@ -484,28 +483,28 @@ describe('TritonServer', () => {
 
   test('fails at synth on instances beyond GPU 0 of a MIG slice, with a hint to place them on GPU 0 (raising gpuCount cannot help)', () => {
     const { app } = server({ gpu: GpuResource.mig('3g.40gb') }, [{ ...RESNET50, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [1] }] }]);
-    expect(() => synthAppChecked(app)).toThrow(/'model\[resnet50\]\.instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\).*: place the instances on GPU 0: a MIG slice is the one GPU the server sees/);
+    expect(() => synthApp(app)).toThrow(/'model\[resnet50\]\.instanceGroups\[0\]\.gpus' must be GPU indices below the server's gpuCount \(1\).*: place the instances on GPU 0: a MIG slice is the one GPU the server sees/);
   });
 
   describe('a model whose backend batches itself (vLLM, TensorRT-LLM)', () => {
     const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
     test('a vllm model needs decoupled while the config is loaded as written; the backend\'s auto-complete sets it otherwise', () => {
       const undecoupled = { ...VLLM, decoupled: undefined };
-      expect(() => synthAppChecked(server({ image: VLLM_IMAGE, autoscaling: { queueTime: false } }, [undecoupled]).app)).toThrow(
+      expect(() => synthApp(server({ image: VLLM_IMAGE, autoscaling: { queueTime: false } }, [undecoupled]).app)).toThrow(
         "'model[llama].decoupled' must be true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled " +
         "transaction policy, which only its auto-complete would otherwise set, got 'unset': set decoupled: true");
       const autoCompleted = server({ image: VLLM_IMAGE, autoscaling: { queueTime: false }, disableAutoCompleteConfig: false }, [undecoupled]);
-      expect(() => synthAppChecked(autoCompleted.app)).not.toThrow();
+      expect(() => synthApp(autoCompleted.app)).not.toThrow();
     });
 
     test("fails at synth on the default queue-time HPA: Triton's queue time stays near 0 while the backend queues", () => {
       const { app } = server({ image: VLLM_IMAGE }, [VLLM]);
-      expect(() => synthAppChecked(app)).toThrow("'autoscaling.queueTime' must be false, or a queueTimeMetric, with model 'llama': the vllm backend takes each " +
+      expect(() => synthApp(app)).toThrow("'autoscaling.queueTime' must be false, or a queueTimeMetric, with model 'llama': the vllm backend takes each " +
         "request at once and queues it itself, so Triton's queue time stays near 0 and the HPA would never scale out, got true: set autoscaling.queueTime: false");
     });
 
     test('scales on CPU, on a metric of the backend, or not at all', () => {
-      const hpaOf = (props: Partial<TritonServerProps>) => ofKind(synthAppChecked(server({ image: VLLM_IMAGE, ...props }, [VLLM]).app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
+      const hpaOf = (props: Partial<TritonServerProps>) => ofKind(synthApp(server({ image: VLLM_IMAGE, ...props }, [VLLM]).app), 'autoscaling/v2', 'HorizontalPodAutoscaler');
       expect(hpaOf({ autoscaling: { queueTime: false } })[0].spec.metrics.map((m: any) => m.type)).toEqual(['Resource']);
       expect(hpaOf({ autoscaling: { queueTimeMetric: 'vllm_num_requests_waiting', queueTimeTarget: Duration.millis(5) } })[0].spec.metrics[0].pods.metric.name)
         .toBe('vllm_num_requests_waiting');
@@ -522,14 +521,14 @@ describe('TritonServer', () => {
 
   test('fails at synth when a model states its memory but the GPU memory is unknown', () => {
     const { app } = server({}, [{ ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(1) }]);
-    expect(() => synthAppChecked(app)).toThrow("'gpuMemory' must be known to check the GPU memory the models state (gpuMemoryPerInstance), got 'unknown': " +
+    expect(() => synthApp(app)).toThrow("'gpuMemory' must be known to check the GPU memory the models state (gpuMemoryPerInstance), got 'unknown': " +
       "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames that each name one GPU)");
   });
 
   test('fails at synth on GPUs the image or a TensorRT plan cannot run on, where their compute capability is known', () => {
     const errorOf = (props: Partial<TritonServerProps>, models: TritonModelProps[] = [RESNET50]) => {
       try {
-        synthAppChecked(server(props, models).app);
+        synthApp(server(props, models).app);
         return undefined;
       } catch (e) {
         return (e as Error).message;
@@ -557,35 +556,35 @@ describe('TritonServer', () => {
     const nodePool = GpuNodePool.eks({ provisioner: EksNodeProvisioner.KARPENTER, gpuNames: ['a10g'] });
     const model = { ...RESNET50, gpuMemoryPerInstance: Size.gibibytes(15), instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2 }] };
     const { app } = server({ nodePool }, [model]);
-    expect(() => synthAppChecked(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23028Mi \(NVIDIA-A10G\)/);
+    expect(() => synthApp(app)).toThrow(/'gpuMemoryPerInstance' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23028Mi \(NVIDIA-A10G\)/);
   });
 
   test('fails at synth on a model without inputs while auto-complete is off', () => {
     const { app } = server({}, [{ name: 'bare', platform: ModelPlatform.ONNXRUNTIME_ONNX }]);
-    expect(() => synthAppChecked(app)).toThrow(/'model\[bare\]' must be inputs and outputs while disableAutoCompleteConfig is on/);
+    expect(() => synthApp(app)).toThrow(/'model\[bare\]' must be inputs and outputs while disableAutoCompleteConfig is on/);
   });
 
   test('fails at synth on a response cache without a server cache', () => {
     const { app } = server({}, [{ ...RESNET50, responseCache: true }]);
-    expect(() => synthAppChecked(app)).toThrow("'model[resnet50].responseCache' must be backed by a server cache, got 'no cache': set responseCacheSize on the Triton workload");
+    expect(() => synthApp(app)).toThrow("'model[resnet50].responseCache' must be backed by a server cache, got 'no cache': set responseCacheSize on the Triton workload");
   });
 
   test('fails at synth on a TensorFlow model served by an NGC image from 25.03 on, which has no TensorFlow backend', () => {
     const savedModel = { ...RESNET50, name: 'tf', platform: ModelPlatform.TENSORFLOW_SAVEDMODEL };
-    expect(() => synthAppChecked(server({}, [savedModel]).app)).toThrow(
+    expect(() => synthApp(server({}, [savedModel]).app)).toThrow(
       "'model[tf].platform' must be served by an image with the TensorFlow backend (NGC Triton images no longer ship it from 25.03 on), " +
       "got 'tensorflow_savedmodel on nvcr.io/nvidia/tritonserver:25.12-py3': convert the model to ONNX (ModelPlatform.ONNXRUNTIME_ONNX), " +
       'pin nvcr.io/nvidia/tritonserver:25.02-py3, or use an image built with the TensorFlow backend (a tag variant naming it, such as 25.12-py3-tf, is taken to have it)');
     const custom = { ...savedModel, name: 'tf-backend', platform: ModelPlatform.custom('tensorflow') };
     const mirrored = server({ image: `mirror.example.com/nvidia/tritonserver:25.03-py3@sha256:${'a'.repeat(64)}` }, [custom]);
-    expect(() => synthAppChecked(mirrored.app)).toThrow(/'model\[tf-backend\]\.platform' must be served by an image with the TensorFlow backend/);
+    expect(() => synthApp(mirrored.app)).toThrow(/'model\[tf-backend\]\.platform' must be served by an image with the TensorFlow backend/);
     // 25.02 still ships it; an image by digest alone, one built elsewhere or one whose tag variant names TensorFlow is not judged.
     for (const image of [
       'nvcr.io/nvidia/tritonserver:25.02-py3', `nvcr.io/nvidia/tritonserver@sha256:${'b'.repeat(64)}`, 'registry.example.com/ml/triton-tf:2.64.0',
       'registry.example.com/nvidia/tritonserver:25.12-py3-tf', 'nvcr.io/nvidia/tritonserver:25.05-tf2-python-py3',
     ]) {
       const { app } = server({ image }, [savedModel]);
-      expect(() => synthAppChecked(app)).not.toThrow();
+      expect(() => synthApp(app)).not.toThrow();
     }
   });
 
@@ -602,7 +601,7 @@ describe('TritonServer', () => {
     });
     const errorOf = (image: string, models: any[]) => {
       try {
-        synthAppChecked(server({ image, disableAutoCompleteConfig: false, autoscaling: { queueTime: false } }, models).app);
+        synthApp(server({ image, disableAutoCompleteConfig: false, autoscaling: { queueTime: false } }, models).app);
         return undefined;
       } catch (e) {
         return (e as Error).message;
@@ -654,7 +653,7 @@ describe('TritonServer', () => {
   test('fails validation on a repository of another namespace, whose ConfigMap the pods cannot mount', () => {
     const { app, repo } = setup();
     new TritonServer(new Chart(app, 'serving', { namespace: 'serving' }), 'triton', { repository: repo, replicas: 1 });
-    expect(() => synthAppChecked(app)).toThrow(
+    expect(() => synthApp(app)).toThrow(
       "[serving/triton] 'repository' must be a TritonModelRepo in the workload's namespace ('serving'), got 'one in ml': pods mount ConfigMaps of their own namespace only",
     );
   });
@@ -721,7 +720,7 @@ describe('TritonServer', () => {
 
   test('fails at synth on explicit loading of a model the repository lacks', () => {
     const app = explicitServer(['resnet101']);
-    expect(() => synthAppChecked(app)).toThrow(/'modelControl' must be to load models of the repository \(resnet50\), got 'resnet101'/);
+    expect(() => synthApp(app)).toThrow(/'modelControl' must be to load models of the repository \(resnet50\), got 'resnet101'/);
   });
 
   test("explicit model control with ['*'] loads every model at startup (Triton's --load-model=*)", () => {
