@@ -44,6 +44,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestVersion: '^29',
     // CI fails on snapshot drift; `npm run test:update` rewrites snapshots on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // A testMatch that found nothing would pass CI with zero tests.
+    passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       collectCoverage: false,

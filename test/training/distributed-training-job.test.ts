@@ -251,7 +251,9 @@ describe('DistributedTrainingJob', () => {
       const mixed = GpuNodePool.onPrem({ migStrategy: MigStrategy.MIXED });
       expect(build({ nodes: 2, gpu: GpuResource.mig('1g.10gb'), nodePool: mixed }).pod.affinity).toBeUndefined();
       expect(build({ nodes: 2, nodePool: GpuNodePool.onPrem({ sharing: GpuSharing.TIME_SLICING }) }).pod.affinity).toBeUndefined();
-      expect(build({ nodes: 2, gpu: GpuResource.mig('1g.10gb'), nodePool: mixed, onePodPerNode: true }).pod.affinity.podAntiAffinity).toBeDefined();
+      expect(build({ metadata: { name: 'resnet' }, nodes: 2, gpu: GpuResource.mig('1g.10gb'), nodePool: mixed, onePodPerNode: true }).pod.affinity.podAntiAffinity).toEqual({
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'batch.kubernetes.io/job-name': 'resnet' } } }],
+      });
       expect(build({ nodes: 2, onePodPerNode: false }).pod.affinity).toBeUndefined();
     });
 
@@ -354,10 +356,9 @@ describe('DistributedTrainingJob', () => {
       const command: DistributedTrainingJobProps = { image: IMAGE, script: 'train.py', command: ['python'] };
       // @ts-expect-error args is no prop of a training job
       const args: DistributedTrainingJobProps = { image: IMAGE, script: 'train.py', args: ['--x'] };
-      expect([command, args]).toHaveLength(2);
-      // The type checks above hold under tsc (.ci/run); a spread or a JavaScript caller is refused at runtime.
-      fails({ ...{ command: ['python'] } } as any, "'command' must be unset: the command is the torchrun launcher, got [\"python\"]: use launcher");
-      fails({ ...{ args: ['--x'] } } as any, "'args' must be unset: the arguments are built from nodes, gpuCount, script and scriptArgs, got [\"--x\"]");
+      // The type checks above hold under tsc (.ci/run); the same objects, from a spread or a JavaScript caller, are refused at runtime.
+      fails(command, "'command' must be unset: the command is the torchrun launcher, got [\"python\"]: use launcher");
+      fails(args, "'args' must be unset: the arguments are built from nodes, gpuCount, script and scriptArgs, got [\"--x\"]");
     });
     test('fails on a script with arguments in it', () => fails({ script: 'train.py --lr 1' }, "'script' must be a script path or module name without whitespace"));
     test('fails on zero nodes', () => fails({ nodes: 0 }, "'nodes' must be an integer between 1 and 1000, got 0"));

@@ -277,6 +277,7 @@ describe('TritonModelRepo', () => {
     const parts = repo._podParts();
     expect(parts.volumes).toContainEqual({ name: 'mc-ca', secret: { secretName: 'minio-tenant-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] } });
     expect(parts.volumes).toContainEqual({ name: 'mc-config', emptyDir: { sizeLimit: expect.anything() } });
+    expect(parts.initContainers.length).toBeGreaterThan(0);
     expect(parts.initContainers.every((x) => (x.volumeMounts ?? []).some((m) => m.name === 'mc-ca' && m.mountPath === '/tmp/.mc/certs/CAs'))).toBe(true);
     expect(parts.initContainers.every((x) => (x.volumeMounts ?? []).some((m) => m.name === 'mc-config' && m.mountPath === '/tmp/.mc'))).toBe(true);
     // A repository with nothing to copy mounts no CA, and a volume nothing mounts would be refused by Knative.

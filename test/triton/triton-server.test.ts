@@ -235,6 +235,8 @@ describe('TritonServer', () => {
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
     ]);
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 6]);
+    // The documented default scale-down window: 5 minutes.
+    expect(hpa.spec.behavior).toEqual({ scaleDown: { stabilizationWindowSeconds: 300 } });
     expect(oneOf(objects, 'apps/v1', 'Deployment').spec.replicas).toBeUndefined();
   });
 
