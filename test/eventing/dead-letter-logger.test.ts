@@ -1,6 +1,11 @@
+import { ChildProcess, spawn } from 'child_process';
 import { createHash } from 'crypto';
+import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as readline from 'readline';
 import { Secret } from 'cdk8s-plus-27';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { chart } from './_fixtures';
@@ -192,5 +197,70 @@ describe('dead-letter logger script, for real', () => {
     for (const name of Object.keys(secrets)) expect(line.headers[name]).toBe('[redacted]');
     expect(line.headers['x-trace']).toBe('t1');
     expect(JSON.stringify(line)).not.toMatch(/eyJ|session=abc|FwoG1|AIza1|tok1/);
+  });
+});
+
+/** A request to the logger on `port`; resolves with the status and body. */
+interface Answer { readonly status: number; readonly body: string }
+
+function request(port: number, method: string, urlPath: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('dead-letter logger script, shipped as the ConfigMap holds it', () => {
+  let child: ChildProcess | undefined;
+  let dir: string;
+
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    child = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('node runs it: it answers the probes the Deployment sets, logs a dead letter, refuses other methods, truncates, stops on SIGTERM', async () => {
+    const c = chart();
+    new DeadLetterLogger(c, 'errors');
+    const objects = synth(c);
+    const container = oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec.containers[0];
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dead-letters-'));
+    const file = path.join(dir, 'dead-letter-logger.js');
+    fs.writeFileSync(file, oneOf(objects, 'v1', 'ConfigMap').data['dead-letter-logger.js']);
+    child = spawn(process.execPath, [file], { env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', MAX_BODY_BYTES: '16' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Resolves with the first line logged that `match` takes, waiting for it when it is yet to come.
+    const logged: any[] = [];
+    const waiting: Array<{ match: (l: any) => boolean; resolve: (l: any) => void }> = [];
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line);
+      logged.push(entry);
+      waiting.filter((w) => w.match(entry)).forEach((w) => w.resolve(entry));
+    });
+    const lineLogged = (match: (l: any) => boolean) => new Promise<any>((resolve, reject) => {
+      const found = logged.find(match);
+      if (found) resolve(found);
+      else waiting.push({ match, resolve });
+      child!.once('exit', (code) => reject(new Error(`logger exited with ${code}`)));
+    });
+    const port = (await lineLogged((l) => l.msg === 'listening')).port;
+
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe.httpGet.path).toBeDefined();
+      expect(await request(port, 'GET', probe.httpGet.path)).toEqual({ status: 200, body: 'ok' });
+    }
+    expect((await request(port, 'GET', '/')).status).toBe(405);
+    const message = HTTP.binary(new CloudEvent({ id: 'e1', source: '/ping', type: 'dev.knative.sources.ping', datacontenttype: 'text/plain', data: 'x'.repeat(40) }));
+    expect((await request(port, 'POST', '/', message.body as string, message.headers as Record<string, string>)).status).toBe(202);
+    expect(await lineLogged((l) => l.msg === 'undeliverable event')).toMatchObject({ event: { id: 'e1' }, data: 'x'.repeat(16), truncated: true });
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });
