@@ -215,7 +215,7 @@ describe('MinIOImageSource', () => {
     expect(() => source(chart(), { caCertificate: ca })).toThrow("'caCertificate' must be set only with an https endpoint, got 'http://minio.minio.svc.cluster.local:9000'");
   });
 
-  test('takes a prefix with spaces ("Camera Uploads/"): the setup script quotes it, and the filter matches the encoded subject', () => {
+  test('takes a prefix with spaces ("Camera Uploads/"): the filter matches the encoded subject (the setup Job\'s tests run the script with it)', () => {
     const s = source(chart(), { prefix: 'Camera Uploads/' });
     expect(s.eventFilter()._toJson().all).toContainEqual({ prefix: { subject: 'Camera%20Uploads/' } });
   });
@@ -325,6 +325,8 @@ describe('MinIOImageSource setup Job script', () => {
   const FAKE_MC = `#!/bin/sh
 state="$FAKE_MINIO"
 echo "mc $*" >> "$state/calls"
+# Each argument as received, in brackets: shows how the script quoted them.
+printf '[%s]' "$@" >> "$state/argv"; echo >> "$state/argv"
 case "$1 $2 $3" in
   "alias set minio") exit 0 ;;
   # MinIO redacts secrets (auth_token) when it lists a target's config, never a comment.
@@ -362,9 +364,11 @@ exit 2
     for (const e of container.env) env[e.name] = e.value ?? `secret:${e.valueFrom.secretKeyRef.key}`;
     if (token !== undefined) env.WEBHOOK_AUTH_TOKEN = token;
     fs.writeFileSync(path.join(dir, 'state', 'calls'), '');
+    fs.writeFileSync(path.join(dir, 'state', 'argv'), '');
     const result = spawnSync(shell ?? container.command[0], container.command.slice(1), { env, encoding: 'utf8' });
     const calls = fs.readFileSync(path.join(dir, 'state', 'calls'), 'utf8').trim().split('\n');
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+    const argv = fs.readFileSync(path.join(dir, 'state', 'argv'), 'utf8').trim().split('\n');
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, argv };
   }
 
   test('first run: sets the target with token and queue, restarts MinIO once, adds one rule per suffix', () => {
@@ -384,6 +388,14 @@ exit 2
       'mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .png',
       'mc event ls minio/upload-bucket arn:minio:sqs::uploads:webhook',
     ]);
+  });
+
+  test('passes a prefix with spaces ("Camera Uploads/") to mc as one argument', () => {
+    for (const shell of [undefined, 'bash']) {
+      const r = run({ prefix: 'Camera Uploads/', suffixes: ['.jpg'] }, shell);
+      expect(r.status).toBe(0);
+      expect(r.argv).toContain('[event][add][minio/upload-bucket][arn:minio:sqs::uploads:webhook][--event][put][--ignore-existing][--prefix][Camera Uploads/][--suffix][.jpg]');
+    }
   });
 
   test('runs the same under bash, the /bin/sh of the mc image (ubi-micro)', () => {
