@@ -1,5 +1,5 @@
 /** The schema gate itself must be able to fail: these prove it rejects what a cluster would. */
-import { customKinds, problemsOf } from './_helpers/manifests';
+import { customKinds, overrideProblems, problemsOf } from './_helpers/manifests';
 
 const ksvc = (spec: any) => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'svc' }, spec });
 
@@ -95,6 +95,22 @@ describe('schema gate', () => {
   test('validates core kinds with kubernetes-models', () => {
     expect(problemsOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } })).toEqual([]);
     expect(problemsOf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: {} } }).join('\n')).toMatch(/selector/);
+  });
+
+  test('checks what a Karmada override makes of the objects it selects', () => {
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ml' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x:1' }] } } } };
+    const override = (plaintext: any[], name = 'j') => ({
+      apiVersion: 'policy.karmada.io/v1alpha1',
+      kind: 'OverridePolicy',
+      metadata: { name: 'o', namespace: 'ml' },
+      spec: { resourceSelectors: [{ apiVersion: 'batch/v1', kind: 'Job', name }], overrideRules: [{ targetCluster: { clusterNames: ['gke'] }, overriders: { plaintext } }] },
+    });
+    expect(overrideProblems([job, override([{ operator: 'add', path: '/spec/template/spec/nodeSelector', value: { pool: 'gpu' } }])])).toEqual([]);
+    expect(overrideProblems([job, override([{ operator: 'add', path: '/spec/template/spec/tolerations', value: [{ operater: 'Exists' }] }])]))
+      .toEqual(["OverridePolicy 'o' for gke: batch/v1 Job 'j': /spec/template/spec/tolerations/0/operater is not a field of its schema"]);
+    expect(overrideProblems([job, override([{ operator: 'replace', path: '/spec/template/spec/affinity/nodeAffinity', value: {} }])])[0])
+      .toMatch(/^OverridePolicy 'o' for gke: a patch does not apply to Job 'j'/);
+    expect(overrideProblems([job, override([], 'other')])).toEqual(["OverridePolicy 'o': selects Job 'other', which is not among the objects"]);
   });
 
   test('an object with no schema is an error, not a pass', () => {

@@ -9,12 +9,13 @@
  *   none stay open. A Knative Service's pod spec, whose gated fields the CRD leaves out, is checked against the
  *   core PodSpec (Kubernetes 1.33), strict, as Knative builds the Deployment's pod spec from it;
  * - anything else: an error, never a pass;
+ * - the objects Karmada overrides make for member clusters, checked the same way;
  * - and every ConfigMap's `*.pbtxt` entry is parsed by protoc as a Triton model config (protoc.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, JsonPatch } from 'cdk8s';
 import { PodSpec } from 'kubernetes-models/v1/PodSpec';
 import * as YAML from 'yaml';
 import { checkAllPbtxt } from './protoc';
@@ -238,9 +239,46 @@ function nameProblems(obj: any): string[] {
   return problems;
 }
 
-/** Throws with every problem found when any object fails its schema, or a config.pbtxt does not parse (protoc). */
+/**
+ * Problems with the objects Karmada sends to member clusters: each OverridePolicy rule's plaintext patches applied
+ * to every object it selects (RFC 6902, as Karmada applies them; a patch that does not apply is a problem), and
+ * the result checked like any object. Image overriders change a string and are left out.
+ */
+export function overrideProblems(objects: any[]): string[] {
+  const problems: string[] = [];
+  for (const policy of objects.filter((o) => o.apiVersion === 'policy.karmada.io/v1alpha1' && o.kind === 'OverridePolicy')) {
+    const policyId = `OverridePolicy '${policy.metadata.name}'`;
+    for (const selector of policy.spec?.resourceSelectors ?? []) {
+      const selected = objects.filter((o) => o.apiVersion === selector.apiVersion && o.kind === selector.kind && o.metadata?.name === selector.name
+        && o.metadata?.namespace === policy.metadata.namespace);
+      if (selected.length === 0) problems.push(`${policyId}: selects ${selector.kind} '${selector.name}', which is not among the objects`);
+      for (const target of selected) {
+        for (const rule of policy.spec.overrideRules ?? []) {
+          const where = `${policyId} for ${(rule.targetCluster?.clusterNames ?? ['every cluster']).join(', ')}`;
+          const patches = (rule.overriders?.plaintext ?? []).map((p: any) => (p.operator === 'remove' ? JsonPatch.remove(p.path)
+            : p.operator === 'add' ? JsonPatch.add(p.path, p.value) : JsonPatch.replace(p.path, p.value)));
+          if (patches.length === 0) continue;
+          let patched: any;
+          try {
+            patched = JsonPatch.apply(JSON.parse(JSON.stringify(target)), ...patches);
+          } catch (e: any) {
+            problems.push(`${where}: a patch does not apply to ${selector.kind} '${selector.name}': ${e.message.split('\n')[0]}`);
+            continue;
+          }
+          problems.push(...problemsOf(patched).map((p) => `${where}: ${p}`));
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Throws with every problem found when any object fails its schema, an object a Karmada override makes does, or a
+ * config.pbtxt does not parse (protoc).
+ */
 export function validateManifests(objects: any[]): void {
-  const problems = objects.flatMap(problemsOf);
+  const problems = [...objects.flatMap(problemsOf), ...overrideProblems(objects)];
   if (problems.length > 0) throw new Error(`schema validation failed:\n${problems.join('\n')}`);
   checkAllPbtxt(objects);
 }
