@@ -81,6 +81,7 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
       errors.push(propError(`model[${model.name}].maxBatchSize`, '0 or unset with the vllm backend while auto-complete is on: its auto-complete sets 0 and refuses a config that gives more',
         model.config.props.maxBatchSize, "leave it unset: vLLM batches requests itself (its engine's max_num_seqs)").message);
     }
+    if (model.config.platform._runtime === 'vllm') errors.push(...vllmProblems(model, gpuCount, props.modelControl ?? ModelControl.NONE));
     if ((props.disableAutoCompleteConfig ?? true) && (!(model.config.props.inputs?.length) || !(model.config.props.outputs?.length))) {
       errors.push(propError(`model[${model.name}]`, 'inputs and outputs while disableAutoCompleteConfig is on (Triton loads the config as written)', 'none',
         'declare the inputs and outputs, or set disableAutoCompleteConfig: false to let the backend fill them in').message);
@@ -259,6 +260,27 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
       errors.push(propError('gpuMemoryPerInstance', `summed over the instances on GPU ${gpu} with gpuMemoryOverhead, at most ${fmt(kib(memory.size))} (${memory.from})`, `${terms.join(' + ')} + ${fmt(overhead)} overhead = ${fmt(total)}`,
         'lower instance counts, spread instances over more GPUs, or use a GPU with more memory').message);
     }
+  }
+  return errors;
+}
+
+/** What the vllm backend (vllm_backend src/model.py and docs) refuses or ignores in a model served by `gpuCount` GPUs. */
+function vllmProblems(model: TritonModel, gpuCount: number, control: ModelControl): string[] {
+  const errors: string[] = [];
+  // Without instance groups Triton gives the model one KIND_GPU instance per GPU; the backend raises for a
+  // KIND_GPU instance when model.json asks for tensor or pipeline parallelism, and otherwise loads a copy per GPU.
+  if (gpuCount > 1 && !model.config.props.instanceGroups?.length) {
+    errors.push(propError(`model[${model.name}].instanceGroups`, `set for a vLLM model on a server of ${gpuCount} GPUs: Triton's default is one KIND_GPU instance per GPU, ` +
+      'which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads a copy of the model per GPU otherwise',
+    'unset', `give [{ kind: InstanceGroupKind.MODEL }] for one engine over the ${gpuCount} GPUs (tensor_parallel_size ${gpuCount} in model.json), ` +
+      'or KIND_GPU groups for an engine per GPU').message);
+  }
+  // The backend marks the model unready when vLLM's engine health check fails; only explicit model control lets it be
+  // loaded again (vllm_backend docs/health_check.md).
+  const healthCheck = model.config.props.parameters?.ENABLE_VLLM_HEALTH_CHECK;
+  if (healthCheck !== undefined && healthCheck.toLowerCase() === 'true' && control.mode !== 'explicit') {
+    errors.push(propError(`model[${model.name}].parameters.ENABLE_VLLM_HEALTH_CHECK`, 'set only with ModelControl.explicit, which the vllm backend\'s health check needs',
+      control.mode, 'serve the model with modelControl: ModelControl.explicit([...]), or leave the parameter unset').message);
   }
   return errors;
 }

@@ -112,7 +112,8 @@ export class ModelPlatform {
    * `decoupled: true` (or auto-complete), batches requests itself (leave `maxBatchSize` unset), and reads vLLM's
    * engine arguments from `model.json` in the version folder (publish it with the artifacts; its `model` is a path
    * in the pod's repository or a Hugging Face id); a model spread over several GPUs (`tensor_parallel_size` above 1)
-   * takes KIND_MODEL instances. The same as `ModelPlatform.custom('vllm')`.
+   * takes KIND_MODEL instances, and on a server of several GPUs its instance groups are stated (Triton's default
+   * KIND_GPU instance per GPU fails tensor parallelism). The same as `ModelPlatform.custom('vllm')`.
    */
   public static readonly VLLM = new ModelPlatform(undefined, 'vllm', undefined);
   /**

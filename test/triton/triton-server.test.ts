@@ -513,6 +513,29 @@ describe('TritonServer', () => {
       expect(hpaOf({ replicas: 2 })).toEqual([]);
     });
 
+    test('a model over several GPUs states its instance groups: Triton\'s default KIND_GPU instance per GPU fails tensor parallelism', () => {
+      const defaulted: TritonModelProps = { ...VLLM, instanceGroups: undefined };
+      const on = (gpuCount: number, model = defaulted) => () =>
+        synthApp(server({ image: VLLM_IMAGE, gpuCount, autoscaling: { queueTime: false } }, [model]).app);
+      expect(on(4)).toThrow("'model[llama].instanceGroups' must be set for a vLLM model on a server of 4 GPUs: Triton's default is one KIND_GPU instance per GPU, " +
+        'which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads a copy of the model per GPU ' +
+        "otherwise, got 'unset': give [{ kind: InstanceGroupKind.MODEL }] for one engine over the 4 GPUs (tensor_parallel_size 4 in model.json), " +
+        'or KIND_GPU groups for an engine per GPU');
+      expect(on(1)).not.toThrow();
+      expect(on(4, VLLM)).not.toThrow();
+      expect(on(2, { ...VLLM, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [0, 1] }] })).not.toThrow();
+    });
+
+    test('its engine health check needs explicit model control, as vllm_backend documents', () => {
+      const checked = { ...VLLM, parameters: { ENABLE_VLLM_HEALTH_CHECK: 'true' } };
+      const withControl = (modelControl?: ModelControl) => () => synthApp(server({
+        image: VLLM_IMAGE, autoscaling: { queueTime: false }, modelControl, restrictedApi: modelControl ? { header: 'x-admin', secret: Secret.fromSecretName(Testing.chart(), 'k', 'admin-key'), secretKey: 'token' } : undefined,
+      }, [checked]).app);
+      expect(withControl()).toThrow("'model[llama].parameters.ENABLE_VLLM_HEALTH_CHECK' must be set only with ModelControl.explicit, which the vllm backend's health check needs, " +
+        "got 'none': serve the model with modelControl: ModelControl.explicit([...]), or leave the parameter unset");
+      expect(withControl(ModelControl.explicit(['llama']))).not.toThrow();
+    });
+
     test('refuses a per-instance GPU footprint on KIND_MODEL instances, which the backend places, instead of ignoring it', () => {
       expect(() => setup([{ ...VLLM, gpuMemoryPerInstance: Size.gibibytes(40) }])).toThrow(
         "'model[llama].gpuMemoryPerInstance' must be set only on a model with KIND_GPU or KIND_AUTO instance groups, whose instances the budget counts per GPU, " +
