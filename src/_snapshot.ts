@@ -28,13 +28,18 @@ function copy(value: unknown, seen: Map<object, unknown>): unknown {
   return out;
 }
 
-/** An object literal (or a prototype-less object) without methods or accessors. */
+/**
+ * An object literal (or a prototype-less object) of enumerable data properties only. Anything else is kept: a
+ * method, an accessor, a non-enumerable or symbol-keyed property marks an implementation, such as the objects the
+ * jsii kernel makes for a Python, Java, Go or .NET class implementing an interface (its methods non-enumerable
+ * own properties, and a symbol holding its object id).
+ */
 function isPlainData(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
-  for (const key of Object.keys(value)) {
+  for (const key of Reflect.ownKeys(value)) {
     const d = Object.getOwnPropertyDescriptor(value, key)!;
-    if (d.get !== undefined || d.set !== undefined || typeof d.value === 'function') return false;
+    if (typeof key === 'symbol' || !d.enumerable || d.get !== undefined || d.set !== undefined || typeof d.value === 'function') return false;
   }
   return true;
 }

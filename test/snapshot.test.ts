@@ -1,8 +1,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import {
-  Broker, DeadLetterLogger, GpuInferenceService, GpuProduct, KnativeFeatures, ModelArtifactSource, PingSource, TritonModelRepo, TritonServer,
-  TritonAutoscalingOptions,
+  Broker, DeadLetterLogger, EventTrigger, GpuInferenceService, GpuProduct, KnativeFeatures, ModelArtifactSource, PingSource,
+  TritonModelRepo, TritonServer, TritonAutoscalingOptions,
 } from '../src';
 import { RESNET50 } from './triton/_fixtures';
 import { snapshot } from '../src/_snapshot';
@@ -28,6 +28,19 @@ describe('snapshot', () => {
     expect(copy.duration).toBe(duration);
     expect(copy.f).toBe(f);
     expect(copy.product).toBe(GpuProduct.L4);
+  });
+
+  test('keeps an object the jsii kernel makes for another language\'s class: methods non-enumerable, an id under a symbol', () => {
+    // @jsii/kernel's create(): `new Object()`, each method defined with enumerable: false, the object id under a symbol.
+    const sink: any = new Object();
+    Object.defineProperty(sink, 'toSinkDestination', { value: () => ({ uri: 'http://python-sink' }), enumerable: false, writable: true });
+    const tagged: any = { uri: 'x' };
+    tagged[Symbol.for('$__jsii__objid__$')] = 'sink@10001';
+    const copy = snapshot({ sink, tagged, list: [sink] });
+    expect(copy.sink).toBe(sink);
+    expect(copy.tagged).toBe(tagged);
+    expect(copy.list[0]).toBe(sink);
+    expect(copy.sink.toSinkDestination()).toEqual({ uri: 'http://python-sink' });
   });
 
   test('copies a cycle as a cycle', () => {
@@ -70,6 +83,19 @@ describe('props changed after a construct took them', () => {
     expect(template.metadata.annotations['autoscaling.knative.dev/max-scale']).toBe('4');
     expect(template.metadata.name).toBe('resnet50-v1');
     expect(template.spec.containerConcurrency).toBe(2);
+  });
+
+  test('a sink written in another jsii language reaches the trigger, the source and the broker', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
+    const sink: any = new Object();
+    Object.defineProperty(sink, 'toSinkDestination', { value: () => ({ uri: 'http://python-sink.example.com' }), enumerable: false });
+    const broker = new Broker(chart, 'events', { metadata: { name: 'events' }, delivery: { deadLetterSink: sink } });
+    new PingSource(chart, 'ping', { metadata: { name: 'nightly' }, schedule: '0 2 * * *', sink });
+    new EventTrigger(chart, 'trigger', { metadata: { name: 'to-python' }, broker, subscriber: sink, delivery: { deadLetterSink: sink } });
+    const objects = synth(chart);
+    expect(oneOf(objects, 'eventing.knative.dev/v1', 'Broker').spec.delivery.deadLetterSink).toEqual({ uri: 'http://python-sink.example.com' });
+    expect(oneOf(objects, 'sources.knative.dev/v1', 'PingSource').spec.sink).toEqual({ uri: 'http://python-sink.example.com' });
+    expect(oneOf(objects, 'eventing.knative.dev/v1', 'Trigger').spec.subscriber).toEqual({ uri: 'http://python-sink.example.com' });
   });
 
   test('Broker keeps its delivery, PingSource its data', () => {
