@@ -110,6 +110,10 @@ describe('schema gate', () => {
       .toEqual(["OverridePolicy 'o' for gke: batch/v1 Job 'j': /spec/template/spec/tolerations/0/operater is not a field of its schema"]);
     expect(overrideProblems([job, override([{ operator: 'replace', path: '/spec/template/spec/affinity/nodeAffinity', value: {} }])])[0])
       .toMatch(/^OverridePolicy 'o' for gke: a patch does not apply to Job 'j'/);
+    // Replacing or removing a field the object does not have fails in Karmada (evanphx/json-patch) too.
+    for (const missing of [{ operator: 'replace', path: '/spec/template/spec/runtimeClassName', value: 'nvidia' }, { operator: 'remove', path: '/spec/template/spec/nodeSelector' }]) {
+      expect(overrideProblems([job, override([missing])])).toEqual(["OverridePolicy 'o' for gke: a patch does not apply to Job 'j': Cannot perform the operation at a path that does not exist"]);
+    }
     expect(overrideProblems([job, override([], 'other')])).toEqual(["OverridePolicy 'o': selects Job 'other', which is not among the objects"]);
   });
 

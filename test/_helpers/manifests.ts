@@ -15,12 +15,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
-import { App, Chart, JsonPatch } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { PodSpec } from 'kubernetes-models/v1/PodSpec';
 import * as YAML from 'yaml';
 import { checkAllPbtxt } from './protoc';
 
 const CRD_DIR = path.join(__dirname, '..', '..', 'crds');
+/** cdk8s's own JSON-patch library (its JsonPatch.apply does not validate operations). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const jsonPatch = require(require.resolve('fast-json-patch', { paths: [require.resolve('cdk8s')] }));
 
 /** The ObjectMeta fields a manifest author may set, strict. */
 const OBJECT_META = {
@@ -241,7 +244,8 @@ function nameProblems(obj: any): string[] {
 
 /**
  * Problems with the objects Karmada sends to member clusters: each OverridePolicy rule's plaintext patches applied
- * to every object it selects (RFC 6902, as Karmada applies them; a patch that does not apply is a problem), and
+ * to every object it selects (RFC 6902, validated as Karmada applies them: replacing or removing a field that is
+ * not there fails), and
  * the result checked like any object. Image overriders change a string and are left out.
  */
 export function overrideProblems(objects: any[]): string[] {
@@ -255,12 +259,12 @@ export function overrideProblems(objects: any[]): string[] {
       for (const target of selected) {
         for (const rule of policy.spec.overrideRules ?? []) {
           const where = `${policyId} for ${(rule.targetCluster?.clusterNames ?? ['every cluster']).join(', ')}`;
-          const patches = (rule.overriders?.plaintext ?? []).map((p: any) => (p.operator === 'remove' ? JsonPatch.remove(p.path)
-            : p.operator === 'add' ? JsonPatch.add(p.path, p.value) : JsonPatch.replace(p.path, p.value)));
+          const patches = (rule.overriders?.plaintext ?? []).map((p: any) => ({ op: p.operator, path: p.path, value: p.value }));
           if (patches.length === 0) continue;
           let patched: any;
           try {
-            patched = JsonPatch.apply(JSON.parse(JSON.stringify(target)), ...patches);
+            // Validated, as evanphx/json-patch (Karmada's) applies them: replace and remove need the path to exist.
+            patched = jsonPatch.applyPatch(JSON.parse(JSON.stringify(target)), patches, true).newDocument;
           } catch (e: any) {
             problems.push(`${where}: a patch does not apply to ${selector.kind} '${selector.name}': ${e.message.split('\n')[0]}`);
             continue;
