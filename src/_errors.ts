@@ -3,8 +3,17 @@
  * Lowercase, no trailing period (STYLE.md §5).
  */
 export function propError(prop: string, expected: string, got: unknown, fix?: string): Error {
-  const shown = typeof got === 'string' ? `'${got}'` : JSON.stringify(got);
+  const shown = typeof got === 'string' ? `'${got}'` : shownValue(got);
   return new Error(`'${prop}' must be ${expected}, got ${shown}${fix ? `: ${fix}` : ''}`);
+}
+
+/** `value` as JSON, or, for what JSON cannot write (a construct, a cycle), its class name. */
+function shownValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return `a ${(value as object)?.constructor?.name ?? typeof value}`;
+  }
 }
 
 /** The largest int32: what Kubernetes' and Knative's integer fields (replicas, probe thresholds, scales) hold. */

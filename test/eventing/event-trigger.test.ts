@@ -260,6 +260,8 @@ describe('EventTrigger', () => {
       .toThrow("'filters' must be TriggerFilter objects, got {\"exact\":{\"type\":\"x\"}}: build them with TriggerFilter.exact(), prefix()");
     const t = new EventTrigger(chart(), 't', props);
     expect(() => t.addFilter(undefined as any)).toThrow("'addFilter()' must be TriggerFilter objects, got 'undefined'");
+    // A construct (JSON cannot write its tree) is named by its class.
+    expect(() => t.addFilter(new Broker(chart(), 'b') as any)).toThrow("'addFilter()' must be TriggerFilter objects, got a Broker: build them with");
   });
 
   test('fails an invalid attribute name in filterAttributes', () => {
