@@ -41,13 +41,14 @@ const OBJECT_META = {
 };
 
 /**
- * Fields of Knative's Go types (eventing duckv1.DeliverySpec) that its CRD schemas leave out, each behind a feature
- * flag (delivery-timeout, delivery-retryafter), by kind and path: added to the schema so that they pass and
- * anything else in those objects fails.
+ * Fields of Knative's Go types (eventing duckv1.DeliverySpec) that its CRD schemas leave out, by kind and path:
+ * `timeout` and `retryAfterMax` (behind the delivery-timeout and delivery-retryafter flags), and `format`, which
+ * the Broker's schema lacks. Added so that they pass and anything else in those objects fails.
  */
+const FORMAT = { type: 'string', enum: ['json', 'binary'] };
 const GATED_FIELDS: Record<string, Record<string, Record<string, object>>> = {
   'eventing.knative.dev/v1|Trigger': { '/spec/delivery': { timeout: { type: 'string' }, retryAfterMax: { type: 'string' } } },
-  'eventing.knative.dev/v1|Broker': { '/spec/delivery': { timeout: { type: 'string' }, retryAfterMax: { type: 'string' }, format: { type: 'string' } } },
+  'eventing.knative.dev/v1|Broker': { '/spec/delivery': { timeout: { type: 'string' }, retryAfterMax: { type: 'string' }, format: FORMAT } },
 };
 
 function strictify(node: any, isRoot = false, gated: Record<string, Record<string, object>> = {}, at = ''): any {
