@@ -167,6 +167,11 @@ export function gpuOnPoolError(gpu: GpuResource, gpuCount: number, pool: GpuNode
     return propError('gpu', 'a resource the pool\'s nodes advertise: nodes labelled nvidia.com/gpu.sharing-strategy=none share no GPU, and advertise no nvidia.com/gpu.shared',
       gpu.name, 'select the shared nodes (sharing: GpuSharing.TIME_SLICING or MPS), or ask for GpuResource.NVIDIA');
   }
+  const largest = pool._maxGpusPerNode;
+  if (largest && gpu.name === GpuResource.NVIDIA.name && !pool.advertisesMigAsGpu && !pool._gpuSharing && gpuCount > largest.gpus) {
+    return propError('gpuCount', `at most ${largest.gpus}, the GPUs of the largest instance type the pool selects (${largest.instanceType}): a pod's GPUs come from one node`,
+      gpuCount, 'select larger instance types, or spread the work over several pods (DistributedTrainingJob nodes, Triton replicas)');
+  }
   const shared = pool._gpuSharing;
   if (shared) {
     const how = shared.sharing === GpuSharing.MPS ? `${shared.gke ? 'GKE ' : ''}MPS` : shared.gke ? 'GKE time-sharing' : 'time-slicing';

@@ -52,6 +52,17 @@ const EKS_FAMILY_PRODUCTS: ReadonlyMap<string, GpuProduct> = new Map([
 const EKS_GPU_PRODUCTS: ReadonlyMap<string, GpuProduct> = new Map([
   ['a10g', GpuProduct.A10G], ['l4', GpuProduct.L4], ['l40s', GpuProduct.L40S], ['t4', GpuProduct.T4], ['h100', GpuProduct.H100_80GB_HBM3],
 ]);
+/** The GPUs of each EC2 instance type of the families above (and p3dn, p5e, p5en), from AWS's instance type tables. */
+const EC2_INSTANCE_GPUS: ReadonlyMap<string, number> = new Map([
+  ...sizes('g4dn', { 'xlarge': 1, '2xlarge': 1, '4xlarge': 1, '8xlarge': 1, '16xlarge': 1, '12xlarge': 4, 'metal': 8 }),
+  ...['g5', 'g6', 'g6e'].flatMap((family) => sizes(family, { 'xlarge': 1, '2xlarge': 1, '4xlarge': 1, '8xlarge': 1, '16xlarge': 1, '12xlarge': 4, '24xlarge': 4, '48xlarge': 8 })),
+  ...sizes('gr6', { '4xlarge': 1, '8xlarge': 1 }),
+  ...sizes('p3', { '2xlarge': 1, '8xlarge': 4, '16xlarge': 8 }),
+  ['p3dn.24xlarge', 8], ['p4d.24xlarge', 8], ['p4de.24xlarge', 8], ['p5.4xlarge', 1], ['p5.48xlarge', 8], ['p5e.48xlarge', 8], ['p5en.48xlarge', 8],
+]);
+function sizes(family: string, gpus: Record<string, number>): Array<[string, number]> {
+  return Object.entries(gpus).map(([size, count]) => [`${family}.${size}`, count]);
+}
 const EKS_AUTO_GPU_NAME_LABEL = 'eks.amazonaws.com/instance-gpu-name';
 const EKS_COMPUTE_TYPE_LABEL = 'eks.amazonaws.com/compute-type';
 const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
@@ -247,7 +258,9 @@ export interface EksNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly provisioner?: EksNodeProvisioner;
   /**
-   * EC2 instance types to run on (`node.kubernetes.io/instance-type`, e.g. `g5.12xlarge`, `p4d.24xlarge`).
+   * EC2 instance types to run on (`node.kubernetes.io/instance-type`, e.g. `g5.12xlarge`, `p4d.24xlarge`). Where
+   * each is a known type of the g4dn, g5, g6, gr6, g6e, p3, p3dn, p4d, p4de, p5, p5e or p5en families, a pod that asks
+   * for more GPUs than the largest of them has fails at synth (it would stay Pending).
    * @default - any instance type
    */
   readonly instanceTypes?: string[];
@@ -653,6 +666,20 @@ export class GpuNodePool {
    */
   public get _selectsWholeGpuSharing(): boolean {
     return this.nodeSelector?.[GFD_SHARING_LABEL] !== undefined;
+  }
+
+  /**
+   * The most whole GPUs a node of the pool has, where the pool selects EC2 instance types whose GPUs are known
+   * (`node.kubernetes.io/instance-type`, as `eks()` selects them), with the largest type; undefined otherwise.
+   * @internal
+   */
+  public get _maxGpusPerNode(): { readonly gpus: number; readonly instanceType: string } | undefined {
+    const one = this.nodeSelector?.[INSTANCE_TYPE_LABEL];
+    const many = (this.requiredNodeAffinity ?? []).map((q) => q._toKube()).find((r) => r.key === INSTANCE_TYPE_LABEL && r.operator === 'In')?.values;
+    const types = one !== undefined ? [one] : many;
+    if (!types?.length || types.some((t) => !EC2_INSTANCE_GPUS.has(t))) return undefined;
+    const largest = types.reduce((a, b) => (EC2_INSTANCE_GPUS.get(b)! > EC2_INSTANCE_GPUS.get(a)! ? b : a));
+    return { gpus: EC2_INSTANCE_GPUS.get(largest)!, instanceType: largest };
   }
 
   /**

@@ -169,6 +169,18 @@ describe('GpuNodePool', () => {
       expect(placement(GpuNodePool.eks())).toEqual({ tolerations: [GPU_TOLERATION] });
     });
 
+    test('a pod asks for at most the GPUs of the largest instance type the pool selects: more stays Pending', () => {
+      const train = (gpuCount: number, instanceTypes: string[]) => () =>
+        new DistributedTrainingJob(Testing.chart(), 'train', { image: 'registry.example.com/train:1', script: 'train.py', gpuCount, nodePool: GpuNodePool.eks({ instanceTypes }) });
+      expect(train(16, ['p5.48xlarge'])).toThrow("'gpuCount' must be at most 8, the GPUs of the largest instance type the pool selects (p5.48xlarge): " +
+        "a pod's GPUs come from one node, got 16: select larger instance types, or spread the work over several pods (DistributedTrainingJob nodes, Triton replicas)");
+      expect(train(4, ['g5.2xlarge', 'g6.xlarge'])).toThrow(/'gpuCount' must be at most 1, the GPUs of the largest instance type the pool selects \(g5\.2xlarge\)/);
+      expect(train(8, ['g5.12xlarge', 'g5.48xlarge'])).not.toThrow();
+      expect(train(4, ['g4dn.12xlarge'])).not.toThrow();
+      // An instance type the table does not know bounds nothing.
+      expect(train(16, ['p5.48xlarge', 'p6-b200.48xlarge'])).not.toThrow();
+    });
+
     test('managed node group: instance types, node group, accelerator label', () => {
       const pool = GpuNodePool.eks({ instanceTypes: ['g5.12xlarge', 'g5.48xlarge'], nodeGroup: 'gpu-a10g', accelerator: 'nvidia-a10g', products: [GpuProduct.A10G] });
       expect(placement(pool)).toMatchSnapshot();
