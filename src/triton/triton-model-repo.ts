@@ -238,9 +238,10 @@ export class TritonModel {
   /** GPU memory of one instance, when stated. */
   public readonly gpuMemoryPerInstance?: Size;
 
-  public constructor(props: TritonModelProps) {
-    props = snapshot(props);
-    this.config = new TritonModelConfig(props);
+  public constructor(given: TritonModelProps) {
+    this.config = new TritonModelConfig(given);
+    // The config's copy of the props, which holds this model's own ones too.
+    const props = this.config.props as TritonModelProps;
     this.name = props.name;
     const versions = props.versions ?? [1];
     const prop = `model[${props.name}].versions`;
