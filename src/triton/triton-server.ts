@@ -1,5 +1,5 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { DeploymentStrategy, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { durationText, wholeMillis, wholeSeconds } from '../_duration';
 import { checkScraping, tritonMonitor } from './_monitor';
@@ -131,6 +131,16 @@ export interface TritonServerProps extends TritonWorkloadProps {
    * @default SpreadPolicy.PREFERRED
    */
   readonly spreadPolicy?: SpreadPolicy;
+  /**
+   * How the Deployment replaces its pods on a change. A rolling update starts new pods beside the old ones: a pod
+   * of several GPUs in a cluster without that many spare GPUs stays Pending, and the rollout stalls until the
+   * progress deadline. `DeploymentStrategy.rollingUpdate({ maxSurge: PercentOrAbsolute.absolute(0),
+   * maxUnavailable: PercentOrAbsolute.absolute(1) })` replaces one pod at a time instead, and `recreate()` all of
+   * them (with one replica, the model is unavailable while the new pod loads it either way). On a ReadWriteOnce
+   * repository claim, one replica needs one of those: a new pod beside the old one cannot attach the claim.
+   * @default - a rolling update (25% surge, 25% unavailable), or Recreate for one replica on a ReadWriteOnce claim
+   */
+  readonly strategy?: DeploymentStrategy;
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -203,6 +213,8 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
   private readonly scraping: MetricsScraping;
   /** Whether the Deployment replaces its one pod instead of rolling: its repository is on a single-node claim. */
   private readonly recreate: boolean;
+  /** The strategy given, as the Deployment writes it. */
+  private readonly strategy?: k8s.DeploymentStrategy;
   /**
    * The Deployment spec as wire JSON, kept under the repository's revision: validation (once per chart, as cdk8s
    * runs it) and synth share one render until a model is added.
@@ -224,6 +236,12 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
     const maxReplicas = props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS;
     if (maxReplicas > 1) checkRepositoryClaim(props.repository, `up to ${maxReplicas} replicas (${props.replicas !== undefined ? 'replicas' : 'autoscaling.maxReplicas'}) run side by side`);
     this.recreate = maxReplicas === 1 && onSingleNodeClaim(props.repository);
+    this.strategy = props.strategy && kubeStrategy(props.strategy);
+    const surge = this.strategy?.rollingUpdate?.maxSurge?.value;
+    if (this.recreate && this.strategy?.type === 'RollingUpdate' && surge !== 0 && surge !== '0%') {
+      throw propError('strategy', "Recreate, or a rolling update without surge, for one replica on a ReadWriteOnce repository claim: a new pod beside the old one can't attach it",
+        `a surge of ${surge ?? '25%'}`, 'DeploymentStrategy.recreate(), or rollingUpdate({ maxSurge: PercentOrAbsolute.absolute(0), maxUnavailable: PercentOrAbsolute.absolute(1) })');
+    }
 
     this.deployment = new ApiObject(this, 'Deployment', {
       ...k8s.KubeDeployment.GVK,
@@ -408,9 +426,9 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
       // A rollout would start the new pod beside the old one, on a claim only the old one's node can attach.
       // RollingUpdate is spelled out with the apiserver's defaults so the applier owns rollingUpdate: a later switch
       // to Recreate then drops it, where server-side apply would keep the defaulted block, which Recreate forbids.
-      strategy: this.recreate ? { type: 'Recreate' } : {
+      strategy: this.strategy ?? (this.recreate ? { type: 'Recreate' } : {
         type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromString('25%') },
-      },
+      }),
       // Rolling out waits for model loading; the budget grows with the startup probe's.
       progressDeadlineSeconds: tritonProgressDeadline(t.startupTimeout).toSeconds(),
       selector: { matchLabels: this.selector },
@@ -470,4 +488,15 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
   const keys = p.spreadTopologyKeys ?? [];
   for (const key of keys) if (!LABEL_KEY.test(key)) throw propError('spreadTopologyKeys', 'node label keys', key);
   if (new Set(keys).size !== keys.length) throw propError('spreadTopologyKeys', 'distinct keys', keys);
+}
+
+/**
+ * A cdk8s-plus DeploymentStrategy as the typed Deployment spec takes it: its `_toKube()` holds the surge and
+ * unavailability as cdk8s-plus PercentOrAbsolute values, which the Deployment's own toJson would convert.
+ */
+function kubeStrategy(strategy: DeploymentStrategy): k8s.DeploymentStrategy {
+  const { type, rollingUpdate } = strategy._toKube();
+  const amount = (x: { readonly value: string | number } | undefined) =>
+    x === undefined ? undefined : typeof x.value === 'number' ? k8s.IntOrString.fromNumber(x.value) : k8s.IntOrString.fromString(x.value);
+  return { type, rollingUpdate: rollingUpdate && { maxSurge: amount(rollingUpdate.maxSurge), maxUnavailable: amount(rollingUpdate.maxUnavailable) } };
 }

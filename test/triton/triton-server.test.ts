@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
-import { Cpu, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
+import { Cpu, DeploymentStrategy, PercentOrAbsolute, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
 import { RESNET50, VLLM } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping,
@@ -92,6 +92,20 @@ describe('TritonServer', () => {
       const rolling = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
       expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY])())).toEqual(rolling);
       expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE, PersistentVolumeAccessMode.READ_WRITE_MANY])())).toEqual(rolling);
+    });
+
+    test('a strategy given replaces the default; one replica on a single-node claim takes none that surges', () => {
+      const strategyOf = (made: TritonServer) => oneOf(synthApp(made.node.root as App), 'apps/v1', 'Deployment').spec.strategy;
+      // A pod of 8 GPUs where no 8 spare GPUs exist: one pod at a time, no surge.
+      const noSurge = DeploymentStrategy.rollingUpdate({ maxSurge: PercentOrAbsolute.absolute(0), maxUnavailable: PercentOrAbsolute.absolute(1) });
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY], { strategy: noSurge })()))
+        .toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+      expect(strategyOf(onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY], { strategy: DeploymentStrategy.recreate() })())).toEqual({ type: 'Recreate' });
+      const oneOnClaim = onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1, strategy: noSurge })();
+      expect(strategyOf(oneOnClaim).rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+      expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1, strategy: DeploymentStrategy.rollingUpdate() })).toThrow(
+        "'strategy' must be Recreate, or a rolling update without surge, for one replica on a ReadWriteOnce repository claim: a new pod beside the old one can't attach it, " +
+        "got 'a surge of 25%': DeploymentStrategy.recreate(), or rollingUpdate({ maxSurge: PercentOrAbsolute.absolute(0), maxUnavailable: PercentOrAbsolute.absolute(1) })");
     });
   });
 
