@@ -7,12 +7,14 @@ export function propError(prop: string, expected: string, got: unknown, fix?: st
   return new Error(`'${prop}' must be ${expected}, got ${shown}${fix ? `: ${fix}` : ''}`);
 }
 
-/** `value` as JSON, or, for what JSON cannot write (a construct, a cycle), its class name. */
+/** `value` as JSON, or, for a function or what JSON cannot write (a construct, a cycle), what it is. */
 function shownValue(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return `a ${(value as object)?.constructor?.name ?? typeof value}`;
+    const name = (value as object | null)?.constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object JSON cannot write (a cycle)';
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { InstanceGroupKind } from './model-config';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
@@ -269,11 +270,14 @@ function vllmProblems(model: TritonModel, gpuCount: number, control: ModelContro
   const errors: string[] = [];
   // Without instance groups Triton gives the model one KIND_GPU instance per GPU; the backend raises for a
   // KIND_GPU instance when model.json asks for tensor or pipeline parallelism, and otherwise loads a copy per GPU.
-  if (gpuCount > 1 && !model.config.props.instanceGroups?.length) {
-    errors.push(propError(`model[${model.name}].instanceGroups`, `set for a vLLM model on a server of ${gpuCount} GPUs: Triton's default is one KIND_GPU instance per GPU, ` +
-      'which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads a copy of the model per GPU otherwise',
-    'unset', `give [{ kind: InstanceGroupKind.MODEL }] for one engine over the ${gpuCount} GPUs (tensor_parallel_size ${gpuCount} in model.json), ` +
-      'or KIND_GPU groups for an engine per GPU').message);
+  // A GPU or AUTO group without gpus does the same: an instance on every GPU.
+  const groups = model.config.props.instanceGroups ?? [];
+  const everyGpu = groups.length === 0 ? 'unset' : groups.some((g) => g.kind !== InstanceGroupKind.MODEL && g.kind !== InstanceGroupKind.CPU && !g.gpus?.length) ? 'a GPU group without gpus' : undefined;
+  if (gpuCount > 1 && everyGpu) {
+    errors.push(propError(`model[${model.name}].instanceGroups`, `set for a vLLM model on a server of ${gpuCount} GPUs, GPU groups with their gpus: Triton puts a KIND_GPU ` +
+      'instance on each GPU otherwise, which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads ' +
+      'a copy of the model per GPU otherwise', everyGpu, `give [{ kind: InstanceGroupKind.MODEL }] for one engine over the ${gpuCount} GPUs ` +
+      `(tensor_parallel_size ${gpuCount} in model.json), or KIND_GPU groups that list their gpus for an engine per GPU`).message);
   }
   // The backend marks the model unready when vLLM's engine health check fails; only explicit model control lets it be
   // loaded again (vllm_backend docs/health_check.md).

@@ -496,7 +496,14 @@ function validateDeploymentProps(p: TritonServerProps, metrics: boolean): void {
  */
 function kubeStrategy(strategy: DeploymentStrategy): k8s.DeploymentStrategy {
   const { type, rollingUpdate } = strategy._toKube();
-  const amount = (x: { readonly value: string | number } | undefined) =>
-    x === undefined ? undefined : typeof x.value === 'number' ? k8s.IntOrString.fromNumber(x.value) : k8s.IntOrString.fromString(x.value);
-  return { type, rollingUpdate: rollingUpdate && { maxSurge: amount(rollingUpdate.maxSurge), maxUnavailable: amount(rollingUpdate.maxUnavailable) } };
+  // The apiserver's ValidateRollingUpdateDeployment: a whole number or a whole percentage, at most 100% unavailable.
+  const amount = (field: string, x: { readonly value: string | number } | undefined) => {
+    if (x === undefined) return undefined;
+    const percent = typeof x.value === 'string' ? /^(\d+)%$/.exec(x.value) : null;
+    if (percent ? field === 'maxUnavailable' && Number(percent[1]) > 100 : !(Number.isInteger(x.value) && (x.value as number) >= 0)) {
+      throw propError(`strategy.${field}`, `a whole number of pods or a whole percentage${field === 'maxUnavailable' ? ' of at most 100%' : ''}`, x.value);
+    }
+    return percent ? k8s.IntOrString.fromString(x.value as string) : k8s.IntOrString.fromNumber(x.value as number);
+  };
+  return { type, rollingUpdate: rollingUpdate && { maxSurge: amount('maxSurge', rollingUpdate.maxSurge), maxUnavailable: amount('maxUnavailable', rollingUpdate.maxUnavailable) } };
 }

@@ -106,6 +106,15 @@ describe('TritonServer', () => {
       expect(onClaim([PersistentVolumeAccessMode.READ_WRITE_ONCE], { replicas: 1, strategy: DeploymentStrategy.rollingUpdate() })).toThrow(
         "'strategy' must be Recreate, or a rolling update without surge, for one replica on a ReadWriteOnce repository claim: a new pod beside the old one can't attach it, " +
         "got 'a surge of 25%': DeploymentStrategy.recreate(), or rollingUpdate({ maxSurge: PercentOrAbsolute.absolute(0), maxUnavailable: PercentOrAbsolute.absolute(1) })");
+      // What the apiserver refuses: negative or fractional amounts, a fractional or over-100% unavailability.
+      const rolling = (maxSurge: PercentOrAbsolute, maxUnavailable = PercentOrAbsolute.absolute(1)) =>
+        onClaim([PersistentVolumeAccessMode.READ_ONLY_MANY], { strategy: DeploymentStrategy.rollingUpdate({ maxSurge, maxUnavailable }) });
+      expect(rolling(PercentOrAbsolute.absolute(-1))).toThrow("'strategy.maxSurge' must be a whole number of pods or a whole percentage, got -1");
+      expect(rolling(PercentOrAbsolute.absolute(1.5))).toThrow("'strategy.maxSurge' must be a whole number of pods or a whole percentage, got 1.5");
+      expect(rolling(PercentOrAbsolute.percent(0.5))).toThrow("'strategy.maxSurge' must be a whole number of pods or a whole percentage, got '0.5%'");
+      expect(rolling(PercentOrAbsolute.percent(150), PercentOrAbsolute.percent(150)))
+        .toThrow("'strategy.maxUnavailable' must be a whole number of pods or a whole percentage of at most 100%, got '150%'");
+      expect(rolling(PercentOrAbsolute.percent(150))).not.toThrow();
     });
   });
 
@@ -531,10 +540,14 @@ describe('TritonServer', () => {
       const defaulted: TritonModelProps = { ...VLLM, instanceGroups: undefined };
       const on = (gpuCount: number, model = defaulted) => () =>
         synthApp(server({ image: VLLM_IMAGE, gpuCount, autoscaling: { queueTime: false } }, [model]).app);
-      expect(on(4)).toThrow("'model[llama].instanceGroups' must be set for a vLLM model on a server of 4 GPUs: Triton's default is one KIND_GPU instance per GPU, " +
-        'which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads a copy of the model per GPU ' +
-        "otherwise, got 'unset': give [{ kind: InstanceGroupKind.MODEL }] for one engine over the 4 GPUs (tensor_parallel_size 4 in model.json), " +
-        'or KIND_GPU groups for an engine per GPU');
+      expect(on(4)).toThrow("'model[llama].instanceGroups' must be set for a vLLM model on a server of 4 GPUs, GPU groups with their gpus: Triton puts a KIND_GPU " +
+        'instance on each GPU otherwise, which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads ' +
+        "a copy of the model per GPU otherwise, got 'unset': give [{ kind: InstanceGroupKind.MODEL }] for one engine over the 4 GPUs (tensor_parallel_size 4 in model.json), " +
+        'or KIND_GPU groups that list their gpus for an engine per GPU');
+      // A GPU (or AUTO, or kind-less) group without gpus does the same as no group.
+      for (const group of [{ count: 1 }, { kind: InstanceGroupKind.AUTO }, { kind: InstanceGroupKind.GPU, count: 2 }]) {
+        expect(on(4, { ...VLLM, instanceGroups: [group] })).toThrow(/instanceGroups' must be set .*, got 'a GPU group without gpus'/);
+      }
       expect(on(1)).not.toThrow();
       expect(on(4, VLLM)).not.toThrow();
       expect(on(2, { ...VLLM, instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [0, 1] }] })).not.toThrow();
