@@ -30,6 +30,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   ],
   // No hosted CI here: .ci/run is the pipeline.
   github: false,
+  // Python bindings (jsii-pacmak; .ci/run generates and byte-compiles them). Nothing is published from here.
+  publishToPypi: { distName: 'cdk8s-gpu-inference', module: 'cdk8s_gpu_inference' },
   release: false,
   sampleCode: false,
   docgen: true,
