@@ -41,6 +41,11 @@ export interface IEventSink {
 /**
  * An event sink that may scale to zero, so the first delivery after an idle period waits for a cold start.
  * `GpuInferenceService` is one. EventTrigger checks that its delivery retries outlast `coldStartBudget`.
+ *
+ * Recognized by its members: a sink with a numeric `minScale` and a `Duration` `coldStartBudget` is taken for one.
+ * A sink implemented in another language declares this interface with both as properties; one that only
+ * implements `IEventSink` is taken to be always running. `EventSink.fromReference(ref, { coldStartBudget })` makes
+ * one without writing a class.
  */
 export interface IColdStartEventSink extends IEventSink {
   /** Fewest replicas kept running; 0 means deliveries may hit a cold start. */
