@@ -77,7 +77,11 @@ export class KnativeFeature {
   ) {}
 }
 
-/** Something in the app whose output needs Knative feature flags. */
+/**
+ * Something in the app whose output needs Knative feature flags. The library's Knative workloads implement it, and
+ * `KnativeFeatures` collects the flags of those in its cluster; it does not find other implementations: the flags
+ * of Knative objects the app writes itself go in `KnativeFeatures`' `enabled`.
+ */
 export interface IKnativeFeatureConsumer extends IConstruct {
   /** The flags its output needs, including the ones enabled by default. */
   readonly requiredKnativeFeatures: KnativeFeature[];
