@@ -21,6 +21,7 @@ export * from './training/gpu-notebook';
 export * from './multicluster/cluster-target';
 export * from './multicluster/karmada-placement';
 export * from './triton/model-config';
+export * from './triton/vllm-tensors';
 export * from './triton/triton-model-repo';
 export * from './triton/triton-workload';
 export * from './triton/triton-server';

@@ -109,7 +109,8 @@ export class ModelPlatform {
   public static readonly PYTHON = new ModelPlatform(undefined, 'python', 'model.py');
   /**
    * vLLM (`backend: "vllm"`), which NGC ships only in its `<yy.mm>-vllm-python-py3` images. It needs
-   * `decoupled: true` (or auto-complete), batches requests itself (leave `maxBatchSize` unset), and reads vLLM's
+   * `decoupled: true` (or auto-complete) and, as written, its inputs and outputs (`VllmTensors`), batches requests
+   * itself (leave `maxBatchSize` unset), and reads vLLM's
    * engine arguments from `model.json` in the version folder (publish it with the artifacts; its `model` is a path
    * in the pod's repository or a Hugging Face id); a model spread over several GPUs (`tensor_parallel_size` above 1)
    * takes KIND_MODEL instances, and on a server of several GPUs its instance groups are stated (Triton's default
