@@ -119,7 +119,11 @@ export class ModelPlatform {
   public static readonly VLLM = new ModelPlatform(undefined, 'vllm', undefined);
   /**
    * TensorRT-LLM (`backend: "tensorrtllm"`), which NGC ships only in its `<yy.mm>-trtllm-python-py3` images; it
-   * batches requests itself. The same as `ModelPlatform.custom('tensorrtllm')`.
+   * batches requests itself. An engine over several GPUs of the pod runs in the backend's orchestrator mode: set
+   * `TRTLLM_ORCHESTRATOR: 1` in `env`, and the one tritonserver starts the engine's MPI workers itself (the
+   * `gpu_device_ids` parameter picks the GPUs). An `mpirun` `command` would start every rank's tritonserver with
+   * the same flags (ports, shared-memory prefix) in one pod, where the backend's `launch_triton_server.py` gives
+   * each rank its own. The same as `ModelPlatform.custom('tensorrtllm')`.
    */
   public static readonly TENSORRT_LLM = new ModelPlatform(undefined, 'tensorrtllm', undefined);
 
