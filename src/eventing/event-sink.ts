@@ -54,6 +54,12 @@ export interface IColdStartEventSink extends IEventSink {
   readonly coldStartBudget: Duration;
   /** Name shown in messages. */
   readonly name: string;
+  /**
+   * How long the sink lets one request run before it answers with a timeout (a Knative Service's `timeout`): a
+   * delivery attempt ends then, however long the delivery's own timeout is.
+   * @default - not known: the delivery's timeout counts whole
+   */
+  readonly requestTimeout?: Duration;
 }
 
 /** Options of a sink referenced by name. */

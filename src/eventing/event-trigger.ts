@@ -114,6 +114,8 @@ export class EventTrigger extends Construct {
   private readonly filterAttributes?: Record<string, string>;
   private readonly filters: TriggerFilter[] = [];
   private readonly format?: DeliveryFormat;
+  /** How long one delivery attempt may last, in seconds, when a timeout bounds it. */
+  private readonly attemptSeconds?: number;
 
   public constructor(scope: Construct, id: string, props: EventTriggerProps) {
     super(scope, id);
@@ -167,7 +169,12 @@ export class EventTrigger extends Construct {
     const cold = coldStartOf(props.subscriber);
     const scalesToZero = cold !== undefined && cold.minScale === 0;
     const delay = this.backoffDelay.toMilliseconds() / 1000;
-    const timeout = this.timeout && this.timeout.toMilliseconds() / 1000;
+    // An attempt lasts the delivery's timeout, or less where the subscriber ends its requests sooner (a Knative
+    // Service answers 504 at its own timeout, a cold start included).
+    const ownTimeout = this.timeout && this.timeout.toMilliseconds() / 1000;
+    const requestTimeout = cold?.requestTimeout?.toMilliseconds();
+    this.attemptSeconds = ownTimeout !== undefined && requestTimeout !== undefined ? Math.min(ownTimeout, requestTimeout / 1000) : ownTimeout;
+    const timeout = this.attemptSeconds;
     this.retry = own.retry ?? inherited.retry ?? (scalesToZero
       ? retriesToCover(this.backoffPolicy, delay, cold.coldStartBudget.toSeconds(), timeout, DEFAULT_RETRY) ?? 20
       : DEFAULT_RETRY);
@@ -219,10 +226,12 @@ export class EventTrigger extends Construct {
     return features;
   }
 
-  /** How long a delivery keeps trying: the backoff between attempts plus one timeout per attempt when set. */
+  /**
+   * How long a delivery keeps trying: the backoff between attempts plus, when a timeout is set, one per attempt
+   * (the subscriber's own request timeout where that is shorter and known).
+   */
   public get deliveryWindow(): Duration {
-    const timeout = this.timeout && this.timeout.toMilliseconds() / 1000;
-    const seconds = coverageSeconds(this.backoffPolicy, this.backoffDelay.toMilliseconds() / 1000, this.retry, timeout);
+    const seconds = coverageSeconds(this.backoffPolicy, this.backoffDelay.toMilliseconds() / 1000, this.retry, this.attemptSeconds);
     return Duration.millis(Math.round(seconds * 1000));
   }
 
@@ -232,7 +241,9 @@ export class EventTrigger extends Construct {
     const waits = Array.from({ length: Math.min(this.retry, 4) }, (_, i) => `${round(backoffSeconds(this.backoffPolicy, delay, i + 1) - backoffSeconds(this.backoffPolicy, delay, i))}s`);
     const shown = this.retry > 4 ? `${waits.join(' + ')} + ...` : waits.join(' + ') || 'no wait';
     const backoff = `${this.retry} ${this.retry === 1 ? 'retry' : 'retries'} with ${this.backoffPolicy} backoff from ${isoDuration(this.backoffDelay)} wait ${round(backoffSeconds(this.backoffPolicy, delay, this.retry))}s (${shown})`;
-    const timeouts = timeout ? ` and ${this.retry + 1} attempts × ${round(timeout)}s timeout add ${round(timeout * (this.retry + 1))}s` : '';
+    const capped = this.timeout && timeout !== undefined && timeout < this.timeout.toMilliseconds() / 1000
+      ? ` ('${name}' ends a request after ${round(timeout)}s, before delivery.timeout's ${round(this.timeout.toMilliseconds() / 1000)}s)` : '';
+    const timeouts = timeout ? ` and ${this.retry + 1} attempts × ${round(timeout)}s timeout${capped} add ${round(timeout * (this.retry + 1))}s` : '';
     const needed = retriesToCover(this.backoffPolicy, delay, budget, timeout, 0);
     const fix = [
       needed !== undefined ? `set delivery.retry to ${needed} (${round(coverageSeconds(this.backoffPolicy, delay, needed, timeout))}s)` : 'raise delivery.retry',

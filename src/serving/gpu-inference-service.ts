@@ -478,6 +478,14 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     return this.progressDeadline;
   }
 
+  /**
+   * How long the service lets one request run: `timeout`, or the cluster's default (300s). A request waiting for a
+   * cold start ends then too, so an event delivery attempt lasts at most this long.
+   */
+  public get requestTimeout(): Duration {
+    return this.props.timeout ?? Duration.seconds(REVISION_TIMEOUT);
+  }
+
   /** The Knative Service for Karmada, with the node pool its pods were rendered with. */
   public get workloadPlacement(): WorkloadPlacement {
     return PlaceableWorkload.fromApiObject(this.apiObject, this.pod.nodePool).workloadPlacement;

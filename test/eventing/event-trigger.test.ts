@@ -117,6 +117,22 @@ describe('EventTrigger', () => {
     expect(t.deliveryWindow.toSeconds()).toBe(307);
   });
 
+  test('counts an attempt no longer than the subscriber lets a request run: its timeout ends a cold-start wait too', () => {
+    const c = chart();
+    // A 15-minute cold start, a 60s service timeout: 10-minute attempts would be cut at 60s (a 504 from Knative).
+    const slow = classifier(c, { timeout: Duration.seconds(60), progressDeadline: Duration.minutes(15), startupProbe: undefined });
+    const trigger = (id: string, retry?: number) => new EventTrigger(c, id, {
+      broker: Broker.fromBrokerName('default'), subscriber: slow, delivery: { deadLetterSink: errorsSink, retry, timeout: Duration.minutes(10) },
+    });
+    expect(() => trigger('fixed', 3)).toThrow("'delivery' must keep retrying for the cold-start budget of 'resnet50' (900s; it scales to zero), got 247s: " +
+      "3 retries with exponential backoff from PT1S wait 7s (1s + 2s + 4s) and 4 attempts × 60s timeout ('resnet50' ends a request after 60s, " +
+      "before delivery.timeout's 600s) add 240s; set delivery.retry to 9");
+    // Sized on its own: enough retries of 60s attempts.
+    const sized = trigger('sized');
+    expect(sized.retry).toBe(9);
+    expect(sized.deliveryWindow.toSeconds()).toBeGreaterThanOrEqual(900);
+  });
+
   test('drops undeliverable events only when asked to', () => {
     const c = chart();
     new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/'), delivery: { dropUndeliverableEvents: true } });
