@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { ApiObject, ApiObjectMetadata, Chart, Lazy, Names } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
 import { renderDestination, sinkDestination } from './_delivery';
 import { SETUP_SCRIPT } from './_minio-setup-script';
@@ -195,6 +195,19 @@ const UNSAFE_PREFIX = /[\t\n\r\f\v*?[\]'"\\$`]/;
 
 /** The webhook targets of the app's sources, by cluster: `<endpoint> <target id>` → the source's path. */
 const webhookTargets = perCluster(() => new Map<string, string>());
+const appTargets = new WeakMap<IConstruct, Map<string, string>>();
+/** The webhook targets set on MinIO servers outside the clusters, across the app: path by `<endpoint> <target id>`. */
+function appWebhookTargets(root: IConstruct): Map<string, string> {
+  let targets = appTargets.get(root);
+  if (targets === undefined) appTargets.set(root, targets = new Map());
+  return targets;
+}
+
+/** Whether `host` is a cluster's own address: a Service name, `<svc>.<ns>`, or under `.svc` / `.cluster.local`. */
+function isClusterLocalHost(host: string): boolean {
+  const labels = host.split('.');
+  return labels.length <= 2 || labels[2] === 'svc' || host.endsWith('.cluster.local');
+}
 
 /**
  * MinIO bucket notifications as CloudEvents on a Knative broker: uploads to a bucket trigger event-driven
@@ -282,7 +295,7 @@ export class MinIOImageSource extends Construct {
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.props = props;
-    const { url: endpoint, scheme } = parseEndpoint('endpoint', props.endpoint, 'MinIO');
+    const { url: endpoint, scheme, host } = parseEndpoint('endpoint', props.endpoint, 'MinIO');
     checkBucket('bucket', props.bucket);
     checkCaCertificate(props, scheme, (field) => field);
     checkSecretKeys(props, (field) => field);
@@ -329,12 +342,14 @@ export class MinIOImageSource extends Construct {
 
     // One webhook target per id on a MinIO server: a second source with the same id would overwrite the first's
     // target, and its bucket's events would go to the second adapter.
-    const targets = webhookTargets(this);
+    // A cluster-local address names each cluster's own MinIO; any other names one server for the whole app, whose
+    // sources in several cluster charts would overwrite each other's target (and restart MinIO in turn).
+    const targets = isClusterLocalHost(host) ? webhookTargets(this) : appWebhookTargets(this.node.root);
     const key = `${endpoint} ${targetId}`;
     const other = targets.get(key);
     if (other !== undefined) {
       throw propError('targetId', `unique per MinIO server (${endpoint}): '${other}' uses webhook target '${targetId}' already`, targetId,
-        'give one of the sources another name or targetId');
+        'give one of the sources another name or targetId, or keep the source in one cluster: a MinIO sends each bucket event to one target');
     }
     targets.set(key, this.node.path);
 

@@ -297,7 +297,8 @@ describe('MinIOImageSource', () => {
     const app = Testing.app();
     source(new Chart(app, 'a', { namespace: 'team-a' }), { metadata: { name: 'uploads' } });
     expect(() => source(new Chart(app, 'b', { namespace: 'team-b' }), { metadata: { name: 'uploads' } })).toThrow(
-      "'targetId' must be unique per MinIO server (http://minio.minio.svc.cluster.local:9000): 'a/uploads' uses webhook target 'uploads' already, got 'uploads': give one of the sources another name or targetId");
+      "'targetId' must be unique per MinIO server (http://minio.minio.svc.cluster.local:9000): 'a/uploads' uses webhook target 'uploads' already, got 'uploads': give one of the sources another name or targetId, " +
+      'or keep the source in one cluster: a MinIO sends each bucket event to one target');
     const other = source(new Chart(app, 'c', { namespace: 'team-c' }), { metadata: { name: 'uploads' }, targetId: 'team_c_uploads' });
     expect(other.targetArn).toBe('arn:minio:sqs::team_c_uploads:webhook');
     const elsewhere = source(new Chart(app, 'd', { namespace: 'team-d' }), { metadata: { name: 'uploads' }, endpoint: 'http://minio.other.svc.cluster.local:9000' });
@@ -310,6 +311,14 @@ describe('MinIOImageSource', () => {
     const onPrem = source(clusterChart('on-prem'), { metadata: { name: 'uploads' } });
     const cloud = source(clusterChart('cloud'), { metadata: { name: 'uploads' } });
     expect([onPrem.targetArn, cloud.targetArn]).toEqual(['arn:minio:sqs::uploads:webhook', 'arn:minio:sqs::uploads:webhook']);
+    // A MinIO outside the clusters is one server for all of them: a second cluster's source would overwrite the target.
+    const external = { metadata: { name: 'uploads' }, endpoint: 'https://minio.example.com' };
+    source(clusterChart('dc1'), external);
+    expect(() => source(clusterChart('dc2'), external)).toThrow("'targetId' must be unique per MinIO server (https://minio.example.com): 'dc1/uploads' uses webhook " +
+      "target 'uploads' already, got 'uploads': give one of the sources another name or targetId, or keep the source in one cluster: a MinIO sends each bucket event to one target");
+    // <svc>.<namespace> is a cluster's own address too.
+    source(clusterChart('dc3'), { metadata: { name: 'uploads' }, endpoint: 'http://minio.storage:9000' });
+    expect(() => source(clusterChart('dc4'), { metadata: { name: 'uploads' }, endpoint: 'http://minio.storage:9000' })).not.toThrow();
   });
 
   test('fails in a chart without a namespace', () => {
