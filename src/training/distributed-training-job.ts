@@ -291,7 +291,9 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * turn). Pod 0 hosts the store: the Job controller gives it the hostname `<job>-0`, which torch matches against
  * the endpoint host without DNS, and the others reach it through the Service of that name, which publishes
  * not-ready addresses. torch ranks the pods by host name, so pod 0 is group rank 0 and its host name is the
- * workers' `MASTER_ADDR`, which the Service resolves too (the other pods' host names do not resolve). The
+ * workers' `MASTER_ADDR`, which the Service resolves too (the other pods' host names do not resolve). It sorts the
+ * names as text, so from eleven pods on the group ranks stop following the completion indices (`<job>-10` comes
+ * before `<job>-2`): shard data by `RANK` or `GROUP_RANK`, not `JOB_COMPLETION_INDEX`. The
  * workers' own store runs on a free port of pod 0 (`TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`: torch 2.4+ shares the
  * rendezvous store with the workers by default, whose restarts broke when pods had spent different numbers of
  * restarts), and NCCL uses free ports too: a NetworkPolicy must let the Job's pods reach each other on any port.
@@ -305,7 +307,12 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
  * `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`) unless `env` sets them. `/dev/shm` is memory-backed.
- * InfiniBand/RoCE needs RDMA devices and `IPC_LOCK`, which these defaults do not grant. NCCL keeps its host
+ * InfiniBand/RoCE needs RDMA devices and `IPC_LOCK`, which these defaults do not grant. AWS EFA (p4d, p5) needs
+ * the EFA device plugin's `vpc.amazonaws.com/efa` resource, which this construct does not request: without it NCCL
+ * talks over TCP sockets. Add it to the trainer's limits with a JSON patch on `job`
+ * (`/spec/template/spec/containers/0/resources/limits/vpc.amazonaws.com~1efa`) and set libfabric's variables in
+ * `env`. Pod 0 also hosts the rendezvous store: each loss of its node (a spot reclaim) fails the other pods too,
+ * and those failures count toward `backoffLimit`. NCCL keeps its host
  * buffers in `/dev/shm` (`NCCL_CUMEM_HOST_ENABLE=0`): its cuMem host buffers need NUMA calls that the runtime's
  * default seccomp profile refuses without `CAP_SYS_NICE`.
  *
