@@ -178,6 +178,15 @@ export class EventTrigger extends Construct {
     this.retry = own.retry ?? inherited.retry ?? (scalesToZero
       ? retriesToCover(this.backoffPolicy, delay, cold.coldStartBudget.toSeconds(), timeout, DEFAULT_RETRY) ?? 20
       : DEFAULT_RETRY);
+    // Knative's dispatcher waits delay × 2^attempt (attempts from 0) as a Go Duration, int64 nanoseconds, which
+    // overflows beyond this many retries.
+    if (this.backoffPolicy === BackoffPolicy.EXPONENTIAL && delay > 0) {
+      const most = 1 + Math.floor(Math.log2((2 ** 63 - 1) / (delay * 1e9)));
+      if (this.retry > most) {
+        throw propError('delivery.retry', `at most ${most} with exponential backoff from ${isoDuration(this.backoffDelay)}: Knative's dispatcher computes each wait ` +
+          'as delay × 2^attempt in int64 nanoseconds, which overflows beyond that', this.retry, 'lower it, or use BackoffPolicy.LINEAR');
+      }
+    }
 
     const check = props.coldStartCheck ?? ColdStartCheck.FAIL;
     if (scalesToZero && check !== ColdStartCheck.SKIP) {

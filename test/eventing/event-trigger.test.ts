@@ -133,6 +133,16 @@ describe('EventTrigger', () => {
     expect(sized.deliveryWindow.toSeconds()).toBeGreaterThanOrEqual(900);
   });
 
+  test('fails an exponential retry count whose waits overflow the dispatcher\'s Go Duration', () => {
+    const t = (id: string, retry: number, backoffPolicy?: BackoffPolicy) => () => new EventTrigger(chart(), id, {
+      broker: Broker.fromBrokerName('default'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink, retry, backoffPolicy },
+    });
+    expect(t('many', 40)).toThrow("'delivery.retry' must be at most 34 with exponential backoff from PT1S: Knative's dispatcher computes each wait " +
+      'as delay × 2^attempt in int64 nanoseconds, which overflows beyond that, got 40: lower it, or use BackoffPolicy.LINEAR');
+    expect(t('edge', 34)).not.toThrow();
+    expect(t('linear', 40, BackoffPolicy.LINEAR)).not.toThrow();
+  });
+
   test('drops undeliverable events only when asked to', () => {
     const c = chart();
     new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/'), delivery: { dropUndeliverableEvents: true } });
