@@ -65,6 +65,14 @@ export interface GpuNotebookProps {
    */
   readonly baseUrl?: string;
   /**
+   * Whether the notebook is stopped: the Deployment keeps no pod (`replicas: 0`), which frees its GPU, while the
+   * workspace claim and the Service stay; set it back to false to start it again on the same workspace. A running
+   * notebook holds its GPU whether or not a kernel uses it (Jupyter's idle culling, in `NOTEBOOK_ARGS`, frees
+   * a kernel's GPU memory, not the GPU).
+   * @default false
+   */
+  readonly stopped?: boolean;
+  /**
    * How the notebook is reached.
    * @default NotebookServiceType.CLUSTER_IP
    */
@@ -364,7 +372,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
     this.deployment = wireApiObject(this, 'Resource', k8s.KubeDeployment, {
       metadata: { ...props.metadata, name: this.name },
       spec: {
-        replicas: 1,
+        replicas: props.stopped ? 0 : 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
         template: { metadata: { labels, annotations: nonEmptyRecord(props.podAnnotations) }, spec },

@@ -21,6 +21,16 @@ describe('GpuNotebook', () => {
       .toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
   });
 
+  test('stopped: no pod, so no GPU held; the workspace claim, the Service and the pod template stay', () => {
+    const running = build();
+    const stopped = build({ stopped: true });
+    expect(running.deployment.spec.replicas).toBe(1);
+    expect(stopped.deployment.spec.replicas).toBe(0);
+    expect(stopped.deployment.spec.template).toEqual(running.deployment.spec.template);
+    expect(ofKind(stopped.objects, 'v1', 'PersistentVolumeClaim')).toEqual(ofKind(running.objects, 'v1', 'PersistentVolumeClaim'));
+    expect(stopped.service).toEqual(running.service);
+  });
+
   test('every prop', () => {
     const chart = Testing.chart();
     new GpuNotebook(chart, 'lab', {
