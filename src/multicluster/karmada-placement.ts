@@ -253,7 +253,7 @@ export class KarmadaPlacement extends Construct {
 
     // Karmada keeps an object with the first policy that claims it: a workload placed twice is placed once.
     const placed = workloadClaims(this);
-    const workloadKey = `${placement.workload.apiVersion} ${placement.workload.kind} ${namespace ?? ''}/${placement.workload.name}`;
+    const workloadKey = objectKey(placement.workload.apiVersion, placement.workload.kind, namespace, placement.workload.name);
     const placedBy = placed.get(workloadKey);
     if (placedBy) {
       throw propError('workload', 'a workload no other KarmadaPlacement places: Karmada keeps an object with the first policy that claims it',
@@ -265,7 +265,7 @@ export class KarmadaPlacement extends Construct {
       // two placements goes to the targets of one of them only.
       const claims = companionClaims(this);
       const targetSet = [...names].sort().join(', ');
-      const keys = placement.companions.map((c) => `${c.apiVersion} ${c.kind} ${c.namespace ?? ''}/${c.name}`);
+      const keys = placement.companions.map((c) => objectKey(c.apiVersion, c.kind, c.namespace, c.name));
       placement.companions.forEach((c, i) => {
         const other = claims.get(keys[i]);
         if (other && other.targets !== targetSet) {
@@ -471,23 +471,11 @@ function podGpus(podSpec: any): Array<{ readonly gpu: GpuResource; readonly coun
   const asked: Array<{ readonly gpu: GpuResource; readonly count: number }> = [];
   for (const c of podSpec.containers as Array<{ resources?: { limits?: Record<string, unknown> } }>) {
     for (const [name, value] of Object.entries(c.resources?.limits ?? {})) {
-      const gpu = name === GpuResource.NVIDIA.name ? GpuResource.NVIDIA : name === GpuResource.NVIDIA_SHARED.name ? GpuResource.NVIDIA_SHARED
-        : name.startsWith(MIG_RESOURCE_PREFIX) ? migResource(name.slice(MIG_RESOURCE_PREFIX.length)) : undefined;
+      const gpu = GpuResource._ofNvidiaName(name);
       if (gpu) asked.push({ gpu, count: Number(value) });
     }
   }
   return asked;
-}
-const MIG_RESOURCE_PREFIX = 'nvidia.com/mig-';
-
-/**
- * The MIG resource named `nvidia.com/mig-<suffix>`, undefined for a name outside the profiles the library models (an
- * object made elsewhere). The device plugin writes a profile's '+' as '.' (1g.10gb+me is nvidia.com/mig-1g.10gb.me).
- */
-function migResource(suffix: string): GpuResource | undefined {
-  const m = /^([1-8]g\.\d+gb)(?:\.(me\.all|me|gfx)|(-me))?$/.exec(suffix);
-  if (!m) return undefined;
-  return GpuResource.mig(m[1] + (m[2] ? `+${m[2]}` : m[3] ?? ''));
 }
 
 /** Every container and init container image of the workload's rendered pod spec, with its path. */
@@ -548,6 +536,11 @@ function nodeAffinityPatch(podSpecPath: string, patch: PlaintextPatch): Plaintex
   if (patch.path !== `${podSpecPath}/affinity`) return patch;
   const value = (patch.value as { nodeAffinity?: unknown } | undefined)?.nodeAffinity;
   return { path: `${podSpecPath}/affinity/nodeAffinity`, operator: patch.operator, value };
+}
+
+/** An object's identity, as Karmada's policies claim objects: `<apiVersion> <kind> <namespace>/<name>`. */
+function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
+  return `${apiVersion} ${kind} ${namespace ?? ''}/${name}`;
 }
 
 /** The companions each KarmadaPlacement of a control plane propagates, with the targets it propagates them to. */

@@ -406,15 +406,20 @@ export function quantity(prop: string, size: Size | undefined): string | undefin
  * binary size takes the largest unit that keeps it whole.
  */
 
-/** `k` KiB in canonical form: the largest binary unit that keeps it whole. */
-function kibQuantity(k: number): string {
-  let n = k;
+/** `n` in the largest unit of `suffixes` (each `base` times the one before) that keeps it whole; 0 in the first. */
+function inLargestUnit(n: number, base: number, suffixes: readonly string[]): string {
+  let mantissa = n;
   let unit = 0;
-  while (unit < BINARY_SUFFIXES.length - 1 && n % 1024 === 0) {
-    n /= 1024;
+  while (mantissa !== 0 && unit < suffixes.length - 1 && mantissa % base === 0) {
+    mantissa /= base;
     unit++;
   }
-  return `${n}${BINARY_SUFFIXES[unit]}`;
+  return `${mantissa}${suffixes[unit]}`;
+}
+
+/** `k` KiB in canonical form: the largest binary unit that keeps it whole. */
+function kibQuantity(k: number): string {
+  return inLargestUnit(k, 1024, BINARY_SUFFIXES);
 }
 const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 
@@ -426,13 +431,7 @@ function cpuQuantity(cpu: Cpu): string {
 
 /** A count (GPUs, an HPA's average value) in canonical decimal form: `8`, `1500`, `50k`, `2M`. */
 export function countQuantity(n: number): string {
-  let mantissa = n;
-  let unit = 0;
-  while (mantissa !== 0 && unit < DECIMAL_SUFFIXES.length - 1 && mantissa % 1000 === 0) {
-    mantissa /= 1000;
-    unit++;
-  }
-  return `${mantissa}${DECIMAL_SUFFIXES[unit]}`;
+  return inLargestUnit(n, 1000, DECIMAL_SUFFIXES);
 }
 const DECIMAL_SUFFIXES = ['', 'k', 'M', 'G', 'T', 'P', 'E'];
 
@@ -597,19 +596,17 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
     readOnlyRootFilesystem: true,
   });
   const pulled = input.pullImage ?? ((image: string) => image);
-  const auxiliary = (c: AuxiliaryContainer): k8s.Container => {
-    return {
-      name: c.name,
-      image: pulled(c.image),
-      imagePullPolicy: pod.imagePullPolicy,
-      command: c.command,
-      args: c.args,
-      env: renderEnv(c.env ?? {}),
-      resources: pod.guaranteedQos ? guaranteedResources(c.resources) : c.resources,
-      securityContext: helperSecurity,
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
-    };
-  };
+  const auxiliary = (c: AuxiliaryContainer): k8s.Container => ({
+    name: c.name,
+    image: pulled(c.image),
+    imagePullPolicy: pod.imagePullPolicy,
+    command: c.command,
+    args: c.args,
+    env: renderEnv(c.env ?? {}),
+    resources: pod.guaranteedQos ? guaranteedResources(c.resources) : c.resources,
+    securityContext: helperSecurity,
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
+  });
   const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
   // The scheduler reads no emptyDir size limit: without a request for them, a pod lands on a node short of disk,
   // and the kubelet evicts it when a volume fills up (or its neighbours, under disk pressure).

@@ -673,14 +673,7 @@ export class GpuNodePool {
    * (`node.kubernetes.io/instance-type`, as `eks()` selects them), with the largest type; undefined otherwise.
    * @internal
    */
-  public get _maxGpusPerNode(): { readonly gpus: number; readonly instanceType: string } | undefined {
-    const one = this.nodeSelector?.[INSTANCE_TYPE_LABEL];
-    const many = (this.requiredNodeAffinity ?? []).map((q) => q._toKube()).find((r) => r.key === INSTANCE_TYPE_LABEL && r.operator === 'In')?.values;
-    const types = one !== undefined ? [one] : many;
-    if (!types?.length || types.some((t) => !EC2_INSTANCE_GPUS.has(t))) return undefined;
-    const largest = types.reduce((a, b) => (EC2_INSTANCE_GPUS.get(b)! > EC2_INSTANCE_GPUS.get(a)! ? b : a));
-    return { gpus: EC2_INSTANCE_GPUS.get(largest)!, instanceType: largest };
-  }
+  public readonly _maxGpusPerNode?: { readonly gpus: number; readonly instanceType: string };
 
   /**
    * `factory`: the factory's name, for errors. `partitionSize`: the MIG profile of every GPU, when the selector says
@@ -701,7 +694,18 @@ export class GpuNodePool {
     const product = this.nodeSelector?.[GFD_PRODUCT_LABEL];
     const gfdSize = product?.includes(GFD_MIG_INFIX) ? product.slice(product.lastIndexOf(GFD_MIG_INFIX) + GFD_MIG_INFIX.length) : undefined;
     this.gpuPartitionSize = partitionSize ?? plainMigProfile(this.nodeSelector?.[GKE_PARTITION_LABEL]) ?? plainMigProfile(gfdSize);
+    this._maxGpusPerNode = largestInstanceType(this.nodeSelector, this.requiredNodeAffinity);
   }
+}
+
+/** The largest of the EC2 instance types a selector and node affinity select, with its GPUs; undefined unless all are known. */
+function largestInstanceType(selector: Record<string, string> | undefined, affinity: NodeLabelQuery[] | undefined) {
+  const one = selector?.[INSTANCE_TYPE_LABEL];
+  const many = (affinity ?? []).map((q) => q._toKube()).find((r) => r.key === INSTANCE_TYPE_LABEL && r.operator === 'In')?.values;
+  const types = one !== undefined ? [one] : many;
+  if (!types?.length || types.some((t) => !EC2_INSTANCE_GPUS.has(t))) return undefined;
+  const largest = types.reduce((a, b) => (EC2_INSTANCE_GPUS.get(b)! > EC2_INSTANCE_GPUS.get(a)! ? b : a));
+  return { gpus: EC2_INSTANCE_GPUS.get(largest)!, instanceType: largest };
 }
 
 /** The GPU products of EC2 instance types, when each type's family has one GPU model; undefined otherwise. */

@@ -34,6 +34,18 @@ export class GpuResource {
     return new GpuResource(`nvidia.com/mig-${profile.replace(/\+/g, '.')}`, profile);
   }
 
+  /**
+   * The NVIDIA resource named `name` in a rendered pod spec (`nvidia.com/gpu`, `nvidia.com/gpu.shared`,
+   * `nvidia.com/mig-<profile>` with each `+` written as `.`), or undefined for any other name.
+   * @internal
+   */
+  public static _ofNvidiaName(name: string): GpuResource | undefined {
+    if (name === GpuResource.NVIDIA.name) return GpuResource.NVIDIA;
+    if (name === GpuResource.NVIDIA_SHARED.name) return GpuResource.NVIDIA_SHARED;
+    const m = /^nvidia\.com\/mig-([1-8]g\.\d+gb)(?:\.(me\.all|me|gfx)|(-me))?$/.exec(name);
+    return m ? GpuResource.mig(m[1] + (m[2] ? `+${m[2]}` : m[3] ?? '')) : undefined;
+  }
+
   /** Any other vendor's extended resource, by its fully qualified name (`vendor.example.com/gpu`). */
   public static custom(name: string): GpuResource {
     // An extended resource (IsExtendedResourceName): a qualified name with a domain, not a native one

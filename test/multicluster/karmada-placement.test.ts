@@ -14,6 +14,15 @@ const onPremPool = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB] })
 const onPrem = new ClusterTarget({ name: 'on-prem', nodePool: onPremPool, registryMirrors: { 'registry.example.com': 'harbor.dc1.example.com/ml-registry' } });
 const gke = new ClusterTarget({ name: 'gke-burst', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB, GkeAccelerator.NVIDIA_A100_80GB] }) });
 const aks = new ClusterTarget({ name: 'aks', nodePool: GpuNodePool.aks() });
+/** A TensorRT plan whose instances take `gib` GiB of GPU memory each. */
+const trtPlan = (gib: number) => ({
+  name: 'llm',
+  platform: ModelPlatform.TENSORRT_PLAN,
+  maxBatchSize: 8,
+  gpuMemoryPerInstance: Size.gibibytes(gib),
+  inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }],
+  outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }],
+});
 
 function trainingChart() {
   const chart = Testing.chart();
@@ -496,14 +505,7 @@ describe('KarmadaPlacement', () => {
     const chart = new Chart(Testing.app(), 'triton', { namespace: 'ml' });
     const repo = new TritonModelRepo(chart, 'repo', {
       artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')),
-      models: [{
-        name: 'llm',
-        platform: ModelPlatform.TENSORRT_PLAN,
-        maxBatchSize: 8,
-        gpuMemoryPerInstance: Size.gibibytes(30),
-        inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }],
-        outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }],
-      }],
+      models: [trtPlan(30)],
     });
     // Fits the on-prem A100 40GB it is rendered for.
     const server = new TritonServer(chart, 'triton', { repository: repo, nodePool: onPremPool, replicas: 1, metadata: { name: 'llm' } });
@@ -516,7 +518,7 @@ describe('KarmadaPlacement', () => {
     // A target with GPUs it fits passes.
     const ok = new Chart(Testing.app(), 'ok', { namespace: 'ml' });
     const okRepo = new TritonModelRepo(ok, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(ok, 'c', 'models')) });
-    okRepo.addModel({ ...repo.models[0].config.props, gpuMemoryPerInstance: Size.gibibytes(30) });
+    okRepo.addModel(trtPlan(30));
     const okServer = new TritonServer(ok, 'triton', { repository: okRepo, nodePool: onPremPool, replicas: 1, metadata: { name: 'llm' } });
     const a100 = new ClusterTarget({ name: 'gke-a100', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_TESLA_A100] }) });
     new KarmadaPlacement(ok, 'placement', { workload: PlaceableWorkload.fromApiObject(okServer.deployment, onPremPool), targets: [onPrem, a100] });
@@ -524,14 +526,7 @@ describe('KarmadaPlacement', () => {
   });
 
   describe('a Triton workload on the targets\' pools', () => {
-    const model = {
-      name: 'llm',
-      platform: ModelPlatform.TENSORRT_PLAN,
-      maxBatchSize: 8,
-      gpuMemoryPerInstance: Size.gibibytes(12),
-      inputs: [{ name: 'in', dataType: TensorDataType.FP32, dims: [3] }],
-      outputs: [{ name: 'out', dataType: TensorDataType.FP32, dims: [3] }],
-    };
+    const model = trtPlan(12);
     const errorsOf = (build: (chart: Chart, repo: TritonModelRepo) => void) => {
       const chart = new Chart(Testing.app(), 't', { namespace: 'ml' });
       const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart, 'c', 'models')), models: [model] });
