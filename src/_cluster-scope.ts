@@ -68,9 +68,18 @@ export function clusterScopeOf(construct: IConstruct): IConstruct {
  * (its Knative config-features, the webhook targets of its MinIO servers), which another cluster's never touch.
  */
 export function perCluster<T>(init: () => T): (construct: IConstruct) => T {
+  return perScope(clusterScopeOf, init);
+}
+
+/** State kept per app (the root of the construct tree), as `perCluster` keeps it per cluster. */
+export function perApp<T>(init: () => T): (construct: IConstruct) => T {
+  return perScope((construct) => construct.node.root, init);
+}
+
+function perScope<T>(scopeOf: (construct: IConstruct) => IConstruct, init: () => T): (construct: IConstruct) => T {
   const state = new WeakMap<IConstruct, T>();
   return (construct) => {
-    const scope = clusterScopeOf(construct);
+    const scope = scopeOf(construct);
     let value = state.get(scope);
     if (value === undefined) {
       value = init();

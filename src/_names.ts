@@ -128,3 +128,9 @@ export function clusterLocalHost(name: string, namespace: string | undefined): s
   }
   return `${name}.${namespace}.svc.cluster.local`;
 }
+
+/** Whether `host` is a cluster's own address: a Service name, `<svc>.<ns>`, or under `.svc` / `.cluster.local`. */
+export function isClusterLocalHost(host: string): boolean {
+  const labels = host.split('.');
+  return labels.length <= 2 || labels[2] === 'svc' || host.endsWith('.cluster.local');
+}

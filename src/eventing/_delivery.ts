@@ -97,6 +97,20 @@ function backoffStep(policy: BackoffPolicy, delaySeconds: number, i: number): nu
   return policy === BackoffPolicy.EXPONENTIAL ? delaySeconds * 2 ** i : delaySeconds * i;
 }
 
+/**
+ * Throws when `retries` retries of exponential backoff from `delay` overflow Knative's dispatcher, which computes
+ * each wait as `delay × 2^i` in a Go Duration (int64 nanoseconds).
+ */
+export function checkBackoffRange(prop: string, policy: BackoffPolicy, delay: Duration, retries: number): void {
+  const delaySeconds = delay.toMilliseconds() / 1000;
+  if (policy !== BackoffPolicy.EXPONENTIAL || delaySeconds <= 0) return;
+  const most = 1 + Math.floor(Math.log2((2 ** 63 - 1) / (delaySeconds * 1e9)));
+  if (retries > most) {
+    throw propError(prop, `at most ${most} with exponential backoff from ${isoDuration(delay)}: Knative's dispatcher computes each wait ` +
+      'as delay × 2^attempt in int64 nanoseconds, which overflows beyond that', retries, 'lower it, or use BackoffPolicy.LINEAR');
+  }
+}
+
 /** How long a delivery keeps trying, in seconds: the backoff plus, when set, one timeout per attempt. */
 export function coverageSeconds(policy: BackoffPolicy, delaySeconds: number, retries: number, timeoutSeconds?: number): number {
   return backoffSeconds(policy, delaySeconds, retries) + (timeoutSeconds ?? 0) * (retries + 1);

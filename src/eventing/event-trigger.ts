@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  backoffSeconds, checkDeliveryOptions, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY,
+  backoffSeconds, checkBackoffRange, checkDeliveryOptions, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY,
   isoDuration, renderDelivery, renderDestination, retriesToCover, sinkDestination,
 } from './_delivery';
 import { IBroker } from './broker';
@@ -173,20 +173,12 @@ export class EventTrigger extends Construct {
     // Service answers 504 at its own timeout, a cold start included).
     const ownTimeout = this.timeout && this.timeout.toMilliseconds() / 1000;
     const requestTimeout = cold?.requestTimeout?.toMilliseconds();
-    this.attemptSeconds = ownTimeout !== undefined && requestTimeout !== undefined ? Math.min(ownTimeout, requestTimeout / 1000) : ownTimeout;
-    const timeout = this.attemptSeconds;
+    const timeout = ownTimeout !== undefined && requestTimeout !== undefined ? Math.min(ownTimeout, requestTimeout / 1000) : ownTimeout;
+    this.attemptSeconds = timeout;
     this.retry = own.retry ?? inherited.retry ?? (scalesToZero
       ? retriesToCover(this.backoffPolicy, delay, cold.coldStartBudget.toSeconds(), timeout, DEFAULT_RETRY) ?? 20
       : DEFAULT_RETRY);
-    // Knative's dispatcher waits delay × 2^attempt (attempts from 0) as a Go Duration, int64 nanoseconds, which
-    // overflows beyond this many retries.
-    if (this.backoffPolicy === BackoffPolicy.EXPONENTIAL && delay > 0) {
-      const most = 1 + Math.floor(Math.log2((2 ** 63 - 1) / (delay * 1e9)));
-      if (this.retry > most) {
-        throw propError('delivery.retry', `at most ${most} with exponential backoff from ${isoDuration(this.backoffDelay)}: Knative's dispatcher computes each wait ` +
-          'as delay × 2^attempt in int64 nanoseconds, which overflows beyond that', this.retry, 'lower it, or use BackoffPolicy.LINEAR');
-      }
-    }
+    checkBackoffRange('delivery.retry', this.backoffPolicy, this.backoffDelay, this.retry);
 
     const check = props.coldStartCheck ?? ColdStartCheck.FAIL;
     if (scalesToZero && check !== ColdStartCheck.SKIP) {

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { ApiObject, ApiObjectMetadata, Chart, Lazy, Names } from 'cdk8s';
 import { EnvValue, ISecret, k8s } from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { checkExtensions, renderCeOverrides } from './_ce-overrides';
 import { renderDestination, sinkDestination } from './_delivery';
 import { SETUP_SCRIPT } from './_minio-setup-script';
@@ -9,9 +9,9 @@ import { DEFAULT_NODE_IMAGE, nodeScriptService } from './_node-script';
 import { adapterScript, ceHeaderValue } from './adapter/minio-cloudevents-adapter';
 import { IEventSink } from './event-sink';
 import { TriggerFilter } from './filters';
-import { imagePullerOf, perCluster } from '../_cluster-scope';
+import { imagePullerOf, perApp, perCluster } from '../_cluster-scope';
 import { checkInteger, propError } from '../_errors';
-import { checkDns1035Name, checkMetadata, checkSecretKey, LABEL_VALUE } from '../_names';
+import { checkDns1035Name, checkMetadata, checkSecretKey, clusterLocalHost, isClusterLocalHost, LABEL_VALUE } from '../_names';
 import { sortedRecord } from '../_order';
 import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
@@ -195,19 +195,8 @@ const UNSAFE_PREFIX = /[\t\n\r\f\v*?[\]'"\\$`]/;
 
 /** The webhook targets of the app's sources, by cluster: `<endpoint> <target id>` → the source's path. */
 const webhookTargets = perCluster(() => new Map<string, string>());
-const appTargets = new WeakMap<IConstruct, Map<string, string>>();
 /** The webhook targets set on MinIO servers outside the clusters, across the app: path by `<endpoint> <target id>`. */
-function appWebhookTargets(root: IConstruct): Map<string, string> {
-  let targets = appTargets.get(root);
-  if (targets === undefined) appTargets.set(root, targets = new Map());
-  return targets;
-}
-
-/** Whether `host` is a cluster's own address: a Service name, `<svc>.<ns>`, or under `.svc` / `.cluster.local`. */
-function isClusterLocalHost(host: string): boolean {
-  const labels = host.split('.');
-  return labels.length <= 2 || labels[2] === 'svc' || host.endsWith('.cluster.local');
-}
+const appWebhookTargets = perApp(() => new Map<string, string>());
 
 /**
  * MinIO bucket notifications as CloudEvents on a Knative broker: uploads to a bucket trigger event-driven
@@ -344,7 +333,7 @@ export class MinIOImageSource extends Construct {
     // target, and its bucket's events would go to the second adapter.
     // A cluster-local address names each cluster's own MinIO; any other names one server for the whole app, whose
     // sources in several cluster charts would overwrite each other's target (and restart MinIO in turn).
-    const targets = isClusterLocalHost(host) ? webhookTargets(this) : appWebhookTargets(this.node.root);
+    const targets = isClusterLocalHost(host) ? webhookTargets(this) : appWebhookTargets(this);
     const key = `${endpoint} ${targetId}`;
     const other = targets.get(key);
     if (other !== undefined) {
@@ -358,7 +347,7 @@ export class MinIOImageSource extends Construct {
     this.typePrefix = typePrefix;
     this.eventTypePrefixes = this.events.map((e) => this.typePrefixOf(e));
     const adapterName = `${base}-adapter`;
-    this.webhookEndpoint = `http://${adapterName}.${namespace}.svc.cluster.local/`;
+    this.webhookEndpoint = `http://${clusterLocalHost(adapterName, namespace)}/`;
     const labels = {
       ...props.metadata?.labels,
       'app.kubernetes.io/name': 'minio-cloudevents-adapter',
