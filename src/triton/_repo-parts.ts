@@ -1,5 +1,6 @@
 /** Internal shapes shared by the model repository and the Triton workloads; never exported from the index. */
 import { EnvValue, k8s } from 'cdk8s-plus-27';
+import { InstanceGroupKind } from './model-config';
 import { AuxiliaryContainer } from '../scheduling/_pod-spec';
 
 /** How the artifacts reach the pod. */
@@ -20,4 +21,9 @@ export interface RepoPodParts {
   /** Mounts of the Triton container. */
   readonly mounts: k8s.VolumeMount[];
   readonly initContainers: AuxiliaryContainer[];
+}
+
+/** Whether an instance group of `kind` puts its instances on GPUs (KIND_GPU, KIND_AUTO, or the default kind). */
+export function isGpuGroup(kind: InstanceGroupKind | undefined): boolean {
+  return kind === undefined || kind === InstanceGroupKind.GPU || kind === InstanceGroupKind.AUTO;
 }

@@ -5,7 +5,7 @@
  */
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { InstanceGroupKind } from './model-config';
+import { isGpuGroup } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
@@ -272,7 +272,7 @@ function vllmProblems(model: TritonModel, gpuCount: number, control: ModelContro
   // KIND_GPU instance when model.json asks for tensor or pipeline parallelism, and otherwise loads a copy per GPU.
   // A GPU or AUTO group without gpus does the same: an instance on every GPU.
   const groups = model.config.props.instanceGroups ?? [];
-  const everyGpu = groups.length === 0 ? 'unset' : groups.some((g) => g.kind !== InstanceGroupKind.MODEL && g.kind !== InstanceGroupKind.CPU && !g.gpus?.length) ? 'a GPU group without gpus' : undefined;
+  const everyGpu = groups.length === 0 ? 'unset' : groups.some((g) => isGpuGroup(g.kind) && !g.gpus?.length) ? 'a GPU group without gpus' : undefined;
   if (gpuCount > 1 && everyGpu) {
     errors.push(propError(`model[${model.name}].instanceGroups`, `set for a vLLM model on a server of ${gpuCount} GPUs, GPU groups with their gpus: Triton puts a KIND_GPU ` +
       'instance on each GPU otherwise, which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads ' +

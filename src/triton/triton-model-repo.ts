@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import { ApiObject, ApiObjectMetadata, Lazy, Size } from 'cdk8s';
 import { EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ArtifactKind, RepoPodParts } from './_repo-parts';
-import { InstanceGroupKind, ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
+import { ArtifactKind, isGpuGroup, RepoPodParts } from './_repo-parts';
+import { ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { checkInteger, propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
@@ -288,9 +288,6 @@ export class TritonModel {
   }
 }
 
-function isGpuGroup(kind: InstanceGroupKind | undefined): boolean {
-  return kind === undefined || kind === InstanceGroupKind.GPU || kind === InstanceGroupKind.AUTO;
-}
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);

@@ -211,10 +211,8 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
   private readonly triton: TritonPod;
   private readonly selector: Record<string, string>;
   private readonly scraping: MetricsScraping;
-  /** Whether the Deployment replaces its one pod instead of rolling: its repository is on a single-node claim. */
-  private readonly recreate: boolean;
-  /** The strategy given, as the Deployment writes it. */
-  private readonly strategy?: k8s.DeploymentStrategy;
+  /** How the Deployment replaces its pods, as it writes it: the strategy given, or the default for the claim. */
+  private readonly strategy: k8s.DeploymentStrategy;
   /**
    * The Deployment spec as wire JSON, kept under the repository's revision: validation (once per chart, as cdk8s
    * runs it) and synth share one render until a model is added.
@@ -232,16 +230,23 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
     this.gpuCount = this.triton.pod.gpuCount;
     this.scraping = checkScraping(props, this.triton.metrics);
     validateDeploymentProps(props, this.triton.metrics);
-    // One replica on a single-node claim is replaced, not rolled (see deploymentSpec); more run side by side.
+    // More replicas of a repository on a single-node claim would run side by side.
     const maxReplicas = props.replicas ?? props.autoscaling?.maxReplicas ?? DEFAULT_MAX_REPLICAS;
     if (maxReplicas > 1) checkRepositoryClaim(props.repository, `up to ${maxReplicas} replicas (${props.replicas !== undefined ? 'replicas' : 'autoscaling.maxReplicas'}) run side by side`);
-    this.recreate = maxReplicas === 1 && onSingleNodeClaim(props.repository);
-    this.strategy = props.strategy && kubeStrategy(props.strategy);
-    const surge = this.strategy?.rollingUpdate?.maxSurge?.value;
-    if (this.recreate && this.strategy?.type === 'RollingUpdate' && surge !== 0 && surge !== '0%') {
+    // One replica on a single-node claim is replaced: a rollout would start the new pod beside the old one, on a claim
+    // only the old one's node can attach. RollingUpdate is spelled out with the apiserver's defaults so the applier
+    // owns rollingUpdate: a later switch to Recreate then drops it, where server-side apply would keep the defaulted
+    // block, which Recreate forbids.
+    const singleNodeClaim = maxReplicas === 1 && onSingleNodeClaim(props.repository);
+    const given = props.strategy && kubeStrategy(props.strategy);
+    const surge = given?.rollingUpdate?.maxSurge?.value;
+    if (singleNodeClaim && given?.type === 'RollingUpdate' && surge !== 0 && surge !== '0%') {
       throw propError('strategy', "Recreate, or a rolling update without surge, for one replica on a ReadWriteOnce repository claim: a new pod beside the old one can't attach it",
         `a surge of ${surge ?? '25%'}`, 'DeploymentStrategy.recreate(), or rollingUpdate({ maxSurge: PercentOrAbsolute.absolute(0), maxUnavailable: PercentOrAbsolute.absolute(1) })');
     }
+    this.strategy = given ?? (singleNodeClaim ? { type: 'Recreate' } : {
+      type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromString('25%') },
+    });
 
     this.deployment = new ApiObject(this, 'Deployment', {
       ...k8s.KubeDeployment.GVK,
@@ -423,12 +428,7 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
     };
     return {
       replicas: p.replicas,
-      // A rollout would start the new pod beside the old one, on a claim only the old one's node can attach.
-      // RollingUpdate is spelled out with the apiserver's defaults so the applier owns rollingUpdate: a later switch
-      // to Recreate then drops it, where server-side apply would keep the defaulted block, which Recreate forbids.
-      strategy: this.strategy ?? (this.recreate ? { type: 'Recreate' } : {
-        type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromString('25%') },
-      }),
+      strategy: this.strategy,
       // Rolling out waits for model loading; the budget grows with the startup probe's.
       progressDeadlineSeconds: tritonProgressDeadline(t.startupTimeout).toSeconds(),
       selector: { matchLabels: this.selector },
