@@ -63,6 +63,52 @@ const EC2_INSTANCE_GPUS: ReadonlyMap<string, number> = new Map([
 function sizes(family: string, gpus: Record<string, number>): Array<[string, number]> {
   return Object.entries(gpus).map(([size, count]) => [`${family}.${size}`, count]);
 }
+/**
+ * The GPUs of Azure's NVIDIA GPU VM sizes (`node.kubernetes.io/instance-type` on AKS) from Azure's size tables, with
+ * the product where the library knows the GPU (ND H200 v5's H200 and NDv2's V100 32GB it does not). Keyed in
+ * lowercase: Azure's APIs do not keep the case of size names (Cluster Autoscaler looks them up regardless of case).
+ */
+const AZURE_VM_GPUS: ReadonlyMap<string, MachineGpus> = new Map<string, MachineGpus>([
+  ...['nc4as_t4_v3', 'nc8as_t4_v3', 'nc16as_t4_v3'].map((size) => azure(size, 1, GpuProduct.T4)),
+  azure('nc64as_t4_v3', 4, GpuProduct.T4),
+  azure('nc24ads_a100_v4', 1, GpuProduct.A100_PCIE_80GB), azure('nc48ads_a100_v4', 2, GpuProduct.A100_PCIE_80GB),
+  azure('nc96ads_a100_v4', 4, GpuProduct.A100_PCIE_80GB),
+  azure('nd96asr_v4', 8, GpuProduct.A100_SXM4_40GB), azure('nd96amsr_a100_v4', 8, GpuProduct.A100_SXM4_80GB),
+  azure('nc40ads_h100_v5', 1, GpuProduct.H100_NVL), azure('nc80adis_h100_v5', 2, GpuProduct.H100_NVL),
+  azure('nd96isr_h100_v5', 8, GpuProduct.H100_80GB_HBM3), azure('nd96isr_h200_v5', 8), azure('nd40rs_v2', 8),
+]);
+function azure(size: string, gpus: number, product?: GpuProduct): [string, MachineGpus] {
+  return [`standard_${size}`, { gpus, product }];
+}
+/**
+ * The GPUs and GKE accelerator (`cloud.google.com/gke-accelerator`) of Compute Engine's accelerator-optimized machine
+ * types, each with a fixed number of GPUs (Google's machine tables; the `-<n>g` suffix is the count). A3 Edge's
+ * accelerator is not in Google's tables: it is left out of the accelerator check.
+ */
+const GCE_MACHINE_GPUS: ReadonlyMap<string, MachineGpus> = new Map<string, MachineGpus>([
+  ...gce('a2-highgpu', [1, 2, 4, 8], 'nvidia-tesla-a100', GpuProduct.A100_SXM4_40GB),
+  ['a2-megagpu-16g', { gpus: 16, accelerator: 'nvidia-tesla-a100', product: GpuProduct.A100_SXM4_40GB }],
+  ...gce('a2-ultragpu', [1, 2, 4, 8], 'nvidia-a100-80gb', GpuProduct.A100_SXM4_80GB),
+  ...gce('a3-highgpu', [1, 2, 4, 8], 'nvidia-h100-80gb', GpuProduct.H100_80GB_HBM3),
+  ['a3-edgegpu-8g', { gpus: 8, product: GpuProduct.H100_80GB_HBM3 }],
+  ['a3-megagpu-8g', { gpus: 8, accelerator: 'nvidia-h100-mega-80gb', product: GpuProduct.H100_80GB_HBM3 }],
+  ['a3-ultragpu-8g', { gpus: 8, accelerator: 'nvidia-h200-141gb' }],
+  ['a4-highgpu-8g', { gpus: 8, accelerator: 'nvidia-b200' }],
+  ...Object.entries({ 4: 1, 8: 1, 12: 1, 16: 1, 24: 2, 32: 1, 48: 4, 96: 8 })
+    .map(([cpus, gpus]): [string, MachineGpus] => [`g2-standard-${cpus}`, { gpus, accelerator: 'nvidia-l4', product: GpuProduct.L4 }]),
+]);
+function gce(series: string, counts: number[], accelerator: string, product: GpuProduct): Array<[string, MachineGpus]> {
+  return counts.map((gpus) => [`${series}-${gpus}g`, { gpus, accelerator, product }]);
+}
+/**
+ * What a node of a known machine type has: its number of GPUs, their product where the library knows it, and (on
+ * GKE) the accelerator label it carries.
+ */
+type MachineGpus = { readonly gpus: number; readonly product?: GpuProduct; readonly accelerator?: string };
+/** The GPUs of a node of a known EC2 instance type, Azure VM size or Compute Engine machine type; undefined for any other. */
+function instanceTypeGpus(type: string): number | undefined {
+  return EC2_INSTANCE_GPUS.get(type) ?? AZURE_VM_GPUS.get(type.toLowerCase())?.gpus ?? GCE_MACHINE_GPUS.get(type)?.gpus;
+}
 const EKS_AUTO_GPU_NAME_LABEL = 'eks.amazonaws.com/instance-gpu-name';
 const EKS_COMPUTE_TYPE_LABEL = 'eks.amazonaws.com/compute-type';
 const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
@@ -316,9 +362,18 @@ export interface GkeNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * Accelerator types to run on (`cloud.google.com/gke-accelerator`): one is a node selector, several a
    * required node affinity. Also sets the pool's products for memory-budget checks.
-   * @default - any accelerator
+   * @default - any accelerator; the products then follow from `machineTypes` where the library knows the GPU of each
    */
   readonly accelerators?: GkeAccelerator[];
+  /**
+   * Compute Engine machine types to run on (`node.kubernetes.io/instance-type`, e.g. `a3-highgpu-8g`): one is a node
+   * selector, several a required node affinity. Where each is a known accelerator-optimized type (A2, A3, A4, G2,
+   * whose GPUs are fixed), a pod that asks for more GPUs than the largest of them has fails at synth (it would stay
+   * Pending; on GPU partitions it would get several MIG devices, of which a CUDA process uses one), and each must
+   * carry one of `accelerators`.
+   * @default - any machine type
+   */
+  readonly machineTypes?: string[];
   /**
    * MIG partition size of the nodes (`cloud.google.com/gke-gpu-partition-size`, e.g. `1g.10gb`). GKE exposes
    * each partition as one `nvidia.com/gpu` (single strategy): keep `GpuResource.NVIDIA` as the resource.
@@ -381,7 +436,9 @@ export enum GkeGpuDriverVersion {
 export interface AksNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * VM sizes to run on (`node.kubernetes.io/instance-type`, e.g. `Standard_NC24ads_A100_v4`); AKS labels the
-   * accelerator only as `nvidia`, so the VM size is what picks the GPU model.
+   * accelerator only as `nvidia`, so the VM size is what picks the GPU model. Where each is a known size of the
+   * NCasT4_v3, NC A100 v4, ND A100 v4, NDm A100 v4, NC H100 v5, ND H100 v5, ND H200 v5 or NDv2 series, a pod that
+   * asks for more GPUs than the largest of them has fails at synth (it would stay Pending).
    * @default - any NVIDIA GPU VM size
    */
   readonly vmSizes?: string[];
@@ -391,8 +448,10 @@ export interface AksNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly agentPool?: string;
   /**
-   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement).
-   * @default - unknown
+   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement). Where the library
+   * knows the GPU of each of `vmSizes`, each must be one of theirs.
+   * @default - the products of `vmSizes` where the library knows the GPU of each (the series above but ND H200 v5 and
+   * NDv2), else unknown
    */
   readonly products?: GpuProduct[];
   /**
@@ -545,7 +604,17 @@ export class GpuNodePool {
   /** GPU nodes of a GKE Standard cluster, by accelerator type, MIG partition size and GPU sharing. */
   public static gke(options: GkeNodePoolOptions = {}): GpuNodePool {
     checkListed('gke.accelerators', options.accelerators);
+    checkListed('gke.machineTypes', options.machineTypes);
     const accelerators = options.accelerators ?? [];
+    const machineTypes = options.machineTypes ?? [];
+    const acceleratorValues = accelerators.map((a) => a.value);
+    for (const type of machineTypes) {
+      const carried = GCE_MACHINE_GPUS.get(type)?.accelerator;
+      if (accelerators.length > 0 && carried !== undefined && !acceleratorValues.includes(carried)) {
+        throw propError('gke.machineTypes', `machine types whose GPUs the accelerators select (${acceleratorValues.join(', ')}): a node matches both selectors`,
+          `${type}, whose GPUs are ${carried}`, `drop ${type}, or add GkeAccelerator.of('${carried}') to accelerators`);
+      }
+    }
     if (options.gpuPartitionSize !== undefined && !PLAIN_MIG_PROFILE.test(options.gpuPartitionSize)) {
       throw propError('gke.gpuPartitionSize', "a MIG partition size such as '1g.10gb' or '3g.40gb'", options.gpuPartitionSize);
     }
@@ -555,7 +624,8 @@ export class GpuNodePool {
     }
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
-    selectOneOrMany(selector, affinity, GKE_ACCELERATOR_LABEL, accelerators.map((a) => a.value), 'gke.accelerators');
+    selectOneOrMany(selector, affinity, GKE_ACCELERATOR_LABEL, acceleratorValues, 'gke.accelerators');
+    selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, machineTypes, 'gke.machineTypes');
     if (options.gpuPartitionSize !== undefined) selector[GKE_PARTITION_LABEL] = options.gpuPartitionSize;
     if (options.sharing === GpuSharing.NONE) {
       affinity.push(NodeLabelQuery.doesNotExist(GKE_SHARING_LABEL));
@@ -567,12 +637,12 @@ export class GpuNodePool {
     selectOne(selector, GKE_COMPUTE_CLASS_LABEL, options.computeClass, 'gke.computeClass');
     if (options.spot) selector[GKE_SPOT_LABEL] = 'true';
     if (options.driverVersion !== undefined) selector[GKE_DRIVER_VERSION_LABEL] = options.driverVersion;
-    const products = accelerators.map((a) => a.product).filter((p): p is GpuProduct => p !== undefined);
+    const products = accelerators.length > 0 ? accelerators.map((a) => a.product) : machineTypes.map((t) => GCE_MACHINE_GPUS.get(t)?.product);
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [gpuTaintToleration()],
-      products: products.length === accelerators.length ? dedupe(products) : undefined,
+      products: products.length > 0 && products.every((p) => p !== undefined) ? dedupe(products as GpuProduct[]) : undefined,
       runtimeClassName: options.runtimeClassName,
     }, 'gke');
   }
@@ -581,6 +651,13 @@ export class GpuNodePool {
   public static aks(options: AksNodePoolOptions = {}): GpuNodePool {
     checkListed('aks.vmSizes', options.vmSizes);
     checkListed('aks.products', options.products);
+    const ofSizes = vmSizeProducts(options.vmSizes ?? []);
+    for (const product of options.products ?? []) {
+      if (ofSizes && !ofSizes.includes(product)) {
+        throw propError('aks.products', `GPUs of the vmSizes (${ofSizes.map((p) => p.label).join(', ')}): products size the GPU memory budget`,
+          product.label, 'list the products of those VM sizes, or leave products unset to take them from the VM sizes');
+      }
+    }
     const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
     const affinity: NodeLabelQuery[] = [];
     selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.vmSizes ?? [], 'aks.vmSizes');
@@ -589,7 +666,7 @@ export class GpuNodePool {
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [NodeTaintQuery.is('sku', 'gpu', { effect: TaintEffect.NO_SCHEDULE })],
-      products: options.products,
+      products: options.products ?? ofSizes,
       runtimeClassName: options.runtimeClassName,
     }, 'aks');
   }
@@ -669,8 +746,9 @@ export class GpuNodePool {
   }
 
   /**
-   * The most whole GPUs a node of the pool has, where the pool selects EC2 instance types whose GPUs are known
-   * (`node.kubernetes.io/instance-type`, as `eks()` selects them), with the largest type; undefined otherwise.
+   * The most whole GPUs a node of the pool has, where the pool selects EC2 instance types, Azure VM sizes or Compute
+   * Engine machine types whose GPUs are known (`node.kubernetes.io/instance-type`, as `eks()`, `aks()` and `gke()`
+   * select them), with the largest type; undefined otherwise.
    * @internal
    */
   public readonly _maxGpusPerNode?: { readonly gpus: number; readonly instanceType: string };
@@ -698,19 +776,29 @@ export class GpuNodePool {
   }
 }
 
-/** The largest of the EC2 instance types a selector and node affinity select, with its GPUs; undefined unless all are known. */
+/**
+ * The largest of the instance types (EC2) or VM sizes (Azure) a selector and node affinity select, with its GPUs;
+ * undefined unless the GPUs of all are known.
+ */
 function largestInstanceType(selector: Record<string, string> | undefined, affinity: NodeLabelQuery[] | undefined) {
   const one = selector?.[INSTANCE_TYPE_LABEL];
   const many = (affinity ?? []).map((q) => q._toKube()).find((r) => r.key === INSTANCE_TYPE_LABEL && r.operator === 'In')?.values;
   const types = one !== undefined ? [one] : many;
-  if (!types?.length || types.some((t) => !EC2_INSTANCE_GPUS.has(t))) return undefined;
-  const largest = types.reduce((a, b) => (EC2_INSTANCE_GPUS.get(b)! > EC2_INSTANCE_GPUS.get(a)! ? b : a));
-  return { gpus: EC2_INSTANCE_GPUS.get(largest)!, instanceType: largest };
+  if (!types?.length || types.some((t) => instanceTypeGpus(t) === undefined)) return undefined;
+  const largest = types.reduce((a, b) => (instanceTypeGpus(b)! > instanceTypeGpus(a)! ? b : a));
+  return { gpus: instanceTypeGpus(largest)!, instanceType: largest };
 }
 
 /** The GPU products of EC2 instance types, when each type's family has one GPU model; undefined otherwise. */
 function familyProducts(instanceTypes: string[]): GpuProduct[] | undefined {
   const derived = instanceTypes.map((t) => EKS_FAMILY_PRODUCTS.get(t.includes('.') ? t.slice(0, t.indexOf('.')) : t));
+  if (derived.length === 0 || derived.some((p) => p === undefined)) return undefined;
+  return [...new Set(derived as GpuProduct[])];
+}
+
+/** The GPU products of Azure VM sizes, when the library knows the GPU of each; undefined otherwise. */
+function vmSizeProducts(vmSizes: string[]): GpuProduct[] | undefined {
+  const derived = vmSizes.map((size) => AZURE_VM_GPUS.get(size.toLowerCase())?.product);
   if (derived.length === 0 || derived.some((p) => p === undefined)) return undefined;
   return [...new Set(derived as GpuProduct[])];
 }

@@ -1,6 +1,6 @@
 import { Size, Testing } from 'cdk8s';
 import { k8s, NodeLabelQuery, NodeTaintQuery, TaintEffect } from 'cdk8s-plus-27';
-import { DistributedTrainingJob, EksNodePoolOptions, EksNodeProvisioner, GkeAccelerator, GkeGpuDriverVersion, GpuNodePool, GpuProduct, GpuSharing, MigStrategy } from '../../src';
+import { DistributedTrainingJob, EksNodePoolOptions, EksNodeProvisioner, GkeAccelerator, GkeGpuDriverVersion, GkeNodePoolOptions, GpuInferenceService, GpuNodePool, GpuProduct, GpuSharing, MigStrategy } from '../../src';
 import { renderNodePlacement } from '../../src/scheduling/_placement';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -362,6 +362,40 @@ describe('GpuNodePool', () => {
     test('fails on an accelerator that is not a label value', () => {
       expect(() => GkeAccelerator.of('NVIDIA L4')).toThrow("'GkeAccelerator.of(value)' must be valid label values");
     });
+
+    test('machine types: one is a node selector, several a node affinity, beside the accelerators', () => {
+      expect(placement(GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4], machineTypes: ['g2-standard-24'] })).nodeSelector)
+        .toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'node.kubernetes.io/instance-type': 'g2-standard-24' });
+      expect(expressions(GpuNodePool.gke({ machineTypes: ['a3-highgpu-8g', 'a3-megagpu-8g'] })))
+        .toEqual([{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['a3-highgpu-8g', 'a3-megagpu-8g'] }]);
+      expect(() => GpuNodePool.gke({ machineTypes: [] })).toThrow("'gke.machineTypes' must be at least one entry, or unset to match any, got 'none'");
+    });
+
+    test('a pod asks for at most the GPUs of the largest machine type the pool selects: more stays Pending', () => {
+      const train = (gpuCount: number, options: GkeNodePoolOptions) => () =>
+        new DistributedTrainingJob(Testing.chart(), 'train', { image: 'registry.example.com/train:1', script: 'train.py', gpuCount, nodePool: GpuNodePool.gke(options) });
+      expect(train(4, { machineTypes: ['g2-standard-24'] })).toThrow("'gpuCount' must be at most 2, the GPUs of the largest instance type the pool selects " +
+        "(g2-standard-24): a pod's GPUs come from one node, got 4");
+      expect(train(16, { machineTypes: ['a2-highgpu-8g', 'a2-megagpu-16g'] })).not.toThrow();
+      expect(train(16, { machineTypes: ['a3-highgpu-4g', 'a3-highgpu-8g'] })).toThrow(/must be at most 8, .* \(a3-highgpu-8g\)/);
+      // Partitions may outnumber the GPUs; a machine type the table does not know bounds nothing.
+      const serve = (options: GkeNodePoolOptions) => () =>
+        new GpuInferenceService(Testing.chart(), 'serve', { image: 'registry.example.com/serve:1', gpuCount: 4, nodePool: GpuNodePool.gke(options) });
+      expect(serve({ machineTypes: ['a2-highgpu-1g'], gpuPartitionSize: '1g.5gb' })).not.toThrow();
+      expect(serve({ machineTypes: ['a2-highgpu-1g'] })).toThrow(/must be at most 1, .* \(a2-highgpu-1g\)/);
+      expect(train(16, { machineTypes: ['a3-highgpu-8g', 'a4x-highgpu-4g'] })).not.toThrow();
+    });
+
+    test('machine types must carry one of the accelerators, and give the products without them', () => {
+      expect(() => GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4], machineTypes: ['g2-standard-8', 'a2-highgpu-8g'] })).toThrow(
+        "'gke.machineTypes' must be machine types whose GPUs the accelerators select (nvidia-l4): a node matches both selectors, " +
+        "got 'a2-highgpu-8g, whose GPUs are nvidia-tesla-a100': drop a2-highgpu-8g, or add GkeAccelerator.of('nvidia-tesla-a100') to accelerators");
+      expect(() => GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB], machineTypes: ['a3-megagpu-8g'] })).toThrow(/nvidia-h100-mega-80gb/);
+      expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB], machineTypes: ['a3-edgegpu-8g', 'custom-8-30720'] }).products)
+        .toEqual([GpuProduct.H100_80GB_HBM3]);
+      expect(GpuNodePool.gke({ machineTypes: ['a2-ultragpu-8g', 'g2-standard-96'] }).products).toEqual([GpuProduct.A100_SXM4_80GB, GpuProduct.L4]);
+      expect(GpuNodePool.gke({ machineTypes: ['a3-ultragpu-8g'] }).products).toBeUndefined();
+    });
   });
 
   describe('aks()', () => {
@@ -373,7 +407,7 @@ describe('GpuNodePool', () => {
     });
 
     test('VM sizes and the agent pool', () => {
-      const pool = GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4', 'Standard_NC48ads_A100_v4'], agentPool: 'gpunp', products: [GpuProduct.A100_PCIE_40GB] });
+      const pool = GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4', 'Standard_NC48ads_A100_v4'], agentPool: 'gpunp', products: [GpuProduct.A100_PCIE_80GB] });
       expect(placement(pool)).toMatchSnapshot();
       expect(placement(pool)).toEqual({
         nodeSelector: { 'kubernetes.azure.com/accelerator': 'nvidia', 'kubernetes.azure.com/agentpool': 'gpunp' },
@@ -382,11 +416,42 @@ describe('GpuNodePool', () => {
       });
       expect(placement(GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'] })).nodeSelector)
         .toEqual({ 'kubernetes.azure.com/accelerator': 'nvidia', 'node.kubernetes.io/instance-type': 'Standard_NC24ads_A100_v4' });
-      expect(pool.products).toEqual([GpuProduct.A100_PCIE_40GB]);
+      expect(pool.products).toEqual([GpuProduct.A100_PCIE_80GB]);
     });
 
     test('fails on a VM size that is not a label value', () => {
       expect(() => GpuNodePool.aks({ vmSizes: ['Standard NC24'] })).toThrow("'aks.vmSizes' must be valid label values");
+    });
+
+    test('a pod asks for at most the GPUs of the largest VM size the pool selects: more stays Pending', () => {
+      const train = (gpuCount: number, vmSizes: string[]) => () =>
+        new DistributedTrainingJob(Testing.chart(), 'train', { image: 'registry.example.com/train:1', script: 'train.py', gpuCount, nodePool: GpuNodePool.aks({ vmSizes }) });
+      expect(train(2, ['Standard_NC24ads_A100_v4'])).toThrow("'gpuCount' must be at most 1, the GPUs of the largest instance type the pool selects " +
+        "(Standard_NC24ads_A100_v4): a pod's GPUs come from one node, got 2");
+      expect(train(8, ['Standard_NC4as_T4_v3', 'Standard_NC64as_T4_v3'])).toThrow(/must be at most 4, .* \(Standard_NC64as_T4_v3\)/);
+      expect(train(4, ['Standard_NC48ads_A100_v4', 'Standard_NC96ads_A100_v4'])).not.toThrow();
+      expect(train(2, ['Standard_NC80adis_H100_v5'])).not.toThrow();
+      expect(train(3, ['Standard_NC80adis_H100_v5'])).toThrow(/must be at most 2/);
+      // Looked up regardless of case; the selector keeps the size as written.
+      expect(train(16, ['standard_nd96isr_h100_v5'])).toThrow(/must be at most 8, .* \(standard_nd96isr_h100_v5\)/);
+      // A VM size the table does not know bounds nothing.
+      expect(train(16, ['Standard_ND96isr_H100_v5', 'Standard_ND128isr_NDR_GB200_v6'])).not.toThrow();
+    });
+
+    test('products follow from VM sizes whose GPU the library knows, and must agree with them', () => {
+      expect(GpuNodePool.aks({ vmSizes: ['Standard_NC4as_T4_v3', 'Standard_NC64as_T4_v3'] }).products).toEqual([GpuProduct.T4]);
+      expect(GpuNodePool.aks({ vmSizes: ['Standard_ND96asr_v4', 'Standard_ND96amsr_A100_v4'] }).products)
+        .toEqual([GpuProduct.A100_SXM4_40GB, GpuProduct.A100_SXM4_80GB]);
+      expect(GpuNodePool.aks({ vmSizes: ['Standard_ND96isr_H100_v5'] }).products).toEqual([GpuProduct.H100_80GB_HBM3]);
+      expect(GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4', 'Standard_NC40ads_H100_v5'] }).products).toEqual([GpuProduct.A100_PCIE_80GB, GpuProduct.H100_NVL]);
+      expect(() => GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'], products: [GpuProduct.A100_PCIE_40GB] })).toThrow(
+        "'aks.products' must be GPUs of the vmSizes (NVIDIA-A100-80GB-PCIe)");
+      // One size of an unknown GPU (H200) leaves the products unknown.
+      expect(GpuNodePool.aks({ vmSizes: ['Standard_ND96isr_H100_v5', 'Standard_ND96isr_H200_v5'] }).products).toBeUndefined();
+      expect(() => GpuNodePool.aks({ vmSizes: ['Standard_NC4as_T4_v3'], products: [GpuProduct.L4] })).toThrow(
+        "'aks.products' must be GPUs of the vmSizes (Tesla-T4): products size the GPU memory budget, got 'NVIDIA-L4': " +
+        'list the products of those VM sizes, or leave products unset to take them from the VM sizes');
+      expect(GpuNodePool.aks({ vmSizes: ['Standard_ND96isr_H200_v5'], products: [GpuProduct.H100_80GB_HBM3] }).products).toEqual([GpuProduct.H100_80GB_HBM3]);
     });
   });
 

@@ -19,9 +19,9 @@ describe('GpuProduct', () => {
   });
 
   test('compute capabilities: the known products\', and one given with another product', () => {
-    const products = [GpuProduct.V100_SXM2_16GB, GpuProduct.T4, GpuProduct.A100_SXM4_80GB, GpuProduct.A10G, GpuProduct.L4, GpuProduct.L40S,
-      GpuProduct.H100_80GB_HBM3];
-    expect(products.map((p) => p.computeCapability)).toEqual(['7.0', '7.5', '8.0', '8.6', '8.9', '8.9', '9.0']);
+    const products = [GpuProduct.V100_SXM2_16GB, GpuProduct.T4, GpuProduct.A100_SXM4_80GB, GpuProduct.A100_PCIE_80GB, GpuProduct.A10G, GpuProduct.L4,
+      GpuProduct.L40S, GpuProduct.H100_80GB_HBM3, GpuProduct.H100_NVL];
+    expect(products.map((p) => p.computeCapability)).toEqual(['7.0', '7.5', '8.0', '8.0', '8.6', '8.9', '8.9', '9.0', '9.0']);
     expect(GpuProduct.of('NVIDIA-B200', Size.gibibytes(180), '10.0').computeCapability).toBe('10.0');
     expect(GpuProduct.of('NVIDIA-RTX-A6000').computeCapability).toBeUndefined();
     expect(() => GpuProduct.of('NVIDIA-B200', undefined, 'sm_100')).toThrow("'GpuProduct.of(computeCapability)' must be a CUDA compute capability '<major>.<minor>', such as '8.9', got 'sm_100'");
