@@ -76,6 +76,14 @@ export function isQualifiedName(key: string): boolean {
   return LABEL_KEY.test(key) && key.lastIndexOf('/') <= 253;
 }
 
+/**
+ * Whether `name` is an extended resource name (IsExtendedResourceName): a qualified name with a domain, not a native
+ * one (IsPrefixedNativeResource: any name containing 'kubernetes.io/').
+ */
+export function isExtendedResourceName(name: string): boolean {
+  return name.includes('/') && isQualifiedName(name) && !name.includes('kubernetes.io/');
+}
+
 /** Throws unless `labels` are what the apiserver takes (ValidateLabels): qualified keys, values empty or label values. */
 export function checkLabels(prop: string, labels: Record<string, string> | undefined): void {
   for (const [key, value] of Object.entries(labels ?? {})) {

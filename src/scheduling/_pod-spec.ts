@@ -12,7 +12,7 @@ import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
 import { checkInteger, MAX_INT32, propError } from '../_errors';
-import { checkDnsSubdomain, checkSecretKey, DNS_1123_LABEL, isDnsLabel } from '../_names';
+import { checkDnsSubdomain, checkSecretKey, DNS_1123_LABEL, isDnsLabel, isExtendedResourceName } from '../_names';
 
 /** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
 export enum PodTarget {
@@ -343,6 +343,10 @@ function resolveResources(
   }
   if (diskRequested) requests[EPHEMERAL_STORAGE] = k8s.Quantity.fromString(diskRequested);
   if (diskLimited) limits[EPHEMERAL_STORAGE] = k8s.Quantity.fromString(diskLimited);
+  for (const [name, count] of Object.entries(props.extendedResources ?? {})) {
+    checkExtendedResource(name, count, gpuResource);
+    requests[name] = limits[name] = k8s.Quantity.fromString(countQuantity(count));
+  }
   if (cpuRequest) requests.cpu = k8s.Quantity.fromString(cpuQuantity(cpuRequest));
   if (cpuLimit) limits.cpu = k8s.Quantity.fromString(cpuQuantity(cpuLimit));
   if (memoryRequested) requests.memory = k8s.Quantity.fromString(memoryRequested);
@@ -357,6 +361,21 @@ function resolveResources(
       'raise resources.memory or lower sharedMemorySize');
   }
   return { requests, limits };
+}
+
+/**
+ * Throws on an extended resource the apiserver refuses (a name outside IsExtendedResourceName, a count that is not a
+ * positive integer), or one of the GPUs, which `gpu` and `gpuCount` ask for.
+ */
+function checkExtendedResource(name: string, count: number, gpu: GpuResource): void {
+  if (!isExtendedResourceName(name)) {
+    throw propError('extendedResources', "extended resource names: qualified names with a domain outside kubernetes.io, such as 'vpc.amazonaws.com/efa'",
+      name, 'ask for CPU, memory and ephemeral storage with resources');
+  }
+  if (name === gpu.name || GpuResource._ofNvidiaName(name)) {
+    throw propError('extendedResources', 'devices beside the GPUs', name, 'ask for GPUs and MIG slices with gpu and gpuCount');
+  }
+  checkInteger(`extendedResources['${name}']`, count, 1);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { propError } from '../_errors';
-import { isQualifiedName, MIG_PROFILE } from '../_names';
+import { isExtendedResourceName, MIG_PROFILE } from '../_names';
 
 
 /**
@@ -48,9 +48,7 @@ export class GpuResource {
 
   /** Any other vendor's extended resource, by its fully qualified name (`vendor.example.com/gpu`). */
   public static custom(name: string): GpuResource {
-    // An extended resource (IsExtendedResourceName): a qualified name with a domain, not a native one
-    // (IsPrefixedNativeResource: any name containing 'kubernetes.io/').
-    if (!name.includes('/') || !isQualifiedName(name) || name.includes('kubernetes.io/')) {
+    if (!isExtendedResourceName(name)) {
       throw propError('GpuResource.custom(name)', "a qualified extended resource name outside kubernetes.io, such as 'vendor.example.com/gpu'", name);
     }
     return new GpuResource(name);

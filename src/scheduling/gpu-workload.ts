@@ -129,6 +129,15 @@ export interface GpuPodProps {
    */
   readonly resources?: ContainerResources;
   /**
+   * Devices the main container needs beside its GPUs, as extended resources by name and count, each a request equal
+   * to its limit (Kubernetes takes nothing else for them): AWS EFA interfaces from the EFA device plugin
+   * (`{ 'vpc.amazonaws.com/efa': 32 }` on a p5.48xlarge, 4 on a p4d.24xlarge), RDMA devices from an RDMA device
+   * plugin (`{ 'rdma/hca_shared_devices_a': 1 }`), SR-IOV virtual functions. The GPUs themselves are `gpu` and
+   * `gpuCount`.
+   * @default - none
+   */
+  readonly extendedResources?: Record<string, number>;
+  /**
    * Make the pod Guaranteed QoS: CPU and memory limits equal to the requests in every container. The helper
    * containers this library adds (model downloads) then get limits equal to their requests, the larger of the two.
    * On Knative the pod also runs the queue-proxy, which has no limits unless `config-deployment` gives it some

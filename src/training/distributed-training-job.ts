@@ -307,11 +307,10 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
  * `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`) unless `env` sets them. `/dev/shm` is memory-backed.
- * InfiniBand/RoCE needs RDMA devices and `IPC_LOCK`, which these defaults do not grant. AWS EFA (p4d, p5) needs
- * the EFA device plugin's `vpc.amazonaws.com/efa` resource, which this construct does not request: without it NCCL
- * talks over TCP sockets. Add it to the trainer's limits with a JSON patch on `job`
- * (`/spec/template/spec/containers/0/resources/limits/vpc.amazonaws.com~1efa`) and set libfabric's variables in
- * `env`. Pod 0 also hosts the rendezvous store: each loss of its node (a spot reclaim) fails the other pods too,
+ * InfiniBand/RoCE needs RDMA devices (`extendedResources`, from an RDMA device plugin) and `IPC_LOCK`, which these
+ * defaults do not grant. AWS EFA (p4d, p5) needs the EFA device plugin's interfaces, which this construct requests
+ * only when told (`extendedResources: { 'vpc.amazonaws.com/efa': 32 }` on a p5.48xlarge): without them NCCL talks
+ * over TCP sockets. Set libfabric's variables in `env`. Pod 0 also hosts the rendezvous store: each loss of its node (a spot reclaim) fails the other pods too,
  * and those failures count toward `backoffLimit`. NCCL keeps its host
  * buffers in `/dev/shm` (`NCCL_CUMEM_HOST_ENABLE=0`): its cuMem host buffers need NUMA calls that the runtime's
  * default seccomp profile refuses without `CAP_SYS_NICE`.

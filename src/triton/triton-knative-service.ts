@@ -178,6 +178,7 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       gpuCount: p.gpuCount,
       nodePool: p.nodePool,
       resources: p.resources,
+      extendedResources: p.extendedResources,
       guaranteedQos: p.guaranteedQos,
       security: p.security,
       sharedMemory: p.sharedMemory,

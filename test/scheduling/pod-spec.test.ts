@@ -348,6 +348,21 @@ describe('what the pod references, checked as the apiserver checks it', () => {
       .toThrow("'volumeMounts[].volume' must be a volume named by a DNS label (at most 63 lowercase letters, digits and -), got 'Scratch_Data'");
   });
 
+  test('extended resources: each a request equal to its limit; fails on native resources, GPUs and counts the apiserver refuses', () => {
+    const limits = (extendedResources: Record<string, number>) => resolveGpuPod({ image: IMAGE, extendedResources }).resources.limits!;
+    expect(limits({ 'vpc.amazonaws.com/efa': 4, 'rdma/hca_shared_devices_a': 1 })['vpc.amazonaws.com/efa'].value).toBe('4');
+    expect(resolveGpuPod({ image: IMAGE, extendedResources: { 'vpc.amazonaws.com/efa': 4 } }).resources.requests!['vpc.amazonaws.com/efa'].value).toBe('4');
+    expect(() => limits({ memory: 1 })).toThrow("'extendedResources' must be extended resource names: qualified names with a domain outside kubernetes.io, " +
+      "such as 'vpc.amazonaws.com/efa', got 'memory': ask for CPU, memory and ephemeral storage with resources");
+    expect(() => limits({ 'example.kubernetes.io/widget': 1 })).toThrow(/'extendedResources' must be extended resource names/);
+    expect(() => limits({ 'nvidia.com/gpu': 1 })).toThrow("'extendedResources' must be devices beside the GPUs, got 'nvidia.com/gpu': ask for GPUs and MIG slices with gpu and gpuCount");
+    expect(() => limits({ 'nvidia.com/mig-1g.10gb': 1 })).toThrow(/must be devices beside the GPUs, got 'nvidia.com\/mig-1g.10gb'/);
+    expect(() => resolveGpuPod({ image: IMAGE, gpu: GpuResource.custom('amd.com/gpu'), extendedResources: { 'amd.com/gpu': 1 } }))
+      .toThrow(/must be devices beside the GPUs, got 'amd.com\/gpu'/);
+    expect(() => limits({ 'vpc.amazonaws.com/efa': 0 })).toThrow("'extendedResources['vpc.amazonaws.com/efa']' must be an integer >= 1, got 0");
+    expect(() => limits({ 'vpc.amazonaws.com/efa': 1.5 })).toThrow("'extendedResources['vpc.amazonaws.com/efa']' must be an integer >= 1, got 1.5");
+  });
+
   test('fails on more GPUs than a node has', () => {
     expect(() => resolveGpuPod({ image: IMAGE, gpuCount: 1025 }))
       .toThrow("'gpuCount' must be at most 1024: a pod's GPUs come from one node, and no node has more, got 1025: spread the work over several pods");

@@ -91,6 +91,12 @@ describe('GpuInferenceService', () => {
     expect(synth(chart)).toMatchSnapshot();
   });
 
+  test('devices beside the GPUs: an RDMA device as a request equal to its limit, which Knative takes', () => {
+    const svc = ksvc({ extendedResources: { 'rdma/hca_shared_devices_a': 1 } });
+    expect(container(svc).resources.limits['rdma/hca_shared_devices_a']).toBe('1');
+    expect(container(svc).resources.requests['rdma/hca_shared_devices_a']).toBe('1');
+  });
+
   test('every prop', () => {
     const chart = Testing.chart();
     const creds = Secret.fromSecretName(chart, 'creds', 'minio-reader');

@@ -27,6 +27,14 @@ describe('DistributedTrainingJob', () => {
     expect(pod.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
   });
 
+  test('EFA interfaces on EKS p5: the trainer requests the device plugin\'s resource beside its GPUs', () => {
+    const { trainer } = build({
+      nodes: 2, gpuCount: 8, nodePool: GpuNodePool.eks({ instanceTypes: ['p5.48xlarge'] }), extendedResources: { 'vpc.amazonaws.com/efa': 32 },
+    });
+    expect(trainer.resources.limits).toMatchObject({ 'nvidia.com/gpu': '8', 'vpc.amazonaws.com/efa': '32' });
+    expect(trainer.resources.requests).toMatchObject({ 'nvidia.com/gpu': '8', 'vpc.amazonaws.com/efa': '32' });
+  });
+
   test('defaults: one pod, one GPU, torchrun --standalone', () => {
     const { objects } = build();
     expect(objects).toMatchSnapshot();
