@@ -343,7 +343,7 @@ export interface EksNodePoolOptions extends NodePoolRuntimeOptions {
   /**
    * The GPU products the pool guarantees, for the checks that need the GPU model (a Triton server's memory budget,
    * the compute capability of its image and TensorRT plans); not used for placement. With `gpuNames`, each must be
-   * a GPU they select.
+   * a GPU they select; where the names and instance types give the products, every one of them must be listed.
    * @default - the products of `gpuNames` where each names one (`a10g`, `l4`, `l40s`, `t4`, `h100`; not `a100` or
    * `v100`, which come in two memory sizes), else of `instanceTypes` whose families have one GPU model each (g4dn,
    * g5, g6, gr6, g6e, p3, p4d, p4de, p5), else unknown
@@ -369,8 +369,8 @@ export interface GkeNodePoolOptions extends NodePoolRuntimeOptions {
    * Compute Engine machine types to run on (`node.kubernetes.io/instance-type`, e.g. `a3-highgpu-8g`): one is a node
    * selector, several a required node affinity. Where each is a known accelerator-optimized type (A2, A3, A4, G2,
    * whose GPUs are fixed), a pod that asks for more GPUs than the largest of them has fails at synth (it would stay
-   * Pending; on GPU partitions it would get several MIG devices, of which a CUDA process uses one), and each must
-   * carry one of `accelerators`.
+   * Pending), unless `gpuPartitionSize` selects partitions, which may outnumber the GPUs; and each must carry one of
+   * `accelerators`.
    * @default - any machine type
    */
   readonly machineTypes?: string[];
@@ -438,7 +438,9 @@ export interface AksNodePoolOptions extends NodePoolRuntimeOptions {
    * VM sizes to run on (`node.kubernetes.io/instance-type`, e.g. `Standard_NC24ads_A100_v4`); AKS labels the
    * accelerator only as `nvidia`, so the VM size is what picks the GPU model. Where each is a known size of the
    * NCasT4_v3, NC A100 v4, ND A100 v4, NDm A100 v4, NC H100 v5, ND H100 v5, ND H200 v5 or NDv2 series, a pod that
-   * asks for more GPUs than the largest of them has fails at synth (it would stay Pending).
+   * asks for more GPUs than the largest of them has fails at synth (it would stay Pending). On a MIG node pool
+   * (`--gpu-instance-profile`), whose slices are each one `nvidia.com/gpu`, that bounds the slices of a pod too: a
+   * CUDA process uses one MIG device.
    * @default - any NVIDIA GPU VM size
    */
   readonly vmSizes?: string[];
@@ -448,8 +450,9 @@ export interface AksNodePoolOptions extends NodePoolRuntimeOptions {
    */
   readonly agentPool?: string;
   /**
-   * The GPU products the pool guarantees, for memory-budget checks only (not used for placement). Where the library
-   * knows the GPU of each of `vmSizes`, each must be one of theirs.
+   * The GPU products the pool guarantees, for the checks that need the GPU model (a Triton server's memory budget,
+   * the compute capability of its image and TensorRT plans); not used for placement. Where the library knows the GPU
+   * of each of `vmSizes`, they must be those GPUs, each of them.
    * @default - the products of `vmSizes` where the library knows the GPU of each (the series above but ND H200 v5 and
    * NDv2), else unknown
    */
@@ -578,7 +581,9 @@ export class GpuNodePool {
           product.label, 'list the products of those instance types, or leave products unset to take them from the instance types');
       }
     }
-    const products = options.products ?? eksProducts(gpuNames, ofFamilies);
+    const derived = eksProducts(gpuNames, ofFamilies);
+    checkProductsCover('eks.products', options.products, derived, 'gpuNames and instanceTypes');
+    const products = options.products ?? derived;
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
     if (provisioner === EksNodeProvisioner.AUTO_MODE) selector[EKS_COMPUTE_TYPE_LABEL] = 'auto';
@@ -611,8 +616,9 @@ export class GpuNodePool {
     for (const type of machineTypes) {
       const carried = GCE_MACHINE_GPUS.get(type)?.accelerator;
       if (accelerators.length > 0 && carried !== undefined && !acceleratorValues.includes(carried)) {
+        const constant = Object.entries(GkeAccelerator).find(([, a]) => a instanceof GkeAccelerator && a.value === carried)?.[0];
         throw propError('gke.machineTypes', `machine types whose GPUs the accelerators select (${acceleratorValues.join(', ')}): a node matches both selectors`,
-          `${type}, whose GPUs are ${carried}`, `drop ${type}, or add GkeAccelerator.of('${carried}') to accelerators`);
+          `${type}, whose GPUs are ${carried}`, `drop ${type}, or add ${constant ? `GkeAccelerator.${constant}` : `GkeAccelerator.of('${carried}')`} to accelerators`);
       }
     }
     if (options.gpuPartitionSize !== undefined && !PLAIN_MIG_PROFILE.test(options.gpuPartitionSize)) {
@@ -637,12 +643,13 @@ export class GpuNodePool {
     selectOne(selector, GKE_COMPUTE_CLASS_LABEL, options.computeClass, 'gke.computeClass');
     if (options.spot) selector[GKE_SPOT_LABEL] = 'true';
     if (options.driverVersion !== undefined) selector[GKE_DRIVER_VERSION_LABEL] = options.driverVersion;
-    const products = accelerators.length > 0 ? accelerators.map((a) => a.product) : machineTypes.map((t) => GCE_MACHINE_GPUS.get(t)?.product);
+    // The accelerators' products where each knows its own, else those of the machine types.
+    const products = allKnown(accelerators.map((a) => a.product)) ?? allKnown(machineTypes.map((t) => GCE_MACHINE_GPUS.get(t)?.product));
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [gpuTaintToleration()],
-      products: products.length > 0 && products.every((p) => p !== undefined) ? dedupe(products as GpuProduct[]) : undefined,
+      products,
       runtimeClassName: options.runtimeClassName,
     }, 'gke');
   }
@@ -658,6 +665,7 @@ export class GpuNodePool {
           product.label, 'list the products of those VM sizes, or leave products unset to take them from the VM sizes');
       }
     }
+    checkProductsCover('aks.products', options.products, ofSizes, 'vmSizes');
     const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
     const affinity: NodeLabelQuery[] = [];
     selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.vmSizes ?? [], 'aks.vmSizes');
@@ -777,8 +785,8 @@ export class GpuNodePool {
 }
 
 /**
- * The largest of the instance types (EC2) or VM sizes (Azure) a selector and node affinity select, with its GPUs;
- * undefined unless the GPUs of all are known.
+ * The largest of the instance types (EC2), VM sizes (Azure) or machine types (Compute Engine) a selector and node
+ * affinity select, with its GPUs; undefined unless the GPUs of all are known.
  */
 function largestInstanceType(selector: Record<string, string> | undefined, affinity: NodeLabelQuery[] | undefined) {
   const one = selector?.[INSTANCE_TYPE_LABEL];
@@ -791,16 +799,33 @@ function largestInstanceType(selector: Record<string, string> | undefined, affin
 
 /** The GPU products of EC2 instance types, when each type's family has one GPU model; undefined otherwise. */
 function familyProducts(instanceTypes: string[]): GpuProduct[] | undefined {
-  const derived = instanceTypes.map((t) => EKS_FAMILY_PRODUCTS.get(t.includes('.') ? t.slice(0, t.indexOf('.')) : t));
-  if (derived.length === 0 || derived.some((p) => p === undefined)) return undefined;
-  return [...new Set(derived as GpuProduct[])];
+  return allKnown(instanceTypes.map((t) => EKS_FAMILY_PRODUCTS.get(t.includes('.') ? t.slice(0, t.indexOf('.')) : t)));
+}
+
+/** The products, each once, when there are some and each is known; undefined otherwise. */
+function allKnown(products: Array<GpuProduct | undefined>): GpuProduct[] | undefined {
+  if (products.length === 0 || products.some((p) => p === undefined)) return undefined;
+  return dedupe(products as GpuProduct[]);
+}
+
+/**
+ * Throws unless `given` products list every product the pool's nodes may have (`derived`, from what the pool
+ * selects), when both are known and the given ones are among those: a workload's GPU memory budget is that of the
+ * smallest listed product, so a product left out could be a smaller GPU the pods land on. A given product of the
+ * user's own (`GpuProduct.of`) stands for GPUs the library cannot name: nothing is checked then.
+ */
+function checkProductsCover(prop: string, given: GpuProduct[] | undefined, derived: GpuProduct[] | undefined, from: string): void {
+  if (!given || !derived || !given.every((p) => derived.includes(p))) return;
+  const missing = derived.filter((p) => !given.includes(p));
+  if (missing.length > 0) {
+    throw propError(prop, `every GPU the pool's nodes may have (${derived.map((p) => p.label).join(', ')}, from ${from}): a memory budget is the smallest's`,
+      given.map((p) => p.label).join(','), `add ${missing.map((p) => p.label).join(', ')}, or leave products unset to take them from ${from}`);
+  }
 }
 
 /** The GPU products of Azure VM sizes, when the library knows the GPU of each; undefined otherwise. */
 function vmSizeProducts(vmSizes: string[]): GpuProduct[] | undefined {
-  const derived = vmSizes.map((size) => AZURE_VM_GPUS.get(size.toLowerCase())?.product);
-  if (derived.length === 0 || derived.some((p) => p === undefined)) return undefined;
-  return [...new Set(derived as GpuProduct[])];
+  return allKnown(vmSizes.map((size) => AZURE_VM_GPUS.get(size.toLowerCase())?.product));
 }
 
 /**
@@ -808,8 +833,7 @@ function vmSizeProducts(vmSizes: string[]): GpuProduct[] | undefined {
  * alone where the other says nothing or is ambiguous, as a100 is 40 or 80 GB); undefined when neither knows.
  */
 function eksProducts(gpuNames: string[], ofFamilies: GpuProduct[] | undefined): GpuProduct[] | undefined {
-  const named = gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n));
-  const ofNames = named.length > 0 && named.every((p) => p !== undefined) ? [...new Set(named as GpuProduct[])] : undefined;
+  const ofNames = allKnown(gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n)));
   if (!ofNames || !ofFamilies) return ofNames ?? ofFamilies;
   const both = ofNames.filter((p) => ofFamilies.includes(p));
   if (both.length === 0) {

@@ -20,7 +20,7 @@ export class GpuProduct {
   public static readonly A100_PCIE_80GB = new GpuProduct('NVIDIA-A100-80GB-PCIe', Size.mebibytes(81920), '8.0');
   /** NVIDIA H100 SXM5 80 GB (HBM3). */
   public static readonly H100_80GB_HBM3 = new GpuProduct('NVIDIA-H100-80GB-HBM3', Size.mebibytes(81559), '9.0');
-  /** NVIDIA H100 NVL, 94 GB (PCIe; Azure NC H100 v5). */
+  /** NVIDIA H100 NVL, 94 GB (PCIe, Azure NC H100 v5). */
   public static readonly H100_NVL = new GpuProduct('NVIDIA-H100-NVL', Size.mebibytes(95830), '9.0');
   /** NVIDIA L4, 24 GB. */
   public static readonly L4 = new GpuProduct('NVIDIA-L4', Size.mebibytes(23034), '8.9');

@@ -247,6 +247,11 @@ describe('GpuNodePool', () => {
       expect(() => GpuNodePool.eks({ instanceTypes: ['g5.xlarge'], products: [GpuProduct.H100_80GB_HBM3] })).toThrow(
         "'eks.products' must be GPUs of the instanceTypes (NVIDIA-A10G): products size the GPU memory budget, got 'NVIDIA-H100-80GB-HBM3'");
       expect(GpuNodePool.eks({ instanceTypes: ['p6-b200.48xlarge'], products: [GpuProduct.H100_80GB_HBM3] }).products).toEqual([GpuProduct.H100_80GB_HBM3]);
+      // Stated products list every GPU the instance types have: a memory budget is the smallest's.
+      expect(() => GpuNodePool.eks({ instanceTypes: ['g5.xlarge', 'g6.xlarge'], products: [GpuProduct.L4] })).toThrow(
+        "'eks.products' must be every GPU the pool's nodes may have (NVIDIA-A10G, NVIDIA-L4, from gpuNames and instanceTypes): a memory budget is the smallest's, " +
+        "got 'NVIDIA-L4': add NVIDIA-A10G, or leave products unset to take them from gpuNames and instanceTypes");
+      expect(GpuNodePool.eks({ instanceTypes: ['g5.xlarge', 'g6.xlarge'], products: [GpuProduct.L4, GpuProduct.A10G] }).products).toEqual([GpuProduct.L4, GpuProduct.A10G]);
     });
 
     test('spot capacity by the label of the provisioner', () => {
@@ -389,12 +394,17 @@ describe('GpuNodePool', () => {
     test('machine types must carry one of the accelerators, and give the products without them', () => {
       expect(() => GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4], machineTypes: ['g2-standard-8', 'a2-highgpu-8g'] })).toThrow(
         "'gke.machineTypes' must be machine types whose GPUs the accelerators select (nvidia-l4): a node matches both selectors, " +
-        "got 'a2-highgpu-8g, whose GPUs are nvidia-tesla-a100': drop a2-highgpu-8g, or add GkeAccelerator.of('nvidia-tesla-a100') to accelerators");
+        "got 'a2-highgpu-8g, whose GPUs are nvidia-tesla-a100': drop a2-highgpu-8g, or add GkeAccelerator.NVIDIA_TESLA_A100 to accelerators");
       expect(() => GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB], machineTypes: ['a3-megagpu-8g'] })).toThrow(/nvidia-h100-mega-80gb/);
       expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB], machineTypes: ['a3-edgegpu-8g', 'custom-8-30720'] }).products)
         .toEqual([GpuProduct.H100_80GB_HBM3]);
       expect(GpuNodePool.gke({ machineTypes: ['a2-ultragpu-8g', 'g2-standard-96'] }).products).toEqual([GpuProduct.A100_SXM4_80GB, GpuProduct.L4]);
       expect(GpuNodePool.gke({ machineTypes: ['a3-ultragpu-8g'] }).products).toBeUndefined();
+      // An accelerator without a product: the machine types still know the GPU.
+      expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.of('nvidia-tesla-a100')], machineTypes: ['a2-highgpu-8g'] }).products).toEqual([GpuProduct.A100_SXM4_40GB]);
+      // An accelerator the library has no constant for is named by its value.
+      expect(() => GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_H100_80GB], machineTypes: ['a3-ultragpu-8g'] }))
+        .toThrow("drop a3-ultragpu-8g, or add GkeAccelerator.of('nvidia-h200-141gb') to accelerators");
     });
   });
 
@@ -452,6 +462,16 @@ describe('GpuNodePool', () => {
         "'aks.products' must be GPUs of the vmSizes (Tesla-T4): products size the GPU memory budget, got 'NVIDIA-L4': " +
         'list the products of those VM sizes, or leave products unset to take them from the VM sizes');
       expect(GpuNodePool.aks({ vmSizes: ['Standard_ND96isr_H200_v5'], products: [GpuProduct.H100_80GB_HBM3] }).products).toEqual([GpuProduct.H100_80GB_HBM3]);
+      // Every GPU the sizes have: a memory budget is the smallest listed product's, and pods may land on a T4.
+      expect(() => GpuNodePool.aks({ vmSizes: ['Standard_NC4as_T4_v3', 'Standard_NC24ads_A100_v4'], products: [GpuProduct.A100_PCIE_80GB] })).toThrow(
+        "'aks.products' must be every GPU the pool's nodes may have (Tesla-T4, NVIDIA-A100-80GB-PCIe, from vmSizes): a memory budget is the smallest's, " +
+        "got 'NVIDIA-A100-80GB-PCIe': add Tesla-T4, or leave products unset to take them from vmSizes");
+    });
+
+    test('any pool that selects a known VM size by its label is bounded the same way', () => {
+      const pool = GpuNodePool.custom({ nodeSelector: { 'node.kubernetes.io/instance-type': 'Standard_NC24ads_A100_v4' } });
+      expect(() => new GpuInferenceService(Testing.chart(), 'serve', { image: 'registry.example.com/serve:1', gpuCount: 2, nodePool: pool }))
+        .toThrow(/'gpuCount' must be at most 1, the GPUs of the largest instance type the pool selects \(Standard_NC24ads_A100_v4\)/);
     });
   });
 

@@ -27,6 +27,11 @@ describe('GpuProduct', () => {
     expect(() => GpuProduct.of('NVIDIA-B200', undefined, 'sm_100')).toThrow("'GpuProduct.of(computeCapability)' must be a CUDA compute capability '<major>.<minor>', such as '8.9', got 'sm_100'");
   });
 
+  test('the PCIe A100 80 GB and the H100 NVL as GPU Feature Discovery labels them, with the memory the driver reports', () => {
+    expect([GpuProduct.A100_PCIE_80GB.label, GpuProduct.A100_PCIE_80GB.memory?.toMebibytes()]).toEqual(['NVIDIA-A100-80GB-PCIe', 81920]);
+    expect([GpuProduct.H100_NVL.label, GpuProduct.H100_NVL.memory?.toMebibytes()]).toEqual(['NVIDIA-H100-NVL', 95830]);
+  });
+
   test('fails on a label value Kubernetes would reject', () => {
     expect(() => GpuProduct.of('NVIDIA A100')).toThrow(/'GpuProduct.of\(label\)' must be a Kubernetes label value .* got 'NVIDIA A100'/);
   });
