@@ -78,10 +78,11 @@ export function isQualifiedName(key: string): boolean {
 
 /**
  * Whether `name` is an extended resource name (IsExtendedResourceName): a qualified name with a domain, not a native
- * one (IsPrefixedNativeResource: any name containing 'kubernetes.io/').
+ * one (IsPrefixedNativeResource: any name containing 'kubernetes.io/'), not starting with `requests.`, and still a
+ * qualified name behind that prefix (quota names it `requests.<name>`), which leaves the domain 244 characters.
  */
 export function isExtendedResourceName(name: string): boolean {
-  return name.includes('/') && isQualifiedName(name) && !name.includes('kubernetes.io/');
+  return name.includes('/') && isQualifiedName(name) && !name.includes('kubernetes.io/') && !name.startsWith('requests.') && isQualifiedName(`requests.${name}`);
 }
 
 /** Throws unless `labels` are what the apiserver takes (ValidateLabels): qualified keys, values empty or label values. */

@@ -369,8 +369,8 @@ function resolveResources(
  */
 function checkExtendedResource(name: string, count: number, gpu: GpuResource): void {
   if (!isExtendedResourceName(name)) {
-    throw propError('extendedResources', "extended resource names: qualified names with a domain outside kubernetes.io, such as 'vpc.amazonaws.com/efa'",
-      name, 'ask for CPU, memory and ephemeral storage with resources');
+    throw propError('extendedResources', "extended resource names: qualified names with a domain outside kubernetes.io, not starting with 'requests.', " +
+      "such as 'vpc.amazonaws.com/efa'", name, 'CPU, memory and ephemeral storage go in resources');
   }
   if (name === gpu.name || GpuResource._ofNvidiaName(name)) {
     throw propError('extendedResources', 'devices beside the GPUs', name, 'ask for GPUs and MIG slices with gpu and gpuCount');

@@ -133,7 +133,8 @@ export interface GpuPodProps {
    * to its limit (Kubernetes takes nothing else for them): AWS EFA interfaces from the EFA device plugin
    * (`{ 'vpc.amazonaws.com/efa': 32 }` on a p5.48xlarge, 4 on a p4d.24xlarge), RDMA devices from an RDMA device
    * plugin (`{ 'rdma/hca_shared_devices_a': 1 }`), SR-IOV virtual functions. The GPUs themselves are `gpu` and
-   * `gpuCount`.
+   * `gpuCount`. Nothing checks that the nodes advertise them: a KarmadaPlacement target whose nodes lack them keeps
+   * the pods Pending, and a Kueue ClusterQueue admits only what its `coveredResources` list.
    * @default - none
    */
   readonly extendedResources?: Record<string, number>;

@@ -255,6 +255,10 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    * `nodes` pods at once, so a run never holds some GPUs while its other pods wait for theirs. With
    * `waitForPodsReady` in Kueue's configuration, an admitted Job whose pods do not all start in time is
    * suspended and requeued. `activeDeadline` counts from admission: Kubernetes resets it when the Job resumes.
+   * Kueue admits a Job only when its ClusterQueue covers every resource the pods request (`coveredResources`):
+   * besides CPU, memory and GPUs the trainer requests `ephemeral-storage` (its scratch volumes) and any
+   * `extendedResources`. Cover them, or have Kueue ignore them (`resources.excludeResourcePrefixes` in its
+   * configuration).
    * @default - no queue: the pods are scheduled as they fit
    */
   readonly queueName?: string;
@@ -307,10 +311,12 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * Pods are hardened like every workload here (non-root, read-only root filesystem, no capabilities);
  * torch's writable directories point into the `/tmp` scratch volume (`HOME`, `XDG_CACHE_HOME`,
  * `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`) unless `env` sets them. `/dev/shm` is memory-backed.
- * InfiniBand/RoCE needs RDMA devices (`extendedResources`, from an RDMA device plugin) and `IPC_LOCK`, which these
- * defaults do not grant. AWS EFA (p4d, p5) needs the EFA device plugin's interfaces, which this construct requests
- * only when told (`extendedResources: { 'vpc.amazonaws.com/efa': 32 }` on a p5.48xlarge): without them NCCL talks
- * over TCP sockets. Set libfabric's variables in `env`. Pod 0 also hosts the rendezvous store: each loss of its node (a spot reclaim) fails the other pods too,
+ * Without its network devices NCCL talks over TCP sockets. AWS EFA (p4d, p5) needs the EFA device plugin's
+ * interfaces (`extendedResources: { 'vpc.amazonaws.com/efa': 32 }` on a p5.48xlarge, 4 on a p4d.24xlarge) and
+ * libfabric's variables in `env`. InfiniBand/RoCE needs RDMA devices (`extendedResources`, from an RDMA device
+ * plugin) and `IPC_LOCK`, which the hardened defaults drop: add it with a JSON patch on `job`
+ * (`/spec/template/spec/containers/0/securityContext/capabilities/add`, `['IPC_LOCK']`).
+ * Pod 0 also hosts the rendezvous store: each loss of its node (a spot reclaim) fails the other pods too,
  * and those failures count toward `backoffLimit`. NCCL keeps its host
  * buffers in `/dev/shm` (`NCCL_CUMEM_HOST_ENABLE=0`): its cuMem host buffers need NUMA calls that the runtime's
  * default seccomp profile refuses without `CAP_SYS_NICE`.

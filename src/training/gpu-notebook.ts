@@ -137,6 +137,12 @@ export interface GpuNotebookProps {
    */
   readonly resources?: ContainerResources;
   /**
+   * Devices the notebook needs beside its GPUs, as extended resources by name and count, each a request equal to its
+   * limit (see GpuPodProps.extendedResources).
+   * @default - none
+   */
+  readonly extendedResources?: Record<string, number>;
+  /**
    * Extra environment variables (literals or references).
    * @default - none
    */
@@ -332,6 +338,7 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
       nodePool: props.nodePool,
       // 8Gi unless resources.memory says otherwise, also when only resources.cpu is given.
       resources: { ...props.resources, memory: props.resources?.memory ?? { request: Size.gibibytes(8) } },
+      extendedResources: props.extendedResources,
       sharedMemorySize: props.sharedMemorySize,
       tmpSize: props.tmpSize,
       security: {

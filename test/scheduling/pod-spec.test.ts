@@ -350,11 +350,18 @@ describe('what the pod references, checked as the apiserver checks it', () => {
 
   test('extended resources: each a request equal to its limit; fails on native resources, GPUs and counts the apiserver refuses', () => {
     const limits = (extendedResources: Record<string, number>) => resolveGpuPod({ image: IMAGE, extendedResources }).resources.limits!;
-    expect(limits({ 'vpc.amazonaws.com/efa': 4, 'rdma/hca_shared_devices_a': 1 })['vpc.amazonaws.com/efa'].value).toBe('4');
+    const both = limits({ 'vpc.amazonaws.com/efa': 4, 'rdma/hca_shared_devices_a': 1 });
+    expect([both['vpc.amazonaws.com/efa'].value, both['rdma/hca_shared_devices_a'].value]).toEqual(['4', '1']);
     expect(resolveGpuPod({ image: IMAGE, extendedResources: { 'vpc.amazonaws.com/efa': 4 } }).resources.requests!['vpc.amazonaws.com/efa'].value).toBe('4');
     expect(() => limits({ memory: 1 })).toThrow("'extendedResources' must be extended resource names: qualified names with a domain outside kubernetes.io, " +
-      "such as 'vpc.amazonaws.com/efa', got 'memory': ask for CPU, memory and ephemeral storage with resources");
+      "not starting with 'requests.', such as 'vpc.amazonaws.com/efa', got 'memory': CPU, memory and ephemeral storage go in resources");
     expect(() => limits({ 'example.kubernetes.io/widget': 1 })).toThrow(/'extendedResources' must be extended resource names/);
+    // Quota names an extended resource 'requests.<name>' (IsExtendedResourceName): no such prefix, and a domain that fits behind it.
+    expect(() => limits({ 'requests.example.com/widget': 1 })).toThrow(/'extendedResources' must be extended resource names/);
+    const domain = (length: number) => `${'a'.repeat(length - 4)}.com/widget`;
+    expect(limits({ [domain(244)]: 1 })[domain(244)].value).toBe('1');
+    expect(() => limits({ [domain(245)]: 1 })).toThrow(/'extendedResources' must be extended resource names/);
+    expect(() => GpuResource.custom('requests.example.com/gpu')).toThrow("'GpuResource.custom(name)' must be");
     expect(() => limits({ 'nvidia.com/gpu': 1 })).toThrow("'extendedResources' must be devices beside the GPUs, got 'nvidia.com/gpu': ask for GPUs and MIG slices with gpu and gpuCount");
     expect(() => limits({ 'nvidia.com/mig-1g.10gb': 1 })).toThrow(/must be devices beside the GPUs, got 'nvidia.com\/mig-1g.10gb'/);
     expect(() => resolveGpuPod({ image: IMAGE, gpu: GpuResource.custom('amd.com/gpu'), extendedResources: { 'amd.com/gpu': 1 } }))

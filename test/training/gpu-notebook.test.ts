@@ -21,6 +21,11 @@ describe('GpuNotebook', () => {
       .toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
   });
 
+  test('devices beside the GPUs reach the notebook container', () => {
+    const { container } = build({ extendedResources: { 'rdma/hca_shared_devices_a': 1 } });
+    expect([container.resources.requests['rdma/hca_shared_devices_a'], container.resources.limits['rdma/hca_shared_devices_a']]).toEqual(['1', '1']);
+  });
+
   test('stopped: no pod, so no GPU held; the workspace claim, the Service and the pod template stay', () => {
     const running = build();
     const stopped = build({ stopped: true });

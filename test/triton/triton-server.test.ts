@@ -35,6 +35,15 @@ function server(props: Partial<TritonServerProps> = {}, models?: TritonModelProp
 const deploymentOf = (app: App) => oneOf(synthApp(app), 'apps/v1', 'Deployment');
 const containerOf = (app: App) => deploymentOf(app).spec.template.spec.containers.find((c: any) => c.name === 'tritonserver');
 
+test('devices beside the GPUs reach the Triton container, and only it', () => {
+  const { app } = server({ extendedResources: { 'vpc.amazonaws.com/efa': 1 } });
+  const pod = deploymentOf(app).spec.template.spec;
+  expect(containerOf(app).resources.limits['vpc.amazonaws.com/efa']).toBe('1');
+  expect(containerOf(app).resources.requests['vpc.amazonaws.com/efa']).toBe('1');
+  for (const init of pod.initContainers ?? []) expect(init.resources?.limits?.['vpc.amazonaws.com/efa']).toBeUndefined();
+  expect(pod.initContainers?.length).toBeGreaterThan(0);
+});
+
 describe('TritonServer', () => {
   test('pull secrets, a priority class and the pool\'s runtime class reach the Deployment\'s pods', () => {
     const { app, chart } = setup();
