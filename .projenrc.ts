@@ -87,6 +87,12 @@ const bench = project.addTask('bench', {
 bench.spawn(project.compileTask);
 bench.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/bench.ts');
 
+const jsiiRuntimeCheck = project.addTask('jsii-runtime-check', {
+  description: 'Build one app through the jsii runtime, as Python calls the library, and compare it with the TypeScript app',
+});
+jsiiRuntimeCheck.spawn(project.compileTask);
+jsiiRuntimeCheck.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/jsii-runtime-check.ts');
+
 project.addTask('synth:examples', {
   description: 'Synthesize every app under examples/ into dist/examples/<app>/',
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/synth-examples.ts',

@@ -1,0 +1,239 @@
+/**
+ * The library as Python (and Java, .NET, Go) use it: their bindings send every call as JSON to the jsii runtime,
+ * a Node process that loads the npm tarballs. This check packs the compiled library and its jsii dependencies,
+ * fetches the `@jsii/runtime` of jsii-pacmak's version (the one the generated Python package requires), and runs
+ * one app twice: through that runtime, with arguments encoded as the Python runtime encodes them (structs as
+ * `$jsii.struct` with their type, maps as `$jsii.map`, enum members as `$jsii.enum`, objects by reference), and
+ * in-process against the compiled library. It fails unless both write byte-identical YAML and a refused prop fails
+ * with the same message through both.
+ *
+ * Run after `projen compile` (it packs lib/ and .jsii); needs `npm` and the npm registry. Not a unit test: CI runs
+ * it (`.ci/run`), and `npx projen jsii-runtime-check` does locally.
+ */
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as readline from 'readline';
+
+const root = path.join(__dirname, '..');
+const DEPENDENCIES = ['constructs', 'cdk8s', 'cdk8s-plus-27'];
+const LIBRARY = 'cdk8s-gpu-inference';
+
+type TypeRef = { primitive: string } | { fqn: string } | { collection: { kind: 'array' | 'map'; elementtype: TypeRef } } | { union: { types: TypeRef[] } };
+interface Property { readonly name: string; readonly type: TypeRef }
+interface Method { readonly name: string; readonly parameters?: Array<{ readonly type: TypeRef }> }
+interface TypeDef {
+  readonly kind: 'class' | 'interface' | 'enum';
+  readonly datatype?: boolean;
+  readonly base?: string;
+  readonly interfaces?: string[];
+  readonly properties?: Property[];
+  readonly initializer?: Method;
+  readonly methods?: Method[];
+}
+
+/** Every type of the four assemblies, by jsii FQN. */
+const types: Record<string, TypeDef> = Object.assign({}, ...[...DEPENDENCIES.map((d) => path.join(root, 'node_modules', d)), root]
+  .map((dir) => JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8')).types));
+
+/** An enum member in the scenario: both drivers turn it into what their side passes. */
+class EnumMember {
+  constructor(readonly fqn: string, readonly member: string) {}
+}
+const member = (fqn: string, name: string) => new EnumMember(fqn, name);
+
+/** What the scenario calls: the same app through either driver. */
+interface Driver {
+  create(fqn: string, ...args: unknown[]): Promise<any>;
+  sinvoke(fqn: string, method: string, ...args: unknown[]): Promise<any>;
+  sget(fqn: string, property: string): Promise<any>;
+  invoke(obj: any, method: string, ...args: unknown[]): Promise<any>;
+}
+
+const L = (name: string) => `${LIBRARY}.${name}`;
+
+/**
+ * A platform team's app, as a Python user writes it: GPU serving on an EKS pool, an event trigger with dead letters,
+ * a Triton repository with one model. Returns the YAML and the error of a refused prop.
+ */
+async function scenario(d: Driver): Promise<{ yaml: string; error: string }> {
+  const app = await d.create('cdk8s.App');
+  const chart = await d.create('cdk8s.Chart', app, 'serving', { namespace: 'ml' });
+  await d.create(L('KnativeFeatures'), chart, 'features');
+  const pool = await d.sinvoke(L('GpuNodePool'), 'eks', { instanceTypes: ['g5.12xlarge', 'g5.48xlarge'], spot: true });
+  const service = await d.create(L('GpuInferenceService'), chart, 'classifier', {
+    metadata: { name: 'classifier', labels: { team: 'vision' } },
+    image: 'registry.example.com/ml/resnet50:1.4.0',
+    gpuCount: 4,
+    nodePool: pool,
+    autoscalerClass: member(L('AutoscalerClass'), 'KPA'),
+    maxScale: 10,
+    timeout: await d.sinvoke('cdk8s.Duration', 'seconds', 120),
+    startupProbe: { path: '/healthz', period: await d.sinvoke('cdk8s.Duration', 'seconds', 10), failureThreshold: 30 },
+    env: { MODEL_NAME: await d.sinvoke('cdk8s-plus-27.EnvValue', 'fromValue', 'resnet50') },
+    extendedResources: { 'vpc.amazonaws.com/efa': 1 },
+  });
+  const broker = await d.sinvoke(L('Broker'), 'fromBrokerName', 'default', 'ml');
+  const deadLetters = await d.sinvoke(L('EventSink'), 'fromReference', { apiVersion: 'v1', kind: 'Service', name: 'dead-letters', namespace: 'ml' });
+  await d.create(L('EventTrigger'), chart, 'uploads', {
+    broker,
+    subscriber: service,
+    filters: [await d.sinvoke(L('TriggerFilter'), 'exact', 'type', 'io.min.s3.ObjectCreated:Put')],
+    delivery: { deadLetterSink: deadLetters, retry: 10 },
+  });
+  const claim = await d.sinvoke('cdk8s-plus-27.PersistentVolumeClaim', 'fromClaimName', chart, 'claim', 'models');
+  const repo = await d.create(L('TritonModelRepo'), chart, 'models', {
+    artifacts: await d.sinvoke(L('ModelArtifactSource'), 'fromPersistentVolumeClaim', claim),
+  });
+  await d.invoke(repo, 'addModel', {
+    name: 'resnet50',
+    platform: await d.sget(L('ModelPlatform'), 'PYTORCH_LIBTORCH'),
+    maxBatchSize: 32,
+    inputs: [{ name: 'INPUT__0', dataType: member(L('TensorDataType'), 'FP32'), dims: [3, 224, 224] }],
+    outputs: [{ name: 'OUTPUT__0', dataType: member(L('TensorDataType'), 'FP32'), dims: [1000] }],
+    instanceGroups: [{ kind: member(L('InstanceGroupKind'), 'GPU'), count: 2, gpus: [0] }],
+    dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: await d.sinvoke('cdk8s.Duration', 'millis', 100) },
+  });
+  const yaml = await d.invoke(app, 'synthYaml');
+  let error = '';
+  try {
+    await d.create(L('GpuInferenceService'), chart, 'unpinned', { image: 'registry.example.com/ml/resnet50:latest' });
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  return { yaml, error };
+}
+
+/** The compiled library, called directly. */
+function nativeDriver(): Driver {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const modules: Record<string, any> = Object.fromEntries([...DEPENDENCIES.map((d) => [d, require(d)]), [LIBRARY, require(root)]]);
+  const resolve = (fqn: string) => fqn.split('.').slice(1).reduce((o, k) => o[k], modules[fqn.split('.')[0]]);
+  const value = (v: unknown): unknown => {
+    if (v instanceof EnumMember) return resolve(v.fqn)[v.member];
+    if (Array.isArray(v)) return v.map(value);
+    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x)]));
+    }
+    return v;
+  };
+  return {
+    create: async (fqn, ...args) => new (resolve(fqn))(...args.map(value)),
+    sinvoke: async (fqn, method, ...args) => resolve(fqn)[method](...args.map(value)),
+    sget: async (fqn, property) => resolve(fqn)[property],
+    invoke: async (obj, method, ...args) => obj[method](...args.map(value)),
+  };
+}
+
+/** The properties of a struct, its bases' included. */
+function structProperties(fqn: string): Record<string, Property> {
+  const def = types[fqn];
+  return Object.assign({}, ...(def.interfaces ?? []).map(structProperties), Object.fromEntries((def.properties ?? []).map((p) => [p.name, p])));
+}
+
+const isByRef = (v: unknown) => v !== null && typeof v === 'object' && '$jsii.byref' in (v as object);
+
+/** `value` as the Python runtime sends a value of `type` (jsii's python/_kernel: _make_reference_for_native). */
+function encode(value: unknown, type: TypeRef, where: string): unknown {
+  if (value === undefined || isByRef(value)) return value;
+  if (value instanceof EnumMember) return { '$jsii.enum': `${value.fqn}/${value.member}` };
+  if ('primitive' in type) return value;
+  if ('collection' in type) {
+    const element = type.collection.elementtype;
+    if (type.collection.kind === 'array') return (value as unknown[]).map((v, i) => encode(v, element, `${where}[${i}]`));
+    return { '$jsii.map': Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, encode(v, element, `${where}.${k}`)])) };
+  }
+  if ('union' in type) {
+    const struct = type.union.types.find((t) => 'fqn' in t && types[t.fqn]?.datatype);
+    return struct ? encode(value, struct, where) : value;
+  }
+  const def = types[type.fqn];
+  if (!def?.datatype) return value;
+  const props = structProperties(type.fqn);
+  const data = Object.fromEntries(Object.entries(value as object).map(([k, v]) => {
+    if (!props[k]) throw new Error(`${where}: ${type.fqn} has no property '${k}'`);
+    return [k, encode(v, props[k].type, `${where}.${k}`)];
+  }));
+  return { '$jsii.struct': { fqn: type.fqn, data } };
+}
+
+/** The parameters of a constructor or method, looked up in the class and its bases. */
+function parameters(fqn: string, method: string | undefined): Array<{ type: TypeRef }> {
+  for (let def: TypeDef | undefined = types[fqn]; def; def = def.base ? types[def.base] : undefined) {
+    const m = method === undefined ? def.initializer : def.methods?.find((x) => x.name === method);
+    if (m) return m.parameters ?? [];
+  }
+  throw new Error(`${fqn}${method ? `.${method}` : ''} is not in the assemblies`);
+}
+
+/** A jsii runtime process, fed one JSON request per line. */
+async function kernelDriver(runtime: string, tarballs: Array<{ name: string; version: string; file: string }>): Promise<Driver & { close(): void }> {
+  const child = spawn(process.execPath, [runtime], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const replies: Array<(reply: any) => void> = [];
+  readline.createInterface({ input: child.stdout }).on('line', (line) => replies.shift()?.(JSON.parse(line)));
+  const reply = () => new Promise<any>((resolve) => replies.push(resolve));
+  const request = async (req: object) => {
+    child.stdin.write(JSON.stringify(req) + '\n');
+    const r = await reply();
+    if ('error' in r) throw new Error(r.error);
+    if (!('ok' in r)) throw new Error(`the runtime answered ${JSON.stringify(r).slice(0, 200)} to ${JSON.stringify(req).slice(0, 200)}`);
+    return r.ok;
+  };
+  const hello = await reply();
+  if (!hello.hello) throw new Error(`no hello from the jsii runtime: ${JSON.stringify(hello)}`);
+  for (const t of tarballs) await request({ api: 'load', name: t.name, version: t.version, tarball: t.file });
+  const args = (fqn: string, method: string | undefined, values: unknown[]) => {
+    const params = parameters(fqn, method);
+    return values.map((v, i) => encode(v, params[i].type, `${fqn}${method ? `.${method}` : ''} argument ${i}`));
+  };
+  const fqnOf = (obj: any) => String(obj['$jsii.byref']).split('@')[0];
+  return {
+    create: (fqn, ...values) => request({ api: 'create', fqn, args: args(fqn, undefined, values) }),
+    sinvoke: async (fqn, method, ...values) => (await request({ api: 'sinvoke', fqn, method, args: args(fqn, method, values) })).result,
+    sget: async (fqn, property) => (await request({ api: 'sget', fqn, property })).value,
+    invoke: async (obj, method, ...values) => (await request({ api: 'invoke', objref: obj, method, args: args(fqnOf(obj), method, values) })).result,
+    close: () => child.stdin.end(),
+  };
+}
+
+/** `npm pack` of `spec` into `dir`; the tarball's path. */
+function pack(spec: string, dir: string): string {
+  const out = execFileSync('npm', ['pack', spec, '--pack-destination', dir, '--silent'], { cwd: dir, encoding: 'utf8' });
+  return path.join(dir, out.trim().split('\n').pop()!);
+}
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-runtime-check-'));
+  try {
+    const version = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version as string;
+    const tarballs = [...DEPENDENCIES.map((d) => path.join(root, 'node_modules', d)), root]
+      .map((dir) => ({ name: JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name as string, version: version(dir), file: pack(dir, work) }));
+    // The runtime of jsii-pacmak's version: the generated Python package requires jsii of that version. Its webpack
+    // build is self-contained; its npm dependencies are not installed.
+    const runtimeVersion = version(path.join(root, 'node_modules', 'jsii-pacmak'));
+    const runtimeTarball = pack(`@jsii/runtime@${runtimeVersion}`, work);
+    execFileSync('tar', ['xzf', runtimeTarball, '-C', work]);
+    const kernel = await kernelDriver(path.join(work, 'package', 'webpack', 'bin', 'jsii-runtime.js'), tarballs);
+    let viaRuntime;
+    try {
+      viaRuntime = await scenario(kernel);
+    } finally {
+      kernel.close();
+    }
+    const direct = await scenario(nativeDriver());
+    const problems: string[] = [];
+    if (viaRuntime.yaml !== direct.yaml) problems.push('the YAML differs between the jsii runtime and TypeScript');
+    if (!direct.error || viaRuntime.error !== direct.error) problems.push(`errors differ: '${viaRuntime.error}' against '${direct.error}'`);
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+    const objects = direct.yaml.split(/^---$/m).length;
+    console.log(`jsii runtime ${runtimeVersion}: ${objects} objects, byte-identical to TypeScript; a refused prop fails with the same message`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
