@@ -439,8 +439,8 @@ export interface AksNodePoolOptions extends NodePoolRuntimeOptions {
    * accelerator only as `nvidia`, so the VM size is what picks the GPU model. Where each is a known size of the
    * NCasT4_v3, NC A100 v4, ND A100 v4, NDm A100 v4, NC H100 v5, ND H100 v5, ND H200 v5 or NDv2 series, a pod that
    * asks for more GPUs than the largest of them has fails at synth (it would stay Pending). On a MIG node pool
-   * (`--gpu-instance-profile`), whose slices are each one `nvidia.com/gpu`, that bounds the slices of a pod too: a
-   * CUDA process uses one MIG device.
+   * (`--gpu-instance-profile`) whose device plugin runs the single strategy, each slice is one `nvidia.com/gpu`:
+   * that bounds the slices of a pod too (a CUDA process uses one MIG device).
    * @default - any NVIDIA GPU VM size
    */
   readonly vmSizes?: string[];

@@ -5,7 +5,9 @@ import { COMPUTE_CAPABILITY, LABEL_VALUE } from '../_names';
 /**
  * A GPU model as NVIDIA GPU Feature Discovery labels it (`nvidia.com/gpu.product`), with its memory as the driver
  * reports it (nvidia-smi, and GFD's `nvidia.com/gpu.memory`): a little below the marketing size, e.g. 23034 MiB for
- * a 24 GB L4.
+ * a 24 GB L4. The constants hold what current drivers report; older ones report up to a few hundred MiB less (R470:
+ * 40536 MiB for an A100 40 GB, 81251 for 80 GB; 15109 for a T4, 16160 for a V100 16 GB). Where a node's drivers are
+ * older and a memory budget is tight, state the product with `of()` and the node's `nvidia.com/gpu.memory`.
  *
  * Used to place workloads on a product and to check that models fit in GPU memory.
  */
@@ -31,7 +33,7 @@ export class GpuProduct {
   /** NVIDIA Tesla T4, 16 GB. */
   public static readonly T4 = new GpuProduct('Tesla-T4', Size.mebibytes(15360), '7.5');
   /** NVIDIA Tesla V100 SXM2, 16 GB. */
-  public static readonly V100_SXM2_16GB = new GpuProduct('Tesla-V100-SXM2-16GB', Size.mebibytes(16160), '7.0');
+  public static readonly V100_SXM2_16GB = new GpuProduct('Tesla-V100-SXM2-16GB', Size.mebibytes(16384), '7.0');
 
   /**
    * A product not listed here, by its exact `nvidia.com/gpu.product` label value.

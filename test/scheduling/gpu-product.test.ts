@@ -27,9 +27,11 @@ describe('GpuProduct', () => {
     expect(() => GpuProduct.of('NVIDIA-B200', undefined, 'sm_100')).toThrow("'GpuProduct.of(computeCapability)' must be a CUDA compute capability '<major>.<minor>', such as '8.9', got 'sm_100'");
   });
 
-  test('the PCIe A100 80 GB and the H100 NVL as GPU Feature Discovery labels them, with the memory the driver reports', () => {
+  test('the PCIe A100 80 GB, the H100 NVL and the V100 as GPU Feature Discovery labels them, with the memory current drivers report', () => {
     expect([GpuProduct.A100_PCIE_80GB.label, GpuProduct.A100_PCIE_80GB.memory?.toMebibytes()]).toEqual(['NVIDIA-A100-80GB-PCIe', 81920]);
     expect([GpuProduct.H100_NVL.label, GpuProduct.H100_NVL.memory?.toMebibytes()]).toEqual(['NVIDIA-H100-NVL', 95830]);
+    // What current drivers report (GFD dumps): 16160 MiB was an older driver's figure.
+    expect([GpuProduct.V100_SXM2_16GB.label, GpuProduct.V100_SXM2_16GB.memory?.toMebibytes()]).toEqual(['Tesla-V100-SXM2-16GB', 16384]);
   });
 
   test('fails on a label value Kubernetes would reject', () => {
