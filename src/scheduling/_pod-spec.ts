@@ -370,7 +370,8 @@ function resolveResources(
 function checkExtendedResource(name: string, count: number, gpu: GpuResource): void {
   if (!isExtendedResourceName(name)) {
     throw propError('extendedResources', "extended resource names: qualified names with a domain outside kubernetes.io, not starting with 'requests.', " +
-      "such as 'vpc.amazonaws.com/efa'", name, 'CPU, memory and ephemeral storage go in resources');
+      "such as 'vpc.amazonaws.com/efa'", name, name.includes('/') ? "name the resource as its device plugin advertises it (the node's status.allocatable)"
+      : 'CPU, memory and ephemeral storage go in resources');
   }
   if (name === gpu.name || GpuResource._ofNvidiaName(name)) {
     throw propError('extendedResources', 'devices beside the GPUs', name, 'ask for GPUs and MIG slices with gpu and gpuCount');

@@ -34,12 +34,15 @@ const EKS_NODEGROUP_LABEL = 'eks.amazonaws.com/nodegroup';
 const KARPENTER_GPU_NAME_LABEL = 'karpenter.k8s.aws/instance-gpu-name';
 const EKS_CAPACITY_TYPE_LABEL = 'eks.amazonaws.com/capacityType';
 const KARPENTER_CAPACITY_TYPE_LABEL = 'karpenter.sh/capacity-type';
-/** The AWS GPU name (EC2's GpuInfo name, lowercased as the labels carry it) of each product the library knows. */
-const EKS_GPU_NAMES: ReadonlyMap<GpuProduct, string> = new Map([
+/**
+ * The AWS GPU name (EC2's GpuInfo name, lowercased as the labels carry it) of each product the library knows, by its
+ * GFD label (a product stated with `GpuProduct.of()` and a known label is the same GPU).
+ */
+const EKS_GPU_NAMES: ReadonlyMap<string, string> = new Map([
   [GpuProduct.A100_SXM4_40GB, 'a100'], [GpuProduct.A100_SXM4_80GB, 'a100'], [GpuProduct.A100_PCIE_40GB, 'a100'],
   [GpuProduct.H100_80GB_HBM3, 'h100'], [GpuProduct.L4, 'l4'], [GpuProduct.L40S, 'l40s'], [GpuProduct.A10G, 'a10g'],
   [GpuProduct.T4, 't4'], [GpuProduct.V100_SXM2_16GB, 'v100'],
-]);
+].map(([product, name]) => [(product as GpuProduct).label, name as string]));
 /** The GPU of each EC2 instance family that has one model of GPU in every size. */
 const EKS_FAMILY_PRODUCTS: ReadonlyMap<string, GpuProduct> = new Map([
   ['g4dn', GpuProduct.T4], ['g5', GpuProduct.A10G], ['g6', GpuProduct.L4], ['gr6', GpuProduct.L4], ['g6e', GpuProduct.L40S],
@@ -83,22 +86,21 @@ function azure(size: string, gpus: number, product?: GpuProduct): [string, Machi
 /**
  * The GPUs and GKE accelerator (`cloud.google.com/gke-accelerator`) of Compute Engine's accelerator-optimized machine
  * types, each with a fixed number of GPUs (Google's machine tables; the `-<n>g` suffix is the count). A3 Edge's
- * accelerator is not in Google's tables: it is left out of the accelerator check.
+ * accelerator is not in Google's tables: it is left out of the accelerator check, and its product given.
  */
 const GCE_MACHINE_GPUS: ReadonlyMap<string, MachineGpus> = new Map<string, MachineGpus>([
-  ...gce('a2-highgpu', [1, 2, 4, 8], 'nvidia-tesla-a100', GpuProduct.A100_SXM4_40GB),
-  ['a2-megagpu-16g', { gpus: 16, accelerator: 'nvidia-tesla-a100', product: GpuProduct.A100_SXM4_40GB }],
-  ...gce('a2-ultragpu', [1, 2, 4, 8], 'nvidia-a100-80gb', GpuProduct.A100_SXM4_80GB),
-  ...gce('a3-highgpu', [1, 2, 4, 8], 'nvidia-h100-80gb', GpuProduct.H100_80GB_HBM3),
+  ...gce('a2-highgpu', [1, 2, 4, 8], 'nvidia-tesla-a100'), ['a2-megagpu-16g', { gpus: 16, accelerator: 'nvidia-tesla-a100' }],
+  ...gce('a2-ultragpu', [1, 2, 4, 8], 'nvidia-a100-80gb'),
+  ...gce('a3-highgpu', [1, 2, 4, 8], 'nvidia-h100-80gb'),
   ['a3-edgegpu-8g', { gpus: 8, product: GpuProduct.H100_80GB_HBM3 }],
-  ['a3-megagpu-8g', { gpus: 8, accelerator: 'nvidia-h100-mega-80gb', product: GpuProduct.H100_80GB_HBM3 }],
+  ['a3-megagpu-8g', { gpus: 8, accelerator: 'nvidia-h100-mega-80gb' }],
   ['a3-ultragpu-8g', { gpus: 8, accelerator: 'nvidia-h200-141gb' }],
   ['a4-highgpu-8g', { gpus: 8, accelerator: 'nvidia-b200' }],
   ...Object.entries({ 4: 1, 8: 1, 12: 1, 16: 1, 24: 2, 32: 1, 48: 4, 96: 8 })
-    .map(([cpus, gpus]): [string, MachineGpus] => [`g2-standard-${cpus}`, { gpus, accelerator: 'nvidia-l4', product: GpuProduct.L4 }]),
+    .map(([cpus, gpus]): [string, MachineGpus] => [`g2-standard-${cpus}`, { gpus, accelerator: 'nvidia-l4' }]),
 ]);
-function gce(series: string, counts: number[], accelerator: string, product: GpuProduct): Array<[string, MachineGpus]> {
-  return counts.map((gpus) => [`${series}-${gpus}g`, { gpus, accelerator, product }]);
+function gce(series: string, counts: number[], accelerator: string): Array<[string, MachineGpus]> {
+  return counts.map((gpus) => [`${series}-${gpus}g`, { gpus, accelerator }]);
 }
 /**
  * What a node of a known machine type has: its number of GPUs, their product where the library knows it, and (on
@@ -571,12 +573,12 @@ export class GpuNodePool {
     const instanceTypes = options.instanceTypes ?? [];
     const ofFamilies = familyProducts(instanceTypes);
     for (const product of options.products ?? []) {
-      const name = EKS_GPU_NAMES.get(product);
+      const name = EKS_GPU_NAMES.get(product.label);
       if (gpuNames.length > 0 && name !== undefined && !gpuNames.includes(name)) {
         throw propError('eks.products', `GPUs that gpuNames (${gpuNames.join(', ')}) select: products size the GPU memory budget`, product.label,
           `list products of those GPUs, or add '${name}' to gpuNames`);
       }
-      if (ofFamilies && !ofFamilies.includes(product)) {
+      if (ofFamilies && !hasProduct(ofFamilies, product)) {
         throw propError('eks.products', `GPUs of the instanceTypes (${ofFamilies.map((p) => p.label).join(', ')}): products size the GPU memory budget`,
           product.label, 'list the products of those instance types, or leave products unset to take them from the instance types');
       }
@@ -616,7 +618,7 @@ export class GpuNodePool {
     for (const type of machineTypes) {
       const carried = GCE_MACHINE_GPUS.get(type)?.accelerator;
       if (accelerators.length > 0 && carried !== undefined && !acceleratorValues.includes(carried)) {
-        const constant = Object.entries(GkeAccelerator).find(([, a]) => a instanceof GkeAccelerator && a.value === carried)?.[0];
+        const constant = knownAccelerator(carried)?.name;
         throw propError('gke.machineTypes', `machine types whose GPUs the accelerators select (${acceleratorValues.join(', ')}): a node matches both selectors`,
           `${type}, whose GPUs are ${carried}`, `drop ${type}, or add ${constant ? `GkeAccelerator.${constant}` : `GkeAccelerator.of('${carried}')`} to accelerators`);
       }
@@ -643,8 +645,11 @@ export class GpuNodePool {
     selectOne(selector, GKE_COMPUTE_CLASS_LABEL, options.computeClass, 'gke.computeClass');
     if (options.spot) selector[GKE_SPOT_LABEL] = 'true';
     if (options.driverVersion !== undefined) selector[GKE_DRIVER_VERSION_LABEL] = options.driverVersion;
-    // The accelerators' products where each knows its own, else those of the machine types.
-    const products = allKnown(accelerators.map((a) => a.product)) ?? allKnown(machineTypes.map((t) => GCE_MACHINE_GPUS.get(t)?.product));
+    // What both the accelerators and the machine types stand for (a node matches both), each alone where the other
+    // says nothing.
+    const ofAccelerators = allKnown(accelerators.map((a) => a.product));
+    const ofMachines = allKnown(machineTypes.map(machineTypeProduct));
+    const products = ofAccelerators && ofMachines ? allKnown(ofAccelerators.filter((p) => hasProduct(ofMachines, p))) : ofAccelerators ?? ofMachines;
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
@@ -660,7 +665,7 @@ export class GpuNodePool {
     checkListed('aks.products', options.products);
     const ofSizes = vmSizeProducts(options.vmSizes ?? []);
     for (const product of options.products ?? []) {
-      if (ofSizes && !ofSizes.includes(product)) {
+      if (ofSizes && !hasProduct(ofSizes, product)) {
         throw propError('aks.products', `GPUs of the vmSizes (${ofSizes.map((p) => p.label).join(', ')}): products size the GPU memory budget`,
           product.label, 'list the products of those VM sizes, or leave products unset to take them from the VM sizes');
       }
@@ -811,16 +816,36 @@ function allKnown(products: Array<GpuProduct | undefined>): GpuProduct[] | undef
 /**
  * Throws unless `given` products list every product the pool's nodes may have (`derived`, from what the pool
  * selects), when both are known and the given ones are among those: a workload's GPU memory budget is that of the
- * smallest listed product, so a product left out could be a smaller GPU the pods land on. A given product of the
- * user's own (`GpuProduct.of`) stands for GPUs the library cannot name: nothing is checked then.
+ * smallest listed product, so a product left out could be a smaller GPU the pods land on. A given product with a
+ * label the library does not know stands for GPUs it cannot name: nothing is checked then.
  */
 function checkProductsCover(prop: string, given: GpuProduct[] | undefined, derived: GpuProduct[] | undefined, from: string): void {
-  if (!given || !derived || !given.every((p) => derived.includes(p))) return;
-  const missing = derived.filter((p) => !given.includes(p));
+  if (!given || !derived || !given.every((p) => hasProduct(derived, p))) return;
+  const missing = derived.filter((p) => !hasProduct(given, p));
   if (missing.length > 0) {
     throw propError(prop, `every GPU the pool's nodes may have (${derived.map((p) => p.label).join(', ')}, from ${from}): a memory budget is the smallest's`,
-      given.map((p) => p.label).join(','), `add ${missing.map((p) => p.label).join(', ')}, or leave products unset to take them from ${from}`);
+      given.map((p) => p.label).join(', '), `add ${missing.map((p) => p.label).join(', ')}, or leave products unset to take them from ${from}`);
   }
+}
+
+/**
+ * Whether `products` hold `product`, by GFD label: a product stated with `GpuProduct.of()` (another driver's memory)
+ * is the same GPU as the constant with its label.
+ */
+function hasProduct(products: GpuProduct[], product: GpuProduct): boolean {
+  return products.some((p) => p.label === product.label);
+}
+
+/** The GkeAccelerator constant with label value `value`, and its name; undefined for a value the library has none for. */
+function knownAccelerator(value: string): { readonly name: string; readonly accelerator: GkeAccelerator } | undefined {
+  const found = Object.entries(GkeAccelerator).find(([, a]) => a instanceof GkeAccelerator && a.value === value);
+  return found && { name: found[0], accelerator: found[1] as GkeAccelerator };
+}
+
+/** The GPU product of a Compute Engine machine type: its own, or its accelerator constant's; undefined when unknown. */
+function machineTypeProduct(type: string): GpuProduct | undefined {
+  const machine = GCE_MACHINE_GPUS.get(type);
+  return machine?.product ?? (machine?.accelerator !== undefined ? knownAccelerator(machine.accelerator)?.accelerator.product : undefined);
 }
 
 /** The GPU products of Azure VM sizes, when the library knows the GPU of each; undefined otherwise. */

@@ -252,6 +252,8 @@ describe('GpuNodePool', () => {
         "'eks.products' must be every GPU the pool's nodes may have (NVIDIA-A10G, NVIDIA-L4, from gpuNames and instanceTypes): a memory budget is the smallest's, " +
         "got 'NVIDIA-L4': add NVIDIA-A10G, or leave products unset to take them from gpuNames and instanceTypes");
       expect(GpuNodePool.eks({ instanceTypes: ['g5.xlarge', 'g6.xlarge'], products: [GpuProduct.L4, GpuProduct.A10G] }).products).toEqual([GpuProduct.L4, GpuProduct.A10G]);
+      const olderT4 = GpuProduct.of('Tesla-T4', Size.mebibytes(15109), '7.5');
+      expect(GpuNodePool.eks({ instanceTypes: ['g4dn.xlarge'], products: [olderT4] }).products).toEqual([olderT4]);
     });
 
     test('spot capacity by the label of the provisioner', () => {
@@ -400,6 +402,9 @@ describe('GpuNodePool', () => {
         .toEqual([GpuProduct.H100_80GB_HBM3]);
       expect(GpuNodePool.gke({ machineTypes: ['a2-ultragpu-8g', 'g2-standard-96'] }).products).toEqual([GpuProduct.A100_SXM4_80GB, GpuProduct.L4]);
       expect(GpuNodePool.gke({ machineTypes: ['a3-ultragpu-8g'] }).products).toBeUndefined();
+      // A node matches both selectors: the accelerators' products that the machine types have.
+      expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4, GkeAccelerator.NVIDIA_TESLA_A100], machineTypes: ['a2-highgpu-8g'] }).products)
+        .toEqual([GpuProduct.A100_SXM4_40GB]);
       // An accelerator without a product: the machine types still know the GPU.
       expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.of('nvidia-tesla-a100')], machineTypes: ['a2-highgpu-8g'] }).products).toEqual([GpuProduct.A100_SXM4_40GB]);
       // An accelerator the library has no constant for is named by its value.
@@ -466,6 +471,9 @@ describe('GpuNodePool', () => {
       expect(() => GpuNodePool.aks({ vmSizes: ['Standard_NC4as_T4_v3', 'Standard_NC24ads_A100_v4'], products: [GpuProduct.A100_PCIE_80GB] })).toThrow(
         "'aks.products' must be every GPU the pool's nodes may have (Tesla-T4, NVIDIA-A100-80GB-PCIe, from vmSizes): a memory budget is the smallest's, " +
         "got 'NVIDIA-A100-80GB-PCIe': add Tesla-T4, or leave products unset to take them from vmSizes");
+      // A product stated with of() is the GPU its label names: another driver's memory, the same GPU.
+      const olderDriver = GpuProduct.of('NVIDIA-A100-80GB-PCIe', Size.mebibytes(81251), '8.0');
+      expect(GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'], products: [olderDriver] }).products).toEqual([olderDriver]);
     });
 
     test('any pool that selects a known VM size by its label is bounded the same way', () => {

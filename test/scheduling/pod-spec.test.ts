@@ -357,7 +357,8 @@ describe('what the pod references, checked as the apiserver checks it', () => {
       "not starting with 'requests.', such as 'vpc.amazonaws.com/efa', got 'memory': CPU, memory and ephemeral storage go in resources");
     expect(() => limits({ 'example.kubernetes.io/widget': 1 })).toThrow(/'extendedResources' must be extended resource names/);
     // Quota names an extended resource 'requests.<name>' (IsExtendedResourceName): no such prefix, and a domain that fits behind it.
-    expect(() => limits({ 'requests.example.com/widget': 1 })).toThrow(/'extendedResources' must be extended resource names/);
+    expect(() => limits({ 'requests.example.com/widget': 1 })).toThrow(
+      "got 'requests.example.com/widget': name the resource as its device plugin advertises it (the node's status.allocatable)");
     const domain = (length: number) => `${'a'.repeat(length - 4)}.com/widget`;
     expect(limits({ [domain(244)]: 1 })[domain(244)].value).toBe('1');
     expect(() => limits({ [domain(245)]: 1 })).toThrow(/'extendedResources' must be extended resource names/);
