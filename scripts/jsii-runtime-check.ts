@@ -1,11 +1,11 @@
 /**
  * The library as Python (and Java, .NET, Go) use it: their bindings send every call as JSON to the jsii runtime,
  * a Node process that loads the npm tarballs. This check packs the compiled library and its jsii dependencies,
- * fetches the `@jsii/runtime` of jsii-pacmak's version (the one the generated Python package requires), and runs
- * one app twice: through that runtime, with arguments encoded as the Python runtime encodes them (structs as
- * `$jsii.struct` with their type, maps as `$jsii.map`, enum members as `$jsii.enum`, objects by reference), and
- * in-process against the compiled library. It fails unless both write byte-identical YAML and a refused prop fails
- * with the same message through both.
+ * fetches the `@jsii/runtime` of jsii-pacmak's version (the lowest the generated Python package accepts:
+ * `jsii>=<that version>,<2`), and runs one app twice: through that runtime, with arguments encoded as the Python
+ * runtime encodes them (structs as `$jsii.struct` with their type and every property, unset ones null; dicts as
+ * `$jsii.map`; enum members as `$jsii.enum`; objects by reference), and in-process against the compiled library. It
+ * fails unless both write the same non-empty YAML and a refused prop fails with the same message through both.
  *
  * Run after `projen compile` (it packs lib/ and .jsii); needs `npm` and the npm registry. Not a unit test: CI runs
  * it (`.ci/run`), and `npx projen jsii-runtime-check` does locally.
@@ -19,6 +19,8 @@ import * as readline from 'readline';
 const root = path.join(__dirname, '..');
 const DEPENDENCIES = ['constructs', 'cdk8s', 'cdk8s-plus-27'];
 const LIBRARY = 'cdk8s-gpu-inference';
+/** How long one call to the runtime may take. */
+const REQUEST_TIMEOUT_MS = 120_000;
 
 type TypeRef = { primitive: string } | { fqn: string } | { collection: { kind: 'array' | 'map'; elementtype: TypeRef } } | { union: { types: TypeRef[] } };
 interface Property { readonly name: string; readonly type: TypeRef }
@@ -134,11 +136,17 @@ function structProperties(fqn: string): Record<string, Property> {
 
 const isByRef = (v: unknown) => v !== null && typeof v === 'object' && '$jsii.byref' in (v as object);
 
+const isPlainObject = (v: unknown): v is object => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+
 /** `value` as the Python runtime sends a value of `type` (jsii's python/_kernel: _make_reference_for_native). */
 function encode(value: unknown, type: TypeRef, where: string): unknown {
   if (value === undefined || isByRef(value)) return value;
   if (value instanceof EnumMember) return { '$jsii.enum': `${value.fqn}/${value.member}` };
-  if ('primitive' in type) return value;
+  if ('primitive' in type) {
+    // Python sends every dict as a map, also where the type is any or json.
+    if (isPlainObject(value)) return { '$jsii.map': Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v, type, `${where}.${k}`)])) };
+    return Array.isArray(value) ? value.map((v, i) => encode(v, type, `${where}[${i}]`)) : value;
+  }
   if ('collection' in type) {
     const element = type.collection.elementtype;
     if (type.collection.kind === 'array') return (value as unknown[]).map((v, i) => encode(v, element, `${where}[${i}]`));
@@ -151,10 +159,9 @@ function encode(value: unknown, type: TypeRef, where: string): unknown {
   const def = types[type.fqn];
   if (!def?.datatype) return value;
   const props = structProperties(type.fqn);
-  const data = Object.fromEntries(Object.entries(value as object).map(([k, v]) => {
-    if (!props[k]) throw new Error(`${where}: ${type.fqn} has no property '${k}'`);
-    return [k, encode(v, props[k].type, `${where}.${k}`)];
-  }));
+  for (const k of Object.keys(value as object)) if (!props[k]) throw new Error(`${where}: ${type.fqn} has no property '${k}'`);
+  // A Python struct sends all its properties, those left unset as None (null).
+  const data = Object.fromEntries(Object.values(props).map((p) => [p.name, encode((value as any)[p.name], p.type, `${where}.${p.name}`) ?? null]));
   return { '$jsii.struct': { fqn: type.fqn, data } };
 }
 
@@ -169,18 +176,35 @@ function parameters(fqn: string, method: string | undefined): Array<{ type: Type
 
 /** A jsii runtime process, fed one JSON request per line. */
 async function kernelDriver(runtime: string, tarballs: Array<{ name: string; version: string; file: string }>): Promise<Driver & { close(): void }> {
-  const child = spawn(process.execPath, [runtime], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const replies: Array<(reply: any) => void> = [];
-  readline.createInterface({ input: child.stdout }).on('line', (line) => replies.shift()?.(JSON.parse(line)));
-  const reply = () => new Promise<any>((resolve) => replies.push(resolve));
+  const child = spawn(process.execPath, [runtime], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // What the runtime wrote to stderr (its children's output, wrapped), for the error when it dies.
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+  const waiting: Array<{ resolve: (reply: any) => void; reject: (e: Error) => void }> = [];
+  let gone: Error | undefined;
+  const fail = (e: Error) => {
+    gone = gone ?? e;
+    for (const w of waiting.splice(0)) w.reject(gone);
+  };
+  child.on('error', (e) => fail(new Error(`the jsii runtime did not start: ${e.message}`)));
+  child.on('exit', (code, signal) => fail(new Error(`the jsii runtime exited (${signal ?? code}): ${stderr}`)));
+  child.stdin.on('error', (e) => fail(new Error(`the jsii runtime stopped reading its input (${e.message}): ${stderr}`)));
+  readline.createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(JSON.parse(line)));
+  const reply = (what: string) => new Promise<any>((resolve, reject) => {
+    if (gone) return reject(gone);
+    const timer = setTimeout(() => fail(new Error(`no answer from the jsii runtime in ${REQUEST_TIMEOUT_MS / 1000}s to ${what}`)), REQUEST_TIMEOUT_MS);
+    waiting.push({ resolve: (r) => { clearTimeout(timer); resolve(r); }, reject: (e) => { clearTimeout(timer); reject(e); } });
+  });
   const request = async (req: object) => {
-    child.stdin.write(JSON.stringify(req) + '\n');
-    const r = await reply();
+    const text = JSON.stringify(req);
+    const answered = reply(text.slice(0, 200));
+    child.stdin.write(text + '\n');
+    const r = await answered;
     if ('error' in r) throw new Error(r.error);
     if (!('ok' in r)) throw new Error(`the runtime answered ${JSON.stringify(r).slice(0, 200)} to ${JSON.stringify(req).slice(0, 200)}`);
     return r.ok;
   };
-  const hello = await reply();
+  const hello = await reply('the start');
   if (!hello.hello) throw new Error(`no hello from the jsii runtime: ${JSON.stringify(hello)}`);
   for (const t of tarballs) await request({ api: 'load', name: t.name, version: t.version, tarball: t.file });
   const args = (fqn: string, method: string | undefined, values: unknown[]) => {
@@ -193,7 +217,11 @@ async function kernelDriver(runtime: string, tarballs: Array<{ name: string; ver
     sinvoke: async (fqn, method, ...values) => (await request({ api: 'sinvoke', fqn, method, args: args(fqn, method, values) })).result,
     sget: async (fqn, property) => (await request({ api: 'sget', fqn, property })).value,
     invoke: async (obj, method, ...values) => (await request({ api: 'invoke', objref: obj, method, args: args(fqnOf(obj), method, values) })).result,
-    close: () => child.stdin.end(),
+    // The runtime ends when its input does (it forwards signals to its own child instead of ending on them).
+    close: () => {
+      child.removeAllListeners('exit');
+      child.stdin.end();
+    },
   };
 }
 
@@ -223,16 +251,24 @@ async function main(): Promise<void> {
     }
     const direct = await scenario(nativeDriver());
     const problems: string[] = [];
-    if (viaRuntime.yaml !== direct.yaml) problems.push('the YAML differs between the jsii runtime and TypeScript');
+    if (!direct.yaml.includes('kind: Service')) problems.push(`the TypeScript app wrote no Knative Service:\n${direct.yaml.slice(0, 500)}`);
+    if (viaRuntime.yaml !== direct.yaml) {
+      const [a, b] = [viaRuntime.yaml.split('\n'), direct.yaml.split('\n')];
+      const line = a.findIndex((l, i) => l !== b[i]);
+      problems.push(`the YAML differs between the jsii runtime and TypeScript from line ${line + 1}: '${a[line]}' against '${b[line]}'`);
+    }
     if (!direct.error || viaRuntime.error !== direct.error) problems.push(`errors differ: '${viaRuntime.error}' against '${direct.error}'`);
     if (problems.length > 0) throw new Error(problems.join('\n'));
     const objects = direct.yaml.split(/^---$/m).length;
     console.log(`jsii runtime ${runtimeVersion}: ${objects} objects, byte-identical to TypeScript; a refused prop fails with the same message`);
+    process.exitCode = 0;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
+// Failed unless main gets to the end: a promise nothing settles would otherwise let node exit 0.
+process.exitCode = 1;
 main().catch((e) => {
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);
