@@ -50,6 +50,7 @@ interface Driver {
   create(fqn: string, ...args: unknown[]): Promise<any>;
   sinvoke(fqn: string, method: string, ...args: unknown[]): Promise<any>;
   sget(fqn: string, property: string): Promise<any>;
+  get(obj: any, property: string): Promise<any>;
   invoke(obj: any, method: string, ...args: unknown[]): Promise<any>;
 }
 
@@ -57,7 +58,8 @@ const L = (name: string) => `${LIBRARY}.${name}`;
 
 /**
  * A platform team's app, as a Python user writes it: GPU serving on an EKS pool, an event trigger with dead letters,
- * a Triton repository with one model. Returns the YAML and the error of a refused prop.
+ * a Triton repository with one model, a schedule; a notebook and a two-node training job placed by Karmada on-prem
+ * or on GKE. Returns the YAML and the error of a refused prop.
  */
 async function scenario(d: Driver): Promise<{ yaml: string; error: string }> {
   const app = await d.create('cdk8s.App');
@@ -97,6 +99,29 @@ async function scenario(d: Driver): Promise<{ yaml: string; error: string }> {
     instanceGroups: [{ kind: member(L('InstanceGroupKind'), 'GPU'), count: 2, gpus: [0] }],
     dynamicBatching: { preferredBatchSizes: [4, 8, 16], maxQueueDelay: await d.sinvoke('cdk8s.Duration', 'millis', 100) },
   });
+  await d.create(L('PingSource'), chart, 'nightly', {
+    schedule: '0 2 * * *', timezone: 'Europe/Berlin', sink: broker, data: { job: 'nightly', limits: { images: 500 } },
+  });
+
+  // Training: a notebook and a two-node job, placed on-prem or on GKE by Karmada.
+  const training = await d.create('cdk8s.Chart', app, 'training', { namespace: 'ml' });
+  const onPrem = await d.create(L('ClusterTarget'), {
+    name: 'on-prem', nodePool: await d.sinvoke(L('GpuNodePool'), 'onPrem', { products: [await d.sget(L('GpuProduct'), 'A100_SXM4_80GB')] }),
+  });
+  const onPremPool = await d.get(onPrem, 'nodePool');
+  const gke = await d.create(L('ClusterTarget'), {
+    name: 'gke', nodePool: await d.sinvoke(L('GpuNodePool'), 'gke', { machineTypes: ['a3-highgpu-8g'], sharing: member(L('GpuSharing'), 'NONE') }),
+  });
+  await d.create(L('GpuNotebook'), training, 'lab', {
+    tokenSecret: await d.sinvoke('cdk8s-plus-27.Secret', 'fromSecretName', training, 'token', 'lab-token'),
+    resources: { cpu: { request: await d.sinvoke('cdk8s-plus-27.Cpu', 'units', 4) } },
+    sharedMemorySize: await d.sinvoke('cdk8s.Size', 'gibibytes', 4),
+  });
+  const job = await d.create(L('DistributedTrainingJob'), training, 'train', {
+    image: 'registry.example.com/ml/train:2.4.1', script: '/workspace/train.py', scriptArgs: ['--epochs', '10'], nodes: 2, gpuCount: 8, nodePool: onPremPool,
+  });
+  await d.create(L('KarmadaPlacement'), training, 'placement', { workload: job, targets: [onPrem, gke] });
+
   const yaml = await d.invoke(app, 'synthYaml');
   let error = '';
   try {
@@ -124,6 +149,7 @@ function nativeDriver(): Driver {
     create: async (fqn, ...args) => new (resolve(fqn))(...args.map(value)),
     sinvoke: async (fqn, method, ...args) => resolve(fqn)[method](...args.map(value)),
     sget: async (fqn, property) => resolve(fqn)[property],
+    get: async (obj, property) => obj[property],
     invoke: async (obj, method, ...args) => obj[method](...args.map(value)),
   };
 }
@@ -216,6 +242,7 @@ async function kernelDriver(runtime: string, tarballs: Array<{ name: string; ver
     create: (fqn, ...values) => request({ api: 'create', fqn, args: args(fqn, undefined, values) }),
     sinvoke: async (fqn, method, ...values) => (await request({ api: 'sinvoke', fqn, method, args: args(fqn, method, values) })).result,
     sget: async (fqn, property) => (await request({ api: 'sget', fqn, property })).value,
+    get: async (obj, property) => (await request({ api: 'get', objref: obj, property })).value,
     invoke: async (obj, method, ...values) => (await request({ api: 'invoke', objref: obj, method, args: args(fqnOf(obj), method, values) })).result,
     // The runtime ends when its input does (it forwards signals to its own child instead of ending on them).
     close: () => {
