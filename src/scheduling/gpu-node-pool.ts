@@ -96,11 +96,16 @@ const GCE_MACHINE_GPUS: ReadonlyMap<string, MachineGpus> = new Map<string, Machi
   ['a3-megagpu-8g', { gpus: 8, accelerator: 'nvidia-h100-mega-80gb' }],
   ['a3-ultragpu-8g', { gpus: 8, accelerator: 'nvidia-h200-141gb' }],
   ['a4-highgpu-8g', { gpus: 8, accelerator: 'nvidia-b200' }],
+  ['a4x-highgpu-4g', { gpus: 4, accelerator: 'nvidia-gb200' }],
   ...Object.entries({ 4: 1, 8: 1, 12: 1, 16: 1, 24: 2, 32: 1, 48: 4, 96: 8 })
     .map(([cpus, gpus]): [string, MachineGpus] => [`g2-standard-${cpus}`, { gpus, accelerator: 'nvidia-l4' }]),
 ]);
 function gce(series: string, counts: number[], accelerator: string): Array<[string, MachineGpus]> {
   return counts.map((gpus) => [`${series}-${gpus}g`, { gpus, accelerator }]);
+}
+/** A known Compute Engine machine type, its variants without Local SSD (`-nolssd`) or with less memory (`-lowmem`) included. */
+function gceMachine(type: string): MachineGpus | undefined {
+  return GCE_MACHINE_GPUS.get(type.replace(/-(nolssd|lowmem)$/, ''));
 }
 /**
  * What a node of a known machine type has: its number of GPUs, their product where the library knows it, and (on
@@ -109,7 +114,7 @@ function gce(series: string, counts: number[], accelerator: string): Array<[stri
 type MachineGpus = { readonly gpus: number; readonly product?: GpuProduct; readonly accelerator?: string };
 /** The GPUs of a node of a known EC2 instance type, Azure VM size or Compute Engine machine type; undefined for any other. */
 function instanceTypeGpus(type: string): number | undefined {
-  return EC2_INSTANCE_GPUS.get(type) ?? AZURE_VM_GPUS.get(type.toLowerCase())?.gpus ?? GCE_MACHINE_GPUS.get(type)?.gpus;
+  return EC2_INSTANCE_GPUS.get(type) ?? AZURE_VM_GPUS.get(type.toLowerCase())?.gpus ?? gceMachine(type)?.gpus;
 }
 const EKS_AUTO_GPU_NAME_LABEL = 'eks.amazonaws.com/instance-gpu-name';
 const EKS_COMPUTE_TYPE_LABEL = 'eks.amazonaws.com/compute-type';
@@ -369,8 +374,8 @@ export interface GkeNodePoolOptions extends NodePoolRuntimeOptions {
   readonly accelerators?: GkeAccelerator[];
   /**
    * Compute Engine machine types to run on (`node.kubernetes.io/instance-type`, e.g. `a3-highgpu-8g`): one is a node
-   * selector, several a required node affinity. Where each is a known accelerator-optimized type (A2, A3, A4, G2,
-   * whose GPUs are fixed), a pod that asks for more GPUs than the largest of them has fails at synth (it would stay
+   * selector, several a required node affinity. Where each is a known accelerator-optimized type (A2, A3, A4, A4X,
+   * G2, whose GPUs are fixed; `-nolssd` and `-lowmem` variants included), a pod that asks for more GPUs than the largest of them has fails at synth (it would stay
    * Pending), unless `gpuPartitionSize` selects partitions, which may outnumber the GPUs; and each must carry one of
    * `accelerators`.
    * @default - any machine type
@@ -616,7 +621,7 @@ export class GpuNodePool {
     const machineTypes = options.machineTypes ?? [];
     const acceleratorValues = accelerators.map((a) => a.value);
     for (const type of machineTypes) {
-      const carried = GCE_MACHINE_GPUS.get(type)?.accelerator;
+      const carried = gceMachine(type)?.accelerator;
       if (accelerators.length > 0 && carried !== undefined && !acceleratorValues.includes(carried)) {
         const constant = knownAccelerator(carried)?.name;
         throw propError('gke.machineTypes', `machine types whose GPUs the accelerators select (${acceleratorValues.join(', ')}): a node matches both selectors`,
@@ -844,7 +849,7 @@ function knownAccelerator(value: string): { readonly name: string; readonly acce
 
 /** The GPU product of a Compute Engine machine type: its own, or its accelerator constant's; undefined when unknown. */
 function machineTypeProduct(type: string): GpuProduct | undefined {
-  const machine = GCE_MACHINE_GPUS.get(type);
+  const machine = gceMachine(type);
   return machine?.product ?? (machine?.accelerator !== undefined ? knownAccelerator(machine.accelerator)?.accelerator.product : undefined);
 }
 

@@ -390,7 +390,10 @@ describe('GpuNodePool', () => {
         new GpuInferenceService(Testing.chart(), 'serve', { image: 'registry.example.com/serve:1', gpuCount: 4, nodePool: GpuNodePool.gke(options) });
       expect(serve({ machineTypes: ['a2-highgpu-1g'], gpuPartitionSize: '1g.5gb' })).not.toThrow();
       expect(serve({ machineTypes: ['a2-highgpu-1g'] })).toThrow(/must be at most 1, .* \(a2-highgpu-1g\)/);
-      expect(train(16, { machineTypes: ['a3-highgpu-8g', 'a4x-highgpu-4g'] })).not.toThrow();
+      expect(train(16, { machineTypes: ['a3-highgpu-8g', 'x9-hypergpu-16g'] })).not.toThrow();
+      // Variants without Local SSD or with less memory have the GPUs of their type.
+      expect(train(16, { machineTypes: ['a3-ultragpu-8g-nolssd', 'a4-highgpu-8g-lowmem'] })).toThrow(/must be at most 8, .* \(a3-ultragpu-8g-nolssd\)/);
+      expect(train(8, { machineTypes: ['a4x-highgpu-4g'] })).toThrow(/must be at most 4, .* \(a4x-highgpu-4g\)/);
     });
 
     test('machine types must carry one of the accelerators, and give the products without them', () => {
