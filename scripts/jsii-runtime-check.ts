@@ -213,7 +213,8 @@ async function kernelDriver(runtime: string, tarballs: Array<{ name: string; ver
     for (const w of waiting.splice(0)) w.reject(gone);
   };
   child.on('error', (e) => fail(new Error(`the jsii runtime did not start: ${e.message}`)));
-  child.on('exit', (code, signal) => fail(new Error(`the jsii runtime exited (${signal ?? code}): ${stderr}`)));
+  // 'close' comes once the runtime's output is read to its end, so the error carries all of stderr.
+  child.on('close', (code, signal) => fail(new Error(`the jsii runtime exited (${signal ?? code}): ${stderr}`)));
   child.stdin.on('error', (e) => fail(new Error(`the jsii runtime stopped reading its input (${e.message}): ${stderr}`)));
   readline.createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(JSON.parse(line)));
   const reply = (what: string) => new Promise<any>((resolve, reject) => {
@@ -246,7 +247,7 @@ async function kernelDriver(runtime: string, tarballs: Array<{ name: string; ver
     invoke: async (obj, method, ...values) => (await request({ api: 'invoke', objref: obj, method, args: args(fqnOf(obj), method, values) })).result,
     // The runtime ends when its input does (it forwards signals to its own child instead of ending on them).
     close: () => {
-      child.removeAllListeners('exit');
+      child.removeAllListeners('close');
       child.stdin.end();
     },
   };
@@ -278,7 +279,9 @@ async function main(): Promise<void> {
     }
     const direct = await scenario(nativeDriver());
     const problems: string[] = [];
-    if (!direct.yaml.includes('kind: Service')) problems.push(`the TypeScript app wrote no Knative Service:\n${direct.yaml.slice(0, 500)}`);
+    if (!/^apiVersion: serving\.knative\.dev\/v1\nkind: Service$/m.test(direct.yaml)) {
+      problems.push(`the TypeScript app wrote no Knative Service:\n${direct.yaml.slice(0, 500)}`);
+    }
     if (viaRuntime.yaml !== direct.yaml) {
       const [a, b] = [viaRuntime.yaml.split('\n'), direct.yaml.split('\n')];
       const line = a.findIndex((l, i) => l !== b[i]);

@@ -85,14 +85,14 @@ function azure(size: string, gpus: number, product?: GpuProduct): [string, Machi
 }
 /**
  * The GPUs and GKE accelerator (`cloud.google.com/gke-accelerator`) of Compute Engine's accelerator-optimized machine
- * types, each with a fixed number of GPUs (Google's machine tables; the `-<n>g` suffix is the count). A3 Edge's
- * accelerator is not in Google's tables: it is left out of the accelerator check, and its product given.
+ * types, each with a fixed number of GPUs (Google's machine tables; the `-<n>g` suffix is the count; A3 Edge's
+ * accelerator as GKE's ComputeClass docs give it).
  */
 const GCE_MACHINE_GPUS: ReadonlyMap<string, MachineGpus> = new Map<string, MachineGpus>([
   ...gce('a2-highgpu', [1, 2, 4, 8], 'nvidia-tesla-a100'), ['a2-megagpu-16g', { gpus: 16, accelerator: 'nvidia-tesla-a100' }],
   ...gce('a2-ultragpu', [1, 2, 4, 8], 'nvidia-a100-80gb'),
   ...gce('a3-highgpu', [1, 2, 4, 8], 'nvidia-h100-80gb'),
-  ['a3-edgegpu-8g', { gpus: 8, product: GpuProduct.H100_80GB_HBM3 }],
+  ['a3-edgegpu-8g', { gpus: 8, accelerator: 'nvidia-h100-80gb' }],
   ['a3-megagpu-8g', { gpus: 8, accelerator: 'nvidia-h100-mega-80gb' }],
   ['a3-ultragpu-8g', { gpus: 8, accelerator: 'nvidia-h200-141gb' }],
   ['a4-highgpu-8g', { gpus: 8, accelerator: 'nvidia-b200' }],
@@ -590,7 +590,7 @@ export class GpuNodePool {
     }
     const derived = eksProducts(gpuNames, ofFamilies);
     checkProductsCover('eks.products', options.products, derived, 'gpuNames and instanceTypes');
-    const products = options.products ?? derived;
+    const products = options.products ? withKnownFacts('eks.products', options.products, derived) : derived;
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
     if (provisioner === EksNodeProvisioner.AUTO_MODE) selector[EKS_COMPUTE_TYPE_LABEL] = 'auto';
@@ -654,7 +654,15 @@ export class GpuNodePool {
     // says nothing.
     const ofAccelerators = allKnown(accelerators.map((a) => a.product));
     const ofMachines = allKnown(machineTypes.map(machineTypeProduct));
-    const products = ofAccelerators && ofMachines ? allKnown(ofAccelerators.filter((p) => hasProduct(ofMachines, p))) : ofAccelerators ?? ofMachines;
+    let products = ofAccelerators ?? ofMachines;
+    if (ofAccelerators && ofMachines) {
+      const both = ofAccelerators.filter((p) => hasProduct(ofMachines, p));
+      if (both.length === 0) {
+        throw propError('gke.accelerators', `GPUs the machineTypes have (${ofMachines.map((p) => p.label).join(', ')}): a node matches both selectors`,
+          ofAccelerators.map((p) => p.label).join(', '), 'drop accelerators or machineTypes, or make them agree');
+      }
+      products = withKnownFacts('gke.accelerators', both, ofMachines);
+    }
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
@@ -684,7 +692,7 @@ export class GpuNodePool {
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [NodeTaintQuery.is('sku', 'gpu', { effect: TaintEffect.NO_SCHEDULE })],
-      products: options.products ?? ofSizes,
+      products: options.products ? withKnownFacts('aks.products', options.products, ofSizes) : ofSizes,
       runtimeClassName: options.runtimeClassName,
     }, 'aks');
   }
@@ -831,6 +839,23 @@ function checkProductsCover(prop: string, given: GpuProduct[] | undefined, deriv
     throw propError(prop, `every GPU the pool's nodes may have (${derived.map((p) => p.label).join(', ')}, from ${from}): a memory budget is the smallest's`,
       given.map((p) => p.label).join(', '), `add ${missing.map((p) => p.label).join(', ')}, or leave products unset to take them from ${from}`);
   }
+}
+
+/**
+ * `given` products, each completed from the known product with its label (`known`): the memory or compute capability
+ * a `GpuProduct.of()` leaves out. Throws on a memory above the known one's, which no driver reports.
+ */
+function withKnownFacts(prop: string, given: GpuProduct[], known: GpuProduct[] | undefined): GpuProduct[] {
+  return given.map((p) => {
+    const k = known?.find((x) => x.label === p.label);
+    if (!k || p === k) return p;
+    const mib = (size: Size) => size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (p.memory && k.memory && mib(p.memory) > mib(k.memory)) {
+      throw propError(prop, `GPU memory at most what ${k.label} has (${mib(k.memory)} MiB, as current drivers report it)`, `${mib(p.memory)} MiB`,
+        "give the node's nvidia.com/gpu.memory, or leave the memory out to take the known one");
+    }
+    return p.memory && p.computeCapability ? p : GpuProduct.of(p.label, p.memory ?? k.memory, p.computeCapability ?? k.computeCapability);
+  });
 }
 
 /**

@@ -36,7 +36,9 @@ export class GpuProduct {
   public static readonly V100_SXM2_16GB = new GpuProduct('Tesla-V100-SXM2-16GB', Size.mebibytes(16384), '7.0');
 
   /**
-   * A product not listed here, by its exact `nvidia.com/gpu.product` label value.
+   * A product not listed here, by its exact `nvidia.com/gpu.product` label value; or a listed one with another
+   * driver's memory. Pools that know their nodes' GPU (`eks()` instance types, `aks()` VM sizes, `gke()` machine types)
+   * complete a known label with the memory and compute capability left out, and refuse more memory than it has.
    * @param memory the memory of one GPU as the driver reports it (nvidia-smi, the node's `nvidia.com/gpu.memory`
    * label in MiB), not the marketing size; needed for memory-budget checks
    * @param computeCapability its CUDA compute capability, `<major>.<minor>` as GFD's `nvidia.com/gpu.compute.major`

@@ -408,6 +408,12 @@ describe('GpuNodePool', () => {
       // A node matches both selectors: the accelerators' products that the machine types have.
       expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4, GkeAccelerator.NVIDIA_TESLA_A100], machineTypes: ['a2-highgpu-8g'] }).products)
         .toEqual([GpuProduct.A100_SXM4_40GB]);
+      // Products that no machine type has: no node matches both selectors.
+      expect(() => GpuNodePool.gke({ accelerators: [GkeAccelerator.of('nvidia-tesla-a100', GpuProduct.A100_SXM4_80GB)], machineTypes: ['a2-highgpu-1g'] })).toThrow(
+        "'gke.accelerators' must be GPUs the machineTypes have (NVIDIA-A100-SXM4-40GB): a node matches both selectors, got 'NVIDIA-A100-SXM4-80GB': " +
+        'drop accelerators or machineTypes, or make them agree');
+      // A3 Edge carries nvidia-h100-80gb.
+      expect(() => GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4], machineTypes: ['a3-edgegpu-8g'] })).toThrow(/got 'a3-edgegpu-8g, whose GPUs are nvidia-h100-80gb'/);
       // An accelerator without a product: the machine types still know the GPU.
       expect(GpuNodePool.gke({ accelerators: [GkeAccelerator.of('nvidia-tesla-a100')], machineTypes: ['a2-highgpu-8g'] }).products).toEqual([GpuProduct.A100_SXM4_40GB]);
       // An accelerator the library has no constant for is named by its value.
@@ -477,6 +483,12 @@ describe('GpuNodePool', () => {
       // A product stated with of() is the GPU its label names: another driver's memory, the same GPU.
       const olderDriver = GpuProduct.of('NVIDIA-A100-80GB-PCIe', Size.mebibytes(81251), '8.0');
       expect(GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'], products: [olderDriver] }).products).toEqual([olderDriver]);
+      // What of() leaves out comes from the known product; more memory than the GPU has fails.
+      const [bare] = GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'], products: [GpuProduct.of('NVIDIA-A100-80GB-PCIe')] }).products!;
+      expect([bare.label, bare.memory?.toMebibytes(), bare.computeCapability]).toEqual(['NVIDIA-A100-80GB-PCIe', 81920, '8.0']);
+      expect(() => GpuNodePool.aks({ vmSizes: ['Standard_NC24ads_A100_v4'], products: [GpuProduct.of('NVIDIA-A100-80GB-PCIe', Size.gibibytes(200))] })).toThrow(
+        "'aks.products' must be GPU memory at most what NVIDIA-A100-80GB-PCIe has (81920 MiB, as current drivers report it), got '204800 MiB': " +
+        "give the node's nvidia.com/gpu.memory, or leave the memory out to take the known one");
     });
 
     test('any pool that selects a known VM size by its label is bounded the same way', () => {
