@@ -262,12 +262,12 @@ function pack(spec: string, dir: string): string {
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-runtime-check-'));
   try {
-    const version = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version as string;
+    const manifest = (dir: string): { name: string; version: string } => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     const tarballs = [...DEPENDENCIES.map((d) => path.join(root, 'node_modules', d)), root]
-      .map((dir) => ({ name: JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name as string, version: version(dir), file: pack(dir, work) }));
-    // The runtime of jsii-pacmak's version: the generated Python package requires jsii of that version. Its webpack
+      .map((dir) => ({ ...manifest(dir), file: pack(dir, work) }));
+    // The runtime of jsii-pacmak's version: the lowest the generated Python package accepts (jsii>=<it>,<2). Its webpack
     // build is self-contained; its npm dependencies are not installed.
-    const runtimeVersion = version(path.join(root, 'node_modules', 'jsii-pacmak'));
+    const runtimeVersion = manifest(path.join(root, 'node_modules', 'jsii-pacmak')).version;
     const runtimeTarball = pack(`@jsii/runtime@${runtimeVersion}`, work);
     execFileSync('tar', ['xzf', runtimeTarball, '-C', work]);
     const kernel = await kernelDriver(path.join(work, 'package', 'webpack', 'bin', 'jsii-runtime.js'), tarballs);

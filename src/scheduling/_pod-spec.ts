@@ -168,11 +168,7 @@ export function gpuOnPoolError(gpu: GpuResource, gpuCount: number, pool: GpuNode
       gpu.name, 'select the shared nodes (sharing: GpuSharing.TIME_SLICING or MPS), or ask for GpuResource.NVIDIA');
   }
   const largest = pool._maxGpusPerNode;
-  // Where nodes advertise MIG slices as nvidia.com/gpu, slices may outnumber GPUs: no bound. On GKE those are the
-  // partitioned nodes gpuPartitionSize selects; the bound holds elsewhere on GKE (more slices than GPUs in one pod
-  // would be MIG devices, of which a CUDA process uses one).
-  const slices = pool._gke ? pool.gpuPartitionSize !== undefined : pool.advertisesMigAsGpu;
-  if (largest && gpu.name === GpuResource.NVIDIA.name && !slices && !pool._gpuSharing && gpuCount > largest.gpus) {
+  if (largest && gpu.name === GpuResource.NVIDIA.name && gpuCount > largest.gpus) {
     return propError('gpuCount', `at most ${largest.gpus}, the GPUs of the largest instance type the pool selects (${largest.instanceType}): a pod's GPUs come from one node`,
       gpuCount, 'select larger instance types, or spread the work over several pods (DistributedTrainingJob nodes, Triton replicas)');
   }

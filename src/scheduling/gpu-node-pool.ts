@@ -583,14 +583,12 @@ export class GpuNodePool {
         throw propError('eks.products', `GPUs that gpuNames (${gpuNames.join(', ')}) select: products size the GPU memory budget`, product.label,
           `list products of those GPUs, or add '${name}' to gpuNames`);
       }
-      if (ofFamilies && !hasProduct(ofFamilies, product)) {
-        throw propError('eks.products', `GPUs of the instanceTypes (${ofFamilies.map((p) => p.label).join(', ')}): products size the GPU memory budget`,
-          product.label, 'list the products of those instance types, or leave products unset to take them from the instance types');
-      }
     }
-    const derived = eksProducts(gpuNames, ofFamilies);
-    checkProductsCover('eks.products', options.products, derived, 'gpuNames and instanceTypes');
-    const products = options.products ? withKnownFacts('eks.products', options.products, derived) : derived;
+    checkAmong('eks.products', options.products, ofFamilies, 'instanceTypes', 'instance types');
+    const ofNames = allKnown(gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n)));
+    // A node matches both selectors: what both stand for, each alone where the other says nothing (a100 is 40 or 80 GB).
+    const derived = productsOfBoth('eks.gpuNames', ofNames, ofFamilies, 'instanceTypes', gpuNames.join(','), 'drop gpuNames or instanceTypes, or make them agree');
+    const products = statedProducts('eks.products', options.products, derived, 'gpuNames and instanceTypes');
     const selector: Record<string, string> = {};
     const affinity: NodeLabelQuery[] = [];
     if (provisioner === EksNodeProvisioner.AUTO_MODE) selector[EKS_COMPUTE_TYPE_LABEL] = 'auto';
@@ -651,18 +649,12 @@ export class GpuNodePool {
     if (options.spot) selector[GKE_SPOT_LABEL] = 'true';
     if (options.driverVersion !== undefined) selector[GKE_DRIVER_VERSION_LABEL] = options.driverVersion;
     // What both the accelerators and the machine types stand for (a node matches both), each alone where the other
-    // says nothing.
+    // says nothing; an accelerator's product of the user's own completed from the machine types'.
     const ofAccelerators = allKnown(accelerators.map((a) => a.product));
     const ofMachines = allKnown(machineTypes.map(machineTypeProduct));
-    let products = ofAccelerators ?? ofMachines;
-    if (ofAccelerators && ofMachines) {
-      const both = ofAccelerators.filter((p) => hasProduct(ofMachines, p));
-      if (both.length === 0) {
-        throw propError('gke.accelerators', `GPUs the machineTypes have (${ofMachines.map((p) => p.label).join(', ')}): a node matches both selectors`,
-          ofAccelerators.map((p) => p.label).join(', '), 'drop accelerators or machineTypes, or make them agree');
-      }
-      products = withKnownFacts('gke.accelerators', both, ofMachines);
-    }
+    const both = productsOfBoth('gke.accelerators', ofAccelerators, ofMachines, 'machineTypes', ofAccelerators?.map((p) => p.label).join(', '),
+      'drop accelerators or machineTypes, or make them agree');
+    const products = both && withKnownFacts('gke.accelerators', both, ofMachines);
     return new GpuNodePool({
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
@@ -677,13 +669,7 @@ export class GpuNodePool {
     checkListed('aks.vmSizes', options.vmSizes);
     checkListed('aks.products', options.products);
     const ofSizes = vmSizeProducts(options.vmSizes ?? []);
-    for (const product of options.products ?? []) {
-      if (ofSizes && !hasProduct(ofSizes, product)) {
-        throw propError('aks.products', `GPUs of the vmSizes (${ofSizes.map((p) => p.label).join(', ')}): products size the GPU memory budget`,
-          product.label, 'list the products of those VM sizes, or leave products unset to take them from the VM sizes');
-      }
-    }
-    checkProductsCover('aks.products', options.products, ofSizes, 'vmSizes');
+    checkAmong('aks.products', options.products, ofSizes, 'vmSizes', 'VM sizes');
     const selector: Record<string, string> = { [AKS_ACCELERATOR_LABEL]: 'nvidia' };
     const affinity: NodeLabelQuery[] = [];
     selectOneOrMany(selector, affinity, INSTANCE_TYPE_LABEL, options.vmSizes ?? [], 'aks.vmSizes');
@@ -692,7 +678,7 @@ export class GpuNodePool {
       nodeSelector: selector,
       requiredNodeAffinity: affinity,
       tolerations: options.tolerations ?? [NodeTaintQuery.is('sku', 'gpu', { effect: TaintEffect.NO_SCHEDULE })],
-      products: options.products ? withKnownFacts('aks.products', options.products, ofSizes) : ofSizes,
+      products: statedProducts('aks.products', options.products, ofSizes, 'vmSizes'),
       runtimeClassName: options.runtimeClassName,
     }, 'aks');
   }
@@ -772,9 +758,10 @@ export class GpuNodePool {
   }
 
   /**
-   * The most whole GPUs a node of the pool has, where the pool selects EC2 instance types, Azure VM sizes or Compute
-   * Engine machine types whose GPUs are known (`node.kubernetes.io/instance-type`, as `eks()`, `aks()` and `gke()`
-   * select them), with the largest type; undefined otherwise.
+   * The most `nvidia.com/gpu` a pod can get from one node of the pool: the GPUs of the largest of the EC2 instance
+   * types, Azure VM sizes or Compute Engine machine types it selects (`node.kubernetes.io/instance-type`, as `eks()`,
+   * `aks()` and `gke()` select them), when the GPUs of each are known. Undefined otherwise, and where the resource may
+   * count MIG slices or shares, which outnumber the GPUs.
    * @internal
    */
   public readonly _maxGpusPerNode?: { readonly gpus: number; readonly instanceType: string };
@@ -798,7 +785,10 @@ export class GpuNodePool {
     const product = this.nodeSelector?.[GFD_PRODUCT_LABEL];
     const gfdSize = product?.includes(GFD_MIG_INFIX) ? product.slice(product.lastIndexOf(GFD_MIG_INFIX) + GFD_MIG_INFIX.length) : undefined;
     this.gpuPartitionSize = partitionSize ?? plainMigProfile(this.nodeSelector?.[GKE_PARTITION_LABEL]) ?? plainMigProfile(gfdSize);
-    this._maxGpusPerNode = largestInstanceType(this.nodeSelector, this.requiredNodeAffinity);
+    // Slices: a partition size, or GFD's single MIG strategy (a GKE pool's nvidia.com/gpu are whole GPUs unless
+    // partitioned: GKE's device plugin advertises slices only on the partitioned nodes gpuPartitionSize selects).
+    const slices = this.gpuPartitionSize !== undefined || (!this._gke && this.nodeSelector?.[GFD_MIG_STRATEGY_LABEL] === MigStrategy.SINGLE);
+    this._maxGpusPerNode = slices || this._gpuSharing ? undefined : largestInstanceType(this.nodeSelector, this.requiredNodeAffinity);
   }
 }
 
@@ -810,9 +800,10 @@ function largestInstanceType(selector: Record<string, string> | undefined, affin
   const one = selector?.[INSTANCE_TYPE_LABEL];
   const many = (affinity ?? []).map((q) => q._toKube()).find((r) => r.key === INSTANCE_TYPE_LABEL && r.operator === 'In')?.values;
   const types = one !== undefined ? [one] : many;
-  if (!types?.length || types.some((t) => instanceTypeGpus(t) === undefined)) return undefined;
-  const largest = types.reduce((a, b) => (instanceTypeGpus(b)! > instanceTypeGpus(a)! ? b : a));
-  return { gpus: instanceTypeGpus(largest)!, instanceType: largest };
+  const counts = (types ?? []).map(instanceTypeGpus);
+  if (counts.length === 0 || counts.some((n) => n === undefined)) return undefined;
+  const most = counts.indexOf(Math.max(...(counts as number[])));
+  return { gpus: counts[most]!, instanceType: types![most] };
 }
 
 /** The GPU products of EC2 instance types, when each type's family has one GPU model; undefined otherwise. */
@@ -826,19 +817,44 @@ function allKnown(products: Array<GpuProduct | undefined>): GpuProduct[] | undef
   return dedupe(products as GpuProduct[]);
 }
 
+/** Throws unless each `given` product is one of `among`, the GPUs of what the pool selects (`field`), when known. */
+function checkAmong(prop: string, given: GpuProduct[] | undefined, among: GpuProduct[] | undefined, field: string, words: string): void {
+  const stray = among && given?.find((p) => !hasProduct(among, p));
+  if (stray) {
+    throw propError(prop, `GPUs of the ${field} (${among.map((p) => p.label).join(', ')}): products size the GPU memory budget`, stray.label,
+      `list the products of those ${words}, or leave products unset to take them from the ${words}`);
+  }
+}
+
 /**
- * Throws unless `given` products list every product the pool's nodes may have (`derived`, from what the pool
- * selects), when both are known and the given ones are among those: a workload's GPU memory budget is that of the
- * smallest listed product, so a product left out could be a smaller GPU the pods land on. A given product with a
- * label the library does not know stands for GPUs it cannot name: nothing is checked then.
+ * A pool's products: the `given` ones, checked to list every product its nodes may have (`derived`, from what the
+ * pool selects) and completed from those; else `derived`. A workload's GPU memory budget is that of the smallest
+ * listed product, so a product left out could be a smaller GPU the pods land on. A given product with a label the
+ * library does not know stands for GPUs it cannot name: it is not checked.
  */
-function checkProductsCover(prop: string, given: GpuProduct[] | undefined, derived: GpuProduct[] | undefined, from: string): void {
-  if (!given || !derived || !given.every((p) => hasProduct(derived, p))) return;
-  const missing = derived.filter((p) => !hasProduct(given, p));
+function statedProducts(prop: string, given: GpuProduct[] | undefined, derived: GpuProduct[] | undefined, from: string): GpuProduct[] | undefined {
+  if (!given) return derived;
+  const missing = derived && given.every((p) => hasProduct(derived, p)) ? derived.filter((p) => !hasProduct(given, p)) : [];
   if (missing.length > 0) {
-    throw propError(prop, `every GPU the pool's nodes may have (${derived.map((p) => p.label).join(', ')}, from ${from}): a memory budget is the smallest's`,
+    throw propError(prop, `every GPU the pool's nodes may have (${derived!.map((p) => p.label).join(', ')}, from ${from}): a memory budget is the smallest's`,
       given.map((p) => p.label).join(', '), `add ${missing.map((p) => p.label).join(', ')}, or leave products unset to take them from ${from}`);
   }
+  return withKnownFacts(prop, given, derived);
+}
+
+/**
+ * The products that both `first` and `second` stand for, where a node must match the two selectors they come from;
+ * either alone where the other is unknown. Throws when they have none in common: no node would match.
+ */
+function productsOfBoth(
+  prop: string, first: GpuProduct[] | undefined, second: GpuProduct[] | undefined, secondField: string, shown: string | undefined, fix: string,
+): GpuProduct[] | undefined {
+  if (!first || !second) return first ?? second;
+  const both = first.filter((p) => hasProduct(second, p));
+  if (both.length === 0) {
+    throw propError(prop, `GPUs the ${secondField} have (${second.map((p) => p.label).join(', ')}): a node matches both selectors`, shown, fix);
+  }
+  return both;
 }
 
 /**
@@ -883,20 +899,6 @@ function vmSizeProducts(vmSizes: string[]): GpuProduct[] | undefined {
   return allKnown(vmSizes.map((size) => AZURE_VM_GPUS.get(size.toLowerCase())?.product));
 }
 
-/**
- * The products an EKS pool selects: those both its GPU names and its instance types' families stand for (each
- * alone where the other says nothing or is ambiguous, as a100 is 40 or 80 GB); undefined when neither knows.
- */
-function eksProducts(gpuNames: string[], ofFamilies: GpuProduct[] | undefined): GpuProduct[] | undefined {
-  const ofNames = allKnown(gpuNames.map((n) => EKS_GPU_PRODUCTS.get(n)));
-  if (!ofNames || !ofFamilies) return ofNames ?? ofFamilies;
-  const both = ofNames.filter((p) => ofFamilies.includes(p));
-  if (both.length === 0) {
-    throw propError('eks.gpuNames', `GPUs the instanceTypes have (${ofFamilies.map((p) => p.label).join(', ')}): a node matches both selectors`, gpuNames.join(','),
-      'drop gpuNames or instanceTypes, or make them agree');
-  }
-  return both;
-}
 
 const LABEL_KEY_TEXT = `label keys (${QUALIFIED_NAME_RULE})`;
 const LABEL_VALUE_TEXT = `label values (${LABEL_VALUE_RULE})`;

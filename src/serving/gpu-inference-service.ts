@@ -10,7 +10,7 @@ import { checkWholeSeconds } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 import { KNATIVE_SERVICE } from '../_kinds';
 import { keyedMemo } from '../_memo';
-import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost, DNS_1035_LABEL } from '../_names';
+import { checkAnnotations, checkDns1035Name, checkMetadata, clusterLocalHost } from '../_names';
 import { sortedRecord } from '../_order';
 import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
@@ -830,9 +830,7 @@ function modelWeightsParts(w: ModelWeightsOptions) {
 function renderTraffic(serviceName: string, options: KnativeRolloutOptions): Array<Record<string, unknown>> | undefined {
   const name = options.revisionName;
   if (name !== undefined) {
-    if (!DNS_1035_LABEL.test(name) || name.length > 63) {
-      throw propError('revisionName', 'a DNS-1035 label (a lowercase letter first, then lowercase letters, digits and -) of at most 63 characters', name);
-    }
+    checkDns1035Name('revisionName', name, true, 63);
     if (!name.startsWith(`${serviceName}-`) || name.length === serviceName.length + 1) {
       throw propError('revisionName', `the service's name and a suffix ('${serviceName}-<suffix>'), as Knative requires`, name, `e.g. '${serviceName}-v2'`);
     }

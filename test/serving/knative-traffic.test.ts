@@ -1,10 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
-import { Secret } from 'cdk8s-plus-27';
-import {
-  GpuInferenceService, GpuInferenceServiceProps, KnativeFeatures, ModelArtifactSource, TrafficTarget, TritonKnativeService, TritonModelRepo,
-} from '../../src';
+import { GpuInferenceService, GpuInferenceServiceProps, KnativeFeatures, TrafficTarget, TritonKnativeService } from '../../src';
 import { oneOf, synth, synthApp } from '../_helpers/manifests';
-import { RESNET50 } from '../triton/_fixtures';
+import { minioRepo, RESNET50 } from '../triton/_fixtures';
 
 const IMAGE = 'registry.example.com/ml/resnet50-flask:1.4.0';
 
@@ -47,10 +44,7 @@ describe('Knative traffic and revision names', () => {
   test('a TritonKnativeService passes both on', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'test', { namespace: 'ml' });
-    const repo = new TritonModelRepo(chart, 'repo', {
-      artifacts: ModelArtifactSource.fromS3({ endpoint: 'http://minio:9000', bucket: 'models', credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader') }),
-      models: [RESNET50],
-    });
+    const repo = minioRepo(chart, [RESNET50]);
     new KnativeFeatures(chart, 'features');
     new TritonKnativeService(chart, 'triton', {
       repository: repo, metadata: { name: 'resnet50' }, revisionName: 'resnet50-b', traffic: [TrafficTarget.latest({ percent: 50 }), TrafficTarget.revision('resnet50-a', { percent: 50 })],

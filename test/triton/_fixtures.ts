@@ -1,5 +1,22 @@
-import { Duration } from 'cdk8s';
-import { InstanceGroupKind, ModelPlatform, TensorDataType, TritonModelProps } from '../../src';
+import { Chart, Duration } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-27';
+import { InstanceGroupKind, ModelArtifactSource, ModelPlatform, TensorDataType, TritonModelProps, TritonModelRepo } from '../../src';
+
+/**
+ * The repository `repo` of `chart` serving `models`, whose init containers copy the artifacts from the cluster's
+ * MinIO with the `minio-reader` credentials (`mcImage`: the copies' image, else the library's).
+ */
+export function minioRepo(chart: Chart, models: TritonModelProps[], mcImage?: string): TritonModelRepo {
+  return new TritonModelRepo(chart, 'repo', {
+    artifacts: ModelArtifactSource.fromS3({
+      endpoint: 'http://minio.minio.svc.cluster.local:9000',
+      bucket: 'models',
+      credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader'),
+      image: mcImage,
+    }),
+    models,
+  });
+}
 
 /** The story: ResNet50 as TorchScript, two instances on GPU 0, dynamic batching 4/8/16 within 100 ms. */
 export const RESNET50: TritonModelProps = {

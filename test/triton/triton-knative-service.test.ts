@@ -1,6 +1,6 @@
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
-import { ENSEMBLE, PREPROCESS, RESNET50, VLLM } from './_fixtures';
+import { ENSEMBLE, minioRepo, PREPROCESS, RESNET50, VLLM } from './_fixtures';
 import {
   Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
   ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ScalingMetric, ServingProtocol, TritonApi, TritonKnativeService,
@@ -14,14 +14,7 @@ const KSVC = 'serving.knative.dev/v1';
 function setup(models: TritonModelProps[] = [RESNET50], features = true) {
   const app = Testing.app();
   const chart = new Chart(app, 'test', { namespace: 'ml' });
-  const repo = new TritonModelRepo(chart, 'repo', {
-    artifacts: ModelArtifactSource.fromS3({
-      endpoint: 'http://minio.minio.svc.cluster.local:9000',
-      bucket: 'models',
-      credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader'),
-    }),
-    models,
-  });
+  const repo = minioRepo(chart, models);
   if (features) new KnativeFeatures(chart, 'knative-features');
   return { app, chart, repo };
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, DeploymentStrategy, PercentOrAbsolute, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
-import { RESNET50, VLLM } from './_fixtures';
+import { minioRepo, RESNET50, VLLM } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping,
   ModelArtifactSource, MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo,
@@ -14,16 +14,7 @@ import { tmpDir } from '../_helpers/tmp';
 function setup(models: TritonModelProps[] = [RESNET50], mcImage?: string) {
   const app = Testing.app();
   const chart = new Chart(app, 'test', { namespace: 'ml' });
-  const repo = new TritonModelRepo(chart, 'repo', {
-    artifacts: ModelArtifactSource.fromS3({
-      endpoint: 'http://minio.minio.svc.cluster.local:9000',
-      bucket: 'models',
-      credentials: Secret.fromSecretName(chart, 'creds', 'minio-reader'),
-      image: mcImage,
-    }),
-    models,
-  });
-  return { app, chart, repo };
+  return { app, chart, repo: minioRepo(chart, models, mcImage) };
 }
 
 function server(props: Partial<TritonServerProps> = {}, models?: TritonModelProps[]) {
