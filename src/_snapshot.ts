@@ -16,30 +16,33 @@ function copy(value: unknown, seen: Map<object, unknown>): unknown {
   const done = seen.get(value);
   if (done !== undefined) return done;
   if (Array.isArray(value)) {
-    const out: unknown[] = [];
+    const out = new Array(value.length);
     seen.set(value, out);
-    for (const item of value) out.push(copy(item, seen));
+    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], seen);
     return out;
   }
-  if (!isPlainData(value)) return value;
+  const keys = plainDataKeys(value);
+  if (keys === undefined) return value;
   const out: Record<string, unknown> = {};
   seen.set(value, out);
-  for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key], seen);
+  for (const key of keys) out[key] = copy((value as Record<string, unknown>)[key], seen);
   return out;
 }
 
 /**
- * An object literal (or a prototype-less object) of enumerable data properties only. Anything else is kept: a
- * method, an accessor, a non-enumerable or symbol-keyed property marks an implementation, such as the objects the
- * jsii kernel makes for a Python, Java, Go or .NET class implementing an interface (its methods non-enumerable
- * own properties, and a symbol holding its object id).
+ * The keys of an object literal (or a prototype-less object) of enumerable data properties only; undefined for
+ * anything else, which is kept as is: a method, an accessor, a non-enumerable or symbol-keyed property marks an
+ * implementation, such as the objects the jsii kernel makes for a Python, Java, Go or .NET class implementing an
+ * interface (its methods non-enumerable own properties, and a symbol holding its object id).
  */
-function isPlainData(value: object): boolean {
+function plainDataKeys(value: object): string[] | undefined {
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const key of Reflect.ownKeys(value)) {
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  if (Object.getOwnPropertySymbols(value).length !== 0) return undefined;
+  const keys = Object.getOwnPropertyNames(value);
+  for (const key of keys) {
     const d = Object.getOwnPropertyDescriptor(value, key)!;
-    if (typeof key === 'symbol' || !d.enumerable || d.get !== undefined || d.set !== undefined || typeof d.value === 'function') return false;
+    if (!d.enumerable || d.get !== undefined || d.set !== undefined || typeof d.value === 'function') return undefined;
   }
-  return true;
+  return keys;
 }
