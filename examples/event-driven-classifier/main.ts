@@ -49,8 +49,10 @@ export class EventDrivenClassifierChart extends Chart {
       timeout: Duration.seconds(120),
       progressDeadline: Duration.minutes(10),
       // Image pull + weights load: up to 5 minutes before the first request can be served.
-      startupProbe: { path: '/healthz', period: Duration.seconds(10), failureThreshold: 30 },
-      readinessProbe: { path: '/healthz', period: Duration.seconds(5) },
+      // A short period: a pod scaled from zero takes traffic only once the probe passes.
+      startupProbe: { path: '/healthz', period: Duration.seconds(2), failureThreshold: 150 },
+      // No period: Knative probes readiness every 50 ms until the server answers.
+      readinessProbe: { path: '/healthz' },
     });
     new KnativeFeatures(this, 'knative-features');
 

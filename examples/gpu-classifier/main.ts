@@ -34,8 +34,10 @@ export class GpuClassifierChart extends Chart {
       scaleDownDelay: Duration.minutes(5),
       timeout: Duration.seconds(120),
       progressDeadline: Duration.minutes(15),
-      startupProbe: { path: '/healthz', period: Duration.seconds(10), failureThreshold: 60 },
-      readinessProbe: { path: '/healthz', period: Duration.seconds(5) },
+      // A short period: a pod scaled from zero takes traffic only once the probe passes.
+      startupProbe: { path: '/healthz', period: Duration.seconds(2), failureThreshold: 300 },
+      // No period: Knative probes readiness every 50 ms until the server answers.
+      readinessProbe: { path: '/healthz' },
       modelWeights: {
         endpoint: 'http://minio.minio.svc.cluster.local:9000',
         bucket: 'models',

@@ -118,17 +118,22 @@ export interface ServingProbeOptions {
   readonly initialDelay?: Duration;
   /**
    * How often to probe.
-   * @default Duration.seconds(10)
+   *
+   * A readiness probe without one (or with 0) is Knative's own: queue-proxy checks the container every 50 ms until it
+   * passes, so a pod scaled from zero takes traffic as soon as it can. A period makes it a plain probe of that period,
+   * which adds up to a period to every cold start.
+   * @default - readiness: none (Knative's probing every 50 ms); startup and liveness: Duration.seconds(10)
    */
   readonly period?: Duration;
   /**
-   * How long one probe may take.
-   * @default Duration.seconds(1)
+   * How long one probe may take; with a period only, on a readiness probe (Knative refuses it without one).
+   * @default - Duration.seconds(1) with a period
    */
   readonly timeout?: Duration;
   /**
-   * Consecutive failures before the probe gives up.
-   * @default 3
+   * Consecutive failures before the probe gives up; with a period only, on a readiness probe (Knative refuses it
+   * without one).
+   * @default - 3 with a period
    */
   readonly failureThreshold?: number;
 }
@@ -333,8 +338,9 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
    */
   readonly progressDeadline?: Duration;
   /**
-   * Readiness probe on the serving port.
-   * @default - Knative's default TCP probe on the serving port
+   * Readiness probe on the serving port. Without a `period`, Knative's queue-proxy runs it every 50 ms until the
+   * container is ready, as it does its default probe: give it a period only for a check too heavy to repeat that often.
+   * @default - Knative's default TCP probe on the serving port, every 50 ms until ready
    */
   readonly readinessProbe?: ServingProbeOptions;
   /**
@@ -580,9 +586,9 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
       pullImage: imagePullerOf(this),
       containerName: 'model',
       ports: [{ containerPort: this.port, name: this.protocol }],
-      readinessProbe: p.readinessProbe && servingProbe(p.readinessProbe, this.port, false),
-      startupProbe: p.startupProbe && servingProbe(p.startupProbe, this.port, true),
-      livenessProbe: p.livenessProbe && servingProbe(p.livenessProbe, this.port, false),
+      readinessProbe: p.readinessProbe && servingProbe(p.readinessProbe, this.port, 'readiness'),
+      startupProbe: p.startupProbe && servingProbe(p.startupProbe, this.port, 'startup'),
+      livenessProbe: p.livenessProbe && servingProbe(p.livenessProbe, this.port, 'liveness'),
       extraMounts: nonEmpty([...(weights ? [weights.mount] : []), ...extra.flatMap((x) => x.mounts ?? [])]),
       extraVolumes: nonEmpty([...(weights?.volumes ?? []), ...extra.flatMap((x) => x.volumes ?? [])]),
       initContainers: nonEmpty([...(weights ? [weights.container] : []), ...extra.flatMap((x) => x.initContainers ?? [])]),
@@ -638,12 +644,14 @@ function scalingMetric(p: GpuInferenceServiceProps): ScalingMetric {
 /** Throws on the first prop Knative or the cluster would refuse; `minScale` and `progressDeadline` as resolved. */
 function validateServingProps(p: GpuInferenceServiceProps, port: number, minScale: number, progressDeadline: Duration): void {
   // Knative's fields and annotations take whole seconds.
-  // Knative's webhook refuses a probe period or timeout under 1s before Kubernetes would default a 0 (validateReadinessProbe).
+  // Kubernetes refuses a probe period or timeout under 1s, except a readiness period of 0: Knative's own probing
+  // (validateReadinessProbe).
   const durations: Array<[string, Duration | undefined, number?]> = [['scaleDownDelay', p.scaleDownDelay], ['window', p.window],
     ['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['timeout', p.timeout], ['maxRevisionTimeout', p.maxRevisionTimeout, 1],
     ['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout], ['progressDeadline', p.progressDeadline, 1]];
   for (const probe of ['readinessProbe', 'startupProbe', 'livenessProbe'] as const) {
-    durations.push([`${probe}.initialDelay`, p[probe]?.initialDelay], [`${probe}.period`, p[probe]?.period, 1], [`${probe}.timeout`, p[probe]?.timeout, 1]);
+    const minPeriod = probe === 'readinessProbe' ? 0 : 1;
+    durations.push([`${probe}.initialDelay`, p[probe]?.initialDelay], [`${probe}.period`, p[probe]?.period, minPeriod], [`${probe}.timeout`, p[probe]?.timeout, 1]);
   }
   checkWholeSeconds(durations);
   checkInteger('port', port, 1, 65535);
@@ -757,10 +765,19 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
     }
     checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
   }
+  const readiness = p.readinessProbe;
+  if (readiness && knativeProbing(readiness)) {
+    // validateReadinessProbe: with periodSeconds 0, failureThreshold and timeoutSeconds are disallowed.
+    for (const [field, value] of [['timeout', readiness.timeout && `${readiness.timeout.toSeconds()}s`], ['failureThreshold', readiness.failureThreshold]] as const) {
+      if (value === undefined) continue;
+      throw propError(`readinessProbe.${field}`, 'unset without a period: Knative probes readiness every 50 ms until it passes then, and refuses a timeout or failureThreshold',
+        value, 'leave it unset, or give the probe a period (which adds up to a period to every cold start)');
+    }
+  }
   const startup = p.startupProbe;
   const deadline = progressDeadline.toSeconds();
   if (startup) {
-    const probe = servingProbe(startup, port, true);
+    const probe = servingProbe(startup, port, 'startup');
     const budget = (probe.initialDelaySeconds ?? 0) + probe.periodSeconds! * probe.failureThreshold!;
     if (budget > deadline) {
       throw propError('startupProbe', `a budget (initialDelay + period x failureThreshold) within progressDeadline (${deadline}s), after which Knative ` +
@@ -778,21 +795,30 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
 }
 
 /**
+ * Whether a readiness probe is Knative's own (periodSeconds 0, queue-proxy's Probe.IsAggressive): checked every 50 ms
+ * until it passes, without a timeout or failure threshold.
+ */
+function knativeProbing(o: ServingProbeOptions): boolean {
+  return !o.period || o.period.toSeconds() === 0;
+}
+
+/**
  * A probe of the serving port. Knative fills in the port of HTTP and TCP readiness and liveness probes (and
  * rejects any other), but the revision reconciler does not rewrite startup probes, nor any gRPC probe (whose port
- * the CRD requires): those name the serving port themselves.
+ * the CRD requires): those name the serving port themselves. A readiness probe without a period is Knative's own.
  */
-function servingProbe(o: ServingProbeOptions, port: number, startup: boolean): k8s.Probe {
+function servingProbe(o: ServingProbeOptions, port: number, kind: 'readiness' | 'startup' | 'liveness'): k8s.Probe {
   const check = o.check ?? ProbeCheck.HTTP_GET;
-  const named = startup ? k8s.IntOrString.fromNumber(port) : undefined;
+  const named = kind === 'startup' ? k8s.IntOrString.fromNumber(port) : undefined;
+  const periodic = kind !== 'readiness' || !knativeProbing(o);
   return {
     httpGet: check === ProbeCheck.HTTP_GET ? { path: o.path ?? '/', port: named } as k8s.HttpGetAction : undefined,
     grpc: check === ProbeCheck.GRPC ? { port, service: o.grpcService } : undefined,
     tcpSocket: check === ProbeCheck.TCP_SOCKET ? { port: named } as k8s.TcpSocketAction : undefined,
     initialDelaySeconds: o.initialDelay?.toSeconds(),
-    periodSeconds: o.period?.toSeconds() ?? 10,
-    timeoutSeconds: o.timeout?.toSeconds() ?? 1,
-    failureThreshold: o.failureThreshold ?? 3,
+    periodSeconds: periodic ? o.period?.toSeconds() ?? 10 : undefined,
+    timeoutSeconds: periodic ? o.timeout?.toSeconds() ?? 1 : undefined,
+    failureThreshold: periodic ? o.failureThreshold ?? 3 : undefined,
   };
 }
 

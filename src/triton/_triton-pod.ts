@@ -187,9 +187,9 @@ export function healthProbe(path: string, port: string, period: number, failureT
   return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds: period, timeoutSeconds: timeout, failureThreshold };
 }
 
-/** The startup probe's failure threshold for a budget, probing every 10 seconds. */
-export function startupFailureThreshold(timeout: Duration): number {
-  return Math.ceil(timeout.toSeconds() / 10);
+/** The startup probe's failure threshold for a budget of `timeout`, probing every `periodSeconds`. */
+export function startupFailureThreshold(timeout: Duration, periodSeconds: number): number {
+  return Math.ceil(timeout.toSeconds() / periodSeconds);
 }
 
 /** The Prometheus scrape annotations the common `kubernetes-pods` scrape job reads. */

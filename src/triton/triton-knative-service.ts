@@ -62,6 +62,13 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
 }
 
 /**
+ * How often the startup probe asks Triton whether it is ready: each second, since a pod scaled from zero takes
+ * traffic only once it passes, and a longer period would add up to that period to every cold start. Its budget is
+ * then `startupTimeout` (whole seconds), which the progress deadline must exceed.
+ */
+const STARTUP_PERIOD_SECONDS = 1;
+
+/**
  * NVIDIA Triton Inference Server on Knative Serving, scaling to zero: a GpuInferenceService running
  * `tritonserver`, for bursty or occasional traffic.
  *
@@ -75,7 +82,9 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
  * With `revisionName`, each change of the repository's configs is a change of the revision template (its config hash
  * annotation), which Knative refuses without a new name: give the configs' change a new `revisionName` too.
  *
- * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`. With h2c, startup
+ * Probes with HTTP/1: startup and readiness on `/v2/health/ready`, liveness on `/v2/health/live`; the startup probe
+ * runs each second and readiness is Knative's own probing (every 50 ms until ready), so a pod scaled from zero takes
+ * traffic within a second of Triton being ready. With h2c, startup
  * and readiness call the standard gRPC health check on 8001, which Triton answers with its readiness (Kubernetes
  * 1.24 or later), and liveness checks that 8001 accepts connections: a liveness check on readiness would restart a
  * server whose model loads or goes unready, dropping every open stream and loading the models again.
@@ -152,12 +161,6 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
     if (progressDeadline.toMilliseconds() <= triton.startupTimeout.toMilliseconds()) {
       throw propError('progressDeadline', `longer than startupTimeout (${triton.startupTimeout.toSeconds()}s), or Knative gives up while the models still load`, `${progressDeadline.toMilliseconds() / 1000}s`);
     }
-    // The startup probe checks every 10s: its budget is startupTimeout rounded up to that.
-    const probeBudget = startupFailureThreshold(triton.startupTimeout) * 10;
-    if (progressDeadline.toMilliseconds() < probeBudget * 1000) {
-      throw propError('progressDeadline', `at least the startup probe's budget (${probeBudget}s: startupTimeout rounded up to its 10s period), or Knative gives up first`,
-        `${progressDeadline.toMilliseconds() / 1000}s`);
-    }
     if (triton.exitTimeoutSeconds > timeoutSeconds) {
       throw propError('exitTimeout', `at most the request timeout (${timeoutSeconds}s), which Knative gives the pods as their termination grace period`,
         `${triton.exitTimeoutSeconds}s`, 'raise timeout or lower exitTimeout');
@@ -207,8 +210,9 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       metric,
       target: this.target,
       progressDeadline,
-      startupProbe: { ...health('/v2/health/ready'), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout) },
-      readinessProbe: { ...health('/v2/health/ready'), period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 3 },
+      startupProbe: { ...health('/v2/health/ready'), period: Duration.seconds(STARTUP_PERIOD_SECONDS), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout, STARTUP_PERIOD_SECONDS) },
+      // Without a period: Knative's own probing, every 50 ms until ready.
+      readinessProbe: health('/v2/health/ready'),
       // Over h2c the gRPC check answers readiness, which a model loading after startup or going unready turns false:
       // liveness on it would restart the server, dropping every open stream and reloading the models. A TCP check
       // of the serving port says the server is up, as /v2/health/live does over HTTP.

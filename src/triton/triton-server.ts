@@ -414,7 +414,7 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
         { name: 'grpc', containerPort: GRPC_PORT },
         { name: 'metrics', containerPort: METRICS_PORT },
       ],
-      startupProbe: healthProbe('/v2/health/ready', 'http', 10, startupFailureThreshold(t.startupTimeout), 5),
+      startupProbe: healthProbe('/v2/health/ready', 'http', 10, startupFailureThreshold(t.startupTimeout, 10), 5),
       readinessProbe: healthProbe('/v2/health/ready', 'http', 5, 3, 2),
       livenessProbe: healthProbe('/v2/health/live', 'http', 10, 3, 5),
       extraMounts: parts.mounts,

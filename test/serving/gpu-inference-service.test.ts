@@ -427,8 +427,26 @@ describe('GpuInferenceService', () => {
   test('probes are HTTP GETs on the serving port: Knative fills it in for readiness and liveness, startup names it', () => {
     const c = container(ksvc({ port: 9000, startupProbe: { path: '/healthz', period: Duration.seconds(5), failureThreshold: 120 }, readinessProbe: {} }));
     expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz', port: 9000 }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 120 });
-    expect(c.readinessProbe).toEqual({ httpGet: { path: '/' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
+    // Without a period, readiness is Knative's own probing (every 50 ms until ready), which takes no timeout or threshold.
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/' } });
     expect(c.livenessProbe).toBeUndefined();
+  });
+
+  test('a readiness probe with a period is a plain probe of that period; 0 is Knative\'s own probing', () => {
+    const periodic = container(ksvc({ readinessProbe: { path: '/ready', period: Duration.seconds(2) } }));
+    expect(periodic.readinessProbe).toEqual({ httpGet: { path: '/ready' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 });
+    const zero = container(ksvc({ readinessProbe: { path: '/ready', period: Duration.seconds(0) } }));
+    expect(zero.readinessProbe).toEqual({ httpGet: { path: '/ready' } });
+    // Startup and liveness periods stay at least 1s, as Kubernetes requires.
+    expect(() => ksvc({ livenessProbe: { period: Duration.seconds(0) } })).toThrow(/'livenessProbe.period' must be at least 1s/);
+  });
+
+  test('a readiness timeout or failureThreshold without a period fails: Knative refuses them with its own probing', () => {
+    expect(() => ksvc({ readinessProbe: { path: '/ready', failureThreshold: 5 } })).toThrow(
+      "'readinessProbe.failureThreshold' must be unset without a period: Knative probes readiness every 50 ms until it passes then, and refuses a timeout " +
+      'or failureThreshold, got 5: leave it unset, or give the probe a period (which adds up to a period to every cold start)');
+    expect(() => ksvc({ readinessProbe: { timeout: Duration.seconds(3) } })).toThrow(/'readinessProbe.timeout' must be unset without a period.*got '3s'/);
+    expect(() => ksvc({ readinessProbe: { timeout: Duration.seconds(3), period: Duration.seconds(5) } })).not.toThrow();
   });
 
   test('gRPC and TCP probes: gRPC ones name the serving port everywhere (Knative rewrites only HTTP and TCP ports)', () => {
@@ -440,7 +458,7 @@ describe('GpuInferenceService', () => {
       livenessProbe: { check: ProbeCheck.TCP_SOCKET, period: Duration.seconds(20) },
     }));
     expect(c.startupProbe).toEqual({ grpc: { port: 9000 }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 60 });
-    expect(c.readinessProbe).toEqual({ grpc: { port: 9000, service: 'inference' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(c.readinessProbe).toEqual({ grpc: { port: 9000, service: 'inference' } });
     expect(c.livenessProbe).toEqual({ tcpSocket: {}, periodSeconds: 20, timeoutSeconds: 1, failureThreshold: 3 });
     const tcpStartup = container(ksvc({ port: 9000, startupProbe: { check: ProbeCheck.TCP_SOCKET } }));
     expect(tcpStartup.startupProbe.tcpSocket).toEqual({ port: 9000 });
