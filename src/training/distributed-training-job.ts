@@ -94,7 +94,12 @@ export interface TrainingVolume {
   readonly subPath?: string;
 }
 
-/** An `nvidia-smi` liveness probe: a GPU that fell off the bus fails the pod instead of hanging the job. */
+/**
+ * An `nvidia-smi` liveness probe: a GPU that fell off the bus fails the pod instead of hanging the job. It runs
+ * through `sh`, with `/usr/local/nvidia/bin` (where GKE mounts the driver's tools) added to the PATH, so an image
+ * without `nvidia-smi` fails the probe (exit 127) rather than erroring: the kubelet discards a probe that could not
+ * run, and a liveness probe whose command is missing would never act (kubernetes#106682).
+ */
 export interface GpuHealthCheckOptions {
   /**
    * How often to run `nvidia-smi`.
@@ -245,7 +250,8 @@ export interface DistributedTrainingJobProps extends GpuWorkloadProps {
    */
   readonly ttlAfterFinished?: Duration;
   /**
-   * Run `nvidia-smi` as a liveness probe (the NVIDIA container toolkit mounts it into GPU containers).
+   * Run `nvidia-smi` as a liveness probe (the NVIDIA container toolkit mounts it into GPU containers); NVIDIA GPUs
+   * only, and the image needs `sh`.
    * @default - no liveness probe
    */
   readonly gpuHealthCheck?: GpuHealthCheckOptions;
@@ -314,8 +320,10 @@ const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * Without its network devices NCCL talks over TCP sockets. AWS EFA (p4d, p5) needs the EFA device plugin's
  * interfaces (`extendedResources: { 'vpc.amazonaws.com/efa': 32 }` on a p5.48xlarge, 4 on a p4d.24xlarge) and
  * libfabric's variables in `env`. InfiniBand/RoCE needs RDMA devices (`extendedResources`, from an RDMA device
- * plugin) and `IPC_LOCK`, which the hardened defaults drop: add it with a JSON patch on `job`
- * (`/spec/template/spec/containers/0/securityContext/capabilities/add`, `['IPC_LOCK']`).
+ * plugin) and room to pin memory: verbs register buffers up to the process's `RLIMIT_MEMLOCK`, which containers
+ * inherit from the container runtime, so raise it there on the nodes (`LimitMEMLOCK=infinity` for containerd's
+ * systemd service). Adding `IPC_LOCK` does not help the uid-1000 trainer: Kubernetes gives a non-root process no
+ * added capability (kubernetes#56374), and Pod Security's restricted profile refuses any but `NET_BIND_SERVICE`.
  * Pod 0 also hosts the rendezvous store: each loss of its node (a spot reclaim) fails the other pods too,
  * and those failures count toward `backoffLimit`. NCCL keeps its host
  * buffers in `/dev/shm` (`NCCL_CUMEM_HOST_ENABLE=0`): its cuMem host buffers need NUMA calls that the runtime's
@@ -585,6 +593,11 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
   const h = p.gpuHealthCheck;
   if (h) {
     checkInteger('gpuHealthCheck.failureThreshold', h.failureThreshold, 1);
+    const gpu = p.gpu?.name ?? GpuResource.NVIDIA.name;
+    if (!gpu.startsWith('nvidia.com/')) {
+      throw propError('gpuHealthCheck', "unset with GPUs other than NVIDIA's: it runs nvidia-smi, which their containers do not have", gpu,
+        "leave it unset, or add a liveness probe that runs the vendor's tool (amd-smi, xpu-smi) with a JSON patch on job");
+    }
   }
   for (const name of Object.keys(p.env ?? {})) {
     if (TORCHRUN_ENV.includes(name) || TORCHELASTIC_OUTPUTS.includes(name) || TORCHRUN_OPTION_ENV.includes(name)) {
@@ -691,7 +704,7 @@ function podMetadata(p: DistributedTrainingJobProps): k8s.ObjectMeta | undefined
 
 function gpuLivenessProbe(h: GpuHealthCheckOptions): k8s.Probe {
   return {
-    exec: { command: ['nvidia-smi'] },
+    exec: { command: ['sh', '-c', 'PATH="$PATH:/usr/local/nvidia/bin" exec nvidia-smi'] },
     periodSeconds: h.period?.toSeconds() ?? 60,
     timeoutSeconds: h.timeout?.toSeconds() ?? 30,
     failureThreshold: h.failureThreshold ?? 3,

@@ -214,8 +214,19 @@ describe('DistributedTrainingJob', () => {
     });
 
     test('the nvidia-smi liveness probe', () => {
-      expect(build({ gpuHealthCheck: {} }).trainer.livenessProbe).toEqual({ exec: { command: ['nvidia-smi'] }, periodSeconds: 60, timeoutSeconds: 30, failureThreshold: 3 });
+      // Through sh: an image without nvidia-smi fails the probe (127) instead of erroring, which the kubelet ignores.
+      expect(build({ gpuHealthCheck: {} }).trainer.livenessProbe).toEqual({
+        exec: { command: ['sh', '-c', 'PATH="$PATH:/usr/local/nvidia/bin" exec nvidia-smi'] }, periodSeconds: 60, timeoutSeconds: 30, failureThreshold: 3,
+      });
       expect(build().trainer.livenessProbe).toBeUndefined();
+      // MIG slices and shares are NVIDIA GPUs too.
+      expect(build({ gpu: GpuResource.mig('1g.10gb'), nodePool: GpuNodePool.onPrem({ migStrategy: MigStrategy.MIXED }), gpuHealthCheck: {} }).trainer.livenessProbe).toBeDefined();
+    });
+
+    test('no nvidia-smi probe on other GPUs, whose containers have no nvidia-smi', () => {
+      expect(() => build({ gpu: GpuResource.AMD, nodePool: GpuNodePool.custom({}), gpuHealthCheck: {} })).toThrow(
+        "'gpuHealthCheck' must be unset with GPUs other than NVIDIA's: it runs nvidia-smi, which their containers do not have, got 'amd.com/gpu': " +
+        "leave it unset, or add a liveness probe that runs the vendor's tool (amd-smi, xpu-smi) with a JSON patch on job");
     });
   });
 
