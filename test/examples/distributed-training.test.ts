@@ -41,7 +41,7 @@ describe('examples/distributed-training', () => {
   test('multi-node: a lost node is retried without counting, a dead GPU fails the pod', () => {
     const rules = job('resnet50-4x4').spec.podFailurePolicy.rules;
     expect(rules).toEqual([{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
-    expect(trainer('resnet50-4x4').livenessProbe.exec.command).toEqual(['nvidia-smi']);
+    expect(trainer('resnet50-4x4').livenessProbe.exec.command).toEqual(['sh', '-c', 'PATH="$PATH:/usr/local/nvidia/bin" exec nvidia-smi']);
     expect(job('resnet50-4x4').spec.activeDeadlineSeconds).toBe(172800);
   });
 
