@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClusterTarget } from './cluster-target';
@@ -92,6 +92,12 @@ export class PlaceableWorkload {
     const podSpecPath = options.podSpecPath ?? '/spec/template/spec';
     if (!/^(\/[^/~]+)+$/.test(podSpecPath)) throw propError('podSpecPath', "a JSON pointer such as '/spec/template/spec'", podSpecPath);
     const companions = options.companions?.map(ref);
+    for (const c of options.companions ?? []) {
+      if (c.kind !== 'HorizontalPodAutoscaler') continue;
+      const spec = c.toJson().spec ?? {};
+      const target = spec.scaleTargetRef;
+      if (target?.kind === apiObject.kind && target?.name === apiObject.name) autoscaledMinReplicas.set(apiObject, spec.minReplicas ?? 1);
+    }
     const workloadPlacement = { workload: ref(apiObject), podSpecPath, nodePool, companions: companions?.length ? companions : undefined, apiObject };
     // The overrides patch the placement the pods have: a pool other than theirs would patch fields they lack
     // (Karmada's JSON patch fails on removing or replacing a missing key, and the object never lands).
@@ -122,7 +128,9 @@ export enum KarmadaPlacementMode {
    * included, and moves on to the next target when one cannot take them all, or is unavailable). Put on-prem
    * first and the cloud after it to burst only when on-prem cannot take the job. Karmada estimates the replicas
    * of the kinds its interpreter knows (a Job, a Deployment); a Knative Service has none it can read, so it
-   * lands on the first available target whatever its free GPUs. The estimate reads the workload as the control
+   * lands on the first available target whatever its free GPUs. A workload scaled by its autoscaler companion (a
+   * TritonServer's HPA) is placed for the autoscaler's `minReplicas`, which the placement writes into its template:
+   * what the autoscaler adds later stays Pending where room runs out. The estimate reads the workload as the control
    * plane holds it, before the overrides: the general estimator counts a cluster's free GPUs whatever the nodes'
    * shape, and the scheduler estimator only the nodes matching the workload's own node selector and tolerations.
    * Both count the GPUs of nodes that exist: a cloud target whose GPU pool has scaled to zero has none, and is
@@ -364,6 +372,12 @@ export class KarmadaPlacement extends Construct {
     // A member cluster's HPA scales the workload there: Karmada keeps its replicas only with this label.
     if (placement.apiObject && placement.companions?.some((c) => c.kind === 'HorizontalPodAutoscaler')) {
       placement.apiObject.metadata.addLabel(RETAIN_REPLICAS_LABEL, 'true');
+      // Karmada schedules the replicas the template states, 1 when it states none (the apiserver's default): a
+      // template whose count its autoscaler owns states the autoscaler's fewest, which the member cluster keeps.
+      const fewest = autoscaledMinReplicas.get(placement.apiObject);
+      if (fewest !== undefined && placement.apiObject.toJson().spec?.replicas === undefined) {
+        placement.apiObject.addJsonPatch(JsonPatch.add('/spec/replicas', fewest));
+      }
     }
   }
 
@@ -551,3 +565,9 @@ const workloadClaims = perCluster(() => new Map<string, string>());
 
 /** Karmada's label that keeps a member cluster's replicas of a workload (its HPA scales it there). */
 const RETAIN_REPLICAS_LABEL = 'resourcetemplate.karmada.io/retain-replicas';
+
+/**
+ * The fewest replicas of the HorizontalPodAutoscaler companion that scales a workload, by the workload's object
+ * (PlaceableWorkload.fromApiObject records it).
+ */
+const autoscaledMinReplicas = new WeakMap<ApiObject, number>();

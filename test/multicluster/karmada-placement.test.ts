@@ -610,6 +610,10 @@ describe('KarmadaPlacement', () => {
     // Its HPA scales it in the member cluster: Karmada keeps those replicas only with this label.
     expect(server.deployment.metadata.getLabel('resourcetemplate.karmada.io/retain-replicas')).toBe('true');
     expect(tks.service.apiObject.metadata.getLabel('resourcetemplate.karmada.io/retain-replicas')).toBeUndefined();
+    // Karmada places a Deployment for the replicas its template states (1 without any): the HPA's fewest, 2 by default.
+    const deployments = ofKind(synth(chart), 'apps/v1', 'Deployment');
+    expect(deployments.find((d) => d.metadata.name === 'triton').spec.replicas).toBe(2);
+    expect(deployments.find((d) => d.metadata.name === 'triton-other').spec.replicas).toBe(1);
     expect(selectors('triton-burst')).toEqual(['Service/triton-burst']);
     expect(selectors('triton-burst-companions')).toEqual(['ConfigMap/models']);
     expect(selectors('classifier')).toEqual(['Service/classifier']);
