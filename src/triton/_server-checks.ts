@@ -73,16 +73,9 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
             : `raise gpuCount to ${Math.max(...beyond) + 1}, or place the instances on GPUs the server gets`).message);
       }
     });
-    if ((props.disableAutoCompleteConfig ?? true) && model.config.platform._runtime === 'vllm' && !model.config.props.decoupled) {
-      errors.push(propError(`model[${model.name}].decoupled`, 'true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled ' +
-        'transaction policy, which only its auto-complete would otherwise set', 'unset', 'set decoupled: true').message);
+    if (model.config.platform._runtime === 'vllm') {
+      errors.push(...vllmProblems(model, gpuCount, props.modelControl ?? ModelControl.NONE, props.disableAutoCompleteConfig ?? true));
     }
-    if (!(props.disableAutoCompleteConfig ?? true) && model.config.platform._runtime === 'vllm' && (model.config.props.maxBatchSize ?? 0) > 0) {
-      // vllm_backend's auto_complete_config sets max_batch_size 0, and the Python backend refuses a config that gave more.
-      errors.push(propError(`model[${model.name}].maxBatchSize`, '0 or unset with the vllm backend while auto-complete is on: its auto-complete sets 0 and refuses a config that gives more',
-        model.config.props.maxBatchSize, "leave it unset: vLLM batches requests itself (its engine's max_num_seqs)").message);
-    }
-    if (model.config.platform._runtime === 'vllm') errors.push(...vllmProblems(model, gpuCount, props.modelControl ?? ModelControl.NONE));
     if ((props.disableAutoCompleteConfig ?? true) && (!(model.config.props.inputs?.length) || !(model.config.props.outputs?.length))) {
       errors.push(propError(`model[${model.name}]`, 'inputs and outputs while disableAutoCompleteConfig is on (Triton loads the config as written)', 'none',
         'declare the inputs and outputs, or set disableAutoCompleteConfig: false to let the backend fill them in').message);
@@ -265,9 +258,29 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
   return errors;
 }
 
-/** What the vllm backend (vllm_backend src/model.py and docs) refuses or ignores in a model served by `gpuCount` GPUs. */
-function vllmProblems(model: TritonModel, gpuCount: number, control: ModelControl): string[] {
+/**
+ * What the vllm backend (vllm_backend src/model.py and docs) refuses or ignores in a model served by `gpuCount` GPUs;
+ * `asWritten` when the server loads configs without auto-complete. What it refuses of the config alone
+ * (maxBatchSize, decoupled false, the types of text_input and text_output) TritonModelConfig checks.
+ */
+function vllmProblems(model: TritonModel, gpuCount: number, control: ModelControl, asWritten: boolean): string[] {
   const errors: string[] = [];
+  if (asWritten && !model.config.props.decoupled) {
+    errors.push(propError(`model[${model.name}].decoupled`, 'true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled ' +
+      'transaction policy, which only its auto-complete would otherwise set', 'unset', 'set decoupled: true').message);
+  }
+  // Loaded as written, the config has only the tensors it states (its auto-complete would add the missing ones):
+  // initialize() reads text_output's config and fails the load without it, and each request reads its prompt from
+  // text_input. A config without any inputs or outputs is reported by the check of every model.
+  const { inputs, outputs } = model.config.props;
+  if (asWritten && inputs?.length && !inputs.some((t) => t.name === 'text_input')) {
+    errors.push(propError(`model[${model.name}].inputs`, "a list holding 'text_input' (TYPE_STRING, dims [1]) while disableAutoCompleteConfig is on: the vllm backend reads each prompt from it",
+      inputs.map((t) => t.name), 'start from VllmTensors.inputs()').message);
+  }
+  if (asWritten && outputs?.length && !outputs.some((t) => t.name === 'text_output')) {
+    errors.push(propError(`model[${model.name}].outputs`, "a list holding 'text_output' (TYPE_STRING) while disableAutoCompleteConfig is on: the vllm backend fails to load without it",
+      outputs.map((t) => t.name), 'start from VllmTensors.outputs()').message);
+  }
   // Without instance groups Triton gives the model one KIND_GPU instance per GPU; the backend raises for a
   // KIND_GPU instance when model.json asks for tensor or pipeline parallelism, and otherwise loads a copy per GPU.
   // A GPU or AUTO group without gpus does the same: an instance on every GPU.

@@ -192,10 +192,10 @@ export class ModelVersionPolicy {
     return new ModelVersionPolicy('all', undefined, undefined);
   }
 
-  /** Exactly these versions; each must be present in the repository. */
+  /** Exactly these versions (each 0 or above, as version folders are named); each must be present in the repository. */
   public static specific(versions: number[]): ModelVersionPolicy {
     if (versions.length === 0) throw propError('ModelVersionPolicy.specific(versions)', 'at least one version', versions);
-    for (const v of versions) checkInteger('ModelVersionPolicy.specific(versions)', v, 1, Number.MAX_SAFE_INTEGER);
+    for (const v of versions) checkInteger('ModelVersionPolicy.specific(versions)', v, 0, Number.MAX_SAFE_INTEGER);
     if (new Set(versions).size !== versions.length) throw propError('ModelVersionPolicy.specific(versions)', 'distinct versions', versions);
     return new ModelVersionPolicy('specific', undefined, [...versions].sort((a, b) => a - b));
   }
@@ -359,7 +359,8 @@ export interface ModelInput extends ModelTensor {
 export interface ModelOutput extends ModelTensor {
   /**
    * Name of a classification label file in the model folder (`label_filename`). With `labels`, the repository
-   * writes the file from its ConfigMap; without, the file must be part of the model's artifacts.
+   * writes the file from its ConfigMap; without, the file must be part of the model's artifacts. Not `config.pbtxt`,
+   * nor a name of the folders Triton reads there: all digits (version folders), `warmup`, `initial_state`.
    * @default - 'labels.txt' when `labels` is set, else no label file
    */
   readonly labelFilename?: string;
@@ -518,8 +519,11 @@ export interface SequenceControl {
   /** The signal. */
   readonly kind: SequenceControlKind;
   /**
-   * Element type of the control tensor (CORRID; also READY/START/END with `boolFalseTrue`).
-   * @default - derived from the false/true values
+   * Element type of the correlation id tensor: CORRID only, where it is required (TYPE_UINT64, TYPE_INT64,
+   * TYPE_UINT32, TYPE_INT32 or TYPE_STRING). A START, END or READY control takes its type from its false/true values
+   * (`int32FalseTrue` TYPE_INT32, `fp32FalseTrue` TYPE_FP32, `boolFalseTrue` TYPE_BOOL); Triton ignores
+   * `data_type` there, so it is refused.
+   * @default - none: required for CORRID, refused otherwise
    */
   readonly dataType?: TensorDataType;
   /**
@@ -576,7 +580,7 @@ export interface EnsembleStep {
   /** Name of a model in the same repository. */
   readonly modelName: string;
   /**
-   * Version of it to run.
+   * Version of it to run: one it serves (0 or above), or -1 for the latest version it serves.
    * @default -1 - the latest version served
    */
   readonly modelVersion?: number;
@@ -694,7 +698,8 @@ export interface TritonModelConfigProps {
   /** The platform or backend that runs it. */
   readonly platform: ModelPlatform;
   /**
-   * Largest batch the model accepts; 0 when the model does not batch (dims then include the batch dimension).
+   * Largest batch the model accepts; 0 when the model does not batch (dims then include the batch dimension). A
+   * backend that batches itself takes 0: the vllm backend refuses more.
    * @default 0
    */
   readonly maxBatchSize?: number;
@@ -1144,12 +1149,7 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
       throw propError(`${where}.warmup`, 'unset for an ensemble (Triton refuses it there)', p.warmup.map((w) => w.name).join(', '), 'warm up the models the steps run');
     }
   }
-  // vllm_backend's model.py asserts the decoupled policy when the model loads (_init_engine_args); its
-  // auto-complete sets it when unset, which the Triton workloads check against disableAutoCompleteConfig.
-  if (p.platform._runtime === 'vllm' && p.decoupled === false) {
-    throw propError(`${where}.decoupled`, 'true or unset with the vllm backend, which refuses to load a model without the decoupled transaction policy',
-      false, 'set decoupled: true');
-  }
+  if (p.platform._runtime === 'vllm') checkVllm(where, p, maxBatchSize);
   if (p.responseCache) {
     // The vllm backend's auto-complete makes the model decoupled when the config leaves it unset.
     const decoupled = p.decoupled || p.platform._runtime === 'vllm';
@@ -1274,8 +1274,11 @@ function checkLabels(where: string, outputs: ModelOutput[]): void {
   for (const o of outputs) {
     const file = o.labelFilename ?? (o.labels ? 'labels.txt' : undefined);
     if (file === undefined) continue;
-    if (!FILE_NAME.test(file) || file === 'config.pbtxt') {
-      throw propError(`${where}.outputs[${o.name}].labelFilename`, 'a plain file name in the model folder, other than config.pbtxt', file);
+    // Triton reads the model folder's subfolders as version folders (digits), warmup data and initial state
+    // (core's VersionsToLoad skips kWarmupDataFolder and kInitialStateFolder): a label file there would take their place.
+    if (!FILE_NAME.test(file) || file === 'config.pbtxt' || /^\d+$/.test(file) || file === 'warmup' || file === 'initial_state') {
+      throw propError(`${where}.outputs[${o.name}].labelFilename`, 'a plain file name in the model folder, other than config.pbtxt and the names of ' +
+        "the folders Triton reads there (version folders, all digits; 'warmup'; 'initial_state')", file, "name it like 'labels.txt'");
     }
     if (files.has(file)) throw propError(`${where}.outputs[${o.name}].labelFilename`, 'distinct per output', file);
     files.add(file);
@@ -1344,6 +1347,12 @@ function checkControls(where: string, inputs: SequenceControlInput[]): void {
         }
         continue;
       }
+      // Triton types a boolean control by the false/true values given and never reads its data_type
+      // (core's GetBooleanSequenceControlProperties): a dataType here would say a type the tensor does not get.
+      if (k.dataType !== undefined) {
+        throw propError(`${where}.sequenceBatching.controls[${k.kind}].dataType`, 'unset on a START, END or READY control, whose type Triton takes from its ' +
+          'false/true values (it ignores data_type there)', k.dataType, 'drop dataType: int32FalseTrue gives TYPE_INT32, fp32FalseTrue TYPE_FP32, boolFalseTrue TYPE_BOOL');
+      }
       if (given.length !== 1) {
         throw propError(`${where}.sequenceBatching.controls[${k.kind}]`, 'exactly one of int32FalseTrue, fp32FalseTrue and boolFalseTrue', given.length ? given.join(', ') : 'none');
       }
@@ -1372,7 +1381,7 @@ function checkEnsemble(where: string, p: TritonModelConfigProps): void {
   for (const [i, s] of p.ensembleSteps!.entries()) {
     const at = `${where}.ensembleSteps[${i}]`;
     if (s.modelName === p.name) throw propError(`${at}.modelName`, 'another model than the ensemble itself', s.modelName);
-    if (s.modelVersion !== undefined && s.modelVersion !== -1) checkInteger(`${at}.modelVersion`, s.modelVersion, 1, Number.MAX_SAFE_INTEGER, 'use -1 (the default) for the latest version');
+    if (s.modelVersion !== undefined && s.modelVersion !== -1) checkInteger(`${at}.modelVersion`, s.modelVersion, 0, Number.MAX_SAFE_INTEGER, 'use -1 (the default) for the latest version');
     if (Object.keys(s.inputMap).length === 0) throw propError(`${at}.inputMap`, 'at least one input', {});
     if (Object.keys(s.outputMap).length === 0) throw propError(`${at}.outputMap`, 'at least one output', {});
     for (const tensor of Object.values(s.inputMap)) read.add(tensor);
@@ -1417,6 +1426,41 @@ function checkEnsemble(where: string, p: TritonModelConfigProps): void {
     const stuck = pending.map((s) => `${s.modelName} (waits for ${Object.values(s.inputMap).filter((t) => !ready.has(t)).join(', ')})`);
     throw propError(`${where}.ensembleSteps`, 'steps whose inputs the ensemble inputs and earlier steps provide (no cycle)', stuck.join('; '),
       'Triton never runs a step that waits for its own output, directly or through other steps');
+  }
+}
+
+/**
+ * What the vllm backend (vllm_backend `src/model.py`, `src/utils/request.py`) refuses of a config, whatever the
+ * server's auto-complete setting. That a config loaded as written names `text_input` and `text_output` at all needs
+ * the server's setting, and is checked by the Triton workloads.
+ */
+function checkVllm(where: string, p: TritonModelConfigProps, maxBatchSize: number): void {
+  // model.py asserts the decoupled policy when the model loads (_init_engine_args); its auto-complete sets it when
+  // unset, which the Triton workloads check against disableAutoCompleteConfig.
+  if (p.decoupled === false) {
+    throw propError(`${where}.decoupled`, 'true or unset with the vllm backend, which refuses to load a model without the decoupled transaction policy',
+      false, 'set decoupled: true');
+  }
+  // Its auto-complete sets max_batch_size 0 (and the Python backend refuses a config that gave more); a config loaded
+  // as written with a batch dimension hands each request's text_input to the backend as [batch, 1], whose first
+  // element is then an array, not the prompt's bytes: every request fails.
+  if (maxBatchSize > 0) {
+    throw propError(`${where}.maxBatchSize`, '0 or unset with the vllm backend: its auto-complete sets 0 and refuses more, and a config loaded as written ' +
+      'with a batch dimension fails every request (the prompt reaches the backend as an array)', maxBatchSize,
+    'leave it unset: vLLM batches requests itself (max_num_seqs in model.json)');
+  }
+  // The prompt is text_input's first element, decoded when it is bytes: a string tensor of one dimension.
+  const prompt = p.inputs?.find((t) => t.name === 'text_input');
+  const shape = prompt && (prompt.reshape ?? prompt.dims);
+  if (prompt && (prompt.dataType !== TensorDataType.STRING || shape!.length !== 1)) {
+    throw propError(`${where}.inputs[text_input]`, 'TYPE_STRING of one dimension (dims [1]): the vllm backend takes its first element\'s bytes as the prompt',
+      `${prompt.dataType} [${shape!.join(', ')}]`, 'declare it as VllmTensors.inputs() does');
+  }
+  // model.py's initialize() takes the type of the text it returns from text_output's data_type.
+  const text = p.outputs?.find((t) => t.name === 'text_output');
+  if (text && text.dataType !== TensorDataType.STRING) {
+    throw propError(`${where}.outputs[text_output].dataType`, 'TYPE_STRING: the vllm backend returns the generated text in it as UTF-8 bytes', text.dataType,
+      'declare it as VllmTensors.outputs() does');
   }
 }
 

@@ -212,8 +212,8 @@ export class ModelArtifactSource {
 /** A model of the repository: its config, the versions present as artifacts, its GPU memory footprint. */
 export interface TritonModelProps extends TritonModelConfigProps {
   /**
-   * Versions present as artifacts (version folders `1`, `2` ...). The version policy picks the served ones
-   * from these, and only those are copied or mounted.
+   * Versions present as artifacts (version folders `0`, `1`, `2` ..., without leading zeros, which Triton skips).
+   * The version policy picks the served ones from these, and only those are copied or mounted.
    * @default [1]
    */
   readonly versions?: number[];
@@ -246,7 +246,8 @@ export class TritonModel {
     const versions = props.versions ?? [1];
     const prop = `model[${props.name}].versions`;
     if (versions.length === 0) throw propError(prop, 'at least one version present in the repository', versions);
-    for (const v of versions) checkInteger(prop, v, 1, Number.MAX_SAFE_INTEGER, 'version folders are positive integers; Triton ignores 0 and non-numeric folders');
+    // Triton loads the subfolders named by an integer without leading zeros, 0 included (core's VersionsToLoad).
+    for (const v of versions) checkInteger(prop, v, 0, Number.MAX_SAFE_INTEGER, 'version folders are named 0, 1, 2 ...');
     if (new Set(versions).size !== versions.length) throw propError(prop, 'distinct versions', versions);
     this.versions = [...versions].sort((a, b) => a - b);
     const policy = this.config.versionPolicy;

@@ -11,7 +11,9 @@ import { ModelInput, ModelOutput, TensorDataType } from './model-config';
  * ```
  *
  * The prompt is `text_input`; the others are optional per request. A backend of another release reads the ones it
- * knows and ignores the rest.
+ * knows and ignores the rest. A config loaded as written needs at least `text_input` (TYPE_STRING, dims [1]: the
+ * backend takes its first element as the prompt) and `text_output` (TYPE_STRING: the backend fails to load without
+ * it); a Triton workload refuses one without them, and any config one of another type.
  */
 export class VllmTensors {
   /** `text_input` (the prompt), and the optional `image`, `stream`, `sampling_parameters` and `return_*` flags. */

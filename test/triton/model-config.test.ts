@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { RESNET50 } from './_fixtures';
 import {
   EnsembleStep, InputFormat, InstanceGroupKind, ModelPlatform, ModelPriority, ModelVersionPolicy, QueueTimeoutAction,
-  SequenceBatchingStrategy, SequenceControlKind, TensorDataType, TritonModelConfig, TritonModelConfigProps, WarmupData,
+  SequenceBatchingStrategy, SequenceControlKind, TensorDataType, TritonModelConfig, TritonModelConfigProps, VllmTensors, WarmupData,
 } from '../../src';
 import { canonicalModelConfig, expectValidPbtxt } from '../_helpers/protoc';
 
@@ -172,17 +172,19 @@ describe('TritonModelConfig', () => {
   });
 
   test('renders platforms as platform and backends as backend', () => {
+    // The vllm backend batches itself: maxBatchSize 0.
+    const llm = (extra: Partial<TritonModelConfigProps>) => simple({ maxBatchSize: 0, ...extra });
     expect(render(simple({ platform: ModelPlatform.PYTHON }))).toContain('backend: "python"');
-    expect(render(simple({ platform: ModelPlatform.custom('vllm'), decoupled: true }))).toContain('backend: "vllm"');
-    expect(render(simple({ platform: ModelPlatform.VLLM, decoupled: true }))).toBe(render(simple({ platform: ModelPlatform.custom('vllm'), decoupled: true })));
-    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.VLLM, decoupled: false }))).toThrow(/'model\[m\].decoupled' must be true or unset with the vllm backend/);
+    expect(render(llm({ platform: ModelPlatform.custom('vllm'), decoupled: true }))).toContain('backend: "vllm"');
+    expect(render(llm({ platform: ModelPlatform.VLLM, decoupled: true }))).toBe(render(llm({ platform: ModelPlatform.custom('vllm'), decoupled: true })));
+    expect(() => new TritonModelConfig(llm({ platform: ModelPlatform.VLLM, decoupled: false }))).toThrow(/'model\[m\].decoupled' must be true or unset with the vllm backend/);
     expect(render(simple({ platform: ModelPlatform.TENSORRT_LLM }))).toContain('backend: "tensorrtllm"');
     // vllm_backend asserts the decoupled policy when it loads the model; its auto-complete sets it when unset.
-    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm'), decoupled: false }))).toThrow(
+    expect(() => new TritonModelConfig(llm({ platform: ModelPlatform.custom('vllm'), decoupled: false }))).toThrow(
       "'model[m].decoupled' must be true or unset with the vllm backend, which refuses to load a model without the decoupled transaction policy, got false: set decoupled: true");
-    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm') }))).not.toThrow();
+    expect(() => new TritonModelConfig(llm({ platform: ModelPlatform.custom('vllm') }))).not.toThrow();
     // Decoupled either way, so no response cache.
-    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.custom('vllm'), responseCache: true }))).toThrow("'model[m].responseCache' must be unset with decoupled");
+    expect(() => new TritonModelConfig(llm({ platform: ModelPlatform.custom('vllm'), responseCache: true }))).toThrow("'model[m].responseCache' must be unset with decoupled");
     const trt = render(simple({ platform: ModelPlatform.TENSORRT_PLAN }));
     expect(trt).toContain('platform: "tensorrt_plan"');
     expect(trt).not.toContain('backend:');
@@ -525,6 +527,73 @@ describe('TritonModelConfig', () => {
       .toThrow(/labelFilename' must be a plain file name in the model folder, other than config.pbtxt/);
     expect(() => new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2], labels: ['a\nb'] }] })))
       .toThrow(/labels without line breaks/);
+  });
+
+  test('fails on a label file named like a folder Triton reads in the model folder: a version, warmup, initial_state', () => {
+    const labelled = (labelFilename: string) => () => new TritonModelConfig(simple({ outputs: [{ name: 'y', dataType: TensorDataType.FP32, dims: [2], labels: ['a', 'b'], labelFilename }] }));
+    expect(labelled('1')).toThrow("'model[m].outputs[y].labelFilename' must be a plain file name in the model folder, other than config.pbtxt and the names of the folders " +
+      "Triton reads there (version folders, all digits; 'warmup'; 'initial_state'), got '1': name it like 'labels.txt'");
+    for (const name of ['0', '20240101', 'warmup', 'initial_state']) expect(labelled(name)).toThrow(/labelFilename' must be a plain file name in the model folder/);
+    for (const name of ['labels1.txt', '1.txt', 'warmup.txt']) expect(labelled(name)).not.toThrow();
+  });
+
+  test('takes version 0, which Triton loads from a folder named 0, in specific policies and ensemble steps; -1 stays the latest', () => {
+    expect(render(simple({ versionPolicy: ModelVersionPolicy.specific([1, 0]) }))).toContain('specific {\n    versions: [ 0, 1 ]');
+    expect(ModelVersionPolicy.specific([0]).select([0, 1])).toEqual([0]);
+    expect(() => ModelVersionPolicy.specific([-1])).toThrow("'ModelVersionPolicy.specific(versions)' must be an integer >= 0, got -1");
+    const pipeline = (modelVersion: number) => ({
+      name: 'pipeline',
+      platform: ModelPlatform.ENSEMBLE,
+      inputs: [{ name: 'RAW', dataType: TensorDataType.UINT8, dims: [-1] }],
+      outputs: [{ name: 'SCORES', dataType: TensorDataType.FP32, dims: [1000] }],
+      ensembleSteps: [{ modelName: 'resnet50', modelVersion, inputMap: { INPUT__0: 'RAW' }, outputMap: { OUTPUT__0: 'SCORES' } }],
+    });
+    expect(render(pipeline(0))).toContain('model_version: 0');
+    expect(render(pipeline(-1))).toContain('model_version: -1');
+    expect(() => new TritonModelConfig(pipeline(-2)))
+      .toThrow("'model[pipeline].ensembleSteps[0].modelVersion' must be an integer >= 0, got -2: use -1 (the default) for the latest version");
+  });
+
+  test('fails on a dataType on a boolean sequence control, which Triton ignores: the false/true values give the type', () => {
+    const control = (extra: object) => () => new TritonModelConfig(simple({
+      sequenceBatching: { controlInputs: [{ name: 'S', controls: [{ kind: SequenceControlKind.START, boolFalseTrue: [false, true], ...extra }] }] },
+    }));
+    expect(control({ dataType: TensorDataType.FP32 })).toThrow("'model[m].sequenceBatching.controls[CONTROL_SEQUENCE_START].dataType' must be unset on a START, END or READY " +
+      "control, whose type Triton takes from its false/true values (it ignores data_type there), got 'TYPE_FP32': drop dataType: int32FalseTrue gives TYPE_INT32, " +
+      'fp32FalseTrue TYPE_FP32, boolFalseTrue TYPE_BOOL');
+    expect(control({ dataType: TensorDataType.BOOL })).toThrow(/controls\[CONTROL_SEQUENCE_START\]\.dataType' must be unset/);
+    expect(render(simple({ sequenceBatching: { controlInputs: [{ name: 'S', controls: [{ kind: SequenceControlKind.START, boolFalseTrue: [false, true] }] }] } })))
+      .not.toContain('data_type: TYPE_BOOL');
+  });
+
+  test('fails on a vLLM model that batches, whatever the server\'s auto-complete setting: the backend batches itself', () => {
+    const llm = (extra: Partial<TritonModelConfigProps>) => () => new TritonModelConfig({
+      name: 'llama', platform: ModelPlatform.VLLM, decoupled: true, inputs: VllmTensors.inputs(), outputs: VllmTensors.outputs(), ...extra,
+    });
+    expect(llm({ maxBatchSize: 8 })).toThrow("'model[llama].maxBatchSize' must be 0 or unset with the vllm backend: its auto-complete sets 0 and refuses more, " +
+      'and a config loaded as written with a batch dimension fails every request (the prompt reaches the backend as an array), got 8: leave it unset: ' +
+      'vLLM batches requests itself (max_num_seqs in model.json)');
+    expect(llm({ platform: ModelPlatform.custom('vllm'), maxBatchSize: 1, inputs: undefined, outputs: undefined })).toThrow(/'model\[llama\]\.maxBatchSize' must be 0 or unset/);
+    expect(llm({ maxBatchSize: 0 })).not.toThrow();
+    expect(llm({})).not.toThrow();
+    // Other backends that batch themselves are not judged here.
+    expect(() => new TritonModelConfig(simple({ platform: ModelPlatform.TENSORRT_LLM, maxBatchSize: 64 }))).not.toThrow();
+  });
+
+  test('fails on a vLLM text_input that is no string of one dimension, or a text_output of another type than TYPE_STRING', () => {
+    const llm = (inputs = VllmTensors.inputs(), outputs = VllmTensors.outputs()) => () =>
+      new TritonModelConfig({ name: 'llama', platform: ModelPlatform.VLLM, decoupled: true, inputs, outputs });
+    const withInput = (t: object) => VllmTensors.inputs().map((i) => (i.name === 'text_input' ? { ...i, ...t } : i));
+    expect(llm(withInput({ dataType: TensorDataType.UINT8 }))).toThrow("'model[llama].inputs[text_input]' must be TYPE_STRING of one dimension (dims [1]): " +
+      "the vllm backend takes its first element's bytes as the prompt, got 'TYPE_UINT8 [1]': declare it as VllmTensors.inputs() does");
+    expect(llm(withInput({ dims: [1, 1] }))).toThrow(/inputs\[text_input\]' must be TYPE_STRING of one dimension .*, got 'TYPE_STRING \[1, 1\]'/);
+    expect(llm(withInput({ reshape: [1, 1] }))).toThrow(/got 'TYPE_STRING \[1, 1\]'/);
+    expect(llm(withInput({ dims: [-1] }))).not.toThrow();
+    const outputs = VllmTensors.outputs().map((o) => (o.name === 'text_output' ? { ...o, dataType: TensorDataType.UINT8 } : o));
+    expect(llm(undefined, outputs)).toThrow("'model[llama].outputs[text_output].dataType' must be TYPE_STRING: the vllm backend returns the generated text in it " +
+      "as UTF-8 bytes, got 'TYPE_UINT8': declare it as VllmTensors.outputs() does");
+    // Other backends name their tensors as they like.
+    expect(() => new TritonModelConfig(simple({ inputs: [{ name: 'text_input', dataType: TensorDataType.FP32, dims: [2, 2] }] }))).not.toThrow();
   });
 
   test('fails on bad version policies, backends and warmup files', () => {

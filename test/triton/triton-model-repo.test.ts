@@ -77,6 +77,30 @@ describe('TritonModelRepo', () => {
     expect(env.MC_HOST_models.value).toBe('http://$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@minio.minio.svc.cluster.local:9000');
   });
 
+  test('serves version folder 0, which Triton loads (core\'s VersionsToLoad skips only leading zeros), from S3 copies, PVCs and ensemble steps', () => {
+    const c = chart();
+    const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
+    const model = repo.addModel({ ...RESNET50, versions: [0, 1], versionPolicy: ModelVersionPolicy.specific([0, 1]) });
+    expect(model.servedVersions).toEqual([0, 1]);
+    expect(repo._podParts().initContainers.map((x) => [x.name, ...(x.args ?? []).slice(2)])).toEqual([
+      ['fetch-resnet50-v0', 'mirror', '--quiet', 'models/models/triton/resnet50/0/', '/models/resnet50/0'],
+      ['fetch-resnet50-v1', 'mirror', '--quiet', 'models/models/triton/resnet50/1/', '/models/resnet50/1'],
+    ]);
+    // An ensemble step pinned to version 0 of a model that serves it.
+    repo.addModel(PREPROCESS);
+    repo.addModel({ ...ENSEMBLE, versions: [0], ensembleSteps: ENSEMBLE.ensembleSteps!.map((st) => ({ ...st, modelVersion: 0 })) });
+    expect(repo.findModel('classify')!.config.toPbtxt()).toContain('model_version: 0');
+    expect(() => synthApp(c.node.root as any)).toThrow(/ensembleSteps\[0\]\.modelVersion' must be a version 'preprocess' serves \(1\), got 0/);
+    const d = chart();
+    const claim = PersistentVolumeClaim.fromClaimName(d, 'claim', 'model-store');
+    const onPvc = new TritonModelRepo(d, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [{ ...RESNET50, versions: [0] }] });
+    expect(onPvc._podParts().mounts).toContainEqual({ name: 'model-artifacts', mountPath: '/models/resnet50/0', subPath: 'resnet50/0', readOnly: true });
+    const e = chart();
+    const pinned = { ...ENSEMBLE, ensembleSteps: ENSEMBLE.ensembleSteps!.map((st) => ({ ...st, modelVersion: 0 })) };
+    new TritonModelRepo(e, 'repo', { artifacts: s3(e), models: [{ ...RESNET50, versions: [0] }, { ...PREPROCESS, versions: [0] }, pinned] });
+    expect(checkAllPbtxt(synthApp(e.node.root as any))).toBe(3);
+  });
+
   test('lays the models out by name: reordering addModel() calls changes no pod', () => {
     const parts = (models: TritonModelProps[]) => {
       const c = chart();
@@ -325,7 +349,8 @@ describe('TritonModelRepo', () => {
     const repo = new TritonModelRepo(c, 'repo', { artifacts: s3(c) });
     expect(() => repo.addModel({ ...RESNET50, versions: [1, 2], versionPolicy: ModelVersionPolicy.specific([2, 3]) }))
       .toThrow("'model[resnet50].versionPolicy' must be specific versions present as artifacts (1, 2), got [2,3]: add 3 to 'versions', or drop it from the policy");
-    expect(() => repo.addModel({ ...RESNET50, versions: [0] })).toThrow(/'model\[resnet50\]\.versions' must be an integer >= 1, got 0/);
+    expect(() => repo.addModel({ ...RESNET50, versions: [-1] }))
+      .toThrow("'model[resnet50].versions' must be an integer >= 0, got -1: version folders are named 0, 1, 2 ...");
     expect(() => repo.addModel({ ...RESNET50, versions: [] })).toThrow(/must be at least one version/);
   });
 

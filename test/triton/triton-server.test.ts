@@ -673,9 +673,9 @@ describe('TritonServer', () => {
       'serve it from a Triton workload of its own on nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3');
     expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-pyt-python-py3', [{ ...RESNET50, platform: ModelPlatform.ONNXRUNTIME_ONNX }])).toContain(
       'with the onnxruntime backend (the pyt-python-py3 images ship only pytorch and python)');
-    // vLLM's auto-complete sets max_batch_size 0 and the Python backend refuses a config that gave more.
+    // vLLM's auto-complete sets max_batch_size 0, and a config loaded as written with a batch dimension fails every request.
     expect(errorOf('nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3', [{ ...llm('vllm'), maxBatchSize: 8 }])).toContain(
-      "'model[vllm].maxBatchSize' must be 0 or unset with the vllm backend while auto-complete is on: its auto-complete sets 0 and refuses a config that gives more, got 8");
+      "'model[vllm].maxBatchSize' must be 0 or unset with the vllm backend: its auto-complete sets 0 and refuses more");
     // What the image ships, Python anywhere, custom backends (a model folder may carry one), and images not judged.
     const python = { ...RESNET50, name: 'pre', platform: ModelPlatform.PYTHON };
     for (const [image, models] of [
