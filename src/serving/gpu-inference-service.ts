@@ -43,6 +43,17 @@ export enum AutoscalerClass {
   HPA = 'hpa.autoscaling.knative.dev',
 }
 
+/** How the KPA averages its metric over the window (`autoscaling.knative.dev/metric-aggregation-algorithm`). */
+export enum MetricAggregation {
+  /** Every sample of the window counts the same: Knative's default. */
+  LINEAR = 'linear',
+  /**
+   * Recent samples count more, each older one less (weights decaying over the window): the autoscaler follows a
+   * changed load sooner, and scales down sooner after a burst.
+   */
+  WEIGHTED_EXPONENTIAL = 'weightedExponential',
+}
+
 /** The metric the autoscaler targets (`autoscaling.knative.dev/metric`). */
 export class ScalingMetric {
   /** In-flight requests per replica (KPA). */
@@ -211,10 +222,15 @@ export interface KnativeScalingOptions {
    */
   readonly window?: Duration;
   /**
-   * Percentage of `target` the autoscaler aims for, 1 to 100 (KPA only).
+   * Percentage of `target` the autoscaler aims for, 1 to 100, fractions allowed (KPA only).
    * @default - the cluster's default (70)
    */
   readonly targetUtilizationPercentage?: number;
+  /**
+   * How the autoscaler averages the metric over the window (KPA only).
+   * @default MetricAggregation.LINEAR - Knative's default
+   */
+  readonly metricAggregation?: MetricAggregation;
   /**
    * Requests of spare capacity the activator keeps buffering for before it leaves the request path
    * (`target-burst-capacity`): 0 takes it out as soon as replicas run, -1 keeps it in always (KPA only).
@@ -562,6 +578,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     set('autoscaling.knative.dev/window', goSeconds(p.window));
     set('autoscaling.knative.dev/target', p.target);
     set('autoscaling.knative.dev/target-utilization-percentage', p.targetUtilizationPercentage);
+    set('autoscaling.knative.dev/metric-aggregation-algorithm', p.metricAggregation);
     set('autoscaling.knative.dev/target-burst-capacity', p.targetBurstCapacity);
     set('autoscaling.knative.dev/scale-to-zero-pod-retention-period', goSeconds(p.scaleToZeroPodRetention));
     set('autoscaling.knative.dev/panic-window-percentage', p.panicWindowPercentage);
@@ -662,7 +679,9 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   const concurrencyLimit = containerConcurrencyLimit(p.containerConcurrencyMaxLimit);
   checkInteger('containerConcurrency', p.containerConcurrency, 0, concurrencyLimit,
     `the cluster's container-concurrency-max-limit (${concurrencyLimit}); a cluster that raised it declares that with containerConcurrencyMaxLimit`);
-  checkInteger('targetUtilizationPercentage', p.targetUtilizationPercentage, 1, 100);
+  // validateFloats: any number from 1 to 100.
+  const utilization = p.targetUtilizationPercentage;
+  if (utilization !== undefined && !(utilization >= 1 && utilization <= 100)) throw propError('targetUtilizationPercentage', 'between 1 and 100', utilization);
   if (p.maxScale !== undefined && p.maxScale > 0 && p.maxScale < minScale) {
     throw propError('maxScale', `at least minScale (${minScale})`, p.maxScale);
   }
@@ -701,7 +720,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   }
   // What Knative reads for the KPA only: with the HPA class it would be accepted and never take effect.
   const kpaOnly = [['activationScale', p.activationScale], ['scaleDownDelay', goSeconds(p.scaleDownDelay)],
-    ['targetUtilizationPercentage', p.targetUtilizationPercentage], ['targetBurstCapacity', p.targetBurstCapacity],
+    ['targetUtilizationPercentage', p.targetUtilizationPercentage], ['metricAggregation', p.metricAggregation], ['targetBurstCapacity', p.targetBurstCapacity],
     ['scaleToZeroPodRetention', goSeconds(p.scaleToZeroPodRetention)],
     ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
   for (const [prop, value] of kpaOnly) {

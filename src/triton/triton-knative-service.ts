@@ -346,6 +346,7 @@ function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<KnativeScalin
     scaleDownDelay: p.scaleDownDelay,
     window: p.window,
     targetUtilizationPercentage: p.targetUtilizationPercentage,
+    metricAggregation: p.metricAggregation,
     targetBurstCapacity: p.targetBurstCapacity,
     scaleToZeroPodRetention: p.scaleToZeroPodRetention,
     panicWindowPercentage: p.panicWindowPercentage,

@@ -5,7 +5,7 @@ import { Cpu, EnvValue, ImagePullPolicy, Secret, ServiceAccount, Volume } from '
 import * as YAML from 'yaml';
 import {
   AutoscalerClass, GpuInferenceService, GpuInferenceServiceProps, GpuNodePool, GpuProduct, GpuResource,
-  KnativeFeature, KnativeFeatures, ProbeCheck, ScalingMetric, ServingProtocol, TrafficTarget,
+  KnativeFeature, KnativeFeatures, MetricAggregation, ProbeCheck, ScalingMetric, ServingProtocol, TrafficTarget,
 } from '../../src';
 import { countQuantity } from '../../src/scheduling/_pod-spec';
 import { oneOf, synth, validateManifests } from '../_helpers/manifests';
@@ -340,7 +340,8 @@ describe('GpuInferenceService', () => {
       scaleDownDelay: Duration.minutes(10),
       window: Duration.minutes(2),
       target: 8,
-      targetUtilizationPercentage: 90,
+      targetUtilizationPercentage: 87.5,
+      metricAggregation: MetricAggregation.WEIGHTED_EXPONENTIAL,
       metric: ScalingMetric.RPS,
       containerConcurrency: 4,
       timeout: Duration.seconds(120),
@@ -355,7 +356,9 @@ describe('GpuInferenceService', () => {
       'autoscaling.knative.dev/scale-down-delay': '600s',
       'autoscaling.knative.dev/window': '120s',
       'autoscaling.knative.dev/target': '8',
-      'autoscaling.knative.dev/target-utilization-percentage': '90',
+      // Knative takes any utilization from 1 to 100 (validateFloats).
+      'autoscaling.knative.dev/target-utilization-percentage': '87.5',
+      'autoscaling.knative.dev/metric-aggregation-algorithm': 'weightedExponential',
       'autoscaling.knative.dev/metric': 'rps',
     });
     expect(svc.spec.template.spec).toMatchObject({
@@ -615,7 +618,8 @@ describe('GpuInferenceService', () => {
       ['fails on a KPA metric with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metric: ScalingMetric.RPS }, /'metric' must be cpu, memory or a custom metric with the HPA autoscaler, got 'rps'/],
       ['fails on a custom metric with the KPA class', { metric: ScalingMetric.custom('queue_time_us'), target: 5 }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'queue_time_us': use AutoscalerClass.HPA/],
       ['fails on an HPA metric with the KPA class', { metric: ScalingMetric.CPU }, /'metric' must be one of concurrency, rps with the KPA autoscaler, got 'cpu'/],
-      ['fails on a utilization above 100', { targetUtilizationPercentage: 120 }, /'targetUtilizationPercentage' must be an integer between 1 and 100, got 120/],
+      ['fails on a utilization above 100', { targetUtilizationPercentage: 120 }, /'targetUtilizationPercentage' must be between 1 and 100, got 120/],
+      ['fails on a utilization below 1', { targetUtilizationPercentage: 0.5 }, /'targetUtilizationPercentage' must be between 1 and 100, got 0.5/],
       ['fails on container concurrency above the cluster limit', { containerConcurrency: 5000 }, /'containerConcurrency' must be an integer between 0 and 1000, got 5000/],
       ['fails on initial scale 0', { initialScale: 0 },
         /'initialScale' must be at least 1 unless the cluster allows 0 \(allow-zero-initial-scale, .*\), got 0: set allow-zero-initial-scale: 'true' in config-autoscaler, then declare it with allowZeroInitialScale: true/],
@@ -654,6 +658,7 @@ describe('GpuInferenceService', () => {
       ['fails on a last-replica retention with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, scaleToZeroPodRetention: Duration.minutes(1) }, /'scaleToZeroPodRetention' must be unset with AutoscalerClass.HPA \(a KPA setting, which the HPA never reads\), got '60s'/],
       ['fails on a scale-down delay with the HPA class (its window is the stabilization)', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, scaleDownDelay: Duration.minutes(2) }, /'scaleDownDelay' must be unset with AutoscalerClass.HPA \(a KPA setting, which the HPA never reads\), got '120s'/],
       ['fails on a utilization percentage with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, targetUtilizationPercentage: 80 }, /'targetUtilizationPercentage' must be unset with AutoscalerClass.HPA/],
+      ['fails on a metric aggregation with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, metricAggregation: MetricAggregation.LINEAR }, /'metricAggregation' must be unset with AutoscalerClass.HPA/],
       ['fails on a burst capacity with the HPA class (the activator leaves the path)', { autoscalerClass: AutoscalerClass.HPA, minScale: 1, targetBurstCapacity: 0 }, /'targetBurstCapacity' must be unset with AutoscalerClass.HPA/],
       ['fails on an activation scale with the HPA class', { autoscalerClass: AutoscalerClass.HPA, minScale: 2, activationScale: 2 }, /'activationScale' must be unset with AutoscalerClass.HPA/],
       ['fails on a target below Knative\'s minimum', { target: 0.005 }, /'target' must be at least 0.01 \(Knative's smallest target\), got 0.005/],
