@@ -2,8 +2,10 @@
  * Internal: validation, the retry arithmetic Knative's dispatcher uses, and the wire form of a `delivery` spec.
  */
 import { Duration } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { BackoffPolicy, DeliveryFormat, DeliveryOptions } from './delivery';
 import { IColdStartEventSink, IEventSink, SinkDestination } from './event-sink';
+import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { wholeMillis } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 
@@ -13,8 +15,11 @@ export const DEFAULT_RETRY = 3;
 const MAX_COMPUTED_RETRY = 20;
 export const DEFAULT_BACKOFF_DELAY = Duration.seconds(1);
 
-/** Throws on the first value Knative's webhook would reject or that contradicts another. */
-export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
+/**
+ * Throws on the first value Knative's webhook would reject or that contradicts another, and on a dead-letter sink
+ * `sinkDestination` refuses for `consumer` (the construct whose object carries the delivery, named `noun`).
+ */
+export function checkDeliveryOptions(prop: string, o: DeliveryOptions, consumer: IConstruct, noun: string): void {
   checkInteger(`${prop}.retry`, o.retry, 0, 2147483647);
   for (const [name, d, why, fix] of [
     ['backoffDelay', o.backoffDelay, 'longer than 0s (Knative would retry at once)', undefined],
@@ -37,14 +42,16 @@ export function checkDeliveryOptions(prop: string, o: DeliveryOptions): void {
   if (o.deadLetterSink && o.dropUndeliverableEvents) {
     throw propError(`${prop}.dropUndeliverableEvents`, 'unset when a deadLetterSink is given', true, 'keep one of them');
   }
-  if (o.deadLetterSink) sinkDestination(`${prop}.deadLetterSink`, o.deadLetterSink);
+  if (o.deadLetterSink) sinkDestination(`${prop}.deadLetterSink`, o.deadLetterSink, consumer, noun);
 }
 
 /**
- * The sink's destination, checked: a sink that says it cannot take events (read by duck typing, e.g. the Knative
- * service of a TritonKnativeService) is refused, and so is a destination `checkDestination` refuses.
+ * The destination of a sink that `consumer` (named `noun` in messages: 'trigger', 'PingSource') refers to, checked:
+ * one made for another cluster is refused (`checkSameCluster`), so is a sink that says it cannot take events (read
+ * by duck typing, e.g. the Knative service of a TritonKnativeService), and a destination `checkDestination` refuses.
  */
-export function sinkDestination(prop: string, sink: IEventSink): SinkDestination {
+export function sinkDestination(prop: string, sink: IEventSink, consumer: IConstruct, noun: string): SinkDestination {
+  checkSameCluster(prop, sink, consumer, noun);
   const refuses = (sink as { _refusesEvents?: unknown })._refusesEvents;
   if (typeof refuses === 'string') {
     const name = (sink as { name?: unknown }).name;
@@ -54,6 +61,17 @@ export function sinkDestination(prop: string, sink: IEventSink): SinkDestination
   const d = sink.toSinkDestination();
   checkDestination(prop, d);
   return d;
+}
+
+/**
+ * Throws when `x` is a construct of this app that goes to another cluster than `consumer`: Knative resolves a
+ * reference in the cluster the referring object is applied to, where the other cluster's object does not exist.
+ */
+export function checkSameCluster(prop: string, x: unknown, consumer: IConstruct, noun: string): void {
+  if (Construct.isConstruct(x) && inOtherCluster(consumer, x)) {
+    throw propError(prop, `in the ${noun}'s cluster (${clusterScopeName(consumer)})`, x.node.path,
+      'create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
+  }
 }
 
 /** Throws unless the destination is a reference, an absolute URI, or a reference plus a path. */
@@ -99,14 +117,15 @@ function backoffStep(policy: BackoffPolicy, delaySeconds: number, i: number): nu
 
 /**
  * Throws when `retries` retries of exponential backoff from `delay` overflow Knative's dispatcher, which computes
- * each wait as `delay × 2^i` in a Go Duration (int64 nanoseconds).
+ * each wait as `delay × 2^i` in a Go Duration (int64 nanoseconds). `origin`, shown after the delay, says where
+ * inherited settings come from (` (delivery.backoffDelay from the defaults of broker 'events')`).
  */
-export function checkBackoffRange(prop: string, policy: BackoffPolicy, delay: Duration, retries: number): void {
+export function checkBackoffRange(prop: string, policy: BackoffPolicy, delay: Duration, retries: number, origin = ''): void {
   const delaySeconds = delay.toMilliseconds() / 1000;
   if (policy !== BackoffPolicy.EXPONENTIAL || delaySeconds <= 0) return;
   const most = 1 + Math.floor(Math.log2((2 ** 63 - 1) / (delaySeconds * 1e9)));
   if (retries > most) {
-    throw propError(prop, `at most ${most} with exponential backoff from ${isoDuration(delay)}: Knative's dispatcher computes each wait ` +
+    throw propError(prop, `at most ${most} with exponential backoff from ${isoDuration(delay)}${origin}: Knative's dispatcher computes each wait ` +
       'as delay × 2^attempt in int64 nanoseconds, which overflows beyond that', retries, 'lower it, or use BackoffPolicy.LINEAR');
   }
 }

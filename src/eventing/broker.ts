@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDeliveryOptions, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY, renderDelivery } from './_delivery';
+import { checkBackoffRange, checkDeliveryOptions, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY, DeliverySpecInput, renderDelivery } from './_delivery';
 import { BackoffPolicy, DeliveryOptions } from './delivery';
 import { IEventSink, KnativeReference, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
@@ -69,9 +69,11 @@ export interface BrokerProps {
    */
   readonly config?: KnativeReference;
   /**
-   * Delivery defaults for triggers that set none. EventTriggers on this broker also inherit its dead-letter sink.
-   * Unset fields take DeliveryOptions' defaults (3 retries, exponential from 1s): Knative fills in its
-   * `config-br-defaults` only for a broker without any delivery.
+   * Delivery defaults for triggers that set none. EventTriggers on this broker also inherit its dead-letter sink,
+   * which must go to the broker's cluster. Unset fields take DeliveryOptions' defaults (3 retries, exponential from
+   * 1s): Knative fills in its `config-br-defaults` only for a broker without any delivery. The retries are checked
+   * with those defaults: exponential waits (`backoffDelay × 2^attempt`) must fit Knative's dispatcher (int64
+   * nanoseconds), e.g. at most 17 retries from `Duration.days(1)`.
    * @default - none: Knative's `config-br-defaults`
    */
   readonly delivery?: DeliveryOptions;
@@ -112,8 +114,10 @@ export class Broker extends Construct implements IBroker {
   public readonly namespace?: string;
   /** The broker implementation. */
   public readonly brokerClass: BrokerClass;
-  /** The broker's delivery defaults. */
+  /** The broker's delivery defaults, as given (triggers on it inherit the fields set here). */
   public readonly delivery?: DeliveryOptions;
+  /** The delivery the Broker renders: `delivery` with the retry defaults filled in. */
+  private readonly renderedDelivery?: DeliverySpecInput;
 
   public constructor(scope: Construct, id: string, props: BrokerProps = {}) {
     super(scope, id);
@@ -121,8 +125,8 @@ export class Broker extends Construct implements IBroker {
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.brokerClass = props.brokerClass ?? BrokerClass.MT_CHANNEL_BASED;
-    if (props.delivery) checkDeliveryOptions('delivery', props.delivery);
     this.delivery = props.delivery;
+    this.renderedDelivery = props.delivery && resolvedDelivery(props.delivery, this);
     const config = props.config;
     if (config) {
       for (const field of ['apiVersion', 'kind', 'name'] as const) {
@@ -165,23 +169,27 @@ export class Broker extends Construct implements IBroker {
   }
 
   private renderSpec(config?: KnativeReference): any {
-    const d = this.delivery;
-    // Knative fills in config-br-defaults only when a broker has no delivery at all: one given with only a
-    // dead-letter sink would retry nothing for triggers made elsewhere (kubectl, other tools). So a given delivery
-    // carries the documented retry defaults, and Knative only waits between retries when both the policy and the
-    // delay are set.
-    const retry = d?.retry ?? DEFAULT_RETRY;
-    const retrying = retry > 0;
     return {
       config: config && { apiVersion: config.apiVersion, kind: config.kind, name: config.name, namespace: config.namespace },
-      delivery: d && renderDelivery({
-        ...d,
-        retry,
-        backoffPolicy: retrying ? d.backoffPolicy ?? BackoffPolicy.EXPONENTIAL : d.backoffPolicy,
-        backoffDelay: retrying ? d.backoffDelay ?? DEFAULT_BACKOFF_DELAY : d.backoffDelay,
-      }),
+      delivery: this.renderedDelivery && renderDelivery(this.renderedDelivery),
     };
   }
+}
+
+/**
+ * The delivery a Broker renders, checked. Knative fills in config-br-defaults only when a broker has no delivery at
+ * all: one given with only a dead-letter sink would retry nothing for triggers made elsewhere (kubectl, other tools).
+ * So a given delivery carries the documented retry defaults, and Knative only waits between retries when both the
+ * policy and the delay are set. Its backoff is checked as rendered: triggers made elsewhere run with it.
+ */
+function resolvedDelivery(d: DeliveryOptions, broker: Broker): DeliverySpecInput {
+  checkDeliveryOptions('delivery', d, broker, 'broker');
+  const retry = d.retry ?? DEFAULT_RETRY;
+  const retrying = retry > 0;
+  const backoffPolicy = retrying ? d.backoffPolicy ?? BackoffPolicy.EXPONENTIAL : d.backoffPolicy;
+  const backoffDelay = retrying ? d.backoffDelay ?? DEFAULT_BACKOFF_DELAY : d.backoffDelay;
+  if (backoffPolicy && backoffDelay) checkBackoffRange('delivery.retry', backoffPolicy, backoffDelay, retry);
+  return { ...d, retry, backoffPolicy, backoffDelay };
 }
 
 /**

@@ -1,15 +1,14 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  backoffSeconds, checkBackoffRange, checkDeliveryOptions, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY, DEFAULT_RETRY,
-  isoDuration, renderDelivery, renderDestination, retriesToCover, sinkDestination,
+  backoffSeconds, checkBackoffRange, checkDeliveryOptions, checkSameCluster, coldStartOf, coverageSeconds, DEFAULT_BACKOFF_DELAY,
+  DEFAULT_RETRY, isoDuration, renderDelivery, renderDestination, retriesToCover, sinkDestination,
 } from './_delivery';
-import { IBroker } from './broker';
+import { Broker, IBroker } from './broker';
 import { BackoffPolicy, ColdStartCheck, DeliveryFormat, DeliveryOptions } from './delivery';
 import { IEventSink, SinkDestination } from './event-sink';
 import { EventingFeature } from './eventing-feature';
 import { TriggerFilter } from './filters';
-import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { KNATIVE_TRIGGER } from '../_kinds';
 import { checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
@@ -20,7 +19,10 @@ import { checkUniqueObjectNames } from '../_unique-names';
 /** Props of EventTrigger. */
 export interface EventTriggerProps {
   /**
-   * Metadata of the Trigger; it must live in the broker's namespace.
+   * Metadata of the Trigger; it must live in the broker's namespace. When the broker's namespace is known, the
+   * trigger's must be the same (from the chart or here); a Broker built without a namespace takes only a trigger
+   * without one, as both land in kubectl's current namespace; `Broker.fromBrokerName(name)` without one means the
+   * trigger's own.
    * @default - a name generated from the construct path, the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
@@ -56,7 +58,9 @@ export interface EventTriggerProps {
   /**
    * Retries, backoff, timeout and the dead-letter sink. Unset fields are taken from the broker's delivery
    * defaults (when the Broker is built here), then from the defaults below; the result is always written on the
-   * trigger, so what runs is what the YAML says.
+   * trigger, so what runs is what the YAML says, and checked as such: an inherited dead-letter sink must go to the
+   * trigger's cluster, and inherited retries and backoff must fit Knative's dispatcher (errors name them
+   * `broker.delivery.*` or say which came from the broker).
    * @default - exponential backoff from 1s, enough retries for the subscriber's cold start (at least 3),
    * the broker's dead-letter sink
    */
@@ -123,19 +127,13 @@ export class EventTrigger extends Construct {
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
     this.broker = props.broker;
+    // The broker, the subscriber and the dead-letter sinks must go to the trigger's own cluster: Knative resolves
+    // the references where the Trigger is applied (sinkDestination checks the sinks).
+    checkSameCluster('broker', props.broker, this, 'trigger');
     const own = props.delivery ?? {};
-    checkDeliveryOptions('delivery', own);
+    checkDeliveryOptions('delivery', own, this, 'trigger');
     const inherited = props.broker.delivery ?? {};
-
-    // A broker, subscriber or dead-letter sink made in this app must go to the trigger's own cluster: Knative
-    // resolves the references where the Trigger is applied.
-    for (const [prop, x] of [['broker', props.broker], ['subscriber', props.subscriber], ['delivery.deadLetterSink', own.deadLetterSink]] as const) {
-      if (x && Construct.isConstruct(x) && inOtherCluster(this, x)) {
-        throw propError(prop, `in the trigger's cluster (${clusterScopeName(this)})`, x.node.path,
-          'create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
-      }
-    }
-    this.subscriber = subscriberDestination(props);
+    this.subscriber = subscriberDestination(props, this);
     const brokerRef = props.broker.toSinkDestination().ref;
     if (brokerRef && this.subscriber.ref && !props.subscriberPath && sameRef(brokerRef, this.subscriber.ref)) {
       throw propError('subscriber', 'something other than the trigger\'s own broker', props.broker.name, 'a trigger that delivers to its broker sends every event around again');
@@ -161,6 +159,8 @@ export class EventTrigger extends Construct {
       throw propError('delivery.deadLetterSink', 'set so that events which exhaust their retries are kept', 'none',
         "pass a sink on the trigger or on the broker's delivery defaults, or set delivery.dropUndeliverableEvents to true to drop them on purpose");
     }
+    // The broker's, written on the trigger: checked for the trigger's cluster (the trigger's own was, with its delivery).
+    if (this.deadLetterSink && !own.deadLetterSink) sinkDestination('broker.delivery.deadLetterSink', this.deadLetterSink, this, 'trigger');
 
     this.backoffPolicy = own.backoffPolicy ?? inherited.backoffPolicy ?? BackoffPolicy.EXPONENTIAL;
     this.backoffDelay = own.backoffDelay ?? inherited.backoffDelay ?? DEFAULT_BACKOFF_DELAY;
@@ -178,14 +178,15 @@ export class EventTrigger extends Construct {
     this.retry = own.retry ?? inherited.retry ?? (scalesToZero
       ? retriesToCover(this.backoffPolicy, delay, cold.coldStartBudget.toSeconds(), timeout, DEFAULT_RETRY) ?? 20
       : DEFAULT_RETRY);
-    checkBackoffRange('delivery.retry', this.backoffPolicy, this.backoffDelay, this.retry);
+    // Say where inherited settings come from: the trigger's own delivery may not be set at all.
+    const from = (['retry', 'backoffPolicy', 'backoffDelay', 'timeout'] as const).filter((k) => own[k] === undefined && inherited[k] !== undefined);
+    const origin = (keys: readonly string[]) => keys.length > 0 ? ` (${keys.map((k) => `delivery.${k}`).join(', ')} from the defaults of broker '${props.broker.name}')` : '';
+    checkBackoffRange(from.includes('retry') ? 'broker.delivery.retry' : 'delivery.retry', this.backoffPolicy, this.backoffDelay, this.retry,
+      origin(from.filter((k) => k === 'backoffPolicy' || k === 'backoffDelay')));
 
     const check = props.coldStartCheck ?? ColdStartCheck.FAIL;
     if (scalesToZero && check !== ColdStartCheck.SKIP) {
-      // Say where inherited settings come from: the trigger's own delivery may not be set at all.
-      const from = (['retry', 'backoffPolicy', 'backoffDelay', 'timeout'] as const).filter((k) => own[k] === undefined && inherited[k] !== undefined);
-      const problem = this.coldStartProblem(cold.name, cold.coldStartBudget.toSeconds(), delay, timeout,
-        from.length > 0 ? ` (${from.map((k) => `delivery.${k}`).join(', ')} from the defaults of broker '${props.broker.name}')` : '');
+      const problem = this.coldStartProblem(cold.name, cold.coldStartBudget.toSeconds(), delay, timeout, origin(from));
       if (problem && check === ColdStartCheck.FAIL) throw new Error(problem);
       if (problem) {
         this.node.addMetadata('warning', problem);
@@ -205,10 +206,7 @@ export class EventTrigger extends Construct {
       throw propError('metadata.name', 'a DNS-1123 subdomain (lowercase letters, digits, - and .)', this.name);
     }
     this.namespace = this.apiObject.metadata.namespace;
-    if (props.broker.namespace && this.namespace && props.broker.namespace !== this.namespace) {
-      throw propError('metadata.namespace', `the broker's namespace ('${props.broker.namespace}')`, this.namespace,
-        'a Trigger subscribes to a broker in its own namespace; create the trigger in the broker\'s chart');
-    }
+    checkBrokerNamespace(props.broker, this.namespace);
   }
 
   /** Adds filter expressions; an event must pass all of them. */
@@ -274,14 +272,32 @@ export class EventTrigger extends Construct {
   }
 }
 
-function subscriberDestination(props: EventTriggerProps): SinkDestination {
-  const d = sinkDestination('subscriber', props.subscriber);
+function subscriberDestination(props: EventTriggerProps, trigger: EventTrigger): SinkDestination {
+  const d = sinkDestination('subscriber', props.subscriber, trigger, 'trigger');
   const path = props.subscriberPath;
   if (path === undefined) return d;
   if (!path.startsWith('/')) throw propError('subscriberPath', "a path starting with '/'", path);
   if (!d.ref) throw propError('subscriberPath', 'unset for a URI subscriber', path, `put the path into the URI (${d.uri})`);
   if (d.uri) throw propError('subscriberPath', 'unset when the subscriber already has a path', path, `the subscriber resolves to '${d.uri}'`);
   return { ref: d.ref, uri: path };
+}
+
+/**
+ * Throws unless the Trigger lands in the broker's namespace, as a Trigger subscribes to a broker of its own. A
+ * namespace unknown at synth is kubectl's current one when applied: a Broker built here without one lands there,
+ * so it matches only a trigger without one; a broker referred to by name without one means the trigger's.
+ */
+function checkBrokerNamespace(broker: IBroker, namespace: string | undefined): void {
+  const expected = broker.namespace;
+  if (expected !== undefined && expected !== namespace) {
+    throw propError('metadata.namespace', `the broker's namespace ('${expected}')`, namespace ?? 'none', namespace === undefined
+      ? "put the trigger in the broker's namespace with its chart's namespace or metadata.namespace: without one, kubectl applies it to its current namespace"
+      : "a Trigger subscribes to a broker in its own namespace; create the trigger in the broker's chart");
+  }
+  if (expected === undefined && namespace !== undefined && broker instanceof Broker) {
+    throw propError('metadata.namespace', `the broker's namespace, which is unknown at synth: Broker '${broker.node.path}' has none, so kubectl applies it to its current namespace`,
+      namespace, `give the broker the namespace '${namespace}' (its chart's namespace or metadata.namespace), or leave the trigger without one too`);
+  }
 }
 
 function sameRef(a: { apiVersion: string; kind: string; name: string; namespace?: string }, b: typeof a): boolean {

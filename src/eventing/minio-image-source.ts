@@ -108,7 +108,10 @@ export interface MinIOImageSourceProps {
    * @default - none
    */
   readonly authTokenRevision?: string;
-  /** Where the CloudEvents go: usually a Broker. */
+  /**
+   * Where the CloudEvents go: usually a Broker. One made in this app must go to this source's cluster
+   * (ClusterChart): the SinkBinding resolves it there to inject `K_SINK`.
+   */
   readonly sink: IEventSink;
   /**
    * An absolute directory on the MinIO servers' persistent storage where MinIO queues events while the adapter
@@ -156,10 +159,11 @@ export interface MinIOImageSourceProps {
    */
   readonly eventTypePrefix?: string;
   /**
-   * CloudEvents extension attributes added to every event (the SinkBinding's `ceOverrides`); never named like a
-   * context attribute (`type`, `source`, `id`, `subject` ...). Values are printable ASCII without space, `"` or
-   * `%`: the adapter percent-encodes those in the `ce-` header, as the HTTP binding asks, and the broker
-   * (cloudevents sdk-go) keeps them encoded, so a trigger filter on the plain value would never match.
+   * CloudEvents extension attributes added to every event (the SinkBinding's `ceOverrides`), named by lowercase
+   * letters and digits, of any length (the spec's 20 characters are a recommendation Knative does not enforce);
+   * never named like a context attribute (`type`, `source`, `id`, `subject` ...). Values are printable ASCII
+   * without space, `"` or `%`: the adapter percent-encodes those in the `ce-` header, as the HTTP binding asks, and
+   * the broker (cloudevents sdk-go) keeps them encoded, so a trigger filter on the plain value would never match.
    * @default - none
    */
   readonly extensions?: Record<string, string>;
@@ -314,7 +318,7 @@ export class MinIOImageSource extends Construct {
     if (props.authTokenRevision !== undefined && !LABEL_VALUE.test(props.authTokenRevision)) {
       throw propError('authTokenRevision', 'a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter)', props.authTokenRevision);
     }
-    const sink = sinkDestination('sink', props.sink);
+    const sink = sinkDestination('sink', props.sink, this, 'MinIOImageSource');
 
     const given = props.metadata?.name;
     const base = given ?? Names.toDnsLabel(this, { maxLen: 40 });

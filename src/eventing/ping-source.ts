@@ -62,10 +62,13 @@ export interface PingSourceProps {
    * Where the events go: usually a Broker. Knative's ping adapter retries a failed send five times within two
    * seconds and then drops the event, with no dead-letter sink: a service that scales to zero, whose cold start can
    * outlast its request, is refused; send the pings to a Broker and subscribe the service with an EventTrigger.
+   * One made in this app must go to the PingSource's cluster (ClusterChart): Knative resolves it there.
    */
   readonly sink: IEventSink;
   /**
-   * CloudEvents extension attributes added to every event (`ceOverrides.extensions`).
+   * CloudEvents extension attributes added to every event (`ceOverrides.extensions`), named by lowercase letters
+   * and digits, of any length (the spec's 20 characters are a recommendation Knative does not enforce); never named
+   * like a context attribute (`type`, `source`, `id` ...).
    * @default - none
    */
   readonly extensions?: Record<string, string>;
@@ -136,7 +139,7 @@ export class PingSource extends Construct {
       }
     }
     checkExtensions('extensions', props.extensions);
-    const sink = sinkDestination('sink', props.sink);
+    const sink = sinkDestination('sink', props.sink, this, 'PingSource');
     const cold = coldStartOf(props.sink);
     if (cold && cold.minScale === 0) {
       const expected = "a sink that is always up, or a Broker: Knative's ping adapter retries five times within two seconds and then drops the event, " +

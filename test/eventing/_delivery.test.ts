@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { BackoffPolicy } from '../../src';
 import { backoffSeconds, checkDeliveryOptions, coverageSeconds, isoDuration, retriesToCover } from '../../src/eventing/_delivery';
 
@@ -48,14 +48,15 @@ describe('delivery arithmetic', () => {
 });
 
 describe('checkDeliveryOptions', () => {
+  const consumer = Testing.chart();
   test('fails on a delay of a fraction of a millisecond, naming the prop (cdk8s\'s own conversion would not)', () => {
-    expect(() => checkDeliveryOptions('delivery', { backoffDelay: Duration.millis(100.5) }))
+    expect(() => checkDeliveryOptions('delivery', { backoffDelay: Duration.millis(100.5) }, consumer, 'broker'))
       .toThrow("'delivery.backoffDelay' must be a whole number of milliseconds, got '100.5ms'");
   });
 
   test('fails on a duration Knative\'s period parser overflows on', () => {
-    expect(() => checkDeliveryOptions('delivery', { timeout: Duration.hours(3277) }))
+    expect(() => checkDeliveryOptions('delivery', { timeout: Duration.hours(3277) }, consumer, 'broker'))
       .toThrow("'delivery.timeout' must be less than 3277 hours (Knative's duration parser holds no more), got 'PT3277H'");
-    expect(() => checkDeliveryOptions('delivery', { timeout: Duration.hours(3276) })).not.toThrow();
+    expect(() => checkDeliveryOptions('delivery', { timeout: Duration.hours(3276) }, consumer, 'broker')).not.toThrow();
   });
 });

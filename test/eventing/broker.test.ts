@@ -1,6 +1,8 @@
 import { Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import { chart } from './_fixtures';
-import { BackoffPolicy, Broker, BrokerClass, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink } from '../../src';
+import {
+  BackoffPolicy, Broker, BrokerClass, ClusterChart, ClusterTarget, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink, GpuNodePool,
+} from '../../src';
 import { oneOf, synth } from '../_helpers/manifests';
 
 const BROKER = 'eventing.knative.dev/v1';
@@ -98,6 +100,29 @@ describe('Broker', () => {
 
   test('fails a negative retry count', () => {
     expect(() => new Broker(chart(), 'events', { delivery: { retry: -1 } })).toThrow("'delivery.retry' must be an integer >= 0, got -1");
+  });
+
+  test('fails retries whose exponential waits overflow the dispatcher, with the backoff defaults it renders', () => {
+    // Knative's dispatcher computes delay × 2^attempt in int64 nanoseconds: from 1 day, attempt 17 overflows.
+    expect(() => new Broker(chart(), 'events', { delivery: { backoffDelay: Duration.days(1), retry: 30 } })).toThrow(
+      "'delivery.retry' must be at most 17 with exponential backoff from PT24H: Knative's dispatcher computes each wait as delay × 2^attempt " +
+      'in int64 nanoseconds, which overflows beyond that, got 30: lower it, or use BackoffPolicy.LINEAR');
+    // Without a backoff delay, the rendered default (1s) is what is checked.
+    expect(() => new Broker(chart(), 'events', { delivery: { retry: 40 } })).toThrow("'delivery.retry' must be at most 34 with exponential backoff from PT1S");
+    expect(() => new Broker(chart(), 'events', { delivery: { backoffDelay: Duration.days(1), retry: 17 } })).not.toThrow();
+    expect(() => new Broker(chart(), 'events', { delivery: { backoffDelay: Duration.days(1), retry: 30, backoffPolicy: BackoffPolicy.LINEAR } })).not.toThrow();
+  });
+
+  test('fails a dead-letter sink made for another cluster chart', () => {
+    const app = Testing.app();
+    const cluster = (name: string) => new ClusterChart(app, name, { target: new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() }), namespace: 'ml-events' });
+    const [onPrem, cloud] = [cluster('on-prem'), cluster('cloud')];
+    const remote = new DeadLetterLogger(onPrem, 'errors', { metadata: { name: 'errors' } });
+    expect(() => new Broker(cloud, 'events', { delivery: { deadLetterSink: remote } })).toThrow(
+      "'delivery.deadLetterSink' must be in the broker's cluster (ClusterChart 'cloud'), got 'on-prem/errors': create it in the same ClusterChart, " +
+      'or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
+    const local = new DeadLetterLogger(cloud, 'errors', { metadata: { name: 'errors' } });
+    expect(new Broker(cloud, 'local', { delivery: { deadLetterSink: local } }).delivery?.deadLetterSink).toBe(local);
   });
 
   test('fails a dead-letter sink together with dropUndeliverableEvents', () => {

@@ -1,8 +1,8 @@
-import { Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { chart, classifier } from './_fixtures';
 import {
   BackoffPolicy, Broker, ClusterChart, ClusterTarget, ColdStartCheck, DeadLetterLogger, DeliveryFormat, EventingFeature, EventSink, EventTrigger,
-  GpuNodePool, TriggerFilter,
+  GpuNodePool, IBroker, TriggerFilter,
 } from '../../src';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -143,6 +143,19 @@ describe('EventTrigger', () => {
     expect(t('linear', 40, BackoffPolicy.LINEAR)).not.toThrow();
   });
 
+  test('names the broker when the backoff or the retry count that overflow the dispatcher came from its delivery defaults', () => {
+    const c = chart();
+    // The broker's own check passes: it renders 3 retries.
+    const slow = new Broker(c, 'slow', { metadata: { name: 'slow' }, delivery: { backoffDelay: Duration.days(1) } });
+    expect(() => new EventTrigger(c, 't', { broker: slow, subscriber: errorsSink, delivery: { deadLetterSink: errorsSink, retry: 30 } })).toThrow(
+      "'delivery.retry' must be at most 17 with exponential backoff from PT24H (delivery.backoffDelay from the defaults of broker 'slow'): " +
+      "Knative's dispatcher computes each wait as delay × 2^attempt in int64 nanoseconds, which overflows beyond that, got 30: lower it, or use BackoffPolicy.LINEAR");
+    // Linear on the broker, so its 30 retries pass there; a trigger that makes them exponential overflows with the broker's count.
+    const linear = new Broker(c, 'linear', { metadata: { name: 'linear' }, delivery: { retry: 30, backoffPolicy: BackoffPolicy.LINEAR, backoffDelay: Duration.days(1) } });
+    expect(() => new EventTrigger(c, 'u', { broker: linear, subscriber: errorsSink, delivery: { deadLetterSink: errorsSink, backoffPolicy: BackoffPolicy.EXPONENTIAL } }))
+      .toThrow("'broker.delivery.retry' must be at most 17 with exponential backoff from PT24H (delivery.backoffDelay from the defaults of broker 'linear'): ");
+  });
+
   test('drops undeliverable events only when asked to', () => {
     const c = chart();
     new EventTrigger(c, 't', { broker: Broker.fromBrokerName('default'), subscriber: EventSink.fromUri('https://x.example.com/'), delivery: { dropUndeliverableEvents: true } });
@@ -206,6 +219,21 @@ describe('EventTrigger', () => {
       .toThrow("'delivery.deadLetterSink' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/errors'");
     const ok = new EventTrigger(cloud, 'd', { broker: localBroker, subscriber: errorsSink, delivery: { deadLetterSink: new DeadLetterLogger(cloud, 'errors', { metadata: { name: 'errors' } }) } });
     expect(ok.deadLetterSink).toBeInstanceOf(DeadLetterLogger);
+  });
+
+  test('fails a dead-letter sink inherited from the broker that was made for another cluster chart: it is written on the trigger', () => {
+    const app = Testing.app();
+    const cluster = (name: string) => new ClusterChart(app, name, { target: new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() }), namespace: 'ml-events' });
+    const [onPrem, cloud] = [cluster('on-prem'), cluster('cloud')];
+    const remote = new DeadLetterLogger(onPrem, 'errors', { metadata: { name: 'errors' } });
+    // A broker of the trigger's cluster, implemented outside the library (a Broker construct refuses such a sink itself).
+    const broker: IBroker = { ...Broker.fromBrokerName('events'), delivery: { deadLetterSink: remote } };
+    expect(() => new EventTrigger(cloud, 't', { broker, subscriber: errorsSink })).toThrow(
+      "'broker.delivery.deadLetterSink' must be in the trigger's cluster (ClusterChart 'cloud'), got 'on-prem/errors': create it in the same ClusterChart, " +
+      'or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
+    // The trigger's own dead-letter sink replaces it.
+    const local = new DeadLetterLogger(cloud, 'errors', { metadata: { name: 'errors' } });
+    expect(new EventTrigger(cloud, 'u', { broker, subscriber: errorsSink, delivery: { deadLetterSink: local } }).deadLetterSink).toBe(local);
   });
 
   test('fails retries that give up before the subscriber\'s cold start, with the numbers', () => {
@@ -318,6 +346,33 @@ describe('EventTrigger', () => {
   test('fails a trigger outside the broker\'s namespace', () => {
     expect(() => new EventTrigger(chart('team-b'), 't', { broker: Broker.fromBrokerName('events', 'team-a'), subscriber: errorsSink, delivery: { deadLetterSink: errorsSink } }))
       .toThrow("'metadata.namespace' must be the broker's namespace ('team-a'), got 'team-b'");
+  });
+
+  test('fails a trigger without a namespace on a broker with one: kubectl would apply it to its current namespace', () => {
+    const app = Testing.app();
+    const broker = new Broker(new Chart(app, 'events', { namespace: 'ml' }), 'events', { metadata: { name: 'events' } });
+    const plain = new Chart(app, 'triggers');
+    const props = { broker, subscriber: errorsSink, delivery: { deadLetterSink: errorsSink } };
+    const message = "'metadata.namespace' must be the broker's namespace ('ml'), got 'none': put the trigger in the broker's namespace with its chart's namespace " +
+      'or metadata.namespace: without one, kubectl applies it to its current namespace';
+    expect(() => new EventTrigger(plain, 'a', props)).toThrow(message);
+    expect(() => new EventTrigger(plain, 'b', { ...props, broker: Broker.fromBrokerName('events', 'ml') })).toThrow(message);
+    expect(new EventTrigger(plain, 'c', { ...props, metadata: { namespace: 'ml' } }).namespace).toBe('ml');
+  });
+
+  test('fails a trigger with a namespace on a Broker built without one, and takes a broker named without one as in its own', () => {
+    const app = Testing.app();
+    const broker = new Broker(new Chart(app, 'events'), 'events', { metadata: { name: 'events' } });
+    const props = { broker, subscriber: errorsSink, delivery: { deadLetterSink: errorsSink } };
+    expect(() => new EventTrigger(new Chart(app, 'ml', { namespace: 'ml' }), 't', props)).toThrow(
+      "'metadata.namespace' must be the broker's namespace, which is unknown at synth: Broker 'events/events' has none, so kubectl applies it to its " +
+      "current namespace, got 'ml': give the broker the namespace 'ml' (its chart's namespace or metadata.namespace), or leave the trigger without one too");
+    // Both without a namespace land in the same one.
+    expect(new EventTrigger(new Chart(app, 'plain'), 't', props).namespace).toBeUndefined();
+    // Broker.fromBrokerName without a namespace means the trigger's own.
+    const named = new Chart(app, 'named', { namespace: 'ml' });
+    new EventTrigger(named, 't', { ...props, broker: Broker.fromBrokerName('events') });
+    expect(oneOf(Testing.synth(named), TRIGGER, 'Trigger').metadata.namespace).toBe('ml');
   });
 
   test('fails a zero timeout', () => {

@@ -37,7 +37,7 @@ describe('TriggerFilter', () => {
   test('a JSON patch of one trigger leaves the filter other triggers share as it was', () => {
     const c = Testing.chart();
     const shared = TriggerFilter.exact('type', 'x');
-    const broker = Broker.fromBrokerName('default', 'ml');
+    const broker = Broker.fromBrokerName('default');
     const sink = EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'errors' });
     const subscriber = EventSink.fromReference({ apiVersion: 'v1', kind: 'Service', name: 'worker' });
     const trigger = (id: string) => new EventTrigger(c, id, { broker, subscriber, filters: [shared], delivery: { deadLetterSink: sink } });

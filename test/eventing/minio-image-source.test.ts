@@ -264,7 +264,7 @@ describe('MinIOImageSource', () => {
     ['zero replicas', { replicas: 0 }, "'replicas' must be an integer >= 1, got 0"],
     ['an authTokenRevision with a space', { authTokenRevision: 'take 2' }, "'authTokenRevision' must be a label-like value (letters, digits, -, _ and ., at most 63; e.g. a date or a counter), got 'take 2'"],
     ['a name that is not a DNS label', { metadata: { name: '9uploads' } }, "'metadata.name' must be a DNS-1035 label of at most 40 characters (lowercase letters, digits, -; starting with a letter), got '9uploads'"],
-    ['an invalid extension name', { extensions: { 'my-ext': 'x' } }, "'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'my-ext'"],
+    ['an invalid extension name', { extensions: { 'my-ext': 'x' } }, "'extensions' must be keyed by CloudEvents extension names (one or more lowercase letters and digits), got 'my-ext'"],
     ['an extension value the adapter would percent-encode', { extensions: { team: 'ml ops' } }, "'extensions['team']' must be printable ASCII without space, \" or % (the adapter percent-encodes the others and the broker keeps them encoded, so a filter on the value would never match), got 'ml ops': use '-' or '_' in place of spaces"],
     ['an extension named like a context attribute', { extensions: { type: 'x' } }, "'extensions' must be keyed by names other than the CloudEvents context attributes (data, datacontenttype, dataschema, id, source, specversion, subject, time, type), got 'type': an extension would replace the event's own attribute"],
   ])('fails %s', (_name, props, message) => {
@@ -303,6 +303,19 @@ describe('MinIOImageSource', () => {
     expect(other.targetArn).toBe('arn:minio:sqs::team_c_uploads:webhook');
     const elsewhere = source(new Chart(app, 'd', { namespace: 'team-d' }), { metadata: { name: 'uploads' }, endpoint: 'http://minio.other.svc.cluster.local:9000' });
     expect(elsewhere.targetArn).toBe('arn:minio:sqs::uploads:webhook');
+  });
+
+  test("fails a sink made for another cluster chart: the SinkBinding resolves it in the source's cluster", () => {
+    const app = Testing.app();
+    const clusterChart = (name: string) => new ClusterChart(app, name, { target: new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() }), namespace: 'ml' });
+    const [onPrem, cloud, edge] = [clusterChart('on-prem'), clusterChart('cloud'), clusterChart('edge')];
+    expect(() => source(cloud, { sink: new Broker(onPrem, 'events', { metadata: { name: 'events' } }) })).toThrow(
+      "'sink' must be in the MinIOImageSource's cluster (ClusterChart 'cloud'), got 'on-prem/events': create it in the same ClusterChart, " +
+      'or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
+    source(edge, { sink: new Broker(edge, 'events', { metadata: { name: 'events' } }) });
+    expect(oneOf(Testing.synth(edge), 'sources.knative.dev/v1', 'SinkBinding').spec.sink).toEqual({
+      ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'events', namespace: 'ml' },
+    });
   });
 
   test('keeps webhook targets per cluster: ClusterCharts reach MinIO servers of their own under the same endpoint', () => {

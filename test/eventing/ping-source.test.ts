@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { chart, classifier } from './_fixtures';
-import { Broker, EventSink, PingSource } from '../../src';
+import { Broker, ClusterChart, ClusterTarget, EventSink, GpuNodePool, PingSource } from '../../src';
 import { TZ_NAMES, TZ_VERSION } from '../../src/eventing/_tz-names';
 import { oneOf, synth } from '../_helpers/manifests';
 
@@ -167,7 +167,27 @@ describe('PingSource', () => {
 
   test('fails an invalid extension name', () => {
     expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', sink: broker(), extensions: { 'Bad-Name': 'x' } }))
-      .toThrow("'extensions' must be keyed by CloudEvents extension names (lowercase letters and digits), got 'Bad-Name'");
+      .toThrow("'extensions' must be keyed by CloudEvents extension names (one or more lowercase letters and digits), got 'Bad-Name'");
+    expect(() => new PingSource(chart(), 'p', { schedule: '@hourly', sink: broker(), extensions: { '': 'x' } }))
+      .toThrow("'extensions' must be keyed by CloudEvents extension names (one or more lowercase letters and digits), got ''");
+  });
+
+  test('takes extension names longer than 20 characters: a SHOULD of the spec, which Knative and sdk-go do not enforce', () => {
+    const c = chart();
+    const name = 'pipelineversionidentifier2';
+    expect(name.length).toBe(26);
+    new PingSource(c, 'p', { schedule: '@hourly', sink: broker(), extensions: { [name]: 'v2' } });
+    expect(oneOf(synth(c), SOURCES, 'PingSource').spec.ceOverrides).toEqual({ extensions: { pipelineversionidentifier2: 'v2' } });
+  });
+
+  test('fails a sink made for another cluster chart: Knative resolves it where the PingSource is applied', () => {
+    const app = Testing.app();
+    const cluster = (name: string) => new ClusterChart(app, name, { target: new ClusterTarget({ name, nodePool: GpuNodePool.nvidia() }), namespace: 'ml-events' });
+    const [onPrem, cloud] = [cluster('on-prem'), cluster('cloud')];
+    expect(() => new PingSource(cloud, 'p', { schedule: '@hourly', sink: new Broker(onPrem, 'events', { metadata: { name: 'events' } }) })).toThrow(
+      "'sink' must be in the PingSource's cluster (ClusterChart 'cloud'), got 'on-prem/events': create it in the same ClusterChart, " +
+      'or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
+    expect(new PingSource(cloud, 'q', { schedule: '@hourly', sink: new Broker(cloud, 'events', { metadata: { name: 'events' } }) }).name).toBeTruthy();
   });
 
   test('fails an extension named like a context attribute, which would replace it', () => {
