@@ -26,8 +26,9 @@ export const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION
 const KNATIVE_SETS: Record<string, string> = {
   PORT: 'the serving port', K_SERVICE: "the Service's name", K_CONFIGURATION: "the Configuration's name", K_REVISION: "the Revision's name",
 };
-// k8s_validation.go's reservedPaths; /tmp and /var/log left it in knative/serving#14719, /var stayed.
-const RESERVED_PATHS = ['/', '/dev', '/dev/log', '/var'];
+// k8s_validation.go's reservedPaths: /tmp, /var and /var/log left it with knative/serving#14719 (the current file
+// holds these three alone).
+const RESERVED_PATHS = ['/', '/dev', '/dev/log'];
 const PORT_NAMES = ['http1', 'h2c', ''];
 /**
  * The volume sources a revision may use (the webhook's VolumeSourceMask; the flagged ones `knativeFeaturesOf`
