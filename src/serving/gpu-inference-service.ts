@@ -175,8 +175,9 @@ export interface ModelWeightsOptions extends ObjectStoreOptions {
 export interface KnativeScalingOptions {
   /**
    * Only reachable inside the cluster (`networking.knative.dev/visibility: cluster-local`), as event-driven
-   * services usually are.
-   * @default false
+   * services usually are; false exposes it through the cluster's Knative ingress.
+   * @default - false; true on a TritonKnativeService, whose HTTP and gRPC ports also serve Triton's logging, trace,
+   * statistics, shared-memory and repository APIs (expose it with `restrictedApi`, or behind a gateway)
    */
   readonly clusterLocal?: boolean;
   /**

@@ -337,7 +337,8 @@ function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurren
  */
 function knativeScalingOptions(p: KnativeScalingOptions): EveryKey<KnativeScalingOptions> {
   return {
-    clusterLocal: p.clusterLocal,
+    // Triton's admin APIs share the inference port: the ingress is opt-in, as a TritonServer's Service is in-cluster.
+    clusterLocal: p.clusterLocal ?? true,
     minScale: p.minScale,
     maxScale: p.maxScale,
     initialScale: p.initialScale,

@@ -66,6 +66,11 @@ describe('TritonKnativeService', () => {
     expect(synthApp(app)).toMatchSnapshot();
   });
 
+  test('only reachable inside the cluster unless clusterLocal is false: Triton serves its admin APIs on the same port', () => {
+    expect(ksvcOf(knative().app).metadata.labels).toEqual({ 'networking.knative.dev/visibility': 'cluster-local' });
+    expect(ksvcOf(knative({ clusterLocal: false }).app).metadata.labels).toBeUndefined();
+  });
+
   test('snapshot: every prop', () => {
     const { app } = knative({
       metadata: { name: 'resnet50-grpc', labels: { team: 'vision' } },
