@@ -5,7 +5,7 @@
  */
 import { posix } from 'path';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
-import { Cpu, EnvValue, ImagePullPolicy, ISecret, k8s, Volume } from 'cdk8s-plus-27';
+import { Cpu, EnvValue, ImagePullPolicy, IPersistentVolumeClaim, ISecret, k8s, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { checkPinnedImage } from './_image';
 import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
@@ -199,6 +199,18 @@ export function checkVolumeType(prop: string, volume: Volume, allowed: boolean):
       'use a PersistentVolumeClaim or a CSI volume (an NFS share through the NFS CSI driver), or set security.allowUnrestrictedVolumes to true ' +
       'if the namespace allows it' + (type === 'hostPath' ? ' and the path exists on every GPU node' : ' (not on Knative, which takes hostPath only)'));
   }
+}
+
+/**
+ * Why `claim`, when it is a PersistentVolumeClaim of this app, cannot be mounted by pods in `namespace`: a pod mounts
+ * claims of its own namespace only, and stays Pending on another's. Namespaces are compared where both are set.
+ */
+export function claimNamespaceError(prop: string, claim: IPersistentVolumeClaim | undefined, namespace: string | undefined): Error | undefined {
+  if (!(claim instanceof PersistentVolumeClaim)) return undefined;
+  const own = claim.metadata.namespace;
+  if (own === undefined || namespace === undefined || own === namespace) return undefined;
+  return propError(prop, `a claim in the pods' namespace ('${namespace}'): a pod mounts claims of its own namespace only`, `claim '${claim.name}' in ${own}`,
+    "create the claim in the workload's chart or namespace");
 }
 
 /**

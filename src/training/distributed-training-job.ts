@@ -8,7 +8,7 @@ import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN }
 import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, migSliceOf, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, claimNamespaceError, migSliceOf, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
@@ -465,6 +465,10 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
         template: { metadata: podMetadata(props), spec },
       },
     }, toWire);
+    for (const [prop, v] of [['dataset.claim', props.dataset], ['checkpoints.claim', props.checkpoints]] as const) {
+      const elsewhere = claimNamespaceError(prop, v?.claim, this.job.metadata.namespace);
+      if (elsewhere) throw elsewhere;
+    }
   }
 
   /** The Job for Karmada: its pod spec and node pool, with the headless Service as a companion. */

@@ -11,7 +11,7 @@ import { KEEP_ON_PRUNE } from '../_prune';
 import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { claimNamespaceError, PodTarget, quantity, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuNodePool } from '../scheduling/gpu-node-pool';
 import { GpuResource } from '../scheduling/gpu-resource';
@@ -385,6 +385,8 @@ export class GpuNotebook extends Construct implements IPlaceableWorkload {
         template: { metadata: { labels, annotations: nonEmptyRecord(props.podAnnotations) }, spec },
       },
     }, toWire);
+    const elsewhere = claimNamespaceError('workspace', props.workspace, this.deployment.metadata.namespace);
+    if (elsewhere) throw elsewhere;
     this.service = wireApiObject(this, 'Service', k8s.KubeService, {
       metadata: { name: this.name, namespace: props.metadata?.namespace, labels: props.metadata?.labels },
       spec: {

@@ -11,7 +11,7 @@ import { ModelControl, TritonWorkloadProps } from './triton-workload';
 import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { PoolChecks } from '../scheduling/_placement';
-import { helperDigestProblems, kib, migSliceOf, quantity, ResolvedPod } from '../scheduling/_pod-spec';
+import { claimNamespaceError, helperDigestProblems, kib, migSliceOf, quantity, ResolvedPod } from '../scheduling/_pod-spec';
 import { GpuProduct } from '../scheduling/gpu-product';
 
 /** The memory of one GPU the server gets, and where that number comes from; undefined when unknown. */
@@ -38,8 +38,8 @@ function fmt(kibibytes: number): string {
 }
 
 /**
- * Where the repository's ConfigMap lands against the workload that mounts it: a pod can only mount a ConfigMap of
- * its own cluster and namespace, else it waits in ContainerCreating. Namespaces are compared where both are set.
+ * Where the repository's ConfigMap and artifact claim land against the workload that mounts them: a pod can only mount
+ * a ConfigMap or claim of its own cluster and namespace, else it waits. Namespaces are compared where both are set.
  */
 function repositoryReachProblems(workload: IConstruct, namespace: string | undefined, repo: TritonModelRepo): string[] {
   const problems: string[] = [];
@@ -52,6 +52,8 @@ function repositoryReachProblems(workload: IConstruct, namespace: string | undef
     problems.push(propError('repository', `a TritonModelRepo in the workload's namespace ('${namespace}')`, `one in ${repoNamespace}`,
       "pods mount ConfigMaps of their own namespace only; create the repository in the workload's chart or namespace").message);
   }
+  const claim = claimNamespaceError('repository', repo.artifacts._claim, namespace);
+  if (claim) problems.push(claim.message);
   return problems;
 }
 

@@ -325,6 +325,16 @@ describe('DistributedTrainingJob', () => {
   });
 
   describe('volumes', () => {
+    test("fails on a claim of the app in another namespace: a pod mounts its own namespace's claims only", () => {
+      const chart = Testing.chart();
+      const data = new PersistentVolumeClaim(chart, 'data', { metadata: { name: 'data', namespace: 'datasets' }, accessModes: [PersistentVolumeAccessMode.READ_ONLY_MANY] });
+      expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', metadata: { namespace: 'ml' }, dataset: { claim: data } })).toThrow(
+        "'dataset.claim' must be a claim in the pods' namespace ('ml'): a pod mounts claims of its own namespace only, got 'claim 'data' in datasets': " +
+        "create the claim in the workload's chart or namespace");
+      // Where one of the two namespaces is unknown at synth, nothing is compared.
+      expect(() => new DistributedTrainingJob(chart, 'other', { image: IMAGE, script: 'train.py', dataset: { claim: data } })).not.toThrow();
+    });
+
     test('dataset read-only at /data, checkpoints read-write at /checkpoints, no hostPath', () => {
       const chart = Testing.chart();
       const data = new PersistentVolumeClaim(chart, 'data', { metadata: { name: 'data' }, accessModes: [PersistentVolumeAccessMode.READ_ONLY_MANY], storage: Size.tebibytes(1) });

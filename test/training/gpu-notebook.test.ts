@@ -107,6 +107,13 @@ describe('GpuNotebook', () => {
     expect(env({ security: { runAsUser: 1001 }, env: { USER: EnvValue.fromValue('dev') } })).toMatchObject({ USER: 'dev', LOGNAME: 'jovyan' });
   });
 
+  test("fails on a workspace claim of the app in another namespace: a pod mounts its own namespace's claims only", () => {
+    const chart = Testing.chart();
+    const workspace = new PersistentVolumeClaim(chart, 'ws', { metadata: { name: 'ws', namespace: 'shared' } });
+    expect(() => new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), metadata: { namespace: 'lab' }, workspace }))
+      .toThrow("'workspace' must be a claim in the pods' namespace ('lab'): a pod mounts claims of its own namespace only, got 'claim 'ws' in shared'");
+  });
+
   test('a given workspace claim: no claim created', () => {
     const chart = Testing.chart();
     new GpuNotebook(chart, 'lab', { tokenSecret: Secret.fromSecretName(chart, 't', 't'), workspace: PersistentVolumeClaim.fromClaimName(chart, 'ws', 'mine') });

@@ -68,6 +68,15 @@ describe('TritonServer', () => {
         "up to 2 replicas (replicas) run side by side, and a pod on another node would hang on the volume, got 'claim 'model-store' with ReadWriteOncePod'");
     });
 
+    test("fails on a claim of the app in another namespace than the server's: a pod mounts its own namespace's claims only", () => {
+      const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
+      const claim = new PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'model-store', namespace: 'models' }, accessModes: [PersistentVolumeAccessMode.READ_ONLY_MANY] });
+      const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+      new TritonServer(chart, 'triton', { repository: repo });
+      expect(() => synthApp(chart.node.root as App)).toThrow(
+        "'repository' must be a claim in the pods' namespace ('ml'): a pod mounts claims of its own namespace only, got 'claim 'model-store' in models'");
+    });
+
     test('two one-replica servers on one single-node claim fail: their pods may land on different nodes', () => {
       const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
       const accessModes = [PersistentVolumeAccessMode.READ_WRITE_ONCE];
