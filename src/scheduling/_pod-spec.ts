@@ -88,7 +88,14 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
   const nodePool = props.nodePool ?? GpuNodePool.nvidia();
   const onPool = gpuOnPoolError(gpu, gpuCount, nodePool);
   if (onPool) throw onPool;
-  const sharedMemory = props.sharedMemory ?? true;
+  // On MPS nodes the device plugin mounts the MPS daemon's shared memory at /dev/shm; a volume there would hide it.
+  const mpsShm = nodePool._mountsMpsShm;
+  if (mpsShm && (props.sharedMemory || props.sharedMemorySize)) {
+    throw propError(props.sharedMemorySize ? 'sharedMemorySize' : 'sharedMemory',
+      "unset on a pool of MPS-shared GPUs: NVIDIA's device plugin mounts the MPS daemon's shared memory at /dev/shm, which a volume of the pod would hide",
+      props.sharedMemorySize ? quantity('sharedMemorySize', props.sharedMemorySize)! : true, 'leave it unset: the pod uses the MPS shared memory of its node');
+  }
+  const sharedMemory = props.sharedMemory ?? !mpsShm;
   if (!sharedMemory && props.sharedMemorySize) {
     throw propError('sharedMemorySize', 'unset when sharedMemory is false', props.sharedMemorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) + 'Mi');
   }
@@ -645,6 +652,12 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   const scratchDisk = diskBackedEmptyDirKib(volumes);
   const diskGiven = pod.resources.requests?.[EPHEMERAL_STORAGE] !== undefined || pod.resources.limits?.[EPHEMERAL_STORAGE] !== undefined;
   // A limit alone stands for the request too (the apiserver defaults it so): one of ours could exceed it.
+  const diskLimit = binaryKib(pod.resources.limits?.[EPHEMERAL_STORAGE]?.value);
+  if (diskLimit !== undefined && diskLimit < scratchDisk) {
+    // The kubelet evicts a pod whose disk use, its emptyDirs included, passes its ephemeral-storage limit.
+    throw propError('resources.ephemeralStorage.limit', `at least the size limits of the pod's scratch volumes on disk (${kibQuantity(scratchDisk)}: /tmp and the ` +
+      'volumes the workload mounts), or the kubelet evicts the pod before they fill', pod.resources.limits![EPHEMERAL_STORAGE].value, 'raise it, or lower tmpSize');
+  }
   const resources = diskGiven || scratchDisk === 0 ? pod.resources : {
     ...pod.resources,
     requests: { ...pod.resources.requests, [EPHEMERAL_STORAGE]: k8s.Quantity.fromString(kibQuantity(scratchDisk)) },

@@ -447,7 +447,10 @@ export interface AksNodePoolOptions extends NodePoolRuntimeOptions {
    * NCasT4_v3, NC A100 v4, ND A100 v4, NDm A100 v4, NC H100 v5, ND H100 v5, ND H200 v5 or NDv2 series, a pod that
    * asks for more GPUs than the largest of them has fails at synth (it would stay Pending). On a MIG node pool
    * (`--gpu-instance-profile`) whose device plugin runs the single strategy, each slice is one `nvidia.com/gpu`:
-   * that bounds the slices of a pod too (a CUDA process uses one MIG device).
+   * that bounds the slices of a pod too (a CUDA process uses one MIG device). Known sizes are recognized in any
+   * case, but the selector is written as given and label values match case-sensitively: a node carries the size as
+   * its node pool was created with it (`--node-vm-size`; Azure keeps that case, kubernetes/autoscaler#1608), so
+   * write it as `kubectl get nodes -L node.kubernetes.io/instance-type` shows it.
    * @default - any NVIDIA GPU VM size
    */
   readonly vmSizes?: string[];
@@ -746,6 +749,16 @@ export class GpuNodePool {
     const gfd = this.nodeSelector?.[GFD_SHARING_LABEL];
     if (gfd === GpuSharing.TIME_SLICING || gfd === GpuSharing.MPS) return { sharing: gfd, gke: false };
     return undefined;
+  }
+
+  /**
+   * Whether the NVIDIA device plugin mounts its MPS daemon's shared memory at `/dev/shm` in each container (MPS
+   * outside GKE: k8s-device-plugin's mpsOptions, daemon ShmDir): a `/dev/shm` volume of the pod would hide it.
+   * @internal
+   */
+  public get _mountsMpsShm(): boolean {
+    const shared = this._gpuSharing;
+    return shared?.sharing === GpuSharing.MPS && !shared.gke;
   }
 
   /**

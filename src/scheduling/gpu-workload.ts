@@ -153,8 +153,10 @@ export interface GpuPodProps {
    */
   readonly security?: WorkloadSecurityOptions;
   /**
-   * Mount a memory-backed `/dev/shm`. PyTorch data loaders and NCCL need more than the runtime's 64 MiB.
-   * @default true
+   * Mount a memory-backed `/dev/shm`. PyTorch data loaders and NCCL need more than the runtime's 64 MiB. On a pool
+   * of MPS-shared GPUs (outside GKE) NVIDIA's device plugin mounts the MPS daemon's shared memory there instead, and
+   * this and `sharedMemorySize` stay unset.
+   * @default - true; false on a pool of MPS-shared GPUs outside GKE
    */
   readonly sharedMemory?: boolean;
   /**

@@ -539,7 +539,8 @@ function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTraini
   const limit = memory ? memory.limit ?? memory.request : undefined;
   const perWorkers = Size.gibibytes(workers);
   const halfLimit = limit ? Size.kibibytes(Math.floor(limit.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 2)) : undefined;
-  const shm = p.sharedMemory === false || p.sharedMemorySize ? p.sharedMemorySize
+  // On MPS nodes /dev/shm is the MPS daemon's, mounted by the device plugin (resolveGpuPod).
+  const shm = p.sharedMemory === false || p.sharedMemorySize || p.nodePool?._mountsMpsShm ? p.sharedMemorySize
     : halfLimit && halfLimit.toKibibytes() < perWorkers.toKibibytes() ? halfLimit : perWorkers;
   return { tmpSize: p.tmpSize ?? perWorkers, sharedMemorySize: shm };
 }

@@ -188,9 +188,15 @@ describe('renderPodSpec', () => {
       { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', extraVolumes })).containers[0].resources;
     expect([given.requests['ephemeral-storage'], given.limits['ephemeral-storage']]).toEqual(['50Gi', '60Gi']);
     // A limit alone is the request too (the apiserver defaults it so): no request of ours that could exceed it.
-    const limitOnly = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { limit: Size.gibibytes(2) } } }),
+    const limitOnly = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { limit: Size.gibibytes(20) } } }),
       { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', extraVolumes })).containers[0].resources;
-    expect([limitOnly.requests['ephemeral-storage'], limitOnly.limits['ephemeral-storage']]).toEqual([undefined, '2Gi']);
+    expect([limitOnly.requests['ephemeral-storage'], limitOnly.limits['ephemeral-storage']]).toEqual([undefined, '20Gi']);
+    // A limit below the scratch volumes on disk (1Gi of /tmp and 10Gi of weights here): the kubelet would evict the
+    // pod, whose emptyDirs count against it, before they fill.
+    expect(() => renderPodSpec(resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { limit: Size.gibibytes(2) } } }),
+      { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', extraVolumes })).toThrow(
+      "'resources.ephemeralStorage.limit' must be at least the size limits of the pod's scratch volumes on disk (11Gi: /tmp and the volumes the workload mounts), " +
+      "or the kubelet evicts the pod before they fill, got '2Gi': raise it, or lower tmpSize");
     expect(() => resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { request: Size.gibibytes(50), limit: Size.gibibytes(10) } } }))
       .toThrow("'resources.ephemeralStorage.limit' must be at least the request (50Gi), got '10Gi'");
   });
@@ -248,6 +254,21 @@ describe('pools of shared GPUs', () => {
     expect(() => resolveGpuPod({ image: IMAGE, nodePool, gpuCount: 2 })).toThrow(
       `'gpuCount' must be 1 on a pool of shared GPUs (${how}), where each GPU resource is a share of one GPU, got 2: ${who} several shares per container`);
     expect(resolveGpuPod({ image: IMAGE, nodePool }).gpuCount).toBe(1);
+  });
+
+  test("no /dev/shm volume on NVIDIA's MPS nodes, where the device plugin mounts the MPS daemon's shared memory there", () => {
+    const mps = GpuNodePool.onPrem({ sharing: GpuSharing.MPS });
+    const spec = podSpecToWire(renderPodSpec(resolveGpuPod({ image: IMAGE, nodePool: mps }), { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main' }));
+    expect(spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp']);
+    expect(spec.volumes.map((v: any) => v.name)).not.toContain('dshm');
+    expect(() => resolveGpuPod({ image: IMAGE, nodePool: mps, sharedMemorySize: Size.gibibytes(2) })).toThrow(
+      "'sharedMemorySize' must be unset on a pool of MPS-shared GPUs: NVIDIA's device plugin mounts the MPS daemon's shared memory at /dev/shm, " +
+      "which a volume of the pod would hide, got '2Gi': leave it unset: the pod uses the MPS shared memory of its node");
+    expect(() => resolveGpuPod({ image: IMAGE, nodePool: mps, sharedMemory: true })).toThrow(/'sharedMemory' must be unset on a pool of MPS-shared GPUs/);
+    // GKE runs MPS its own way and time-slicing mounts nothing: /dev/shm stays.
+    for (const nodePool of [GpuNodePool.gke({ sharing: GpuSharing.MPS }), GpuNodePool.onPrem({ sharing: GpuSharing.TIME_SLICING })]) {
+      expect(resolveGpuPod({ image: IMAGE, nodePool }).sharedMemorySize).toBeDefined();
+    }
   });
 
   test('fails on a renamed shared resource on GKE, which advertises shared GPUs as nvidia.com/gpu', () => {

@@ -325,6 +325,12 @@ describe('DistributedTrainingJob', () => {
   });
 
   describe('volumes', () => {
+    test("no /dev/shm of its own on NVIDIA's MPS nodes, whose device plugin mounts the MPS daemon's there", () => {
+      const { pod } = build({ nodePool: GpuNodePool.onPrem({ sharing: GpuSharing.MPS }) });
+      expect(pod.volumes.map((v: any) => v.name)).not.toContain('dshm');
+      expect(pod.containers[0].volumeMounts.map((m: any) => m.mountPath)).not.toContain('/dev/shm');
+    });
+
     test("fails on a claim of the app in another namespace: a pod mounts its own namespace's claims only", () => {
       const chart = Testing.chart();
       const data = new PersistentVolumeClaim(chart, 'data', { metadata: { name: 'data', namespace: 'datasets' }, accessModes: [PersistentVolumeAccessMode.READ_ONLY_MANY] });
