@@ -480,7 +480,7 @@ const BINARY_UNITS: Record<string, number> = { Ki: 1, Mi: 1024, Gi: 1024 ** 2, T
 const BINARY_QUANTITY = /^(\d+)(Ki|Mi|Gi|Ti|Pi|Ei)$/;
 
 /** A whole binary quantity in KiB (`20480Mi` is 20971520), or undefined for any other quantity. */
-function binaryKib(value: unknown): number | undefined {
+export function binaryKib(value: unknown): number | undefined {
   const m = typeof value === 'string' ? BINARY_QUANTITY.exec(value) : null;
   return m ? Number(m[1]) * BINARY_UNITS[m[2]] : undefined;
 }

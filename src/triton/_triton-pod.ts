@@ -10,7 +10,7 @@ import { ArtifactKind } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonApi, TritonWorkloadProps } from './triton-workload';
 import { checkInteger, MAX_INT32, propError } from '../_errors';
-import { checkEnvName, checkOneMigSlice, kib, PodEntrypoint, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import { binaryKib, checkEnvName, checkOneMigSlice, kib, PodEntrypoint, quantity, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
 
 /** The pinned default image: Triton 25.12 (Triton 2.64.0, CUDA 13.1; GPUs of compute capability 7.5 and later). */
 export const DEFAULT_TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-py3';
@@ -55,10 +55,13 @@ const REFUSED_FLAGS: Record<string, string> = {
   'http-address': 'the probes and the Service reach HTTP on every address',
   'allow-grpc': 'an h2c TritonKnativeService serves and probes gRPC on 8001',
   'grpc-address': 'Knative and the probes of an h2c TritonKnativeService reach gRPC on every address',
+  // The kubelet's gRPC probe dials without TLS (pkg/probe/grpc), and Knative's queue-proxy speaks plaintext h2c.
+  'grpc-use-ssl': 'Knative and the gRPC probes of an h2c TritonKnativeService speak plaintext h2c',
+  'grpc-use-ssl-mutual': 'Knative and the gRPC probes of an h2c TritonKnativeService speak plaintext h2c',
   'metrics-address': 'the scrapers reach the metrics on every address',
 };
 /** Refused only where the workload serves gRPC (an h2c TritonKnativeService); elsewhere turning gRPC off is hardening. */
-const GRPC_FLAGS = ['allow-grpc', 'grpc-address'];
+const GRPC_FLAGS = ['allow-grpc', 'grpc-address', 'grpc-use-ssl', 'grpc-use-ssl-mutual'];
 /** Triton's own `--exit-timeout-secs` default. */
 export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
 
@@ -157,6 +160,13 @@ export function resolveTritonPod(props: TritonWorkloadProps, servesGrpc = false)
   const image = props.image ?? DEFAULT_TRITON_IMAGE;
   const args = tritonArgs(props, props.repository.repositoryLocation, control, metrics, exitTimeoutSeconds);
   const pod = resolveGpuPod({ ...props, image, env, args });
+  // The local cache allocates its whole size at startup (local_cache.cc), in the container's memory.
+  const memoryLimit = pod.resources.limits?.memory?.value;
+  const limitKib = binaryKib(memoryLimit);
+  if (props.responseCacheSize && limitKib !== undefined && kib(props.responseCacheSize) >= limitKib) {
+    throw propError('responseCacheSize', `less than the memory limit (${memoryLimit}): Triton's local cache allocates its whole size in the container's memory`,
+      quantity('responseCacheSize', props.responseCacheSize), 'raise resources.memory by the cache size, or shrink the cache');
+  }
   checkOneMigSlice(pod, 'run one server per MIG slice (more replicas), or give the server whole GPUs');
   return { pod, startupTimeout, metrics, exitTimeoutSeconds };
 }

@@ -269,7 +269,8 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
         ports: [
           { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
           { name: 'grpc', port: GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') },
-          { name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics') },
+          // With metrics off Triton listens on no metrics port.
+          ...(this.triton.metrics ? [{ name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics') }] : []),
         ],
       },
     }, k8s.toJson_KubeServiceProps);
@@ -412,7 +413,7 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
       ports: [
         { name: 'http', containerPort: HTTP_PORT },
         { name: 'grpc', containerPort: GRPC_PORT },
-        { name: 'metrics', containerPort: METRICS_PORT },
+        ...(t.metrics ? [{ name: 'metrics', containerPort: METRICS_PORT }] : []),
       ],
       startupProbe: healthProbe('/v2/health/ready', 'http', 10, startupFailureThreshold(t.startupTimeout, 10), 5),
       readinessProbe: healthProbe('/v2/health/ready', 'http', 5, 3, 2),

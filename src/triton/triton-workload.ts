@@ -132,7 +132,10 @@ export interface TritonWorkloadProps extends GpuPodProps {
    */
   readonly modelControl?: ModelControl;
   /**
-   * `/v2/health/ready` reports ready only when every model is ready (`--strict-readiness`).
+   * `/v2/health/ready` reports ready only when every model is ready (`--strict-readiness`). The startup and
+   * readiness probes ask that endpoint: with false, a pod is ready as soon as the server answers, models loaded or
+   * not, so a rollout or a scale-out sends requests to pods still loading them (which answer that the model is not
+   * ready). Turn it off only where serving some models beats waiting for all of them.
    * @default true
    */
   readonly strictReadiness?: boolean;
@@ -187,7 +190,8 @@ export interface TritonWorkloadProps extends GpuPodProps {
   readonly metricsInterval?: Duration;
   /**
    * Size of the in-memory response cache (`--cache-config=local,size=<bytes>`); models opt in with
-   * `responseCache: true`. Counts against the container's memory.
+   * `responseCache: true`. Triton's local cache allocates its whole size at startup, in the container's memory: it
+   * must be less than the memory limit, and the limit should leave the server its own memory beside it.
    * @default - no cache
    */
   readonly responseCacheSize?: Size;

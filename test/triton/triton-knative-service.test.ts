@@ -403,6 +403,12 @@ describe('TritonKnativeService', () => {
     expect(() => new TritonKnativeService(chart, 'b', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-address=127.0.0.1'] }))
       .toThrow(/free of --grpc-address: Knative and the probes of an h2c TritonKnativeService reach gRPC on every address/);
     expect(() => new TritonKnativeService(chart, 'c', { repository: repo, extraArgs: ['--allow-grpc=false'] })).not.toThrow();
+    // The kubelet's gRPC probe and Knative's queue-proxy speak plaintext h2c: TLS on gRPC would keep the revision unready.
+    expect(() => new TritonKnativeService(chart, 'd', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-use-ssl=true'] }))
+      .toThrow("'extraArgs' must be free of --grpc-use-ssl: Knative and the gRPC probes of an h2c TritonKnativeService speak plaintext h2c, got '--grpc-use-ssl=<value>'");
+    expect(() => new TritonKnativeService(chart, 'e', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-use-ssl-mutual=true'] }))
+      .toThrow(/free of --grpc-use-ssl-mutual/);
+    expect(() => new TritonKnativeService(chart, 'f', { repository: repo, extraArgs: ['--grpc-use-ssl=true'] })).not.toThrow();
   });
 
   test('fails when the derived containerConcurrency exceeds Knative\'s limit', () => {

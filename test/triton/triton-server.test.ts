@@ -827,6 +827,10 @@ describe('TritonServer', () => {
       .toThrow("'extraArgs' must be free of --cache-config, which this construct sets, got '--cache-config=<value>': use the 'responseCacheSize' prop instead");
     expect(() => new TritonServer(chart, 'bad', { repository: repo, extraArgs: ['-cache-config=redis,password=hunter2'] }))
       .toThrow("'extraArgs' must be flags of the form --name or --name=value, got '-cache-config=<value>'");
+    // Triton's local cache allocates its whole size in the container's memory (4Gi by default).
+    expect(() => new TritonServer(chart, 'big', { repository: repo, responseCacheSize: Size.gibibytes(4) })).toThrow(
+      "'responseCacheSize' must be less than the memory limit (4Gi): Triton's local cache allocates its whole size in the container's memory, got '4Gi': " +
+      'raise resources.memory by the cache size, or shrink the cache');
     // Deprecated spellings of managed flags: tritonserver refuses --response-cache-byte-size beside --cache-config.
     expect(() => new TritonServer(chart, 'rc', { repository: repo, extraArgs: ['--response-cache-byte-size=1048576'] })).toThrow(/use the 'responseCacheSize' prop instead/);
     expect(() => new TritonServer(chart, 'sm', { repository: repo, extraArgs: ['--strict-model-config=false'] })).toThrow(/use the 'disableAutoCompleteConfig' prop instead/);
@@ -850,6 +854,15 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'a', { repository: repo, replicas: 2, autoscaling: {} })).toThrow(/'autoscaling' must be unset when replicas is fixed/);
     expect(() => new TritonServer(chart, 'b', { repository: repo, autoscaling: { minReplicas: 4, maxReplicas: 2 } })).toThrow("'autoscaling.maxReplicas' must be at least minReplicas (4), got 2");
     expect(() => new TritonServer(chart, 'c', { repository: repo, maxUnavailable: 0 })).toThrow(/'maxUnavailable' must be an integer >= 1, got 0: a budget of 0 would block every node drain/);
+  });
+
+  test('metrics off: no metrics port on the container or the Service, as Triton listens on none', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
+    const repo = minioRepo(chart, [RESNET50]);
+    new TritonServer(chart, 'quiet', { repository: repo, metrics: false, replicas: 1, metricsScraping: MetricsScraping.NONE, metadata: { name: 'quiet' } });
+    const objects = synthApp(chart.node.root as App);
+    expect(oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec.containers[0].ports.map((p: any) => p.name)).toEqual(['http', 'grpc']);
+    expect(oneOf(objects, 'v1', 'Service').spec.ports.map((p: any) => p.name)).toEqual(['http', 'grpc']);
   });
 
   test('fails on metrics consumers when metrics are off', () => {
