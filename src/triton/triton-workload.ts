@@ -208,7 +208,11 @@ export interface TritonWorkloadProps extends GpuPodProps {
    * them), and get that plus this plus 15 s as their termination grace period, so the kubelet does not kill the
    * server first. Knative gives a TritonKnativeService's pods its request `timeout` as their grace period, so an
    * `exitTimeout` longer than that is refused (and a response still streaming when the grace period ends is cut:
-   * size `timeout` for the longest one).
+   * size `timeout` for the longest one). It is one budget, spent in turn (tritonserver's main.cc): the HTTP
+   * endpoint first waits while any HTTP connection is open, idle keep-alive ones included, then gRPC stops gracefully
+   * with what is left, and the server with the rest. A client that keeps an idle HTTP connection open (a pooled
+   * HTTP client, a mesh sidecar) can so leave in-flight gRPC calls no time at all: on a server that takes both, size
+   * this for the longest gRPC call plus HTTP's share.
    * @default Duration.seconds(30), Triton's default; a TritonKnativeService's request `timeout` when that is shorter
    */
   readonly exitTimeout?: Duration;
