@@ -152,7 +152,10 @@ export interface TritonWorkloadProps extends GpuPodProps {
    */
   readonly disableAutoCompleteConfig?: boolean;
   /**
-   * Put administrative APIs behind a shared-secret header.
+   * Put administrative APIs behind a shared-secret header. Without it, any pod that reaches the server (its Service
+   * is in-cluster, a TritonKnativeService cluster-local by default) may call the logging, trace, statistics,
+   * shared-memory and model-repository APIs, which Triton's SECURITY.md counts among its threats; restrict them, or
+   * keep the server behind a NetworkPolicy, on a cluster other teams share.
    * @default - none restricted (required with ModelControl.explicit)
    */
   readonly restrictedApi?: TritonRestrictedApiOptions;
