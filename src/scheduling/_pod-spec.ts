@@ -655,8 +655,13 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   const diskLimit = binaryKib(pod.resources.limits?.[EPHEMERAL_STORAGE]?.value);
   if (diskLimit !== undefined && diskLimit < scratchDisk) {
     // The kubelet evicts a pod whose disk use, its emptyDirs included, passes its ephemeral-storage limit.
-    throw propError('resources.ephemeralStorage.limit', `at least the size limits of the pod's scratch volumes on disk (${kibQuantity(scratchDisk)}: /tmp and the ` +
-      'volumes the workload mounts), or the kubelet evicts the pod before they fill', pod.resources.limits![EPHEMERAL_STORAGE].value, 'raise it, or lower tmpSize');
+    const each = volumes.flatMap((v) => {
+      const k = v.emptyDir?.medium === 'Memory' ? undefined : binaryKib(v.emptyDir?.sizeLimit?.value);
+      return k ? [`${v.name} ${kibQuantity(k)}`] : [];
+    });
+    throw propError('resources.ephemeralStorage.limit', `at least the size limits of the pod's scratch volumes on disk (${kibQuantity(scratchDisk)}: ${each.join(', ')}), ` +
+      'or the kubelet evicts the pod before they fill', pod.resources.limits![EPHEMERAL_STORAGE].value,
+    'raise it, or shrink those volumes (tmpSize sizes tmp, modelWeights.sizeLimit the model weights)');
   }
   const resources = diskGiven || scratchDisk === 0 ? pod.resources : {
     ...pod.resources,

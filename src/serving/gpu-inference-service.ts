@@ -131,8 +131,9 @@ export interface ServingProbeOptions {
    * How often to probe.
    *
    * A readiness probe without one (or with 0) is Knative's own: queue-proxy checks the container every 50 ms until it
-   * passes, so a pod scaled from zero takes traffic as soon as it can. A period makes it a plain probe of that period,
-   * which adds up to a period to every cold start.
+   * passes, each try allowed 100 ms (queue-proxy's aggressive probing), so a pod scaled from zero takes traffic as
+   * soon as it can. A period makes it a plain probe of that period, whose `timeout` may be longer, and which adds up
+   * to a period to every cold start: give one to a check that can take longer than 100 ms.
    * @default - readiness: none (Knative's probing every 50 ms); startup and liveness: Duration.seconds(10)
    */
   readonly period?: Duration;
@@ -356,7 +357,8 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
   readonly progressDeadline?: Duration;
   /**
    * Readiness probe on the serving port. Without a `period`, Knative's queue-proxy runs it every 50 ms until the
-   * container is ready, as it does its default probe: give it a period only for a check too heavy to repeat that often.
+   * container is ready, as it does its default probe, each try allowed 100 ms: give it a period (and a `timeout`) for
+   * a check that can take longer, or is too heavy to repeat that often.
    * @default - Knative's default TCP probe on the serving port, every 50 ms until ready
    */
   readonly readinessProbe?: ServingProbeOptions;
@@ -444,7 +446,7 @@ export class GpuInferenceService extends Construct implements IEventSink, IKnati
     props = snapshot(props);
     checkUniqueObjectNames(this);
     checkMetadata('metadata', props.metadata);
-    checkServiceLabels(props.metadata?.labels);
+    checkServiceLabels(props.metadata?.labels, props.clusterLocal);
     checkAnnotations('podAnnotations', props.podAnnotations);
     this.props = props;
     this.pod = resolveGpuPod(props);
@@ -629,10 +631,14 @@ const VISIBILITY_LABEL = 'networking.knative.dev/visibility';
  * Throws on the Service labels Knative's webhook refuses (Service.validateLabels): its own `serving.knative.dev/`
  * keys, and a visibility other than `cluster-local`.
  */
-function checkServiceLabels(labels: Record<string, string> | undefined): void {
+function checkServiceLabels(labels: Record<string, string> | undefined, clusterLocal: boolean | undefined): void {
   for (const [key, value] of Object.entries(labels ?? {})) {
     if (key === VISIBILITY_LABEL && value !== 'cluster-local') {
       throw propError(`metadata.labels['${VISIBILITY_LABEL}']`, "'cluster-local', the one value Knative takes", value, 'set clusterLocal: true, or leave the label out');
+    }
+    if (key === VISIBILITY_LABEL && clusterLocal === false) {
+      throw propError(`metadata.labels['${VISIBILITY_LABEL}']`, 'unset with clusterLocal: false, which asks for a service the ingress exposes', value,
+        'drop the label, or set clusterLocal: true');
     }
     if (key.startsWith('serving.knative.dev/')) {
       throw propError('metadata.labels', 'free of serving.knative.dev/* keys, which Knative sets itself and refuses on a Service', key);
@@ -798,7 +804,8 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   const deadline = progressDeadline.toSeconds();
   if (startup) {
     const probe = servingProbe(startup, port, 'startup');
-    const budget = (probe.initialDelaySeconds ?? 0) + probe.periodSeconds! * probe.failureThreshold!;
+    // The kubelet runs one try at a time: a try that hangs takes its timeout, when longer than the period.
+    const budget = (probe.initialDelaySeconds ?? 0) + Math.max(probe.periodSeconds!, probe.timeoutSeconds!) * probe.failureThreshold!;
     if (budget > deadline) {
       throw propError('startupProbe', `a budget (initialDelay + period x failureThreshold) within progressDeadline (${deadline}s), after which Knative ` +
         'scales a revision that has not activated back to zero', `${budget}s`, 'raise progressDeadline, or shorten the probe');

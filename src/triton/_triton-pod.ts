@@ -143,6 +143,8 @@ export function resolveTritonPod(props: TritonWorkloadProps, servesGrpc = false)
     const flag = matches[0];
     const as = flag === m[1] ? `--${flag}` : `--${m[1]} (tritonserver reads it as --${flag})`;
     if (GRPC_FLAGS.includes(flag) && !servesGrpc) continue;
+    // Turning gRPC's TLS off is what Knative and the probes need anyway.
+    if (flag.startsWith('grpc-use-ssl') && /^=(false|0)$/.test(m[2] ?? '')) continue;
     const owner = Object.hasOwn(MANAGED_FLAGS, flag) ? MANAGED_FLAGS[flag] : undefined;
     if (owner) throw propError('extraArgs', `free of ${as}, which this construct sets`, shown, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
     throw propError('extraArgs', `free of ${as}: ${REFUSED_FLAGS[flag]}`, shown);
@@ -160,12 +162,14 @@ export function resolveTritonPod(props: TritonWorkloadProps, servesGrpc = false)
   const image = props.image ?? DEFAULT_TRITON_IMAGE;
   const args = tritonArgs(props, props.repository.repositoryLocation, control, metrics, exitTimeoutSeconds);
   const pod = resolveGpuPod({ ...props, image, env, args });
-  // The local cache allocates its whole size at startup (local_cache.cc), in the container's memory.
+  // The local cache allocates its whole size at startup (local_cache.cc), in the container's memory, which /dev/shm
+  // counts against too.
   const memoryLimit = pod.resources.limits?.memory?.value;
   const limitKib = binaryKib(memoryLimit);
-  if (props.responseCacheSize && limitKib !== undefined && kib(props.responseCacheSize) >= limitKib) {
-    throw propError('responseCacheSize', `less than the memory limit (${memoryLimit}): Triton's local cache allocates its whole size in the container's memory`,
-      quantity('responseCacheSize', props.responseCacheSize), 'raise resources.memory by the cache size, or shrink the cache');
+  const shm = pod.sharedMemorySize ? kib(pod.sharedMemorySize) : 0;
+  if (props.responseCacheSize && limitKib !== undefined && kib(props.responseCacheSize) + shm >= limitKib) {
+    throw propError('responseCacheSize', `less than the memory limit (${memoryLimit})${shm ? ' minus /dev/shm (sharedMemorySize)' : ''}: Triton's local cache ` +
+      "allocates its whole size in the container's memory", quantity('responseCacheSize', props.responseCacheSize), 'raise resources.memory by the cache size, or shrink the cache');
   }
   checkOneMigSlice(pod, 'run one server per MIG slice (more replicas), or give the server whole GPUs');
   return { pod, startupTimeout, metrics, exitTimeoutSeconds };

@@ -522,8 +522,8 @@ export interface SequenceControl {
    * Element type of the correlation id tensor: CORRID only, where it is required (TYPE_UINT64, TYPE_INT64,
    * TYPE_UINT32, TYPE_INT32 or TYPE_STRING). A START, END or READY control takes its type from its false/true values
    * (`int32FalseTrue` TYPE_INT32, `fp32FalseTrue` TYPE_FP32, `boolFalseTrue` TYPE_BOOL); Triton ignores
-   * `data_type` there, so it is refused.
-   * @default - none: required for CORRID, refused otherwise
+   * `data_type` there, so another type is refused.
+   * @default - none: required for CORRID; on START, END and READY unset or the type of the false/true values
    */
   readonly dataType?: TensorDataType;
   /**
@@ -1347,14 +1347,15 @@ function checkControls(where: string, inputs: SequenceControlInput[]): void {
         }
         continue;
       }
-      // Triton types a boolean control by the false/true values given and never reads its data_type
-      // (core's GetBooleanSequenceControlProperties): a dataType here would say a type the tensor does not get.
-      if (k.dataType !== undefined) {
-        throw propError(`${where}.sequenceBatching.controls[${k.kind}].dataType`, 'unset on a START, END or READY control, whose type Triton takes from its ' +
-          'false/true values (it ignores data_type there)', k.dataType, 'drop dataType: int32FalseTrue gives TYPE_INT32, fp32FalseTrue TYPE_FP32, boolFalseTrue TYPE_BOOL');
-      }
       if (given.length !== 1) {
         throw propError(`${where}.sequenceBatching.controls[${k.kind}]`, 'exactly one of int32FalseTrue, fp32FalseTrue and boolFalseTrue', given.length ? given.join(', ') : 'none');
+      }
+      // Triton types a boolean control by the false/true values given and never reads its data_type
+      // (core's GetBooleanSequenceControlProperties): another dataType would say a type the tensor does not get.
+      const typed = k.int32FalseTrue ? TensorDataType.INT32 : k.fp32FalseTrue ? TensorDataType.FP32 : TensorDataType.BOOL;
+      if (k.dataType !== undefined && k.dataType !== typed) {
+        throw propError(`${where}.sequenceBatching.controls[${k.kind}].dataType`, `unset or ${typed} on a START, END or READY control, whose type Triton takes from its ` +
+          'false/true values (it ignores data_type there)', k.dataType, 'drop dataType: int32FalseTrue gives TYPE_INT32, fp32FalseTrue TYPE_FP32, boolFalseTrue TYPE_BOOL');
       }
       const values = (k.int32FalseTrue ?? k.fp32FalseTrue ?? k.boolFalseTrue) as unknown[];
       if (values.length !== 2) throw propError(`${where}.sequenceBatching.controls[${k.kind}].${given[0]}`, 'exactly two values (false, true)', values);

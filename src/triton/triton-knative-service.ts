@@ -210,7 +210,13 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
       metric,
       target: this.target,
       progressDeadline,
-      startupProbe: { ...health('/v2/health/ready'), period: Duration.seconds(STARTUP_PERIOD_SECONDS), timeout: Duration.seconds(5), failureThreshold: startupFailureThreshold(triton.startupTimeout, STARTUP_PERIOD_SECONDS) },
+      // Each try within its period, so the probes fit startupTimeout however the endpoint answers.
+      startupProbe: {
+        ...health('/v2/health/ready'),
+        period: Duration.seconds(STARTUP_PERIOD_SECONDS),
+        timeout: Duration.seconds(STARTUP_PERIOD_SECONDS),
+        failureThreshold: startupFailureThreshold(triton.startupTimeout, STARTUP_PERIOD_SECONDS),
+      },
       // Without a period: Knative's own probing, every 50 ms until ready.
       readinessProbe: health('/v2/health/ready'),
       // Over h2c the gRPC check answers readiness, which a model loading after startup or going unready turns false:

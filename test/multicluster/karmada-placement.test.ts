@@ -143,6 +143,35 @@ describe('KarmadaPlacement', () => {
     expect(plaintext('gke').find((p: any) => p.path.includes('affinity'))).toMatchObject({ path: '/spec/template/spec/affinity/nodeAffinity', operator: 'replace' });
   });
 
+  test("a Deployment of the app with an HPA companion: the template states the HPA's minReplicas, unless it states replicas of its own", () => {
+    const chart = Testing.chart();
+    const pool = GpuNodePool.onPrem({ products: [GpuProduct.L4] });
+    const placed = renderNodePlacement(pool);
+    const deployment = (name: string, replicas?: number) => new ApiObject(chart, name, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'ml' },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: IMAGE }], nodeSelector: placed.nodeSelector, tolerations: placed.tolerations!.map((t) => k8s.toJson_Toleration(t)) } },
+      },
+    });
+    const hpa = (name: string, minReplicas?: number) => new ApiObject(chart, `${name}-hpa`, {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name, namespace: 'ml' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas, maxReplicas: 6 },
+    });
+    const target = new ClusterTarget({ name: 'home', nodePool: pool });
+    for (const [name, replicas, minReplicas] of [['five', undefined, 5], ['unset', undefined, undefined], ['own', 3, 2]] as const) {
+      new KarmadaPlacement(chart, `p-${name}`, { workload: PlaceableWorkload.fromApiObject(deployment(name, replicas), pool, { companions: [hpa(name, minReplicas)] }), targets: [target] });
+    }
+    const replicasOf = (name: string) => ofKind(synth(chart), 'apps/v1', 'Deployment').find((d) => d.metadata.name === name).spec.replicas;
+    // The HPA's minReplicas defaults to 1; a template that states replicas keeps them.
+    expect([replicasOf('five'), replicasOf('unset'), replicasOf('own')]).toEqual([5, 1, 3]);
+  });
+
   test('an object made elsewhere with a pod anti-affinity of its own is placeable: its node affinity is compared and patched alone', () => {
     const chart = Testing.chart();
     const pool = GpuNodePool.onPrem({ products: [GpuProduct.A100_SXM4_40GB, GpuProduct.A100_SXM4_80GB] });

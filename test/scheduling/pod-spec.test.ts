@@ -195,8 +195,8 @@ describe('renderPodSpec', () => {
     // pod, whose emptyDirs count against it, before they fill.
     expect(() => renderPodSpec(resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { limit: Size.gibibytes(2) } } }),
       { pullImage: undefined, target: PodTarget.WORKLOAD, containerName: 'main', extraVolumes })).toThrow(
-      "'resources.ephemeralStorage.limit' must be at least the size limits of the pod's scratch volumes on disk (11Gi: /tmp and the volumes the workload mounts), " +
-      "or the kubelet evicts the pod before they fill, got '2Gi': raise it, or lower tmpSize");
+      "'resources.ephemeralStorage.limit' must be at least the size limits of the pod's scratch volumes on disk (11Gi: tmp 1Gi, weights 10Gi), " +
+      "or the kubelet evicts the pod before they fill, got '2Gi': raise it, or shrink those volumes (tmpSize sizes tmp, modelWeights.sizeLimit the model weights)");
     expect(() => resolveGpuPod({ image: IMAGE, resources: { ephemeralStorage: { request: Size.gibibytes(50), limit: Size.gibibytes(10) } } }))
       .toThrow("'resources.ephemeralStorage.limit' must be at least the request (50Gi), got '10Gi'");
   });

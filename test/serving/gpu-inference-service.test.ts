@@ -570,6 +570,16 @@ describe('GpuInferenceService', () => {
 
   test('cluster-local visibility label', () => {
     expect(ksvc({ clusterLocal: true }).metadata.labels).toEqual({ 'networking.knative.dev/visibility': 'cluster-local' });
+    // clusterLocal: false asks for exposure, which the label would take back.
+    expect(() => ksvc({ clusterLocal: false, metadata: { labels: { 'networking.knative.dev/visibility': 'cluster-local' } } })).toThrow(
+      "'metadata.labels['networking.knative.dev/visibility']' must be unset with clusterLocal: false, which asks for a service the ingress exposes, " +
+      "got 'cluster-local': drop the label, or set clusterLocal: true");
+  });
+
+  test('a startup probe whose tries may take longer than its period counts their timeout', () => {
+    // The kubelet runs one try at a time: 60 tries of up to 15s outlast the 600s deadline.
+    const probe = { period: Duration.seconds(5), timeout: Duration.seconds(15), failureThreshold: 60 };
+    expect(() => new GpuInferenceService(Testing.chart(), 'c', { image: IMAGE, startupProbe: probe })).toThrow(/'startupProbe' must be a budget .* got '900s'/);
   });
 
   test('config-features comes before the services of its chart that need it', () => {

@@ -337,6 +337,9 @@ describe('DistributedTrainingJob', () => {
       expect(() => new DistributedTrainingJob(chart, 'train', { image: IMAGE, script: 'train.py', metadata: { namespace: 'ml' }, dataset: { claim: data } })).toThrow(
         "'dataset.claim' must be a claim in the pods' namespace ('ml'): a pod mounts claims of its own namespace only, got 'claim 'data' in datasets': " +
         "create the claim in the workload's chart or namespace");
+      const ckpt = new PersistentVolumeClaim(chart, 'ckpt', { metadata: { name: 'ckpt', namespace: 'datasets' }, accessModes: [PersistentVolumeAccessMode.READ_WRITE_MANY] });
+      expect(() => new DistributedTrainingJob(chart, 'ck', { image: IMAGE, script: 'train.py', metadata: { namespace: 'ml' }, checkpoints: { claim: ckpt } }))
+        .toThrow(/'checkpoints.claim' must be a claim in the pods' namespace \('ml'\)/);
       // Where one of the two namespaces is unknown at synth, nothing is compared.
       expect(() => new DistributedTrainingJob(chart, 'other', { image: IMAGE, script: 'train.py', dataset: { claim: data } })).not.toThrow();
     });

@@ -61,6 +61,15 @@ describe('TritonKnativeService', () => {
     expect(onClaim({ maxScale: 1 })).toThrow(message);
   });
 
+  test("fails on a repository claim of the app in another namespace than the service's: a pod mounts its own namespace's claims only", () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'ml' });
+    const claim = new PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'model-store', namespace: 'models' }, accessModes: [PersistentVolumeAccessMode.READ_ONLY_MANY] });
+    const repo = new TritonModelRepo(chart, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [RESNET50] });
+    new TritonKnativeService(chart, 'triton', { repository: repo });
+    new KnativeFeatures(chart, 'features');
+    expect(() => synthApp(chart.node.root as App)).toThrow("'repository' must be a claim in the pods' namespace ('ml')");
+  });
+
   test('snapshot: defaults', () => {
     const { app } = knative();
     expect(synthApp(app)).toMatchSnapshot();
@@ -137,7 +146,7 @@ describe('TritonKnativeService', () => {
     // The gRPC check answers readiness: liveness on it would restart a server whose model goes unready, dropping its streams.
     expect(c.livenessProbe).toEqual({ tcpSocket: {}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
     // Each second, for startupTimeout: a cold start waits at most a second for the probe after Triton is ready.
-    expect(c.startupProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 600 });
+    expect(c.startupProbe).toEqual({ grpc: { port: 8001 }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 600 });
     expect(JSON.stringify(c)).not.toContain('httpGet');
     // Models loaded after startup make the server unready while they load: the port check keeps it alive meanwhile.
     const restricted = { header: 'x-admin', secret: Secret.fromSecretName(Testing.chart(), 'k', 'admin-key'), secretKey: 'key', apis: [TritonApi.MODEL_REPOSITORY] };
@@ -409,6 +418,7 @@ describe('TritonKnativeService', () => {
     expect(() => new TritonKnativeService(chart, 'e', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-use-ssl-mutual=true'] }))
       .toThrow(/free of --grpc-use-ssl-mutual/);
     expect(() => new TritonKnativeService(chart, 'f', { repository: repo, extraArgs: ['--grpc-use-ssl=true'] })).not.toThrow();
+    expect(() => new TritonKnativeService(chart, 'g', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-use-ssl=false'] })).not.toThrow();
   });
 
   test('fails when the derived containerConcurrency exceeds Knative\'s limit', () => {

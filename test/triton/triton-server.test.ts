@@ -828,9 +828,13 @@ describe('TritonServer', () => {
     expect(() => new TritonServer(chart, 'bad', { repository: repo, extraArgs: ['-cache-config=redis,password=hunter2'] }))
       .toThrow("'extraArgs' must be flags of the form --name or --name=value, got '-cache-config=<value>'");
     // Triton's local cache allocates its whole size in the container's memory (4Gi by default).
-    expect(() => new TritonServer(chart, 'big', { repository: repo, responseCacheSize: Size.gibibytes(4) })).toThrow(
-      "'responseCacheSize' must be less than the memory limit (4Gi): Triton's local cache allocates its whole size in the container's memory, got '4Gi': " +
-      'raise resources.memory by the cache size, or shrink the cache');
+    // /dev/shm (1Gi by default) counts against the same limit.
+    expect(() => new TritonServer(chart, 'big', { repository: repo, responseCacheSize: Size.gibibytes(3) })).toThrow(
+      "'responseCacheSize' must be less than the memory limit (4Gi) minus /dev/shm (sharedMemorySize): Triton's local cache allocates its whole size in the " +
+      "container's memory, got '3Gi': raise resources.memory by the cache size, or shrink the cache");
+    expect(() => new TritonServer(chart, 'fits', { repository: repo, responseCacheSize: Size.mebibytes(3000) })).not.toThrow();
+    expect(() => new TritonServer(chart, 'no-shm', { repository: repo, sharedMemory: false, responseCacheSize: Size.gibibytes(4) }))
+      .toThrow(/'responseCacheSize' must be less than the memory limit \(4Gi\): Triton's local cache/);
     // Deprecated spellings of managed flags: tritonserver refuses --response-cache-byte-size beside --cache-config.
     expect(() => new TritonServer(chart, 'rc', { repository: repo, extraArgs: ['--response-cache-byte-size=1048576'] })).toThrow(/use the 'responseCacheSize' prop instead/);
     expect(() => new TritonServer(chart, 'sm', { repository: repo, extraArgs: ['--strict-model-config=false'] })).toThrow(/use the 'disableAutoCompleteConfig' prop instead/);
