@@ -1,12 +1,16 @@
 import { propError } from '../_errors';
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** The digests container runtimes verify: SHA-256, SHA-384 and SHA-512, in lowercase hex (OCI image spec). */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 /** A repository path component, lowercase, as the OCI distribution spec allows. */
 const SEGMENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 /** One repository path component (a registry mirror's path is made of them). */
 export const PATH_SEGMENT = new RegExp(`^${SEGMENT}$`);
-// registry[:port]/path segments
-const REPOSITORY = new RegExp(`^[a-z0-9]+(?:[._-][a-z0-9]+|[.:][0-9]+)*(?:\\/${SEGMENT})*$`);
+/** A registry: a domain name (any case) or a bracketed IPv6 address, with an optional port (distribution/reference). */
+const DOMAIN = '(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?';
+// [registry/]path segments; a name is at most 255 characters (NameTotalLengthMax).
+const REPOSITORY = new RegExp(`^(?:${DOMAIN}\\/)?${SEGMENT}(?:\\/${SEGMENT})*$`);
+const NAME_MAX = 255;
 const TAG = /^[\w][\w.-]{0,127}$/;
 /** References that passed, each with whether it is pinned by digest (and so passes `requireDigest` too). */
 const PINNED = new Map<string, boolean>();
@@ -33,11 +37,11 @@ export function checkPinnedImage(prop: string, image: string, requireDigest = fa
   const byDigest = PINNED.get(image);
   if (byDigest !== undefined && (byDigest || !requireDigest)) return;
   const { repository, tag, digest } = splitImage(image);
-  if (!REPOSITORY.test(repository) || (tag !== undefined && !TAG.test(tag))) {
+  if (repository.length > NAME_MAX || !REPOSITORY.test(repository) || (tag !== undefined && !TAG.test(tag))) {
     throw propError(prop, 'a valid image reference (registry/repository:tag or repository@sha256:<digest>)', image);
   }
   if (digest !== undefined && !DIGEST.test(digest)) {
-    throw propError(prop, 'a digest of the form sha256:<64 hex characters>', image);
+    throw propError(prop, 'a digest of the form sha256:<64 hex characters> (or sha384, sha512)', image);
   }
   if (requireDigest && digest === undefined) {
     throw propError(prop, 'pinned by digest because requireImageDigest is set', image, 'append \'@sha256:<digest>\' to the image');

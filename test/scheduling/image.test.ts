@@ -23,9 +23,19 @@ describe('checkPinnedImage', () => {
     ['registry.example.com:5000/model', /pinned to a tag other than 'latest'/],
     ['Model:1.0', /a valid image reference/],
     ['model:1.0 ', /a valid image reference/],
-    ['model@sha256:abc', /a digest of the form sha256:<64 hex characters>/],
+    ['model@sha256:abc', /a digest of the form sha256:<64 hex characters> \(or sha384, sha512\)/],
   ])('fails on %s', (image, message) => {
     expect(() => checkPinnedImage('image', image)).toThrow(message);
+  });
+
+  test.each([
+    'Registry.Example.com/a/b:1', 'xn--bcher-kva.example/a:1', '[::1]:5000/a:1', 'foo__bar/baz:1', 'a--b/c:1', `a@sha512:${'f'.repeat(128)}`,
+  ])('accepts %s, as distribution/reference parses it', (image) => {
+    expect(() => checkPinnedImage('image', image)).not.toThrow();
+  });
+
+  test.each(['a.b:5000.c/foo:1', 'a:1:2/foo:3', `registry.example.com/${'x'.repeat(300)}:1`, '-a.example/foo:1'])('fails on %s, which no runtime parses', (image) => {
+    expect(() => checkPinnedImage('image', image)).toThrow(/a valid image reference/);
   });
 
   test('fails on a tag when a digest is required', () => {
