@@ -92,16 +92,20 @@ export class PlaceableWorkload {
     const podSpecPath = options.podSpecPath ?? '/spec/template/spec';
     if (!/^(\/[^/~]+)+$/.test(podSpecPath)) throw propError('podSpecPath', "a JSON pointer such as '/spec/template/spec'", podSpecPath);
     const companions = options.companions?.map(ref);
-    for (const c of options.companions ?? []) {
-      if (c.kind !== 'HorizontalPodAutoscaler') continue;
-      const spec = c.toJson().spec ?? {};
-      const target = spec.scaleTargetRef;
-      if (target?.kind === apiObject.kind && target?.name === apiObject.name) autoscaledMinReplicas.set(apiObject, spec.minReplicas ?? 1);
-    }
     const workloadPlacement = { workload: ref(apiObject), podSpecPath, nodePool, companions: companions?.length ? companions : undefined, apiObject };
+    const json = apiObject.toJson();
+    // A template whose count its autoscaler owns states no replicas: record the autoscaler's fewest for the placement.
+    if (json.spec?.replicas === undefined) {
+      for (const c of options.companions ?? []) {
+        if (c.kind !== 'HorizontalPodAutoscaler') continue;
+        const spec = c.toJson().spec ?? {};
+        const target = spec.scaleTargetRef;
+        if (target?.kind === apiObject.kind && target?.name === apiObject.name) autoscaledMinReplicas.set(apiObject, spec.minReplicas ?? 1);
+      }
+    }
     // The overrides patch the placement the pods have: a pool other than theirs would patch fields they lack
     // (Karmada's JSON patch fails on removing or replacing a missing key, and the object never lands).
-    const podSpec = podSpecOf(workloadPlacement);
+    const podSpec = podSpecIn(json, workloadPlacement);
     const expected = placementJson(renderNodePlacement(nodePool));
     // Of the affinity, the pool decides the node affinity only: pod (anti-)affinity stays as the pods have it.
     const placed = (spec: Record<string, any>, f: string) => (f === 'affinity' ? spec.affinity?.nodeAffinity : spec[f]);
@@ -375,9 +379,7 @@ export class KarmadaPlacement extends Construct {
       // Karmada schedules the replicas the template states, 1 when it states none (the apiserver's default): a
       // template whose count its autoscaler owns states the autoscaler's fewest, which the member cluster keeps.
       const fewest = autoscaledMinReplicas.get(placement.apiObject);
-      if (fewest !== undefined && placement.apiObject.toJson().spec?.replicas === undefined) {
-        placement.apiObject.addJsonPatch(JsonPatch.add('/spec/replicas', fewest));
-      }
+      if (fewest !== undefined) placement.apiObject.addJsonPatch(JsonPatch.add('/spec/replicas', fewest));
     }
   }
 
@@ -472,7 +474,12 @@ function serviceFeatures(placement: WorkloadPlacement): KnativeFeature[] | undef
 
 /** The workload's rendered pod spec (wire JSON), read from its object at `podSpecPath`. */
 function podSpecOf(placement: WorkloadPlacement): any {
-  let podSpec: any = placement.apiObject!.toJson();
+  return podSpecIn(placement.apiObject!.toJson(), placement);
+}
+
+/** The pod spec at `podSpecPath` in the workload's rendered JSON. */
+function podSpecIn(json: any, placement: WorkloadPlacement): any {
+  let podSpec = json;
   for (const key of placement.podSpecPath.split('/').slice(1)) podSpec = podSpec?.[key];
   if (!podSpec || !Array.isArray(podSpec.containers)) {
     throw propError('podSpecPath', `the path of the pod spec in ${placement.workload.kind} '${placement.workload.name}'`, placement.podSpecPath);
@@ -567,7 +574,7 @@ const workloadClaims = perCluster(() => new Map<string, string>());
 const RETAIN_REPLICAS_LABEL = 'resourcetemplate.karmada.io/retain-replicas';
 
 /**
- * The fewest replicas of the HorizontalPodAutoscaler companion that scales a workload, by the workload's object
- * (PlaceableWorkload.fromApiObject records it).
+ * The fewest replicas of the HorizontalPodAutoscaler companion that scales a workload whose template states none, by
+ * the workload's object (PlaceableWorkload.fromApiObject records it).
  */
 const autoscaledMinReplicas = new WeakMap<ApiObject, number>();

@@ -65,8 +65,17 @@ export interface PodEntrypoint {
   readonly args?: string[];
 }
 
-/** Applies defaults to and validates the props every GPU workload shares. Throws on the first bad value. */
-export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): ResolvedPod {
+/** The scratch sizes a workload defaults to where its props leave them unset (a training pod's, per worker). */
+export interface ScratchDefaults {
+  readonly sharedMemorySize?: Size;
+  readonly tmpSize?: Size;
+}
+
+/**
+ * Applies defaults to and validates the props every GPU workload shares; `scratch` replaces the 1Gi defaults of
+ * `/dev/shm` and `/tmp`, where the pod has them. Throws on the first bad value.
+ */
+export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint, scratch: ScratchDefaults = {}): ResolvedPod {
   checkPinnedImage('image', props.image, props.requireImageDigest ?? false);
   const gpuCount = props.gpuCount ?? 1;
   checkInteger('gpuCount', gpuCount, 1, undefined, 'a GPU workload needs at least one GPU; MIG slices are requested with GpuResource.mig()');
@@ -99,8 +108,8 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint): Resolved
   if (!sharedMemory && props.sharedMemorySize) {
     throw propError('sharedMemorySize', 'unset when sharedMemory is false', props.sharedMemorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) + 'Mi');
   }
-  const sharedMemorySize = sharedMemory ? props.sharedMemorySize ?? Size.gibibytes(1) : undefined;
-  const tmpSize = props.tmpSize ?? Size.gibibytes(1);
+  const sharedMemorySize = sharedMemory ? props.sharedMemorySize ?? scratch.sharedMemorySize ?? Size.gibibytes(1) : undefined;
+  const tmpSize = props.tmpSize ?? scratch.tmpSize ?? Size.gibibytes(1);
   quantity('sharedMemorySize', sharedMemorySize);
   quantity('tmpSize', tmpSize);
   checkDnsSubdomain('serviceAccount', props.serviceAccount?.name);
@@ -493,15 +502,14 @@ function canonicalVolume(v: k8s.Volume): k8s.Volume {
 }
 
 /**
- * The size limits of the pod's emptyDir volumes on the node's disk (not `medium: Memory`), in KiB, as this library
- * and cdk8s-plus render them (`<n>Ki|Mi|Gi|Ti|Pi|Ei`); a volume without a limit adds nothing.
+ * The pod's emptyDir volumes on the node's disk (not `medium: Memory`) that have a size limit, with it in KiB, as this
+ * library and cdk8s-plus render them (`<n>Ki|Mi|Gi|Ti|Pi|Ei`).
  */
-function diskBackedEmptyDirKib(volumes: k8s.Volume[]): number {
-  let total = 0;
-  for (const v of volumes) {
-    if (v.emptyDir?.medium !== 'Memory') total += binaryKib(v.emptyDir?.sizeLimit?.value) ?? 0;
-  }
-  return total;
+function diskBackedEmptyDirs(volumes: k8s.Volume[]): Array<{ readonly name: string; readonly kib: number }> {
+  return volumes.flatMap((v) => {
+    const size = v.emptyDir?.medium === 'Memory' ? undefined : binaryKib(v.emptyDir?.sizeLimit?.value);
+    return size ? [{ name: v.name, kib: size }] : [];
+  });
 }
 
 /** Throws unless `subPath` is what the apiserver accepts (validateLocalDescendingPath): relative, never above the volume. */
@@ -649,17 +657,15 @@ export function renderPodSpec(pod: ResolvedPod, input: PodSpecInput): k8s.PodSpe
   const volumes = dedupeVolumes([...scratchVolumes, ...(input.extraVolumes ?? []), ...userVolumes]);
   // The scheduler reads no emptyDir size limit: without a request for them, a pod lands on a node short of disk,
   // and the kubelet evicts it when a volume fills up (or its neighbours, under disk pressure).
-  const scratchDisk = diskBackedEmptyDirKib(volumes);
+  const scratch = diskBackedEmptyDirs(volumes);
+  const scratchDisk = scratch.reduce((sum, v) => sum + v.kib, 0);
   const diskGiven = pod.resources.requests?.[EPHEMERAL_STORAGE] !== undefined || pod.resources.limits?.[EPHEMERAL_STORAGE] !== undefined;
   // A limit alone stands for the request too (the apiserver defaults it so): one of ours could exceed it.
   const diskLimit = binaryKib(pod.resources.limits?.[EPHEMERAL_STORAGE]?.value);
   if (diskLimit !== undefined && diskLimit < scratchDisk) {
     // The kubelet evicts a pod whose disk use, its emptyDirs included, passes its ephemeral-storage limit.
-    const each = volumes.flatMap((v) => {
-      const k = v.emptyDir?.medium === 'Memory' ? undefined : binaryKib(v.emptyDir?.sizeLimit?.value);
-      return k ? [`${v.name} ${kibQuantity(k)}`] : [];
-    });
-    throw propError('resources.ephemeralStorage.limit', `at least the size limits of the pod's scratch volumes on disk (${kibQuantity(scratchDisk)}: ${each.join(', ')}), ` +
+    const each = scratch.map((v) => `${v.name} ${kibQuantity(v.kib)}`).join(', ');
+    throw propError('resources.ephemeralStorage.limit', `at least the size limits of the pod's scratch volumes on disk (${kibQuantity(scratchDisk)}: ${each}), ` +
       'or the kubelet evicts the pod before they fill', pod.resources.limits![EPHEMERAL_STORAGE].value,
     'raise it, or shrink those volumes (tmpSize sizes tmp, modelWeights.sizeLimit the model weights)');
   }

@@ -8,7 +8,10 @@ import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN }
 import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
 import { IPlaceableWorkload, PlaceableWorkload, WorkloadPlacement } from '../multicluster/karmada-placement';
-import { checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, claimNamespaceError, migSliceOf, PodEntrypoint, PodTarget, renderPodSpec, resolveGpuPod, ResolvedPod } from '../scheduling/_pod-spec';
+import {
+  checkEnvName, checkOneMigSlice, checkSubPath, checkVolumeType, claimNamespaceError, migSliceOf, PodEntrypoint, PodTarget, renderPodSpec,
+  resolveGpuPod, ResolvedPod, ScratchDefaults,
+} from '../scheduling/_pod-spec';
 import { toWire, wireApiObject } from '../scheduling/_wire';
 import { GpuResource } from '../scheduling/gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from '../scheduling/gpu-workload';
@@ -397,7 +400,6 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
     this.pod = resolveGpuPod({
       ...props,
       resources,
-      ...trainingScratch(props),
       // A writable checkpoint volume needs the pod's group on its files; NFS-like volumes ignore fsGroup.
       security: checkpoints && security.fsGroup === undefined && !security.allowRoot
         ? { ...security, fsGroup: security.runAsGroup ?? 1000 }
@@ -406,7 +408,7 @@ export class DistributedTrainingJob extends Construct implements IPlaceableWorkl
       args: torchrunArgs(props, this.nodes, this.name, this.rendezvousEndpoint, props.workerRestarts ?? backoffLimit),
       env: { ...trainingEnv(props, multiNode), ...(props.env ?? {}) },
       volumeMounts,
-    });
+    }, trainingScratch(props));
     this.gpusPerNode = this.pod.gpuCount;
     checkOneMigSlice(this.pod, 'run one worker per pod (gpuCount: 1, more nodes), or request whole GPUs');
 
@@ -528,21 +530,17 @@ function trainingResources(p: DistributedTrainingJobProps): ContainerResources {
 }
 
 /**
- * Scratch that grows with the workers of a pod, unless set: 1Gi of `/tmp` per worker (each keeps its caches there:
- * `XDG_CACHE_HOME`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`), and 1Gi of `/dev/shm` per worker (data loaders
- * pass batches through it, and NCCL keeps its host buffers there), at most half a memory limit given in `resources`:
- * /dev/shm counts against it.
+ * Scratch that grows with the workers of a pod, where the props leave it unset: 1Gi of `/tmp` per worker (each keeps
+ * its caches there: `XDG_CACHE_HOME`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`), and 1Gi of `/dev/shm` per worker
+ * (data loaders pass batches through it, and NCCL keeps its host buffers there), at most half a memory limit given in
+ * `resources`: /dev/shm counts against it. Whether the pod has a `/dev/shm` of its own is resolveGpuPod's to say.
  */
-function trainingScratch(p: DistributedTrainingJobProps): Pick<DistributedTrainingJobProps, 'tmpSize' | 'sharedMemorySize'> {
-  const workers = workersPerPod(p);
+function trainingScratch(p: DistributedTrainingJobProps): ScratchDefaults {
   const memory = p.resources?.memory;
   const limit = memory ? memory.limit ?? memory.request : undefined;
-  const perWorkers = Size.gibibytes(workers);
+  const perWorkers = Size.gibibytes(workersPerPod(p));
   const halfLimit = limit ? Size.kibibytes(Math.floor(limit.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 2)) : undefined;
-  // On MPS nodes /dev/shm is the MPS daemon's, mounted by the device plugin (resolveGpuPod).
-  const shm = p.sharedMemory === false || p.sharedMemorySize || p.nodePool?._mountsMpsShm ? p.sharedMemorySize
-    : halfLimit && halfLimit.toKibibytes() < perWorkers.toKibibytes() ? halfLimit : perWorkers;
-  return { tmpSize: p.tmpSize ?? perWorkers, sharedMemorySize: shm };
+  return { tmpSize: perWorkers, sharedMemorySize: halfLimit && halfLimit.toKibibytes() < perWorkers.toKibibytes() ? halfLimit : perWorkers };
 }
 
 function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): void {

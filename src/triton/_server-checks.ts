@@ -267,21 +267,23 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
  */
 function vllmProblems(model: TritonModel, gpuCount: number, control: ModelControl, asWritten: boolean): string[] {
   const errors: string[] = [];
-  if (asWritten && !model.config.props.decoupled) {
-    errors.push(propError(`model[${model.name}].decoupled`, 'true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled ' +
-      'transaction policy, which only its auto-complete would otherwise set', 'unset', 'set decoupled: true').message);
-  }
-  // Loaded as written, the config has only the tensors it states (its auto-complete would add the missing ones):
-  // initialize() reads text_output's config and fails the load without it, and each request reads its prompt from
-  // text_input. A config without any inputs or outputs is reported by the check of every model.
-  const { inputs, outputs } = model.config.props;
-  if (asWritten && inputs?.length && !inputs.some((t) => t.name === 'text_input')) {
-    errors.push(propError(`model[${model.name}].inputs`, "a list holding 'text_input' (TYPE_STRING, dims [1]) while disableAutoCompleteConfig is on: the vllm backend reads each prompt from it",
-      inputs.map((t) => t.name), 'start from VllmTensors.inputs()').message);
-  }
-  if (asWritten && outputs?.length && !outputs.some((t) => t.name === 'text_output')) {
-    errors.push(propError(`model[${model.name}].outputs`, "a list holding 'text_output' (TYPE_STRING) while disableAutoCompleteConfig is on: the vllm backend fails to load without it",
-      outputs.map((t) => t.name), 'start from VllmTensors.outputs()').message);
+  if (asWritten) {
+    if (!model.config.props.decoupled) {
+      errors.push(propError(`model[${model.name}].decoupled`, 'true while disableAutoCompleteConfig is on: the vllm backend refuses to load a model without the decoupled ' +
+        'transaction policy, which only its auto-complete would otherwise set', 'unset', 'set decoupled: true').message);
+    }
+    // Loaded as written, the config has only the tensors it states (its auto-complete would add the missing ones):
+    // initialize() reads text_output's config and fails the load without it, and each request reads its prompt from
+    // text_input. A config without any inputs or outputs is reported by the check of every model.
+    const { inputs, outputs } = model.config.props;
+    for (const [field, tensors, name, what] of [
+      ['inputs', inputs, 'text_input', "'text_input' (TYPE_STRING, dims [1]) while disableAutoCompleteConfig is on: the vllm backend reads each prompt from it"],
+      ['outputs', outputs, 'text_output', "'text_output' (TYPE_STRING) while disableAutoCompleteConfig is on: the vllm backend fails to load without it"],
+    ] as const) {
+      if (tensors?.length && !tensors.some((t) => t.name === name)) {
+        errors.push(propError(`model[${model.name}].${field}`, `a list holding ${what}`, tensors.map((t) => t.name), `start from VllmTensors.${field}()`).message);
+      }
+    }
   }
   // Without instance groups Triton gives the model one KIND_GPU instance per GPU; the backend raises for a
   // KIND_GPU instance when model.json asks for tensor or pipeline parallelism, and otherwise loads a copy per GPU.
