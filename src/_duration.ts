@@ -23,9 +23,9 @@ export function wholeSeconds(prop: string, d: Duration, min = 0): number {
   return ms / 1000;
 }
 
-/** Checks each given duration with `wholeSeconds` (`[prop, duration, min]`); unset ones are skipped. */
-export function checkWholeSeconds(durations: Array<[string, Duration | undefined, number?]>): void {
-  for (const [prop, d, min] of durations) if (d !== undefined) wholeSeconds(prop, d, min);
+/** Checks a duration with `wholeSeconds` when it is set. */
+export function checkWholeSeconds(prop: string, d: Duration | undefined, min?: number): void {
+  if (d !== undefined) wholeSeconds(prop, d, min);
 }
 
 /** A duration as an error message shows it: whole seconds as `30s`, anything else in milliseconds (`1500ms`). */

@@ -21,28 +21,28 @@ export const DEFAULT_BACKOFF_DELAY = Duration.seconds(1);
  */
 export function checkDeliveryOptions(prop: string, o: DeliveryOptions, consumer: IConstruct, noun: string): void {
   checkInteger(`${prop}.retry`, o.retry, 0, 2147483647);
-  for (const [name, d, why, fix] of [
-    ['backoffDelay', o.backoffDelay, 'longer than 0s (Knative would retry at once)', undefined],
-    ['timeout', o.timeout, 'longer than 0s', "Knative's webhook rejects a zero timeout"],
-  ] as const) {
-    if (d === undefined) continue;
-    const ms = wholeMillis(`${prop}.${name}`, d);
-    if (ms <= 0) throw propError(`${prop}.${name}`, why, isoDuration(d), fix);
-    // rickb777/date's period (v1), which Knative parses these with, holds each field times ten in an int16: PT3277H overflows.
-    if (ms >= 3277 * 3600 * 1000) {
-      throw propError(`${prop}.${name}`, "less than 3277 hours (Knative's duration parser holds no more)", isoDuration(d), 'use at most Duration.hours(3276)');
-    }
-    // Knative reads these ISO-8601 durations with rickb777/date's period (v1), which keeps one decimal of a second:
-    // PT0.05S would be read as 0s (an immediate retry, a refused timeout), PT1.25S as 1.2s.
-    if (!Number.isInteger(d.toMilliseconds() / 100)) {
-      throw propError(`${prop}.${name}`, 'a whole number of tenths of a second (Knative reads one decimal of a second)', isoDuration(d),
-        `use ${isoDuration(Duration.millis(Math.max(100, Math.round(d.toMilliseconds() / 100) * 100)))}`);
-    }
-  }
+  if (o.backoffDelay) checkDeliveryDuration(`${prop}.backoffDelay`, o.backoffDelay, 'longer than 0s (Knative would retry at once)');
+  if (o.timeout) checkDeliveryDuration(`${prop}.timeout`, o.timeout, 'longer than 0s', "Knative's webhook rejects a zero timeout");
   if (o.deadLetterSink && o.dropUndeliverableEvents) {
     throw propError(`${prop}.dropUndeliverableEvents`, 'unset when a deadLetterSink is given', true, 'keep one of them');
   }
   if (o.deadLetterSink) sinkDestination(`${prop}.deadLetterSink`, o.deadLetterSink, consumer, noun);
+}
+
+/** A delivery duration as Knative's webhook and its duration parser take it; `positive` says why it must be above 0s. */
+function checkDeliveryDuration(prop: string, d: Duration, positive: string, fix?: string): void {
+  const ms = wholeMillis(prop, d);
+  if (ms <= 0) throw propError(prop, positive, isoDuration(d), fix);
+  // rickb777/date's period (v1), which Knative parses these with, holds each field times ten in an int16: PT3277H overflows.
+  if (ms >= 3277 * 3600 * 1000) {
+    throw propError(prop, "less than 3277 hours (Knative's duration parser holds no more)", isoDuration(d), 'use at most Duration.hours(3276)');
+  }
+  // Knative reads these ISO-8601 durations with rickb777/date's period (v1), which keeps one decimal of a second:
+  // PT0.05S would be read as 0s (an immediate retry, a refused timeout), PT1.25S as 1.2s.
+  if (!Number.isInteger(d.toMilliseconds() / 100)) {
+    throw propError(prop, 'a whole number of tenths of a second (Knative reads one decimal of a second)', isoDuration(d),
+      `use ${isoDuration(Duration.millis(Math.max(100, Math.round(d.toMilliseconds() / 100) * 100)))}`);
+  }
 }
 
 /**

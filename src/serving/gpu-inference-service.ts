@@ -667,17 +667,22 @@ function scalingMetric(p: GpuInferenceServiceProps): ScalingMetric {
 
 /** Throws on the first prop Knative or the cluster would refuse; `minScale` and `progressDeadline` as resolved. */
 function validateServingProps(p: GpuInferenceServiceProps, port: number, minScale: number, progressDeadline: Duration): void {
-  // Knative's fields and annotations take whole seconds.
+  // Knative's fields and annotations take whole seconds. (The checks are written out, not looped over tables built
+  // on each call: they run once per service, mostly in V8's interpreter, where the tables cost more than the checks
+  // in `npm run bench`.)
+  checkWholeSeconds('scaleDownDelay', p.scaleDownDelay);
+  checkWholeSeconds('window', p.window);
+  checkWholeSeconds('scaleToZeroPodRetention', p.scaleToZeroPodRetention);
+  checkWholeSeconds('timeout', p.timeout);
+  checkWholeSeconds('maxRevisionTimeout', p.maxRevisionTimeout, 1);
+  checkWholeSeconds('responseStartTimeout', p.responseStartTimeout);
+  checkWholeSeconds('idleTimeout', p.idleTimeout);
+  checkWholeSeconds('progressDeadline', p.progressDeadline, 1);
   // Kubernetes refuses a probe period or timeout under 1s, except a readiness period of 0: Knative's own probing
   // (validateReadinessProbe).
-  const durations: Array<[string, Duration | undefined, number?]> = [['scaleDownDelay', p.scaleDownDelay], ['window', p.window],
-    ['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['timeout', p.timeout], ['maxRevisionTimeout', p.maxRevisionTimeout, 1],
-    ['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout], ['progressDeadline', p.progressDeadline, 1]];
-  for (const probe of ['readinessProbe', 'startupProbe', 'livenessProbe'] as const) {
-    const minPeriod = probe === 'readinessProbe' ? 0 : 1;
-    durations.push([`${probe}.initialDelay`, p[probe]?.initialDelay], [`${probe}.period`, p[probe]?.period, minPeriod], [`${probe}.timeout`, p[probe]?.timeout, 1]);
-  }
-  checkWholeSeconds(durations);
+  checkProbeOptions('readinessProbe', p.readinessProbe, 0, p.protocol);
+  checkProbeOptions('startupProbe', p.startupProbe, 1, p.protocol);
+  checkProbeOptions('livenessProbe', p.livenessProbe, 1, p.protocol);
   checkInteger('port', port, 1, 65535);
   checkInteger('minScale', p.minScale, 0);
   checkInteger('maxScale', p.maxScale, 0);
@@ -726,12 +731,14 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
     }
   }
   // What Knative reads for the KPA only: with the HPA class it would be accepted and never take effect.
-  const kpaOnly = [['activationScale', p.activationScale], ['scaleDownDelay', goSeconds(p.scaleDownDelay)],
-    ['targetUtilizationPercentage', p.targetUtilizationPercentage], ['metricAggregation', p.metricAggregation], ['targetBurstCapacity', p.targetBurstCapacity],
-    ['scaleToZeroPodRetention', goSeconds(p.scaleToZeroPodRetention)],
-    ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
-  for (const [prop, value] of kpaOnly) {
-    if (hpa && value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting, which the HPA never reads)', value);
+  if (hpa) {
+    const kpaOnly = [['activationScale', p.activationScale], ['scaleDownDelay', goSeconds(p.scaleDownDelay)],
+      ['targetUtilizationPercentage', p.targetUtilizationPercentage], ['metricAggregation', p.metricAggregation], ['targetBurstCapacity', p.targetBurstCapacity],
+      ['scaleToZeroPodRetention', goSeconds(p.scaleToZeroPodRetention)],
+      ['panicWindowPercentage', p.panicWindowPercentage], ['panicThresholdPercentage', p.panicThresholdPercentage]] as const;
+    for (const [prop, value] of kpaOnly) {
+      if (value !== undefined) throw propError(prop, 'unset with AutoscalerClass.HPA (a KPA setting, which the HPA never reads)', value);
+    }
   }
   if (p.window !== undefined) {
     const w = p.window.toSeconds();
@@ -746,25 +753,16 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   if (p.panicThresholdPercentage !== undefined && !(p.panicThresholdPercentage >= 110 && p.panicThresholdPercentage <= 1000)) {
     throw propError('panicThresholdPercentage', 'between 110 and 1000', p.panicThresholdPercentage);
   }
-  for (const [prop, d] of [['scaleToZeroPodRetention', p.scaleToZeroPodRetention], ['scaleDownDelay', p.scaleDownDelay]] as const) {
-    if (d !== undefined && d.toSeconds() > 3600) throw propError(prop, 'at most 1h', `${d.toSeconds()}s`);
-  }
+  checkAtMostAnHour('scaleToZeroPodRetention', p.scaleToZeroPodRetention);
+  checkAtMostAnHour('scaleDownDelay', p.scaleDownDelay);
   const maxTimeout = p.maxRevisionTimeout?.toSeconds() ?? MAX_REVISION_TIMEOUT;
   const timeout = p.timeout?.toSeconds();
   if (timeout !== undefined && (timeout < 1 || timeout > maxTimeout)) {
     throw propError('timeout', `between 1s and ${maxTimeout}s (the cluster's max-revision-timeout-seconds)`, `${timeout}s`,
       'raise max-revision-timeout-seconds in config-defaults, then declare it with maxRevisionTimeout');
   }
-  for (const [prop, value] of [['responseStartTimeout', p.responseStartTimeout], ['idleTimeout', p.idleTimeout]] as const) {
-    const s = value?.toSeconds();
-    if (s === undefined) continue;
-    // Without timeout, Knative sets the request timeout to the cluster's revision-timeout-seconds (300s by default).
-    const max = timeout ?? REVISION_TIMEOUT;
-    if (s < 0 || s > max) {
-      throw propError(prop, `between 0s and the request timeout (${max}s${timeout === undefined ? ", Knative's default, as timeout is unset" : ''})`, `${s}s`,
-        timeout === undefined ? 'set timeout too' : undefined);
-    }
-  }
+  checkWithinRequestTimeout('responseStartTimeout', p.responseStartTimeout, timeout);
+  checkWithinRequestTimeout('idleTimeout', p.idleTimeout, timeout);
   for (const key of Object.keys(p.metadata?.annotations ?? {})) {
     if (key.startsWith('autoscaling.knative.dev/')) {
       throw propError('metadata.annotations', 'free of autoscaling.knative.dev/* keys, which Knative rejects on a Service', key,
@@ -774,22 +772,6 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   for (const key of Object.keys(p.podAnnotations ?? {})) {
     const prefix = RESERVED_ANNOTATION_PREFIXES.find((x) => key.startsWith(x));
     if (prefix) throw propError('podAnnotations', `free of ${prefix}* keys, which typed props set`, key, 'use the matching prop (minScale, maxScale, target, progressDeadline ...)');
-  }
-  for (const [prop, probe] of [['readinessProbe', p.readinessProbe], ['startupProbe', p.startupProbe], ['livenessProbe', p.livenessProbe]] as const) {
-    if (!probe) continue;
-    const check = probe.check ?? ProbeCheck.HTTP_GET;
-    if (probe.path !== undefined) {
-      if (check !== ProbeCheck.HTTP_GET) throw propError(`${prop}.path`, 'unset unless check is ProbeCheck.HTTP_GET', probe.path);
-      if (!probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
-    }
-    if (probe.grpcService !== undefined && check !== ProbeCheck.GRPC) {
-      throw propError(`${prop}.grpcService`, 'unset unless check is ProbeCheck.GRPC', probe.grpcService);
-    }
-    if (check === ProbeCheck.GRPC && p.protocol !== ServingProtocol.H2C) {
-      throw propError(`${prop}.check`, 'ProbeCheck.HTTP_GET or ProbeCheck.TCP_SOCKET on an http1 port: a gRPC health check speaks HTTP/2',
-        'ProbeCheck.GRPC', 'serve gRPC with protocol: ServingProtocol.H2C');
-    }
-    checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
   }
   const readiness = p.readinessProbe;
   if (readiness && knativeProbing(readiness)) {
@@ -818,6 +800,44 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
       throw propError('modelWeights.mountPath', 'an absolute path other than /tmp and /dev/shm', w.mountPath);
     }
     checkPinnedImage('modelWeights.image', w.image ?? GpuInferenceService.DEFAULT_MC_IMAGE, p.requireImageDigest ?? false);
+  }
+}
+
+/** The checks of one probe's options: whole seconds (`minPeriod` the shortest period), and the fields of its check. */
+function checkProbeOptions(prop: string, probe: ServingProbeOptions | undefined, minPeriod: number, protocol: ServingProtocol | undefined): void {
+  if (!probe) return;
+  checkWholeSeconds(`${prop}.initialDelay`, probe.initialDelay);
+  checkWholeSeconds(`${prop}.period`, probe.period, minPeriod);
+  checkWholeSeconds(`${prop}.timeout`, probe.timeout, 1);
+  const check = probe.check ?? ProbeCheck.HTTP_GET;
+  if (probe.path !== undefined) {
+    if (check !== ProbeCheck.HTTP_GET) throw propError(`${prop}.path`, 'unset unless check is ProbeCheck.HTTP_GET', probe.path);
+    if (!probe.path.startsWith('/')) throw propError(`${prop}.path`, "an absolute path starting with '/'", probe.path);
+  }
+  if (probe.grpcService !== undefined && check !== ProbeCheck.GRPC) {
+    throw propError(`${prop}.grpcService`, 'unset unless check is ProbeCheck.GRPC', probe.grpcService);
+  }
+  if (check === ProbeCheck.GRPC && protocol !== ServingProtocol.H2C) {
+    throw propError(`${prop}.check`, 'ProbeCheck.HTTP_GET or ProbeCheck.TCP_SOCKET on an http1 port: a gRPC health check speaks HTTP/2',
+      'ProbeCheck.GRPC', 'serve gRPC with protocol: ServingProtocol.H2C');
+  }
+  checkInteger(`${prop}.failureThreshold`, probe.failureThreshold, 1);
+}
+
+/** Knative's autoscaler takes at most an hour for these. */
+function checkAtMostAnHour(prop: string, d: Duration | undefined): void {
+  if (d !== undefined && d.toSeconds() > 3600) throw propError(prop, 'at most 1h', `${d.toSeconds()}s`);
+}
+
+/** A response-start or idle timeout: within the request timeout (`timeout`, in seconds, when set). */
+function checkWithinRequestTimeout(prop: string, d: Duration | undefined, timeout: number | undefined): void {
+  if (d === undefined) return;
+  const s = d.toSeconds();
+  // Without timeout, Knative sets the request timeout to the cluster's revision-timeout-seconds (300s by default).
+  const max = timeout ?? REVISION_TIMEOUT;
+  if (s < 0 || s > max) {
+    throw propError(prop, `between 0s and the request timeout (${max}s${timeout === undefined ? ", Knative's default, as timeout is unset" : ''})`, `${s}s`,
+      timeout === undefined ? 'set timeout too' : undefined);
   }
 }
 

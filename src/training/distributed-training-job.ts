@@ -561,8 +561,11 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
     }
   }
   // The Job's fields, torchrun's flags and the probe take whole seconds.
-  checkWholeSeconds([['activeDeadline', p.activeDeadline, 1], ['ttlAfterFinished', p.ttlAfterFinished], ['rendezvousTimeout', p.rendezvousTimeout, 1],
-    ['gpuHealthCheck.period', p.gpuHealthCheck?.period, 1], ['gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout, 1]]);
+  checkWholeSeconds('activeDeadline', p.activeDeadline, 1);
+  checkWholeSeconds('ttlAfterFinished', p.ttlAfterFinished);
+  checkWholeSeconds('rendezvousTimeout', p.rendezvousTimeout, 1);
+  checkWholeSeconds('gpuHealthCheck.period', p.gpuHealthCheck?.period, 1);
+  checkWholeSeconds('gpuHealthCheck.timeout', p.gpuHealthCheck?.timeout, 1);
   if (!p.script || /\s/.test(p.script)) {
     throw propError('script', 'a script path or module name without whitespace', p.script ?? '', 'put the arguments in scriptArgs');
   }
