@@ -43,6 +43,17 @@ describe('snapshot', () => {
     expect(copy.sink.toSinkDestination()).toEqual({ uri: 'http://python-sink' });
   });
 
+  test('reads an enumerable getter of an object literal once, and keeps an object with a non-enumerable one', () => {
+    let reads = 0;
+    const given = { get replicas() { reads++; return 2; } };
+    const copy = snapshot({ given });
+    expect(Object.getOwnPropertyDescriptor(copy.given, 'replicas')).toEqual({ value: 2, writable: true, enumerable: true, configurable: true });
+    expect(reads).toBe(1);
+    const hidden = {};
+    Object.defineProperty(hidden, 'replicas', { get: () => 2, enumerable: false });
+    expect(snapshot({ hidden }).hidden).toBe(hidden);
+  });
+
   test('copies a cycle as a cycle', () => {
     const given: any = { name: 'a' };
     given.self = given;
