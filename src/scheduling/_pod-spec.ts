@@ -71,6 +71,12 @@ export interface ScratchDefaults {
   readonly tmpSize?: Size;
 }
 
+/** The pool of the pods that name none, made once (a pool does not change): most of an app's workloads use it. */
+let defaultPool: GpuNodePool | undefined;
+function defaultNodePool(): GpuNodePool {
+  return (defaultPool ??= GpuNodePool.nvidia());
+}
+
 /**
  * Applies defaults to and validates the props every GPU workload shares; `scratch` replaces the 1Gi defaults of
  * `/dev/shm` and `/tmp`, where the pod has them. Throws on the first bad value.
@@ -94,7 +100,7 @@ export function resolveGpuPod(props: GpuWorkloadProps & PodEntrypoint, scratch: 
     throw propError('security.runAsUser', 'a non-zero uid while runAsNonRoot is on', 0, 'set security.allowRoot to true to run as root (not recommended)');
   }
   const gpu = props.gpu ?? GpuResource.NVIDIA;
-  const nodePool = props.nodePool ?? GpuNodePool.nvidia();
+  const nodePool = props.nodePool ?? defaultNodePool();
   const onPool = gpuOnPoolError(gpu, gpuCount, nodePool);
   if (onPool) throw onPool;
   // On MPS nodes the device plugin mounts the MPS daemon's shared memory at /dev/shm; a volume there would hide it.
@@ -326,16 +332,11 @@ function resolveResources(
   const gpu = gpuResource.name;
   const cpu = props.resources?.cpu;
   const memory = props.resources?.memory;
-  let cpuRequest: Cpu | undefined = cpu ? cpu.request : Cpu.units(1);
+  let cpuRequest: Cpu | undefined = cpu ? cpu.request : DEFAULT_CPU;
   let cpuLimit = cpu?.limit;
-  for (const [prop, amount] of [['resources.cpu.request', cpuRequest], ['resources.cpu.limit', cpuLimit]] as const) {
-    if (amount && !(millicores(amount) >= 0)) throw propError(prop, 'a CPU amount of 0 or more, in plain decimal cores or millicores (2, 0.5, 250m)', amount.amount);
-    // Kubernetes counts CPU in millicores and rounds a finer amount up (Quantity.MilliValue).
-    if (amount && !Number.isInteger(millicores(amount))) {
-      throw propError(prop, 'a whole number of millicores (Kubernetes counts CPU in millicores, and rounds a finer amount up)', amount.amount);
-    }
-  }
-  const memoryRequest = memory ? memory.request : Size.gibibytes(4);
+  if (cpuRequest) checkCpuAmount('resources.cpu.request', cpuRequest);
+  if (cpuLimit) checkCpuAmount('resources.cpu.limit', cpuLimit);
+  const memoryRequest = memory ? memory.request : DEFAULT_MEMORY;
   const memoryLimit = memory?.limit ?? memoryRequest;
   // Each size is rendered once, and checked under its own prop name.
   const memoryRequested = quantity('resources.memory.request', memoryRequest);
@@ -387,6 +388,20 @@ function resolveResources(
   return { requests, limits };
 }
 
+/** The CPU and memory of a main container that sets none (the amounts do not change, so they are made once). */
+const DEFAULT_CPU = Cpu.units(1);
+const DEFAULT_MEMORY = Size.gibibytes(4);
+
+/** Throws unless `amount` is a CPU amount Kubernetes keeps as written: 0 or more, in whole millicores. */
+function checkCpuAmount(prop: string, amount: Cpu): void {
+  const m = millicores(amount);
+  if (!(m >= 0)) throw propError(prop, 'a CPU amount of 0 or more, in plain decimal cores or millicores (2, 0.5, 250m)', amount.amount);
+  // Kubernetes counts CPU in millicores and rounds a finer amount up (Quantity.MilliValue).
+  if (!Number.isInteger(m)) {
+    throw propError(prop, 'a whole number of millicores (Kubernetes counts CPU in millicores, and rounds a finer amount up)', amount.amount);
+  }
+}
+
 /**
  * Throws on an extended resource the apiserver refuses (a name outside IsExtendedResourceName, a count that is not a
  * positive integer), or one of the GPUs, which `gpu` and `gpuCount` ask for.
@@ -410,7 +425,7 @@ function checkExtendedResource(name: string, count: number, gpu: GpuResource): v
 function millicores(cpu: Cpu): number {
   const m = /^(\d+)(?:\.(\d+))?(m?)$/.exec(cpu.amount);
   if (!m) return NaN;
-  const [, whole, fraction = '', milli] = m;
+  const whole = m[1], fraction = m[2] ?? '', milli = m[3];
   if (milli) return Number(fraction ? `${whole}.${fraction}` : whole);
   const digits = fraction.padEnd(3, '0');
   return Number(whole) * 1000 + Number(`${digits.slice(0, 3)}.${digits.slice(3) || '0'}`);
@@ -745,8 +760,13 @@ function checkUniqueMountPaths(c: k8s.Container): void {
  * `/data/.` and `//data` are `/data`, `/dev/./log` is `/dev/log`.
  */
 export function mountPathKey(path: string): string {
+  // Most paths are clean already; normalize is a long loop in the interpreter, run for each mount of each pod.
+  if (CLEAN_PATH.test(path)) return path;
   return posix.normalize(path).replace(/\/+$/, '') || '/';
 }
+
+/** An absolute path `mountPathKey` leaves as it is: segments of one or more characters, none of them `.` or `..`. */
+const CLEAN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
 
 function dedupeVolumes(volumes: k8s.Volume[]): k8s.Volume[] {
   const byName = new Map<string, k8s.Volume>();

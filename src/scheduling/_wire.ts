@@ -32,7 +32,9 @@ function wireObject(value: object): any {
   }
   if (value instanceof Quantity || value instanceof IntOrString) return value.value;
   const out: Record<string, any> = {};
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const v = (value as Record<string, any>)[key];
     if (v === undefined) continue;
     out[key] = v !== null && typeof v === 'object' ? wireObject(v) : v;

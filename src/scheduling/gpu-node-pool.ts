@@ -745,7 +745,7 @@ export class GpuNodePool {
    */
   public get _gpuSharing(): { readonly sharing: GpuSharing; readonly gke: boolean } | undefined {
     const gke = this.nodeSelector?.[GKE_SHARING_LABEL];
-    for (const [sharing, value] of GKE_SHARING_VALUE) if (gke === value) return { sharing, gke: true };
+    if (gke !== undefined) for (const [sharing, value] of GKE_SHARING_VALUE) if (gke === value) return { sharing, gke: true };
     const gfd = this.nodeSelector?.[GFD_SHARING_LABEL];
     if (gfd === GpuSharing.TIME_SLICING || gfd === GpuSharing.MPS) return { sharing: gfd, gke: false };
     return undefined;

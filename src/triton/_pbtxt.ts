@@ -32,12 +32,12 @@ export enum PbInt {
   UINT64 = 'uint64',
 }
 
-const INT_RANGE: Record<PbInt, [number, number]> = {
-  [PbInt.INT32]: [-(2 ** 31), 2 ** 31 - 1],
-  [PbInt.UINT32]: [0, 2 ** 32 - 1],
+const INT_RANGE: Record<PbInt, { readonly min: number; readonly max: number }> = {
+  [PbInt.INT32]: { min: -(2 ** 31), max: 2 ** 31 - 1 },
+  [PbInt.UINT32]: { min: 0, max: 2 ** 32 - 1 },
   // JavaScript numbers are exact up to 2^53; larger values cannot be given exactly, so they are refused.
-  [PbInt.INT64]: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  [PbInt.UINT64]: [0, Number.MAX_SAFE_INTEGER],
+  [PbInt.INT64]: { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
+  [PbInt.UINT64]: { min: 0, max: Number.MAX_SAFE_INTEGER },
 };
 
 /**
@@ -63,7 +63,7 @@ export function escapeString(value: string): string {
 }
 
 function intText(field: string, value: number, type: PbInt): string {
-  const [min, max] = INT_RANGE[type];
+  const { min, max } = INT_RANGE[type];
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`pbtxt: field '${field}' must be an ${type} (${min}..${max}), got ${value}`);
   }

@@ -1,7 +1,7 @@
 import { Testing, Size } from 'cdk8s';
 import { Cpu, EnvValue, k8s, Secret, ServiceAccount, Volume } from 'cdk8s-plus-27';
 import { GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, GpuSharing, GpuWorkloadProps, MigStrategy } from '../../src';
-import { checkOneMigSlice, migSliceOf, PodSpecInput, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
+import { checkOneMigSlice, migSliceOf, mountPathKey, PodSpecInput, PodTarget, quantity, renderPodSpec, resolveGpuPod } from '../../src/scheduling/_pod-spec';
 import { podSpecToWire } from '../../src/scheduling/_wire';
 
 const IMAGE = 'nvcr.io/nvidia/pytorch:24.05-py3';
@@ -67,6 +67,15 @@ describe('renderPodSpec', () => {
   test.each(['/tmp/.', '//dev/shm', '/data/../tmp'])('fails on a mount over the scratch paths spelled otherwise (%s)', (path) => {
     const volume = Volume.fromEmptyDir(Testing.chart(), 'v', 'v');
     expect(() => resolveGpuPod({ image: IMAGE, volumeMounts: [{ volume, path }] })).toThrow("'volumeMounts[].path' must be a path other than /tmp and /dev/shm");
+  });
+
+  // Clean paths are returned as they are without normalizing; every other spelling goes through path.Clean's rules.
+  test.each([
+    ['/data', '/data'], ['/a/...', '/a/...'], ['/.cache', '/.cache'], ['/a..', '/a..'], ['/a/b.c', '/a/b.c'],
+    ['/data/', '/data'], ['/data/.', '/data'], ['//data', '/data'], ['/dev/./log', '/dev/log'], ['/a//b', '/a/b'],
+    ['/a/b/..', '/a'], ['/..', '/'], ['/.', '/'], ['/', '/'], ['///', '/'],
+  ])('mount path %s compares as %s', (path, key) => {
+    expect(mountPathKey(path)).toBe(key);
   });
 
   test('fails on a relative mount path', () => {
