@@ -59,7 +59,7 @@ function duplicateNames(scope: IConstruct): string[] {
   for (const c of scope.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
     const namespace = c.metadata.namespace;
-    const key = [c.apiGroup, c.kind, namespace ?? '', c.name].join('\n');
+    const key = `${c.apiGroup}\n${c.kind}\n${namespace ?? ''}\n${c.name}`;
     const earlier = first.get(key);
     if (!earlier) {
       first.set(key, c);

@@ -139,8 +139,11 @@ export function coverageSeconds(policy: BackoffPolicy, delaySeconds: number, ret
 export function retriesToCover(
   policy: BackoffPolicy, delaySeconds: number, budgetSeconds: number, timeoutSeconds?: number, min = 0,
 ): number | undefined {
+  // backoffSeconds(n) grown one term at a time, in its order: the same sums, without summing again for each n.
+  let backoff = backoffSeconds(policy, delaySeconds, min);
   for (let n = min; n <= MAX_COMPUTED_RETRY; n++) {
-    if (coverageSeconds(policy, delaySeconds, n, timeoutSeconds) >= budgetSeconds) return n;
+    if (backoff + (timeoutSeconds ?? 0) * (n + 1) >= budgetSeconds) return n;
+    backoff += backoffStep(policy, delaySeconds, n);
   }
   return undefined;
 }

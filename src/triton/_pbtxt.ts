@@ -168,7 +168,8 @@ export class PbMessage {
 
   /** A map with integer keys (`map<uint64, Message>`), entries sorted by key. */
   public intKeyMap(name: string, entries: Array<[number, PbMessage]> | undefined, keyType: PbInt): this {
-    const sorted = [...(entries ?? [])].sort(([a], [b]) => a - b);
+    if (!entries) return this;
+    const sorted = [...entries].sort(([a], [b]) => a - b);
     for (const [key, value] of sorted) {
       this.message(name, new PbMessage().int('key', key, keyType).message('value', value));
     }
@@ -236,5 +237,5 @@ function block(head: string, message: PbMessage, depth: number, out: string[]): 
 }
 
 function sortedKeys(map: Record<string, unknown> | undefined): string[] {
-  return Object.keys(map ?? {}).sort(compareStrings);
+  return map ? Object.keys(map).sort(compareStrings) : [];
 }

@@ -1074,12 +1074,8 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
   checkInteger(`${where}.maxBatchSize`, maxBatchSize, 0, MAX_INT32);
   const ensemble = p.platform.isEnsemble;
 
-  const scheduling = [
-    p.dynamicBatching && 'dynamicBatching',
-    p.sequenceBatching && 'sequenceBatching',
-    p.ensembleSteps && 'ensembleSteps',
-  ].filter((x): x is string => !!x);
-  if (scheduling.length > 1) {
+  if ((p.dynamicBatching ? 1 : 0) + (p.sequenceBatching ? 1 : 0) + (p.ensembleSteps ? 1 : 0) > 1) {
+    const scheduling = [p.dynamicBatching && 'dynamicBatching', p.sequenceBatching && 'sequenceBatching', p.ensembleSteps && 'ensembleSteps'].filter((x) => !!x);
     throw propError(`${where}.scheduling`, 'at most one of dynamicBatching, sequenceBatching and ensembleSteps (a oneof in model_config.proto)', scheduling.join(' and '), 'keep the one this model needs');
   }
   if (ensemble && !p.ensembleSteps?.length) {
@@ -1162,6 +1158,32 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
 
   (p.instanceGroups ?? []).forEach((g, i) => checkInstanceGroup(`${where}.instanceGroups[${i}]`, g, p.platform));
 
+  if (p.warmup) checkWarmup(where, p, maxBatchSize);
+
+  for (const key of Object.keys(p.parameters ?? {})) {
+    if (key.length === 0) throw propError(`${where}.parameters`, 'keyed by non-empty names', key);
+  }
+  if (p.defaultModelFilename !== undefined && !FILE_NAME.test(p.defaultModelFilename)) {
+    throw propError(`${where}.defaultModelFilename`, 'a plain file or folder name', p.defaultModelFilename);
+  }
+  for (const [cc, file] of Object.entries(p.ccModelFilenames ?? {})) {
+    if (!COMPUTE_CAPABILITY.test(cc)) throw propError(`${where}.ccModelFilenames`, "keyed by CUDA compute capabilities such as '8.9'", cc);
+    if (!FILE_NAME.test(file)) throw propError(`${where}.ccModelFilenames['${cc}']`, 'a plain file or folder name', file);
+  }
+  const o = p.optimization;
+  if (o) {
+    checkInteger(`${where}.optimization.gatherKernelBufferThreshold`, o.gatherKernelBufferThreshold, 0);
+    checkInteger(`${where}.optimization.graphLevel`, o.graphLevel, -MAX_INT32, MAX_INT32);
+    for (const a of [...(o.gpuExecutionAccelerators ?? []), ...(o.cpuExecutionAccelerators ?? [])]) {
+      if (!a.name) throw propError(`${where}.optimization.executionAccelerators[].name`, 'a non-empty name', a.name);
+    }
+  }
+}
+
+/** What Triton's model loader checks of each input and output (core's model_config_utils.cc, ValidateModelInput/Output). */
+
+/** The warmup requests: each an inference request Triton must accept for the model. */
+function checkWarmup(where: string, p: TritonModelConfigProps, maxBatchSize: number): void {
   // Triton passes warmup inputs that are not model inputs to the model as extra inputs: a stateful model's controls.
   const inputNames = new Set([...(p.inputs ?? []), ...(p.sequenceBatching?.controlInputs ?? [])].map((i) => i.name));
   for (const w of p.warmup ?? []) {
@@ -1189,28 +1211,8 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
       throw propError(`${where}.warmup[${w.name}].inputs`, 'every input the model requires', Object.keys(w.inputs).join(', '), `add ${missing.join(', ')}, or mark them optional`);
     }
   }
-
-  for (const key of Object.keys(p.parameters ?? {})) {
-    if (key.length === 0) throw propError(`${where}.parameters`, 'keyed by non-empty names', key);
-  }
-  if (p.defaultModelFilename !== undefined && !FILE_NAME.test(p.defaultModelFilename)) {
-    throw propError(`${where}.defaultModelFilename`, 'a plain file or folder name', p.defaultModelFilename);
-  }
-  for (const [cc, file] of Object.entries(p.ccModelFilenames ?? {})) {
-    if (!COMPUTE_CAPABILITY.test(cc)) throw propError(`${where}.ccModelFilenames`, "keyed by CUDA compute capabilities such as '8.9'", cc);
-    if (!FILE_NAME.test(file)) throw propError(`${where}.ccModelFilenames['${cc}']`, 'a plain file or folder name', file);
-  }
-  const o = p.optimization;
-  if (o) {
-    checkInteger(`${where}.optimization.gatherKernelBufferThreshold`, o.gatherKernelBufferThreshold, 0);
-    checkInteger(`${where}.optimization.graphLevel`, o.graphLevel, -MAX_INT32, MAX_INT32);
-    for (const a of [...(o.gpuExecutionAccelerators ?? []), ...(o.cpuExecutionAccelerators ?? [])]) {
-      if (!a.name) throw propError(`${where}.optimization.executionAccelerators[].name`, 'a non-empty name', a.name);
-    }
-  }
 }
 
-/** What Triton's model loader checks of each input and output (core's model_config_utils.cc, ValidateModelInput/Output). */
 function checkTensors(
   where: string, prop: string, tensors: Array<ModelTensor & { readonly format?: InputFormat }>, maxBatchSize: number, platform: ModelPlatform,
 ): void {
