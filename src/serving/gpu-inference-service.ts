@@ -680,9 +680,9 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   checkWholeSeconds('progressDeadline', p.progressDeadline, 1);
   // Kubernetes refuses a probe period or timeout under 1s, except a readiness period of 0: Knative's own probing
   // (validateReadinessProbe).
-  checkProbeOptions('readinessProbe', p.readinessProbe, 0, p.protocol);
-  checkProbeOptions('startupProbe', p.startupProbe, 1, p.protocol);
-  checkProbeOptions('livenessProbe', p.livenessProbe, 1, p.protocol);
+  checkProbeDurations('readinessProbe', p.readinessProbe, 0);
+  checkProbeDurations('startupProbe', p.startupProbe, 1);
+  checkProbeDurations('livenessProbe', p.livenessProbe, 1);
   checkInteger('port', port, 1, 65535);
   checkInteger('minScale', p.minScale, 0);
   checkInteger('maxScale', p.maxScale, 0);
@@ -773,6 +773,9 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
     const prefix = RESERVED_ANNOTATION_PREFIXES.find((x) => key.startsWith(x));
     if (prefix) throw propError('podAnnotations', `free of ${prefix}* keys, which typed props set`, key, 'use the matching prop (minScale, maxScale, target, progressDeadline ...)');
   }
+  checkProbeCheck('readinessProbe', p.readinessProbe, p.protocol);
+  checkProbeCheck('startupProbe', p.startupProbe, p.protocol);
+  checkProbeCheck('livenessProbe', p.livenessProbe, p.protocol);
   const readiness = p.readinessProbe;
   if (readiness && knativeProbing(readiness)) {
     // validateReadinessProbe: with periodSeconds 0, failureThreshold and timeoutSeconds are disallowed.
@@ -803,12 +806,17 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
   }
 }
 
-/** The checks of one probe's options: whole seconds (`minPeriod` the shortest period), and the fields of its check. */
-function checkProbeOptions(prop: string, probe: ServingProbeOptions | undefined, minPeriod: number, protocol: ServingProtocol | undefined): void {
+/** A probe's durations: whole seconds, the period at least `minPeriod`. */
+function checkProbeDurations(prop: string, probe: ServingProbeOptions | undefined, minPeriod: number): void {
   if (!probe) return;
   checkWholeSeconds(`${prop}.initialDelay`, probe.initialDelay);
   checkWholeSeconds(`${prop}.period`, probe.period, minPeriod);
   checkWholeSeconds(`${prop}.timeout`, probe.timeout, 1);
+}
+
+/** The fields of a probe's check (path, gRPC service, the protocol gRPC needs) and its failure threshold. */
+function checkProbeCheck(prop: string, probe: ServingProbeOptions | undefined, protocol: ServingProtocol | undefined): void {
+  if (!probe) return;
   const check = probe.check ?? ProbeCheck.HTTP_GET;
   if (probe.path !== undefined) {
     if (check !== ProbeCheck.HTTP_GET) throw propError(`${prop}.path`, 'unset unless check is ProbeCheck.HTTP_GET', probe.path);

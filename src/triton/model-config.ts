@@ -1180,8 +1180,6 @@ function validate(p: TritonModelConfigProps, maxBatchSize: number): void {
   }
 }
 
-/** What Triton's model loader checks of each input and output (core's model_config_utils.cc, ValidateModelInput/Output). */
-
 /** The warmup requests: each an inference request Triton must accept for the model. */
 function checkWarmup(where: string, p: TritonModelConfigProps, maxBatchSize: number): void {
   // Triton passes warmup inputs that are not model inputs to the model as extra inputs: a stateful model's controls.
@@ -1213,6 +1211,7 @@ function checkWarmup(where: string, p: TritonModelConfigProps, maxBatchSize: num
   }
 }
 
+/** What Triton's model loader checks of each input and output (core's model_config_utils.cc, ValidateModelInput/Output). */
 function checkTensors(
   where: string, prop: string, tensors: Array<ModelTensor & { readonly format?: InputFormat }>, maxBatchSize: number, platform: ModelPlatform,
 ): void {

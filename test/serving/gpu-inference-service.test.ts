@@ -608,6 +608,15 @@ describe('GpuInferenceService', () => {
     expect(container(oneOf(synth(chart), ...KSVC)).workingDir).toBe('/srv/model');
   });
 
+  // The first problem found is the one reported: durations, then scale and timeouts, then each probe's check.
+  test.each<[string, Partial<GpuInferenceServiceProps>, string]>([
+    ['a probe period before a probe path', { readinessProbe: { path: 'healthz' }, livenessProbe: { period: Duration.millis(500) } }, "'livenessProbe.period'"],
+    ['minScale before a failure threshold', { minScale: -1, livenessProbe: { failureThreshold: 0 } }, "'minScale'"],
+    ['pod annotations before a gRPC service', { podAnnotations: { 'autoscaling.knative.dev/x': '1' }, startupProbe: { grpcService: 'a' } }, "'podAnnotations'"],
+  ])('reports %s', (_, props, prop) => {
+    expect(() => build(props)).toThrow(prop);
+  });
+
   describe('fails', () => {
     const cases: Array<[string, Partial<GpuInferenceServiceProps>, RegExp]> = [
       ['fails on an image with no tag', { image: 'registry.example.com/resnet50' }, /'image' must be pinned to a tag other than 'latest' or to a digest, got 'registry.example.com\/resnet50'/],
