@@ -4,7 +4,8 @@
  * scope, so one cluster's declarations never vouch for another's objects. An app without cluster charts is one
  * scope. Neutral ground: `serving/` reads it without depending on `multicluster/`.
  */
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { propError } from './_errors';
 import { mirroredImage, RegistryMirrors } from './scheduling/_image';
 
 const CLUSTER_SCOPE = Symbol.for('cdk8s-gpu-inference.ClusterChart');
@@ -131,4 +132,15 @@ export function clusterScopeName(construct: IConstruct): string {
  */
 export function inOtherCluster(a: IConstruct, b: IConstruct): boolean {
   return a.node.root === b.node.root && clusterScopeOf(a) !== clusterScopeOf(b);
+}
+
+/**
+ * Why `consumer` cannot refer to `x` when `x` is a construct of this app that goes to another cluster: the reference
+ * is resolved (a Knative ref looked up, a ConfigMap mounted) in the cluster the referring object is applied to, where
+ * the other cluster's object does not exist. `expected` says what was wanted ("in the trigger's cluster"); the
+ * message names the cluster after it.
+ */
+export function otherClusterError(prop: string, x: unknown, consumer: IConstruct, expected: string, fix: string): Error | undefined {
+  if (!Construct.isConstruct(x) || !inOtherCluster(consumer, x)) return undefined;
+  return propError(prop, `${expected} (${clusterScopeName(consumer)})`, x.node.path, fix);
 }

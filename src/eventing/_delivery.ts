@@ -2,10 +2,10 @@
  * Internal: validation, the retry arithmetic Knative's dispatcher uses, and the wire form of a `delivery` spec.
  */
 import { Duration } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { IConstruct } from 'constructs';
 import { BackoffPolicy, DeliveryFormat, DeliveryOptions } from './delivery';
 import { IColdStartEventSink, IEventSink, SinkDestination } from './event-sink';
-import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
+import { otherClusterError } from '../_cluster-scope';
 import { wholeMillis } from '../_duration';
 import { checkInteger, propError } from '../_errors';
 
@@ -64,14 +64,13 @@ export function sinkDestination(prop: string, sink: IEventSink, consumer: IConst
 }
 
 /**
- * Throws when `x` is a construct of this app that goes to another cluster than `consumer`: Knative resolves a
- * reference in the cluster the referring object is applied to, where the other cluster's object does not exist.
+ * Throws when `x` is a construct of this app that goes to another cluster than `consumer` (`otherClusterError`):
+ * Knative resolves a reference in the cluster the referring object is applied to.
  */
 export function checkSameCluster(prop: string, x: unknown, consumer: IConstruct, noun: string): void {
-  if (Construct.isConstruct(x) && inOtherCluster(consumer, x)) {
-    throw propError(prop, `in the ${noun}'s cluster (${clusterScopeName(consumer)})`, x.node.path,
-      'create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
-  }
+  const elsewhere = otherClusterError(prop, x, consumer, `in the ${noun}'s cluster`,
+    'create it in the same ClusterChart, or refer to one that cluster has with Broker.fromBrokerName or EventSink.fromReference');
+  if (elsewhere) throw elsewhere;
 }
 
 /** Throws unless the destination is a reference, an absolute URI, or a reference plus a path. */

@@ -8,7 +8,7 @@ import { IConstruct } from 'constructs';
 import { isGpuGroup } from './_repo-parts';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonWorkloadProps } from './triton-workload';
-import { clusterScopeName, inOtherCluster } from '../_cluster-scope';
+import { otherClusterError } from '../_cluster-scope';
 import { propError } from '../_errors';
 import { PoolChecks } from '../scheduling/_placement';
 import { claimNamespaceError, helperDigestProblems, kib, migSliceOf, quantity, ResolvedPod } from '../scheduling/_pod-spec';
@@ -43,10 +43,9 @@ function fmt(kibibytes: number): string {
  */
 function repositoryReachProblems(workload: IConstruct, namespace: string | undefined, repo: TritonModelRepo): string[] {
   const problems: string[] = [];
-  if (inOtherCluster(workload, repo)) {
-    problems.push(propError('repository', `a TritonModelRepo of the workload's cluster (${clusterScopeName(workload)})`, repo.node.path,
-      'create the repository in the same ClusterChart: its ConfigMap must exist where the pods run').message);
-  }
+  const elsewhere = otherClusterError('repository', repo, workload, "a TritonModelRepo of the workload's cluster",
+    'create the repository in the same ClusterChart: its ConfigMap must exist where the pods run');
+  if (elsewhere) problems.push(elsewhere.message);
   const repoNamespace = repo.configMap.metadata.namespace;
   if (namespace && repoNamespace && namespace !== repoNamespace) {
     problems.push(propError('repository', `a TritonModelRepo in the workload's namespace ('${namespace}')`, `one in ${repoNamespace}`,
