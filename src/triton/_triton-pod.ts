@@ -49,19 +49,29 @@ const MANAGED_FLAGS: Record<string, string> = {
   'metrics-port': 'the fixed port 8002',
   'exit-timeout-secs': 'exitTimeout',
 };
-/** Flags that would cut off what the rendered objects rely on. */
-const REFUSED_FLAGS: Record<string, string> = {
-  'allow-http': 'the probes and the Service use the HTTP endpoint',
-  'http-address': 'the probes and the Service reach HTTP on every address',
-  'allow-grpc': 'an h2c TritonKnativeService serves and probes gRPC on 8001',
-  'grpc-address': 'Knative and the probes of an h2c TritonKnativeService reach gRPC on every address',
-  // The kubelet's gRPC probe dials without TLS (pkg/probe/grpc), and Knative's queue-proxy speaks plaintext h2c.
-  'grpc-use-ssl': 'Knative and the gRPC probes of an h2c TritonKnativeService speak plaintext h2c',
-  'grpc-use-ssl-mutual': 'Knative and the gRPC probes of an h2c TritonKnativeService speak plaintext h2c',
-  'metrics-address': 'the scrapers reach the metrics on every address',
+/** A flag that would cut off what the rendered objects rely on. */
+interface RefusedFlag {
+  /** What it would cut off. */
+  readonly why: string;
+  /** Refused only where the workload serves gRPC (an h2c TritonKnativeService); elsewhere turning gRPC off is hardening. */
+  readonly grpcOnly?: boolean;
+  /** The values (`=value`, matched whole) that keep what the objects rely on: taken. */
+  readonly harmless?: RegExp;
+}
+// The kubelet's gRPC probe dials without TLS (pkg/probe/grpc), and Knative's queue-proxy speaks plaintext h2c: turning
+// gRPC's TLS off is what they need anyway.
+const PLAINTEXT_H2C: RefusedFlag = {
+  why: 'Knative and the gRPC probes of an h2c TritonKnativeService speak plaintext h2c', grpcOnly: true, harmless: /^=(false|0)$/,
 };
-/** Refused only where the workload serves gRPC (an h2c TritonKnativeService); elsewhere turning gRPC off is hardening. */
-const GRPC_FLAGS = ['allow-grpc', 'grpc-address', 'grpc-use-ssl', 'grpc-use-ssl-mutual'];
+const REFUSED_FLAGS: Record<string, RefusedFlag> = {
+  'allow-http': { why: 'the probes and the Service use the HTTP endpoint' },
+  'http-address': { why: 'the probes and the Service reach HTTP on every address' },
+  'allow-grpc': { why: 'an h2c TritonKnativeService serves and probes gRPC on 8001', grpcOnly: true },
+  'grpc-address': { why: 'Knative and the probes of an h2c TritonKnativeService reach gRPC on every address', grpcOnly: true },
+  'grpc-use-ssl': PLAINTEXT_H2C,
+  'grpc-use-ssl-mutual': PLAINTEXT_H2C,
+  'metrics-address': { why: 'the scrapers reach the metrics on every address' },
+};
 /** Triton's own `--exit-timeout-secs` default. */
 export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
 
@@ -142,12 +152,11 @@ export function resolveTritonPod(props: TritonWorkloadProps, servesGrpc = false)
     }
     const flag = matches[0];
     const as = flag === m[1] ? `--${flag}` : `--${m[1]} (tritonserver reads it as --${flag})`;
-    if (GRPC_FLAGS.includes(flag) && !servesGrpc) continue;
-    // Turning gRPC's TLS off is what Knative and the probes need anyway.
-    if (flag.startsWith('grpc-use-ssl') && /^=(false|0)$/.test(m[2] ?? '')) continue;
     const owner = Object.hasOwn(MANAGED_FLAGS, flag) ? MANAGED_FLAGS[flag] : undefined;
     if (owner) throw propError('extraArgs', `free of ${as}, which this construct sets`, shown, `use ${owner.startsWith('the ') ? owner : `the '${owner}' prop`} instead`);
-    throw propError('extraArgs', `free of ${as}: ${REFUSED_FLAGS[flag]}`, shown);
+    const refused = REFUSED_FLAGS[flag];
+    if ((refused.grpcOnly && !servesGrpc) || refused.harmless?.test(m[2] ?? '')) continue;
+    throw propError('extraArgs', `free of ${as}: ${refused.why}`, shown);
   }
 
   const env: Record<string, EnvValue> = { ...(props.env ?? {}) };
