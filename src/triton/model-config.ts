@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { PbInt, PbMessage } from './_pbtxt';
+import { checkModelVersion, sortedModelVersions } from './_versions';
 import { checkInteger, MAX_INT32, propError } from '../_errors';
 import { COMPUTE_CAPABILITY } from '../_names';
 import { snapshot } from '../_snapshot';
@@ -194,10 +195,7 @@ export class ModelVersionPolicy {
 
   /** Exactly these versions (each 0 or above, as version folders are named); each must be present in the repository. */
   public static specific(versions: number[]): ModelVersionPolicy {
-    if (versions.length === 0) throw propError('ModelVersionPolicy.specific(versions)', 'at least one version', versions);
-    for (const v of versions) checkInteger('ModelVersionPolicy.specific(versions)', v, 0, Number.MAX_SAFE_INTEGER);
-    if (new Set(versions).size !== versions.length) throw propError('ModelVersionPolicy.specific(versions)', 'distinct versions', versions);
-    return new ModelVersionPolicy('specific', undefined, [...versions].sort((a, b) => a - b));
+    return new ModelVersionPolicy('specific', undefined, sortedModelVersions('ModelVersionPolicy.specific(versions)', versions, 'at least one version'));
   }
 
   private constructor(
@@ -1383,7 +1381,7 @@ function checkEnsemble(where: string, p: TritonModelConfigProps): void {
   for (const [i, s] of p.ensembleSteps!.entries()) {
     const at = `${where}.ensembleSteps[${i}]`;
     if (s.modelName === p.name) throw propError(`${at}.modelName`, 'another model than the ensemble itself', s.modelName);
-    if (s.modelVersion !== undefined && s.modelVersion !== -1) checkInteger(`${at}.modelVersion`, s.modelVersion, 0, Number.MAX_SAFE_INTEGER, 'use -1 (the default) for the latest version');
+    if (s.modelVersion !== undefined && s.modelVersion !== -1) checkModelVersion(`${at}.modelVersion`, s.modelVersion, 'use -1 (the default) for the latest version');
     if (Object.keys(s.inputMap).length === 0) throw propError(`${at}.inputMap`, 'at least one input', {});
     if (Object.keys(s.outputMap).length === 0) throw propError(`${at}.outputMap`, 'at least one output', {});
     for (const tensor of Object.values(s.inputMap)) read.add(tensor);

@@ -3,8 +3,9 @@ import { ApiObject, ApiObjectMetadata, Lazy, Size } from 'cdk8s';
 import { EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactKind, isGpuGroup, RepoPodParts } from './_repo-parts';
+import { sortedModelVersions } from './_versions';
 import { ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
-import { checkInteger, propError } from '../_errors';
+import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
 import { compareStrings } from '../_order';
@@ -243,13 +244,8 @@ export class TritonModel {
     // The config's copy of the props, which holds this model's own ones too.
     const props = this.config.props as TritonModelProps;
     this.name = props.name;
-    const versions = props.versions ?? [1];
-    const prop = `model[${props.name}].versions`;
-    if (versions.length === 0) throw propError(prop, 'at least one version present in the repository', versions);
-    // Triton loads the subfolders named by an integer without leading zeros, 0 included (core's VersionsToLoad).
-    for (const v of versions) checkInteger(prop, v, 0, Number.MAX_SAFE_INTEGER, 'version folders are named 0, 1, 2 ...');
-    if (new Set(versions).size !== versions.length) throw propError(prop, 'distinct versions', versions);
-    this.versions = [...versions].sort((a, b) => a - b);
+    this.versions = sortedModelVersions(`model[${props.name}].versions`, props.versions ?? [1], 'at least one version present in the repository',
+      'version folders are named 0, 1, 2 ...');
     const policy = this.config.versionPolicy;
     if (policy.kind === 'specific') {
       const missing = policy.versions!.filter((v) => !this.versions.includes(v));
