@@ -364,7 +364,8 @@ export interface GpuInferenceServiceProps extends GpuWorkloadProps, KnativeScali
   readonly readinessProbe?: ServingProbeOptions;
   /**
    * Startup probe on the serving port (named explicitly: Knative does not fill it in for startup probes); size its
-   * budget (initialDelay + period × failureThreshold) for model loading, within `progressDeadline`.
+   * budget (initialDelay + failureThreshold × the longer of period and timeout: the kubelet runs one try at a time)
+   * for model loading, within `progressDeadline`.
    * @default - none
    */
   readonly startupProbe?: ServingProbeOptions;
@@ -792,7 +793,7 @@ function validateServingProps(p: GpuInferenceServiceProps, port: number, minScal
     // The kubelet runs one try at a time: a try that hangs takes its timeout, when longer than the period.
     const budget = (probe.initialDelaySeconds ?? 0) + Math.max(probe.periodSeconds!, probe.timeoutSeconds!) * probe.failureThreshold!;
     if (budget > deadline) {
-      throw propError('startupProbe', `a budget (initialDelay + period x failureThreshold) within progressDeadline (${deadline}s), after which Knative ` +
+      throw propError('startupProbe', `a budget (initialDelay + failureThreshold x the longer of period and timeout) within progressDeadline (${deadline}s), after which Knative ` +
         'scales a revision that has not activated back to zero', `${budget}s`, 'raise progressDeadline, or shorten the probe');
     }
   }

@@ -563,9 +563,12 @@ describe('GpuInferenceService', () => {
   test('fails on a startup probe that outlasts the progress deadline: Knative gives up on the revision first', () => {
     const probe = { initialDelay: Duration.seconds(30), period: Duration.seconds(10), failureThreshold: 60 };
     expect(() => new GpuInferenceService(Testing.chart(), 'c', { image: IMAGE, startupProbe: probe })).toThrow(
-      "'startupProbe' must be a budget (initialDelay + period x failureThreshold) within progressDeadline (600s), after which Knative scales " +
-      "a revision that has not activated back to zero, got '630s': raise progressDeadline, or shorten the probe");
+      "'startupProbe' must be a budget (initialDelay + failureThreshold x the longer of period and timeout) within progressDeadline (600s), " +
+      "after which Knative scales a revision that has not activated back to zero, got '630s': raise progressDeadline, or shorten the probe");
     expect(() => new GpuInferenceService(Testing.chart(), 'c', { image: IMAGE, startupProbe: probe, progressDeadline: Duration.seconds(630) })).not.toThrow();
+    // A try that hangs takes its timeout: 31 tries of 20 s are 620 s, though 31 periods of 5 s are 155 s.
+    const slow = { period: Duration.seconds(5), timeout: Duration.seconds(20), failureThreshold: 31 };
+    expect(() => new GpuInferenceService(Testing.chart(), 'c', { image: IMAGE, startupProbe: slow })).toThrow(/got '620s'/);
   });
 
   test('cluster-local visibility label', () => {
