@@ -154,6 +154,12 @@ const EXIT_GRACE_HEADROOM_SECONDS = 15;
  * stops it, and Triton refuses new requests as soon as it starts to exit, so requests routed meanwhile would fail.
  */
 const DRAIN_DELAY_SECONDS = 10;
+/**
+ * How often the startup probe asks Triton whether its models are loaded. A TritonServer keeps at least one replica
+ * (it does not scale from zero), so a pod found ready up to a period late delays a rollout or a scale-out, not a
+ * request. The probe's budget is `startupTimeout`.
+ */
+const STARTUP_PERIOD_SECONDS = 10;
 /** What the default queue-time target allows above the models' batching delays. */
 const QUEUE_TIME_HEADROOM_MICROS = 50_000;
 
@@ -415,7 +421,7 @@ export class TritonServer extends Construct implements IPlaceableWorkload {
         { name: 'grpc', containerPort: GRPC_PORT },
         ...(t.metrics ? [{ name: 'metrics', containerPort: METRICS_PORT }] : []),
       ],
-      startupProbe: healthProbe('/v2/health/ready', 'http', 10, startupFailureThreshold(t.startupTimeout, 10), 5),
+      startupProbe: healthProbe('/v2/health/ready', 'http', STARTUP_PERIOD_SECONDS, startupFailureThreshold(t.startupTimeout, STARTUP_PERIOD_SECONDS), 5),
       readinessProbe: healthProbe('/v2/health/ready', 'http', 5, 3, 2),
       livenessProbe: healthProbe('/v2/health/live', 'http', 10, 3, 5),
       extraMounts: parts.mounts,
