@@ -130,15 +130,15 @@ export function clusterScopeName(construct: IConstruct): string {
  * Whether `a` and `b` go to different clusters: both in one app, under different cluster scopes. Constructs of two
  * apps are never compared (each app is synthesized and applied on its own).
  */
-export function inOtherCluster(a: IConstruct, b: IConstruct): boolean {
+function inOtherCluster(a: IConstruct, b: IConstruct): boolean {
   return a.node.root === b.node.root && clusterScopeOf(a) !== clusterScopeOf(b);
 }
 
 /**
- * Why `consumer` cannot refer to `x` when `x` is a construct of this app that goes to another cluster: the reference
- * is resolved (a Knative ref looked up, a ConfigMap mounted) in the cluster the referring object is applied to, where
- * the other cluster's object does not exist. `expected` says what was wanted ("in the trigger's cluster"); the
- * message names the cluster after it.
+ * The error for `consumer` referring to `x` when `x` is a construct of this app that goes to another cluster, or
+ * undefined. The reference is resolved (a Knative ref looked up, a ConfigMap mounted) in the cluster the referring
+ * object is applied to, where the other cluster's object does not exist. `expected` says what was wanted ("in the
+ * trigger's cluster"); the message names the cluster after it.
  */
 export function otherClusterError(prop: string, x: unknown, consumer: IConstruct, expected: string, fix: string): Error | undefined {
   if (!Construct.isConstruct(x) || !inOtherCluster(consumer, x)) return undefined;

@@ -53,7 +53,7 @@ const MANAGED_FLAGS: Record<string, string> = {
 interface RefusedFlag {
   /** What it would cut off. */
   readonly why: string;
-  /** Refused only where the workload serves gRPC (an h2c TritonKnativeService); elsewhere turning gRPC off is hardening. */
+  /** Refused only where the workload serves gRPC (an h2c TritonKnativeService); elsewhere nothing rendered uses gRPC. */
   readonly grpcOnly?: boolean;
   /** The values (`=value`, matched whole) that keep what the objects rely on: taken. */
   readonly harmless?: RegExp;

@@ -156,8 +156,9 @@ const EXIT_GRACE_HEADROOM_SECONDS = 15;
 const DRAIN_DELAY_SECONDS = 10;
 /**
  * How often the startup probe asks Triton whether its models are loaded. A TritonServer keeps at least one replica
- * (it does not scale from zero), so a pod found ready up to a period late delays a rollout or a scale-out, not a
- * request. The probe's budget is `startupTimeout`.
+ * (it does not scale from zero), so a pod found ready up to a period late delays a rollout or a scale-out while other
+ * replicas serve (with one replica, a Recreate rollout, a drain or a crash restart, it delays recovery). The probe's
+ * budget is `startupTimeout` rounded up to whole periods.
  */
 const STARTUP_PERIOD_SECONDS = 10;
 /** What the default queue-time target allows above the models' batching delays. */

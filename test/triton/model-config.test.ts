@@ -597,8 +597,10 @@ describe('TritonModelConfig', () => {
 
   test('fails on bad version policies, backends and warmup files', () => {
     expect(() => ModelVersionPolicy.specific([])).toThrow("'ModelVersionPolicy.specific(versions)' must be at least one version, got []");
-    expect(() => ModelVersionPolicy.specific([2, 2])).toThrow("'ModelVersionPolicy.specific(versions)' must be distinct versions, got [2,2]");
-    expect(() => ModelVersionPolicy.specific([1.5])).toThrow("'ModelVersionPolicy.specific(versions)' must be an integer >= 0, got 1.5");
+    expect(() => ModelVersionPolicy.specific([2, 2])).toThrow(/^'ModelVersionPolicy\.specific\(versions\)' must be distinct versions, got \[2,2\]$/);
+    expect(() => ModelVersionPolicy.specific([1.5])).toThrow(/^'ModelVersionPolicy\.specific\(versions\)' must be an integer >= 0, got 1\.5$/);
+    // A hole from a JS caller is not a version either.
+    expect(() => ModelVersionPolicy.specific([1, undefined as any])).toThrow(/^'ModelVersionPolicy\.specific\(versions\)' must be an integer >= 0, got/);
     expect(ModelVersionPolicy.specific([3, 0, 1]).versions).toEqual([0, 1, 3]);
     expect(() => ModelVersionPolicy.latest(0)).toThrow(/must be an integer >= 1, got 0/);
     expect(() => ModelPlatform.custom('My Backend')).toThrow(/must be a backend name/);

@@ -419,6 +419,14 @@ describe('TritonKnativeService', () => {
       .toThrow(/free of --grpc-use-ssl-mutual/);
     expect(() => new TritonKnativeService(chart, 'f', { repository: repo, extraArgs: ['--grpc-use-ssl=true'] })).not.toThrow();
     expect(() => new TritonKnativeService(chart, 'g', { repository: repo, protocol: ServingProtocol.H2C, extraArgs: ['--grpc-use-ssl=false'] })).not.toThrow();
+    // Turning TLS off in any spelling keeps plaintext h2c; a bare flag (no value) is refused, not guessed at.
+    const h2c = (id: string, arg: string) => () =>
+      new TritonKnativeService(chart, id, { repository: repo, protocol: ServingProtocol.H2C, extraArgs: [arg] });
+    expect(h2c('h', '--grpc-use-ssl=0')).not.toThrow();
+    expect(h2c('i', '--grpc-use-ssl-mutual=false')).not.toThrow();
+    expect(h2c('j', '--grpc-use-ssl-m=false')).not.toThrow();
+    expect(h2c('k', '--grpc-use-ssl')).toThrow(/^'extraArgs' must be free of --grpc-use-ssl: Knative and the gRPC probes .* got '--grpc-use-ssl'$/);
+    expect(h2c('l', '--grpc-use-ssl-m=true')).toThrow(/free of --grpc-use-ssl-m \(tritonserver reads it as --grpc-use-ssl-mutual\): .*plaintext h2c/);
   });
 
   test('fails when the derived containerConcurrency exceeds Knative\'s limit', () => {

@@ -736,7 +736,7 @@ describe('TritonServer', () => {
     const repo = new TritonModelRepo(onPrem, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(onPrem, 'c', 'models')), models: [RESNET50] });
     new TritonServer(onPrem, 'here', { repository: repo, replicas: 1 });
     new TritonServer(cloud, 'there', { repository: repo, replicas: 1 });
-    expect(() => app.synth()).toThrow(/\[cloud\/there\] 'repository' must be a TritonModelRepo of the workload's cluster \(ClusterChart 'cloud'\), got 'on-prem\/repo'/);
+    expect(() => app.synth()).toThrow(/\[cloud\/there\] 'repository' must be a TritonModelRepo of the workload's cluster \(ClusterChart 'cloud'\), got 'on-prem\/repo': create the repository in the same ClusterChart: its ConfigMap must exist where the pods run/);
     expect(() => app.synth()).not.toThrow(/\[on-prem\/here\]/);
   });
 
