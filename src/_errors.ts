@@ -26,7 +26,14 @@ export const MAX_INT32 = 2 ** 31 - 1;
  * the field it lands in is an int32 (a larger one is refused by the apiserver or Knative, or wraps).
  */
 export function checkInteger(prop: string, value: number | undefined, min: number, max?: number, fix?: string): void {
-  if (value === undefined) return;
+  if (value !== undefined) checkRequiredInteger(prop, value, min, max, fix);
+}
+
+/**
+ * As `checkInteger`, for a value that must be there: an element of a list or a record's value, where `undefined` is
+ * a hole a JavaScript caller left, not an unset prop.
+ */
+export function checkRequiredInteger(prop: string, value: number, min: number, max?: number, fix?: string): void {
   const upper = max ?? MAX_INT32;
   if (!Number.isInteger(value) || value < min || value > upper) {
     // A bound the field's type sets (int32, uint32, int64) is named only when the value is above it.

@@ -3,13 +3,11 @@
  * an ensemble's steps: Triton loads the subfolders named by an integer without leading zeros, 0 included (core's
  * VersionsToLoad).
  */
-import { checkInteger, propError } from '../_errors';
+import { checkRequiredInteger, propError } from '../_errors';
 
 /** Throws unless `version` is one Triton can load. */
 export function checkModelVersion(prop: string, version: number, fix?: string): void {
-  // checkInteger lets undefined pass (an unset optional prop); in a list of versions it is a hole from a JS caller.
-  if (typeof version !== 'number') throw propError(prop, 'an integer >= 0', version, fix);
-  checkInteger(prop, version, 0, Number.MAX_SAFE_INTEGER, fix);
+  checkRequiredInteger(prop, version, 0, Number.MAX_SAFE_INTEGER, fix);
 }
 
 /**
