@@ -11,7 +11,7 @@ import { renderNodePlacement } from './_placement';
 import { GpuNodePool, GpuSharing } from './gpu-node-pool';
 import { GpuResource } from './gpu-resource';
 import { GpuWorkloadProps, WorkloadVolumeMount } from './gpu-workload';
-import { checkInteger, MAX_INT32, propError } from '../_errors';
+import { checkInteger, checkRequiredInteger, MAX_INT32, propError } from '../_errors';
 import { checkDnsSubdomain, checkSecretKey, DNS_1123_LABEL, isDnsLabel, isExtendedResourceName } from '../_names';
 
 /** Which controller the pod spec is rendered for; decides where pod-level fields may go. */
@@ -415,7 +415,7 @@ function checkExtendedResource(name: string, count: number, gpu: GpuResource): v
   if (name === gpu.name || GpuResource._ofNvidiaName(name)) {
     throw propError('extendedResources', 'devices beside the GPUs', name, 'ask for GPUs and MIG slices with gpu and gpuCount');
   }
-  checkInteger(`extendedResources['${name}']`, count, 1);
+  checkRequiredInteger(`extendedResources['${name}']`, count, 1);
 }
 
 /**

@@ -3,7 +3,7 @@ import { ContainerResources, Cpu, EnvValue, IPersistentVolumeClaim, k8s, Persist
 import { Construct } from 'constructs';
 import { imagePullerOf } from '../_cluster-scope';
 import { checkWholeSeconds, durationText } from '../_duration';
-import { checkInteger, propError } from '../_errors';
+import { checkInteger, checkRequiredInteger, propError } from '../_errors';
 import { checkAnnotations, checkDns1035Name, checkMetadata, DNS_1123_SUBDOMAIN } from '../_names';
 import { snapshot } from '../_snapshot';
 import { checkUniqueObjectNames } from '../_unique-names';
@@ -587,7 +587,7 @@ function validateTrainingProps(p: DistributedTrainingJobProps, nodes: number): v
       'time-sliced replicas can be the same physical GPU and NCCL rejects two ranks on one device; request whole GPUs (GpuResource.NVIDIA)');
   }
   for (const code of p.failFastExitCodes ?? []) {
-    checkInteger('failFastExitCodes', code, 1, 255, code === 0 ? 'exit code 0 is success and cannot fail a Job' : undefined);
+    checkRequiredInteger('failFastExitCodes', code, 1, 255, code === 0 ? 'exit code 0 is success and cannot fail a Job' : undefined);
     if (code === 1) {
       throw propError('failFastExitCodes', 'codes other than 1, which torchrun exits with for every failure, retryable ones included', 1,
         'have the launcher pass an unrecoverable error of the script on as a code of its own, and list that');

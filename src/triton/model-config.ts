@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { PbInt, PbMessage } from './_pbtxt';
 import { checkModelVersion, sortedModelVersions } from './_versions';
-import { checkInteger, MAX_INT32, propError } from '../_errors';
+import { checkInteger, checkRequiredInteger, MAX_INT32, propError } from '../_errors';
 import { COMPUTE_CAPABILITY } from '../_names';
 import { snapshot } from '../_snapshot';
 
@@ -1191,7 +1191,7 @@ function checkWarmup(where: string, p: TritonModelConfigProps, maxBatchSize: num
       if (inputNames.size > 0 && !inputNames.has(name)) {
         throw propError(`${where}.warmup[${w.name}].inputs`, `keyed by the model's inputs and control tensors (${[...inputNames].join(', ')})`, name);
       }
-      for (const dim of input.dims) checkInteger(`${where}.warmup[${w.name}].inputs[${name}].dims`, dim, 1, Number.MAX_SAFE_INTEGER, 'warmup shapes are concrete: no -1');
+      for (const dim of input.dims) checkRequiredInteger(`${where}.warmup[${w.name}].inputs[${name}].dims`, dim, 1, Number.MAX_SAFE_INTEGER, 'warmup shapes are concrete: no -1');
       // The warmup is an inference request: Triton refuses one whose input has another type or shape.
       const declared = (p.inputs ?? []).find((i) => i.name === name);
       if (!declared) continue;
@@ -1358,7 +1358,7 @@ function checkControls(where: string, inputs: SequenceControlInput[]): void {
       }
       const values = (k.int32FalseTrue ?? k.fp32FalseTrue ?? k.boolFalseTrue) as unknown[];
       if (values.length !== 2) throw propError(`${where}.sequenceBatching.controls[${k.kind}].${given[0]}`, 'exactly two values (false, true)', values);
-      for (const v of k.int32FalseTrue ?? []) checkInteger(`${where}.sequenceBatching.controls[${k.kind}].int32FalseTrue`, v, -(2 ** 31), MAX_INT32);
+      for (const v of k.int32FalseTrue ?? []) checkRequiredInteger(`${where}.sequenceBatching.controls[${k.kind}].int32FalseTrue`, v, -(2 ** 31), MAX_INT32);
       // A float32 field: NaN and values beyond float32 (Triton would read infinity) are no control values.
       for (const v of k.fp32FalseTrue ?? []) {
         if (!(Math.abs(v) <= MAX_FLOAT32)) throw propError(`${where}.sequenceBatching.controls[${k.kind}].fp32FalseTrue`, 'finite float32 values', String(v));
@@ -1488,7 +1488,7 @@ function checkInstanceGroup(prop: string, g: ModelInstanceGroup, platform: Model
       throw propError(`${prop}.gpus`, `unset for ${kind}`, g.gpus, 'use InstanceGroupKind.GPU to place instances on GPUs');
     }
     if (g.gpus.length === 0) throw propError(`${prop}.gpus`, 'at least one GPU index, or unset for every GPU', g.gpus);
-    for (const gpu of g.gpus) checkInteger(`${prop}.gpus`, gpu, 0, MAX_INT32);
+    for (const gpu of g.gpus) checkRequiredInteger(`${prop}.gpus`, gpu, 0, MAX_INT32);
     if (new Set(g.gpus).size !== g.gpus.length) throw propError(`${prop}.gpus`, 'distinct GPU indices', g.gpus);
   }
   for (const r of g.rateLimiter?.resources ?? []) {

@@ -399,6 +399,8 @@ describe('what the pod references, checked as the apiserver checks it', () => {
       .toThrow(/must be devices beside the GPUs, got 'amd.com\/gpu'/);
     expect(() => limits({ 'vpc.amazonaws.com/efa': 0 })).toThrow("'extendedResources['vpc.amazonaws.com/efa']' must be an integer >= 1, got 0");
     expect(() => limits({ 'vpc.amazonaws.com/efa': 1.5 })).toThrow("'extendedResources['vpc.amazonaws.com/efa']' must be an integer >= 1, got 1.5");
+    // A key a JavaScript caller left without a count would be written as the quantity 'undefined'.
+    expect(() => limits({ 'vpc.amazonaws.com/efa': undefined as any })).toThrow(/^'extendedResources\['vpc\.amazonaws\.com\/efa'\]' must be an integer >= 1, got undefined$/);
   });
 
   test('fails on more GPUs than a node has', () => {

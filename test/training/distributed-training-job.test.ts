@@ -444,6 +444,9 @@ describe('DistributedTrainingJob', () => {
     });
     test('fails on exit code 0', () => fails({ failFastExitCodes: [0] }, "'failFastExitCodes' must be an integer between 1 and 255, got 0: exit code 0 is success"));
     test('fails on duplicate exit codes', () => fails({ failFastExitCodes: [3, 3] }, "'failFastExitCodes' must be free of duplicates"));
+    // A hole a JavaScript caller left would be written as null, which the apiserver refuses.
+    test('fails on a hole in the exit codes', () => fails({ failFastExitCodes: [42, undefined as any] },
+      /^'failFastExitCodes' must be an integer between 1 and 255, got undefined$/));
     test('fails on exit code 256, without the hint for 0', () => fails({ failFastExitCodes: [256] }, /^'failFastExitCodes' must be an integer between 1 and 255, got 256$/));
     test('fails on exit code 1, which torchrun exits with for every failure and would end the Job on the first', () => fails({ failFastExitCodes: [42, 1] },
       "'failFastExitCodes' must be codes other than 1, which torchrun exits with for every failure, retryable ones included, got 1: " +

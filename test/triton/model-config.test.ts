@@ -445,6 +445,9 @@ describe('TritonModelConfig', () => {
     expect(() => new TritonModelConfig(simple({ instanceGroups: [{ kind: InstanceGroupKind.CPU, gpus: [0] }] })))
       .toThrow("'model[m].instanceGroups[0].gpus' must be unset for KIND_CPU, got [0]: use InstanceGroupKind.GPU to place instances on GPUs");
     expect(() => new TritonModelConfig(simple({ instanceGroups: [{ gpus: [0, 0] }] }))).toThrow(/must be distinct GPU indices/);
+    // A hole a JavaScript caller left is named at its prop, not found later by the pbtxt writer.
+    expect(() => new TritonModelConfig(simple({ instanceGroups: [{ gpus: [0, undefined as any] }] })))
+      .toThrow(/^'model\[m\]\.instanceGroups\[0\]\.gpus' must be an integer >= 0, got undefined$/);
     expect(() => new TritonModelConfig(simple({ instanceGroups: [{ count: 0 }] }))).toThrow(/instanceGroups\[0\]\.count' must be an integer >= 1, got 0/);
   });
 
@@ -466,6 +469,11 @@ describe('TritonModelConfig', () => {
       .toContain('key: "START"');
     expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [-1] } } }] })))
       .toThrow(/warmup shapes are concrete: no -1/);
+    expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP32, dims: [undefined as any] } } }] })))
+      .toThrow(/^'model\[m\]\.warmup\[w\]\.inputs\[x\]\.dims' must be an integer >= 1, got undefined/);
+    const holeControl = [{ name: 'START', controls: [{ kind: SequenceControlKind.START, int32FalseTrue: [0, undefined as any] }] }];
+    expect(() => new TritonModelConfig(simple({ sequenceBatching: { controlInputs: holeControl } })))
+      .toThrow(/^'model\[m\]\.sequenceBatching\.controls\[CONTROL_SEQUENCE_START\]\.int32FalseTrue' must be an integer >= -2147483648, got undefined$/);
     // A warmup is an inference request: the type and shape of each input, and every required input.
     expect(() => new TritonModelConfig(simple({ warmup: [{ name: 'w', inputs: { x: { dataType: TensorDataType.FP16, dims: [4] } } }] })))
       .toThrow("'model[m].warmup[w].inputs[x].dataType' must be the input's data type (TYPE_FP32), got 'TYPE_FP16'");
