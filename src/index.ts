@@ -22,6 +22,7 @@ export * from './multicluster/cluster-target';
 export * from './multicluster/karmada-placement';
 export * from './triton/model-config';
 export * from './triton/vllm-tensors';
+export * from './triton/vllm-engine-args';
 export * from './triton/triton-model-repo';
 export * from './triton/triton-workload';
 export * from './triton/triton-server';

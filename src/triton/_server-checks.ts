@@ -6,6 +6,8 @@
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { isGpuGroup } from './_repo-parts';
+import { gpuDeviceIds, RenderedVllmEngineArgs } from './_vllm-engine-args';
+import { InstanceGroupKind } from './model-config';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonWorkloadProps } from './triton-workload';
 import { otherClusterError } from '../_cluster-scope';
@@ -293,8 +295,9 @@ function vllmProblems(model: TritonModel, gpuCount: number, control: ModelContro
     errors.push(propError(`model[${model.name}].instanceGroups`, `set for a vLLM model on a server of ${gpuCount} GPUs, GPU groups with their gpus: Triton puts a KIND_GPU ` +
       'instance on each GPU otherwise, which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads ' +
       'a copy of the model per GPU otherwise', everyGpu, `give [{ kind: InstanceGroupKind.MODEL }] for one engine over the ${gpuCount} GPUs ` +
-      `(tensor_parallel_size ${gpuCount} in model.json), or KIND_GPU groups that list their gpus for an engine per GPU`).message);
+      `(vllmEngineArgs.tensorParallelSize ${gpuCount}), or KIND_GPU groups that list their gpus for an engine per GPU`).message);
   }
+  if (model._vllm) errors.push(...vllmEngineProblems(model, model._vllm, gpuCount));
   // The backend marks the model unready when vLLM's engine health check fails; only explicit model control lets it be
   // loaded again (vllm_backend docs/health_check.md).
   const healthCheck = model.config.props.parameters?.ENABLE_VLLM_HEALTH_CHECK;
@@ -303,4 +306,41 @@ function vllmProblems(model: TritonModel, gpuCount: number, control: ModelContro
       control.mode, 'serve the model with modelControl: ModelControl.explicit([...]), or leave the parameter unset').message);
   }
   return errors;
+}
+
+/**
+ * What the engines of a vLLM model with `vllmEngineArgs` need of a server of `gpuCount` GPUs: each engine's GPUs
+ * (tensor × pipeline parallel size; a KIND_MODEL instance takes the first of `GPU_DEVICE_IDS`, else GPUs 0, 1, ...),
+ * and room on every GPU for the engines placed there, each taking `gpu_memory_utilization` of its memory (vLLM fails
+ * to start an engine when less is free).
+ */
+function vllmEngineProblems(model: TritonModel, engine: RenderedVllmEngineArgs, gpuCount: number): string[] {
+  const at = `model[${model.name}]`;
+  const world = engine.worldSize;
+  if (world > gpuCount) {
+    return [propError(`${at}.vllmEngineArgs`, `an engine over at most the server's ${gpuCount} GPU${gpuCount > 1 ? 's' : ''} (tensor × pipeline parallel size)`, world,
+      `raise gpuCount to ${world}, or lower tensorParallelSize or pipelineParallelSize`).message];
+  }
+  const ids = model.config.props.parameters?.GPU_DEVICE_IDS;
+  const engineGpus = (ids === undefined ? undefined : gpuDeviceIds(ids)?.slice(0, world)) ?? Array.from({ length: world }, (_, i) => i);
+  const beyond = engineGpus.filter((g) => g >= gpuCount);
+  if (beyond.length > 0) {
+    return [propError(`${at}.parameters.GPU_DEVICE_IDS`, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, ids,
+      `raise gpuCount to ${Math.max(...beyond) + 1}, or name GPUs the server gets`).message];
+  }
+  const modelInstances = model.config.instanceGroups.filter((g) => g.kind === InstanceGroupKind.MODEL).reduce((n, g) => n + (g.count ?? 1), 0);
+  for (let gpu = 0; gpu < gpuCount; gpu++) {
+    const engines = model.instancesOnGpu(gpu, gpuCount) + (engineGpus.includes(gpu) ? modelInstances : 0);
+    if (engines * engine.gpuMemoryUtilization > 1 + 1e-9) {
+      return [propError(`${at}.vllmEngineArgs.gpuMemoryUtilization`, `at most ${floorTo(1 / engines)} with ${engines} engines on GPU ${gpu}: each takes that share of the GPU's ` +
+        'memory, and vLLM fails to start an engine when less is free', engine.gpuMemoryUtilization,
+      `lower gpuMemoryUtilization to ${floorTo(0.9 / engines)}, or place fewer instances on GPU ${gpu}`).message];
+    }
+  }
+  return [];
+}
+
+/** `x` rounded down to two decimals. */
+function floorTo(x: number): number {
+  return Math.floor(x * 100) / 100;
 }

@@ -112,8 +112,9 @@ export class ModelPlatform {
    * vLLM (`backend: "vllm"`), which NGC ships only in its `<yy.mm>-vllm-python-py3` images. It needs
    * `decoupled: true` (or auto-complete) and, as written, its inputs and outputs (`VllmTensors`), batches requests
    * itself (leave `maxBatchSize` unset), and reads vLLM's
-   * engine arguments from `model.json` in the version folder (publish it with the artifacts; its `model` is a path
-   * in the pod's repository or a Hugging Face id); a model spread over several GPUs (`tensor_parallel_size` above 1)
+   * engine arguments from `model.json` in the version folder (typed as the repository model's `vllmEngineArgs`, or
+   * published with the artifacts; its `model` is a path in the pod or a Hugging Face id); a model spread over several
+   * GPUs (`tensor_parallel_size` above 1)
    * takes KIND_MODEL instances, and on a server of several GPUs its instance groups are stated (Triton's default
    * KIND_GPU instance per GPU fails tensor parallelism). The same as `ModelPlatform.custom('vllm')`.
    */
@@ -1447,7 +1448,7 @@ function checkVllm(where: string, p: TritonModelConfigProps, maxBatchSize: numbe
   if (maxBatchSize > 0) {
     throw propError(`${where}.maxBatchSize`, '0 or unset with the vllm backend: its auto-complete sets 0 and refuses more, and a config loaded as written ' +
       'with a batch dimension fails every request (the prompt reaches the backend as an array)', maxBatchSize,
-    'leave it unset: vLLM batches requests itself (max_num_seqs in model.json)');
+    'leave it unset: vLLM batches requests itself (vllmEngineArgs.maxNumSeqs)');
   }
   // The prompt is text_input's first element, decoded when it is bytes: a string tensor of one dimension.
   const prompt = p.inputs?.find((t) => t.name === 'text_input');

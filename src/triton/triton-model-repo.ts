@@ -4,7 +4,9 @@ import { EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactKind, isGpuGroup, RepoPodParts } from './_repo-parts';
 import { sortedModelVersions } from './_versions';
+import { checkVllmInstances, renderVllmEngineArgs, RenderedVllmEngineArgs } from './_vllm-engine-args';
 import { ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
+import { VllmEngineArgs } from './vllm-engine-args';
 import { propError } from '../_errors';
 import { keyedMemo } from '../_memo';
 import { checkDnsSubdomain, checkMetadata, checkSecretKey } from '../_names';
@@ -224,6 +226,14 @@ export interface TritonModelProps extends TritonModelConfigProps {
    * @default - unknown: the model is left out of the budget check
    */
   readonly gpuMemoryPerInstance?: Size;
+  /**
+   * vLLM's engine arguments of a `ModelPlatform.VLLM` model, rendered to the `model.json` the vllm backend reads from
+   * each served version folder: kept in the repository's ConfigMap and mounted there, or, for a repository Triton
+   * reads from the store (`fromS3Native`, `fromGcs`), listed in `configFiles` to publish. Not with
+   * `fromPersistentVolumeClaim`, whose version folders are read-only mounts: keep model.json in the claim.
+   * @default - model.json comes with the artifacts
+   */
+  readonly vllmEngineArgs?: VllmEngineArgs;
 }
 
 /** A model in a TritonModelRepo. */
@@ -238,6 +248,10 @@ export class TritonModel {
   public readonly servedVersions: number[];
   /** GPU memory of one instance, when stated. */
   public readonly gpuMemoryPerInstance?: Size;
+  /** The `model.json` each served version folder holds, when `vllmEngineArgs` were given. */
+  public readonly vllmModelJson?: string;
+  /** What the Triton workloads check of the engine arguments against the server's GPUs. @internal */
+  public readonly _vllm?: RenderedVllmEngineArgs;
 
   public constructor(given: TritonModelProps) {
     this.config = new TritonModelConfig(given);
@@ -265,6 +279,16 @@ export class TritonModel {
       }
     }
     this.gpuMemoryPerInstance = props.gpuMemoryPerInstance;
+    if (props.vllmEngineArgs !== undefined) {
+      const where = `model[${props.name}]`;
+      if (this.config.platform._runtime !== 'vllm') {
+        throw propError(`${where}.vllmEngineArgs`, 'set only on a model of the vllm backend (ModelPlatform.VLLM), which reads them from model.json',
+          this.config.platform._name, 'leave it unset');
+      }
+      this._vllm = renderVllmEngineArgs(where, props.vllmEngineArgs);
+      checkVllmInstances(where, this._vllm, props.instanceGroups, props.parameters);
+      this.vllmModelJson = this._vllm.json;
+    }
   }
 
   /** Whether this is an ensemble (no instances, no artifacts). */
@@ -397,14 +421,19 @@ export class TritonModelRepo extends Construct {
       throw propError('name', 'unique within the repository (one folder per model)', props.name, 'rename one of the models');
     }
     const model = new TritonModel(props);
+    if (model.vllmModelJson !== undefined && this.artifacts._kind === ArtifactKind.PVC) {
+      throw propError(`model[${model.name}].vllmEngineArgs`, 'unset with ModelArtifactSource.fromPersistentVolumeClaim: the version folders are read-only mounts of the claim, ' +
+        'where the kubelet cannot add model.json', 'set', 'write vllmModelJson into the claim as <model>/<version>/model.json, or copy the artifacts with fromS3');
+    }
     const entries: Record<string, string> = { [`${model.name}.pbtxt`]: model.config.toPbtxt() };
+    if (model.vllmModelJson !== undefined) entries[vllmKey(model.name)] = model.vllmModelJson;
     for (const f of model.config.labelFiles) {
       if (f.labels) entries[labelKey(model.name, f.fileName)] = f.labels.join('\n') + '\n';
     }
     for (const key of Object.keys(entries)) {
       if (key in this.data) throw propError(`model[${model.name}]`, 'ConfigMap keys that no other model uses', key, 'rename the model or its label file');
       // The apiserver's limit on ConfigMap keys (names and file names are already limited to [-._a-zA-Z0-9]).
-      if (key.length > 253) throw propError(`model[${model.name}]`, 'ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>--<label file>)', key, 'shorten the model or label file name');
+      if (key.length > 253) throw propError(`model[${model.name}]`, 'ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>.model.json, <model>--<label file>)', key, 'shorten the model or label file name');
     }
     for (const [key, value] of Object.entries(entries)) {
       this.data[key] = value;
@@ -426,12 +455,14 @@ export class TritonModelRepo extends Construct {
 
   /**
    * The files the repository renders, keyed by their path in the repository: each model's `<model>/config.pbtxt`,
-   * and the label files of outputs given inline `labels` (`<model>/labels.txt`).
+   * the label files of outputs given inline `labels` (`<model>/labels.txt`), and a vLLM model's `model.json` in each
+   * served version folder (`<model>/<version>/model.json`) when it has `vllmEngineArgs`.
    */
   public get configFiles(): Record<string, string> {
     return Object.fromEntries(this._models.flatMap((m) => [
       [`${m.name}/config.pbtxt`, this.data[`${m.name}.pbtxt`]],
       ...m.config.labelFiles.filter((f) => f.labels).map((f) => [`${m.name}/${f.fileName}`, this.data[labelKey(m.name, f.fileName)]]),
+      ...(m.vllmModelJson === undefined ? [] : m.servedVersions.map((v) => [`${m.name}/${v}/model.json`, m.vllmModelJson])),
     ]));
   }
 
@@ -498,6 +529,10 @@ export class TritonModelRepo extends Construct {
       for (const v of model.servedVersions) {
         if (model.isEnsemble) mounts.push({ name: 'ensemble-version', mountPath: `${dir}/${v}`, readOnly: true });
         else artifact(String(v), `v${v}`, 'mirror');
+        // Over the copied folder (emptyDir): the runtime adds the mount point after the init containers copied it.
+        if (model.vllmModelJson !== undefined) {
+          mounts.push({ name: 'model-configs', mountPath: `${dir}/${v}/model.json`, subPath: vllmKey(model.name), readOnly: true });
+        }
       }
     }
     // The store's CA for the copies, when there are any: a volume nothing mounts is refused by Knative.
@@ -680,6 +715,11 @@ function sameDims(a: number[], b: number[]): boolean {
 
 function labelKey(model: string, file: string): string {
   return `${model}--${file}`;
+}
+
+/** The ConfigMap key of a vLLM model's `model.json`. */
+function vllmKey(model: string): string {
+  return `${model}.model.json`;
 }
 
 /**

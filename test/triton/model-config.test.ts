@@ -579,7 +579,7 @@ describe('TritonModelConfig', () => {
     });
     expect(llm({ maxBatchSize: 8 })).toThrow("'model[llama].maxBatchSize' must be 0 or unset with the vllm backend: its auto-complete sets 0 and refuses more, " +
       'and a config loaded as written with a batch dimension fails every request (the prompt reaches the backend as an array), got 8: leave it unset: ' +
-      'vLLM batches requests itself (max_num_seqs in model.json)');
+      'vLLM batches requests itself (vllmEngineArgs.maxNumSeqs)');
     expect(llm({ platform: ModelPlatform.custom('vllm'), maxBatchSize: 1, inputs: undefined, outputs: undefined })).toThrow(/'model\[llama\]\.maxBatchSize' must be 0 or unset/);
     expect(llm({ maxBatchSize: 0 })).not.toThrow();
     expect(llm({})).not.toThrow();

@@ -551,7 +551,7 @@ describe('TritonServer', () => {
         synthApp(server({ image: VLLM_IMAGE, gpuCount, autoscaling: { queueTime: false } }, [model]).app);
       expect(on(4)).toThrow("'model[llama].instanceGroups' must be set for a vLLM model on a server of 4 GPUs, GPU groups with their gpus: Triton puts a KIND_GPU " +
         'instance on each GPU otherwise, which the vllm backend refuses when model.json sets tensor_parallel_size or pipeline_parallel_size above 1, and which loads ' +
-        "a copy of the model per GPU otherwise, got 'unset': give [{ kind: InstanceGroupKind.MODEL }] for one engine over the 4 GPUs (tensor_parallel_size 4 in model.json), " +
+        "a copy of the model per GPU otherwise, got 'unset': give [{ kind: InstanceGroupKind.MODEL }] for one engine over the 4 GPUs (vllmEngineArgs.tensorParallelSize 4), " +
         'or KIND_GPU groups that list their gpus for an engine per GPU');
       // A GPU (or AUTO, or kind-less) group without gpus does the same as no group.
       for (const group of [{ count: 1 }, { kind: InstanceGroupKind.AUTO }, { kind: InstanceGroupKind.GPU, count: 2 }]) {

@@ -1,0 +1,104 @@
+/** The weights' data type vLLM computes in (`dtype`). */
+export enum VllmDtype {
+  /** From the model's config: FP16 for FP32 and FP16 weights, BF16 for BF16 ones. */
+  AUTO = 'auto',
+  /** FP16 (`half`). */
+  HALF = 'half',
+  /** FP16. */
+  FLOAT16 = 'float16',
+  /** BF16: needs compute capability 8.0 or higher (A100, L4, H100 and later). */
+  BFLOAT16 = 'bfloat16',
+  /** FP32 (`float`). */
+  FLOAT = 'float',
+  /** FP32. */
+  FLOAT32 = 'float32',
+}
+
+/**
+ * vLLM's engine arguments for a model of the vllm backend (`ModelPlatform.VLLM`): the repository renders them to
+ * `model.json` in each served version folder, where the backend reads them (`AsyncEngineArgs(**model.json)`, so a
+ * key vLLM does not know fails the load). The typed props are the ones stable across vLLM releases; any other
+ * engine argument goes in `additionalArgs`.
+ */
+export interface VllmEngineArgs {
+  /**
+   * The model: a Hugging Face id (`facebook/opt-125m`, downloaded when the model loads, into `$HOME`, which is
+   * `/tmp` on a read-only root: size `tmpSize` or mount a volume and point `HF_HOME` at it), or an absolute path in
+   * the Triton container, such as a folder of weights copied with the version folder
+   * (`/models/llama/1/weights` for model `llama` version 1 of a repository mounted at `/models`).
+   */
+  readonly model: string;
+  /**
+   * Data type of the weights and activations.
+   * @default VllmDtype.AUTO (vLLM's default)
+   */
+  readonly dtype?: VllmDtype;
+  /**
+   * GPUs one engine shards each layer over (`tensor_parallel_size`). Above 1 (or with `pipelineParallelSize`), the
+   * model takes `InstanceGroupKind.MODEL` instances: the backend refuses KIND_GPU ones for several GPUs.
+   * @default 1
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * Pipeline stages one engine spreads the layers over (`pipeline_parallel_size`); an engine takes
+   * tensorParallelSize × pipelineParallelSize GPUs.
+   * @default 1
+   */
+  readonly pipelineParallelSize?: number;
+  /**
+   * Share of each GPU's memory one engine takes for weights, activations and KV cache (`gpu_memory_utilization`),
+   * above 0 and at most 1. The engines on one GPU must fit together: two KIND_GPU instances on a GPU need at most
+   * 0.5 each.
+   * @default 0.9 (vLLM's default)
+   */
+  readonly gpuMemoryUtilization?: number;
+  /**
+   * Longest context, prompt and output together, in tokens (`max_model_len`).
+   * @default - the model's own
+   */
+  readonly maxModelLen?: number;
+  /**
+   * Sequences one engine runs at once (`max_num_seqs`): the concurrency to size Knative's `containerConcurrency`
+   * to, per instance.
+   * @default - vLLM's default for the GPU
+   */
+  readonly maxNumSeqs?: number;
+  /**
+   * Tokens one engine step processes (`max_num_batched_tokens`).
+   * @default - vLLM's default
+   */
+  readonly maxNumBatchedTokens?: number;
+  /**
+   * Quantization method of the weights (`quantization`), such as `awq`, `gptq` or `fp8`.
+   * @default - from the model's config (pre-quantized weights need none)
+   */
+  readonly quantization?: string;
+  /**
+   * Run in eager mode, without CUDA graphs (`enforce_eager`): a faster load, slower generation.
+   * @default false
+   */
+  readonly enforceEager?: boolean;
+  /**
+   * Reuse the KV cache of shared prompt prefixes (`enable_prefix_caching`).
+   * @default - vLLM's default
+   */
+  readonly enablePrefixCaching?: boolean;
+  /**
+   * Run the Python code a Hugging Face model repository ships (`trust_remote_code`): code from the model's
+   * publisher runs in the Triton container.
+   * @default false
+   */
+  readonly trustRemoteCode?: boolean;
+  /**
+   * Seed of the engine's sampling (`seed`).
+   * @default - vLLM's default
+   */
+  readonly seed?: number;
+  /**
+   * Any other engine argument, by its snake_case name (`{ kv_cache_dtype: 'fp8', enable_lora: true }`), written as
+   * given after the typed ones. A key a typed prop writes is refused. `enable_lora` needs `multi_lora.json` in the
+   * version folder, with the artifacts.
+   * @default - none
+   */
+  readonly additionalArgs?: { [key: string]: any };
+}

@@ -1,0 +1,227 @@
+import { Chart, Size, Testing } from 'cdk8s';
+import { PersistentVolumeClaim } from 'cdk8s-plus-27';
+import { minioRepo, RESNET50, VLLM } from './_fixtures';
+import {
+  InstanceGroupKind, ModelArtifactSource, ModelVersionPolicy, TritonKnativeService, TritonModelProps, TritonModelRepo, TritonServer, VllmDtype,
+  VllmEngineArgs,
+} from '../../src';
+import { oneOf, synthApp } from '../_helpers/manifests';
+
+const chart = () => new Chart(Testing.app(), 'test', { namespace: 'ml' });
+const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
+
+/** The vLLM fixture with engine arguments (and any other props). */
+const llama = (args: VllmEngineArgs, extra: Partial<TritonModelProps> = {}): TritonModelProps => ({ ...VLLM, vllmEngineArgs: args, ...extra });
+
+/** The model.json the repository renders for `args`, parsed. */
+const engineArgsOf = (args: VllmEngineArgs, extra: Partial<TritonModelProps> = {}) => {
+  const repo = minioRepo(chart(), [llama(args, extra)]);
+  return JSON.parse(repo.findModel('llama')!.vllmModelJson!);
+};
+
+describe('VllmEngineArgs', () => {
+  test('renders model.json: the typed props by their engine argument names in a fixed order, then additionalArgs by key', () => {
+    const repo = minioRepo(chart(), [llama({
+      additionalArgs: { kv_cache_dtype: 'fp8', compilation_config: { level: 3 }, disable_log_stats: false },
+      seed: 7,
+      trustRemoteCode: false,
+      enablePrefixCaching: true,
+      enforceEager: true,
+      quantization: 'awq',
+      maxNumBatchedTokens: 8192,
+      maxNumSeqs: 64,
+      maxModelLen: 4096,
+      gpuMemoryUtilization: 0.85,
+      pipelineParallelSize: 1,
+      tensorParallelSize: 1,
+      dtype: VllmDtype.BFLOAT16,
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+    })]);
+    const json = repo.findModel('llama')!.vllmModelJson!;
+    expect(json.endsWith('}\n')).toBe(true);
+    expect(Object.keys(JSON.parse(json))).toEqual([
+      'model', 'dtype', 'tensor_parallel_size', 'pipeline_parallel_size', 'gpu_memory_utilization', 'max_model_len', 'max_num_seqs',
+      'max_num_batched_tokens', 'quantization', 'enforce_eager', 'enable_prefix_caching', 'trust_remote_code', 'seed',
+      'compilation_config', 'disable_log_stats', 'kv_cache_dtype',
+    ]);
+    expect(JSON.parse(json)).toMatchObject({
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      dtype: 'bfloat16',
+      gpu_memory_utilization: 0.85,
+      max_model_len: 4096,
+      quantization: 'awq',
+      enforce_eager: true,
+      trust_remote_code: false,
+      seed: 7,
+      compilation_config: { level: 3 },
+      kv_cache_dtype: 'fp8',
+    });
+  });
+
+  test('writes only what is given: vLLM keeps its own defaults for the rest', () => {
+    expect(engineArgsOf({ model: 'facebook/opt-125m' })).toEqual({ model: 'facebook/opt-125m' });
+    expect(engineArgsOf({ model: 'gpt2', gpuMemoryUtilization: 1 })).toEqual({ model: 'gpt2', gpu_memory_utilization: 1 });
+  });
+
+  test('the model is a Hugging Face id or an absolute path; a relative path would resolve from vLLM\'s working directory', () => {
+    expect(engineArgsOf({ model: '/models/llama/1/weights' }).model).toBe('/models/llama/1/weights');
+    expect(() => engineArgsOf({ model: './weights' })).toThrow("'model[llama].vllmEngineArgs.model' must be a Hugging Face id ('org/name') or an absolute path " +
+      "in the Triton container, without whitespace, '.' or '..' segments, got './weights': vLLM resolves a relative path from its working directory, not the " +
+      'version folder: give the absolute path');
+    for (const bad of ['', 'org/name/extra', 'org/my model', '/models/../secrets', '/models/./llama', 'a/..b', '-org/name']) {
+      expect(() => engineArgsOf({ model: bad })).toThrow(/'model\[llama\]\.vllmEngineArgs\.model' must be a Hugging Face id/);
+    }
+    expect(() => engineArgsOf({} as VllmEngineArgs)).toThrow("'model[llama].vllmEngineArgs.model' must be a Hugging Face id ('org/name') or an absolute path " +
+      "in the Triton container, without whitespace, '.' or '..' segments, got undefined");
+  });
+
+  test.each([
+    [{ tensorParallelSize: 0 }, "'model[llama].vllmEngineArgs.tensorParallelSize' must be an integer >= 1, got 0"],
+    [{ pipelineParallelSize: 1.5 }, "'model[llama].vllmEngineArgs.pipelineParallelSize' must be an integer >= 1, got 1.5"],
+    [{ gpuMemoryUtilization: 0 }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got 0: e.g. 0.9 for 90 %"],
+    [{ gpuMemoryUtilization: 90 }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got 90"],
+    [{ gpuMemoryUtilization: NaN }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got null"],
+    [{ maxModelLen: 0 }, "'model[llama].vllmEngineArgs.maxModelLen' must be an integer >= 1, got 0"],
+    [{ maxNumSeqs: -1 }, "'model[llama].vllmEngineArgs.maxNumSeqs' must be an integer >= 1, got -1"],
+    [{ maxNumBatchedTokens: 2 ** 40 }, "'model[llama].vllmEngineArgs.maxNumBatchedTokens' must be an integer between 1 and 2147483647 (an int32 field)"],
+    [{ seed: -1 }, "'model[llama].vllmEngineArgs.seed' must be an integer >= 0, got -1"],
+    [{ dtype: 'fp16' as VllmDtype }, "'model[llama].vllmEngineArgs.dtype' must be one of auto, half, float16, bfloat16, float, float32, got 'fp16': use a VllmDtype value"],
+    [{ quantization: 'AWQ' }, "'model[llama].vllmEngineArgs.quantization' must be a quantization method's name in lowercase, such as 'awq', 'gptq' or 'fp8', got 'AWQ'"],
+    [{ enforceEager: 'true' as unknown as boolean }, "'model[llama].vllmEngineArgs.enforceEager' must be true or false, got 'true'"],
+  ])('refuses %j', (bad, message) => {
+    expect(() => engineArgsOf({ model: 'gpt2', ...bad })).toThrow(message);
+  });
+
+  test('additionalArgs: snake_case engine arguments other than the typed ones, with JSON values', () => {
+    expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { tensor_parallel_size: 2 } })).toThrow(
+      "'model[llama].vllmEngineArgs.additionalArgs' must be free of the engine arguments the typed props write, got 'tensor_parallel_size': use 'tensorParallelSize'");
+    expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { 'kv-cache-dtype': 'fp8' } })).toThrow(
+      "'model[llama].vllmEngineArgs.additionalArgs' must be keyed by engine argument names in snake_case, as AsyncEngineArgs takes them ('kv_cache_dtype'), " +
+      "got 'kv-cache-dtype': use 'kv_cache_dtype'");
+    expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { kvCacheDtype: 'fp8' } })).toThrow(/keyed by engine argument names in snake_case.*got 'kvCacheDtype'$/);
+    expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { swap_space: undefined } })).toThrow(
+      "'model[llama].vllmEngineArgs.additionalArgs.swap_space' must be a JSON value: a string, a finite number, a boolean, null, or a list or object of them, " +
+      "got undefined: leave the key out for vLLM's default");
+    expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { hf_overrides: { rope: [1, Infinity] } } })).toThrow(/additionalArgs\.hf_overrides' must be a JSON value/);
+    expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { tokenizer: () => 'x' } })).toThrow(/additionalArgs\.tokenizer' must be a JSON value.*got a function/);
+    expect(engineArgsOf({ model: 'gpt2', additionalArgs: { limit_mm_per_prompt: { image: 2 }, served_model_name: ['a', 'b'], tokenizer: null } })).toEqual({
+      model: 'gpt2', limit_mm_per_prompt: { image: 2 }, served_model_name: ['a', 'b'], tokenizer: null,
+    });
+  });
+
+  test('only a model of the vllm backend takes them', () => {
+    expect(() => minioRepo(chart(), [{ ...RESNET50, vllmEngineArgs: { model: 'gpt2' } }])).toThrow(
+      "'model[resnet50].vllmEngineArgs' must be set only on a model of the vllm backend (ModelPlatform.VLLM), which reads them from model.json, " +
+      "got 'pytorch_libtorch': leave it unset");
+  });
+
+  describe('instances the vllm backend accepts for the engine', () => {
+    test('an engine over several GPUs takes KIND_MODEL instances: Triton\'s default and KIND_GPU groups are refused', () => {
+      const args = { model: 'gpt2', tensorParallelSize: 2, pipelineParallelSize: 2 };
+      const message = "'model[llama].instanceGroups' must be KIND_MODEL groups for an engine over 4 GPUs (tensor × pipeline parallel size): the vllm backend " +
+        "refuses a KIND_GPU instance of several GPUs, and Triton's default is a KIND_GPU instance per GPU";
+      expect(() => engineArgsOf(args, { instanceGroups: undefined })).toThrow(`${message}, got 'unset': give instanceGroups: [{ kind: InstanceGroupKind.MODEL }]`);
+      expect(() => engineArgsOf(args, { instanceGroups: [{ kind: InstanceGroupKind.MODEL }, { count: 1, gpus: [0] }] })).toThrow(`${message}, got ["KIND_MODEL","KIND_GPU"]`);
+      expect(engineArgsOf(args, { instanceGroups: [{ kind: InstanceGroupKind.MODEL }] }).tensor_parallel_size).toBe(2);
+      // One GPU per engine: KIND_GPU instances are fine.
+      expect(() => engineArgsOf({ model: 'gpt2' }, { instanceGroups: undefined })).not.toThrow();
+    });
+
+    test('GPU_DEVICE_IDS of KIND_MODEL instances lists distinct GPUs, one per GPU of an engine over several', () => {
+      const withIds = (ids: string, tensorParallelSize = 2) => () => engineArgsOf({ model: 'gpt2', tensorParallelSize }, { parameters: { GPU_DEVICE_IDS: ids } });
+      expect(withIds('2, 3')).not.toThrow();
+      expect(withIds('0,1,2')).toThrow("'model[llama].parameters.GPU_DEVICE_IDS' must be a comma-separated list of distinct GPU indices, 2: one per GPU of the engine " +
+        "(tensor × pipeline parallel size), as the vllm backend takes it, got '0,1,2'");
+      expect(withIds('1,1')).toThrow(/GPU_DEVICE_IDS' must be a comma-separated list of distinct GPU indices, 2: .*got '1,1'/);
+      expect(withIds('0;1')).toThrow(/got '0;1'/);
+      // An engine of one GPU takes the first of them, as the backend does.
+      expect(withIds('1,0', 1)).not.toThrow();
+      expect(withIds('a', 1)).toThrow("'model[llama].parameters.GPU_DEVICE_IDS' must be a comma-separated list of distinct GPU indices, as the vllm backend takes it, got 'a'");
+    });
+  });
+
+  describe('in the repository', () => {
+    test('model.json sits in each served version folder, from the ConfigMap, over the copied folder', () => {
+      const c = chart();
+      const repo = minioRepo(c, [llama({ model: '/models/llama/2/weights' }, { versions: [1, 2], versionPolicy: ModelVersionPolicy.all() })]);
+      new TritonServer(c, 'triton', { repository: repo, image: VLLM_IMAGE, autoscaling: { queueTime: false } });
+      const objects = synthApp(c.node.root as any);
+      const cm = oneOf(objects, 'v1', 'ConfigMap');
+      expect(cm.data['llama.model.json']).toBe('{\n  "model": "/models/llama/2/weights"\n}\n');
+      const pod = oneOf(objects, 'apps/v1', 'Deployment').spec.template.spec;
+      const triton = pod.containers.find((x: any) => x.name === 'tritonserver');
+      const mounts = triton.volumeMounts.filter((m: any) => m.subPath === 'llama.model.json');
+      expect(mounts).toEqual([1, 2].map((v) => ({ name: 'model-configs', mountPath: `/models/llama/${v}/model.json`, subPath: 'llama.model.json', readOnly: true })));
+      // The folders themselves are copied by init containers, into the emptyDir the mounts go over.
+      expect(pod.initContainers.map((x: any) => x.name)).toEqual(expect.arrayContaining(['fetch-llama-v1', 'fetch-llama-v2']));
+      expect(repo.configFiles).toEqual({
+        'llama/config.pbtxt': cm.data['llama.pbtxt'],
+        'llama/1/model.json': cm.data['llama.model.json'],
+        'llama/2/model.json': cm.data['llama.model.json'],
+      });
+    });
+
+    test('changed engine arguments change the config hash, so the pods roll', () => {
+      const hash = (args: VllmEngineArgs) => minioRepo(chart(), [llama(args)]).configHash;
+      expect(hash({ model: 'gpt2', maxNumSeqs: 64 })).toBe(hash({ model: 'gpt2', maxNumSeqs: 64 }));
+      expect(hash({ model: 'gpt2', maxNumSeqs: 64 })).not.toBe(hash({ model: 'gpt2', maxNumSeqs: 128 }));
+    });
+
+    test('a repository Triton reads from the store lists model.json to publish', () => {
+      const repo = new TritonModelRepo(chart(), 'repo', {
+        artifacts: ModelArtifactSource.fromGcs({ bucket: 'ml-models', prefix: 'triton' }),
+        models: [llama({ model: 'facebook/opt-125m' })],
+      });
+      expect(repo.configFiles['llama/1/model.json']).toBe('{\n  "model": "facebook/opt-125m"\n}\n');
+    });
+
+    test('not on a claim, whose version folders are read-only mounts', () => {
+      const c = chart();
+      const claim = new PersistentVolumeClaim(c, 'claim', { storage: Size.gibibytes(50) });
+      expect(() => new TritonModelRepo(c, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [llama({ model: 'gpt2' })] })).toThrow(
+        "'model[llama].vllmEngineArgs' must be unset with ModelArtifactSource.fromPersistentVolumeClaim: the version folders are read-only mounts of the claim, " +
+        "where the kubelet cannot add model.json, got 'set': write vllmModelJson into the claim as <model>/<version>/model.json, or copy the artifacts with fromS3");
+    });
+  });
+
+  describe('against the server\'s GPUs', () => {
+    const serve = (gpuCount: number, model: TritonModelProps) => () => {
+      const c = chart();
+      new TritonServer(c, 'triton', { repository: minioRepo(c, [model]), image: VLLM_IMAGE, gpuCount, autoscaling: { queueTime: false } });
+      return synthApp(c.node.root as any);
+    };
+
+    test('an engine takes at most the server\'s GPUs', () => {
+      expect(serve(2, llama({ model: 'gpt2', tensorParallelSize: 4 }))).toThrow(
+        "'model[llama].vllmEngineArgs' must be an engine over at most the server's 2 GPUs (tensor × pipeline parallel size), got 4: " +
+        'raise gpuCount to 4, or lower tensorParallelSize or pipelineParallelSize');
+      expect(serve(4, llama({ model: 'gpt2', tensorParallelSize: 4 }))).not.toThrow();
+      expect(serve(4, llama({ model: 'gpt2', tensorParallelSize: 2 }, { parameters: { GPU_DEVICE_IDS: '2,4' } }))).toThrow(
+        "'model[llama].parameters.GPU_DEVICE_IDS' must be GPU indices below the server's gpuCount (4); the container sees GPUs 0..3, got '2,4': " +
+        'raise gpuCount to 5, or name GPUs the server gets');
+    });
+
+    test('the engines on one GPU fit in its memory together', () => {
+      const twoOnGpu0 = { instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }] };
+      expect(serve(1, llama({ model: 'gpt2' }, twoOnGpu0))).toThrow(
+        "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be at most 0.5 with 2 engines on GPU 0: each takes that share of the GPU's memory, " +
+        'and vLLM fails to start an engine when less is free, got 0.9: lower gpuMemoryUtilization to 0.45, or place fewer instances on GPU 0');
+      expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 0.45 }, twoOnGpu0))).not.toThrow();
+      // KIND_MODEL instances of one GPU all land on GPU 0 (or the first of GPU_DEVICE_IDS).
+      const twoEngines = { instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 2 }] };
+      expect(serve(2, llama({ model: 'gpt2', gpuMemoryUtilization: 0.6 }, twoEngines))).toThrow(/at most 0.5 with 2 engines on GPU 0/);
+      expect(serve(2, llama({ model: 'gpt2', gpuMemoryUtilization: 0.6 }, {
+        instanceGroups: [{ kind: InstanceGroupKind.MODEL }, { kind: InstanceGroupKind.GPU, gpus: [1] }], parameters: { GPU_DEVICE_IDS: '1' },
+      }))).toThrow(/at most 0.5 with 2 engines on GPU 1/);
+      expect(serve(2, llama({ model: 'gpt2' }, { instanceGroups: [{ kind: InstanceGroupKind.GPU, gpus: [0, 1] }] }))).not.toThrow();
+    });
+
+    test('a TritonKnativeService checks the same', () => {
+      const c = chart();
+      new TritonKnativeService(c, 'llm', {
+        repository: minioRepo(c, [llama({ model: 'gpt2', tensorParallelSize: 2 })]), image: VLLM_IMAGE, containerConcurrency: 64, target: 32,
+      });
+      expect(() => synthApp(c.node.root as any)).toThrow(/'model\[llama\]\.vllmEngineArgs' must be an engine over at most the server's 1 GPU \(tensor × pipeline parallel size\), got 2/);
+    });
+  });
+});
