@@ -8,6 +8,7 @@ import { IConstruct } from 'constructs';
 import { isGpuGroup } from './_repo-parts';
 import { gpuDeviceIds, RenderedVllmEngineArgs } from './_vllm-engine-args';
 import { InstanceGroupKind } from './model-config';
+import { VllmDtype } from './vllm-engine-args';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonWorkloadProps } from './triton-workload';
 import { otherClusterError } from '../_cluster-scope';
@@ -97,6 +98,7 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
   errors.push(...checkImageBackends(models, pod.image));
   errors.push(...checkImageComputeCapability(pod.image, props.nodePool?.products ?? []));
   errors.push(...checkPlanComputeCapabilities(models, props.nodePool?.products ?? []));
+  errors.push(...checkVllmDtype(models, props.nodePool?.products ?? []));
   return errors;
 }
 
@@ -204,6 +206,15 @@ function checkPlanComputeCapabilities(models: readonly TritonModel[], products: 
   return errors;
 }
 
+/** vLLM models computing in bfloat16 on GPUs older than Ampere (8.0), where their compute capability is known: vLLM refuses to start. */
+function checkVllmDtype(models: readonly TritonModel[], products: readonly GpuProduct[]): string[] {
+  const old = withComputeCapability(products).filter((p) => ccValue(p.computeCapability) < ccValue('8.0'));
+  if (old.length === 0) return [];
+  return models.filter((m) => m._vllm?.dtype === VllmDtype.BFLOAT16).map((m) =>
+    propError(`model[${m.name}].vllmEngineArgs.dtype`, `not bfloat16 on GPUs of compute capability below 8.0 (${old.map((p) => `${p.label} ${p.computeCapability}`).join(', ')}): ` +
+      'vLLM refuses to start an engine in bfloat16 there', m._vllm!.dtype, 'use VllmDtype.FLOAT16, or place the pods on Ampere or newer GPUs').message);
+}
+
 /**
  * What the pods of a Triton workload could not do on other node pools (a Karmada placement's targets): fit the
  * models in a pool's GPU memory, run the image on its GPUs' compute capability, see more than one MIG slice; and,
@@ -222,6 +233,7 @@ export function tritonPoolChecks(props: TritonWorkloadProps, pod: ResolvedPod): 
           'unknown', "state the target pool's products on its GpuNodePool factory, e.g. products: [GpuProduct.of('<gpu.product label>', Size.gibibytes(<memory>))]").message]
         : [];
       errors.push(...checkImageComputeCapability(pod.image, pool.products ?? []));
+      errors.push(...checkVllmDtype(props.repository.models, pool.products ?? []));
       const slice = migSliceOf(onPool);
       if (slice !== undefined && pod.gpuCount > 1) {
         errors.push(propError('gpuCount', `1 on a pool of MIG slices (${slice}): a CUDA process sees a single MIG device`, pod.gpuCount,

@@ -14,6 +14,8 @@ export interface RenderedVllmEngineArgs {
   readonly worldSize: number;
   /** Share of each of its GPUs' memory one engine takes. */
   readonly gpuMemoryUtilization: number;
+  /** The data type, when given. */
+  readonly dtype?: VllmDtype;
 }
 
 /** vLLM's `gpu_memory_utilization` when model.json leaves it out. */
@@ -80,6 +82,7 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
     json: JSON.stringify(out, null, 2) + '\n',
     worldSize: (args.tensorParallelSize ?? 1) * (args.pipelineParallelSize ?? 1),
     gpuMemoryUtilization: utilization ?? VLLM_DEFAULT_GPU_MEMORY_UTILIZATION,
+    dtype: args.dtype,
   };
 }
 

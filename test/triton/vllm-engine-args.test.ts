@@ -2,7 +2,7 @@ import { Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim } from 'cdk8s-plus-27';
 import { minioRepo, RESNET50, VLLM } from './_fixtures';
 import {
-  InstanceGroupKind, ModelArtifactSource, ModelVersionPolicy, TritonKnativeService, TritonModelProps, TritonModelRepo, TritonServer, VllmDtype,
+  GpuNodePool, GpuProduct, InstanceGroupKind, ModelArtifactSource, ModelVersionPolicy, TritonKnativeService, TritonModelProps, TritonModelRepo, TritonServer, VllmDtype,
   VllmEngineArgs,
 } from '../../src';
 import { oneOf, synthApp } from '../_helpers/manifests';
@@ -214,6 +214,21 @@ describe('VllmEngineArgs', () => {
         instanceGroups: [{ kind: InstanceGroupKind.MODEL }, { kind: InstanceGroupKind.GPU, gpus: [1] }], parameters: { GPU_DEVICE_IDS: '1' },
       }))).toThrow(/at most 0.5 with 2 engines on GPU 1/);
       expect(serve(2, llama({ model: 'gpt2' }, { instanceGroups: [{ kind: InstanceGroupKind.GPU, gpus: [0, 1] }] }))).not.toThrow();
+    });
+
+    test('bfloat16 only on GPUs of compute capability 8.0 or later, where the pool names them', () => {
+      const on = (products: GpuProduct[], dtype: VllmDtype) => () => {
+        const c = chart();
+        new TritonServer(c, 'triton', {
+          repository: minioRepo(c, [llama({ model: 'gpt2', dtype })]), image: VLLM_IMAGE, nodePool: GpuNodePool.nvidia({ products }), autoscaling: { queueTime: false },
+        });
+        return synthApp(c.node.root as any);
+      };
+      expect(on([GpuProduct.L4, GpuProduct.T4], VllmDtype.BFLOAT16)).toThrow(
+        "'model[llama].vllmEngineArgs.dtype' must be not bfloat16 on GPUs of compute capability below 8.0 (Tesla-T4 7.5): vLLM refuses to start an engine in " +
+        "bfloat16 there, got 'bfloat16': use VllmDtype.FLOAT16, or place the pods on Ampere or newer GPUs");
+      expect(on([GpuProduct.T4], VllmDtype.FLOAT16)).not.toThrow();
+      expect(on([GpuProduct.L4, GpuProduct.A100_SXM4_80GB], VllmDtype.BFLOAT16)).not.toThrow();
     });
 
     test('a TritonKnativeService checks the same', () => {
