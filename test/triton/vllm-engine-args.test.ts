@@ -2,8 +2,8 @@ import { Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim } from 'cdk8s-plus-27';
 import { minioRepo, RESNET50, VLLM } from './_fixtures';
 import {
-  GpuNodePool, GpuProduct, InstanceGroupKind, ModelArtifactSource, ModelVersionPolicy, TritonKnativeService, TritonModelProps, TritonModelRepo, TritonServer, VllmDtype,
-  VllmEngineArgs,
+  GpuNodePool, GpuProduct, InstanceGroupKind, ModelArtifactSource, ModelVersionPolicy, TritonKnativeService, TritonModelProps, TritonModelRepo,
+  TritonServer, VllmDtype, VllmEngineArgs,
 } from '../../src';
 import { oneOf, synthApp } from '../_helpers/manifests';
 
