@@ -7,9 +7,11 @@ export function propError(prop: string, expected: string, got: unknown, fix?: st
   return new Error(`'${prop}' must be ${expected}, got ${shown}${fix ? `: ${fix}` : ''}`);
 }
 
-/** `value` as JSON, or, for a function or what JSON cannot write (a construct, a cycle), what it is. */
+/** `value` as JSON, or, for a function, a number JSON cannot write or an object it cannot (a construct, a cycle), what it is. */
 function shownValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
+  // JSON writes NaN and the infinities as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

@@ -6,7 +6,7 @@
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { isGpuGroup } from './_repo-parts';
-import { gpuDeviceIds, RenderedVllmEngineArgs } from './_vllm-engine-args';
+import { RenderedVllmEngineArgs, VLLM_DEFAULT_GPU_MEMORY_UTILIZATION, vllmEngineGpus, vllmEnginesOnGpu } from './_vllm-engine-args';
 import { InstanceGroupKind } from './model-config';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonWorkloadProps } from './triton-workload';
@@ -245,29 +245,51 @@ export function tritonPoolChecks(props: TritonWorkloadProps, pod: ResolvedPod): 
   };
 }
 
+/**
+ * The GPU memory budget: on each GPU, the instances of the models that state `gpuMemoryPerInstance`, the vLLM engines
+ * placed there (each `gpu_memory_utilization` of the GPU's whole memory) and `gpuMemoryOverhead` within the GPU's
+ * memory. Without the GPU's memory, the stated footprints fail, and the vLLM engines' shares must stay below 1.
+ */
 function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] {
   const gpuCount = pod.gpuCount;
-  const sized = props.repository.models.filter((m) => m.gpuMemoryPerInstance && !m.isEnsemble);
-  if (sized.length === 0) return [];
+  const models = props.repository.models;
+  const sized = models.filter((m) => m.gpuMemoryPerInstance && !m.isEnsemble);
+  const engines = models.filter((m) => m._vllm);
+  if (sized.length === 0 && engines.length === 0) return [];
   const memory = gpuMemoryOf(props, pod);
   if (!memory) {
+    if (sized.length === 0) return checkVllmShares(engines, gpuCount);
     return [propError('gpuMemory', 'known to check the GPU memory the models state (gpuMemoryPerInstance)', 'unknown',
       "set gpuMemory, request a MIG slice (GpuResource.mig), or state the node pool's GPUs (products on its GpuNodePool factory; gke() takes them from accelerators, eks() from gpuNames that each name one GPU)").message];
   }
   const overhead = kib(props.gpuMemoryOverhead ?? Size.gibibytes(1));
+  const gpuKib = kib(memory.size);
   const errors: string[] = [];
   for (let gpu = 0; gpu < gpuCount; gpu++) {
     const terms: string[] = [];
     let total = overhead;
+    let sizedHere = 0;
+    let enginesHere = 0;
     for (const m of sized) {
       const n = m.instancesOnGpu(gpu, gpuCount);
       if (n === 0) continue;
+      sizedHere++;
       total += n * kib(m.gpuMemoryPerInstance!);
       terms.push(`${n} x ${fmt(kib(m.gpuMemoryPerInstance!))} (${m.name})`);
     }
-    if (terms.length > 0 && total > kib(memory.size)) {
-      errors.push(propError('gpuMemoryPerInstance', `summed over the instances on GPU ${gpu} with gpuMemoryOverhead, at most ${fmt(kib(memory.size))} (${memory.from})`, `${terms.join(' + ')} + ${fmt(overhead)} overhead = ${fmt(total)}`,
-        'lower instance counts, spread instances over more GPUs, or use a GPU with more memory').message);
+    for (const m of engines) {
+      const n = vllmEnginesOnGpu(m._vllm!, m.config.instanceGroups, m.config.props.parameters, gpu, gpuCount);
+      if (n === 0) continue;
+      enginesHere += n;
+      // Rounded up to whole MiB, as the GPU's memory is given.
+      total += Math.ceil((n * m._vllm!.gpuMemoryUtilization * gpuKib) / 1024) * 1024;
+      terms.push(`${n} x ${m._vllm!.gpuMemoryUtilization} of ${fmt(gpuKib)} (${m.name}, vLLM)`);
+    }
+    if (terms.length > 0 && total > gpuKib) {
+      const prop = [sizedHere ? 'gpuMemoryPerInstance' : '', enginesHere ? 'vllmEngineArgs.gpuMemoryUtilization' : ''].filter((x) => x).join(' and ');
+      errors.push(propError(prop, `summed over the instances on GPU ${gpu} with gpuMemoryOverhead, at most ${fmt(gpuKib)} (${memory.from})`, `${terms.join(' + ')} + ${fmt(overhead)} overhead = ${fmt(total)}`,
+        `lower instance counts${enginesHere ? ' or gpuMemoryUtilization (vLLM takes its share of the whole GPU, and fails to start when less is free)' : ''}, ` +
+        'spread instances over more GPUs, or use a GPU with more memory').message);
     }
   }
   return errors;
@@ -321,32 +343,48 @@ function vllmProblems(model: TritonModel, gpuCount: number, control: ModelContro
 }
 
 /**
- * What the engines of a vLLM model with `vllmEngineArgs` need of a server of `gpuCount` GPUs: each engine's GPUs
- * (tensor × pipeline parallel size; a KIND_MODEL instance takes the first of `GPU_DEVICE_IDS`, else GPUs 0, 1, ...),
- * and room on every GPU for the engines placed there, each taking `gpu_memory_utilization` of its memory (vLLM fails
- * to start an engine when less is free).
+ * What the engine of a vLLM model with `vllmEngineArgs` needs of a server of `gpuCount` GPUs: its GPUs (data ×
+ * tensor × pipeline parallel size), among them the `GPU_DEVICE_IDS` of its KIND_MODEL instances. Its share of
+ * each GPU's memory is part of the GPU memory budget (`checkGpuMemory`).
  */
 function vllmEngineProblems(model: TritonModel, engine: RenderedVllmEngineArgs, gpuCount: number): string[] {
   const at = `model[${model.name}]`;
-  const world = engine.worldSize;
-  if (world > gpuCount) {
-    return [propError(`${at}.vllmEngineArgs`, `an engine over at most the server's ${gpuCount} GPU${gpuCount > 1 ? 's' : ''} (tensor × pipeline parallel size)`, world,
-      `raise gpuCount to ${world}, or lower tensorParallelSize or pipelineParallelSize`).message];
+  if (engine.gpus > gpuCount) {
+    return [propError(`${at}.vllmEngineArgs`, `an engine over at most the server's ${gpuCount} GPU${gpuCount > 1 ? 's' : ''} ` +
+      `(${engine.gpus === engine.worldSize ? '' : 'data × '}tensor × pipeline parallel size)`, engine.gpus, `raise gpuCount to ${engine.gpus}, or lower the parallel sizes`).message];
   }
-  const ids = model.config.props.parameters?.GPU_DEVICE_IDS;
-  const engineGpus = (ids === undefined ? undefined : gpuDeviceIds(ids)?.slice(0, world)) ?? Array.from({ length: world }, (_, i) => i);
-  const beyond = engineGpus.filter((g) => g >= gpuCount);
+  const params = model.config.props.parameters;
+  if (!model.config.instanceGroups.some((g) => g.kind === InstanceGroupKind.MODEL)) return [];
+  const beyond = vllmEngineGpus(engine, InstanceGroupKind.MODEL, params).filter((g) => g >= gpuCount);
   if (beyond.length > 0) {
-    return [propError(`${at}.parameters.GPU_DEVICE_IDS`, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, ids,
+    return [propError(`${at}.parameters.GPU_DEVICE_IDS`, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, params!.GPU_DEVICE_IDS,
       `raise gpuCount to ${Math.max(...beyond) + 1}, or name GPUs the server gets`).message];
   }
-  const modelInstances = model.config.instanceGroups.filter((g) => g.kind === InstanceGroupKind.MODEL).reduce((n, g) => n + (g.count ?? 1), 0);
+  return [];
+}
+
+/**
+ * Where the GPU's memory is unknown, the shares of it the vLLM engines on each GPU take (`gpu_memory_utilization`)
+ * must leave some free: vLLM fails to start an engine when less than its share is free, and the CUDA context takes
+ * some before it starts.
+ */
+function checkVllmShares(models: readonly TritonModel[], gpuCount: number): string[] {
   for (let gpu = 0; gpu < gpuCount; gpu++) {
-    const engines = model.instancesOnGpu(gpu, gpuCount) + (engineGpus.includes(gpu) ? modelInstances : 0);
-    if (engines * engine.gpuMemoryUtilization > 1 + 1e-9) {
-      return [propError(`${at}.vllmEngineArgs.gpuMemoryUtilization`, `at most ${floorTo(1 / engines)} with ${engines} engines on GPU ${gpu}: each takes that share of the GPU's ` +
-        'memory, and vLLM fails to start an engine when less is free', engine.gpuMemoryUtilization,
-      `lower gpuMemoryUtilization to ${floorTo(0.9 / engines)}, or place fewer instances on GPU ${gpu}`).message];
+    let engines = 0;
+    let share = 0;
+    const terms: string[] = [];
+    for (const m of models) {
+      const n = vllmEnginesOnGpu(m._vllm!, m.config.instanceGroups, m.config.props.parameters, gpu, gpuCount);
+      if (n === 0) continue;
+      engines += n;
+      share += n * m._vllm!.gpuMemoryUtilization;
+      terms.push(`${n} x ${m._vllm!.gpuMemoryUtilization} (${m.name})`);
+    }
+    if (share >= 1 - 1e-9) {
+      return [propError('vllmEngineArgs.gpuMemoryUtilization', `summed over the vLLM engines on GPU ${gpu}, below 1: each takes its share of the GPU's whole memory, ` +
+        'and vLLM fails to start one when less is free', `${terms.join(' + ')} = ${floorTo(share)}`,
+      `lower gpuMemoryUtilization (${floorTo(VLLM_DEFAULT_GPU_MEMORY_UTILIZATION / engines)} each for ${engines} engines), place fewer engines on GPU ${gpu}, ` +
+        "or state the GPU's memory (gpuMemory, or the node pool's products) to check them with gpuMemoryOverhead").message];
     }
   }
   return [];

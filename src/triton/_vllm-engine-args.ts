@@ -2,6 +2,7 @@
  * Renders and checks vLLM's engine arguments (`VllmEngineArgs`) into the `model.json` the vllm backend reads
  * (triton-inference-server/vllm_backend `src/model.py`: `AsyncEngineArgs(**json.load(model.json))`).
  */
+import { isGpuGroup } from './_repo-parts';
 import { InstanceGroupKind, ModelInstanceGroup } from './model-config';
 import { VllmDtype, VllmEngineArgs } from './vllm-engine-args';
 import { checkInteger, propError } from '../_errors';
@@ -10,8 +11,10 @@ import { checkInteger, propError } from '../_errors';
 export interface RenderedVllmEngineArgs {
   /** The file's text. */
   readonly json: string;
-  /** GPUs one engine takes: tensor × pipeline parallel size. */
+  /** Tensor × pipeline parallel size: what the vllm backend calls the world size (`GPU_DEVICE_IDS` lists as many). */
   readonly worldSize: number;
+  /** GPUs one engine takes: data × tensor × pipeline parallel size. */
+  readonly gpus: number;
   /** Share of each of its GPUs' memory one engine takes. */
   readonly gpuMemoryUtilization: number;
   /** The data type, when given. */
@@ -31,8 +34,12 @@ const TYPED: ReadonlyArray<[keyof VllmEngineArgs, string]> = [
 
 /** A Hugging Face repository id: `name` or `namespace/name`. */
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
-/** An absolute path without whitespace, `.` or `..` segments. */
+/** An absolute path without whitespace. */
 const ABSOLUTE_PATH = /^(\/[^\s/]+)+\/?$/;
+/** An object store URI vLLM's Run:ai Model Streamer reads (`load_format: runai_streamer`). */
+const OBJECT_URI = /^(s3|gs|az):\/\/[a-z0-9][a-z0-9._-]*(\/[^\s]*)?$/;
+/** vLLM's integer arguments are Python ints: bounded here by what JSON carries exactly, not by int32. */
+const MAX_INT = Number.MAX_SAFE_INTEGER;
 
 /**
  * Checks `args` (of the model at `where`) and renders `model.json`: the typed props in a fixed order, then
@@ -40,25 +47,20 @@ const ABSOLUTE_PATH = /^(\/[^\s/]+)+\/?$/;
  */
 export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): RenderedVllmEngineArgs {
   const prop = (p: string) => `${where}.vllmEngineArgs.${p}`;
-  const model = args.model;
-  const isPath = typeof model === 'string' && model.startsWith('/');
-  if (typeof model !== 'string' || (isPath ? !ABSOLUTE_PATH.test(model) || model.split('/').some((s) => s === '.' || s === '..') : !HF_ID.test(model) || model.includes('..'))) {
-    throw propError(prop('model'), "a Hugging Face id ('org/name') or an absolute path in the Triton container, without whitespace, '.' or '..' segments", model,
-      model !== undefined && /^\.{1,2}\//.test(String(model)) ? 'vLLM resolves a relative path from its working directory, not the version folder: give the absolute path' : undefined);
-  }
+  checkModel(prop('model'), args.model);
   if (args.dtype !== undefined && !Object.values(VllmDtype).includes(args.dtype)) {
     throw propError(prop('dtype'), `one of ${Object.values(VllmDtype).join(', ')}`, args.dtype, 'use a VllmDtype value');
   }
-  checkInteger(prop('tensorParallelSize'), args.tensorParallelSize, 1);
-  checkInteger(prop('pipelineParallelSize'), args.pipelineParallelSize, 1);
+  checkInteger(prop('tensorParallelSize'), args.tensorParallelSize, 1, MAX_INT);
+  checkInteger(prop('pipelineParallelSize'), args.pipelineParallelSize, 1, MAX_INT);
   const utilization = args.gpuMemoryUtilization;
   if (utilization !== undefined && !(typeof utilization === 'number' && utilization > 0 && utilization <= 1)) {
     throw propError(prop('gpuMemoryUtilization'), 'a share of GPU memory above 0 and at most 1', utilization, 'e.g. 0.9 for 90 %');
   }
-  checkInteger(prop('maxModelLen'), args.maxModelLen, 1);
-  checkInteger(prop('maxNumSeqs'), args.maxNumSeqs, 1);
-  checkInteger(prop('maxNumBatchedTokens'), args.maxNumBatchedTokens, 1);
-  checkInteger(prop('seed'), args.seed, 0);
+  checkInteger(prop('maxModelLen'), args.maxModelLen, 1, MAX_INT);
+  checkInteger(prop('maxNumSeqs'), args.maxNumSeqs, 1, MAX_INT);
+  checkInteger(prop('maxNumBatchedTokens'), args.maxNumBatchedTokens, 1, MAX_INT);
+  checkInteger(prop('seed'), args.seed, 0, MAX_INT);
   if (args.quantization !== undefined && !/^[a-z0-9][a-z0-9_-]*$/.test(args.quantization)) {
     throw propError(prop('quantization'), "a quantization method's name in lowercase, such as 'awq', 'gptq' or 'fp8'", args.quantization);
   }
@@ -71,19 +73,38 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
   const additional = args.additionalArgs ?? {};
   for (const key of Object.keys(additional).sort()) {
     const typed = TYPED.find(([, name]) => name === key);
-    if (typed) throw propError(prop('additionalArgs'), 'free of the engine arguments the typed props write', key, `use '${typed[0]}'`);
+    if (typed) throw propError(prop('additionalArgs'), 'free of the engine arguments the typed props write', key, `set vllmEngineArgs.${typed[0]} instead`);
     if (!/^[a-z][a-z0-9_]*$/.test(key)) {
       throw propError(prop('additionalArgs'), "keyed by engine argument names in snake_case, as AsyncEngineArgs takes them ('kv_cache_dtype')", key,
         /-/.test(key) ? `use '${key.replace(/-/g, '_')}'` : undefined);
     }
     out[key] = jsonValue(`${prop('additionalArgs')}.${key}`, additional[key]);
   }
+  // Engines over several GPUs by data parallelism too: counted where the GPUs are.
+  const dataParallel = additional.data_parallel_size;
+  checkInteger(`${prop('additionalArgs')}.data_parallel_size`, dataParallel, 1, MAX_INT);
+  const worldSize = (args.tensorParallelSize ?? 1) * (args.pipelineParallelSize ?? 1);
   return {
     json: JSON.stringify(out, null, 2) + '\n',
-    worldSize: (args.tensorParallelSize ?? 1) * (args.pipelineParallelSize ?? 1),
+    worldSize,
+    gpus: worldSize * (dataParallel ?? 1),
     gpuMemoryUtilization: utilization ?? VLLM_DEFAULT_GPU_MEMORY_UTILIZATION,
     dtype: args.dtype,
   };
+}
+
+/**
+ * Throws unless `model` is what vLLM loads from in a Triton pod: a Hugging Face id, an absolute path, or an object
+ * store URI for the Run:ai Model Streamer. A relative path would be read from vLLM's working directory.
+ */
+function checkModel(prop: string, model: string): void {
+  if (typeof model === 'string') {
+    if (model.startsWith('/') ? ABSOLUTE_PATH.test(model) && !model.split('/').some((s) => s === '.' || s === '..')
+      : OBJECT_URI.test(model) || (HF_ID.test(model) && !model.includes('..'))) return;
+  }
+  throw propError(prop, "a Hugging Face id ('org/name'), an absolute path in the Triton container, or an s3://, gs:// or az:// URI, " +
+    "without whitespace, '.' or '..' segments", model,
+  typeof model === 'string' && /^\.{1,2}\//.test(model) ? 'vLLM resolves a relative path from its working directory, not the version folder: give the absolute path' : undefined);
 }
 
 /** `value` if JSON writes it as it is (strings, finite numbers, booleans, null, and lists and objects of them). */
@@ -98,21 +119,22 @@ function jsonValue(prop: string, value: unknown): unknown {
 }
 
 /**
- * What the vllm backend refuses of a model's instances for its engine's `worldSize` (tensor × pipeline parallel size):
- * a KIND_GPU instance (Triton's default, one per GPU) of an engine over several GPUs, and a `GPU_DEVICE_IDS` parameter
- * of KIND_MODEL instances that is not a list of distinct GPU indices, one per GPU of an engine over several
- * (`_validate_device_config`). What needs the server's GPU count the Triton workloads check.
+ * What the vllm backend refuses of a model's instances (`_validate_device_config`): a KIND_GPU instance (Triton's
+ * default, one per GPU; KIND_AUTO on a GPU server too) of an engine over several GPUs, whose instance sees one GPU,
+ * and a `GPU_DEVICE_IDS` parameter of KIND_MODEL instances that is not a list of distinct GPU indices, as many as
+ * the world size when above 1. What needs the server's GPUs the Triton workloads check.
  */
 export function checkVllmInstances(where: string, engine: RenderedVllmEngineArgs, groups: readonly ModelInstanceGroup[] | undefined,
   parameters: Record<string, string> | undefined): void {
-  const world = engine.worldSize;
-  if (world > 1 && (!groups || groups.some((g) => g.kind !== InstanceGroupKind.MODEL))) {
-    throw propError(`${where}.instanceGroups`, `KIND_MODEL groups for an engine over ${world} GPUs (tensor × pipeline parallel size): the vllm backend refuses a ` +
-      "KIND_GPU instance of several GPUs, and Triton's default is a KIND_GPU instance per GPU", groups ? groups.map((g) => g.kind ?? InstanceGroupKind.GPU) : 'unset',
+  const stated = groups?.length ? groups : undefined;
+  if (engine.gpus > 1 && (!stated || stated.some((g) => isGpuGroup(g.kind)))) {
+    throw propError(`${where}.instanceGroups`, `KIND_MODEL groups for an engine over ${engine.gpus} GPUs (${parallelism(engine)}): the vllm backend refuses a ` +
+      "KIND_GPU instance of several GPUs, and Triton's default is a KIND_GPU instance per GPU", stated ? stated.map((g) => g.kind ?? InstanceGroupKind.GPU) : 'unset',
     'give instanceGroups: [{ kind: InstanceGroupKind.MODEL }]');
   }
   const ids = parameters?.GPU_DEVICE_IDS;
-  if (ids !== undefined && groups?.some((g) => g.kind === InstanceGroupKind.MODEL)) {
+  const world = engine.worldSize;
+  if (ids && stated?.some((g) => g.kind === InstanceGroupKind.MODEL)) {
     const parsed = gpuDeviceIds(ids);
     if (parsed === undefined || (world > 1 && parsed.length !== world)) {
       throw propError(`${where}.parameters.GPU_DEVICE_IDS`, `a comma-separated list of distinct GPU indices${world > 1 ? `, ${world}: one per GPU of the engine ` +
@@ -121,10 +143,39 @@ export function checkVllmInstances(where: string, engine: RenderedVllmEngineArgs
   }
 }
 
+/** How an engine's GPUs multiply up, for messages. */
+function parallelism(engine: RenderedVllmEngineArgs): string {
+  return engine.gpus === engine.worldSize ? 'tensor × pipeline parallel size' : 'data × tensor × pipeline parallel size';
+}
+
 /** The GPU indices of a `GPU_DEVICE_IDS` parameter ('0,1'), as the vllm backend parses it; undefined if it refuses it. */
 export function gpuDeviceIds(ids: string): number[] | undefined {
   const parsed = ids.split(',').map((x) => x.trim());
   if (!parsed.every((x) => /^\d+$/.test(x))) return undefined;
   const numbers = parsed.map(Number);
   return new Set(numbers).size === numbers.length ? numbers : undefined;
+}
+
+/**
+ * The GPUs the engine of a non-GPU instance (KIND_MODEL, KIND_CPU) runs on: the first of a KIND_MODEL's
+ * `GPU_DEVICE_IDS` (the backend makes them the visible devices), else GPUs 0, 1, ... as vLLM picks them.
+ */
+export function vllmEngineGpus(engine: RenderedVllmEngineArgs, kind: InstanceGroupKind | undefined,
+  parameters: Record<string, string> | undefined): number[] {
+  const ids = kind === InstanceGroupKind.MODEL && parameters?.GPU_DEVICE_IDS ? gpuDeviceIds(parameters.GPU_DEVICE_IDS) : undefined;
+  return ids ? ids.slice(0, engine.gpus) : Array.from({ length: engine.gpus }, (_, i) => i);
+}
+
+/**
+ * How many engines of a vLLM model run on GPU `gpu` of a server of `gpuCount` GPUs: one per KIND_GPU (and AUTO)
+ * instance placed there, one per other instance whose engine spans it.
+ */
+export function vllmEnginesOnGpu(engine: RenderedVllmEngineArgs, groups: readonly ModelInstanceGroup[],
+  parameters: Record<string, string> | undefined, gpu: number, gpuCount: number): number {
+  let n = 0;
+  for (const g of groups) {
+    const on = isGpuGroup(g.kind) ? (g.gpus ?? Array.from({ length: gpuCount }, (_, i) => i)) : vllmEngineGpus(engine, g.kind, parameters);
+    if (on.includes(gpu)) n += g.count ?? 1;
+  }
+  return n;
 }

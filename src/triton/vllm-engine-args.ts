@@ -23,9 +23,11 @@ export enum VllmDtype {
 export interface VllmEngineArgs {
   /**
    * The model: a Hugging Face id (`facebook/opt-125m`, downloaded when the model loads, into `$HOME`, which is
-   * `/tmp` on a read-only root: size `tmpSize` or mount a volume and point `HF_HOME` at it), or an absolute path in
-   * the Triton container, such as a folder of weights copied with the version folder
-   * (`/models/llama/1/weights` for model `llama` version 1 of a repository mounted at `/models`).
+   * `/tmp` on a read-only root: size `tmpSize` or mount a volume and point `HF_HOME` at it); an absolute path in the
+   * Triton container, such as a folder of weights copied with the version folder from `fromS3` artifacts
+   * (`/models/llama/1/weights` for model `llama` version 1 of a repository mounted at `/models`; a repository Triton
+   * reads from the store itself lands in a temporary folder, so there is no such path); or an `s3://`, `gs://` or
+   * `az://` URI, which vLLM streams with `additionalArgs: { load_format: 'runai_streamer' }`.
    */
   readonly model: string;
   /**
@@ -34,8 +36,9 @@ export interface VllmEngineArgs {
    */
   readonly dtype?: VllmDtype;
   /**
-   * GPUs one engine shards each layer over (`tensor_parallel_size`). Above 1 (or with `pipelineParallelSize`), the
-   * model takes `InstanceGroupKind.MODEL` instances: the backend refuses KIND_GPU ones for several GPUs.
+   * GPUs one engine shards each layer over (`tensor_parallel_size`). An engine over several GPUs (with
+   * `pipelineParallelSize` too) takes `InstanceGroupKind.MODEL` instances: the backend refuses KIND_GPU ones, which
+   * see one GPU.
    * @default 1
    */
   readonly tensorParallelSize?: number;
@@ -46,9 +49,11 @@ export interface VllmEngineArgs {
    */
   readonly pipelineParallelSize?: number;
   /**
-   * Share of each GPU's memory one engine takes for weights, activations and KV cache (`gpu_memory_utilization`),
-   * above 0 and at most 1. The engines on one GPU must fit together: two KIND_GPU instances on a GPU need at most
-   * 0.5 each.
+   * Share of each GPU's whole memory one engine takes for weights, activations and KV cache
+   * (`gpu_memory_utilization`), above 0 and at most 1. vLLM fails to start an engine when less than that is free,
+   * so the engines on one GPU, and the other models' instances there, must fit together with the server's
+   * `gpuMemoryOverhead` (checked where the GPU's memory is known; below 1 in total otherwise): two KIND_GPU
+   * instances on one GPU take at most 0.45 each, say.
    * @default 0.9 (vLLM's default)
    */
   readonly gpuMemoryUtilization?: number;
@@ -97,7 +102,7 @@ export interface VllmEngineArgs {
   /**
    * Any other engine argument, by its snake_case name (`{ kv_cache_dtype: 'fp8', enable_lora: true }`), written as
    * given after the typed ones. A key a typed prop writes is refused. `enable_lora` needs `multi_lora.json` in the
-   * version folder, with the artifacts.
+   * version folder, with the artifacts; `data_parallel_size` multiplies the GPUs an engine takes.
    * @default - none
    */
   readonly additionalArgs?: { [key: string]: any };

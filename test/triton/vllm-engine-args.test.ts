@@ -1,6 +1,6 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim } from 'cdk8s-plus-27';
-import { minioRepo, RESNET50, VLLM } from './_fixtures';
+import { minioRepo, PREPROCESS, RESNET50, VLLM } from './_fixtures';
 import {
   GpuNodePool, GpuProduct, InstanceGroupKind, ModelArtifactSource, ModelVersionPolicy, TritonKnativeService, TritonModelProps, TritonModelRepo,
   TritonServer, VllmDtype, VllmEngineArgs,
@@ -63,16 +63,18 @@ describe('VllmEngineArgs', () => {
     expect(engineArgsOf({ model: 'gpt2', gpuMemoryUtilization: 1 })).toEqual({ model: 'gpt2', gpu_memory_utilization: 1 });
   });
 
-  test('the model is a Hugging Face id or an absolute path; a relative path would resolve from vLLM\'s working directory', () => {
-    expect(engineArgsOf({ model: '/models/llama/1/weights' }).model).toBe('/models/llama/1/weights');
-    expect(() => engineArgsOf({ model: './weights' })).toThrow("'model[llama].vllmEngineArgs.model' must be a Hugging Face id ('org/name') or an absolute path " +
-      "in the Triton container, without whitespace, '.' or '..' segments, got './weights': vLLM resolves a relative path from its working directory, not the " +
-      'version folder: give the absolute path');
-    for (const bad of ['', 'org/name/extra', 'org/my model', '/models/../secrets', '/models/./llama', 'a/..b', '-org/name']) {
-      expect(() => engineArgsOf({ model: bad })).toThrow(/'model\[llama\]\.vllmEngineArgs\.model' must be a Hugging Face id/);
+  test('fails on a model that is not a Hugging Face id, an absolute path or an object store URI: vLLM reads a relative path from its working directory', () => {
+    for (const good of ['/models/llama/1/weights', 'gpt2', 'org/name', 's3://models/llama-3/weights', 'gs://bucket/path', 'az://container']) {
+      expect(engineArgsOf({ model: good }).model).toBe(good);
     }
-    expect(() => engineArgsOf({} as VllmEngineArgs)).toThrow("'model[llama].vllmEngineArgs.model' must be a Hugging Face id ('org/name') or an absolute path " +
-      "in the Triton container, without whitespace, '.' or '..' segments, got undefined");
+    const message = "'model[llama].vllmEngineArgs.model' must be a Hugging Face id ('org/name'), an absolute path in the Triton container, or an s3://, gs:// " +
+      "or az:// URI, without whitespace, '.' or '..' segments";
+    expect(() => engineArgsOf({ model: './weights' })).toThrow(`${message}, got './weights': vLLM resolves a relative path from its working directory, not the ` +
+      'version folder: give the absolute path');
+    for (const bad of ['', 'org/name/extra', 'org/my model', '/models/../secrets', '/models/./llama', 'a/..b', '-org/name', 'http://host/model', 's3://Bucket/x']) {
+      expect(() => engineArgsOf({ model: bad })).toThrow(`${message}, got '${bad}'`);
+    }
+    expect(() => engineArgsOf({} as VllmEngineArgs)).toThrow(`${message}, got undefined`);
   });
 
   test.each([
@@ -80,21 +82,26 @@ describe('VllmEngineArgs', () => {
     [{ pipelineParallelSize: 1.5 }, "'model[llama].vllmEngineArgs.pipelineParallelSize' must be an integer >= 1, got 1.5"],
     [{ gpuMemoryUtilization: 0 }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got 0: e.g. 0.9 for 90 %"],
     [{ gpuMemoryUtilization: 90 }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got 90"],
-    [{ gpuMemoryUtilization: NaN }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got null"],
+    [{ gpuMemoryUtilization: NaN }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got NaN"],
     [{ maxModelLen: 0 }, "'model[llama].vllmEngineArgs.maxModelLen' must be an integer >= 1, got 0"],
     [{ maxNumSeqs: -1 }, "'model[llama].vllmEngineArgs.maxNumSeqs' must be an integer >= 1, got -1"],
-    [{ maxNumBatchedTokens: 2 ** 40 }, "'model[llama].vllmEngineArgs.maxNumBatchedTokens' must be an integer between 1 and 2147483647 (an int32 field)"],
+    [{ maxNumBatchedTokens: 2 ** 40 }, undefined],
+    [{ maxNumBatchedTokens: 2 ** 53 }, "'model[llama].vllmEngineArgs.maxNumBatchedTokens' must be an integer between 1 and 9007199254740991, got 9007199254740992"],
     [{ seed: -1 }, "'model[llama].vllmEngineArgs.seed' must be an integer >= 0, got -1"],
     [{ dtype: 'fp16' as VllmDtype }, "'model[llama].vllmEngineArgs.dtype' must be one of auto, half, float16, bfloat16, float, float32, got 'fp16': use a VllmDtype value"],
     [{ quantization: 'AWQ' }, "'model[llama].vllmEngineArgs.quantization' must be a quantization method's name in lowercase, such as 'awq', 'gptq' or 'fp8', got 'AWQ'"],
     [{ enforceEager: 'true' as unknown as boolean }, "'model[llama].vllmEngineArgs.enforceEager' must be true or false, got 'true'"],
-  ])('refuses %j', (bad, message) => {
-    expect(() => engineArgsOf({ model: 'gpt2', ...bad })).toThrow(message);
+  ])('fails on %j (none: accepted)', (bad, message) => {
+    if (message === undefined) expect(() => engineArgsOf({ model: 'gpt2', ...bad })).not.toThrow();
+    else expect(() => engineArgsOf({ model: 'gpt2', ...bad })).toThrow(message);
   });
 
-  test('additionalArgs: snake_case engine arguments other than the typed ones, with JSON values', () => {
+  test('fails on additionalArgs that are not snake_case engine arguments other than the typed ones, with JSON values', () => {
     expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { tensor_parallel_size: 2 } })).toThrow(
-      "'model[llama].vllmEngineArgs.additionalArgs' must be free of the engine arguments the typed props write, got 'tensor_parallel_size': use 'tensorParallelSize'");
+      "'model[llama].vllmEngineArgs.additionalArgs' must be free of the engine arguments the typed props write, got 'tensor_parallel_size': " +
+      'set vllmEngineArgs.tensorParallelSize instead');
+    expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { data_parallel_size: '2' } })).toThrow(
+      "'model[llama].vllmEngineArgs.additionalArgs.data_parallel_size' must be an integer >= 1, got '2'");
     expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { 'kv-cache-dtype': 'fp8' } })).toThrow(
       "'model[llama].vllmEngineArgs.additionalArgs' must be keyed by engine argument names in snake_case, as AsyncEngineArgs takes them ('kv_cache_dtype'), " +
       "got 'kv-cache-dtype': use 'kv_cache_dtype'");
@@ -109,25 +116,32 @@ describe('VllmEngineArgs', () => {
     });
   });
 
-  test('only a model of the vllm backend takes them', () => {
+  test('fails on a model of another backend', () => {
     expect(() => minioRepo(chart(), [{ ...RESNET50, vllmEngineArgs: { model: 'gpt2' } }])).toThrow(
       "'model[resnet50].vllmEngineArgs' must be set only on a model of the vllm backend (ModelPlatform.VLLM), which reads them from model.json, " +
       "got 'pytorch_libtorch': leave it unset");
   });
 
   describe('instances the vllm backend accepts for the engine', () => {
-    test('an engine over several GPUs takes KIND_MODEL instances: Triton\'s default and KIND_GPU groups are refused', () => {
+    test('fails on an engine over several GPUs without KIND_MODEL instances: Triton\'s default and KIND_GPU groups see one GPU', () => {
       const args = { model: 'gpt2', tensorParallelSize: 2, pipelineParallelSize: 2 };
       const message = "'model[llama].instanceGroups' must be KIND_MODEL groups for an engine over 4 GPUs (tensor × pipeline parallel size): the vllm backend " +
         "refuses a KIND_GPU instance of several GPUs, and Triton's default is a KIND_GPU instance per GPU";
       expect(() => engineArgsOf(args, { instanceGroups: undefined })).toThrow(`${message}, got 'unset': give instanceGroups: [{ kind: InstanceGroupKind.MODEL }]`);
+      expect(() => engineArgsOf(args, { instanceGroups: [] })).toThrow(`${message}, got 'unset'`);
+      expect(() => engineArgsOf(args, { instanceGroups: [{ kind: InstanceGroupKind.AUTO }] })).toThrow(`${message}, got ["KIND_AUTO"]`);
+      // Data parallelism multiplies the GPUs.
+      expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { data_parallel_size: 2 } }, { instanceGroups: undefined })).toThrow(
+        "'model[llama].instanceGroups' must be KIND_MODEL groups for an engine over 2 GPUs (data × tensor × pipeline parallel size)");
+      // The backend has no rule for KIND_CPU: the engine takes GPUs 0, 1, ... as vLLM picks them.
+      expect(() => engineArgsOf(args, { instanceGroups: [{ kind: InstanceGroupKind.CPU }] })).not.toThrow();
       expect(() => engineArgsOf(args, { instanceGroups: [{ kind: InstanceGroupKind.MODEL }, { count: 1, gpus: [0] }] })).toThrow(`${message}, got ["KIND_MODEL","KIND_GPU"]`);
       expect(engineArgsOf(args, { instanceGroups: [{ kind: InstanceGroupKind.MODEL }] }).tensor_parallel_size).toBe(2);
       // One GPU per engine: KIND_GPU instances are fine.
       expect(() => engineArgsOf({ model: 'gpt2' }, { instanceGroups: undefined })).not.toThrow();
     });
 
-    test('GPU_DEVICE_IDS of KIND_MODEL instances lists distinct GPUs, one per GPU of an engine over several', () => {
+    test('fails on GPU_DEVICE_IDS of KIND_MODEL instances that are not distinct GPUs, one per GPU of an engine over several', () => {
       const withIds = (ids: string, tensorParallelSize = 2) => () => engineArgsOf({ model: 'gpt2', tensorParallelSize }, { parameters: { GPU_DEVICE_IDS: ids } });
       expect(withIds('2, 3')).not.toThrow();
       expect(withIds('0,1,2')).toThrow("'model[llama].parameters.GPU_DEVICE_IDS' must be a comma-separated list of distinct GPU indices, 2: one per GPU of the engine " +
@@ -137,6 +151,9 @@ describe('VllmEngineArgs', () => {
       // An engine of one GPU takes the first of them, as the backend does.
       expect(withIds('1,0', 1)).not.toThrow();
       expect(withIds('a', 1)).toThrow("'model[llama].parameters.GPU_DEVICE_IDS' must be a comma-separated list of distinct GPU indices, as the vllm backend takes it, got 'a'");
+      // Empty is unset to the backend; KIND_GPU instances ignore it.
+      expect(withIds('')).not.toThrow();
+      expect(() => engineArgsOf({ model: 'gpt2' }, { instanceGroups: [{ kind: InstanceGroupKind.GPU }], parameters: { GPU_DEVICE_IDS: 'a' } })).not.toThrow();
     });
   });
 
@@ -175,7 +192,7 @@ describe('VllmEngineArgs', () => {
       expect(repo.configFiles['llama/1/model.json']).toBe('{\n  "model": "facebook/opt-125m"\n}\n');
     });
 
-    test('not on a claim, whose version folders are read-only mounts', () => {
+    test('fails on a claim, whose version folders are read-only mounts', () => {
       const c = chart();
       const claim = new PersistentVolumeClaim(c, 'claim', { storage: Size.gibibytes(50) });
       expect(() => new TritonModelRepo(c, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [llama({ model: 'gpt2' })] })).toThrow(
@@ -191,32 +208,74 @@ describe('VllmEngineArgs', () => {
       return synthApp(c.node.root as any);
     };
 
-    test('an engine takes at most the server\'s GPUs', () => {
+    test('fails on an engine over more GPUs than the server has', () => {
       expect(serve(2, llama({ model: 'gpt2', tensorParallelSize: 4 }))).toThrow(
         "'model[llama].vllmEngineArgs' must be an engine over at most the server's 2 GPUs (tensor × pipeline parallel size), got 4: " +
-        'raise gpuCount to 4, or lower tensorParallelSize or pipelineParallelSize');
+        'raise gpuCount to 4, or lower the parallel sizes');
+      expect(serve(2, llama({ model: 'gpt2', tensorParallelSize: 2, additionalArgs: { data_parallel_size: 2 } }))).toThrow(
+        "'model[llama].vllmEngineArgs' must be an engine over at most the server's 2 GPUs (data × tensor × pipeline parallel size), got 4");
       expect(serve(4, llama({ model: 'gpt2', tensorParallelSize: 4 }))).not.toThrow();
       expect(serve(4, llama({ model: 'gpt2', tensorParallelSize: 2 }, { parameters: { GPU_DEVICE_IDS: '2,4' } }))).toThrow(
         "'model[llama].parameters.GPU_DEVICE_IDS' must be GPU indices below the server's gpuCount (4); the container sees GPUs 0..3, got '2,4': " +
         'raise gpuCount to 5, or name GPUs the server gets');
+      // Only KIND_MODEL instances read it.
+      expect(serve(2, llama({ model: 'gpt2' }, { instanceGroups: [{ kind: InstanceGroupKind.GPU, gpus: [0] }], parameters: { GPU_DEVICE_IDS: '5' } }))).not.toThrow();
     });
 
-    test('the engines on one GPU fit in its memory together', () => {
+    test('fails when the engines on a GPU of unknown memory take all of it: vLLM fails to start one when less than its share is free', () => {
       const twoOnGpu0 = { instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }] };
       expect(serve(1, llama({ model: 'gpt2' }, twoOnGpu0))).toThrow(
-        "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be at most 0.5 with 2 engines on GPU 0: each takes that share of the GPU's memory, " +
-        'and vLLM fails to start an engine when less is free, got 0.9: lower gpuMemoryUtilization to 0.45, or place fewer instances on GPU 0');
+        "'vllmEngineArgs.gpuMemoryUtilization' must be summed over the vLLM engines on GPU 0, below 1: each takes its share of the GPU's whole memory, " +
+        "and vLLM fails to start one when less is free, got '2 x 0.9 (llama) = 1.8': lower gpuMemoryUtilization (0.45 each for 2 engines), place fewer " +
+        "engines on GPU 0, or state the GPU's memory (gpuMemory, or the node pool's products) to check them with gpuMemoryOverhead");
+      // Exactly all of it fails too: the CUDA context takes some first.
+      expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 0.5 }, twoOnGpu0))).toThrow(/got '2 x 0.5 \(llama\) = 1'/);
       expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 0.45 }, twoOnGpu0))).not.toThrow();
+      expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 1 }))).toThrow(/got '1 x 1 \(llama\) = 1'/);
       // KIND_MODEL instances of one GPU all land on GPU 0 (or the first of GPU_DEVICE_IDS).
       const twoEngines = { instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 2 }] };
-      expect(serve(2, llama({ model: 'gpt2', gpuMemoryUtilization: 0.6 }, twoEngines))).toThrow(/at most 0.5 with 2 engines on GPU 0/);
+      expect(serve(2, llama({ model: 'gpt2', gpuMemoryUtilization: 0.6 }, twoEngines))).toThrow(/engines on GPU 0, below 1.*got '2 x 0.6 \(llama\) = 1.2'/);
       expect(serve(2, llama({ model: 'gpt2', gpuMemoryUtilization: 0.6 }, {
         instanceGroups: [{ kind: InstanceGroupKind.MODEL }, { kind: InstanceGroupKind.GPU, gpus: [1] }], parameters: { GPU_DEVICE_IDS: '1' },
-      }))).toThrow(/at most 0.5 with 2 engines on GPU 1/);
+      }))).toThrow(/engines on GPU 1, below 1.*got '2 x 0.6 \(llama\) = 1.2'/);
       expect(serve(2, llama({ model: 'gpt2' }, { instanceGroups: [{ kind: InstanceGroupKind.GPU, gpus: [0, 1] }] }))).not.toThrow();
     });
 
-    test('bfloat16 only on GPUs of compute capability 8.0 or later, where the pool names them', () => {
+    test('fails when the engines of several models share a GPU beyond its memory', () => {
+      const c = chart();
+      const mistral = llama({ model: 'mistralai/Mistral-7B-Instruct-v0.3', gpuMemoryUtilization: 0.5 }, { name: 'mistral', instanceGroups: [{ kind: InstanceGroupKind.GPU, gpus: [1] }] });
+      const tp2 = llama({ model: 'gpt2', tensorParallelSize: 2, gpuMemoryUtilization: 0.6 });
+      new TritonServer(c, 'triton', { repository: minioRepo(c, [tp2, mistral]), image: VLLM_IMAGE, gpuCount: 2, autoscaling: { queueTime: false } });
+      expect(() => synthApp(c.node.root as any)).toThrow(/engines on GPU 1, below 1.*got '1 x 0.6 \(llama\) \+ 1 x 0.5 \(mistral\) = 1.1'/);
+    });
+
+    test('fails when a GPU of known memory cannot hold the engines, the other models\' instances and the overhead', () => {
+      const onL4 = (models: TritonModelProps[], gpuMemoryOverhead?: Size) => () => {
+        const c = chart();
+        new TritonServer(c, 'triton', {
+          repository: minioRepo(c, models),
+          image: VLLM_IMAGE,
+          nodePool: GpuNodePool.nvidia({ products: [GpuProduct.L4] }),
+          gpuMemoryOverhead,
+          autoscaling: { queueTime: false },
+        });
+        return synthApp(c.node.root as any);
+      };
+      // An L4 has 23034Mi: 1Gi of overhead leaves 95.5 % of it.
+      expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.95 })])).not.toThrow();
+      expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.96 })])).toThrow(
+        "'vllmEngineArgs.gpuMemoryUtilization' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), " +
+        "got '1 x 0.96 of 23034Mi (llama, vLLM) + 1Gi overhead = 23137Mi': lower instance counts or gpuMemoryUtilization (vLLM takes its share of the whole " +
+        'GPU, and fails to start when less is free), spread instances over more GPUs, or use a GPU with more memory');
+      expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.9 })], Size.gibibytes(3))).toThrow(/with gpuMemoryOverhead, at most 23034Mi/);
+      // Beside a model of stated footprint on the same GPU.
+      const guard = { ...PREPROCESS, name: 'guard', instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [0] }], gpuMemoryPerInstance: Size.gibibytes(2) };
+      expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.9 }), guard])).toThrow(
+        /'gpuMemoryPerInstance and vllmEngineArgs.gpuMemoryUtilization' must be summed over the instances on GPU 0.*got '1 x 2Gi \(guard\) \+ 1 x 0.9 of 23034Mi \(llama, vLLM\) \+ 1Gi overhead = 23803Mi'/);
+      expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.8 }), guard])).not.toThrow();
+    });
+
+    test('fails on bfloat16 on GPUs of compute capability below 8.0, where the pool names them', () => {
       const on = (products: GpuProduct[], dtype: VllmDtype) => () => {
         const c = chart();
         new TritonServer(c, 'triton', {
@@ -231,7 +290,7 @@ describe('VllmEngineArgs', () => {
       expect(on([GpuProduct.L4, GpuProduct.A100_SXM4_80GB], VllmDtype.BFLOAT16)).not.toThrow();
     });
 
-    test('a TritonKnativeService checks the same', () => {
+    test('fails the same on a TritonKnativeService', () => {
       const c = chart();
       new TritonKnativeService(c, 'llm', {
         repository: minioRepo(c, [llama({ model: 'gpt2', tensorParallelSize: 2 })]), image: VLLM_IMAGE, containerConcurrency: 64, target: 32,
