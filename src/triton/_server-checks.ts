@@ -270,6 +270,7 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
     let total = overhead;
     let sizedHere = 0;
     let enginesHere = 0;
+    const engineNames: string[] = [];
     for (const m of sized) {
       const n = m.instancesOnGpu(gpu, gpuCount);
       if (n === 0) continue;
@@ -281,12 +282,14 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
       const n = vllmEnginesOnGpu(m._vllm!, m.config.instanceGroups, m.config.props.parameters, gpu, gpuCount);
       if (n === 0) continue;
       enginesHere += n;
+      engineNames.push(m.name);
       // Rounded up to whole MiB, as the GPU's memory is given.
       total += Math.ceil((n * m._vllm!.gpuMemoryUtilization * gpuKib) / 1024) * 1024;
       terms.push(`${n} x ${m._vllm!.gpuMemoryUtilization} of ${fmt(gpuKib)} (${m.name}, vLLM)`);
     }
-    if (terms.length > 0 && total > gpuKib) {
-      const prop = [sizedHere ? 'gpuMemoryPerInstance' : '', enginesHere ? 'vllmEngineArgs.gpuMemoryUtilization' : ''].filter((x) => x).join(' and ');
+    // An engine needs its share free when it starts: a GPU its engines fill exactly fails too.
+    if (terms.length > 0 && (enginesHere ? total >= gpuKib : total > gpuKib)) {
+      const prop = [sizedHere ? 'gpuMemoryPerInstance' : '', enginesHere ? vllmProp(engineNames) : ''].filter((x) => x).join(' and ');
       errors.push(propError(prop, `summed over the instances on GPU ${gpu} with gpuMemoryOverhead, at most ${fmt(gpuKib)} (${memory.from})`, `${terms.join(' + ')} + ${fmt(overhead)} overhead = ${fmt(total)}`,
         `lower instance counts${enginesHere ? ' or gpuMemoryUtilization (vLLM takes its share of the whole GPU, and fails to start when less is free)' : ''}, ` +
         'spread instances over more GPUs, or use a GPU with more memory').message);
@@ -373,21 +376,29 @@ function checkVllmShares(models: readonly TritonModel[], gpuCount: number): stri
     let engines = 0;
     let share = 0;
     const terms: string[] = [];
+    const names: string[] = [];
     for (const m of models) {
       const n = vllmEnginesOnGpu(m._vllm!, m.config.instanceGroups, m.config.props.parameters, gpu, gpuCount);
       if (n === 0) continue;
       engines += n;
+      names.push(m.name);
       share += n * m._vllm!.gpuMemoryUtilization;
       terms.push(`${n} x ${m._vllm!.gpuMemoryUtilization} (${m.name})`);
     }
     if (share >= 1 - 1e-9) {
-      return [propError('vllmEngineArgs.gpuMemoryUtilization', `summed over the vLLM engines on GPU ${gpu}, below 1: each takes its share of the GPU's whole memory, ` +
-        'and vLLM fails to start one when less is free', `${terms.join(' + ')} = ${floorTo(share)}`,
-      `lower gpuMemoryUtilization (${floorTo(VLLM_DEFAULT_GPU_MEMORY_UTILIZATION / engines)} each for ${engines} engines), place fewer engines on GPU ${gpu}, ` +
+      const suggestion = engines > 1 ? `${floorTo(VLLM_DEFAULT_GPU_MEMORY_UTILIZATION / engines)} each for ${engines} engines` : `vLLM's default is ${VLLM_DEFAULT_GPU_MEMORY_UTILIZATION}`;
+      return [propError(vllmProp(names), `summed over the vLLM engines on GPU ${gpu}, below 1: each takes its share of the GPU's whole memory, ` +
+        'and vLLM fails to start one when less is free', `${terms.join(' + ')} = ${Math.round(share * 1e6) / 1e6}`,
+      `lower gpuMemoryUtilization (${suggestion}), place fewer engines on GPU ${gpu}, ` +
         "or state the GPU's memory (gpuMemory, or the node pool's products) to check them with gpuMemoryOverhead").message];
     }
   }
   return [];
+}
+
+/** The prop of the vLLM engines of models `names`. */
+function vllmProp(names: string[]): string {
+  return `model[${names.join(', ')}].vllmEngineArgs.gpuMemoryUtilization`;
 }
 
 /** `x` rounded down to two decimals. */

@@ -128,13 +128,17 @@ export function checkVllmInstances(where: string, engine: RenderedVllmEngineArgs
   parameters: Record<string, string> | undefined): void {
   const stated = groups?.length ? groups : undefined;
   if (engine.gpus > 1 && (!stated || stated.some((g) => isGpuGroup(g.kind)))) {
-    throw propError(`${where}.instanceGroups`, `KIND_MODEL groups for an engine over ${engine.gpus} GPUs (${parallelism(engine)}): the vllm backend refuses a ` +
-      "KIND_GPU instance of several GPUs, and Triton's default is a KIND_GPU instance per GPU", stated ? stated.map((g) => g.kind ?? InstanceGroupKind.GPU) : 'unset',
-    'give instanceGroups: [{ kind: InstanceGroupKind.MODEL }]');
+    throw propError(`${where}.instanceGroups`, `KIND_MODEL groups for an engine over ${engine.gpus} GPUs (${parallelism(engine)}): a KIND_GPU instance sees ` +
+      "its own GPU only (the vllm backend refuses one for tensor or pipeline parallelism), and Triton's default is a KIND_GPU instance per GPU",
+    stated ? stated.map((g) => g.kind ?? InstanceGroupKind.GPU) : 'unset', 'give instanceGroups: [{ kind: InstanceGroupKind.MODEL }]');
   }
   const ids = parameters?.GPU_DEVICE_IDS;
   const world = engine.worldSize;
   if (ids && stated?.some((g) => g.kind === InstanceGroupKind.MODEL)) {
+    if (engine.gpus > world) {
+      throw propError(`${where}.parameters.GPU_DEVICE_IDS`, 'unset with data_parallel_size above 1: the vllm backend makes only tensor × pipeline parallel size ' +
+        `GPUs visible (${world}), and the engine needs ${engine.gpus}`, ids, 'leave it unset: the engine takes GPUs 0, 1, ...');
+    }
     const parsed = gpuDeviceIds(ids);
     if (parsed === undefined || (world > 1 && parsed.length !== world)) {
       throw propError(`${where}.parameters.GPU_DEVICE_IDS`, `a comma-separated list of distinct GPU indices${world > 1 ? `, ${world}: one per GPU of the engine ` +

@@ -842,10 +842,10 @@ export class TritonModelConfig {
     return Math.max(0, ...delays.map((d) => micros(d) ?? 0));
   }
 
-  /** The instance groups as Triton fills them in (one instance per GPU when none are given); none for ensembles. */
+  /** The instance groups as Triton fills them in (one instance per GPU when none, or an empty list, are given); none for ensembles. */
   public get instanceGroups(): ModelInstanceGroup[] {
     if (this.platform.isEnsemble) return [];
-    return this.props.instanceGroups ?? [{ kind: InstanceGroupKind.GPU, count: 1 }];
+    return this.props.instanceGroups?.length ? this.props.instanceGroups : [{ kind: InstanceGroupKind.GPU, count: 1 }];
   }
 
   /** The label files this config names, with their inline contents when given. */

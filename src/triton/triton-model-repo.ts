@@ -286,6 +286,10 @@ export class TritonModel {
           this.config.platform._name, 'leave it unset');
       }
       this._vllm = renderVllmEngineArgs(where, props.vllmEngineArgs);
+      if (props.gpuMemoryPerInstance !== undefined) {
+        throw propError(`${where}.gpuMemoryPerInstance`, 'unset with vllmEngineArgs: the GPU memory budget counts each engine as gpuMemoryUtilization of the whole GPU',
+          quantity(`${where}.gpuMemoryPerInstance`, props.gpuMemoryPerInstance), 'size the engine with vllmEngineArgs.gpuMemoryUtilization');
+      }
       checkVllmInstances(where, this._vllm, props.instanceGroups, props.parameters);
       this.vllmModelJson = this._vllm.json;
     }

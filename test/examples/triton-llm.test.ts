@@ -45,7 +45,7 @@ describe('examples/triton-llm', () => {
     expect(sizes).toMatchObject({ dshm: '8Gi', tmp: '8Gi' });
   });
 
-  test('scales to zero, at most the engine\'s sequences per pod, out at 24', () => {
+  test('scales to zero, at most the engine\'s sequences per pod, towards a target of 24', () => {
     const annotations = ksvc.spec.template.metadata.annotations;
     expect(annotations['autoscaling.knative.dev/min-scale']).toBe('0');
     expect(annotations['autoscaling.knative.dev/target']).toBe('24');

@@ -2,8 +2,8 @@ import { Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim } from 'cdk8s-plus-27';
 import { minioRepo, PREPROCESS, RESNET50, VLLM } from './_fixtures';
 import {
-  GpuNodePool, GpuProduct, InstanceGroupKind, ModelArtifactSource, ModelVersionPolicy, TritonKnativeService, TritonModelProps, TritonModelRepo,
-  TritonServer, VllmDtype, VllmEngineArgs,
+  ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, InstanceGroupKind, KarmadaPlacement, ModelArtifactSource, ModelVersionPolicy,
+  PlaceableWorkload, TritonKnativeService, TritonModelProps, TritonModelRepo, TritonServer, VllmDtype, VllmEngineArgs,
 } from '../../src';
 import { oneOf, synthApp } from '../_helpers/manifests';
 
@@ -116,6 +116,12 @@ describe('VllmEngineArgs', () => {
     });
   });
 
+  test('fails on a stated gpuMemoryPerInstance: the budget counts the engine by its gpuMemoryUtilization', () => {
+    expect(() => engineArgsOf({ model: 'gpt2' }, { instanceGroups: [{ kind: InstanceGroupKind.GPU, gpus: [0] }], gpuMemoryPerInstance: Size.gibibytes(11) })).toThrow(
+      "'model[llama].gpuMemoryPerInstance' must be unset with vllmEngineArgs: the GPU memory budget counts each engine as gpuMemoryUtilization of the whole GPU, " +
+      "got '11Gi': size the engine with vllmEngineArgs.gpuMemoryUtilization");
+  });
+
   test('fails on a model of another backend', () => {
     expect(() => minioRepo(chart(), [{ ...RESNET50, vllmEngineArgs: { model: 'gpt2' } }])).toThrow(
       "'model[resnet50].vllmEngineArgs' must be set only on a model of the vllm backend (ModelPlatform.VLLM), which reads them from model.json, " +
@@ -125,8 +131,8 @@ describe('VllmEngineArgs', () => {
   describe('instances the vllm backend accepts for the engine', () => {
     test('fails on an engine over several GPUs without KIND_MODEL instances: Triton\'s default and KIND_GPU groups see one GPU', () => {
       const args = { model: 'gpt2', tensorParallelSize: 2, pipelineParallelSize: 2 };
-      const message = "'model[llama].instanceGroups' must be KIND_MODEL groups for an engine over 4 GPUs (tensor × pipeline parallel size): the vllm backend " +
-        "refuses a KIND_GPU instance of several GPUs, and Triton's default is a KIND_GPU instance per GPU";
+      const message = "'model[llama].instanceGroups' must be KIND_MODEL groups for an engine over 4 GPUs (tensor × pipeline parallel size): a KIND_GPU instance " +
+        "sees its own GPU only (the vllm backend refuses one for tensor or pipeline parallelism), and Triton's default is a KIND_GPU instance per GPU";
       expect(() => engineArgsOf(args, { instanceGroups: undefined })).toThrow(`${message}, got 'unset': give instanceGroups: [{ kind: InstanceGroupKind.MODEL }]`);
       expect(() => engineArgsOf(args, { instanceGroups: [] })).toThrow(`${message}, got 'unset'`);
       expect(() => engineArgsOf(args, { instanceGroups: [{ kind: InstanceGroupKind.AUTO }] })).toThrow(`${message}, got ["KIND_AUTO"]`);
@@ -154,6 +160,10 @@ describe('VllmEngineArgs', () => {
       // Empty is unset to the backend; KIND_GPU instances ignore it.
       expect(withIds('')).not.toThrow();
       expect(() => engineArgsOf({ model: 'gpt2' }, { instanceGroups: [{ kind: InstanceGroupKind.GPU }], parameters: { GPU_DEVICE_IDS: 'a' } })).not.toThrow();
+      // With data parallelism the backend makes only tensor × pipeline parallel size GPUs visible.
+      expect(() => engineArgsOf({ model: 'gpt2', additionalArgs: { data_parallel_size: 2 } }, { parameters: { GPU_DEVICE_IDS: '0,1' } })).toThrow(
+        "'model[llama].parameters.GPU_DEVICE_IDS' must be unset with data_parallel_size above 1: the vllm backend makes only tensor × pipeline parallel size GPUs " +
+        "visible (1), and the engine needs 2, got '0,1': leave it unset: the engine takes GPUs 0, 1, ...");
     });
   });
 
@@ -225,13 +235,15 @@ describe('VllmEngineArgs', () => {
     test('fails when the engines on a GPU of unknown memory take all of it: vLLM fails to start one when less than its share is free', () => {
       const twoOnGpu0 = { instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 2, gpus: [0] }] };
       expect(serve(1, llama({ model: 'gpt2' }, twoOnGpu0))).toThrow(
-        "'vllmEngineArgs.gpuMemoryUtilization' must be summed over the vLLM engines on GPU 0, below 1: each takes its share of the GPU's whole memory, " +
+        "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be summed over the vLLM engines on GPU 0, below 1: each takes its share of the GPU's whole memory, " +
         "and vLLM fails to start one when less is free, got '2 x 0.9 (llama) = 1.8': lower gpuMemoryUtilization (0.45 each for 2 engines), place fewer " +
         "engines on GPU 0, or state the GPU's memory (gpuMemory, or the node pool's products) to check them with gpuMemoryOverhead");
       // Exactly all of it fails too: the CUDA context takes some first.
       expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 0.5 }, twoOnGpu0))).toThrow(/got '2 x 0.5 \(llama\) = 1'/);
       expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 0.45 }, twoOnGpu0))).not.toThrow();
-      expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 1 }))).toThrow(/got '1 x 1 \(llama\) = 1'/);
+      expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 1 }))).toThrow(/got '1 x 1 \(llama\) = 1': lower gpuMemoryUtilization \(vLLM's default is 0.9\)/);
+      // An empty list is Triton's default, a KIND_GPU instance per GPU.
+      expect(serve(1, llama({ model: 'gpt2', gpuMemoryUtilization: 1 }, { instanceGroups: [] }))).toThrow(/got '1 x 1 \(llama\) = 1'/);
       // KIND_MODEL instances of one GPU all land on GPU 0 (or the first of GPU_DEVICE_IDS).
       const twoEngines = { instanceGroups: [{ kind: InstanceGroupKind.MODEL, count: 2 }] };
       expect(serve(2, llama({ model: 'gpt2', gpuMemoryUtilization: 0.6 }, twoEngines))).toThrow(/engines on GPU 0, below 1.*got '2 x 0.6 \(llama\) = 1.2'/);
@@ -246,7 +258,8 @@ describe('VllmEngineArgs', () => {
       const mistral = llama({ model: 'mistralai/Mistral-7B-Instruct-v0.3', gpuMemoryUtilization: 0.5 }, { name: 'mistral', instanceGroups: [{ kind: InstanceGroupKind.GPU, gpus: [1] }] });
       const tp2 = llama({ model: 'gpt2', tensorParallelSize: 2, gpuMemoryUtilization: 0.6 });
       new TritonServer(c, 'triton', { repository: minioRepo(c, [tp2, mistral]), image: VLLM_IMAGE, gpuCount: 2, autoscaling: { queueTime: false } });
-      expect(() => synthApp(c.node.root as any)).toThrow(/engines on GPU 1, below 1.*got '1 x 0.6 \(llama\) \+ 1 x 0.5 \(mistral\) = 1.1'/);
+      expect(() => synthApp(c.node.root as any)).toThrow(
+        /'model\[llama, mistral\]\.vllmEngineArgs\.gpuMemoryUtilization' must be summed over the vLLM engines on GPU 1, below 1.*got '1 x 0.6 \(llama\) \+ 1 x 0.5 \(mistral\) = 1.1'/);
     });
 
     test('fails when a GPU of known memory cannot hold the engines, the other models\' instances and the overhead', () => {
@@ -264,15 +277,17 @@ describe('VllmEngineArgs', () => {
       // An L4 has 23034Mi: 1Gi of overhead leaves 95.5 % of it.
       expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.95 })])).not.toThrow();
       expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.96 })])).toThrow(
-        "'vllmEngineArgs.gpuMemoryUtilization' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), " +
+        "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be summed over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4), " +
         "got '1 x 0.96 of 23034Mi (llama, vLLM) + 1Gi overhead = 23137Mi': lower instance counts or gpuMemoryUtilization (vLLM takes its share of the whole " +
         'GPU, and fails to start when less is free), spread instances over more GPUs, or use a GPU with more memory');
       expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.9 })], Size.gibibytes(3))).toThrow(/with gpuMemoryOverhead, at most 23034Mi/);
       // Beside a model of stated footprint on the same GPU.
       const guard = { ...PREPROCESS, name: 'guard', instanceGroups: [{ kind: InstanceGroupKind.GPU, count: 1, gpus: [0] }], gpuMemoryPerInstance: Size.gibibytes(2) };
       expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.9 }), guard])).toThrow(
-        /'gpuMemoryPerInstance and vllmEngineArgs.gpuMemoryUtilization' must be summed over the instances on GPU 0.*got '1 x 2Gi \(guard\) \+ 1 x 0.9 of 23034Mi \(llama, vLLM\) \+ 1Gi overhead = 23803Mi'/);
+        /'gpuMemoryPerInstance and model\[llama\]\.vllmEngineArgs\.gpuMemoryUtilization' must be summed over the instances on GPU 0.*got '1 x 2Gi \(guard\) \+ 1 x 0.9 of 23034Mi \(llama, vLLM\) \+ 1Gi overhead = 23803Mi'/);
       expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.8 }), guard])).not.toThrow();
+      // Filled exactly: the engine needs its share free when it starts.
+      expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 1 })], Size.gibibytes(0))).toThrow(/got '1 x 1 of 23034Mi \(llama, vLLM\) \+ 0Ki overhead = 23034Mi'/);
     });
 
     test('fails on bfloat16 on GPUs of compute capability below 8.0, where the pool names them', () => {
@@ -288,6 +303,28 @@ describe('VllmEngineArgs', () => {
         "bfloat16 there, got 'bfloat16': use VllmDtype.FLOAT16, or place the pods on Ampere or newer GPUs");
       expect(on([GpuProduct.T4], VllmDtype.FLOAT16)).not.toThrow();
       expect(on([GpuProduct.L4, GpuProduct.A100_SXM4_80GB], VllmDtype.BFLOAT16)).not.toThrow();
+    });
+
+    test('fails on a Karmada target whose GPUs cannot hold the engines', () => {
+      const c = chart();
+      const h100 = GpuNodePool.nvidia({ products: [GpuProduct.H100_80GB_HBM3] });
+      const server = new TritonServer(c, 'triton', {
+        repository: minioRepo(c, [llama({ model: 'gpt2', gpuMemoryUtilization: 0.96 })]), image: VLLM_IMAGE, replicas: 1, metadata: { name: 'llm' }, nodePool: h100,
+      });
+      const targets = [
+        new ClusterTarget({ name: 'dc1', nodePool: h100 }),
+        new ClusterTarget({ name: 'gke-l4', nodePool: GpuNodePool.gke({ accelerators: [GkeAccelerator.NVIDIA_L4] }) }),
+      ];
+      new KarmadaPlacement(c, 'placement', { workload: PlaceableWorkload.fromApiObject(server.deployment, h100), targets });
+      let message = '';
+      try {
+        synthApp(c.node.root as any);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain("on target 'gke-l4', whose node pool the override puts it on: 'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be summed " +
+        'over the instances on GPU 0 with gpuMemoryOverhead, at most 23034Mi (NVIDIA-L4)');
+      expect(message).not.toContain("on target 'dc1'");
     });
 
     test('fails the same on a TritonKnativeService', () => {
