@@ -7,10 +7,10 @@ import { InstanceGroupKind, ModelInstanceGroup } from './model-config';
 import { VllmDtype, VllmEngineArgs } from './vllm-engine-args';
 import { checkInteger, propError } from '../_errors';
 
-/** `model.json` as rendered, and what the placement checks read from it. */
+/** The files the engine arguments render into each served version folder, and what the placement checks read. */
 export interface RenderedVllmEngineArgs {
-  /** The file's text. */
-  readonly json: string;
+  /** `model.json`, and `multi_lora.json` with LoRA adapters, by file name. */
+  readonly files: Record<string, string>;
   /** Tensor × pipeline parallel size: what the vllm backend calls the world size (`GPU_DEVICE_IDS` lists as many). */
   readonly worldSize: number;
   /** GPUs one engine takes: data × tensor × pipeline parallel size. */
@@ -70,9 +70,11 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
 
   const out: Record<string, unknown> = {};
   for (const [key, name] of TYPED) if (args[key] !== undefined) out[name] = args[key];
+  const lora = args.loraAdapters === undefined ? undefined : loraJson(prop('loraAdapters'), args.loraAdapters);
+  if (lora !== undefined) out.enable_lora = true;
   const additional = args.additionalArgs ?? {};
   for (const key of Object.keys(additional).sort()) {
-    const typed = TYPED.find(([, name]) => name === key);
+    const typed = TYPED.find(([, name]) => name === key) ?? (lora !== undefined && key === 'enable_lora' ? ['loraAdapters'] : undefined);
     if (typed) throw propError(prop('additionalArgs'), 'free of the engine arguments the typed props write', key, `set vllmEngineArgs.${typed[0]} instead`);
     if (!/^[a-z][a-z0-9_]*$/.test(key)) {
       throw propError(prop('additionalArgs'), "keyed by engine argument names in snake_case, as AsyncEngineArgs takes them ('kv_cache_dtype')", key,
@@ -85,7 +87,7 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
   checkInteger(`${prop('additionalArgs')}.data_parallel_size`, dataParallel, 1, MAX_INT);
   const worldSize = (args.tensorParallelSize ?? 1) * (args.pipelineParallelSize ?? 1);
   return {
-    json: JSON.stringify(out, null, 2) + '\n',
+    files: { 'model.json': JSON.stringify(out, null, 2) + '\n', ...(lora === undefined ? {} : { 'multi_lora.json': lora }) },
     worldSize,
     gpus: worldSize * (dataParallel ?? 1),
     gpuMemoryUtilization: utilization ?? VLLM_DEFAULT_GPU_MEMORY_UTILIZATION,
@@ -105,6 +107,26 @@ function checkModel(prop: string, model: string): void {
   throw propError(prop, "a Hugging Face id ('org/name'), an absolute path in the Triton container, or an s3://, gs:// or az:// URI, " +
     "without whitespace, '.' or '..' segments", model,
   typeof model === 'string' && /^\.{1,2}\//.test(model) ? 'vLLM resolves a relative path from its working directory, not the version folder: give the absolute path' : undefined);
+}
+
+/** The backend's `multi_lora.json`: adapter names to paths, by name. */
+function loraJson(prop: string, adapters: { [name: string]: string }): string {
+  const names = Object.keys(adapters).sort();
+  if (names.length === 0) throw propError(prop, 'at least one adapter', {}, 'leave loraAdapters unset to serve the base model only');
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+      throw propError(prop, "keyed by adapter names of letters, digits, '.', '_' and '-' (the lora_name requests ask for)", name);
+    }
+    const path = adapters[name];
+    const isPath = typeof path === 'string' && path.startsWith('/');
+    if (typeof path !== 'string' || (isPath ? !ABSOLUTE_PATH.test(path) || path.split('/').some((s) => s === '.' || s === '..') : !HF_ID.test(path) || path.includes('..'))) {
+      throw propError(`${prop}.${name}`, "the absolute path of the adapter's folder in the Triton container, or a Hugging Face id", path,
+        typeof path === 'string' && /^\.{1,2}\//.test(path) ? 'the backend does not resolve a path from the version folder: give the absolute path' : undefined);
+    }
+    out[name] = path;
+  }
+  return JSON.stringify(out, null, 2) + '\n';
 }
 
 /** `value` if JSON writes it as it is (strings, finite numbers, booleans, null, and lists and objects of them). */

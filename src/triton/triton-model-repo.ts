@@ -248,8 +248,11 @@ export class TritonModel {
   public readonly servedVersions: number[];
   /** GPU memory of one instance, when stated. */
   public readonly gpuMemoryPerInstance?: Size;
-  /** The `model.json` each served version folder holds, when `vllmEngineArgs` were given. */
-  public readonly vllmModelJson?: string;
+  /**
+   * Files the repository renders into each served version folder, by file name: a vLLM model's `model.json` (and
+   * `multi_lora.json` with LoRA adapters) when it has `vllmEngineArgs`; none otherwise.
+   */
+  public readonly versionFiles: Record<string, string> = {};
   /** What the Triton workloads check of the engine arguments against the server's GPUs. @internal */
   public readonly _vllm?: RenderedVllmEngineArgs;
 
@@ -291,7 +294,7 @@ export class TritonModel {
           quantity(`${where}.gpuMemoryPerInstance`, props.gpuMemoryPerInstance), 'size the engine with vllmEngineArgs.gpuMemoryUtilization');
       }
       checkVllmInstances(where, this._vllm, props.instanceGroups, props.parameters);
-      this.vllmModelJson = this._vllm.json;
+      Object.assign(this.versionFiles, this._vllm.files);
     }
   }
 
@@ -425,19 +428,20 @@ export class TritonModelRepo extends Construct {
       throw propError('name', 'unique within the repository (one folder per model)', props.name, 'rename one of the models');
     }
     const model = new TritonModel(props);
-    if (model.vllmModelJson !== undefined && this.artifacts._kind === ArtifactKind.PVC) {
+    const versionFiles = Object.keys(model.versionFiles);
+    if (versionFiles.length > 0 && this.artifacts._kind === ArtifactKind.PVC) {
       throw propError(`model[${model.name}].vllmEngineArgs`, 'unset with ModelArtifactSource.fromPersistentVolumeClaim: the version folders are read-only mounts of the claim, ' +
-        'where the kubelet cannot add model.json', 'set', 'write vllmModelJson into the claim as <model>/<version>/model.json, or copy the artifacts with fromS3');
+        `where the kubelet cannot add ${versionFiles.join(' and ')}`, 'set', 'write versionFiles into the claim as <model>/<version>/<file>, or copy the artifacts with fromS3');
     }
     const entries: Record<string, string> = { [`${model.name}.pbtxt`]: model.config.toPbtxt() };
-    if (model.vllmModelJson !== undefined) entries[vllmKey(model.name)] = model.vllmModelJson;
+    for (const file of versionFiles) entries[versionFileKey(model.name, file)] = model.versionFiles[file];
     for (const f of model.config.labelFiles) {
       if (f.labels) entries[labelKey(model.name, f.fileName)] = f.labels.join('\n') + '\n';
     }
     for (const key of Object.keys(entries)) {
       if (key in this.data) throw propError(`model[${model.name}]`, 'ConfigMap keys that no other model uses', key, 'rename the model or its label file');
       // The apiserver's limit on ConfigMap keys (names and file names are already limited to [-._a-zA-Z0-9]).
-      if (key.length > 253) throw propError(`model[${model.name}]`, 'ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>.model.json, <model>--<label file>)', key, 'shorten the model or label file name');
+      if (key.length > 253) throw propError(`model[${model.name}]`, 'ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>.<version file>, <model>--<label file>)', key, 'shorten the model or label file name');
     }
     for (const [key, value] of Object.entries(entries)) {
       this.data[key] = value;
@@ -459,14 +463,14 @@ export class TritonModelRepo extends Construct {
 
   /**
    * The files the repository renders, keyed by their path in the repository: each model's `<model>/config.pbtxt`,
-   * the label files of outputs given inline `labels` (`<model>/labels.txt`), and a vLLM model's `model.json` in each
-   * served version folder (`<model>/<version>/model.json`) when it has `vllmEngineArgs`.
+   * the label files of outputs given inline `labels` (`<model>/labels.txt`), and the model's `versionFiles` in each
+   * served version folder (`<model>/<version>/model.json` of a vLLM model with `vllmEngineArgs`).
    */
   public get configFiles(): Record<string, string> {
     return Object.fromEntries(this._models.flatMap((m) => [
       [`${m.name}/config.pbtxt`, this.data[`${m.name}.pbtxt`]],
       ...m.config.labelFiles.filter((f) => f.labels).map((f) => [`${m.name}/${f.fileName}`, this.data[labelKey(m.name, f.fileName)]]),
-      ...(m.vllmModelJson === undefined ? [] : m.servedVersions.map((v) => [`${m.name}/${v}/model.json`, m.vllmModelJson])),
+      ...m.servedVersions.flatMap((v) => Object.entries(m.versionFiles).map(([file, text]) => [`${m.name}/${v}/${file}`, text])),
     ]));
   }
 
@@ -534,8 +538,8 @@ export class TritonModelRepo extends Construct {
         if (model.isEnsemble) mounts.push({ name: 'ensemble-version', mountPath: `${dir}/${v}`, readOnly: true });
         else artifact(String(v), `v${v}`, 'mirror');
         // Over the copied folder (emptyDir): the runtime adds the mount point after the init containers copied it.
-        if (model.vllmModelJson !== undefined) {
-          mounts.push({ name: 'model-configs', mountPath: `${dir}/${v}/model.json`, subPath: vllmKey(model.name), readOnly: true });
+        for (const file of Object.keys(model.versionFiles)) {
+          mounts.push({ name: 'model-configs', mountPath: `${dir}/${v}/${file}`, subPath: versionFileKey(model.name, file), readOnly: true });
         }
       }
     }
@@ -721,9 +725,9 @@ function labelKey(model: string, file: string): string {
   return `${model}--${file}`;
 }
 
-/** The ConfigMap key of a vLLM model's `model.json`. */
-function vllmKey(model: string): string {
-  return `${model}.model.json`;
+/** The ConfigMap key of a file the repository renders into the model's version folders (`model.json`). */
+function versionFileKey(model: string, file: string): string {
+  return `${model}.${file}`;
 }
 
 /**

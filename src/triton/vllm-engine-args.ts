@@ -100,9 +100,18 @@ export interface VllmEngineArgs {
    */
   readonly seed?: number;
   /**
+   * LoRA adapters the engine serves beside the base model, by the name requests ask for (`lora_name` in their
+   * sampling parameters): the path of each adapter's folder in the Triton container (copied with the version
+   * folder, say) or a Hugging Face id. Sets `enable_lora` and renders the backend's `multi_lora.json` into each
+   * served version folder; limits such as `max_lora_rank` and `max_loras` go in `additionalArgs`.
+   * @default - no LoRA adapters
+   */
+  readonly loraAdapters?: { [name: string]: string };
+  /**
    * Any other engine argument, by its snake_case name (`{ kv_cache_dtype: 'fp8', enable_lora: true }`), written as
-   * given after the typed ones. A key a typed prop writes is refused. `enable_lora` needs `multi_lora.json` in the
-   * version folder, with the artifacts; `data_parallel_size` multiplies the GPUs an engine takes.
+   * given after the typed ones. A key a typed prop writes is refused. `enable_lora` without `loraAdapters` needs
+   * `multi_lora.json` in the version folder, with the artifacts; `data_parallel_size` multiplies the GPUs an engine
+   * takes.
    * @default - none
    */
   readonly additionalArgs?: { [key: string]: any };

@@ -244,7 +244,7 @@ describe('TritonModelRepo', () => {
     const repo = new TritonModelRepo(chart(), 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(PersistentVolumeClaim.fromClaimName(chart(), 'c', 'models')) });
     const name = 'm'.repeat(200);
     const labelled = { ...RESNET50, name, outputs: [{ name: 'OUTPUT__0', dataType: TensorDataType.FP32, dims: [1000], labels: ['a'], labelFilename: `${'l'.repeat(60)}.txt` }] };
-    expect(() => repo.addModel(labelled)).toThrow(`'model[${name}]' must be ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>.model.json, <model>--<label file>), got '${name}--${'l'.repeat(60)}.txt'`);
+    expect(() => repo.addModel(labelled)).toThrow(`'model[${name}]' must be ConfigMap keys of at most 253 characters (<model>.pbtxt, <model>.<version file>, <model>--<label file>), got '${name}--${'l'.repeat(60)}.txt'`);
     expect(repo.models).toEqual([]);
   });
 

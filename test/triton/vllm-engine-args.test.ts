@@ -16,7 +16,7 @@ const llama = (args: VllmEngineArgs, extra: Partial<TritonModelProps> = {}): Tri
 /** The model.json the repository renders for `args`, parsed. */
 const engineArgsOf = (args: VllmEngineArgs, extra: Partial<TritonModelProps> = {}) => {
   const repo = minioRepo(chart(), [llama(args, extra)]);
-  return JSON.parse(repo.findModel('llama')!.vllmModelJson!);
+  return JSON.parse(repo.findModel('llama')!.versionFiles['model.json']);
 };
 
 describe('VllmEngineArgs', () => {
@@ -37,7 +37,7 @@ describe('VllmEngineArgs', () => {
       dtype: VllmDtype.BFLOAT16,
       model: 'meta-llama/Llama-3.1-8B-Instruct',
     })]);
-    const json = repo.findModel('llama')!.vllmModelJson!;
+    const json = repo.findModel('llama')!.versionFiles['model.json'];
     expect(json.endsWith('}\n')).toBe(true);
     expect(Object.keys(JSON.parse(json))).toEqual([
       'model', 'dtype', 'tensor_parallel_size', 'pipeline_parallel_size', 'gpu_memory_utilization', 'max_model_len', 'max_num_seqs',
@@ -114,6 +114,34 @@ describe('VllmEngineArgs', () => {
     expect(engineArgsOf({ model: 'gpt2', additionalArgs: { limit_mm_per_prompt: { image: 2 }, served_model_name: ['a', 'b'], tokenizer: null } })).toEqual({
       model: 'gpt2', limit_mm_per_prompt: { image: 2 }, served_model_name: ['a', 'b'], tokenizer: null,
     });
+  });
+
+  test('LoRA adapters: enable_lora in model.json, and the backend\'s multi_lora.json by adapter name', () => {
+    const repo = minioRepo(chart(), [llama({
+      model: '/models/llama/1/base',
+      loraAdapters: { sql: '/models/llama/1/loras/sql', chat: 'org/chat-lora' },
+      additionalArgs: { max_lora_rank: 16 },
+    })]);
+    const files = repo.findModel('llama')!.versionFiles;
+    expect(Object.keys(files)).toEqual(['model.json', 'multi_lora.json']);
+    expect(JSON.parse(files['model.json'])).toEqual({ model: '/models/llama/1/base', enable_lora: true, max_lora_rank: 16 });
+    expect(files['multi_lora.json']).toBe('{\n  "chat": "org/chat-lora",\n  "sql": "/models/llama/1/loras/sql"\n}\n');
+    expect(repo.configFiles['llama/1/multi_lora.json']).toBe(files['multi_lora.json']);
+    expect(repo._podParts().mounts).toContainEqual({ name: 'model-configs', mountPath: '/models/llama/1/multi_lora.json', subPath: 'llama.multi_lora.json', readOnly: true });
+  });
+
+  test('fails on LoRA adapters without a name, a path or a Hugging Face id, or beside enable_lora', () => {
+    const lora = (loraAdapters: Record<string, string>, additionalArgs?: Record<string, unknown>) => () => engineArgsOf({ model: 'gpt2', loraAdapters, additionalArgs });
+    expect(lora({})).toThrow("'model[llama].vllmEngineArgs.loraAdapters' must be at least one adapter, got {}: leave loraAdapters unset to serve the base model only");
+    expect(lora({ 'my adapter': '/loras/a' })).toThrow("'model[llama].vllmEngineArgs.loraAdapters' must be keyed by adapter names of letters, digits, '.', '_' and '-' " +
+      "(the lora_name requests ask for), got 'my adapter'");
+    expect(lora({ sql: './loras/sql' })).toThrow("'model[llama].vllmEngineArgs.loraAdapters.sql' must be the absolute path of the adapter's folder in the Triton " +
+      "container, or a Hugging Face id, got './loras/sql': the backend does not resolve a path from the version folder: give the absolute path");
+    expect(lora({ sql: '/loras/../sql' })).toThrow(/loraAdapters\.sql' must be the absolute path/);
+    expect(lora({ sql: '/loras/sql' }, { enable_lora: true })).toThrow("'model[llama].vllmEngineArgs.additionalArgs' must be free of the engine arguments the typed " +
+      "props write, got 'enable_lora': set vllmEngineArgs.loraAdapters instead");
+    // Without adapters, enable_lora reads multi_lora.json from the artifacts.
+    expect(engineArgsOf({ model: 'gpt2', additionalArgs: { enable_lora: true } }).enable_lora).toBe(true);
   });
 
   test('fails on a stated gpuMemoryPerInstance: the budget counts the engine by its gpuMemoryUtilization', () => {
@@ -207,7 +235,7 @@ describe('VllmEngineArgs', () => {
       const claim = new PersistentVolumeClaim(c, 'claim', { storage: Size.gibibytes(50) });
       expect(() => new TritonModelRepo(c, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [llama({ model: 'gpt2' })] })).toThrow(
         "'model[llama].vllmEngineArgs' must be unset with ModelArtifactSource.fromPersistentVolumeClaim: the version folders are read-only mounts of the claim, " +
-        "where the kubelet cannot add model.json, got 'set': write vllmModelJson into the claim as <model>/<version>/model.json, or copy the artifacts with fromS3");
+        "where the kubelet cannot add model.json, got 'set': write versionFiles into the claim as <model>/<version>/<file>, or copy the artifacts with fromS3");
     });
   });
 
