@@ -9,9 +9,9 @@
  * - The engine: tensor parallelism over the two L4 GPUs (24 GB each) of one pod, bfloat16, 8k context, up to 32
  *   sequences at once with prefix caching.
  * - The service: HTTP (`/v2/models/llama3-8b-instruct/generate` and `generate_stream`), cluster-local, at most 32
- *   requests per pod (the engine's sequences), a target of 24 (Knative scales out at 70 % of it, about 17 per pod,
- *   leaving room while a new pod loads) and to zero after 15 idle minutes: a cold start copies the weights and
- *   loads the engine, minutes on L4s, so it scales down slowly.
+ *   requests per pod (the engine's sequences, which containerConcurrency and target are derived from; Knative scales
+ *   out at 70 % of the target, about 22 per pod, leaving room while a new pod loads) and to zero after 15 idle
+ *   minutes: a cold start copies the weights and loads the engine, minutes on L4s, so it scales down slowly.
  * - Why two GPUs: one L4 holds the 8B model in bfloat16 (~15 GiB) but leaves little room for the KV cache; tensor
  *   parallelism over two gives each GPU ~11 GiB of cache, at the price of traffic between them over PCIe.
  */
@@ -77,9 +77,7 @@ export class TritonLlmChart extends Chart {
       sharedMemorySize: Size.gibibytes(8),
       tmpSize: Size.gibibytes(8),
       startupTimeout: Duration.minutes(20),
-      // Knative cannot derive these from the config: vLLM batches requests itself.
-      containerConcurrency: MAX_NUM_SEQS,
-      target: 24,
+      // containerConcurrency and target come from the engine's maxNumSeqs: 32 per pod.
       maxScale: 4,
       scaleDownDelay: Duration.minutes(15),
       // Long generations: a response may stream for up to 10 minutes.

@@ -19,6 +19,8 @@ export interface RenderedVllmEngineArgs {
   readonly gpuMemoryUtilization: number;
   /** The data type, when given. */
   readonly dtype?: VllmDtype;
+  /** Sequences one engine runs at once, when given. */
+  readonly maxNumSeqs?: number;
 }
 
 /** vLLM's `gpu_memory_utilization` when model.json leaves it out. */
@@ -92,6 +94,7 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
     gpus: worldSize * (dataParallel ?? 1),
     gpuMemoryUtilization: utilization ?? VLLM_DEFAULT_GPU_MEMORY_UTILIZATION,
     dtype: args.dtype,
+    maxNumSeqs: args.maxNumSeqs,
   };
 }
 

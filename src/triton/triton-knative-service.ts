@@ -35,10 +35,10 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
   readonly protocol?: ServingProtocol;
   /**
    * Hard limit of requests in flight per replica (`containerConcurrency`). Required, with `target`, when a model is
-   * decoupled or its backend batches itself (`vllm`, `tensorrtllm`), whose own settings bound those, and with an
-   * ensemble, which serves what its slowest step does.
+   * decoupled or its backend batches itself (`vllm` without `vllmEngineArgs.maxNumSeqs`, `tensorrtllm`), whose own
+   * settings bound those, and with an ensemble, which serves what its slowest step does.
    * @default - what the instances batch at once: the sum over models of (maxBatchSize with dynamic or sequence
-   * batching, else 1) x instance count
+   * batching, a vLLM model's maxNumSeqs, else 1) x instance count
    */
   readonly containerConcurrency?: number;
   /**
@@ -51,7 +51,8 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
    * What the autoscaler aims for per replica: concurrent requests, or with `ScalingMetric.RPS` requests per second
    * (then required).
    * @default - with CONCURRENCY, the batch the models prefer: the sum over models of (largest preferred batch size,
-   * else maxBatchSize, with batching; else 1) x instance count, at most `containerConcurrency`
+   * else maxBatchSize, with batching; a vLLM model's maxNumSeqs; else 1) x instance count, at most
+   * `containerConcurrency`
    */
   readonly target?: number;
   /**
@@ -301,9 +302,11 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
  * decoupled model, or an ensemble (its requests pass through every step, so the steps' capacities do not add up).
  */
 function underivableModel(models: TritonModel[]): string | undefined {
-  const own = selfBatchingModel(models);
-  if (own) return `'${own.name}' (the ${own.backend} backend batches requests itself)`;
+  // A vLLM engine of typed max_num_seqs tells what it serves at once.
+  const own = selfBatchingModel(models.filter((m) => m._vllm?.maxNumSeqs === undefined));
+  if (own) return `'${own.name}' (the ${own.backend} backend batches requests itself${own.backend === 'vllm' ? ', and vllmEngineArgs.maxNumSeqs is unset' : ''})`;
   for (const m of models) {
+    if (m._vllm?.maxNumSeqs !== undefined) continue;
     if (m.isEnsemble) return `'${m.name}' (an ensemble: each request passes through every step, so a replica serves what its slowest step does)`;
     if (m.config.props.decoupled) return `'${m.name}' (decoupled: the backend decides how many requests it serves at once)`;
   }
@@ -328,6 +331,14 @@ function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurren
   for (const m of models) {
     const c = m.config.props;
     const instances = m.instanceCount(gpuCount);
+    const sequences = m._vllm?.maxNumSeqs;
+    if (sequences !== undefined) {
+      // Each engine runs up to max_num_seqs sequences, and batches them itself: Knative aims at them all and, at its
+      // default target utilization (70 %), scales out before they are.
+      concurrency += sequences * instances;
+      target += sequences * instances;
+      continue;
+    }
     const batching = !!(c.dynamicBatching || c.sequenceBatching) && m.config.maxBatchSize > 0;
     const perInstance = batching ? m.config.maxBatchSize : 1;
     const preferred = c.dynamicBatching?.preferredBatchSizes?.length ? Math.max(...c.dynamicBatching.preferredBatchSizes) : perInstance;

@@ -45,10 +45,10 @@ describe('examples/triton-llm', () => {
     expect(sizes).toMatchObject({ dshm: '8Gi', tmp: '8Gi' });
   });
 
-  test('scales to zero, at most the engine\'s sequences per pod, towards a target of 24', () => {
+  test('scales to zero, with the engine\'s sequences as concurrency limit and target', () => {
     const annotations = ksvc.spec.template.metadata.annotations;
     expect(annotations['autoscaling.knative.dev/min-scale']).toBe('0');
-    expect(annotations['autoscaling.knative.dev/target']).toBe('24');
+    expect(annotations['autoscaling.knative.dev/target']).toBe(String(MAX_NUM_SEQS));
     expect(annotations['autoscaling.knative.dev/scale-down-delay']).toBe('900s');
     expect(pod.containerConcurrency).toBe(MAX_NUM_SEQS);
     expect(pod.timeoutSeconds).toBe(600);

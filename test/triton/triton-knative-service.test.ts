@@ -26,6 +26,7 @@ function knative(props: Partial<TritonKnativeServiceProps> = {}, models?: Triton
 }
 
 const ksvcOf = (app: App) => oneOf(synthApp(app), KSVC, 'Service');
+const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
 const containerOf = (app: App) => ksvcOf(app).spec.template.spec.containers[0];
 
 describe('TritonKnativeService', () => {
@@ -218,7 +219,7 @@ describe('TritonKnativeService', () => {
 
   describe('models whose concurrency Triton\'s batch settings do not tell', () => {
     test.each([
-      ['a vLLM model', VLLM, "'llama' (the vllm backend batches requests itself)"],
+      ['a vLLM model', VLLM, "'llama' (the vllm backend batches requests itself, and vllmEngineArgs.maxNumSeqs is unset)"],
       ['a TensorRT-LLM model', { ...VLLM, name: 'trtllm', platform: ModelPlatform.custom('tensorrtllm'), decoupled: false, maxBatchSize: 64 },
         "'trtllm' (the tensorrtllm backend batches requests itself)"],
       ['a decoupled Python model', { ...VLLM, name: 'stream', platform: ModelPlatform.PYTHON }, "'stream' (decoupled: the backend decides how many requests it serves at once)"],
@@ -246,7 +247,23 @@ describe('TritonKnativeService', () => {
       const { app, chart, repo } = setup();
       new TritonKnativeService(chart, 'triton', { repository: repo });
       repo.addModel(VLLM);
-      expect(() => synthApp(app)).toThrow(/'containerConcurrency' must be set with model 'llama' \(the vllm backend batches requests itself\)/);
+      expect(() => synthApp(app)).toThrow(/'containerConcurrency' must be set with model 'llama' \(the vllm backend batches requests itself, and vllmEngineArgs.maxNumSeqs is unset\)/);
+    });
+
+    test('derives them from a vLLM model\'s typed maxNumSeqs: each engine runs that many sequences at once', () => {
+      const engines = (count: number): TritonModelProps => ({
+        ...VLLM, instanceGroups: [{ kind: InstanceGroupKind.MODEL, count }], vllmEngineArgs: { model: 'gpt2', maxNumSeqs: 48, gpuMemoryUtilization: 0.4 },
+      });
+      const one = setup([engines(1)]);
+      const triton = new TritonKnativeService(one.chart, 'triton', { repository: one.repo, image: VLLM_IMAGE });
+      expect([triton.containerConcurrency, triton.target]).toEqual([48, 48]);
+      const spec = ksvcOf(one.app).spec.template;
+      expect(spec.spec.containerConcurrency).toBe(48);
+      expect(spec.metadata.annotations['autoscaling.knative.dev/target']).toBe('48');
+      // Summed with the other models': two engines of 48, and a Python model without a batcher, one request at a time.
+      const mixed = setup([engines(2), PREPROCESS]);
+      const both = new TritonKnativeService(mixed.chart, 'triton', { repository: mixed.repo, image: VLLM_IMAGE });
+      expect([both.containerConcurrency, both.target]).toEqual([97, 97]);
     });
   });
 
