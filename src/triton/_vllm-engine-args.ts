@@ -19,8 +19,10 @@ export interface RenderedVllmEngineArgs {
   readonly gpuMemoryUtilization: number;
   /** The data type, when given. */
   readonly dtype?: VllmDtype;
-  /** Sequences one engine runs at once, when given. */
+  /** Sequences one engine runs at once (per data-parallel rank, each a scheduler of its own), when given. */
   readonly maxNumSeqs?: number;
+  /** Data-parallel ranks of one engine (`data_parallel_size`). */
+  readonly dataParallelSize: number;
 }
 
 /** vLLM's `gpu_memory_utilization` when model.json leaves it out. */
@@ -76,8 +78,11 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
   if (lora !== undefined) out.enable_lora = true;
   const additional = args.additionalArgs ?? {};
   for (const key of Object.keys(additional).sort()) {
-    const typed = TYPED.find(([, name]) => name === key) ?? (lora !== undefined && key === 'enable_lora' ? ['loraAdapters'] : undefined);
+    const typed = TYPED.find(([, name]) => name === key);
     if (typed) throw propError(prop('additionalArgs'), 'free of the engine arguments the typed props write', key, `set vllmEngineArgs.${typed[0]} instead`);
+    if (lora !== undefined && key === 'enable_lora') {
+      throw propError(prop('additionalArgs'), 'free of the engine arguments the typed props write', key, 'remove it: loraAdapters sets enable_lora');
+    }
     if (!/^[a-z][a-z0-9_]*$/.test(key)) {
       throw propError(prop('additionalArgs'), "keyed by engine argument names in snake_case, as AsyncEngineArgs takes them ('kv_cache_dtype')", key,
         /-/.test(key) ? `use '${key.replace(/-/g, '_')}'` : undefined);
@@ -95,6 +100,7 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
     gpuMemoryUtilization: utilization ?? VLLM_DEFAULT_GPU_MEMORY_UTILIZATION,
     dtype: args.dtype,
     maxNumSeqs: args.maxNumSeqs,
+    dataParallelSize: dataParallel ?? 1,
   };
 }
 
@@ -116,7 +122,7 @@ function checkModel(prop: string, model: string): void {
 function loraJson(prop: string, adapters: { [name: string]: string }): string {
   const names = Object.keys(adapters).sort();
   if (names.length === 0) throw propError(prop, 'at least one adapter', {}, 'leave loraAdapters unset to serve the base model only');
-  const out: Record<string, string> = {};
+  const lines: string[] = [];
   for (const name of names) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
       throw propError(prop, "keyed by adapter names of letters, digits, '.', '_' and '-' (the lora_name requests ask for)", name);
@@ -127,9 +133,10 @@ function loraJson(prop: string, adapters: { [name: string]: string }): string {
       throw propError(`${prop}.${name}`, "the absolute path of the adapter's folder in the Triton container, or a Hugging Face id", path,
         typeof path === 'string' && /^\.{1,2}\//.test(path) ? 'the backend does not resolve a path from the version folder: give the absolute path' : undefined);
     }
-    out[name] = path;
+    lines.push(`  ${JSON.stringify(name)}: ${JSON.stringify(path)}`);
   }
-  return JSON.stringify(out, null, 2) + '\n';
+  // Written by hand: a JSON object puts integer-like keys ('7') first, whatever the order they were added in.
+  return `{\n${lines.join(',\n')}\n}\n`;
 }
 
 /** `value` if JSON writes it as it is (strings, finite numbers, booleans, null, and lists and objects of them). */

@@ -301,10 +301,14 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
  * The first model whose concurrency Triton's batch settings do not tell: one whose backend batches itself, a
  * decoupled model, or an ensemble (its requests pass through every step, so the steps' capacities do not add up).
  */
-function underivableModel(models: TritonModel[]): string | undefined {
-  // A vLLM engine of typed max_num_seqs tells what it serves at once.
-  const own = selfBatchingModel(models.filter((m) => m._vllm?.maxNumSeqs === undefined));
-  if (own) return `'${own.name}' (the ${own.backend} backend batches requests itself${own.backend === 'vllm' ? ', and vllmEngineArgs.maxNumSeqs is unset' : ''})`;
+function underivableModel(models: TritonModel[], protocol: ServingProtocol): string | undefined {
+  // A vLLM engine of typed max_num_seqs tells what it serves at once, in requests; over h2c Knative counts streams.
+  const h2c = protocol === ServingProtocol.H2C;
+  const own = selfBatchingModel(models.filter((m) => h2c || m._vllm?.maxNumSeqs === undefined));
+  if (own) {
+    const why = own.backend !== 'vllm' ? '' : h2c ? ', and over h2c Knative counts gRPC streams, each carrying any number of requests' : ', and vllmEngineArgs.maxNumSeqs is unset';
+    return `'${own.name}' (the ${own.backend} backend batches requests itself${why})`;
+  }
   for (const m of models) {
     if (m._vllm?.maxNumSeqs !== undefined) continue;
     if (m.isEnsemble) return `'${m.name}' (an ensemble: each request passes through every step, so a replica serves what its slowest step does)`;
@@ -316,7 +320,7 @@ function underivableModel(models: TritonModel[]): string | undefined {
 /** The error for a service that leaves containerConcurrency or target to models that do not tell it, if it does. */
 function underivableConcurrency(p: TritonKnativeServiceProps): Error | undefined {
   if (p.containerConcurrency !== undefined && p.target !== undefined) return undefined;
-  const model = underivableModel(p.repository.models);
+  const model = underivableModel(p.repository.models, p.protocol ?? ServingProtocol.HTTP1);
   if (model === undefined) return undefined;
   return propError(p.containerConcurrency === undefined ? 'containerConcurrency' : 'target',
     `set with model ${model}, whose concurrency Triton's batch settings do not tell`, 'unset',
@@ -331,12 +335,13 @@ function deriveConcurrency(models: TritonModel[], gpuCount: number): { concurren
   for (const m of models) {
     const c = m.config.props;
     const instances = m.instanceCount(gpuCount);
-    const sequences = m._vllm?.maxNumSeqs;
-    if (sequences !== undefined) {
-      // Each engine runs up to max_num_seqs sequences, and batches them itself: Knative aims at them all and, at its
-      // default target utilization (70 %), scales out before they are.
-      concurrency += sequences * instances;
-      target += sequences * instances;
+    const engine = m._vllm;
+    if (engine?.maxNumSeqs !== undefined) {
+      // Each engine runs up to max_num_seqs sequences per data-parallel rank, and batches them itself: Knative aims at
+      // them all and, at its default target utilization (70 %), scales out before they are.
+      const sequences = engine.maxNumSeqs * engine.dataParallelSize * instances;
+      concurrency += sequences;
+      target += sequences;
       continue;
     }
     const batching = !!(c.dynamicBatching || c.sequenceBatching) && m.config.maxBatchSize > 0;

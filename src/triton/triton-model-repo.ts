@@ -252,7 +252,7 @@ export class TritonModel {
    * Files the repository renders into each served version folder, by file name: a vLLM model's `model.json` (and
    * `multi_lora.json` with LoRA adapters) when it has `vllmEngineArgs`; none otherwise.
    */
-  public readonly versionFiles: Record<string, string> = {};
+  public readonly versionFiles: Record<string, string>;
   /** What the Triton workloads check of the engine arguments against the server's GPUs. @internal */
   public readonly _vllm?: RenderedVllmEngineArgs;
 
@@ -294,8 +294,9 @@ export class TritonModel {
           quantity(`${where}.gpuMemoryPerInstance`, props.gpuMemoryPerInstance), 'size the engine with vllmEngineArgs.gpuMemoryUtilization');
       }
       checkVllmInstances(where, this._vllm, props.instanceGroups, props.parameters);
-      Object.assign(this.versionFiles, this._vllm.files);
     }
+    // Frozen: the repository copies them into its ConfigMap when the model is added, and lays them out from here.
+    this.versionFiles = Object.freeze({ ...this._vllm?.files });
   }
 
   /** Whether this is an ensemble (no instances, no artifacts). */

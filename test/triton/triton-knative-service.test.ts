@@ -264,6 +264,17 @@ describe('TritonKnativeService', () => {
       const mixed = setup([engines(2), PREPROCESS]);
       const both = new TritonKnativeService(mixed.chart, 'triton', { repository: mixed.repo, image: VLLM_IMAGE });
       expect([both.containerConcurrency, both.target]).toEqual([97, 97]);
+      // Each data-parallel rank schedules max_num_seqs of its own.
+      const ranks = setup([{ ...engines(1), vllmEngineArgs: { model: 'gpt2', maxNumSeqs: 32, additionalArgs: { data_parallel_size: 2 } } }]);
+      const dp = new TritonKnativeService(ranks.chart, 'triton', { repository: ranks.repo, image: VLLM_IMAGE, gpuCount: 2 });
+      expect([dp.containerConcurrency, dp.target]).toEqual([64, 64]);
+    });
+
+    test('fails over h2c without them: Knative counts gRPC streams, each carrying any number of requests', () => {
+      const { chart, repo } = setup([{ ...VLLM, vllmEngineArgs: { model: 'gpt2', maxNumSeqs: 48 } }]);
+      expect(() => new TritonKnativeService(chart, 'triton', { repository: repo, image: VLLM_IMAGE, protocol: ServingProtocol.H2C })).toThrow(
+        "'containerConcurrency' must be set with model 'llama' (the vllm backend batches requests itself, and over h2c Knative counts gRPC streams, each carrying " +
+        "any number of requests), whose concurrency Triton's batch settings do not tell, got 'unset'");
     });
   });
 

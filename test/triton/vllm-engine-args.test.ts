@@ -127,6 +127,13 @@ describe('VllmEngineArgs', () => {
     expect(JSON.parse(files['model.json'])).toEqual({ model: '/models/llama/1/base', enable_lora: true, max_lora_rank: 16 });
     expect(files['multi_lora.json']).toBe('{\n  "chat": "org/chat-lora",\n  "sql": "/models/llama/1/loras/sql"\n}\n');
     expect(repo.configFiles['llama/1/multi_lora.json']).toBe(files['multi_lora.json']);
+    const cm = oneOf(synthApp(repo.node.root as any), 'v1', 'ConfigMap');
+    expect(cm.data['llama.multi_lora.json']).toBe(files['multi_lora.json']);
+    // By name, integer-like names included, which a JSON object would put first.
+    const numbered = minioRepo(chart(), [llama({ model: 'gpt2', loraAdapters: { b: '/l/b', 10: '/l/10', 9: '/l/9' } })]);
+    expect(numbered.findModel('llama')!.versionFiles['multi_lora.json'].split('\n').slice(1, 4).map((l) => l.trim().split('"')[1])).toEqual(['10', '9', 'b']);
+    // Read-only: the ConfigMap holds what the model had when it was added.
+    expect(() => { (files as any)['extra.json'] = '{}'; }).toThrow(TypeError);
     expect(repo._podParts().mounts).toContainEqual({ name: 'model-configs', mountPath: '/models/llama/1/multi_lora.json', subPath: 'llama.multi_lora.json', readOnly: true });
   });
 
@@ -138,8 +145,8 @@ describe('VllmEngineArgs', () => {
     expect(lora({ sql: './loras/sql' })).toThrow("'model[llama].vllmEngineArgs.loraAdapters.sql' must be the absolute path of the adapter's folder in the Triton " +
       "container, or a Hugging Face id, got './loras/sql': the backend does not resolve a path from the version folder: give the absolute path");
     expect(lora({ sql: '/loras/../sql' })).toThrow(/loraAdapters\.sql' must be the absolute path/);
-    expect(lora({ sql: '/loras/sql' }, { enable_lora: true })).toThrow("'model[llama].vllmEngineArgs.additionalArgs' must be free of the engine arguments the typed " +
-      "props write, got 'enable_lora': set vllmEngineArgs.loraAdapters instead");
+    expect(lora({ sql: '/loras/sql' }, { enable_lora: false })).toThrow("'model[llama].vllmEngineArgs.additionalArgs' must be free of the engine arguments the typed " +
+      "props write, got 'enable_lora': remove it: loraAdapters sets enable_lora");
     // Without adapters, enable_lora reads multi_lora.json from the artifacts.
     expect(engineArgsOf({ model: 'gpt2', additionalArgs: { enable_lora: true } }).enable_lora).toBe(true);
   });
@@ -236,6 +243,8 @@ describe('VllmEngineArgs', () => {
       expect(() => new TritonModelRepo(c, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [llama({ model: 'gpt2' })] })).toThrow(
         "'model[llama].vllmEngineArgs' must be unset with ModelArtifactSource.fromPersistentVolumeClaim: the version folders are read-only mounts of the claim, " +
         "where the kubelet cannot add model.json, got 'set': write versionFiles into the claim as <model>/<version>/<file>, or copy the artifacts with fromS3");
+      expect(() => new TritonModelRepo(c, 'lora', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [llama({ model: 'gpt2', loraAdapters: { a: '/l/a' } })] }))
+        .toThrow(/where the kubelet cannot add model.json and multi_lora.json, got 'set'/);
     });
   });
 
