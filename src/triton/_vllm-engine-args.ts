@@ -46,8 +46,8 @@ const OBJECT_URI = /^(s3|gs|az):\/\/[a-z0-9][a-z0-9._-]*(\/[^\s]*)?$/;
 const MAX_INT = Number.MAX_SAFE_INTEGER;
 
 /**
- * Checks `args` (of the model at `where`) and renders `model.json`: the typed props in a fixed order, then
- * `additionalArgs` by key, so the same args give the same bytes.
+ * Checks `args` (of the model at `where`) and renders `model.json` (the typed props in a fixed order, then
+ * `additionalArgs` by key) and, with LoRA adapters, `multi_lora.json` (by name): the same args give the same bytes.
  */
 export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): RenderedVllmEngineArgs {
   const prop = (p: string) => `${where}.vllmEngineArgs.${p}`;
@@ -109,13 +109,22 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
  * store URI for the Run:ai Model Streamer. A relative path would be read from vLLM's working directory.
  */
 function checkModel(prop: string, model: string): void {
-  if (typeof model === 'string') {
-    if (model.startsWith('/') ? ABSOLUTE_PATH.test(model) && !model.split('/').some((s) => s === '.' || s === '..')
-      : OBJECT_URI.test(model) || (HF_ID.test(model) && !model.includes('..'))) return;
-  }
+  if (isHubIdOrPath(model) || (typeof model === 'string' && OBJECT_URI.test(model))) return;
   throw propError(prop, "a Hugging Face id ('org/name'), an absolute path in the Triton container, or an s3://, gs:// or az:// URI, " +
     "without whitespace, '.' or '..' segments", model,
-  typeof model === 'string' && /^\.{1,2}\//.test(model) ? 'vLLM resolves a relative path from its working directory, not the version folder: give the absolute path' : undefined);
+  isRelativePath(model) ? 'vLLM resolves a relative path from its working directory, not the version folder: give the absolute path' : undefined);
+}
+
+/** Whether `value` is a Hugging Face id or an absolute path without whitespace, `.` or `..` segments. */
+function isHubIdOrPath(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  return value.startsWith('/') ? ABSOLUTE_PATH.test(value) && !value.split('/').some((s) => s === '.' || s === '..')
+    : HF_ID.test(value) && !value.includes('..');
+}
+
+/** Whether `value` is a path relative to the working directory (`./x`, `../x`). */
+function isRelativePath(value: unknown): boolean {
+  return typeof value === 'string' && /^\.{1,2}\//.test(value);
 }
 
 /** The backend's `multi_lora.json`: adapter names to paths, by name. */
@@ -128,10 +137,9 @@ function loraJson(prop: string, adapters: { [name: string]: string }): string {
       throw propError(prop, "keyed by adapter names of letters, digits, '.', '_' and '-' (the lora_name requests ask for)", name);
     }
     const path = adapters[name];
-    const isPath = typeof path === 'string' && path.startsWith('/');
-    if (typeof path !== 'string' || (isPath ? !ABSOLUTE_PATH.test(path) || path.split('/').some((s) => s === '.' || s === '..') : !HF_ID.test(path) || path.includes('..'))) {
+    if (!isHubIdOrPath(path)) {
       throw propError(`${prop}.${name}`, "the absolute path of the adapter's folder in the Triton container, or a Hugging Face id", path,
-        typeof path === 'string' && /^\.{1,2}\//.test(path) ? 'the backend does not resolve a path from the version folder: give the absolute path' : undefined);
+        isRelativePath(path) ? 'the backend does not resolve a path from the version folder: give the absolute path' : undefined);
     }
     lines.push(`  ${JSON.stringify(name)}: ${JSON.stringify(path)}`);
   }
