@@ -1,12 +1,13 @@
 /**
  * The synth-time checks of a Triton workload that need both its repository and its server: the repository within
- * reach, GPU indices, explicit models, the image's backends and compute capability, TensorRT plans, the GPU memory
- * budget, and the same checks against the node pools of a Karmada placement's targets.
+ * reach, GPU indices, explicit models, the image's backends and compute capability, TensorRT plans, vLLM engines
+ * (their GPUs, and bfloat16 on the pool's GPUs), the GPU memory budget (stated footprints and vLLM engines' shares),
+ * and the same checks against the node pools of a Karmada placement's targets.
  */
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { isGpuGroup } from './_repo-parts';
-import { RenderedVllmEngineArgs, VLLM_DEFAULT_GPU_MEMORY_UTILIZATION, vllmEngineGpus, vllmEnginesOnGpu } from './_vllm-engine-args';
+import { parallelism, RenderedVllmEngineArgs, VLLM_DEFAULT_GPU_MEMORY_UTILIZATION, vllmEngineGpus } from './_vllm-engine-args';
 import { InstanceGroupKind } from './model-config';
 import { TritonModel, TritonModelRepo } from './triton-model-repo';
 import { ModelControl, TritonWorkloadProps } from './triton-workload';
@@ -217,8 +218,9 @@ function checkVllmDtype(models: readonly TritonModel[], products: readonly GpuPr
 
 /**
  * What the pods of a Triton workload could not do on other node pools (a Karmada placement's targets): fit the
- * models in a pool's GPU memory, run the image on its GPUs' compute capability, see more than one MIG slice; and,
- * landing on any of several pools, run one TensorRT plan on all their compute capabilities. Only a pool's own GPUs
+ * models (and vLLM engines) in a pool's GPU memory, run the image, and vLLM engines in bfloat16, on its GPUs' compute
+ * capability, see more than one MIG slice; and, landing on any of several pools, run one TensorRT plan on all their
+ * compute capabilities. Only a pool's own GPUs
  * count: `gpuMemory` describes the workload's pool.
  */
 export function tritonPoolChecks(props: TritonWorkloadProps, pod: ResolvedPod): PoolChecks {
@@ -278,14 +280,12 @@ function checkGpuMemory(props: TritonWorkloadProps, pod: ResolvedPod): string[] 
       total += n * kib(m.gpuMemoryPerInstance!);
       terms.push(`${n} x ${fmt(kib(m.gpuMemoryPerInstance!))} (${m.name})`);
     }
-    for (const m of engines) {
-      const n = vllmEnginesOnGpu(m._vllm!, m.config.instanceGroups, m.config.props.parameters, gpu, gpuCount);
-      if (n === 0) continue;
-      enginesHere += n;
-      engineNames.push(m.name);
+    for (const e of vllmEnginesOnGpu(engines, gpu, gpuCount)) {
+      enginesHere += e.n;
+      engineNames.push(e.name);
       // Rounded up to whole MiB, as the GPU's memory is given.
-      total += Math.ceil((n * m._vllm!.gpuMemoryUtilization * gpuKib) / 1024) * 1024;
-      terms.push(`${n} x ${m._vllm!.gpuMemoryUtilization} of ${fmt(gpuKib)} (${m.name}, vLLM)`);
+      total += Math.ceil((e.n * e.share * gpuKib) / 1024) * 1024;
+      terms.push(`${e.n} x ${e.share} of ${fmt(gpuKib)} (${e.name}, vLLM)`);
     }
     // An engine needs its share free when it starts: a GPU its engines fill exactly fails too.
     if (terms.length > 0 && (enginesHere ? total >= gpuKib : total > gpuKib)) {
@@ -354,7 +354,7 @@ function vllmEngineProblems(model: TritonModel, engine: RenderedVllmEngineArgs, 
   const at = `model[${model.name}]`;
   if (engine.gpus > gpuCount) {
     return [propError(`${at}.vllmEngineArgs`, `an engine over at most the server's ${gpuCount} GPU${gpuCount > 1 ? 's' : ''} ` +
-      `(${engine.gpus === engine.worldSize ? '' : 'data × '}tensor × pipeline parallel size)`, engine.gpus, `raise gpuCount to ${engine.gpus}, or lower the parallel sizes`).message];
+      `(${parallelism(engine)})`, engine.gpus, `raise gpuCount to ${engine.gpus}, or lower the parallel sizes`).message];
   }
   const params = model.config.props.parameters;
   if (!model.config.instanceGroups.some((g) => g.kind === InstanceGroupKind.MODEL)) return [];
@@ -373,18 +373,11 @@ function vllmEngineProblems(model: TritonModel, engine: RenderedVllmEngineArgs, 
  */
 function checkVllmShares(models: readonly TritonModel[], gpuCount: number): string[] {
   for (let gpu = 0; gpu < gpuCount; gpu++) {
-    let engines = 0;
-    let share = 0;
-    const terms: string[] = [];
-    const names: string[] = [];
-    for (const m of models) {
-      const n = vllmEnginesOnGpu(m._vllm!, m.config.instanceGroups, m.config.props.parameters, gpu, gpuCount);
-      if (n === 0) continue;
-      engines += n;
-      names.push(m.name);
-      share += n * m._vllm!.gpuMemoryUtilization;
-      terms.push(`${n} x ${m._vllm!.gpuMemoryUtilization} (${m.name})`);
-    }
+    const here = vllmEnginesOnGpu(models, gpu, gpuCount);
+    const engines = here.reduce((n, e) => n + e.n, 0);
+    const share = here.reduce((x, e) => x + e.n * e.share, 0);
+    const names = here.map((e) => e.name);
+    const terms = here.map((e) => `${e.n} x ${e.share} (${e.name})`);
     if (share >= 1 - 1e-9) {
       const suggestion = engines > 1 ? `${floorTo(VLLM_DEFAULT_GPU_MEMORY_UTILIZATION / engines)} each for ${engines} engines` : `vLLM's default is ${VLLM_DEFAULT_GPU_MEMORY_UTILIZATION}`;
       return [propError(vllmProp(names), `summed over the vLLM engines on GPU ${gpu}, below 1: each takes its share of the GPU's whole memory, ` +
@@ -394,6 +387,11 @@ function checkVllmShares(models: readonly TritonModel[], gpuCount: number): stri
     }
   }
   return [];
+}
+
+/** The vLLM engines of `models` (those with `vllmEngineArgs`) on GPU `gpu`: per model, how many, and the share each takes. */
+function vllmEnginesOnGpu(models: readonly TritonModel[], gpu: number, gpuCount: number): Array<{ name: string; n: number; share: number }> {
+  return models.map((m) => ({ name: m.name, n: m.instancesOnGpu(gpu, gpuCount), share: m._vllm!.gpuMemoryUtilization })).filter((e) => e.n > 0);
 }
 
 /** The prop of the vLLM engines of models `names`. */

@@ -188,12 +188,12 @@ export function checkVllmInstances(where: string, engine: RenderedVllmEngineArgs
 }
 
 /** How an engine's GPUs multiply up, for messages. */
-function parallelism(engine: RenderedVllmEngineArgs): string {
+export function parallelism(engine: RenderedVllmEngineArgs): string {
   return engine.gpus === engine.worldSize ? 'tensor × pipeline parallel size' : 'data × tensor × pipeline parallel size';
 }
 
 /** The GPU indices of a `GPU_DEVICE_IDS` parameter ('0,1'), as the vllm backend parses it; undefined if it refuses it. */
-export function gpuDeviceIds(ids: string): number[] | undefined {
+function gpuDeviceIds(ids: string): number[] | undefined {
   const parsed = ids.split(',').map((x) => x.trim());
   if (!parsed.every((x) => /^\d+$/.test(x))) return undefined;
   const numbers = parsed.map(Number);
@@ -208,18 +208,4 @@ export function vllmEngineGpus(engine: RenderedVllmEngineArgs, kind: InstanceGro
   parameters: Record<string, string> | undefined): number[] {
   const ids = kind === InstanceGroupKind.MODEL && parameters?.GPU_DEVICE_IDS ? gpuDeviceIds(parameters.GPU_DEVICE_IDS) : undefined;
   return ids ? ids.slice(0, engine.gpus) : Array.from({ length: engine.gpus }, (_, i) => i);
-}
-
-/**
- * How many engines of a vLLM model run on GPU `gpu` of a server of `gpuCount` GPUs: one per KIND_GPU (and AUTO)
- * instance placed there, one per other instance whose engine spans it.
- */
-export function vllmEnginesOnGpu(engine: RenderedVllmEngineArgs, groups: readonly ModelInstanceGroup[],
-  parameters: Record<string, string> | undefined, gpu: number, gpuCount: number): number {
-  let n = 0;
-  for (const g of groups) {
-    const on = isGpuGroup(g.kind) ? (g.gpus ?? Array.from({ length: gpuCount }, (_, i) => i)) : vllmEngineGpus(engine, g.kind, parameters);
-    if (on.includes(gpu)) n += g.count ?? 1;
-  }
-  return n;
 }

@@ -35,8 +35,9 @@ export interface TritonKnativeServiceProps extends TritonWorkloadProps, KnativeS
   readonly protocol?: ServingProtocol;
   /**
    * Hard limit of requests in flight per replica (`containerConcurrency`). Required, with `target`, when a model is
-   * decoupled or its backend batches itself (`vllm` without `vllmEngineArgs.maxNumSeqs`, `tensorrtllm`), whose own
-   * settings bound those, and with an ensemble, which serves what its slowest step does.
+   * decoupled or its backend batches itself (`vllm` without `vllmEngineArgs.maxNumSeqs`, or with it over h2c, where
+   * Knative counts streams; `tensorrtllm`), whose own settings bound those, and with an ensemble, which serves what
+   * its slowest step does.
    * @default - what the instances batch at once: the sum over models of (maxBatchSize with dynamic or sequence
    * batching, a vLLM model's maxNumSeqs, else 1) x instance count
    */

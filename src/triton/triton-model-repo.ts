@@ -4,7 +4,7 @@ import { EnvValue, IPersistentVolumeClaim, ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ArtifactKind, isGpuGroup, RepoPodParts } from './_repo-parts';
 import { sortedModelVersions } from './_versions';
-import { checkVllmInstances, renderVllmEngineArgs, RenderedVllmEngineArgs } from './_vllm-engine-args';
+import { checkVllmInstances, renderVllmEngineArgs, RenderedVllmEngineArgs, vllmEngineGpus } from './_vllm-engine-args';
 import { ModelTensor, TritonModelConfig, TritonModelConfigProps } from './model-config';
 import { VllmEngineArgs } from './vllm-engine-args';
 import { propError } from '../_errors';
@@ -272,8 +272,8 @@ export class TritonModel {
       }
     }
     this.servedVersions = policy.select(this.versions);
-    if (props.gpuMemoryPerInstance !== undefined) {
-      quantity(`model[${props.name}].gpuMemoryPerInstance`, props.gpuMemoryPerInstance);
+    const footprint = props.gpuMemoryPerInstance === undefined ? undefined : quantity(`model[${props.name}].gpuMemoryPerInstance`, props.gpuMemoryPerInstance);
+    if (footprint !== undefined) {
       // The budget counts the instances each GPU holds; KIND_MODEL instances go where the backend puts them.
       if (!this.config.instanceGroups.some((g) => isGpuGroup(g.kind))) {
         throw propError(`model[${props.name}].gpuMemoryPerInstance`, 'set only on a model with KIND_GPU or KIND_AUTO instance groups, whose instances the budget counts per GPU',
@@ -289,9 +289,9 @@ export class TritonModel {
           this.config.platform._name, 'leave it unset');
       }
       this._vllm = renderVllmEngineArgs(where, props.vllmEngineArgs);
-      if (props.gpuMemoryPerInstance !== undefined) {
+      if (footprint !== undefined) {
         throw propError(`${where}.gpuMemoryPerInstance`, 'unset with vllmEngineArgs: the GPU memory budget counts each engine as gpuMemoryUtilization of the whole GPU',
-          quantity(`${where}.gpuMemoryPerInstance`, props.gpuMemoryPerInstance), 'size the engine with vllmEngineArgs.gpuMemoryUtilization');
+          footprint, 'size the engine with vllmEngineArgs.gpuMemoryUtilization');
       }
       checkVllmInstances(where, this._vllm, props.instanceGroups, props.parameters);
     }
@@ -309,11 +309,19 @@ export class TritonModel {
     return this.config.instanceGroups.reduce((n, g) => n + (g.count ?? 1) * (isGpuGroup(g.kind) ? g.gpus?.length ?? gpuCount : 1), 0);
   }
 
-  /** How many instances of this model land on GPU `index` of a server with `gpuCount` GPUs. */
+  /**
+   * How many instances of this model land on GPU `index` of a server with `gpuCount` GPUs: KIND_GPU and AUTO
+   * instances where they are placed, and the vLLM engines of KIND_MODEL and KIND_CPU instances on the GPUs they span
+   * (with `vllmEngineArgs`); other backends place KIND_MODEL instances themselves, which are not counted.
+   */
   public instancesOnGpu(index: number, gpuCount: number): number {
-    return this.config.instanceGroups
-      .filter((g) => isGpuGroup(g.kind) && (g.gpus ?? range(gpuCount)).includes(index))
-      .reduce((n, g) => n + (g.count ?? 1), 0);
+    let n = 0;
+    for (const g of this.config.instanceGroups) {
+      const gpus = isGpuGroup(g.kind) ? g.gpus ?? range(gpuCount)
+        : this._vllm ? vllmEngineGpus(this._vllm, g.kind, this.config.props.parameters) : [];
+      if (gpus.includes(index)) n += g.count ?? 1;
+    }
+    return n;
   }
 }
 
@@ -432,7 +440,7 @@ export class TritonModelRepo extends Construct {
     const versionFiles = Object.keys(model.versionFiles);
     if (versionFiles.length > 0 && this.artifacts._kind === ArtifactKind.PVC) {
       throw propError(`model[${model.name}].vllmEngineArgs`, 'unset with ModelArtifactSource.fromPersistentVolumeClaim: the version folders are read-only mounts of the claim, ' +
-        `where the kubelet cannot add ${versionFiles.join(' and ')}`, 'set', 'write versionFiles into the claim as <model>/<version>/<file>, or copy the artifacts with fromS3');
+        `where the kubelet cannot add ${versionFiles.join(' and ')}`, 'set', `write ${versionFiles.join(' and ')} into the claim as <model>/<version>/<file>, or copy the artifacts with fromS3`);
     }
     const entries: Record<string, string> = { [`${model.name}.pbtxt`]: model.config.toPbtxt() };
     for (const file of versionFiles) entries[versionFileKey(model.name, file)] = model.versionFiles[file];

@@ -63,8 +63,8 @@ export interface VllmEngineArgs {
    */
   readonly maxModelLen?: number;
   /**
-   * Sequences one engine runs at once (`max_num_seqs`): the concurrency to size Knative's `containerConcurrency`
-   * to, per instance.
+   * Sequences one engine runs at once (`max_num_seqs`), per data-parallel rank. A TritonKnativeService over HTTP
+   * derives its `containerConcurrency` and `target` from it, per engine.
    * @default - vLLM's default for the GPU
    */
   readonly maxNumSeqs?: number;
@@ -108,8 +108,8 @@ export interface VllmEngineArgs {
    */
   readonly loraAdapters?: { [name: string]: string };
   /**
-   * Any other engine argument, by its snake_case name (`{ kv_cache_dtype: 'fp8', enable_lora: true }`), written as
-   * given after the typed ones. A key a typed prop writes is refused. `enable_lora` without `loraAdapters` needs
+   * Any other engine argument, by its snake_case name (`{ kv_cache_dtype: 'fp8', enable_lora: true }`), written
+   * after the typed ones, by key. A key a typed prop writes is refused. `enable_lora` without `loraAdapters` needs
    * `multi_lora.json` in the version folder, with the artifacts; `data_parallel_size` multiplies the GPUs an engine
    * takes.
    * @default - none

@@ -51,6 +51,9 @@ export const ENSEMBLE: TritonModelProps = {
   ],
 };
 
+/** NGC's Triton image with the vLLM backend. */
+export const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
+
 /** A vLLM model: the backend batches itself and streams (decoupled), one instance per model. */
 export const VLLM: TritonModelProps = {
   name: 'llama',

@@ -1,6 +1,6 @@
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Secret } from 'cdk8s-plus-27';
-import { ENSEMBLE, minioRepo, PREPROCESS, RESNET50, VLLM } from './_fixtures';
+import { ENSEMBLE, minioRepo, PREPROCESS, RESNET50, VLLM, VLLM_IMAGE } from './_fixtures';
 import {
   Broker, EventSink, EventTrigger, GpuNodePool, GpuProduct, InstanceGroupKind, KnativeFeature, KnativeFeatures, MetricsScraping,
   ModelArtifactSource, ModelControl, ModelPlatform, PingSource, ScalingMetric, ServingProtocol, TritonApi, TritonKnativeService,
@@ -26,7 +26,6 @@ function knative(props: Partial<TritonKnativeServiceProps> = {}, models?: Triton
 }
 
 const ksvcOf = (app: App) => oneOf(synthApp(app), KSVC, 'Service');
-const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
 const containerOf = (app: App) => ksvcOf(app).spec.template.spec.containers[0];
 
 describe('TritonKnativeService', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu, DeploymentStrategy, PercentOrAbsolute, PersistentVolumeAccessMode, PersistentVolumeClaim, Secret, Volume } from 'cdk8s-plus-27';
-import { minioRepo, RESNET50, VLLM } from './_fixtures';
+import { minioRepo, RESNET50, VLLM, VLLM_IMAGE } from './_fixtures';
 import {
   ClusterChart, ClusterTarget, EksNodeProvisioner, GkeAccelerator, GpuNodePool, GpuProduct, GpuResource, InstanceGroupKind, MetricsScraping,
   ModelArtifactSource, MigStrategy, ModelControl, ModelPlatform, SequenceBatchingStrategy, SpreadPolicy, TritonApi, TritonModelProps, TritonModelRepo,
@@ -521,7 +521,6 @@ describe('TritonServer', () => {
   });
 
   describe('a model whose backend batches itself (vLLM, TensorRT-LLM)', () => {
-    const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
     test('a vllm model needs decoupled while the config is loaded as written; the backend\'s auto-complete sets it otherwise', () => {
       const undecoupled = { ...VLLM, decoupled: undefined };
       expect(() => synthApp(server({ image: VLLM_IMAGE, autoscaling: { queueTime: false } }, [undecoupled]).app)).toThrow(

@@ -1,6 +1,6 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import { PersistentVolumeClaim } from 'cdk8s-plus-27';
-import { minioRepo, PREPROCESS, RESNET50, VLLM } from './_fixtures';
+import { minioRepo, PREPROCESS, RESNET50, VLLM, VLLM_IMAGE } from './_fixtures';
 import {
   ClusterTarget, GkeAccelerator, GpuNodePool, GpuProduct, InstanceGroupKind, KarmadaPlacement, ModelArtifactSource, ModelVersionPolicy,
   PlaceableWorkload, TritonKnativeService, TritonModelProps, TritonModelRepo, TritonServer, VllmDtype, VllmEngineArgs,
@@ -8,7 +8,6 @@ import {
 import { oneOf, synthApp } from '../_helpers/manifests';
 
 const chart = () => new Chart(Testing.app(), 'test', { namespace: 'ml' });
-const VLLM_IMAGE = 'nvcr.io/nvidia/tritonserver:25.12-vllm-python-py3';
 
 /** The vLLM fixture with engine arguments (and any other props). */
 const llama = (args: VllmEngineArgs, extra: Partial<TritonModelProps> = {}): TritonModelProps => ({ ...VLLM, vllmEngineArgs: args, ...extra });
@@ -85,15 +84,17 @@ describe('VllmEngineArgs', () => {
     [{ gpuMemoryUtilization: NaN }, "'model[llama].vllmEngineArgs.gpuMemoryUtilization' must be a share of GPU memory above 0 and at most 1, got NaN"],
     [{ maxModelLen: 0 }, "'model[llama].vllmEngineArgs.maxModelLen' must be an integer >= 1, got 0"],
     [{ maxNumSeqs: -1 }, "'model[llama].vllmEngineArgs.maxNumSeqs' must be an integer >= 1, got -1"],
-    [{ maxNumBatchedTokens: 2 ** 40 }, undefined],
     [{ maxNumBatchedTokens: 2 ** 53 }, "'model[llama].vllmEngineArgs.maxNumBatchedTokens' must be an integer between 1 and 9007199254740991, got 9007199254740992"],
     [{ seed: -1 }, "'model[llama].vllmEngineArgs.seed' must be an integer >= 0, got -1"],
     [{ dtype: 'fp16' as VllmDtype }, "'model[llama].vllmEngineArgs.dtype' must be one of auto, half, float16, bfloat16, float, float32, got 'fp16': use a VllmDtype value"],
     [{ quantization: 'AWQ' }, "'model[llama].vllmEngineArgs.quantization' must be a quantization method's name in lowercase, such as 'awq', 'gptq' or 'fp8', got 'AWQ'"],
     [{ enforceEager: 'true' as unknown as boolean }, "'model[llama].vllmEngineArgs.enforceEager' must be true or false, got 'true'"],
-  ])('fails on %j (none: accepted)', (bad, message) => {
-    if (message === undefined) expect(() => engineArgsOf({ model: 'gpt2', ...bad })).not.toThrow();
-    else expect(() => engineArgsOf({ model: 'gpt2', ...bad })).toThrow(message);
+  ])('fails on %j', (bad, message) => {
+    expect(() => engineArgsOf({ model: 'gpt2', ...bad })).toThrow(message);
+  });
+
+  test('takes integers beyond int32: vLLM\'s are Python ints', () => {
+    expect(engineArgsOf({ model: 'gpt2', maxNumBatchedTokens: 2 ** 40 }).max_num_batched_tokens).toBe(2 ** 40);
   });
 
   test('fails on additionalArgs that are not snake_case engine arguments other than the typed ones, with JSON values', () => {
@@ -242,7 +243,7 @@ describe('VllmEngineArgs', () => {
       const claim = new PersistentVolumeClaim(c, 'claim', { storage: Size.gibibytes(50) });
       expect(() => new TritonModelRepo(c, 'repo', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [llama({ model: 'gpt2' })] })).toThrow(
         "'model[llama].vllmEngineArgs' must be unset with ModelArtifactSource.fromPersistentVolumeClaim: the version folders are read-only mounts of the claim, " +
-        "where the kubelet cannot add model.json, got 'set': write versionFiles into the claim as <model>/<version>/<file>, or copy the artifacts with fromS3");
+        "where the kubelet cannot add model.json, got 'set': write model.json into the claim as <model>/<version>/<file>, or copy the artifacts with fromS3");
       expect(() => new TritonModelRepo(c, 'lora', { artifacts: ModelArtifactSource.fromPersistentVolumeClaim(claim), models: [llama({ model: 'gpt2', loraAdapters: { a: '/l/a' } })] }))
         .toThrow(/where the kubelet cannot add model.json and multi_lora.json, got 'set'/);
     });
@@ -325,6 +326,26 @@ describe('VllmEngineArgs', () => {
       expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 0.8 }), guard])).not.toThrow();
       // Filled exactly: the engine needs its share free when it starts.
       expect(onL4([llama({ model: 'gpt2', gpuMemoryUtilization: 1 })], Size.gibibytes(0))).toThrow(/got '1 x 1 of 23034Mi \(llama, vLLM\) \+ 0Ki overhead = 23034Mi'/);
+    });
+
+    test('counts an engine over several GPUs on each of them', () => {
+      const repo = minioRepo(chart(), [llama({ model: 'gpt2', tensorParallelSize: 2 }, { parameters: { GPU_DEVICE_IDS: '1,3' } })]);
+      const model = repo.findModel('llama')!;
+      expect([0, 1, 2, 3].map((gpu) => model.instancesOnGpu(gpu, 4))).toEqual([0, 1, 0, 1]);
+      const plain = minioRepo(chart(), [{ ...VLLM, name: 'no-args' }]).findModel('no-args')!;
+      expect([0, 1].map((gpu) => plain.instancesOnGpu(gpu, 2))).toEqual([0, 0]);
+    });
+
+    test('fails on bfloat16 on a Karmada target of GPUs older than compute capability 8.0', () => {
+      const c = chart();
+      const l4 = GpuNodePool.nvidia({ products: [GpuProduct.L4] });
+      const server = new TritonServer(c, 'triton', {
+        repository: minioRepo(c, [llama({ model: 'gpt2', dtype: VllmDtype.BFLOAT16 })]), image: VLLM_IMAGE, replicas: 1, metadata: { name: 'llm' }, nodePool: l4,
+      });
+      const targets = [new ClusterTarget({ name: 'dc1', nodePool: l4 }), new ClusterTarget({ name: 't4s', nodePool: GpuNodePool.nvidia({ products: [GpuProduct.T4] }) })];
+      new KarmadaPlacement(c, 'placement', { workload: PlaceableWorkload.fromApiObject(server.deployment, l4), targets });
+      expect(() => synthApp(c.node.root as any)).toThrow("on target 't4s', whose node pool the override puts it on: 'model[llama].vllmEngineArgs.dtype' must be " +
+        'not bfloat16 on GPUs of compute capability below 8.0 (Tesla-T4 7.5)');
     });
 
     test('fails on bfloat16 on GPUs of compute capability below 8.0, where the pool names them', () => {
