@@ -350,7 +350,11 @@ echo "mc $*" >> "$state/calls"
 # Each argument as received, in brackets: shows how the script quoted them.
 printf '[%s]' "$@" >> "$state/argv"; echo >> "$state/argv"
 case "$1 $2 $3" in
-  "alias set minio") exit 0 ;;
+  # As mc does without keys on the command line: the access and the secret key, a line each, from standard input.
+  "alias set minio") [ $# -eq 4 ] || { echo "keys on the command line" >&2; exit 3; }
+    IFS= read -r access; IFS= read -r secret
+    [ -n "$access" ] && [ -n "$secret" ] || { echo "no keys on standard input" >&2; exit 1; }
+    printf '%s\n%s\n' "$access" "$secret" > "$state/alias-keys"; exit 0 ;;
   # MinIO redacts secrets (auth_token) when it lists a target's config, never a comment.
   "admin config get") [ -f "$state/config" ] && sed 's/ auth_token=[^ ]*//' "$state/config" && exit 0; echo "no such target" >&2; exit 1 ;;
   "admin config set") shift 3; echo "$*" > "$state/config"; exit 0 ;;
@@ -398,7 +402,7 @@ exit 2
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([
-      'mc alias set minio http://minio.minio.svc.cluster.local:9000 secret:AWS_ACCESS_KEY_ID secret:AWS_SECRET_ACCESS_KEY',
+      'mc alias set minio http://minio.minio.svc.cluster.local:9000',
       'mc admin config get minio notify_webhook:uploads',
       'mc admin config set minio notify_webhook:uploads endpoint=http://uploads-adapter.ml-events.svc.cluster.local/ auth_token=secret:token ' +
         `queue_dir=/export/.minio-events comment=auth-token-sha256:${sha256('secret:token')} queue_limit=1000`,
@@ -410,6 +414,16 @@ exit 2
       'mc event add minio/upload-bucket arn:minio:sqs::uploads:webhook --event put --ignore-existing --suffix .png',
       'mc event ls minio/upload-bucket arn:minio:sqs::uploads:webhook',
     ]);
+  });
+
+  test('gives mc the store\'s keys on standard input, never on its command line', () => {
+    for (const shell of [undefined, 'bash']) {
+      const r = run({}, shell);
+      expect(r.status).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'state', 'alias-keys'), 'utf8')).toBe('secret:AWS_ACCESS_KEY_ID\nsecret:AWS_SECRET_ACCESS_KEY\n');
+      expect(r.argv.join('\n')).not.toContain('AWS_SECRET_ACCESS_KEY');
+      expect(r.argv.join('\n')).not.toContain('AWS_ACCESS_KEY_ID');
+    }
   });
 
   test('passes a prefix with spaces ("Camera Uploads/") to mc as one argument', () => {
@@ -476,7 +490,7 @@ exit 2
       const r = run({}, 'sh', '', token);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('the webhook auth token must be one word without whitespace');
-      expect(r.calls).toEqual(['mc alias set minio http://minio.minio.svc.cluster.local:9000 secret:AWS_ACCESS_KEY_ID secret:AWS_SECRET_ACCESS_KEY']);
+      expect(r.calls).toEqual(['mc alias set minio http://minio.minio.svc.cluster.local:9000']);
     });
 
   test('without suffixes or prefix: one rule for the whole bucket', () => {
