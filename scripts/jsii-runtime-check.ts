@@ -19,6 +19,8 @@ import * as readline from 'readline';
 const root = path.join(__dirname, '..');
 const DEPENDENCIES = ['constructs', 'cdk8s', 'cdk8s-plus-27'];
 const LIBRARY = 'cdk8s-gpu-inference';
+/** What the jsii Python runtime sets JSII_AGENT to for the process it starts. */
+const PYTHON_AGENT = 'Python/3.11.7';
 /** How long one call to the runtime may take. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
@@ -123,13 +125,15 @@ async function scenario(d: Driver): Promise<{ yaml: string; error: string }> {
   await d.create(L('KarmadaPlacement'), training, 'placement', { workload: job, targets: [onPrem, gke] });
 
   const yaml = await d.invoke(app, 'synthYaml');
-  let error = '';
-  try {
-    await d.create(L('GpuInferenceService'), chart, 'unpinned', { image: 'registry.example.com/ml/resnet50:latest' });
-  } catch (e) {
-    error = (e as Error).message;
+  const errors: string[] = [];
+  for (const [id, props] of [['unpinned', { image: 'registry.example.com/ml/resnet50:latest' }], ['no-gpu', { image: 'registry.example.com/ml/resnet50:1.4.0', gpuCount: 0 }]] as const) {
+    try {
+      await d.create(L('GpuInferenceService'), chart, id, props);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
   }
-  return { yaml, error };
+  return { yaml, error: errors.join('\n') };
 }
 
 /** The compiled library, called directly. */
@@ -202,7 +206,8 @@ function parameters(fqn: string, method: string | undefined): Array<{ type: Type
 
 /** A jsii runtime process, fed one JSON request per line. */
 async function kernelDriver(runtime: string, tarballs: Array<{ name: string; version: string; file: string }>): Promise<Driver & { close(): void }> {
-  const child = spawn(process.execPath, [runtime], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // As the Python runtime starts it: JSII_AGENT names the host, and errors name props as Python does.
+  const child = spawn(process.execPath, [runtime], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, JSII_AGENT: PYTHON_AGENT } });
   // What the runtime wrote to stderr (its children's output, wrapped), for the error when it dies.
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
@@ -277,7 +282,16 @@ async function main(): Promise<void> {
     } finally {
       kernel.close();
     }
-    const direct = await scenario(nativeDriver());
+    // In-process, as the same host: the library reads JSII_AGENT when it names a refused prop.
+    const agent = process.env.JSII_AGENT;
+    process.env.JSII_AGENT = PYTHON_AGENT;
+    let direct;
+    try {
+      direct = await scenario(nativeDriver());
+    } finally {
+      if (agent === undefined) delete process.env.JSII_AGENT;
+      else process.env.JSII_AGENT = agent;
+    }
     const problems: string[] = [];
     if (!/^apiVersion: serving\.knative\.dev\/v1\nkind: Service$/m.test(direct.yaml)) {
       problems.push(`the TypeScript app wrote no Knative Service:\n${direct.yaml.slice(0, 500)}`);
@@ -288,6 +302,7 @@ async function main(): Promise<void> {
       problems.push(`the YAML differs between the jsii runtime and TypeScript from line ${line + 1}: '${a[line]}' against '${b[line]}'`);
     }
     if (!direct.error || viaRuntime.error !== direct.error) problems.push(`errors differ: '${viaRuntime.error}' against '${direct.error}'`);
+    if (!viaRuntime.error.includes("'gpu_count' must be")) problems.push(`a refused prop is not named as Python names it (gpu_count): '${viaRuntime.error}'`);
     if (problems.length > 0) throw new Error(problems.join('\n'));
     const objects = direct.yaml.split(/^---$/m).length;
     console.log(`jsii runtime ${runtimeVersion}: ${objects} objects, byte-identical to TypeScript; a refused prop fails with the same message`);

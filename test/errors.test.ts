@@ -17,6 +17,32 @@ describe('propError', () => {
   });
 });
 
+describe('propError under jsii\'s Python runtime', () => {
+  const agent = process.env.JSII_AGENT;
+  afterEach(() => {
+    if (agent === undefined) delete process.env.JSII_AGENT;
+    else process.env.JSII_AGENT = agent;
+  });
+
+  test('names the prop as Python does: camelCase words in snake_case, class names and bracketed keys as they are', () => {
+    process.env.JSII_AGENT = 'Python/3.11.7';
+    expect(propError('gpuCount', 'a positive integer', 0).message).toBe("'gpu_count' must be a positive integer, got 0");
+    expect(propError('model[myModel].vllmEngineArgs.gpuMemoryUtilization', 'x', 1).message).toMatch(/^'model\[myModel\]\.vllm_engine_args\.gpu_memory_utilization'/);
+    expect(propError('ModelArtifactSource.fromS3Native: caCertificate', 'x', 1).message).toMatch(/^'ModelArtifactSource\.from_s3_native: ca_certificate'/);
+    expect(propError('extendedResources[nvidia.com/gpuSlice]', 'x', 1).message).toMatch(/^'extended_resources\[nvidia\.com\/gpuSlice\]'/);
+    expect(propError('additionalArgs.data_parallel_size', 'x', 1).message).toMatch(/^'additional_args\.data_parallel_size'/);
+    expect(propError('image', 'pinned', 'x:latest').message).toBe("'image' must be pinned, got 'x:latest'");
+  });
+
+  test('keeps the TypeScript names for other hosts', () => {
+    for (const host of [undefined, 'Java/17.0.15', 'node.js/v20.20.2']) {
+      if (host === undefined) delete process.env.JSII_AGENT;
+      else process.env.JSII_AGENT = host;
+      expect(propError('gpuCount', 'a positive integer', 0).message).toBe("'gpuCount' must be a positive integer, got 0");
+    }
+  });
+});
+
 describe('redactUrl', () => {
   test('hides user info and the query, nothing else', () => {
     expect(redactUrl('https://user:pass@minio:9000/x?token=t#f')).toBe('https://<user info>@minio:9000/x?<query>');
