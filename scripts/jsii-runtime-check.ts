@@ -302,7 +302,7 @@ async function main(): Promise<void> {
       problems.push(`the YAML differs between the jsii runtime and TypeScript from line ${line + 1}: '${a[line]}' against '${b[line]}'`);
     }
     if (!direct.error || viaRuntime.error !== direct.error) problems.push(`errors differ: '${viaRuntime.error}' against '${direct.error}'`);
-    if (!viaRuntime.error.includes("'gpu_count' must be")) problems.push(`a refused prop is not named as Python names it (gpu_count): '${viaRuntime.error}'`);
+    if (!viaRuntime.error.includes("'gpuCount' (Python: gpu_count) must be")) problems.push(`a refused prop does not give its Python name (gpu_count): '${viaRuntime.error}'`);
     if (problems.length > 0) throw new Error(problems.join('\n'));
     const objects = direct.yaml.split(/^---$/m).length;
     console.log(`jsii runtime ${runtimeVersion}: ${objects} objects, byte-identical to TypeScript; a refused prop fails with the same message`);

@@ -1,24 +1,25 @@
 /**
  * One wording for every synth-time error: the prop, what is expected, what was given and how to fix it.
- * Lowercase, no trailing period (STYLE.md §5). The prop is named as the caller's language names it (`hostProp`).
+ * Lowercase, no trailing period (STYLE.md §5). A Python caller also gets the prop's Python name (`pythonName`).
  */
 export function propError(prop: string, expected: string, got: unknown, fix?: string): Error {
   const shown = typeof got === 'string' ? `'${got}'` : shownValue(got);
-  return new Error(`'${hostProp(prop)}' must be ${expected}, got ${shown}${fix ? `: ${fix}` : ''}`);
+  return new Error(`'${prop}'${pythonName(prop)} must be ${expected}, got ${shown}${fix ? `: ${fix}` : ''}`);
 }
 
 /**
- * `prop` as the caller wrote it. Under jsii's Python runtime, which starts the library's process with `JSII_AGENT`
- * `Python/<version>`, its camelCase words are in snake_case, as jsii names Python's keyword arguments and methods
+ * ` (Python: <name>)` when the caller is Python and names `prop` otherwise: jsii's Python runtime starts the
+ * library's process with `JSII_AGENT` `Python/<version>`, and names keyword arguments and methods in snake_case
  * (`vllmEngineArgs.gpuMemoryUtilization` is `vllm_engine_args.gpu_memory_utilization`, `fromS3Native` is
- * `from_s3_native`); class names and bracketed keys (`model[myModel]`) stay as they are. Unchanged for TypeScript
- * and JavaScript callers.
+ * `from_s3_native`); class names and bracketed keys (`model[myModel]`) stay as they are. The message keeps the
+ * TypeScript names its text uses too. Empty for other callers.
  */
-function hostProp(prop: string): string {
-  if (!process.env.JSII_AGENT?.startsWith('Python/')) return prop;
-  return prop.split(/(\[[^\]]*\])/)
+function pythonName(prop: string): string {
+  if (!process.env.JSII_AGENT?.startsWith('Python/')) return '';
+  const python = prop.split(/(\[[^\]]*\])/)
     .map((part, i) => i % 2 === 1 ? part : part.replace(/\b[a-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b/g, (word) => word.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase()))
     .join('');
+  return python === prop ? '' : ` (Python: ${python})`;
 }
 
 /** `value` as JSON, or, for a function, a number JSON cannot write or an object it cannot (a construct, a cycle), what it is. */

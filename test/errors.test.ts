@@ -24,13 +24,14 @@ describe('propError under jsii\'s Python runtime', () => {
     else process.env.JSII_AGENT = agent;
   });
 
-  test('names the prop as Python does: camelCase words in snake_case, class names and bracketed keys as they are', () => {
+  test('adds the prop\'s Python name: camelCase words in snake_case, class names and bracketed keys as they are', () => {
     process.env.JSII_AGENT = 'Python/3.11.7';
-    expect(propError('gpuCount', 'a positive integer', 0).message).toBe("'gpu_count' must be a positive integer, got 0");
-    expect(propError('model[myModel].vllmEngineArgs.gpuMemoryUtilization', 'x', 1).message).toMatch(/^'model\[myModel\]\.vllm_engine_args\.gpu_memory_utilization'/);
-    expect(propError('ModelArtifactSource.fromS3Native: caCertificate', 'x', 1).message).toMatch(/^'ModelArtifactSource\.from_s3_native: ca_certificate'/);
-    expect(propError('extendedResources[nvidia.com/gpuSlice]', 'x', 1).message).toMatch(/^'extended_resources\[nvidia\.com\/gpuSlice\]'/);
-    expect(propError('additionalArgs.data_parallel_size', 'x', 1).message).toMatch(/^'additional_args\.data_parallel_size'/);
+    expect(propError('gpuCount', 'a positive integer', 0, 'set gpuCount').message).toBe("'gpuCount' (Python: gpu_count) must be a positive integer, got 0: set gpuCount");
+    expect(propError('model[myModel].vllmEngineArgs.gpuMemoryUtilization', 'x', 1).message).toMatch(/^'model\[myModel\]\.vllmEngineArgs\.gpuMemoryUtilization' \(Python: model\[myModel\]\.vllm_engine_args\.gpu_memory_utilization\) must/);
+    expect(propError('ModelArtifactSource.fromS3Native: caCertificate', 'x', 1).message).toMatch(/\(Python: ModelArtifactSource\.from_s3_native: ca_certificate\) must/);
+    expect(propError('extendedResources[nvidia.com/gpuSlice]', 'x', 1).message).toMatch(/\(Python: extended_resources\[nvidia\.com\/gpuSlice\]\) must/);
+    expect(propError('additionalArgs.data_parallel_size', 'x', 1).message).toMatch(/\(Python: additional_args\.data_parallel_size\) must/);
+    // The same name in both: nothing added.
     expect(propError('image', 'pinned', 'x:latest').message).toBe("'image' must be pinned, got 'x:latest'");
   });
 

@@ -10,10 +10,10 @@
  */
 export const SETUP_SCRIPT = `set -eu
 set -f
-# The keys reach mc on its standard input (printf is a shell builtin), not on its command line, which every process
-# of the pod can read; mc reads them there when only the alias and URL are given. (The webhook's token has no such
-# way in: mc admin config set takes it as an argument.)
-printf '%s\n%s\n' "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" | mc alias set minio "$MINIO_ENDPOINT" >/dev/null
+# The keys reach mc on its standard input (printf is a shell builtin), not on its command line, which the container's
+# other processes and the node's process listings show; mc reads them there when only the alias and URL are given.
+# (The webhook's token has no such way in: mc admin config set takes it as an argument.)
+printf '%s\\n%s\\n' "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" | mc alias set minio "$MINIO_ENDPOINT" >/dev/null
 target="notify_webhook:$TARGET_ID"
 # The target's ARN as MinIO lists it once loaded, with the server's region when it has one
 # (arn:minio:sqs:<region>:<id>:webhook); nothing while the target is not loaded.

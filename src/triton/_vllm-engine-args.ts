@@ -138,7 +138,7 @@ function loraJson(prop: string, adapters: { [name: string]: string }): string {
     }
     const path = adapters[name];
     if (!isHubIdOrPath(path)) {
-      throw propError(`${prop}.${name}`, "the absolute path of the adapter's folder in the Triton container, or a Hugging Face id", path,
+      throw propError(`${prop}[${name}]`, "the absolute path of the adapter's folder in the Triton container, or a Hugging Face id", path,
         isRelativePath(path) ? 'the backend does not resolve a path from the version folder: give the absolute path' : undefined);
     }
     lines.push(`  ${JSON.stringify(name)}: ${JSON.stringify(path)}`);

@@ -379,15 +379,15 @@ exit 2
 
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs the Job's script with the Job's own environment (secrets replaced by test values). */
-  function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string, region = '', token?: string) {
+  /** Runs the Job's script with the Job's own environment (secrets replaced by test values, or by `secrets`). */
+  function run(props: Partial<MinIOImageSourceProps> = {}, shell?: string, region = '', token?: string, secrets: Record<string, string> = {}) {
     const c = chart();
     source(c, { metadata: { name: 'uploads' }, ...props });
     const job = oneOf(synth(c), 'batch/v1', 'Job');
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['/bin/sh', '-c', SETUP_SCRIPT]);
     const env: Record<string, string> = { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, FAKE_MINIO: path.join(dir, 'state'), FAKE_REGION: region };
-    for (const e of container.env) env[e.name] = e.value ?? `secret:${e.valueFrom.secretKeyRef.key}`;
+    for (const e of container.env) env[e.name] = e.value ?? secrets[e.name] ?? `secret:${e.valueFrom.secretKeyRef.key}`;
     if (token !== undefined) env.WEBHOOK_AUTH_TOKEN = token;
     fs.writeFileSync(path.join(dir, 'state', 'calls'), '');
     fs.writeFileSync(path.join(dir, 'state', 'argv'), '');
@@ -424,6 +424,25 @@ exit 2
       expect(r.argv.join('\n')).not.toContain('AWS_SECRET_ACCESS_KEY');
       expect(r.argv.join('\n')).not.toContain('AWS_ACCESS_KEY_ID');
     }
+  });
+
+  test('gives mc keys with spaces, backslashes, % and a leading - byte for byte, never through a printf program', () => {
+    // A printf on PATH that must not run: the shell's builtin writes the keys.
+    fs.writeFileSync(path.join(dir, 'bin', 'printf'), '#!/bin/sh\necho ran >> "$FAKE_MINIO/printf-ran"\nexit 1\n', { mode: 0o755 });
+    const secrets = { MINIO_ACCESS_KEY: '-n a b\\c %s', MINIO_SECRET_KEY: '--  \\x %% -e  ' };
+    for (const shell of [undefined, 'bash']) {
+      const r = run({}, shell, '', undefined, secrets);
+      expect(r.status).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'state', 'alias-keys'), 'utf8')).toBe(`${secrets.MINIO_ACCESS_KEY}\n${secrets.MINIO_SECRET_KEY}\n`);
+    }
+    expect(fs.existsSync(path.join(dir, 'state', 'printf-ran'))).toBe(false);
+  });
+
+  test('fails, and touches nothing else, when mc refuses the keys', () => {
+    const r = run({}, undefined, '', undefined, { MINIO_ACCESS_KEY: '', MINIO_SECRET_KEY: '' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('no keys on standard input');
+    expect(r.calls).toEqual(['mc alias set minio http://minio.minio.svc.cluster.local:9000']);
   });
 
   test('passes a prefix with spaces ("Camera Uploads/") to mc as one argument', () => {

@@ -143,9 +143,9 @@ describe('VllmEngineArgs', () => {
     expect(lora({})).toThrow("'model[llama].vllmEngineArgs.loraAdapters' must be at least one adapter, got {}: leave loraAdapters unset to serve the base model only");
     expect(lora({ 'my adapter': '/loras/a' })).toThrow("'model[llama].vllmEngineArgs.loraAdapters' must be keyed by adapter names of letters, digits, '.', '_' and '-' " +
       "(the lora_name requests ask for), got 'my adapter'");
-    expect(lora({ sql: './loras/sql' })).toThrow("'model[llama].vllmEngineArgs.loraAdapters.sql' must be the absolute path of the adapter's folder in the Triton " +
+    expect(lora({ sql: './loras/sql' })).toThrow("'model[llama].vllmEngineArgs.loraAdapters[sql]' must be the absolute path of the adapter's folder in the Triton " +
       "container, or a Hugging Face id, got './loras/sql': the backend does not resolve a path from the version folder: give the absolute path");
-    expect(lora({ sql: '/loras/../sql' })).toThrow(/loraAdapters\.sql' must be the absolute path/);
+    expect(lora({ sql: '/loras/../sql' })).toThrow(/loraAdapters\[sql\]' must be the absolute path/);
     expect(lora({ sql: '/loras/sql' }, { enable_lora: false })).toThrow("'model[llama].vllmEngineArgs.additionalArgs' must be free of the engine arguments the typed " +
       "props write, got 'enable_lora': remove it: loraAdapters sets enable_lora");
     // Without adapters, enable_lora reads multi_lora.json from the artifacts.
