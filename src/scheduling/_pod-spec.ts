@@ -768,6 +768,11 @@ export function mountPathKey(path: string): string {
 /** An absolute path `mountPathKey` leaves as it is: segments of one or more characters, none of them `.` or `..`. */
 const CLEAN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
 
+/** Whether `path` is absolute, without empty, `.` or `..` segments and without a trailing '/'. */
+export function isCleanAbsolutePath(path: string): boolean {
+  return CLEAN_PATH.test(path);
+}
+
 function dedupeVolumes(volumes: k8s.Volume[]): k8s.Volume[] {
   const byName = new Map<string, k8s.Volume>();
   for (const v of volumes) {

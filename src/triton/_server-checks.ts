@@ -71,12 +71,10 @@ export function validateAgainstServer(workload: IConstruct, namespace: string | 
   const models = repo.models;
   for (const model of models) {
     model.config.instanceGroups.forEach((g, i) => {
-      const beyond = (g.gpus ?? []).filter((x) => x >= gpuCount);
-      if (beyond.length > 0) {
-        errors.push(propError(`model[${model.name}].instanceGroups[${i}].gpus`, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, g.gpus,
-          migSliceOf(pod) ? 'place the instances on GPU 0: a MIG slice is the one GPU the server sees'
-            : `raise gpuCount to ${Math.max(...beyond) + 1}, or place the instances on GPUs the server gets`).message);
-      }
+      const beyond = beyondServerGpus(`model[${model.name}].instanceGroups[${i}].gpus`, g.gpus ?? [], g.gpus, gpuCount,
+        (highest) => migSliceOf(pod) ? 'place the instances on GPU 0: a MIG slice is the one GPU the server sees'
+          : `raise gpuCount to ${highest + 1}, or place the instances on GPUs the server gets`);
+      if (beyond) errors.push(beyond);
     });
     if (model.config.platform._runtime === 'vllm') {
       errors.push(...vllmProblems(model, gpuCount, props.modelControl ?? ModelControl.NONE, props.disableAutoCompleteConfig ?? true));
@@ -176,11 +174,16 @@ function withComputeCapability(products: readonly GpuProduct[]): Array<GpuProduc
   return products.filter((p): p is GpuProduct & { computeCapability: string } => p.computeCapability !== undefined);
 }
 
+/** The products whose compute capability is known and below `cc`. */
+function olderThan(products: readonly GpuProduct[], cc: string): Array<GpuProduct & { computeCapability: string }> {
+  return withComputeCapability(products).filter((p) => ccValue(p.computeCapability) < ccValue(cc));
+}
+
 /** An NGC image from 25.01 on, on GPUs older than Turing (V100 is 7.0), where their compute capability is known. */
 function checkImageComputeCapability(image: string, products: readonly GpuProduct[]): string[] {
   const tag = NGC_TRITON_TAG.exec(image);
   if (!tag || Number(tag[2]) * 100 + Number(tag[3]) < TURING_FLOOR_RELEASE) return [];
-  const old = withComputeCapability(products).filter((p) => ccValue(p.computeCapability) < ccValue(TURING_FLOOR_CC));
+  const old = olderThan(products, TURING_FLOOR_CC);
   if (old.length === 0) return [];
   return [propError('nodePool', `GPUs of compute capability ${TURING_FLOOR_CC} or later: NGC Triton images from 25.01 on (${image}) support no older GPU`,
     old.map((p) => `${p.label} (${p.computeCapability})`).join(', '), 'place the pods on newer GPUs, or pin an NGC image of 2024 (24.xx) for them').message];
@@ -209,7 +212,7 @@ function checkPlanComputeCapabilities(models: readonly TritonModel[], products: 
 
 /** vLLM models computing in bfloat16 on GPUs older than Ampere (8.0), where their compute capability is known: vLLM refuses to start. */
 function checkVllmDtype(models: readonly TritonModel[], products: readonly GpuProduct[]): string[] {
-  const old = withComputeCapability(products).filter((p) => ccValue(p.computeCapability) < ccValue('8.0'));
+  const old = olderThan(products, '8.0');
   if (old.length === 0) return [];
   return models.filter((m) => m._vllm?.dtype === VllmDtype.BFLOAT16).map((m) =>
     propError(`model[${m.name}].vllmEngineArgs.dtype`, `not bfloat16 on GPUs of compute capability below 8.0 (${old.map((p) => `${p.label} ${p.computeCapability}`).join(', ')}): ` +
@@ -358,12 +361,18 @@ function vllmEngineProblems(model: TritonModel, engine: RenderedVllmEngineArgs, 
   }
   const params = model.config.props.parameters;
   if (!model.config.instanceGroups.some((g) => g.kind === InstanceGroupKind.MODEL)) return [];
-  const beyond = vllmEngineGpus(engine, InstanceGroupKind.MODEL, params).filter((g) => g >= gpuCount);
-  if (beyond.length > 0) {
-    return [propError(`${at}.parameters.GPU_DEVICE_IDS`, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, params!.GPU_DEVICE_IDS,
-      `raise gpuCount to ${Math.max(...beyond) + 1}, or name GPUs the server gets`).message];
-  }
-  return [];
+  const gpus = vllmEngineGpus(engine, InstanceGroupKind.MODEL, params);
+  const beyond = beyondServerGpus(`${at}.parameters.GPU_DEVICE_IDS`, gpus, params?.GPU_DEVICE_IDS, gpuCount,
+    (highest) => `raise gpuCount to ${highest + 1}, or name GPUs the server gets`);
+  return beyond ? [beyond] : [];
+}
+
+/** The error for GPU indices `gpus` (given at `prop` as `got`) that a server of `gpuCount` GPUs does not have, if any. */
+function beyondServerGpus(prop: string, gpus: readonly number[], got: unknown, gpuCount: number,
+  fix: (highest: number) => string): string | undefined {
+  const beyond = gpus.filter((g) => g >= gpuCount);
+  if (beyond.length === 0) return undefined;
+  return propError(prop, `GPU indices below the server's gpuCount (${gpuCount}); the container sees GPUs 0..${gpuCount - 1}`, got, fix(Math.max(...beyond))).message;
 }
 
 /**

@@ -6,10 +6,11 @@ import { isGpuGroup } from './_repo-parts';
 import { InstanceGroupKind, ModelInstanceGroup } from './model-config';
 import { VllmDtype, VllmEngineArgs } from './vllm-engine-args';
 import { checkInteger, propError } from '../_errors';
+import { isCleanAbsolutePath } from '../scheduling/_pod-spec';
 
 /** The files the engine arguments render into each served version folder, and what the placement checks read. */
 export interface RenderedVllmEngineArgs {
-  /** `model.json`, and `multi_lora.json` with LoRA adapters, by file name. */
+  /** `model.json`, and `multi_lora.json` with LoRA adapters, by file name; frozen. */
   readonly files: Record<string, string>;
   /** Tensor × pipeline parallel size: what the vllm backend calls the world size (`GPU_DEVICE_IDS` lists as many). */
   readonly worldSize: number;
@@ -38,8 +39,6 @@ const TYPED: ReadonlyArray<[keyof VllmEngineArgs, string]> = [
 
 /** A Hugging Face repository id: `name` or `namespace/name`. */
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
-/** An absolute path without whitespace. */
-const ABSOLUTE_PATH = /^(\/[^\s/]+)+\/?$/;
 /** An object store URI vLLM's Run:ai Model Streamer reads (`load_format: runai_streamer`). */
 const OBJECT_URI = /^(s3|gs|az):\/\/[a-z0-9][a-z0-9._-]*(\/[^\s]*)?$/;
 /** vLLM's integer arguments are Python ints: bounded here by what JSON carries exactly, not by int32. */
@@ -94,7 +93,7 @@ export function renderVllmEngineArgs(where: string, args: VllmEngineArgs): Rende
   checkInteger(`${prop('additionalArgs')}.data_parallel_size`, dataParallel, 1, MAX_INT);
   const worldSize = (args.tensorParallelSize ?? 1) * (args.pipelineParallelSize ?? 1);
   return {
-    files: { 'model.json': JSON.stringify(out, null, 2) + '\n', ...(lora === undefined ? {} : { 'multi_lora.json': lora }) },
+    files: Object.freeze({ 'model.json': JSON.stringify(out, null, 2) + '\n', ...(lora === undefined ? {} : { 'multi_lora.json': lora }) }),
     worldSize,
     gpus: worldSize * (dataParallel ?? 1),
     gpuMemoryUtilization: utilization ?? VLLM_DEFAULT_GPU_MEMORY_UTILIZATION,
@@ -118,7 +117,8 @@ function checkModel(prop: string, model: string): void {
 /** Whether `value` is a Hugging Face id or an absolute path without whitespace, `.` or `..` segments. */
 function isHubIdOrPath(value: unknown): boolean {
   if (typeof value !== 'string') return false;
-  return value.startsWith('/') ? ABSOLUTE_PATH.test(value) && !value.split('/').some((s) => s === '.' || s === '..')
+  // A folder may end in '/'.
+  return value.startsWith('/') ? !/\s/.test(value) && isCleanAbsolutePath(value.replace(/\/$/, ''))
     : HF_ID.test(value) && !value.includes('..');
 }
 

@@ -305,13 +305,13 @@ export class TritonKnativeService extends Construct implements IPlaceableWorkloa
 function underivableModel(models: TritonModel[], protocol: ServingProtocol): string | undefined {
   // A vLLM engine of typed max_num_seqs tells what it serves at once, in requests; over h2c Knative counts streams.
   const h2c = protocol === ServingProtocol.H2C;
-  const own = selfBatchingModel(models.filter((m) => h2c || m._vllm?.maxNumSeqs === undefined));
+  const untold = models.filter((m) => h2c || m._vllm?.maxNumSeqs === undefined);
+  const own = selfBatchingModel(untold);
   if (own) {
     const why = own.backend !== 'vllm' ? '' : h2c ? ', and over h2c Knative counts gRPC streams, each carrying any number of requests' : ', and vllmEngineArgs.maxNumSeqs is unset';
     return `'${own.name}' (the ${own.backend} backend batches requests itself${why})`;
   }
-  for (const m of models) {
-    if (m._vllm?.maxNumSeqs !== undefined) continue;
+  for (const m of untold) {
     if (m.isEnsemble) return `'${m.name}' (an ensemble: each request passes through every step, so a replica serves what its slowest step does)`;
     if (m.config.props.decoupled) return `'${m.name}' (decoupled: the backend decides how many requests it serves at once)`;
   }

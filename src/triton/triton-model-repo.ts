@@ -248,11 +248,6 @@ export class TritonModel {
   public readonly servedVersions: number[];
   /** GPU memory of one instance, when stated. */
   public readonly gpuMemoryPerInstance?: Size;
-  /**
-   * Files the repository renders into each served version folder, by file name: a vLLM model's `model.json` (and
-   * `multi_lora.json` with LoRA adapters) when it has `vllmEngineArgs`; none otherwise.
-   */
-  public readonly versionFiles: Record<string, string>;
   /** What the Triton workloads check of the engine arguments against the server's GPUs. @internal */
   public readonly _vllm?: RenderedVllmEngineArgs;
 
@@ -295,8 +290,15 @@ export class TritonModel {
       }
       checkVllmInstances(where, this._vllm, props.instanceGroups, props.parameters);
     }
-    // Frozen: the repository copies them into its ConfigMap when the model is added, and lays them out from here.
-    this.versionFiles = Object.freeze({ ...this._vllm?.files });
+  }
+
+  /**
+   * Files the repository renders into each served version folder, by file name: a vLLM model's `model.json` (and
+   * `multi_lora.json` with LoRA adapters) when it has `vllmEngineArgs`; none otherwise. Read-only: the repository
+   * copies them into its ConfigMap when the model is added, and lays them out from here.
+   */
+  public get versionFiles(): Record<string, string> {
+    return this._vllm?.files ?? NO_FILES;
   }
 
   /** Whether this is an ensemble (no instances, no artifacts). */
@@ -325,6 +327,8 @@ export class TritonModel {
   }
 }
 
+
+const NO_FILES: Record<string, string> = Object.freeze({});
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
